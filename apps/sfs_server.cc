@@ -1,0 +1,109 @@
+// sfs-server: parses options, loads users, storage and TLS identity, serves.
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "server/server.h"
+#include "tls/certificate.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using sfs::server::Config;
+
+[[noreturn]] void die(const std::string& message) {
+  std::fprintf(stderr, "sfs-server: %s\n", message.c_str());
+  std::exit(1);
+}
+
+template <typename T>
+T must(sfs::Result<T> result) {
+  if (!result) {
+    die(result.error().message);
+  }
+  return std::move(*result);
+}
+
+// Generates a certificate and key when both are missing; refuses to guess
+// when only one of them is there.
+void ensure_identity(const Config& config) {
+  const bool have_cert = fs::exists(config.cert_file);
+  const bool have_key = fs::exists(config.key_file);
+  if (have_cert && have_key) {
+    return;
+  }
+  if (have_cert != have_key) {
+    die((have_cert ? config.key_file : config.cert_file).string() +
+        " is missing (certificate and key must both exist, or both be absent to generate them)");
+  }
+  if (auto ok = sfs::tls::generate_self_signed(config.cert_file, config.key_file, {config.host});
+      !ok) {
+    die(ok.error().message);
+  }
+  std::printf("sfs-server: generated a new certificate %s and key %s\n",
+              config.cert_file.c_str(), config.key_file.c_str());
+}
+
+std::string fingerprint_of(const fs::path& cert_file) {
+  auto prints = sfs::tls::fingerprints_of_file(cert_file);
+  return prints ? prints->front() : std::string("unknown");
+}
+
+void setup_logging() {
+  auto logger = spdlog::stderr_logger_mt("sfs-server");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config config;
+  unsigned port = config.port;
+  CLI::App app{"sfs-server: secure file storage server (TLS 1.3)"};
+  app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
+  app.add_option("--port", port, "TCP port (0: any free port)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--auth-file", config.auth_file, "User database (user:password lines)")
+      ->capture_default_str();
+  app.add_option("--storage", config.storage_dir, "Storage root directory")->capture_default_str();
+  app.add_option("--cert", config.cert_file, "TLS certificate (PEM); generated if absent")
+      ->capture_default_str();
+  app.add_option("--key", config.key_file, "TLS private key (PEM); generated if absent")
+      ->capture_default_str();
+  app.add_option("--threads", config.threads, "Worker threads (0: one per core)")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  config.port = static_cast<std::uint16_t>(port);
+
+  setup_logging();
+  auto users = must(sfs::auth::UserDb::load(config.auth_file));
+  auto store = must(sfs::storage::Store::open(config.storage_dir));
+  if (const std::size_t stale = store.remove_stale_temps(); stale > 0) {
+    spdlog::info("removed {} stale temporary file(s) of interrupted uploads", stale);
+  }
+  ensure_identity(config);
+  auto tls = must(sfs::tls::make_server_context(config.cert_file, config.key_file));
+  const std::string fingerprint = fingerprint_of(config.cert_file);
+
+  sfs::server::Server server(config, std::move(tls), std::move(users), std::move(store));
+  if (auto ok = server.listen(); !ok) {
+    die(ok.error().message);
+  }
+  const auto endpoint = server.local_endpoint();
+  const std::string address = endpoint.address().is_v6()
+                                  ? "[" + endpoint.address().to_string() + "]"
+                                  : endpoint.address().to_string();
+  std::printf("sfs-server: listening on %s:%u\n", address.c_str(), endpoint.port());
+  std::printf("sfs-server: certificate SHA256 fingerprint %s\n", fingerprint.c_str());
+  std::fflush(stdout);
+  server.run();
+  return 0;
+}

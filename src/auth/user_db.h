@@ -1,0 +1,54 @@
+#pragma once
+// The user database: the auth file (`id_passwd.txt`) in memory.
+//
+// One entry a line, `name:secret`. The secret is either a legacy plaintext
+// password or a libsodium Argon2id string (`$argon2id$...`). Blank lines and
+// lines starting with '#' are ignored.
+//
+//   auto db = UserDb::load("id_passwd.txt");   // error names file and line
+//   if (db->verify("alice", password)) ...
+
+#include <array>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace sfs::auth {
+
+class UserDb {
+ public:
+  // kNotFound when the file is missing, kBadRequest ("FILE:LINE: why") when
+  // it is malformed, kIo when it cannot be read.
+  static Result<UserDb> load(const std::filesystem::path& file);
+  // Same, from text; `source` names it in error messages.
+  static Result<UserDb> parse(std::string_view text, std::string_view source);
+
+  // True only for a known user with the right password. Takes the same
+  // time whether the user exists or not, and compares in constant time.
+  bool verify(std::string_view user, std::string_view password) const;
+
+  std::size_t size() const { return users_.size(); }
+  std::size_t plaintext_count() const;
+
+ private:
+  using Digest = std::array<unsigned char, 32>;
+  struct Secret {
+    bool hashed = false;
+    std::string argon2;  // when hashed
+    Digest digest{};     // keyed digest of the plaintext otherwise
+  };
+
+  UserDb();
+  Digest digest_of(std::string_view password) const;
+  bool matches(const Secret& secret, std::string_view password) const;
+
+  std::array<unsigned char, 32> key_{};  // per-process key for digests
+  Secret dummy_;                          // checked for unknown users
+  std::map<std::string, Secret, std::less<>> users_;
+};
+
+}  // namespace sfs::auth

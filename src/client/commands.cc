@@ -1,0 +1,109 @@
+#include "client/commands.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
+
+#include "client/exit_codes.h"
+#include "client/password.h"
+
+namespace sfs::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool progress_wanted() { return ::isatty(STDERR_FILENO) == 1; }
+
+std::string resolve_user(const std::string& given) {
+  if (!given.empty()) {
+    return given;
+  }
+  for (const char* var : {"SFS_USER", "USER", "LOGNAME"}) {
+    if (const char* value = std::getenv(var); value != nullptr && value[0] != '\0') {
+      return value;
+    }
+  }
+  return {};
+}
+
+std::string last_component(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options) {
+  const std::string user = resolve_user(options.user);
+  if (user.empty()) {
+    return make_error(Errc::kBadRequest, "no user name: use --user or set SFS_USER");
+  }
+  auto conn = Connection::open(options.connect);
+  if (!conn) {
+    return conn.error();
+  }
+  // Only now, with the server verified, is the password asked for and sent.
+  auto password =
+      obtain_password(options.password_file, user + "@" + (*conn)->server_name() + "'s password: ");
+  if (!password) {
+    return password.error();
+  }
+  if (auto ok = (*conn)->login(user, *password); !ok) {
+    return ok.error();
+  }
+  return conn;
+}
+
+Result<void> put_file(Connection& conn, const std::string& local, const std::string& remote) {
+  const std::string target = remote.empty() ? fs::path(local).filename().string() : remote;
+  if (target.empty()) {
+    return make_error(Errc::kBadRequest, "cannot tell the remote name from '" + local + "'");
+  }
+  return conn.put(local, target, progress_wanted());
+}
+
+Result<void> get_file(Connection& conn, const std::string& remote, const std::string& local) {
+  fs::path target = local.empty() ? fs::path(last_component(remote)) : fs::path(local);
+  std::error_code ec;
+  if (!local.empty() && fs::is_directory(target, ec)) {
+    target /= last_component(remote);
+  }
+  return conn.get(remote, target, progress_wanted());
+}
+
+Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_t bytes,
+                       std::FILE* out) {
+  auto result = conn.view(remote, bytes, [out](const char* data, std::size_t n) {
+    std::fwrite(data, 1, n, out);
+  });
+  std::fflush(out);
+  return result;
+}
+
+Result<void> remove_file(Connection& conn, const std::string& remote) { return conn.remove(remote); }
+
+Result<void> list_files(Connection& conn, std::FILE* out) {
+  auto entries = conn.list();
+  if (!entries) {
+    return entries.error();
+  }
+  for (const protocol::Entry& e : *entries) {
+    const std::time_t mtime = static_cast<std::time_t>(e.mtime);
+    std::tm tm{};
+    ::localtime_r(&mtime, &tm);
+    char when[32];
+    std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+    std::fprintf(out, "%12llu  %s  %s%s\n", static_cast<unsigned long long>(e.size), when,
+                 e.name.c_str(), e.type == 'd' ? "/" : "");
+  }
+  std::fflush(out);
+  return {};
+}
+
+int report(const Error& error) {
+  std::fprintf(stderr, "sfs: %s\n", error.message.c_str());
+  return exit_code_for(error.code);
+}
+
+}  // namespace sfs::client

@@ -1,0 +1,362 @@
+#include "client/connection.h"
+
+#include <openssl/ssl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <optional>
+
+#include "client/local_file.h"
+#include "client/password.h"
+#include "client/progress.h"
+#include "client/trust_store.h"
+#include "net/channel.h"
+#include "net/transfer.h"
+#include "protocol/limits.h"
+#include "protocol/numbers.h"
+#include "protocol/request.h"
+#include "tls/context.h"
+
+namespace sfs::client {
+namespace {
+
+constexpr auto kConnectTimeout = std::chrono::seconds(10);
+constexpr auto kIoTimeout = std::chrono::seconds(60);
+
+std::string server_key(const std::string& host, std::uint16_t port) {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+void warn_changed(const std::string& server, const std::string& pinned, const std::string& seen,
+                  const std::filesystem::path& file) {
+  std::fprintf(stderr,
+               "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+               "@    WARNING: SERVER IDENTIFICATION HAS CHANGED!          @\n"
+               "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+               "Someone could be eavesdropping on you right now (man-in-the-middle attack)!\n"
+               "The certificate of %s is not the one you trusted before.\n"
+               "Expected SHA256 fingerprint: %s\n"
+               "Received SHA256 fingerprint: %s\n"
+               "If the server's certificate was replaced on purpose, remove its line from %s.\n",
+               server.c_str(), pinned.c_str(), seen.c_str(), file.c_str());
+}
+
+// Asks on the terminal whether to trust a new server. False without one.
+bool user_accepts(const std::string& server, const std::string& fingerprint) {
+  const std::string prompt = "The authenticity of server " + server +
+                             " can't be established.\nIts certificate's SHA256 fingerprint is " +
+                             fingerprint + ".\nTrust it and continue (yes/no)? ";
+  auto answer = read_from_terminal(prompt, true);
+  return answer && (*answer == "yes" || *answer == "y");
+}
+
+Result<std::uint64_t> size_field(const protocol::Reply& reply) {
+  if (reply.fields.size() != 1) {
+    return make_error(Errc::kProtocol, "malformed reply from server");
+  }
+  auto size = protocol::parse_u64(reply.fields[0]);
+  if (!size) {
+    return make_error(Errc::kProtocol, "malformed size from server");
+  }
+  return *size;
+}
+
+}  // namespace
+
+Connection::Connection(const ConnectOptions& options)
+    : server_(server_key(options.host, options.port)) {}
+
+Connection::~Connection() {
+  if (channel_) {
+    channel_->close();
+    io_.poll();  // let the watchdog finish
+  }
+}
+
+template <typename T>
+Result<T> Connection::run(awaitable<Result<T>> operation) {
+  std::optional<Result<T>> out;
+  asio::co_spawn(
+      io_,
+      [&out, op = std::move(operation)]() mutable -> awaitable<void> {
+        out.emplace(co_await std::move(op));
+      },
+      [&out](const std::exception_ptr& e) {
+        if (e && !out) {
+          out.emplace(make_error(Errc::kInternal, "unexpected error in the client"));
+        }
+      });
+  while (!out && io_.run_one() > 0) {
+  }
+  if (!out) {
+    return make_error(Errc::kInternal, "client event loop stopped");
+  }
+  return std::move(*out);
+}
+
+Result<std::unique_ptr<Connection>> Connection::open(const ConnectOptions& options) {
+  std::unique_ptr<Connection> conn(new Connection(options));
+  auto tls = tls::make_client_context();
+  if (!tls) {
+    return tls.error();
+  }
+  conn->tls_ = std::move(*tls);
+  conn->channel_ = std::make_shared<net::Channel>(TlsStream(conn->io_, *conn->tls_), kIoTimeout);
+  conn->channel_->start_watchdog();
+  if (auto ok = conn->run(conn->connect(options.host, options.port)); !ok) {
+    return ok.error();
+  }
+  if (auto ok = conn->verify_server(options); !ok) {
+    return ok.error();
+  }
+  if (auto ok = conn->run(conn->read_greeting()); !ok) {
+    return ok.error();
+  }
+  return conn;
+}
+
+awaitable<Result<void>> Connection::connect(std::string host, std::uint16_t port) {
+  boost::system::error_code ec;
+  tcp::resolver resolver(io_);
+  channel_->set_deadline(kConnectTimeout);
+  const auto endpoints = co_await resolver.async_resolve(
+      host, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    co_return make_error(Errc::kNetwork, "cannot resolve " + host + ": " + ec.message());
+  }
+  auto& socket = channel_->stream().lowest_layer();
+  co_await asio::async_connect(socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    co_return make_error(Errc::kNetwork, "cannot connect to " + server_ + ": " + ec.message());
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  asio::ip::make_address(host, ec);
+  if (ec) {  // a name, not an address: send it as SNI
+    SSL_set_tlsext_host_name(channel_->stream().native_handle(), host.c_str());
+  }
+  auto shaken = co_await channel_->handshake(asio::ssl::stream_base::client, kConnectTimeout);
+  if (!shaken) {
+    co_return make_error(Errc::kNetwork,
+                         "TLS handshake with " + server_ + " failed (" + shaken.error().message +
+                             "); is it an sfs server speaking TLS 1.3?");
+  }
+  co_return Result<void>{};
+}
+
+Result<void> Connection::verify_server(const ConnectOptions& options) {
+  if (!options.ca_file.empty()) {
+    return tls::verify_against_ca_file(channel_->stream(), options.ca_file, options.host);
+  }
+  const std::string seen = tls::peer_fingerprint(channel_->stream());
+  const TrustStore store(options.known_servers.empty() ? TrustStore::default_path()
+                                                       : options.known_servers);
+  switch (store.check(server_, seen)) {
+    case TrustStore::Verdict::kKnown:
+      return {};
+    case TrustStore::Verdict::kChanged:
+      warn_changed(server_, store.lookup(server_), seen, store.file());
+      return make_error(Errc::kTrust, "server identity of " + server_ +
+                                          " has changed; refusing to connect (no password sent)");
+    case TrustStore::Verdict::kUnknown:
+      break;
+  }
+  if (options.trust_new) {
+    std::fprintf(stderr, "sfs: trusting new server %s with SHA256 fingerprint %s\n",
+                 server_.c_str(), seen.c_str());
+  } else if (!user_accepts(server_, seen)) {
+    return make_error(Errc::kTrust, "unknown server " + server_ + " (SHA256 fingerprint " + seen +
+                                        "); check it and run again with --trust-new, or use "
+                                        "--ca-file");
+  }
+  return store.add(server_, seen);
+}
+
+awaitable<Result<void>> Connection::read_greeting() {
+  auto line = co_await channel_->read_line(protocol::kMaxLineBytes);
+  if (!line) {
+    co_return line.error();
+  }
+  auto version = protocol::parse_greeting(*line);
+  if (!version) {
+    co_return version.error();
+  }
+  if (*version != protocol::kVersion) {
+    co_return make_error(Errc::kProtocol,
+                         "server speaks protocol version " + std::to_string(*version) +
+                             ", this client speaks " + std::to_string(protocol::kVersion));
+  }
+  co_return Result<void>{};
+}
+
+awaitable<Result<protocol::Reply>> Connection::request(std::string line) {
+  if (!line.empty()) {
+    if (auto ok = co_await channel_->write(line); !ok) {
+      co_return ok.error();
+    }
+  }
+  auto reply_line = co_await channel_->read_line(protocol::kMaxLineBytes);
+  if (!reply_line) {
+    co_return reply_line.error();
+  }
+  co_return protocol::parse_reply(*reply_line);
+}
+
+Result<void> Connection::login(const std::string& user, const std::string& password) {
+  auto reply =
+      run(request(protocol::serialize_request(protocol::Login{user, password})));
+  if (!reply) {
+    return reply.error();
+  }
+  if (!reply->ok) {
+    if (reply->code == Errc::kAuth) {
+      return make_error(Errc::kAuth, "login failed: wrong user name or password");
+    }
+    return reply->to_error();
+  }
+  return {};
+}
+
+awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::string remote,
+                                           bool progress) {
+  auto source = LocalSource::open(local);
+  if (!source) {
+    co_return source.error();
+  }
+  const std::uint64_t size = source->size();
+  const std::string command = protocol::serialize_request(protocol::Put{remote, size});
+  auto reply = co_await request(command);
+  if (!reply || !reply->ok) {
+    co_return reply ? reply->to_error() : reply.error();
+  }
+  std::optional<ProgressBar> bar;
+  if (progress) {
+    bar.emplace("put " + remote, size);
+  }
+  auto read = [&](char* data, std::size_t max) { return source->read(data, max); };
+  auto sent = co_await net::send_stream(*channel_, size, read, protocol::kDefaultFrameBytes,
+                                        [&](std::uint64_t n) {
+                                          if (bar) {
+                                            bar->update(n);
+                                          }
+                                        });
+  if (!sent && sent.error().code == Errc::kNetwork) {
+    co_return sent;
+  }
+  auto done = co_await request("");
+  if (!sent) {  // local read failed; the server answered the abort frame
+    co_return sent;
+  }
+  if (!done || !done->ok) {
+    co_return done ? done->to_error() : done.error();
+  }
+  co_return Result<void>{};
+}
+
+awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::path local,
+                                           bool progress) {
+  auto target = LocalDownload::create(local);
+  if (!target) {
+    co_return target.error();
+  }
+  const std::string command = protocol::serialize_request(protocol::Get{remote, 0});
+  auto reply = co_await request(command);
+  if (!reply || !reply->ok) {
+    co_return reply ? reply->to_error() : reply.error();
+  }
+  auto size = size_field(*reply);
+  if (!size) {
+    co_return size.error();
+  }
+  std::optional<ProgressBar> bar;
+  if (progress) {
+    bar.emplace("get " + remote, *size);
+  }
+  auto write = [&](const char* data, std::size_t n) { return target->write(data, n); };
+  auto received = co_await net::receive_stream(*channel_, *size, write, [&](std::uint64_t n) {
+    if (bar) {
+      bar->update(n);
+    }
+  });
+  if (!received) {
+    if (received.error().code == Errc::kAborted) {
+      co_return make_error(Errc::kIo, "server could not read " + remote);
+    }
+    co_return received;
+  }
+  co_return target->commit();
+}
+
+awaitable<Result<void>> Connection::do_view(std::string remote, std::uint64_t max_bytes,
+                                            std::function<void(const char*, std::size_t)> out) {
+  const std::string command = protocol::serialize_request(protocol::View{remote, max_bytes});
+  auto reply = co_await request(command);
+  if (!reply || !reply->ok) {
+    co_return reply ? reply->to_error() : reply.error();
+  }
+  auto size = size_field(*reply);
+  if (!size) {
+    co_return size.error();
+  }
+  auto sink = [&](const char* data, std::size_t n) -> Result<void> {
+    out(data, n);
+    return {};
+  };
+  co_return co_await net::receive_stream(*channel_, *size, sink);
+}
+
+awaitable<Result<std::vector<protocol::Entry>>> Connection::do_list() {
+  const std::string command = protocol::serialize_request(protocol::List{});
+  auto reply = co_await request(command);
+  if (!reply || !reply->ok) {
+    co_return reply ? reply->to_error() : reply.error();
+  }
+  auto count = size_field(*reply);
+  if (!count) {
+    co_return count.error();
+  }
+  std::vector<protocol::Entry> entries;
+  for (std::uint64_t i = 0; i < *count; ++i) {
+    auto line = co_await channel_->read_line(protocol::kMaxLineBytes);
+    if (!line) {
+      co_return line.error();
+    }
+    auto entry = protocol::parse_entry(*line);
+    if (!entry) {
+      co_return entry.error();
+    }
+    entries.push_back(std::move(*entry));
+  }
+  co_return entries;
+}
+
+Result<void> Connection::put(const std::filesystem::path& local, const std::string& remote,
+                             bool show_progress) {
+  return run(do_put(local, remote, show_progress));
+}
+
+Result<void> Connection::get(const std::string& remote, const std::filesystem::path& local,
+                             bool show_progress) {
+  return run(do_get(remote, local, show_progress));
+}
+
+Result<void> Connection::view(const std::string& remote, std::uint64_t max_bytes,
+                              const std::function<void(const char*, std::size_t)>& out) {
+  return run(do_view(remote, max_bytes, out));
+}
+
+Result<void> Connection::remove(const std::string& remote) {
+  auto reply = run(request(protocol::serialize_request(protocol::Delete{remote})));
+  if (!reply || !reply->ok) {
+    return reply ? reply->to_error() : reply.error();
+  }
+  return {};
+}
+
+Result<std::vector<protocol::Entry>> Connection::list() { return run(do_list()); }
+
+void Connection::quit() {
+  (void)run(request(protocol::serialize_request(protocol::Quit{})));
+}
+
+}  // namespace sfs::client

@@ -1,0 +1,79 @@
+#pragma once
+// A client connection to sfs-server: connect, check the server's identity,
+// log in, then run commands. Each call blocks until it is done; inside, one
+// Asio coroutine drives the shared protocol core and channel.
+//
+//   auto conn = Connection::open({.host = "127.0.0.1", .port = 9001, ...});
+//   conn->login("alice", password);
+//   conn->put("report.pdf", "report.pdf", /*show_progress=*/true);
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "asio/asio.h"
+#include "base/result.h"
+#include "protocol/reply.h"
+
+namespace sfs::net {
+class Channel;
+}
+
+namespace sfs::client {
+
+struct ConnectOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9001;
+  std::filesystem::path ca_file;         // empty: trust on first use
+  bool trust_new = false;                // pin an unknown server without asking
+  std::filesystem::path known_servers;   // empty: TrustStore::default_path()
+};
+
+class Connection {
+ public:
+  // Connects, completes TLS, verifies the server (CA file or known_servers)
+  // and reads its greeting. Nothing is sent before the server is verified.
+  static Result<std::unique_ptr<Connection>> open(const ConnectOptions& options);
+  ~Connection();
+
+  Result<void> login(const std::string& user, const std::string& password);
+  Result<void> put(const std::filesystem::path& local, const std::string& remote,
+                   bool show_progress);
+  Result<void> get(const std::string& remote, const std::filesystem::path& local,
+                   bool show_progress);
+  // Passes the first `max_bytes` bytes of `remote` to `out`.
+  Result<void> view(const std::string& remote, std::uint64_t max_bytes,
+                    const std::function<void(const char*, std::size_t)>& out);
+  Result<void> remove(const std::string& remote);
+  Result<std::vector<protocol::Entry>> list();
+  // Says goodbye; errors are ignored.
+  void quit();
+
+  const std::string& server_name() const { return server_; }
+
+ private:
+  explicit Connection(const ConnectOptions& options);
+
+  template <typename T>
+  Result<T> run(awaitable<Result<T>> operation);
+
+  awaitable<Result<void>> connect(std::string host, std::uint16_t port);
+  Result<void> verify_server(const ConnectOptions& options);
+  awaitable<Result<void>> read_greeting();
+  awaitable<Result<protocol::Reply>> request(std::string line);
+  awaitable<Result<void>> do_put(std::filesystem::path local, std::string remote, bool progress);
+  awaitable<Result<void>> do_get(std::string remote, std::filesystem::path local, bool progress);
+  awaitable<Result<void>> do_view(std::string remote, std::uint64_t max_bytes,
+                                  std::function<void(const char*, std::size_t)> out);
+  awaitable<Result<std::vector<protocol::Entry>>> do_list();
+
+  asio::io_context io_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<net::Channel> channel_;
+  std::string server_;  // "host:port", as pinned in known_servers
+};
+
+}  // namespace sfs::client

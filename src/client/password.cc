@@ -1,0 +1,69 @@
+#include "client/password.h"
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+namespace sfs::client {
+namespace {
+
+void strip_newline(std::string& line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+    line.pop_back();
+  }
+}
+
+}  // namespace
+
+Result<std::string> read_from_terminal(const std::string& prompt, bool echo) {
+  const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    return make_error(Errc::kLocal, "no terminal to ask on");
+  }
+  (void)::write(fd, prompt.data(), prompt.size());
+  termios saved{};
+  const bool have_termios = ::tcgetattr(fd, &saved) == 0;
+  if (have_termios && !echo) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  char c = 0;
+  while (line.size() < 4096 && ::read(fd, &c, 1) == 1 && c != '\n') {
+    line.push_back(c);
+  }
+  if (have_termios && !echo) {
+    ::tcsetattr(fd, TCSAFLUSH, &saved);
+    (void)::write(fd, "\n", 1);
+  }
+  ::close(fd);
+  strip_newline(line);
+  return line;
+}
+
+Result<std::string> obtain_password(const std::string& password_file, const std::string& prompt) {
+  if (const char* env = std::getenv("SFS_PASSWORD"); env != nullptr) {
+    return std::string(env);
+  }
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    std::string line;
+    if (!in || !std::getline(in, line)) {
+      return make_error(Errc::kLocal, "cannot read password file " + password_file);
+    }
+    strip_newline(line);
+    return line;
+  }
+  auto typed = read_from_terminal(prompt, false);
+  if (!typed) {
+    return make_error(Errc::kLocal,
+                      "no password: set SFS_PASSWORD, use --password-file, or run on a terminal");
+  }
+  return typed;
+}
+
+}  // namespace sfs::client

@@ -1,0 +1,65 @@
+#include "client/trust_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+namespace sfs::client {
+
+std::filesystem::path TrustStore::default_path() {
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  if (xdg != nullptr && xdg[0] == '/') {
+    return std::filesystem::path(xdg) / "sfs" / "known_servers";
+  }
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home != nullptr ? home : ".") / ".config" / "sfs" / "known_servers";
+}
+
+std::string TrustStore::lookup(const std::string& server) const {
+  std::ifstream in(file_);
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::size_t space = line.find(' ');
+    if (space != std::string::npos && line.compare(0, space, server) == 0 &&
+        space == server.size()) {
+      return line.substr(space + 1);
+    }
+  }
+  return {};
+}
+
+TrustStore::Verdict TrustStore::check(const std::string& server,
+                                      const std::string& fingerprint) const {
+  const std::string pinned = lookup(server);
+  if (pinned.empty()) {
+    return Verdict::kUnknown;
+  }
+  return pinned == fingerprint ? Verdict::kKnown : Verdict::kChanged;
+}
+
+Result<void> TrustStore::add(const std::string& server, const std::string& fingerprint) const {
+  std::error_code ec;
+  std::filesystem::create_directories(file_.parent_path(), ec);
+  if (ec) {
+    return make_error(Errc::kLocal, "cannot create " + file_.parent_path().string() + ": " +
+                                        ec.message());
+  }
+  std::filesystem::permissions(file_.parent_path(), std::filesystem::perms::owner_all, ec);
+  const int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return make_error(Errc::kLocal, "cannot write " + file_.string() + ": " + std::strerror(errno));
+  }
+  const std::string line = server + " " + fingerprint + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!written) {
+    return make_error(Errc::kLocal, "cannot write " + file_.string());
+  }
+  return {};
+}
+
+}  // namespace sfs::client

@@ -1,0 +1,36 @@
+#pragma once
+// known_servers: server fingerprints pinned on first use, like ssh's
+// known_hosts. One line per server: "host:port FINGERPRINT".
+//
+//   TrustStore store(TrustStore::default_path());
+//   switch (store.check("127.0.0.1:9001", fp)) { ... }
+//   store.add("127.0.0.1:9001", fp);
+
+#include <filesystem>
+#include <string>
+
+#include "base/result.h"
+
+namespace sfs::client {
+
+class TrustStore {
+ public:
+  enum class Verdict { kKnown, kUnknown, kChanged };
+
+  explicit TrustStore(std::filesystem::path file) : file_(std::move(file)) {}
+
+  // $XDG_CONFIG_HOME/sfs/known_servers, else ~/.config/sfs/known_servers.
+  static std::filesystem::path default_path();
+
+  const std::filesystem::path& file() const { return file_; }
+  // The pinned fingerprint of `server`, or empty.
+  std::string lookup(const std::string& server) const;
+  Verdict check(const std::string& server, const std::string& fingerprint) const;
+  // Appends a pin, creating the directory (0700) and file (0600).
+  Result<void> add(const std::string& server, const std::string& fingerprint) const;
+
+ private:
+  std::filesystem::path file_;
+};
+
+}  // namespace sfs::client

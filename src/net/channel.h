@@ -1,0 +1,75 @@
+#pragma once
+// Channel: one TLS connection as the protocol sees it, with a deadline on
+// every read and write.
+//
+// Lines are read through a small bounded buffer; file data is read straight
+// into the caller's buffer. A watchdog closes the socket when the current
+// operation's deadline passes, so no peer can hold a coroutine forever.
+//
+//   auto ch = std::make_shared<Channel>(std::move(tls_stream), 60s);
+//   ch->start_watchdog();
+//   auto line = co_await ch->read_line(kMaxLineBytes, 300s);
+//   co_await ch->write("OK\n");
+//   ch->close();   // always, or the watchdog keeps the channel alive
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "asio/asio.h"
+#include "base/result.h"
+
+namespace sfs::net {
+
+using Clock = std::chrono::steady_clock;
+
+class Channel : public std::enable_shared_from_this<Channel> {
+ public:
+  Channel(TlsStream stream, Clock::duration io_timeout);
+
+  TlsStream& stream() { return stream_; }
+  void start_watchdog();
+  // Closes the socket and stops the watchdog. Safe to call twice.
+  void close();
+
+  // Deadline for everything until the next call: now + `timeout`.
+  void set_deadline(Clock::duration timeout);
+
+  awaitable<Result<void>> handshake(asio::ssl::stream_base::handshake_type type,
+                                    Clock::duration timeout);
+
+  // Reads one line and returns it without its '\n'. kProtocol when it is
+  // longer than `max_bytes`; kNetwork on EOF, error or timeout.
+  awaitable<Result<std::string>> read_line(std::size_t max_bytes, Clock::duration timeout);
+  awaitable<Result<std::string>> read_line(std::size_t max_bytes) {
+    return read_line(max_bytes, io_timeout_);
+  }
+
+  // Reads exactly `length` bytes (buffered bytes first).
+  awaitable<Result<void>> read_exact(char* data, std::size_t length);
+  awaitable<Result<void>> write(const char* data, std::size_t length);
+  awaitable<Result<void>> write(std::string_view text) { return write(text.data(), text.size()); }
+
+  // Sends close_notify so the peer sees a clean end.
+  awaitable<void> shutdown();
+
+ private:
+  awaitable<void> watch();
+  Error network_error(const boost::system::error_code& ec) const;
+
+  TlsStream stream_;
+  Clock::duration io_timeout_;
+  asio::steady_timer timer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  bool closed_ = false;
+  bool timed_out_ = false;
+
+  // Bytes read from the stream but not consumed yet: [begin_, end_).
+  std::vector<char> in_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+};
+
+}  // namespace sfs::net

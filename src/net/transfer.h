@@ -1,0 +1,39 @@
+#pragma once
+// Streaming file data as frames (docs/protocol.md, "Frames"), for both
+// directions and both ends. No reply per frame: the pipe stays full.
+//
+//   // sender: `source` fills a buffer, returns the count (0 = end)
+//   co_await send_stream(ch, size, source, kDefaultFrameBytes);
+//   // receiver: `sink` takes each payload
+//   co_await receive_stream(ch, size, sink);
+
+#include <cstdint>
+#include <functional>
+
+#include "base/result.h"
+#include "net/channel.h"
+#include "protocol/limits.h"
+
+namespace sfs::net {
+
+using Source = std::function<Result<std::size_t>(char* data, std::size_t max)>;
+using Sink = std::function<Result<void>(const char* data, std::size_t length)>;
+using Progress = std::function<void(std::uint64_t done)>;
+
+// Sends exactly `length` bytes pulled from `source`, then the end frame.
+// When `source` fails or ends early, sends the abort frame and returns the
+// error (the channel stays usable). Network errors are returned as kNetwork.
+awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, const Source& source,
+                                    std::uint32_t frame_bytes = protocol::kDefaultFrameBytes,
+                                    const Progress& progress = {});
+
+// Receives frames until the end frame and hands each payload to `sink`.
+// - more than `expected` bytes, or fewer before the end frame: kProtocol
+//   (the connection cannot continue);
+// - an abort frame: kAborted;
+// - a `sink` error: the rest is read and dropped, then the error returned,
+//   so the connection stays usable.
+awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected, const Sink& sink,
+                                       const Progress& progress = {});
+
+}  // namespace sfs::net

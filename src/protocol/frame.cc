@@ -1,0 +1,30 @@
+#include "protocol/frame.h"
+
+namespace sfs::protocol {
+
+void encode_frame_header(std::uint32_t length, std::span<char, kFrameHeaderBytes> out) {
+  out[0] = static_cast<char>((length >> 24) & 0xFF);
+  out[1] = static_cast<char>((length >> 16) & 0xFF);
+  out[2] = static_cast<char>((length >> 8) & 0xFF);
+  out[3] = static_cast<char>(length & 0xFF);
+}
+
+Result<Frame> decode_frame_header(std::span<const char, kFrameHeaderBytes> in,
+                                  std::uint32_t max_length) {
+  std::uint32_t length = 0;
+  for (const char c : in) {
+    length = (length << 8) | static_cast<unsigned char>(c);
+  }
+  if (length == kEndFrame) {
+    return Frame{Frame::Kind::kEnd, 0};
+  }
+  if (length == kAbortFrame) {
+    return Frame{Frame::Kind::kAbort, 0};
+  }
+  if (length > max_length) {
+    return make_error(Errc::kProtocol, "frame too large");
+  }
+  return Frame{Frame::Kind::kData, length};
+}
+
+}  // namespace sfs::protocol

@@ -1,0 +1,167 @@
+#include "protocol/request.h"
+
+#include "protocol/limits.h"
+#include "protocol/numbers.h"
+#include "protocol/path.h"
+#include "protocol/percent.h"
+
+namespace sfs::protocol {
+namespace {
+
+using Fields = std::vector<std::string_view>;
+
+Error bad(std::string message) { return make_error(Errc::kBadRequest, std::move(message)); }
+
+Result<std::string> decode_path(std::string_view field) {
+  auto path = percent_decode(field);
+  if (!path) {
+    return path.error();
+  }
+  if (auto ok = validate_remote_path(*path); !ok) {
+    return ok.error();
+  }
+  return path;
+}
+
+Result<Request> parse_login(const Fields& f) {
+  auto user = percent_decode(f[1]);
+  auto password = percent_decode(f[2]);
+  if (!user || !password) {
+    return bad("malformed LOGIN");
+  }
+  if (user->empty() || user->size() > kMaxUserBytes || password->size() > kMaxPasswordBytes) {
+    return bad("LOGIN field too long or empty");
+  }
+  return Request{Login{std::move(*user), std::move(*password)}};
+}
+
+// PUT, GET and VIEW: a path and a number.
+template <typename T>
+Result<Request> parse_path_and_number(const Fields& f) {
+  auto path = decode_path(f[1]);
+  if (!path) {
+    return path.error();
+  }
+  auto number = parse_u64(f[2]);
+  if (!number) {
+    return number.error();
+  }
+  return Request{T{std::move(*path), *number}};
+}
+
+Result<Request> parse_delete(const Fields& f) {
+  auto path = decode_path(f[1]);
+  if (!path) {
+    return path.error();
+  }
+  return Request{Delete{std::move(*path)}};
+}
+
+struct Grammar {
+  std::string_view verb;
+  std::size_t fields;  // including the verb
+  Result<Request> (*parse)(const Fields&);
+};
+
+constexpr Grammar kGrammar[] = {
+    {"LOGIN", 3, parse_login},
+    {"PUT", 3, parse_path_and_number<Put>},
+    {"GET", 3, parse_path_and_number<Get>},
+    {"VIEW", 3, parse_path_and_number<View>},
+    {"DELETE", 2, parse_delete},
+    {"LIST", 1, [](const Fields&) -> Result<Request> { return Request{List{}}; }},
+    {"QUIT", 1, [](const Fields&) -> Result<Request> { return Request{Quit{}}; }},
+};
+
+struct VerbOf {
+  std::string_view operator()(const Login&) const { return "LOGIN"; }
+  std::string_view operator()(const Put&) const { return "PUT"; }
+  std::string_view operator()(const Get&) const { return "GET"; }
+  std::string_view operator()(const View&) const { return "VIEW"; }
+  std::string_view operator()(const Delete&) const { return "DELETE"; }
+  std::string_view operator()(const List&) const { return "LIST"; }
+  std::string_view operator()(const Quit&) const { return "QUIT"; }
+};
+
+struct Serializer {
+  std::string operator()(const Login& r) const {
+    return "LOGIN " + percent_encode(r.user) + " " + percent_encode(r.password) + "\n";
+  }
+  std::string operator()(const Put& r) const {
+    return "PUT " + percent_encode(r.path) + " " + std::to_string(r.size) + "\n";
+  }
+  std::string operator()(const Get& r) const {
+    return "GET " + percent_encode(r.path) + " " + std::to_string(r.offset) + "\n";
+  }
+  std::string operator()(const View& r) const {
+    return "VIEW " + percent_encode(r.path) + " " + std::to_string(r.max_bytes) + "\n";
+  }
+  std::string operator()(const Delete& r) const { return "DELETE " + percent_encode(r.path) + "\n"; }
+  std::string operator()(const List&) const { return "LIST\n"; }
+  std::string operator()(const Quit&) const { return "QUIT\n"; }
+};
+
+}  // namespace
+
+Result<std::vector<std::string_view>> split_fields(std::string_view line) {
+  Fields fields;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t space = line.find(' ', start);
+    const std::string_view field = line.substr(start, space - start);
+    if (field.empty()) {
+      return bad("empty field");
+    }
+    for (const char c : field) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x21 || u == 0x7F) {
+        return bad("control byte in line");
+      }
+    }
+    fields.push_back(field);
+    if (space == std::string_view::npos) {
+      return fields;
+    }
+    start = space + 1;
+  }
+}
+
+std::string_view verb_of(const Request& request) { return std::visit(VerbOf{}, request); }
+
+Result<Request> parse_request(std::string_view line) {
+  if (line.size() >= kMaxLineBytes) {
+    return bad("line too long");
+  }
+  auto fields = split_fields(line);
+  if (!fields) {
+    return fields.error();
+  }
+  for (const Grammar& g : kGrammar) {
+    if (g.verb != (*fields)[0]) {
+      continue;
+    }
+    if (fields->size() != g.fields) {
+      return bad(std::string(g.verb) + ": wrong number of arguments");
+    }
+    return g.parse(*fields);
+  }
+  return bad("unknown command");
+}
+
+std::string serialize_request(const Request& request) { return std::visit(Serializer{}, request); }
+
+std::string greeting_line() { return "SFS " + std::to_string(kVersion) + "\n"; }
+
+Result<int> parse_greeting(std::string_view line) {
+  auto fields = split_fields(line);
+  if (!fields || fields->size() != 2 || (*fields)[0] != "SFS") {
+    return make_error(Errc::kProtocol, "not an sfs server");
+  }
+  auto version = parse_u64((*fields)[1]);
+  if (!version || *version > 1000) {
+    return make_error(Errc::kProtocol, "bad protocol version in greeting");
+  }
+  return static_cast<int>(*version);
+}
+
+}  // namespace sfs::protocol

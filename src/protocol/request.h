@@ -1,0 +1,60 @@
+#pragma once
+// Client requests: parse a command line (without its '\n') into a Request,
+// and serialize a Request into a line (with '\n').
+//
+//   auto r = parse_request("PUT a%20b.txt 12");   // Put{"a b.txt", 12}
+//   serialize_request(Put{"a b.txt", 12}) == "PUT a%20b.txt 12\n"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/result.h"
+
+namespace sfs::protocol {
+
+struct Login {
+  std::string user;
+  std::string password;
+};
+struct Put {
+  std::string path;
+  std::uint64_t size = 0;
+};
+struct Get {
+  std::string path;
+  std::uint64_t offset = 0;
+};
+struct View {
+  std::string path;
+  std::uint64_t max_bytes = 0;
+};
+struct Delete {
+  std::string path;
+};
+struct List {};
+struct Quit {};
+
+using Request = std::variant<Login, Put, Get, View, Delete, List, Quit>;
+
+// The command word of a request ("PUT", ...), for logs and dispatch.
+std::string_view verb_of(const Request& request);
+
+// Fails with kBadRequest for an unknown verb, a wrong number of fields, a
+// bad number or bad escape, and with kBadPath when a path breaks the rules.
+Result<Request> parse_request(std::string_view line);
+
+std::string serialize_request(const Request& request);
+
+// The greeting the server sends first: "SFS 1\n".
+std::string greeting_line();
+// Returns the protocol version announced by a greeting line.
+Result<int> parse_greeting(std::string_view line);
+
+// Splits a line into fields separated by exactly one space. Fails on empty
+// fields (leading, trailing or double spaces) and on control bytes.
+Result<std::vector<std::string_view>> split_fields(std::string_view line);
+
+}  // namespace sfs::protocol

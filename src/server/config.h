@@ -1,0 +1,29 @@
+#pragma once
+// Every setting and limit of the server, in one place, with its default.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace sfs::server {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9001;
+  std::filesystem::path auth_file = "id_passwd.txt";
+  std::filesystem::path storage_dir = "server_storage";
+  std::filesystem::path cert_file = "server.crt";
+  std::filesystem::path key_file = "server.key";
+  unsigned threads = 0;  // 0: one per core
+
+  std::chrono::seconds handshake_timeout{10};
+  std::chrono::seconds login_timeout{30};
+  std::chrono::seconds idle_timeout{300};
+  std::chrono::seconds io_timeout{60};  // one stalled read or write
+  unsigned max_login_attempts = 3;
+  unsigned max_connections = 1024;
+  std::uint64_t max_file_bytes = std::uint64_t{1} << 40;  // 1 TiB
+};
+
+}  // namespace sfs::server

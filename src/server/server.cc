@@ -1,0 +1,111 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+#include <vector>
+
+#include "server/session.h"
+
+namespace sfs::server {
+
+Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::Store store)
+    : io_(static_cast<int>(config.threads == 0 ? std::max(1U, std::thread::hardware_concurrency())
+                                               : config.threads)),
+      acceptor_(io_),
+      shared_(std::make_shared<Shared>(std::move(config), std::move(tls), std::move(users),
+                                        std::move(store))) {}
+
+Result<void> Server::listen() {
+  const Config& cfg = shared_->config;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(cfg.host, ec);
+  if (ec) {
+    return make_error(Errc::kNetwork, "invalid listen address '" + cfg.host + "'");
+  }
+  const tcp::endpoint endpoint(address, cfg.port);
+  const std::string where = cfg.host + ":" + std::to_string(cfg.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) {
+    acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor_.bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return make_error(Errc::kNetwork, "cannot listen on " + where + ": " + ec.message());
+  }
+  return {};
+}
+
+tcp::endpoint Server::local_endpoint() const {
+  boost::system::error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
+awaitable<void> Server::accept_loop() {
+  while (acceptor_.is_open()) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor_.async_accept(
+        asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (!acceptor_.is_open()) {
+        break;
+      }
+      spdlog::warn("accept failed: {}", ec.message());
+      // Out of file descriptors and the like: back off instead of spinning.
+      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (shared_->connections.fetch_add(1) >= shared_->config.max_connections) {
+      shared_->connections.fetch_sub(1);
+      spdlog::warn("connection limit ({}) reached, refusing a connection",
+                   shared_->config.max_connections);
+      socket.close(ec);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, run_session(shared_, std::move(socket)),
+                   [](const std::exception_ptr& e) {
+                     if (e) {
+                       spdlog::error("session ended with an unexpected exception");
+                     }
+                   });
+  }
+}
+
+void Server::run() {
+  asio::signal_set signals(io_, SIGINT, SIGTERM);
+  signals.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (!ec) {
+      spdlog::info("signal {} received, shutting down", signal);
+      stop();
+    }
+  });
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  const unsigned n = shared_->config.threads == 0 ? std::max(1U, std::thread::hardware_concurrency())
+                                                  : shared_->config.threads;
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < n; ++i) {
+    pool.emplace_back([this] { io_.run(); });
+  }
+  io_.run();
+  for (std::thread& t : pool) {
+    t.join();
+  }
+}
+
+void Server::stop() {
+  asio::post(io_, [this] {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+    io_.stop();
+  });
+}
+
+}  // namespace sfs::server

@@ -1,0 +1,53 @@
+#pragma once
+// The server: accepts TLS connections and runs one session coroutine per
+// connection on a pool of threads.
+//
+//   Server server(config, std::move(tls), std::move(users), std::move(store));
+//   if (auto ok = server.listen(); !ok) die(ok.error().message);
+//   print(server.local_endpoint());
+//   server.run();   // until SIGINT/SIGTERM or stop()
+
+#include <atomic>
+#include <memory>
+
+#include "asio/asio.h"
+#include "auth/user_db.h"
+#include "base/result.h"
+#include "server/config.h"
+#include "storage/store.h"
+#include "tls/context.h"
+
+namespace sfs::server {
+
+// What every session shares, read-only after start (the counters are atomic).
+struct Shared {
+  Shared(Config c, tls::ContextPtr t, auth::UserDb u, storage::Store s)
+      : config(std::move(c)), tls(std::move(t)), users(std::move(u)), store(std::move(s)) {}
+
+  Config config;
+  tls::ContextPtr tls;
+  auth::UserDb users;
+  storage::Store store;
+  std::atomic<unsigned> connections{0};
+};
+
+class Server {
+ public:
+  Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::Store store);
+
+  // Binds and listens. kNetwork with "cannot listen on H:P: reason".
+  Result<void> listen();
+  tcp::endpoint local_endpoint() const;
+  // Serves until stop() or SIGINT/SIGTERM.
+  void run();
+  void stop();
+
+ private:
+  awaitable<void> accept_loop();
+
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace sfs::server

@@ -1,0 +1,76 @@
+#include "storage/beneath.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sfs::storage {
+
+Result<UniqueFd> open_beneath(int dir_fd, std::string_view relative, int flags, unsigned mode) {
+  const std::string path(relative);
+  open_how how{};
+  how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC | O_NOFOLLOW);
+  how.mode = (flags & O_CREAT) != 0 ? mode : 0;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  long fd = 0;
+  do {
+    fd = ::syscall(SYS_openat2, dir_fd, path.c_str(), &how, sizeof(how));
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    return errno_error(errno, relative);
+  }
+  return UniqueFd(static_cast<int>(fd));
+}
+
+Error errno_error(int err, std::string_view what) {
+  const std::string name(what);
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return make_error(Errc::kNotFound, "no such file: " + name);
+    case ELOOP:
+    case EXDEV:
+      return make_error(Errc::kBadPath, "path refused (symlink or outside your directory): " + name);
+    case EISDIR:
+      return make_error(Errc::kIsDir, "is a directory: " + name);
+    case ENAMETOOLONG:
+      return make_error(Errc::kBadPath, "name too long: " + name);
+    case ENOSPC:
+    case EDQUOT:
+      return make_error(Errc::kIo, "server storage is full");
+    case EFBIG:
+      return make_error(Errc::kTooLarge, "file too large: " + name);
+    default:
+      return make_error(Errc::kIo, name + ": " + std::strerror(err));
+  }
+}
+
+std::pair<std::string, std::string> split_parent(std::string_view relative) {
+  const std::size_t slash = relative.rfind('/');
+  if (slash == std::string_view::npos) {
+    return {".", std::string(relative)};
+  }
+  return {std::string(relative.substr(0, slash)), std::string(relative.substr(slash + 1))};
+}
+
+Result<void> check_relative(std::string_view relative) {
+  if (relative.empty() || relative.front() == '/' || relative.find('\0') != std::string_view::npos) {
+    return make_error(Errc::kBadPath, "invalid path");
+  }
+  std::size_t start = 0;
+  while (start <= relative.size()) {
+    const std::size_t slash = std::min(relative.find('/', start), relative.size());
+    const std::string_view name = relative.substr(start, slash - start);
+    if (name.empty() || name == "." || name == ".." || name.starts_with(".sfs-")) {
+      return make_error(Errc::kBadPath, "invalid path");
+    }
+    start = slash + 1;
+  }
+  return {};
+}
+
+}  // namespace sfs::storage

@@ -1,0 +1,29 @@
+#pragma once
+// The one place that resolves a relative path under a directory handle.
+// openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS:
+// the kernel refuses "..", absolute paths and every symlink, including one
+// swapped in while we resolve.
+
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+
+namespace sfs::storage {
+
+// Opens `relative` beneath `dir_fd`. `flags` are open(2) flags; O_CLOEXEC
+// and O_NOFOLLOW are always added.
+Result<UniqueFd> open_beneath(int dir_fd, std::string_view relative, int flags, unsigned mode = 0);
+
+// Translates an errno into an Error, naming `what` in the message.
+Error errno_error(int err, std::string_view what);
+
+// Splits "a/b/c" into {"a/b", "c"} and "c" into {".", "c"}.
+std::pair<std::string, std::string> split_parent(std::string_view relative);
+
+// Light re-check of a path the protocol core already validated: storage does
+// not rely on its callers for the rules it depends on.
+Result<void> check_relative(std::string_view relative);
+
+}  // namespace sfs::storage

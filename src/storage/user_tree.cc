@@ -1,0 +1,156 @@
+#include "storage/user_tree.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "storage/beneath.h"
+
+namespace sfs::storage {
+namespace {
+
+constexpr char kTempPrefix[] = ".sfs-tmp-";
+
+std::string random_temp_name() {
+  unsigned char bytes[12];
+  if (::getrandom(bytes, sizeof(bytes), 0) != static_cast<ssize_t>(sizeof(bytes))) {
+    // getrandom on Linux >= 3.17 does not fail for small requests.
+    std::abort();
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name = kTempPrefix;
+  for (const unsigned char b : bytes) {
+    name += kHex[b >> 4];
+    name += kHex[b & 0xF];
+  }
+  return name;
+}
+
+// Refuses a leaf that is not a regular file: a directory, a symlink (which
+// would otherwise be replaced or removed without ever being followed) or a
+// special file.
+Result<void> check_regular(const struct stat& st, const std::string& leaf) {
+  if (S_ISDIR(st.st_mode)) {
+    return make_error(Errc::kIsDir, "is a directory: " + leaf);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return make_error(Errc::kBadPath, "path refused (not a regular file): " + leaf);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::pair<UniqueFd, std::string>> UserTree::open_parent(std::string_view relative) const {
+  if (auto ok = check_relative(relative); !ok) {
+    return ok.error();
+  }
+  auto [parent, leaf] = split_parent(relative);
+  auto dir = open_beneath(dir_.get(), parent, O_RDONLY | O_DIRECTORY);
+  if (!dir) {
+    return dir.error();
+  }
+  return std::pair{std::move(*dir), std::move(leaf)};
+}
+
+Result<ReadFile> UserTree::open_read(std::string_view relative) const {
+  if (auto ok = check_relative(relative); !ok) {
+    return ok.error();
+  }
+  // O_NONBLOCK: a FIFO planted in the tree must not block the server.
+  auto fd = open_beneath(dir_.get(), relative, O_RDONLY | O_NONBLOCK);
+  if (!fd) {
+    return fd.error();
+  }
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) {
+    return errno_error(errno, relative);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return make_error(Errc::kIsDir, "is a directory: " + std::string(relative));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return make_error(Errc::kBadPath, "path refused (not a regular file): " + std::string(relative));
+  }
+  return ReadFile(std::move(*fd), static_cast<std::uint64_t>(st.st_size));
+}
+
+Result<Upload> UserTree::create(std::string_view relative) const {
+  auto parent = open_parent(relative);
+  if (!parent) {
+    return parent.error();
+  }
+  auto& [dir, leaf] = *parent;
+  struct stat st {};
+  if (::fstatat(dir.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (auto ok = check_regular(st, leaf); !ok) {
+      return ok.error();
+    }
+  } else if (errno != ENOENT) {
+    return errno_error(errno, relative);
+  }
+  std::string temp = random_temp_name();
+  const int fd = ::openat(dir.get(), temp.c_str(),
+                          O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return errno_error(errno, relative);
+  }
+  return Upload(std::move(dir), UniqueFd(fd), std::move(temp), std::move(leaf));
+}
+
+Result<void> UserTree::remove(std::string_view relative) const {
+  auto parent = open_parent(relative);
+  if (!parent) {
+    return parent.error();
+  }
+  auto& [dir, leaf] = *parent;
+  struct stat st {};
+  if (::fstatat(dir.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return errno_error(errno, relative);
+  }
+  if (auto ok = check_regular(st, leaf); !ok) {
+    return ok.error();
+  }
+  if (::unlinkat(dir.get(), leaf.c_str(), 0) != 0) {
+    return errno_error(errno, relative);
+  }
+  return {};
+}
+
+Result<std::vector<DirEntry>> UserTree::list() const {
+  auto dir_fd = open_beneath(dir_.get(), ".", O_RDONLY | O_DIRECTORY);
+  if (!dir_fd) {
+    return dir_fd.error();
+  }
+  DIR* dir = ::fdopendir(dir_fd->get());
+  if (dir == nullptr) {
+    return errno_error(errno, "listing");
+  }
+  const int fd = dir_fd->release();  // now owned by `dir`
+  std::vector<DirEntry> entries;
+  while (const dirent* d = ::readdir(dir)) {
+    const std::string_view name = d->d_name;
+    if (name == "." || name == ".." || name.starts_with(".sfs-")) {
+      continue;
+    }
+    struct stat st {};
+    if (::fstatat(fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      continue;  // removed while we listed
+    }
+    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+      entries.push_back({std::string(name), S_ISDIR(st.st_mode),
+                         static_cast<std::uint64_t>(st.st_size), st.st_mtime});
+    }
+  }
+  ::closedir(dir);
+  std::sort(entries.begin(), entries.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return entries;
+}
+
+}  // namespace sfs::storage

@@ -1,0 +1,94 @@
+#include "tls/context.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+
+#include "tls/certificate.h"
+
+namespace sfs::tls {
+namespace {
+
+constexpr char kCipherSuites[] =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+ContextPtr new_context(asio::ssl::context::method method) {
+  auto ctx = std::make_unique<asio::ssl::context>(method);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_ciphersuites(native, kCipherSuites);
+  return ctx;
+}
+
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+
+}  // namespace
+
+Result<ContextPtr> make_server_context(const std::filesystem::path& cert_file,
+                                       const std::filesystem::path& key_file) {
+  ContextPtr ctx = new_context(asio::ssl::context::tls_server);
+  SSL_CTX* native = ctx->native_handle();
+  if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1) {
+    return make_error(Errc::kIo, "cannot load certificate " + cert_file.string() + ": " +
+                                     openssl_error_text());
+  }
+  if (SSL_CTX_use_PrivateKey_file(native, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return make_error(Errc::kIo,
+                      "cannot load key " + key_file.string() + ": " + openssl_error_text());
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    return make_error(Errc::kIo, "key " + key_file.string() + " does not match certificate " +
+                                     cert_file.string());
+  }
+  return ctx;
+}
+
+Result<ContextPtr> make_client_context() {
+  ContextPtr ctx = new_context(asio::ssl::context::tls_client);
+  ctx->set_verify_mode(asio::ssl::verify_none);
+  return ctx;
+}
+
+std::string peer_fingerprint(TlsStream& stream) {
+  std::unique_ptr<X509, X509Free> cert(SSL_get1_peer_certificate(stream.native_handle()));
+  return cert ? fingerprint(cert.get()) : std::string();
+}
+
+Result<void> verify_against_ca_file(TlsStream& stream, const std::filesystem::path& ca_file,
+                                    const std::string& host) {
+  auto pinned = fingerprints_of_file(ca_file);
+  if (!pinned) {
+    return pinned.error();
+  }
+  std::unique_ptr<X509, X509Free> cert(SSL_get1_peer_certificate(stream.native_handle()));
+  if (!cert) {
+    return make_error(Errc::kTrust, "server sent no certificate");
+  }
+  if (std::find(pinned->begin(), pinned->end(), fingerprint(cert.get())) != pinned->end()) {
+    return {};
+  }
+  // Not pinned: it must chain to the file's certificates and name the host.
+  X509_STORE* store = X509_STORE_new();
+  X509_STORE_load_file(store, ca_file.c_str());
+  X509_STORE_CTX* vctx = X509_STORE_CTX_new();
+  X509_STORE_CTX_init(vctx, store, cert.get(), SSL_get_peer_cert_chain(stream.native_handle()));
+  const bool chained = X509_verify_cert(vctx) == 1;
+  X509_STORE_CTX_free(vctx);
+  X509_STORE_free(store);
+  if (!chained) {
+    return make_error(Errc::kTrust, "server certificate is not signed by " + ca_file.string());
+  }
+  const bool named = X509_check_host(cert.get(), host.c_str(), host.size(), 0, nullptr) == 1 ||
+                     X509_check_ip_asc(cert.get(), host.c_str(), 0) == 1;
+  if (!named) {
+    return make_error(Errc::kTrust, "server certificate does not name " + host);
+  }
+  return {};
+}
+
+}  // namespace sfs::tls
