@@ -14,7 +14,7 @@ namespace {
 
 Error local_error(const std::filesystem::path& path, int err) {
   if (err == ENOENT) {
-    return make_error(Errc::kNotFound, "no such local file: " + path.string());
+    return make_error(Errc::kNotFound, "no such local file or directory: " + path.string());
   }
   return make_error(Errc::kLocal, path.string() + ": " + std::strerror(err));
 }
@@ -59,7 +59,7 @@ Result<LocalDownload> LocalDownload::create(const std::filesystem::path& target)
       dir / ("." + target.filename().string() + ".sfs-part-" + suffix);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return local_error(temp, errno);
+    return local_error(target, errno);
   }
   return LocalDownload(UniqueFd(fd), temp, target);
 }
