@@ -9,6 +9,7 @@
 #include "client/exit_codes.h"
 #include "client/menu.h"
 #include "protocol/limits.h"
+#include "protocol/numbers.h"
 
 namespace {
 
@@ -17,7 +18,7 @@ using namespace sfs::client;
 struct Args {
   std::string first;
   std::string second;
-  std::uint64_t bytes = sfs::protocol::kDefaultPreviewBytes;
+  std::string bytes = std::to_string(sfs::protocol::kDefaultPreviewBytes);
 };
 
 CLI::App* add_command(CLI::App& app, const char* name, const char* alias, const char* help) {
@@ -61,12 +62,21 @@ int main(int argc, char** argv) {
   get->add_option("LOCAL", args.second, "Local path (default: REMOTE's name here)");
   CLI::App* view = add_command(app, "view", nullptr, "Print the first bytes of REMOTE (raw)");
   view->add_option("REMOTE", args.first, "Remote file")->required();
-  view->add_option("--bytes,-n", args.bytes, "How many bytes")->capture_default_str();
+  // Parsed as text and checked strictly: CLI11 would wrap "-1" to 2^64-1.
+  view->add_option("--bytes,-n", args.bytes, "How many bytes (decimal)")
+      ->capture_default_str()
+      ->check([](const std::string& text) {
+        return sfs::protocol::parse_u64(text) ? std::string()
+                                              : "expected a non-negative decimal number";
+      });
   CLI::App* rm = add_command(app, "rm", "delete", "Delete REMOTE");
   rm->add_option("REMOTE", args.first, "Remote file")->required();
   CLI::App* ls = add_command(app, "ls", "list", "List your files");
   CLI::App* menu = add_command(app, "menu", nullptr, "Interactive numbered menu (the default)");
 
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "sfs: " + std::string(e.what()) + " (see sfs --help)\n";
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -87,7 +97,7 @@ int main(int argc, char** argv) {
   } else if (get->parsed()) {
     result = get_file(c, args.first, args.second);
   } else if (view->parsed()) {
-    result = view_file(c, args.first, args.bytes, stdout);
+    result = view_file(c, args.first, *sfs::protocol::parse_u64(args.bytes), stdout);
   } else if (rm->parsed()) {
     result = remove_file(c, args.first);
   } else if (ls->parsed()) {

@@ -12,6 +12,7 @@ namespace sfs::server {
 Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::Store store)
     : io_(static_cast<int>(config.threads == 0 ? std::max(1U, std::thread::hardware_concurrency())
                                                : config.threads)),
+      signals_(io_, SIGINT, SIGTERM),
       acceptor_(io_),
       shared_(std::make_shared<Shared>(std::move(config), std::move(tls), std::move(users),
                                         std::move(store))) {}
@@ -80,8 +81,7 @@ awaitable<void> Server::accept_loop() {
 }
 
 void Server::run() {
-  asio::signal_set signals(io_, SIGINT, SIGTERM);
-  signals.async_wait([this](const boost::system::error_code& ec, int signal) {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (!ec) {
       spdlog::info("signal {} received, shutting down", signal);
       stop();

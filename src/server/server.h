@@ -46,6 +46,7 @@ class Server {
   awaitable<void> accept_loop();
 
   asio::io_context io_;
+  asio::signal_set signals_;  // set up before the banner, so no signal is missed
   tcp::acceptor acceptor_;
   std::shared_ptr<Shared> shared_;
 };

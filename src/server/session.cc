@@ -109,6 +109,9 @@ awaitable<bool> Session::log_in() {
     const auto left = deadline - net::Clock::now();
     auto line = co_await channel_->read_line(protocol::kMaxLineBytes, left);
     if (!line) {
+      if (line.error().code == Errc::kProtocol) {
+        co_await channel_->write(protocol::error_line(Errc::kProtocol, line.error().message));
+      }
       spdlog::info("peer={} closed before login: {}", peer_, line.error().message);
       co_return false;
     }

@@ -10,10 +10,13 @@
 
 namespace sfs::storage {
 
-Result<UniqueFd> open_beneath(int dir_fd, std::string_view relative, int flags, unsigned mode) {
+Result<UniqueFd> open_beneath(int dir_fd, std::string_view relative, int flags, unsigned mode,
+                              std::string_view shown) {
   const std::string path(relative);
   open_how how{};
-  how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC | O_NOFOLLOW);
+  // No O_NOFOLLOW: RESOLVE_NO_SYMLINKS already refuses a final symlink, with
+  // ELOOP, whereas O_NOFOLLOW | O_DIRECTORY would report it as ENOTDIR.
+  how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
   how.mode = (flags & O_CREAT) != 0 ? mode : 0;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   long fd = 0;
@@ -21,7 +24,7 @@ Result<UniqueFd> open_beneath(int dir_fd, std::string_view relative, int flags, 
     fd = ::syscall(SYS_openat2, dir_fd, path.c_str(), &how, sizeof(how));
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
-    return errno_error(errno, relative);
+    return errno_error(errno, shown.empty() ? relative : shown);
   }
   return UniqueFd(static_cast<int>(fd));
 }

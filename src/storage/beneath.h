@@ -12,9 +12,12 @@
 
 namespace sfs::storage {
 
-// Opens `relative` beneath `dir_fd`. `flags` are open(2) flags; O_CLOEXEC
-// and O_NOFOLLOW are always added.
-Result<UniqueFd> open_beneath(int dir_fd, std::string_view relative, int flags, unsigned mode = 0);
+// Opens `relative` beneath `dir_fd`. `flags` are open(2) flags; O_CLOEXEC is
+// always added. A symlink anywhere in the path, the last component
+// included, fails with kBadPath. Error messages name `shown` (default:
+// `relative`).
+Result<UniqueFd> open_beneath(int dir_fd, std::string_view relative, int flags, unsigned mode = 0,
+                              std::string_view shown = {});
 
 // Translates an errno into an Error, naming `what` in the message.
 Error errno_error(int err, std::string_view what);

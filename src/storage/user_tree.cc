@@ -51,7 +51,7 @@ Result<std::pair<UniqueFd, std::string>> UserTree::open_parent(std::string_view 
     return ok.error();
   }
   auto [parent, leaf] = split_parent(relative);
-  auto dir = open_beneath(dir_.get(), parent, O_RDONLY | O_DIRECTORY);
+  auto dir = open_beneath(dir_.get(), parent, O_RDONLY | O_DIRECTORY, 0, relative);
   if (!dir) {
     return dir.error();
   }

@@ -1,0 +1,731 @@
+"""Shared helpers for the sfs integration tests.
+
+Everything here is bounded in time, listens and connects on 127.0.0.1 only,
+and removes the temporary directories it creates.
+
+- Server: a context manager that runs a real sfs-server in its own temporary
+  directory (auth file, storage, certificate) on a free port.
+- Client / run_client: run the real sfs binary without a controlling
+  terminal, with its own XDG_CONFIG_HOME, and return the CompletedProcess.
+- RawConnection: speak the wire protocol directly over Python's ssl module.
+- PtyProcess: run a program on a pseudo-terminal that is its controlling tty.
+"""
+
+import errno
+import fcntl
+import hashlib
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import ssl
+import struct
+import subprocess
+import tempfile
+import termios
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+SERVER_BIN = os.environ.get("SFS_SERVER_BIN") or os.path.join(REPO, "build", "apps", "sfs-server")
+CLIENT_BIN = os.environ.get("SFS_CLIENT_BIN") or os.path.join(REPO, "build", "apps", "sfs")
+
+HOST = "127.0.0.1"
+START_TIMEOUT = 10.0    # server start-up, until it prints its port
+STOP_TIMEOUT = 5.0      # SIGTERM grace period before SIGKILL
+CLIENT_TIMEOUT = 60.0   # one client invocation
+RAW_TIMEOUT = 10.0      # one raw-protocol read
+
+DEFAULT_USERS = {"alice": "alice-pw-7Qx", "bob": "bob-pw-3Kz"}
+
+# Client exit codes (docs: sfs --help, src/client/exit_codes.h).
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_NOT_FOUND = 4
+EXIT_REFUSED = 5
+EXIT_NETWORK = 6
+EXIT_TRUST = 7
+EXIT_LOCAL = 8
+EXIT_TOO_LARGE = 9
+EXIT_SERVER_IO = 10
+
+LOGIN_FAILED = b"sfs: login failed: wrong user name or password\n"
+
+
+# --------------------------------------------------------------------------
+# Small utilities
+
+
+def make_temp_dir(prefix="sfs-it-"):
+    return tempfile.mkdtemp(prefix=prefix)
+
+
+def remove_tree(path):
+    if path and os.path.lexists(path):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def wait_until(predicate, timeout=10.0, interval=0.02):
+    """Polls predicate() until it is truthy or timeout passes; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+def write_file(path, data, mode=None):
+    with open(path, "wb") as f:
+        f.write(data)
+    if mode is not None:
+        os.chmod(path, mode)
+    return path
+
+
+def read_file(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def write_random_file(path, size, chunk=1 << 20):
+    """Writes `size` random bytes to path; returns their sha256 hex digest."""
+    digest = hashlib.sha256()
+    with open(path, "wb") as f:
+        left = size
+        while left > 0:
+            block = os.urandom(min(chunk, left))
+            digest.update(block)
+            f.write(block)
+            left -= len(block)
+    return digest.hexdigest()
+
+
+def write_sparse_file(path, size):
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return path
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_mode(path):
+    return os.lstat(path).st_mode & 0o7777
+
+
+def temp_files_in(directory):
+    """Names of the server's upload temp files in directory (empty if it is gone)."""
+    try:
+        return sorted(n for n in os.listdir(directory) if n.startswith(".sfs-tmp-"))
+    except FileNotFoundError:
+        return []
+
+
+def openssl_fingerprint(cert_path):
+    """The SHA-256 fingerprint as `openssl x509 -fingerprint` prints it after '='."""
+    out = subprocess.run(
+        ["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", cert_path],
+        capture_output=True, check=True, timeout=30).stdout.decode()
+    return out.strip().split("=", 1)[1]
+
+
+def openssl_self_signed(directory, name="other"):
+    """Generates an unrelated EC P-256 self-signed certificate; returns (cert, key)."""
+    cert = os.path.join(directory, name + ".crt")
+    key = os.path.join(directory, name + ".key")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-subj", "/CN=x", "-keyout", key, "-out", cert, "-days", "1"],
+        capture_output=True, check=True, timeout=30)
+    return cert, key
+
+
+def stderr_lines(result):
+    return result.stderr.decode(errors="replace").splitlines()
+
+
+def parse_listing(stdout):
+    """Parses `sfs ls` output into {name: size}; fails on a malformed line."""
+    entries = {}
+    for line in stdout.decode().splitlines():
+        m = re.fullmatch(r"( {0,11}\d+|\d{12,})  (\d{4}-\d\d-\d\d \d\d:\d\d)  (.+)", line)
+        if m is None:
+            raise AssertionError("malformed listing line: %r" % line)
+        entries[m.group(3)] = int(m.group(1))
+    return entries
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+# --------------------------------------------------------------------------
+# Server
+
+
+class ServerStartError(Exception):
+    pass
+
+
+class Server:
+    """Runs sfs-server in a temporary directory of its own.
+
+    Use as a context manager, or call start() / close(). `directory` is the
+    server's cwd holding id_passwd.txt, server_storage/, server.crt and
+    server.key. Pass cert/key paths to copy an existing identity in, and
+    port to reuse a given port number.
+    """
+
+    def __init__(self, users=None, port=0, cert=None, key=None, threads=None,
+                 extra_args=(), auth_text=None):
+        self.users = dict(DEFAULT_USERS if users is None else users)
+        self.auth_text = auth_text  # bytes for id_passwd.txt instead of users
+        self.requested_port = port
+        self.cert_source = cert
+        self.key_source = key
+        self.threads = threads
+        self.extra_args = list(extra_args)
+        self.directory = None
+        self.process = None
+        self.port = None
+        self.fingerprint = None
+        self.stdout_text = ""
+        self._log = None
+
+    # paths
+    @property
+    def storage(self):
+        return os.path.join(self.directory, "server_storage")
+
+    @property
+    def cert_path(self):
+        return os.path.join(self.directory, "server.crt")
+
+    @property
+    def key_path(self):
+        return os.path.join(self.directory, "server.key")
+
+    @property
+    def log_path(self):
+        return os.path.join(self.directory, "server.log")
+
+    def user_dir(self, user):
+        return os.path.join(self.storage, "u", user)
+
+    def stored(self, user, name):
+        return os.path.join(self.user_dir(user), name)
+
+    # lifecycle
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def start(self):
+        self.directory = make_temp_dir("sfs-it-server-")
+        try:
+            text = self.auth_text
+            if text is None:
+                text = "# users of this test server\n\n" + "".join(
+                    "%s:%s\n" % item for item in self.users.items())
+                text = text.encode()
+            write_file(os.path.join(self.directory, "id_passwd.txt"), text)
+            if self.cert_source:
+                shutil.copyfile(self.cert_source, self.cert_path)
+            if self.key_source:
+                shutil.copyfile(self.key_source, self.key_path)
+                os.chmod(self.key_path, 0o600)
+            args = [SERVER_BIN, "--host", HOST, "--port", str(self.requested_port)]
+            if self.threads is not None:
+                args += ["--threads", str(self.threads)]
+            args += self.extra_args
+            self._log = open(self.log_path, "wb")
+            self.process = subprocess.Popen(
+                args, cwd=self.directory, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=self._log, start_new_session=True)
+            self._read_banner()
+        except BaseException:
+            self.close()
+            raise
+
+    def _read_banner(self):
+        """Reads stdout until the port and fingerprint lines, within START_TIMEOUT."""
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + START_TIMEOUT
+        buffer = b""
+        while True:
+            text = buffer.decode(errors="replace")
+            port = re.search(r"^sfs-server: listening on 127\.0\.0\.1:(\d+)$", text, re.M)
+            print_ = re.search(r"^sfs-server: certificate SHA256 fingerprint (\S+)$", text, re.M)
+            if port and print_:
+                self.port = int(port.group(1))
+                self.fingerprint = print_.group(1)
+                self.stdout_text = text
+                return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ServerStartError("sfs-server did not report its port within %ss; stdout=%r "
+                                       "log=%r" % (START_TIMEOUT, text, self.log_text()))
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    self.process.wait(timeout=STOP_TIMEOUT)
+                    raise ServerStartError("sfs-server exited with %s before listening; stdout=%r "
+                                           "log=%r" % (self.process.returncode, text,
+                                                       self.log_text()))
+                buffer += chunk
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stops the process (sig, then SIGKILL after STOP_TIMEOUT); keeps the directory."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            try:
+                self.process.send_signal(sig)
+                self.process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=STOP_TIMEOUT)
+        if self.process.stdout:
+            self.process.stdout.close()
+        if self._log:
+            self._log.close()
+            self._log = None
+        return self.process.returncode
+
+    def running(self):
+        return self.process is not None and self.process.poll() is None
+
+    def close(self):
+        try:
+            self.stop()
+        finally:
+            remove_tree(self.directory)
+
+    # log
+    def log_text(self):
+        try:
+            return read_file(self.log_path).decode(errors="replace")
+        except (OSError, TypeError):
+            return ""
+
+    def log_mark(self):
+        """A position in the log; log_since(mark) returns what was logged after it."""
+        return len(self.log_text())
+
+    def log_since(self, mark):
+        return self.log_text()[mark:]
+
+    def wait_for_log(self, pattern, timeout=10.0):
+        """Waits for a log line matching the regex; returns the match or None."""
+        regex = re.compile(pattern, re.M)
+        return wait_until(lambda: regex.search(self.log_text()), timeout)
+
+
+# --------------------------------------------------------------------------
+# Client
+
+
+def client_env(config_home, password=None, extra=None):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": config_home,
+        "XDG_CONFIG_HOME": config_home,
+        "LANG": "C",
+        "TZ": "UTC",
+    }
+    if password is not None:
+        env["SFS_PASSWORD"] = password
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_client(args, *, config_home, cwd, password=None, input=None, env=None,
+               timeout=CLIENT_TIMEOUT):
+    """Runs `sfs ARGS` without a controlling terminal; returns CompletedProcess (bytes)."""
+    return subprocess.run(
+        [CLIENT_BIN] + [str(a) for a in args], cwd=cwd,
+        env=client_env(config_home, password, env),
+        input=input, stdin=None if input is not None else subprocess.DEVNULL,
+        capture_output=True, timeout=timeout, start_new_session=True)
+
+
+def start_client(args, *, config_home, cwd, password=None, env=None, stdin=subprocess.DEVNULL):
+    """Starts `sfs ARGS` in the background (stdout/stderr piped); returns the Popen."""
+    return subprocess.Popen(
+        [CLIENT_BIN] + [str(a) for a in args], cwd=cwd,
+        env=client_env(config_home, password, env),
+        stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def finish(process, input=None, timeout=CLIENT_TIMEOUT):
+    """Sends input (if any, then EOF), waits for a started client (killing it past
+    timeout); returns CompletedProcess."""
+    try:
+        out, err = process.communicate(input=input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate(timeout=STOP_TIMEOUT)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+class Client:
+    """A client sandbox: a working directory and a config home, removed on close().
+
+    trust: 'ca' passes --ca-file with the server's certificate, 'new' passes
+    --trust-new, 'tofu' passes neither (trust-on-first-use from known_servers).
+    Methods take trust=None to mean the sandbox's default.
+    """
+
+    def __init__(self, server, user="alice", password=None, trust="ca"):
+        self.server = server
+        self.user = user
+        self.password = server.users.get(user) if password is None else password
+        self.trust = trust
+        self.root = make_temp_dir("sfs-it-client-")
+        self.cwd = os.path.join(self.root, "work")
+        self.config_home = os.path.join(self.root, "config")
+        os.mkdir(self.cwd)
+        os.mkdir(self.config_home)
+
+    def close(self):
+        remove_tree(self.root)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    @property
+    def known_servers(self):
+        return os.path.join(self.config_home, "sfs", "known_servers")
+
+    def path(self, *names):
+        return os.path.join(self.cwd, *names)
+
+    def common_args(self, user=None, trust=None, port=None):
+        trust = self.trust if trust is None else trust
+        args = ["--host", HOST, "--port", str(port or self.server.port)]
+        if user is not False:  # False: no --user option at all
+            args += ["--user", user or self.user]
+        if trust == "ca":
+            args += ["--ca-file", self.server.cert_path]
+        elif trust == "new":
+            args += ["--trust-new"]
+        elif trust != "tofu":
+            raise ValueError("trust must be 'ca', 'new' or 'tofu', not %r" % (trust,))
+        return args
+
+    def run(self, *args, user=None, password=None, trust=None, port=None, input=None,
+            env=None, timeout=CLIENT_TIMEOUT, cwd=None):
+        """Runs one client command; password=False means no SFS_PASSWORD at all."""
+        if password is None:
+            password = self.password
+        elif password is False:
+            password = None
+        return run_client(self.common_args(user, trust, port) + list(args),
+                          config_home=self.config_home, cwd=cwd or self.cwd,
+                          password=password, input=input, env=env, timeout=timeout)
+
+    def start(self, *args, user=None, password=None, trust=None, stdin=subprocess.DEVNULL):
+        return start_client(self.common_args(user, trust) + list(args),
+                            config_home=self.config_home, cwd=self.cwd,
+                            password=self.password if password is None else password,
+                            stdin=stdin)
+
+
+# --------------------------------------------------------------------------
+# Raw protocol
+
+
+def tls13_context():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    return ctx
+
+
+def percent_encode(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return "".join(chr(b) if 0x21 <= b <= 0x7E and b != 0x25 else "%%%02X" % b for b in data)
+
+
+class RawConnection:
+    """A TLS 1.3 connection speaking the sfs protocol by hand."""
+
+    def __init__(self, port, timeout=RAW_TIMEOUT):
+        raw = socket.create_connection((HOST, port), timeout=timeout)
+        try:
+            self.sock = tls13_context().wrap_socket(raw)
+        except BaseException:
+            raw.close()
+            raise
+        self.buffer = b""
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def send_line(self, line):
+        self.send(line.encode() + b"\n")
+
+    def _fill(self):
+        """Reads more bytes; returns False at end of stream (EOF, reset or TLS close)."""
+        try:
+            chunk = self.sock.recv(65536)
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionResetError,
+                BrokenPipeError):
+            return False
+        except ssl.SSLError as e:
+            if "EOF" in str(e) or "SHUTDOWN" in str(e).upper():
+                return False
+            raise
+        if not chunk:
+            return False
+        self.buffer += chunk
+        return True
+
+    def read_line(self):
+        """Returns the next line without its newline, or None at end of stream."""
+        while b"\n" not in self.buffer:
+            if not self._fill():
+                return None
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.decode(errors="replace")
+
+    def read_exact(self, n):
+        while len(self.buffer) < n:
+            if not self._fill():
+                raise EOFError("stream ended after %d of %d bytes" % (len(self.buffer), n))
+        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        return data
+
+    def read_frames(self):
+        """Reads data frames up to the end frame; returns the bytes."""
+        out = b""
+        while True:
+            (length,) = struct.unpack(">I", self.read_exact(4))
+            if length == 0:
+                return out
+            if length == 0xFFFFFFFF:
+                raise EOFError("abort frame")
+            out += self.read_exact(length)
+
+    def send_frame(self, data):
+        self.send(struct.pack(">I", len(data)) + data)
+
+    def send_header(self, length):
+        """A bare frame header: 0 is the end frame, 0xFFFFFFFF the abort frame."""
+        self.send(struct.pack(">I", length))
+
+    def put(self, path, data, frame=256 << 10):
+        """PUT with data in frames of `frame` bytes; returns (first reply, final reply)."""
+        first = self.command("PUT %s %d" % (percent_encode(path), len(data)))
+        if first != "OK":
+            return first, None
+        for start in range(0, len(data), frame):
+            self.send_frame(data[start:start + frame])
+        self.send_header(0)
+        return first, self.read_line()
+
+    def at_eof(self):
+        """True if the peer closed the stream (after any buffered data)."""
+        return not self.buffer and not self._fill()
+
+    def command(self, line):
+        self.send_line(line)
+        return self.read_line()
+
+    def greet_and_login(self, user, password):
+        greeting = self.read_line()
+        if greeting != "SFS 1":
+            raise AssertionError("unexpected greeting %r" % greeting)
+        return self.command("LOGIN %s %s" % (percent_encode(user), percent_encode(password)))
+
+
+# --------------------------------------------------------------------------
+# Pseudo-terminal
+
+
+class PtyProcess:
+    """Runs a program with a new pty as stdin/stdout/stderr and controlling terminal."""
+
+    def __init__(self, args, cwd, env):
+        master, slave = os.openpty()
+        self.master = master
+        self.output = b""      # not yet consumed by expect()
+        self.transcript = b""  # everything the program wrote
+        try:
+            self.process = subprocess.Popen(
+                args, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
+                start_new_session=True, preexec_fn=_take_controlling_tty)
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+
+    def expect(self, text, timeout=10.0):
+        """Reads until `text` (bytes) appears after everything consumed so far."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._read(left):
+                raise AssertionError("did not see %r on the terminal; got %r" % (text, self.output))
+        index = self.output.index(text) + len(text)
+        seen, self.output = self.output[:index], self.output[index:]
+        return seen
+
+    def _read(self, timeout):
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            chunk = os.read(self.master, 4096)
+        except OSError as e:  # EIO: the child closed the terminal
+            if e.errno == errno.EIO:
+                return False
+            raise
+        self.output += chunk
+        self.transcript += chunk
+        return bool(chunk)
+
+    def send(self, data):
+        os.write(self.master, data)
+
+    def finish(self, timeout=CLIENT_TIMEOUT):
+        """Collects the remaining output and waits for exit; returns (status, output)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self._read(max(0.0, deadline - time.monotonic())):
+            pass
+        try:
+            status = self.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            status = self.process.wait(timeout=STOP_TIMEOUT)
+        return status, self.output
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=STOP_TIMEOUT)
+        try:
+            os.close(self.master)
+        except OSError:
+            pass
+
+
+def _take_controlling_tty():
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+# --------------------------------------------------------------------------
+# Test case bases
+
+
+class ServerTestCase(unittest.TestCase):
+    """A server (self.server) and a fresh client sandbox (self.client) for each test.
+
+    The server is shared by the whole class, unless server_per_test is set
+    (for tests that stop or break it).
+    """
+
+    users = None
+    server_kwargs = {}
+    server_per_test = False
+
+    @classmethod
+    def start_server(cls):
+        server = Server(users=cls.users, **cls.server_kwargs)
+        server.start()
+        return server
+
+    @classmethod
+    def setUpClass(cls):
+        if not cls.server_per_test:
+            cls.server = cls.start_server()
+
+    @classmethod
+    def tearDownClass(cls):
+        if not cls.server_per_test:
+            cls.server.close()
+
+    def setUp(self):
+        if self.server_per_test:
+            self.server = self.start_server()
+            self.addCleanup(self.server.close)
+        self.client = self.new_client("alice")
+
+    def new_client(self, user="alice", **kwargs):
+        client = Client(self.server, user, **kwargs)
+        self.addCleanup(client.close)
+        return client
+
+    def new_temp_dir(self):
+        path = make_temp_dir()
+        self.addCleanup(remove_tree, path)
+        return path
+
+    def assertOk(self, result):
+        self.assertEqual(result.returncode, EXIT_OK,
+                         "client failed: %r\nstderr: %s" % (result.args, result.stderr.decode(
+                             errors="replace")))
+
+    def assertFails(self, result, code, message=None):
+        """Exit `code` and exactly one stderr line, `sfs: <message>` if message is given."""
+        lines = stderr_lines(result)
+        self.assertEqual(result.returncode, code,
+                         "args %r: stderr %r" % (result.args, result.stderr))
+        self.assertEqual(len(lines), 1, "expected one stderr line, got %r" % lines)
+        self.assertTrue(lines[0].startswith("sfs: "), lines)
+        if message is not None:
+            self.assertEqual(lines[0], "sfs: " + message)
+
+    def assertNoLogin(self, mark, server=None):
+        """The server logged no LOGIN attempt (ok or failed) after mark."""
+        server = server or self.server
+        time.sleep(0.2)  # let the server log the end of the connection
+        log = server.log_since(mark)
+        self.assertIsNone(re.search(r"login (ok|failed)", log), log)
+
+    def upload(self, data, name, client=None):
+        """Uploads bytes as `name` through the real client; asserts success."""
+        client = client or self.client
+        local = client.path("upload-" + hashlib.sha256(name.encode()).hexdigest()[:12])
+        write_file(local, data)
+        self.assertOk(client.run("put", local, name))
+        os.unlink(local)

@@ -1,0 +1,99 @@
+"""Many real clients at once: every transfer intact, every client exits 0."""
+
+import hashlib
+import os
+import threading
+import unittest
+
+from sfs_harness import (RawConnection, ServerTestCase, read_file, temp_files_in, wait_until,
+                         write_file)
+
+CLIENTS = 50
+SIZE = 1 << 20
+
+
+class ConcurrencyTest(ServerTestCase):
+
+    def test_fifty_clients_upload_and_download(self):
+        users = ("alice", "bob")
+        clients = [self.new_client(users[i % 2]) for i in range(CLIENTS)]
+        payloads = [os.urandom(SIZE) for _ in range(CLIENTS)]
+        results = [None] * CLIENTS
+        start = threading.Barrier(CLIENTS, timeout=60)
+
+        def worker(i):
+            client = clients[i]
+            name = "concurrent-%02d.bin" % i
+            local = write_file(client.path(name), payloads[i])
+            try:
+                start.wait()
+            except threading.BrokenBarrierError:
+                pass
+            put = client.run("put", local, name, timeout=120)
+            get = client.run("get", name, client.path("copy.bin"), timeout=120)
+            results[i] = (put, get)
+
+        threads = [threading.Thread(target=worker, args=(i,), daemon=True)
+                   for i in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=240)
+        self.assertFalse(any(t.is_alive() for t in threads), "clients still running")
+
+        for i, client in enumerate(clients):
+            with self.subTest(client=i):
+                self.assertIsNotNone(results[i], "worker %d did not finish" % i)
+                put, get = results[i]
+                self.assertOk(put)
+                self.assertOk(get)
+                expected = hashlib.sha256(payloads[i]).hexdigest()
+                copy = read_file(client.path("copy.bin"))
+                self.assertEqual(hashlib.sha256(copy).hexdigest(), expected)
+                stored = read_file(self.server.stored(client.user, "concurrent-%02d.bin" % i))
+                self.assertEqual(hashlib.sha256(stored).hexdigest(), expected)
+        for user in users:
+            self.assertEqual([n for n in os.listdir(self.server.user_dir(user))
+                              if n.startswith(".")], [])
+        self.assertTrue(self.server.running())
+
+    def test_stalled_client_does_not_block_others(self):
+        stalled = RawConnection(self.server.port)
+        self.addCleanup(stalled.close)
+        self.assertEqual(stalled.greet_and_login("bob", self.server.users["bob"]), "OK")
+        self.assertEqual(stalled.command("PUT stalled.bin 1000000"), "OK")
+        stalled.send_frame(b"x" * 1000)  # ...and then nothing more
+        self.assertTrue(wait_until(lambda: temp_files_in(self.server.user_dir("bob"))))
+        data = os.urandom(SIZE)
+        self.upload(data, "while-stalled.bin")
+        self.assertOk(self.client.run("get", "while-stalled.bin", self.client.path("copy")))
+        self.assertEqual(read_file(self.client.path("copy")), data)
+        stalled.close()
+        self.assertTrue(wait_until(lambda: not temp_files_in(self.server.user_dir("bob"))),
+                        "upload temp file left after the stalled client went away")
+        self.assertFalse(os.path.exists(self.server.stored("bob", "stalled.bin")))
+
+    def test_concurrent_overwrites_of_one_name_leave_one_whole_version(self):
+        versions = [bytes([i]) * (SIZE // 4 + i) for i in range(8)]
+        clients = [self.new_client("alice") for _ in versions]
+        results = [None] * len(versions)
+
+        def worker(i):
+            local = write_file(clients[i].path("v.bin"), versions[i])
+            results[i] = clients[i].run("put", local, "contended.bin", timeout=120)
+
+        threads = [threading.Thread(target=worker, args=(i,), daemon=True)
+                   for i in range(len(versions))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=180)
+        for result in results:
+            self.assertIsNotNone(result)
+            self.assertOk(result)
+        self.assertIn(read_file(self.server.stored("alice", "contended.bin")), versions)
+        self.assertEqual(temp_files_in(self.server.user_dir("alice")), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
