@@ -114,8 +114,8 @@ Result<std::vector<std::string_view>> split_fields(std::string_view line) {
     }
     for (const char c : field) {
       const auto u = static_cast<unsigned char>(c);
-      if (u < 0x21 || u == 0x7F) {
-        return bad("control byte in line");
+      if (u < 0x21 || u > 0x7E) {
+        return bad("byte outside 0x21-0x7E in a field");
       }
     }
     fields.push_back(field);

@@ -132,19 +132,28 @@ Result<void> generate_self_signed(const std::filesystem::path& cert_file,
   if (!cert) {
     return cert.error();
   }
-  auto key_out = create_exclusive(key_file, 0600);
-  if (!key_out) {
-    return key_out.error();
-  }
-  if (PEM_write_PrivateKey(key_out->get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 0) {
-    return tls_error("writing " + key_file.string());
-  }
+  // Both files are created before either is written, and both are removed
+  // on failure: a key never ends up beside a certificate it does not match.
   auto cert_out = create_exclusive(cert_file, 0644);
   if (!cert_out) {
     return cert_out.error();
   }
-  if (PEM_write_X509(cert_out->get(), cert->get()) == 0) {
-    return tls_error("writing " + cert_file.string());
+  auto key_out = create_exclusive(key_file, 0600);
+  if (!key_out) {
+    cert_out->reset();
+    ::unlink(cert_file.c_str());
+    return key_out.error();
+  }
+  const bool written =
+      PEM_write_PrivateKey(key_out->get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 0 &&
+      PEM_write_X509(cert_out->get(), cert->get()) != 0 && std::fflush(key_out->get()) == 0 &&
+      std::fflush(cert_out->get()) == 0;
+  if (!written) {
+    key_out->reset();
+    cert_out->reset();
+    ::unlink(key_file.c_str());
+    ::unlink(cert_file.c_str());
+    return tls_error("writing " + cert_file.string() + " and " + key_file.string());
   }
   return {};
 }

@@ -1,0 +1,480 @@
+#include "protocol/request.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "protocol/limits.h"
+
+namespace sfs::protocol {
+namespace {
+
+// Pseudo-random byte strings for the garbage loops: mostly short, built from
+// random bytes and pieces of the protocol, now and then very long.
+std::string garbage(std::mt19937& rng) {
+  // clang-format off
+  static constexpr std::string_view kTokens[] = {
+      "LOGIN", "PUT", "GET", "VIEW", "DELETE", "LIST", "QUIT", "OK", "ERR", "AUTH", "BADPATH",
+      "SFS", " ", "  ", "%", "%2", "%41", "%zz", "%C3%A9", "%00", "%2F", "/", "..", ".", ".sfs-",
+      "0", "1", "007", "18446744073709551615", "18446744073709551616", "\n", "\r", "\t",
+      "\xC3", "\xE2\x82\xAC", "\xED\xA0\x80", "\xFF", "f", "d", "a"};
+  // clang-format on
+  const std::size_t pieces = rng() % 16 == 0 ? rng() % 2000 : rng() % 12;
+  std::string s;
+  for (std::size_t i = 0; i < pieces; ++i) {
+    if (rng() % 2 == 0) {
+      s.push_back(static_cast<char>(rng() & 0xFF));
+    } else {
+      s += kTokens[rng() % std::size(kTokens)];
+    }
+  }
+  if (rng() % 64 == 0) {
+    s.push_back('\0');
+  }
+  if (rng() % 1000 == 0) {
+    s.append(20000, static_cast<char>(rng() & 0xFF));
+  }
+  return s;
+}
+
+// Parses a line that must be valid and returns the alternative T.
+template <typename T>
+T parse_as(const std::string& line) {
+  auto r = parse_request(line);
+  EXPECT_TRUE(r.ok()) << "'" << line << "': " << (r.ok() ? "" : r.error().message);
+  if (!r.ok()) {
+    return T{};
+  }
+  EXPECT_TRUE(std::holds_alternative<T>(*r)) << "'" << line << "' parsed as " << verb_of(*r);
+  if (!std::holds_alternative<T>(*r)) {
+    return T{};
+  }
+  return std::get<T>(*r);
+}
+
+void expect_error(const std::string& line, Errc code) {
+  auto r = parse_request(line);
+  ASSERT_FALSE(r.ok()) << "accepted: '" << line << "' as " << verb_of(*r);
+  EXPECT_EQ(r.error().code, code) << "'" << line << "': " << r.error().message;
+  EXPECT_FALSE(r.error().message.empty());
+}
+
+void expect_bad_request(const std::string& line) { expect_error(line, Errc::kBadRequest); }
+
+// ---- each verb --------------------------------------------------------------
+
+TEST(ParseRequestTest, Login) {
+  const Login l = parse_as<Login>("LOGIN alice s3cret");
+  EXPECT_EQ(l.user, "alice");
+  EXPECT_EQ(l.password, "s3cret");
+  const Login e = parse_as<Login>("LOGIN bob pass%20word%25%3A");
+  EXPECT_EQ(e.user, "bob");
+  EXPECT_EQ(e.password, "pass word%:");
+}
+
+TEST(ParseRequestTest, Put) {
+  const Put p = parse_as<Put>("PUT docs%20a.txt 600000");
+  EXPECT_EQ(p.path, "docs a.txt");
+  EXPECT_EQ(p.size, 600000U);
+  const Put zero = parse_as<Put>("PUT d/e/f 0");
+  EXPECT_EQ(zero.path, "d/e/f");
+  EXPECT_EQ(zero.size, 0U);
+  const Put max = parse_as<Put>("PUT x 18446744073709551615");
+  EXPECT_EQ(max.size, 18446744073709551615ULL);
+}
+
+TEST(ParseRequestTest, Get) {
+  const Get g = parse_as<Get>("GET a.bin 0");
+  EXPECT_EQ(g.path, "a.bin");
+  EXPECT_EQ(g.offset, 0U);
+  const Get h = parse_as<Get>("GET dir/caf%C3%A9 123");
+  EXPECT_EQ(h.path, "dir/caf\xC3\xA9");
+  EXPECT_EQ(h.offset, 123U);
+}
+
+TEST(ParseRequestTest, View) {
+  const View v = parse_as<View>("VIEW notes.txt 1024");
+  EXPECT_EQ(v.path, "notes.txt");
+  EXPECT_EQ(v.max_bytes, 1024U);
+}
+
+TEST(ParseRequestTest, Delete) {
+  const Delete d = parse_as<Delete>("DELETE old%0Aname");
+  EXPECT_EQ(d.path, "old\nname");
+}
+
+TEST(ParseRequestTest, ListAndQuit) {
+  parse_as<List>("LIST");
+  parse_as<Quit>("QUIT");
+}
+
+TEST(ParseRequestTest, VerbOf) {
+  EXPECT_EQ(verb_of(Login{"a", "b"}), "LOGIN");
+  EXPECT_EQ(verb_of(Put{"a", 1}), "PUT");
+  EXPECT_EQ(verb_of(Get{"a", 1}), "GET");
+  EXPECT_EQ(verb_of(View{"a", 1}), "VIEW");
+  EXPECT_EQ(verb_of(Delete{"a"}), "DELETE");
+  EXPECT_EQ(verb_of(List{}), "LIST");
+  EXPECT_EQ(verb_of(Quit{}), "QUIT");
+}
+
+// ---- malformed lines ------------------------------------------------------------
+
+TEST(ParseRequestTest, WrongFieldCounts) {
+  for (const char* line : {"LOGIN", "LOGIN alice", "LOGIN alice pw extra", "PUT", "PUT a",
+                           "PUT a 1 2", "GET", "GET a", "GET a 1 2", "VIEW", "VIEW a", "VIEW a 1 2",
+                           "DELETE", "DELETE a b", "LIST x", "LIST x y", "QUIT now"}) {
+    expect_bad_request(line);
+  }
+}
+
+TEST(ParseRequestTest, SpacingMustBeExact) {
+  for (const char* line : {"",
+                           " ",
+                           "  ",
+                           " LIST",
+                           "LIST ",
+                           "LIST  ",
+                           "QUIT ",
+                           "PUT  a 1",
+                           "PUT a  1",
+                           "PUT a 1 ",
+                           " PUT a 1",
+                           "LOGIN  alice pw",
+                           "LOGIN alice pw ",
+                           "DELETE  a",
+                           "DELETE a ",
+                           "GET a\t1",
+                           "PUT\ta\t1",
+                           "LIST\r",
+                           "QUIT\n",
+                           "LIST\n",
+                           "DELETE a\r"}) {
+    expect_bad_request(line);
+  }
+}
+
+TEST(ParseRequestTest, UnknownAndLowercaseVerbs) {
+  for (const char* line :
+       {"list", "Quit", "put a 1", "Put a 1", "get a 0", "delete a", "login alice pw", "HELLO",
+        "STAT a", "LISTS", "QUITX", "PUTS a 1", "LIS", "L", "%4CIST", "\xEF\xBB\xBFLIST"}) {
+    expect_bad_request(line);
+  }
+}
+
+TEST(ParseRequestTest, BadNumbers) {
+  for (const char* line : {"PUT a -1", "PUT a +1", "PUT a 01", "PUT a 00",
+                           "PUT a 18446744073709551616", "PUT a 99999999999999999999999", "PUT a x",
+                           "PUT a 1x", "PUT a 0x10", "PUT a 1.5", "GET a -0", "GET a 1e3",
+                           "GET a 007", "VIEW a abc", "VIEW a 18446744073709551616", "PUT a %31"}) {
+    expect_bad_request(line);
+  }
+}
+
+TEST(ParseRequestTest, BadEscapes) {
+  for (const char* line : {"PUT a% 1", "PUT %zz 1", "GET %4 0", "DELETE a%", "LOGIN %zz pw",
+                           "LOGIN alice %g0", "PUT caf\xC3\xA9 1", "DELETE \x80"}) {
+    expect_bad_request(line);
+  }
+}
+
+TEST(ParseRequestTest, BadPaths) {
+  for (const char* line :
+       {"PUT %2Fetc%2Fpasswd 1", "PUT .. 1", "GET ../x 0", "GET a/../b 0", "VIEW a/./b 1",
+        "DELETE a//b", "DELETE a/", "DELETE .", "PUT .sfs-tmp-x 1", "PUT d/.sfs-x 1", "GET a%00b 0",
+        "GET %C0%80 0", "GET %ED%A0%80 0", "DELETE %F4%90%80%80", "DELETE %C3", "PUT / 1",
+        "DELETE %2F"}) {
+    expect_error(line, Errc::kBadPath);
+  }
+}
+
+TEST(ParseRequestTest, LineLengthLimit) {
+  // 16383 bytes (plus '\n' = 16384) is not too long: this one fails for its
+  // path instead. 16384 bytes is too long.
+  const std::string body(kMaxLineBytes - 1 - 6, 'a');
+  const std::string fits = "PUT " + body + " 1";
+  ASSERT_EQ(fits.size(), kMaxLineBytes - 1);
+  expect_error(fits, Errc::kBadPath);
+  expect_bad_request(fits + "1");
+  expect_bad_request("PUT " + std::string(kMaxLineBytes, 'a') + " 1");
+  expect_bad_request("LIST" + std::string(kMaxLineBytes, ' '));
+  expect_bad_request(std::string(1 << 20, 'A'));
+}
+
+TEST(ParseRequestTest, LoginUserLength) {
+  const std::string user64(kMaxUserBytes, 'u');
+  const Login ok = parse_as<Login>("LOGIN " + user64 + " pw");
+  EXPECT_EQ(ok.user, user64);
+  expect_bad_request("LOGIN " + user64 + "u pw");
+  // The limit applies to the decoded bytes.
+  std::string encoded64;
+  for (std::size_t i = 0; i < kMaxUserBytes; ++i) {
+    encoded64 += "%41";
+  }
+  EXPECT_EQ(parse_as<Login>("LOGIN " + encoded64 + " pw").user, std::string(kMaxUserBytes, 'A'));
+  expect_bad_request("LOGIN " + encoded64 + "%41 pw");
+}
+
+TEST(ParseRequestTest, LoginEmptyUserRefused) {
+  // An empty field cannot travel; there is no escape that decodes to "".
+  expect_bad_request("LOGIN  pw");
+  expect_bad_request("LOGIN pw");
+}
+
+TEST(ParseRequestTest, LoginPasswordLength) {
+  const std::string pw1024(kMaxPasswordBytes, 'p');
+  const Login ok = parse_as<Login>("LOGIN alice " + pw1024);
+  EXPECT_EQ(ok.password, pw1024);
+  expect_bad_request("LOGIN alice " + pw1024 + "p");
+  std::string encoded1024;
+  for (std::size_t i = 0; i < kMaxPasswordBytes; ++i) {
+    encoded1024 += "%20";
+  }
+  EXPECT_EQ(parse_as<Login>("LOGIN alice " + encoded1024).password,
+            std::string(kMaxPasswordBytes, ' '));
+  expect_bad_request("LOGIN alice " + encoded1024 + "%20");
+}
+
+// ---- serialization ------------------------------------------------------------
+
+TEST(SerializeRequestTest, ExactLines) {
+  EXPECT_EQ(serialize_request(Login{"alice", "pass word"}), "LOGIN alice pass%20word\n");
+  EXPECT_EQ(serialize_request(Put{"a b.txt", 12}), "PUT a%20b.txt 12\n");
+  EXPECT_EQ(serialize_request(Get{"a.bin", 0}), "GET a.bin 0\n");
+  EXPECT_EQ(serialize_request(View{"100%", 1024}), "VIEW 100%25 1024\n");
+  EXPECT_EQ(serialize_request(Delete{"d/x\ny"}), "DELETE d/x%0Ay\n");
+  EXPECT_EQ(serialize_request(List{}), "LIST\n");
+  EXPECT_EQ(serialize_request(Quit{}), "QUIT\n");
+  EXPECT_EQ(serialize_request(Put{"x", 18446744073709551615ULL}), "PUT x 18446744073709551615\n");
+}
+
+// Parses a serialized request (its '\n' removed) back.
+Request round_trip(const Request& request) {
+  const std::string line = serialize_request(request);
+  EXPECT_FALSE(line.empty());
+  EXPECT_EQ(line.back(), '\n');
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << "newline inside: " << line;
+  for (const char c : line.substr(0, line.size() - 1)) {
+    const auto u = static_cast<unsigned char>(c);
+    EXPECT_TRUE(u >= 0x20 && u <= 0x7E) << "byte " << static_cast<int>(u) << " in " << line;
+  }
+  auto parsed = parse_request(std::string_view(line).substr(0, line.size() - 1));
+  EXPECT_TRUE(parsed.ok()) << line << (parsed.ok() ? "" : parsed.error().message);
+  if (!parsed.ok()) {
+    return Quit{};
+  }
+  EXPECT_EQ(parsed->index(), request.index()) << line;
+  return *parsed;
+}
+
+const std::vector<std::string>& awkward_names() {
+  static const std::vector<std::string> names = {
+      "a",
+      "a b.txt",
+      "  leading and trailing  ",
+      "100%",
+      "%41",
+      "%",
+      "line\nbreak",
+      "cr\rlf\r\n",
+      "tab\tx",
+      "caf\xC3\xA9/\xE6\x97\xA5\xE6\x9C\xAC/\xF0\x9F\x98\x80",
+      "dir/sub dir/file name.txt",
+      "\x01\x02\x1F\x7F",
+      "~!@#$^&*()_+{}|:\"<>?`-=[]\\;',",
+      std::string(255, 'n'),
+      std::string(255, ' '),
+  };
+  return names;
+}
+
+TEST(RequestRoundTripTest, EveryVerbWithAwkwardNames) {
+  for (const std::string& name : awkward_names()) {
+    {
+      const Request back = round_trip(Put{name, 42});
+      ASSERT_TRUE(std::holds_alternative<Put>(back));
+      EXPECT_EQ(std::get<Put>(back).path, name);
+      EXPECT_EQ(std::get<Put>(back).size, 42U);
+    }
+    {
+      const Request back = round_trip(Get{name, 18446744073709551615ULL});
+      ASSERT_TRUE(std::holds_alternative<Get>(back));
+      EXPECT_EQ(std::get<Get>(back).path, name);
+      EXPECT_EQ(std::get<Get>(back).offset, 18446744073709551615ULL);
+    }
+    {
+      const Request back = round_trip(View{name, 0});
+      ASSERT_TRUE(std::holds_alternative<View>(back));
+      EXPECT_EQ(std::get<View>(back).path, name);
+      EXPECT_EQ(std::get<View>(back).max_bytes, 0U);
+    }
+    {
+      const Request back = round_trip(Delete{name});
+      ASSERT_TRUE(std::holds_alternative<Delete>(back));
+      EXPECT_EQ(std::get<Delete>(back).path, name);
+    }
+    {
+      // Any bytes are fine in a password.
+      const Request back = round_trip(Login{"alice", name});
+      ASSERT_TRUE(std::holds_alternative<Login>(back));
+      EXPECT_EQ(std::get<Login>(back).user, "alice");
+      EXPECT_EQ(std::get<Login>(back).password, name);
+    }
+  }
+  EXPECT_TRUE(std::holds_alternative<List>(round_trip(List{})));
+  EXPECT_TRUE(std::holds_alternative<Quit>(round_trip(Quit{})));
+}
+
+TEST(RequestRoundTripTest, LoginWithEveryByte) {
+  std::string password;
+  for (int b = 0; b < 256; ++b) {
+    password.push_back(static_cast<char>(b));
+  }
+  const std::string user = "a b%\n\xC3\xA9";
+  const Request back = round_trip(Login{user, password});
+  ASSERT_TRUE(std::holds_alternative<Login>(back));
+  EXPECT_EQ(std::get<Login>(back).user, user);
+  EXPECT_EQ(std::get<Login>(back).password, password);
+}
+
+TEST(RequestRoundTripTest, LongestPathFitsInALine) {
+  // A 4096-byte path where every byte needs an escape.
+  std::string path;
+  while (path.size() + 255 < kMaxPathBytes) {
+    path += std::string(254, ' ') + "/";
+  }
+  path += std::string(kMaxPathBytes - path.size(), '%');
+  ASSERT_EQ(path.size(), kMaxPathBytes);
+  const std::string line = serialize_request(Put{path, 18446744073709551615ULL});
+  EXPECT_LT(line.size(), kMaxLineBytes);
+  const Request back = round_trip(Put{path, 18446744073709551615ULL});
+  ASSERT_TRUE(std::holds_alternative<Put>(back));
+  EXPECT_EQ(std::get<Put>(back).path, path);
+}
+
+// ---- greeting -------------------------------------------------------------------
+
+TEST(GreetingTest, Line) { EXPECT_EQ(greeting_line(), "SFS 1\n"); }
+
+TEST(GreetingTest, ParseOwnGreeting) {
+  const std::string line = greeting_line();
+  auto v = parse_greeting(std::string_view(line).substr(0, line.size() - 1));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, kVersion);
+}
+
+TEST(GreetingTest, OtherVersions) {
+  auto two = parse_greeting("SFS 2");
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(*two, 2);
+  auto zero = parse_greeting("SFS 0");
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(*zero, 0);
+}
+
+TEST(GreetingTest, Malformed) {
+  for (const char* line : {"", "SFS", "SFS ", "SFS  1", " SFS 1", "SFS 1 ", "SFS 1 2", "sfs 1",
+                           "FTP 1", "SFS x", "SFS -1", "SFS 01", "SFS 1\n", "SFS 1\r",
+                           "SFS 18446744073709551616", "SFS 99999999999", "HTTP/1.1 200 OK"}) {
+    auto v = parse_greeting(line);
+    ASSERT_FALSE(v.ok()) << "'" << line << "'";
+    EXPECT_EQ(v.error().code, Errc::kProtocol) << "'" << line << "'";
+  }
+}
+
+// ---- split_fields ---------------------------------------------------------------
+
+TEST(SplitFieldsTest, Cases) {
+  auto three = split_fields("a bb ccc");
+  ASSERT_TRUE(three.ok());
+  ASSERT_EQ(three->size(), 3U);
+  EXPECT_EQ((*three)[0], "a");
+  EXPECT_EQ((*three)[1], "bb");
+  EXPECT_EQ((*three)[2], "ccc");
+  auto one = split_fields("x");
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->size(), 1U);
+  EXPECT_EQ((*one)[0], "x");
+  for (const std::string& line :
+       {std::string(""), std::string(" "), std::string("a  b"), std::string(" a"),
+        std::string("a "), std::string("a\tb"), std::string("a\x7F"), std::string("a\x01"),
+        std::string("a\n"), std::string("a\0", 2)}) {
+    EXPECT_FALSE(split_fields(line).ok()) << "'" << line << "'";
+  }
+}
+
+TEST(SplitFieldsTest, OnlyBytes21To7EInFields) {
+  // docs/protocol.md: "Every field consists of bytes 0x21-0x7E".
+  std::string wrong;  // bytes whose verdict is wrong, as " XX" hex
+  for (int b = 0; b < 256; ++b) {
+    if (b == ' ') {
+      continue;  // the separator
+    }
+    const std::string line = "a" + std::string(1, static_cast<char>(b)) + "b";
+    const bool valid = b >= 0x21 && b <= 0x7E;
+    if (split_fields(line).ok() != valid) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      wrong += {' ', kHex[b >> 4], kHex[b & 0xF]};
+    }
+  }
+  EXPECT_EQ(wrong, "") << "split_fields gets these bytes wrong";
+}
+
+// ---- garbage --------------------------------------------------------------------
+
+TEST(ParseRequestGarbageTest, RandomLinesNeverCrashAndOkMeansCanonical) {
+  std::mt19937 rng(20240601);
+  int accepted = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string line = garbage(rng);
+    auto r = parse_request(line);
+    if (!r.ok()) {
+      EXPECT_TRUE(r.error().code == Errc::kBadRequest || r.error().code == Errc::kBadPath)
+          << static_cast<int>(r.error().code);
+      continue;
+    }
+    ++accepted;
+    EXPECT_LT(line.size(), kMaxLineBytes);
+    // Whatever parses serializes to one clean line that parses the same.
+    const std::string again = serialize_request(*r);
+    ASSERT_EQ(again.find('\n'), again.size() - 1);
+    auto reparsed = parse_request(std::string_view(again).substr(0, again.size() - 1));
+    ASSERT_TRUE(reparsed.ok()) << again;
+    EXPECT_EQ(serialize_request(*reparsed), again);
+    EXPECT_EQ(verb_of(*reparsed), verb_of(*r));
+  }
+  // The generator is not so random that nothing ever parses.
+  EXPECT_GT(accepted, 0);
+}
+
+TEST(ParseRequestGarbageTest, TruncatedPrefixesOfValidLines) {
+  const struct {
+    const char* line;
+    int valid_proper_prefixes;
+  } cases[] = {
+      {"LOGIN alice s3cret", 5},       // "LOGIN alice s" .. "LOGIN alice s3cre"
+      {"PUT docs%20a.txt 600000", 5},  // "... 6" .. "... 60000"
+      {"GET a%C3%A9 12", 1},           // "GET a%C3%A9 1"
+      {"VIEW x 1024", 3},              // "VIEW x 1", "10", "102"
+      {"DELETE d/e", 1},               // "DELETE d"
+      {"DELETE caf%C3%A9", 3},         // "DELETE c", "ca", "caf"
+      {"LIST", 0},
+      {"QUIT", 0},
+  };
+  for (const auto& c : cases) {
+    const std::string_view line = c.line;
+    ASSERT_TRUE(parse_request(line).ok()) << line;
+    int valid = 0;
+    for (std::size_t n = 0; n < line.size(); ++n) {
+      valid += parse_request(line.substr(0, n)).ok() ? 1 : 0;
+    }
+    EXPECT_EQ(valid, c.valid_proper_prefixes) << line;
+  }
+}
+
+}  // namespace
+}  // namespace sfs::protocol

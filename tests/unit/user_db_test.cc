@@ -1,0 +1,219 @@
+#include "auth/user_db.h"
+
+#include <gtest/gtest.h>
+#include <sodium.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace sfs::auth {
+namespace {
+
+UserDb parse_ok(const std::string& text) {
+  auto db = UserDb::parse(text, "test.txt");
+  EXPECT_TRUE(db.ok()) << (db.ok() ? "" : db.error().message);
+  if (!db.ok()) {
+    return std::move(*UserDb::parse("", "empty"));  // the test fails above
+  }
+  return std::move(*db);
+}
+
+// Expects a parse error "SOURCE:LINE: ..." for `text`.
+void expect_line_error(const std::string& text, int line) {
+  auto db = UserDb::parse(text, "id_passwd.txt");
+  ASSERT_FALSE(db.ok()) << "accepted:\n" << text;
+  EXPECT_EQ(db.error().code, Errc::kBadRequest);
+  const std::string prefix = "id_passwd.txt:" + std::to_string(line) + ": ";
+  EXPECT_TRUE(db.error().message.starts_with(prefix))
+      << "message '" << db.error().message << "' does not start with '" << prefix << "'";
+  EXPECT_GT(db.error().message.size(), prefix.size());
+}
+
+TEST(UserDbParseTest, ValidFileWithCommentsBlankLinesAndCrlf) {
+  const UserDb db = parse_ok(
+      "# sfs users\n"
+      "\n"
+      "alice:wonderland\r\n"
+      "#bob:commented-out\n"
+      "bob:builder\n"
+      "\r\n"
+      "carol:with:colons\n"
+      "dave:pass word with spaces");  // no final newline
+  EXPECT_EQ(db.size(), 4U);
+  EXPECT_EQ(db.plaintext_count(), 4U);
+  EXPECT_TRUE(db.verify("alice", "wonderland"));
+  EXPECT_TRUE(db.verify("bob", "builder"));
+  EXPECT_TRUE(db.verify("carol", "with:colons"));
+  EXPECT_TRUE(db.verify("dave", "pass word with spaces"));
+}
+
+TEST(UserDbParseTest, VerifyRejectsWrongPasswords) {
+  const UserDb db = parse_ok("alice:wonderland\nbob:builder\n");
+  EXPECT_FALSE(db.verify("alice", "Wonderland"));
+  EXPECT_FALSE(db.verify("alice", "wonderlan"));
+  EXPECT_FALSE(db.verify("alice", "wonderland "));
+  EXPECT_FALSE(db.verify("alice", "wonderland\r"));
+  EXPECT_FALSE(db.verify("alice", "builder"));  // another user's password
+  EXPECT_FALSE(db.verify("alice", ""));
+  EXPECT_FALSE(db.verify("Alice", "wonderland"));
+  EXPECT_FALSE(db.verify("alice ", "wonderland"));
+  EXPECT_FALSE(db.verify("", ""));
+  EXPECT_FALSE(db.verify("", "wonderland"));
+  EXPECT_FALSE(db.verify("mallory", "wonderland"));
+  EXPECT_FALSE(db.verify("mallory", ""));
+  EXPECT_FALSE(db.verify("#bob", "builder"));
+  EXPECT_FALSE(db.verify("alice:wonderland", ""));
+}
+
+TEST(UserDbParseTest, CrlfIsNotPartOfThePassword) {
+  const UserDb db = parse_ok("alice:pw\r\n");
+  EXPECT_TRUE(db.verify("alice", "pw"));
+  EXPECT_FALSE(db.verify("alice", "pw\r"));
+}
+
+TEST(UserDbParseTest, PasswordMayHoldAnyPrintableBytes) {
+  const UserDb db = parse_ok("u1:a:b:c\nu2:#not-a-comment\nu3: lead\nu4:caf\xC3\xA9\nu5:%20\n");
+  EXPECT_TRUE(db.verify("u1", "a:b:c"));
+  EXPECT_FALSE(db.verify("u1", "a"));
+  EXPECT_TRUE(db.verify("u2", "#not-a-comment"));
+  EXPECT_TRUE(db.verify("u3", " lead"));
+  EXPECT_FALSE(db.verify("u3", "lead"));
+  EXPECT_TRUE(db.verify("u4", "caf\xC3\xA9"));
+  EXPECT_TRUE(db.verify("u5", "%20"));
+  EXPECT_FALSE(db.verify("u5", " "));
+}
+
+TEST(UserDbParseTest, EmptyInput) {
+  const UserDb db = parse_ok("");
+  EXPECT_EQ(db.size(), 0U);
+  EXPECT_EQ(db.plaintext_count(), 0U);
+  EXPECT_FALSE(db.verify("alice", "x"));
+  const UserDb comments = parse_ok("# only\n\n# comments\n");
+  EXPECT_EQ(comments.size(), 0U);
+}
+
+TEST(UserDbParseTest, PasswordLengthLimit) {
+  const std::string pw1024(1024, 'p');
+  const UserDb db = parse_ok("alice:" + pw1024 + "\n");
+  EXPECT_TRUE(db.verify("alice", pw1024));
+  EXPECT_FALSE(db.verify("alice", pw1024 + "p"));
+  EXPECT_FALSE(db.verify("alice", std::string(1023, 'p')));
+  EXPECT_FALSE(db.verify("alice", std::string(100000, 'p')));
+  expect_line_error("alice:" + std::string(1025, 'p') + "\n", 1);
+}
+
+TEST(UserDbParseTest, MissingColon) {
+  expect_line_error("alice\n", 1);
+  expect_line_error("# c\n\nalice:ok\nbob\n", 4);
+  expect_line_error("alice:ok\r\n\r\nbob builder\r\n", 3);
+}
+
+TEST(UserDbParseTest, InvalidUserNames) {
+  expect_line_error("../x:pw\n", 1);
+  expect_line_error("alice:pw\na b:pw\n", 2);
+  expect_line_error(":pw\n", 1);
+  expect_line_error("\n\n\n.hidden:pw\n", 4);
+  expect_line_error("-x:pw\n", 1);
+  expect_line_error(std::string(33, 'u') + ":pw\n", 1);
+  expect_line_error(" alice:pw\n", 1);
+  expect_line_error("a/b:pw\n", 1);
+}
+
+TEST(UserDbParseTest, EmptyPassword) {
+  expect_line_error("alice:\n", 1);
+  expect_line_error("alice:ok\nbob:\r\n", 2);
+}
+
+TEST(UserDbParseTest, DuplicateUser) {
+  expect_line_error("alice:one\nbob:two\n# x\nalice:three\n", 4);
+  auto db = UserDb::parse("alice:one\nalice:two\n", "f");
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.error().message.find("f:2: "), 0U) << db.error().message;
+  EXPECT_NE(db.error().message.find("alice"), std::string::npos) << db.error().message;
+}
+
+TEST(UserDbParseTest, UserNamesAreCaseSensitive) {
+  const UserDb db = parse_ok("alice:lower\nAlice:upper\n");
+  EXPECT_EQ(db.size(), 2U);
+  EXPECT_TRUE(db.verify("alice", "lower"));
+  EXPECT_TRUE(db.verify("Alice", "upper"));
+  EXPECT_FALSE(db.verify("alice", "upper"));
+}
+
+TEST(UserDbParseTest, Argon2idEntry) {
+  ASSERT_GE(sodium_init(), 0);
+  char hash[crypto_pwhash_STRBYTES];
+  const std::string password = "correct horse:battery";
+  ASSERT_EQ(crypto_pwhash_str_alg(
+                hash, password.data(), password.size(), crypto_pwhash_argon2id_OPSLIMIT_MIN,
+                crypto_pwhash_argon2id_MEMLIMIT_MIN, crypto_pwhash_ALG_ARGON2ID13),
+            0);
+  ASSERT_TRUE(std::string(hash).starts_with("$argon2id$")) << hash;
+  const UserDb db = parse_ok("# mixed\nalice:" + std::string(hash) + "\nbob:plain\n");
+  EXPECT_EQ(db.size(), 2U);
+  EXPECT_EQ(db.plaintext_count(), 1U);
+  EXPECT_TRUE(db.verify("alice", password));
+  EXPECT_FALSE(db.verify("alice", "correct horse"));
+  EXPECT_FALSE(db.verify("alice", ""));
+  EXPECT_FALSE(db.verify("alice", hash));  // the hash itself is no password
+  EXPECT_TRUE(db.verify("bob", "plain"));
+  EXPECT_FALSE(db.verify("bob", password));
+}
+
+TEST(UserDbParseTest, BrokenArgon2idEntryNeverMatches) {
+  const UserDb db = parse_ok("alice:$argon2id$garbage\n");
+  EXPECT_EQ(db.plaintext_count(), 0U);
+  EXPECT_FALSE(db.verify("alice", "$argon2id$garbage"));
+  EXPECT_FALSE(db.verify("alice", "garbage"));
+  EXPECT_FALSE(db.verify("alice", ""));
+}
+
+class UserDbLoadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sfs-userdb-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void write_file(const std::filesystem::path& file, const std::string& text) {
+    std::ofstream out(file, std::ios::binary);
+    out << text;
+    ASSERT_TRUE(out.good());
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(UserDbLoadTest, MissingFileIsNotFound) {
+  auto db = UserDb::load(dir_ / "id_passwd.txt");
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.error().code, Errc::kNotFound);
+  EXPECT_NE(db.error().message.find("id_passwd.txt"), std::string::npos) << db.error().message;
+}
+
+TEST_F(UserDbLoadTest, LoadsFile) {
+  const auto file = dir_ / "id_passwd.txt";
+  write_file(file, "# users\nalice:wonderland\r\nbob:builder\n");
+  auto db = UserDb::load(file);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  EXPECT_EQ(db->size(), 2U);
+  EXPECT_TRUE(db->verify("alice", "wonderland"));
+  EXPECT_TRUE(db->verify("bob", "builder"));
+  EXPECT_FALSE(db->verify("bob", "wonderland"));
+}
+
+TEST_F(UserDbLoadTest, ErrorNamesFileAndLine) {
+  const auto file = dir_ / "id_passwd.txt";
+  write_file(file, "alice:ok\n\nbroken line\n");
+  auto db = UserDb::load(file);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.error().code, Errc::kBadRequest);
+  EXPECT_EQ(db.error().message.find(file.string() + ":3: "), 0U) << db.error().message;
+}
+
+}  // namespace
+}  // namespace sfs::auth

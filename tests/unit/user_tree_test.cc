@@ -1,0 +1,433 @@
+#include "storage/user_tree.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/store.h"
+
+namespace sfs::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+class UserTreeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sfs-tree-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    base_ = tmpl;
+    auto store = Store::open(base_ / "root");
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    store_.emplace(std::move(*store));
+    auto tree = store_->user("alice");
+    ASSERT_TRUE(tree.ok()) << tree.error().message;
+    tree_.emplace(std::move(*tree));
+    home_ = base_ / "root" / "u" / "alice";
+    outside_ = base_ / "outside";
+    ASSERT_TRUE(fs::create_directory(outside_));
+    write_file(outside_ / "secret.txt", "top secret");
+  }
+  void TearDown() override {
+    tree_.reset();
+    store_.reset();
+    fs::remove_all(base_);
+  }
+
+  UserTree& tree() { return *tree_; }
+
+  static void write_file(const fs::path& path, const std::string& content) {
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+    ASSERT_TRUE(out.good()) << path;
+  }
+
+  static std::string read_path(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  static std::vector<std::string> names_in(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  static bool is_symlink(const fs::path& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+  }
+
+  // Uploads `content` to `relative` through the tree.
+  Result<void> put_file(std::string_view relative, const std::string& content) {
+    auto up = tree().create(relative);
+    if (!up) {
+      return up.error();
+    }
+    if (auto w = up->write(content.data(), content.size()); !w) {
+      return w;
+    }
+    return up->commit();
+  }
+
+  // Reads a whole file through the tree.
+  Result<std::string> download(std::string_view relative) {
+    auto file = tree().open_read(relative);
+    if (!file) {
+      return file.error();
+    }
+    std::string data(file->size(), '\0');
+    std::size_t done = 0;
+    while (done < data.size()) {
+      auto n = file->read_at(data.data() + done, data.size() - done, done);
+      if (!n) {
+        return n.error();
+      }
+      if (*n == 0) {
+        break;
+      }
+      done += *n;
+    }
+    data.resize(done);
+    return data;
+  }
+
+  // Plants the symlinks used by the symlink tests.
+  void plant_symlinks() {
+    write_file(home_ / "inside.txt", "inside content");
+    ASSERT_TRUE(fs::create_directory(home_ / "sub"));
+    write_file(home_ / "sub" / "file.txt", "sub content");
+    fs::create_symlink(outside_ / "secret.txt", home_ / "out_file");
+    fs::create_directory_symlink(outside_, home_ / "out_dir");
+    fs::create_symlink("inside.txt", home_ / "in_file");
+    fs::create_directory_symlink("sub", home_ / "in_dir");
+    fs::create_symlink(outside_ / "not-yet", home_ / "dangling");
+  }
+
+  void expect_outside_untouched() {
+    EXPECT_EQ(names_in(outside_), std::vector<std::string>({"secret.txt"}));
+    EXPECT_EQ(read_path(outside_ / "secret.txt"), "top secret");
+    EXPECT_EQ(read_path(home_ / "inside.txt"), "inside content");
+    EXPECT_EQ(read_path(home_ / "sub" / "file.txt"), "sub content");
+    for (const char* link : {"out_file", "out_dir", "in_file", "in_dir", "dangling"}) {
+      EXPECT_TRUE(is_symlink(home_ / link)) << link;
+    }
+  }
+
+  fs::path base_;
+  fs::path home_;
+  fs::path outside_;
+  std::optional<Store> store_;
+  std::optional<UserTree> tree_;
+};
+
+template <typename T>
+void expect_code(const Result<T>& r, Errc code, const std::string& what) {
+  ASSERT_FALSE(r.ok()) << what << " succeeded";
+  EXPECT_EQ(static_cast<int>(r.error().code), static_cast<int>(code))
+      << what << ": " << r.error().message;
+}
+
+// ---- open_read ------------------------------------------------------------------
+
+TEST_F(UserTreeTest, OpenReadSizeAndContent) {
+  std::string content;
+  for (int i = 0; i < 1000; ++i) {
+    content.push_back(static_cast<char>(i * 7));
+  }
+  write_file(home_ / "data.bin", content);
+  auto file = tree().open_read("data.bin");
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  EXPECT_EQ(file->size(), 1000U);
+  char buf[2000];
+  auto all = file->read_at(buf, sizeof(buf), 0);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, 1000U);
+  EXPECT_EQ(std::string(buf, *all), content);
+  auto tail = file->read_at(buf, 100, 990);
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(*tail, 10U);
+  EXPECT_EQ(std::string(buf, *tail), content.substr(990));
+  auto middle = file->read_at(buf, 5, 500);
+  ASSERT_TRUE(middle.ok());
+  EXPECT_EQ(*middle, 5U);
+  EXPECT_EQ(std::string(buf, 5), content.substr(500, 5));
+  auto at_end = file->read_at(buf, 10, 1000);
+  ASSERT_TRUE(at_end.ok());
+  EXPECT_EQ(*at_end, 0U);
+  auto beyond = file->read_at(buf, 10, 5000);
+  ASSERT_TRUE(beyond.ok());
+  EXPECT_EQ(*beyond, 0U);
+}
+
+TEST_F(UserTreeTest, OpenReadInSubdirectory) {
+  ASSERT_TRUE(fs::create_directories(home_ / "a" / "b"));
+  write_file(home_ / "a" / "b" / "c d.txt", "nested");
+  auto data = download("a/b/c d.txt");
+  ASSERT_TRUE(data.ok()) << data.error().message;
+  EXPECT_EQ(*data, "nested");
+}
+
+TEST_F(UserTreeTest, OpenReadEmptyFile) {
+  write_file(home_ / "empty", "");
+  auto file = tree().open_read("empty");
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->size(), 0U);
+  char c;
+  auto n = file->read_at(&c, 1, 0);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0U);
+}
+
+TEST_F(UserTreeTest, OpenReadDirectoryIsIsDir) {
+  ASSERT_TRUE(fs::create_directory(home_ / "docs"));
+  expect_code(tree().open_read("docs"), Errc::kIsDir, "open_read(docs)");
+}
+
+TEST_F(UserTreeTest, OpenReadMissingIsNotFound) {
+  expect_code(tree().open_read("missing.txt"), Errc::kNotFound, "open_read(missing.txt)");
+  expect_code(tree().open_read("nodir/x"), Errc::kNotFound, "open_read(nodir/x)");
+  write_file(home_ / "file", "x");
+  expect_code(tree().open_read("file/x"), Errc::kNotFound, "open_read(file/x)");
+}
+
+TEST_F(UserTreeTest, OpenReadOfAFifoDoesNotBlock) {
+  const fs::path fifo = home_ / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::promise<Errc> promise;
+  std::future<Errc> done = promise.get_future();
+  std::thread reader([&] {
+    auto r = tree().open_read("pipe");
+    promise.set_value(r.ok() ? Errc::kInternal : r.error().code);
+  });
+  const bool finished = done.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  if (!finished) {
+    // Unblock the reader so that the test can end.
+    const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+  reader.join();
+  ASSERT_TRUE(finished) << "open_read blocked on a FIFO";
+  EXPECT_EQ(static_cast<int>(done.get()), static_cast<int>(Errc::kBadPath));
+  // Neither create nor remove touches it.
+  expect_code(tree().create("pipe"), Errc::kBadPath, "create(pipe)");
+  expect_code(tree().remove("pipe"), Errc::kBadPath, "remove(pipe)");
+  struct stat st {};
+  ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+}
+
+// ---- bad relative paths -----------------------------------------------------------
+
+TEST_F(UserTreeTest, RefusesPathsOutsideTheTree) {
+  write_file(home_ / "x", "x");
+  for (const std::string& path :
+       {std::string("../x"), std::string("../../../outside/secret.txt"), std::string("/etc/passwd"),
+        std::string((outside_ / "secret.txt").string()), std::string(""), std::string("."),
+        std::string(".."), std::string("./x"), std::string("a//x"), std::string("x/"),
+        std::string("sub/../x"), std::string(".sfs-tmp-abc"), std::string("d/.sfs-x"),
+        std::string("x\0y", 3)}) {
+    expect_code(tree().open_read(path), Errc::kBadPath, "open_read(" + path + ")");
+    expect_code(tree().create(path), Errc::kBadPath, "create(" + path + ")");
+    expect_code(tree().remove(path), Errc::kBadPath, "remove(" + path + ")");
+  }
+  EXPECT_EQ(read_path(outside_ / "secret.txt"), "top secret");
+  EXPECT_EQ(names_in(home_), std::vector<std::string>({"x"}));
+}
+
+// ---- symlinks -------------------------------------------------------------------------
+
+TEST_F(UserTreeTest, OpenReadRefusesSymlinks) {
+  plant_symlinks();
+  for (const char* path : {"out_file", "out_dir", "in_file", "in_dir", "dangling"}) {
+    expect_code(tree().open_read(path), Errc::kBadPath, std::string("open_read(") + path + ")");
+  }
+  expect_outside_untouched();
+}
+
+TEST_F(UserTreeTest, CreateRefusesSymlinks) {
+  plant_symlinks();
+  for (const char* path : {"out_file", "out_dir", "in_file", "in_dir", "dangling"}) {
+    expect_code(tree().create(path), Errc::kBadPath, std::string("create(") + path + ")");
+  }
+  expect_outside_untouched();
+  // No temp file was left behind either.
+  EXPECT_EQ(names_in(home_),
+            std::vector<std::string>(
+                {"dangling", "in_dir", "in_file", "inside.txt", "out_dir", "out_file", "sub"}));
+}
+
+TEST_F(UserTreeTest, RemoveRefusesSymlinks) {
+  plant_symlinks();
+  for (const char* path : {"out_file", "out_dir", "in_file", "in_dir", "dangling"}) {
+    expect_code(tree().remove(path), Errc::kBadPath, std::string("remove(") + path + ")");
+  }
+  expect_outside_untouched();
+}
+
+TEST_F(UserTreeTest, OpenReadThroughSymlinkedDirectoryIsBadPath) {
+  plant_symlinks();
+  expect_code(tree().open_read("out_dir/secret.txt"), Errc::kBadPath, "open_read(out_dir/...)");
+  expect_code(tree().open_read("in_dir/file.txt"), Errc::kBadPath, "open_read(in_dir/...)");
+  expect_outside_untouched();
+}
+
+TEST_F(UserTreeTest, CreateThroughSymlinkedDirectoryIsBadPath) {
+  plant_symlinks();
+  expect_code(tree().create("out_dir/new.txt"), Errc::kBadPath, "create(out_dir/new.txt)");
+  expect_code(tree().create("out_dir/secret.txt"), Errc::kBadPath, "create(out_dir/secret.txt)");
+  expect_code(tree().create("in_dir/file.txt"), Errc::kBadPath, "create(in_dir/file.txt)");
+  expect_outside_untouched();
+  EXPECT_EQ(names_in(home_ / "sub"), std::vector<std::string>({"file.txt"}));
+}
+
+TEST_F(UserTreeTest, RemoveThroughSymlinkedDirectoryIsBadPath) {
+  plant_symlinks();
+  expect_code(tree().remove("out_dir/secret.txt"), Errc::kBadPath, "remove(out_dir/secret.txt)");
+  expect_code(tree().remove("in_dir/file.txt"), Errc::kBadPath, "remove(in_dir/file.txt)");
+  expect_outside_untouched();
+}
+
+TEST_F(UserTreeTest, SymlinksDeeperInThePathAreRefused) {
+  plant_symlinks();
+  ASSERT_TRUE(fs::create_directories(home_ / "a" / "b"));
+  fs::create_directory_symlink(outside_, home_ / "a" / "b" / "link");
+  expect_code(tree().open_read("a/b/link/secret.txt"), Errc::kBadPath, "open_read");
+  expect_code(tree().create("a/b/link/new.txt"), Errc::kBadPath, "create");
+  expect_code(tree().remove("a/b/link/secret.txt"), Errc::kBadPath, "remove");
+  expect_outside_untouched();
+}
+
+// ---- create / remove --------------------------------------------------------------
+
+TEST_F(UserTreeTest, CreateNeedsAnExistingParent) {
+  expect_code(tree().create("nodir/x"), Errc::kNotFound, "create(nodir/x)");
+  EXPECT_TRUE(names_in(home_).empty());
+}
+
+TEST_F(UserTreeTest, CreateOverDirectoryIsIsDir) {
+  ASSERT_TRUE(fs::create_directory(home_ / "docs"));
+  expect_code(tree().create("docs"), Errc::kIsDir, "create(docs)");
+  EXPECT_EQ(names_in(home_), std::vector<std::string>({"docs"}));
+}
+
+TEST_F(UserTreeTest, CreateInSubdirectory) {
+  ASSERT_TRUE(fs::create_directory(home_ / "docs"));
+  ASSERT_TRUE(put_file("docs/a b.txt", "content").ok());
+  EXPECT_EQ(read_path(home_ / "docs" / "a b.txt"), "content");
+  EXPECT_EQ(names_in(home_ / "docs"), std::vector<std::string>({"a b.txt"}));
+}
+
+TEST_F(UserTreeTest, RemoveFile) {
+  write_file(home_ / "gone.txt", "bye");
+  ASSERT_TRUE(fs::create_directory(home_ / "d"));
+  write_file(home_ / "d" / "gone too", "bye");
+  ASSERT_TRUE(tree().remove("gone.txt").ok());
+  ASSERT_TRUE(tree().remove("d/gone too").ok());
+  EXPECT_EQ(names_in(home_), std::vector<std::string>({"d"}));
+  EXPECT_TRUE(names_in(home_ / "d").empty());
+  expect_code(tree().remove("gone.txt"), Errc::kNotFound, "second remove");
+}
+
+TEST_F(UserTreeTest, RemoveDirectoryIsIsDir) {
+  ASSERT_TRUE(fs::create_directory(home_ / "docs"));
+  expect_code(tree().remove("docs"), Errc::kIsDir, "remove(docs)");
+  EXPECT_TRUE(fs::is_directory(home_ / "docs"));
+}
+
+TEST_F(UserTreeTest, RemoveMissingIsNotFound) {
+  expect_code(tree().remove("missing"), Errc::kNotFound, "remove(missing)");
+  expect_code(tree().remove("nodir/missing"), Errc::kNotFound, "remove(nodir/missing)");
+}
+
+// ---- list ---------------------------------------------------------------------------
+
+TEST_F(UserTreeTest, ListEmpty) {
+  auto entries = tree().list();
+  ASSERT_TRUE(entries.ok());
+  EXPECT_TRUE(entries->empty());
+}
+
+TEST_F(UserTreeTest, ListSortedWithTypesSizesAndTimes) {
+  write_file(home_ / "b.txt", "12345");
+  write_file(home_ / "a b.txt", "");
+  write_file(home_ / "Z", std::string(70000, 'z'));
+  ASSERT_TRUE(fs::create_directory(home_ / "c dir"));
+  write_file(home_ / "c dir" / "nested.txt", "not listed");
+  // Left out: temp files, symlinks, special files.
+  write_file(home_ / ".sfs-tmp-0123456789abcdef01234567", "partial");
+  fs::create_symlink("b.txt", home_ / "link");
+  fs::create_directory_symlink(outside_, home_ / "dirlink");
+  ASSERT_EQ(::mkfifo((home_ / "fifo").c_str(), 0600), 0);
+  // A dot file that is not reserved is listed.
+  write_file(home_ / ".profile", "p");
+
+  const struct timespec times[2] = {{1234567890, 0}, {1234567890, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (home_ / "b.txt").c_str(), times, 0), 0);
+  const struct timespec later[2] = {{1700000000, 500}, {1700000000, 500}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (home_ / "c dir").c_str(), later, 0), 0);
+  struct stat dir_stat {};
+  ASSERT_EQ(::stat((home_ / "c dir").c_str(), &dir_stat), 0);
+
+  auto entries = tree().list();
+  ASSERT_TRUE(entries.ok()) << entries.error().message;
+  std::vector<std::string> names;
+  for (const DirEntry& e : *entries) {
+    names.push_back(e.name);
+  }
+  EXPECT_EQ(names, std::vector<std::string>({".profile", "Z", "a b.txt", "b.txt", "c dir"}));
+  ASSERT_EQ(entries->size(), 5U);
+  const auto& e = *entries;
+  EXPECT_FALSE(e[0].is_dir);
+  EXPECT_EQ(e[0].size, 1U);
+  EXPECT_FALSE(e[1].is_dir);
+  EXPECT_EQ(e[1].size, 70000U);
+  EXPECT_FALSE(e[2].is_dir);
+  EXPECT_EQ(e[2].size, 0U);
+  EXPECT_FALSE(e[3].is_dir);
+  EXPECT_EQ(e[3].size, 5U);
+  EXPECT_EQ(e[3].mtime, 1234567890);
+  EXPECT_TRUE(e[4].is_dir);
+  EXPECT_EQ(e[4].size, static_cast<std::uint64_t>(dir_stat.st_size));
+  EXPECT_EQ(e[4].mtime, 1700000000);
+}
+
+TEST_F(UserTreeTest, ListHidesUploadInProgress) {
+  auto up = tree().create("new.txt");
+  ASSERT_TRUE(up.ok());
+  ASSERT_TRUE(up->write("abc", 3).ok());
+  ASSERT_EQ(names_in(home_).size(), 1U);  // the temp file
+  auto before = tree().list();
+  ASSERT_TRUE(before.ok());
+  EXPECT_TRUE(before->empty());
+  ASSERT_TRUE(up->commit().ok());
+  auto after = tree().list();
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1U);
+  EXPECT_EQ((*after)[0].name, "new.txt");
+  EXPECT_EQ((*after)[0].size, 3U);
+  EXPECT_FALSE((*after)[0].is_dir);
+}
+
+}  // namespace
+}  // namespace sfs::storage
