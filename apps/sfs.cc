@@ -52,6 +52,9 @@ int main(int argc, char** argv) {
                "Trust an unknown server's certificate without asking (pinned afterwards)");
   app.add_option("--password-file", options.password_file,
                  "Read the password from this file (after $SFS_PASSWORD)");
+  bool no_resume = false;
+  app.add_flag("--no-resume", no_resume,
+               "Start put/get over instead of continuing an interrupted transfer");
   app.require_subcommand(0, 1);
 
   CLI::App* put = add_command(app, "put", "upload", "Upload LOCAL as REMOTE");
@@ -72,6 +75,10 @@ int main(int argc, char** argv) {
   CLI::App* rm = add_command(app, "rm", "delete", "Delete REMOTE");
   rm->add_option("REMOTE", args.first, "Remote file")->required();
   CLI::App* ls = add_command(app, "ls", "list", "List your files");
+  CLI::App* hash = add_command(app, "hash", nullptr, "Print the SHA-256 the server holds for REMOTE");
+  hash->add_option("REMOTE", args.first, "Remote file")->required();
+  CLI::App* verify =
+      add_command(app, "verify", nullptr, "Re-read all your files on the server and report damage");
   CLI::App* menu = add_command(app, "menu", nullptr, "Interactive numbered menu (the default)");
 
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
@@ -93,15 +100,19 @@ int main(int argc, char** argv) {
   Connection& c = **conn;
   sfs::Result<void> result;
   if (put->parsed()) {
-    result = put_file(c, args.first, args.second);
+    result = put_file(c, args.first, args.second, !no_resume);
   } else if (get->parsed()) {
-    result = get_file(c, args.first, args.second);
+    result = get_file(c, args.first, args.second, !no_resume);
   } else if (view->parsed()) {
     result = view_file(c, args.first, *sfs::protocol::parse_u64(args.bytes), stdout);
   } else if (rm->parsed()) {
     result = remove_file(c, args.first);
   } else if (ls->parsed()) {
     result = list_files(c, stdout);
+  } else if (hash->parsed()) {
+    result = hash_file(c, args.first, stdout);
+  } else if (verify->parsed()) {
+    result = verify_files(c, stdout);
   } else {
     (void)menu;
     return run_menu(c, std::cin);

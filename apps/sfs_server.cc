@@ -80,14 +80,20 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", config.threads, "Worker threads (0: one per core)")
       ->capture_default_str();
+  long partial_ttl = config.partial_ttl.count();
+  app.add_option("--partial-ttl", partial_ttl,
+                 "Seconds to keep an interrupted upload for resume")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 365L * 24 * 3600));
   CLI11_PARSE(app, argc, argv);
   config.port = static_cast<std::uint16_t>(port);
+  config.partial_ttl = std::chrono::seconds(partial_ttl);
 
   setup_logging();
   auto users = must(sfs::auth::UserDb::load(config.auth_file));
   auto store = must(sfs::storage::Store::open(config.storage_dir));
-  if (const std::size_t stale = store.remove_stale_temps(); stale > 0) {
-    spdlog::info("removed {} stale temporary file(s) of interrupted uploads", stale);
+  if (const std::size_t stale = store.remove_stale_temps(config.partial_ttl); stale > 0) {
+    spdlog::info("removed {} stale temporary or partial upload file(s)", stale);
   }
   ensure_identity(config);
   auto tls = must(sfs::tls::make_server_context(config.cert_file, config.key_file));

@@ -55,21 +55,23 @@ Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options) 
   return conn;
 }
 
-Result<void> put_file(Connection& conn, const std::string& local, const std::string& remote) {
+Result<void> put_file(Connection& conn, const std::string& local, const std::string& remote,
+                      bool resume) {
   const std::string target = remote.empty() ? fs::path(local).filename().string() : remote;
   if (target.empty()) {
     return make_error(Errc::kBadRequest, "cannot tell the remote name from '" + local + "'");
   }
-  return conn.put(local, target, progress_wanted());
+  return conn.put(local, target, progress_wanted(), resume);
 }
 
-Result<void> get_file(Connection& conn, const std::string& remote, const std::string& local) {
+Result<void> get_file(Connection& conn, const std::string& remote, const std::string& local,
+                      bool resume) {
   fs::path target = local.empty() ? fs::path(last_component(remote)) : fs::path(local);
   std::error_code ec;
   if (!local.empty() && fs::is_directory(target, ec)) {
     target /= last_component(remote);
   }
-  return conn.get(remote, target, progress_wanted());
+  return conn.get(remote, target, progress_wanted(), resume);
 }
 
 Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_t bytes,
@@ -98,6 +100,39 @@ Result<void> list_files(Connection& conn, std::FILE* out) {
                  e.name.c_str(), e.type == 'd' ? "/" : "");
   }
   std::fflush(out);
+  return {};
+}
+
+Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* out) {
+  auto digest = conn.hash(remote);
+  if (!digest) {
+    return digest.error();
+  }
+  std::fprintf(out, "%s  %s\n", digest->c_str(), remote.c_str());
+  return {};
+}
+
+Result<void> verify_files(Connection& conn, std::FILE* out) {
+  auto statuses = conn.verify();
+  if (!statuses) {
+    return statuses.error();
+  }
+  std::size_t bad = 0;
+  for (const protocol::FileStatus& s : *statuses) {
+    if (s.kind == protocol::FileStatus::Kind::kCorrupt ||
+        s.kind == protocol::FileStatus::Kind::kUnreadable) {
+      ++bad;
+    }
+    if (s.kind != protocol::FileStatus::Kind::kOk) {
+      std::fprintf(out, "%s: %s\n", std::string(protocol::status_word(s.kind)).c_str(),
+                   s.name.c_str());
+    }
+  }
+  std::fprintf(out, "%zu file(s) checked, %zu damaged or unreadable\n", statuses->size(), bad);
+  std::fflush(out);
+  if (bad > 0) {
+    return make_error(Errc::kIntegrity, std::to_string(bad) + " stored file(s) failed verification");
+  }
   return {};
 }
 

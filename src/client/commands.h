@@ -24,16 +24,25 @@ struct SessionOptions {
 Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options);
 
 // `put LOCAL [REMOTE]`: REMOTE defaults to LOCAL's file name.
-Result<void> put_file(Connection& conn, const std::string& local, const std::string& remote);
+// Both resume an interrupted transfer of the same data unless `resume` is off.
+Result<void> put_file(Connection& conn, const std::string& local, const std::string& remote,
+                      bool resume = true);
 // `get REMOTE [LOCAL]`: LOCAL defaults to REMOTE's file name in the current
 // directory; an existing directory receives the file under REMOTE's name.
-Result<void> get_file(Connection& conn, const std::string& remote, const std::string& local);
+Result<void> get_file(Connection& conn, const std::string& remote, const std::string& local,
+                      bool resume = true);
 // `view REMOTE [--bytes N]`: raw bytes to `out`.
 Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_t bytes,
                        std::FILE* out);
 Result<void> remove_file(Connection& conn, const std::string& remote);
 // `ls`: one line per entry: size, modification time, name ('/' after dirs).
 Result<void> list_files(Connection& conn, std::FILE* out);
+
+// `hash REMOTE`: prints "<sha256>  <name>" like sha256sum.
+Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* out);
+// `verify`: the server re-reads every file; prints each damaged or
+// unreadable one, and fails with kIntegrity when there is any.
+Result<void> verify_files(Connection& conn, std::FILE* out);
 
 // Prints "sfs: MESSAGE" on stderr and returns the matching exit status.
 int report(const Error& error);

@@ -10,6 +10,7 @@
 #include "client/password.h"
 #include "client/progress.h"
 #include "client/trust_store.h"
+#include "crypto/sha256.h"
 #include "net/channel.h"
 #include "net/transfer.h"
 #include "protocol/limits.h"
@@ -217,8 +218,43 @@ Result<void> Connection::login(const std::string& user, const std::string& passw
   return {};
 }
 
+awaitable<Error> Connection::read_abort_reason() {
+  auto reply = co_await request("");
+  if (!reply) {
+    co_return reply.error();
+  }
+  if (reply->ok) {
+    co_return make_error(Errc::kProtocol, "server aborted the transfer without a reason");
+  }
+  co_return reply->to_error();
+}
+
+namespace {
+
+// Hashes the first `length` bytes of a local file into `hash`.
+template <typename Read>
+Result<void> hash_local_prefix(Read read, std::uint64_t length, crypto::Sha256& hash) {
+  std::string buffer(std::min<std::uint64_t>(length, 1U << 20), '\0');
+  for (std::uint64_t done = 0; done < length;) {
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length - done));
+    auto n = read(buffer.data(), want, done);
+    if (!n) {
+      return n.error();
+    }
+    if (*n == 0) {
+      return make_error(Errc::kLocal, "local file shrank while being read");
+    }
+    hash.update(buffer.data(), *n);
+    done += *n;
+  }
+  return {};
+}
+
+}  // namespace
+
 awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::string remote,
-                                           bool progress) {
+                                           bool progress, bool resume) {
   auto source = LocalSource::open(local);
   if (!source) {
     co_return source.error();
@@ -229,62 +265,139 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   if (!reply || !reply->ok) {
     co_return reply ? reply->to_error() : reply.error();
   }
+  auto held = reply->fields.size() == 2 ? protocol::parse_u64(reply->fields[0])
+                                        : Result<std::uint64_t>(make_error(Errc::kProtocol, ""));
+  if (!held || *held > size) {
+    co_return make_error(Errc::kProtocol, "malformed reply from server");
+  }
+  // Resume only when the server's part is provably the start of this file.
+  crypto::Sha256 hash;
+  std::uint64_t from = 0;
+  if (resume && *held > 0) {
+    auto read = [&](char* data, std::size_t n, std::uint64_t) { return source->read(data, n); };
+    if (hash_local_prefix(read, *held, hash) && hash.hex_digest_so_far() == reply->fields[1]) {
+      from = *held;
+    } else {
+      hash.reset();
+      if (auto ok = source->seek(0); !ok) {
+        co_return ok;
+      }
+    }
+  }
+  const std::string start = protocol::from_line(from);
+  if (auto ok = co_await channel_->write(start); !ok) {
+    co_return ok;
+  }
   std::optional<ProgressBar> bar;
   if (progress) {
     bar.emplace("put " + remote, size);
   }
-  auto read = [&](char* data, std::size_t max) { return source->read(data, max); };
-  auto sent = co_await net::send_stream(*channel_, size, read, protocol::kDefaultFrameBytes,
+  auto read = [&](char* data, std::size_t max) {
+    auto n = source->read(data, max);
+    if (n) {
+      hash.update(data, *n);
+    }
+    return n;
+  };
+  auto sent = co_await net::send_stream(*channel_, size - from, read, protocol::kDefaultFrameBytes,
                                         [&](std::uint64_t n) {
                                           if (bar) {
-                                            bar->update(n);
+                                            bar->update(from + n);
                                           }
                                         });
   if (!sent && sent.error().code == Errc::kNetwork) {
     co_return sent;
   }
-  auto done = co_await request("");
-  if (!sent) {  // local read failed; the server answered the abort frame
+  if (!sent) {  // local read failed: the server answers the abort frame
+    (void)co_await request("");
     co_return sent;
   }
+  const std::string digest = hash.hex_digest();
+  const std::string trailer = protocol::digest_line(digest);
+  auto done = co_await request(trailer);
   if (!done || !done->ok) {
     co_return done ? done->to_error() : done.error();
+  }
+  if (done->fields.size() != 2 || done->fields[1] != digest) {
+    co_return make_error(Errc::kIntegrity, "server stored different data than was sent");
   }
   co_return Result<void>{};
 }
 
 awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::path local,
-                                           bool progress) {
-  auto target = LocalDownload::create(local);
-  if (!target) {
-    co_return target.error();
+                                           bool progress, bool resume) {
+  auto part = LocalDownload::open(local, resume);
+  if (!part) {
+    co_return part.error();
   }
-  const std::string command = protocol::serialize_request(protocol::Get{remote, 0});
+  const bool can_resume = part->held() > 0 && !part->recorded_digest().empty();
+  const protocol::Get get{remote, can_resume ? part->held() : 0,
+                          can_resume ? part->recorded_digest() : std::string()};
+  const std::string command = protocol::serialize_request(get);
   auto reply = co_await request(command);
   if (!reply || !reply->ok) {
     co_return reply ? reply->to_error() : reply.error();
   }
-  auto size = size_field(*reply);
-  if (!size) {
-    co_return size.error();
+  const bool well_formed = reply->fields.size() == 3 &&
+                           (reply->fields[1] == "-" || crypto::is_sha256_hex(reply->fields[1]));
+  auto size = well_formed ? protocol::parse_u64(reply->fields[0])
+                          : Result<std::uint64_t>(make_error(Errc::kProtocol, ""));
+  auto start = well_formed ? protocol::parse_u64(reply->fields[2])
+                           : Result<std::uint64_t>(make_error(Errc::kProtocol, ""));
+  if (!size || !start || (*start != 0 && *start != get.offset) || *start > *size) {
+    co_return make_error(Errc::kProtocol, "malformed reply from server");
+  }
+  const std::string stored = reply->fields[1] == "-" ? std::string() : reply->fields[1];
+  crypto::Sha256 hash;
+  if (*start > 0) {
+    auto read = [&](char* data, std::size_t n, std::uint64_t at) { return part->read_at(data, n, at); };
+    if (auto ok = hash_local_prefix(read, *start, hash); !ok) {
+      co_return ok;  // the server is already sending: the session cannot go on
+    }
+  }
+  if (auto ok = part->continue_at(*start); !ok) {
+    co_return ok;
+  }
+  if (!stored.empty()) {
+    part->record_digest(stored);
   }
   std::optional<ProgressBar> bar;
   if (progress) {
     bar.emplace("get " + remote, *size);
   }
-  auto write = [&](const char* data, std::size_t n) { return target->write(data, n); };
-  auto received = co_await net::receive_stream(*channel_, *size, write, [&](std::uint64_t n) {
-    if (bar) {
-      bar->update(n);
-    }
-  });
+  auto write = [&](const char* data, std::size_t n) {
+    hash.update(data, n);
+    return part->write(data, n);
+  };
+  auto received = co_await net::receive_stream(*channel_, *size - *start, write,
+                                               [&](std::uint64_t n) {
+                                                 if (bar) {
+                                                   bar->update(*start + n);
+                                                 }
+                                               });
   if (!received) {
+    if (received.error().code == Errc::kNetwork && !stored.empty()) {
+      part->keep();  // a later `get` continues from here
+    }
     if (received.error().code == Errc::kAborted) {
-      co_return make_error(Errc::kIo, "server could not read " + remote);
+      co_return co_await read_abort_reason();
     }
     co_return received;
   }
-  co_return target->commit();
+  auto trailer = co_await channel_->read_line(protocol::kMaxLineBytes);
+  if (!trailer) {
+    co_return trailer.error();
+  }
+  auto sent_digest = protocol::parse_digest_line(*trailer);
+  if (!sent_digest) {
+    co_return sent_digest.error();
+  }
+  const std::string actual = hash.hex_digest();
+  if (actual != *sent_digest || (!stored.empty() && actual != stored)) {
+    co_return make_error(Errc::kIntegrity, "downloaded data does not match its SHA-256; " +
+                                               local.string() + " left unchanged");
+  }
+  co_return part->commit();
 }
 
 awaitable<Result<void>> Connection::do_view(std::string remote, std::uint64_t max_bytes,
@@ -302,11 +415,16 @@ awaitable<Result<void>> Connection::do_view(std::string remote, std::uint64_t ma
     out(data, n);
     return {};
   };
-  co_return co_await net::receive_stream(*channel_, *size, sink);
+  auto received = co_await net::receive_stream(*channel_, *size, sink);
+  if (!received && received.error().code == Errc::kAborted) {
+    co_return co_await read_abort_reason();
+  }
+  co_return received;
 }
 
-awaitable<Result<std::vector<protocol::Entry>>> Connection::do_list() {
-  const std::string command = protocol::serialize_request(protocol::List{});
+template <typename T>
+awaitable<Result<std::vector<T>>> Connection::read_counted(std::string command,
+                                                           Result<T> (*parse)(std::string_view)) {
   auto reply = co_await request(command);
   if (!reply || !reply->ok) {
     co_return reply ? reply->to_error() : reply.error();
@@ -315,29 +433,39 @@ awaitable<Result<std::vector<protocol::Entry>>> Connection::do_list() {
   if (!count) {
     co_return count.error();
   }
-  std::vector<protocol::Entry> entries;
+  std::vector<T> items;
   for (std::uint64_t i = 0; i < *count; ++i) {
     auto line = co_await channel_->read_line(protocol::kMaxLineBytes);
     if (!line) {
       co_return line.error();
     }
-    auto entry = protocol::parse_entry(*line);
-    if (!entry) {
-      co_return entry.error();
+    auto item = parse(*line);
+    if (!item) {
+      co_return item.error();
     }
-    entries.push_back(std::move(*entry));
+    items.push_back(std::move(*item));
   }
-  co_return entries;
+  co_return items;
+}
+
+awaitable<Result<std::vector<protocol::Entry>>> Connection::do_list() {
+  const std::string command = protocol::serialize_request(protocol::List{});
+  co_return co_await read_counted<protocol::Entry>(command, protocol::parse_entry);
+}
+
+awaitable<Result<std::vector<protocol::FileStatus>>> Connection::do_verify() {
+  const std::string command = protocol::serialize_request(protocol::Verify{});
+  co_return co_await read_counted<protocol::FileStatus>(command, protocol::parse_file_status);
 }
 
 Result<void> Connection::put(const std::filesystem::path& local, const std::string& remote,
-                             bool show_progress) {
-  return run(do_put(local, remote, show_progress));
+                             bool show_progress, bool resume) {
+  return run(do_put(local, remote, show_progress, resume));
 }
 
 Result<void> Connection::get(const std::string& remote, const std::filesystem::path& local,
-                             bool show_progress) {
-  return run(do_get(remote, local, show_progress));
+                             bool show_progress, bool resume) {
+  return run(do_get(remote, local, show_progress, resume));
 }
 
 Result<void> Connection::view(const std::string& remote, std::uint64_t max_bytes,
@@ -354,6 +482,19 @@ Result<void> Connection::remove(const std::string& remote) {
 }
 
 Result<std::vector<protocol::Entry>> Connection::list() { return run(do_list()); }
+
+Result<std::vector<protocol::FileStatus>> Connection::verify() { return run(do_verify()); }
+
+Result<std::string> Connection::hash(const std::string& remote) {
+  auto reply = run(request(protocol::serialize_request(protocol::Hash{remote})));
+  if (!reply || !reply->ok) {
+    return reply ? reply->to_error() : reply.error();
+  }
+  if (reply->fields.size() != 1 || !crypto::is_sha256_hex(reply->fields[0])) {
+    return make_error(Errc::kProtocol, "malformed reply from server");
+  }
+  return reply->fields[0];
+}
 
 void Connection::quit() {
   (void)run(request(protocol::serialize_request(protocol::Quit{})));

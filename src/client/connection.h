@@ -40,15 +40,22 @@ class Connection {
   ~Connection();
 
   Result<void> login(const std::string& user, const std::string& password);
+  // Both continue an interrupted transfer of the same data when `resume`
+  // is set and the other side still holds it; the result is verified by
+  // its full SHA-256 either way.
   Result<void> put(const std::filesystem::path& local, const std::string& remote,
-                   bool show_progress);
+                   bool show_progress, bool resume = true);
   Result<void> get(const std::string& remote, const std::filesystem::path& local,
-                   bool show_progress);
+                   bool show_progress, bool resume = true);
   // Passes the first `max_bytes` bytes of `remote` to `out`.
   Result<void> view(const std::string& remote, std::uint64_t max_bytes,
                     const std::function<void(const char*, std::size_t)>& out);
   Result<void> remove(const std::string& remote);
   Result<std::vector<protocol::Entry>> list();
+  // The SHA-256 (hex) the server holds for `remote`.
+  Result<std::string> hash(const std::string& remote);
+  // Asks the server to re-read every file and compare it with its digest.
+  Result<std::vector<protocol::FileStatus>> verify();
   // Says goodbye; errors are ignored.
   void quit();
 
@@ -64,11 +71,20 @@ class Connection {
   Result<void> verify_server(const ConnectOptions& options);
   awaitable<Result<void>> read_greeting();
   awaitable<Result<protocol::Reply>> request(std::string line);
-  awaitable<Result<void>> do_put(std::filesystem::path local, std::string remote, bool progress);
-  awaitable<Result<void>> do_get(std::string remote, std::filesystem::path local, bool progress);
+  awaitable<Result<void>> do_put(std::filesystem::path local, std::string remote, bool progress,
+                                 bool resume);
+  awaitable<Result<void>> do_get(std::string remote, std::filesystem::path local, bool progress,
+                                 bool resume);
   awaitable<Result<void>> do_view(std::string remote, std::uint64_t max_bytes,
                                   std::function<void(const char*, std::size_t)> out);
   awaitable<Result<std::vector<protocol::Entry>>> do_list();
+  awaitable<Result<std::vector<protocol::FileStatus>>> do_verify();
+  // After the server aborted a stream, reads the ERR line that says why.
+  awaitable<Error> read_abort_reason();
+  // Reads "OK <count>" and then `count` lines, each parsed by `parse`.
+  template <typename T>
+  awaitable<Result<std::vector<T>>> read_counted(std::string command,
+                                                 Result<T> (*parse)(std::string_view));
 
   asio::io_context io_;
   std::unique_ptr<asio::ssl::context> tls_;

@@ -24,6 +24,8 @@ int exit_code_for(Errc code) {
     case Errc::kIo:
     case Errc::kAborted:
       return kExitServerIo;
+    case Errc::kIntegrity:
+      return kExitIntegrity;
     case Errc::kInternal:
       return kExitError;
   }

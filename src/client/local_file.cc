@@ -1,7 +1,8 @@
 #include "client/local_file.h"
 
 #include <fcntl.h>
-#include <sys/random.h>
+#include <sys/file.h>
+#include <sys/xattr.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 
 namespace sfs::client {
 namespace {
+
+constexpr char kDigestXattr[] = "user.sfs.sha256";
 
 Error local_error(const std::filesystem::path& path, int err) {
   if (err == ENOENT) {
@@ -49,26 +52,64 @@ Result<std::size_t> LocalSource::read(char* data, std::size_t max) {
   }
 }
 
-Result<LocalDownload> LocalDownload::create(const std::filesystem::path& target) {
-  unsigned int nonce = 0;
-  (void)::getrandom(&nonce, sizeof(nonce), 0);
-  char suffix[16];
-  std::snprintf(suffix, sizeof(suffix), "%08x", nonce);
+Result<void> LocalSource::seek(std::uint64_t offset) {
+  if (::lseek(fd_.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+    return make_error(Errc::kLocal, std::string("seek error: ") + std::strerror(errno));
+  }
+  return {};
+}
+
+Result<LocalDownload> LocalDownload::open(const std::filesystem::path& target, bool resume) {
   const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
-  const std::filesystem::path temp =
-      dir / ("." + target.filename().string() + ".sfs-part-" + suffix);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const std::filesystem::path partial = dir / ("." + target.filename().string() + ".sfs-part");
+  const int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     return local_error(target, errno);
   }
-  return LocalDownload(UniqueFd(fd), temp, target);
+  LocalDownload download(UniqueFd(fd), partial, target);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    download.done_ = true;  // not ours to remove
+    return make_error(Errc::kLocal, "another download to " + target.string() + " is running");
+  }
+  struct stat st {};
+  if (resume && ::fstat(fd, &st) == 0) {
+    download.held_ = static_cast<std::uint64_t>(st.st_size);
+    char value[65] = {};
+    if (::fgetxattr(fd, kDigestXattr, value, 64) == 64) {
+      download.digest_.assign(value, 64);
+    }
+  }
+  return download;
 }
 
 LocalDownload::~LocalDownload() {
-  if (!done_ && fd_.valid()) {
+  if (!done_ && !keep_ && fd_.valid()) {
     fd_.reset();
-    ::unlink(temp_.c_str());
+    ::unlink(partial_.c_str());
   }
+}
+
+Result<std::size_t> LocalDownload::read_at(char* data, std::size_t length,
+                                           std::uint64_t offset) const {
+  const ssize_t n = ::pread(fd_.get(), data, length, static_cast<off_t>(offset));
+  if (n < 0) {
+    return local_error(partial_, errno);
+  }
+  return static_cast<std::size_t>(n);
+}
+
+Result<void> LocalDownload::continue_at(std::uint64_t offset) {
+  if (::ftruncate(fd_.get(), static_cast<off_t>(offset)) != 0 ||
+      ::lseek(fd_.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+    return local_error(partial_, errno);
+  }
+  return {};
+}
+
+void LocalDownload::record_digest(const std::string& hex) {
+  // Without user xattrs (some filesystems) the download still works; it just
+  // cannot resume.
+  (void)::fsetxattr(fd_.get(), kDigestXattr, hex.data(), hex.size(), 0);
 }
 
 Result<void> LocalDownload::write(const char* data, std::size_t length) {
@@ -87,7 +128,7 @@ Result<void> LocalDownload::write(const char* data, std::size_t length) {
 }
 
 Result<void> LocalDownload::commit() {
-  if (::fsync(fd_.get()) != 0 || ::rename(temp_.c_str(), target_.c_str()) != 0) {
+  if (::fsync(fd_.get()) != 0 || ::rename(partial_.c_str(), target_.c_str()) != 0) {
     return local_error(target_, errno);
   }
   done_ = true;

@@ -1,7 +1,8 @@
 #pragma once
 // Local files of the client: reading an upload's source, and writing a
-// download to a hidden temp file beside the target that replaces it only
-// once complete, so a local file is never clobbered by a partial download.
+// download to a hidden partial file beside the target that replaces it only
+// once complete and verified, so a local file is never clobbered by a
+// partial or unverified download.
 
 #include <cstdint>
 #include <filesystem>
@@ -18,6 +19,8 @@ class LocalSource {
   static Result<LocalSource> open(const std::filesystem::path& path);
   std::uint64_t size() const { return size_; }
   Result<std::size_t> read(char* data, std::size_t max);
+  // Continues reading at `offset`.
+  Result<void> seek(std::uint64_t offset);
 
  private:
   LocalSource(UniqueFd fd, std::uint64_t size) : fd_(std::move(fd)), size_(size) {}
@@ -25,23 +28,42 @@ class LocalSource {
   std::uint64_t size_;
 };
 
+// A download in progress, in ".<name>.sfs-part" beside the target. The
+// partial file records (in an extended attribute) the SHA-256 of the remote
+// file it is a prefix of, so an interrupted download can resume.
 class LocalDownload {
  public:
-  static Result<LocalDownload> create(const std::filesystem::path& target);
+  // Opens or creates the partial file and locks it; kLocal when another
+  // download to the same target is running. Without `resume`, it starts
+  // empty.
+  static Result<LocalDownload> open(const std::filesystem::path& target, bool resume);
   LocalDownload(LocalDownload&&) noexcept = default;
   LocalDownload& operator=(LocalDownload&&) noexcept = delete;
   ~LocalDownload();
 
+  // Bytes held from an earlier attempt, and the digest of the file they
+  // came from (empty when unknown: then nothing can be resumed).
+  std::uint64_t held() const { return held_; }
+  const std::string& recorded_digest() const { return digest_; }
+  Result<std::size_t> read_at(char* data, std::size_t length, std::uint64_t offset) const;
+  // Drops everything after `offset`; writing continues there.
+  Result<void> continue_at(std::uint64_t offset);
+  void record_digest(const std::string& hex);
   Result<void> write(const char* data, std::size_t length);
-  // fsyncs and renames the temp file over the target.
+  // fsyncs and renames the partial file over the target.
   Result<void> commit();
+  // Leaves the partial file for a later resume instead of removing it.
+  void keep() { keep_ = true; }
 
  private:
-  LocalDownload(UniqueFd fd, std::filesystem::path temp, std::filesystem::path target)
-      : fd_(std::move(fd)), temp_(std::move(temp)), target_(std::move(target)) {}
+  LocalDownload(UniqueFd fd, std::filesystem::path partial, std::filesystem::path target)
+      : fd_(std::move(fd)), partial_(std::move(partial)), target_(std::move(target)) {}
   UniqueFd fd_;
-  std::filesystem::path temp_;
+  std::filesystem::path partial_;
   std::filesystem::path target_;
+  std::uint64_t held_ = 0;
+  std::string digest_;
+  bool keep_ = false;
   bool done_ = false;
 };
 

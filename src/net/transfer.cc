@@ -21,7 +21,8 @@ awaitable<Result<void>> send_marker(Channel& channel, std::uint32_t marker) {
 }  // namespace
 
 awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, const Source& source,
-                                    std::uint32_t frame_bytes, const Progress& progress) {
+                                    std::uint32_t frame_bytes, const Progress& progress,
+                                    const Check& before_end) {
   frame_bytes = std::clamp<std::uint32_t>(frame_bytes, 1, protocol::kMaxFrameBytes);
   const auto capacity = static_cast<std::size_t>(std::min<std::uint64_t>(frame_bytes, length));
   // Header and payload in one buffer, so each frame is one TLS write.
@@ -44,6 +45,14 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
     sent += *got;
     if (progress) {
       progress(sent);
+    }
+  }
+  if (before_end) {
+    if (auto ok = before_end(); !ok) {
+      if (auto sent_abort = co_await send_marker(channel, protocol::kAbortFrame); !sent_abort) {
+        co_return sent_abort;
+      }
+      co_return ok;
     }
   }
   co_return co_await send_marker(channel, protocol::kEndFrame);

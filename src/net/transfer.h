@@ -20,12 +20,15 @@ using Source = std::function<Result<std::size_t>(char* data, std::size_t max)>;
 using Sink = std::function<Result<void>(const char* data, std::size_t length)>;
 using Progress = std::function<void(std::uint64_t done)>;
 
+using Check = std::function<Result<void>()>;
+
 // Sends exactly `length` bytes pulled from `source`, then the end frame.
-// When `source` fails or ends early, sends the abort frame and returns the
-// error (the channel stays usable). Network errors are returned as kNetwork.
+// When `source` fails or ends early, or `before_end` fails, sends the abort
+// frame instead and returns the error (the channel stays usable). Network
+// errors are returned as kNetwork.
 awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, const Source& source,
                                     std::uint32_t frame_bytes = protocol::kDefaultFrameBytes,
-                                    const Progress& progress = {});
+                                    const Progress& progress = {}, const Check& before_end = {});
 
 // Receives frames until the end frame and hands each payload to `sink`.
 // - more than `expected` bytes, or fewer before the end frame: kProtocol

@@ -1,5 +1,6 @@
 #include "protocol/reply.h"
 
+#include "crypto/sha256.h"
 #include "protocol/numbers.h"
 #include "protocol/percent.h"
 #include "protocol/request.h"
@@ -18,7 +19,7 @@ constexpr CodeName kCodes[] = {
     {Errc::kAuth, "AUTH"},         {Errc::kBadRequest, "BADCMD"}, {Errc::kBadPath, "BADPATH"},
     {Errc::kNotFound, "NOTFOUND"}, {Errc::kIsDir, "ISDIR"},       {Errc::kTooLarge, "TOOLARGE"},
     {Errc::kIo, "IO"},             {Errc::kAborted, "ABORTED"},   {Errc::kProtocol, "PROTOCOL"},
-    {Errc::kInternal, "INTERNAL"},
+    {Errc::kIntegrity, "INTEGRITY"}, {Errc::kInternal, "INTERNAL"},
 };
 
 Error malformed() { return make_error(Errc::kProtocol, "malformed reply from server"); }
@@ -94,22 +95,71 @@ Result<Reply> parse_reply(std::string_view line) {
 
 std::string serialize_entry(const Entry& entry) {
   return std::string(1, entry.type) + " " + std::to_string(entry.size) + " " +
-         std::to_string(entry.mtime) + " " + percent_encode(entry.name) + "\n";
+         std::to_string(entry.mtime) + " " + (entry.digest.empty() ? "-" : entry.digest) + " " +
+         percent_encode(entry.name) + "\n";
 }
 
 Result<Entry> parse_entry(std::string_view line) {
   auto fields = split_fields(line);
-  if (!fields || fields->size() != 4) {
+  if (!fields || fields->size() != 5) {
     return malformed();
   }
   const auto& f = *fields;
   auto size = parse_u64(f[1]);
   auto mtime = parse_u64(f[2]);
-  auto name = percent_decode(f[3]);
-  if ((f[0] != "f" && f[0] != "d") || !size || !mtime || !name) {
+  auto name = percent_decode(f[4]);
+  const bool digest_ok = f[3] == "-" || crypto::is_sha256_hex(f[3]);
+  if ((f[0] != "f" && f[0] != "d") || !size || !mtime || !digest_ok || !name) {
     return malformed();
   }
-  return Entry{f[0][0], *size, *mtime, std::move(*name)};
+  return Entry{f[0][0], *size, *mtime, f[3] == "-" ? std::string() : std::string(f[3]),
+               std::move(*name)};
+}
+
+namespace {
+
+struct StatusName {
+  FileStatus::Kind kind;
+  std::string_view word;
+};
+
+constexpr StatusName kStatusWords[] = {
+    {FileStatus::Kind::kOk, "ok"},
+    {FileStatus::Kind::kCorrupt, "corrupt"},
+    {FileStatus::Kind::kUnhashed, "unhashed"},
+    {FileStatus::Kind::kUnreadable, "unreadable"},
+};
+
+}  // namespace
+
+std::string_view status_word(FileStatus::Kind kind) {
+  for (const StatusName& s : kStatusWords) {
+    if (s.kind == kind) {
+      return s.word;
+    }
+  }
+  return "unreadable";
+}
+
+std::string serialize_file_status(const FileStatus& status) {
+  return std::string(status_word(status.kind)) + " " + percent_encode(status.name) + "\n";
+}
+
+Result<FileStatus> parse_file_status(std::string_view line) {
+  auto fields = split_fields(line);
+  if (!fields || fields->size() != 2) {
+    return malformed();
+  }
+  auto name = percent_decode((*fields)[1]);
+  if (!name) {
+    return malformed();
+  }
+  for (const StatusName& s : kStatusWords) {
+    if (s.word == (*fields)[0]) {
+      return FileStatus{s.kind, std::move(*name)};
+    }
+  }
+  return malformed();
 }
 
 }  // namespace sfs::protocol

@@ -40,10 +40,22 @@ struct Entry {
   char type = 'f';  // 'f' file, 'd' directory
   std::uint64_t size = 0;
   std::uint64_t mtime = 0;  // seconds since the epoch
+  std::string digest;       // SHA-256 hex, empty when the server has none
   std::string name;
 };
 
 std::string serialize_entry(const Entry& entry);
 Result<Entry> parse_entry(std::string_view line);
+
+// One line of a VERIFY reply: "<status> <name>".
+struct FileStatus {
+  enum class Kind { kOk, kCorrupt, kUnhashed, kUnreadable };
+  Kind kind = Kind::kOk;
+  std::string name;
+};
+
+std::string_view status_word(FileStatus::Kind kind);
+std::string serialize_file_status(const FileStatus& status);
+Result<FileStatus> parse_file_status(std::string_view line);
 
 }  // namespace sfs::protocol

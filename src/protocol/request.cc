@@ -1,5 +1,6 @@
 #include "protocol/request.h"
 
+#include "crypto/sha256.h"
 #include "protocol/limits.h"
 #include "protocol/numbers.h"
 #include "protocol/path.h"
@@ -35,7 +36,22 @@ Result<Request> parse_login(const Fields& f) {
   return Request{Login{std::move(*user), std::move(*password)}};
 }
 
-// PUT, GET and VIEW: a path and a number.
+Result<Request> parse_get(const Fields& f) {
+  auto path = decode_path(f[1]);
+  if (!path) {
+    return path.error();
+  }
+  auto offset = parse_u64(f[2]);
+  if (!offset) {
+    return offset.error();
+  }
+  if (f[3] != "-" && !crypto::is_sha256_hex(f[3])) {
+    return bad("GET: digest must be 64 hex digits or -");
+  }
+  return Request{Get{std::move(*path), *offset, f[3] == "-" ? std::string() : std::string(f[3])}};
+}
+
+// PUT and VIEW: a path and a number.
 template <typename T>
 Result<Request> parse_path_and_number(const Fields& f) {
   auto path = decode_path(f[1]);
@@ -49,12 +65,14 @@ Result<Request> parse_path_and_number(const Fields& f) {
   return Request{T{std::move(*path), *number}};
 }
 
-Result<Request> parse_delete(const Fields& f) {
+// DELETE and HASH: just a path.
+template <typename T>
+Result<Request> parse_path(const Fields& f) {
   auto path = decode_path(f[1]);
   if (!path) {
     return path.error();
   }
-  return Request{Delete{std::move(*path)}};
+  return Request{T{std::move(*path)}};
 }
 
 struct Grammar {
@@ -66,9 +84,11 @@ struct Grammar {
 constexpr Grammar kGrammar[] = {
     {"LOGIN", 3, parse_login},
     {"PUT", 3, parse_path_and_number<Put>},
-    {"GET", 3, parse_path_and_number<Get>},
+    {"GET", 4, parse_get},
     {"VIEW", 3, parse_path_and_number<View>},
-    {"DELETE", 2, parse_delete},
+    {"DELETE", 2, parse_path<Delete>},
+    {"HASH", 2, parse_path<Hash>},
+    {"VERIFY", 1, [](const Fields&) -> Result<Request> { return Request{Verify{}}; }},
     {"LIST", 1, [](const Fields&) -> Result<Request> { return Request{List{}}; }},
     {"QUIT", 1, [](const Fields&) -> Result<Request> { return Request{Quit{}}; }},
 };
@@ -81,6 +101,8 @@ struct VerbOf {
   std::string_view operator()(const Delete&) const { return "DELETE"; }
   std::string_view operator()(const List&) const { return "LIST"; }
   std::string_view operator()(const Quit&) const { return "QUIT"; }
+  std::string_view operator()(const Hash&) const { return "HASH"; }
+  std::string_view operator()(const Verify&) const { return "VERIFY"; }
 };
 
 struct Serializer {
@@ -91,7 +113,8 @@ struct Serializer {
     return "PUT " + percent_encode(r.path) + " " + std::to_string(r.size) + "\n";
   }
   std::string operator()(const Get& r) const {
-    return "GET " + percent_encode(r.path) + " " + std::to_string(r.offset) + "\n";
+    return "GET " + percent_encode(r.path) + " " + std::to_string(r.offset) + " " +
+           (r.digest.empty() ? "-" : r.digest) + "\n";
   }
   std::string operator()(const View& r) const {
     return "VIEW " + percent_encode(r.path) + " " + std::to_string(r.max_bytes) + "\n";
@@ -99,6 +122,8 @@ struct Serializer {
   std::string operator()(const Delete& r) const { return "DELETE " + percent_encode(r.path) + "\n"; }
   std::string operator()(const List&) const { return "LIST\n"; }
   std::string operator()(const Quit&) const { return "QUIT\n"; }
+  std::string operator()(const Hash& r) const { return "HASH " + percent_encode(r.path) + "\n"; }
+  std::string operator()(const Verify&) const { return "VERIFY\n"; }
 };
 
 }  // namespace
@@ -149,6 +174,31 @@ Result<Request> parse_request(std::string_view line) {
 }
 
 std::string serialize_request(const Request& request) { return std::visit(Serializer{}, request); }
+
+std::string digest_line(std::string_view hex) { return "SHA256 " + std::string(hex) + "\n"; }
+
+Result<std::string> parse_digest_line(std::string_view line) {
+  auto fields = split_fields(line);
+  if (!fields || fields->size() != 2 || (*fields)[0] != "SHA256" ||
+      !crypto::is_sha256_hex((*fields)[1])) {
+    return make_error(Errc::kProtocol, "malformed digest trailer");
+  }
+  return std::string((*fields)[1]);
+}
+
+std::string from_line(std::uint64_t offset) { return "FROM " + std::to_string(offset) + "\n"; }
+
+Result<std::uint64_t> parse_from_line(std::string_view line) {
+  auto fields = split_fields(line);
+  if (!fields || fields->size() != 2 || (*fields)[0] != "FROM") {
+    return make_error(Errc::kProtocol, "expected FROM <offset>");
+  }
+  auto offset = parse_u64((*fields)[1]);
+  if (!offset) {
+    return make_error(Errc::kProtocol, "expected FROM <offset>");
+  }
+  return *offset;
+}
 
 std::string greeting_line() { return "SFS " + std::to_string(kVersion) + "\n"; }
 

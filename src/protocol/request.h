@@ -26,6 +26,7 @@ struct Put {
 struct Get {
   std::string path;
   std::uint64_t offset = 0;
+  std::string digest;  // what the client's partial copy is of; empty: none
 };
 struct View {
   std::string path;
@@ -36,8 +37,12 @@ struct Delete {
 };
 struct List {};
 struct Quit {};
+struct Hash {
+  std::string path;
+};
+struct Verify {};
 
-using Request = std::variant<Login, Put, Get, View, Delete, List, Quit>;
+using Request = std::variant<Login, Put, Get, View, Delete, List, Quit, Hash, Verify>;
 
 // The command word of a request ("PUT", ...), for logs and dispatch.
 std::string_view verb_of(const Request& request);
@@ -52,6 +57,16 @@ std::string serialize_request(const Request& request);
 std::string greeting_line();
 // Returns the protocol version announced by a greeting line.
 Result<int> parse_greeting(std::string_view line);
+
+// The trailer after a data stream: "SHA256 <64 hex digits>\n".
+std::string digest_line(std::string_view hex);
+// Returns the hex digest of a trailer line; kProtocol when malformed.
+Result<std::string> parse_digest_line(std::string_view line);
+
+// After "OK <held> <digest>" to a PUT, the client says where its data
+// starts: "FROM <offset>\n" (0, or the held length to resume).
+std::string from_line(std::uint64_t offset);
+Result<std::uint64_t> parse_from_line(std::string_view line);
 
 // Splits a line into fields separated by exactly one space. Fails on empty
 // fields (leading, trailing or double spaces) and on control bytes.

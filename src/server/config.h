@@ -24,6 +24,8 @@ struct Config {
   unsigned max_login_attempts = 3;
   unsigned max_connections = 1024;
   std::uint64_t max_file_bytes = std::uint64_t{1} << 40;  // 1 TiB
+  // How long the partial file of an interrupted upload is kept for resume.
+  std::chrono::seconds partial_ttl{24 * 3600};
 };
 
 }  // namespace sfs::server

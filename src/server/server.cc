@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/blocking.h"
 #include "server/session.h"
 
 namespace sfs::server {
@@ -80,6 +81,26 @@ awaitable<void> Server::accept_loop() {
   }
 }
 
+awaitable<void> Server::clean_periodically() {
+  const auto every = std::min<std::chrono::seconds>(shared_->config.partial_ttl,
+                                                    std::chrono::hours(1));
+  asio::steady_timer timer(io_);
+  while (acceptor_.is_open()) {
+    timer.expires_after(std::max<std::chrono::seconds>(every, std::chrono::seconds(1)));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      break;
+    }
+    const auto partial_ttl = shared_->config.partial_ttl;
+    const std::size_t removed = co_await run_blocking(
+        shared_->disk, [&] { return shared_->store.remove_stale_temps(partial_ttl); });
+    if (removed > 0) {
+      spdlog::info("removed {} stale temporary or partial upload file(s)", removed);
+    }
+  }
+}
+
 void Server::run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (!ec) {
@@ -88,6 +109,7 @@ void Server::run() {
     }
   });
   asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::co_spawn(io_, clean_periodically(), asio::detached);
   const unsigned n = shared_->config.threads == 0 ? std::max(1U, std::thread::hardware_concurrency())
                                                   : shared_->config.threads;
   std::vector<std::thread> pool;

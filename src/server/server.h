@@ -29,6 +29,7 @@ struct Shared {
   auth::UserDb users;
   storage::Store store;
   std::atomic<unsigned> connections{0};
+  asio::thread_pool disk{2};  // whole-file hashing, off the network threads
 };
 
 class Server {
@@ -44,6 +45,8 @@ class Server {
 
  private:
   awaitable<void> accept_loop();
+  // Removes stale temp and partial files now and then.
+  awaitable<void> clean_periodically();
 
   asio::io_context io_;
   asio::signal_set signals_;  // set up before the banner, so no signal is missed

@@ -5,7 +5,9 @@
 #include <optional>
 #include <string>
 
+#include "crypto/sha256.h"
 #include "net/channel.h"
+#include "server/blocking.h"
 #include "net/transfer.h"
 #include "protocol/limits.h"
 #include "protocol/percent.h"
@@ -53,9 +55,13 @@ class Session {
   awaitable<Result<void>> list(const Request& request);
   awaitable<Result<void>> quit(const Request& request);
   awaitable<Result<void>> login_again(const Request& request);
+  awaitable<Result<void>> hash(const Request& request);
+  awaitable<Result<void>> verify(const Request& request);
 
-  awaitable<Result<void>> send_file(const std::string& path, std::uint64_t offset,
-                                    std::uint64_t max_bytes);
+  awaitable<Result<void>> stream_file(const storage::ReadFile& file, std::uint64_t offset,
+                                      std::uint64_t length, crypto::Sha256* hash,
+                                      const net::Check& before_end);
+  awaitable<Result<void>> receive_upload(const protocol::Put& put, storage::Upload& upload);
   void log_operation(std::string_view verb, const std::string& path, const Result<void>& result);
 
   std::shared_ptr<Shared> shared_;
@@ -63,7 +69,8 @@ class Session {
   std::string peer_;
   std::string user_;
   std::optional<storage::UserTree> tree_;
-  std::uint64_t bytes_ = 0;  // moved by the current operation, for the log
+  std::uint64_t bytes_ = 0;         // moved by the current operation, for the log
+  std::uint64_t resumed_from_ = 0;  // where the current transfer resumed, for the log
   bool quit_ = false;
 };
 
@@ -71,8 +78,44 @@ const Session::Command Session::kCommands[] = {
     {"PUT", &Session::put},       {"GET", &Session::get},
     {"VIEW", &Session::view},     {"DELETE", &Session::remove},
     {"LIST", &Session::list},     {"QUIT", &Session::quit},
-    {"LOGIN", &Session::login_again},
+    {"LOGIN", &Session::login_again}, {"HASH", &Session::hash},
+    {"VERIFY", &Session::verify},
 };
+
+protocol::FileStatus::Kind to_wire(storage::FileCheck::Status status) {
+  using Kind = protocol::FileStatus::Kind;
+  switch (status) {
+    case storage::FileCheck::Status::kOk:
+      return Kind::kOk;
+    case storage::FileCheck::Status::kCorrupt:
+      return Kind::kCorrupt;
+    case storage::FileCheck::Status::kUnhashed:
+      return Kind::kUnhashed;
+    case storage::FileCheck::Status::kUnreadable:
+      return Kind::kUnreadable;
+  }
+  return Kind::kUnreadable;
+}
+
+// Hashes the first `length` bytes of a stored file or an upload's partial.
+template <typename File>
+Result<void> hash_prefix(const File& file, std::uint64_t length, crypto::Sha256& hash) {
+  std::string buffer(std::min<std::uint64_t>(length, 1U << 20), '\0');
+  for (std::uint64_t done = 0; done < length;) {
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length - done));
+    auto n = file.read_at(buffer.data(), want, done);
+    if (!n) {
+      return n.error();
+    }
+    if (*n == 0) {
+      return make_error(Errc::kIo, "file shrank while being read");
+    }
+    hash.update(buffer.data(), *n);
+    done += *n;
+  }
+  return {};
+}
 
 std::string path_of(const Request& request) {
   return std::visit(
@@ -164,6 +207,7 @@ awaitable<void> Session::serve_commands() {
       continue;
     }
     bytes_ = 0;
+    resumed_from_ = 0;
     Result<void> result = co_await dispatch(*request);
     log_operation(protocol::verb_of(*request), path_of(*request), result);
     if (result) {
@@ -194,12 +238,14 @@ awaitable<Result<void>> Session::dispatch(const Request& request) {
 void Session::log_operation(std::string_view verb, const std::string& path,
                             const Result<void>& result) {
   const std::string shown = protocol::percent_encode(path);
+  const std::string from = resumed_from_ > 0 ? " from=" + std::to_string(resumed_from_) : "";
   if (result) {
-    spdlog::info("user={} peer={} op={} path={} bytes={} result=ok", user_, peer_, verb, shown,
-                 bytes_);
+    spdlog::info("user={} peer={} op={} path={}{} bytes={} result=ok", user_, peer_, verb, shown,
+                 from, bytes_);
   } else {
-    spdlog::info("user={} peer={} op={} path={} bytes={} result={} ({})", user_, peer_, verb,
-                 shown, bytes_, protocol::wire_code(result.error().code), result.error().message);
+    spdlog::info("user={} peer={} op={} path={}{} bytes={} result={} ({})", user_, peer_, verb,
+                 shown, from, bytes_, protocol::wire_code(result.error().code),
+                 result.error().message);
   }
 }
 
@@ -208,70 +254,181 @@ awaitable<Result<void>> Session::put(const Request& request) {
   if (put.size > config().max_file_bytes) {
     co_return make_error(Errc::kTooLarge, "file larger than the server's limit");
   }
-  auto upload = tree_->create(put.path);
+  auto upload = tree_->create(put.path, put.size);
   if (!upload) {
     co_return upload.error();
   }
-  if (auto ok = co_await channel_->write(protocol::ok_line()); !ok) {
+  auto received = co_await receive_upload(put, *upload);
+  if (!received && received.error().code != Errc::kNetwork) {
+    upload->discard();  // refused for good; only a cut connection may resume
+  }
+  co_return received;
+}
+
+awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storage::Upload& upload) {
+  // Offer what an interrupted upload left, with the digest of it, so the
+  // client can prove it is resuming the same data.
+  crypto::Sha256 hash;
+  std::uint64_t held = upload.held() <= put.size ? upload.held() : 0;
+  if (auto ok = hash_prefix(upload, held, hash); !ok) {
+    held = 0;
+    hash.reset();
+  }
+  const std::string offer = protocol::ok_line(
+      {std::to_string(held), held > 0 ? hash.hex_digest_so_far() : std::string("-")});
+  if (auto ok = co_await channel_->write(offer); !ok) {
     co_return ok;
   }
-  auto sink = [&](const char* data, std::size_t n) { return upload->write(data, n); };
-  auto received = co_await net::receive_stream(*channel_, put.size, sink,
+  auto from_line = co_await channel_->read_line(protocol::kMaxLineBytes);
+  if (!from_line) {
+    co_return from_line.error();
+  }
+  auto from = protocol::parse_from_line(*from_line);
+  if (!from || (*from != 0 && *from != held)) {
+    co_return make_error(Errc::kProtocol, "FROM must be 0 or the offered length");
+  }
+  if (*from == 0) {
+    hash.reset();
+  }
+  resumed_from_ = *from;
+  if (auto ok = upload.continue_at(*from); !ok) {
+    co_return ok;
+  }
+  auto sink = [&](const char* data, std::size_t n) {
+    hash.update(data, n);
+    return upload.write(data, n);
+  };
+  auto received = co_await net::receive_stream(*channel_, put.size - *from, sink,
                                                [this](std::uint64_t n) { bytes_ = n; });
   if (!received) {
-    upload->abort();
     co_return received;
   }
-  if (auto ok = upload->commit(); !ok) {
+  auto trailer = co_await channel_->read_line(protocol::kMaxLineBytes);
+  if (!trailer) {
+    co_return trailer.error();
+  }
+  auto claimed = protocol::parse_digest_line(*trailer);
+  if (!claimed) {
+    co_return claimed.error();
+  }
+  const std::string actual = hash.hex_digest();
+  if (*claimed != actual) {
+    co_return make_error(Errc::kIntegrity, "upload does not match its SHA-256; nothing stored");
+  }
+  if (auto ok = upload.set_digest(actual); !ok) {
     co_return ok;
   }
-  const std::string done = protocol::ok_line({std::to_string(put.size)});
+  if (auto ok = upload.commit(); !ok) {
+    co_return ok;
+  }
+  const std::string done = protocol::ok_line({std::to_string(put.size), actual});
   co_return co_await channel_->write(done);
 }
 
-awaitable<Result<void>> Session::send_file(const std::string& path, std::uint64_t offset,
-                                           std::uint64_t max_bytes) {
-  auto file = tree_->open_read(path);
-  if (!file) {
-    co_return file.error();
-  }
-  const std::uint64_t size = file->size();
-  if (offset > size) {
-    co_return make_error(Errc::kBadRequest, "offset beyond end of file");
-  }
-  const std::uint64_t length = std::min(size - offset, max_bytes);
-  const std::string announced =
-      protocol::ok_line({std::to_string(max_bytes == UINT64_MAX ? size : length)});
-  if (auto ok = co_await channel_->write(announced); !ok) {
-    co_return ok;
-  }
+awaitable<Result<void>> Session::stream_file(const storage::ReadFile& file,
+                                             std::uint64_t offset, std::uint64_t length,
+                                             crypto::Sha256* hash, const net::Check& before_end) {
   std::uint64_t position = offset;
   auto source = [&](char* data, std::size_t max) -> Result<std::size_t> {
-    auto n = file->read_at(data, max, position);
+    auto n = file.read_at(data, max, position);
     if (n) {
       position += *n;
+      if (hash != nullptr) {
+        hash->update(data, *n);
+      }
     }
     return n;
   };
-  auto sent = co_await net::send_stream(*channel_, length, source, protocol::kDefaultFrameBytes,
-                                        [this](std::uint64_t n) { bytes_ = n; });
-  // A read error after OK was already reported with the abort frame; the
-  // session goes on. Network errors end it.
-  if (!sent && sent.error().code != Errc::kNetwork) {
-    spdlog::warn("user={} peer={} read failed: {}", user_, peer_, sent.error().message);
-    co_return Result<void>{};
-  }
-  co_return sent;
+  // After an abort frame the error goes out as the ERR line that follows it.
+  co_return co_await net::send_stream(*channel_, length, source, protocol::kDefaultFrameBytes,
+                                      [this](std::uint64_t n) { bytes_ = n; }, before_end);
 }
 
 awaitable<Result<void>> Session::get(const Request& request) {
   const auto& get = std::get<protocol::Get>(request);
-  co_return co_await send_file(get.path, get.offset, UINT64_MAX);
+  auto file = tree_->open_read(get.path);
+  if (!file) {
+    co_return file.error();
+  }
+  const std::uint64_t size = file->size();
+  const std::string stored = file->stored_digest();
+  // Resume only when the client's partial copy is of this very content;
+  // otherwise send everything.
+  const bool resumable = !stored.empty() && get.digest == stored && get.offset <= size;
+  const std::uint64_t start = resumable ? get.offset : 0;
+  resumed_from_ = start;
+  crypto::Sha256 hash;
+  if (auto ok = hash_prefix(*file, start, hash); !ok) {
+    co_return ok;
+  }
+  const std::string head = protocol::ok_line(
+      {std::to_string(size), stored.empty() ? "-" : stored, std::to_string(start)});
+  if (auto ok = co_await channel_->write(head); !ok) {
+    co_return ok;
+  }
+  std::string actual;
+  auto check = [&]() -> Result<void> {
+    actual = hash.hex_digest();
+    if (!stored.empty() && actual != stored) {
+      spdlog::error("user={} path={} stored file does not match its SHA-256 (bitrot?)", user_,
+                    protocol::percent_encode(get.path));
+      return make_error(Errc::kIntegrity, "stored file is damaged (SHA-256 mismatch); not sent");
+    }
+    return {};
+  };
+  if (auto sent = co_await stream_file(*file, start, size - start, &hash, check); !sent) {
+    co_return sent;
+  }
+  if (stored.empty()) {
+    (void)file->store_digest(actual);  // a file stored before digests: remember it now
+  }
+  const std::string trailer = protocol::digest_line(actual);
+  co_return co_await channel_->write(trailer);
 }
 
 awaitable<Result<void>> Session::view(const Request& request) {
   const auto& view = std::get<protocol::View>(request);
-  co_return co_await send_file(view.path, 0, view.max_bytes);
+  auto file = tree_->open_read(view.path);
+  if (!file) {
+    co_return file.error();
+  }
+  const std::uint64_t length = std::min(file->size(), view.max_bytes);
+  const std::string head = protocol::ok_line({std::to_string(length)});
+  if (auto ok = co_await channel_->write(head); !ok) {
+    co_return ok;
+  }
+  co_return co_await stream_file(*file, 0, length, nullptr, {});
+}
+
+awaitable<Result<void>> Session::hash(const Request& request) {
+  const auto& hash = std::get<protocol::Hash>(request);
+  auto file = tree_->open_read(hash.path);
+  if (!file) {
+    co_return file.error();
+  }
+  std::string digest = file->stored_digest();
+  if (digest.empty()) {
+    auto computed = co_await run_blocking(shared_->disk, [&] { return file->compute_digest(); });
+    if (!computed) {
+      co_return computed.error();
+    }
+    digest = *computed;
+    (void)file->store_digest(digest);
+  }
+  const std::string reply = protocol::ok_line({digest});
+  co_return co_await channel_->write(reply);
+}
+
+awaitable<Result<void>> Session::verify(const Request&) {
+  auto checks = co_await run_blocking(shared_->disk, [this] { return tree_->verify(); });
+  if (!checks) {
+    co_return checks.error();
+  }
+  std::string reply = protocol::ok_line({std::to_string(checks->size())});
+  for (const storage::FileCheck& check : *checks) {
+    reply += protocol::serialize_file_status({to_wire(check.status), check.name});
+  }
+  co_return co_await channel_->write(reply);
 }
 
 awaitable<Result<void>> Session::remove(const Request& request) {
@@ -291,7 +448,7 @@ awaitable<Result<void>> Session::list(const Request&) {
   for (const storage::DirEntry& e : *entries) {
     const protocol::Entry entry{e.is_dir ? 'd' : 'f', e.size,
                                 static_cast<std::uint64_t>(std::max<std::int64_t>(e.mtime, 0)),
-                                e.name};
+                                e.digest, e.name};
     reply += protocol::serialize_entry(entry);
     if (reply.size() >= (64U << 10)) {  // bounded memory for huge listings
       if (auto ok = co_await channel_->write(reply); !ok) {

@@ -1,11 +1,14 @@
 #include "storage/files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "crypto/sha256.h"
 #include "storage/beneath.h"
+#include "storage/digest_xattr.h"
 
 namespace sfs::storage {
 
@@ -21,13 +24,68 @@ Result<std::size_t> ReadFile::read_at(char* data, std::size_t length, std::uint6
   }
 }
 
-Upload::Upload(UniqueFd dir, UniqueFd file, std::string temp_name, std::string target_name)
+std::string ReadFile::stored_digest() const { return read_digest_xattr(fd_.get()); }
+
+Result<void> ReadFile::store_digest(const std::string& hex) const {
+  return write_digest_xattr(fd_.get(), hex);
+}
+
+Result<std::string> ReadFile::compute_digest() const {
+  constexpr std::size_t kChunk = 1U << 20;
+  std::string buffer(kChunk, '\0');
+  crypto::Sha256 hash;
+  std::uint64_t offset = 0;
+  while (true) {
+    auto n = read_at(buffer.data(), buffer.size(), offset);
+    if (!n) {
+      return n.error();
+    }
+    if (*n == 0) {
+      return hash.hex_digest();
+    }
+    hash.update(buffer.data(), *n);
+    offset += *n;
+  }
+}
+
+Result<void> Upload::set_digest(const std::string& hex) { return write_digest_xattr(file_.get(), hex); }
+
+Upload::Upload(UniqueFd dir, UniqueFd file, std::string temp_name, std::string target_name,
+               bool resumable, std::uint64_t held)
     : dir_(std::move(dir)),
       file_(std::move(file)),
       temp_name_(std::move(temp_name)),
-      target_name_(std::move(target_name)) {}
+      target_name_(std::move(target_name)),
+      resumable_(resumable),
+      held_(held) {}
 
-Upload::~Upload() { abort(); }
+Upload::~Upload() {
+  struct stat st {};
+  const bool empty = file_.valid() && ::fstat(file_.get(), &st) == 0 && st.st_size == 0;
+  if (!resumable_ || empty) {
+    discard();
+  }
+}
+
+Result<std::size_t> Upload::read_at(char* data, std::size_t length, std::uint64_t offset) const {
+  while (true) {
+    const ssize_t n = ::pread(file_.get(), data, length, static_cast<off_t>(offset));
+    if (n >= 0) {
+      return static_cast<std::size_t>(n);
+    }
+    if (errno != EINTR) {
+      return errno_error(errno, target_name_);
+    }
+  }
+}
+
+Result<void> Upload::continue_at(std::uint64_t offset) {
+  if (::ftruncate(file_.get(), static_cast<off_t>(offset)) != 0 ||
+      ::lseek(file_.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+    return errno_error(errno, target_name_);
+  }
+  return {};
+}
 
 Result<void> Upload::write(const char* data, std::size_t length) {
   while (length > 0) {
@@ -50,12 +108,12 @@ Result<void> Upload::commit() {
   }
   if (::fsync(file_.get()) != 0) {
     const int err = errno;
-    abort();
+    discard();
     return errno_error(err, target_name_);
   }
   if (::renameat(dir_.get(), temp_name_.c_str(), dir_.get(), target_name_.c_str()) != 0) {
     const int err = errno;
-    abort();
+    discard();
     return errno_error(err, target_name_);
   }
   done_ = true;
@@ -66,7 +124,7 @@ Result<void> Upload::commit() {
   return {};
 }
 
-void Upload::abort() {
+void Upload::discard() {
   if (done_ || !dir_.valid()) {
     return;
   }

@@ -20,6 +20,12 @@ class ReadFile {
   std::uint64_t size() const { return size_; }
   // Reads up to `length` bytes at `offset`; returns the count (0 at end).
   Result<std::size_t> read_at(char* data, std::size_t length, std::uint64_t offset) const;
+  // The SHA-256 (hex) recorded when the file was stored; empty if none.
+  std::string stored_digest() const;
+  // Records the digest of a file that had none (stored before digests).
+  Result<void> store_digest(const std::string& hex) const;
+  // Hashes the whole file from the disk.
+  Result<std::string> compute_digest() const;
 
  private:
   UniqueFd fd_;
@@ -27,26 +33,44 @@ class ReadFile {
 };
 
 // An upload in progress: data goes to a hidden temp file beside the target.
-// commit() fsyncs it and renames it over the target; destroying an
-// uncommitted upload removes the temp file, so nothing half-written remains.
+// commit() fsyncs it and renames it over the target, so nothing
+// half-written is ever visible under the target's name.
+//
+// A resumable upload writes to a partial file named after the target and its
+// size (`.sfs-part-...`), locked while in use. Destroyed uncommitted, it is
+// kept for a later upload to continue (held() tells how much it holds);
+// discard() removes it. A plain upload (`.sfs-tmp-...`) is always removed.
 class Upload {
  public:
-  Upload(UniqueFd dir, UniqueFd file, std::string temp_name, std::string target_name);
+  Upload(UniqueFd dir, UniqueFd file, std::string temp_name, std::string target_name,
+         bool resumable, std::uint64_t held);
   Upload(Upload&&) noexcept = default;
   Upload& operator=(Upload&&) noexcept = delete;
   Upload(const Upload&) = delete;
   Upload& operator=(const Upload&) = delete;
   ~Upload();
 
+  // Bytes a resumable upload already holds from an interrupted attempt.
+  std::uint64_t held() const { return held_; }
+  bool resumable() const { return resumable_; }
+  // Reads back what the file holds (to hash the held part).
+  Result<std::size_t> read_at(char* data, std::size_t length, std::uint64_t offset) const;
+  // Drops everything after `offset` and continues writing there.
+  Result<void> continue_at(std::uint64_t offset);
   Result<void> write(const char* data, std::size_t length);
+  // Records the content's SHA-256 with the file, before commit.
+  Result<void> set_digest(const std::string& hex);
   Result<void> commit();
-  void abort();
+  // Removes the temp or partial file: the upload is over for good.
+  void discard();
 
  private:
   UniqueFd dir_;
   UniqueFd file_;
   std::string temp_name_;
   std::string target_name_;
+  bool resumable_ = false;
+  std::uint64_t held_ = 0;
   bool done_ = false;
 };
 

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,25 @@ Result<void> probe_writable(int dir_fd, const std::filesystem::path& shown) {
   return {};
 }
 
+// Uploads hold their file locked. An unlocked temp file is debris of a
+// killed server; an unlocked partial upload is kept for `ttl` after its last
+// write, so the upload can resume.
+bool is_stale(int dir_fd, const char* name, std::chrono::seconds ttl) {
+  const bool temp = std::strncmp(name, ".sfs-tmp-", 9) == 0;
+  const bool partial = std::strncmp(name, ".sfs-part-", 10) == 0;
+  if (!temp && !partial) {
+    return false;
+  }
+  const UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    return false;  // in use by an upload right now
+  }
+  const auto age =
+      std::chrono::system_clock::now() - std::chrono::system_clock::from_time_t(st.st_mtime);
+  return temp || age >= ttl;
+}
+
 bool is_single_component(std::string_view name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
          name.find('\0') == std::string_view::npos;
@@ -78,7 +98,7 @@ Result<UserTree> Store::user(std::string_view name) const {
   return UserTree(std::move(*fd));
 }
 
-std::size_t Store::remove_stale_temps() const {
+std::size_t Store::remove_stale_temps(std::chrono::seconds partial_ttl) const {
   std::size_t removed = 0;
   auto users = open_beneath(users_.get(), ".", O_RDONLY | O_DIRECTORY);
   if (!users) {
@@ -101,7 +121,7 @@ std::size_t Store::remove_stale_temps() const {
       continue;
     }
     while (const dirent* f = ::readdir(files)) {
-      if (std::strncmp(f->d_name, ".sfs-tmp-", 9) == 0 &&
+      if (is_stale(::dirfd(files), f->d_name, partial_ttl) &&
           ::unlinkat(::dirfd(files), f->d_name, 0) == 0) {
         ++removed;
       }

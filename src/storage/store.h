@@ -5,6 +5,7 @@
 //   auto store = Store::open("server_storage");   // creates it if missing
 //   auto tree = store->user("alice");             // creates u/alice
 
+#include <chrono>
 #include <filesystem>
 #include <string_view>
 
@@ -25,8 +26,9 @@ class Store {
   Result<UserTree> user(std::string_view name) const;
 
   // Removes temp files that a killed server left at the top of each user's
-  // tree. Returns how many it removed.
-  std::size_t remove_stale_temps() const;
+  // tree, and partial uploads untouched for `partial_ttl` (kept until then
+  // so the upload can resume). Returns how many files it removed.
+  std::size_t remove_stale_temps(std::chrono::seconds partial_ttl) const;
 
  private:
   explicit Store(UniqueFd users) : users_(std::move(users)) {}

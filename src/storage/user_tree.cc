@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,12 +10,15 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "crypto/sha256.h"
 #include "storage/beneath.h"
+#include "storage/digest_xattr.h"
 
 namespace sfs::storage {
 namespace {
 
 constexpr char kTempPrefix[] = ".sfs-tmp-";
+constexpr char kPartialPrefix[] = ".sfs-part-";
 
 std::string random_temp_name() {
   unsigned char bytes[12];
@@ -29,6 +33,29 @@ std::string random_temp_name() {
     name += kHex[b & 0xF];
   }
   return name;
+}
+
+// The partial file of an upload of `leaf` with `size` bytes: found again
+// by the next upload of the same name and size.
+std::string partial_name(const std::string& leaf, std::uint64_t size) {
+  crypto::Sha256 hash;
+  hash.update(leaf.data(), leaf.size());
+  return std::string(kPartialPrefix) + hash.hex_digest().substr(0, 32) + "-" +
+         std::to_string(size);
+}
+
+// Opens (creating it if needed) and locks the partial file. Invalid when
+// another upload holds it or it cannot be opened: the caller then uses a
+// plain temp file.
+UniqueFd open_partial(int dir_fd, const std::string& leaf, std::uint64_t size) {
+  const std::string name = partial_name(leaf, size);
+  UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  struct stat st {};
+  if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0 ||
+      !S_ISREG(st.st_mode)) {
+    return UniqueFd();
+  }
+  return fd;
 }
 
 // Refuses a leaf that is not a regular file: a directory, a symlink (which
@@ -80,7 +107,8 @@ Result<ReadFile> UserTree::open_read(std::string_view relative) const {
   return ReadFile(std::move(*fd), static_cast<std::uint64_t>(st.st_size));
 }
 
-Result<Upload> UserTree::create(std::string_view relative) const {
+Result<Upload> UserTree::create(std::string_view relative,
+                                std::optional<std::uint64_t> resumable_size) const {
   auto parent = open_parent(relative);
   if (!parent) {
     return parent.error();
@@ -94,13 +122,23 @@ Result<Upload> UserTree::create(std::string_view relative) const {
   } else if (errno != ENOENT) {
     return errno_error(errno, relative);
   }
+  if (resumable_size) {
+    if (auto partial = open_partial(dir.get(), leaf, *resumable_size); partial.valid()) {
+      struct stat held {};
+      ::fstat(partial.get(), &held);
+      std::string name = partial_name(leaf, *resumable_size);
+      return Upload(std::move(dir), std::move(partial), std::move(name), std::move(leaf), true,
+                    static_cast<std::uint64_t>(held.st_size));
+    }
+  }
   std::string temp = random_temp_name();
   const int fd = ::openat(dir.get(), temp.c_str(),
-                          O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+                          O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     return errno_error(errno, relative);
   }
-  return Upload(std::move(dir), UniqueFd(fd), std::move(temp), std::move(leaf));
+  ::flock(fd, LOCK_EX);  // new and ours alone: marks it in use for the cleaner
+  return Upload(std::move(dir), UniqueFd(fd), std::move(temp), std::move(leaf), false, 0);
 }
 
 Result<void> UserTree::remove(std::string_view relative) const {
@@ -144,13 +182,43 @@ Result<std::vector<DirEntry>> UserTree::list() const {
     }
     if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
       entries.push_back({std::string(name), S_ISDIR(st.st_mode),
-                         static_cast<std::uint64_t>(st.st_size), st.st_mtime});
+                         static_cast<std::uint64_t>(st.st_size), st.st_mtime, {}});
+    }
+    if (S_ISREG(st.st_mode)) {
+      const UniqueFd file(::openat(fd, d->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+      if (file.valid()) {
+        entries.back().digest = read_digest_xattr(file.get());
+      }
     }
   }
   ::closedir(dir);
   std::sort(entries.begin(), entries.end(),
             [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
   return entries;
+}
+
+Result<std::vector<FileCheck>> UserTree::verify() const {
+  auto entries = list();
+  if (!entries) {
+    return entries.error();
+  }
+  std::vector<FileCheck> checks;
+  for (const DirEntry& entry : *entries) {
+    if (entry.is_dir) {
+      continue;
+    }
+    FileCheck check{entry.name, FileCheck::Status::kUnreadable};
+    auto file = open_read(entry.name);
+    const std::string stored = file ? file->stored_digest() : std::string();
+    auto actual = file ? file->compute_digest() : Result<std::string>(file.error());
+    if (actual) {
+      check.status = stored.empty()       ? FileCheck::Status::kUnhashed
+                     : stored == *actual ? FileCheck::Status::kOk
+                                         : FileCheck::Status::kCorrupt;
+    }
+    checks.push_back(std::move(check));
+  }
+  return checks;
 }
 
 }  // namespace sfs::storage

@@ -7,6 +7,7 @@
 //   auto f = tree.open_read("notes.txt");  // f->size(), f->read_at(...)
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,14 @@ struct DirEntry {
   bool is_dir = false;
   std::uint64_t size = 0;
   std::int64_t mtime = 0;  // seconds since the epoch
+  std::string digest;      // stored SHA-256 hex of a file, empty if none
+};
+
+// One file's result of a bitrot check.
+struct FileCheck {
+  enum class Status { kOk, kCorrupt, kUnhashed, kUnreadable };
+  std::string name;
+  Status status = Status::kOk;
 };
 
 class UserTree {
@@ -30,13 +39,19 @@ class UserTree {
 
   // kNotFound, kIsDir, kBadPath (symlink, special file).
   Result<ReadFile> open_read(std::string_view relative) const;
-  // Starts an upload to `relative`; its parent directory must exist.
-  Result<Upload> create(std::string_view relative) const;
+  // Starts an upload to `relative`; its parent directory must exist. With
+  // `resumable_size`, the upload continues the partial file an interrupted
+  // upload of that name and size left (unless one is running right now).
+  Result<Upload> create(std::string_view relative,
+                        std::optional<std::uint64_t> resumable_size = std::nullopt) const;
   // Removes a file (not a directory, not a symlink).
   Result<void> remove(std::string_view relative) const;
   // Files and directories at the top of the tree, sorted by name. Temp
   // files, symlinks and special files are left out.
   Result<std::vector<DirEntry>> list() const;
+  // Re-reads every file at the top of the tree and compares it with its
+  // stored digest. Slow (reads everything): run it off the network threads.
+  Result<std::vector<FileCheck>> verify() const;
 
  private:
   // Opens the parent directory of `relative` and returns it with the leaf.

@@ -53,6 +53,7 @@ EXIT_TRUST = 7
 EXIT_LOCAL = 8
 EXIT_TOO_LARGE = 9
 EXIT_SERVER_IO = 10
+EXIT_INTEGRITY = 11
 
 LOGIN_FAILED = b"sfs: login failed: wrong user name or password\n"
 
@@ -110,6 +111,15 @@ def write_sparse_file(path, size):
     with open(path, "wb") as f:
         f.truncate(size)
     return path
+
+
+def sha256_hex(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def ok_put(data):
+    """The server's final reply to a successful PUT of `data`."""
+    return "OK %d %s" % (len(data), sha256_hex(data))
 
 
 def sha256_file(path):
@@ -552,15 +562,22 @@ class RawConnection:
         """A bare frame header: 0 is the end frame, 0xFFFFFFFF the abort frame."""
         self.send(struct.pack(">I", length))
 
-    def put(self, path, data, frame=256 << 10):
-        """PUT with data in frames of `frame` bytes; returns (first reply, final reply)."""
+    def put(self, path, data, frame=256 << 10, digest=None):
+        """PUT with data in frames of `frame` bytes and the SHA-256 trailer (`digest`
+        overrides it); returns (first reply, final reply)."""
         first = self.command("PUT %s %d" % (percent_encode(path), len(data)))
         if first != "OK":
             return first, None
         for start in range(0, len(data), frame):
             self.send_frame(data[start:start + frame])
         self.send_header(0)
+        self.send_line("SHA256 " + (digest or sha256_hex(data)))
         return first, self.read_line()
+
+    def read_download(self):
+        """After `OK <size> <digest>` of a GET: returns (data, trailer line)."""
+        data = self.read_frames()
+        return data, self.read_line()
 
     def at_eof(self):
         """True if the peer closed the stream (after any buffered data)."""

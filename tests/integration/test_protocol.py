@@ -5,7 +5,8 @@ import re
 import time
 import unittest
 
-from sfs_harness import RawConnection, ServerTestCase, read_file, temp_files_in, write_file
+from sfs_harness import (RawConnection, ServerTestCase, ok_put, read_file, sha256_hex,
+                         temp_files_in, write_file)
 
 MAX_FRAME = 4 << 20
 MAX_LINE = 16384
@@ -47,29 +48,29 @@ class ProtocolTest(ServerTestCase):
 
     def test_put_in_many_frames(self):
         data = os.urandom(600000)
-        self.assertEqual(self.raw.put("frames.bin", data), ("OK", "OK 600000"))
+        self.assertEqual(self.raw.put("frames.bin", data), ("OK", ok_put(data)))
         self.assertEqual(read_file(self.stored("frames.bin")), data)
         data = os.urandom(1000)
-        self.assertEqual(self.raw.put("frames.bin", data, frame=1), ("OK", "OK 1000"))
+        self.assertEqual(self.raw.put("frames.bin", data, frame=1), ("OK", ok_put(data)))
         self.assertEqual(read_file(self.stored("frames.bin")), data)
 
     def test_put_largest_frame(self):
         data = os.urandom(MAX_FRAME)
         self.assertEqual(self.raw.put("max-frame.bin", data, frame=MAX_FRAME),
-                         ("OK", "OK %d" % MAX_FRAME))
+                         ("OK", ok_put(data)))
         self.assertEqual(read_file(self.stored("max-frame.bin")), data)
         os.unlink(self.stored("max-frame.bin"))
 
     def test_put_empty(self):
-        self.assertEqual(self.raw.put("empty.bin", b""), ("OK", "OK 0"))
+        self.assertEqual(self.raw.put("empty.bin", b""), ("OK", ok_put(b"")))
         self.assertEqual(read_file(self.stored("empty.bin")), b"")
 
     def test_put_percent_encoded_names(self):
-        self.assertEqual(self.raw.put("a b%c\u00e9.txt", b"x"), ("OK", "OK 1"))
+        self.assertEqual(self.raw.put("a b%c\u00e9.txt", b"x"), ("OK", ok_put(b"x")))
         self.assertEqual(read_file(self.stored("a b%c\u00e9.txt")), b"x")
         # Decoders accept lower-case hex.
-        self.assertEqual(self.raw.command("GET a%20b%25c%c3%a9.txt 0"), "OK 1")
-        self.assertEqual(self.raw.read_frames(), b"x")
+        self.assertEqual(self.raw.command("GET a%20b%25c%c3%a9.txt 0"), "OK 1 " + sha256_hex(b"x"))
+        self.assertEqual(self.raw.read_download(), (b"x", "SHA256 " + sha256_hex(b"x")))
 
     def test_too_much_data_is_a_protocol_error(self):
         write_file(self.stored("victim.bin"), b"previous")
@@ -129,8 +130,11 @@ class ProtocolTest(ServerTestCase):
         write_file(self.stored("offset.bin"), data)
         for offset in (0, 1, 262144, 299999, 300000):
             with self.subTest(offset=offset):
-                self.assertEqual(self.raw.command("GET offset.bin %d" % offset), "OK 300000")
-                self.assertEqual(self.raw.read_frames(), data[offset:])
+                # Stored by hand, the file has no digest until its first full GET.
+                reply = self.raw.command("GET offset.bin %d" % offset)
+                self.assertEqual(reply, "OK 300000 " + ("-" if offset == 0 else sha256_hex(data)))
+                self.assertEqual(self.raw.read_download(),
+                                 (data[offset:], "SHA256 " + sha256_hex(data)))
         reply = self.raw.command("GET offset.bin 300001")
         self.assertTrue(reply.startswith("ERR BADCMD "), reply)
         self.assertSessionUsable()
@@ -168,8 +172,8 @@ class ProtocolTest(ServerTestCase):
         self.addCleanup(raw.close)
         self.assertEqual(raw.greet_and_login(user, self.server.users[user]), "OK")
         before = int(time.time())
-        self.assertEqual(raw.put("b file.txt", b"12345"), ("OK", "OK 5"))
-        self.assertEqual(raw.put("a.txt", b""), ("OK", "OK 0"))
+        self.assertEqual(raw.put("b file.txt", b"12345"), ("OK", ok_put(b"12345")))
+        self.assertEqual(raw.put("a.txt", b""), ("OK", ok_put(b"")))
         os.makedirs(self.server.stored(user, "sub"), exist_ok=True)
         os.symlink("a.txt", self.server.stored(user, "link"))
         write_file(self.server.stored(user, ".sfs-tmp-000"), b"temp")
@@ -177,11 +181,13 @@ class ProtocolTest(ServerTestCase):
         self.assertEqual(reply, "OK 3")
         lines = [raw.read_line() for _ in range(3)]
         parsed = [line.split(" ") for line in lines]
-        self.assertEqual([(fields[0], fields[3]) for fields in parsed],
+        self.assertEqual([(fields[0], fields[4]) for fields in parsed],
                          [("f", "a.txt"), ("f", "b%20file.txt"), ("d", "sub")])
         self.assertEqual([fields[1] for fields in parsed[:2]], ["0", "5"])
+        self.assertEqual([fields[3] for fields in parsed],
+                         [sha256_hex(b""), sha256_hex(b"12345"), "-"])
         for fields in parsed:
-            self.assertEqual(len(fields), 4)
+            self.assertEqual(len(fields), 5)
             self.assertLessEqual(abs(int(fields[2]) - before), 60)
         os.unlink(self.server.stored(user, ".sfs-tmp-000"))
 

@@ -163,13 +163,13 @@ TEST_F(FilesTest, AbortLeavesNothingAndCommitThenFails) {
   auto up = tree().create("aborted.txt");
   ASSERT_TRUE(up.ok());
   ASSERT_TRUE(up->write("data", 4).ok());
-  up->abort();
+  up->discard();
   EXPECT_TRUE(names_in(home_).empty());
   auto commit = up->commit();
   ASSERT_FALSE(commit.ok());
   EXPECT_EQ(commit.error().code, Errc::kInternal);
   EXPECT_TRUE(names_in(home_).empty());
-  up->abort();  // twice is harmless
+  up->discard();  // twice is harmless
 }
 
 TEST_F(FilesTest, SecondCommitFails) {
@@ -180,7 +180,7 @@ TEST_F(FilesTest, SecondCommitFails) {
   auto again = up->commit();
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, Errc::kInternal);
-  up->abort();  // after commit: must not remove anything
+  up->discard();  // after commit: must not remove anything
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"once.txt"}));
   EXPECT_EQ(read_path(home_ / "once.txt"), "one");
 }

@@ -177,18 +177,18 @@ TEST_F(StoreTest, RemoveStaleTempsAtTopOfEachUser) {
   ASSERT_TRUE(fs::create_directory(bob / "sub"));
   write_file(bob / "sub" / ".sfs-tmp-deep", "not at the top");
 
-  EXPECT_EQ(store.remove_stale_temps(), 3U);
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 3U);
   EXPECT_EQ(names_in(alice), std::vector<std::string>({".sfs-other", "keep.txt", "x.sfs-tmp-1"}));
   EXPECT_EQ(names_in(bob), std::vector<std::string>({"sub"}));
   EXPECT_EQ(names_in(bob / "sub"), std::vector<std::string>({".sfs-tmp-deep"}));
   EXPECT_TRUE(names_in(root_ / "u" / "carol").empty());
   // Nothing left to do the second time.
-  EXPECT_EQ(store.remove_stale_temps(), 0U);
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 0U);
 }
 
 TEST_F(StoreTest, RemoveStaleTempsOnEmptyStore) {
   Store store = open_store();
-  EXPECT_EQ(store.remove_stale_temps(), 0U);
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 0U);
 }
 
 TEST_F(StoreTest, RemoveStaleTempsDoesNotFollowSymlinkedUsers) {
@@ -196,7 +196,7 @@ TEST_F(StoreTest, RemoveStaleTempsDoesNotFollowSymlinkedUsers) {
   ASSERT_TRUE(fs::create_directory(base_ / "outside"));
   write_file(base_ / "outside" / ".sfs-tmp-victim", "must stay");
   fs::create_directory_symlink(base_ / "outside", root_ / "u" / "mallory");
-  EXPECT_EQ(store.remove_stale_temps(), 0U);
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 0U);
   EXPECT_TRUE(fs::exists(base_ / "outside" / ".sfs-tmp-victim"));
 }
 
@@ -209,7 +209,7 @@ TEST_F(StoreTest, RemoveStaleTempsRemovesAnAbandonedUpload) {
   ASSERT_TRUE(up->write("abc", 3).ok());
   // As if the server had been killed here: the temp file is on disk.
   EXPECT_EQ(names_in(root_ / "u" / "alice").size(), 1U);
-  EXPECT_EQ(store.remove_stale_temps(), 1U);
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 1U);
   EXPECT_TRUE(names_in(root_ / "u" / "alice").empty());
 }
 
