@@ -85,9 +85,15 @@ int main(int argc, char** argv) {
                  "Seconds to keep an interrupted upload for resume")
       ->capture_default_str()
       ->check(CLI::Range(0L, 365L * 24 * 3600));
+  long drain_timeout = config.drain_timeout.count();
+  app.add_option("--drain-timeout", drain_timeout,
+                 "On SIGTERM/SIGINT, seconds to let transfers in flight finish")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 3600L));
   CLI11_PARSE(app, argc, argv);
   config.port = static_cast<std::uint16_t>(port);
   config.partial_ttl = std::chrono::seconds(partial_ttl);
+  config.drain_timeout = std::chrono::seconds(drain_timeout);
 
   setup_logging();
   auto users = must(sfs::auth::UserDb::load(config.auth_file));

@@ -379,6 +379,11 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     if (received.error().code == Errc::kNetwork && !stored.empty()) {
       part->keep();  // a later `get` continues from here
     }
+    if (net::stream_completed(received.error())) {  // local write failed: skip the trailer
+      if (auto skipped = co_await channel_->read_line(protocol::kMaxLineBytes); !skipped) {
+        co_return skipped.error();
+      }
+    }
     if (received.error().code == Errc::kAborted) {
       co_return co_await read_abort_reason();
     }

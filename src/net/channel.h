@@ -37,6 +37,16 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // Deadline for everything until the next call: now + `timeout`.
   void set_deadline(Clock::duration timeout);
 
+  // Marks the channel as waiting for the peer's next command (nothing in
+  // flight), so a draining server may close it. Call on the channel's
+  // executor, like everything else here.
+  void set_idle(bool idle) { idle_ = idle; }
+  void close_if_idle() {
+    if (idle_) {
+      close();
+    }
+  }
+
   awaitable<Result<void>> handshake(asio::ssl::stream_base::handshake_type type,
                                     Clock::duration timeout);
 
@@ -65,6 +75,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   Clock::time_point deadline_ = Clock::time_point::max();
   bool closed_ = false;
   bool timed_out_ = false;
+  bool idle_ = false;
 
   // Bytes read from the stream but not consumed yet: [begin_, end_).
   std::vector<char> in_;

@@ -39,4 +39,12 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
 awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected, const Sink& sink,
                                        const Progress& progress = {});
 
+// True when receive_stream's error came from the sink: the stream itself was
+// read through its end frame, so whatever follows it (a digest trailer) is
+// still to be read.
+inline bool stream_completed(const Error& error) {
+  return error.code != Errc::kProtocol && error.code != Errc::kNetwork &&
+         error.code != Errc::kAborted;
+}
+
 }  // namespace sfs::net

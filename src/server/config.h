@@ -26,6 +26,8 @@ struct Config {
   std::uint64_t max_file_bytes = std::uint64_t{1} << 40;  // 1 TiB
   // How long the partial file of an interrupted upload is kept for resume.
   std::chrono::seconds partial_ttl{24 * 3600};
+  // On SIGTERM/SIGINT: how long transfers in flight may take to finish.
+  std::chrono::seconds drain_timeout{30};
 };
 
 }  // namespace sfs::server

@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "net/channel.h"
 #include "server/blocking.h"
 #include "server/session.h"
 
@@ -104,8 +105,14 @@ awaitable<void> Server::clean_periodically() {
 void Server::run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (!ec) {
-      spdlog::info("signal {} received, shutting down", signal);
-      stop();
+      spdlog::info("signal {} received: finishing transfers in flight, then stopping", signal);
+      drain();
+      // A second signal stops at once.
+      signals_.async_wait([this](const boost::system::error_code& again, int) {
+        if (!again) {
+          stop();
+        }
+      });
     }
   });
   asio::co_spawn(io_, accept_loop(), asio::detached);
@@ -120,6 +127,36 @@ void Server::run() {
   for (std::thread& t : pool) {
     t.join();
   }
+}
+
+void Server::drain() {
+  shared_->draining = true;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  {
+    const std::lock_guard lock(shared_->channels_mutex);
+    for (const auto& weak : shared_->channels) {
+      if (auto channel = weak.lock()) {
+        asio::post(channel->stream().get_executor(), [channel] { channel->close_if_idle(); });
+      }
+    }
+  }
+  asio::co_spawn(io_, wait_for_drain(), asio::detached);
+}
+
+awaitable<void> Server::wait_for_drain() {
+  const auto deadline = std::chrono::steady_clock::now() + shared_->config.drain_timeout;
+  asio::steady_timer timer(io_);
+  while (shared_->connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(50));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (shared_->connections.load() > 0) {
+    spdlog::warn("drain timeout: closing {} connection(s) with transfers in flight",
+                 shared_->connections.load());
+  }
+  stop();
 }
 
 void Server::stop() {

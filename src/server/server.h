@@ -8,6 +8,8 @@
 //   server.run();   // until SIGINT/SIGTERM or stop()
 
 #include <atomic>
+#include <list>
+#include <mutex>
 #include <memory>
 
 #include "asio/asio.h"
@@ -16,6 +18,10 @@
 #include "server/config.h"
 #include "storage/store.h"
 #include "tls/context.h"
+
+namespace sfs::net {
+class Channel;
+}
 
 namespace sfs::server {
 
@@ -30,6 +36,11 @@ struct Shared {
   storage::Store store;
   std::atomic<unsigned> connections{0};
   asio::thread_pool disk{2};  // whole-file hashing, off the network threads
+
+  // Live connections, so a draining server can close the idle ones.
+  std::mutex channels_mutex;
+  std::list<std::weak_ptr<net::Channel>> channels;
+  std::atomic<bool> draining{false};
 };
 
 class Server {
@@ -42,11 +53,15 @@ class Server {
   // Serves until stop() or SIGINT/SIGTERM.
   void run();
   void stop();
+  // Stops accepting, closes idle connections, lets transfers in flight
+  // finish within the drain timeout, then stops.
+  void drain();
 
  private:
   awaitable<void> accept_loop();
   // Removes stale temp and partial files now and then.
   awaitable<void> clean_periodically();
+  awaitable<void> wait_for_drain();
 
   asio::io_context io_;
   asio::signal_set signals_;  // set up before the banner, so no signal is missed

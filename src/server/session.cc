@@ -28,6 +28,26 @@ struct ConnectionSlot {
   std::atomic<unsigned>& count;
 };
 
+// Lists the channel among the live ones while the session runs, so a
+// draining server can find and close it when idle.
+class Registration {
+ public:
+  Registration(Shared& shared, const std::shared_ptr<net::Channel>& channel) : shared_(shared) {
+    const std::lock_guard lock(shared_.channels_mutex);
+    it_ = shared_.channels.insert(shared_.channels.end(), channel);
+  }
+  ~Registration() {
+    const std::lock_guard lock(shared_.channels_mutex);
+    shared_.channels.erase(it_);
+  }
+  Registration(const Registration&) = delete;
+  Registration& operator=(const Registration&) = delete;
+
+ private:
+  Shared& shared_;
+  std::list<std::weak_ptr<net::Channel>>::iterator it_;
+};
+
 class Session {
  public:
   Session(std::shared_ptr<Shared> shared, std::shared_ptr<net::Channel> channel, std::string peer)
@@ -150,7 +170,9 @@ awaitable<bool> Session::log_in() {
   const auto deadline = net::Clock::now() + config().login_timeout;
   for (unsigned attempt = 0; attempt < config().max_login_attempts;) {
     const auto left = deadline - net::Clock::now();
+    channel_->set_idle(true);
     auto line = co_await channel_->read_line(protocol::kMaxLineBytes, left);
+    channel_->set_idle(false);
     if (!line) {
       if (line.error().code == Errc::kProtocol) {
         co_await channel_->write(protocol::error_line(Errc::kProtocol, line.error().message));
@@ -189,8 +211,10 @@ awaitable<bool> Session::log_in() {
 }
 
 awaitable<void> Session::serve_commands() {
-  while (!quit_) {
+  while (!quit_ && !shared_->draining) {
+    channel_->set_idle(true);
     auto line = co_await channel_->read_line(protocol::kMaxLineBytes, config().idle_timeout);
+    channel_->set_idle(false);
     if (!line) {
       if (line.error().code == Errc::kProtocol) {
         co_await channel_->write(protocol::error_line(Errc::kProtocol, line.error().message));
@@ -301,6 +325,11 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   auto received = co_await net::receive_stream(*channel_, put.size - *from, sink,
                                                [this](std::uint64_t n) { bytes_ = n; });
   if (!received) {
+    if (net::stream_completed(received.error())) {  // e.g. disk full: skip the trailer too
+      if (auto skipped = co_await channel_->read_line(protocol::kMaxLineBytes); !skipped) {
+        co_return skipped.error();
+      }
+    }
     co_return received;
   }
   auto trailer = co_await channel_->read_line(protocol::kMaxLineBytes);
@@ -487,6 +516,11 @@ awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket) 
   const std::string peer = describe(socket);
   auto channel = std::make_shared<net::Channel>(TlsStream(std::move(socket), *shared->tls),
                                                 shared->config.io_timeout);
+  const Registration registration(*shared, channel);
+  if (shared->draining) {
+    channel->close();
+    co_return;
+  }
   channel->start_watchdog();
   Session session(shared, channel, peer);
   try {
