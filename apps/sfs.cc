@@ -37,13 +37,14 @@ int main(int argc, char** argv) {
   std::string ca_file;
   Args args;
 
-  CLI::App app{"sfs: secure file storage client\n\n"
-               "Examples:\n"
-               "  sfs --user alice put report.pdf\n"
-               "  sfs --user alice get report.pdf copy.pdf\n"
-               "  sfs --user alice view notes.txt --bytes 200\n"
-               "  sfs --user alice ls\n"
-               "  sfs --user alice            (interactive menu)"};
+  CLI::App app{
+      "sfs: secure file storage client\n\n"
+      "Examples:\n"
+      "  sfs --user alice put report.pdf\n"
+      "  sfs --user alice get report.pdf copy.pdf\n"
+      "  sfs --user alice view notes.txt --bytes 200\n"
+      "  sfs --user alice ls\n"
+      "  sfs --user alice            (interactive menu)"};
   app.add_option("--host", options.connect.host, "Server address")->capture_default_str();
   app.add_option("--port", port, "Server port")->capture_default_str()->check(CLI::Range(1, 65535));
   app.add_option("--user,-u", options.user, "User name (default: $SFS_USER, else $USER)");
@@ -75,7 +76,8 @@ int main(int argc, char** argv) {
   CLI::App* rm = add_command(app, "rm", "delete", "Delete REMOTE");
   rm->add_option("REMOTE", args.first, "Remote file")->required();
   CLI::App* ls = add_command(app, "ls", "list", "List your files");
-  CLI::App* hash = add_command(app, "hash", nullptr, "Print the SHA-256 the server holds for REMOTE");
+  CLI::App* hash =
+      add_command(app, "hash", nullptr, "Print the SHA-256 the server holds for REMOTE");
   hash->add_option("REMOTE", args.first, "Remote file")->required();
   CLI::App* verify =
       add_command(app, "verify", nullptr, "Re-read all your files on the server and report damage");

@@ -45,8 +45,8 @@ void ensure_identity(const Config& config) {
       !ok) {
     die(ok.error().message);
   }
-  std::printf("sfs-server: generated a new certificate %s and key %s\n",
-              config.cert_file.c_str(), config.key_file.c_str());
+  std::printf("sfs-server: generated a new certificate %s and key %s\n", config.cert_file.c_str(),
+              config.key_file.c_str());
 }
 
 std::string fingerprint_of(const fs::path& cert_file) {
@@ -81,8 +81,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", config.threads, "Worker threads (0: one per core)")
       ->capture_default_str();
   long partial_ttl = config.partial_ttl.count();
-  app.add_option("--partial-ttl", partial_ttl,
-                 "Seconds to keep an interrupted upload for resume")
+  app.add_option("--partial-ttl", partial_ttl, "Seconds to keep an interrupted upload for resume")
       ->capture_default_str()
       ->check(CLI::Range(0L, 365L * 24 * 3600));
   long drain_timeout = config.drain_timeout.count();

@@ -4,10 +4,9 @@
 // GCC 12's <boost/asio/awaitable.hpp> (Boost 1.74) uses std::exchange
 // without including <utility>, so include it first.
 
-#include <utility>
-
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
+#include <utility>
 
 namespace sfs {
 namespace asio = boost::asio;

@@ -1,5 +1,4 @@
 // Compiles Boost.Asio's implementation once (BOOST_ASIO_SEPARATE_COMPILATION).
-#include <utility>
-
 #include <boost/asio/impl/src.hpp>
 #include <boost/asio/ssl/impl/src.hpp>
+#include <utility>

@@ -36,8 +36,9 @@ UserDb::UserDb() {
 
 UserDb::Digest UserDb::digest_of(std::string_view password) const {
   Digest out{};
-  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(password.data()),
-                     password.size(), key_.data(), key_.size());
+  crypto_generichash(out.data(), out.size(),
+                     reinterpret_cast<const unsigned char*>(password.data()), password.size(),
+                     key_.data(), key_.size());
   return out;
 }
 

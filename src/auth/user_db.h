@@ -47,7 +47,7 @@ class UserDb {
   bool matches(const Secret& secret, std::string_view password) const;
 
   std::array<unsigned char, 32> key_{};  // per-process key for digests
-  Secret dummy_;                          // checked for unknown users
+  Secret dummy_;                         // checked for unknown users
   std::map<std::string, Secret, std::less<>> users_;
 };
 

@@ -76,14 +76,15 @@ Result<void> get_file(Connection& conn, const std::string& remote, const std::st
 
 Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_t bytes,
                        std::FILE* out) {
-  auto result = conn.view(remote, bytes, [out](const char* data, std::size_t n) {
-    std::fwrite(data, 1, n, out);
-  });
+  auto result = conn.view(remote, bytes,
+                          [out](const char* data, std::size_t n) { std::fwrite(data, 1, n, out); });
   std::fflush(out);
   return result;
 }
 
-Result<void> remove_file(Connection& conn, const std::string& remote) { return conn.remove(remote); }
+Result<void> remove_file(Connection& conn, const std::string& remote) {
+  return conn.remove(remote);
+}
 
 Result<void> list_files(Connection& conn, std::FILE* out) {
   auto entries = conn.list();
@@ -131,7 +132,8 @@ Result<void> verify_files(Connection& conn, std::FILE* out) {
   std::fprintf(out, "%zu file(s) checked, %zu damaged or unreadable\n", statuses->size(), bad);
   std::fflush(out);
   if (bad > 0) {
-    return make_error(Errc::kIntegrity, std::to_string(bad) + " stored file(s) failed verification");
+    return make_error(Errc::kIntegrity,
+                      std::to_string(bad) + " stored file(s) failed verification");
   }
   return {};
 }

@@ -138,9 +138,9 @@ awaitable<Result<void>> Connection::connect(std::string host, std::uint16_t port
   }
   auto shaken = co_await channel_->handshake(asio::ssl::stream_base::client, kConnectTimeout);
   if (!shaken) {
-    co_return make_error(Errc::kNetwork,
-                         "TLS handshake with " + server_ + " failed (" + shaken.error().message +
-                             "); is it an sfs server speaking TLS 1.3?");
+    co_return make_error(Errc::kNetwork, "TLS handshake with " + server_ + " failed (" +
+                                             shaken.error().message +
+                                             "); is it an sfs server speaking TLS 1.3?");
   }
   co_return Result<void>{};
 }
@@ -183,9 +183,9 @@ awaitable<Result<void>> Connection::read_greeting() {
     co_return version.error();
   }
   if (*version != protocol::kVersion) {
-    co_return make_error(Errc::kProtocol,
-                         "server speaks protocol version " + std::to_string(*version) +
-                             ", this client speaks " + std::to_string(protocol::kVersion));
+    co_return make_error(Errc::kProtocol, "server speaks protocol version " +
+                                              std::to_string(*version) + ", this client speaks " +
+                                              std::to_string(protocol::kVersion));
   }
   co_return Result<void>{};
 }
@@ -204,8 +204,7 @@ awaitable<Result<protocol::Reply>> Connection::request(std::string line) {
 }
 
 Result<void> Connection::login(const std::string& user, const std::string& password) {
-  auto reply =
-      run(request(protocol::serialize_request(protocol::Login{user, password})));
+  auto reply = run(request(protocol::serialize_request(protocol::Login{user, password})));
   if (!reply) {
     return reply.error();
   }
@@ -229,30 +228,6 @@ awaitable<Error> Connection::read_abort_reason() {
   co_return reply->to_error();
 }
 
-namespace {
-
-// Hashes the first `length` bytes of a local file into `hash`.
-template <typename Read>
-Result<void> hash_local_prefix(Read read, std::uint64_t length, crypto::Sha256& hash) {
-  std::string buffer(std::min<std::uint64_t>(length, 1U << 20), '\0');
-  for (std::uint64_t done = 0; done < length;) {
-    const auto want =
-        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length - done));
-    auto n = read(buffer.data(), want, done);
-    if (!n) {
-      return n.error();
-    }
-    if (*n == 0) {
-      return make_error(Errc::kLocal, "local file shrank while being read");
-    }
-    hash.update(buffer.data(), *n);
-    done += *n;
-  }
-  return {};
-}
-
-}  // namespace
-
 awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::string remote,
                                            bool progress, bool resume) {
   auto source = LocalSource::open(local);
@@ -275,7 +250,7 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   std::uint64_t from = 0;
   if (resume && *held > 0) {
     auto read = [&](char* data, std::size_t n, std::uint64_t) { return source->read(data, n); };
-    if (hash_local_prefix(read, *held, hash) && hash.hex_digest_so_far() == reply->fields[1]) {
+    if (crypto::hash_prefix(read, *held, hash) && hash.hex_digest_so_far() == reply->fields[1]) {
       from = *held;
     } else {
       hash.reset();
@@ -350,8 +325,10 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   const std::string stored = reply->fields[1] == "-" ? std::string() : reply->fields[1];
   crypto::Sha256 hash;
   if (*start > 0) {
-    auto read = [&](char* data, std::size_t n, std::uint64_t at) { return part->read_at(data, n, at); };
-    if (auto ok = hash_local_prefix(read, *start, hash); !ok) {
+    auto read = [&](char* data, std::size_t n, std::uint64_t at) {
+      return part->read_at(data, n, at);
+    };
+    if (auto ok = crypto::hash_prefix(read, *start, hash); !ok) {
       co_return ok;  // the server is already sending: the session cannot go on
     }
   }
@@ -369,12 +346,12 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     hash.update(data, n);
     return part->write(data, n);
   };
-  auto received = co_await net::receive_stream(*channel_, *size - *start, write,
-                                               [&](std::uint64_t n) {
-                                                 if (bar) {
-                                                   bar->update(*start + n);
-                                                 }
-                                               });
+  auto received =
+      co_await net::receive_stream(*channel_, *size - *start, write, [&](std::uint64_t n) {
+        if (bar) {
+          bar->update(*start + n);
+        }
+      });
   if (!received) {
     if (received.error().code == Errc::kNetwork && !stored.empty()) {
       part->keep();  // a later `get` continues from here
@@ -501,8 +478,6 @@ Result<std::string> Connection::hash(const std::string& remote) {
   return reply->fields[0];
 }
 
-void Connection::quit() {
-  (void)run(request(protocol::serialize_request(protocol::Quit{})));
-}
+void Connection::quit() { (void)run(request(protocol::serialize_request(protocol::Quit{}))); }
 
 }  // namespace sfs::client

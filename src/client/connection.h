@@ -27,9 +27,9 @@ namespace sfs::client {
 struct ConnectOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9001;
-  std::filesystem::path ca_file;         // empty: trust on first use
-  bool trust_new = false;                // pin an unknown server without asking
-  std::filesystem::path known_servers;   // empty: TrustStore::default_path()
+  std::filesystem::path ca_file;        // empty: trust on first use
+  bool trust_new = false;               // pin an unknown server without asking
+  std::filesystem::path known_servers;  // empty: TrustStore::default_path()
 };
 
 class Connection {

@@ -48,7 +48,8 @@ void ProgressBar::draw(std::uint64_t done) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-  const double percent = total_ > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100;
+  const double percent =
+      total_ > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100;
   std::string eta = "--:--";
   if (rate > 0 && done < total_) {
     const auto left = static_cast<long>(static_cast<double>(total_ - done) / rate);
@@ -58,8 +59,8 @@ void ProgressBar::draw(std::uint64_t done) {
   }
   std::fprintf(stderr, "\r%s  %s / %s  %3.0f%%  %s/s  ETA %s\033[K", label_.c_str(),
                human_bytes(static_cast<double>(done)).c_str(),
-               human_bytes(static_cast<double>(total_)).c_str(), percent,
-               human_bytes(rate).c_str(), eta.c_str());
+               human_bytes(static_cast<double>(total_)).c_str(), percent, human_bytes(rate).c_str(),
+               eta.c_str());
   std::fflush(stderr);
   drawn_ = true;
 }

@@ -45,8 +45,8 @@ Result<void> TrustStore::add(const std::string& server, const std::string& finge
   std::error_code ec;
   std::filesystem::create_directories(file_.parent_path(), ec);
   if (ec) {
-    return make_error(Errc::kLocal, "cannot create " + file_.parent_path().string() + ": " +
-                                        ec.message());
+    return make_error(Errc::kLocal,
+                      "cannot create " + file_.parent_path().string() + ": " + ec.message());
   }
   std::filesystem::permissions(file_.parent_path(), std::filesystem::perms::owner_all, ec);
   const int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

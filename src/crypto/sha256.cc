@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <utility>
 
@@ -74,6 +75,24 @@ std::string to_hex(const Sha256::Digest& digest) {
     out += kHex[b & 0xF];
   }
   return out;
+}
+
+Result<void> hash_prefix(const ReadAt& read, std::uint64_t length, Sha256& hash) {
+  std::string buffer(std::min<std::uint64_t>(length, 1U << 20), '\0');
+  for (std::uint64_t done = 0; done < length;) {
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length - done));
+    auto n = read(buffer.data(), want, done);
+    if (!n) {
+      return n.error();
+    }
+    if (*n == 0) {
+      return make_error(Errc::kIo, "file shrank while being read");
+    }
+    hash.update(buffer.data(), *n);
+    done += *n;
+  }
+  return {};
 }
 
 bool is_sha256_hex(std::string_view text) {

@@ -8,8 +8,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+
+#include "base/result.h"
 
 namespace sfs::crypto {
 
@@ -38,6 +41,13 @@ class Sha256 {
 };
 
 std::string to_hex(const Sha256::Digest& digest);
+
+// Feeds the first `length` bytes that `read(data, max, offset)` yields into
+// `hash`, in 1 MiB pieces. Fails with the reader's error, or with kIo when
+// the data ends before `length` bytes.
+using ReadAt =
+    std::function<Result<std::size_t>(char* data, std::size_t max, std::uint64_t offset)>;
+Result<void> hash_prefix(const ReadAt& read, std::uint64_t length, Sha256& hash);
 
 // True for exactly 64 lower-case hex digits.
 bool is_sha256_hex(std::string_view text);

@@ -104,9 +104,9 @@ awaitable<Result<std::string>> Channel::read_line(std::size_t max_bytes, Clock::
       in_.resize(want);
     }
     boost::system::error_code ec;
-    const std::size_t n = co_await stream_.async_read_some(
-        asio::buffer(in_.data() + end_, in_.size() - end_),
-        asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t n =
+        co_await stream_.async_read_some(asio::buffer(in_.data() + end_, in_.size() - end_),
+                                         asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       co_return network_error(ec);
     }

@@ -37,8 +37,9 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
       }
       co_return got ? make_error(Errc::kIo, "file shrank while being sent") : got.error();
     }
-    protocol::encode_frame_header(static_cast<std::uint32_t>(*got),
-                                  std::span<char, kFrameHeaderBytes>(buffer.data(), kFrameHeaderBytes));
+    protocol::encode_frame_header(
+        static_cast<std::uint32_t>(*got),
+        std::span<char, kFrameHeaderBytes>(buffer.data(), kFrameHeaderBytes));
     if (auto ok = co_await channel.write(buffer.data(), kFrameHeaderBytes + *got); !ok) {
       co_return ok;
     }

@@ -56,10 +56,10 @@ bool is_valid_utf8(std::string_view text) {
       }
     }
     const auto second = static_cast<unsigned char>(len > 1 ? text[i + 1] : 0);
-    if ((lead == 0xE0 && second < 0xA0) ||   // overlong 3-byte
-        (lead == 0xED && second > 0x9F) ||   // UTF-16 surrogates
-        (lead == 0xF0 && second < 0x90) ||   // overlong 4-byte
-        (lead == 0xF4 && second > 0x8F)) {   // beyond U+10FFFF
+    if ((lead == 0xE0 && second < 0xA0) ||  // overlong 3-byte
+        (lead == 0xED && second > 0x9F) ||  // UTF-16 surrogates
+        (lead == 0xF0 && second < 0x90) ||  // overlong 4-byte
+        (lead == 0xF4 && second > 0x8F)) {  // beyond U+10FFFF
       return false;
     }
     i += len;

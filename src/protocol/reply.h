@@ -18,8 +18,8 @@ namespace sfs::protocol {
 struct Reply {
   bool ok = false;
   std::vector<std::string> fields;  // OK: the fields after "OK"
-  Errc code = Errc::kInternal;       // ERR: the error class
-  std::string message;               // ERR: text for people
+  Errc code = Errc::kInternal;      // ERR: the error class
+  std::string message;              // ERR: text for people
 
   Error to_error() const { return Error{code, message}; }
 };

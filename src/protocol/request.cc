@@ -119,7 +119,9 @@ struct Serializer {
   std::string operator()(const View& r) const {
     return "VIEW " + percent_encode(r.path) + " " + std::to_string(r.max_bytes) + "\n";
   }
-  std::string operator()(const Delete& r) const { return "DELETE " + percent_encode(r.path) + "\n"; }
+  std::string operator()(const Delete& r) const {
+    return "DELETE " + percent_encode(r.path) + "\n";
+  }
   std::string operator()(const List&) const { return "LIST\n"; }
   std::string operator()(const Quit&) const { return "QUIT\n"; }
   std::string operator()(const Hash& r) const { return "HASH " + percent_encode(r.path) + "\n"; }

@@ -17,7 +17,7 @@ Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::
       signals_(io_, SIGINT, SIGTERM),
       acceptor_(io_),
       shared_(std::make_shared<Shared>(std::move(config), std::move(tls), std::move(users),
-                                        std::move(store))) {}
+                                       std::move(store))) {}
 
 Result<void> Server::listen() {
   const Config& cfg = shared_->config;
@@ -83,8 +83,8 @@ awaitable<void> Server::accept_loop() {
 }
 
 awaitable<void> Server::clean_periodically() {
-  const auto every = std::min<std::chrono::seconds>(shared_->config.partial_ttl,
-                                                    std::chrono::hours(1));
+  const auto every =
+      std::min<std::chrono::seconds>(shared_->config.partial_ttl, std::chrono::hours(1));
   asio::steady_timer timer(io_);
   while (acceptor_.is_open()) {
     timer.expires_after(std::max<std::chrono::seconds>(every, std::chrono::seconds(1)));
@@ -117,8 +117,9 @@ void Server::run() {
   });
   asio::co_spawn(io_, accept_loop(), asio::detached);
   asio::co_spawn(io_, clean_periodically(), asio::detached);
-  const unsigned n = shared_->config.threads == 0 ? std::max(1U, std::thread::hardware_concurrency())
-                                                  : shared_->config.threads;
+  const unsigned n = shared_->config.threads == 0
+                         ? std::max(1U, std::thread::hardware_concurrency())
+                         : shared_->config.threads;
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < n; ++i) {
     pool.emplace_back([this] { io_.run(); });

@@ -9,8 +9,8 @@
 
 #include <atomic>
 #include <list>
-#include <mutex>
 #include <memory>
+#include <mutex>
 
 #include "asio/asio.h"
 #include "auth/user_db.h"

@@ -7,12 +7,12 @@
 
 #include "crypto/sha256.h"
 #include "net/channel.h"
-#include "server/blocking.h"
 #include "net/transfer.h"
 #include "protocol/limits.h"
 #include "protocol/percent.h"
 #include "protocol/reply.h"
 #include "protocol/request.h"
+#include "server/blocking.h"
 
 namespace sfs::server {
 namespace {
@@ -95,11 +95,9 @@ class Session {
 };
 
 const Session::Command Session::kCommands[] = {
-    {"PUT", &Session::put},       {"GET", &Session::get},
-    {"VIEW", &Session::view},     {"DELETE", &Session::remove},
-    {"LIST", &Session::list},     {"QUIT", &Session::quit},
-    {"LOGIN", &Session::login_again}, {"HASH", &Session::hash},
-    {"VERIFY", &Session::verify},
+    {"PUT", &Session::put},           {"GET", &Session::get},   {"VIEW", &Session::view},
+    {"DELETE", &Session::remove},     {"LIST", &Session::list}, {"QUIT", &Session::quit},
+    {"LOGIN", &Session::login_again}, {"HASH", &Session::hash}, {"VERIFY", &Session::verify},
 };
 
 protocol::FileStatus::Kind to_wire(storage::FileCheck::Status status) {
@@ -120,21 +118,9 @@ protocol::FileStatus::Kind to_wire(storage::FileCheck::Status status) {
 // Hashes the first `length` bytes of a stored file or an upload's partial.
 template <typename File>
 Result<void> hash_prefix(const File& file, std::uint64_t length, crypto::Sha256& hash) {
-  std::string buffer(std::min<std::uint64_t>(length, 1U << 20), '\0');
-  for (std::uint64_t done = 0; done < length;) {
-    const auto want =
-        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length - done));
-    auto n = file.read_at(buffer.data(), want, done);
-    if (!n) {
-      return n.error();
-    }
-    if (*n == 0) {
-      return make_error(Errc::kIo, "file shrank while being read");
-    }
-    hash.update(buffer.data(), *n);
-    done += *n;
-  }
-  return {};
+  return crypto::hash_prefix([&file](char* data, std::size_t max,
+                                     std::uint64_t at) { return file.read_at(data, max, at); },
+                             length, hash);
 }
 
 std::string path_of(const Request& request) {
@@ -150,8 +136,8 @@ std::string path_of(const Request& request) {
 }
 
 awaitable<void> Session::run() {
-  if (auto ok = co_await channel_->handshake(asio::ssl::stream_base::server,
-                                             config().handshake_timeout);
+  if (auto ok =
+          co_await channel_->handshake(asio::ssl::stream_base::server, config().handshake_timeout);
       !ok) {
     spdlog::info("peer={} closed: {}", peer_, ok.error().message);
     co_return;
@@ -224,8 +210,8 @@ awaitable<void> Session::serve_commands() {
     auto request = protocol::parse_request(*line);
     if (!request) {
       spdlog::info("user={} peer={} bad request: {}", user_, peer_, request.error().message);
-      if (!co_await channel_->write(protocol::error_line(request.error().code,
-                                                         request.error().message))) {
+      if (!co_await channel_->write(
+              protocol::error_line(request.error().code, request.error().message))) {
         co_return;
       }
       continue;
@@ -354,9 +340,9 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   co_return co_await channel_->write(done);
 }
 
-awaitable<Result<void>> Session::stream_file(const storage::ReadFile& file,
-                                             std::uint64_t offset, std::uint64_t length,
-                                             crypto::Sha256* hash, const net::Check& before_end) {
+awaitable<Result<void>> Session::stream_file(const storage::ReadFile& file, std::uint64_t offset,
+                                             std::uint64_t length, crypto::Sha256* hash,
+                                             const net::Check& before_end) {
   std::uint64_t position = offset;
   auto source = [&](char* data, std::size_t max) -> Result<std::size_t> {
     auto n = file.read_at(data, max, position);
@@ -369,8 +355,9 @@ awaitable<Result<void>> Session::stream_file(const storage::ReadFile& file,
     return n;
   };
   // After an abort frame the error goes out as the ERR line that follows it.
-  co_return co_await net::send_stream(*channel_, length, source, protocol::kDefaultFrameBytes,
-                                      [this](std::uint64_t n) { bytes_ = n; }, before_end);
+  co_return co_await net::send_stream(
+      *channel_, length, source, protocol::kDefaultFrameBytes,
+      [this](std::uint64_t n) { bytes_ = n; }, before_end);
 }
 
 awaitable<Result<void>> Session::get(const Request& request) {

@@ -37,7 +37,8 @@ Error errno_error(int err, std::string_view what) {
       return make_error(Errc::kNotFound, "no such file: " + name);
     case ELOOP:
     case EXDEV:
-      return make_error(Errc::kBadPath, "path refused (symlink or outside your directory): " + name);
+      return make_error(Errc::kBadPath,
+                        "path refused (symlink or outside your directory): " + name);
     case EISDIR:
       return make_error(Errc::kIsDir, "is a directory: " + name);
     case ENAMETOOLONG:
@@ -61,7 +62,8 @@ std::pair<std::string, std::string> split_parent(std::string_view relative) {
 }
 
 Result<void> check_relative(std::string_view relative) {
-  if (relative.empty() || relative.front() == '/' || relative.find('\0') != std::string_view::npos) {
+  if (relative.empty() || relative.front() == '/' ||
+      relative.find('\0') != std::string_view::npos) {
     return make_error(Errc::kBadPath, "invalid path");
   }
   std::size_t start = 0;

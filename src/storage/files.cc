@@ -31,24 +31,19 @@ Result<void> ReadFile::store_digest(const std::string& hex) const {
 }
 
 Result<std::string> ReadFile::compute_digest() const {
-  constexpr std::size_t kChunk = 1U << 20;
-  std::string buffer(kChunk, '\0');
   crypto::Sha256 hash;
-  std::uint64_t offset = 0;
-  while (true) {
-    auto n = read_at(buffer.data(), buffer.size(), offset);
-    if (!n) {
-      return n.error();
-    }
-    if (*n == 0) {
-      return hash.hex_digest();
-    }
-    hash.update(buffer.data(), *n);
-    offset += *n;
+  auto read = [this](char* data, std::size_t max, std::uint64_t at) {
+    return read_at(data, max, at);
+  };
+  if (auto ok = crypto::hash_prefix(read, size_, hash); !ok) {
+    return ok.error();
   }
+  return hash.hex_digest();
 }
 
-Result<void> Upload::set_digest(const std::string& hex) { return write_digest_xattr(file_.get(), hex); }
+Result<void> Upload::set_digest(const std::string& hex) {
+  return write_digest_xattr(file_.get(), hex);
+}
 
 Upload::Upload(UniqueFd dir, UniqueFd file, std::string temp_name, std::string target_name,
                bool resumable, std::uint64_t held)

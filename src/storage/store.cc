@@ -15,8 +15,8 @@ namespace sfs::storage {
 namespace {
 
 Error root_error(const std::filesystem::path& root, const char* what, int err) {
-  return make_error(Errc::kIo, "storage directory " + root.string() + " " + what + ": " +
-                                   std::strerror(err));
+  return make_error(Errc::kIo,
+                    "storage directory " + root.string() + " " + what + ": " + std::strerror(err));
 }
 
 Result<UniqueFd> make_dir_at(int parent, const char* name, const std::filesystem::path& shown) {

@@ -40,8 +40,7 @@ std::string random_temp_name() {
 std::string partial_name(const std::string& leaf, std::uint64_t size) {
   crypto::Sha256 hash;
   hash.update(leaf.data(), leaf.size());
-  return std::string(kPartialPrefix) + hash.hex_digest().substr(0, 32) + "-" +
-         std::to_string(size);
+  return std::string(kPartialPrefix) + hash.hex_digest().substr(0, 32) + "-" + std::to_string(size);
 }
 
 // Opens (creating it if needed) and locks the partial file. Invalid when
@@ -102,7 +101,8 @@ Result<ReadFile> UserTree::open_read(std::string_view relative) const {
     return make_error(Errc::kIsDir, "is a directory: " + std::string(relative));
   }
   if (!S_ISREG(st.st_mode)) {
-    return make_error(Errc::kBadPath, "path refused (not a regular file): " + std::string(relative));
+    return make_error(Errc::kBadPath,
+                      "path refused (not a regular file): " + std::string(relative));
   }
   return ReadFile(std::move(*fd), static_cast<std::uint64_t>(st.st_size));
 }
@@ -132,8 +132,8 @@ Result<Upload> UserTree::create(std::string_view relative,
     }
   }
   std::string temp = random_temp_name();
-  const int fd = ::openat(dir.get(), temp.c_str(),
-                          O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  const int fd =
+      ::openat(dir.get(), temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     return errno_error(errno, relative);
   }
@@ -181,8 +181,11 @@ Result<std::vector<DirEntry>> UserTree::list() const {
       continue;  // removed while we listed
     }
     if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-      entries.push_back({std::string(name), S_ISDIR(st.st_mode),
-                         static_cast<std::uint64_t>(st.st_size), st.st_mtime, {}});
+      entries.push_back({std::string(name),
+                         S_ISDIR(st.st_mode),
+                         static_cast<std::uint64_t>(st.st_size),
+                         st.st_mtime,
+                         {}});
     }
     if (S_ISREG(st.st_mode)) {
       const UniqueFd file(::openat(fd, d->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
@@ -212,7 +215,7 @@ Result<std::vector<FileCheck>> UserTree::verify() const {
     const std::string stored = file ? file->stored_digest() : std::string();
     auto actual = file ? file->compute_digest() : Result<std::string>(file.error());
     if (actual) {
-      check.status = stored.empty()       ? FileCheck::Status::kUnhashed
+      check.status = stored.empty()      ? FileCheck::Status::kUnhashed
                      : stored == *actual ? FileCheck::Status::kOk
                                          : FileCheck::Status::kCorrupt;
     }

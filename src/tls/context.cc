@@ -34,8 +34,8 @@ Result<ContextPtr> make_server_context(const std::filesystem::path& cert_file,
   ContextPtr ctx = new_context(asio::ssl::context::tls_server);
   SSL_CTX* native = ctx->native_handle();
   if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1) {
-    return make_error(Errc::kIo, "cannot load certificate " + cert_file.string() + ": " +
-                                     openssl_error_text());
+    return make_error(
+        Errc::kIo, "cannot load certificate " + cert_file.string() + ": " + openssl_error_text());
   }
   if (SSL_CTX_use_PrivateKey_file(native, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
     return make_error(Errc::kIo,
