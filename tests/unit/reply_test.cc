@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <random>
 #include <string>
 #include <string_view>
@@ -9,6 +10,10 @@
 
 namespace sfs::protocol {
 namespace {
+
+// SHA-256 of "abc" and of nothing.
+constexpr char kDigest[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+constexpr char kEmptyDigest[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 // Pseudo-random byte strings for the garbage loops: mostly short, built from
 // random bytes and pieces of the protocol, now and then very long.
@@ -18,7 +23,8 @@ std::string garbage(std::mt19937& rng) {
       "LOGIN", "PUT", "GET", "VIEW", "DELETE", "LIST", "QUIT", "OK", "ERR", "AUTH", "BADPATH",
       "SFS", " ", "  ", "%", "%2", "%41", "%zz", "%C3%A9", "%00", "%2F", "/", "..", ".", ".sfs-",
       "0", "1", "007", "18446744073709551615", "18446744073709551616", "\n", "\r", "\t",
-      "\xC3", "\xE2\x82\xAC", "\xED\xA0\x80", "\xFF", "f", "d", "a"};
+      "\xC3", "\xE2\x82\xAC", "\xED\xA0\x80", "\xFF", "f", "d", "a", "INTEGRITY", "ok", "corrupt",
+      "unhashed", "unreadable", "-", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"};
   // clang-format on
   const std::size_t pieces = rng() % 16 == 0 ? rng() % 2000 : rng() % 12;
   std::string s;
@@ -54,6 +60,7 @@ constexpr CodeCase kWireCodes[] = {
     {Errc::kIo, "IO"},
     {Errc::kAborted, "ABORTED"},
     {Errc::kProtocol, "PROTOCOL"},
+    {Errc::kIntegrity, "INTEGRITY"},
     {Errc::kInternal, "INTERNAL"},
 };
 
@@ -86,6 +93,8 @@ TEST(ErrorLineTest, Examples) {
   EXPECT_EQ(error_line(Errc::kAuth, "login failed"), "ERR AUTH login failed\n");
   EXPECT_EQ(error_line(Errc::kProtocol, "line too long"), "ERR PROTOCOL line too long\n");
   EXPECT_EQ(error_line(Errc::kBadRequest, "unknown command"), "ERR BADCMD unknown command\n");
+  EXPECT_EQ(error_line(Errc::kIntegrity, "upload does not match its SHA-256; nothing stored"),
+            "ERR INTEGRITY upload does not match its SHA-256; nothing stored\n");
 }
 
 TEST(ErrorLineTest, SanitizesControlAndNonAsciiBytes) {
@@ -179,6 +188,31 @@ TEST(ParseReplyTest, ErrOfEveryCode) {
   }
 }
 
+TEST(ParseReplyTest, IntegrityMessage) {
+  auto r = parse_reply("ERR INTEGRITY stored data does not match its SHA-256");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->ok);
+  EXPECT_EQ(r->code, Errc::kIntegrity);
+  EXPECT_EQ(r->message, "stored data does not match its SHA-256");
+  for (const char* line : {"ERR integrity x", "ERR INTEGRITYX x", "ERR INTEGRIT x"}) {
+    auto bad = parse_reply(line);
+    ASSERT_FALSE(bad.ok()) << "'" << line << "'";
+    EXPECT_EQ(bad.error().code, Errc::kProtocol);
+  }
+}
+
+TEST(ParseReplyTest, OkWithDigestFields) {
+  // PUT's offer and GET's header carry digests as plain fields.
+  auto offer = parse_reply(std::string("OK 5 ") + kDigest);
+  ASSERT_TRUE(offer.ok());
+  EXPECT_TRUE(offer->ok);
+  EXPECT_EQ(offer->fields, std::vector<std::string>({"5", kDigest}));
+  auto get = parse_reply("OK 12 - 0");
+  ASSERT_TRUE(get.ok());
+  EXPECT_EQ(get->fields, std::vector<std::string>({"12", "-", "0"}));
+  EXPECT_EQ(ok_line({"600000", kDigest}), std::string("OK 600000 ") + kDigest + "\n");
+}
+
 TEST(ParseReplyTest, AuthFailedMessage) {
   auto r = parse_reply("ERR AUTH login failed");
   ASSERT_TRUE(r.ok());
@@ -225,21 +259,49 @@ TEST(ParseReplyTest, FieldBytesOutsideAsciiRejected) {
 // ---- entries ------------------------------------------------------------------
 
 TEST(EntryTest, SerializeExact) {
-  EXPECT_EQ(serialize_entry(Entry{'f', 12, 1700000000, "a b.txt"}), "f 12 1700000000 a%20b.txt\n");
-  EXPECT_EQ(serialize_entry(Entry{'d', 4096, 0, "docs"}), "d 4096 0 docs\n");
-  EXPECT_EQ(serialize_entry(Entry{'f', 18446744073709551615ULL, 18446744073709551615ULL, "%"}),
-            "f 18446744073709551615 18446744073709551615 %25\n");
+  EXPECT_EQ(serialize_entry(Entry{'f', 12, 1700000000, "", "a b.txt"}),
+            "f 12 1700000000 - a%20b.txt\n");
+  EXPECT_EQ(serialize_entry(Entry{'f', 3, 1700000000, kDigest, "abc.txt"}),
+            std::string("f 3 1700000000 ") + kDigest + " abc.txt\n");
+  EXPECT_EQ(serialize_entry(Entry{'d', 4096, 0, "", "docs"}), "d 4096 0 - docs\n");
+  EXPECT_EQ(serialize_entry(Entry{'f', 18446744073709551615ULL, 18446744073709551615ULL, "", "%"}),
+            "f 18446744073709551615 18446744073709551615 - %25\n");
+}
+
+TEST(EntryTest, ParseExact) {
+  auto plain = parse_entry("f 12 1700000000 - a%20b.txt");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->type, 'f');
+  EXPECT_EQ(plain->size, 12U);
+  EXPECT_EQ(plain->mtime, 1700000000U);
+  EXPECT_EQ(plain->digest, "");
+  EXPECT_EQ(plain->name, "a b.txt");
+  auto hashed = parse_entry(std::string("f 0 5 ") + kEmptyDigest + " empty");
+  ASSERT_TRUE(hashed.ok());
+  EXPECT_EQ(hashed->type, 'f');
+  EXPECT_EQ(hashed->size, 0U);
+  EXPECT_EQ(hashed->mtime, 5U);
+  EXPECT_EQ(hashed->digest, kEmptyDigest);
+  EXPECT_EQ(hashed->name, "empty");
+  auto dir = parse_entry("d 4096 0 - docs");
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(dir->type, 'd');
+  EXPECT_EQ(dir->digest, "");
+  EXPECT_EQ(dir->name, "docs");
 }
 
 TEST(EntryTest, RoundTrip) {
   const std::vector<Entry> entries = {
-      {'f', 0, 0, "a"},
-      {'d', 4096, 1700000000, "dir"},
-      {'f', 18446744073709551615ULL, 18446744073709551615ULL, "max"},
-      {'f', 5, 6, "a b\nc%d"},
-      {'f', 7, 8, "caf\xC3\xA9 \xF0\x9F\x98\x80"},
-      {'f', 9, 10, std::string("\x01\x7F\xFF", 3)},
-      {'d', 1, 2, std::string(255, ' ')},
+      {'f', 0, 0, "", "a"},
+      {'f', 0, 0, kEmptyDigest, "a"},
+      {'d', 4096, 1700000000, "", "dir"},
+      {'f', 18446744073709551615ULL, 18446744073709551615ULL, kDigest, "max"},
+      {'f', 5, 6, "", "a b\nc%d"},
+      {'f', 7, 8, kDigest, "caf\xC3\xA9 \xF0\x9F\x98\x80"},
+      {'f', 9, 10, "", std::string("\x01\x7F\xFF", 3)},
+      {'d', 1, 2, "", std::string(255, ' ')},
+      {'f', 1, 2, kDigest, "-"},
+      {'f', 1, 2, "", kDigest},
   };
   for (const Entry& e : entries) {
     const std::string line = serialize_entry(e);
@@ -249,33 +311,122 @@ TEST(EntryTest, RoundTrip) {
     EXPECT_EQ(back->type, e.type);
     EXPECT_EQ(back->size, e.size);
     EXPECT_EQ(back->mtime, e.mtime);
+    EXPECT_EQ(back->digest, e.digest);
     EXPECT_EQ(back->name, e.name);
   }
 }
 
 TEST(EntryTest, ParseRejects) {
   for (const std::string& line : {std::string(""),
-                                  std::string("f 1 2"),
-                                  std::string("f 1 2 a b"),
-                                  std::string("x 1 2 a"),
-                                  std::string("F 1 2 a"),
-                                  std::string("ff 1 2 a"),
-                                  std::string("l 1 2 a"),
-                                  std::string("f -1 2 a"),
-                                  std::string("f 01 2 a"),
-                                  std::string("f 1 02 a"),
-                                  std::string("f 18446744073709551616 2 a"),
-                                  std::string("f 1 18446744073709551616 a"),
-                                  std::string("f 1 2 %zz"),
-                                  std::string("f 1 2 a%"),
-                                  std::string("f  1 2 a"),
-                                  std::string("f 1 2 a "),
-                                  std::string(" f 1 2 a"),
-                                  std::string("f 1 2 a\r"),
-                                  std::string("f x 2 a"),
-                                  std::string("f 1 y a"),
-                                  std::string("f 1 2 caf\xC3\xA9")}) {
+                                  std::string("f 1 2 -"),
+                                  std::string("f 1 2 a"),  // the form before digests
+                                  std::string("f 1 2 - a b"),
+                                  std::string("x 1 2 - a"),
+                                  std::string("F 1 2 - a"),
+                                  std::string("ff 1 2 - a"),
+                                  std::string("l 1 2 - a"),
+                                  std::string("f -1 2 - a"),
+                                  std::string("f 01 2 - a"),
+                                  std::string("f 1 02 - a"),
+                                  std::string("f 18446744073709551616 2 - a"),
+                                  std::string("f 1 18446744073709551616 - a"),
+                                  std::string("f 1 2 - %zz"),
+                                  std::string("f 1 2 - a%"),
+                                  std::string("f  1 2 - a"),
+                                  std::string("f 1 2 - a "),
+                                  std::string("f 1 2  - a"),
+                                  std::string(" f 1 2 - a"),
+                                  std::string("f 1 2 - a\r"),
+                                  std::string("f x 2 - a"),
+                                  std::string("f 1 y - a"),
+                                  std::string("f 1 2 - caf\xC3\xA9")}) {
     auto r = parse_entry(line);
+    ASSERT_FALSE(r.ok()) << "'" << line << "'";
+    EXPECT_EQ(r.error().code, Errc::kProtocol) << "'" << line << "'";
+  }
+}
+
+TEST(EntryTest, ParseRejectsABadDigestField) {
+  const std::string digest = kDigest;
+  std::string upper = digest;
+  for (char& c : upper) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  std::string one_upper = digest;
+  one_upper[5] = 'F';
+  for (const std::string& field :
+       {upper, one_upper, digest.substr(0, 63), digest + "0", digest.substr(0, 63) + "g",
+        std::string("--"), std::string("0"), std::string("%2D"), std::string("x"),
+        std::string(64, '-'), digest + digest}) {
+    for (const char* type : {"f", "d"}) {
+      const std::string line = std::string(type) + " 1 2 " + field + " name";
+      auto r = parse_entry(line);
+      ASSERT_FALSE(r.ok()) << "'" << line << "'";
+      EXPECT_EQ(r.error().code, Errc::kProtocol) << "'" << line << "'";
+    }
+  }
+}
+
+// ---- file status (VERIFY) ---------------------------------------------------------
+
+TEST(FileStatusTest, StatusWords) {
+  EXPECT_EQ(status_word(FileStatus::Kind::kOk), "ok");
+  EXPECT_EQ(status_word(FileStatus::Kind::kCorrupt), "corrupt");
+  EXPECT_EQ(status_word(FileStatus::Kind::kUnhashed), "unhashed");
+  EXPECT_EQ(status_word(FileStatus::Kind::kUnreadable), "unreadable");
+}
+
+TEST(FileStatusTest, SerializeExact) {
+  EXPECT_EQ(serialize_file_status({FileStatus::Kind::kOk, "a b.txt"}), "ok a%20b.txt\n");
+  EXPECT_EQ(serialize_file_status({FileStatus::Kind::kCorrupt, "100%"}), "corrupt 100%25\n");
+  EXPECT_EQ(serialize_file_status({FileStatus::Kind::kUnhashed, "old.bin"}), "unhashed old.bin\n");
+  EXPECT_EQ(serialize_file_status({FileStatus::Kind::kUnreadable, "x\ny"}),
+            "unreadable x%0Ay\n");
+}
+
+TEST(FileStatusTest, ParseEveryWord) {
+  const struct {
+    const char* line;
+    FileStatus::Kind kind;
+  } cases[] = {
+      {"ok a%20b.txt", FileStatus::Kind::kOk},
+      {"corrupt a%20b.txt", FileStatus::Kind::kCorrupt},
+      {"unhashed a%20b.txt", FileStatus::Kind::kUnhashed},
+      {"unreadable a%20b.txt", FileStatus::Kind::kUnreadable},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_file_status(c.line);
+    ASSERT_TRUE(r.ok()) << c.line;
+    EXPECT_EQ(r->kind, c.kind) << c.line;
+    EXPECT_EQ(r->name, "a b.txt") << c.line;
+  }
+}
+
+TEST(FileStatusTest, RoundTrip) {
+  for (const FileStatus::Kind kind : {FileStatus::Kind::kOk, FileStatus::Kind::kCorrupt,
+                                      FileStatus::Kind::kUnhashed, FileStatus::Kind::kUnreadable}) {
+    for (const std::string& name :
+         {std::string("a"), std::string("a b\nc%d"), std::string("caf\xC3\xA9"),
+          std::string("\x01\x7F\xFF", 3), std::string(255, ' '), std::string("ok")}) {
+      const std::string line = serialize_file_status({kind, name});
+      EXPECT_EQ(line.find('\n'), line.size() - 1);
+      auto back = parse_file_status(without_newline(line));
+      ASSERT_TRUE(back.ok()) << line;
+      EXPECT_EQ(back->kind, kind);
+      EXPECT_EQ(back->name, name);
+    }
+  }
+}
+
+TEST(FileStatusTest, ParseRejects) {
+  for (const std::string& line :
+       {std::string(""), std::string("ok"), std::string("ok "), std::string("OK a"),
+        std::string("Ok a"), std::string("CORRUPT a"), std::string("corrupted a"),
+        std::string("unhash a"), std::string("unread a"), std::string("bad a"),
+        std::string("ok a b"), std::string("ok  a"), std::string(" ok a"), std::string("ok a "),
+        std::string("ok a\r"), std::string("ok\ta"), std::string("ok %zz"), std::string("ok a%"),
+        std::string("ok caf\xC3\xA9"), std::string("- a"), std::string("f 1 2 - a")}) {
+    auto r = parse_file_status(line);
     ASSERT_FALSE(r.ok()) << "'" << line << "'";
     EXPECT_EQ(r.error().code, Errc::kProtocol) << "'" << line << "'";
   }
@@ -316,6 +467,8 @@ TEST(ParseEntryGarbageTest, RandomLinesNeverCrashAndOkRoundTrips) {
       prefix += ' ';
       prefix += std::to_string(mtime);
       prefix += ' ';
+      prefix += i % 3 == 0 ? kDigest : "-";
+      prefix += ' ';
       line.insert(0, prefix);
     }
     auto e = parse_entry(line);
@@ -329,8 +482,33 @@ TEST(ParseEntryGarbageTest, RandomLinesNeverCrashAndOkRoundTrips) {
     EXPECT_EQ(back->type, e->type);
     EXPECT_EQ(back->size, e->size);
     EXPECT_EQ(back->mtime, e->mtime);
+    EXPECT_EQ(back->digest, e->digest);
     EXPECT_EQ(back->name, e->name);
   }
+}
+
+TEST(ParseFileStatusGarbageTest, RandomLinesNeverCrashAndOkRoundTrips) {
+  std::mt19937 rng(9);
+  static constexpr const char* kWords[] = {"ok ", "corrupt ", "unhashed ", "unreadable "};
+  int accepted = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string line = garbage(rng);
+    if (i % 2 == 0) {
+      line.insert(0, kWords[rng() % std::size(kWords)]);
+    }
+    auto s = parse_file_status(line);
+    if (!s.ok()) {
+      EXPECT_EQ(s.error().code, Errc::kProtocol);
+      continue;
+    }
+    ++accepted;
+    const std::string again = serialize_file_status(*s);
+    auto back = parse_file_status(std::string_view(again).substr(0, again.size() - 1));
+    ASSERT_TRUE(back.ok()) << again;
+    EXPECT_EQ(back->kind, s->kind);
+    EXPECT_EQ(back->name, s->name);
+  }
+  EXPECT_GT(accepted, 0);
 }
 
 TEST(ParseReplyGarbageTest, TruncatedPrefixes) {
@@ -348,12 +526,22 @@ TEST(ParseReplyGarbageTest, TruncatedPrefixes) {
       EXPECT_EQ(r->code, Errc::kNotFound);
     }
   }
-  const std::string_view entry = "f 12 1700000000 a%20b.txt";
-  valid = 0;
-  for (std::size_t n = 0; n < entry.size(); ++n) {
-    valid += parse_entry(entry.substr(0, n)).ok() ? 1 : 0;
+  // Names "a", "a%20", "a%20b", "a%20b.", "a%20b.t", "a%20b.tx"; a cut
+  // digest never parses.
+  for (const std::string& entry : {std::string("f 12 1700000000 - a%20b.txt"),
+                                   std::string("f 12 1700000000 ") + kDigest + " a%20b.txt"}) {
+    valid = 0;
+    for (std::size_t n = 0; n < entry.size(); ++n) {
+      valid += parse_entry(std::string_view(entry).substr(0, n)).ok() ? 1 : 0;
+    }
+    EXPECT_EQ(valid, 6) << entry;
   }
-  EXPECT_EQ(valid, 6);  // names "a", "a%20", "a%20b", "a%20b.", "a%20b.t", "a%20b.tx"
+  const std::string_view status = "corrupt caf%C3%A9";
+  valid = 0;
+  for (std::size_t n = 0; n < status.size(); ++n) {
+    valid += parse_file_status(status.substr(0, n)).ok() ? 1 : 0;
+  }
+  EXPECT_EQ(valid, 3);  // names "c", "ca", "caf"
 }
 
 }  // namespace
