@@ -2,6 +2,7 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -54,6 +55,22 @@ std::string fingerprint_of(const fs::path& cert_file) {
   return prints ? prints->front() : std::string("unknown");
 }
 
+// Plaintext passwords and a file others can read are allowed (the original
+// design had both) but each gets a warning at every start.
+void warn_about_auth_file(const fs::path& file, const sfs::auth::UserDb& users) {
+  if (const std::size_t plain = users.plaintext_count(); plain > 0) {
+    spdlog::warn(
+        "{} of {} user(s) in {} have a plaintext password; hash them with: "
+        "sfs-admin --auth-file {} migrate",
+        plain, users.size(), file.string(), file.string());
+  }
+  struct stat st {};
+  if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    spdlog::warn("{} can be read by group or others (mode {:o}); run: chmod 600 {}", file.string(),
+                 st.st_mode & 0777, file.string());
+  }
+}
+
 void setup_logging() {
   auto logger = spdlog::stderr_logger_mt("sfs-server");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
@@ -96,6 +113,7 @@ int main(int argc, char** argv) {
 
   setup_logging();
   auto users = must(sfs::auth::UserDb::load(config.auth_file));
+  warn_about_auth_file(config.auth_file, users);
   auto store = must(sfs::storage::Store::open(config.storage_dir));
   if (const std::size_t stale = store.remove_stale_temps(config.partial_ttl); stale > 0) {
     spdlog::info("removed {} stale temporary or partial upload file(s)", stale);

@@ -3,22 +3,14 @@
 #include <sodium.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
-#include "auth/user_name.h"
+#include "auth/auth_file.h"
+#include "auth/password_hash.h"
 
 namespace sfs::auth {
 namespace {
 
-constexpr std::string_view kArgon2Prefix = "$argon2id$";
 constexpr std::size_t kMaxPasswordBytes = 1024;
-constexpr std::size_t kMaxFileBytes = 16U << 20;
-
-Error line_error(std::string_view source, std::size_t line, std::string_view why) {
-  return make_error(Errc::kBadRequest,
-                    std::string(source) + ":" + std::to_string(line) + ": " + std::string(why));
-}
 
 void init_sodium() {
   if (sodium_init() < 0) {
@@ -44,8 +36,7 @@ UserDb::Digest UserDb::digest_of(std::string_view password) const {
 
 bool UserDb::matches(const Secret& secret, std::string_view password) const {
   if (secret.hashed) {
-    const std::string pw(password);
-    return crypto_pwhash_str_verify(secret.argon2.c_str(), pw.c_str(), pw.size()) == 0;
+    return verify_password(secret.argon2, password);
   }
   // Comparing fixed-size keyed digests: the time depends on neither the
   // stored nor the given password's content or length.
@@ -71,61 +62,50 @@ std::size_t UserDb::plaintext_count() const {
   return n;
 }
 
-Result<UserDb> UserDb::parse(std::string_view text, std::string_view source) {
+Result<UserDb> UserDb::from_file(const AuthFile& file) {
   UserDb db;
-  std::size_t line_no = 0;
-  while (!text.empty()) {
-    ++line_no;
-    const std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    if (line.ends_with('\r')) {
-      line.remove_suffix(1);
-    }
-    if (line.empty() || line.front() == '#') {
-      continue;
-    }
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) {
-      return line_error(source, line_no, "expected user:password");
-    }
-    const std::string_view name = line.substr(0, colon);
-    const std::string_view secret = line.substr(colon + 1);
-    if (!is_valid_user_name(name)) {
-      return line_error(source, line_no, "invalid user name (use 1-32 of A-Z a-z 0-9 . _ -)");
-    }
-    if (secret.empty() || secret.size() > kMaxPasswordBytes) {
-      return line_error(source, line_no, "password empty or longer than 1024 bytes");
-    }
+  bool any_hashed = false;
+  for (const Entry& entry : file.entries()) {
     Secret s;
-    if (secret.starts_with(kArgon2Prefix)) {
+    if (entry.hashed()) {
       s.hashed = true;
-      s.argon2 = std::string(secret);
+      s.argon2 = entry.secret;
+      any_hashed = true;
     } else {
-      s.digest = db.digest_of(secret);
+      s.digest = db.digest_of(entry.secret);
     }
-    if (!db.users_.emplace(std::string(name), std::move(s)).second) {
-      return line_error(source, line_no, "duplicate user '" + std::string(name) + "'");
+    db.users_.emplace(entry.name, std::move(s));
+  }
+  if (any_hashed) {
+    // Unknown users then cost one Argon2id verification too, like known
+    // users with hashed passwords.
+    unsigned char random[32];
+    randombytes_buf(random, sizeof(random));
+    auto dummy =
+        hash_password(std::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
+    if (!dummy) {
+      return dummy.error();
     }
+    db.dummy_.hashed = true;
+    db.dummy_.argon2 = std::move(*dummy);
   }
   return db;
 }
 
+Result<UserDb> UserDb::parse(std::string_view text, std::string_view source) {
+  auto file = AuthFile::parse(text, source);
+  if (!file) {
+    return file.error();
+  }
+  return from_file(*file);
+}
+
 Result<UserDb> UserDb::load(const std::filesystem::path& file) {
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) {
-    return make_error(Errc::kNotFound, "auth file " + file.string() + " not found");
+  auto parsed = AuthFile::load(file);
+  if (!parsed) {
+    return parsed.error();
   }
-  if (std::filesystem::file_size(file, ec) > kMaxFileBytes) {
-    return make_error(Errc::kTooLarge, "auth file " + file.string() + " is too large");
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return make_error(Errc::kIo, "auth file " + file.string() + " cannot be read");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), file.string());
+  return from_file(*parsed);
 }
 
 }  // namespace sfs::auth

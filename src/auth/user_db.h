@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/auth_file.h"
 #include "base/result.h"
 
 namespace sfs::auth {
@@ -26,6 +27,7 @@ class UserDb {
   static Result<UserDb> load(const std::filesystem::path& file);
   // Same, from text; `source` names it in error messages.
   static Result<UserDb> parse(std::string_view text, std::string_view source);
+  static Result<UserDb> from_file(const AuthFile& file);
 
   // True only for a known user with the right password. Takes the same
   // time whether the user exists or not, and compares in constant time.

@@ -16,6 +16,7 @@
 #include "protocol/limits.h"
 #include "protocol/numbers.h"
 #include "protocol/request.h"
+#include "term/terminal.h"
 #include "tls/context.h"
 
 namespace sfs::client {
@@ -48,7 +49,7 @@ bool user_accepts(const std::string& server, const std::string& fingerprint) {
   const std::string prompt = "The authenticity of server " + server +
                              " can't be established.\nIts certificate's SHA256 fingerprint is " +
                              fingerprint + ".\nTrust it and continue (yes/no)? ";
-  auto answer = read_from_terminal(prompt, true);
+  auto answer = term::read_from_terminal(prompt, true);
   return answer && (*answer == "yes" || *answer == "y");
 }
 

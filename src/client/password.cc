@@ -1,11 +1,9 @@
 #include "client/password.h"
 
-#include <fcntl.h>
-#include <termios.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <fstream>
+
+#include "term/terminal.h"
 
 namespace sfs::client {
 namespace {
@@ -17,35 +15,6 @@ void strip_newline(std::string& line) {
 }
 
 }  // namespace
-
-Result<std::string> read_from_terminal(const std::string& prompt, bool echo) {
-  const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
-    return make_error(Errc::kLocal, "no terminal to ask on");
-  }
-  // Echo goes off before the prompt appears (as getpass does): a password
-  // typed right after the prompt is then neither shown nor flushed away.
-  termios saved{};
-  const bool have_termios = ::tcgetattr(fd, &saved) == 0;
-  if (have_termios && !echo) {
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(fd, TCSANOW, &quiet);
-  }
-  (void)::write(fd, prompt.data(), prompt.size());
-  std::string line;
-  char c = 0;
-  while (line.size() < 4096 && ::read(fd, &c, 1) == 1 && c != '\n') {
-    line.push_back(c);
-  }
-  if (have_termios && !echo) {
-    ::tcsetattr(fd, TCSANOW, &saved);
-    (void)::write(fd, "\n", 1);
-  }
-  ::close(fd);
-  strip_newline(line);
-  return line;
-}
 
 Result<std::string> obtain_password(const std::string& password_file, const std::string& prompt) {
   if (const char* env = std::getenv("SFS_PASSWORD"); env != nullptr) {
@@ -60,7 +29,7 @@ Result<std::string> obtain_password(const std::string& password_file, const std:
     strip_newline(line);
     return line;
   }
-  auto typed = read_from_terminal(prompt, false);
+  auto typed = term::read_from_terminal(prompt, false);
   if (!typed) {
     return make_error(Errc::kLocal,
                       "no password: set SFS_PASSWORD, use --password-file, or run on a terminal");

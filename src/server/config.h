@@ -22,6 +22,8 @@ struct Config {
   std::chrono::seconds idle_timeout{300};
   std::chrono::seconds io_timeout{60};  // one stalled read or write
   unsigned max_login_attempts = 3;
+  // Argon2id checks running at once (each takes 64 MiB); more logins wait.
+  unsigned max_concurrent_hashing = 2;
   unsigned max_connections = 1024;
   std::uint64_t max_file_bytes = std::uint64_t{1} << 40;  // 1 TiB
   // How long the partial file of an interrupted upload is kept for resume.

@@ -28,7 +28,11 @@ namespace sfs::server {
 // What every session shares, read-only after start (the counters are atomic).
 struct Shared {
   Shared(Config c, tls::ContextPtr t, auth::UserDb u, storage::Store s)
-      : config(std::move(c)), tls(std::move(t)), users(std::move(u)), store(std::move(s)) {}
+      : config(std::move(c)),
+        tls(std::move(t)),
+        users(std::move(u)),
+        store(std::move(s)),
+        password_checks(std::max(1U, config.max_concurrent_hashing)) {}
 
   Config config;
   tls::ContextPtr tls;
@@ -36,6 +40,9 @@ struct Shared {
   storage::Store store;
   std::atomic<unsigned> connections{0};
   asio::thread_pool disk{2};  // whole-file hashing, off the network threads
+  // Password checks, off the network threads; its size caps the memory
+  // that Argon2id verifications can take at once.
+  asio::thread_pool password_checks;
 
   // Live connections, so a draining server can close the idle ones.
   std::mutex channels_mutex;

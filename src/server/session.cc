@@ -174,7 +174,10 @@ awaitable<bool> Session::log_in() {
       continue;
     }
     ++attempt;
-    if (shared_->users.verify(login->user, login->password)) {
+    const bool verified = co_await run_blocking(shared_->password_checks, [&] {
+      return shared_->users.verify(login->user, login->password);
+    });
+    if (verified) {
       auto tree = shared_->store.user(login->user);
       if (!tree) {
         spdlog::error("user={} peer={} storage: {}", login->user, peer_, tree.error().message);

@@ -1,0 +1,208 @@
+// sfs-admin: manages the auth file (users and their Argon2id password
+// hashes). Every change rewrites the file atomically with mode 0600.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "auth/auth_file.h"
+#include "auth/password_hash.h"
+#include "auth/user_name.h"
+#include "term/terminal.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using sfs::Result;
+using sfs::auth::AuthFile;
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "sfs-admin: %s\n", message.c_str());
+  return 1;
+}
+
+// The new password: the first line of stdin, or typed twice on the terminal.
+Result<std::string> read_new_password(bool from_stdin) {
+  std::string password;
+  if (from_stdin) {
+    if (!std::getline(std::cin, password)) {
+      return sfs::make_error(sfs::Errc::kLocal, "no password on standard input");
+    }
+    if (!password.empty() && password.back() == '\r') {
+      password.pop_back();
+    }
+  } else {
+    auto first = sfs::term::read_from_terminal("New password: ", false);
+    if (!first) {
+      return sfs::make_error(sfs::Errc::kLocal, "no terminal: use --password-stdin");
+    }
+    auto second = sfs::term::read_from_terminal("Retype new password: ", false);
+    if (!second || *second != *first) {
+      return sfs::make_error(sfs::Errc::kLocal, "passwords do not match");
+    }
+    password = *first;
+  }
+  if (password.empty()) {
+    return sfs::make_error(sfs::Errc::kLocal, "empty password");
+  }
+  return password;
+}
+
+// Loads the auth file; a missing one is an empty one when `create` is set.
+Result<AuthFile> open_auth_file(const fs::path& path, bool create) {
+  auto file = AuthFile::load(path);
+  if (!file && file.error().code == sfs::Errc::kNotFound && create) {
+    return AuthFile::empty(path);
+  }
+  return file;
+}
+
+int set_password(const fs::path& auth_file, const std::string& name, bool from_stdin, bool adding) {
+  if (!sfs::auth::is_valid_user_name(name)) {
+    return fail("invalid user name '" + name +
+                "' (use 1-32 of A-Z a-z 0-9 . _ -, not starting "
+                "with . or -)");
+  }
+  auto file = open_auth_file(auth_file, adding);
+  if (!file) {
+    return fail(file.error().message);
+  }
+  if (adding && file->find(name) != nullptr) {
+    return fail("user '" + name + "' already exists (use: sfs-admin user passwd " + name + ")");
+  }
+  if (!adding && file->find(name) == nullptr) {
+    return fail("no such user '" + name + "'");
+  }
+  auto password = read_new_password(from_stdin);
+  if (!password) {
+    return fail(password.error().message);
+  }
+  auto hash = sfs::auth::hash_password(*password);
+  if (!hash) {
+    return fail(hash.error().message);
+  }
+  file->set(name, *hash);
+  if (auto ok = file->save(); !ok) {
+    return fail(ok.error().message);
+  }
+  std::printf("%s user '%s' in %s\n", adding ? "added" : "changed the password of", name.c_str(),
+              auth_file.c_str());
+  return 0;
+}
+
+int delete_user(const fs::path& auth_file, const fs::path& storage, const std::string& name,
+                bool purge) {
+  auto file = open_auth_file(auth_file, false);
+  if (!file) {
+    return fail(file.error().message);
+  }
+  if (!file->remove(name)) {
+    return fail("no such user '" + name + "'");
+  }
+  if (auto ok = file->save(); !ok) {
+    return fail(ok.error().message);
+  }
+  std::printf("deleted user '%s' from %s\n", name.c_str(), auth_file.c_str());
+  if (purge && sfs::auth::is_valid_user_name(name)) {
+    const fs::path dir = storage / "u" / name;
+    std::error_code ec;
+    const auto removed = fs::remove_all(dir, ec);  // does not follow symlinks
+    if (ec) {
+      return fail("cannot remove " + dir.string() + ": " + ec.message());
+    }
+    std::printf("removed %s (%ju entries)\n", dir.c_str(), static_cast<std::uintmax_t>(removed));
+  }
+  return 0;
+}
+
+int list_users(const fs::path& auth_file) {
+  auto file = open_auth_file(auth_file, false);
+  if (!file) {
+    return fail(file.error().message);
+  }
+  for (const sfs::auth::Entry& entry : file->entries()) {
+    std::printf("%s\t%s\n", entry.name.c_str(),
+                entry.hashed() ? "argon2id" : "plaintext (run: sfs-admin migrate)");
+  }
+  return 0;
+}
+
+int migrate(const fs::path& auth_file) {
+  auto file = open_auth_file(auth_file, false);
+  if (!file) {
+    return fail(file.error().message);
+  }
+  auto migrated =
+      file->migrate([](std::string_view plain) { return sfs::auth::hash_password(plain); });
+  if (!migrated) {
+    return fail(migrated.error().message);
+  }
+  if (*migrated > 0) {
+    if (auto ok = file->save(); !ok) {
+      return fail(ok.error().message);
+    }
+  }
+  std::printf("hashed %zu plaintext password(s) in %s\n", *migrated, auth_file.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fs::path auth_file = "id_passwd.txt";
+  fs::path storage = "server_storage";
+  std::string name;
+  bool from_stdin = false;
+  bool purge = false;
+
+  CLI::App app{
+      "sfs-admin: manage sfs users (Argon2id password hashes)\n\n"
+      "Examples:\n"
+      "  sfs-admin user add alice\n"
+      "  echo 'secret' | sfs-admin user passwd alice --password-stdin\n"
+      "  sfs-admin user del alice --purge\n"
+      "  sfs-admin user list\n"
+      "  sfs-admin migrate"};
+  app.add_option("--auth-file", auth_file, "User database")->capture_default_str();
+  app.add_option("--storage", storage, "Storage root (for --purge)")->capture_default_str();
+  app.require_subcommand(1);
+  CLI::App* user = app.add_subcommand("user", "Add, change, delete or list users");
+  user->require_subcommand(1);
+  CLI::App* add = user->add_subcommand("add", "Add a user");
+  CLI::App* passwd = user->add_subcommand("passwd", "Change a user's password");
+  for (CLI::App* sub : {add, passwd}) {
+    sub->add_option("NAME", name, "User name")->required();
+    sub->add_flag("--password-stdin", from_stdin, "Read the password from standard input");
+  }
+  CLI::App* del = user->add_subcommand("del", "Delete a user");
+  del->add_option("NAME", name, "User name")->required();
+  del->add_flag("--purge", purge, "Also remove the user's files");
+  CLI::App* list = user->add_subcommand("list", "List users");
+  CLI::App* migrate_cmd =
+      app.add_subcommand("migrate", "Hash every plaintext password in the auth file");
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "sfs-admin: " + std::string(e.what()) + " (see sfs-admin --help)\n";
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (add->parsed() || passwd->parsed()) {
+    return set_password(auth_file, name, from_stdin, add->parsed());
+  }
+  if (del->parsed()) {
+    return delete_user(auth_file, storage, name, purge);
+  }
+  if (list->parsed()) {
+    return list_users(auth_file);
+  }
+  if (migrate_cmd->parsed()) {
+    return migrate(auth_file);
+  }
+  return 2;
+}

@@ -1,0 +1,196 @@
+#include "auth/auth_file.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "auth/user_name.h"
+
+namespace sfs::auth {
+namespace {
+
+constexpr std::string_view kArgon2Prefix = "$argon2id$";
+constexpr std::size_t kMaxSecretBytes = 1024;
+constexpr std::size_t kMaxFileBytes = 16U << 20;
+
+Error line_error(std::string_view source, std::size_t line, std::string_view why) {
+  return make_error(Errc::kBadRequest,
+                    std::string(source) + ":" + std::to_string(line) + ": " + std::string(why));
+}
+
+Error io_error(const std::filesystem::path& file, std::string_view what) {
+  return make_error(Errc::kIo,
+                    std::string(what) + " " + file.string() + ": " + std::strerror(errno));
+}
+
+bool write_all(int fd, const std::string& text) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Entry::hashed() const { return secret.starts_with(kArgon2Prefix); }
+
+Result<AuthFile> AuthFile::parse(std::string_view text, std::string_view source,
+                                 std::filesystem::path file) {
+  AuthFile out;
+  out.file_ = std::move(file);
+  std::set<std::string, std::less<>> seen;
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (line.ends_with('\r')) {
+      line.remove_suffix(1);
+    }
+    if (line.find_first_not_of(" \t") == std::string_view::npos || line.front() == '#') {
+      out.lines_.push_back({std::nullopt, std::string(line)});
+      continue;
+    }
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) {
+      return line_error(source, line_no, "expected user:password");
+    }
+    Entry entry{std::string(line.substr(0, colon)), std::string(line.substr(colon + 1))};
+    if (!is_valid_user_name(entry.name)) {
+      return line_error(source, line_no, "invalid user name (use 1-32 of A-Z a-z 0-9 . _ -)");
+    }
+    if (entry.secret.empty() || entry.secret.size() > kMaxSecretBytes) {
+      return line_error(source, line_no, "password empty or longer than 1024 bytes");
+    }
+    if (!seen.insert(entry.name).second) {
+      return line_error(source, line_no, "duplicate user '" + entry.name + "'");
+    }
+    out.lines_.push_back({std::move(entry), {}});
+  }
+  return out;
+}
+
+Result<AuthFile> AuthFile::load(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    return make_error(Errc::kNotFound, "auth file " + file.string() + " not found");
+  }
+  if (std::filesystem::file_size(file, ec) > kMaxFileBytes) {
+    return make_error(Errc::kTooLarge, "auth file " + file.string() + " is too large");
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return make_error(Errc::kIo, "auth file " + file.string() + " cannot be read");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), file.string(), file);
+}
+
+AuthFile AuthFile::empty(std::filesystem::path file) {
+  AuthFile out;
+  out.file_ = std::move(file);
+  return out;
+}
+
+std::vector<Entry> AuthFile::entries() const {
+  std::vector<Entry> out;
+  for (const Line& line : lines_) {
+    if (line.entry) {
+      out.push_back(*line.entry);
+    }
+  }
+  return out;
+}
+
+const Entry* AuthFile::find(std::string_view name) const {
+  for (const Line& line : lines_) {
+    if (line.entry && line.entry->name == name) {
+      return &*line.entry;
+    }
+  }
+  return nullptr;
+}
+
+void AuthFile::set(const std::string& name, const std::string& secret) {
+  for (Line& line : lines_) {
+    if (line.entry && line.entry->name == name) {
+      line.entry->secret = secret;
+      return;
+    }
+  }
+  lines_.push_back({Entry{name, secret}, {}});
+}
+
+bool AuthFile::remove(std::string_view name) {
+  for (auto it = lines_.begin(); it != lines_.end(); ++it) {
+    if (it->entry && it->entry->name == name) {
+      lines_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<std::size_t> AuthFile::migrate(
+    const std::function<Result<std::string>(std::string_view)>& hash) {
+  std::size_t migrated = 0;
+  for (Line& line : lines_) {
+    if (line.entry && !line.entry->hashed()) {
+      auto hashed = hash(line.entry->secret);
+      if (!hashed) {
+        return hashed.error();
+      }
+      line.entry->secret = std::move(*hashed);
+      ++migrated;
+    }
+  }
+  return migrated;
+}
+
+Result<void> AuthFile::save() const {
+  std::string text;
+  for (const Line& line : lines_) {
+    text += line.entry ? line.entry->name + ":" + line.entry->secret : line.text;
+    text += '\n';
+  }
+  unsigned int nonce = 0;
+  (void)::getrandom(&nonce, sizeof(nonce), 0);
+  const std::filesystem::path temp =
+      file_.string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(nonce);
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return io_error(temp, "cannot create");
+  }
+  const bool ok = write_all(fd, text) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(temp.c_str(), file_.c_str()) != 0) {
+    const Error error = io_error(file_, "cannot write");
+    ::unlink(temp.c_str());
+    return error;
+  }
+  const std::filesystem::path dir = file_.has_parent_path() ? file_.parent_path() : ".";
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    (void)::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  return {};
+}
+
+}  // namespace sfs::auth

@@ -1,0 +1,40 @@
+#include "term/terminal.h"
+
+#include <fcntl.h>
+#include <termios.h>
+#include <unistd.h>
+
+namespace sfs::term {
+
+Result<std::string> read_from_terminal(const std::string& prompt, bool echo) {
+  const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    return make_error(Errc::kLocal, "no terminal to ask on");
+  }
+  // Echo goes off before the prompt appears (as getpass does): a password
+  // typed right after the prompt is then neither shown nor flushed away.
+  termios saved{};
+  const bool have_termios = ::tcgetattr(fd, &saved) == 0;
+  if (have_termios && !echo) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSANOW, &quiet);
+  }
+  (void)::write(fd, prompt.data(), prompt.size());
+  std::string line;
+  char c = 0;
+  while (line.size() < 4096 && ::read(fd, &c, 1) == 1 && c != '\n') {
+    line.push_back(c);
+  }
+  if (have_termios && !echo) {
+    ::tcsetattr(fd, TCSANOW, &saved);
+    (void)::write(fd, "\n", 1);
+  }
+  ::close(fd);
+  if (!line.empty() && line.back() == '\r') {
+    line.pop_back();
+  }
+  return line;
+}
+
+}  // namespace sfs::term
