@@ -71,6 +71,14 @@ void warn_about_auth_file(const fs::path& file, const sfs::auth::UserDb& users) 
   }
 }
 
+// A duration option given in whole seconds.
+void add_seconds(CLI::App& app, const char* name, std::chrono::seconds& value, const char* help) {
+  app.add_option_function<long>(
+         name, [&value](long seconds) { value = std::chrono::seconds(seconds); }, help)
+      ->default_str(std::to_string(value.count()))
+      ->check(CLI::Range(0L, 365L * 24 * 3600));
+}
+
 void setup_logging() {
   auto logger = spdlog::stderr_logger_mt("sfs-server");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
@@ -97,19 +105,40 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", config.threads, "Worker threads (0: one per core)")
       ->capture_default_str();
-  long partial_ttl = config.partial_ttl.count();
-  app.add_option("--partial-ttl", partial_ttl, "Seconds to keep an interrupted upload for resume")
+  add_seconds(app, "--partial-ttl", config.partial_ttl,
+              "Seconds to keep an interrupted upload for resume");
+  add_seconds(app, "--drain-timeout", config.drain_timeout,
+              "On SIGTERM/SIGINT, seconds to let transfers in flight finish");
+  add_seconds(app, "--handshake-timeout", config.handshake_timeout,
+              "Seconds for the TLS handshake");
+  add_seconds(app, "--login-timeout", config.login_timeout,
+              "Seconds to log in after the handshake");
+  add_seconds(app, "--idle-timeout", config.idle_timeout,
+              "Seconds a session may wait between commands");
+  add_seconds(app, "--io-timeout", config.io_timeout,
+              "Seconds one read or write may stall inside a command");
+  app.add_option("--max-login-attempts", config.max_login_attempts, "Failed logins per connection")
       ->capture_default_str()
-      ->check(CLI::Range(0L, 365L * 24 * 3600));
-  long drain_timeout = config.drain_timeout.count();
-  app.add_option("--drain-timeout", drain_timeout,
-                 "On SIGTERM/SIGINT, seconds to let transfers in flight finish")
+      ->check(CLI::Range(1U, 100U));
+  app.add_option("--max-connections", config.max_connections, "Connections in all")
       ->capture_default_str()
-      ->check(CLI::Range(0L, 3600L));
+      ->check(CLI::Range(1U, 1000000U));
+  app.add_option("--max-connections-per-ip", config.max_connections_per_source,
+                 "Connections from one address")
+      ->capture_default_str()
+      ->check(CLI::Range(1U, 1000000U));
+  app.add_option("--max-unauthenticated", config.max_unauthenticated,
+                 "Connections not logged in yet (like sshd's MaxStartups)")
+      ->capture_default_str()
+      ->check(CLI::Range(1U, 1000000U));
+  app.add_option("--max-concurrent-hashing", config.max_concurrent_hashing,
+                 "Password checks at once (Argon2id takes 64 MiB each)")
+      ->capture_default_str()
+      ->check(CLI::Range(1U, 64U));
+  app.add_option("--max-file-size", config.max_file_bytes, "Largest file a user may upload, bytes")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   config.port = static_cast<std::uint16_t>(port);
-  config.partial_ttl = std::chrono::seconds(partial_ttl);
-  config.drain_timeout = std::chrono::seconds(drain_timeout);
 
   setup_logging();
   auto users = must(sfs::auth::UserDb::load(config.auth_file));

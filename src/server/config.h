@@ -25,6 +25,8 @@ struct Config {
   // Argon2id checks running at once (each takes 64 MiB); more logins wait.
   unsigned max_concurrent_hashing = 2;
   unsigned max_connections = 1024;
+  unsigned max_connections_per_source = 128;
+  unsigned max_unauthenticated = 128;  // connected but not logged in yet
   std::uint64_t max_file_bytes = std::uint64_t{1} << 40;  // 1 TiB
   // How long the partial file of an interrupted upload is kept for resume.
   std::chrono::seconds partial_ttl{24 * 3600};

@@ -64,16 +64,17 @@ awaitable<void> Server::accept_loop() {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    if (shared_->connections.fetch_add(1) >= shared_->config.max_connections) {
-      shared_->connections.fetch_sub(1);
-      spdlog::warn("connection limit ({}) reached, refusing a connection",
-                   shared_->config.max_connections);
+    const std::string source = socket.remote_endpoint(ec).address().to_string();
+    std::string why;
+    auto ticket = shared_->admission.admit(source, &why);
+    if (!ticket) {
+      spdlog::warn("peer={} refused: {}", source, why);
       socket.close(ec);
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_session(shared_, std::move(socket)),
+    asio::co_spawn(executor, run_session(shared_, std::move(socket), std::move(*ticket)),
                    [](const std::exception_ptr& e) {
                      if (e) {
                        spdlog::error("session ended with an unexpected exception");
@@ -148,14 +149,13 @@ void Server::drain() {
 awaitable<void> Server::wait_for_drain() {
   const auto deadline = std::chrono::steady_clock::now() + shared_->config.drain_timeout;
   asio::steady_timer timer(io_);
-  while (shared_->connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while (shared_->admission.connections() > 0 && std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(50));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  if (shared_->connections.load() > 0) {
-    spdlog::warn("drain timeout: closing {} connection(s) with transfers in flight",
-                 shared_->connections.load());
+  if (const unsigned left = shared_->admission.connections(); left > 0) {
+    spdlog::warn("drain timeout: closing {} connection(s) with transfers in flight", left);
   }
   stop();
 }

@@ -13,8 +13,10 @@
 #include <mutex>
 
 #include "asio/asio.h"
+#include "auth/throttle.h"
 #include "auth/user_db.h"
 #include "base/result.h"
+#include "server/admission.h"
 #include "server/config.h"
 #include "storage/store.h"
 #include "tls/context.h"
@@ -38,7 +40,9 @@ struct Shared {
   tls::ContextPtr tls;
   auth::UserDb users;
   storage::Store store;
-  std::atomic<unsigned> connections{0};
+  Admission admission{
+      {config.max_connections, config.max_connections_per_source, config.max_unauthenticated}};
+  auth::Throttle throttle;    // failed-login penalties per source and per user
   asio::thread_pool disk{2};  // whole-file hashing, off the network threads
   // Password checks, off the network threads; its size caps the memory
   // that Argon2id verifications can take at once.

@@ -19,15 +19,6 @@ namespace {
 
 using protocol::Request;
 
-// Releases the connection slot when the session ends, however it ends.
-struct ConnectionSlot {
-  explicit ConnectionSlot(std::atomic<unsigned>& n) : count(n) {}
-  ~ConnectionSlot() { count.fetch_sub(1); }
-  ConnectionSlot(const ConnectionSlot&) = delete;
-  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
-  std::atomic<unsigned>& count;
-};
-
 // Lists the channel among the live ones while the session runs, so a
 // draining server can find and close it when idle.
 class Registration {
@@ -50,8 +41,13 @@ class Registration {
 
 class Session {
  public:
-  Session(std::shared_ptr<Shared> shared, std::shared_ptr<net::Channel> channel, std::string peer)
-      : shared_(std::move(shared)), channel_(std::move(channel)), peer_(std::move(peer)) {}
+  Session(std::shared_ptr<Shared> shared, std::shared_ptr<net::Channel> channel, std::string peer,
+          std::string source, Admission::Ticket& ticket)
+      : shared_(std::move(shared)),
+        channel_(std::move(channel)),
+        peer_(std::move(peer)),
+        source_(std::move(source)),
+        ticket_(ticket) {}
 
   awaitable<void> run();
 
@@ -65,6 +61,10 @@ class Session {
 
   const Config& config() const { return shared_->config; }
   awaitable<bool> log_in();
+  // Holds a login attempt for the penalty its source or user name earned;
+  // false when that would pass the login deadline.
+  awaitable<bool> serve_penalty(const std::string& source_key, const std::string& user_key,
+                                net::Clock::time_point deadline);
   awaitable<void> serve_commands();
   awaitable<Result<void>> dispatch(const Request& request);
 
@@ -86,7 +86,9 @@ class Session {
 
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<net::Channel> channel_;
-  std::string peer_;
+  std::string peer_;    // "address:port", for logs
+  std::string source_;  // the address alone, for penalties
+  Admission::Ticket& ticket_;
   std::string user_;
   std::optional<storage::UserTree> tree_;
   std::uint64_t bytes_ = 0;         // moved by the current operation, for the log
@@ -152,6 +154,24 @@ awaitable<void> Session::run() {
   spdlog::info("user={} peer={} disconnected", user_, peer_);
 }
 
+awaitable<bool> Session::serve_penalty(const std::string& source_key, const std::string& user_key,
+                                       net::Clock::time_point deadline) {
+  const auto now = net::Clock::now();
+  const auto wait =
+      std::max(shared_->throttle.delay(source_key, now), shared_->throttle.delay(user_key, now));
+  if (wait <= net::Clock::duration::zero()) {
+    co_return true;
+  }
+  if (now + wait >= deadline) {
+    co_return false;
+  }
+  // Only this connection waits; everyone else is served meanwhile.
+  asio::steady_timer timer(co_await asio::this_coro::executor, wait);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return true;
+}
+
 awaitable<bool> Session::log_in() {
   const auto deadline = net::Clock::now() + config().login_timeout;
   for (unsigned attempt = 0; attempt < config().max_login_attempts;) {
@@ -174,10 +194,19 @@ awaitable<bool> Session::log_in() {
       continue;
     }
     ++attempt;
+    const std::string source_key = "ip:" + source_;
+    const std::string user_key = "user:" + login->user;
+    if (!co_await serve_penalty(source_key, user_key, deadline)) {
+      spdlog::warn("peer={} login throttled past the login deadline, closing", peer_);
+      co_return false;
+    }
     const bool verified = co_await run_blocking(shared_->password_checks, [&] {
       return shared_->users.verify(login->user, login->password);
     });
     if (verified) {
+      shared_->throttle.success(source_key);
+      shared_->throttle.success(user_key);
+      ticket_.logged_in();
       auto tree = shared_->store.user(login->user);
       if (!tree) {
         spdlog::error("user={} peer={} storage: {}", login->user, peer_, tree.error().message);
@@ -189,6 +218,8 @@ awaitable<bool> Session::log_in() {
       spdlog::info("user={} peer={} login ok", user_, peer_);
       co_return static_cast<bool>(co_await channel_->write(protocol::ok_line()));
     }
+    shared_->throttle.failure(source_key, net::Clock::now());
+    shared_->throttle.failure(user_key, net::Clock::now());
     // The user name is logged percent-encoded: it is untrusted input.
     spdlog::warn("user={} peer={} login failed", protocol::percent_encode(login->user), peer_);
     if (!co_await channel_->write(protocol::error_line(Errc::kAuth, "login failed"))) {
@@ -501,9 +532,11 @@ std::string describe(const tcp::socket& socket) {
 
 }  // namespace
 
-awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket) {
-  ConnectionSlot slot(shared->connections);
+awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
+                            Admission::Ticket ticket) {
   const std::string peer = describe(socket);
+  boost::system::error_code ec;
+  const std::string source = socket.remote_endpoint(ec).address().to_string();
   auto channel = std::make_shared<net::Channel>(TlsStream(std::move(socket), *shared->tls),
                                                 shared->config.io_timeout);
   const Registration registration(*shared, channel);
@@ -512,7 +545,7 @@ awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket) 
     co_return;
   }
   channel->start_watchdog();
-  Session session(shared, channel, peer);
+  Session session(shared, channel, peer, source, ticket);
   try {
     co_await session.run();
   } catch (const std::exception& e) {
