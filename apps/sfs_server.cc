@@ -142,7 +142,8 @@ int main(int argc, char** argv) {
 
   setup_logging();
   auto users = must(sfs::auth::UserDb::load(config.auth_file));
-  warn_about_auth_file(config.auth_file, users);
+  const std::size_t plaintext = users.plaintext_count();
+  const std::size_t user_count = users.size();
   auto store = must(sfs::storage::Store::open(config.storage_dir));
   if (const std::size_t stale = store.remove_stale_temps(config.partial_ttl); stale > 0) {
     spdlog::info("removed {} stale temporary or partial upload file(s)", stale);
@@ -162,6 +163,8 @@ int main(int argc, char** argv) {
   std::printf("sfs-server: listening on %s:%u\n", address.c_str(), endpoint.port());
   std::printf("sfs-server: certificate SHA256 fingerprint %s\n", fingerprint.c_str());
   std::fflush(stdout);
+  // Warnings only once start-up succeeded: a failed start says one line.
+  warn_about_auth_file(config.auth_file, plaintext, user_count);
   server.run();
   return 0;
 }
