@@ -57,12 +57,12 @@ std::string fingerprint_of(const fs::path& cert_file) {
 
 // Plaintext passwords and a file others can read are allowed (the original
 // design had both) but each gets a warning at every start.
-void warn_about_auth_file(const fs::path& file, const sfs::auth::UserDb& users) {
-  if (const std::size_t plain = users.plaintext_count(); plain > 0) {
+void warn_about_auth_file(const fs::path& file, std::size_t plaintext, std::size_t users) {
+  if (plaintext > 0) {
     spdlog::warn(
         "{} of {} user(s) in {} have a plaintext password; hash them with: "
         "sfs-admin --auth-file {} migrate",
-        plain, users.size(), file.string(), file.string());
+        plaintext, users, file.string(), file.string());
   }
   struct stat st {};
   if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
