@@ -1,12 +1,12 @@
 #include "auth/auth_file.h"
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -169,8 +169,7 @@ Result<void> AuthFile::save() const {
     text += line.entry ? line.entry->name + ":" + line.entry->secret : line.text;
     text += '\n';
   }
-  unsigned int nonce = 0;
-  (void)::getrandom(&nonce, sizeof(nonce), 0);
+  const unsigned int nonce = std::random_device{}();
   const std::filesystem::path temp =
       file_.string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(nonce);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -20,7 +20,9 @@ Result<std::string> read_from_terminal(const std::string& prompt, bool echo) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(fd, TCSANOW, &quiet);
   }
-  (void)::write(fd, prompt.data(), prompt.size());
+  if (::write(fd, prompt.data(), prompt.size()) < 0) {
+    // Nothing to do: the read below still works, the prompt is just not shown.
+  }
   std::string line;
   char c = 0;
   while (line.size() < 4096 && ::read(fd, &c, 1) == 1 && c != '\n') {
@@ -28,7 +30,9 @@ Result<std::string> read_from_terminal(const std::string& prompt, bool echo) {
   }
   if (have_termios && !echo) {
     ::tcsetattr(fd, TCSANOW, &saved);
-    (void)::write(fd, "\n", 1);
+    if (::write(fd, "\n", 1) < 0) {
+      // Cosmetic newline after the hidden input; nothing to do on failure.
+    }
   }
   ::close(fd);
   if (!line.empty() && line.back() == '\r') {
