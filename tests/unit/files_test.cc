@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/sha256.h"
 #include "storage/store.h"
 #include "storage/user_tree.h"
 
@@ -21,6 +23,11 @@ namespace sfs::storage {
 namespace {
 
 namespace fs = std::filesystem;
+
+// SHA-256 of "abc", of nothing, and of "hello".
+constexpr char kAbc[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+constexpr char kEmptyDigest[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr char kHello[] = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
 
 class FilesTest : public ::testing::Test {
  protected:
@@ -64,6 +71,49 @@ class FilesTest : public ::testing::Test {
     struct stat st {};
     EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
     return st.st_mode & 07777;
+  }
+
+  // The digest attribute of a file by path, or "<none>".
+  static std::string xattr_of(const fs::path& path) {
+    char value[256];
+    const ssize_t n = ::getxattr(path.c_str(), "user.sfs.sha256", value, sizeof(value));
+    return n < 0 ? std::string("<none>") : std::string(value, static_cast<std::size_t>(n));
+  }
+
+  // Names of the partial files of resumable uploads in `dir`.
+  static std::vector<std::string> partials_in(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const std::string& name : names_in(dir)) {
+      if (name.starts_with(".sfs-part-")) {
+        names.push_back(name);
+      }
+    }
+    return names;
+  }
+
+  // Everything an upload's file holds, read back through the upload.
+  static std::string read_upload(const Upload& up) {
+    std::string data;
+    char buf[4096];
+    while (true) {
+      auto n = up.read_at(buf, sizeof(buf), data.size());
+      EXPECT_TRUE(n.ok());
+      if (!n.ok() || *n == 0) {
+        return data;
+      }
+      data.append(buf, *n);
+    }
+  }
+
+  // Starts a resumable upload of `relative` with `size` bytes, writes
+  // `content` and drops it uncommitted, as a cut connection does.
+  void interrupted_upload(std::string_view relative, std::uint64_t size,
+                          const std::string& content) {
+    auto up = tree().create(relative, size);
+    ASSERT_TRUE(up.ok()) << up.error().message;
+    ASSERT_TRUE(up->resumable());
+    ASSERT_TRUE(up->continue_at(up->held()).ok());
+    ASSERT_TRUE(up->write(content.data(), content.size()).ok());
   }
 
   static void expect_no_temp_files(const fs::path& dir) {
@@ -256,6 +306,412 @@ TEST_F(FilesTest, ReadFileKeepsTheOpenedVersion) {
   // Deleting the name does not disturb an open reader either.
   ASSERT_TRUE(tree().remove("snap.txt").ok());
   EXPECT_EQ(read_all(*fresh), "version two!");
+}
+
+// ---- digests --------------------------------------------------------------------------
+
+TEST_F(FilesTest, SetDigestThenCommitStoresTheDigestWithTheFile) {
+  auto up = tree().create("abc.txt");
+  ASSERT_TRUE(up.ok());
+  ASSERT_TRUE(up->write("abc", 3).ok());
+  ASSERT_TRUE(up->set_digest(kAbc).ok());
+  // Recorded on the temp file already, before it becomes visible.
+  ASSERT_EQ(names_in(home_).size(), 1U);
+  EXPECT_EQ(xattr_of(home_ / names_in(home_)[0]), kAbc);
+  ASSERT_TRUE(up->commit().ok());
+  EXPECT_EQ(names_in(home_), std::vector<std::string>({"abc.txt"}));
+  EXPECT_EQ(read_path(home_ / "abc.txt"), "abc");
+  EXPECT_EQ(xattr_of(home_ / "abc.txt"), kAbc);
+  auto read = tree().open_read("abc.txt");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->stored_digest(), kAbc);
+}
+
+TEST_F(FilesTest, UploadWithoutDigestHasNone) {
+  put_file("plain.txt", "abc");
+  EXPECT_EQ(xattr_of(home_ / "plain.txt"), "<none>");
+  auto read = tree().open_read("plain.txt");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->stored_digest(), "");
+}
+
+TEST_F(FilesTest, ReplacementDoesNotInheritTheOldDigest) {
+  {
+    auto up = tree().create("doc.txt");
+    ASSERT_TRUE(up.ok());
+    ASSERT_TRUE(up->write("abc", 3).ok());
+    ASSERT_TRUE(up->set_digest(kAbc).ok());
+    ASSERT_TRUE(up->commit().ok());
+  }
+  put_file("doc.txt", "new");
+  auto read = tree().open_read("doc.txt");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->stored_digest(), "");
+}
+
+TEST_F(FilesTest, DiscardedUploadWithDigestLeavesNothing) {
+  auto up = tree().create("gone.txt");
+  ASSERT_TRUE(up.ok());
+  ASSERT_TRUE(up->write("abc", 3).ok());
+  ASSERT_TRUE(up->set_digest(kAbc).ok());
+  up->discard();
+  EXPECT_TRUE(names_in(home_).empty());
+}
+
+TEST_F(FilesTest, StoreDigestOnAFileThatHadNone) {
+  put_file("old.txt", "hello");
+  auto read = tree().open_read("old.txt");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->stored_digest(), "");
+  ASSERT_TRUE(read->store_digest(kHello).ok());
+  EXPECT_EQ(read->stored_digest(), kHello);
+  EXPECT_EQ(xattr_of(home_ / "old.txt"), kHello);
+  auto again = tree().open_read("old.txt");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->stored_digest(), kHello);
+  // The content is untouched.
+  EXPECT_EQ(read_path(home_ / "old.txt"), "hello");
+}
+
+TEST_F(FilesTest, ComputeDigestOfSmallFiles) {
+  put_file("abc.txt", "abc");
+  put_file("empty", "");
+  auto abc = tree().open_read("abc.txt");
+  ASSERT_TRUE(abc.ok());
+  auto d = abc->compute_digest();
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(*d, kAbc);
+  // Computing twice gives the same, and stores nothing.
+  auto again = abc->compute_digest();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, kAbc);
+  EXPECT_EQ(abc->stored_digest(), "");
+  EXPECT_EQ(xattr_of(home_ / "abc.txt"), "<none>");
+  auto empty = tree().open_read("empty");
+  ASSERT_TRUE(empty.ok());
+  auto e = empty->compute_digest();
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(*e, kEmptyDigest);
+}
+
+TEST_F(FilesTest, ComputeDigestOfAFileLargerThanItsChunks) {
+  std::mt19937 rng(7);
+  std::string content(3 * 1024 * 1024 + 17, '\0');
+  for (char& c : content) {
+    c = static_cast<char>(rng());
+  }
+  put_file("big.bin", content);
+  crypto::Sha256 expected;
+  expected.update(content.data(), content.size());
+  auto read = tree().open_read("big.bin");
+  ASSERT_TRUE(read.ok());
+  auto d = read->compute_digest();
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, expected.hex_digest());
+}
+
+TEST_F(FilesTest, ComputeDigestIsOfTheOpenedVersion) {
+  put_file("snap.txt", "abc");
+  auto read = tree().open_read("snap.txt");
+  ASSERT_TRUE(read.ok());
+  put_file("snap.txt", "hello");
+  auto d = read->compute_digest();
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, kAbc);
+}
+
+TEST_F(FilesTest, ComputeDigestDoesNotTrustTheStoredOne) {
+  put_file("f.txt", "abc");
+  auto read = tree().open_read("f.txt");
+  ASSERT_TRUE(read.ok());
+  ASSERT_TRUE(read->store_digest(kHello).ok());
+  auto d = read->compute_digest();
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, kAbc);
+  EXPECT_EQ(read->stored_digest(), kHello);
+}
+
+// ---- resumable uploads ---------------------------------------------------------------
+
+TEST_F(FilesTest, ResumableUploadStartsEmpty) {
+  auto up = tree().create("big.bin", 10);
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  EXPECT_TRUE(up->resumable());
+  EXPECT_EQ(up->held(), 0U);
+  const std::vector<std::string> partials = partials_in(home_);
+  ASSERT_EQ(partials.size(), 1U);
+  EXPECT_EQ(names_in(home_), partials);
+  EXPECT_TRUE(partials[0].ends_with("-10")) << partials[0];  // named after the size
+  EXPECT_EQ(mode_of(home_ / partials[0]), 0600U);
+}
+
+TEST_F(FilesTest, InterruptedResumableUploadLeavesAHiddenPartial) {
+  interrupted_upload("big.bin", 10, "hello");
+  const std::vector<std::string> partials = partials_in(home_);
+  ASSERT_EQ(partials.size(), 1U);
+  EXPECT_EQ(names_in(home_), partials);
+  EXPECT_EQ(read_path(home_ / partials[0]), "hello");
+  EXPECT_EQ(mode_of(home_ / partials[0]), 0600U);
+  EXPECT_FALSE(fs::exists(home_ / "big.bin"));
+  auto listed = tree().list();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty());
+}
+
+TEST_F(FilesTest, SameNameAndSizeResumesTheHeldBytes) {
+  interrupted_upload("big.bin", 10, "hello");
+  auto up = tree().create("big.bin", 10);
+  ASSERT_TRUE(up.ok());
+  EXPECT_TRUE(up->resumable());
+  EXPECT_EQ(up->held(), 5U);
+  char buf[100];
+  auto n = up->read_at(buf, sizeof(buf), 0);
+  ASSERT_TRUE(n.ok());
+  ASSERT_EQ(*n, 5U);
+  EXPECT_EQ(std::string(buf, 5), "hello");
+  auto tail = up->read_at(buf, sizeof(buf), 2);
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(std::string(buf, *tail), "llo");
+  auto end = up->read_at(buf, sizeof(buf), 5);
+  ASSERT_TRUE(end.ok());
+  EXPECT_EQ(*end, 0U);
+  // Still one partial file: the same one was opened again.
+  EXPECT_EQ(partials_in(home_).size(), 1U);
+  EXPECT_EQ(names_in(home_).size(), 1U);
+}
+
+TEST_F(FilesTest, OtherSizeOrOtherNameHoldsNothing) {
+  interrupted_upload("big.bin", 10, "hello");
+  const std::vector<std::string> before = partials_in(home_);
+  ASSERT_EQ(before.size(), 1U);
+  {
+    auto other_size = tree().create("big.bin", 11);
+    ASSERT_TRUE(other_size.ok());
+    EXPECT_TRUE(other_size->resumable());
+    EXPECT_EQ(other_size->held(), 0U);
+    EXPECT_EQ(read_upload(*other_size), "");
+    auto other_name = tree().create("big.bin2", 10);
+    ASSERT_TRUE(other_name.ok());
+    EXPECT_TRUE(other_name->resumable());
+    EXPECT_EQ(other_name->held(), 0U);
+    EXPECT_EQ(partials_in(home_).size(), 3U);
+  }
+  // The empty ones are gone; the one holding data is untouched.
+  EXPECT_EQ(partials_in(home_), before);
+  EXPECT_EQ(read_path(home_ / before[0]), "hello");
+}
+
+TEST_F(FilesTest, SecondUploadWhileOneIsAliveIsNotResumable) {
+  interrupted_upload("big.bin", 10, "hello");
+  auto first = tree().create("big.bin", 10);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(first->resumable());
+  ASSERT_EQ(first->held(), 5U);
+  const std::vector<std::string> before = names_in(home_);
+  auto second = tree().create("big.bin", 10);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_FALSE(second->resumable());
+  EXPECT_EQ(second->held(), 0U);
+  EXPECT_EQ(read_upload(*second), "");
+  // The second one writes to a plain temp file of its own.
+  std::vector<std::string> added;
+  for (const std::string& name : names_in(home_)) {
+    if (std::find(before.begin(), before.end(), name) == before.end()) {
+      added.push_back(name);
+    }
+  }
+  ASSERT_EQ(added.size(), 1U);
+  EXPECT_TRUE(added[0].starts_with(".sfs-tmp-")) << added[0];
+  ASSERT_TRUE(second->write("0123456789", 10).ok());
+  ASSERT_TRUE(second->commit().ok());
+  EXPECT_EQ(read_path(home_ / "big.bin"), "0123456789");
+  // The first one's partial file is untouched by all that.
+  EXPECT_EQ(read_upload(*first), "hello");
+  EXPECT_EQ(partials_in(home_).size(), 1U);
+}
+
+TEST_F(FilesTest, DiscardRemovesThePartial) {
+  interrupted_upload("big.bin", 10, "hello");
+  {
+    auto up = tree().create("big.bin", 10);
+    ASSERT_TRUE(up.ok());
+    ASSERT_EQ(up->held(), 5U);
+    up->discard();
+    EXPECT_TRUE(names_in(home_).empty());
+    up->discard();  // twice is harmless
+  }
+  EXPECT_TRUE(names_in(home_).empty());
+  auto again = tree().create("big.bin", 10);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->held(), 0U);
+}
+
+TEST_F(FilesTest, DiscardOfAFreshResumableUpload) {
+  auto up = tree().create("big.bin", 10);
+  ASSERT_TRUE(up.ok());
+  ASSERT_TRUE(up->write("abc", 3).ok());
+  up->discard();
+  EXPECT_TRUE(names_in(home_).empty());
+  auto commit = up->commit();
+  ASSERT_FALSE(commit.ok());
+  EXPECT_EQ(commit.error().code, Errc::kInternal);
+  EXPECT_TRUE(names_in(home_).empty());
+}
+
+TEST_F(FilesTest, EmptyResumableUploadDestroyedLeavesNothing) {
+  { ASSERT_TRUE(tree().create("big.bin", 10).ok()); }
+  EXPECT_TRUE(names_in(home_).empty());
+  {
+    auto up = tree().create("big.bin", 10);
+    ASSERT_TRUE(up.ok());
+    ASSERT_TRUE(up->write("", 0).ok());
+  }
+  EXPECT_TRUE(names_in(home_).empty());
+}
+
+TEST_F(FilesTest, ResumedUploadCutBackToNothingLeavesNothing) {
+  interrupted_upload("big.bin", 10, "hello");
+  {
+    auto up = tree().create("big.bin", 10);
+    ASSERT_TRUE(up.ok());
+    ASSERT_EQ(up->held(), 5U);
+    ASSERT_TRUE(up->continue_at(0).ok());
+  }
+  EXPECT_TRUE(names_in(home_).empty());
+}
+
+TEST_F(FilesTest, ContinueAtTruncates) {
+  interrupted_upload("big.bin", 11, "hello wor");
+  auto up = tree().create("big.bin", 11);
+  ASSERT_TRUE(up.ok());
+  ASSERT_EQ(up->held(), 9U);
+  ASSERT_TRUE(up->continue_at(5).ok());
+  EXPECT_EQ(read_upload(*up), "hello");
+  ASSERT_EQ(partials_in(home_).size(), 1U);
+  EXPECT_EQ(fs::file_size(home_ / partials_in(home_)[0]), 5U);
+  ASSERT_TRUE(up->write(" WORLD", 6).ok());
+  EXPECT_EQ(read_upload(*up), "hello WORLD");
+  ASSERT_TRUE(up->commit().ok());
+  EXPECT_EQ(read_path(home_ / "big.bin"), "hello WORLD");
+  EXPECT_EQ(names_in(home_), std::vector<std::string>({"big.bin"}));
+}
+
+TEST_F(FilesTest, ContinueAtZeroStartsOver) {
+  interrupted_upload("big.bin", 10, "hello");
+  auto up = tree().create("big.bin", 10);
+  ASSERT_TRUE(up.ok());
+  ASSERT_EQ(up->held(), 5U);
+  ASSERT_TRUE(up->continue_at(0).ok());
+  EXPECT_EQ(read_upload(*up), "");
+  ASSERT_TRUE(up->write("0123456789", 10).ok());
+  ASSERT_TRUE(up->commit().ok());
+  EXPECT_EQ(read_path(home_ / "big.bin"), "0123456789");
+  EXPECT_EQ(names_in(home_), std::vector<std::string>({"big.bin"}));
+}
+
+TEST_F(FilesTest, ContinueAtOnAPlainUpload) {
+  auto up = tree().create("plain.txt");
+  ASSERT_TRUE(up.ok());
+  ASSERT_TRUE(up->write("abcdef", 6).ok());
+  ASSERT_TRUE(up->continue_at(2).ok());
+  ASSERT_TRUE(up->write("XY", 2).ok());
+  ASSERT_TRUE(up->commit().ok());
+  EXPECT_EQ(read_path(home_ / "plain.txt"), "abXY");
+}
+
+TEST_F(FilesTest, CommitOfAResumedUploadGivesExactlyTheContent) {
+  std::mt19937 rng(3);
+  std::string content(1000003, '\0');
+  for (char& c : content) {
+    c = static_cast<char>(rng());
+  }
+  crypto::Sha256 hash;
+  hash.update(content.data(), content.size());
+  const std::string digest = hash.hex_digest();
+  // Three attempts: cut after 1/3, then after 2/3, then complete.
+  const std::size_t third = content.size() / 3;
+  interrupted_upload("data.bin", content.size(), content.substr(0, third));
+  {
+    auto up = tree().create("data.bin", content.size());
+    ASSERT_TRUE(up.ok());
+    ASSERT_EQ(up->held(), third);
+    ASSERT_TRUE(up->continue_at(third).ok());
+    ASSERT_TRUE(up->write(content.data() + third, third).ok());
+  }
+  auto up = tree().create("data.bin", content.size());
+  ASSERT_TRUE(up.ok());
+  ASSERT_EQ(up->held(), 2 * third);
+  EXPECT_TRUE(read_upload(*up) == content.substr(0, 2 * third));
+  ASSERT_TRUE(up->continue_at(2 * third).ok());
+  ASSERT_TRUE(up->write(content.data() + 2 * third, content.size() - 2 * third).ok());
+  ASSERT_TRUE(up->set_digest(digest).ok());
+  ASSERT_TRUE(up->commit().ok());
+  EXPECT_EQ(names_in(home_), std::vector<std::string>({"data.bin"}));
+  EXPECT_EQ(fs::file_size(home_ / "data.bin"), content.size());
+  EXPECT_TRUE(read_path(home_ / "data.bin") == content);
+  EXPECT_EQ(mode_of(home_ / "data.bin"), 0600U);
+  auto read = tree().open_read("data.bin");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->stored_digest(), digest);
+  auto computed = read->compute_digest();
+  ASSERT_TRUE(computed.ok());
+  EXPECT_EQ(*computed, digest);
+  // The partial was used up: the next upload of that name and size starts
+  // from nothing.
+  auto next = tree().create("data.bin", content.size());
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->held(), 0U);
+}
+
+TEST_F(FilesTest, PreviousVersionStaysWhileAPartialWaits) {
+  put_file("doc.txt", "old");
+  interrupted_upload("doc.txt", 10, "hello");
+  EXPECT_EQ(read_path(home_ / "doc.txt"), "old");
+  auto listed = tree().list();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1U);
+  EXPECT_EQ((*listed)[0].name, "doc.txt");
+  EXPECT_EQ((*listed)[0].size, 3U);
+  auto read = tree().open_read("doc.txt");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read_all(*read), "old");
+}
+
+TEST_F(FilesTest, ResumableUploadInASubdirectory) {
+  ASSERT_TRUE(fs::create_directory(home_ / "d"));
+  interrupted_upload("d/x.bin", 4, "ab");
+  EXPECT_EQ(names_in(home_), std::vector<std::string>({"d"}));
+  ASSERT_EQ(partials_in(home_ / "d").size(), 1U);
+  EXPECT_EQ(names_in(home_ / "d").size(), 1U);
+  // A file of the same name at the top is another upload.
+  auto top = tree().create("x.bin", 4);
+  ASSERT_TRUE(top.ok());
+  EXPECT_EQ(top->held(), 0U);
+  auto up = tree().create("d/x.bin", 4);
+  ASSERT_TRUE(up.ok());
+  ASSERT_EQ(up->held(), 2U);
+  ASSERT_TRUE(up->continue_at(2).ok());
+  ASSERT_TRUE(up->write("cd", 2).ok());
+  ASSERT_TRUE(up->commit().ok());
+  EXPECT_EQ(names_in(home_ / "d"), std::vector<std::string>({"x.bin"}));
+  EXPECT_EQ(read_path(home_ / "d" / "x.bin"), "abcd");
+}
+
+TEST_F(FilesTest, MovedResumableUploadKeepsItsPartial) {
+  interrupted_upload("big.bin", 10, "hello");
+  std::optional<Upload> moved;
+  {
+    auto up = tree().create("big.bin", 10);
+    ASSERT_TRUE(up.ok());
+    moved.emplace(std::move(*up));
+  }
+  ASSERT_EQ(partials_in(home_).size(), 1U);
+  EXPECT_EQ(moved->held(), 5U);
+  EXPECT_TRUE(moved->resumable());
+  EXPECT_EQ(read_upload(*moved), "hello");
+  moved.reset();
+  ASSERT_EQ(partials_in(home_).size(), 1U);
+  EXPECT_EQ(read_path(home_ / partials_in(home_)[0]), "hello");
 }
 
 }  // namespace

@@ -172,11 +172,15 @@ TEST(ParseRequestTest, VerbOf) {
 // ---- malformed lines ------------------------------------------------------------
 
 TEST(ParseRequestTest, WrongFieldCounts) {
-  for (const char* line :
-       {"LOGIN", "LOGIN alice", "LOGIN alice pw extra", "PUT", "PUT a", "PUT a 1 2", "GET",
-        "GET a", "GET a 1", "GET a 1 - -", "GET a 1 - x", "VIEW", "VIEW a", "VIEW a 1 2", "DELETE",
-        "DELETE a b", "LIST x", "LIST x y", "QUIT now", "HASH", "HASH a b", "HASH a 1",
-        "VERIFY x", "VERIFY x y", "VERIFY -"}) {
+  for (const char* line : {"LOGIN",       "LOGIN alice", "LOGIN alice pw extra",
+                           "PUT",         "PUT a",       "PUT a 1 2",
+                           "GET",         "GET a",       "GET a 1",
+                           "GET a 1 - -", "GET a 1 - x", "VIEW",
+                           "VIEW a",      "VIEW a 1 2",  "DELETE",
+                           "DELETE a b",  "LIST x",      "LIST x y",
+                           "QUIT now",    "HASH",        "HASH a b",
+                           "HASH a 1",    "VERIFY x",    "VERIFY x y",
+                           "VERIFY -"}) {
     expect_bad_request(line);
   }
   expect_bad_request(std::string("GET a 1 ") + kDigest + " " + kDigest);
@@ -221,41 +225,61 @@ TEST(ParseRequestTest, SpacingMustBeExact) {
 }
 
 TEST(ParseRequestTest, UnknownAndLowercaseVerbs) {
-  for (const char* line :
-       {"list", "Quit", "put a 1", "Put a 1", "get a 0", "delete a", "login alice pw", "HELLO",
-        "STAT a", "LISTS", "QUITX", "PUTS a 1", "LIS", "L", "%4CIST", "\xEF\xBB\xBFLIST",
-        "hash a", "Hash a", "HASHES a", "verify", "Verify", "VERIFYX", "VERIF", "SHA256 a",
-        "FROM 0"}) {
+  for (const char* line : {"list",    "Quit",     "put a 1",        "Put a 1",
+                           "get a 0", "delete a", "login alice pw", "HELLO",
+                           "STAT a",  "LISTS",    "QUITX",          "PUTS a 1",
+                           "LIS",     "L",        "%4CIST",         "\xEF\xBB\xBFLIST",
+                           "hash a",  "Hash a",   "HASHES a",       "verify",
+                           "Verify",  "VERIFYX",  "VERIF",          "SHA256 a",
+                           "FROM 0"}) {
     expect_bad_request(line);
   }
 }
 
 TEST(ParseRequestTest, BadNumbers) {
-  for (const char* line : {"PUT a -1", "PUT a +1", "PUT a 01", "PUT a 00",
-                           "PUT a 18446744073709551616", "PUT a 99999999999999999999999", "PUT a x",
-                           "PUT a 1x", "PUT a 0x10", "PUT a 1.5", "GET a -0 -", "GET a 1e3 -",
-                           "GET a 007 -", "GET a 18446744073709551616 -", "GET a x -", "VIEW a abc",
-                           "VIEW a 18446744073709551616", "PUT a %31"}) {
+  for (const char* line :
+       {"PUT a -1", "PUT a +1", "PUT a 01", "PUT a 00", "PUT a 18446744073709551616",
+        "PUT a 99999999999999999999999", "PUT a x", "PUT a 1x", "PUT a 0x10", "PUT a 1.5",
+        "GET a -0 -", "GET a 1e3 -", "GET a 007 -", "GET a 18446744073709551616 -", "GET a x -",
+        "VIEW a abc", "VIEW a 18446744073709551616", "PUT a %31"}) {
     expect_bad_request(line);
   }
 }
 
 TEST(ParseRequestTest, BadEscapes) {
-  for (const char* line : {"PUT a% 1", "PUT %zz 1", "GET %4 0 -", "DELETE a%", "LOGIN %zz pw",
-                           "LOGIN alice %g0", "PUT caf\xC3\xA9 1", "DELETE \x80", "HASH %zz",
-                           "HASH a%", "HASH caf\xC3\xA9"}) {
+  for (const char* line :
+       {"PUT a% 1", "PUT %zz 1", "GET %4 0 -", "DELETE a%", "LOGIN %zz pw", "LOGIN alice %g0",
+        "PUT caf\xC3\xA9 1", "DELETE \x80", "HASH %zz", "HASH a%", "HASH caf\xC3\xA9"}) {
     expect_bad_request(line);
   }
 }
 
 TEST(ParseRequestTest, BadPaths) {
-  for (const char* line :
-       {"PUT %2Fetc%2Fpasswd 1", "PUT .. 1", "GET ../x 0 -", "GET a/../b 0 -", "VIEW a/./b 1",
-        "DELETE a//b", "DELETE a/", "DELETE .", "PUT .sfs-tmp-x 1", "PUT d/.sfs-x 1",
-        "GET a%00b 0 -", "GET %C0%80 0 -", "GET %ED%A0%80 0 -", "DELETE %F4%90%80%80",
-        "DELETE %C3", "PUT / 1", "DELETE %2F", "PUT .sfs-part-x 1", "GET .sfs-part-x 0 -",
-        "HASH ../x", "HASH %2Fetc%2Fpasswd", "HASH a//b", "HASH .sfs-part-x", "HASH d/.sfs-tmp-y",
-        "HASH %C3"}) {
+  for (const char* line : {"PUT %2Fetc%2Fpasswd 1",
+                           "PUT .. 1",
+                           "GET ../x 0 -",
+                           "GET a/../b 0 -",
+                           "VIEW a/./b 1",
+                           "DELETE a//b",
+                           "DELETE a/",
+                           "DELETE .",
+                           "PUT .sfs-tmp-x 1",
+                           "PUT d/.sfs-x 1",
+                           "GET a%00b 0 -",
+                           "GET %C0%80 0 -",
+                           "GET %ED%A0%80 0 -",
+                           "DELETE %F4%90%80%80",
+                           "DELETE %C3",
+                           "PUT / 1",
+                           "DELETE %2F",
+                           "PUT .sfs-part-x 1",
+                           "GET .sfs-part-x 0 -",
+                           "HASH ../x",
+                           "HASH %2Fetc%2Fpasswd",
+                           "HASH a//b",
+                           "HASH .sfs-part-x",
+                           "HASH d/.sfs-tmp-y",
+                           "HASH %C3"}) {
     expect_error(line, Errc::kBadPath);
   }
   // The path is checked whatever the digest field says.
@@ -538,15 +562,32 @@ TEST(DigestLineTest, ParseRefuses) {
   }
   std::string one_upper = digest;
   one_upper[63] = 'D';
-  for (const std::string& line :
-       {std::string(""), std::string("SHA256"), std::string("SHA256 "), std::string("SHA256 -"),
-        "sha256 " + digest, "Sha256 " + digest, "SHA-256 " + digest, "SHA512 " + digest,
-        "SHA256: " + digest, "SHA256 " + upper, "SHA256 " + one_upper,
-        "SHA256 " + digest.substr(0, 63), "SHA256 " + digest.substr(1), "SHA256 " + digest + "0",
-        "SHA256 " + digest.substr(0, 63) + "g", "SHA256 " + digest + " x",
-        "SHA256 " + digest + " " + digest, "SHA256  " + digest, " SHA256 " + digest,
-        "SHA256 " + digest + " ", "SHA256 " + digest + "\r", "SHA256 " + digest + "\n",
-        "SHA256\t" + digest, "OK " + digest, digest, "SHA256 " + std::string(64, 'g')}) {
+  for (const std::string& line : {std::string(""),
+                                  std::string("SHA256"),
+                                  std::string("SHA256 "),
+                                  std::string("SHA256 -"),
+                                  "sha256 " + digest,
+                                  "Sha256 " + digest,
+                                  "SHA-256 " + digest,
+                                  "SHA512 " + digest,
+                                  "SHA256: " + digest,
+                                  "SHA256 " + upper,
+                                  "SHA256 " + one_upper,
+                                  "SHA256 " + digest.substr(0, 63),
+                                  "SHA256 " + digest.substr(1),
+                                  "SHA256 " + digest + "0",
+                                  "SHA256 " + digest.substr(0, 63) + "g",
+                                  "SHA256 " + digest + " x",
+                                  "SHA256 " + digest + " " + digest,
+                                  "SHA256  " + digest,
+                                  " SHA256 " + digest,
+                                  "SHA256 " + digest + " ",
+                                  "SHA256 " + digest + "\r",
+                                  "SHA256 " + digest + "\n",
+                                  "SHA256\t" + digest,
+                                  "OK " + digest,
+                                  digest,
+                                  "SHA256 " + std::string(64, 'g')}) {
     auto d = parse_digest_line(line);
     ASSERT_FALSE(d.ok()) << "accepted: '" << line << "'";
     EXPECT_EQ(d.error().code, Errc::kProtocol) << "'" << line << "'";
@@ -576,11 +617,32 @@ TEST(FromLineTest, ParseValid) {
 }
 
 TEST(FromLineTest, ParseRefuses) {
-  for (const char* line :
-       {"", "FROM", "FROM ", "FROM  1", " FROM 1", "FROM 1 ", "FROM 1 2", "from 1", "From 1",
-        "FROM -1", "FROM +1", "FROM 01", "FROM 00", "FROM 1x", "FROM x", "FROM 0x10", "FROM 1.0",
-        "FROM 18446744073709551616", "FROM 99999999999999999999", "FROM -", "FROM 1\r",
-        "FROM 1\n", "FROM\t1", "FROMX 1", "OK 1", "1"}) {
+  for (const char* line : {"",
+                           "FROM",
+                           "FROM ",
+                           "FROM  1",
+                           " FROM 1",
+                           "FROM 1 ",
+                           "FROM 1 2",
+                           "from 1",
+                           "From 1",
+                           "FROM -1",
+                           "FROM +1",
+                           "FROM 01",
+                           "FROM 00",
+                           "FROM 1x",
+                           "FROM x",
+                           "FROM 0x10",
+                           "FROM 1.0",
+                           "FROM 18446744073709551616",
+                           "FROM 99999999999999999999",
+                           "FROM -",
+                           "FROM 1\r",
+                           "FROM 1\n",
+                           "FROM\t1",
+                           "FROMX 1",
+                           "OK 1",
+                           "1"}) {
     auto parsed = parse_from_line(line);
     ASSERT_FALSE(parsed.ok()) << "accepted: '" << line << "'";
     EXPECT_EQ(parsed.error().code, Errc::kProtocol) << "'" << line << "'";
@@ -654,8 +716,10 @@ TEST(ParseRequestGarbageTest, MutatedValidLines) {
   // inserted or deleted.
   const std::string digest = kDigest;
   const std::vector<std::string> valid = {
-      "GET a.bin 0 -",       "GET a%20b 600000 " + digest, "HASH docs%20a.txt", "VERIFY",
-      "SHA256 " + digest,    "FROM 0",                     "FROM 600000",       "PUT a 12",
+      "GET a.bin 0 -",     "GET a%20b 600000 " + digest,
+      "HASH docs%20a.txt", "VERIFY",
+      "SHA256 " + digest,  "FROM 0",
+      "FROM 600000",       "PUT a 12",
   };
   std::mt19937 rng(99);
   int accepted = 0;
@@ -718,11 +782,11 @@ TEST(ParseRequestGarbageTest, TruncatedPrefixesOfValidLines) {
       {"PUT docs%20a.txt 600000", 5},  // "... 6" .. "... 60000"
       {"GET a%C3%A9 12 -", 0},         // a GET needs all four fields
       {"GET a 12 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 0},
-      {"HASH caf%C3%A9", 3},           // "HASH c", "ca", "caf"
+      {"HASH caf%C3%A9", 3},  // "HASH c", "ca", "caf"
       {"VERIFY", 0},
-      {"VIEW x 1024", 3},              // "VIEW x 1", "10", "102"
-      {"DELETE d/e", 1},               // "DELETE d"
-      {"DELETE caf%C3%A9", 3},         // "DELETE c", "ca", "caf"
+      {"VIEW x 1024", 3},       // "VIEW x 1", "10", "102"
+      {"DELETE d/e", 1},        // "DELETE d"
+      {"DELETE caf%C3%A9", 3},  // "DELETE c", "ca", "caf"
       {"LIST", 0},
       {"QUIT", 0},
   };

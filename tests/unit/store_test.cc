@@ -1,13 +1,17 @@
 #include "storage/store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -56,6 +60,32 @@ class StoreTest : public ::testing::Test {
     }
     std::sort(names.begin(), names.end());
     return names;
+  }
+
+  static std::string read_path(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  // Sets a file's modification time to `seconds_ago` before now.
+  static void age(const fs::path& path, std::time_t seconds_ago) {
+    const std::time_t then = std::time(nullptr) - seconds_ago;
+    const struct timespec times[2] = {{then, 0}, {then, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+  }
+
+  // The one name in `dir` starting with `prefix`, or "".
+  static std::string only_name_with(const fs::path& dir, std::string_view prefix) {
+    std::vector<std::string> found;
+    for (const std::string& name : names_in(dir)) {
+      if (name.starts_with(prefix)) {
+        found.push_back(name);
+      }
+    }
+    EXPECT_EQ(found.size(), 1U) << prefix;
+    return found.size() == 1 ? found[0] : std::string();
   }
 
   fs::path base_;
@@ -200,17 +230,131 @@ TEST_F(StoreTest, RemoveStaleTempsDoesNotFollowSymlinkedUsers) {
   EXPECT_TRUE(fs::exists(base_ / "outside" / ".sfs-tmp-victim"));
 }
 
-TEST_F(StoreTest, RemoveStaleTempsRemovesAnAbandonedUpload) {
+TEST_F(StoreTest, RemoveStaleTempsKeepsTheTempOfALiveUpload) {
   Store store = open_store();
   auto tree = store.user("alice");
   ASSERT_TRUE(tree.ok());
+  const fs::path alice = root_ / "u" / "alice";
   auto up = tree->create("big.bin");
   ASSERT_TRUE(up.ok());
   ASSERT_TRUE(up->write("abc", 3).ok());
-  // As if the server had been killed here: the temp file is on disk.
-  EXPECT_EQ(names_in(root_ / "u" / "alice").size(), 1U);
-  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 1U);
-  EXPECT_TRUE(names_in(root_ / "u" / "alice").empty());
+  const std::vector<std::string> during = names_in(alice);
+  ASSERT_EQ(during.size(), 1U);
+  ASSERT_TRUE(during[0].starts_with(".sfs-tmp-"));
+  // Locked by the running upload: not debris, however short the TTL.
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 0U);
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::seconds(0)), 0U);
+  EXPECT_EQ(names_in(alice), during);
+  ASSERT_TRUE(up->write("def", 3).ok());
+  ASSERT_TRUE(up->commit().ok());
+  EXPECT_EQ(names_in(alice), std::vector<std::string>({"big.bin"}));
+  EXPECT_EQ(read_path(alice / "big.bin"), "abcdef");
+}
+
+TEST_F(StoreTest, RemoveStaleTempsRemovesTheTempOfAKilledServer) {
+  Store store = open_store();
+  ASSERT_TRUE(store.user("alice").ok());
+  const fs::path alice = root_ / "u" / "alice";
+  // Left by a server that was killed: nobody holds the lock. Its age does
+  // not matter.
+  write_file(alice / ".sfs-tmp-0123456789abcdef01234567", "partial");
+  write_file(alice / ".sfs-tmp-76543210fedcba9876543210", "old partial");
+  age(alice / ".sfs-tmp-76543210fedcba9876543210", 7 * 24 * 3600);
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 2U);
+  EXPECT_TRUE(names_in(alice).empty());
+}
+
+TEST_F(StoreTest, RemoveStaleTempsKeepsAYoungPartialAndRemovesAnOldOne) {
+  Store store = open_store();
+  ASSERT_TRUE(store.user("alice").ok());
+  const fs::path alice = root_ / "u" / "alice";
+  const std::string young = ".sfs-part-00000000000000000000000000000000-10";
+  const std::string older = ".sfs-part-11111111111111111111111111111111-10";
+  const std::string old = ".sfs-part-22222222222222222222222222222222-10";
+  write_file(alice / young, "12345");
+  write_file(alice / older, "12345");
+  write_file(alice / old, "12345");
+  age(alice / older, 1800);  // half the TTL
+  age(alice / old, 7200);    // twice the TTL
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(1)), 1U);
+  EXPECT_EQ(names_in(alice), std::vector<std::string>({young, older}));
+  EXPECT_EQ(read_path(alice / young), "12345");
+  // With a shorter TTL the half-aged one goes too.
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::minutes(10)), 1U);
+  EXPECT_EQ(names_in(alice), std::vector<std::string>({young}));
+  // A TTL of zero keeps nothing that is not in use.
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::seconds(0)), 1U);
+  EXPECT_TRUE(names_in(alice).empty());
+}
+
+TEST_F(StoreTest, RemoveStaleTempsKeepsTheLockedPartialOfALiveUpload) {
+  Store store = open_store();
+  auto tree = store.user("alice");
+  ASSERT_TRUE(tree.ok());
+  const fs::path alice = root_ / "u" / "alice";
+  {
+    auto up = tree->create("big.bin", 10);
+    ASSERT_TRUE(up.ok());
+    ASSERT_TRUE(up->resumable());
+    ASSERT_TRUE(up->write("hello", 5).ok());
+    const std::string partial = only_name_with(alice, ".sfs-part-");
+    ASSERT_FALSE(partial.empty());
+    age(alice / partial, 7200);
+    // Old, but in use right now.
+    EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(1)), 0U);
+    EXPECT_EQ(names_in(alice), std::vector<std::string>({partial}));
+  }
+  // The upload is gone (a cut connection): its partial waits for the TTL.
+  const std::string partial = only_name_with(alice, ".sfs-part-");
+  ASSERT_FALSE(partial.empty());
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 0U);
+  EXPECT_EQ(read_path(alice / partial), "hello");
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(1)), 1U);
+  EXPECT_TRUE(names_in(alice).empty());
+  auto again = tree->create("big.bin", 10);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->held(), 0U);
+}
+
+TEST_F(StoreTest, RemoveStaleTempsLeavesAYoungPartialResumable) {
+  Store store = open_store();
+  auto tree = store.user("alice");
+  ASSERT_TRUE(tree.ok());
+  {
+    auto up = tree->create("big.bin", 10);
+    ASSERT_TRUE(up.ok());
+    ASSERT_TRUE(up->write("hello", 5).ok());
+  }
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 0U);
+  auto up = tree->create("big.bin", 10);
+  ASSERT_TRUE(up.ok());
+  EXPECT_TRUE(up->resumable());
+  EXPECT_EQ(up->held(), 5U);
+}
+
+TEST_F(StoreTest, RemoveStaleTempsCountsOnlyWhatItRemoved) {
+  Store store = open_store();
+  ASSERT_TRUE(store.user("alice").ok());
+  ASSERT_TRUE(store.user("bob").ok());
+  const fs::path alice = root_ / "u" / "alice";
+  const fs::path bob = root_ / "u" / "bob";
+  write_file(alice / ".sfs-tmp-a", "x");
+  write_file(alice / ".sfs-part-a-1", "x");
+  age(alice / ".sfs-part-a-1", 7200);
+  write_file(bob / ".sfs-part-b-1", "x");
+  age(bob / ".sfs-part-b-1", 7200);
+  write_file(bob / ".sfs-part-c-1", "x");  // young
+  // Names that only look similar are not temp files.
+  write_file(alice / ".sfs-partial", "x");
+  age(alice / ".sfs-partial", 7200);
+  write_file(alice / "x.sfs-part-1", "x");
+  age(alice / "x.sfs-part-1", 7200);
+  write_file(alice / "sfs-part-1", "x");
+  age(alice / "sfs-part-1", 7200);
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(1)), 3U);
+  EXPECT_EQ(names_in(alice),
+            std::vector<std::string>({".sfs-partial", "sfs-part-1", "x.sfs-part-1"}));
+  EXPECT_EQ(names_in(bob), std::vector<std::string>({".sfs-part-c-1"}));
 }
 
 }  // namespace

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -17,12 +19,18 @@
 #include <thread>
 #include <vector>
 
+#include "crypto/sha256.h"
 #include "storage/store.h"
 
 namespace sfs::storage {
 namespace {
 
 namespace fs = std::filesystem;
+
+// SHA-256 of "abc", of nothing, and of "hello".
+constexpr char kAbc[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+constexpr char kEmptyDigest[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr char kHello[] = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
 
 class UserTreeTest : public ::testing::Test {
  protected:
@@ -86,6 +94,39 @@ class UserTreeTest : public ::testing::Test {
       return w;
     }
     return up->commit();
+  }
+
+  // Uploads `content` with its digest recorded.
+  Result<void> put_hashed(std::string_view relative, const std::string& content,
+                          const std::string& digest) {
+    auto up = tree().create(relative);
+    if (!up) {
+      return up.error();
+    }
+    if (auto w = up->write(content.data(), content.size()); !w) {
+      return w;
+    }
+    if (auto d = up->set_digest(digest); !d) {
+      return d;
+    }
+    return up->commit();
+  }
+
+  static void set_xattr(const fs::path& path, const std::string& value) {
+    ASSERT_EQ(::setxattr(path.c_str(), "user.sfs.sha256", value.data(), value.size(), 0), 0)
+        << path;
+  }
+
+  // Replaces the byte at `offset` in place, keeping the file's attributes.
+  static void flip_byte(const fs::path& path, std::uint64_t offset) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(f.is_open()) << path;
+    f.seekg(static_cast<std::streamoff>(offset));
+    char c = 0;
+    ASSERT_TRUE(f.get(c));
+    f.seekp(static_cast<std::streamoff>(offset));
+    f.put(static_cast<char>(c ^ 0x01));
+    ASSERT_TRUE(f.good());
   }
 
   // Reads a whole file through the tree.
@@ -427,6 +468,193 @@ TEST_F(UserTreeTest, ListHidesUploadInProgress) {
   EXPECT_EQ((*after)[0].name, "new.txt");
   EXPECT_EQ((*after)[0].size, 3U);
   EXPECT_FALSE((*after)[0].is_dir);
+}
+
+TEST_F(UserTreeTest, ListShowsStoredDigests) {
+  ASSERT_TRUE(put_hashed("abc.txt", "abc", kAbc).ok());
+  ASSERT_TRUE(put_file("plain.txt", "abc").ok());
+  write_file(home_ / "upper.txt", "abc");
+  std::string upper = kAbc;
+  for (char& c : upper) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  set_xattr(home_ / "upper.txt", upper);  // not well-formed: no digest
+  write_file(home_ / "short.txt", "abc");
+  set_xattr(home_ / "short.txt", std::string(kAbc).substr(0, 63));
+  ASSERT_TRUE(fs::create_directory(home_ / "dir"));
+  set_xattr(home_ / "dir", kAbc);  // directories have no digest
+  auto entries = tree().list();
+  ASSERT_TRUE(entries.ok()) << entries.error().message;
+  ASSERT_EQ(entries->size(), 5U);
+  const auto& e = *entries;
+  EXPECT_EQ(e[0].name, "abc.txt");
+  EXPECT_EQ(e[0].digest, kAbc);
+  EXPECT_EQ(e[1].name, "dir");
+  EXPECT_TRUE(e[1].is_dir);
+  EXPECT_EQ(e[1].digest, "");
+  EXPECT_EQ(e[2].name, "plain.txt");
+  EXPECT_EQ(e[2].digest, "");
+  EXPECT_EQ(e[3].name, "short.txt");
+  EXPECT_EQ(e[3].digest, "");
+  EXPECT_EQ(e[4].name, "upper.txt");
+  EXPECT_EQ(e[4].digest, "");
+}
+
+TEST_F(UserTreeTest, ListHidesPartialUploads) {
+  ASSERT_TRUE(put_file("kept.txt", "kept").ok());
+  {
+    auto up = tree().create("big.bin", 10);
+    ASSERT_TRUE(up.ok());
+    ASSERT_TRUE(up->write("hello", 5).ok());
+    auto during = tree().list();
+    ASSERT_TRUE(during.ok());
+    ASSERT_EQ(during->size(), 1U);
+    EXPECT_EQ((*during)[0].name, "kept.txt");
+  }
+  // The partial stays on disk, hidden.
+  EXPECT_EQ(names_in(home_).size(), 2U);
+  auto after = tree().list();
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1U);
+  EXPECT_EQ((*after)[0].name, "kept.txt");
+  EXPECT_EQ((*after)[0].size, 4U);
+}
+
+TEST_F(UserTreeTest, CreateResumableRefusesWhatCreateRefuses) {
+  ASSERT_TRUE(fs::create_directory(home_ / "docs"));
+  expect_code(tree().create("docs", 5), Errc::kIsDir, "create(docs, 5)");
+  expect_code(tree().create("nodir/x", 5), Errc::kNotFound, "create(nodir/x, 5)");
+  expect_code(tree().create("../x", 5), Errc::kBadPath, "create(../x, 5)");
+  expect_code(tree().create(".sfs-part-x", 5), Errc::kBadPath, "create(.sfs-part-x, 5)");
+  fs::create_symlink(outside_ / "secret.txt", home_ / "link");
+  expect_code(tree().create("link", 5), Errc::kBadPath, "create(link, 5)");
+  EXPECT_EQ(names_in(home_), std::vector<std::string>({"docs", "link"}));
+  EXPECT_EQ(names_in(outside_), std::vector<std::string>({"secret.txt"}));
+}
+
+// ---- verify ---------------------------------------------------------------------------
+
+std::string status_name(FileCheck::Status status) {
+  switch (status) {
+    case FileCheck::Status::kOk:
+      return "ok";
+    case FileCheck::Status::kCorrupt:
+      return "corrupt";
+    case FileCheck::Status::kUnhashed:
+      return "unhashed";
+    case FileCheck::Status::kUnreadable:
+      return "unreadable";
+  }
+  return "?";
+}
+
+// "name:status" for each check, in order.
+std::vector<std::string> describe(const std::vector<FileCheck>& checks) {
+  std::vector<std::string> out;
+  for (const FileCheck& c : checks) {
+    out.push_back(c.name + ":" + status_name(c.status));
+  }
+  return out;
+}
+
+TEST_F(UserTreeTest, VerifyEmptyTree) {
+  auto checks = tree().verify();
+  ASSERT_TRUE(checks.ok()) << checks.error().message;
+  EXPECT_TRUE(checks->empty());
+}
+
+TEST_F(UserTreeTest, VerifyOkCorruptAndUnhashed) {
+  ASSERT_TRUE(put_hashed("good.txt", "abc", kAbc).ok());
+  ASSERT_TRUE(put_hashed("bad.txt", "hello", kHello).ok());
+  ASSERT_TRUE(put_hashed("empty", "", kEmptyDigest).ok());
+  ASSERT_TRUE(put_file("old.txt", "no digest").ok());
+  flip_byte(home_ / "bad.txt", 2);
+  ASSERT_EQ(read_path(home_ / "bad.txt"), "hemlo");
+  ASSERT_EQ(::getxattr((home_ / "bad.txt").c_str(), "user.sfs.sha256", nullptr, 0), 64);
+  auto checks = tree().verify();
+  ASSERT_TRUE(checks.ok()) << checks.error().message;
+  EXPECT_EQ(describe(*checks), std::vector<std::string>({"bad.txt:corrupt", "empty:ok",
+                                                         "good.txt:ok", "old.txt:unhashed"}));
+}
+
+TEST_F(UserTreeTest, VerifyCatchesAFlipAnywhere) {
+  std::string content(70000, '\0');
+  for (std::size_t i = 0; i < content.size(); ++i) {
+    content[i] = static_cast<char>(i * 31 + i / 251);
+  }
+  crypto::Sha256 hash;
+  hash.update(content.data(), content.size());
+  const std::string digest = hash.hex_digest();
+  for (const std::uint64_t at : {std::uint64_t{0}, std::uint64_t{65535}, std::uint64_t{69999}}) {
+    ASSERT_TRUE(put_hashed("f.bin", content, digest).ok());
+    auto clean = tree().verify();
+    ASSERT_TRUE(clean.ok());
+    EXPECT_EQ(describe(*clean), std::vector<std::string>({"f.bin:ok"})) << at;
+    flip_byte(home_ / "f.bin", at);
+    auto checks = tree().verify();
+    ASSERT_TRUE(checks.ok());
+    EXPECT_EQ(describe(*checks), std::vector<std::string>({"f.bin:corrupt"})) << at;
+  }
+}
+
+TEST_F(UserTreeTest, VerifyAppendedOrTruncatedIsCorrupt) {
+  ASSERT_TRUE(put_hashed("grown.txt", "abc", kAbc).ok());
+  ASSERT_TRUE(put_hashed("shrunk.txt", "abc", kAbc).ok());
+  {
+    std::ofstream out(home_ / "grown.txt", std::ios::binary | std::ios::app);
+    out << "d";
+  }
+  fs::resize_file(home_ / "shrunk.txt", 2);
+  auto checks = tree().verify();
+  ASSERT_TRUE(checks.ok());
+  EXPECT_EQ(describe(*checks),
+            std::vector<std::string>({"grown.txt:corrupt", "shrunk.txt:corrupt"}));
+}
+
+TEST_F(UserTreeTest, VerifySkipsDirectoriesAndWhatListLeavesOut) {
+  ASSERT_TRUE(put_hashed("a.txt", "abc", kAbc).ok());
+  ASSERT_TRUE(fs::create_directory(home_ / "dir"));
+  set_xattr(home_ / "dir", kAbc);
+  // Files below the top are not checked; neither are partial or temp files,
+  // symlinks or special files.
+  write_file(home_ / "dir" / "nested.txt", "x");
+  set_xattr(home_ / "dir" / "nested.txt", kAbc);
+  {
+    auto partial = tree().create("big.bin", 10);
+    ASSERT_TRUE(partial.ok());
+    ASSERT_TRUE(partial->write("hello", 5).ok());
+  }
+  write_file(home_ / ".sfs-tmp-0123456789abcdef01234567", "x");
+  fs::create_symlink("a.txt", home_ / "link");
+  ASSERT_EQ(::mkfifo((home_ / "fifo").c_str(), 0600), 0);
+  auto checks = tree().verify();
+  ASSERT_TRUE(checks.ok()) << checks.error().message;
+  EXPECT_EQ(describe(*checks), std::vector<std::string>({"a.txt:ok"}));
+}
+
+TEST_F(UserTreeTest, VerifyStoresNothing) {
+  ASSERT_TRUE(put_file("old.txt", "abc").ok());
+  for (int i = 0; i < 2; ++i) {
+    auto checks = tree().verify();
+    ASSERT_TRUE(checks.ok());
+    EXPECT_EQ(describe(*checks), std::vector<std::string>({"old.txt:unhashed"}));
+  }
+  auto read = tree().open_read("old.txt");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->stored_digest(), "");
+  // Once stored (as HASH does), the file verifies.
+  ASSERT_TRUE(read->store_digest(kAbc).ok());
+  auto checks = tree().verify();
+  ASSERT_TRUE(checks.ok());
+  EXPECT_EQ(describe(*checks), std::vector<std::string>({"old.txt:ok"}));
+}
+
+TEST_F(UserTreeTest, VerifyWithAMalformedStoredDigestIsUnhashed) {
+  write_file(home_ / "f.txt", "abc");
+  set_xattr(home_ / "f.txt", std::string(64, 'x'));
+  auto checks = tree().verify();
+  ASSERT_TRUE(checks.ok());
+  EXPECT_EQ(describe(*checks), std::vector<std::string>({"f.txt:unhashed"}));
 }
 
 }  // namespace

@@ -1,0 +1,115 @@
+#include "storage/digest_xattr.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <filesystem>
+#include <string>
+
+#include "base/unique_fd.h"
+
+namespace sfs::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kDigest[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+constexpr char kEmptyDigest[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+class DigestXattrTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sfs-xattr-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    base_ = tmpl;
+    file_ = UniqueFd(::open((base_ / "f").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    ASSERT_TRUE(file_.valid());
+    // The tests need user xattrs on the temp filesystem.
+    ASSERT_EQ(::fsetxattr(file_.get(), "user.sfs.probe", "1", 1, 0), 0)
+        << "no user xattrs on " << base_;
+    ASSERT_EQ(::fremovexattr(file_.get(), "user.sfs.probe"), 0);
+  }
+  void TearDown() override {
+    file_.reset();
+    fs::remove_all(base_);
+  }
+
+  // Stores `value` under the digest attribute, bypassing write_digest_xattr.
+  void set_raw(const std::string& value) {
+    ASSERT_EQ(::fsetxattr(file_.get(), kDigestXattr, value.data(), value.size(), 0), 0);
+  }
+
+  // The raw attribute value, or "<none>".
+  std::string raw() const {
+    char value[256];
+    const ssize_t n = ::fgetxattr(file_.get(), kDigestXattr, value, sizeof(value));
+    return n < 0 ? std::string("<none>") : std::string(value, static_cast<std::size_t>(n));
+  }
+
+  fs::path base_;
+  UniqueFd file_;
+};
+
+TEST_F(DigestXattrTest, AttributeName) { EXPECT_STREQ(kDigestXattr, "user.sfs.sha256"); }
+
+TEST_F(DigestXattrTest, NoAttributeReadsEmpty) { EXPECT_EQ(read_digest_xattr(file_.get()), ""); }
+
+TEST_F(DigestXattrTest, WriteThenRead) {
+  ASSERT_TRUE(write_digest_xattr(file_.get(), kDigest).ok());
+  EXPECT_EQ(raw(), kDigest);  // exactly the 64 digits, no terminator
+  EXPECT_EQ(read_digest_xattr(file_.get()), kDigest);
+  // Visible through another descriptor of the same file.
+  const UniqueFd other(::open((base_ / "f").c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(other.valid());
+  EXPECT_EQ(read_digest_xattr(other.get()), kDigest);
+}
+
+TEST_F(DigestXattrTest, WriteReplaces) {
+  ASSERT_TRUE(write_digest_xattr(file_.get(), kDigest).ok());
+  ASSERT_TRUE(write_digest_xattr(file_.get(), kEmptyDigest).ok());
+  EXPECT_EQ(raw(), kEmptyDigest);
+  EXPECT_EQ(read_digest_xattr(file_.get()), kEmptyDigest);
+}
+
+TEST_F(DigestXattrTest, MalformedValuesReadEmpty) {
+  const std::string digest = kDigest;
+  std::string upper = digest;
+  for (char& c : upper) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  for (const std::string& value :
+       {std::string(""), std::string("x"), digest.substr(0, 63), digest + "0", digest + '\0',
+        digest + "\n", digest + digest, upper, digest.substr(0, 63) + "g", std::string(64, ' '),
+        std::string(64, '\0'), std::string(64, '-')}) {
+    set_raw(value);
+    EXPECT_EQ(read_digest_xattr(file_.get()), "") << "'" << value << "'";
+  }
+  // A well-formed value after all that reads back.
+  set_raw(digest);
+  EXPECT_EQ(read_digest_xattr(file_.get()), digest);
+}
+
+TEST_F(DigestXattrTest, MalformedValueWrittenReadsEmpty) {
+  ASSERT_TRUE(write_digest_xattr(file_.get(), std::string(64, 'g')).ok());
+  EXPECT_EQ(read_digest_xattr(file_.get()), "");
+}
+
+TEST_F(DigestXattrTest, BadDescriptor) {
+  EXPECT_EQ(read_digest_xattr(-1), "");
+  auto r = write_digest_xattr(-1, kDigest);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kIo);
+}
+
+TEST_F(DigestXattrTest, ContentIsUntouched) {
+  ASSERT_EQ(::write(file_.get(), "data", 4), 4);
+  ASSERT_TRUE(write_digest_xattr(file_.get(), kDigest).ok());
+  EXPECT_EQ(fs::file_size(base_ / "f"), 4U);
+}
+
+}  // namespace
+}  // namespace sfs::storage
