@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "crypto/sha256.h"
+
 namespace sfs::client {
 namespace {
 
@@ -71,13 +73,21 @@ Result<LocalDownload> LocalDownload::open(const std::filesystem::path& target, b
     download.done_ = true;  // not ours to remove
     return make_error(Errc::kLocal, "another download to " + target.string() + " is running");
   }
-  struct stat st {};
-  if (resume && ::fstat(fd, &st) == 0) {
-    download.held_ = static_cast<std::uint64_t>(st.st_size);
-    char value[65] = {};
-    if (::fgetxattr(fd, kDigestXattr, value, 64) == 64) {
-      download.digest_.assign(value, 64);
+  if (!resume) {  // start empty, and forget what the old bytes were part of
+    (void)::fremovexattr(fd, kDigestXattr);
+    if (::ftruncate(fd, 0) != 0) {
+      return local_error(partial, errno);
     }
+    return download;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) {
+    download.held_ = static_cast<std::uint64_t>(st.st_size);
+  }
+  char value[65] = {};
+  if (::fgetxattr(fd, kDigestXattr, value, 64) == 64 &&
+      crypto::is_sha256_hex(std::string_view(value, 64))) {
+    download.digest_.assign(value, 64);
   }
   return download;
 }

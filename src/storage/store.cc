@@ -44,8 +44,10 @@ Result<void> probe_writable(int dir_fd, const std::filesystem::path& shown) {
 
 // Uploads hold their file locked. An unlocked temp file is debris of a
 // killed server; an unlocked partial upload is kept for `ttl` after its last
-// write, so the upload can resume.
-bool is_stale(int dir_fd, const char* name, std::chrono::seconds ttl) {
+// write, so the upload can resume. The file is removed while this holds the
+// lock, so an upload cannot take it over in between (an upload that opened
+// it meanwhile sees it unlinked once it gets the lock, and starts afresh).
+bool remove_if_stale(int dir_fd, const char* name, std::chrono::seconds ttl) {
   const bool temp = std::strncmp(name, ".sfs-tmp-", 9) == 0;
   const bool partial = std::strncmp(name, ".sfs-part-", 10) == 0;
   if (!temp && !partial) {
@@ -53,12 +55,12 @@ bool is_stale(int dir_fd, const char* name, std::chrono::seconds ttl) {
   }
   const UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   struct stat st {};
-  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+  if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0) {
     return false;  // in use by an upload right now
   }
   const auto age =
       std::chrono::system_clock::now() - std::chrono::system_clock::from_time_t(st.st_mtime);
-  return temp || age >= ttl;
+  return (temp || age >= ttl) && ::unlinkat(dir_fd, name, 0) == 0;
 }
 
 bool is_single_component(std::string_view name) {
@@ -121,8 +123,7 @@ std::size_t Store::remove_stale_temps(std::chrono::seconds partial_ttl) const {
       continue;
     }
     while (const dirent* f = ::readdir(files)) {
-      if (is_stale(::dirfd(files), f->d_name, partial_ttl) &&
-          ::unlinkat(::dirfd(files), f->d_name, 0) == 0) {
+      if (remove_if_stale(::dirfd(files), f->d_name, partial_ttl)) {
         ++removed;
       }
     }

@@ -48,13 +48,19 @@ std::string partial_name(const std::string& leaf, std::uint64_t size) {
 // plain temp file.
 UniqueFd open_partial(int dir_fd, const std::string& leaf, std::uint64_t size) {
   const std::string name = partial_name(leaf, size);
-  UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-  struct stat st {};
-  if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0 ||
-      !S_ISREG(st.st_mode)) {
-    return UniqueFd();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    struct stat st {};
+    if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0 ||
+        !S_ISREG(st.st_mode)) {
+      return UniqueFd();
+    }
+    if (st.st_nlink > 0) {
+      return fd;
+    }
+    // The cleaner removed it between our open and our lock: open it anew.
   }
-  return fd;
+  return UniqueFd();
 }
 
 // Refuses a leaf that is not a regular file: a directory, a symlink (which
