@@ -137,6 +137,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1U, 64U));
   app.add_option("--max-file-size", config.max_file_bytes, "Largest file a user may upload, bytes")
       ->capture_default_str();
+  app.add_option("--quota-bytes", config.quota_bytes, "Bytes each user may store (0: no quota)")
+      ->capture_default_str();
+  app.add_option("--quota-files", config.quota_files, "Files each user may store (0: no quota)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   config.port = static_cast<std::uint16_t>(port);
 

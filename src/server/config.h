@@ -28,6 +28,9 @@ struct Config {
   unsigned max_connections_per_source = 128;
   unsigned max_unauthenticated = 128;  // connected but not logged in yet
   std::uint64_t max_file_bytes = std::uint64_t{1} << 40;  // 1 TiB
+  // Per-user quota; 0 means none. Partial uploads count in the bytes.
+  std::uint64_t quota_bytes = 0;
+  std::uint64_t quota_files = 0;
   // How long the partial file of an interrupted upload is kept for resume.
   std::chrono::seconds partial_ttl{24 * 3600};
   // On SIGTERM/SIGINT: how long transfers in flight may take to finish.

@@ -81,6 +81,7 @@ class Session {
   awaitable<Result<void>> stream_file(const storage::ReadFile& file, std::uint64_t offset,
                                       std::uint64_t length, crypto::Sha256* hash,
                                       const net::Check& before_end);
+  Result<void> check_quota(const protocol::Put& put, const storage::Upload& upload) const;
   awaitable<Result<void>> receive_upload(const protocol::Put& put, storage::Upload& upload);
   void log_operation(std::string_view verb, const std::string& path, const Result<void>& result);
 
@@ -293,6 +294,31 @@ void Session::log_operation(std::string_view verb, const std::string& path,
   }
 }
 
+Result<void> Session::check_quota(const protocol::Put& put, const storage::Upload& upload) const {
+  if (config().quota_bytes == 0 && config().quota_files == 0) {
+    return {};
+  }
+  auto usage = tree_->usage();
+  if (!usage) {
+    return usage.error();
+  }
+  const std::uint64_t replaced = tree_->size_of(put.path);
+  // The upload's own partial file is already in the usage.
+  const std::uint64_t others = usage->bytes - std::min(usage->bytes, upload.held() + replaced);
+  if (config().quota_bytes > 0 && others + put.size > config().quota_bytes) {
+    return make_error(Errc::kTooLarge, "quota exceeded: " + std::to_string(others) + " of " +
+                                           std::to_string(config().quota_bytes) +
+                                           " bytes used, this file needs " +
+                                           std::to_string(put.size));
+  }
+  const bool new_file = replaced == 0 && !tree_->open_read(put.path);
+  if (config().quota_files > 0 && new_file && usage->files + 1 > config().quota_files) {
+    return make_error(Errc::kTooLarge,
+                      "quota exceeded: " + std::to_string(config().quota_files) + " files");
+  }
+  return {};
+}
+
 awaitable<Result<void>> Session::put(const Request& request) {
   const auto& put = std::get<protocol::Put>(request);
   if (put.size > config().max_file_bytes) {
@@ -301,6 +327,10 @@ awaitable<Result<void>> Session::put(const Request& request) {
   auto upload = tree_->create(put.path, put.size);
   if (!upload) {
     co_return upload.error();
+  }
+  if (auto ok = check_quota(put, *upload); !ok) {
+    upload->discard();
+    co_return ok;
   }
   auto received = co_await receive_upload(put, *upload);
   if (!received && received.error().code != Errc::kNetwork) {

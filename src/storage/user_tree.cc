@@ -206,6 +206,54 @@ Result<std::vector<DirEntry>> UserTree::list() const {
   return entries;
 }
 
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+void add_usage(int dir_fd, int depth, Usage& usage) {
+  DIR* dir = ::fdopendir(dir_fd);
+  if (dir == nullptr) {
+    ::close(dir_fd);
+    return;
+  }
+  while (const dirent* d = ::readdir(dir)) {
+    const std::string_view name = d->d_name;
+    struct stat st {};
+    if (name == "." || name == ".." ||
+        ::fstatat(::dirfd(dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      continue;
+    }
+    if (S_ISREG(st.st_mode)) {
+      usage.bytes += static_cast<std::uint64_t>(st.st_size);
+      usage.files += name.starts_with(".sfs-") ? 0 : 1;
+    } else if (S_ISDIR(st.st_mode) && depth < kMaxDepth) {
+      const int sub =
+          ::openat(::dirfd(dir), d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub >= 0) {
+        add_usage(sub, depth + 1, usage);
+      }
+    }
+  }
+  ::closedir(dir);
+}
+
+}  // namespace
+
+Result<Usage> UserTree::usage() const {
+  auto top = open_beneath(dir_.get(), ".", O_RDONLY | O_DIRECTORY);
+  if (!top) {
+    return top.error();
+  }
+  Usage usage;
+  add_usage(top->release(), 0, usage);
+  return usage;
+}
+
+std::uint64_t UserTree::size_of(std::string_view relative) const {
+  auto file = open_read(relative);
+  return file ? file->size() : 0;
+}
+
 Result<std::vector<FileCheck>> UserTree::verify() const {
   auto entries = list();
   if (!entries) {

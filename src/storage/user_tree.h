@@ -26,6 +26,13 @@ struct DirEntry {
   std::string digest;      // stored SHA-256 hex of a file, empty if none
 };
 
+// What a user's tree takes, for quotas: every regular file counts in
+// `bytes`, hidden partial uploads included; `files` counts the visible ones.
+struct Usage {
+  std::uint64_t bytes = 0;
+  std::uint64_t files = 0;
+};
+
 // One file's result of a bitrot check.
 struct FileCheck {
   enum class Status { kOk, kCorrupt, kUnhashed, kUnreadable };
@@ -49,6 +56,11 @@ class UserTree {
   // Files and directories at the top of the tree, sorted by name. Temp
   // files, symlinks and special files are left out.
   Result<std::vector<DirEntry>> list() const;
+  // Walks the whole tree (symlinks are not followed).
+  Result<Usage> usage() const;
+  // Size of the regular file at `relative`, 0 when there is none.
+  std::uint64_t size_of(std::string_view relative) const;
+
   // Re-reads every file at the top of the tree and compares it with its
   // stored digest. Slow (reads everything): run it off the network threads.
   Result<std::vector<FileCheck>> verify() const;
