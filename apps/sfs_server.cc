@@ -105,6 +105,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", config.threads, "Worker threads (0: one per core)")
       ->capture_default_str();
+  app.add_flag("--tls12", config.allow_tls12,
+               "Also offer TLS 1.2 (ECDHE with AES-GCM or ChaCha20-Poly1305 only)");
   add_seconds(app, "--partial-ttl", config.partial_ttl,
               "Seconds to keep an interrupted upload for resume");
   add_seconds(app, "--drain-timeout", config.drain_timeout,
@@ -153,7 +155,8 @@ int main(int argc, char** argv) {
     spdlog::info("removed {} stale temporary or partial upload file(s)", stale);
   }
   ensure_identity(config);
-  auto tls = must(sfs::tls::make_server_context(config.cert_file, config.key_file));
+  auto tls =
+      must(sfs::tls::make_server_context(config.cert_file, config.key_file, config.allow_tls12));
   const std::string fingerprint = fingerprint_of(config.cert_file);
 
   sfs::server::Server server(config, std::move(tls), std::move(users), std::move(store));

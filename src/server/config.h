@@ -15,7 +15,8 @@ struct Config {
   std::filesystem::path storage_dir = "server_storage";
   std::filesystem::path cert_file = "server.crt";
   std::filesystem::path key_file = "server.key";
-  unsigned threads = 0;  // 0: one per core
+  unsigned threads = 0;      // 0: one per core
+  bool allow_tls12 = false;  // also offer TLS 1.2 (ECDHE + AEAD only)
 
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds login_timeout{30};
@@ -26,7 +27,7 @@ struct Config {
   unsigned max_concurrent_hashing = 2;
   unsigned max_connections = 1024;
   unsigned max_connections_per_source = 128;
-  unsigned max_unauthenticated = 128;  // connected but not logged in yet
+  unsigned max_unauthenticated = 128;                     // connected but not logged in yet
   std::uint64_t max_file_bytes = std::uint64_t{1} << 40;  // 1 TiB
   // Per-user quota; 0 means none. Partial uploads count in the bytes.
   std::uint64_t quota_bytes = 0;

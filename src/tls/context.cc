@@ -14,6 +14,11 @@ namespace {
 constexpr char kCipherSuites[] =
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
+// TLS 1.2 (only with --tls12): forward secrecy and AEAD, nothing else.
+constexpr char kTls12Ciphers[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
+
 ContextPtr new_context(asio::ssl::context::method method) {
   auto ctx = std::make_unique<asio::ssl::context>(method);
   SSL_CTX* native = ctx->native_handle();
@@ -30,9 +35,14 @@ struct X509Free {
 }  // namespace
 
 Result<ContextPtr> make_server_context(const std::filesystem::path& cert_file,
-                                       const std::filesystem::path& key_file) {
+                                       const std::filesystem::path& key_file, bool allow_tls12) {
   ContextPtr ctx = new_context(asio::ssl::context::tls_server);
   SSL_CTX* native = ctx->native_handle();
+  if (allow_tls12) {
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    SSL_CTX_set_cipher_list(native, kTls12Ciphers);
+    SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  }
   if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1) {
     return make_error(
         Errc::kIo, "cannot load certificate " + cert_file.string() + ": " + openssl_error_text());

@@ -14,9 +14,11 @@ namespace sfs::tls {
 using ContextPtr = std::unique_ptr<asio::ssl::context>;
 
 // Loads the certificate chain and private key, and checks they match.
-// kIo with the file name and OpenSSL's reason otherwise.
+// kIo with the file name and OpenSSL's reason otherwise. `allow_tls12` also
+// offers TLS 1.2, with ECDHE and AEAD suites only.
 Result<ContextPtr> make_server_context(const std::filesystem::path& cert_file,
-                                       const std::filesystem::path& key_file);
+                                       const std::filesystem::path& key_file,
+                                       bool allow_tls12 = false);
 
 // A client context. OpenSSL does not check the server's certificate during
 // the handshake; the client checks it right after (see trust checks in the
