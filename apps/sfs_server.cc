@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "server/logging.h"
 #include "server/server.h"
 #include "tls/certificate.h"
 
@@ -79,13 +80,6 @@ void add_seconds(CLI::App& app, const char* name, std::chrono::seconds& value, c
       ->check(CLI::Range(0L, 365L * 24 * 3600));
 }
 
-void setup_logging() {
-  auto logger = spdlog::stderr_logger_mt("sfs-server");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
-  logger->flush_on(spdlog::level::info);
-  spdlog::set_default_logger(logger);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,6 +99,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", config.threads, "Worker threads (0: one per core)")
       ->capture_default_str();
+  bool json_log = false;
+  app.add_option_function<std::string>(
+         "--log-format", [&json_log](const std::string& f) { json_log = f == "json"; },
+         "Log lines as text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_str("text");
   app.add_flag("--tls12", config.allow_tls12,
                "Also offer TLS 1.2 (ECDHE with AES-GCM or ChaCha20-Poly1305 only)");
   add_seconds(app, "--partial-ttl", config.partial_ttl,
@@ -146,7 +146,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   config.port = static_cast<std::uint16_t>(port);
 
-  setup_logging();
+  sfs::server::setup_logging(json_log ? sfs::server::LogFormat::kJson
+                                      : sfs::server::LogFormat::kText);
   auto users = must(sfs::auth::UserDb::load(config.auth_file));
   const std::size_t plaintext = users.plaintext_count();
   const std::size_t user_count = users.size();

@@ -13,6 +13,7 @@
 #include "protocol/reply.h"
 #include "protocol/request.h"
 #include "server/blocking.h"
+#include "server/logging.h"
 
 namespace sfs::server {
 namespace {
@@ -83,7 +84,7 @@ class Session {
                                       const net::Check& before_end);
   Result<void> check_quota(const protocol::Put& put, const storage::Upload& upload) const;
   awaitable<Result<void>> receive_upload(const protocol::Put& put, storage::Upload& upload);
-  void log_operation(std::string_view verb, const std::string& path, const Result<void>& result);
+  void record(std::string_view verb, const std::string& path, const Result<void>& result);
 
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<net::Channel> channel_;
@@ -254,7 +255,7 @@ awaitable<void> Session::serve_commands() {
     bytes_ = 0;
     resumed_from_ = 0;
     Result<void> result = co_await dispatch(*request);
-    log_operation(protocol::verb_of(*request), path_of(*request), result);
+    record(protocol::verb_of(*request), path_of(*request), result);
     if (result) {
       continue;
     }
@@ -280,18 +281,10 @@ awaitable<Result<void>> Session::dispatch(const Request& request) {
   co_return make_error(Errc::kBadRequest, "unknown command");
 }
 
-void Session::log_operation(std::string_view verb, const std::string& path,
-                            const Result<void>& result) {
-  const std::string shown = protocol::percent_encode(path);
-  const std::string from = resumed_from_ > 0 ? " from=" + std::to_string(resumed_from_) : "";
-  if (result) {
-    spdlog::info("user={} peer={} op={} path={}{} bytes={} result=ok", user_, peer_, verb, shown,
-                 from, bytes_);
-  } else {
-    spdlog::info("user={} peer={} op={} path={}{} bytes={} result={} ({})", user_, peer_, verb,
-                 shown, from, bytes_, protocol::wire_code(result.error().code),
-                 result.error().message);
-  }
+void Session::record(std::string_view verb, const std::string& path, const Result<void>& result) {
+  log_operation({user_, peer_, verb, path, bytes_, resumed_from_,
+                 result ? std::string_view("ok") : protocol::wire_code(result.error().code),
+                 result ? std::string_view() : std::string_view(result.error().message)});
 }
 
 Result<void> Session::check_quota(const protocol::Put& put, const storage::Upload& upload) const {

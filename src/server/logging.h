@@ -1,0 +1,38 @@
+#pragma once
+// The server's log on stderr, as text or as JSON lines, and the audit
+// record of each operation: time, user, peer, operation, path, bytes,
+// result. Never a password or file content.
+//
+//   setup_logging(LogFormat::kJson);
+//   log_operation({.user = "alice", .peer = "127.0.0.1:5000", .op = "PUT", ...});
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sfs::server {
+
+enum class LogFormat { kText, kJson };
+
+// Installs the default logger. In JSON mode every line is an object:
+// {"time":...,"level":...,"msg":...}, and operations carry their fields.
+void setup_logging(LogFormat format);
+
+struct OperationRecord {
+  std::string_view user;
+  std::string_view peer;
+  std::string_view op;
+  std::string_view path;    // as the user gave it; logged percent-encoded
+  std::uint64_t bytes = 0;  // moved by this operation
+  std::uint64_t from = 0;   // where a resumed transfer started
+  std::string_view result;  // "ok" or the wire error code
+  std::string_view detail;  // the error message, if any
+};
+
+void log_operation(const OperationRecord& record);
+
+// `text` as the inside of a JSON string (quotes, backslashes and control
+// bytes escaped; other bytes kept).
+std::string json_escape(std::string_view text);
+
+}  // namespace sfs::server
