@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "server/logging.h"
+#include "server/privileges.h"
 #include "server/server.h"
 #include "tls/certificate.h"
 
@@ -99,6 +100,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", config.threads, "Worker threads (0: one per core)")
       ->capture_default_str();
+  std::string run_as;
+  bool allow_root = false;
+  app.add_option("--run-as", run_as,
+                 "When started as root: after binding and loading the key, become this user");
+  app.add_flag("--allow-root", allow_root, "Keep running as root (not recommended)");
   bool json_log = false;
   app.add_option_function<std::string>(
          "--log-format", [&json_log](const std::string& f) { json_log = f == "json"; },
@@ -148,12 +154,23 @@ int main(int argc, char** argv) {
 
   sfs::server::setup_logging(json_log ? sfs::server::LogFormat::kJson
                                       : sfs::server::LogFormat::kText);
+  if (sfs::server::running_as_root() && run_as.empty() && !allow_root) {
+    die("refusing to run as root: use --run-as USER (or --allow-root)");
+  }
+  if (!sfs::server::running_as_root() && !run_as.empty()) {
+    die("--run-as needs the server to be started as root");
+  }
   auto users = must(sfs::auth::UserDb::load(config.auth_file));
   const std::size_t plaintext = users.plaintext_count();
   const std::size_t user_count = users.size();
   auto store = must(sfs::storage::Store::open(config.storage_dir));
   if (const std::size_t stale = store.remove_stale_temps(config.partial_ttl); stale > 0) {
     spdlog::info("removed {} stale temporary or partial upload file(s)", stale);
+  }
+  if (!run_as.empty()) {
+    if (auto ok = sfs::server::hand_over_storage(run_as, config.storage_dir); !ok) {
+      die(ok.error().message);
+    }
   }
   ensure_identity(config);
   auto tls =
@@ -163,6 +180,11 @@ int main(int argc, char** argv) {
   sfs::server::Server server(config, std::move(tls), std::move(users), std::move(store));
   if (auto ok = server.listen(); !ok) {
     die(ok.error().message);
+  }
+  if (!run_as.empty()) {
+    if (auto ok = sfs::server::drop_privileges(run_as); !ok) {
+      die(ok.error().message);
+    }
   }
   const auto endpoint = server.local_endpoint();
   const std::string address = endpoint.address().is_v6()

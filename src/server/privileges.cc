@@ -1,0 +1,76 @@
+#include "server/privileges.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sfs::server {
+namespace {
+
+Result<passwd> look_up(const std::string& user) {
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr) {
+    return make_error(Errc::kInternal, "no such user '" + user + "' for --run-as");
+  }
+  if (pw->pw_uid == 0) {
+    return make_error(Errc::kInternal, "--run-as must name a user other than root");
+  }
+  return *pw;
+}
+
+Error failed(const std::string& what) {
+  return make_error(Errc::kInternal, what + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+bool running_as_root() { return ::geteuid() == 0; }
+
+Result<void> hand_over_storage(const std::string& user, const std::filesystem::path& storage) {
+  auto pw = look_up(user);
+  if (!pw) {
+    return pw.error();
+  }
+  std::error_code ec;
+  std::filesystem::recursive_directory_iterator it(storage, ec), end;  // symlinks not followed
+  if (ec) {
+    return make_error(Errc::kInternal, "cannot walk " + storage.string() + ": " + ec.message());
+  }
+  auto give = [&](const std::filesystem::path& path) -> Result<void> {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && st.st_uid == 0 &&
+        ::lchown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+      return failed("cannot give " + path.string() + " to " + user);
+    }
+    return {};
+  };
+  if (auto ok = give(storage); !ok) {
+    return ok;
+  }
+  for (; it != end; it.increment(ec)) {
+    if (auto ok = give(it->path()); !ok) {
+      return ok;
+    }
+  }
+  return {};
+}
+
+Result<void> drop_privileges(const std::string& user) {
+  auto pw = look_up(user);
+  if (!pw) {
+    return pw.error();
+  }
+  if (::setgroups(0, nullptr) != 0 || ::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
+    return failed("cannot switch to user " + user);
+  }
+  if (::setuid(0) == 0 || ::geteuid() == 0) {
+    return make_error(Errc::kInternal, "could regain root after switching to " + user);
+  }
+  return {};
+}
+
+}  // namespace sfs::server

@@ -1,0 +1,25 @@
+#pragma once
+// Dropping root: a server started as root binds its port, loads its key,
+// opens its storage, and then becomes an ordinary user for good.
+//
+//   if (auto ok = drop_privileges("sfs", "server_storage"); !ok) die(ok.error().message);
+
+#include <filesystem>
+#include <string>
+
+#include "base/result.h"
+
+namespace sfs::server {
+
+// True when the process runs as root.
+bool running_as_root();
+
+// Gives everything under `storage` that root owns to `user` (symlinks are
+// not followed), so the server can still use it after dropping root.
+Result<void> hand_over_storage(const std::string& user, const std::filesystem::path& storage);
+
+// Switches to `user`'s uid and gid, with no supplementary groups, and checks
+// root cannot be regained. kInternal with the reason otherwise.
+Result<void> drop_privileges(const std::string& user);
+
+}  // namespace sfs::server
