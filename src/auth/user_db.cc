@@ -54,6 +54,11 @@ bool UserDb::verify(std::string_view user, std::string_view password) const {
   return known && match;
 }
 
+bool UserDb::needs_rehash(std::string_view user) const {
+  const auto it = users_.find(user);
+  return it != users_.end() && it->second.hashed && auth::needs_rehash(it->second.argon2);
+}
+
 std::size_t UserDb::plaintext_count() const {
   std::size_t n = 0;
   for (const auto& [name, secret] : users_) {

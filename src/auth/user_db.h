@@ -33,6 +33,10 @@ class UserDb {
   // time whether the user exists or not, and compares in constant time.
   bool verify(std::string_view user, std::string_view password) const;
 
+  // True when `user`'s stored Argon2id hash was made with other costs than
+  // hash_password uses now (it should be hashed again at the next login).
+  bool needs_rehash(std::string_view user) const;
+
   std::size_t size() const { return users_.size(); }
   std::size_t plaintext_count() const;
 

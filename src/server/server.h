@@ -42,8 +42,9 @@ struct Shared {
   storage::Store store;
   Admission admission{
       {config.max_connections, config.max_connections_per_source, config.max_unauthenticated}};
-  auth::Throttle throttle;    // failed-login penalties per source and per user
-  asio::thread_pool disk{2};  // whole-file hashing, off the network threads
+  auth::Throttle throttle;     // failed-login penalties per source and per user
+  std::mutex auth_file_mutex;  // one rewrite of the auth file at a time
+  asio::thread_pool disk{2};   // whole-file hashing, off the network threads
   // Password checks, off the network threads; its size caps the memory
   // that Argon2id verifications can take at once.
   asio::thread_pool password_checks;

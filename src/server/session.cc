@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "auth/auth_file.h"
+#include "auth/password_hash.h"
 #include "crypto/sha256.h"
 #include "net/channel.h"
 #include "net/transfer.h"
@@ -62,6 +64,7 @@ class Session {
 
   const Config& config() const { return shared_->config; }
   awaitable<bool> log_in();
+  bool rehash(const std::string& user, const std::string& password);
   // Holds a login attempt for the penalty its source or user name earned;
   // false when that would pass the login deadline.
   awaitable<bool> serve_penalty(const std::string& source_key, const std::string& user_key,
@@ -174,6 +177,26 @@ awaitable<bool> Session::serve_penalty(const std::string& source_key, const std:
   co_return true;
 }
 
+// The password is known right now, so a hash made with outdated costs is
+// replaced in the auth file (atomically; the running server keeps
+// verifying with the old one, which stays valid).
+bool Session::rehash(const std::string& user, const std::string& password) {
+  const std::lock_guard lock(shared_->auth_file_mutex);
+  auto file = auth::AuthFile::load(config().auth_file);
+  auto hash = auth::hash_password(password);
+  if (!file || !hash || file->find(user) == nullptr) {
+    spdlog::warn("user={} could not rehash the password", user);
+    return false;
+  }
+  file->set(user, *hash);
+  if (auto saved = file->save(); !saved) {
+    spdlog::warn("user={} could not save the rehashed password: {}", user, saved.error().message);
+    return false;
+  }
+  spdlog::info("user={} password rehashed with the current Argon2id costs", user);
+  return true;
+}
+
 awaitable<bool> Session::log_in() {
   const auto deadline = net::Clock::now() + config().login_timeout;
   for (unsigned attempt = 0; attempt < config().max_login_attempts;) {
@@ -209,6 +232,10 @@ awaitable<bool> Session::log_in() {
       shared_->throttle.success(source_key);
       shared_->throttle.success(user_key);
       ticket_.logged_in();
+      if (shared_->users.needs_rehash(login->user)) {
+        co_await run_blocking(shared_->password_checks,
+                              [&] { return rehash(login->user, login->password); });
+      }
       auto tree = shared_->store.user(login->user);
       if (!tree) {
         spdlog::error("user={} peer={} storage: {}", login->user, peer_, tree.error().message);
