@@ -9,6 +9,8 @@ and removes the temporary directories it creates.
   terminal, with its own XDG_CONFIG_HOME, and return the CompletedProcess.
 - RawConnection: speak the wire protocol directly over Python's ssl module.
 - PtyProcess: run a program on a pseudo-terminal that is its controlling tty.
+- FaultProxy: a loopback TCP proxy that cuts connections after N bytes in a
+  chosen direction, or slows them down, for resume and drain tests.
 """
 
 import errno
@@ -25,6 +27,7 @@ import struct
 import subprocess
 import tempfile
 import termios
+import threading
 import time
 import unittest
 
@@ -122,6 +125,19 @@ def ok_put(data):
     return "OK %d %s" % (len(data), sha256_hex(data))
 
 
+NO_OFFER = "OK 0 -"  # the server's first reply to a PUT when it holds nothing to resume
+
+
+def ok_get(data, stored=True, start=0):
+    """The server's reply to a GET of a file holding `data` (stored: it has a digest)."""
+    return "OK %d %s %d" % (len(data), sha256_hex(data) if stored else "-", start)
+
+
+def trailer(data):
+    """The digest trailer line of a transfer of `data`."""
+    return "SHA256 " + sha256_hex(data)
+
+
 def sha256_file(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -140,6 +156,45 @@ def temp_files_in(directory):
         return sorted(n for n in os.listdir(directory) if n.startswith(".sfs-tmp-"))
     except FileNotFoundError:
         return []
+
+
+def partial_files_in(directory):
+    """Names of the server's resumable partial uploads (.sfs-part-*) in directory."""
+    try:
+        return sorted(n for n in os.listdir(directory) if n.startswith(".sfs-part-"))
+    except FileNotFoundError:
+        return []
+
+
+def local_partial(target):
+    """The path where an interrupted `sfs get` to target keeps its partial copy."""
+    directory, name = os.path.split(target)
+    return os.path.join(directory, "." + name + ".sfs-part")
+
+
+def stored_digest(path):
+    """The digest the server keeps in the user.sfs.sha256 xattr of path, or None."""
+    try:
+        return os.getxattr(path, "user.sfs.sha256").decode()
+    except OSError:
+        return None
+
+
+def xattrs_supported(directory):
+    """True if files in directory can carry user.* extended attributes (needed to
+    resume a download: the partial copy records the remote file's digest)."""
+    probe = os.path.join(directory, ".xattr-probe")
+    try:
+        write_file(probe, b"")
+        os.setxattr(probe, "user.sfs.probe", b"1")
+        return True
+    except OSError:
+        return False
+    finally:
+        try:
+            os.unlink(probe)
+        except OSError:
+            pass
 
 
 def openssl_fingerprint(cert_path):
@@ -195,12 +250,16 @@ class Server:
 
     Use as a context manager, or call start() / close(). `directory` is the
     server's cwd holding id_passwd.txt, server_storage/, server.crt and
-    server.key. Pass cert/key paths to copy an existing identity in, and
-    port to reuse a given port number.
+    server.key. Pass cert/key paths to copy an existing identity in, port
+    to reuse a given port number, and storage to keep the files elsewhere
+    (passed as --storage; the caller owns that directory).
+
+    restart() stops the process and starts a new one in the same directory,
+    on the same storage and with the same identity (the port may change).
     """
 
     def __init__(self, users=None, port=0, cert=None, key=None, threads=None,
-                 extra_args=(), auth_text=None):
+                 extra_args=(), auth_text=None, storage=None):
         self.users = dict(DEFAULT_USERS if users is None else users)
         self.auth_text = auth_text  # bytes for id_passwd.txt instead of users
         self.requested_port = port
@@ -208,6 +267,7 @@ class Server:
         self.key_source = key
         self.threads = threads
         self.extra_args = list(extra_args)
+        self.storage_dir = storage
         self.directory = None
         self.process = None
         self.port = None
@@ -218,6 +278,8 @@ class Server:
     # paths
     @property
     def storage(self):
+        if self.storage_dir is not None:
+            return self.storage_dir
         return os.path.join(self.directory, "server_storage")
 
     @property
@@ -248,24 +310,19 @@ class Server:
         return False
 
     def start(self):
-        self.directory = make_temp_dir("sfs-it-server-")
+        fresh = self.directory is None
+        if fresh:
+            self.directory = make_temp_dir("sfs-it-server-")
         try:
-            text = self.auth_text
-            if text is None:
-                text = "# users of this test server\n\n" + "".join(
-                    "%s:%s\n" % item for item in self.users.items())
-                text = text.encode()
-            write_file(os.path.join(self.directory, "id_passwd.txt"), text)
-            if self.cert_source:
-                shutil.copyfile(self.cert_source, self.cert_path)
-            if self.key_source:
-                shutil.copyfile(self.key_source, self.key_path)
-                os.chmod(self.key_path, 0o600)
+            if fresh:
+                self._prepare_directory()
             args = [SERVER_BIN, "--host", HOST, "--port", str(self.requested_port)]
             if self.threads is not None:
                 args += ["--threads", str(self.threads)]
+            if self.storage_dir is not None:
+                args += ["--storage", self.storage_dir]
             args += self.extra_args
-            self._log = open(self.log_path, "wb")
+            self._log = open(self.log_path, "ab")  # a restart appends: log marks stay valid
             self.process = subprocess.Popen(
                 args, cwd=self.directory, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=self._log, start_new_session=True)
@@ -273,6 +330,25 @@ class Server:
         except BaseException:
             self.close()
             raise
+
+    def _prepare_directory(self):
+        text = self.auth_text
+        if text is None:
+            text = "# users of this test server\n\n" + "".join(
+                "%s:%s\n" % item for item in self.users.items())
+            text = text.encode()
+        write_file(os.path.join(self.directory, "id_passwd.txt"), text)
+        if self.cert_source:
+            shutil.copyfile(self.cert_source, self.cert_path)
+        if self.key_source:
+            shutil.copyfile(self.key_source, self.key_path)
+            os.chmod(self.key_path, 0o600)
+
+    def restart(self, sig=signal.SIGTERM):
+        """Stops the process with sig and starts a new one on the same directory."""
+        self.stop(sig)
+        self.process = None
+        self.start()
 
     def _read_banner(self):
         """Reads stdout until the port and fingerprint lines, within START_TIMEOUT."""
@@ -319,6 +395,13 @@ class Server:
             self._log.close()
             self._log = None
         return self.process.returncode
+
+    def wait(self, timeout):
+        """Waits for the process to exit by itself; returns its status, None past timeout."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
 
     def running(self):
         return self.process is not None and self.process.poll() is None
@@ -457,8 +540,9 @@ class Client:
                           config_home=self.config_home, cwd=cwd or self.cwd,
                           password=password, input=input, env=env, timeout=timeout)
 
-    def start(self, *args, user=None, password=None, trust=None, stdin=subprocess.DEVNULL):
-        return start_client(self.common_args(user, trust) + list(args),
+    def start(self, *args, user=None, password=None, trust=None, port=None,
+              stdin=subprocess.DEVNULL):
+        return start_client(self.common_args(user, trust, port) + list(args),
                             config_home=self.config_home, cwd=self.cwd,
                             password=self.password if password is None else password,
                             stdin=stdin)
@@ -562,20 +646,52 @@ class RawConnection:
         """A bare frame header: 0 is the end frame, 0xFFFFFFFF the abort frame."""
         self.send(struct.pack(">I", length))
 
-    def put(self, path, data, frame=256 << 10, digest=None):
+    def start_put(self, path, size, offset=0):
+        """Sends `PUT path size` and, after an `OK <held> <held-digest>` offer, answers
+        `FROM offset` (offset="held": what the server offered). Returns the offer line;
+        nothing more is sent after an ERR. The frames are up to the caller."""
+        offer = self.command("PUT %s %d" % (percent_encode(path), size))
+        if offer is None or not offer.startswith("OK "):
+            return offer
+        if offset == "held":
+            offset = int(offer.split(" ")[1])
+        self.send_line("FROM %d" % offset)
+        return offer
+
+    def put(self, path, data, frame=256 << 10, digest=None, resume=False):
         """PUT with data in frames of `frame` bytes and the SHA-256 trailer (`digest`
-        overrides it); returns (first reply, final reply)."""
-        first = self.command("PUT %s %d" % (percent_encode(path), len(data)))
-        if first != "OK":
-            return first, None
-        for start in range(0, len(data), frame):
-            self.send_frame(data[start:start + frame])
+        overrides it). Starts over (`FROM 0`) unless resume is set and the server's
+        held bytes are provably a prefix of data. Returns (offer, final reply)."""
+        offer = self.command("PUT %s %d" % (percent_encode(path), len(data)))
+        if offer is None or not offer.startswith("OK "):
+            return offer, None
+        _, held, held_digest = offer.split(" ")
+        held = int(held)
+        start = 0
+        if resume and 0 < held <= len(data) and sha256_hex(data[:held]) == held_digest:
+            start = held
+        self.send_line("FROM %d" % start)
+        for at in range(start, len(data), frame):
+            self.send_frame(data[at:at + frame])
         self.send_header(0)
         self.send_line("SHA256 " + (digest or sha256_hex(data)))
-        return first, self.read_line()
+        return offer, self.read_line()
+
+    def get(self, path, offset=0, digest=None):
+        """Sends `GET path offset digest|-`; returns the reply line."""
+        return self.command("GET %s %d %s" % (percent_encode(path), offset, digest or "-"))
+
+    def download(self, path, offset=0, digest=None):
+        """GET and read the whole answer: (reply, data, trailer); data and trailer are None
+        after an ERR reply."""
+        reply = self.get(path, offset, digest)
+        if reply is None or not reply.startswith("OK "):
+            return reply, None, None
+        data, trailer = self.read_download()
+        return reply, data, trailer
 
     def read_download(self):
-        """After `OK <size> <digest>` of a GET: returns (data, trailer line)."""
+        """After `OK <size> <stored> <start>` of a GET: returns (data, trailer line)."""
         data = self.read_frames()
         return data, self.read_line()
 
@@ -592,6 +708,286 @@ class RawConnection:
         if greeting != "SFS 1":
             raise AssertionError("unexpected greeting %r" % greeting)
         return self.command("LOGIN %s %s" % (percent_encode(user), percent_encode(password)))
+
+
+# --------------------------------------------------------------------------
+# Fault injection
+
+TLS_FULL_RECORD = 16384 + 17  # length field of a full TLS 1.3 application-data record
+UP, DOWN = "up", "down"       # client -> server, server -> client
+
+
+class TlsRecordLog:
+    """Follows the TLS record layer of one direction of a stream.
+
+    records lists (offset of the record header in the stream, content type,
+    length field). Only the 5-byte headers are read; nothing is decrypted.
+    """
+
+    def __init__(self):
+        self.records = []
+        self._header = b""
+        self._left = 0    # payload bytes of the current record still to come
+        self._fed = 0     # stream bytes seen so far
+
+    def feed(self, data):
+        i, n = 0, len(data)
+        while i < n:
+            if self._left > 0:
+                step = min(self._left, n - i)
+                self._left -= step
+                i += step
+                continue
+            take = data[i:i + 5 - len(self._header)]
+            self._header += take
+            i += len(take)
+            if len(self._header) == 5:
+                (length,) = struct.unpack(">H", self._header[3:5])
+                self.records.append((self._fed + i - 5, self._header[0], length))
+                self._header = b""
+                self._left = length
+        self._fed += n
+
+    def first_full_record(self):
+        """Stream offset of the first full-size record (the first one of file data in a
+        transfer of more than 16 KiB: protocol lines are far shorter), or None."""
+        for offset, _, length in self.records:
+            if length >= TLS_FULL_RECORD:
+                return offset
+        return None
+
+
+class AtData:
+    """A cut position `delta` bytes after the start of the first full-size TLS record
+    of the direction (see TlsRecordLog.first_full_record): stable across sessions,
+    unlike the size of the handshake before it."""
+
+    def __init__(self, delta):
+        self.delta = delta
+
+    def resolve(self, log):
+        start = log.first_full_record()
+        return None if start is None else start + self.delta
+
+    def __repr__(self):
+        return "AtData(%d)" % self.delta
+
+
+def data_delta(records, payload_offset, frame=256 << 10):
+    """For a transfer whose TLS records (from a complete run, same sizes) are given,
+    the AtData delta at which to cut so that the receiver gets exactly the complete
+    records before the one carrying file byte `payload_offset`.
+
+    The data stream is frames of `frame` bytes, each with a 4-byte header, written
+    from the start of the first full-size record on. payload_offset may equal the
+    file size: then the cut falls right after the last data record, before the
+    end frame.
+    """
+    start = next(i for i, r in enumerate(records) if r[2] >= TLS_FULL_RECORD)
+    base = records[start][0]
+    # Plaintext position of the file byte in the stream of frames.
+    position = payload_offset + 4 * (payload_offset // frame + 1)
+    if payload_offset > 0 and payload_offset % frame == 0:
+        position -= 4  # exactly at a frame boundary: cut before the next frame's header
+    plain = 0
+    for offset, ctype, length in records[start:]:
+        size = length - 17  # content type byte and AEAD tag
+        if position == plain:
+            return offset - base
+        if position < plain + size:
+            return offset - base + 5 + (position - plain)
+        plain += size
+    raise ValueError("offset %d beyond the recorded transfer" % payload_offset)
+
+
+class ProxyConnection:
+    """One connection through a FaultProxy: byte counters, TLS record logs, fate."""
+
+    def __init__(self, client, server, cut, rate):
+        self.client = client
+        self.server = server
+        self.cut_at = dict(cut)      # direction -> None, int (bytes) or AtData
+        self.rate = dict(rate)       # direction -> None or bytes per second
+        self.moved = {UP: 0, DOWN: 0}
+        self.logs = {UP: TlsRecordLog(), DOWN: TlsRecordLog()}
+        self.cut = None              # the direction whose limit cut the connection
+        self.finished = threading.Event()
+        self._lock = threading.Lock()
+        self._pumps_left = 2
+
+    @property
+    def up(self):
+        return self.moved[UP]
+
+    @property
+    def down(self):
+        return self.moved[DOWN]
+
+    def close(self):
+        with self._lock:
+            for sock in (self.client, self.server):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+        self.finished.set()
+
+    def cut_now(self, direction):
+        if self.cut is None:
+            self.cut = direction
+        self.close()
+
+    def pump_done(self):
+        with self._lock:
+            self._pumps_left -= 1
+            last = self._pumps_left == 0
+        if last:
+            self.close()
+
+
+class FaultProxy:
+    """A loopback TCP proxy in front of 127.0.0.1:target_port, for fault injection.
+
+    Each accepted connection is forwarded both ways by two threads. The
+    settings in force when a connection is accepted apply to it:
+      cut[UP] / cut[DOWN]: after forwarding that many bytes client->server
+        (UP) or server->client (DOWN), close both sides. None: never; an int
+        counts bytes from the connection's start (TLS handshake included);
+        AtData(delta) counts from the first full-size TLS record.
+      rate[UP] / rate[DOWN]: at most that many bytes per second (None: no limit).
+    connections lists a ProxyConnection per accepted connection. Use as a
+    context manager, or call close().
+    """
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.cut = {UP: None, DOWN: None}
+        self.rate = {UP: None, DOWN: None}
+        self.connections = []
+        self._threads = []
+        self._stopping = threading.Event()
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind((HOST, 0))
+        self._listener.listen(64)
+        self._listener.settimeout(0.1)
+        self.port = self._listener.getsockname()[1]
+        self._start_thread(self._accept_loop)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def configure(self, cut_up=None, cut_down=None, rate_up=None, rate_down=None):
+        """Settings for the connections accepted from now on."""
+        self.cut = {UP: cut_up, DOWN: cut_down}
+        self.rate = {UP: rate_up, DOWN: rate_down}
+
+    def set_rate(self, up=None, down=None):
+        """Changes the rate limits of the live connections and of the next ones."""
+        self.rate = {UP: up, DOWN: down}
+        for conn in list(self.connections):
+            conn.rate = dict(self.rate)
+
+    def last(self):
+        return self.connections[-1] if self.connections else None
+
+    def wait_for_connection(self, count=1, timeout=10.0):
+        """Waits until at least `count` connections were accepted; returns the last one."""
+        wait_until(lambda: len(self.connections) >= count, timeout)
+        return self.connections[count - 1] if len(self.connections) >= count else None
+
+    def close(self):
+        self._stopping.set()
+        try:
+            self._listener.close()
+        except OSError:
+            pass
+        for conn in list(self.connections):
+            conn.close()
+        for thread in self._threads:
+            thread.join(timeout=STOP_TIMEOUT)
+
+    def _start_thread(self, target, *args):
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept_loop(self):
+        while not self._stopping.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            client.settimeout(None)
+            try:
+                server = socket.create_connection((HOST, self.target_port), timeout=RAW_TIMEOUT)
+                server.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            for sock in (client, server):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = ProxyConnection(client, server, self.cut, self.rate)
+            self.connections.append(conn)
+            self._start_thread(self._pump, conn, UP, client, server)
+            self._start_thread(self._pump, conn, DOWN, server, client)
+
+    @staticmethod
+    def _limit(conn, direction):
+        limit = conn.cut_at[direction]
+        if isinstance(limit, AtData):
+            return limit.resolve(conn.logs[direction])
+        return limit
+
+    def _pump(self, conn, direction, src, dst):
+        log = conn.logs[direction]
+        started = time.monotonic()
+        try:
+            while True:
+                limit = self._limit(conn, direction)
+                if limit is not None and conn.moved[direction] >= limit:
+                    conn.cut_now(direction)
+                    return
+                rate = conn.rate[direction]
+                want = 65536 if not rate else max(512, min(65536, rate // 20))
+                chunk = src.recv(want)
+                if not chunk:
+                    try:
+                        dst.shutdown(socket.SHUT_WR)  # pass the half-close on
+                    except OSError:
+                        pass
+                    return
+                log.feed(chunk)
+                limit = self._limit(conn, direction)
+                if limit is not None:
+                    chunk = chunk[:max(0, limit - conn.moved[direction])]
+                dst.sendall(chunk)
+                conn.moved[direction] += len(chunk)
+                if limit is not None and conn.moved[direction] >= limit:
+                    conn.cut_now(direction)
+                    return
+                if rate:
+                    # Paced from the start of the connection, or from now if the rate
+                    # was lowered mid-way.
+                    delay = started + conn.moved[direction] / rate - time.monotonic()
+                    if delay > 0:
+                        time.sleep(min(delay, 1.0))
+                    elif delay < -1.0:
+                        started -= delay + 1.0
+        except OSError:
+            conn.close()
+        finally:
+            conn.pump_done()
 
 
 # --------------------------------------------------------------------------
@@ -716,6 +1112,12 @@ class ServerTestCase(unittest.TestCase):
         path = make_temp_dir()
         self.addCleanup(remove_tree, path)
         return path
+
+    def new_proxy(self, server=None):
+        """A FaultProxy in front of the server, closed at cleanup."""
+        proxy = FaultProxy((server or self.server).port)
+        self.addCleanup(proxy.close)
+        return proxy
 
     def assertOk(self, result):
         self.assertEqual(result.returncode, EXIT_OK,

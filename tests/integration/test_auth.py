@@ -102,7 +102,8 @@ class AuthTest(ServerTestCase):
     def test_commands_before_login_are_refused(self):
         with RawConnection(self.server.port) as raw:
             self.assertEqual(raw.read_line(), "SFS 1")
-            for command in ("LIST", "GET x 0", "VIEW x 10", "DELETE x", "PUT x 1", "QUIT"):
+            for command in ("LIST", "GET x 0 -", "VIEW x 10", "DELETE x", "PUT x 1", "HASH x",
+                            "VERIFY", "QUIT"):
                 self.assertEqual(raw.command(command), "ERR AUTH login required", command)
             # Refused commands do not count as login attempts.
             self.assertEqual(raw.command("LOGIN carol " + REAL_PASSWORD), "OK")

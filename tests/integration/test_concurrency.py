@@ -3,10 +3,11 @@
 import hashlib
 import os
 import threading
+import time
 import unittest
 
-from sfs_harness import (RawConnection, ServerTestCase, read_file, temp_files_in, wait_until,
-                         write_file)
+from sfs_harness import (NO_OFFER, RawConnection, ServerTestCase, partial_files_in, read_file,
+                         temp_files_in, wait_until, write_file, write_sparse_file)
 
 CLIENTS = 50
 SIZE = 1 << 20
@@ -61,17 +62,23 @@ class ConcurrencyTest(ServerTestCase):
         stalled = RawConnection(self.server.port)
         self.addCleanup(stalled.close)
         self.assertEqual(stalled.greet_and_login("bob", self.server.users["bob"]), "OK")
-        self.assertEqual(stalled.command("PUT stalled.bin 1000000"), "OK")
+        self.assertEqual(stalled.start_put("stalled.bin", 1000000), NO_OFFER)
         stalled.send_frame(b"x" * 1000)  # ...and then nothing more
-        self.assertTrue(wait_until(lambda: temp_files_in(self.server.user_dir("bob"))))
+        self.assertTrue(wait_until(lambda: partial_files_in(self.server.user_dir("bob"))))
         data = os.urandom(SIZE)
         self.upload(data, "while-stalled.bin")
         self.assertOk(self.client.run("get", "while-stalled.bin", self.client.path("copy")))
         self.assertEqual(read_file(self.client.path("copy")), data)
         stalled.close()
-        self.assertTrue(wait_until(lambda: not temp_files_in(self.server.user_dir("bob"))),
-                        "upload temp file left after the stalled client went away")
+        # The cut upload stays resumable (a hidden .sfs-part-* file), but nothing is
+        # visible and no plain temp file is left.
+        self.assertTrue(self.server.wait_for_log(r"user=bob peer=\S+ op=PUT path=stalled\.bin "
+                                                 r"bytes=1000 result=(?!ok)"))
+        self.assertEqual(temp_files_in(self.server.user_dir("bob")), [])
         self.assertFalse(os.path.exists(self.server.stored("bob", "stalled.bin")))
+        listed = self.new_client("bob").run("ls")
+        self.assertOk(listed)
+        self.assertNotIn(b"stalled.bin", listed.stdout)
 
     def test_concurrent_overwrites_of_one_name_leave_one_whole_version(self):
         versions = [bytes([i]) * (SIZE // 4 + i) for i in range(8)]
@@ -93,6 +100,43 @@ class ConcurrencyTest(ServerTestCase):
             self.assertOk(result)
         self.assertIn(read_file(self.server.stored("alice", "contended.bin")), versions)
         self.assertEqual(temp_files_in(self.server.user_dir("alice")), [])
+        self.assertEqual(partial_files_in(self.server.user_dir("alice")), [])
+
+
+class OneThreadTest(ServerTestCase):
+    """With --threads 1, whatever one session does must not hold up the others."""
+
+    server_kwargs = {"threads": 1}
+
+    def test_resumed_download_of_a_big_file_does_not_block_others(self):
+        # Resuming at the end of a big file means hashing everything before the
+        # offset; that is disk work, which must not run on the network thread.
+        size = 2 << 30
+        os.makedirs(self.server.user_dir("alice"), mode=0o700, exist_ok=True)
+        path = write_sparse_file(self.server.stored("alice", "big-sparse.bin"), size)
+        digest = hashlib.sha256()
+        zeros = bytes(16 << 20)
+        for _ in range(size // len(zeros)):
+            digest.update(zeros)
+        os.setxattr(path, "user.sfs.sha256", digest.hexdigest().encode())
+        resuming = RawConnection(self.server.port, timeout=60)
+        self.addCleanup(resuming.close)
+        other = RawConnection(self.server.port, timeout=60)
+        self.addCleanup(other.close)
+        for raw in (resuming, other):
+            self.assertEqual(raw.greet_and_login("alice", self.server.users["alice"]), "OK")
+        resuming.send_line("GET big-sparse.bin %d %s" % (size - 1, digest.hexdigest()))
+        time.sleep(0.1)
+        started = time.monotonic()
+        reply = other.command("LIST")
+        waited = time.monotonic() - started
+        self.assertTrue(reply.startswith("OK "), reply)
+        self.assertLess(waited, 1.5, "LIST waited %.1f s for another session's resume to hash "
+                        "its prefix" % waited)
+        self.assertEqual(resuming.read_line(),
+                         "OK %d %s %d" % (size, digest.hexdigest(), size - 1))
+        self.assertEqual(resuming.read_download()[0], b"\0")
+        os.unlink(path)
 
 
 if __name__ == "__main__":

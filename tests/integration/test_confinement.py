@@ -20,6 +20,7 @@ TRAVERSALS = [
     ("a//secret.txt", EXIT_REFUSED, None),
     ("trailing/", EXIT_REFUSED, None),
     (".sfs-tmp-0123", EXIT_REFUSED, None),
+    (".sfs-part-0123-5", EXIT_REFUSED, None),
     ("alice/secret.txt", EXIT_NOT_FOUND, "no such file: alice/secret.txt"),
 ]
 
@@ -65,7 +66,7 @@ class ConfinementTest(ServerTestCase):
         self.assertEqual(result.stdout, b"")
 
     def check_all_commands(self, path, code, message, write=True):
-        """get, view, and (when write) rm and put of path are all refused."""
+        """get, view, hash, and (when write) rm and put of path are all refused."""
         with self.subTest(command="get", path=path):
             self.assertRefused(code, message, "get", path, self.bob.path("got"))
             self.assertEqual(sorted(os.listdir(self.bob.cwd)), ["payload.txt"])
@@ -75,6 +76,8 @@ class ConfinementTest(ServerTestCase):
                 self.assertEqual(sorted(os.listdir(self.bob.cwd)), ["payload.txt"])
         with self.subTest(command="view", path=path):
             self.assertRefused(code, message, "view", path)
+        with self.subTest(command="hash", path=path):
+            self.assertRefused(code, message, "hash", path)
         if not write:
             return
         with self.subTest(command="rm", path=path):
@@ -135,11 +138,12 @@ class ConfinementTest(ServerTestCase):
             "x%00y", "%00", "secret.txt%00.jpg", long_component, "dir/" + long_component,
             "a" * 256, "%2Fetc%2Fpasswd", "..%2Falice%2Fsecret.txt", "%2E%2E", "%FF",
             "%C0%AE%C0%AE", "a%2F%2Fb", ".sfs-tmp-x", "sub%2F.sfs-x",
+            ".sfs-part-0123-3",
             "/".join(["d"] * 2100),
         ]
         raw = self.raw_bob()
         for path in bad_paths:
-            for command in ("GET %s 0", "VIEW %s 10", "DELETE %s", "PUT %s 3"):
+            for command in ("GET %s 0 -", "VIEW %s 10", "DELETE %s", "PUT %s 3", "HASH %s"):
                 line = command % path
                 with self.subTest(line=line[:80]):
                     reply = raw.command(line)
@@ -151,16 +155,17 @@ class ConfinementTest(ServerTestCase):
     def test_raw_malformed_percent_encoding(self):
         raw = self.raw_bob()
         for path in ("%", "%4", "%GG", "abc%"):
-            reply = raw.command("GET %s 0" % path)
+            reply = raw.command("GET %s 0 -" % path)
             self.assertTrue(reply.startswith("ERR "), reply)
             self.assertFalse(reply.startswith("ERR NOTFOUND"), reply)
         self.assertEqual(raw.command("LIST").split(" ")[0], "OK")
 
     def test_raw_symlink_is_badpath(self):
         raw = self.raw_bob()
-        for line in ("GET link-to-secret 0", "VIEW link-to-outside%2Fo.txt 5",
-                     "DELETE relative-link", "GET etc%2Fo.txt 0", "PUT link-to-secret 3",
-                     "PUT dangling 3", "PUT link-to-outside%2Fnew.txt 3", "DELETE etc%2Fo.txt"):
+        for line in ("GET link-to-secret 0 -", "VIEW link-to-outside%2Fo.txt 5",
+                     "DELETE relative-link", "GET etc%2Fo.txt 0 -", "PUT link-to-secret 3",
+                     "PUT dangling 3", "PUT link-to-outside%2Fnew.txt 3", "DELETE etc%2Fo.txt",
+                     "HASH link-to-secret", "HASH etc%2Fo.txt"):
             reply = raw.command(line)
             self.assertTrue(reply.startswith("ERR BADPATH "), "%r -> %r" % (line, reply))
         self.assertEqual(raw.command("LIST").split(" ")[0], "OK")

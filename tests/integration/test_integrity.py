@@ -4,8 +4,8 @@ stored file, `sfs hash` and `sfs verify`, and damaged files refused."""
 import os
 import unittest
 
-from sfs_harness import (EXIT_INTEGRITY, RawConnection, ServerTestCase, ok_put, read_file,
-                         sha256_hex, temp_files_in, write_file)
+from sfs_harness import (EXIT_INTEGRITY, NO_OFFER, RawConnection, ServerTestCase, ok_get, ok_put,
+                         partial_files_in, read_file, sha256_hex, temp_files_in, write_file)
 
 
 def flip_byte(path, offset):
@@ -50,16 +50,18 @@ class IntegrityTest(ServerTestCase):
         write_file(self.server.stored("alice", "victim.bin"), b"previous")
         raw = self.raw_login()
         first, final = raw.put("victim.bin", b"new content", digest="0" * 64)
-        self.assertEqual(first, "OK")
+        self.assertEqual(first, NO_OFFER)
         self.assertTrue(final.startswith("ERR INTEGRITY "), final)
         self.assertEqual(read_file(self.server.stored("alice", "victim.bin")), b"previous")
         self.assertEqual(temp_files_in(self.server.user_dir("alice")), [])
+        # Data that failed its check is not kept for a resume either.
+        self.assertEqual(partial_files_in(self.server.user_dir("alice")), [])
         # The session goes on.
-        self.assertEqual(raw.put("after.bin", b"ok"), ("OK", ok_put(b"ok")))
+        self.assertEqual(raw.put("after.bin", b"ok"), (NO_OFFER, ok_put(b"ok")))
 
     def test_malformed_trailer_is_a_protocol_error(self):
         raw = self.raw_login()
-        self.assertEqual(raw.command("PUT t.bin 2"), "OK")
+        self.assertEqual(raw.start_put("t.bin", 2), NO_OFFER)
         raw.send_frame(b"ab")
         raw.send_header(0)
         raw.send_line("SHA256 xyz")
@@ -67,6 +69,7 @@ class IntegrityTest(ServerTestCase):
         self.assertTrue(reply is None or reply.startswith("ERR PROTOCOL "), reply)
         self.assertTrue(raw.at_eof())
         self.assertFalse(os.path.exists(self.server.stored("alice", "t.bin")))
+        self.assertEqual(partial_files_in(self.server.user_dir("alice")), [])
 
     def test_damaged_file_is_refused_and_reported(self):
         data = os.urandom(300000)
@@ -99,7 +102,7 @@ class IntegrityTest(ServerTestCase):
         self.upload(data, "rot2.bin")
         flip_byte(self.server.stored("alice", "rot2.bin"), 10)
         raw = self.raw_login()
-        self.assertEqual(raw.command("GET rot2.bin 0"), "OK 1000 " + sha256_hex(data))
+        self.assertEqual(raw.get("rot2.bin"), ok_get(data))
         with self.assertRaises(EOFError):
             raw.read_frames()
         reply = raw.read_line()

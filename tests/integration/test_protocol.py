@@ -5,8 +5,9 @@ import re
 import time
 import unittest
 
-from sfs_harness import (RawConnection, ServerTestCase, ok_put, read_file, sha256_hex,
-                         temp_files_in, write_file)
+from sfs_harness import (NO_OFFER, RawConnection, ServerTestCase, ok_get, ok_put,
+                         partial_files_in, read_file, sha256_hex, temp_files_in, trailer,
+                         write_file)
 
 MAX_FRAME = 4 << 20
 MAX_LINE = 16384
@@ -21,6 +22,8 @@ class ProtocolTest(ServerTestCase):
     def tearDown(self):
         self.assertTrue(self.server.running(), "sfs-server died")
         self.assertEqual(temp_files_in(self.server.user_dir("alice")), [])
+        # Refused uploads never leave a resumable part; only cut connections do.
+        self.assertEqual(partial_files_in(self.server.user_dir("alice")), [])
 
     def login(self):
         raw = RawConnection(self.server.port)
@@ -48,40 +51,40 @@ class ProtocolTest(ServerTestCase):
 
     def test_put_in_many_frames(self):
         data = os.urandom(600000)
-        self.assertEqual(self.raw.put("frames.bin", data), ("OK", ok_put(data)))
+        self.assertEqual(self.raw.put("frames.bin", data), (NO_OFFER, ok_put(data)))
         self.assertEqual(read_file(self.stored("frames.bin")), data)
         data = os.urandom(1000)
-        self.assertEqual(self.raw.put("frames.bin", data, frame=1), ("OK", ok_put(data)))
+        self.assertEqual(self.raw.put("frames.bin", data, frame=1), (NO_OFFER, ok_put(data)))
         self.assertEqual(read_file(self.stored("frames.bin")), data)
 
     def test_put_largest_frame(self):
         data = os.urandom(MAX_FRAME)
         self.assertEqual(self.raw.put("max-frame.bin", data, frame=MAX_FRAME),
-                         ("OK", ok_put(data)))
+                         (NO_OFFER, ok_put(data)))
         self.assertEqual(read_file(self.stored("max-frame.bin")), data)
         os.unlink(self.stored("max-frame.bin"))
 
     def test_put_empty(self):
-        self.assertEqual(self.raw.put("empty.bin", b""), ("OK", ok_put(b"")))
+        self.assertEqual(self.raw.put("empty.bin", b""), (NO_OFFER, ok_put(b"")))
         self.assertEqual(read_file(self.stored("empty.bin")), b"")
 
     def test_put_percent_encoded_names(self):
-        self.assertEqual(self.raw.put("a b%c\u00e9.txt", b"x"), ("OK", ok_put(b"x")))
+        self.assertEqual(self.raw.put("a b%c\u00e9.txt", b"x"), (NO_OFFER, ok_put(b"x")))
         self.assertEqual(read_file(self.stored("a b%c\u00e9.txt")), b"x")
         # Decoders accept lower-case hex.
-        self.assertEqual(self.raw.command("GET a%20b%25c%c3%a9.txt 0"), "OK 1 " + sha256_hex(b"x"))
-        self.assertEqual(self.raw.read_download(), (b"x", "SHA256 " + sha256_hex(b"x")))
+        self.assertEqual(self.raw.command("GET a%20b%25c%c3%a9.txt 0 -"), ok_get(b"x"))
+        self.assertEqual(self.raw.read_download(), (b"x", trailer(b"x")))
 
     def test_too_much_data_is_a_protocol_error(self):
         write_file(self.stored("victim.bin"), b"previous")
-        self.assertEqual(self.raw.command("PUT victim.bin 3"), "OK")
+        self.assertEqual(self.raw.start_put("victim.bin", 3), NO_OFFER)
         self.raw.send_frame(b"12345")
         self.assertClosedWithProtocolError()
         self.assertEqual(read_file(self.stored("victim.bin")), b"previous")
 
     def test_early_end_frame_is_a_protocol_error(self):
         write_file(self.stored("victim2.bin"), b"previous")
-        self.assertEqual(self.raw.command("PUT victim2.bin 10"), "OK")
+        self.assertEqual(self.raw.start_put("victim2.bin", 10), NO_OFFER)
         self.raw.send_frame(b"123")
         self.raw.send_header(0)
         self.assertClosedWithProtocolError()
@@ -89,14 +92,14 @@ class ProtocolTest(ServerTestCase):
 
     def test_abort_frame(self):
         write_file(self.stored("victim3.bin"), b"previous")
-        self.assertEqual(self.raw.command("PUT victim3.bin 10"), "OK")
+        self.assertEqual(self.raw.start_put("victim3.bin", 10), NO_OFFER)
         self.raw.send_frame(b"123")
         self.raw.send_header(0xFFFFFFFF)
         reply = self.raw.read_line()
         self.assertTrue(reply.startswith("ERR ABORTED "), reply)
         self.assertEqual(read_file(self.stored("victim3.bin")), b"previous")
         self.assertSessionUsable()
-        self.assertEqual(self.raw.command("PUT new-aborted.bin 5"), "OK")
+        self.assertEqual(self.raw.start_put("new-aborted.bin", 5), NO_OFFER)
         self.raw.send_header(0xFFFFFFFF)
         self.assertTrue(self.raw.read_line().startswith("ERR ABORTED "))
         self.assertFalse(os.path.exists(self.stored("new-aborted.bin")))
@@ -106,7 +109,7 @@ class ProtocolTest(ServerTestCase):
         for length in (MAX_FRAME + 1, 0xFFFFFFFE, 0x80000000):
             with self.subTest(length=length):
                 raw = self.login()
-                self.assertEqual(raw.command("PUT bad-frame.bin 100"), "OK")
+                self.assertEqual(raw.start_put("bad-frame.bin", 100), NO_OFFER)
                 raw.send_header(length)
                 self.assertClosedWithProtocolError(raw)
                 self.assertFalse(os.path.exists(self.stored("bad-frame.bin")))
@@ -128,16 +131,76 @@ class ProtocolTest(ServerTestCase):
     def test_get_with_offset(self):
         data = os.urandom(300000)
         write_file(self.stored("offset.bin"), data)
+        # Stored by hand, the file has no digest until its first full GET, and an
+        # offset without the matching digest gets the whole file.
+        self.assertEqual(self.raw.download("offset.bin", 1000),
+                         (ok_get(data, stored=False), data, trailer(data)))
+        self.assertEqual(os.getxattr(self.stored("offset.bin"), "user.sfs.sha256").decode(),
+                         sha256_hex(data))
         for offset in (0, 1, 262144, 299999, 300000):
             with self.subTest(offset=offset):
-                # Stored by hand, the file has no digest until its first full GET.
-                reply = self.raw.command("GET offset.bin %d" % offset)
-                self.assertEqual(reply, "OK 300000 " + ("-" if offset == 0 else sha256_hex(data)))
-                self.assertEqual(self.raw.read_download(),
-                                 (data[offset:], "SHA256 " + sha256_hex(data)))
-        reply = self.raw.command("GET offset.bin 300001")
-        self.assertTrue(reply.startswith("ERR BADCMD "), reply)
+                self.assertEqual(self.raw.download("offset.bin", offset, sha256_hex(data)),
+                                 (ok_get(data, start=offset), data[offset:], trailer(data)))
+        # A digest of some other content: start over.
+        self.assertEqual(self.raw.download("offset.bin", 1000, sha256_hex(b"other")),
+                         (ok_get(data), data, trailer(data)))
+        # An offset past the end cannot resume: the whole file, or a refusal.
+        reply = self.raw.get("offset.bin", 300001, sha256_hex(data))
+        if reply.startswith("OK "):
+            self.assertEqual(reply, ok_get(data))
+            self.assertEqual(self.raw.read_download(), (data, trailer(data)))
+        else:
+            self.assertTrue(reply.startswith("ERR BADCMD "), reply)
         self.assertSessionUsable()
+
+    def test_put_resumes_what_the_server_holds(self):
+        data = os.urandom(700000)
+        self.assertEqual(self.raw.start_put("resumed.bin", len(data)), NO_OFFER)
+        self.raw.send_frame(data[:300000])
+        self.raw.send_frame(data[300000:400000])
+        self.raw.close()  # cut: the server keeps the 400000 bytes it got
+        user_dir = self.server.user_dir("alice")
+        self.assertTrue(self.server.wait_for_log(r"op=PUT path=resumed\.bin bytes=400000 "
+                                                 r"result=(?!ok)"), self.server.log_text())
+        self.assertEqual(len(partial_files_in(user_dir)), 1)
+        self.assertFalse(os.path.exists(self.stored("resumed.bin")))
+
+        raw = self.login()
+        # Another size is another upload: nothing to offer.
+        self.assertEqual(raw.start_put("resumed.bin", len(data) + 1), NO_OFFER)
+        raw.send_header(0xFFFFFFFF)
+        self.assertTrue(raw.read_line().startswith("ERR ABORTED "))
+        # Any offset but 0 or the offered one is a protocol error.
+        self.assertEqual(raw.command("PUT resumed.bin %d" % len(data)),
+                         "OK 400000 " + sha256_hex(data[:400000]))
+        raw.send_line("FROM 1000")
+        self.assertClosedWithProtocolError(raw)
+        # Whether the refused attempt discarded the part is not specified; resuming
+        # from whatever is offered now must give the right file.
+        raw = self.login()
+        offer, final = raw.put("resumed.bin", data, resume=True)
+        self.assertIn(offer, ("OK 400000 " + sha256_hex(data[:400000]), NO_OFFER))
+        self.assertEqual(final, ok_put(data))
+        self.assertEqual(read_file(self.stored("resumed.bin")), data)
+        self.assertEqual(partial_files_in(user_dir), [])
+        if offer != NO_OFFER:
+            self.assertTrue(self.server.wait_for_log(
+                r"op=PUT path=resumed\.bin from=400000 bytes=300000 result=ok"))
+
+    def test_put_resume_refused_by_the_client_starts_over(self):
+        old = os.urandom(300000)
+        self.assertEqual(self.raw.start_put("restart.bin", len(old)), NO_OFFER)
+        self.raw.send_frame(old[:200000])
+        self.raw.close()
+        self.assertTrue(self.server.wait_for_log(r"op=PUT path=restart\.bin bytes=200000 "
+                                                 r"result=(?!ok)"))
+        new = os.urandom(len(old))
+        raw = self.login()
+        offer, final = raw.put("restart.bin", new, resume=True)  # the prefix differs: FROM 0
+        self.assertEqual(offer, "OK 200000 " + sha256_hex(old[:200000]))
+        self.assertEqual(final, ok_put(new))
+        self.assertEqual(read_file(self.stored("restart.bin")), new)
+        self.assertEqual(partial_files_in(self.server.user_dir("alice")), [])
 
     def test_view(self):
         data = os.urandom(5000)
@@ -149,17 +212,17 @@ class ProtocolTest(ServerTestCase):
                 self.assertEqual(self.raw.read_frames(), data[:limit])
 
     def test_get_missing_and_directory(self):
-        reply = self.raw.command("GET missing.bin 0")
+        reply = self.raw.get("missing.bin")
         self.assertEqual(reply, "ERR NOTFOUND no such file: missing.bin")
         os.makedirs(self.stored("dir-to-get"), exist_ok=True)
-        reply = self.raw.command("GET dir-to-get 0")
+        reply = self.raw.get("dir-to-get")
         self.assertTrue(reply.startswith("ERR ISDIR "), reply)
         self.assertSessionUsable()
 
     def test_fifo_is_refused_without_blocking(self):
         os.mkfifo(self.stored("a-fifo"))
         started = time.monotonic()
-        reply = self.raw.command("GET a-fifo 0")
+        reply = self.raw.get("a-fifo")
         self.assertTrue(reply.startswith("ERR BADPATH "), reply)
         self.assertLess(time.monotonic() - started, 5)
         os.unlink(self.stored("a-fifo"))
@@ -172,11 +235,12 @@ class ProtocolTest(ServerTestCase):
         self.addCleanup(raw.close)
         self.assertEqual(raw.greet_and_login(user, self.server.users[user]), "OK")
         before = int(time.time())
-        self.assertEqual(raw.put("b file.txt", b"12345"), ("OK", ok_put(b"12345")))
-        self.assertEqual(raw.put("a.txt", b""), ("OK", ok_put(b"")))
+        self.assertEqual(raw.put("b file.txt", b"12345"), (NO_OFFER, ok_put(b"12345")))
+        self.assertEqual(raw.put("a.txt", b""), (NO_OFFER, ok_put(b"")))
         os.makedirs(self.server.stored(user, "sub"), exist_ok=True)
         os.symlink("a.txt", self.server.stored(user, "link"))
         write_file(self.server.stored(user, ".sfs-tmp-000"), b"temp")
+        write_file(self.server.stored(user, ".sfs-part-000-4"), b"part")
         reply = raw.command("LIST")
         self.assertEqual(reply, "OK 3")
         lines = [raw.read_line() for _ in range(3)]
@@ -190,6 +254,7 @@ class ProtocolTest(ServerTestCase):
             self.assertEqual(len(fields), 5)
             self.assertLessEqual(abs(int(fields[2]) - before), 60)
         os.unlink(self.server.stored(user, ".sfs-tmp-000"))
+        os.unlink(self.server.stored(user, ".sfs-part-000-4"))
 
     def test_delete(self):
         write_file(self.stored("del.bin"), b"x")
@@ -207,9 +272,12 @@ class ProtocolTest(ServerTestCase):
     # --- malformed lines
 
     def test_malformed_commands_keep_the_session(self):
-        for line in ("FROB", "list", "LIST x", "GET x", "GET  x 0", "GET x 0 ", " LIST",
-                     "GET x 01", "GET x -1", "GET x 18446744073709551616", "VIEW x 1e3",
-                     "PUT x", "DELETE", "LIST\r", "GET x\t0", "LOGIN alice x"):
+        for line in ("FROB", "list", "LIST x", "GET x", "GET x 0", "GET  x 0 -", "GET x 0 - ",
+                     " LIST", "GET x 01 -", "GET x -1 -", "GET x 18446744073709551616 -",
+                     "GET x 0 " + "0" * 63, "GET x 0 " + "0" * 65, "GET x 0 " + "G" * 64,
+                     "VIEW x 1e3", "PUT x", "PUT x -", "DELETE", "LIST\r", "GET x\t0 -",
+                     "LOGIN alice x", "HASH", "HASH a b", "VERIFY x", "FROM 0",
+                     "SHA256 " + "0" * 64):
             with self.subTest(line=line):
                 reply = self.raw.command(line)
                 self.assertTrue(reply is not None and reply.startswith("ERR BADCMD "),
@@ -218,14 +286,14 @@ class ProtocolTest(ServerTestCase):
 
     def test_longest_line_is_accepted(self):
         # 16384 bytes including the newline: an invalid path, but a valid line.
-        line = "GET " + "a" * (MAX_LINE - len("GET  0\n")) + " 0"
+        line = "GET " + "a" * (MAX_LINE - len("GET  0 -\n")) + " 0 -"
         self.assertEqual(len(line) + 1, MAX_LINE)
         reply = self.raw.command(line)
         self.assertTrue(reply.startswith("ERR BADPATH "), reply)
         self.assertSessionUsable()
 
     def test_line_too_long(self):
-        self.raw.send(b"GET " + b"a" * MAX_LINE + b" 0\n")
+        self.raw.send(b"GET " + b"a" * MAX_LINE + b" 0 -\n")
         self.assertEqual(self.raw.read_line(), "ERR PROTOCOL line too long")
         self.assertTrue(self.raw.at_eof())
 

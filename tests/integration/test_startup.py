@@ -153,11 +153,14 @@ class StartupTest(unittest.TestCase):
             os.makedirs(user_dir, mode=0o700)
             write_file(os.path.join(user_dir, ".sfs-tmp-0123456789abcdef01234567"), b"junk")
             write_file(os.path.join(user_dir, "kept.txt"), b"kept")
+            # A recent partial upload is kept for resume (--partial-ttl, default 24 h).
+            part = write_file(os.path.join(user_dir, ".sfs-part-0123-4"), b"part")
             first.stop()
             with Server(extra_args=["--storage", first.storage]) as second:
-                self.assertTrue(second.wait_for_log(r"removed 1 stale temporary file"))
+                self.assertTrue(second.wait_for_log(r"removed 1 stale "), second.log_text())
                 self.assertEqual(temp_files_in(user_dir), [])
                 self.assertEqual(read_file(os.path.join(user_dir, "kept.txt")), b"kept")
+                self.assertEqual(read_file(part), b"part")
 
     def test_comments_blank_lines_crlf_and_colons_in_auth_file(self):
         text = b"# comment\r\n\r\nalice:pw-one\r\n\n# bob:nope\nbob:pw:with:colons\n"
