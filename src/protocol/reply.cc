@@ -42,6 +42,19 @@ std::string_view wire_code(Errc code) {
   return "INTERNAL";  // client-only classes never travel
 }
 
+std::string_view error_name(Errc code) {
+  switch (code) {
+    case Errc::kNetwork:
+      return "NETWORK";
+    case Errc::kTrust:
+      return "TRUST";
+    case Errc::kLocal:
+      return "LOCAL";
+    default:
+      return wire_code(code);
+  }
+}
+
 std::string ok_line(std::initializer_list<std::string_view> fields) {
   std::string line = "OK";
   for (const std::string_view f : fields) {

@@ -34,6 +34,9 @@ std::string error_line(Errc code, std::string_view message);
 Result<Reply> parse_reply(std::string_view line);
 
 std::string_view wire_code(Errc code);
+// The name of any error class, for logs: the wire code, or NETWORK, TRUST,
+// LOCAL for the classes that never travel.
+std::string_view error_name(Errc code);
 
 // One line of a LIST reply.
 struct Entry {

@@ -310,7 +310,7 @@ awaitable<Result<void>> Session::dispatch(const Request& request) {
 
 void Session::record(std::string_view verb, const std::string& path, const Result<void>& result) {
   log_operation({user_, peer_, verb, path, bytes_, resumed_from_,
-                 result ? std::string_view("ok") : protocol::wire_code(result.error().code),
+                 result ? std::string_view("ok") : protocol::error_name(result.error().code),
                  result ? std::string_view() : std::string_view(result.error().message)});
 }
 
@@ -364,7 +364,9 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   // client can prove it is resuming the same data.
   crypto::Sha256 hash;
   std::uint64_t held = upload.held() <= put.size ? upload.held() : 0;
-  if (auto ok = hash_prefix(upload, held, hash); !ok) {
+  if (auto ok =
+          co_await run_blocking(shared_->disk, [&] { return hash_prefix(upload, held, hash); });
+      !ok) {
     held = 0;
     hash.reset();
   }
@@ -458,7 +460,11 @@ awaitable<Result<void>> Session::get(const Request& request) {
   const std::uint64_t start = resumable ? get.offset : 0;
   resumed_from_ = start;
   crypto::Sha256 hash;
-  if (auto ok = hash_prefix(*file, start, hash); !ok) {
+  // Hashing what the client already holds reads it all from disk: off the
+  // network threads.
+  if (auto ok =
+          co_await run_blocking(shared_->disk, [&] { return hash_prefix(*file, start, hash); });
+      !ok) {
     co_return ok;
   }
   const std::string head = protocol::ok_line(

@@ -48,17 +48,21 @@ std::string partial_name(const std::string& leaf, std::uint64_t size) {
 // plain temp file.
 UniqueFd open_partial(int dir_fd, const std::string& leaf, std::uint64_t size) {
   const std::string name = partial_name(leaf, size);
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
     UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     struct stat st {};
     if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0 ||
         !S_ISREG(st.st_mode)) {
       return UniqueFd();
     }
-    if (st.st_nlink > 0) {
+    // Between our open and our lock, the name may have been removed (by the
+    // cleaner) or renamed over its target (by the upload that held it): the
+    // file is ours only if the name still leads to it.
+    struct stat named {};
+    if (st.st_nlink > 0 && ::fstatat(dir_fd, name.c_str(), &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+        named.st_ino == st.st_ino && named.st_dev == st.st_dev) {
       return fd;
     }
-    // The cleaner removed it between our open and our lock: open it anew.
   }
   return UniqueFd();
 }

@@ -34,6 +34,9 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 SERVER_BIN = os.environ.get("SFS_SERVER_BIN") or os.path.join(REPO, "build", "apps", "sfs-server")
+# The server refuses to stay root unless told (--run-as / --allow-root);
+# the tests run as whoever runs them, often root in CI.
+SERVER_ROOT_ARGS = ["--allow-root"] if os.geteuid() == 0 else []
 CLIENT_BIN = os.environ.get("SFS_CLIENT_BIN") or os.path.join(REPO, "build", "apps", "sfs")
 
 HOST = "127.0.0.1"
@@ -317,6 +320,7 @@ class Server:
             if fresh:
                 self._prepare_directory()
             args = [SERVER_BIN, "--host", HOST, "--port", str(self.requested_port)]
+            args += SERVER_ROOT_ARGS
             if self.threads is not None:
                 args += ["--threads", str(self.threads)]
             if self.storage_dir is not None:

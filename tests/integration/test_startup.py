@@ -5,8 +5,8 @@ import socket
 import subprocess
 import unittest
 
-from sfs_harness import (EXIT_AUTH, HOST, SERVER_BIN, Client, Server, file_mode, make_temp_dir,
-                         openssl_self_signed, read_file, remove_tree, temp_files_in, write_file)
+from sfs_harness import (EXIT_AUTH, HOST, SERVER_BIN, SERVER_ROOT_ARGS, Client, Server, file_mode,
+                         make_temp_dir, openssl_self_signed, read_file, remove_tree, temp_files_in, write_file)
 
 TIMEOUT = 20
 
@@ -23,8 +23,8 @@ class StartupErrorTest(unittest.TestCase):
         return os.path.join(self.dir, name)
 
     def run_server(self, *args):
-        return subprocess.run([SERVER_BIN, "--host", HOST] + list(args), cwd=self.dir,
-                              stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT,
+        return subprocess.run([SERVER_BIN, "--host", HOST] + SERVER_ROOT_ARGS + list(args),
+                              cwd=self.dir, stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT,
                               start_new_session=True)
 
     def assertStartupError(self, result, *fragments):
