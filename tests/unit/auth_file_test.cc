@@ -324,8 +324,9 @@ TEST_F(AuthFileTest, MigrateWithRealHashVerifies) {
 }
 
 TEST_F(AuthFileTest, SaveKeepsCommentsAndBlankLinesByteForByte) {
-  const std::string text = "# sfs users\n\n  \n\t\n#\n# alice:old\nalice:wonderland\n \t \nbob:" +
-                           std::string(kHash) + "\ncarol:with:colons and spaces \n# end\n";
+  const std::string text =
+      "# sfs users\n\n  \n\t\n#\n# alice:old\nalice:wonderland\n \t \nbob:" + std::string(kHash) +
+      "\ncarol:with:colons and spaces \n# end\n";
   EXPECT_EQ(resave(text), text);
 }
 
@@ -479,8 +480,8 @@ TEST_F(AuthFileTest, LoadTooLarge) {
 TEST_F(AuthFileTest, LoadDirectoryIsAnIoError) {
   fs::create_directory(file_);
   auto file = AuthFile::load(file_);
-  ASSERT_FALSE(file.ok()) << "a directory loaded as an auth file with "
-                          << file->entries().size() << " entries";
+  ASSERT_FALSE(file.ok()) << "a directory loaded as an auth file with " << file->entries().size()
+                          << " entries";
   EXPECT_EQ(file.error().code, Errc::kIo) << file.error().message;
 }
 

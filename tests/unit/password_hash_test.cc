@@ -26,10 +26,10 @@ class PasswordHashTest : public ::testing::Test {
   static std::string cheap_hash(const std::string& password) {
     EXPECT_GE(sodium_init(), 0);
     char out[crypto_pwhash_STRBYTES];
-    EXPECT_EQ(crypto_pwhash_str_alg(out, password.data(), password.size(),
-                                    crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN,
-                                    crypto_pwhash_ALG_ARGON2ID13),
-              0);
+    EXPECT_EQ(
+        crypto_pwhash_str_alg(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_MIN,
+                              crypto_pwhash_MEMLIMIT_MIN, crypto_pwhash_ALG_ARGON2ID13),
+        0);
     return out;
   }
 

@@ -83,7 +83,7 @@ TEST(ThrottleTest, FailuresHalveEveryHalfLife) {
   const std::string key = "ip:10.0.0.1";
   fail(throttle, key, 6, kT0);  // 3 paid: 8 * base
   EXPECT_DOUBLE_EQ(ms(throttle.delay(key, kT0)), 4000);
-  EXPECT_DOUBLE_EQ(ms(throttle.delay(key, kT0 + seconds(60))), 500);  // 3 failures left
+  EXPECT_DOUBLE_EQ(ms(throttle.delay(key, kT0 + seconds(60))), 500);            // 3 failures left
   EXPECT_EQ(throttle.delay(key, kT0 + seconds(120)), Clock::duration::zero());  // 1.5 left
   // Half a half-life: 6 / sqrt(2) = 4.243 failures, 1.243 paid.
   EXPECT_NEAR(ms(throttle.delay(key, kT0 + seconds(30))), 500 * std::exp2(6 / std::sqrt(2) - 3),

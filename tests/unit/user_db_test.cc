@@ -4,9 +4,14 @@
 #include <sodium.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "auth/auth_file.h"
+#include "auth/password_hash.h"
 
 namespace sfs::auth {
 namespace {
@@ -213,6 +218,84 @@ TEST_F(UserDbLoadTest, ErrorNamesFileAndLine) {
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().code, Errc::kBadRequest);
   EXPECT_EQ(db.error().message.find(file.string() + ":3: "), 0U) << db.error().message;
+}
+
+// A file as sfs-admin writes it: one Argon2id user (at the real cost) and
+// one legacy plaintext user.
+TEST_F(UserDbLoadTest, HashedAndPlaintextUsers) {
+  const auto path = dir_ / "id_passwd.txt";
+  auto hash = hash_password("wonderland");
+  ASSERT_TRUE(hash.ok()) << hash.error().message;
+  AuthFile file = AuthFile::empty(path);
+  file.set("alice", *hash);
+  file.set("bob", "builder");
+  ASSERT_TRUE(file.save().ok());
+
+  auto db = UserDb::load(path);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  EXPECT_EQ(db->size(), 2U);
+  EXPECT_EQ(db->plaintext_count(), 1U);
+  EXPECT_TRUE(db->verify("alice", "wonderland"));
+  EXPECT_FALSE(db->verify("alice", "wonderlan"));
+  EXPECT_FALSE(db->verify("alice", *hash));
+  EXPECT_TRUE(db->verify("bob", "builder"));
+  EXPECT_FALSE(db->verify("bob", "wonderland"));
+  EXPECT_FALSE(db->verify("carol", "wonderland"));
+  EXPECT_FALSE(db->verify("carol", "builder"));
+}
+
+TEST(UserDbFromFileTest, BuildsFromAnAuthFile) {
+  auto file = AuthFile::parse("# users\nalice:one\n\nbob:two\n", "mem");
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  file->set("carol", "three");
+  ASSERT_TRUE(file->remove("bob"));
+  auto db = UserDb::from_file(*file);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  EXPECT_EQ(db->size(), 2U);
+  EXPECT_EQ(db->plaintext_count(), 2U);
+  EXPECT_TRUE(db->verify("alice", "one"));
+  EXPECT_TRUE(db->verify("carol", "three"));
+  EXPECT_FALSE(db->verify("bob", "two"));
+
+  auto empty = UserDb::from_file(AuthFile::empty("unused"));
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  EXPECT_EQ(empty->size(), 0U);
+  EXPECT_FALSE(empty->verify("alice", "one"));
+}
+
+// The fastest of `runs` calls of verify(user, password), in seconds.
+double fastest_verify(const UserDb& db, const std::string& user, const std::string& password,
+                      int runs) {
+  double best = 1e9;
+  for (int i = 0; i < runs; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const bool ok = db.verify(user, password);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    EXPECT_FALSE(ok);
+    best = std::min(best, took.count());
+  }
+  return best;
+}
+
+TEST(UserDbTimingTest, UnknownUserCostsAsMuchAsAWrongPassword) {
+  // With hashes in the file, an unknown user is checked against an Argon2id
+  // dummy: it takes about as long as a wrong password for a hashed user,
+  // not the microseconds of a map lookup. Loose bounds for loaded machines.
+  auto hash = hash_password("wonderland");
+  ASSERT_TRUE(hash.ok()) << hash.error().message;
+  const UserDb db = parse_ok("alice:" + *hash + "\nbob:builder\n");
+  ASSERT_EQ(db.size(), 2U);
+  (void)db.verify("alice", "warm-up");
+  double known = 1e9;
+  double unknown = 1e9;
+  for (int round = 0; round < 3; ++round) {  // interleaved against drift in load
+    known = std::min(known, fastest_verify(db, "alice", "wrong password", 1));
+    unknown = std::min(unknown, fastest_verify(db, "mallory", "wrong password", 1));
+  }
+  ASSERT_GT(known, 0.0);
+  const double ratio = unknown / known;
+  EXPECT_GT(ratio, 0.3) << "unknown " << unknown << " s, known " << known << " s";
+  EXPECT_LT(ratio, 3.0) << "unknown " << unknown << " s, known " << known << " s";
 }
 
 }  // namespace
