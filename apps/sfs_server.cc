@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "protocol/limits.h"
 #include "server/logging.h"
 #include "server/privileges.h"
 #include "server/server.h"
@@ -145,6 +146,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1U, 64U));
   app.add_option("--max-file-size", config.max_file_bytes, "Largest file a user may upload, bytes")
       ->capture_default_str();
+  app.add_option("--max-line", config.max_line_bytes, "Longest command line, bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{512}, sfs::protocol::kMaxLineBytes));
+  app.add_option("--max-frame", config.max_frame_bytes, "Largest data frame accepted, bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(sfs::protocol::kDefaultFrameBytes, sfs::protocol::kMaxFrameBytes));
+  app.add_option("--max-path", config.max_path_bytes, "Longest remote path, bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{16}, sfs::protocol::kMaxPathBytes));
   app.add_option("--quota-bytes", config.quota_bytes, "Bytes each user may store (0: no quota)")
       ->capture_default_str();
   app.add_option("--quota-files", config.quota_files, "Files each user may store (0: no quota)")

@@ -60,7 +60,7 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
 }
 
 awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected, const Sink& sink,
-                                       const Progress& progress) {
+                                       const Progress& progress, std::uint32_t max_frame_bytes) {
   std::vector<char> buffer;
   std::uint64_t received = 0;
   Result<void> sink_status;
@@ -69,7 +69,7 @@ awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected,
     if (auto ok = co_await channel.read_exact(header.data(), header.size()); !ok) {
       co_return ok;
     }
-    auto frame = protocol::decode_frame_header(header);
+    auto frame = protocol::decode_frame_header(header, max_frame_bytes);
     if (!frame) {
       co_return frame.error();
     }

@@ -37,7 +37,8 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
 // - a `sink` error: the rest is read and dropped, then the error returned,
 //   so the connection stays usable.
 awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected, const Sink& sink,
-                                       const Progress& progress = {});
+                                       const Progress& progress = {},
+                                       std::uint32_t max_frame_bytes = protocol::kMaxFrameBytes);
 
 // True when receive_stream's error came from the sink: the stream itself was
 // read through its end frame, so whatever follows it (a digest trailer) is

@@ -29,6 +29,10 @@ struct Config {
   unsigned max_connections_per_source = 128;
   unsigned max_unauthenticated = 128;                     // connected but not logged in yet
   std::uint64_t max_file_bytes = std::uint64_t{1} << 40;  // 1 TiB
+  // Protocol limits, at most the protocol's own (docs/protocol.md).
+  std::size_t max_line_bytes = 16384;
+  std::uint32_t max_frame_bytes = 4U << 20;
+  std::size_t max_path_bytes = 4096;
   // Per-user quota; 0 means none. Partial uploads count in the bytes.
   std::uint64_t quota_bytes = 0;
   std::uint64_t quota_files = 0;

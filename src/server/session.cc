@@ -202,7 +202,7 @@ awaitable<bool> Session::log_in() {
   for (unsigned attempt = 0; attempt < config().max_login_attempts;) {
     const auto left = deadline - net::Clock::now();
     channel_->set_idle(true);
-    auto line = co_await channel_->read_line(protocol::kMaxLineBytes, left);
+    auto line = co_await channel_->read_line(config().max_line_bytes, left);
     channel_->set_idle(false);
     if (!line) {
       if (line.error().code == Errc::kProtocol) {
@@ -262,7 +262,7 @@ awaitable<bool> Session::log_in() {
 awaitable<void> Session::serve_commands() {
   while (!quit_ && !shared_->draining) {
     channel_->set_idle(true);
-    auto line = co_await channel_->read_line(protocol::kMaxLineBytes, config().idle_timeout);
+    auto line = co_await channel_->read_line(config().max_line_bytes, config().idle_timeout);
     channel_->set_idle(false);
     if (!line) {
       if (line.error().code == Errc::kProtocol) {
@@ -281,7 +281,11 @@ awaitable<void> Session::serve_commands() {
     }
     bytes_ = 0;
     resumed_from_ = 0;
-    Result<void> result = co_await dispatch(*request);
+    // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
+    Result<void> result = make_error(Errc::kBadPath, "path too long");
+    if (path_of(*request).size() <= config().max_path_bytes) {
+      result = co_await dispatch(*request);
+    }
     record(protocol::verb_of(*request), path_of(*request), result);
     if (result) {
       continue;
@@ -375,7 +379,7 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   if (auto ok = co_await channel_->write(offer); !ok) {
     co_return ok;
   }
-  auto from_line = co_await channel_->read_line(protocol::kMaxLineBytes);
+  auto from_line = co_await channel_->read_line(config().max_line_bytes);
   if (!from_line) {
     co_return from_line.error();
   }
@@ -394,17 +398,18 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
     hash.update(data, n);
     return upload.write(data, n);
   };
-  auto received = co_await net::receive_stream(*channel_, put.size - *from, sink,
-                                               [this](std::uint64_t n) { bytes_ = n; });
+  auto received = co_await net::receive_stream(
+      *channel_, put.size - *from, sink, [this](std::uint64_t n) { bytes_ = n; },
+      config().max_frame_bytes);
   if (!received) {
     if (net::stream_completed(received.error())) {  // e.g. disk full: skip the trailer too
-      if (auto skipped = co_await channel_->read_line(protocol::kMaxLineBytes); !skipped) {
+      if (auto skipped = co_await channel_->read_line(config().max_line_bytes); !skipped) {
         co_return skipped.error();
       }
     }
     co_return received;
   }
-  auto trailer = co_await channel_->read_line(protocol::kMaxLineBytes);
+  auto trailer = co_await channel_->read_line(config().max_line_bytes);
   if (!trailer) {
     co_return trailer.error();
   }
