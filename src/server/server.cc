@@ -129,6 +129,10 @@ void Server::run() {
   for (std::thread& t : pool) {
     t.join();
   }
+  // Work still running on the pools refers to session coroutines: let it
+  // finish before those are destroyed with the io_context.
+  shared_->disk.join();
+  shared_->password_checks.join();
 }
 
 void Server::drain() {
