@@ -1,13 +1,16 @@
 """Shared helpers for the sfs integration tests.
 
-Everything here is bounded in time, listens and connects on 127.0.0.1 only,
-and removes the temporary directories it creates.
+Everything here is bounded in time, listens and connects on 127.0.0.1 only
+(connecting from other loopback addresses, 127.0.0.2 ..., when asked), and
+removes the temporary directories it creates.
 
 - Server: a context manager that runs a real sfs-server in its own temporary
   directory (auth file, storage, certificate) on a free port.
 - Client / run_client: run the real sfs binary without a controlling
   terminal, with its own XDG_CONFIG_HOME, and return the CompletedProcess.
-- RawConnection: speak the wire protocol directly over Python's ssl module.
+- RawConnection: speak the wire protocol directly over Python's ssl module;
+  tcp_connect: a plain TCP connection (both from a chosen source address).
+- run_admin: run the real sfs-admin.
 - PtyProcess: run a program on a pseudo-terminal that is its controlling tty.
 - FaultProxy: a loopback TCP proxy that cuts connections after N bytes in a
   chosen direction, or slows them down, for resume and drain tests.
@@ -38,6 +41,9 @@ SERVER_BIN = os.environ.get("SFS_SERVER_BIN") or os.path.join(REPO, "build", "ap
 # the tests run as whoever runs them, often root in CI.
 SERVER_ROOT_ARGS = ["--allow-root"] if os.geteuid() == 0 else []
 CLIENT_BIN = os.environ.get("SFS_CLIENT_BIN") or os.path.join(REPO, "build", "apps", "sfs")
+# sfs-admin is built next to sfs-server.
+ADMIN_BIN = (os.environ.get("SFS_ADMIN_BIN")
+             or os.path.join(os.path.dirname(SERVER_BIN), "sfs-admin"))
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0    # server start-up, until it prints its port
@@ -232,6 +238,22 @@ def parse_listing(stdout):
             raise AssertionError("malformed listing line: %r" % line)
         entries[m.group(3)] = int(m.group(1))
     return entries
+
+
+def tcp_connect(port, source=None, timeout=RAW_TIMEOUT):
+    """A plain TCP connection to the server, from `source` (a loopback address such
+    as 127.0.0.2, to look like another client) or the default 127.0.0.1."""
+    return socket.create_connection((HOST, port), timeout=timeout,
+                                    source_address=(source, 0) if source else None)
+
+
+def run_admin(args, *, cwd=None, input=None, timeout=CLIENT_TIMEOUT):
+    """Runs `sfs-admin ARGS` (stdin from `input` or /dev/null); returns CompletedProcess."""
+    return subprocess.run(
+        [ADMIN_BIN] + [str(a) for a in args], cwd=cwd, input=input,
+        stdin=None if input is not None else subprocess.DEVNULL,
+        capture_output=True, timeout=timeout, start_new_session=True,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C"})
 
 
 def free_port():
@@ -571,10 +593,11 @@ def percent_encode(data):
 
 
 class RawConnection:
-    """A TLS 1.3 connection speaking the sfs protocol by hand."""
+    """A TLS 1.3 connection speaking the sfs protocol by hand (from the loopback
+    address `source` if given, e.g. 127.0.0.2 to look like another client)."""
 
-    def __init__(self, port, timeout=RAW_TIMEOUT):
-        raw = socket.create_connection((HOST, port), timeout=timeout)
+    def __init__(self, port, timeout=RAW_TIMEOUT, source=None):
+        raw = tcp_connect(port, source, timeout)
         try:
             self.sock = tls13_context().wrap_socket(raw)
         except BaseException:
