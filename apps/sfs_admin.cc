@@ -20,6 +20,19 @@ namespace fs = std::filesystem;
 using sfs::Result;
 using sfs::auth::AuthFile;
 
+// A name as it may be shown: control bytes (a newline, an escape sequence)
+// become '?', so a refused name cannot break the one-line error.
+std::string shown(const std::string& name) {
+  std::string out = name;
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      c = '?';
+    }
+  }
+  return out;
+}
+
 int fail(const std::string& message) {
   std::fprintf(stderr, "sfs-admin: %s\n", message.c_str());
   return 1;
@@ -63,9 +76,13 @@ Result<AuthFile> open_auth_file(const fs::path& path, bool create) {
 
 int set_password(const fs::path& auth_file, const std::string& name, bool from_stdin, bool adding) {
   if (!sfs::auth::is_valid_user_name(name)) {
-    return fail("invalid user name '" + name +
+    return fail("invalid user name '" + shown(name) +
                 "' (use 1-32 of A-Z a-z 0-9 . _ -, not starting "
                 "with . or -)");
+  }
+  auto lock = sfs::auth::AuthFileLock::acquire(auth_file);
+  if (!lock) {
+    return fail(lock.error().message);
   }
   auto file = open_auth_file(auth_file, adding);
   if (!file) {
@@ -75,7 +92,7 @@ int set_password(const fs::path& auth_file, const std::string& name, bool from_s
     return fail("user '" + name + "' already exists (use: sfs-admin user passwd " + name + ")");
   }
   if (!adding && file->find(name) == nullptr) {
-    return fail("no such user '" + name + "'");
+    return fail("no such user '" + shown(name) + "'");
   }
   auto password = read_new_password(from_stdin);
   if (!password) {
@@ -96,12 +113,16 @@ int set_password(const fs::path& auth_file, const std::string& name, bool from_s
 
 int delete_user(const fs::path& auth_file, const fs::path& storage, const std::string& name,
                 bool purge) {
+  auto lock = sfs::auth::AuthFileLock::acquire(auth_file);
+  if (!lock) {
+    return fail(lock.error().message);
+  }
   auto file = open_auth_file(auth_file, false);
   if (!file) {
     return fail(file.error().message);
   }
   if (!file->remove(name)) {
-    return fail("no such user '" + name + "'");
+    return fail("no such user '" + shown(name) + "'");
   }
   if (auto ok = file->save(); !ok) {
     return fail(ok.error().message);
@@ -132,6 +153,10 @@ int list_users(const fs::path& auth_file) {
 }
 
 int migrate(const fs::path& auth_file) {
+  auto lock = sfs::auth::AuthFileLock::acquire(auth_file);
+  if (!lock) {
+    return fail(lock.error().message);
+  }
   auto file = open_auth_file(auth_file, false);
   if (!file) {
     return fail(file.error().message);

@@ -60,17 +60,18 @@ std::string fingerprint_of(const fs::path& cert_file) {
 
 // Plaintext passwords and a file others can read are allowed (the original
 // design had both) but each gets a warning at every start.
-void warn_about_auth_file(const fs::path& file, std::size_t plaintext, std::size_t users) {
+// `mode` is read at start, before any switch to --run-as.
+void warn_about_auth_file(const fs::path& file, std::size_t plaintext, std::size_t users,
+                          mode_t mode) {
   if (plaintext > 0) {
     spdlog::warn(
         "{} of {} user(s) in {} have a plaintext password; hash them with: "
         "sfs-admin --auth-file {} migrate",
         plaintext, users, file.string(), file.string());
   }
-  struct stat st {};
-  if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+  if ((mode & 077) != 0) {
     spdlog::warn("{} can be read by group or others (mode {:o}); run: chmod 600 {}", file.string(),
-                 st.st_mode & 0777, file.string());
+                 mode & 0777, file.string());
   }
 }
 
@@ -173,6 +174,9 @@ int main(int argc, char** argv) {
   auto users = must(sfs::auth::UserDb::load(config.auth_file));
   const std::size_t plaintext = users.plaintext_count();
   const std::size_t user_count = users.size();
+  struct stat auth_stat {};
+  const mode_t auth_mode =
+      ::stat(config.auth_file.c_str(), &auth_stat) == 0 ? auth_stat.st_mode : 0;
   auto store = must(sfs::storage::Store::open(config.storage_dir));
   if (const std::size_t stale = store.remove_stale_temps(config.partial_ttl); stale > 0) {
     spdlog::info("removed {} stale temporary or partial upload file(s)", stale);
@@ -204,7 +208,7 @@ int main(int argc, char** argv) {
   std::printf("sfs-server: certificate SHA256 fingerprint %s\n", fingerprint.c_str());
   std::fflush(stdout);
   // Warnings only once start-up succeeded: a failed start says one line.
-  warn_about_auth_file(config.auth_file, plaintext, user_count);
+  warn_about_auth_file(config.auth_file, plaintext, user_count, auth_mode);
   server.run();
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "auth/auth_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -46,6 +47,20 @@ bool write_all(int fd, const std::string& text) {
 
 }  // namespace
 
+Result<AuthFileLock> AuthFileLock::acquire(const std::filesystem::path& file) {
+  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : ".";
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return io_error(dir, "cannot open");
+  }
+  while (::flock(fd.get(), LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      return io_error(dir, "cannot lock");
+    }
+  }
+  return AuthFileLock(std::move(fd));
+}
+
 bool Entry::hashed() const { return secret.starts_with(kArgon2Prefix); }
 
 Result<AuthFile> AuthFile::parse(std::string_view text, std::string_view source,
@@ -89,6 +104,9 @@ Result<AuthFile> AuthFile::load(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
     return make_error(Errc::kNotFound, "auth file " + file.string() + " not found");
+  }
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    return make_error(Errc::kIo, "auth file " + file.string() + " is not a regular file");
   }
   if (std::filesystem::file_size(file, ec) > kMaxFileBytes) {
     return make_error(Errc::kTooLarge, "auth file " + file.string() + " is too large");

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 
 namespace sfs::auth {
 
@@ -24,10 +25,23 @@ struct Entry {
   bool hashed() const;
 };
 
+// Serialises read-modify-write cycles of the auth file (sfs-admin, the
+// server's rehash) so that none loses another's change: an exclusive flock
+// on the directory that holds the file (the file itself is replaced by each
+// save, so its own lock would not do), held until this object goes away.
+class AuthFileLock {
+ public:
+  static Result<AuthFileLock> acquire(const std::filesystem::path& file);
+
+ private:
+  explicit AuthFileLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
+
 class AuthFile {
  public:
   // kNotFound when the file is missing, kBadRequest ("FILE:LINE: why") when
-  // malformed, kIo when unreadable or too large.
+  // malformed, kTooLarge over 16 MiB, kIo when unreadable or not a file.
   static Result<AuthFile> load(const std::filesystem::path& file);
   // The same checks, on text; `source` names it in messages.
   static Result<AuthFile> parse(std::string_view text, std::string_view source,

@@ -13,14 +13,29 @@ double Throttle::decayed(const Score& score, Clock::time_point now) const {
 
 Throttle::Clock::duration Throttle::delay(std::string_view key, Clock::time_point now) const {
   const std::lock_guard lock(mutex_);
+  return delay_locked(key, now);
+}
+
+Throttle::Clock::duration Throttle::attempt(std::string_view key, Clock::time_point now) {
+  const std::lock_guard lock(mutex_);
+  const Clock::duration wait = delay_locked(key, now);
+  failure_locked(key, now);
+  return wait;
+}
+
+Throttle::Clock::duration Throttle::delay_locked(std::string_view key,
+                                                 Clock::time_point now) const {
   const auto it = scores_.find(std::string(key));
   if (it == scores_.end()) {
     return Clock::duration::zero();
   }
-  const double paid = decayed(it->second, now) - settings_.free_failures;
-  if (paid < 0) {
+  // Rounded: three failures a moment ago have decayed to 2.99..., and the
+  // attempt after them must still pay.
+  const double excess = decayed(it->second, now) - settings_.free_failures;
+  if (excess < -0.5) {
     return Clock::duration::zero();
   }
+  const double paid = std::max(0.0, excess);
   const double max_ms = static_cast<double>(settings_.max.count());
   const double ms = std::min(
       max_ms, static_cast<double>(settings_.base.count()) * std::exp2(std::min(paid, 60.0)));
@@ -29,6 +44,10 @@ Throttle::Clock::duration Throttle::delay(std::string_view key, Clock::time_poin
 
 void Throttle::failure(std::string_view key, Clock::time_point now) {
   const std::lock_guard lock(mutex_);
+  failure_locked(key, now);
+}
+
+void Throttle::failure_locked(std::string_view key, Clock::time_point now) {
   auto it = scores_.find(std::string(key));
   if (it == scores_.end()) {
     make_room(now);

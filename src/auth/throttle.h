@@ -36,6 +36,10 @@ class Throttle {
 
   // How long to hold the next login attempt for `key`.
   Clock::duration delay(std::string_view key, Clock::time_point now) const;
+  // For an attempt about to be checked: returns its delay and counts it as
+  // a failure at once (success() takes it back), so simultaneous attempts
+  // cannot all pass before any failure is counted.
+  Clock::duration attempt(std::string_view key, Clock::time_point now);
   void failure(std::string_view key, Clock::time_point now);
   void success(std::string_view key);
   std::size_t size() const;
@@ -47,6 +51,8 @@ class Throttle {
   };
 
   double decayed(const Score& score, Clock::time_point now) const;
+  Clock::duration delay_locked(std::string_view key, Clock::time_point now) const;
+  void failure_locked(std::string_view key, Clock::time_point now);
   void make_room(Clock::time_point now);
 
   Settings settings_;

@@ -48,15 +48,30 @@ bool UserDb::verify(std::string_view user, std::string_view password) const {
   if (password.size() > kMaxPasswordBytes) {
     password = password.substr(0, kMaxPasswordBytes + 1);
   }
-  const auto it = users_.find(user);
-  const bool known = it != users_.end();
-  const bool match = matches(known ? it->second : dummy_, password);
+  Secret secret;
+  bool known = false;
+  {
+    const std::lock_guard lock(*mutex_);
+    const auto it = users_.find(user);
+    known = it != users_.end();
+    secret = known ? it->second : dummy_;
+  }
+  const bool match = matches(secret, password);
   return known && match;
 }
 
 bool UserDb::needs_rehash(std::string_view user) const {
+  const std::lock_guard lock(*mutex_);
   const auto it = users_.find(user);
   return it != users_.end() && it->second.hashed && auth::needs_rehash(it->second.argon2);
+}
+
+void UserDb::replace_hash(std::string_view user, const std::string& argon2) {
+  const std::lock_guard lock(*mutex_);
+  if (const auto it = users_.find(user); it != users_.end()) {
+    it->second.hashed = true;
+    it->second.argon2 = argon2;
+  }
 }
 
 std::size_t UserDb::plaintext_count() const {

@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -36,6 +38,8 @@ class UserDb {
   // True when `user`'s stored Argon2id hash was made with other costs than
   // hash_password uses now (it should be hashed again at the next login).
   bool needs_rehash(std::string_view user) const;
+  // Replaces `user`'s secret by a new Argon2id hash (after a rehash).
+  void replace_hash(std::string_view user, const std::string& argon2);
 
   std::size_t size() const { return users_.size(); }
   std::size_t plaintext_count() const;
@@ -55,6 +59,8 @@ class UserDb {
   std::array<unsigned char, 32> key_{};  // per-process key for digests
   Secret dummy_;                         // checked for unknown users
   std::map<std::string, Secret, std::less<>> users_;
+  // Guards the secrets against replace_hash; never held while hashing.
+  mutable std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
 };
 
 }  // namespace sfs::auth

@@ -84,6 +84,9 @@ awaitable<Result<std::string>> Channel::read_line(std::size_t max_bytes, Clock::
     const auto nl = std::find(first, last, '\n');
     if (nl != last) {
       const auto pos = static_cast<std::size_t>(nl - in_.begin());
+      if (pos - begin_ + 1 > max_bytes) {  // the limit counts the '\n' too
+        co_return make_error(Errc::kProtocol, "line too long");
+      }
       std::string line(in_.data() + begin_, pos - begin_);
       begin_ = pos + 1;
       co_return line;

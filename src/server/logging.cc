@@ -83,12 +83,21 @@ void log_operation(const OperationRecord& r) {
     return;
   }
   const std::string from = r.from > 0 ? " from=" + std::to_string(r.from) : "";
-  if (r.detail.empty()) {
+  // Error messages may quote what the client sent: no control bytes reach
+  // the text log, so no line can be forged.
+  std::string detail(r.detail);
+  for (char& c : detail) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      c = '?';
+    }
+  }
+  if (detail.empty()) {
     spdlog::info("user={} peer={} op={} path={}{} bytes={} result={}", r.user, r.peer, r.op, path,
                  from, r.bytes, r.result);
   } else {
     spdlog::info("user={} peer={} op={} path={}{} bytes={} result={} ({})", r.user, r.peer, r.op,
-                 path, from, r.bytes, r.result, r.detail);
+                 path, from, r.bytes, r.result, detail);
   }
 }
 

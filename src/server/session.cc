@@ -161,9 +161,11 @@ awaitable<void> Session::run() {
 
 awaitable<bool> Session::serve_penalty(const std::string& source_key, const std::string& user_key,
                                        net::Clock::time_point deadline) {
+  // Counted as failures right away (a success takes them back), so that
+  // simultaneous guesses cannot all pass before any failure is counted.
   const auto now = net::Clock::now();
-  const auto wait =
-      std::max(shared_->throttle.delay(source_key, now), shared_->throttle.delay(user_key, now));
+  const auto wait = std::max(shared_->throttle.attempt(source_key, now),
+                             shared_->throttle.attempt(user_key, now));
   if (wait <= net::Clock::duration::zero()) {
     co_return true;
   }
@@ -181,16 +183,24 @@ awaitable<bool> Session::serve_penalty(const std::string& source_key, const std:
 // replaced in the auth file (atomically; the running server keeps
 // verifying with the old one, which stays valid).
 bool Session::rehash(const std::string& user, const std::string& password) {
-  const std::lock_guard lock(shared_->auth_file_mutex);
-  auto file = auth::AuthFile::load(config().auth_file);
   auto hash = auth::hash_password(password);
-  if (!file || !hash || file->find(user) == nullptr) {
-    spdlog::warn("user={} could not rehash the password", user);
+  if (!hash) {
+    spdlog::warn("user={} could not rehash the password: {}", user, hash.error().message);
     return false;
   }
-  file->set(user, *hash);
-  if (auto saved = file->save(); !saved) {
-    spdlog::warn("user={} could not save the rehashed password: {}", user, saved.error().message);
+  shared_->users.replace_hash(user, *hash);  // once is enough, saved or not
+  const std::lock_guard lock(shared_->auth_file_mutex);
+  auto file_lock = auth::AuthFileLock::acquire(config().auth_file);
+  auto file = file_lock ? auth::AuthFile::load(config().auth_file)
+                        : Result<auth::AuthFile>(file_lock.error());
+  if (file && file->find(user) != nullptr) {
+    file->set(user, *hash);
+    if (auto saved = file->save(); !saved) {
+      file = saved.error();
+    }
+  }
+  if (!file) {
+    spdlog::warn("user={} could not save the rehashed password: {}", user, file.error().message);
     return false;
   }
   spdlog::info("user={} password rehashed with the current Argon2id costs", user);
@@ -247,8 +257,6 @@ awaitable<bool> Session::log_in() {
       spdlog::info("user={} peer={} login ok", user_, peer_);
       co_return static_cast<bool>(co_await channel_->write(protocol::ok_line()));
     }
-    shared_->throttle.failure(source_key, net::Clock::now());
-    shared_->throttle.failure(user_key, net::Clock::now());
     // The user name is logged percent-encoded: it is untrusted input.
     spdlog::warn("user={} peer={} login failed", protocol::percent_encode(login->user), peer_);
     if (!co_await channel_->write(protocol::error_line(Errc::kAuth, "login failed"))) {

@@ -242,6 +242,26 @@ TEST_F(UserDbLoadTest, HashedAndPlaintextUsers) {
   EXPECT_FALSE(db->verify("bob", "wonderland"));
   EXPECT_FALSE(db->verify("carol", "wonderland"));
   EXPECT_FALSE(db->verify("carol", "builder"));
+  // Hashed at today's cost; plaintext and unknown users have no hash to redo.
+  EXPECT_FALSE(db->needs_rehash("alice"));
+  EXPECT_FALSE(db->needs_rehash("bob"));
+  EXPECT_FALSE(db->needs_rehash("carol"));
+}
+
+TEST(UserDbRehashTest, HashOfOtherCostsNeedsRehash) {
+  ASSERT_GE(sodium_init(), 0);
+  char cheap[crypto_pwhash_STRBYTES];
+  const std::string password = "wonderland";
+  ASSERT_EQ(
+      crypto_pwhash_str_alg(cheap, password.data(), password.size(), crypto_pwhash_OPSLIMIT_MIN,
+                            crypto_pwhash_MEMLIMIT_MIN, crypto_pwhash_ALG_ARGON2ID13),
+      0);
+  const UserDb db = parse_ok("alice:" + std::string(cheap) + "\nbob:builder\n");
+  EXPECT_TRUE(db.needs_rehash("alice"));
+  EXPECT_TRUE(db.verify("alice", password));  // still verifies until rehashed
+  EXPECT_FALSE(db.needs_rehash("Alice"));
+  EXPECT_FALSE(db.needs_rehash("bob"));
+  EXPECT_FALSE(db.needs_rehash(""));
 }
 
 TEST(UserDbFromFileTest, BuildsFromAnAuthFile) {
