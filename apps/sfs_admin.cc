@@ -74,20 +74,35 @@ Result<AuthFile> open_auth_file(const fs::path& path, bool create) {
   return file;
 }
 
+// The auth file, locked against other changes until this goes away.
+struct LockedFile {
+  sfs::auth::AuthFileLock lock;
+  AuthFile file;
+};
+
+Result<LockedFile> open_locked(const fs::path& path, bool create) {
+  auto lock = sfs::auth::AuthFileLock::acquire(path);
+  if (!lock) {
+    return lock.error();
+  }
+  auto file = open_auth_file(path, create);
+  if (!file) {
+    return file.error();
+  }
+  return LockedFile{std::move(*lock), std::move(*file)};
+}
+
 int set_password(const fs::path& auth_file, const std::string& name, bool from_stdin, bool adding) {
   if (!sfs::auth::is_valid_user_name(name)) {
     return fail("invalid user name '" + shown(name) +
                 "' (use 1-32 of A-Z a-z 0-9 . _ -, not starting "
                 "with . or -)");
   }
-  auto lock = sfs::auth::AuthFileLock::acquire(auth_file);
-  if (!lock) {
-    return fail(lock.error().message);
+  auto locked = open_locked(auth_file, adding);
+  if (!locked) {
+    return fail(locked.error().message);
   }
-  auto file = open_auth_file(auth_file, adding);
-  if (!file) {
-    return fail(file.error().message);
-  }
+  AuthFile* file = &locked->file;
   if (adding && file->find(name) != nullptr) {
     return fail("user '" + name + "' already exists (use: sfs-admin user passwd " + name + ")");
   }
@@ -113,14 +128,11 @@ int set_password(const fs::path& auth_file, const std::string& name, bool from_s
 
 int delete_user(const fs::path& auth_file, const fs::path& storage, const std::string& name,
                 bool purge) {
-  auto lock = sfs::auth::AuthFileLock::acquire(auth_file);
-  if (!lock) {
-    return fail(lock.error().message);
+  auto locked = open_locked(auth_file, false);
+  if (!locked) {
+    return fail(locked.error().message);
   }
-  auto file = open_auth_file(auth_file, false);
-  if (!file) {
-    return fail(file.error().message);
-  }
+  AuthFile* file = &locked->file;
   if (!file->remove(name)) {
     return fail("no such user '" + shown(name) + "'");
   }
@@ -153,14 +165,11 @@ int list_users(const fs::path& auth_file) {
 }
 
 int migrate(const fs::path& auth_file) {
-  auto lock = sfs::auth::AuthFileLock::acquire(auth_file);
-  if (!lock) {
-    return fail(lock.error().message);
+  auto locked = open_locked(auth_file, false);
+  if (!locked) {
+    return fail(locked.error().message);
   }
-  auto file = open_auth_file(auth_file, false);
-  if (!file) {
-    return fail(file.error().message);
-  }
+  AuthFile* file = &locked->file;
   auto migrated =
       file->migrate([](std::string_view plain) { return sfs::auth::hash_password(plain); });
   if (!migrated) {

@@ -11,13 +11,13 @@
 #include <set>
 #include <sstream>
 
+#include "auth/password_hash.h"
 #include "auth/user_name.h"
 
 namespace sfs::auth {
 namespace {
 
 constexpr std::string_view kArgon2Prefix = "$argon2id$";
-constexpr std::size_t kMaxSecretBytes = 1024;
 constexpr std::size_t kMaxFileBytes = 16U << 20;
 
 Error line_error(std::string_view source, std::size_t line, std::string_view why) {
@@ -89,7 +89,7 @@ Result<AuthFile> AuthFile::parse(std::string_view text, std::string_view source,
     if (!is_valid_user_name(entry.name)) {
       return line_error(source, line_no, "invalid user name (use 1-32 of A-Z a-z 0-9 . _ -)");
     }
-    if (entry.secret.empty() || entry.secret.size() > kMaxSecretBytes) {
+    if (entry.secret.empty() || entry.secret.size() > kMaxPasswordBytes) {
       return line_error(source, line_no, "password empty or longer than 1024 bytes");
     }
     if (!seen.insert(entry.name).second) {

@@ -5,17 +5,11 @@
 #include <cstdlib>
 
 namespace sfs::auth {
-namespace {
-
-constexpr std::size_t kMaxPasswordBytes = 1024;
-
 void init_sodium() {
   if (sodium_init() < 0) {
     std::abort();  // no usable randomness: nothing safe can follow
   }
 }
-
-}  // namespace
 
 Result<std::string> hash_password(std::string_view password) {
   init_sodium();

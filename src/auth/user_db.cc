@@ -8,18 +8,6 @@
 #include "auth/password_hash.h"
 
 namespace sfs::auth {
-namespace {
-
-constexpr std::size_t kMaxPasswordBytes = 1024;
-
-void init_sodium() {
-  if (sodium_init() < 0) {
-    std::abort();  // no usable randomness: nothing safe can follow
-  }
-}
-
-}  // namespace
-
 UserDb::UserDb() {
   init_sodium();
   randombytes_buf(key_.data(), key_.size());
