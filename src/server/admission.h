@@ -10,6 +10,7 @@
 // Thread-safe.
 
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,6 +26,22 @@ class Admission {
     unsigned unauthenticated = 128;
   };
 
+  class Ticket;
+
+ private:
+  // The counts live apart from the Admission, shared with every ticket: a
+  // ticket destroyed late (with its session, at shutdown) still finds them.
+  struct Counts {
+    std::mutex mutex;
+    std::unordered_map<std::string, unsigned> per_source;
+    unsigned total = 0;
+    unsigned unauthenticated = 0;
+
+    void release(const std::string& source, bool authenticated);
+    void authenticate();
+  };
+
+ public:
   class Ticket {
    public:
     Ticket(Ticket&& other) noexcept;
@@ -36,9 +53,9 @@ class Admission {
 
    private:
     friend class Admission;
-    Ticket(Admission* admission, std::string source)
-        : admission_(admission), source_(std::move(source)) {}
-    Admission* admission_;
+    Ticket(std::shared_ptr<Counts> counts, std::string source)
+        : counts_(std::move(counts)), source_(std::move(source)) {}
+    std::shared_ptr<Counts> counts_;
     std::string source_;
     bool authenticated_ = false;
   };
@@ -50,14 +67,8 @@ class Admission {
   unsigned connections() const;
 
  private:
-  void release(const std::string& source, bool authenticated);
-  void authenticate();
-
   Limits limits_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, unsigned> per_source_;
-  unsigned total_ = 0;
-  unsigned unauthenticated_ = 0;
+  std::shared_ptr<Counts> counts_ = std::make_shared<Counts>();
 };
 
 }  // namespace sfs::server

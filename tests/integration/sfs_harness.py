@@ -435,8 +435,19 @@ class Server:
     def close(self):
         try:
             self.stop()
+            self.assert_no_sanitizer_report()
         finally:
             remove_tree(self.directory)
+
+    def assert_no_sanitizer_report(self):
+        """Fails when ASan/UBSan/LSan reported anything in the server's log (the
+        sanitizer build runs this whole suite too)."""
+        log = self.log_text()
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in log:
+                index = log.index(marker)
+                raise AssertionError("sanitizer report in the server log:\n" +
+                                     log[max(0, index - 200):index + 3000])
 
     # log
     def log_text(self):
