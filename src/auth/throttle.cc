@@ -16,11 +16,21 @@ Throttle::Clock::duration Throttle::delay(std::string_view key, Clock::time_poin
   return delay_locked(key, now);
 }
 
-Throttle::Clock::duration Throttle::attempt(std::string_view key, Clock::time_point now) {
+bool Throttle::try_begin(std::string_view key) {
   const std::lock_guard lock(mutex_);
-  const Clock::duration wait = delay_locked(key, now);
-  failure_locked(key, now);
-  return wait;
+  unsigned& running = running_[std::string(key)];
+  if (running >= std::max(1.0, settings_.free_failures)) {
+    return false;
+  }
+  ++running;
+  return true;
+}
+
+void Throttle::end(std::string_view key) {
+  const std::lock_guard lock(mutex_);
+  if (auto it = running_.find(std::string(key)); it != running_.end() && --it->second == 0) {
+    running_.erase(it);
+  }
 }
 
 Throttle::Clock::duration Throttle::delay_locked(std::string_view key,

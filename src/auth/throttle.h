@@ -36,10 +36,13 @@ class Throttle {
 
   // How long to hold the next login attempt for `key`.
   Clock::duration delay(std::string_view key, Clock::time_point now) const;
-  // For an attempt about to be checked: returns its delay and counts it as
-  // a failure at once (success() takes it back), so simultaneous attempts
-  // cannot all pass before any failure is counted.
-  Clock::duration attempt(std::string_view key, Clock::time_point now);
+  // Claims one of the `free_failures` password checks that may run at once
+  // for `key`; false when that many run already (ask again a moment later).
+  // So a burst of simultaneous guesses is judged on the outcome of the
+  // checks before it, while correct logins, which clear their keys, never
+  // hold each other up for long. Every claim is given back with end().
+  bool try_begin(std::string_view key);
+  void end(std::string_view key);
   void failure(std::string_view key, Clock::time_point now);
   void success(std::string_view key);
   std::size_t size() const;
@@ -58,6 +61,7 @@ class Throttle {
   Settings settings_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Score> scores_;
+  std::unordered_map<std::string, unsigned> running_;  // checks in flight per key
 };
 
 }  // namespace sfs::auth

@@ -22,6 +22,28 @@ namespace {
 
 using protocol::Request;
 
+// How often a login attempt asks for its turn (see serve_penalty).
+constexpr auto kTurnPoll = std::chrono::milliseconds(20);
+
+// A password check's turn on its two throttle keys, given back however the
+// check ends.
+class Turn {
+ public:
+  Turn(auth::Throttle& throttle, const std::string& source_key, const std::string& user_key)
+      : throttle_(throttle), source_key_(source_key), user_key_(user_key) {}
+  ~Turn() {
+    throttle_.end(source_key_);
+    throttle_.end(user_key_);
+  }
+  Turn(const Turn&) = delete;
+  Turn& operator=(const Turn&) = delete;
+
+ private:
+  auth::Throttle& throttle_;
+  const std::string& source_key_;
+  const std::string& user_key_;
+};
+
 // Lists the channel among the live ones while the session runs, so a
 // draining server can find and close it when idle.
 class Registration {
@@ -65,8 +87,9 @@ class Session {
   const Config& config() const { return shared_->config; }
   awaitable<bool> log_in();
   bool rehash(const std::string& user, const std::string& password);
-  // Holds a login attempt for the penalty its source or user name earned;
-  // false when that would pass the login deadline.
+  // Holds a login attempt for its turn and for the penalty its source or
+  // user name earned; false when that would pass the login deadline. On
+  // true the attempt holds a turn on both keys until it calls end().
   awaitable<bool> serve_penalty(const std::string& source_key, const std::string& user_key,
                                 net::Clock::time_point deadline);
   awaitable<void> serve_commands();
@@ -161,20 +184,37 @@ awaitable<void> Session::run() {
 
 awaitable<bool> Session::serve_penalty(const std::string& source_key, const std::string& user_key,
                                        net::Clock::time_point deadline) {
-  // Counted as failures right away (a success takes them back), so that
-  // simultaneous guesses cannot all pass before any failure is counted.
+  // Only this connection waits; everyone else is served meanwhile.
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  boost::system::error_code ec;
+  auto& throttle = shared_->throttle;
+  // First a turn among the checks running for this source and this name,
+  // so that simultaneous guesses wait for the verdicts before them...
+  while (true) {
+    if (throttle.try_begin(source_key)) {
+      if (throttle.try_begin(user_key)) {
+        break;
+      }
+      throttle.end(source_key);
+    }
+    if (net::Clock::now() + kTurnPoll >= deadline) {
+      co_return false;
+    }
+    timer.expires_after(kTurnPoll);
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  // ...then the penalty those verdicts earned. The caller ends the turn.
   const auto now = net::Clock::now();
-  const auto wait = std::max(shared_->throttle.attempt(source_key, now),
-                             shared_->throttle.attempt(user_key, now));
+  const auto wait = std::max(throttle.delay(source_key, now), throttle.delay(user_key, now));
   if (wait <= net::Clock::duration::zero()) {
     co_return true;
   }
   if (now + wait >= deadline) {
+    throttle.end(source_key);
+    throttle.end(user_key);
     co_return false;
   }
-  // Only this connection waits; everyone else is served meanwhile.
-  asio::steady_timer timer(co_await asio::this_coro::executor, wait);
-  boost::system::error_code ec;
+  timer.expires_after(wait);
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   co_return true;
 }
@@ -235,9 +275,17 @@ awaitable<bool> Session::log_in() {
       spdlog::warn("peer={} login throttled past the login deadline, closing", peer_);
       co_return false;
     }
-    const bool verified = co_await run_blocking(shared_->password_checks, [&] {
-      return shared_->users.verify(login->user, login->password);
-    });
+    bool verified = false;
+    {
+      const Turn turn(shared_->throttle, source_key, user_key);
+      verified = co_await run_blocking(shared_->password_checks, [&] {
+        return shared_->users.verify(login->user, login->password);
+      });
+    }
+    if (!verified) {
+      shared_->throttle.failure(source_key, net::Clock::now());
+      shared_->throttle.failure(user_key, net::Clock::now());
+    }
     if (verified) {
       shared_->throttle.success(source_key);
       shared_->throttle.success(user_key);
