@@ -20,10 +20,12 @@ from sfs_harness import (NO_OFFER, RawConnection, ServerTestCase, ok_put, partia
 
 ALICE = ("alice", "alice-pw-7Qx")
 BOB = ("bob", "bob-pw-3Kz")
-# "A few MiB". Under ASan (scripts/test sets SFS_SANITIZED) every allocation
-# carries redzones and freed memory sits in quarantine, so RSS says less
-# about the server's own buffers: allow four times as much there.
-MEMORY_SLACK_KIB = 4096 * (4 if os.environ.get("SFS_SANITIZED") else 1)
+MEMORY_SLACK_KIB = 4096  # "a few MiB"
+# Under ASan (scripts/test sets SFS_SANITIZED) freed memory sits in a
+# quarantine of up to 256 MiB and every allocation carries redzones, so RSS
+# says nothing about the server's own buffers: the bounds are checked in the
+# release run, everything else in both.
+SANITIZED = bool(os.environ.get("SFS_SANITIZED"))
 
 
 def logged_in(port, who=ALICE):
@@ -113,10 +115,11 @@ class MemoryBoundTestCase(ServerTestCase):
         self.assertTrue(self.server.running(), "the server died: %s" % self.server.log_text())
         rss = vm_rss_kib(self.pid)
         peak = vm_rss_kib(self.pid, "VmHWM")
-        self.assertLess(rss - self.rss_before, MEMORY_SLACK_KIB,
-                        "VmRSS grew from %d to %d KiB" % (self.rss_before, rss))
-        self.assertLess(peak - self.peak_before, MEMORY_SLACK_KIB,
-                        "VmHWM grew from %d to %d KiB" % (self.peak_before, peak))
+        if not SANITIZED:
+            self.assertLess(rss - self.rss_before, MEMORY_SLACK_KIB,
+                            "VmRSS grew from %d to %d KiB" % (self.rss_before, rss))
+            self.assertLess(peak - self.peak_before, MEMORY_SLACK_KIB,
+                            "VmHWM grew from %d to %d KiB" % (self.peak_before, peak))
         self.assertBystanderServed()
         with logged_in(self.server.port) as conn:
             self.assertIn("warm.bin", list_names(conn))
