@@ -104,7 +104,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const ConnectOptions& optio
     return tls.error();
   }
   conn->tls_ = std::move(*tls);
-  conn->channel_ = std::make_shared<net::Channel>(TlsStream(conn->io_, *conn->tls_), kIoTimeout);
+  conn->channel_ = std::make_shared<net::Channel>(tcp::socket(conn->io_), *conn->tls_, kIoTimeout);
   conn->channel_->start_watchdog();
   if (auto ok = conn->run(conn->connect(options.host, options.port)); !ok) {
     return ok.error();
@@ -127,7 +127,7 @@ awaitable<Result<void>> Connection::connect(std::string host, std::uint16_t port
   if (ec) {
     co_return make_error(Errc::kNetwork, "cannot resolve " + host + ": " + ec.message());
   }
-  auto& socket = channel_->stream().lowest_layer();
+  auto& socket = channel_->stream().socket();
   co_await asio::async_connect(socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     co_return make_error(Errc::kNetwork, "cannot connect to " + server_ + ": " + ec.message());
@@ -137,7 +137,7 @@ awaitable<Result<void>> Connection::connect(std::string host, std::uint16_t port
   if (ec) {  // a name, not an address: send it as SNI
     SSL_set_tlsext_host_name(channel_->stream().native_handle(), host.c_str());
   }
-  auto shaken = co_await channel_->handshake(asio::ssl::stream_base::client, kConnectTimeout);
+  auto shaken = co_await channel_->handshake(tls::Stream::Role::kClient, kConnectTimeout);
   if (!shaken) {
     co_return make_error(Errc::kNetwork, "TLS handshake with " + server_ + " failed (" +
                                              shaken.error().message +
@@ -148,9 +148,9 @@ awaitable<Result<void>> Connection::connect(std::string host, std::uint16_t port
 
 Result<void> Connection::verify_server(const ConnectOptions& options) {
   if (!options.ca_file.empty()) {
-    return tls::verify_against_ca_file(channel_->stream(), options.ca_file, options.host);
+    return tls::verify_against_ca_file(channel_->stream().native_handle(), options.ca_file, options.host);
   }
-  const std::string seen = tls::peer_fingerprint(channel_->stream());
+  const std::string seen = tls::peer_fingerprint(channel_->stream().native_handle());
   const TrustStore store(options.known_servers.empty() ? TrustStore::default_path()
                                                        : options.known_servers);
   switch (store.check(server_, seen)) {

@@ -167,7 +167,7 @@ std::string path_of(const Request& request) {
 
 awaitable<void> Session::run() {
   if (auto ok =
-          co_await channel_->handshake(asio::ssl::stream_base::server, config().handshake_timeout);
+          co_await channel_->handshake(tls::Stream::Role::kServer, config().handshake_timeout);
       !ok) {
     spdlog::info("peer={} closed: {}", peer_, ok.error().message);
     co_return;
@@ -654,7 +654,7 @@ awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
   const std::string peer = describe(socket);
   boost::system::error_code ec;
   const std::string source = socket.remote_endpoint(ec).address().to_string();
-  auto channel = std::make_shared<net::Channel>(TlsStream(std::move(socket), *shared->tls),
+  auto channel = std::make_shared<net::Channel>(std::move(socket), *shared->tls,
                                                 shared->config.io_timeout);
   const Registration registration(*shared, channel);
   if (shared->draining) {
