@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   rm->add_option("REMOTE", args.first, "Remote file")->required();
   CLI::App* ls = add_command(app, "ls", "list", "List your files");
   CLI::App* hash =
-      add_command(app, "hash", nullptr, "Print the SHA-256 the server holds for REMOTE");
+      add_command(app, "hash", nullptr, "Print the XXH128 digest the server holds for REMOTE");
   hash->add_option("REMOTE", args.first, "Remote file")->required();
   CLI::App* verify =
       add_command(app, "verify", nullptr, "Re-read all your files on the server and report damage");

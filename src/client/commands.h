@@ -38,7 +38,7 @@ Result<void> remove_file(Connection& conn, const std::string& remote);
 // `ls`: one line per entry: size, modification time, name ('/' after dirs).
 Result<void> list_files(Connection& conn, std::FILE* out);
 
-// `hash REMOTE`: prints "<sha256>  <name>" like sha256sum.
+// `hash REMOTE`: prints "<xxh128>  <name>" like xxh128sum.
 Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* out);
 // `verify`: the server re-reads every file; prints each damaged or
 // unreadable one, and fails with kIntegrity when there is any.

@@ -10,7 +10,7 @@
 #include "client/password.h"
 #include "client/progress.h"
 #include "client/trust_store.h"
-#include "crypto/sha256.h"
+#include "crypto/digest.h"
 #include "net/channel.h"
 #include "net/transfer.h"
 #include "protocol/limits.h"
@@ -247,11 +247,11 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
     co_return make_error(Errc::kProtocol, "malformed reply from server");
   }
   // Resume only when the server's part is provably the start of this file.
-  crypto::Sha256 hash;
+  crypto::Digest hash;
   std::uint64_t from = 0;
   if (resume && *held > 0) {
     auto read = [&](char* data, std::size_t n, std::uint64_t) { return source->read(data, n); };
-    if (crypto::hash_prefix(read, *held, hash) && hash.hex_digest_so_far() == reply->fields[1]) {
+    if (crypto::hash_prefix(read, *held, hash) && hash.hex_digest() == reply->fields[1]) {
       from = *held;
     } else {
       hash.reset();
@@ -315,7 +315,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     co_return reply ? reply->to_error() : reply.error();
   }
   const bool well_formed = reply->fields.size() == 3 &&
-                           (reply->fields[1] == "-" || crypto::is_sha256_hex(reply->fields[1]));
+                           (reply->fields[1] == "-" || crypto::is_digest_hex(reply->fields[1]));
   auto size = well_formed ? protocol::parse_u64(reply->fields[0])
                           : Result<std::uint64_t>(make_error(Errc::kProtocol, ""));
   auto start = well_formed ? protocol::parse_u64(reply->fields[2])
@@ -324,7 +324,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     co_return make_error(Errc::kProtocol, "malformed reply from server");
   }
   const std::string stored = reply->fields[1] == "-" ? std::string() : reply->fields[1];
-  crypto::Sha256 hash;
+  crypto::Digest hash;
   if (*start > 0) {
     auto read = [&](char* data, std::size_t n, std::uint64_t at) {
       return part->read_at(data, n, at);
@@ -377,7 +377,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   }
   const std::string actual = hash.hex_digest();
   if (actual != *sent_digest || (!stored.empty() && actual != stored)) {
-    co_return make_error(Errc::kIntegrity, "downloaded data does not match its SHA-256; " +
+    co_return make_error(Errc::kIntegrity, "downloaded data does not match its digest; " +
                                                local.string() + " left unchanged");
   }
   co_return part->commit();
@@ -473,7 +473,7 @@ Result<std::string> Connection::hash(const std::string& remote) {
   if (!reply || !reply->ok) {
     return reply ? reply->to_error() : reply.error();
   }
-  if (reply->fields.size() != 1 || !crypto::is_sha256_hex(reply->fields[0])) {
+  if (reply->fields.size() != 1 || !crypto::is_digest_hex(reply->fields[0])) {
     return make_error(Errc::kProtocol, "malformed reply from server");
   }
   return reply->fields[0];
