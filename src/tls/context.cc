@@ -19,7 +19,7 @@ constexpr char kTls12Ciphers[] =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
     "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
 
-constexpr std::size_t kReadAheadBytes = 64 * 1024;
+constexpr std::size_t kReadAheadBytes = 256 * 1024;
 
 ContextPtr new_context(asio::ssl::context::method method) {
   auto ctx = std::make_unique<asio::ssl::context>(method);
@@ -27,10 +27,9 @@ ContextPtr new_context(asio::ssl::context::method method) {
   SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
   SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_ciphersuites(native, kCipherSuites);
-  // tls::Stream writes a record or more per call, and an idle connection
-  // gives its record buffers back. Read-ahead takes several records per
-  // recv() instead of a header and a body each.
-  SSL_CTX_set_mode(native, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_RELEASE_BUFFERS);
+  // An idle connection gives its record buffers back. Read-ahead takes
+  // many records per recv() instead of a header and a body each.
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_read_ahead(native, 1);
   SSL_CTX_set_default_read_buffer_len(native, kReadAheadBytes);
   return ctx;

@@ -10,31 +10,32 @@
 
 namespace sfs::tls {
 
-// The BIO under each SSL: send()/recv() on the stream's socket, whatever
-// descriptor it has right now (none once closed).
+namespace {
+
+// Output collected before it is sent: a 256 KiB frame's records and some.
+constexpr std::size_t kMaxPendingBytes = 512 * 1024;
+
+bool retryable(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
+
+}  // namespace
+
+// The BIO under each SSL: recv() on the stream's socket, whatever descriptor
+// it has right now (none once closed); writes go to the stream's out_.
 struct SocketBio {
   static Stream& stream_of(BIO* bio) { return *static_cast<Stream*>(BIO_get_data(bio)); }
 
-  static bool retryable(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
-
+  // Collects records; Stream::drive sends them. Full: "retry", so that
+  // OpenSSL's call returns and the records already collected go out first.
   static int write(BIO* bio, const char* data, int size) {
     BIO_clear_retry_flags(bio);
-    Stream& stream = stream_of(bio);
-    const int fd = stream.socket_.native_handle();
-    if (fd < 0) {
-      stream.last_errno_ = EBADF;
+    std::vector<char>& out = stream_of(bio).out_;
+    const auto n = static_cast<std::size_t>(size);
+    if (!out.empty() && out.size() + n > kMaxPendingBytes) {
+      BIO_set_retry_write(bio);
       return -1;
     }
-    const ssize_t n = ::send(fd, data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
-    if (n >= 0) {
-      return static_cast<int>(n);
-    }
-    if (retryable(errno)) {
-      BIO_set_retry_write(bio);
-    } else {
-      stream.last_errno_ = errno;
-    }
-    return -1;
+    out.insert(out.end(), data, data + n);
+    return size;
   }
 
   static int read(BIO* bio, char* data, int size) {
@@ -117,25 +118,64 @@ awaitable<int> Stream::drive(Op op, boost::system::error_code& ec) {
     ERR_clear_error();  // the error queue is per thread; the coroutine may move
     last_errno_ = 0;
     const int ret = op();
-    if (ret > 0) {
+    // Read OpenSSL's verdict now: its error queue belongs to this thread.
+    const int err = ret > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_, ret);
+    const bool retry = err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE;
+    const boost::system::error_code failure =
+        err == SSL_ERROR_NONE || retry ? boost::system::error_code() : error_of(ret);
+    if (!out_.empty()) {  // whatever happens next, the peer needs these first
+      co_await flush(ec);
+      if (ec) {
+        co_return -1;
+      }
+    }
+    if (err == SSL_ERROR_NONE) {
       co_return ret;
     }
-    const int err = SSL_get_error(ssl_, ret);
-    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-      ec = error_of(ret);
+    if (failure) {
+      ec = failure;
       co_return ret;
     }
-    const auto wait =
-        err == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write;
-    co_await socket_.async_wait(wait, asio::redirect_error(asio::use_awaitable, ec));
+    if (err == SSL_ERROR_WANT_WRITE) {
+      continue;  // out_ was full and has been sent
+    }
+    // Waiting for the peer, maybe for long: hold no output buffer meanwhile.
+    std::vector<char>().swap(out_);
+    co_await socket_.async_wait(tcp::socket::wait_read,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && !socket_.is_open()) {
+      ec = asio::error::operation_aborted;
+    }
     if (ec) {
       co_return -1;
     }
-    if (!socket_.is_open()) {
+  }
+}
+
+awaitable<void> Stream::flush(boost::system::error_code& ec) {
+  std::size_t sent = 0;
+  while (sent < out_.size()) {
+    const int fd = socket_.native_handle();
+    if (fd < 0) {
       ec = asio::error::operation_aborted;
-      co_return -1;
+      co_return;
+    }
+    const ssize_t n = ::send(fd, out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (!retryable(errno)) {
+      ec = {errno, boost::system::system_category()};
+      co_return;
+    }
+    co_await socket_.async_wait(tcp::socket::wait_write,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      co_return;
     }
   }
+  out_.clear();
 }
 
 awaitable<void> Stream::handshake(Role role, boost::system::error_code& ec) {
@@ -162,15 +202,13 @@ awaitable<std::size_t> Stream::read_some(char* data, std::size_t size,
 
 awaitable<void> Stream::write(const char* data, std::size_t size, boost::system::error_code& ec) {
   ec.clear();
-  while (size > 0) {
-    std::size_t written = 0;  // SSL_MODE_ENABLE_PARTIAL_WRITE: a record or more per call
-    const int ret = co_await drive([&] { return SSL_write_ex(ssl_, data, size, &written); }, ec);
-    if (ret <= 0) {
-      co_return;
-    }
-    data += written;
-    size -= written;
+  if (size == 0) {
+    co_return;
   }
+  // All of it in one call: its records are collected and sent together. On
+  // a retry OpenSSL wants the same arguments again, which it gets.
+  std::size_t written = 0;
+  co_await drive([&] { return SSL_write_ex(ssl_, data, size, &written); }, ec);
 }
 
 awaitable<void> Stream::shutdown(boost::system::error_code& ec) {

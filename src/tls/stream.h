@@ -5,11 +5,14 @@
 // Why not asio::ssl::stream: it moves every byte through a BIO pair and two
 // more fixed 17 KiB vectors per connection (four buffers, about 68 KiB even
 // when idle, and two extra copies of each byte in each direction). Here a
-// small BIO hands OpenSSL's records straight to send()/recv(); with
-// SSL_MODE_RELEASE_BUFFERS an idle connection holds no record buffers.
-// The BIO asks the asio socket for its descriptor on every call, so once the
-// socket is closed (by a watchdog, say) OpenSSL gets EBADF and can never
-// touch a descriptor number the kernel has handed to another connection.
+// small BIO reads the socket straight into OpenSSL (with read-ahead), and
+// collects the records of one write() to send them with one send() instead
+// of one per 16 KiB record. With SSL_MODE_RELEASE_BUFFERS and the output
+// buffer freed while waiting for the peer, an idle connection holds no
+// record buffers. The BIO asks the asio socket for its descriptor on every
+// call, so once the socket is closed (by a watchdog, say) OpenSSL gets EBADF
+// and can never touch a descriptor number the kernel has handed to another
+// connection.
 //
 // Not thread-safe: use one Stream from one strand, one operation at a time.
 //
@@ -22,6 +25,7 @@
 #include <openssl/ssl.h>
 
 #include <cstddef>
+#include <vector>
 
 #include "asio/asio.h"
 
@@ -56,17 +60,20 @@ class Stream {
 
  private:
   // Runs `op` (an SSL call returning > 0 on success) until it succeeds,
-  // waiting for the socket whenever OpenSSL wants it. Returns op's result,
-  // or <= 0 with `ec` set.
+  // sending what it wrote and waiting for the socket whenever OpenSSL wants
+  // it. Returns op's result, or <= 0 with `ec` set.
   template <typename Op>
   awaitable<int> drive(Op op, boost::system::error_code& ec);
+  // Sends all of out_.
+  awaitable<void> flush(boost::system::error_code& ec);
   boost::system::error_code error_of(int ret);
 
   friend struct SocketBio;
 
   tcp::socket socket_;
   SSL* ssl_ = nullptr;
-  int last_errno_ = 0;  // the socket error behind the last SSL_ERROR_SYSCALL
+  int last_errno_ = 0;     // the socket error behind the last SSL_ERROR_SYSCALL
+  std::vector<char> out_;  // records written by OpenSSL, not sent yet
 };
 
 }  // namespace sfs::tls
