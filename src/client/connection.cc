@@ -280,7 +280,8 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
                                           if (bar) {
                                             bar->update(from + n);
                                           }
-                                        });
+                                        },
+                                        {}, &disk_);
   if (!sent && sent.error().code == Errc::kNetwork) {
     co_return sent;
   }
@@ -348,11 +349,14 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     return part->write(data, n);
   };
   auto received =
-      co_await net::receive_stream(*channel_, *size - *start, write, [&](std::uint64_t n) {
-        if (bar) {
-          bar->update(*start + n);
-        }
-      });
+      co_await net::receive_stream(
+          *channel_, *size - *start, write,
+          [&](std::uint64_t n) {
+            if (bar) {
+              bar->update(*start + n);
+            }
+          },
+          protocol::kMaxFrameBytes, &disk_);
   if (!received) {
     if (received.error().code == Errc::kNetwork && !stored.empty()) {
       part->keep();  // a later `get` continues from here

@@ -26,9 +26,14 @@ using Check = std::function<Result<void>()>;
 // When `source` fails or ends early, or `before_end` fails, sends the abort
 // frame instead and returns the error (the channel stays usable). Network
 // errors are returned as kNetwork.
+//
+// With a `worker` pool, `source` runs there, one call at a time, reading the
+// next piece while the previous one is sent (the same for `sink` below):
+// the network thread never waits on the disk, and both proceed at once.
 awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, const Source& source,
                                     std::uint32_t frame_bytes = protocol::kDefaultFrameBytes,
-                                    const Progress& progress = {}, const Check& before_end = {});
+                                    const Progress& progress = {}, const Check& before_end = {},
+                                    asio::thread_pool* worker = nullptr);
 
 // Receives frames until the end frame and hands each payload to `sink`.
 // - more than `expected` bytes, or fewer before the end frame: kProtocol
@@ -38,7 +43,8 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
 //   so the connection stays usable.
 awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected, const Sink& sink,
                                        const Progress& progress = {},
-                                       std::uint32_t max_frame_bytes = protocol::kMaxFrameBytes);
+                                       std::uint32_t max_frame_bytes = protocol::kMaxFrameBytes,
+                                       asio::thread_pool* worker = nullptr);
 
 // True when receive_stream's error came from the sink: the stream itself was
 // read through its end frame, so whatever follows it (a digest trailer) is

@@ -45,6 +45,10 @@ struct Shared {
   auth::Throttle throttle;     // failed-login penalties per source and per user
   std::mutex auth_file_mutex;  // one rewrite of the auth file at a time
   asio::thread_pool disk{2};   // whole-file hashing, off the network threads
+  // The file reads and writes of transfers, overlapping with the network
+  // (net::send_stream, net::receive_stream). Apart from `disk`, so that a
+  // long VERIFY never holds up a transfer.
+  asio::thread_pool transfer_io{4};
   // Password checks, off the network threads; its size caps the memory
   // that Argon2id verifications can take at once.
   asio::thread_pool password_checks;

@@ -456,7 +456,7 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   };
   auto received = co_await net::receive_stream(
       *channel_, put.size - *from, sink, [this](std::uint64_t n) { bytes_ = n; },
-      config().max_frame_bytes);
+      config().max_frame_bytes, &shared_->transfer_io);
   if (!received) {
     if (net::stream_completed(received.error())) {  // e.g. disk full: skip the trailer too
       if (auto skipped = co_await channel_->read_line(config().max_line_bytes); !skipped) {
@@ -504,7 +504,7 @@ awaitable<Result<void>> Session::stream_file(const storage::ReadFile& file, std:
   // After an abort frame the error goes out as the ERR line that follows it.
   co_return co_await net::send_stream(
       *channel_, length, source, protocol::kDefaultFrameBytes,
-      [this](std::uint64_t n) { bytes_ = n; }, before_end);
+      [this](std::uint64_t n) { bytes_ = n; }, before_end, &shared_->transfer_io);
 }
 
 awaitable<Result<void>> Session::get(const Request& request) {

@@ -1,0 +1,103 @@
+#include "net/offload.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sfs::net {
+namespace {
+
+// Runs `body` as a coroutine on a fresh io_context until it finishes.
+template <typename Body>
+void run_coroutine(Body body) {
+  asio::io_context io;
+  bool finished = false;
+  asio::co_spawn(
+      io, [&]() -> awaitable<void> { co_await body(io.get_executor()); },
+      [&](std::exception_ptr e) {
+        finished = true;
+        if (e) {
+          std::rethrow_exception(e);
+        }
+      });
+  io.run();
+  EXPECT_TRUE(finished);
+}
+
+TEST(OffloadedTest, WithoutAPoolTheCallRunsInlineInStart) {
+  run_coroutine([](asio::any_io_executor ex) -> awaitable<void> {
+    Offloaded<int> job(ex);
+    int calls = 0;
+    job.start(nullptr, [&] { return ++calls; });
+    EXPECT_EQ(calls, 1);
+    EXPECT_FALSE(job.running());
+    EXPECT_EQ(co_await job.wait(), 1);
+  });
+}
+
+TEST(OffloadedTest, TheCallRunsOnThePoolAndItsResultComesBack) {
+  asio::thread_pool pool(1);
+  run_coroutine([&pool](asio::any_io_executor ex) -> awaitable<void> {
+    Offloaded<std::thread::id> job(ex);
+    job.start(&pool, [] { return std::this_thread::get_id(); });
+    const std::thread::id worker = co_await job.wait();
+    EXPECT_NE(worker, std::this_thread::get_id());
+    EXPECT_FALSE(job.running());
+  });
+}
+
+TEST(OffloadedTest, TheCoroutineGoesOnWhileTheCallRuns) {
+  asio::thread_pool pool(1);
+  run_coroutine([&pool](asio::any_io_executor ex) -> awaitable<void> {
+    std::atomic<bool> release{false};
+    Offloaded<int> job(ex);
+    job.start(&pool, [&] {
+      while (!release) {
+        std::this_thread::yield();
+      }
+      return 42;
+    });
+    // Still running: the coroutine was not blocked by start().
+    EXPECT_TRUE(job.running());
+    release = true;
+    EXPECT_EQ(co_await job.wait(), 42);
+  });
+}
+
+TEST(OffloadedTest, OneAfterAnotherKeepsTheOrder) {
+  asio::thread_pool pool(4);
+  run_coroutine([&pool](asio::any_io_executor ex) -> awaitable<void> {
+    Offloaded<int> job(ex);
+    std::vector<int> seen;  // written by the pool, one call at a time
+    for (int i = 0; i < 100; ++i) {
+      job.start(&pool, [&seen, i] {
+        seen.push_back(i);
+        return i;
+      });
+      EXPECT_EQ(co_await job.wait(), i);
+    }
+    // (ASSERT_* cannot be used in a coroutine: it returns.)
+    std::vector<int> expected;
+    for (int i = 0; i < 100; ++i) {
+      expected.push_back(i);
+    }
+    EXPECT_EQ(seen, expected);
+  });
+}
+
+TEST(OffloadedTest, ResultsCanBeMoveOnly) {
+  asio::thread_pool pool(1);
+  run_coroutine([&pool](asio::any_io_executor ex) -> awaitable<void> {
+    Offloaded<std::unique_ptr<std::string>> job(ex);
+    job.start(&pool, [] { return std::make_unique<std::string>("moved"); });
+    auto out = co_await job.wait();
+    EXPECT_EQ(out ? *out : std::string("(null)"), "moved");
+  });
+}
+
+}  // namespace
+}  // namespace sfs::net
