@@ -221,6 +221,8 @@ Result<void> do_exit(ShellState& state, const Invocation&) {
 using K = ArgKind;
 
 // Add commands here; the shell, batch mode, help and completion follow.
+// Fields: name, aliases, usage, help, min and max arguments, argument kinds, flags, handler.
+// clang-format off
 const std::vector<Command> kCommands = {
     {"put", {"upload"}, "put LOCAL [REMOTE]", "Upload LOCAL as REMOTE", 1, 2,
      {K::kLocal, K::kRemote}, {}, do_put},
@@ -247,6 +249,7 @@ const std::vector<Command> kCommands = {
     {"exit", {"quit", "bye"}, "exit", "Leave (so does end of input, Ctrl-D)", 0, 0, {}, {},
      do_exit},
 };
+// clang-format on
 
 }  // namespace
 

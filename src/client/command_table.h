@@ -22,10 +22,10 @@ namespace sfs::client {
 // What a shell or a batch run keeps between commands.
 struct ShellState {
   Connection& conn;
-  std::string cwd;       // remote working directory, normalized; "" is the top
-  bool resume = true;    // put/get continue interrupted transfers
+  std::string cwd;     // remote working directory, normalized; "" is the top
+  bool resume = true;  // put/get continue interrupted transfers
   std::FILE* out = stdout;
-  bool quit = false;     // set by exit/quit
+  bool quit = false;  // set by exit/quit
 };
 
 // What an argument names, so completion knows where to look.

@@ -67,8 +67,8 @@ std::vector<std::string> local_names(const std::string& typed, bool dirs_only) {
   const std::string leaf = typed.substr(dir_typed.size());
   std::vector<std::string> names;
   std::error_code ec;
-  for (fs::directory_iterator it(dir_typed.empty() ? "." : dir_typed, ec), end;
-       !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(dir_typed.empty() ? "." : dir_typed, ec), end; !ec && it != end;
+       it.increment(ec)) {
     const std::string name = it->path().filename().string();
     std::error_code type_ec;
     const bool is_dir = it->is_directory(type_ec);

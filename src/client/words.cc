@@ -66,8 +66,8 @@ Result<std::vector<std::string>> split_words(std::string_view line) {
       out.start_word();
       auto close = copy_quoted(line, i + 1, c, out);
       if (!close) {
-        return make_error(Errc::kBadRequest, c == '"' ? "unterminated double quote"
-                                                      : "unterminated single quote");
+        return make_error(Errc::kBadRequest,
+                          c == '"' ? "unterminated double quote" : "unterminated single quote");
       }
       i = *close;
     } else if (c == '\\') {

@@ -109,10 +109,12 @@ class ShellTest(ShellTestCase):
     def test_a_failing_command_then_working_ones(self):
         self.upload(b"still here\n", "kept.txt")
         term = self.start_shell()
-        self.assertEqual(self.command(term, "get missing.bin"), b"sfs: no such file: missing.bin\r\n")
+        self.assertEqual(self.command(term, "get missing.bin"),
+                         b"sfs: no such file: missing.bin\r\n")
         self.assertEqual(self.command(term, "frobnicate x"),
                          b"sfs: unknown command 'frobnicate' (try help)\r\n")
-        self.assertEqual(self.command(term, "get \"kept.txt"), b"sfs: unterminated double quote\r\n")
+        self.assertEqual(self.command(term, "get \"kept.txt"),
+                         b"sfs: unterminated double quote\r\n")
         self.assertEqual(self.command(term, "rm"),
                          b"sfs: rm: missing argument (usage: rm REMOTE)\r\n")
         self.assertEqual(self.command(term, "view kept.txt --bytes x"),
@@ -145,7 +147,8 @@ class ShellTest(ShellTestCase):
                          os.path.realpath(self.client.path("sub dir")).encode() + b"\r\n")
         self.transfer(term, "put b.txt")  # relative to the new local dir
         self.assertEqual(read_file(self.server.stored("alice", "b.txt")), b"b")
-        self.assertEqual(self.command(term, "lcd nowhere"), b"sfs: no such local directory: nowhere\r\n")
+        self.assertEqual(self.command(term, "lcd nowhere"),
+                         b"sfs: no such local directory: nowhere\r\n")
         self.exit_shell(term)
 
     def test_tab_completes_commands_and_remote_names(self):
@@ -153,7 +156,8 @@ class ShellTest(ShellTestCase):
         self.upload(b"spaced\n", "spaced out name.txt")
         term = self.start_shell()
         # "hel" + Tab becomes "help ": the rest of the line is its argument.
-        self.assertEqual(self.command(term, b"hel\tpwd"), b"usage: pwd\r\nPrint the remote directory\r\n")
+        self.assertEqual(self.command(term, b"hel\tpwd"),
+                         b"usage: pwd\r\nPrint the remote directory\r\n")
         # A remote name: listed from the server, completed with a space after it.
         out = self.command(term, b"hash completion-t\t")
         self.assertTrue(out.endswith((sha256_hex(b"complete me\n")

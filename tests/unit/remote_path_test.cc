@@ -48,7 +48,7 @@ TEST(ResolveRemote, DotDotAboveTheTopFails) {
 }
 
 TEST(ResolveRemote, DotsInNamesAreNames) {
-  EXPECT_EQ(resolved("", "...") , "...");
+  EXPECT_EQ(resolved("", "..."), "...");
   EXPECT_EQ(resolved("", "..a/.b"), "..a/.b");
 }
 

@@ -53,7 +53,7 @@ TEST(HexDump, FullAndPartialLines) {
   EXPECT_EQ(hex_dump("Hello, world! 0123", 0),
             "00000000: 4865 6c6c 6f2c 2077 6f72 6c64 2120 3031  Hello, world! 01\n"
             "00000010: 3233                                     23\n");
-  EXPECT_EQ(hex_dump("short\0\xFF" "binary"s, 0),
+  EXPECT_EQ(hex_dump(std::string("short\0\xFF", 7) + "binary", 0),
             "00000000: 7368 6f72 7400 ff62 696e 6172 79         short..binary\n");
   EXPECT_EQ(hex_dump("\x7F~ \x1B", 0x1230),
             "00001230: 7f7e 201b                                .~ .\n");
