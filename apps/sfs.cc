@@ -1,13 +1,17 @@
-// sfs: the sfs client. Parses options and runs one command, or the
-// interactive menu when no command is given.
+// sfs: the sfs client. Parses options and runs one command, the shell, a
+// batch file, or the interactive menu when no command is given.
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 
 #include "client/commands.h"
 #include "client/exit_codes.h"
 #include "client/menu.h"
+#include "client/shell.h"
 #include "protocol/limits.h"
 #include "protocol/numbers.h"
 
@@ -44,7 +48,9 @@ int main(int argc, char** argv) {
       "  sfs --user alice get report.pdf copy.pdf\n"
       "  sfs --user alice view notes.txt --bytes 200\n"
       "  sfs --user alice ls\n"
-      "  sfs --user alice            (interactive menu)"};
+      "  sfs --user alice shell      (sfs> prompt: cd, put, get, ls, help ...)\n"
+      "  sfs --user alice -b cmds    (run the commands in file cmds; -b - reads stdin)\n"
+      "  sfs --user alice            (interactive numbered menu)"};
   app.add_option("--host", options.connect.host, "Server address")->capture_default_str();
   app.add_option("--port", port, "Server port")->capture_default_str()->check(CLI::Range(1, 65535));
   app.add_option("--user,-u", options.user, "User name (default: $SFS_USER, else $USER)");
@@ -56,6 +62,10 @@ int main(int argc, char** argv) {
   bool no_resume = false;
   app.add_flag("--no-resume", no_resume,
                "Start put/get over instead of continuing an interrupted transfer");
+  std::string batch_file;
+  app.add_option("-b,--batch", batch_file,
+                 "Run the commands in FILE ('-': stdin), one per line, stopping at the first "
+                 "error unless its line starts with '-' (like sftp -b)");
   app.require_subcommand(0, 1);
 
   CLI::App* put = add_command(app, "put", "upload", "Upload LOCAL as REMOTE");
@@ -82,6 +92,9 @@ int main(int argc, char** argv) {
   CLI::App* verify =
       add_command(app, "verify", nullptr, "Re-read all your files on the server and report damage");
   CLI::App* menu = add_command(app, "menu", nullptr, "Interactive numbered menu (the default)");
+  CLI::App* shell = add_command(app, "shell", nullptr,
+                                "Interactive shell: an sfs> prompt with cd, editing, history and "
+                                "completion (type help)");
 
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return "sfs: " + std::string(e.what()) + " (see sfs --help)\n";
@@ -94,12 +107,34 @@ int main(int argc, char** argv) {
   }
   options.connect.port = static_cast<std::uint16_t>(port);
   options.connect.ca_file = ca_file;
+  // The batch file is opened before connecting, so a wrong name costs no login.
+  std::ifstream batch;
+  if (!batch_file.empty()) {
+    if (!app.get_subcommands().empty()) {
+      std::fprintf(stderr, "sfs: -b runs a batch file: give no command with it (see sfs --help)\n");
+      return kExitUsage;
+    }
+    if (batch_file != "-") {
+      batch.open(batch_file);
+      if (!batch) {
+        std::fprintf(stderr, "sfs: cannot read batch file %s: %s\n", batch_file.c_str(),
+                     std::strerror(errno));
+        return kExitLocal;
+      }
+    }
+  }
 
   auto conn = open_session(options);
   if (!conn) {
     return report(conn.error());
   }
   Connection& c = **conn;
+  if (!batch_file.empty()) {
+    return run_batch(c, batch_file == "-" ? std::cin : batch, !no_resume);
+  }
+  if (shell->parsed()) {
+    return run_shell(c, !no_resume);
+  }
   sfs::Result<void> result;
   if (put->parsed()) {
     result = put_file(c, args.first, args.second, !no_resume);

@@ -9,4 +9,6 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(GTest REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# Line editing for `sfs shell`: libedit (BSD), not GNU readline (GPL).
+pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
 find_package(Python3 REQUIRED COMPONENTS Interpreter)

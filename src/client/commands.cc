@@ -7,6 +7,7 @@
 
 #include "client/exit_codes.h"
 #include "client/password.h"
+#include "client/view_format.h"
 
 namespace sfs::client {
 namespace {
@@ -76,8 +77,21 @@ Result<void> get_file(Connection& conn, const std::string& remote, const std::st
 
 Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_t bytes,
                        std::FILE* out) {
-  auto result = conn.view(remote, bytes,
-                          [out](const char* data, std::size_t n) { std::fwrite(data, 1, n, out); });
+  // On a terminal binary data becomes a hex dump (it could garble or drive
+  // the terminal); anywhere else the bytes pass through untouched.
+  const bool terminal = ::isatty(::fileno(out)) == 1;
+  TerminalView shown;
+  auto print = [out](const std::string& text) { std::fwrite(text.data(), 1, text.size(), out); };
+  auto result = conn.view(remote, bytes, [&](const char* data, std::size_t n) {
+    if (terminal) {
+      print(shown.feed({data, n}));
+    } else {
+      std::fwrite(data, 1, n, out);
+    }
+  });
+  if (terminal) {
+    print(shown.finish());
+  }
   std::fflush(out);
   return result;
 }

@@ -31,7 +31,8 @@ Result<void> put_file(Connection& conn, const std::string& local, const std::str
 // directory; an existing directory receives the file under REMOTE's name.
 Result<void> get_file(Connection& conn, const std::string& remote, const std::string& local,
                       bool resume = true);
-// `view REMOTE [--bytes N]`: raw bytes to `out`.
+// `view REMOTE [--bytes N]`: raw bytes to `out`; when `out` is a terminal,
+// text as text and binary data as a hex dump (client/view_format.h).
 Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_t bytes,
                        std::FILE* out);
 Result<void> remove_file(Connection& conn, const std::string& remote);
