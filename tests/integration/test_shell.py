@@ -6,7 +6,7 @@ import termios
 import unittest
 
 from sfs_harness import (CLIENT_BIN, EXIT_NETWORK, EXIT_OK, PtyProcess, ServerTestCase,
-                         client_env, file_mode, read_file, sha256_hex, wait_until, write_file)
+                         client_env, file_mode, read_file, digest_hex, wait_until, write_file)
 
 PROMPT = b"sfs> "
 
@@ -94,7 +94,7 @@ class ShellTest(ShellTestCase):
         self.assertEqual(self.command(term, "cd .."), b"")
         self.assertEqual(self.command(term, "pwd"), b"/docs\r\n")
         self.assertEqual(self.command(term, "hash /docs/inner.txt"),
-                         (sha256_hex(b"inside docs\n") + "  docs/inner.txt\r\n").encode())
+                         (digest_hex(b"inside docs\n") + "  docs/inner.txt\r\n").encode())
         self.assertEqual(self.command(term, "cd"), b"")
         self.assertEqual(self.command(term, "pwd"), b"/\r\n")
         # Each refused cd leaves the directory as it was.
@@ -160,7 +160,7 @@ class ShellTest(ShellTestCase):
                          b"usage: pwd\r\nPrint the remote directory\r\n")
         # A remote name: listed from the server, completed with a space after it.
         out = self.command(term, b"hash completion-t\t")
-        self.assertTrue(out.endswith((sha256_hex(b"complete me\n")
+        self.assertTrue(out.endswith((digest_hex(b"complete me\n")
                                       + "  completion-target.txt\r\n").encode()), out)
         # A name with spaces is completed with its spaces escaped.
         out = self.command(term, b"view spaced\t")
