@@ -49,7 +49,7 @@ class CommandLineTest(unittest.TestCase):
 
     def test_unknown_command(self):
         self.assertUsage(self.sfs("frobnicate"), b"frobnicate")
-        self.assertUsage(self.sfs("ls", "extra"), b"extra")
+        self.assertUsage(self.sfs("ls", "a", "extra"), b"extra")
 
     def test_missing_arguments(self):
         for name in ("put", "upload", "get", "download", "view", "rm", "delete"):
