@@ -29,7 +29,10 @@ struct Item {
 };
 
 std::string join(const std::string& top, const std::string& relative) {
-  return relative.empty() ? top : top + "/" + relative;
+  if (relative.empty() || top.empty()) {
+    return top + relative;
+  }
+  return top + "/" + relative;
 }
 
 // Control bytes shown as '?', so a name cannot rewrite the terminal.
