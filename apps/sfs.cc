@@ -64,8 +64,7 @@ int main(int argc, char** argv) {
   app.add_flag("--no-resume", no_resume,
                "Start put/get over instead of continuing an interrupted transfer");
   bool json = false;
-  app.add_flag("--json", json,
-               "Print ls, stat, hash and the put/get summary as JSON on stdout");
+  app.add_flag("--json", json, "Print ls, stat, hash and the put/get summary as JSON on stdout");
   app.require_subcommand(0, 1);
 
   CLI::App* put = add_command(app, "put", "upload", "Upload LOCAL as REMOTE");
@@ -99,7 +98,8 @@ int main(int argc, char** argv) {
   stat->add_option("PATH", args.first, "Remote file or folder")->required();
   CLI::App* mkdir = add_command(app, "mkdir", nullptr, "Create the remote folder PATH");
   mkdir->add_option("PATH", args.first, "Remote folder")->required();
-  mkdir->add_flag("--parents,-p", args.parents, "Create missing parents; an existing folder is fine");
+  mkdir->add_flag("--parents,-p", args.parents,
+                  "Create missing parents; an existing folder is fine");
   CLI::App* rmdir = add_command(app, "rmdir", nullptr, "Remove the empty remote folder PATH");
   rmdir->add_option("PATH", args.first, "Remote folder")->required();
   CLI::App* mv = add_command(app, "mv", "move", "Rename or move SRC to DST (into DST if a folder)");

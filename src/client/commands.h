@@ -41,7 +41,7 @@ Result<void> remove_file(Connection& conn, const std::string& remote);
 Result<void> list_files(Connection& conn, std::FILE* out);
 
 struct ListOptions {
-  std::string path;         // remote directory; empty: the top
+  std::string path;          // remote directory; empty: the top
   bool long_format = false;  // -l: type and stored SHA-256 too
   bool recursive = false;    // -R: the whole tree, as full remote paths
   bool json = false;         // one JSON array of entry objects

@@ -107,7 +107,8 @@ Result<void> list_files(Connection& conn, const ListOptions& options, std::FILE*
   if (options.json) {
     std::fprintf(out, "[");
     for (std::size_t i = 0; i < items.size(); ++i) {
-      std::fprintf(out, "%s%s", i > 0 ? ",\n " : "", entry_json(items[i].entry, items[i].path).c_str());
+      std::fprintf(out, "%s%s", i > 0 ? ",\n " : "",
+                   entry_json(items[i].entry, items[i].path).c_str());
     }
     std::fprintf(out, "]\n");
   } else {
@@ -180,8 +181,8 @@ Result<void> put_command(Connection& conn, const TransferOptions& options, std::
   Result<void> result;
   if (options.recursive) {
     const fs::path local = strip_trailing_slashes(options.first);
-    const std::string remote = options.second.empty() ? local.filename().string()
-                                                      : strip_trailing_slashes(options.second);
+    const std::string remote =
+        options.second.empty() ? local.filename().string() : strip_trailing_slashes(options.second);
     result = put_tree(conn, local, remote, options.resume, summary);
     const Result<void> failures = report_failures(summary);
     result = result ? failures : result;
@@ -208,8 +209,8 @@ Result<void> get_command(Connection& conn, const TransferOptions& options, std::
   Result<void> result;
   if (options.recursive) {
     const std::string remote = strip_trailing_slashes(options.first);
-    const fs::path local = options.second.empty() ? fs::path(last_component(remote))
-                                                  : fs::path(options.second);
+    const fs::path local =
+        options.second.empty() ? fs::path(last_component(remote)) : fs::path(options.second);
     result = check_remote_path(remote);
     if (result) {
       result = get_tree(conn, remote, local, options.resume, summary);

@@ -50,10 +50,10 @@ std::string json_string(std::string_view text) {
 }
 
 std::string entry_json(const protocol::Entry& entry, std::string_view path) {
-  return fmt::format(
-      R"({{"path":{},"name":{},"type":"{}","size":{},"mtime":{},"sha256":{}}})", json_string(path),
-      json_string(entry.name), entry.type == 'd' ? "directory" : "file", entry.size, entry.mtime,
-      entry.digest.empty() ? std::string("null") : json_string(entry.digest));
+  return fmt::format(R"({{"path":{},"name":{},"type":"{}","size":{},"mtime":{},"sha256":{}}})",
+                     json_string(path), json_string(entry.name),
+                     entry.type == 'd' ? "directory" : "file", entry.size, entry.mtime,
+                     entry.digest.empty() ? std::string("null") : json_string(entry.digest));
 }
 
 }  // namespace sfs::client

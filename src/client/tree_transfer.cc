@@ -271,8 +271,8 @@ std::string summary_json(const TransferSummary& s) {
   out += "],\"failed\":[";
   for (std::size_t i = 0; i < s.failed.size(); ++i) {
     const TransferFailure& f = s.failed[i];
-    out += std::string(i > 0 ? "," : "") + "{\"path\":" + json_string(f.path) + ",\"error\":" +
-           json_string(protocol::error_name(f.error.code)) +
+    out += std::string(i > 0 ? "," : "") + "{\"path\":" + json_string(f.path) +
+           ",\"error\":" + json_string(protocol::error_name(f.error.code)) +
            ",\"message\":" + json_string(f.error.message) + "}";
   }
   out += "],\"ok\":";
@@ -289,8 +289,8 @@ Result<void> report_failures(const TransferSummary& s) {
                  printable(f.error.message).c_str());
   }
   return make_error(s.failed.front().error.code,
-                    s.command + " -r: " + std::to_string(s.failed.size()) +
-                        " item(s) failed, " + std::to_string(s.files) + " file(s) transferred");
+                    s.command + " -r: " + std::to_string(s.failed.size()) + " item(s) failed, " +
+                        std::to_string(s.files) + " file(s) transferred");
 }
 
 }  // namespace sfs::client

@@ -25,11 +25,11 @@ struct TransferFailure {
 };
 
 struct TransferSummary {
-  std::string command;                // "put" or "get"
-  std::uint64_t files = 0;            // transferred
-  std::uint64_t bytes = 0;            // in those files
-  std::uint64_t directories = 0;      // created or already there
-  std::vector<std::string> skipped;   // local symlinks and special files
+  std::string command;               // "put" or "get"
+  std::uint64_t files = 0;           // transferred
+  std::uint64_t bytes = 0;           // in those files
+  std::uint64_t directories = 0;     // created or already there
+  std::vector<std::string> skipped;  // local symlinks and special files
   std::vector<TransferFailure> failed;
 };
 

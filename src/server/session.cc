@@ -129,11 +129,11 @@ class Session {
 };
 
 const Session::Command Session::kCommands[] = {
-    {"PUT", &Session::put},           {"GET", &Session::get},   {"VIEW", &Session::view},
-    {"DELETE", &Session::remove},     {"LIST", &Session::list}, {"QUIT", &Session::quit},
-    {"LOGIN", &Session::login_again}, {"HASH", &Session::hash}, {"VERIFY", &Session::verify},
-    {"MKDIR", &Session::make_dir},    {"RMDIR", &Session::remove_dir},
-    {"MOVE", &Session::move},         {"STAT", &Session::stat},
+    {"PUT", &Session::put},           {"GET", &Session::get},          {"VIEW", &Session::view},
+    {"DELETE", &Session::remove},     {"LIST", &Session::list},        {"QUIT", &Session::quit},
+    {"LOGIN", &Session::login_again}, {"HASH", &Session::hash},        {"VERIFY", &Session::verify},
+    {"MKDIR", &Session::make_dir},    {"RMDIR", &Session::remove_dir}, {"MOVE", &Session::move},
+    {"STAT", &Session::stat},
 };
 
 protocol::FileStatus::Kind to_wire(storage::FileCheck::Status status) {
@@ -178,8 +178,8 @@ std::size_t longest_path(const Request& request) {
 }
 
 protocol::Entry to_wire(const storage::DirEntry& e) {
-  return {e.is_dir ? 'd' : 'f', e.size, static_cast<std::uint64_t>(std::max<std::int64_t>(e.mtime, 0)),
-          e.digest, e.name};
+  return {e.is_dir ? 'd' : 'f', e.size,
+          static_cast<std::uint64_t>(std::max<std::int64_t>(e.mtime, 0)), e.digest, e.name};
 }
 
 awaitable<void> Session::run() {

@@ -168,7 +168,8 @@ Result<void> UserTree::remove_dir(std::string_view relative) const {
   if (!victim) {
     return victim.error();
   }
-  if (!clear_upload_debris(victim->get()) || ::unlinkat(dir.get(), leaf.c_str(), AT_REMOVEDIR) != 0) {
+  if (!clear_upload_debris(victim->get()) ||
+      ::unlinkat(dir.get(), leaf.c_str(), AT_REMOVEDIR) != 0) {
     return make_error(Errc::kNotEmpty, "directory not empty: " + std::string(relative));
   }
   (void)::fsync(dir.get());

@@ -176,8 +176,11 @@ std::optional<DirEntry> describe(int fd, std::string name) {
   if (::fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
     return std::nullopt;
   }
-  DirEntry entry{std::move(name), S_ISDIR(st.st_mode), static_cast<std::uint64_t>(st.st_size),
-                 st.st_mtime, {}};
+  DirEntry entry{std::move(name),
+                 S_ISDIR(st.st_mode),
+                 static_cast<std::uint64_t>(st.st_size),
+                 st.st_mtime,
+                 {}};
   if (S_ISREG(st.st_mode)) {
     entry.digest = read_digest_xattr(fd);
   }

@@ -98,11 +98,10 @@ class UserTree {
   Result<std::pair<UniqueFd, std::string>> open_parent(std::string_view relative) const;
   // The checks and the rename of move(), once both ends are resolved.
   // Kinds are 'f', 'd' or '-' (nothing there).
-  Result<std::string> finish_move(const std::pair<UniqueFd, std::string>& source,
-                                  char source_kind, std::string_view from,
-                                  const std::pair<UniqueFd, std::string>& target,
-                                  char target_kind, const std::string& final_path,
-                                  std::size_t max_path_bytes) const;
+  Result<std::string> finish_move(const std::pair<UniqueFd, std::string>& source, char source_kind,
+                                  std::string_view from,
+                                  const std::pair<UniqueFd, std::string>& target, char target_kind,
+                                  const std::string& final_path, std::size_t max_path_bytes) const;
 
   UniqueFd dir_;
 };

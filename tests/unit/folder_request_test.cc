@@ -77,9 +77,8 @@ TEST(FolderRequestTest, EveryPathRuleAppliesToEveryNewVerb) {
   for (const char* path : {"..", "a/../b", "%2Fetc", "a//b", "a/", ".", ".sfs-tmp-x",
                            "d/.sfs-part-1", "caf%C3", "%00", "%FF"}) {
     const std::string p = path;
-    for (const std::string& line :
-         {"MKDIR " + p + " 1", "RMDIR " + p, "STAT " + p, "LIST " + p, "MOVE " + p + " ok",
-          "MOVE ok " + p}) {
+    for (const std::string& line : {"MKDIR " + p + " 1", "RMDIR " + p, "STAT " + p, "LIST " + p,
+                                    "MOVE " + p + " ok", "MOVE ok " + p}) {
       expect_error(line, Errc::kBadPath);
     }
   }
@@ -88,9 +87,9 @@ TEST(FolderRequestTest, EveryPathRuleAppliesToEveryNewVerb) {
 TEST(FolderRequestTest, RoundTripsAwkwardNames) {
   for (const std::string name :
        {"a", "a b", "100%", "line\nbreak", "caf\xC3\xA9/\xF0\x9F\x98\x80", "q\"'`", "d/e f/g"}) {
-    for (const Request& r : {Request{MakeDir{name, true}}, Request{RemoveDir{name}},
-                             Request{Move{name, name + "2"}}, Request{Stat{name}},
-                             Request{List{name}}}) {
+    for (const Request& r :
+         {Request{MakeDir{name, true}}, Request{RemoveDir{name}}, Request{Move{name, name + "2"}},
+          Request{Stat{name}}, Request{List{name}}}) {
       const std::string line = serialize_request(r);
       ASSERT_EQ(line.find('\n'), line.size() - 1) << line;
       auto back = parse_request(std::string_view(line).substr(0, line.size() - 1));
@@ -117,8 +116,8 @@ TEST(StatReplyTest, RoundTrip) {
 }
 
 TEST(StatReplyTest, RefusesMalformed) {
-  for (const char* line : {"OK", "OK f 1 2 -", "OK x 1 2 - a", "OK f -1 2 - a", "OK f 1 2 zz a",
-                           "OK f 1 2 - a b"}) {
+  for (const char* line :
+       {"OK", "OK f 1 2 -", "OK x 1 2 - a", "OK f -1 2 - a", "OK f 1 2 zz a", "OK f 1 2 - a b"}) {
     auto reply = parse_reply(line);
     ASSERT_TRUE(reply.ok()) << line;
     EXPECT_FALSE(parse_stat_reply(*reply).ok()) << line;
@@ -126,9 +125,9 @@ TEST(StatReplyTest, RefusesMalformed) {
 }
 
 TEST(ReplyCodesTest, NewCodesTravel) {
-  for (const auto& [code, name] : {std::pair{Errc::kNotDir, "NOTDIR"},
-                                   std::pair{Errc::kExists, "EXISTS"},
-                                   std::pair{Errc::kNotEmpty, "NOTEMPTY"}}) {
+  for (const auto& [code, name] :
+       {std::pair{Errc::kNotDir, "NOTDIR"}, std::pair{Errc::kExists, "EXISTS"},
+        std::pair{Errc::kNotEmpty, "NOTEMPTY"}}) {
     const std::string line = error_line(code, "x");
     EXPECT_EQ(line, std::string("ERR ") + name + " x\n");
     auto reply = parse_reply(std::string_view(line).substr(0, line.size() - 1));

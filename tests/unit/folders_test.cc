@@ -161,8 +161,8 @@ TEST_F(FoldersTest, SymlinksRefusedByEveryDirectoryOperation) {
 }
 
 TEST_F(FoldersTest, DotDotAndReservedNamesRefused) {
-  for (const char* path : {"..", "../outside", "a/../..", "/etc", "a//b", "./a", ".sfs-tmp-x",
-                           "a/.sfs-part-1"}) {
+  for (const char* path :
+       {"..", "../outside", "a/../..", "/etc", "a//b", "./a", ".sfs-tmp-x", "a/.sfs-part-1"}) {
     expect_code(tree().make_dir(path, true), Errc::kBadPath);
     expect_code(tree().remove_dir(path), Errc::kBadPath);
     expect_code(tree().stat(path), Errc::kBadPath);

@@ -26,7 +26,7 @@ TEST(JsonStringTest, KeepsValidUtf8AndReplacesInvalidBytes) {
             "\"caf\xC3\xA9 \xE6\x97\xA5 \xF0\x9F\x98\x80\"");
   EXPECT_EQ(json_string("bad\xFFname"), "\"bad\\ufffdname\"");
   EXPECT_EQ(json_string("cut\xC3"), "\"cut\\ufffd\"");
-  EXPECT_EQ(json_string("\xC0\xAF"), "\"\\ufffd\\ufffd\"");      // overlong '/'
+  EXPECT_EQ(json_string("\xC0\xAF"), "\"\\ufffd\\ufffd\"");             // overlong '/'
   EXPECT_EQ(json_string("\xED\xA0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");  // surrogate
 }
 
