@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
   mv->add_option("SRC", args.first, "Remote file or folder")->required();
   mv->add_option("DST", args.second, "New name, or a folder to move into")->required();
   CLI::App* hash =
-      add_command(app, "hash", nullptr, "Print the SHA-256 the server holds for REMOTE");
+      add_command(app, "hash", nullptr, "Print the XXH128 digest the server holds for REMOTE");
   hash->add_option("REMOTE", args.first, "Remote file")->required();
   CLI::App* verify =
       add_command(app, "verify", nullptr, "Re-read all your files on the server and report damage");

@@ -127,6 +127,8 @@ int main(int argc, char** argv) {
               "Seconds a session may wait between commands");
   add_seconds(app, "--io-timeout", config.io_timeout,
               "Seconds one read or write may stall inside a command");
+  add_seconds(app, "--login-cache-ttl", config.login_cache_ttl,
+              "Seconds a password Argon2id accepted is recognized without Argon2id (0: never)");
   app.add_option("--max-login-attempts", config.max_login_attempts, "Failed logins per connection")
       ->capture_default_str()
       ->check(CLI::Range(1U, 100U));
@@ -172,6 +174,7 @@ int main(int argc, char** argv) {
     die("--run-as needs the server to be started as root");
   }
   auto users = must(sfs::auth::UserDb::load(config.auth_file));
+  users.set_verified_ttl(config.login_cache_ttl);
   const std::size_t plaintext = users.plaintext_count();
   const std::size_t user_count = users.size();
   struct stat auth_stat {};

@@ -14,5 +14,4 @@ namespace sfs {
 namespace asio = boost::asio;
 using asio::awaitable;
 using asio::ip::tcp;
-using TlsStream = asio::ssl::stream<tcp::socket>;
 }  // namespace sfs

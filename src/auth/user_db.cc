@@ -24,6 +24,7 @@ UserDb::Digest UserDb::digest_of(std::string_view password) const {
 
 bool UserDb::matches(const Secret& secret, std::string_view password) const {
   if (secret.hashed) {
+    ++*argon2_checks_;
     return verify_password(secret.argon2, password);
   }
   // Comparing fixed-size keyed digests: the time depends on neither the
@@ -44,8 +45,49 @@ bool UserDb::verify(std::string_view user, std::string_view password) const {
     known = it != users_.end();
     secret = known ? it->second : dummy_;
   }
+  if (known && recently_verified(user, secret, password)) {
+    return true;
+  }
   const bool match = matches(secret, password);
+  if (known && match) {
+    remember_verified(user, secret, password);
+  }
   return known && match;
+}
+
+// Only the right password of a known user can take this shortcut: a wrong
+// one, an unknown user and an expired entry all go on to Argon2id, so the
+// shortcut tells a guesser nothing the "OK" would not.
+bool UserDb::recently_verified(std::string_view user, const Secret& secret,
+                               std::string_view password) const {
+  if (verified_ttl_.count() == 0 || !secret.hashed) {
+    return false;
+  }
+  Verified entry;
+  {
+    const std::lock_guard lock(*mutex_);
+    const auto it = verified_.find(user);
+    if (it == verified_.end()) {
+      return false;
+    }
+    entry = it->second;
+  }
+  if (entry.argon2 != secret.argon2 || std::chrono::steady_clock::now() >= entry.until) {
+    return false;
+  }
+  const Digest given = digest_of(password);
+  return sodium_memcmp(given.data(), entry.digest.data(), given.size()) == 0;
+}
+
+void UserDb::remember_verified(std::string_view user, const Secret& secret,
+                               std::string_view password) const {
+  if (verified_ttl_.count() == 0 || !secret.hashed) {
+    return;  // plaintext lines are checked by their digest anyway
+  }
+  Verified entry{digest_of(password), secret.argon2,
+                 std::chrono::steady_clock::now() + verified_ttl_};
+  const std::lock_guard lock(*mutex_);
+  verified_.insert_or_assign(std::string(user), std::move(entry));
 }
 
 bool UserDb::needs_rehash(std::string_view user) const {

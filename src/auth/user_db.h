@@ -9,7 +9,10 @@
 //   if (db->verify("alice", password)) ...
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -33,7 +36,16 @@ class UserDb {
 
   // True only for a known user with the right password. Takes the same
   // time whether the user exists or not, and compares in constant time.
+  // With a verified-login TTL, the right password of a user whose Argon2id
+  // hash accepted it less than TTL ago is recognized by its keyed digest
+  // instead of another Argon2id run; anything else gets the full check.
   bool verify(std::string_view user, std::string_view password) const;
+
+  // How long a password Argon2id accepted is recognized without Argon2id
+  // (0, the default: never). Memory only; see docs/security.md.
+  void set_verified_ttl(std::chrono::seconds ttl) { verified_ttl_ = ttl; }
+  // How many Argon2id verifications verify() has run (for logs and tests).
+  std::uint64_t argon2_checks() const { return argon2_checks_->load(); }
 
   // True when `user`'s stored Argon2id hash was made with other costs than
   // hash_password uses now (it should be hashed again at the next login).
@@ -52,15 +64,32 @@ class UserDb {
     Digest digest{};     // keyed digest of the plaintext otherwise
   };
 
+  // A password Argon2id accepted: its keyed digest, the hash it matched
+  // (a replaced hash voids it) and until when it counts.
+  struct Verified {
+    Digest digest{};
+    std::string argon2;
+    std::chrono::steady_clock::time_point until;
+  };
+
   UserDb();
   Digest digest_of(std::string_view password) const;
   bool matches(const Secret& secret, std::string_view password) const;
+  bool recently_verified(std::string_view user, const Secret& secret,
+                         std::string_view password) const;
+  void remember_verified(std::string_view user, const Secret& secret,
+                         std::string_view password) const;
 
   std::array<unsigned char, 32> key_{};  // per-process key for digests
   Secret dummy_;                         // checked for unknown users
   std::map<std::string, Secret, std::less<>> users_;
-  // Guards the secrets against replace_hash; never held while hashing.
+  std::chrono::seconds verified_ttl_{0};
+  // At most one entry per known user.
+  mutable std::map<std::string, Verified, std::less<>> verified_;
+  // Guards users_ and verified_; never held while hashing.
   mutable std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
+  std::unique_ptr<std::atomic<std::uint64_t>> argon2_checks_ =
+      std::make_unique<std::atomic<std::uint64_t>>(0);
 };
 
 }  // namespace sfs::auth

@@ -33,7 +33,7 @@ enum class Errc {
   kNetwork,     // connection lost, timeout, TLS failure
   kTrust,       // server identity could not be verified
   kLocal,       // local (client side) file error
-  kIntegrity,   // data does not match its SHA-256 digest
+  kIntegrity,   // data does not match its digest
   kInternal,    // broken invariant that was caught
 };
 

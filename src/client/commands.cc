@@ -129,7 +129,7 @@ Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* o
     return digest.error();
   }
   if (json) {
-    std::fprintf(out, "{\"path\":%s,\"sha256\":\"%s\"}\n", json_string(remote).c_str(),
+    std::fprintf(out, "{\"path\":%s,\"digest\":\"%s\"}\n", json_string(remote).c_str(),
                  digest->c_str());
   } else {
     std::fprintf(out, "%s  %s\n", digest->c_str(), remote.c_str());

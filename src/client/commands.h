@@ -42,21 +42,21 @@ Result<void> list_files(Connection& conn, std::FILE* out);
 
 struct ListOptions {
   std::string path;          // remote directory; empty: the top
-  bool long_format = false;  // -l: type and stored SHA-256 too
+  bool long_format = false;  // -l: type and stored digest too
   bool recursive = false;    // -R: the whole tree, as full remote paths
   bool json = false;         // one JSON array of entry objects
 };
 // `ls [-l] [-R] [PATH]`. A PATH that names a file lists that file.
 Result<void> list_files(Connection& conn, const ListOptions& options, std::FILE* out);
 
-// `stat PATH`: type, size, modification time and stored SHA-256.
+// `stat PATH`: type, size, modification time and stored digest.
 Result<void> stat_entry(Connection& conn, const std::string& remote, bool json, std::FILE* out);
 // `mkdir [-p] PATH`, `rmdir PATH`, `mv SRC DST`.
 Result<void> make_dir(Connection& conn, const std::string& remote, bool parents);
 Result<void> remove_dir(Connection& conn, const std::string& remote);
 Result<void> move_entry(Connection& conn, const std::string& from, const std::string& to);
 
-// `hash REMOTE`: prints "<sha256>  <name>" like sha256sum (or a JSON object).
+// `hash REMOTE`: prints "<xxh128>  <name>" like xxh128sum (or a JSON object).
 Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* out,
                        bool json = false);
 

@@ -10,7 +10,7 @@
 #include "client/password.h"
 #include "client/progress.h"
 #include "client/trust_store.h"
-#include "crypto/sha256.h"
+#include "crypto/digest.h"
 #include "net/channel.h"
 #include "net/transfer.h"
 #include "protocol/limits.h"
@@ -106,7 +106,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const ConnectOptions& optio
     return tls.error();
   }
   conn->tls_ = std::move(*tls);
-  conn->channel_ = std::make_shared<net::Channel>(TlsStream(conn->io_, *conn->tls_), kIoTimeout);
+  conn->channel_ = std::make_shared<net::Channel>(tcp::socket(conn->io_), *conn->tls_, kIoTimeout);
   conn->channel_->start_watchdog();
   if (auto ok = conn->run(conn->connect(options.host, options.port)); !ok) {
     return ok.error();
@@ -129,7 +129,7 @@ awaitable<Result<void>> Connection::connect(std::string host, std::uint16_t port
   if (ec) {
     co_return make_error(Errc::kNetwork, "cannot resolve " + host + ": " + ec.message());
   }
-  auto& socket = channel_->stream().lowest_layer();
+  auto& socket = channel_->stream().socket();
   co_await asio::async_connect(socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     co_return make_error(Errc::kNetwork, "cannot connect to " + server_ + ": " + ec.message());
@@ -139,7 +139,7 @@ awaitable<Result<void>> Connection::connect(std::string host, std::uint16_t port
   if (ec) {  // a name, not an address: send it as SNI
     SSL_set_tlsext_host_name(channel_->stream().native_handle(), host.c_str());
   }
-  auto shaken = co_await channel_->handshake(asio::ssl::stream_base::client, kConnectTimeout);
+  auto shaken = co_await channel_->handshake(tls::Stream::Role::kClient, kConnectTimeout);
   if (!shaken) {
     co_return make_error(Errc::kNetwork, "TLS handshake with " + server_ + " failed (" +
                                              shaken.error().message +
@@ -150,9 +150,9 @@ awaitable<Result<void>> Connection::connect(std::string host, std::uint16_t port
 
 Result<void> Connection::verify_server(const ConnectOptions& options) {
   if (!options.ca_file.empty()) {
-    return tls::verify_against_ca_file(channel_->stream(), options.ca_file, options.host);
+    return tls::verify_against_ca_file(channel_->stream().native_handle(), options.ca_file, options.host);
   }
-  const std::string seen = tls::peer_fingerprint(channel_->stream());
+  const std::string seen = tls::peer_fingerprint(channel_->stream().native_handle());
   const TrustStore store(options.known_servers.empty() ? TrustStore::default_path()
                                                        : options.known_servers);
   switch (store.check(server_, seen)) {
@@ -249,11 +249,11 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
     co_return make_error(Errc::kProtocol, "malformed reply from server");
   }
   // Resume only when the server's part is provably the start of this file.
-  crypto::Sha256 hash;
+  crypto::Digest hash;
   std::uint64_t from = 0;
   if (resume && *held > 0) {
     auto read = [&](char* data, std::size_t n, std::uint64_t) { return source->read(data, n); };
-    if (crypto::hash_prefix(read, *held, hash) && hash.hex_digest_so_far() == reply->fields[1]) {
+    if (crypto::hash_prefix(read, *held, hash) && hash.hex_digest() == reply->fields[1]) {
       from = *held;
     } else {
       hash.reset();
@@ -320,7 +320,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     co_return reply ? reply->to_error() : reply.error();
   }
   const bool well_formed = reply->fields.size() == 3 &&
-                           (reply->fields[1] == "-" || crypto::is_sha256_hex(reply->fields[1]));
+                           (reply->fields[1] == "-" || crypto::is_digest_hex(reply->fields[1]));
   auto size = well_formed ? protocol::parse_u64(reply->fields[0])
                           : Result<std::uint64_t>(make_error(Errc::kProtocol, ""));
   auto start = well_formed ? protocol::parse_u64(reply->fields[2])
@@ -329,7 +329,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     co_return make_error(Errc::kProtocol, "malformed reply from server");
   }
   const std::string stored = reply->fields[1] == "-" ? std::string() : reply->fields[1];
-  crypto::Sha256 hash;
+  crypto::Digest hash;
   if (*start > 0) {
     auto read = [&](char* data, std::size_t n, std::uint64_t at) {
       return part->read_at(data, n, at);
@@ -385,7 +385,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   }
   const std::string actual = hash.hex_digest();
   if (actual != *sent_digest || (!stored.empty() && actual != stored)) {
-    co_return make_error(Errc::kIntegrity, "downloaded data does not match its SHA-256; " +
+    co_return make_error(Errc::kIntegrity, "downloaded data does not match its digest; " +
                                                local.string() + " left unchanged");
   }
   co_return part->commit();
@@ -528,7 +528,7 @@ Result<std::string> Connection::hash(const std::string& remote) {
   if (!reply || !reply->ok) {
     return reply ? reply->to_error() : reply.error();
   }
-  if (reply->fields.size() != 1 || !crypto::is_sha256_hex(reply->fields[0])) {
+  if (reply->fields.size() != 1 || !crypto::is_digest_hex(reply->fields[0])) {
     return make_error(Errc::kProtocol, "malformed reply from server");
   }
   return reply->fields[0];

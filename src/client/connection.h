@@ -42,7 +42,7 @@ class Connection {
   Result<void> login(const std::string& user, const std::string& password);
   // Both continue an interrupted transfer of the same data when `resume`
   // is set and the other side still holds it; the result is verified by
-  // its full SHA-256 either way.
+  // its full digest either way.
   Result<void> put(const std::filesystem::path& local, const std::string& remote,
                    bool show_progress, bool resume = true);
   Result<void> get(const std::string& remote, const std::filesystem::path& local,
@@ -65,7 +65,7 @@ class Connection {
   void set_progress_observer(std::function<void(std::uint64_t)> observer) {
     observer_ = std::move(observer);
   }
-  // The SHA-256 (hex) the server holds for `remote`.
+  // The digest (hex) the server holds for `remote`.
   Result<std::string> hash(const std::string& remote);
   // Asks the server to re-read every file and compare it with its digest.
   Result<std::vector<protocol::FileStatus>> verify();

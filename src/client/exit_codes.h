@@ -18,7 +18,7 @@ enum ExitCode : int {
   kExitLocal = 8,       // local file could not be read or written
   kExitTooLarge = 9,    // size limit
   kExitServerIo = 10,   // the server could not read or write its storage
-  kExitIntegrity = 11,  // data does not match its SHA-256 digest
+  kExitIntegrity = 11,  // data does not match its digest
 };
 
 int exit_code_for(Errc code);

@@ -64,7 +64,7 @@ void print_entry(const Listed& item, const ListOptions& options, std::FILE* out)
   const char* slash = e.type == 'd' ? "/" : "";
   const auto size = static_cast<unsigned long long>(e.size);
   if (options.long_format) {
-    std::fprintf(out, "%c %12llu  %s  %-64s  %s%s\n", e.type, size, when.c_str(),
+    std::fprintf(out, "%c %12llu  %s  %-32s  %s%s\n", e.type, size, when.c_str(),
                  e.digest.empty() ? "-" : e.digest.c_str(), name.c_str(), slash);
   } else {
     std::fprintf(out, "%12llu  %s  %s%s\n", size, when.c_str(), name.c_str(), slash);
@@ -134,7 +134,7 @@ Result<void> stat_entry(Connection& conn, const std::string& remote, bool json, 
     named.name = last_component(path);
     std::fprintf(out, "%s\n", entry_json(named, path).c_str());
   } else {
-    std::fprintf(out, "path: %s\ntype: %s\nsize: %llu\nmodified: %s\nsha256: %s\n", path.c_str(),
+    std::fprintf(out, "path: %s\ntype: %s\nsize: %llu\nmodified: %s\nxxh128: %s\n", path.c_str(),
                  entry->type == 'd' ? "directory" : "file",
                  static_cast<unsigned long long>(entry->size),
                  format_time(entry->mtime, "%Y-%m-%d %H:%M:%S").c_str(),

@@ -50,7 +50,7 @@ std::string json_string(std::string_view text) {
 }
 
 std::string entry_json(const protocol::Entry& entry, std::string_view path) {
-  return fmt::format(R"({{"path":{},"name":{},"type":"{}","size":{},"mtime":{},"sha256":{}}})",
+  return fmt::format(R"({{"path":{},"name":{},"type":"{}","size":{},"mtime":{},"digest":{}}})",
                      json_string(path), json_string(entry.name),
                      entry.type == 'd' ? "directory" : "file", entry.size, entry.mtime,
                      entry.digest.empty() ? std::string("null") : json_string(entry.digest));

@@ -8,7 +8,7 @@
 //   json_string("a\"b\n") == "\"a\\\"b\\n\""
 //   entry_json(entry, "docs/a.txt")
 //     == {"path":"docs/a.txt","name":"a.txt","type":"file","size":5,
-//         "mtime":1700000000,"sha256":null}
+//         "mtime":1700000000,"digest":null}
 
 #include <string>
 #include <string_view>

@@ -10,12 +10,12 @@
 #include <cstdio>
 #include <cstring>
 
-#include "crypto/sha256.h"
+#include "crypto/digest.h"
 
 namespace sfs::client {
 namespace {
 
-constexpr char kDigestXattr[] = "user.sfs.sha256";
+constexpr char kDigestXattr[] = "user.sfs.xxh128";
 
 Error local_error(const std::filesystem::path& path, int err) {
   if (err == ENOENT) {
@@ -84,10 +84,10 @@ Result<LocalDownload> LocalDownload::open(const std::filesystem::path& target, b
   if (::fstat(fd, &st) == 0) {
     download.held_ = static_cast<std::uint64_t>(st.st_size);
   }
-  char value[65] = {};
-  if (::fgetxattr(fd, kDigestXattr, value, 64) == 64 &&
-      crypto::is_sha256_hex(std::string_view(value, 64))) {
-    download.digest_.assign(value, 64);
+  char value[crypto::kDigestHexLength] = {};
+  if (::fgetxattr(fd, kDigestXattr, value, sizeof value) == sizeof value &&
+      crypto::is_digest_hex(std::string_view(value, sizeof value))) {
+    download.digest_.assign(value, sizeof value);
   }
   return download;
 }

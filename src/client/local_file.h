@@ -29,7 +29,7 @@ class LocalSource {
 };
 
 // A download in progress, in ".<name>.sfs-part" beside the target. The
-// partial file records (in an extended attribute) the SHA-256 of the remote
+// partial file records (in an extended attribute) the digest of the remote
 // file it is a prefix of, so an interrupted download can resume.
 class LocalDownload {
  public:

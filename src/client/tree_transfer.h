@@ -1,7 +1,7 @@
 #pragma once
 // Recursive transfers of whole trees: `put -r DIR [REMOTE]` and
 // `get -r DIR [LOCAL]`, empty directories included. Each file moves with the
-// one-file put/get (resume and end-to-end SHA-256 per file); one progress
+// one-file put/get (resume and end-to-end digest per file); one progress
 // line covers the whole tree. A file that fails is recorded and the rest go
 // on; only a lost connection stops the transfer.
 //

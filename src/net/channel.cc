@@ -10,8 +10,10 @@ constexpr std::size_t kReadChunk = 16384;  // one TLS record
 
 }  // namespace
 
-Channel::Channel(TlsStream stream, Clock::duration io_timeout)
-    : stream_(std::move(stream)), io_timeout_(io_timeout), timer_(stream_.get_executor()) {}
+Channel::Channel(tcp::socket socket, asio::ssl::context& context, Clock::duration io_timeout)
+    : stream_(std::move(socket), context),
+      io_timeout_(io_timeout),
+      timer_(stream_.get_executor()) {}
 
 void Channel::start_watchdog() {
   asio::co_spawn(
@@ -29,7 +31,7 @@ awaitable<void> Channel::watch() {
     }
     if (deadline_ <= Clock::now()) {
       timed_out_ = true;
-      stream_.lowest_layer().close(ec);
+      stream_.socket().close(ec);
       break;
     }
   }
@@ -39,7 +41,7 @@ void Channel::close() {
   closed_ = true;
   timer_.cancel();
   boost::system::error_code ec;
-  stream_.lowest_layer().close(ec);
+  stream_.socket().close(ec);
 }
 
 void Channel::set_deadline(Clock::duration timeout) {
@@ -61,11 +63,10 @@ Error Channel::network_error(const boost::system::error_code& ec) const {
   return make_error(Errc::kNetwork, "connection lost: " + ec.message());
 }
 
-awaitable<Result<void>> Channel::handshake(asio::ssl::stream_base::handshake_type type,
-                                           Clock::duration timeout) {
+awaitable<Result<void>> Channel::handshake(tls::Stream::Role role, Clock::duration timeout) {
   set_deadline(timeout);
   boost::system::error_code ec;
-  co_await stream_.async_handshake(type, asio::redirect_error(asio::use_awaitable, ec));
+  co_await stream_.handshake(role, ec);
   if (ec) {
     if (timed_out_) {
       co_return make_error(Errc::kNetwork, "TLS handshake timed out");
@@ -107,9 +108,7 @@ awaitable<Result<std::string>> Channel::read_line(std::size_t max_bytes, Clock::
       in_.resize(want);
     }
     boost::system::error_code ec;
-    const std::size_t n =
-        co_await stream_.async_read_some(asio::buffer(in_.data() + end_, in_.size() - end_),
-                                         asio::redirect_error(asio::use_awaitable, ec));
+    const std::size_t n = co_await stream_.read_some(in_.data() + end_, in_.size() - end_, ec);
     if (ec) {
       co_return network_error(ec);
     }
@@ -131,11 +130,16 @@ awaitable<Result<void>> Channel::read_exact(char* data, std::size_t length) {
   if (buffered == length) {
     co_return Result<void>{};
   }
-  boost::system::error_code ec;
-  co_await asio::async_read(stream_, asio::buffer(data + buffered, length - buffered),
-                            asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    co_return network_error(ec);
+  data += buffered;
+  length -= buffered;
+  while (length > 0) {
+    boost::system::error_code ec;
+    const std::size_t n = co_await stream_.read_some(data, length, ec);
+    if (ec) {
+      co_return network_error(ec);
+    }
+    data += n;
+    length -= n;
   }
   co_return Result<void>{};
 }
@@ -143,8 +147,7 @@ awaitable<Result<void>> Channel::read_exact(char* data, std::size_t length) {
 awaitable<Result<void>> Channel::write(const char* data, std::size_t length) {
   set_deadline(io_timeout_);
   boost::system::error_code ec;
-  co_await asio::async_write(stream_, asio::buffer(data, length),
-                             asio::redirect_error(asio::use_awaitable, ec));
+  co_await stream_.write(data, length, ec);
   if (ec) {
     co_return network_error(ec);
   }
@@ -154,7 +157,7 @@ awaitable<Result<void>> Channel::write(const char* data, std::size_t length) {
 awaitable<void> Channel::shutdown() {
   set_deadline(std::chrono::seconds(2));
   boost::system::error_code ec;
-  co_await stream_.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  co_await stream_.shutdown(ec);
 }
 
 }  // namespace sfs::net

@@ -6,7 +6,7 @@
 // into the caller's buffer. A watchdog closes the socket when the current
 // operation's deadline passes, so no peer can hold a coroutine forever.
 //
-//   auto ch = std::make_shared<Channel>(std::move(tls_stream), 60s);
+//   auto ch = std::make_shared<Channel>(std::move(socket), tls_context, 60s);
 //   ch->start_watchdog();
 //   auto line = co_await ch->read_line(kMaxLineBytes, 300s);
 //   co_await ch->write("OK\n");
@@ -20,6 +20,7 @@
 
 #include "asio/asio.h"
 #include "base/result.h"
+#include "tls/stream.h"
 
 namespace sfs::net {
 
@@ -27,9 +28,10 @@ using Clock = std::chrono::steady_clock;
 
 class Channel : public std::enable_shared_from_this<Channel> {
  public:
-  Channel(TlsStream stream, Clock::duration io_timeout);
+  // `context` must outlive the channel.
+  Channel(tcp::socket socket, asio::ssl::context& context, Clock::duration io_timeout);
 
-  TlsStream& stream() { return stream_; }
+  tls::Stream& stream() { return stream_; }
   void start_watchdog();
   // Closes the socket and stops the watchdog. Safe to call twice.
   void close();
@@ -47,8 +49,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
     }
   }
 
-  awaitable<Result<void>> handshake(asio::ssl::stream_base::handshake_type type,
-                                    Clock::duration timeout);
+  awaitable<Result<void>> handshake(tls::Stream::Role role, Clock::duration timeout);
 
   // Reads one line and returns it without its '\n'. kProtocol when it is
   // longer than `max_bytes`; kNetwork on EOF, error or timeout.
@@ -69,7 +70,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   awaitable<void> watch();
   Error network_error(const boost::system::error_code& ec) const;
 
-  TlsStream stream_;
+  tls::Stream stream_;
   Clock::duration io_timeout_;
   asio::steady_timer timer_;
   Clock::time_point deadline_ = Clock::time_point::max();

@@ -1,6 +1,6 @@
 #include "protocol/reply.h"
 
-#include "crypto/sha256.h"
+#include "crypto/digest.h"
 #include "protocol/numbers.h"
 #include "protocol/percent.h"
 #include "protocol/request.h"
@@ -131,7 +131,7 @@ Result<Entry> parse_entry(std::string_view line) {
   auto size = parse_u64(f[1]);
   auto mtime = parse_u64(f[2]);
   auto name = percent_decode(f[4]);
-  const bool digest_ok = f[3] == "-" || crypto::is_sha256_hex(f[3]);
+  const bool digest_ok = f[3] == "-" || crypto::is_digest_hex(f[3]);
   if ((f[0] != "f" && f[0] != "d") || !size || !mtime || !digest_ok || !name) {
     return malformed();
   }

@@ -43,7 +43,7 @@ struct Entry {
   char type = 'f';  // 'f' file, 'd' directory
   std::uint64_t size = 0;
   std::uint64_t mtime = 0;  // seconds since the epoch
-  std::string digest;       // SHA-256 hex, empty when the server has none
+  std::string digest;       // digest (hex), empty when the server has none
   std::string name;
 };
 

@@ -1,6 +1,6 @@
 #include "protocol/request.h"
 
-#include "crypto/sha256.h"
+#include "crypto/digest.h"
 #include "protocol/limits.h"
 #include "protocol/numbers.h"
 #include "protocol/path.h"
@@ -45,8 +45,8 @@ Result<Request> parse_get(const Fields& f) {
   if (!offset) {
     return offset.error();
   }
-  if (f[3] != "-" && !crypto::is_sha256_hex(f[3])) {
-    return bad("GET: digest must be 64 hex digits or -");
+  if (f[3] != "-" && !crypto::is_digest_hex(f[3])) {
+    return bad("GET: digest must be 32 hex digits or -");
   }
   return Request{Get{std::move(*path), *offset, f[3] == "-" ? std::string() : std::string(f[3])}};
 }
@@ -232,12 +232,14 @@ Result<Request> parse_request(std::string_view line) {
 
 std::string serialize_request(const Request& request) { return std::visit(Serializer{}, request); }
 
-std::string digest_line(std::string_view hex) { return "SHA256 " + std::string(hex) + "\n"; }
+std::string digest_line(std::string_view hex) {
+  return std::string(crypto::kDigestName) + " " + std::string(hex) + "\n";
+}
 
 Result<std::string> parse_digest_line(std::string_view line) {
   auto fields = split_fields(line);
-  if (!fields || fields->size() != 2 || (*fields)[0] != "SHA256" ||
-      !crypto::is_sha256_hex((*fields)[1])) {
+  if (!fields || fields->size() != 2 || (*fields)[0] != crypto::kDigestName ||
+      !crypto::is_digest_hex((*fields)[1])) {
     return make_error(Errc::kProtocol, "malformed digest trailer");
   }
   return std::string((*fields)[1]);

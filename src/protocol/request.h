@@ -81,7 +81,7 @@ std::string greeting_line();
 // Returns the protocol version announced by a greeting line.
 Result<int> parse_greeting(std::string_view line);
 
-// The trailer after a data stream: "SHA256 <64 hex digits>\n".
+// The trailer after a data stream: "XXH128 <32 hex digits>\n".
 std::string digest_line(std::string_view hex);
 // Returns the hex digest of a trailer line; kProtocol when malformed.
 Result<std::string> parse_digest_line(std::string_view line);

@@ -22,6 +22,9 @@ struct Config {
   std::chrono::seconds login_timeout{30};
   std::chrono::seconds idle_timeout{300};
   std::chrono::seconds io_timeout{60};  // one stalled read or write
+  // A password Argon2id accepted is recognized for this long by a keyed
+  // digest kept in memory (like sudo's 5-minute timestamp); 0: never.
+  std::chrono::seconds login_cache_ttl{300};
   unsigned max_login_attempts = 3;
   // Argon2id checks running at once (each takes 64 MiB); more logins wait.
   unsigned max_concurrent_hashing = 2;

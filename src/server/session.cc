@@ -7,7 +7,7 @@
 
 #include "auth/auth_file.h"
 #include "auth/password_hash.h"
-#include "crypto/sha256.h"
+#include "crypto/digest.h"
 #include "net/channel.h"
 #include "net/transfer.h"
 #include "protocol/limits.h"
@@ -110,7 +110,7 @@ class Session {
   awaitable<Result<void>> stat(const Request& request);
 
   awaitable<Result<void>> stream_file(const storage::ReadFile& file, std::uint64_t offset,
-                                      std::uint64_t length, crypto::Sha256* hash,
+                                      std::uint64_t length, crypto::Digest* hash,
                                       const net::Check& before_end);
   Result<void> check_quota(const protocol::Put& put, const storage::Upload& upload) const;
   awaitable<Result<void>> receive_upload(const protocol::Put& put, storage::Upload& upload);
@@ -153,7 +153,7 @@ protocol::FileStatus::Kind to_wire(storage::FileCheck::Status status) {
 
 // Hashes the first `length` bytes of a stored file or an upload's partial.
 template <typename File>
-Result<void> hash_prefix(const File& file, std::uint64_t length, crypto::Sha256& hash) {
+Result<void> hash_prefix(const File& file, std::uint64_t length, crypto::Digest& hash) {
   return crypto::hash_prefix([&file](char* data, std::size_t max,
                                      std::uint64_t at) { return file.read_at(data, max, at); },
                              length, hash);
@@ -184,7 +184,7 @@ protocol::Entry to_wire(const storage::DirEntry& e) {
 
 awaitable<void> Session::run() {
   if (auto ok =
-          co_await channel_->handshake(asio::ssl::stream_base::server, config().handshake_timeout);
+          co_await channel_->handshake(tls::Stream::Role::kServer, config().handshake_timeout);
       !ok) {
     spdlog::info("peer={} closed: {}", peer_, ok.error().message);
     co_return;
@@ -439,7 +439,7 @@ awaitable<Result<void>> Session::put(const Request& request) {
 awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storage::Upload& upload) {
   // Offer what an interrupted upload left, with the digest of it, so the
   // client can prove it is resuming the same data.
-  crypto::Sha256 hash;
+  crypto::Digest hash;
   std::uint64_t held = upload.held() <= put.size ? upload.held() : 0;
   if (auto ok =
           co_await run_blocking(shared_->disk, [&] { return hash_prefix(upload, held, hash); });
@@ -448,7 +448,7 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
     hash.reset();
   }
   const std::string offer = protocol::ok_line(
-      {std::to_string(held), held > 0 ? hash.hex_digest_so_far() : std::string("-")});
+      {std::to_string(held), held > 0 ? hash.hex_digest() : std::string("-")});
   if (auto ok = co_await channel_->write(offer); !ok) {
     co_return ok;
   }
@@ -492,7 +492,7 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   }
   const std::string actual = hash.hex_digest();
   if (*claimed != actual) {
-    co_return make_error(Errc::kIntegrity, "upload does not match its SHA-256; nothing stored");
+    co_return make_error(Errc::kIntegrity, "upload does not match its digest; nothing stored");
   }
   if (auto ok = upload.set_digest(actual); !ok) {
     co_return ok;
@@ -505,7 +505,7 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
 }
 
 awaitable<Result<void>> Session::stream_file(const storage::ReadFile& file, std::uint64_t offset,
-                                             std::uint64_t length, crypto::Sha256* hash,
+                                             std::uint64_t length, crypto::Digest* hash,
                                              const net::Check& before_end) {
   std::uint64_t position = offset;
   auto source = [&](char* data, std::size_t max) -> Result<std::size_t> {
@@ -537,7 +537,7 @@ awaitable<Result<void>> Session::get(const Request& request) {
   const bool resumable = !stored.empty() && get.digest == stored && get.offset <= size;
   const std::uint64_t start = resumable ? get.offset : 0;
   resumed_from_ = start;
-  crypto::Sha256 hash;
+  crypto::Digest hash;
   // Hashing what the client already holds reads it all from disk: off the
   // network threads.
   if (auto ok =
@@ -554,9 +554,9 @@ awaitable<Result<void>> Session::get(const Request& request) {
   auto check = [&]() -> Result<void> {
     actual = hash.hex_digest();
     if (!stored.empty() && actual != stored) {
-      spdlog::error("user={} path={} stored file does not match its SHA-256 (bitrot?)", user_,
+      spdlog::error("user={} path={} stored file does not match its digest (bitrot?)", user_,
                     protocol::percent_encode(get.path));
-      return make_error(Errc::kIntegrity, "stored file is damaged (SHA-256 mismatch); not sent");
+      return make_error(Errc::kIntegrity, "stored file is damaged (digest mismatch); not sent");
     }
     return {};
   };
@@ -707,7 +707,7 @@ awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
   const std::string peer = describe(socket);
   boost::system::error_code ec;
   const std::string source = socket.remote_endpoint(ec).address().to_string();
-  auto channel = std::make_shared<net::Channel>(TlsStream(std::move(socket), *shared->tls),
+  auto channel = std::make_shared<net::Channel>(std::move(socket), *shared->tls,
                                                 shared->config.io_timeout);
   const Registration registration(*shared, channel);
   if (shared->draining) {

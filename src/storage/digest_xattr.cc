@@ -4,19 +4,19 @@
 
 #include <cerrno>
 
-#include "crypto/sha256.h"
+#include "crypto/digest.h"
 #include "storage/beneath.h"
 
 namespace sfs::storage {
 
 std::string read_digest_xattr(int fd) {
-  char value[65] = {};
+  char value[crypto::kDigestHexLength + 1] = {};  // one more: a longer value is refused
   const ssize_t n = ::fgetxattr(fd, kDigestXattr, value, sizeof(value));
-  if (n != 64) {
+  if (n != static_cast<ssize_t>(crypto::kDigestHexLength)) {
     return {};
   }
-  std::string hex(value, 64);
-  return crypto::is_sha256_hex(hex) ? hex : std::string();
+  std::string hex(value, crypto::kDigestHexLength);
+  return crypto::is_digest_hex(hex) ? hex : std::string();
 }
 
 Result<void> write_digest_xattr(int fd, const std::string& hex) {

@@ -1,6 +1,6 @@
 #pragma once
-// Where a stored file keeps its SHA-256: the extended attribute
-// "user.sfs.sha256" (64 hex digits), written on the temp file before the
+// Where a stored file keeps its content digest (crypto/digest.h): the
+// extended attribute "user.sfs.xxh128" (32 hex digits), written on the temp file before the
 // rename, so content and digest become visible together.
 
 #include <string>
@@ -9,7 +9,7 @@
 
 namespace sfs::storage {
 
-inline constexpr char kDigestXattr[] = "user.sfs.sha256";
+inline constexpr char kDigestXattr[] = "user.sfs.xxh128";
 
 // The digest recorded on `fd`, or empty when none (or not well-formed).
 std::string read_digest_xattr(int fd);

@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-#include "crypto/sha256.h"
+#include "crypto/digest.h"
 #include "storage/beneath.h"
 #include "storage/digest_xattr.h"
 
@@ -31,7 +31,7 @@ Result<void> ReadFile::store_digest(const std::string& hex) const {
 }
 
 Result<std::string> ReadFile::compute_digest() const {
-  crypto::Sha256 hash;
+  crypto::Digest hash;
   auto read = [this](char* data, std::size_t max, std::uint64_t at) {
     return read_at(data, max, at);
   };

@@ -20,7 +20,7 @@ class ReadFile {
   std::uint64_t size() const { return size_; }
   // Reads up to `length` bytes at `offset`; returns the count (0 at end).
   Result<std::size_t> read_at(char* data, std::size_t length, std::uint64_t offset) const;
-  // The SHA-256 (hex) recorded when the file was stored; empty if none.
+  // The digest (hex) recorded when the file was stored; empty if none.
   std::string stored_digest() const;
   // Records the digest of a file that had none (stored before digests).
   Result<void> store_digest(const std::string& hex) const;
@@ -58,7 +58,7 @@ class Upload {
   // Drops everything after `offset` and continues writing there.
   Result<void> continue_at(std::uint64_t offset);
   Result<void> write(const char* data, std::size_t length);
-  // Records the content's SHA-256 with the file, before commit.
+  // Records the content's digest with the file, before commit.
   Result<void> set_digest(const std::string& hex);
   Result<void> commit();
   // Removes the temp or partial file: the upload is over for good.

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "crypto/sha256.h"
+#include "crypto/digest.h"
 #include "storage/beneath.h"
 #include "storage/digest_xattr.h"
 #include "storage/temps.h"
@@ -36,9 +36,7 @@ std::string random_temp_name() {
 // The partial file of an upload of `leaf` with `size` bytes: found again
 // by the next upload of the same name and size.
 std::string partial_name(const std::string& leaf, std::uint64_t size) {
-  crypto::Sha256 hash;
-  hash.update(leaf.data(), leaf.size());
-  return std::string(kPartialPrefix) + hash.hex_digest().substr(0, 32) + "-" + std::to_string(size);
+  return std::string(kPartialPrefix) + crypto::digest_of(leaf) + "-" + std::to_string(size);
 }
 
 // Opens (creating it if needed) and locks the partial file. Invalid when

@@ -29,7 +29,7 @@ struct DirEntry {
   bool is_dir = false;
   std::uint64_t size = 0;
   std::int64_t mtime = 0;  // seconds since the epoch
-  std::string digest;      // stored SHA-256 hex of a file, empty if none
+  std::string digest;      // stored digest (hex) of a file, empty if none
 };
 
 // What a user's tree takes, for quotas: every regular file counts in

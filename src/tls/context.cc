@@ -19,12 +19,19 @@ constexpr char kTls12Ciphers[] =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
     "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
 
+constexpr std::size_t kReadAheadBytes = 256 * 1024;
+
 ContextPtr new_context(asio::ssl::context::method method) {
   auto ctx = std::make_unique<asio::ssl::context>(method);
   SSL_CTX* native = ctx->native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
   SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_ciphersuites(native, kCipherSuites);
+  // An idle connection gives its record buffers back. Read-ahead takes
+  // many records per recv() instead of a header and a body each.
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_read_ahead(native, 1);
+  SSL_CTX_set_default_read_buffer_len(native, kReadAheadBytes);
   return ctx;
 }
 
@@ -43,6 +50,9 @@ Result<ContextPtr> make_server_context(const std::filesystem::path& cert_file,
     SSL_CTX_set_cipher_list(native, kTls12Ciphers);
     SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE);
   }
+  // sfs clients are one process per command and keep no sessions, so a
+  // session ticket per handshake would be work for nothing.
+  SSL_CTX_set_num_tickets(native, 0);
   if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1) {
     return make_error(
         Errc::kIo, "cannot load certificate " + cert_file.string() + ": " + openssl_error_text());
@@ -64,18 +74,18 @@ Result<ContextPtr> make_client_context() {
   return ctx;
 }
 
-std::string peer_fingerprint(TlsStream& stream) {
-  std::unique_ptr<X509, X509Free> cert(SSL_get1_peer_certificate(stream.native_handle()));
+std::string peer_fingerprint(SSL* ssl) {
+  std::unique_ptr<X509, X509Free> cert(SSL_get1_peer_certificate(ssl));
   return cert ? fingerprint(cert.get()) : std::string();
 }
 
-Result<void> verify_against_ca_file(TlsStream& stream, const std::filesystem::path& ca_file,
+Result<void> verify_against_ca_file(SSL* ssl, const std::filesystem::path& ca_file,
                                     const std::string& host) {
   auto pinned = fingerprints_of_file(ca_file);
   if (!pinned) {
     return pinned.error();
   }
-  std::unique_ptr<X509, X509Free> cert(SSL_get1_peer_certificate(stream.native_handle()));
+  std::unique_ptr<X509, X509Free> cert(SSL_get1_peer_certificate(ssl));
   if (!cert) {
     return make_error(Errc::kTrust, "server sent no certificate");
   }
@@ -86,7 +96,7 @@ Result<void> verify_against_ca_file(TlsStream& stream, const std::filesystem::pa
   X509_STORE* store = X509_STORE_new();
   X509_STORE_load_file(store, ca_file.c_str());
   X509_STORE_CTX* vctx = X509_STORE_CTX_new();
-  X509_STORE_CTX_init(vctx, store, cert.get(), SSL_get_peer_cert_chain(stream.native_handle()));
+  X509_STORE_CTX_init(vctx, store, cert.get(), SSL_get_peer_cert_chain(ssl));
   const bool chained = X509_verify_cert(vctx) == 1;
   X509_STORE_CTX_free(vctx);
   X509_STORE_free(store);

@@ -26,12 +26,12 @@ Result<ContextPtr> make_server_context(const std::filesystem::path& cert_file,
 Result<ContextPtr> make_client_context();
 
 // The server's certificate fingerprint, after the handshake.
-std::string peer_fingerprint(TlsStream& stream);
+std::string peer_fingerprint(SSL* ssl);
 
 // Checks the server's certificate against a CA file: accepted when it is one
 // of the file's certificates (pinned), or when it chains to one of them and
 // names `host`. kTrust with the reason otherwise.
-Result<void> verify_against_ca_file(TlsStream& stream, const std::filesystem::path& ca_file,
+Result<void> verify_against_ca_file(SSL* ssl, const std::filesystem::path& ca_file,
                                     const std::string& host);
 
 }  // namespace sfs::tls

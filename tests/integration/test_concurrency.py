@@ -6,8 +6,9 @@ import threading
 import time
 import unittest
 
-from sfs_harness import (NO_OFFER, RawConnection, ServerTestCase, partial_files_in, read_file,
-                         temp_files_in, wait_until, write_file, write_sparse_file)
+from sfs_harness import (DIGEST_XATTR, NO_OFFER, RawConnection, ServerTestCase, partial_files_in, read_file,
+                         temp_files_in, wait_until, write_file, write_sparse_file,
+                         digest_of_pieces)
 
 CLIENTS = 50
 SIZE = 1 << 20
@@ -114,18 +115,16 @@ class OneThreadTest(ServerTestCase):
         size = 2 << 30
         os.makedirs(self.server.user_dir("alice"), mode=0o700, exist_ok=True)
         path = write_sparse_file(self.server.stored("alice", "big-sparse.bin"), size)
-        digest = hashlib.sha256()
         zeros = bytes(16 << 20)
-        for _ in range(size // len(zeros)):
-            digest.update(zeros)
-        os.setxattr(path, "user.sfs.sha256", digest.hexdigest().encode())
+        digest = digest_of_pieces(zeros for _ in range(size // len(zeros)))
+        os.setxattr(path, DIGEST_XATTR, digest.encode())
         resuming = RawConnection(self.server.port, timeout=60)
         self.addCleanup(resuming.close)
         other = RawConnection(self.server.port, timeout=60)
         self.addCleanup(other.close)
         for raw in (resuming, other):
             self.assertEqual(raw.greet_and_login("alice", self.server.users["alice"]), "OK")
-        resuming.send_line("GET big-sparse.bin %d %s" % (size - 1, digest.hexdigest()))
+        resuming.send_line("GET big-sparse.bin %d %s" % (size - 1, digest))
         time.sleep(0.1)
         started = time.monotonic()
         reply = other.command("LIST")
@@ -134,7 +133,7 @@ class OneThreadTest(ServerTestCase):
         self.assertLess(waited, 1.5, "LIST waited %.1f s for another session's resume to hash "
                         "its prefix" % waited)
         self.assertEqual(resuming.read_line(),
-                         "OK %d %s %d" % (size, digest.hexdigest(), size - 1))
+                         "OK %d %s %d" % (size, digest, size - 1))
         self.assertEqual(resuming.read_download()[0], b"\0")
         os.unlink(path)
 

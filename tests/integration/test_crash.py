@@ -16,7 +16,7 @@ import time
 import unittest
 
 from sfs_harness import (EXIT_NETWORK, EXIT_OK, Client, Server, finish, parse_listing,
-                         read_file, sha256_hex, stderr_lines, stored_digest, temp_files_in,
+                         read_file, digest_hex, stderr_lines, stored_digest, temp_files_in,
                          wait_until, write_file)
 
 FILES = 10
@@ -96,8 +96,8 @@ class CrashTest(unittest.TestCase):
                     lines = stderr_lines(result)
                     self.assertTrue(lines and lines[-1].startswith("sfs: "), (context, lines))
                 path = self.server.stored("alice", name)
-                digest = sha256_hex(read_file(path))
-                old_digest, new_digest = sha256_hex(self.current[name]), sha256_hex(new[name])
+                digest = digest_hex(read_file(path))
+                old_digest, new_digest = digest_hex(self.current[name]), digest_hex(new[name])
                 self.assertIn(digest, (old_digest, new_digest),
                               "%s: %s holds neither its old nor its new content" % (context, name))
                 if result.returncode == EXIT_OK:  # acknowledged: must be the new one
@@ -120,8 +120,8 @@ class CrashTest(unittest.TestCase):
                     self.assertEqual(result.returncode, EXIT_OK, "%s: retry of %s: %r"
                                      % (context, name, result.stderr))
                 path = self.server.stored("alice", name)
-                self.assertEqual(sha256_hex(read_file(path)), sha256_hex(new[name]), context)
-                self.assertEqual(stored_digest(path), sha256_hex(new[name]), context)
+                self.assertEqual(digest_hex(read_file(path)), digest_hex(new[name]), context)
+                self.assertEqual(stored_digest(path), digest_hex(new[name]), context)
             self.current = new
         self.assertEqual(temp_files_in(self.user_dir), [])
 

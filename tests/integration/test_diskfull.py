@@ -10,7 +10,7 @@ import subprocess
 import unittest
 
 from sfs_harness import (EXIT_SERVER_IO, NO_OFFER, Client, RawConnection, Server, make_temp_dir,
-                         parse_listing, partial_files_in, read_file, remove_tree, sha256_hex,
+                         parse_listing, partial_files_in, read_file, remove_tree, digest_hex,
                          stderr_lines, stored_digest, temp_files_in, write_file,
                          write_random_file)
 
@@ -100,7 +100,7 @@ class DiskFullTest(unittest.TestCase):
         for name, data in files:
             path = self.server.stored("alice", name)
             self.assertEqual(read_file(path), data, name)
-            self.assertEqual(stored_digest(path), sha256_hex(data), name)
+            self.assertEqual(stored_digest(path), digest_hex(data), name)
 
     def test_upload_bigger_than_the_disk(self):
         files = self.existing_files()
@@ -144,7 +144,7 @@ class DiskFullTest(unittest.TestCase):
         self.assertEqual(reply, "OK %d" % len(files), "the session is out of step after ERR IO")
         for _ in files:
             raw.read_line()
-        self.assertEqual(raw.put("after.txt", b"after"), (NO_OFFER, "OK 5 " + sha256_hex(b"after")))
+        self.assertEqual(raw.put("after.txt", b"after"), (NO_OFFER, "OK 5 " + digest_hex(b"after")))
         self.assertEqual(raw.command("DELETE after.txt"), "OK")
         self.assertIntact(files)
 

@@ -11,7 +11,7 @@ import time
 import unittest
 
 from sfs_harness import (EXIT_NETWORK, HOST, RawConnection, ServerTestCase, finish,
-                         parse_listing, read_file, sha256_hex, stderr_lines, stored_digest,
+                         parse_listing, read_file, digest_hex, stderr_lines, stored_digest,
                          temp_files_in, wait_until, write_file)
 
 DEADLINE = 30  # the default --drain-timeout
@@ -96,8 +96,8 @@ class DrainTest(ServerTestCase):
         result = finish(process, timeout=DEADLINE + 10)
         self.assertOk(result)
         path = self.server.stored("alice", "drained.bin")
-        self.assertEqual(sha256_hex(read_file(path)), sha256_hex(data))
-        self.assertEqual(stored_digest(path), sha256_hex(data))
+        self.assertEqual(digest_hex(read_file(path)), digest_hex(data))
+        self.assertEqual(stored_digest(path), digest_hex(data))
         # Then the server exits, soon after the last transfer.
         status = self.wait_for_exit(started, DEADLINE + 5)
         self.assertEqual(status, 0, self.server.log_text()[-2000:])
@@ -117,7 +117,7 @@ class DrainTest(ServerTestCase):
         started = self.signal_server(signal.SIGINT)  # SIGINT drains the same way
         result = finish(process, timeout=DEADLINE + 10)
         self.assertOk(result)
-        self.assertEqual(sha256_hex(read_file(target)), sha256_hex(data))
+        self.assertEqual(digest_hex(read_file(target)), digest_hex(data))
         self.assertEqual(self.wait_for_exit(started, DEADLINE + 5), 0)
 
     def test_idle_server_exits_at_once(self):
@@ -163,7 +163,7 @@ class DrainTimeoutTest(ServerTestCase):
         # Nothing half-written is visible: the old version stands.
         user_dir = self.server.user_dir("alice")
         self.assertEqual(read_file(self.server.stored("alice", "slow.bin")), old)
-        self.assertEqual(stored_digest(self.server.stored("alice", "slow.bin")), sha256_hex(old))
+        self.assertEqual(stored_digest(self.server.stored("alice", "slow.bin")), digest_hex(old))
         self.assertEqual(temp_files_in(user_dir), [])
         visible = [n for n in os.listdir(user_dir) if not n.startswith(".sfs-part-")]
         self.assertEqual(visible, ["slow.bin"])

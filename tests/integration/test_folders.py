@@ -7,7 +7,7 @@ import os
 import unittest
 
 from sfs_harness import (EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, EXIT_TOO_LARGE, RawConnection,
-                         ServerTestCase, parse_listing, percent_encode, read_file, sha256_hex,
+                         ServerTestCase, parse_listing, percent_encode, read_file, digest_hex,
                          stderr_lines, stored_digest, write_file)
 
 # Names that must survive every command: spaces, quotes, a newline, '%', UTF-8.
@@ -46,7 +46,7 @@ class FolderCommandsTest(ServerTestCase):
         self.assertEqual(self.ok("view", "docs/2026/a.txt", "--bytes", "14").stdout,
                          b"nested content")
         self.assertEqual(self.ok("hash", "docs/2026/a.txt").stdout.decode(),
-                         "%s  docs/2026/a.txt\n" % sha256_hex(data))
+                         "%s  docs/2026/a.txt\n" % digest_hex(data))
         self.ok("rm", "docs/2026/a.txt")
         self.assertFalse(os.path.exists(self.home("docs", "2026", "a.txt")))
         self.assertTrue(os.path.isdir(self.home("docs", "2026")))
@@ -107,7 +107,7 @@ class FolderCommandsTest(ServerTestCase):
         self.assertEqual(names, ["d/", "d/e/", "d/e/inner.txt", "d/empty/", "top.txt"])
         long = self.ok("ls", "-l", "d/e").stdout.decode()
         self.assertEqual(long.split(), ["f", "3", long.split()[2], long.split()[3],
-                                        sha256_hex(b"abc"), "inner.txt"])
+                                        digest_hex(b"abc"), "inner.txt"])
         # ls of a file lists that file.
         self.assertEqual(list(parse_listing(self.ok("ls", "d/e/inner.txt").stdout)),
                          ["inner.txt"])
@@ -120,7 +120,7 @@ class FolderCommandsTest(ServerTestCase):
         self.assertEqual(out[1], "type: file")
         self.assertEqual(out[2], "size: 5")
         self.assertRegex(out[3], r"^modified: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
-        self.assertEqual(out[4], "sha256: " + sha256_hex(b"hello"))
+        self.assertEqual(out[4], "xxh128: " + digest_hex(b"hello"))
         self.assertIn("type: directory", self.ok("stat", "s").stdout.decode())
         self.assertFails(self.sfs("stat", "s/none"), EXIT_NOT_FOUND)
 
@@ -134,7 +134,7 @@ class FolderCommandsTest(ServerTestCase):
                 remote = folder + "/" + name
                 self.assertEqual(read_file(self.home("dir %d" % i, "sub\nfolder %", name)), data)
                 self.assertEqual(self.ok("view", remote).stdout, data)
-                self.assertIn(sha256_hex(data).encode(), self.ok("hash", remote).stdout)
+                self.assertIn(digest_hex(data).encode(), self.ok("hash", remote).stdout)
                 self.ok("mv", remote, folder + "/moved " + name)
                 self.ok("get", folder + "/moved " + name, self.client.path("got"))
                 self.assertEqual(read_file(self.client.path("got")), data)
@@ -171,13 +171,13 @@ class FolderCommandsTest(ServerTestCase):
         self.assertEqual([(e["path"], e["type"]) for e in ls],
                          [("j", "directory"), ("j/empty", "directory"), ("j/one.txt", "file")])
         one = ls[2]
-        self.assertEqual(set(one), {"path", "name", "type", "size", "mtime", "sha256"})
-        self.assertEqual((one["name"], one["size"], one["sha256"]),
-                         ("one.txt", 5, sha256_hex(b"json!")))
-        self.assertIsNone(ls[0]["sha256"])
+        self.assertEqual(set(one), {"path", "name", "type", "size", "mtime", "digest"})
+        self.assertEqual((one["name"], one["size"], one["digest"]),
+                         ("one.txt", 5, digest_hex(b"json!")))
+        self.assertIsNone(ls[0]["digest"])
         self.assertEqual(json.loads(self.ok("--json", "ls", "j/empty").stdout), [])
         self.assertEqual(json.loads(self.ok("--json", "hash", "j/one.txt").stdout),
-                         {"path": "j/one.txt", "sha256": sha256_hex(b"json!")})
+                         {"path": "j/one.txt", "digest": digest_hex(b"json!")})
         stat = json.loads(self.ok("--json", "stat", "j").stdout)
         self.assertEqual((stat["type"], stat["path"], stat["name"]), ("directory", "j", "j"))
         write_file(self.client.path("up"), b"12345678")
@@ -195,7 +195,7 @@ class FolderCommandsTest(ServerTestCase):
         self.assertFalse(summary["ok"])
         # Without --json the human output is unchanged.
         self.assertEqual(self.ok("hash", "j/one.txt").stdout.decode(),
-                         "%s  j/one.txt\n" % sha256_hex(b"json!"))
+                         "%s  j/one.txt\n" % digest_hex(b"json!"))
 
     def test_json_escapes_newlines_and_quotes(self):
         name = "a \"q\"\n\\ b\t%"
@@ -266,12 +266,12 @@ class FolderWireTest(ServerTestCase):
         self.assertEqual(conn.command("MKDIR w%20x 0"), "ERR EXISTS already exists: w x")
         self.assertEqual(conn.command("MKDIR w%20x 1"), "OK")
         offer, done = conn.put("w x/f", b"data")
-        self.assertEqual(done, "OK 4 " + sha256_hex(b"data"))
+        self.assertEqual(done, "OK 4 " + digest_hex(b"data"))
         self.assertEqual(conn.command("MOVE w%20x%2Ff w%20x%2Fg"), "OK w%20x/g")
         reply = conn.command("STAT w%20x%2Fg")
         fields = reply.split(" ")
         self.assertEqual((fields[0], fields[1], fields[2], fields[4], fields[5]),
-                         ("OK", "f", "4", sha256_hex(b"data"), "w%20x/g"))
+                         ("OK", "f", "4", digest_hex(b"data"), "w%20x/g"))
         self.assertEqual(conn.command("LIST w%20x"), "OK 1")
         self.assertEqual(conn.read_line().split(" ")[-1], "g")
         self.assertEqual(conn.command("LIST w%20x%2Fg"), "ERR NOTDIR not a directory: w x/g")
@@ -285,7 +285,7 @@ class FolderWireTest(ServerTestCase):
         self.assertFalse(os.path.exists(os.path.join(self.server.user_dir("alice"), "d")))
         self.assertEqual(conn.command("LIST").split(" ")[0], "OK")
         self.assertEqual(stored_digest(os.path.join(self.server.user_dir("alice"), "w x", "g")),
-                         sha256_hex(b"data"))
+                         digest_hex(b"data"))
 
 
 if __name__ == "__main__":

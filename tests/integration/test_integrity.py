@@ -1,11 +1,11 @@
-"""End-to-end SHA-256: digests checked on upload and download, kept with each
+"""End-to-end digests (XXH3-128): digests checked on upload and download, kept with each
 stored file, `sfs hash` and `sfs verify`, and damaged files refused."""
 
 import os
 import unittest
 
-from sfs_harness import (EXIT_INTEGRITY, NO_OFFER, RawConnection, ServerTestCase, ok_get, ok_put,
-                         partial_files_in, read_file, sha256_hex, temp_files_in, write_file)
+from sfs_harness import (DIGEST_HEX_LENGTH, DIGEST_NAME, EXIT_INTEGRITY, NO_OFFER, RawConnection, ServerTestCase, ok_get, ok_put,
+                         partial_files_in, read_file, digest_hex, temp_files_in, write_file)
 
 
 def flip_byte(path, offset):
@@ -27,29 +27,29 @@ class IntegrityTest(ServerTestCase):
     def test_digest_is_stored_with_the_file(self):
         data = os.urandom(700000)
         self.upload(data, "kept.bin")
-        stored = os.getxattr(self.server.stored("alice", "kept.bin"), "user.sfs.sha256")
-        self.assertEqual(stored.decode(), sha256_hex(data))
+        stored = os.getxattr(self.server.stored("alice", "kept.bin"), "user.sfs.xxh128")
+        self.assertEqual(stored.decode(), digest_hex(data))
 
     def test_hash_prints_the_digest(self):
         data = os.urandom(5000)
         self.upload(data, "h.bin")
         result = self.client.run("hash", "h.bin")
         self.assertOk(result)
-        self.assertEqual(result.stdout.decode(), "%s  h.bin\n" % sha256_hex(data))
+        self.assertEqual(result.stdout.decode(), "%s  h.bin\n" % digest_hex(data))
 
     def test_hash_of_a_file_without_digest_computes_and_keeps_it(self):
         data = b"placed by hand"
         write_file(self.server.stored("alice", "by-hand.txt"), data)
         result = self.client.run("hash", "by-hand.txt")
         self.assertOk(result)
-        self.assertTrue(result.stdout.decode().startswith(sha256_hex(data)))
-        stored = os.getxattr(self.server.stored("alice", "by-hand.txt"), "user.sfs.sha256")
-        self.assertEqual(stored.decode(), sha256_hex(data))
+        self.assertTrue(result.stdout.decode().startswith(digest_hex(data)))
+        stored = os.getxattr(self.server.stored("alice", "by-hand.txt"), "user.sfs.xxh128")
+        self.assertEqual(stored.decode(), digest_hex(data))
 
     def test_upload_with_wrong_digest_replaces_nothing(self):
         write_file(self.server.stored("alice", "victim.bin"), b"previous")
         raw = self.raw_login()
-        first, final = raw.put("victim.bin", b"new content", digest="0" * 64)
+        first, final = raw.put("victim.bin", b"new content", digest="0" * DIGEST_HEX_LENGTH)
         self.assertEqual(first, NO_OFFER)
         self.assertTrue(final.startswith("ERR INTEGRITY "), final)
         self.assertEqual(read_file(self.server.stored("alice", "victim.bin")), b"previous")
@@ -64,7 +64,7 @@ class IntegrityTest(ServerTestCase):
         self.assertEqual(raw.start_put("t.bin", 2), NO_OFFER)
         raw.send_frame(b"ab")
         raw.send_header(0)
-        raw.send_line("SHA256 xyz")
+        raw.send_line(DIGEST_NAME + " xyz")
         reply = raw.read_line()
         self.assertTrue(reply is None or reply.startswith("ERR PROTOCOL "), reply)
         self.assertTrue(raw.at_eof())

@@ -5,8 +5,8 @@ import re
 import time
 import unittest
 
-from sfs_harness import (NO_OFFER, RawConnection, ServerTestCase, ok_get, ok_put,
-                         partial_files_in, read_file, sha256_hex, temp_files_in, trailer,
+from sfs_harness import (DIGEST_NAME, NO_OFFER, RawConnection, ServerTestCase, ok_get, ok_put,
+                         partial_files_in, read_file, digest_hex, temp_files_in, trailer,
                          write_file)
 
 MAX_FRAME = 4 << 20
@@ -135,17 +135,17 @@ class ProtocolTest(ServerTestCase):
         # offset without the matching digest gets the whole file.
         self.assertEqual(self.raw.download("offset.bin", 1000),
                          (ok_get(data, stored=False), data, trailer(data)))
-        self.assertEqual(os.getxattr(self.stored("offset.bin"), "user.sfs.sha256").decode(),
-                         sha256_hex(data))
+        self.assertEqual(os.getxattr(self.stored("offset.bin"), "user.sfs.xxh128").decode(),
+                         digest_hex(data))
         for offset in (0, 1, 262144, 299999, 300000):
             with self.subTest(offset=offset):
-                self.assertEqual(self.raw.download("offset.bin", offset, sha256_hex(data)),
+                self.assertEqual(self.raw.download("offset.bin", offset, digest_hex(data)),
                                  (ok_get(data, start=offset), data[offset:], trailer(data)))
         # A digest of some other content: start over.
-        self.assertEqual(self.raw.download("offset.bin", 1000, sha256_hex(b"other")),
+        self.assertEqual(self.raw.download("offset.bin", 1000, digest_hex(b"other")),
                          (ok_get(data), data, trailer(data)))
         # An offset past the end cannot resume: the whole file, or a refusal.
-        reply = self.raw.get("offset.bin", 300001, sha256_hex(data))
+        reply = self.raw.get("offset.bin", 300001, digest_hex(data))
         if reply.startswith("OK "):
             self.assertEqual(reply, ok_get(data))
             self.assertEqual(self.raw.read_download(), (data, trailer(data)))
@@ -172,14 +172,14 @@ class ProtocolTest(ServerTestCase):
         self.assertTrue(raw.read_line().startswith("ERR ABORTED "))
         # Any offset but 0 or the offered one is a protocol error.
         self.assertEqual(raw.command("PUT resumed.bin %d" % len(data)),
-                         "OK 400000 " + sha256_hex(data[:400000]))
+                         "OK 400000 " + digest_hex(data[:400000]))
         raw.send_line("FROM 1000")
         self.assertClosedWithProtocolError(raw)
         # Whether the refused attempt discarded the part is not specified; resuming
         # from whatever is offered now must give the right file.
         raw = self.login()
         offer, final = raw.put("resumed.bin", data, resume=True)
-        self.assertIn(offer, ("OK 400000 " + sha256_hex(data[:400000]), NO_OFFER))
+        self.assertIn(offer, ("OK 400000 " + digest_hex(data[:400000]), NO_OFFER))
         self.assertEqual(final, ok_put(data))
         self.assertEqual(read_file(self.stored("resumed.bin")), data)
         self.assertEqual(partial_files_in(user_dir), [])
@@ -197,7 +197,7 @@ class ProtocolTest(ServerTestCase):
         new = os.urandom(len(old))
         raw = self.login()
         offer, final = raw.put("restart.bin", new, resume=True)  # the prefix differs: FROM 0
-        self.assertEqual(offer, "OK 200000 " + sha256_hex(old[:200000]))
+        self.assertEqual(offer, "OK 200000 " + digest_hex(old[:200000]))
         self.assertEqual(final, ok_put(new))
         self.assertEqual(read_file(self.stored("restart.bin")), new)
         self.assertEqual(partial_files_in(self.server.user_dir("alice")), [])
@@ -249,7 +249,7 @@ class ProtocolTest(ServerTestCase):
                          [("f", "a.txt"), ("f", "b%20file.txt"), ("d", "sub")])
         self.assertEqual([fields[1] for fields in parsed[:2]], ["0", "5"])
         self.assertEqual([fields[3] for fields in parsed],
-                         [sha256_hex(b""), sha256_hex(b"12345"), "-"])
+                         [digest_hex(b""), digest_hex(b"12345"), "-"])
         for fields in parsed:
             self.assertEqual(len(fields), 5)
             self.assertLessEqual(abs(int(fields[2]) - before), 60)
@@ -274,10 +274,11 @@ class ProtocolTest(ServerTestCase):
     def test_malformed_commands_keep_the_session(self):
         for line in ("FROB", "list", "LIST x y", "GET x", "GET x 0", "GET  x 0 -", "GET x 0 - ",
                      " LIST", "GET x 01 -", "GET x -1 -", "GET x 18446744073709551616 -",
-                     "GET x 0 " + "0" * 63, "GET x 0 " + "0" * 65, "GET x 0 " + "G" * 64,
+                     "GET x 0 " + "0" * 31, "GET x 0 " + "0" * 33, "GET x 0 " + "G" * 32,
+                     "GET x 0 " + "0" * 64,
                      "VIEW x 1e3", "PUT x", "PUT x -", "DELETE", "LIST\r", "GET x\t0 -",
                      "LOGIN alice x", "HASH", "HASH a b", "VERIFY x", "FROM 0",
-                     "SHA256 " + "0" * 64):
+                     "SHA256 " + "0" * 64, DIGEST_NAME + " " + "0" * 32):
             with self.subTest(line=line):
                 reply = self.raw.command(line)
                 self.assertTrue(reply is not None and reply.startswith("ERR BADCMD "),

@@ -12,7 +12,7 @@ import time
 import unittest
 
 from sfs_harness import (EXIT_TOO_LARGE, NO_OFFER, RawConnection, ServerTestCase, ok_put,
-                         partial_files_in, read_file, sha256_hex, temp_files_in, write_file)
+                         partial_files_in, read_file, digest_hex, temp_files_in, write_file)
 
 MAX_FILE = 60000
 QUOTA_BYTES = 100000
@@ -36,8 +36,8 @@ class QuotaTestCase(ServerTestCase):
         names = sorted(n for n in os.listdir(directory))
         self.assertEqual(names, sorted(files))
         for name, data in files.items():
-            self.assertEqual(sha256_hex(read_file(os.path.join(directory, name))),
-                             sha256_hex(data), name)
+            self.assertEqual(digest_hex(read_file(os.path.join(directory, name))),
+                             digest_hex(data), name)
 
     def assertTooLarge(self, result, pattern):
         self.assertFails(result, EXIT_TOO_LARGE)
@@ -126,7 +126,7 @@ class QuotaBytesTest(QuotaTestCase):
         self.addCleanup(conn.close)
         self.assertEqual(conn.greet_and_login("alice", "alice-pw-7Qx"), "OK")
         offer, reply = conn.put("big.bin", data, resume=True)
-        self.assertEqual(offer, "OK 50000 " + sha256_hex(data[:50000]))
+        self.assertEqual(offer, "OK 50000 " + digest_hex(data[:50000]))
         self.assertEqual(reply, ok_put(data))
         self.assertStored({"big.bin": data})
 

@@ -9,7 +9,7 @@ import threading
 import unittest
 
 from sfs_harness import (AtData, EXIT_OK, UP, RawConnection, ServerTestCase, data_delta,
-                         local_partial, partial_files_in, read_file, sha256_hex, stored_digest,
+                         local_partial, partial_files_in, read_file, digest_hex, stored_digest,
                          temp_files_in, trailer, wait_until, write_file)
 
 WRITERS = 16
@@ -47,8 +47,8 @@ class RaceTest(ServerTestCase):
         """The stored file is exactly one of versions, and its digest (stored and
         reported by `sfs hash`) is that version's."""
         path = self.server.stored("alice", name)
-        digest = sha256_hex(read_file(path))
-        self.assertIn(digest, [sha256_hex(v) for v in versions],
+        digest = digest_hex(read_file(path))
+        self.assertIn(digest, [digest_hex(v) for v in versions],
                       "%s is none of the uploaded versions" % name)
         self.assertEqual(stored_digest(path), digest)
         result = self.client.run("hash", name)
@@ -121,7 +121,7 @@ class RaceTest(ServerTestCase):
 
     def assertOldOrClearError(self, status, err, target, old):
         if status == EXIT_OK:
-            self.assertEqual(sha256_hex(read_file(target)), sha256_hex(old),
+            self.assertEqual(digest_hex(read_file(target)), digest_hex(old),
                              "the download mixed versions")
         else:
             lines = err.decode(errors="replace").splitlines()

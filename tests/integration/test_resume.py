@@ -1,5 +1,5 @@
 """Resumable put and get (issue 4): transfers cut by a fault-injecting proxy at
-chosen offsets continue where they stopped, proven by SHA-256, and never
+chosen offsets continue where they stopped, proven by their digests, and never
 produce anything but the exact file.
 
 The proxy cuts after a number of TLS bytes. To aim at a file offset, a
@@ -17,7 +17,7 @@ import unittest
 
 from sfs_harness import (DOWN, EXIT_INTEGRITY, EXIT_NETWORK, UP, AtData, Server, ServerTestCase,
                          data_delta, finish, local_partial, partial_files_in, read_file,
-                         sha256_hex, stderr_lines, stored_digest, temp_files_in, write_file,
+                         digest_hex, stderr_lines, stored_digest, temp_files_in, write_file,
                          xattrs_supported)
 
 FRAME = 256 << 10
@@ -133,8 +133,8 @@ class ResumeTestBase(ServerTestCase):
 
     def assertStored(self, name, data):
         path = self.server.stored("alice", name)
-        self.assertEqual(sha256_hex(read_file(path)), sha256_hex(data))
-        self.assertEqual(stored_digest(path), sha256_hex(data))
+        self.assertEqual(digest_hex(read_file(path)), digest_hex(data))
+        self.assertEqual(stored_digest(path), digest_hex(data))
 
 
 class ResumeTest(ResumeTestBase):
@@ -172,13 +172,13 @@ class ResumeTest(ResumeTestBase):
                 partial = local_partial(target)
                 if os.path.exists(partial):
                     self.assertLessEqual(os.path.getsize(partial), offset)
-                    self.assertEqual(os.getxattr(partial, "user.sfs.sha256").decode(),
-                                     sha256_hex(self.data))
+                    self.assertEqual(os.getxattr(partial, "user.sfs.xxh128").decode(),
+                                     digest_hex(self.data))
                 elif offset >= FRAME:
                     self.fail("a download cut at %d kept no partial copy" % offset)
                 mark = self.server.log_mark()
                 self.assertOk(self.run_via_proxy("get", name, target))
-                self.assertEqual(sha256_hex(read_file(target)), sha256_hex(self.data))
+                self.assertEqual(digest_hex(read_file(target)), digest_hex(self.data))
                 self.assertFalse(os.path.exists(partial), "partial copy left after success")
                 start, moved = self.wait_for_op("GET", name, mark)
                 if offset >= FRAME:
@@ -209,7 +209,7 @@ class ResumeTest(ResumeTestBase):
         self.assertGreater(os.path.getsize(local_partial(target)), 0)
         mark = self.server.log_mark()
         self.assertOk(self.client.run("--no-resume", "get", name, target))
-        self.assertEqual(sha256_hex(read_file(target)), sha256_hex(self.data))
+        self.assertEqual(digest_hex(read_file(target)), digest_hex(self.data))
         self.assertEqual(self.wait_for_op("GET", name, mark), (None, SIZE))
         self.assertFalse(os.path.exists(local_partial(target)))
 
@@ -255,7 +255,7 @@ class ResumeTest(ResumeTestBase):
         self.upload(new, name)
         mark = self.server.log_mark()
         self.assertOk(self.client.run("get", name, target))
-        self.assertEqual(sha256_hex(read_file(target)), sha256_hex(new))
+        self.assertEqual(digest_hex(read_file(target)), digest_hex(new))
         self.assertEqual(self.wait_for_op("GET", name, mark), (None, SIZE))
 
     def test_damaged_local_partial_is_not_passed_off_as_good(self):
@@ -272,13 +272,13 @@ class ResumeTest(ResumeTestBase):
             f.write(bytes([byte[0] ^ 0x01]))
         result = self.client.run("get", name, target)
         if result.returncode == 0:
-            self.assertEqual(sha256_hex(read_file(target)), sha256_hex(self.data))
+            self.assertEqual(digest_hex(read_file(target)), digest_hex(self.data))
         else:
             self.assertFails(result, EXIT_INTEGRITY)
             self.assertFalse(os.path.exists(target))
             # The next attempt starts over and succeeds.
             self.assertOk(self.client.run("get", name, target))
-            self.assertEqual(sha256_hex(read_file(target)), sha256_hex(self.data))
+            self.assertEqual(digest_hex(read_file(target)), digest_hex(self.data))
         self.assertFalse(os.path.exists(partial))
 
     def test_killed_client_upload_resumes(self):

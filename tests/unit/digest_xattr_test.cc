@@ -17,8 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kDigest[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-constexpr char kEmptyDigest[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr char kDigest[] = "06b05ab6733a618578af5f94892f3950";
+constexpr char kEmptyDigest[] = "99aa06d3014798d86001c324468d497f";
 
 class DigestXattrTest : public ::testing::Test {
  protected:
@@ -54,13 +54,13 @@ class DigestXattrTest : public ::testing::Test {
   UniqueFd file_;
 };
 
-TEST_F(DigestXattrTest, AttributeName) { EXPECT_STREQ(kDigestXattr, "user.sfs.sha256"); }
+TEST_F(DigestXattrTest, AttributeName) { EXPECT_STREQ(kDigestXattr, "user.sfs.xxh128"); }
 
 TEST_F(DigestXattrTest, NoAttributeReadsEmpty) { EXPECT_EQ(read_digest_xattr(file_.get()), ""); }
 
 TEST_F(DigestXattrTest, WriteThenRead) {
   ASSERT_TRUE(write_digest_xattr(file_.get(), kDigest).ok());
-  EXPECT_EQ(raw(), kDigest);  // exactly the 64 digits, no terminator
+  EXPECT_EQ(raw(), kDigest);  // exactly the 32 digits, no terminator
   EXPECT_EQ(read_digest_xattr(file_.get()), kDigest);
   // Visible through another descriptor of the same file.
   const UniqueFd other(::open((base_ / "f").c_str(), O_RDONLY | O_CLOEXEC));
@@ -82,9 +82,9 @@ TEST_F(DigestXattrTest, MalformedValuesReadEmpty) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   for (const std::string& value :
-       {std::string(""), std::string("x"), digest.substr(0, 63), digest + "0", digest + '\0',
-        digest + "\n", digest + digest, upper, digest.substr(0, 63) + "g", std::string(64, ' '),
-        std::string(64, '\0'), std::string(64, '-')}) {
+       {std::string(""), std::string("x"), digest.substr(0, 31), digest + "0", digest + '\0',
+        digest + "\n", digest + digest, upper, digest.substr(0, 31) + "g", std::string(32, ' '),
+        std::string(32, '\0'), std::string(32, '-')}) {
     set_raw(value);
     EXPECT_EQ(read_digest_xattr(file_.get()), "") << "'" << value << "'";
   }
@@ -94,7 +94,7 @@ TEST_F(DigestXattrTest, MalformedValuesReadEmpty) {
 }
 
 TEST_F(DigestXattrTest, MalformedValueWrittenReadsEmpty) {
-  ASSERT_TRUE(write_digest_xattr(file_.get(), std::string(64, 'g')).ok());
+  ASSERT_TRUE(write_digest_xattr(file_.get(), std::string(32, 'g')).ok());
   EXPECT_EQ(read_digest_xattr(file_.get()), "");
 }
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "crypto/sha256.h"
+#include "crypto/digest.h"
 #include "storage/store.h"
 #include "storage/user_tree.h"
 
@@ -24,10 +24,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// SHA-256 of "abc", of nothing, and of "hello".
-constexpr char kAbc[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-constexpr char kEmptyDigest[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-constexpr char kHello[] = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+// XXH128 of "abc", of nothing, and of "hello".
+constexpr char kAbc[] = "06b05ab6733a618578af5f94892f3950";
+constexpr char kEmptyDigest[] = "99aa06d3014798d86001c324468d497f";
+constexpr char kHello[] = "b5e9c1ad071b3e7fc779cfaa5e523818";
 
 class FilesTest : public ::testing::Test {
  protected:
@@ -76,7 +76,7 @@ class FilesTest : public ::testing::Test {
   // The digest attribute of a file by path, or "<none>".
   static std::string xattr_of(const fs::path& path) {
     char value[256];
-    const ssize_t n = ::getxattr(path.c_str(), "user.sfs.sha256", value, sizeof(value));
+    const ssize_t n = ::getxattr(path.c_str(), "user.sfs.xxh128", value, sizeof(value));
     return n < 0 ? std::string("<none>") : std::string(value, static_cast<std::size_t>(n));
   }
 
@@ -401,7 +401,7 @@ TEST_F(FilesTest, ComputeDigestOfAFileLargerThanItsChunks) {
     c = static_cast<char>(rng());
   }
   put_file("big.bin", content);
-  crypto::Sha256 expected;
+  crypto::Digest expected;
   expected.update(content.data(), content.size());
   auto read = tree().open_read("big.bin");
   ASSERT_TRUE(read.ok());
@@ -625,7 +625,7 @@ TEST_F(FilesTest, CommitOfAResumedUploadGivesExactlyTheContent) {
   for (char& c : content) {
     c = static_cast<char>(rng());
   }
-  crypto::Sha256 hash;
+  crypto::Digest hash;
   hash.update(content.data(), content.size());
   const std::string digest = hash.hex_digest();
   // Three attempts: cut after 1/3, then after 2/3, then complete.

@@ -31,17 +31,15 @@ TEST(JsonStringTest, KeepsValidUtf8AndReplacesInvalidBytes) {
 }
 
 TEST(EntryJsonTest, StableKeys) {
-  const protocol::Entry file{'f', 5, 1700000000,
-                             "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
-                             "a\nb"};
+  const protocol::Entry file{'f', 5, 1700000000, "0123456789abcdef0123456789abcdef", "a\nb"};
   EXPECT_EQ(entry_json(file, "d/a\nb"),
             "{\"path\":\"d/a\\nb\",\"name\":\"a\\nb\",\"type\":\"file\",\"size\":5,"
-            "\"mtime\":1700000000,\"sha256\":"
-            "\"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\"}");
+            "\"mtime\":1700000000,\"digest\":"
+            "\"0123456789abcdef0123456789abcdef\"}");
   const protocol::Entry dir{'d', 4096, 7, "", "d"};
   EXPECT_EQ(entry_json(dir, "d"),
             "{\"path\":\"d\",\"name\":\"d\",\"type\":\"directory\",\"size\":4096,\"mtime\":7,"
-            "\"sha256\":null}");
+            "\"digest\":null}");
 }
 
 TEST(TreeProgressTest, Line) {

@@ -20,9 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// SHA-256 of "abc" and of "hello".
-constexpr char kAbc[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-constexpr char kHello[] = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+// XXH128 of "abc" and of "hello".
+constexpr char kAbc[] = "06b05ab6733a618578af5f94892f3950";
+constexpr char kHello[] = "b5e9c1ad071b3e7fc779cfaa5e523818";
 
 class LocalFileTest : public ::testing::Test {
  protected:
@@ -171,9 +171,9 @@ TEST_F(LocalFileTest, KeptPartialResumes) {
   ASSERT_EQ(names_in(base_), std::vector<std::string>({".t.bin.sfs-part"}));
   EXPECT_EQ(read_path(partial_), "hel");
   char value[100];
-  const ssize_t n = ::getxattr(partial_.c_str(), "user.sfs.sha256", value, sizeof(value));
-  ASSERT_EQ(n, 64);
-  EXPECT_EQ(std::string(value, 64), kHello);
+  const ssize_t n = ::getxattr(partial_.c_str(), "user.sfs.xxh128", value, sizeof(value));
+  ASSERT_EQ(n, 32);
+  EXPECT_EQ(std::string(value, 32), kHello);
 
   auto d = LocalDownload::open(target_, true);
   ASSERT_TRUE(d.ok()) << d.error().message;
@@ -201,16 +201,16 @@ TEST_F(LocalFileTest, KeptPartialWithoutDigestHasNoneRecorded) {
 }
 
 TEST_F(LocalFileTest, MalformedRecordedDigestIsUnknown) {
-  // Only 64 lower-case hex digits are a digest; anything else in the
+  // Only 32 lower-case hex digits are a digest; anything else in the
   // attribute (a hand edit, another tool) means "unknown", as on the server.
   std::string upper = kHello;
   for (char& c : upper) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
-  for (const std::string& value : {upper, std::string(64, 'g'), std::string(kHello).substr(0, 63),
+  for (const std::string& value : {upper, std::string(32, 'g'), std::string(kHello).substr(0, 31),
                                    std::string(kHello) + "0"}) {
     interrupted_download(kHello, "hel");
-    ASSERT_EQ(::setxattr(partial_.c_str(), "user.sfs.sha256", value.data(), value.size(), 0), 0);
+    ASSERT_EQ(::setxattr(partial_.c_str(), "user.sfs.xxh128", value.data(), value.size(), 0), 0);
     auto d = LocalDownload::open(target_, true);
     ASSERT_TRUE(d.ok());
     EXPECT_EQ(d->held(), 3U);

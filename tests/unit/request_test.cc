@@ -15,9 +15,9 @@
 namespace sfs::protocol {
 namespace {
 
-// SHA-256 of "abc" and of nothing.
-constexpr char kDigest[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-constexpr char kEmptyDigest[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+// XXH128 of "abc" and of nothing.
+constexpr char kDigest[] = "06b05ab6733a618578af5f94892f3950";
+constexpr char kEmptyDigest[] = "99aa06d3014798d86001c324468d497f";
 
 // Pseudo-random byte strings for the garbage loops: mostly short, built from
 // random bytes and pieces of the protocol, now and then very long.
@@ -27,8 +27,8 @@ std::string garbage(std::mt19937& rng) {
       "LOGIN", "PUT", "GET", "VIEW", "DELETE", "LIST", "QUIT", "OK", "ERR", "AUTH", "BADPATH",
       "SFS", " ", "  ", "%", "%2", "%41", "%zz", "%C3%A9", "%00", "%2F", "/", "..", ".", ".sfs-",
       "0", "1", "007", "18446744073709551615", "18446744073709551616", "\n", "\r", "\t",
-      "\xC3", "\xE2\x82\xAC", "\xED\xA0\x80", "\xFF", "f", "d", "a", "HASH", "VERIFY", "SHA256",
-      "FROM", "-", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+      "\xC3", "\xE2\x82\xAC", "\xED\xA0\x80", "\xFF", "f", "d", "a", "HASH", "VERIFY", "XXH128",
+      "FROM", "-", "06b05ab6733a618578af5f94892f3950",
       "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"};
   // clang-format on
   const std::size_t pieces = rng() % 16 == 0 ? rng() % 2000 : rng() % 12;
@@ -122,9 +122,9 @@ TEST(ParseRequestTest, GetRefusesABadDigestField) {
   std::string one_upper = digest;
   one_upper[0] = 'B';
   for (const std::string& field :
-       {upper, one_upper, digest.substr(0, 63), digest + "0", digest.substr(1) + "g",
-        digest.substr(0, 63) + "-", std::string("--"), std::string("+"), std::string("0"),
-        std::string("%2D"), std::string("none"), std::string("x"), std::string(64, '-'),
+       {upper, one_upper, digest.substr(0, 31), digest + "0", digest.substr(1) + "g",
+        digest.substr(0, 31) + "-", std::string("--"), std::string("+"), std::string("0"),
+        std::string("%2D"), std::string("none"), std::string("x"), std::string(32, '-'),
         "sha256:" + digest, digest + digest}) {
     expect_bad_request("GET a 0 " + field);
     expect_bad_request("GET a 12 " + field);
@@ -540,12 +540,12 @@ TEST(SplitFieldsTest, OnlyBytes21To7EInFields) {
 // ---- digest trailer -------------------------------------------------------------
 
 TEST(DigestLineTest, Line) {
-  EXPECT_EQ(digest_line(kDigest), std::string("SHA256 ") + kDigest + "\n");
-  EXPECT_EQ(digest_line(kEmptyDigest), std::string("SHA256 ") + kEmptyDigest + "\n");
+  EXPECT_EQ(digest_line(kDigest), std::string("XXH128 ") + kDigest + "\n");
+  EXPECT_EQ(digest_line(kEmptyDigest), std::string("XXH128 ") + kEmptyDigest + "\n");
 }
 
 TEST(DigestLineTest, ParseValid) {
-  auto d = parse_digest_line(std::string("SHA256 ") + kDigest);
+  auto d = parse_digest_line(std::string("XXH128 ") + kDigest);
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(*d, kDigest);
   const std::string line = digest_line(kEmptyDigest);
@@ -561,33 +561,33 @@ TEST(DigestLineTest, ParseRefuses) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   std::string one_upper = digest;
-  one_upper[63] = 'D';
+  one_upper[31] = 'D';
   for (const std::string& line : {std::string(""),
-                                  std::string("SHA256"),
-                                  std::string("SHA256 "),
+                                  std::string("XXH128"),
+                                  std::string("XXH128 "),
                                   std::string("SHA256 -"),
-                                  "sha256 " + digest,
-                                  "Sha256 " + digest,
-                                  "SHA-256 " + digest,
+                                  "xxh128 " + digest,
+                                  "Xxh128 " + digest,
+                                  "digest " + digest,
                                   "SHA512 " + digest,
                                   "SHA256: " + digest,
-                                  "SHA256 " + upper,
-                                  "SHA256 " + one_upper,
-                                  "SHA256 " + digest.substr(0, 63),
-                                  "SHA256 " + digest.substr(1),
-                                  "SHA256 " + digest + "0",
-                                  "SHA256 " + digest.substr(0, 63) + "g",
-                                  "SHA256 " + digest + " x",
-                                  "SHA256 " + digest + " " + digest,
+                                  "XXH128 " + upper,
+                                  "XXH128 " + one_upper,
+                                  "XXH128 " + digest.substr(0, 31),
+                                  "XXH128 " + digest.substr(1),
+                                  "XXH128 " + digest + "0",
+                                  "XXH128 " + digest.substr(0, 31) + "g",
+                                  "XXH128 " + digest + " x",
+                                  "XXH128 " + digest + " " + digest,
                                   "SHA256  " + digest,
                                   " SHA256 " + digest,
-                                  "SHA256 " + digest + " ",
-                                  "SHA256 " + digest + "\r",
-                                  "SHA256 " + digest + "\n",
+                                  "XXH128 " + digest + " ",
+                                  "XXH128 " + digest + "\r",
+                                  "XXH128 " + digest + "\n",
                                   "SHA256\t" + digest,
                                   "OK " + digest,
                                   digest,
-                                  "SHA256 " + std::string(64, 'g')}) {
+                                  "XXH128 " + std::string(32, 'g')}) {
     auto d = parse_digest_line(line);
     ASSERT_FALSE(d.ok()) << "accepted: '" << line << "'";
     EXPECT_EQ(d.error().code, Errc::kProtocol) << "'" << line << "'";
@@ -718,7 +718,7 @@ TEST(ParseRequestGarbageTest, MutatedValidLines) {
   const std::vector<std::string> valid = {
       "GET a.bin 0 -",     "GET a%20b 600000 " + digest,
       "HASH docs%20a.txt", "VERIFY",
-      "SHA256 " + digest,  "FROM 0",
+      "XXH128 " + digest,  "FROM 0",
       "FROM 600000",       "PUT a 12",
   };
   std::mt19937 rng(99);
@@ -754,7 +754,7 @@ TEST(ParseRequestGarbageTest, MutatedValidLines) {
 }
 
 TEST(ParseRequestGarbageTest, TruncatedPrefixesOfTrailerLines) {
-  const std::string digest_trailer = std::string("SHA256 ") + kDigest;
+  const std::string digest_trailer = std::string("XXH128 ") + kDigest;
   for (std::size_t n = 0; n < digest_trailer.size(); ++n) {
     auto d = parse_digest_line(std::string_view(digest_trailer).substr(0, n));
     ASSERT_FALSE(d.ok()) << n;
@@ -781,7 +781,7 @@ TEST(ParseRequestGarbageTest, TruncatedPrefixesOfValidLines) {
       {"LOGIN alice s3cret", 5},       // "LOGIN alice s" .. "LOGIN alice s3cre"
       {"PUT docs%20a.txt 600000", 5},  // "... 6" .. "... 60000"
       {"GET a%C3%A9 12 -", 0},         // a GET needs all four fields
-      {"GET a 12 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 0},
+      {"GET a 12 06b05ab6733a618578af5f94892f3950", 0},
       {"HASH caf%C3%A9", 3},  // "HASH c", "ca", "caf"
       {"VERIFY", 0},
       {"VIEW x 1024", 3},       // "VIEW x 1", "10", "102"

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include "auth/auth_file.h"
 #include "auth/password_hash.h"
@@ -316,6 +318,81 @@ TEST(UserDbTimingTest, UnknownUserCostsAsMuchAsAWrongPassword) {
   const double ratio = unknown / known;
   EXPECT_GT(ratio, 0.3) << "unknown " << unknown << " s, known " << known << " s";
   EXPECT_LT(ratio, 3.0) << "unknown " << unknown << " s, known " << known << " s";
+}
+
+// ---- recently verified passwords (--login-cache-ttl) ---------------------------------
+
+class UserDbVerifiedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto hash = hash_password("wonderland");
+    ASSERT_TRUE(hash.ok()) << hash.error().message;
+    auto other = hash_password("looking-glass");
+    ASSERT_TRUE(other.ok()) << other.error().message;
+    other_hash_ = *other;
+    auto db = UserDb::parse("alice:" + *hash + "\nbob:" + *hash + "\ncarol:builder\n", "t");
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    db_ = std::make_unique<UserDb>(std::move(*db));
+  }
+
+  std::unique_ptr<UserDb> db_;
+  std::string other_hash_;
+};
+
+TEST_F(UserDbVerifiedTest, WithoutTtlEveryLoginRunsArgon2id) {
+  EXPECT_TRUE(db_->verify("alice", "wonderland"));
+  EXPECT_TRUE(db_->verify("alice", "wonderland"));
+  EXPECT_EQ(db_->argon2_checks(), 2U);
+}
+
+TEST_F(UserDbVerifiedTest, TheRightPasswordIsRecognizedWithoutArgon2id) {
+  db_->set_verified_ttl(std::chrono::seconds(60));
+  EXPECT_TRUE(db_->verify("alice", "wonderland"));
+  EXPECT_EQ(db_->argon2_checks(), 1U);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(db_->verify("alice", "wonderland"));
+  }
+  EXPECT_EQ(db_->argon2_checks(), 1U);
+}
+
+TEST_F(UserDbVerifiedTest, AnythingElseGetsTheFullCheck) {
+  db_->set_verified_ttl(std::chrono::seconds(60));
+  ASSERT_TRUE(db_->verify("alice", "wonderland"));
+  // A wrong password, a prefix, the same password for another user (same
+  // hash!) and an unknown user: each one Argon2id run, and no shortcut.
+  EXPECT_FALSE(db_->verify("alice", "wonderlan"));
+  EXPECT_FALSE(db_->verify("alice", "wonderland "));
+  EXPECT_EQ(db_->argon2_checks(), 3U);
+  EXPECT_TRUE(db_->verify("bob", "wonderland"));
+  EXPECT_EQ(db_->argon2_checks(), 4U);
+  EXPECT_FALSE(db_->verify("mallory", "wonderland"));
+  EXPECT_EQ(db_->argon2_checks(), 5U);
+  // Failures are not remembered: a wrong password costs Argon2id every time.
+  EXPECT_FALSE(db_->verify("alice", "wonderlan"));
+  EXPECT_EQ(db_->argon2_checks(), 6U);
+  // Plaintext lines never need Argon2id.
+  EXPECT_TRUE(db_->verify("carol", "builder"));
+  EXPECT_FALSE(db_->verify("carol", "wonderland"));
+  EXPECT_EQ(db_->argon2_checks(), 6U);
+}
+
+TEST_F(UserDbVerifiedTest, AReplacedHashVoidsWhatWasVerified) {
+  db_->set_verified_ttl(std::chrono::seconds(60));
+  ASSERT_TRUE(db_->verify("alice", "wonderland"));
+  db_->replace_hash("alice", other_hash_);
+  EXPECT_FALSE(db_->verify("alice", "wonderland"));
+  EXPECT_TRUE(db_->verify("alice", "looking-glass"));
+  EXPECT_EQ(db_->argon2_checks(), 3U);
+}
+
+TEST_F(UserDbVerifiedTest, AnEntryExpiresAfterItsTtl) {
+  db_->set_verified_ttl(std::chrono::seconds(1));
+  ASSERT_TRUE(db_->verify("alice", "wonderland"));
+  ASSERT_TRUE(db_->verify("alice", "wonderland"));
+  ASSERT_EQ(db_->argon2_checks(), 1U);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_TRUE(db_->verify("alice", "wonderland"));
+  EXPECT_EQ(db_->argon2_checks(), 2U);
 }
 
 }  // namespace

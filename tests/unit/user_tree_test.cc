@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "crypto/sha256.h"
+#include "crypto/digest.h"
 #include "storage/store.h"
 
 namespace sfs::storage {
@@ -27,10 +27,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// SHA-256 of "abc", of nothing, and of "hello".
-constexpr char kAbc[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-constexpr char kEmptyDigest[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-constexpr char kHello[] = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+// XXH128 of "abc", of nothing, and of "hello".
+constexpr char kAbc[] = "06b05ab6733a618578af5f94892f3950";
+constexpr char kEmptyDigest[] = "99aa06d3014798d86001c324468d497f";
+constexpr char kHello[] = "b5e9c1ad071b3e7fc779cfaa5e523818";
 
 class UserTreeTest : public ::testing::Test {
  protected:
@@ -113,7 +113,7 @@ class UserTreeTest : public ::testing::Test {
   }
 
   static void set_xattr(const fs::path& path, const std::string& value) {
-    ASSERT_EQ(::setxattr(path.c_str(), "user.sfs.sha256", value.data(), value.size(), 0), 0)
+    ASSERT_EQ(::setxattr(path.c_str(), "user.sfs.xxh128", value.data(), value.size(), 0), 0)
         << path;
   }
 
@@ -480,7 +480,7 @@ TEST_F(UserTreeTest, ListShowsStoredDigests) {
   }
   set_xattr(home_ / "upper.txt", upper);  // not well-formed: no digest
   write_file(home_ / "short.txt", "abc");
-  set_xattr(home_ / "short.txt", std::string(kAbc).substr(0, 63));
+  set_xattr(home_ / "short.txt", std::string(kAbc).substr(0, 31));
   ASSERT_TRUE(fs::create_directory(home_ / "dir"));
   set_xattr(home_ / "dir", kAbc);  // directories have no digest
   auto entries = tree().list();
@@ -570,7 +570,7 @@ TEST_F(UserTreeTest, VerifyOkCorruptAndUnhashed) {
   ASSERT_TRUE(put_file("old.txt", "no digest").ok());
   flip_byte(home_ / "bad.txt", 2);
   ASSERT_EQ(read_path(home_ / "bad.txt"), "hemlo");
-  ASSERT_EQ(::getxattr((home_ / "bad.txt").c_str(), "user.sfs.sha256", nullptr, 0), 64);
+  ASSERT_EQ(::getxattr((home_ / "bad.txt").c_str(), "user.sfs.xxh128", nullptr, 0), 32);
   auto checks = tree().verify();
   ASSERT_TRUE(checks.ok()) << checks.error().message;
   EXPECT_EQ(describe(*checks), std::vector<std::string>({"bad.txt:corrupt", "empty:ok",
@@ -582,7 +582,7 @@ TEST_F(UserTreeTest, VerifyCatchesAFlipAnywhere) {
   for (std::size_t i = 0; i < content.size(); ++i) {
     content[i] = static_cast<char>(i * 31 + i / 251);
   }
-  crypto::Sha256 hash;
+  crypto::Digest hash;
   hash.update(content.data(), content.size());
   const std::string digest = hash.hex_digest();
   for (const std::uint64_t at : {std::uint64_t{0}, std::uint64_t{65535}, std::uint64_t{69999}}) {
@@ -653,7 +653,7 @@ TEST_F(UserTreeTest, VerifyStoresNothing) {
 
 TEST_F(UserTreeTest, VerifyWithAMalformedStoredDigestIsUnhashed) {
   write_file(home_ / "f.txt", "abc");
-  set_xattr(home_ / "f.txt", std::string(64, 'x'));
+  set_xattr(home_ / "f.txt", std::string(32, 'x'));
   auto checks = tree().verify();
   ASSERT_TRUE(checks.ok());
   EXPECT_EQ(describe(*checks), std::vector<std::string>({"f.txt:unhashed"}));

@@ -1,0 +1,84 @@
+#include "crypto/digest.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+
+namespace sfs::crypto {
+namespace {
+
+XXH3_state_t* as_state(void* p) { return static_cast<XXH3_state_t*>(p); }
+
+std::string to_hex(const XXH128_hash_t& hash) {
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, hash);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(kDigestHexLength);
+  for (const unsigned char b : canonical.digest) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xF];
+  }
+  return out;
+}
+
+}  // namespace
+
+Digest::Digest() : state_(XXH3_createState()) {
+  if (state_ == nullptr) {
+    std::abort();  // out of memory
+  }
+  reset();
+}
+
+Digest::~Digest() { XXH3_freeState(as_state(state_)); }
+
+Digest::Digest(Digest&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+
+Digest& Digest::operator=(Digest&& other) noexcept {
+  if (this != &other) {
+    XXH3_freeState(as_state(state_));
+    state_ = std::exchange(other.state_, nullptr);
+  }
+  return *this;
+}
+
+void Digest::update(const void* data, std::size_t length) {
+  XXH3_128bits_update(as_state(state_), data, length);
+}
+
+std::string Digest::hex_digest() const { return to_hex(XXH3_128bits_digest(as_state(state_))); }
+
+void Digest::reset() { XXH3_128bits_reset(as_state(state_)); }
+
+std::string digest_of(std::string_view data) {
+  return to_hex(XXH3_128bits(data.data(), data.size()));
+}
+
+Result<void> hash_prefix(const ReadAt& read, std::uint64_t length, Digest& digest) {
+  std::string buffer(std::min<std::uint64_t>(length, 1U << 20), '\0');
+  for (std::uint64_t done = 0; done < length;) {
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length - done));
+    auto n = read(buffer.data(), want, done);
+    if (!n) {
+      return n.error();
+    }
+    if (*n == 0) {
+      return make_error(Errc::kIo, "file shrank while being read");
+    }
+    digest.update(buffer.data(), *n);
+    done += *n;
+  }
+  return {};
+}
+
+bool is_digest_hex(std::string_view text) {
+  return text.size() == kDigestHexLength &&
+         std::all_of(text.begin(), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace sfs::crypto

@@ -1,0 +1,220 @@
+#include "tls/stream.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+
+namespace sfs::tls {
+
+namespace {
+
+// Output collected before it is sent: a 256 KiB frame's records and some.
+constexpr std::size_t kMaxPendingBytes = 512 * 1024;
+
+bool retryable(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
+
+}  // namespace
+
+// The BIO under each SSL: recv() on the stream's socket, whatever descriptor
+// it has right now (none once closed); writes go to the stream's out_.
+struct SocketBio {
+  static Stream& stream_of(BIO* bio) { return *static_cast<Stream*>(BIO_get_data(bio)); }
+
+  // Collects records; Stream::drive sends them. Full: "retry", so that
+  // OpenSSL's call returns and the records already collected go out first.
+  static int write(BIO* bio, const char* data, int size) {
+    BIO_clear_retry_flags(bio);
+    std::vector<char>& out = stream_of(bio).out_;
+    const auto n = static_cast<std::size_t>(size);
+    if (!out.empty() && out.size() + n > kMaxPendingBytes) {
+      BIO_set_retry_write(bio);
+      return -1;
+    }
+    out.insert(out.end(), data, data + n);
+    return size;
+  }
+
+  static int read(BIO* bio, char* data, int size) {
+    BIO_clear_retry_flags(bio);
+    Stream& stream = stream_of(bio);
+    const int fd = stream.socket_.native_handle();
+    if (fd < 0) {
+      stream.last_errno_ = EBADF;
+      return -1;
+    }
+    const ssize_t n = ::recv(fd, data, static_cast<std::size_t>(size), 0);
+    if (n >= 0) {
+      return static_cast<int>(n);  // 0: the peer closed the connection
+    }
+    if (retryable(errno)) {
+      BIO_set_retry_read(bio);
+    } else {
+      stream.last_errno_ = errno;
+    }
+    return -1;
+  }
+
+  static long ctrl(BIO*, int command, long, void*) {  // NOLINT(google-runtime-int): OpenSSL's type
+    return command == BIO_CTRL_FLUSH ? 1 : 0;
+  }
+
+  // One method table for the whole process, made on first use.
+  static BIO_METHOD* method() {
+    static BIO_METHOD* const kMethod = [] {
+      BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sfs socket");
+      if (m == nullptr || BIO_meth_set_write(m, &SocketBio::write) != 1 ||
+          BIO_meth_set_read(m, &SocketBio::read) != 1 ||
+          BIO_meth_set_ctrl(m, &SocketBio::ctrl) != 1) {
+        std::abort();  // out of memory at start-up
+      }
+      return m;
+    }();
+    return kMethod;
+  }
+};
+
+Stream::Stream(tcp::socket socket, asio::ssl::context& context)
+    : socket_(std::move(socket)), ssl_(SSL_new(context.native_handle())) {
+  BIO* bio = BIO_new(SocketBio::method());
+  if (ssl_ == nullptr || bio == nullptr) {
+    std::abort();  // out of memory
+  }
+  BIO_set_data(bio, this);
+  BIO_set_init(bio, 1);
+  SSL_set_bio(ssl_, bio, bio);  // the SSL owns the BIO now
+}
+
+Stream::~Stream() { SSL_free(ssl_); }
+
+boost::system::error_code Stream::error_of(int ret) {
+  const int err = SSL_get_error(ssl_, ret);
+  const unsigned long queued = ERR_peek_last_error();  // NOLINT(google-runtime-int)
+  ERR_clear_error();
+  if (err == SSL_ERROR_ZERO_RETURN) {
+    return asio::error::eof;
+  }
+  if (err == SSL_ERROR_SSL && ERR_GET_REASON(queued) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+    return asio::ssl::error::stream_truncated;
+  }
+  if (err == SSL_ERROR_SSL) {
+    return {static_cast<int>(queued), asio::error::get_ssl_category()};
+  }
+  if (err == SSL_ERROR_SYSCALL && last_errno_ != 0) {
+    if (!socket_.is_open()) {
+      return asio::error::operation_aborted;
+    }
+    return {last_errno_, boost::system::system_category()};
+  }
+  return asio::ssl::error::stream_truncated;  // EOF without close_notify
+}
+
+template <typename Op>
+awaitable<int> Stream::drive(Op op, boost::system::error_code& ec) {
+  while (true) {
+    ERR_clear_error();  // the error queue is per thread; the coroutine may move
+    last_errno_ = 0;
+    const int ret = op();
+    // Read OpenSSL's verdict now: its error queue belongs to this thread.
+    const int err = ret > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_, ret);
+    const bool retry = err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE;
+    const boost::system::error_code failure =
+        err == SSL_ERROR_NONE || retry ? boost::system::error_code() : error_of(ret);
+    if (!out_.empty()) {  // whatever happens next, the peer needs these first
+      co_await flush(ec);
+      if (ec) {
+        co_return -1;
+      }
+    }
+    if (err == SSL_ERROR_NONE) {
+      co_return ret;
+    }
+    if (failure) {
+      ec = failure;
+      co_return ret;
+    }
+    if (err == SSL_ERROR_WANT_WRITE) {
+      continue;  // out_ was full and has been sent
+    }
+    // Waiting for the peer, maybe for long: hold no output buffer meanwhile.
+    std::vector<char>().swap(out_);
+    co_await socket_.async_wait(tcp::socket::wait_read,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && !socket_.is_open()) {
+      ec = asio::error::operation_aborted;
+    }
+    if (ec) {
+      co_return -1;
+    }
+  }
+}
+
+awaitable<void> Stream::flush(boost::system::error_code& ec) {
+  std::size_t sent = 0;
+  while (sent < out_.size()) {
+    const int fd = socket_.native_handle();
+    if (fd < 0) {
+      ec = asio::error::operation_aborted;
+      co_return;
+    }
+    const ssize_t n = ::send(fd, out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (!retryable(errno)) {
+      ec = {errno, boost::system::system_category()};
+      co_return;
+    }
+    co_await socket_.async_wait(tcp::socket::wait_write,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      co_return;
+    }
+  }
+  out_.clear();
+}
+
+awaitable<void> Stream::handshake(Role role, boost::system::error_code& ec) {
+  ec.clear();
+  socket_.non_blocking(true, ec);
+  if (ec) {
+    co_return;
+  }
+  if (role == Role::kServer) {
+    SSL_set_accept_state(ssl_);
+  } else {
+    SSL_set_connect_state(ssl_);
+  }
+  co_await drive([this] { return SSL_do_handshake(ssl_); }, ec);
+}
+
+awaitable<std::size_t> Stream::read_some(char* data, std::size_t size,
+                                         boost::system::error_code& ec) {
+  ec.clear();
+  std::size_t got = 0;
+  const int ret = co_await drive([&] { return SSL_read_ex(ssl_, data, size, &got); }, ec);
+  co_return ret > 0 ? got : 0;
+}
+
+awaitable<void> Stream::write(const char* data, std::size_t size, boost::system::error_code& ec) {
+  ec.clear();
+  if (size == 0) {
+    co_return;
+  }
+  // All of it in one call: its records are collected and sent together. On
+  // a retry OpenSSL wants the same arguments again, which it gets.
+  std::size_t written = 0;
+  co_await drive([&] { return SSL_write_ex(ssl_, data, size, &written); }, ec);
+}
+
+awaitable<void> Stream::shutdown(boost::system::error_code& ec) {
+  ec.clear();
+  // 0 means "close_notify sent, the peer's not seen yet", which is enough.
+  co_await drive([this] { return SSL_shutdown(ssl_) >= 0 ? 1 : -1; }, ec);
+}
+
+}  // namespace sfs::tls
