@@ -23,6 +23,10 @@ struct Args {
   std::string first;
   std::string second;
   std::string bytes = std::to_string(sfs::protocol::kDefaultPreviewBytes);
+  bool recursive = false;  // put -r, get -r
+  bool parents = false;    // mkdir -p
+  bool long_format = false;
+  bool list_recursive = false;  // ls -R
 };
 
 CLI::App* add_command(CLI::App& app, const char* name, const char* alias, const char* help) {
@@ -47,7 +51,10 @@ int main(int argc, char** argv) {
       "  sfs --user alice put report.pdf\n"
       "  sfs --user alice get report.pdf copy.pdf\n"
       "  sfs --user alice view notes.txt --bytes 200\n"
-      "  sfs --user alice ls\n"
+      "  sfs --user alice ls -l -R\n"
+      "  sfs --user alice put -r photos backup/photos\n"
+      "  sfs --user alice mkdir -p docs/2026 && sfs --user alice mv a.txt docs/2026\n"
+      "  sfs --user alice --json stat docs/2026/a.txt\n"
       "  sfs --user alice shell      (sfs> prompt: cd, put, get, ls, help ...)\n"
       "  sfs --user alice -b cmds    (run the commands in file cmds; -b - reads stdin)\n"
       "  sfs --user alice            (interactive numbered menu)"};
@@ -66,14 +73,21 @@ int main(int argc, char** argv) {
   app.add_option("-b,--batch", batch_file,
                  "Run the commands in FILE ('-': stdin), one per line, stopping at the first "
                  "error unless its line starts with '-' (like sftp -b)");
+  bool json = false;
+  app.add_flag("--json", json, "Print ls, stat, hash and the put/get summary as JSON on stdout");
   app.require_subcommand(0, 1);
 
   CLI::App* put = add_command(app, "put", "upload", "Upload LOCAL as REMOTE");
-  put->add_option("LOCAL", args.first, "Local file")->required();
-  put->add_option("REMOTE", args.second, "Remote name (default: LOCAL's file name)");
+  put->add_option("LOCAL", args.first, "Local file (a directory with -r)")->required();
+  put->add_option("REMOTE", args.second,
+                  "Remote name (default: LOCAL's file name; missing parent folders are created)");
+  put->add_flag("--recursive,-r", args.recursive,
+                "Upload the whole directory LOCAL into the remote folder REMOTE");
   CLI::App* get = add_command(app, "get", "download", "Download REMOTE to LOCAL");
-  get->add_option("REMOTE", args.first, "Remote file")->required();
+  get->add_option("REMOTE", args.first, "Remote file (a folder with -r)")->required();
   get->add_option("LOCAL", args.second, "Local path (default: REMOTE's name here)");
+  get->add_flag("--recursive,-r", args.recursive,
+                "Download the whole remote folder REMOTE into the local directory LOCAL");
   CLI::App* view = add_command(app, "view", nullptr, "Print the first bytes of REMOTE (raw)");
   view->add_option("REMOTE", args.first, "Remote file")->required();
   // Parsed as text and checked strictly: CLI11 would wrap "-1" to 2^64-1.
@@ -85,7 +99,22 @@ int main(int argc, char** argv) {
       });
   CLI::App* rm = add_command(app, "rm", "delete", "Delete REMOTE");
   rm->add_option("REMOTE", args.first, "Remote file")->required();
-  CLI::App* ls = add_command(app, "ls", "list", "List your files");
+  CLI::App* ls = add_command(app, "ls", "list", "List your files (or the folder PATH)");
+  ls->add_option("PATH", args.first, "Remote folder (default: the top)");
+  ls->add_flag("-l", args.long_format, "Also show the type and the stored SHA-256");
+  ls->add_flag("-R", args.list_recursive, "List the whole tree, as full remote paths");
+  CLI::App* stat = add_command(app, "stat", nullptr,
+                               "Show the type, size, modification time and SHA-256 of PATH");
+  stat->add_option("PATH", args.first, "Remote file or folder")->required();
+  CLI::App* mkdir = add_command(app, "mkdir", nullptr, "Create the remote folder PATH");
+  mkdir->add_option("PATH", args.first, "Remote folder")->required();
+  mkdir->add_flag("--parents,-p", args.parents,
+                  "Create missing parents; an existing folder is fine");
+  CLI::App* rmdir = add_command(app, "rmdir", nullptr, "Remove the empty remote folder PATH");
+  rmdir->add_option("PATH", args.first, "Remote folder")->required();
+  CLI::App* mv = add_command(app, "mv", "move", "Rename or move SRC to DST (into DST if a folder)");
+  mv->add_option("SRC", args.first, "Remote file or folder")->required();
+  mv->add_option("DST", args.second, "New name, or a folder to move into")->required();
   CLI::App* hash =
       add_command(app, "hash", nullptr, "Print the XXH128 digest the server holds for REMOTE");
   hash->add_option("REMOTE", args.first, "Remote file")->required();
@@ -136,18 +165,27 @@ int main(int argc, char** argv) {
     return run_shell(c, !no_resume);
   }
   sfs::Result<void> result;
+  const TransferOptions transfer{args.first, args.second, args.recursive, !no_resume, json};
   if (put->parsed()) {
-    result = put_file(c, args.first, args.second, !no_resume);
+    result = put_command(c, transfer, stdout);
   } else if (get->parsed()) {
-    result = get_file(c, args.first, args.second, !no_resume);
+    result = get_command(c, transfer, stdout);
   } else if (view->parsed()) {
     result = view_file(c, args.first, *sfs::protocol::parse_u64(args.bytes), stdout);
   } else if (rm->parsed()) {
     result = remove_file(c, args.first);
   } else if (ls->parsed()) {
-    result = list_files(c, stdout);
+    result = list_files(c, {args.first, args.long_format, args.list_recursive, json}, stdout);
+  } else if (stat->parsed()) {
+    result = stat_entry(c, args.first, json, stdout);
+  } else if (mkdir->parsed()) {
+    result = make_dir(c, args.first, args.parents);
+  } else if (rmdir->parsed()) {
+    result = remove_dir(c, args.first);
+  } else if (mv->parsed()) {
+    result = move_entry(c, args.first, args.second);
   } else if (hash->parsed()) {
-    result = hash_file(c, args.first, stdout);
+    result = hash_file(c, args.first, stdout, json);
   } else if (verify->parsed()) {
     result = verify_files(c, stdout);
   } else {

@@ -1,5 +1,6 @@
 // Fuzzes the parsers the client runs on the server's lines: replies,
-// listing entries, VERIFY statuses, digest trailers, FROM lines, greetings.
+// listing entries, STAT replies, VERIFY statuses, digest trailers, FROM
+// lines, greetings.
 
 #include <cstdint>
 #include <string_view>
@@ -9,7 +10,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view line(reinterpret_cast<const char*>(data), size);
-  (void)sfs::protocol::parse_reply(line);
+  if (auto reply = sfs::protocol::parse_reply(line); reply) {
+    (void)sfs::protocol::parse_stat_reply(*reply);
+  }
   (void)sfs::protocol::parse_entry(line);
   (void)sfs::protocol::parse_file_status(line);
   (void)sfs::protocol::parse_digest_line(line);

@@ -22,6 +22,9 @@ enum class Errc {
   kBadPath,     // path breaks the rules or leads through a symlink
   kNotFound,    // no such file
   kIsDir,       // a directory where a file was expected
+  kNotDir,      // a file where a directory was expected
+  kExists,      // the name is taken (MKDIR without parents)
+  kNotEmpty,    // RMDIR of a directory that holds something
   kTooLarge,    // a size limit was exceeded
   kAuth,        // login failed or required
   kIo,          // storage read/write failed

@@ -6,8 +6,10 @@
 #include <ctime>
 
 #include "client/exit_codes.h"
+#include "client/json.h"
 #include "client/password.h"
 #include "client/view_format.h"
+#include "protocol/path.h"
 
 namespace sfs::client {
 namespace {
@@ -28,12 +30,16 @@ std::string resolve_user(const std::string& given) {
   return {};
 }
 
+}  // namespace
+
 std::string last_component(const std::string& path) {
   const std::size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-}  // namespace
+Result<void> check_remote_path(const std::string& remote) {
+  return protocol::validate_remote_path(remote);  // the server's own words, before sending
+}
 
 Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options) {
   const std::string user = resolve_user(options.user);
@@ -58,21 +64,42 @@ Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options) 
 
 Result<void> put_file(Connection& conn, const std::string& local, const std::string& remote,
                       bool resume) {
-  const std::string target = remote.empty() ? fs::path(local).filename().string() : remote;
-  if (target.empty()) {
+  const std::string name = fs::path(local).filename().string();
+  const std::string target = remote.empty() ? name : remote;
+  if (target.empty() || name.empty()) {
     return make_error(Errc::kBadRequest, "cannot tell the remote name from '" + local + "'");
   }
-  return conn.put(local, target, progress_wanted(), resume);
+  if (auto ok = check_remote_path(target); !ok) {
+    return ok;
+  }
+  // Missing parents are created first, like rclone (PUT itself does not).
+  if (const std::size_t slash = target.rfind('/'); slash != std::string::npos) {
+    if (auto ok = conn.make_dir(target.substr(0, slash), true); !ok) {
+      return ok;
+    }
+  }
+  auto result = conn.put(local, target, progress_wanted(), resume);
+  if (!result && result.error().code == Errc::kIsDir && remote == target) {
+    return conn.put(local, target + "/" + name, progress_wanted(), resume);  // into the directory
+  }
+  return result;
 }
 
-Result<void> get_file(Connection& conn, const std::string& remote, const std::string& local,
-                      bool resume) {
+fs::path local_target(const std::string& remote, const std::string& local) {
   fs::path target = local.empty() ? fs::path(last_component(remote)) : fs::path(local);
   std::error_code ec;
   if (!local.empty() && fs::is_directory(target, ec)) {
     target /= last_component(remote);
   }
-  return conn.get(remote, target, progress_wanted(), resume);
+  return target;
+}
+
+Result<void> get_file(Connection& conn, const std::string& remote, const std::string& local,
+                      bool resume) {
+  if (auto ok = check_remote_path(remote); !ok) {
+    return ok;
+  }
+  return conn.get(remote, local_target(remote, local), progress_wanted(), resume);
 }
 
 Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_t bytes,
@@ -97,33 +124,31 @@ Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_
 }
 
 Result<void> remove_file(Connection& conn, const std::string& remote) {
+  if (auto ok = check_remote_path(remote); !ok) {
+    return ok;
+  }
   return conn.remove(remote);
 }
 
 Result<void> list_files(Connection& conn, std::FILE* out) {
-  auto entries = conn.list();
-  if (!entries) {
-    return entries.error();
-  }
-  for (const protocol::Entry& e : *entries) {
-    const std::time_t mtime = static_cast<std::time_t>(e.mtime);
-    std::tm tm{};
-    ::localtime_r(&mtime, &tm);
-    char when[32];
-    std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-    std::fprintf(out, "%12llu  %s  %s%s\n", static_cast<unsigned long long>(e.size), when,
-                 e.name.c_str(), e.type == 'd' ? "/" : "");
-  }
-  std::fflush(out);
-  return {};
+  return list_files(conn, ListOptions{}, out);
 }
 
-Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* out) {
+Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* out, bool json) {
+  if (auto ok = check_remote_path(remote); !ok) {
+    return ok;
+  }
   auto digest = conn.hash(remote);
   if (!digest) {
     return digest.error();
   }
-  std::fprintf(out, "%s  %s\n", digest->c_str(), remote.c_str());
+  if (json) {
+    std::fprintf(out, "{\"path\":%s,\"digest\":\"%s\"}\n", json_string(remote).c_str(),
+                 digest->c_str());
+  } else {
+    std::fprintf(out, "%s  %s\n", digest->c_str(), remote.c_str());
+  }
+  std::fflush(out);
   return {};
 }
 

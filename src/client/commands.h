@@ -23,7 +23,9 @@ struct SessionOptions {
 // Connects, verifies the server and logs in.
 Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options);
 
-// `put LOCAL [REMOTE]`: REMOTE defaults to LOCAL's file name.
+// `put LOCAL [REMOTE]`: REMOTE defaults to LOCAL's file name; a REMOTE that
+// is a directory receives the file under LOCAL's name.
+// Missing remote parent directories are created (like rclone).
 // Both resume an interrupted transfer of the same data unless `resume` is off.
 Result<void> put_file(Connection& conn, const std::string& local, const std::string& remote,
                       bool resume = true);
@@ -39,11 +41,48 @@ Result<void> remove_file(Connection& conn, const std::string& remote);
 // `ls`: one line per entry: size, modification time, name ('/' after dirs).
 Result<void> list_files(Connection& conn, std::FILE* out);
 
-// `hash REMOTE`: prints "<xxh128>  <name>" like xxh128sum.
-Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* out);
+struct ListOptions {
+  std::string path;          // remote directory; empty: the top
+  bool long_format = false;  // -l: type and stored digest too
+  bool recursive = false;    // -R: the whole tree, as full remote paths
+  bool json = false;         // one JSON array of entry objects
+};
+// `ls [-l] [-R] [PATH]`. A PATH that names a file lists that file.
+Result<void> list_files(Connection& conn, const ListOptions& options, std::FILE* out);
+
+// `stat PATH`: type, size, modification time and stored digest.
+Result<void> stat_entry(Connection& conn, const std::string& remote, bool json, std::FILE* out);
+// `mkdir [-p] PATH`, `rmdir PATH`, `mv SRC DST`.
+Result<void> make_dir(Connection& conn, const std::string& remote, bool parents);
+Result<void> remove_dir(Connection& conn, const std::string& remote);
+Result<void> move_entry(Connection& conn, const std::string& from, const std::string& to);
+
+// `hash REMOTE`: prints "<xxh128>  <name>" like xxh128sum (or a JSON object).
+Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* out,
+                       bool json = false);
+
+struct TransferOptions {
+  std::string first;   // put: LOCAL, get: REMOTE
+  std::string second;  // put: REMOTE, get: LOCAL (may be empty)
+  bool recursive = false;
+  bool resume = true;
+  bool json = false;  // print a summary object on `out`
+};
+// `put [-r]` and `get [-r]`: one file, or a whole tree (see tree_transfer.h),
+// with failures listed on stderr and, with `json`, a summary on `out`.
+Result<void> put_command(Connection& conn, const TransferOptions& options, std::FILE* out);
+Result<void> get_command(Connection& conn, const TransferOptions& options, std::FILE* out);
 // `verify`: the server re-reads every file; prints each damaged or
 // unreadable one, and fails with kIntegrity when there is any.
 Result<void> verify_files(Connection& conn, std::FILE* out);
+
+// The last '/'-separated component of a path.
+std::string last_component(const std::string& path);
+// Checks a remote path before anything is sent (kBadPath, with the reason
+// the server would give: "path is not valid UTF-8", ...).
+Result<void> check_remote_path(const std::string& remote);
+// Where `get REMOTE [LOCAL]` writes.
+std::filesystem::path local_target(const std::string& remote, const std::string& local);
 
 // Prints "sfs: MESSAGE" on stderr and returns the matching exit status.
 int report(const Error& error);

@@ -15,6 +15,8 @@
 #include "net/transfer.h"
 #include "protocol/limits.h"
 #include "protocol/numbers.h"
+#include "protocol/path.h"
+#include "protocol/percent.h"
 #include "protocol/request.h"
 #include "term/terminal.h"
 #include "tls/context.h"
@@ -265,7 +267,7 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
     co_return ok;
   }
   std::optional<ProgressBar> bar;
-  if (progress) {
+  if (progress && !observer_) {
     bar.emplace("put " + remote, size);
   }
   auto read = [&](char* data, std::size_t max) {
@@ -279,6 +281,9 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
                                         [&](std::uint64_t n) {
                                           if (bar) {
                                             bar->update(from + n);
+                                          }
+                                          if (observer_) {
+                                            observer_(from + n);
                                           }
                                         },
                                         {}, &disk_);
@@ -341,7 +346,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     part->record_digest(stored);
   }
   std::optional<ProgressBar> bar;
-  if (progress) {
+  if (progress && !observer_) {
     bar.emplace("get " + remote, *size);
   }
   auto write = [&](const char* data, std::size_t n) {
@@ -354,6 +359,9 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
           [&](std::uint64_t n) {
             if (bar) {
               bar->update(*start + n);
+            }
+            if (observer_) {
+              observer_(*start + n);
             }
           },
           protocol::kMaxFrameBytes, &disk_);
@@ -435,8 +443,8 @@ awaitable<Result<std::vector<T>>> Connection::read_counted(std::string command,
   co_return items;
 }
 
-awaitable<Result<std::vector<protocol::Entry>>> Connection::do_list() {
-  const std::string command = protocol::serialize_request(protocol::List{});
+awaitable<Result<std::vector<protocol::Entry>>> Connection::do_list(std::string remote) {
+  const std::string command = protocol::serialize_request(protocol::List{remote});
   co_return co_await read_counted<protocol::Entry>(command, protocol::parse_entry);
 }
 
@@ -468,7 +476,54 @@ Result<void> Connection::remove(const std::string& remote) {
   return {};
 }
 
-Result<std::vector<protocol::Entry>> Connection::list() { return run(do_list()); }
+Result<std::vector<protocol::Entry>> Connection::list(const std::string& remote) {
+  return run(do_list(remote));
+}
+
+Result<protocol::Reply> Connection::simple(const std::string& line, std::size_t fields) {
+  auto reply = run(request(line));
+  if (!reply || !reply->ok) {
+    return reply ? reply->to_error() : reply.error();
+  }
+  if (reply->fields.size() != fields) {
+    return make_error(Errc::kProtocol, "malformed reply from server");
+  }
+  return reply;
+}
+
+Result<void> Connection::make_dir(const std::string& remote, bool parents) {
+  auto reply = simple(protocol::serialize_request(protocol::MakeDir{remote, parents}), 0);
+  return reply ? Result<void>() : reply.error();
+}
+
+Result<void> Connection::remove_dir(const std::string& remote) {
+  auto reply = simple(protocol::serialize_request(protocol::RemoveDir{remote}), 0);
+  return reply ? Result<void>() : reply.error();
+}
+
+Result<std::string> Connection::move(const std::string& from, const std::string& to) {
+  auto reply = simple(protocol::serialize_request(protocol::Move{from, to}), 1);
+  if (!reply) {
+    return reply.error();
+  }
+  auto path = protocol::percent_decode(reply->fields[0]);
+  if (!path || !protocol::validate_remote_path(*path)) {
+    return make_error(Errc::kProtocol, "malformed reply from server");
+  }
+  return std::move(*path);
+}
+
+Result<protocol::Entry> Connection::stat(const std::string& remote) {
+  auto reply = simple(protocol::serialize_request(protocol::Stat{remote}), 5);
+  if (!reply) {
+    return reply.error();
+  }
+  auto entry = protocol::parse_stat_reply(*reply);
+  if (!entry || entry->name != remote) {
+    return make_error(Errc::kProtocol, "malformed reply from server");
+  }
+  return entry;
+}
 
 Result<std::vector<protocol::FileStatus>> Connection::verify() { return run(do_verify()); }
 

@@ -51,7 +51,20 @@ class Connection {
   Result<void> view(const std::string& remote, std::uint64_t max_bytes,
                     const std::function<void(const char*, std::size_t)>& out);
   Result<void> remove(const std::string& remote);
-  Result<std::vector<protocol::Entry>> list();
+  // The entries of the remote directory `remote` (empty: the top).
+  Result<std::vector<protocol::Entry>> list(const std::string& remote = {});
+  // MKDIR; with `parents`, like mkdir -p.
+  Result<void> make_dir(const std::string& remote, bool parents);
+  Result<void> remove_dir(const std::string& remote);
+  // MOVE; returns the path the entry has now (mv semantics, see protocol.md).
+  Result<std::string> move(const std::string& from, const std::string& to);
+  // STAT: the entry's name is `remote`.
+  Result<protocol::Entry> stat(const std::string& remote);
+  // Called with the bytes done of the current put/get instead of drawing
+  // that transfer's own progress bar (for one display over many files).
+  void set_progress_observer(std::function<void(std::uint64_t)> observer) {
+    observer_ = std::move(observer);
+  }
   // The digest (hex) the server holds for `remote`.
   Result<std::string> hash(const std::string& remote);
   // Asks the server to re-read every file and compare it with its digest.
@@ -77,7 +90,9 @@ class Connection {
                                  bool resume);
   awaitable<Result<void>> do_view(std::string remote, std::uint64_t max_bytes,
                                   std::function<void(const char*, std::size_t)> out);
-  awaitable<Result<std::vector<protocol::Entry>>> do_list();
+  awaitable<Result<std::vector<protocol::Entry>>> do_list(std::string remote);
+  // Sends a request line answered by one "OK" line with `fields` fields.
+  Result<protocol::Reply> simple(const std::string& line, std::size_t fields);
   awaitable<Result<std::vector<protocol::FileStatus>>> do_verify();
   // After the server aborted a stream, reads the ERR line that says why.
   awaitable<Error> read_abort_reason();
@@ -93,6 +108,7 @@ class Connection {
   std::unique_ptr<asio::ssl::context> tls_;
   std::shared_ptr<net::Channel> channel_;
   std::string server_;  // "host:port", as pinned in known_servers
+  std::function<void(std::uint64_t)> observer_;
 };
 
 }  // namespace sfs::client

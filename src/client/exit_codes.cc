@@ -10,6 +10,9 @@ int exit_code_for(Errc code) {
       return kExitNotFound;
     case Errc::kBadPath:
     case Errc::kIsDir:
+    case Errc::kNotDir:
+    case Errc::kExists:
+    case Errc::kNotEmpty:
     case Errc::kBadRequest:
       return kExitRefused;
     case Errc::kNetwork:

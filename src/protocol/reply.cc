@@ -21,6 +21,9 @@ constexpr CodeName kCodes[] = {
     {Errc::kBadPath, "BADPATH"},
     {Errc::kNotFound, "NOTFOUND"},
     {Errc::kIsDir, "ISDIR"},
+    {Errc::kNotDir, "NOTDIR"},
+    {Errc::kExists, "EXISTS"},
+    {Errc::kNotEmpty, "NOTEMPTY"},
     {Errc::kTooLarge, "TOOLARGE"},
     {Errc::kIo, "IO"},
     {Errc::kAborted, "ABORTED"},
@@ -134,6 +137,20 @@ Result<Entry> parse_entry(std::string_view line) {
   }
   return Entry{f[0][0], *size, *mtime, f[3] == "-" ? std::string() : std::string(f[3]),
                std::move(*name)};
+}
+
+std::string stat_line(const Entry& entry) { return "OK " + serialize_entry(entry); }
+
+Result<Entry> parse_stat_reply(const Reply& reply) {
+  if (!reply.ok || reply.fields.size() != 5) {
+    return malformed();
+  }
+  std::string line = reply.fields[0];
+  for (std::size_t i = 1; i < reply.fields.size(); ++i) {
+    line += ' ';
+    line += reply.fields[i];
+  }
+  return parse_entry(line);
 }
 
 namespace {

@@ -50,6 +50,11 @@ struct Entry {
 std::string serialize_entry(const Entry& entry);
 Result<Entry> parse_entry(std::string_view line);
 
+// The reply to STAT: "OK " followed by the entry's fields, its name being
+// the path asked about. parse_stat_reply takes the fields of an OK reply.
+std::string stat_line(const Entry& entry);
+Result<Entry> parse_stat_reply(const Reply& reply);
+
 // One line of a VERIFY reply: "<status> <name>".
 struct FileStatus {
   enum class Kind { kOk, kCorrupt, kUnhashed, kUnreadable };

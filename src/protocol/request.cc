@@ -75,22 +75,61 @@ Result<Request> parse_path(const Fields& f) {
   return Request{T{std::move(*path)}};
 }
 
+Result<Request> parse_list(const Fields& f) {
+  if (f.size() == 1) {
+    return Request{List{}};
+  }
+  auto path = decode_path(f[1]);
+  if (!path) {
+    return path.error();
+  }
+  return Request{List{std::move(*path)}};
+}
+
+Result<Request> parse_mkdir(const Fields& f) {
+  auto path = decode_path(f[1]);
+  if (!path) {
+    return path.error();
+  }
+  if (f[2] != "0" && f[2] != "1") {
+    return bad("MKDIR: parents flag must be 0 or 1");
+  }
+  return Request{MakeDir{std::move(*path), f[2] == "1"}};
+}
+
+Result<Request> parse_move(const Fields& f) {
+  auto path = decode_path(f[1]);
+  if (!path) {
+    return path.error();
+  }
+  auto target = decode_path(f[2]);
+  if (!target) {
+    return target.error();
+  }
+  return Request{Move{std::move(*path), std::move(*target)}};
+}
+
 struct Grammar {
   std::string_view verb;
-  std::size_t fields;  // including the verb
+  std::size_t fields;      // including the verb
+  std::size_t max_fields;  // more than `fields` for optional arguments
   Result<Request> (*parse)(const Fields&);
 };
 
 constexpr Grammar kGrammar[] = {
-    {"LOGIN", 3, parse_login},
-    {"PUT", 3, parse_path_and_number<Put>},
-    {"GET", 4, parse_get},
-    {"VIEW", 3, parse_path_and_number<View>},
-    {"DELETE", 2, parse_path<Delete>},
-    {"HASH", 2, parse_path<Hash>},
-    {"VERIFY", 1, [](const Fields&) -> Result<Request> { return Request{Verify{}}; }},
-    {"LIST", 1, [](const Fields&) -> Result<Request> { return Request{List{}}; }},
-    {"QUIT", 1, [](const Fields&) -> Result<Request> { return Request{Quit{}}; }},
+    {"LOGIN", 3, 3, parse_login},
+    {"PUT", 3, 3, parse_path_and_number<Put>},
+    {"GET", 4, 4, parse_get},
+    {"VIEW", 3, 3, parse_path_and_number<View>},
+    {"DELETE", 2, 2, parse_path<Delete>},
+    {"HASH", 2, 2, parse_path<Hash>},
+    {"VERIFY", 1, 1, [](const Fields&) -> Result<Request> { return Request{Verify{}}; }},
+    {"LIST", 1, 2, parse_list},
+    {"QUIT", 1, 1, [](const Fields&) -> Result<Request> { return Request{Quit{}}; }},
+    {"MKDIR", 3, 3, parse_mkdir},
+    {"RMDIR", 2, 2, parse_path<RemoveDir>},
+    {"MOVE", 3, 3, parse_move},
+    {"STAT", 2, 2, parse_path<Stat>},
 };
 
 struct VerbOf {
@@ -103,6 +142,10 @@ struct VerbOf {
   std::string_view operator()(const Quit&) const { return "QUIT"; }
   std::string_view operator()(const Hash&) const { return "HASH"; }
   std::string_view operator()(const Verify&) const { return "VERIFY"; }
+  std::string_view operator()(const MakeDir&) const { return "MKDIR"; }
+  std::string_view operator()(const RemoveDir&) const { return "RMDIR"; }
+  std::string_view operator()(const Move&) const { return "MOVE"; }
+  std::string_view operator()(const Stat&) const { return "STAT"; }
 };
 
 struct Serializer {
@@ -122,10 +165,22 @@ struct Serializer {
   std::string operator()(const Delete& r) const {
     return "DELETE " + percent_encode(r.path) + "\n";
   }
-  std::string operator()(const List&) const { return "LIST\n"; }
+  std::string operator()(const List& r) const {
+    return r.path.empty() ? "LIST\n" : "LIST " + percent_encode(r.path) + "\n";
+  }
   std::string operator()(const Quit&) const { return "QUIT\n"; }
   std::string operator()(const Hash& r) const { return "HASH " + percent_encode(r.path) + "\n"; }
   std::string operator()(const Verify&) const { return "VERIFY\n"; }
+  std::string operator()(const MakeDir& r) const {
+    return "MKDIR " + percent_encode(r.path) + (r.parents ? " 1\n" : " 0\n");
+  }
+  std::string operator()(const RemoveDir& r) const {
+    return "RMDIR " + percent_encode(r.path) + "\n";
+  }
+  std::string operator()(const Move& r) const {
+    return "MOVE " + percent_encode(r.path) + " " + percent_encode(r.target) + "\n";
+  }
+  std::string operator()(const Stat& r) const { return "STAT " + percent_encode(r.path) + "\n"; }
 };
 
 }  // namespace
@@ -167,7 +222,7 @@ Result<Request> parse_request(std::string_view line) {
     if (g.verb != (*fields)[0]) {
       continue;
     }
-    if (fields->size() != g.fields) {
+    if (fields->size() < g.fields || fields->size() > g.max_fields) {
       return bad(std::string(g.verb) + ": wrong number of arguments");
     }
     return g.parse(*fields);

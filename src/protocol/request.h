@@ -4,6 +4,7 @@
 //
 //   auto r = parse_request("PUT a%20b.txt 12");   // Put{"a b.txt", 12}
 //   serialize_request(Put{"a b.txt", 12}) == "PUT a%20b.txt 12\n"
+//   parse_request("MKDIR docs%2F2026 1");    // MakeDir{"docs/2026", true}
 
 #include <cstdint>
 #include <string>
@@ -35,14 +36,36 @@ struct View {
 struct Delete {
   std::string path;
 };
-struct List {};
+// LIST with an empty path lists the top of the user's tree.
+struct List {
+  std::string path;
+};
 struct Quit {};
 struct Hash {
   std::string path;
 };
 struct Verify {};
+// MKDIR: with `parents`, missing parents are created and an existing
+// directory is not an error (mkdir -p).
+struct MakeDir {
+  std::string path;
+  bool parents = false;
+};
+// RMDIR: empty directories only.
+struct RemoveDir {
+  std::string path;
+};
+// MOVE `path` to `target` (mv semantics: into `target` when it is a directory).
+struct Move {
+  std::string path;
+  std::string target;
+};
+struct Stat {
+  std::string path;
+};
 
-using Request = std::variant<Login, Put, Get, View, Delete, List, Quit, Hash, Verify>;
+using Request = std::variant<Login, Put, Get, View, Delete, List, Quit, Hash, Verify, MakeDir,
+                             RemoveDir, Move, Stat>;
 
 // The command word of a request ("PUT", ...), for logs and dispatch.
 std::string_view verb_of(const Request& request);

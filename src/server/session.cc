@@ -104,6 +104,10 @@ class Session {
   awaitable<Result<void>> login_again(const Request& request);
   awaitable<Result<void>> hash(const Request& request);
   awaitable<Result<void>> verify(const Request& request);
+  awaitable<Result<void>> make_dir(const Request& request);
+  awaitable<Result<void>> remove_dir(const Request& request);
+  awaitable<Result<void>> move(const Request& request);
+  awaitable<Result<void>> stat(const Request& request);
 
   awaitable<Result<void>> stream_file(const storage::ReadFile& file, std::uint64_t offset,
                                       std::uint64_t length, crypto::Digest* hash,
@@ -125,9 +129,11 @@ class Session {
 };
 
 const Session::Command Session::kCommands[] = {
-    {"PUT", &Session::put},           {"GET", &Session::get},   {"VIEW", &Session::view},
-    {"DELETE", &Session::remove},     {"LIST", &Session::list}, {"QUIT", &Session::quit},
-    {"LOGIN", &Session::login_again}, {"HASH", &Session::hash}, {"VERIFY", &Session::verify},
+    {"PUT", &Session::put},           {"GET", &Session::get},          {"VIEW", &Session::view},
+    {"DELETE", &Session::remove},     {"LIST", &Session::list},        {"QUIT", &Session::quit},
+    {"LOGIN", &Session::login_again}, {"HASH", &Session::hash},        {"VERIFY", &Session::verify},
+    {"MKDIR", &Session::make_dir},    {"RMDIR", &Session::remove_dir}, {"MOVE", &Session::move},
+    {"STAT", &Session::stat},
 };
 
 protocol::FileStatus::Kind to_wire(storage::FileCheck::Status status) {
@@ -163,6 +169,17 @@ std::string path_of(const Request& request) {
         }
       },
       request);
+}
+
+// The longest path a request names (MOVE names two), for the path limit.
+std::size_t longest_path(const Request& request) {
+  const auto* move = std::get_if<protocol::Move>(&request);
+  return std::max(path_of(request).size(), move != nullptr ? move->target.size() : 0);
+}
+
+protocol::Entry to_wire(const storage::DirEntry& e) {
+  return {e.is_dir ? 'd' : 'f', e.size,
+          static_cast<std::uint64_t>(std::max<std::int64_t>(e.mtime, 0)), e.digest, e.name};
 }
 
 awaitable<void> Session::run() {
@@ -339,7 +356,7 @@ awaitable<void> Session::serve_commands() {
     resumed_from_ = 0;
     // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
     Result<void> result = make_error(Errc::kBadPath, "path too long");
-    if (path_of(*request).size() <= config().max_path_bytes) {
+    if (longest_path(*request) <= config().max_path_bytes) {
       result = co_await dispatch(*request);
     }
     record(protocol::verb_of(*request), path_of(*request), result);
@@ -606,17 +623,15 @@ awaitable<Result<void>> Session::remove(const Request& request) {
   co_return co_await channel_->write(protocol::ok_line());
 }
 
-awaitable<Result<void>> Session::list(const Request&) {
-  auto entries = tree_->list();
+awaitable<Result<void>> Session::list(const Request& request) {
+  const auto& list = std::get<protocol::List>(request);
+  auto entries = tree_->list(list.path);
   if (!entries) {
     co_return entries.error();
   }
   std::string reply = protocol::ok_line({std::to_string(entries->size())});
   for (const storage::DirEntry& e : *entries) {
-    const protocol::Entry entry{e.is_dir ? 'd' : 'f', e.size,
-                                static_cast<std::uint64_t>(std::max<std::int64_t>(e.mtime, 0)),
-                                e.digest, e.name};
-    reply += protocol::serialize_entry(entry);
+    reply += protocol::serialize_entry(to_wire(e));
     if (reply.size() >= (64U << 10)) {  // bounded memory for huge listings
       if (auto ok = co_await channel_->write(reply); !ok) {
         co_return ok;
@@ -624,6 +639,44 @@ awaitable<Result<void>> Session::list(const Request&) {
       reply.clear();
     }
   }
+  co_return co_await channel_->write(reply);
+}
+
+awaitable<Result<void>> Session::make_dir(const Request& request) {
+  const auto& mkdir = std::get<protocol::MakeDir>(request);
+  if (auto ok = tree_->make_dir(mkdir.path, mkdir.parents); !ok) {
+    co_return ok;
+  }
+  co_return co_await channel_->write(protocol::ok_line());
+}
+
+awaitable<Result<void>> Session::remove_dir(const Request& request) {
+  const auto& rmdir = std::get<protocol::RemoveDir>(request);
+  if (auto ok = tree_->remove_dir(rmdir.path); !ok) {
+    co_return ok;
+  }
+  co_return co_await channel_->write(protocol::ok_line());
+}
+
+awaitable<Result<void>> Session::move(const Request& request) {
+  const auto& move = std::get<protocol::Move>(request);
+  // Off the network threads: moving a directory measures how deep it goes.
+  auto moved = co_await run_blocking(
+      shared_->disk, [&] { return tree_->move(move.path, move.target, config().max_path_bytes); });
+  if (!moved) {
+    co_return moved.error();
+  }
+  const std::string reply = protocol::ok_line({protocol::percent_encode(*moved)});
+  co_return co_await channel_->write(reply);
+}
+
+awaitable<Result<void>> Session::stat(const Request& request) {
+  const auto& stat = std::get<protocol::Stat>(request);
+  auto entry = tree_->stat(stat.path);
+  if (!entry) {
+    co_return entry.error();
+  }
+  const std::string reply = protocol::stat_line(to_wire(*entry));
   co_return co_await channel_->write(reply);
 }
 

@@ -41,6 +41,10 @@ Error errno_error(int err, std::string_view what) {
                         "path refused (symlink or outside your directory): " + name);
     case EISDIR:
       return make_error(Errc::kIsDir, "is a directory: " + name);
+    case ENOTEMPTY:
+      return make_error(Errc::kNotEmpty, "directory not empty: " + name);
+    case EEXIST:
+      return make_error(Errc::kExists, "already exists: " + name);
     case ENAMETOOLONG:
       return make_error(Errc::kBadPath, "name too long: " + name);
     case ENOSPC:

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "storage/beneath.h"
+#include "storage/temps.h"
 
 namespace sfs::storage {
 namespace {
@@ -42,30 +43,40 @@ Result<void> probe_writable(int dir_fd, const std::filesystem::path& shown) {
   return {};
 }
 
-// Uploads hold their file locked. An unlocked temp file is debris of a
-// killed server; an unlocked partial upload is kept for `ttl` after its last
-// write, so the upload can resume. The file is removed while this holds the
-// lock, so an upload cannot take it over in between (an upload that opened
-// it meanwhile sees it unlinked once it gets the lock, and starts afresh).
-bool remove_if_stale(int dir_fd, const char* name, std::chrono::seconds ttl) {
-  const bool temp = std::strncmp(name, ".sfs-tmp-", 9) == 0;
-  const bool partial = std::strncmp(name, ".sfs-part-", 10) == 0;
-  if (!temp && !partial) {
-    return false;
-  }
-  const UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  struct stat st {};
-  if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0) {
-    return false;  // in use by an upload right now
-  }
-  const auto age =
-      std::chrono::system_clock::now() - std::chrono::system_clock::from_time_t(st.st_mtime);
-  return (temp || age >= ttl) && ::unlinkat(dir_fd, name, 0) == 0;
-}
-
 bool is_single_component(std::string_view name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
          name.find('\0') == std::string_view::npos;
+}
+
+// Cleans one directory of a user's tree and, depth-first, the directories
+// below it (uploads go to nested directories too). Takes ownership of
+// `dir_fd`. Symlinks are never followed.
+std::size_t remove_stale_in(int dir_fd, int depth, std::chrono::seconds ttl) {
+  DIR* dir = ::fdopendir(dir_fd);
+  if (dir == nullptr) {
+    ::close(dir_fd);
+    return 0;
+  }
+  std::size_t removed = 0;
+  while (const dirent* d = ::readdir(dir)) {
+    const std::string_view name = d->d_name;
+    if (name == "." || name == "..") {
+      continue;
+    }
+    if (remove_if_stale(::dirfd(dir), d->d_name, ttl)) {
+      ++removed;
+      continue;
+    }
+    if (depth < kMaxDirDepth && !is_upload_debris_name(name)) {
+      const int sub =
+          ::openat(::dirfd(dir), d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub >= 0) {
+        removed += remove_stale_in(sub, depth + 1, ttl);
+      }
+    }
+  }
+  ::closedir(dir);
+  return removed;
 }
 
 }  // namespace
@@ -115,19 +126,9 @@ std::size_t Store::remove_stale_temps(std::chrono::seconds partial_ttl) const {
       continue;
     }
     auto tree = open_beneath(::dirfd(top), u->d_name, O_RDONLY | O_DIRECTORY);
-    if (!tree) {
-      continue;
+    if (tree) {
+      removed += remove_stale_in(tree->release(), 0, partial_ttl);
     }
-    DIR* files = ::fdopendir(tree->release());
-    if (files == nullptr) {
-      continue;
-    }
-    while (const dirent* f = ::readdir(files)) {
-      if (remove_if_stale(::dirfd(files), f->d_name, partial_ttl)) {
-        ++removed;
-      }
-    }
-    ::closedir(files);
   }
   ::closedir(top);
   return removed;

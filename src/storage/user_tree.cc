@@ -13,12 +13,10 @@
 #include "crypto/digest.h"
 #include "storage/beneath.h"
 #include "storage/digest_xattr.h"
+#include "storage/temps.h"
 
 namespace sfs::storage {
 namespace {
-
-constexpr char kTempPrefix[] = ".sfs-tmp-";
-constexpr char kPartialPrefix[] = ".sfs-part-";
 
 std::string random_temp_name() {
   unsigned char bytes[12];
@@ -168,38 +166,47 @@ Result<void> UserTree::remove(std::string_view relative) const {
   return {};
 }
 
-Result<std::vector<DirEntry>> UserTree::list() const {
-  auto dir_fd = open_beneath(dir_.get(), ".", O_RDONLY | O_DIRECTORY);
-  if (!dir_fd) {
-    return dir_fd.error();
+namespace {
+
+// Describes an opened file or directory; nullopt for anything else.
+std::optional<DirEntry> describe(int fd, std::string name) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+    return std::nullopt;
   }
-  DIR* dir = ::fdopendir(dir_fd->get());
+  DirEntry entry{std::move(name),
+                 S_ISDIR(st.st_mode),
+                 static_cast<std::uint64_t>(st.st_size),
+                 st.st_mtime,
+                 {}};
+  if (S_ISREG(st.st_mode)) {
+    entry.digest = read_digest_xattr(fd);
+  }
+  return entry;
+}
+
+// Reads the entries of an open directory (taking ownership of `fd`).
+Result<std::vector<DirEntry>> read_entries(int fd) {
+  DIR* dir = ::fdopendir(fd);
   if (dir == nullptr) {
-    return errno_error(errno, "listing");
+    const int err = errno;
+    ::close(fd);
+    return errno_error(err, "listing");
   }
-  const int fd = dir_fd->release();  // now owned by `dir`
   std::vector<DirEntry> entries;
   while (const dirent* d = ::readdir(dir)) {
     const std::string_view name = d->d_name;
     if (name == "." || name == ".." || name.starts_with(".sfs-")) {
       continue;
     }
-    struct stat st {};
-    if (::fstatat(fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      continue;  // removed while we listed
+    // O_NOFOLLOW leaves symlinks out; O_NONBLOCK keeps a FIFO from blocking.
+    const UniqueFd entry_fd(
+        ::openat(::dirfd(dir), d->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!entry_fd.valid()) {
+      continue;  // a symlink, or removed while we listed
     }
-    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-      entries.push_back({std::string(name),
-                         S_ISDIR(st.st_mode),
-                         static_cast<std::uint64_t>(st.st_size),
-                         st.st_mtime,
-                         {}});
-    }
-    if (S_ISREG(st.st_mode)) {
-      const UniqueFd file(::openat(fd, d->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-      if (file.valid()) {
-        entries.back().digest = read_digest_xattr(file.get());
-      }
+    if (auto entry = describe(entry_fd.get(), std::string(name))) {
+      entries.push_back(std::move(*entry));
     }
   }
   ::closedir(dir);
@@ -208,9 +215,45 @@ Result<std::vector<DirEntry>> UserTree::list() const {
   return entries;
 }
 
-namespace {
+}  // namespace
 
-constexpr int kMaxDepth = 64;
+Result<std::vector<DirEntry>> UserTree::list(std::string_view relative) const {
+  if (!relative.empty()) {
+    if (auto ok = check_relative(relative); !ok) {
+      return ok.error();
+    }
+  }
+  auto fd = open_beneath(dir_.get(), relative.empty() ? "." : relative, O_RDONLY | O_NONBLOCK);
+  if (!fd) {
+    return fd.error();
+  }
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) {
+    return errno_error(errno, relative);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return make_error(Errc::kNotDir, "not a directory: " + std::string(relative));
+  }
+  return read_entries(fd->release());
+}
+
+Result<DirEntry> UserTree::stat(std::string_view relative) const {
+  if (auto ok = check_relative(relative); !ok) {
+    return ok.error();
+  }
+  auto fd = open_beneath(dir_.get(), relative, O_RDONLY | O_NONBLOCK);
+  if (!fd) {
+    return fd.error();
+  }
+  auto entry = describe(fd->get(), std::string(relative));
+  if (!entry) {
+    return make_error(Errc::kBadPath,
+                      "path refused (not a regular file or directory): " + std::string(relative));
+  }
+  return std::move(*entry);
+}
+
+namespace {
 
 void add_usage(int dir_fd, int depth, Usage& usage) {
   DIR* dir = ::fdopendir(dir_fd);
@@ -228,7 +271,7 @@ void add_usage(int dir_fd, int depth, Usage& usage) {
     if (S_ISREG(st.st_mode)) {
       usage.bytes += static_cast<std::uint64_t>(st.st_size);
       usage.files += name.starts_with(".sfs-") ? 0 : 1;
-    } else if (S_ISDIR(st.st_mode) && depth < kMaxDepth) {
+    } else if (S_ISDIR(st.st_mode) && depth < kMaxDirDepth) {
       const int sub =
           ::openat(::dirfd(dir), d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (sub >= 0) {
@@ -256,26 +299,51 @@ std::uint64_t UserTree::size_of(std::string_view relative) const {
   return file ? file->size() : 0;
 }
 
-Result<std::vector<FileCheck>> UserTree::verify() const {
-  auto entries = list();
-  if (!entries) {
-    return entries.error();
+namespace {
+
+// Checks one file against its stored digest.
+FileCheck::Status check_file(const Result<ReadFile>& file) {
+  if (!file) {
+    return FileCheck::Status::kUnreadable;
   }
+  const std::string stored = file->stored_digest();
+  auto actual = file->compute_digest();
+  if (!actual) {
+    return FileCheck::Status::kUnreadable;
+  }
+  return stored.empty()      ? FileCheck::Status::kUnhashed
+         : stored == *actual ? FileCheck::Status::kOk
+                             : FileCheck::Status::kCorrupt;
+}
+
+}  // namespace
+
+Result<std::vector<FileCheck>> UserTree::verify() const {
   std::vector<FileCheck> checks;
-  for (const DirEntry& entry : *entries) {
-    if (entry.is_dir) {
-      continue;
+  // Depth-first over directories, each listed in name order.
+  std::vector<std::pair<std::string, int>> pending{{"", 0}};
+  while (!pending.empty()) {
+    auto [dir, depth] = std::move(pending.back());
+    pending.pop_back();
+    auto entries = list(dir);
+    if (!entries) {
+      if (dir.empty()) {
+        return entries.error();
+      }
+      continue;  // removed or replaced while we walked
     }
-    FileCheck check{entry.name, FileCheck::Status::kUnreadable};
-    auto file = open_read(entry.name);
-    const std::string stored = file ? file->stored_digest() : std::string();
-    auto actual = file ? file->compute_digest() : Result<std::string>(file.error());
-    if (actual) {
-      check.status = stored.empty()      ? FileCheck::Status::kUnhashed
-                     : stored == *actual ? FileCheck::Status::kOk
-                                         : FileCheck::Status::kCorrupt;
+    std::vector<std::pair<std::string, int>> subdirs;
+    for (const DirEntry& entry : *entries) {
+      std::string path = dir.empty() ? entry.name : dir + "/" + entry.name;
+      if (entry.is_dir) {
+        if (depth < kMaxDirDepth) {
+          subdirs.emplace_back(std::move(path), depth + 1);
+        }
+        continue;
+      }
+      checks.push_back({path, check_file(open_read(path))});
     }
-    checks.push_back(std::move(check));
+    pending.insert(pending.end(), subdirs.rbegin(), subdirs.rend());
   }
   return checks;
 }

@@ -18,8 +18,14 @@
 
 namespace sfs::storage {
 
+// How deep directories may nest below a user's root (components of a
+// directory's path). MKDIR and MOVE refuse to go deeper, and every walk of
+// the tree (usage, verify, the temp cleaner) stops there, so nothing can
+// hide from the quota below a depth the walks do not reach.
+inline constexpr int kMaxDirDepth = 64;
+
 struct DirEntry {
-  std::string name;
+  std::string name;  // the leaf name in a listing, the path asked about in stat()
   bool is_dir = false;
   std::uint64_t size = 0;
   std::int64_t mtime = 0;  // seconds since the epoch
@@ -53,21 +59,49 @@ class UserTree {
                         std::optional<std::uint64_t> resumable_size = std::nullopt) const;
   // Removes a file (not a directory, not a symlink).
   Result<void> remove(std::string_view relative) const;
-  // Files and directories at the top of the tree, sorted by name. Temp
-  // files, symlinks and special files are left out.
-  Result<std::vector<DirEntry>> list() const;
+  // Files and directories in the directory `relative` (empty: the top of
+  // the tree), sorted by name. Temp files, symlinks and special files are
+  // left out. kNotDir when `relative` is a file.
+  Result<std::vector<DirEntry>> list(std::string_view relative = {}) const;
+  // Type, size, mtime and stored digest of a file or directory; kBadPath
+  // for a symlink or special file.
+  Result<DirEntry> stat(std::string_view relative) const;
+  // Creates the directory `relative` (mode 0700). Without `parents` its
+  // parent must exist (kNotFound) and the name must be free (kExists); with
+  // it, missing parents are created and an existing directory is fine.
+  // kNotDir when a component is a file; kTooLarge past kMaxDirDepth.
+  Result<void> make_dir(std::string_view relative, bool parents) const;
+  // Removes an empty directory (kNotEmpty otherwise; leftovers of
+  // interrupted uploads that nobody is writing do not count and go too).
+  Result<void> remove_dir(std::string_view relative) const;
+  // Renames `from` to `to` atomically (renameat on handles opened beneath
+  // the root). Like mv: when `to` is a directory, `from` moves into it; an
+  // existing file at the target is replaced. Returns the final path.
+  // Refuses a directory into itself (kBadPath), a file over a directory
+  // (kIsDir), a directory over a file (kNotDir), a non-empty directory
+  // (kNotEmpty), a final path over `max_path_bytes` or nesting past
+  // kMaxDirDepth (kTooLarge).
+  Result<std::string> move(std::string_view from, std::string_view to,
+                           std::size_t max_path_bytes) const;
   // Walks the whole tree (symlinks are not followed).
   Result<Usage> usage() const;
   // Size of the regular file at `relative`, 0 when there is none.
   std::uint64_t size_of(std::string_view relative) const;
 
-  // Re-reads every file at the top of the tree and compares it with its
-  // stored digest. Slow (reads everything): run it off the network threads.
+  // Re-reads every file in the tree (names are paths, "a/b.txt") and
+  // compares it with its stored digest. Slow (reads everything): run it off
+  // the network threads.
   Result<std::vector<FileCheck>> verify() const;
 
  private:
   // Opens the parent directory of `relative` and returns it with the leaf.
   Result<std::pair<UniqueFd, std::string>> open_parent(std::string_view relative) const;
+  // The checks and the rename of move(), once both ends are resolved.
+  // Kinds are 'f', 'd' or '-' (nothing there).
+  Result<std::string> finish_move(const std::pair<UniqueFd, std::string>& source, char source_kind,
+                                  std::string_view from,
+                                  const std::pair<UniqueFd, std::string>& target, char target_kind,
+                                  const std::string& final_path, std::size_t max_path_bytes) const;
 
   UniqueFd dir_;
 };

@@ -6,7 +6,8 @@ import unittest
 from sfs_harness import (EXIT_NETWORK, EXIT_OK, EXIT_USAGE, HOST, free_port, make_temp_dir,
                          remove_tree, run_client)
 
-SUBCOMMANDS = ("put", "upload", "get", "download", "view", "rm", "delete", "ls", "list", "menu")
+SUBCOMMANDS = ("put", "upload", "get", "download", "view", "rm", "delete", "ls", "list", "menu",
+               "mkdir", "rmdir", "mv", "move", "stat")
 
 
 class CommandLineTest(unittest.TestCase):
@@ -49,16 +50,21 @@ class CommandLineTest(unittest.TestCase):
 
     def test_unknown_command(self):
         self.assertUsage(self.sfs("frobnicate"), b"frobnicate")
-        self.assertUsage(self.sfs("ls", "extra"), b"extra")
+        self.assertUsage(self.sfs("ls", "a", "extra"), b"extra")
 
     def test_missing_arguments(self):
-        for name in ("put", "upload", "get", "download", "view", "rm", "delete"):
+        for name in ("put", "upload", "get", "download", "view", "rm", "delete", "mkdir", "rmdir",
+                     "mv", "move", "stat"):
             with self.subTest(command=name):
                 self.assertUsage(self.sfs(name))
+        self.assertUsage(self.sfs("mv", "only-one"))
 
     def test_too_many_arguments(self):
         self.assertUsage(self.sfs("get", "a", "b", "c"))
         self.assertUsage(self.sfs("rm", "a", "b"))
+        self.assertUsage(self.sfs("mv", "a", "b", "c"))
+        self.assertUsage(self.sfs("mkdir", "a", "b"))
+        self.assertUsage(self.sfs("ls", "-x"))
 
     def test_two_commands(self):
         self.assertUsage(self.sfs("ls", "rm", "x"))

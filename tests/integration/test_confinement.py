@@ -1,6 +1,7 @@
 """A user cannot reach anything outside their own directory."""
 
 import os
+import shutil
 import unittest
 
 from sfs_harness import (EXIT_NOT_FOUND, EXIT_REFUSED, RawConnection, ServerTestCase,
@@ -83,7 +84,15 @@ class ConfinementTest(ServerTestCase):
         with self.subTest(command="rm", path=path):
             self.assertRefused(code, message, "rm", path)
         with self.subTest(command="put", path=path):
-            self.assertRefused(code, message, "put", self.payload, path)
+            if code == EXIT_NOT_FOUND:
+                # `sfs put` creates missing parents, in bob's own tree: the
+                # upload lands there and alice's file stays untouched.
+                self.assertOk(self.bob.run("put", self.payload, path))
+                self.assertEqual(read_file(self.server.stored("bob", path)),
+                                 read_file(self.payload))
+                shutil.rmtree(os.path.join(self.server.user_dir("bob"), path.split("/")[0]))
+            else:
+                self.assertRefused(code, message, "put", self.payload, path)
 
     def test_traversal_paths(self):
         for path, code, message in TRAVERSALS:

@@ -272,7 +272,7 @@ class ProtocolTest(ServerTestCase):
     # --- malformed lines
 
     def test_malformed_commands_keep_the_session(self):
-        for line in ("FROB", "list", "LIST x", "GET x", "GET x 0", "GET  x 0 -", "GET x 0 - ",
+        for line in ("FROB", "list", "LIST x y", "GET x", "GET x 0", "GET  x 0 -", "GET x 0 - ",
                      " LIST", "GET x 01 -", "GET x -1 -", "GET x 18446744073709551616 -",
                      "GET x 0 " + "0" * 31, "GET x 0 " + "0" * 33, "GET x 0 " + "G" * 32,
                      "GET x 0 " + "0" * 64,

@@ -177,7 +177,7 @@ TEST(ParseRequestTest, WrongFieldCounts) {
                            "GET",         "GET a",       "GET a 1",
                            "GET a 1 - -", "GET a 1 - x", "VIEW",
                            "VIEW a",      "VIEW a 1 2",  "DELETE",
-                           "DELETE a b",  "LIST x",      "LIST x y",
+                           "DELETE a b",  "LIST x y",    "LIST x y z",
                            "QUIT now",    "HASH",        "HASH a b",
                            "HASH a 1",    "VERIFY x",    "VERIFY x y",
                            "VERIFY -"}) {
@@ -227,7 +227,7 @@ TEST(ParseRequestTest, SpacingMustBeExact) {
 TEST(ParseRequestTest, UnknownAndLowercaseVerbs) {
   for (const char* line : {"list",    "Quit",     "put a 1",        "Put a 1",
                            "get a 0", "delete a", "login alice pw", "HELLO",
-                           "STAT a",  "LISTS",    "QUITX",          "PUTS a 1",
+                           "STATS a", "LISTS",    "QUITX",          "PUTS a 1",
                            "LIS",     "L",        "%4CIST",         "\xEF\xBB\xBFLIST",
                            "hash a",  "Hash a",   "HASHES a",       "verify",
                            "Verify",  "VERIFYX",  "VERIF",          "SHA256 a",

@@ -191,7 +191,7 @@ TEST_F(StoreTest, UserRefusesAPlantedSymlink) {
   EXPECT_EQ(tree.error().code, Errc::kBadPath);
 }
 
-TEST_F(StoreTest, RemoveStaleTempsAtTopOfEachUser) {
+TEST_F(StoreTest, RemoveStaleTempsAtEveryDepthOfEachUser) {
   Store store = open_store();
   ASSERT_TRUE(store.user("alice").ok());
   ASSERT_TRUE(store.user("bob").ok());
@@ -205,12 +205,16 @@ TEST_F(StoreTest, RemoveStaleTempsAtTopOfEachUser) {
   write_file(alice / "x.sfs-tmp-1", "not a temp");
   write_file(bob / ".sfs-tmp-y", "partial");
   ASSERT_TRUE(fs::create_directory(bob / "sub"));
-  write_file(bob / "sub" / ".sfs-tmp-deep", "not at the top");
+  write_file(bob / "sub" / ".sfs-tmp-deep", "below the top");
+  write_file(bob / "sub" / "keep.txt", "keep");
+  ASSERT_TRUE(fs::create_directories(bob / "sub" / "a" / "b"));
+  write_file(bob / "sub" / "a" / "b" / ".sfs-tmp-deeper", "further down");
 
-  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 3U);
+  EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 5U);
   EXPECT_EQ(names_in(alice), std::vector<std::string>({".sfs-other", "keep.txt", "x.sfs-tmp-1"}));
   EXPECT_EQ(names_in(bob), std::vector<std::string>({"sub"}));
-  EXPECT_EQ(names_in(bob / "sub"), std::vector<std::string>({".sfs-tmp-deep"}));
+  EXPECT_EQ(names_in(bob / "sub"), std::vector<std::string>({"a", "keep.txt"}));
+  EXPECT_TRUE(names_in(bob / "sub" / "a" / "b").empty());
   EXPECT_TRUE(names_in(root_ / "u" / "carol").empty());
   // Nothing left to do the second time.
   EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 0U);

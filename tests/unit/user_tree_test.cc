@@ -611,14 +611,16 @@ TEST_F(UserTreeTest, VerifyAppendedOrTruncatedIsCorrupt) {
             std::vector<std::string>({"grown.txt:corrupt", "shrunk.txt:corrupt"}));
 }
 
-TEST_F(UserTreeTest, VerifySkipsDirectoriesAndWhatListLeavesOut) {
+TEST_F(UserTreeTest, VerifyWalksDirectoriesAndSkipsWhatListLeavesOut) {
   ASSERT_TRUE(put_hashed("a.txt", "abc", kAbc).ok());
   ASSERT_TRUE(fs::create_directory(home_ / "dir"));
   set_xattr(home_ / "dir", kAbc);
-  // Files below the top are not checked; neither are partial or temp files,
-  // symlinks or special files.
+  // Files below the top are checked (by their path); partial or temp files,
+  // symlinks and special files are not, at any depth.
   write_file(home_ / "dir" / "nested.txt", "x");
   set_xattr(home_ / "dir" / "nested.txt", kAbc);
+  fs::create_symlink("../a.txt", home_ / "dir" / "link");
+  write_file(home_ / "dir" / ".sfs-tmp-0123456789abcdef01234567", "x");
   {
     auto partial = tree().create("big.bin", 10);
     ASSERT_TRUE(partial.ok());
@@ -629,7 +631,7 @@ TEST_F(UserTreeTest, VerifySkipsDirectoriesAndWhatListLeavesOut) {
   ASSERT_EQ(::mkfifo((home_ / "fifo").c_str(), 0600), 0);
   auto checks = tree().verify();
   ASSERT_TRUE(checks.ok()) << checks.error().message;
-  EXPECT_EQ(describe(*checks), std::vector<std::string>({"a.txt:ok"}));
+  EXPECT_EQ(describe(*checks), std::vector<std::string>({"a.txt:ok", "dir/nested.txt:corrupt"}));
 }
 
 TEST_F(UserTreeTest, VerifyStoresNothing) {

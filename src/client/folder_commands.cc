@@ -1,0 +1,240 @@
+// The client's folder commands (ls -l/-R, stat, mkdir, rmdir, mv) and the
+// put/get front ends that choose between one file and a tree and print the
+// --json summary.
+
+#include <ctime>
+#include <filesystem>
+
+#include "client/commands.h"
+#include "client/json.h"
+#include "client/tree_transfer.h"
+
+namespace sfs::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kMaxListDepth = 64;
+constexpr std::size_t kMaxListEntries = 1'000'000;
+
+std::string format_time(std::uint64_t seconds, const char* format) {
+  const auto mtime = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  ::localtime_r(&mtime, &tm);
+  char text[64];
+  std::strftime(text, sizeof(text), format, &tm);
+  return text;
+}
+
+struct Listed {
+  std::string path;  // the full remote path
+  protocol::Entry entry;
+};
+
+// Lists `dir` (and below it with `recursive`) in name order, pre-order.
+Result<void> collect(Connection& conn, const std::string& dir, bool recursive, int depth,
+                     std::vector<Listed>& out) {
+  auto entries = conn.list(dir);
+  if (!entries) {
+    return entries.error();
+  }
+  for (protocol::Entry& e : *entries) {
+    if (auto ok = check_remote_name(e.name); !ok) {
+      return ok;
+    }
+    if (out.size() >= kMaxListEntries) {
+      return make_error(Errc::kTooLarge, "listing has too many entries");
+    }
+    const std::string path = dir.empty() ? e.name : dir + "/" + e.name;
+    const bool descend = recursive && e.type == 'd' && depth < kMaxListDepth;
+    out.push_back({path, std::move(e)});
+    if (descend) {
+      if (auto ok = collect(conn, path, true, depth + 1, out); !ok) {
+        return ok;
+      }
+    }
+  }
+  return {};
+}
+
+void print_entry(const Listed& item, const ListOptions& options, std::FILE* out) {
+  const protocol::Entry& e = item.entry;
+  const std::string when = format_time(e.mtime, "%Y-%m-%d %H:%M");
+  const std::string& name = options.recursive ? item.path : e.name;
+  const char* slash = e.type == 'd' ? "/" : "";
+  const auto size = static_cast<unsigned long long>(e.size);
+  if (options.long_format) {
+    std::fprintf(out, "%c %12llu  %s  %-32s  %s%s\n", e.type, size, when.c_str(),
+                 e.digest.empty() ? "-" : e.digest.c_str(), name.c_str(), slash);
+  } else {
+    std::fprintf(out, "%12llu  %s  %s%s\n", size, when.c_str(), name.c_str(), slash);
+  }
+}
+
+std::string strip_trailing_slashes(std::string path) {
+  while (path.size() > 1 && path.ends_with('/')) {
+    path.pop_back();
+  }
+  return path;
+}
+
+void print_summary(const TransferSummary& summary, std::FILE* out) {
+  std::fprintf(out, "%s\n", summary_json(summary).c_str());
+  std::fflush(out);
+}
+
+}  // namespace
+
+Result<void> list_files(Connection& conn, const ListOptions& options, std::FILE* out) {
+  const std::string dir = strip_trailing_slashes(options.path);
+  if (!dir.empty()) {
+    if (auto ok = check_remote_path(dir); !ok) {
+      return ok;
+    }
+  }
+  std::vector<Listed> items;
+  auto listed = collect(conn, dir, options.recursive, 1, items);
+  if (!listed && listed.error().code == Errc::kNotDir) {  // a file: list just it, like ls
+    auto entry = conn.stat(dir);
+    if (!entry) {
+      return entry.error();
+    }
+    entry->name = last_component(dir);
+    items.push_back({dir, std::move(*entry)});
+  } else if (!listed) {
+    return listed;
+  }
+  if (options.json) {
+    std::fprintf(out, "[");
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      std::fprintf(out, "%s%s", i > 0 ? ",\n " : "",
+                   entry_json(items[i].entry, items[i].path).c_str());
+    }
+    std::fprintf(out, "]\n");
+  } else {
+    for (const Listed& item : items) {
+      print_entry(item, options, out);
+    }
+  }
+  std::fflush(out);
+  return {};
+}
+
+Result<void> stat_entry(Connection& conn, const std::string& remote, bool json, std::FILE* out) {
+  const std::string path = strip_trailing_slashes(remote);
+  if (auto ok = check_remote_path(path); !ok) {
+    return ok;
+  }
+  auto entry = conn.stat(path);
+  if (!entry) {
+    return entry.error();
+  }
+  if (json) {
+    protocol::Entry named = *entry;
+    named.name = last_component(path);
+    std::fprintf(out, "%s\n", entry_json(named, path).c_str());
+  } else {
+    std::fprintf(out, "path: %s\ntype: %s\nsize: %llu\nmodified: %s\nxxh128: %s\n", path.c_str(),
+                 entry->type == 'd' ? "directory" : "file",
+                 static_cast<unsigned long long>(entry->size),
+                 format_time(entry->mtime, "%Y-%m-%d %H:%M:%S").c_str(),
+                 entry->digest.empty() ? "-" : entry->digest.c_str());
+  }
+  std::fflush(out);
+  return {};
+}
+
+Result<void> make_dir(Connection& conn, const std::string& remote, bool parents) {
+  const std::string path = strip_trailing_slashes(remote);
+  if (auto ok = check_remote_path(path); !ok) {
+    return ok;
+  }
+  return conn.make_dir(path, parents);
+}
+
+Result<void> remove_dir(Connection& conn, const std::string& remote) {
+  const std::string path = strip_trailing_slashes(remote);
+  if (auto ok = check_remote_path(path); !ok) {
+    return ok;
+  }
+  return conn.remove_dir(path);
+}
+
+Result<void> move_entry(Connection& conn, const std::string& from, const std::string& to) {
+  const std::string source = strip_trailing_slashes(from);
+  const std::string target = strip_trailing_slashes(to);
+  for (const std::string* path : {&source, &target}) {
+    if (auto ok = check_remote_path(*path); !ok) {
+      return ok;
+    }
+  }
+  auto moved = conn.move(source, target);
+  if (!moved) {
+    return moved.error();
+  }
+  return {};
+}
+
+Result<void> put_command(Connection& conn, const TransferOptions& options, std::FILE* out) {
+  TransferSummary summary;
+  summary.command = "put";
+  Result<void> result;
+  if (options.recursive) {
+    const fs::path local = strip_trailing_slashes(options.first);
+    const std::string remote =
+        options.second.empty() ? local.filename().string() : strip_trailing_slashes(options.second);
+    result = put_tree(conn, local, remote, options.resume, summary);
+    const Result<void> failures = report_failures(summary);
+    result = result ? failures : result;
+  } else {
+    result = put_file(conn, options.first, options.second, options.resume);
+    std::error_code ec;
+    const auto size = fs::file_size(options.first, ec);
+    if (result) {
+      summary.files = 1;
+      summary.bytes = ec ? 0 : size;
+    } else {
+      summary.failed.push_back({options.first, result.error()});
+    }
+  }
+  if (options.json) {
+    print_summary(summary, out);
+  }
+  return result;
+}
+
+Result<void> get_command(Connection& conn, const TransferOptions& options, std::FILE* out) {
+  TransferSummary summary;
+  summary.command = "get";
+  Result<void> result;
+  if (options.recursive) {
+    const std::string remote = strip_trailing_slashes(options.first);
+    const fs::path local =
+        options.second.empty() ? fs::path(last_component(remote)) : fs::path(options.second);
+    result = check_remote_path(remote);
+    if (result) {
+      result = get_tree(conn, remote, local, options.resume, summary);
+    }
+    if (!result && result.error().code == Errc::kNotDir) {
+      result = make_error(Errc::kNotDir, result.error().message + " (get -r takes a directory)");
+    }
+    const Result<void> failures = report_failures(summary);
+    result = result ? failures : result;
+  } else {
+    result = get_file(conn, options.first, options.second, options.resume);
+    std::error_code ec;
+    const auto size = fs::file_size(local_target(options.first, options.second), ec);
+    if (result) {
+      summary.files = 1;
+      summary.bytes = ec ? 0 : size;
+    } else {
+      summary.failed.push_back({options.first, result.error()});
+    }
+  }
+  if (options.json) {
+    print_summary(summary, out);
+  }
+  return result;
+}
+
+}  // namespace sfs::client

@@ -1,0 +1,296 @@
+#include "client/tree_transfer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "client/json.h"
+#include "client/tree_progress.h"
+#include "protocol/limits.h"
+#include "protocol/path.h"
+#include "protocol/reply.h"
+
+namespace sfs::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+// As deep as the server lets directories nest; a bound on the walks here.
+constexpr int kMaxDepth = 64;
+// A bound on how many entries a (possibly hostile) server can make us hold.
+constexpr std::size_t kMaxTreeEntries = 1'000'000;
+
+struct Item {
+  std::string relative;  // below the top, '/'-separated
+  bool is_dir = false;
+  std::uint64_t size = 0;
+};
+
+std::string join(const std::string& top, const std::string& relative) {
+  if (relative.empty() || top.empty()) {
+    return top + relative;
+  }
+  return top + "/" + relative;
+}
+
+// Control bytes shown as '?', so a name cannot rewrite the terminal.
+std::string printable(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      c = '?';
+    }
+  }
+  return out;
+}
+
+bool is_network(const Error& e) { return e.code == Errc::kNetwork || e.code == Errc::kProtocol; }
+
+// Sets the connection's progress observer for as long as it lives.
+class Observe {
+ public:
+  Observe(Connection& conn, TreeProgress& progress) : conn_(conn) {
+    conn_.set_progress_observer([&progress](std::uint64_t n) { progress.update(n); });
+  }
+  ~Observe() { conn_.set_progress_observer(nullptr); }
+  Observe(const Observe&) = delete;
+  Observe& operator=(const Observe&) = delete;
+
+ private:
+  Connection& conn_;
+};
+
+// Collects the local tree below `dir` in name order. Symlinks and special
+// files are skipped with a warning; unreadable directories are failures.
+void walk_local(const fs::path& dir, const std::string& relative, int depth,
+                std::vector<Item>& items, TransferSummary& summary) {
+  std::error_code ec;
+  std::vector<fs::directory_entry> entries;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    entries.push_back(*it);
+  }
+  if (ec) {
+    summary.failed.push_back({relative.empty() ? dir.string() : relative,
+                              make_error(Errc::kLocal, dir.string() + ": " + ec.message())});
+    return;
+  }
+  std::sort(entries.begin(), entries.end());
+  for (const fs::directory_entry& entry : entries) {
+    const std::string name = join(relative, entry.path().filename().string());
+    const fs::file_status st = entry.symlink_status(ec);
+    if (!ec && fs::is_directory(st) && depth < kMaxDepth) {
+      items.push_back({name, true, 0});
+      walk_local(entry.path(), name, depth + 1, items, summary);
+    } else if (!ec && fs::is_regular_file(st)) {
+      items.push_back({name, false, static_cast<std::uint64_t>(entry.file_size(ec))});
+    } else if (!ec && fs::is_directory(st)) {
+      summary.failed.push_back({name, make_error(Errc::kTooLarge, "directory nested too deep")});
+    } else {
+      const char* what = fs::is_symlink(st) ? "symlink" : "special file";
+      std::fprintf(stderr, "sfs: skipping %s %s\n", what, printable(name).c_str());
+      summary.skipped.push_back(name);
+    }
+  }
+}
+
+// Collects the remote tree below `dir` in name order.
+Result<void> walk_remote(Connection& conn, const std::string& dir, const std::string& relative,
+                         int depth, std::vector<Item>& items, TransferSummary& summary) {
+  auto entries = conn.list(dir);
+  if (!entries) {
+    if (is_network(entries.error()) || relative.empty()) {
+      return entries.error();
+    }
+    summary.failed.push_back({relative, entries.error()});
+    return {};
+  }
+  for (const protocol::Entry& e : *entries) {
+    if (auto ok = check_remote_name(e.name); !ok) {
+      return ok;
+    }
+    if (items.size() >= kMaxTreeEntries) {
+      return make_error(Errc::kTooLarge, "remote tree has too many entries");
+    }
+    const std::string name = join(relative, e.name);
+    items.push_back({name, e.type == 'd', e.size});
+    if (e.type == 'd' && depth < kMaxDepth) {
+      if (auto ok = walk_remote(conn, dir + "/" + e.name, name, depth + 1, items, summary); !ok) {
+        return ok;
+      }
+    }
+  }
+  return {};
+}
+
+std::pair<std::uint64_t, std::uint64_t> count_files(const std::vector<Item>& items) {
+  std::uint64_t files = 0;
+  std::uint64_t bytes = 0;
+  for (const Item& item : items) {
+    files += item.is_dir ? 0 : 1;
+    bytes += item.is_dir ? 0 : item.size;
+  }
+  return {files, bytes};
+}
+
+// Records the result of one file; false when the connection is gone.
+bool record(const Result<void>& result, const Item& item, TransferSummary& summary) {
+  if (result) {
+    ++summary.files;
+    summary.bytes += item.size;
+    return true;
+  }
+  summary.failed.push_back({item.relative, result.error()});
+  return !is_network(result.error());
+}
+
+// A local name becomes a remote path only if it follows the remote rules
+// (valid UTF-8, no reserved prefix, ...): checked before anything is sent.
+Result<void> check_target(const std::string& target) {
+  if (auto ok = protocol::validate_remote_path(target); !ok) {
+    return make_error(Errc::kBadPath, "invalid remote name: " + ok.error().message);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> check_remote_name(const std::string& name) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('\0') != std::string::npos || name.size() > protocol::kMaxNameBytes) {
+    return make_error(Errc::kProtocol, "server sent an unsafe name in a listing");
+  }
+  return {};
+}
+
+Result<void> put_tree(Connection& conn, const fs::path& local, const std::string& remote,
+                      bool resume, TransferSummary& summary) {
+  summary.command = "put";
+  std::error_code ec;
+  if (!fs::is_directory(local, ec)) {
+    return make_error(fs::exists(local, ec) ? Errc::kLocal : Errc::kNotFound,
+                      "not a local directory: " + local.string());
+  }
+  if (auto ok = protocol::validate_remote_path(remote); !ok) {
+    return ok;
+  }
+  if (auto ok = conn.make_dir(remote, true); !ok) {
+    return ok;
+  }
+  ++summary.directories;
+  std::vector<Item> items;
+  walk_local(local, "", 1, items, summary);
+  const auto [files, bytes] = count_files(items);
+  TreeProgress progress("put -r " + printable(local.string()), files, bytes);
+  const Observe observe(conn, progress);
+  for (const Item& item : items) {
+    const std::string target = join(remote, item.relative);
+    Result<void> result = check_target(target);
+    if (item.is_dir) {
+      if (result) {
+        result = conn.make_dir(target, true);
+      }
+      if (result) {
+        ++summary.directories;
+        continue;
+      }
+      summary.failed.push_back({item.relative, result.error()});
+      if (is_network(result.error())) {
+        return result;
+      }
+      continue;
+    }
+    if (result) {
+      result = conn.put(local / item.relative, target, false, resume);
+    }
+    progress.file_done(item.size);
+    if (!record(result, item, summary)) {
+      return result;
+    }
+  }
+  return {};
+}
+
+Result<void> get_tree(Connection& conn, const std::string& remote, const fs::path& local,
+                      bool resume, TransferSummary& summary) {
+  summary.command = "get";
+  std::vector<Item> items;
+  if (auto ok = walk_remote(conn, remote, "", 1, items, summary); !ok) {
+    return ok;
+  }
+  std::error_code ec;
+  fs::create_directories(local, ec);
+  if (!fs::is_directory(local, ec)) {
+    return make_error(Errc::kLocal, "cannot create local directory " + local.string());
+  }
+  ++summary.directories;
+  const auto [files, bytes] = count_files(items);
+  TreeProgress progress("get -r " + printable(remote), files, bytes);
+  const Observe observe(conn, progress);
+  std::set<std::string> bad_dirs;
+  for (const Item& item : items) {
+    const fs::path target = local / item.relative;
+    const std::string parent = fs::path(item.relative).parent_path().string();
+    if (!parent.empty() && bad_dirs.contains(parent)) {
+      bad_dirs.insert(item.relative);
+      summary.failed.push_back(
+          {item.relative, make_error(Errc::kLocal, "its local directory could not be created")});
+      continue;
+    }
+    if (item.is_dir) {
+      fs::create_directory(target, ec);
+      if (fs::is_symlink(fs::symlink_status(target, ec)) || !fs::is_directory(target, ec)) {
+        bad_dirs.insert(item.relative);
+        summary.failed.push_back(
+            {item.relative,
+             make_error(Errc::kLocal, "not a directory (or a symlink): " + target.string())});
+      } else {
+        ++summary.directories;
+      }
+      continue;
+    }
+    const Result<void> result = conn.get(join(remote, item.relative), target, false, resume);
+    progress.file_done(item.size);
+    if (!record(result, item, summary)) {
+      return result;
+    }
+  }
+  return {};
+}
+
+std::string summary_json(const TransferSummary& s) {
+  std::string out = "{\"command\":" + json_string(s.command) +
+                    ",\"files\":" + std::to_string(s.files) +
+                    ",\"bytes\":" + std::to_string(s.bytes) +
+                    ",\"directories\":" + std::to_string(s.directories) + ",\"skipped\":[";
+  for (std::size_t i = 0; i < s.skipped.size(); ++i) {
+    out += (i > 0 ? "," : "") + json_string(s.skipped[i]);
+  }
+  out += "],\"failed\":[";
+  for (std::size_t i = 0; i < s.failed.size(); ++i) {
+    const TransferFailure& f = s.failed[i];
+    out += std::string(i > 0 ? "," : "") + "{\"path\":" + json_string(f.path) +
+           ",\"error\":" + json_string(protocol::error_name(f.error.code)) +
+           ",\"message\":" + json_string(f.error.message) + "}";
+  }
+  out += "],\"ok\":";
+  out += s.failed.empty() ? "true}" : "false}";
+  return out;
+}
+
+Result<void> report_failures(const TransferSummary& s) {
+  if (s.failed.empty()) {
+    return {};
+  }
+  for (const TransferFailure& f : s.failed) {
+    std::fprintf(stderr, "sfs: failed: %s: %s\n", printable(f.path).c_str(),
+                 printable(f.error.message).c_str());
+  }
+  return make_error(s.failed.front().error.code,
+                    s.command + " -r: " + std::to_string(s.failed.size()) + " item(s) failed, " +
+                        std::to_string(s.files) + " file(s) transferred");
+}
+
+}  // namespace sfs::client

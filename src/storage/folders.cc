@@ -1,0 +1,265 @@
+// UserTree's directory operations: make_dir, remove_dir, move. Every handle
+// is opened beneath the user's root (storage/beneath.h); no path is ever
+// resolved from the server's working directory.
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+#include "storage/beneath.h"
+#include "storage/temps.h"
+#include "storage/user_tree.h"
+
+namespace sfs::storage {
+namespace {
+
+int component_count(std::string_view path) {
+  return static_cast<int>(std::count(path.begin(), path.end(), '/')) + 1;
+}
+
+Error too_deep(std::string_view path) {
+  return make_error(Errc::kTooLarge, "directories nest at most " + std::to_string(kMaxDirDepth) +
+                                         " levels deep: " + std::string(path));
+}
+
+// How many levels of directories lie below the directory `fd` (0 if none),
+// looking no further than `limit` levels. Takes ownership of `fd`.
+int subtree_depth(int fd, int limit) {
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    ::close(fd);
+    return 0;
+  }
+  int deepest = 0;
+  while (const dirent* d = ::readdir(dir)) {
+    const std::string_view name = d->d_name;
+    if (name == "." || name == ".." || limit <= 0 || d->d_type == DT_REG) {
+      continue;
+    }
+    const int sub =
+        ::openat(::dirfd(dir), d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub >= 0) {
+      deepest = std::max(deepest, 1 + subtree_depth(sub, limit - 1));
+    }
+  }
+  ::closedir(dir);
+  return deepest;
+}
+
+// The kind of what `leaf` names in `dir`: 'f' file, 'd' directory, '-' none.
+Result<char> kind_of(int dir, const std::string& leaf, std::string_view shown) {
+  struct stat st {};
+  if (::fstatat(dir, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) {
+      return '-';
+    }
+    return errno_error(errno, shown);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return 'd';
+  }
+  if (S_ISREG(st.st_mode)) {
+    return 'f';
+  }
+  return make_error(Errc::kBadPath,
+                    "path refused (symlink or special file): " + std::string(shown));
+}
+
+// Creates `leaf` in `dir` or accepts an existing directory there; returns
+// the directory opened.
+Result<UniqueFd> make_or_open(int dir, const std::string& leaf, std::string_view shown) {
+  if (::mkdirat(dir, leaf.c_str(), 0700) != 0 && errno != EEXIST) {
+    return errno_error(errno, shown);
+  }
+  auto kind = kind_of(dir, leaf, shown);
+  if (!kind) {
+    return kind.error();
+  }
+  if (*kind != 'd') {
+    return make_error(Errc::kNotDir, "not a directory: " + std::string(shown));
+  }
+  return open_beneath(dir, leaf, O_RDONLY | O_DIRECTORY, 0, shown);
+}
+
+// Removes what interrupted uploads left in a directory about to go, unless
+// an upload is writing there right now. False when anything else is in it.
+bool clear_upload_debris(int fd) {
+  DIR* dir = ::fdopendir(::dup(fd));
+  if (dir == nullptr) {
+    return false;
+  }
+  std::vector<std::string> debris;
+  bool empty = true;
+  while (const dirent* d = ::readdir(dir)) {
+    const std::string_view name = d->d_name;
+    if (name == "." || name == "..") {
+      continue;
+    }
+    if (is_upload_debris_name(name)) {
+      debris.emplace_back(name);
+    } else {
+      empty = false;
+    }
+  }
+  ::closedir(dir);
+  for (const std::string& name : debris) {
+    empty = remove_if_stale(fd, name.c_str(), std::chrono::seconds(0)) && empty;
+  }
+  return empty;
+}
+
+}  // namespace
+
+Result<void> UserTree::make_dir(std::string_view relative, bool parents) const {
+  if (auto ok = check_relative(relative); !ok) {
+    return ok.error();
+  }
+  if (component_count(relative) > kMaxDirDepth) {
+    return too_deep(relative);
+  }
+  if (!parents) {
+    auto parent = open_parent(relative);
+    if (!parent) {
+      return parent.error();
+    }
+    if (::mkdirat(parent->first.get(), parent->second.c_str(), 0700) != 0) {
+      return errno == EEXIST ? make_error(Errc::kExists, "already exists: " + std::string(relative))
+                             : errno_error(errno, relative);
+    }
+    return {};
+  }
+  auto dir = open_beneath(dir_.get(), ".", O_RDONLY | O_DIRECTORY);
+  std::size_t start = 0;
+  while (dir && start < relative.size()) {
+    const std::size_t slash = std::min(relative.find('/', start), relative.size());
+    const std::string leaf(relative.substr(start, slash - start));
+    dir = make_or_open(dir->get(), leaf, relative.substr(0, slash));
+    start = slash + 1;
+  }
+  if (!dir) {
+    return dir.error();
+  }
+  return {};
+}
+
+Result<void> UserTree::remove_dir(std::string_view relative) const {
+  auto parent = open_parent(relative);
+  if (!parent) {
+    return parent.error();
+  }
+  auto& [dir, leaf] = *parent;
+  auto kind = kind_of(dir.get(), leaf, relative);
+  if (!kind) {
+    return kind.error();
+  }
+  if (*kind == '-') {
+    return make_error(Errc::kNotFound, "no such directory: " + std::string(relative));
+  }
+  if (*kind != 'd') {
+    return make_error(Errc::kNotDir, "not a directory: " + std::string(relative));
+  }
+  auto victim = open_beneath(dir.get(), leaf, O_RDONLY | O_DIRECTORY, 0, relative);
+  if (!victim) {
+    return victim.error();
+  }
+  if (!clear_upload_debris(victim->get()) ||
+      ::unlinkat(dir.get(), leaf.c_str(), AT_REMOVEDIR) != 0) {
+    return make_error(Errc::kNotEmpty, "directory not empty: " + std::string(relative));
+  }
+  (void)::fsync(dir.get());
+  return {};
+}
+
+Result<std::string> UserTree::move(std::string_view from, std::string_view to,
+                                   std::size_t max_path_bytes) const {
+  if (auto ok = check_relative(to); !ok) {
+    return ok.error();
+  }
+  auto source = open_parent(from);
+  if (!source) {
+    return source.error();
+  }
+  auto source_kind = kind_of(source->first.get(), source->second, from);
+  if (!source_kind) {
+    return source_kind.error();
+  }
+  if (*source_kind == '-') {
+    return make_error(Errc::kNotFound, "no such file or directory: " + std::string(from));
+  }
+  auto target = open_parent(to);
+  if (!target) {
+    return target.error();
+  }
+  std::string final_path(to);
+  auto target_kind = kind_of(target->first.get(), target->second, to);
+  if (!target_kind) {
+    return target_kind.error();
+  }
+  if (*target_kind == 'd') {  // like mv: into the directory
+    auto inside = open_beneath(dir_.get(), to, O_RDONLY | O_DIRECTORY);
+    if (!inside) {
+      return inside.error();
+    }
+    final_path += "/" + source->second;
+    target = std::pair<UniqueFd, std::string>(std::move(*inside), source->second);
+    target_kind = kind_of(target->first.get(), target->second, final_path);
+    if (!target_kind) {
+      return target_kind.error();
+    }
+  }
+  return finish_move(*source, *source_kind, from, *target, *target_kind, final_path,
+                     max_path_bytes);
+}
+
+Result<std::string> UserTree::finish_move(const std::pair<UniqueFd, std::string>& source,
+                                          char source_kind, std::string_view from,
+                                          const std::pair<UniqueFd, std::string>& target,
+                                          char target_kind, const std::string& final_path,
+                                          std::size_t max_path_bytes) const {
+  if (final_path == from) {
+    return final_path;  // onto itself: nothing to do, like rename(2)
+  }
+  if (final_path.size() > max_path_bytes) {
+    return make_error(Errc::kTooLarge, "resulting path too long: " + final_path);
+  }
+  if (source_kind == 'd') {
+    if (final_path.starts_with(std::string(from) + "/")) {
+      return make_error(Errc::kBadPath, "cannot move a directory into itself: " +
+                                            std::string(from) + " -> " + final_path);
+    }
+    if (target_kind == 'f') {
+      return make_error(Errc::kNotDir, "cannot replace a file with a directory: " + final_path);
+    }
+    auto moved = open_beneath(source.first.get(), source.second, O_RDONLY | O_DIRECTORY, 0, from);
+    if (!moved) {
+      return moved.error();
+    }
+    const int depth = component_count(final_path) + subtree_depth(moved->release(), kMaxDirDepth);
+    if (depth > kMaxDirDepth) {
+      return too_deep(final_path);
+    }
+  } else if (target_kind == 'd') {
+    return make_error(Errc::kIsDir, "is a directory: " + final_path);
+  }
+  if (::renameat(source.first.get(), source.second.c_str(), target.first.get(),
+                 target.second.c_str()) != 0) {
+    if (errno == EINVAL) {
+      return make_error(Errc::kBadPath, "cannot move a directory into itself: " + final_path);
+    }
+    if (errno == ENOTEMPTY || errno == EEXIST) {
+      return make_error(Errc::kNotEmpty, "directory not empty: " + final_path);
+    }
+    return errno_error(errno, final_path);
+  }
+  (void)::fsync(source.first.get());
+  (void)::fsync(target.first.get());
+  return final_path;
+}
+
+}  // namespace sfs::storage
