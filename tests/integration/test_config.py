@@ -7,7 +7,7 @@ import socket
 import subprocess
 import unittest
 
-from sfs_harness import (ADMIN_BIN, CLIENT_TIMEOUT, DEFAULT_USERS, EXIT_OK, EXIT_USAGE, HOST,
+from sfs_harness import (CLIENT_TIMEOUT, DEFAULT_USERS, EXIT_OK, EXIT_USAGE, HOST,
                          SERVER_BIN, SERVER_ROOT_ARGS, Client, Server, free_port,
                          make_temp_dir, read_file, remove_tree, run_client, write_file)
 
@@ -180,6 +180,91 @@ class ServerConfigTest(unittest.TestCase):
         self.write_config("port = 70000\n")
         self.assertOneLineError(self.check_config("--port", "9001"),
                                 "%s:1: port: must be between 0 and 65535 (got 70000)" % self.file)
+
+
+class ClientProfileTest(unittest.TestCase):
+    """sfs --profile NAME takes host, port, user, ca-file and password-file from
+    $XDG_CONFIG_HOME/sfs/config.toml; flags override them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def setUp(self):
+        self.client = Client(self.server)
+        self.addCleanup(self.client.close)
+        self.sfs_dir = os.path.join(self.client.config_home, "sfs")
+        os.makedirs(self.sfs_dir)
+        # Kept beside the settings file, named relative to it.
+        write_file(os.path.join(self.sfs_dir, "server.crt"), read_file(self.server.cert_path))
+        write_file(os.path.join(self.sfs_dir, "alice.pw"),
+                   (DEFAULT_USERS["alice"] + "\n").encode(), 0o600)
+        write_file(self.client.path("hello.txt"), b"hello from a profile\n")
+        self.home = os.path.join(self.client.root, "home")  # not where the settings are
+        os.mkdir(self.home)
+
+    def write_settings(self, text):
+        write_file(os.path.join(self.sfs_dir, "config.toml"), text.encode())
+
+    def profile(self, name, port=None, user="alice"):
+        return ('[profile.%s]\nhost = "%s"\nport = %d\nuser = "%s"\nca-file = "server.crt"\n'
+                'password-file = "alice.pw"\n' % (name, HOST, port or self.server.port, user))
+
+    def sfs(self, *args):
+        """sfs with no connection flag but those given, and no password in the environment."""
+        return run_client(list(args), config_home=self.client.config_home, cwd=self.client.cwd,
+                          env={"HOME": self.home}, timeout=CLIENT_TIMEOUT)
+
+    def assertUsage(self, result, expected):
+        self.assertEqual(result.returncode, EXIT_USAGE, result)
+        self.assertEqual(result.stdout, b"")
+        self.assertEqual(result.stderr.decode(), "sfs: %s\n" % expected)
+
+    def test_named_profile_connects(self):
+        self.write_settings(self.profile("home"))
+        result = self.sfs("--profile", "home", "put", "hello.txt")
+        self.assertEqual(result.returncode, EXIT_OK, result)
+        self.assertEqual(read_file(self.server.stored("alice", "hello.txt")),
+                         b"hello from a profile\n")
+        listing = self.sfs("--profile", "home", "ls")
+        self.assertEqual(listing.returncode, EXIT_OK, listing)
+        self.assertIn(b"hello.txt", listing.stdout)
+        # The CA file was used: nothing was pinned on first use.
+        self.assertFalse(os.path.exists(os.path.join(self.sfs_dir, "known_servers")))
+
+    def test_default_profile_and_flags_override(self):
+        wrong_port = free_port()  # nothing listens there
+        self.write_settings('default-profile = "home"\n' + self.profile("home", port=wrong_port)
+                            + self.profile("bob", user="bob"))
+        # The default profile is used without --profile; its port is wrong.
+        self.assertNotEqual(self.sfs("ls").returncode, EXIT_OK)
+        result = self.sfs("--port", str(self.server.port), "ls")
+        self.assertEqual(result.returncode, EXIT_OK, result)
+        # --user beats the profile's user: bob's password file does not fit alice.
+        result = self.sfs("--profile", "bob", "--user", "alice", "ls")
+        self.assertEqual(result.returncode, EXIT_OK, result)
+        result = self.sfs("--profile", "bob", "ls")
+        self.assertEqual(result.returncode, 3, result)  # bob with alice's password
+
+    def test_unknown_profile_and_bad_files(self):
+        settings = os.path.join(self.sfs_dir, "config.toml")
+        self.assertUsage(self.sfs("--profile", "home", "ls"),
+                         "no profile home: %s does not exist" % settings)
+        self.write_settings(self.profile("home"))
+        self.assertUsage(self.sfs("--profile", "work", "ls"), "%s: no profile work" % settings)
+        self.write_settings(self.profile("home") + "colour = \"blue\"\n")
+        self.assertUsage(
+            self.sfs("--profile", "home", "ls"),
+            "%s:7: colour: unknown setting (a profile may set host, port, user, ca-file, "
+            "password-file)" % settings)
+        self.write_settings("[profile.home]\nport = 99999\n")
+        self.assertUsage(self.sfs("ls"),
+                         "%s:2: port: must be between 1 and 65535 (got 99999)" % settings)
 
 
 if __name__ == "__main__":
