@@ -141,7 +141,7 @@ class ServerConfigTest(unittest.TestCase):
 
     def test_every_flag_is_a_setting(self):
         help_text = run_server(["--help"], cwd=self.dir).stdout.decode()
-        flags = set(re.findall(r"^\s+(?:-\w, )?--([a-z0-9-]+)", help_text, re.M)) - NOT_SETTINGS
+        flags = set(re.findall(r"^\s+(?:-\w,\s*)?--([a-z0-9-]+)", help_text, re.M)) - NOT_SETTINGS
         result = run_server(["--check-config"], cwd=self.dir)
         self.assertEqual(set(settings_of(result.stdout)), flags)
 
