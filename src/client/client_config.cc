@@ -74,9 +74,9 @@ Result<void> read_key(const fs::path& file, const toml::key& key, const toml::no
 Result<Profile> read_profile(const fs::path& file, const toml::key& name, const toml::node& node) {
   const auto* table = node.as_table();
   if (table == nullptr) {
-    return key_error(file, name,
-                     fmt::format("expected a [profile.NAME] table, got {}",
-                                 config::type_name(node)));
+    return key_error(
+        file, name,
+        fmt::format("expected a [profile.NAME] table, got {}", config::type_name(node)));
   }
   Profile profile;
   for (auto&& [key, value] : *table) {

@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 namespace sfs::config {
 
@@ -49,14 +48,14 @@ Result<toml::table> read_toml(const std::filesystem::path& file) {
     return toml::parse(*text, file.string());
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
-    return bad(fmt::format("{}:{}:{}: {}", file.string(), where.line, where.column,
-                           e.description()));
+    return bad(
+        fmt::format("{}:{}:{}: {}", file.string(), where.line, where.column, e.description()));
   }
 }
 
 Error key_error(const std::filesystem::path& file, const toml::key& key, std::string_view problem) {
-  return bad(fmt::format("{}:{}: {}: {}", file.string(), key.source().begin.line, key.str(),
-                         problem));
+  return bad(
+      fmt::format("{}:{}: {}: {}", file.string(), key.source().begin.line, key.str(), problem));
 }
 
 std::string_view type_name(const toml::node& node) {

@@ -8,12 +8,13 @@
 //   if (!table) { print(table.error().message); }  // "FILE:3:7: ..."
 //   for (auto&& [key, node] : *table) { ... key_error(file, key, "unknown setting") ... }
 
+#include <toml++/toml.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
-#include <toml++/toml.h>
 
 #include "base/result.h"
 

@@ -5,7 +5,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sfs::client {
 namespace {
@@ -35,8 +38,8 @@ class ClientConfigTest : public ::testing::Test {
     file_ = dir_ / "config.toml";
     for (const char* name : {"HOME", "XDG_CONFIG_HOME"}) {
       const char* value = std::getenv(name);
-      saved_.emplace_back(name, value != nullptr ? std::optional<std::string>(value)
-                                                 : std::nullopt);
+      saved_.emplace_back(name,
+                          value != nullptr ? std::optional<std::string>(value) : std::nullopt);
     }
     ::setenv("HOME", "/home/tester", 1);
   }
@@ -121,9 +124,8 @@ TEST_F(ClientConfigTest, FlagsOverrideTheProfile) {
   SessionOptions options;
   options.connect.host = "given.example";
   options.user = "bob";
-  apply_profile(**home,
-                [](std::string_view flag) { return flag == "--host" || flag == "--user"; },
-                options);
+  apply_profile(
+      **home, [](std::string_view flag) { return flag == "--host" || flag == "--user"; }, options);
   EXPECT_EQ(options.connect.host, "given.example");
   EXPECT_EQ(options.user, "bob");
   EXPECT_EQ(options.connect.port, 9100);
@@ -132,7 +134,8 @@ TEST_F(ClientConfigTest, FlagsOverrideTheProfile) {
 
   SessionOptions untouched;
   Profile nothing;
-  apply_profile(nothing, [](std::string_view) { return false; }, untouched);
+  apply_profile(
+      nothing, [](std::string_view) { return false; }, untouched);
   EXPECT_EQ(untouched.connect.host, "127.0.0.1");
   EXPECT_EQ(untouched.connect.port, 9001);
 }
@@ -158,9 +161,11 @@ TEST_F(ClientConfigTest, BadFiles) {
             file_.string() + ":2: port: must be between 1 and 65535 (got 0)");
   EXPECT_EQ(error_for("[profile.a]\nuser = 7\n"),
             file_.string() + ":2: user: expected a string, got an integer");
-  EXPECT_EQ(error_for("[profile.a]\nhost = \"\"\n"), file_.string() + ":2: host: must not be empty");
-  EXPECT_EQ(error_for("host = \"h\"\n"),
-            file_.string() + ":1: host: unknown setting (expected default-profile or [profile.NAME])");
+  EXPECT_EQ(error_for("[profile.a]\nhost = \"\"\n"),
+            file_.string() + ":2: host: must not be empty");
+  EXPECT_EQ(
+      error_for("host = \"h\"\n"),
+      file_.string() + ":1: host: unknown setting (expected default-profile or [profile.NAME])");
   EXPECT_EQ(error_for("profile = 3\n"),
             file_.string() + ":1: profile: expected [profile.NAME] tables");
   EXPECT_EQ(error_for("[profile]\na = 1\n"),

@@ -23,9 +23,7 @@ class ConfigFileTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  void write(const std::string& text) {
-    std::ofstream(file_, std::ios::binary) << text;
-  }
+  void write(const std::string& text) { std::ofstream(file_, std::ios::binary) << text; }
 
   // Applies `text` with nothing given on the command line.
   Result<void> apply(const std::string& text, ServerSettings& settings) {
@@ -47,18 +45,18 @@ class ConfigFileTest : public ::testing::Test {
 
 TEST_F(ConfigFileTest, SetsEveryKind) {
   ServerSettings s;
-  ASSERT_TRUE(apply(
-      "# a comment\n"
-      "host = \"0.0.0.0\"\n"
-      "port = 9100\n"
-      "storage = \"/srv/sfs\"\n"
-      "tls12 = true\n"
-      "idle-timeout = 60\n"
-      "max-connections = 64\n"
-      "max-file-size = 1099511627777\n"
-      "log-format = \"json\"\n"
-      "run-as = \"sfs\"\n",
-      s));
+  ASSERT_TRUE(
+      apply("# a comment\n"
+            "host = \"0.0.0.0\"\n"
+            "port = 9100\n"
+            "storage = \"/srv/sfs\"\n"
+            "tls12 = true\n"
+            "idle-timeout = 60\n"
+            "max-connections = 64\n"
+            "max-file-size = 1099511627777\n"
+            "log-format = \"json\"\n"
+            "run-as = \"sfs\"\n",
+            s));
   EXPECT_EQ(s.config.host, "0.0.0.0");
   EXPECT_EQ(s.config.port, 9100);
   EXPECT_EQ(s.config.storage_dir, fs::path("/srv/sfs"));
