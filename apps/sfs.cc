@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "client/client_config.h"
 #include "client/commands.h"
 #include "client/exit_codes.h"
 #include "client/menu.h"
@@ -35,6 +36,21 @@ CLI::App* add_command(CLI::App& app, const char* name, const char* alias, const 
     sub->alias(alias);
   }
   return sub;
+}
+
+// Fills what the command line left unset from the chosen (or default)
+// profile of the settings file.
+sfs::Result<void> use_profile(const CLI::App& app, const std::string& name,
+                              SessionOptions& options) {
+  auto profile = load_profile(default_config_path(), name);
+  if (!profile) {
+    return profile.error();
+  }
+  if (*profile) {
+    auto given = [&app](std::string_view flag) { return app.count(std::string(flag)) > 0; };
+    apply_profile(**profile, given, options);
+  }
+  return {};
 }
 
 }  // namespace
@@ -66,6 +82,9 @@ int main(int argc, char** argv) {
                "Trust an unknown server's certificate without asking (pinned afterwards)");
   app.add_option("--password-file", options.password_file,
                  "Read the password from this file (after $SFS_PASSWORD)");
+  std::string profile;
+  app.add_option("--profile", profile,
+                 "Use this [profile.NAME] of ~/.config/sfs/config.toml (flags override it)");
   bool no_resume = false;
   app.add_flag("--no-resume", no_resume,
                "Start put/get over instead of continuing an interrupted transfer");
@@ -136,6 +155,10 @@ int main(int argc, char** argv) {
   }
   options.connect.port = static_cast<std::uint16_t>(port);
   options.connect.ca_file = ca_file;
+  if (auto ok = use_profile(app, profile, options); !ok) {
+    std::fprintf(stderr, "sfs: %s\n", ok.error().message.c_str());
+    return kExitUsage;
+  }
   // The batch file is opened before connecting, so a wrong name costs no login.
   std::ifstream batch;
   if (!batch_file.empty()) {

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "protocol/limits.h"
+#include "server/config_file.h"
 #include "server/logging.h"
 #include "server/privileges.h"
 #include "server/server.h"
@@ -86,7 +87,8 @@ void add_seconds(CLI::App& app, const char* name, std::chrono::seconds& value, c
 }  // namespace
 
 int main(int argc, char** argv) {
-  Config config;
+  sfs::server::ServerSettings settings;
+  Config& config = settings.config;
   unsigned port = config.port;
   CLI::App app{"sfs-server: secure file storage server (TLS 1.3)"};
   app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
@@ -102,14 +104,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", config.threads, "Worker threads (0: one per core)")
       ->capture_default_str();
-  std::string run_as;
-  bool allow_root = false;
+  std::string& run_as = settings.run_as;
+  bool& allow_root = settings.allow_root;
   app.add_option("--run-as", run_as,
                  "When started as root: after binding and loading the key, become this user");
   app.add_flag("--allow-root", allow_root, "Keep running as root (not recommended)");
-  bool json_log = false;
   app.add_option_function<std::string>(
-         "--log-format", [&json_log](const std::string& f) { json_log = f == "json"; },
+         "--log-format",
+         [&settings](const std::string& f) {
+           settings.log_format =
+               f == "json" ? sfs::server::LogFormat::kJson : sfs::server::LogFormat::kText;
+         },
          "Log lines as text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->default_str("text");
@@ -162,11 +167,34 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--quota-files", config.quota_files, "Files each user may store (0: no quota)")
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  std::string config_file;
+  bool check_config = false;
+  app.add_option("--config", config_file,
+                 "TOML file of settings (keys: these flags without the dashes); flags override it");
+  app.add_flag("--check-config", check_config,
+               "Check the settings, print them as TOML and exit without serving");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   config.port = static_cast<std::uint16_t>(port);
+  if (!config_file.empty()) {
+    auto given = [&app](std::string_view key) {
+      const CLI::Option* flag = app.get_option_no_throw("--" + std::string(key));
+      return flag != nullptr && flag->count() > 0;
+    };
+    if (auto ok = sfs::server::apply_config_file(config_file, settings, given); !ok) {
+      std::fprintf(stderr, "sfs-server: %s\n", ok.error().message.c_str());
+      return 2;
+    }
+  }
+  if (check_config) {
+    std::fputs(sfs::server::format_settings(settings).c_str(), stdout);
+    return 0;
+  }
 
-  sfs::server::setup_logging(json_log ? sfs::server::LogFormat::kJson
-                                      : sfs::server::LogFormat::kText);
+  sfs::server::setup_logging(settings.log_format);
   if (sfs::server::running_as_root() && run_as.empty() && !allow_root) {
     die("refusing to run as root: use --run-as USER (or --allow-root)");
   }

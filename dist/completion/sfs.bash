@@ -1,0 +1,96 @@
+# bash completion for sfs(1): commands, options, profile names from
+# ~/.config/sfs/config.toml, and local file names where a local file goes.
+# Plain bash: needs nothing from the bash-completion package.
+
+# The [profile.NAME] names of the client's settings file.
+_sfs_profiles() {
+  local conf="$HOME/.config/sfs/config.toml"
+  if [[ ${XDG_CONFIG_HOME:-} == /* ]]; then
+    conf="$XDG_CONFIG_HOME/sfs/config.toml"
+  fi
+  [[ -r $conf ]] || return 0
+  sed -n 's/^[[:space:]]*\[[[:space:]]*profile\.\([A-Za-z0-9_-]*\)[[:space:]]*\].*$/\1/p' "$conf"
+}
+
+_sfs_files() {
+  compopt -o filenames 2>/dev/null
+  local IFS=$'\n'
+  COMPREPLY=($(compgen -f -- "$1"))
+}
+
+_sfs() {
+  local cur=${COMP_WORDS[COMP_CWORD]}
+  local prev=${COMP_WORDS[COMP_CWORD - 1]}
+  local commands="put upload get download view rm delete ls list hash verify menu
+    mkdir rmdir mv stat shell"
+  local options="--host --port --user -u --ca-file --trust-new --password-file --profile
+    --no-resume --json --compress -b --help"
+  COMPREPLY=()
+
+  case $prev in
+    --profile)
+      COMPREPLY=($(compgen -W "$(_sfs_profiles)" -- "$cur"))
+      return 0
+      ;;
+    --ca-file | --password-file | -b)
+      _sfs_files "$cur"
+      return 0
+      ;;
+    --host)
+      COMPREPLY=($(compgen -A hostname -- "$cur"))
+      return 0
+      ;;
+    --port | --user | -u | --bytes | -n)
+      return 0
+      ;;
+  esac
+
+  # The command word, and how many arguments follow it before the cursor.
+  local i word command="" args=0
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    word=${COMP_WORDS[i]}
+    if [[ -z $command ]]; then
+      case $word in
+        --host | --port | --user | -u | --ca-file | --password-file | --profile | -b) ((i++)) ;;
+        -*) ;;
+        *) command=$word ;;
+      esac
+    else
+      case $word in
+        --bytes | -n) ((i++)) ;;
+        -*) ;;
+        *) ((args++)) ;;
+      esac
+    fi
+  done
+
+  if [[ -z $command ]]; then
+    if [[ $cur == -* ]]; then
+      COMPREPLY=($(compgen -W "$options" -- "$cur"))
+    else
+      COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+    fi
+    return 0
+  fi
+
+  if [[ $cur == -* ]]; then
+    local command_options="--help"
+    case $command in
+      view) command_options+=" --bytes -n" ;;
+      ls | list) command_options+=" -l -R" ;;
+      put | upload | get | download) command_options+=" -r" ;;
+      mkdir) command_options+=" -p" ;;
+    esac
+    COMPREPLY=($(compgen -W "$command_options" -- "$cur"))
+    return 0
+  fi
+
+  # A local path: the first argument of put, the second of get.
+  case $command in
+    put | upload) [[ $args -eq 0 ]] && _sfs_files "$cur" ;;
+    get | download) [[ $args -eq 1 ]] && _sfs_files "$cur" ;;
+  esac
+  return 0
+}
+
+complete -F _sfs sfs
