@@ -49,7 +49,8 @@ Result<void> print_lines(std::FILE* out, const std::vector<std::string>& lines) 
 
 Result<void> do_put(ShellState& state, const Invocation& inv) {
   const std::string& local = inv.args[0];
-  const std::string typed = inv.arg_or(1, fs::path(local).filename().string());
+  const std::string typed =
+      inv.arg_or(1, fs::path(local).lexically_normal().filename().string());
   if (typed.empty()) {
     return make_error(Errc::kBadRequest, "cannot tell the remote name from '" + local + "'");
   }
@@ -57,7 +58,9 @@ Result<void> do_put(ShellState& state, const Invocation& inv) {
   if (!remote) {
     return remote.error();
   }
-  return put_file(state.conn, local, *remote, state.resume);
+  const TransferOptions transfer{local, *remote, inv.flag("--recursive") != nullptr,
+                                 state.resume, false};
+  return put_command(state.conn, transfer, state.out);
 }
 
 Result<void> do_get(ShellState& state, const Invocation& inv) {
@@ -65,7 +68,9 @@ Result<void> do_get(ShellState& state, const Invocation& inv) {
   if (!remote) {
     return remote.error();
   }
-  return get_file(state.conn, *remote, inv.arg_or(1, ""), state.resume);
+  const TransferOptions transfer{*remote, inv.arg_or(1, ""), inv.flag("--recursive") != nullptr,
+                                 state.resume, false};
+  return get_command(state.conn, transfer, state.out);
 }
 
 Result<void> do_view(ShellState& state, const Invocation& inv) {
@@ -93,12 +98,45 @@ Result<void> do_ls(ShellState& state, const Invocation& inv) {
   if (!dir) {
     return dir.error();
   }
-  if (dir->empty()) {
-    return list_files(state.conn, state.out);
+  const ListOptions options{*dir, inv.flag("--long") != nullptr,
+                            inv.flag("--recursive") != nullptr, false};
+  return list_files(state.conn, options, state.out);
+}
+
+Result<void> do_stat(ShellState& state, const Invocation& inv) {
+  auto remote = resolve_remote(state.cwd, inv.args[0]);
+  if (!remote) {
+    return remote.error();
   }
-  // Only reached for a directory below the top: says what this server can list.
-  auto entries = list_remote_dir(state.conn, *dir);
-  return entries ? Result<void>() : Result<void>(entries.error());
+  return stat_entry(state.conn, *remote, false, state.out);
+}
+
+Result<void> do_mkdir(ShellState& state, const Invocation& inv) {
+  auto remote = remote_file(state, inv.args[0]);
+  if (!remote) {
+    return remote.error();
+  }
+  return make_dir(state.conn, *remote, inv.flag("--parents") != nullptr);
+}
+
+Result<void> do_rmdir(ShellState& state, const Invocation& inv) {
+  auto remote = remote_file(state, inv.args[0]);
+  if (!remote) {
+    return remote.error();
+  }
+  return remove_dir(state.conn, *remote);
+}
+
+Result<void> do_mv(ShellState& state, const Invocation& inv) {
+  auto from = remote_file(state, inv.args[0]);
+  if (!from) {
+    return from.error();
+  }
+  auto to = resolve_remote(state.cwd, inv.args[1]);
+  if (!to) {
+    return to.error();
+  }
+  return move_entry(state.conn, *from, *to);
 }
 
 Result<void> do_hash(ShellState& state, const Invocation& inv) {
@@ -220,20 +258,32 @@ Result<void> do_exit(ShellState& state, const Invocation&) {
 
 using K = ArgKind;
 
+const Flag kRecursiveTree{"--recursive", "-r", "", "a whole directory tree"};
+
 // Add commands here; the shell, batch mode, help and completion follow.
 // Fields: name, aliases, usage, help, min and max arguments, argument kinds, flags, handler.
 // clang-format off
 const std::vector<Command> kCommands = {
-    {"put", {"upload"}, "put LOCAL [REMOTE]", "Upload LOCAL as REMOTE", 1, 2,
-     {K::kLocal, K::kRemote}, {}, do_put},
-    {"get", {"download"}, "get REMOTE [LOCAL]", "Download REMOTE to LOCAL", 1, 2,
-     {K::kRemote, K::kLocal}, {}, do_get},
+    {"put", {"upload"}, "put [-r] LOCAL [REMOTE]", "Upload LOCAL as REMOTE", 1, 2,
+     {K::kLocal, K::kRemote}, {kRecursiveTree}, do_put},
+    {"get", {"download"}, "get [-r] REMOTE [LOCAL]", "Download REMOTE to LOCAL", 1, 2,
+     {K::kRemote, K::kLocal}, {kRecursiveTree}, do_get},
     {"view", {}, "view REMOTE [--bytes N]",
      "Show the first bytes of REMOTE (a hex dump if binary, on a terminal)", 1, 1, {K::kRemote},
      {{"--bytes", "-n", "N", "how many bytes (default 1024)", check_count}}, do_view},
     {"rm", {"delete"}, "rm REMOTE", "Delete REMOTE", 1, 1, {K::kRemote}, {}, do_rm},
-    {"ls", {"list"}, "ls [DIR]", "List a remote directory", 0, 1, {K::kRemoteDir}, {}, do_ls},
-    {"hash", {}, "hash REMOTE", "Print the SHA-256 the server holds for REMOTE", 1, 1,
+    {"ls", {"list"}, "ls [-l] [-R] [DIR]", "List a remote directory", 0, 1, {K::kRemoteDir},
+     {{"--long", "-l", "", "type and stored digest too"},
+      {"--recursive", "-R", "", "the whole tree, as full paths"}}, do_ls},
+    {"stat", {}, "stat PATH", "Show type, size, modification time and digest of PATH", 1, 1,
+     {K::kRemote}, {}, do_stat},
+    {"mkdir", {}, "mkdir [-p] DIR", "Create a remote directory", 1, 1, {K::kRemoteDir},
+     {{"--parents", "-p", "", "create missing parents; an existing one is fine"}}, do_mkdir},
+    {"rmdir", {}, "rmdir DIR", "Remove an empty remote directory", 1, 1, {K::kRemoteDir}, {},
+     do_rmdir},
+    {"mv", {"move"}, "mv SRC DST", "Move or rename SRC (into DST when it is a directory)", 2, 2,
+     {K::kRemote, K::kRemote}, {}, do_mv},
+    {"hash", {}, "hash REMOTE", "Print the XXH3-128 digest the server holds for REMOTE", 1, 1,
      {K::kRemote}, {}, do_hash},
     {"verify", {}, "verify", "Re-read all your files on the server and report damage", 0, 0,
      {}, {}, do_verify},

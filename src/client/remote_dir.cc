@@ -6,28 +6,21 @@ Result<void> check_remote_dir(Connection& conn, const std::string& dir) {
   if (dir.empty()) {
     return {};  // the top always exists
   }
-  // Protocol version 1 has no STAT: a zero-byte VIEW opens the path and
-  // answers ISDIR for a directory, OK for a file and NOTFOUND for nothing,
-  // without moving any data.
-  auto viewed = conn.view(dir, 0, [](const char*, std::size_t) {});
-  if (viewed) {
+  auto entry = conn.stat(dir);
+  if (!entry) {
+    if (entry.error().code == Errc::kNotFound) {
+      return make_error(Errc::kNotFound, "no such directory: /" + dir);
+    }
+    return entry.error();
+  }
+  if (entry->type != 'd') {
     return make_error(Errc::kBadPath, "not a directory: /" + dir);
   }
-  if (viewed.error().code == Errc::kIsDir) {
-    return {};
-  }
-  if (viewed.error().code == Errc::kNotFound) {
-    return make_error(Errc::kNotFound, "no such directory: /" + dir);
-  }
-  return viewed.error();
+  return {};
 }
 
 Result<std::vector<protocol::Entry>> list_remote_dir(Connection& conn, const std::string& dir) {
-  if (!dir.empty()) {
-    return make_error(Errc::kBadRequest,
-                      "this server lists only the top directory (ls in /" + dir + ")");
-  }
-  return conn.list();
+  return conn.list(dir);
 }
 
 }  // namespace sfs::client

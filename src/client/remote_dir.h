@@ -1,8 +1,7 @@
 #pragma once
 // The two questions the shell asks the server about directories: does this
 // one exist (for `cd`), and what is in it (for `ls DIR` and tab completion).
-// Kept in one place so that a server with folder commands (LIST PATH, STAT)
-// changes only these two functions.
+// One request each: STAT and LIST <dir>.
 
 #include <string>
 #include <vector>
@@ -17,8 +16,7 @@ namespace sfs::client {
 // directory") when it is a file; network errors as they come.
 Result<void> check_remote_dir(Connection& conn, const std::string& dir);
 
-// The entries of `dir` (normalized, "" for the top). Protocol version 1
-// lists only the top; any other directory is kBadRequest.
+// The entries of `dir` (normalized, "" for the top).
 Result<std::vector<protocol::Entry>> list_remote_dir(Connection& conn, const std::string& dir);
 
 }  // namespace sfs::client

@@ -127,9 +127,10 @@ class ShellTest(ShellTestCase):
     def test_help(self):
         term = self.start_shell()
         text = self.command(term, "help").decode()
-        for usage in ("put LOCAL [REMOTE]", "get REMOTE [LOCAL]", "view REMOTE [--bytes N]",
-                      "rm REMOTE", "ls [DIR]", "hash REMOTE", "verify", "cd [DIR]", "pwd",
-                      "lcd [DIR]", "lls [DIR]", "help [COMMAND]", "exit"):
+        for usage in ("put [-r] LOCAL [REMOTE]", "get [-r] REMOTE [LOCAL]",
+                      "view REMOTE [--bytes N]", "rm REMOTE", "ls [-l] [-R] [DIR]", "stat PATH",
+                      "mkdir [-p] DIR", "rmdir DIR", "mv SRC DST", "hash REMOTE", "verify",
+                      "cd [DIR]", "pwd", "lcd [DIR]", "lls [DIR]", "help [COMMAND]", "exit"):
             self.assertRegex(text, r"\n  %s +\S" % __import__("re").escape(usage))
         self.assertEqual(self.command(term, "help delete"),
                          b"usage: rm REMOTE\r\nDelete REMOTE (alias: delete)\r\n")
