@@ -175,6 +175,23 @@ Result<void> move_entry(Connection& conn, const std::string& from, const std::st
   return {};
 }
 
+namespace {
+
+// Counts one plain put or get in `summary`; `local` is the file it moved.
+void record_one(TransferSummary& summary, const std::string& path, const Result<void>& result,
+                const fs::path& local) {
+  if (!result) {
+    summary.failed.push_back({path, result.error()});
+    return;
+  }
+  std::error_code ec;
+  const auto size = fs::file_size(local, ec);
+  summary.files = 1;
+  summary.bytes = ec ? 0 : size;
+}
+
+}  // namespace
+
 Result<void> put_command(Connection& conn, const TransferOptions& options, std::FILE* out) {
   TransferSummary summary;
   summary.command = "put";
@@ -188,14 +205,7 @@ Result<void> put_command(Connection& conn, const TransferOptions& options, std::
     result = result ? failures : result;
   } else {
     result = put_file(conn, options.first, options.second, options.resume);
-    std::error_code ec;
-    const auto size = fs::file_size(options.first, ec);
-    if (result) {
-      summary.files = 1;
-      summary.bytes = ec ? 0 : size;
-    } else {
-      summary.failed.push_back({options.first, result.error()});
-    }
+    record_one(summary, options.first, result, options.first);
   }
   if (options.json) {
     print_summary(summary, out);
@@ -222,14 +232,7 @@ Result<void> get_command(Connection& conn, const TransferOptions& options, std::
     result = result ? failures : result;
   } else {
     result = get_file(conn, options.first, options.second, options.resume);
-    std::error_code ec;
-    const auto size = fs::file_size(local_target(options.first, options.second), ec);
-    if (result) {
-      summary.files = 1;
-      summary.bytes = ec ? 0 : size;
-    } else {
-      summary.failed.push_back({options.first, result.error()});
-    }
+    record_one(summary, options.first, result, local_target(options.first, options.second));
   }
   if (options.json) {
     print_summary(summary, out);
