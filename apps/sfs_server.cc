@@ -201,6 +201,7 @@ int main(int argc, char** argv) {
   if (!sfs::server::running_as_root() && !run_as.empty()) {
     die("--run-as needs the server to be started as root");
   }
+  const std::uint64_t open_files = sfs::server::raise_open_file_limit();
   auto users = must(sfs::auth::UserDb::load(config.auth_file));
   users.set_verified_ttl(config.login_cache_ttl);
   const std::size_t plaintext = users.plaintext_count();
@@ -240,6 +241,13 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   // Warnings only once start-up succeeded: a failed start says one line.
   warn_about_auth_file(config.auth_file, plaintext, user_count, auth_mode);
+  // A descriptor per connection plus some for files in use and the server.
+  if (open_files != 0 && config.max_connections + 64 > open_files) {
+    spdlog::warn(
+        "--max-connections {} is near the open-file limit {}; raise it (ulimit -n, or "
+        "LimitNOFILE= in the systemd unit)",
+        config.max_connections, open_files);
+  }
   server.run();
   return 0;
 }

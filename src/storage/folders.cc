@@ -134,7 +134,7 @@ Result<void> UserTree::make_dir(std::string_view relative, bool parents) const {
     }
     return {};
   }
-  auto dir = open_beneath(dir_.get(), ".", O_RDONLY | O_DIRECTORY);
+  auto dir = open_beneath(dir_->get(), ".", O_RDONLY | O_DIRECTORY);
   std::size_t start = 0;
   while (dir && start < relative.size()) {
     const std::size_t slash = std::min(relative.find('/', start), relative.size());
@@ -202,7 +202,7 @@ Result<std::string> UserTree::move(std::string_view from, std::string_view to,
     return target_kind.error();
   }
   if (*target_kind == 'd') {  // like mv: into the directory
-    auto inside = open_beneath(dir_.get(), to, O_RDONLY | O_DIRECTORY);
+    auto inside = open_beneath(dir_->get(), to, O_RDONLY | O_DIRECTORY);
     if (!inside) {
       return inside.error();
     }

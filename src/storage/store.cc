@@ -96,11 +96,29 @@ Result<Store> Store::open(const std::filesystem::path& root) {
   return Store(std::move(*users));
 }
 
+namespace {
+
+// True when `name` in `parent` is still the directory `fd` has open: not
+// when it was removed (sfs-admin user del --purge) and perhaps made again.
+bool still_named(int parent, const std::string& name, int fd) {
+  struct stat named {};
+  struct stat held {};
+  return ::fstatat(parent, name.c_str(), &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+         ::fstat(fd, &held) == 0 && named.st_dev == held.st_dev && named.st_ino == held.st_ino;
+}
+
+}  // namespace
+
 Result<UserTree> Store::user(std::string_view name) const {
   if (!is_single_component(name)) {
     return make_error(Errc::kBadPath, "invalid user name");
   }
   const std::string dir(name);
+  const std::lock_guard lock(open_->mutex);
+  std::weak_ptr<const UniqueFd>& cached = open_->handles[dir];
+  if (auto shared = cached.lock(); shared && still_named(users_.get(), dir, shared->get())) {
+    return UserTree(std::move(shared));
+  }
   if (::mkdirat(users_.get(), dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return errno_error(errno, "user directory");
   }
@@ -108,7 +126,9 @@ Result<UserTree> Store::user(std::string_view name) const {
   if (!fd) {
     return fd.error();
   }
-  return UserTree(std::move(*fd));
+  auto shared = std::make_shared<const UniqueFd>(std::move(*fd));
+  cached = shared;
+  return UserTree(std::move(shared));
 }
 
 std::size_t Store::remove_stale_temps(std::chrono::seconds partial_ttl) const {

@@ -83,7 +83,7 @@ Result<std::pair<UniqueFd, std::string>> UserTree::open_parent(std::string_view 
     return ok.error();
   }
   auto [parent, leaf] = split_parent(relative);
-  auto dir = open_beneath(dir_.get(), parent, O_RDONLY | O_DIRECTORY, 0, relative);
+  auto dir = open_beneath(dir_->get(), parent, O_RDONLY | O_DIRECTORY, 0, relative);
   if (!dir) {
     return dir.error();
   }
@@ -95,7 +95,7 @@ Result<ReadFile> UserTree::open_read(std::string_view relative) const {
     return ok.error();
   }
   // O_NONBLOCK: a FIFO planted in the tree must not block the server.
-  auto fd = open_beneath(dir_.get(), relative, O_RDONLY | O_NONBLOCK);
+  auto fd = open_beneath(dir_->get(), relative, O_RDONLY | O_NONBLOCK);
   if (!fd) {
     return fd.error();
   }
@@ -223,7 +223,7 @@ Result<std::vector<DirEntry>> UserTree::list(std::string_view relative) const {
       return ok.error();
     }
   }
-  auto fd = open_beneath(dir_.get(), relative.empty() ? "." : relative, O_RDONLY | O_NONBLOCK);
+  auto fd = open_beneath(dir_->get(), relative.empty() ? "." : relative, O_RDONLY | O_NONBLOCK);
   if (!fd) {
     return fd.error();
   }
@@ -241,7 +241,7 @@ Result<DirEntry> UserTree::stat(std::string_view relative) const {
   if (auto ok = check_relative(relative); !ok) {
     return ok.error();
   }
-  auto fd = open_beneath(dir_.get(), relative, O_RDONLY | O_NONBLOCK);
+  auto fd = open_beneath(dir_->get(), relative, O_RDONLY | O_NONBLOCK);
   if (!fd) {
     return fd.error();
   }
@@ -285,7 +285,7 @@ void add_usage(int dir_fd, int depth, Usage& usage) {
 }  // namespace
 
 Result<Usage> UserTree::usage() const {
-  auto top = open_beneath(dir_.get(), ".", O_RDONLY | O_DIRECTORY);
+  auto top = open_beneath(dir_->get(), ".", O_RDONLY | O_DIRECTORY);
   if (!top) {
     return top.error();
   }

@@ -7,6 +7,7 @@
 //   auto f = tree.open_read("notes.txt");  // f->size(), f->read_at(...)
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,7 +49,10 @@ struct FileCheck {
 
 class UserTree {
  public:
-  explicit UserTree(UniqueFd dir) : dir_(std::move(dir)) {}
+  explicit UserTree(UniqueFd dir) : dir_(std::make_shared<const UniqueFd>(std::move(dir))) {}
+  // Sessions of one user share the directory handle (one descriptor, not
+  // one per connection).
+  explicit UserTree(std::shared_ptr<const UniqueFd> dir) : dir_(std::move(dir)) {}
 
   // kNotFound, kIsDir, kBadPath (symlink, special file).
   Result<ReadFile> open_read(std::string_view relative) const;
@@ -103,7 +107,7 @@ class UserTree {
                                   const std::pair<UniqueFd, std::string>& target, char target_kind,
                                   const std::string& final_path, std::size_t max_path_bytes) const;
 
-  UniqueFd dir_;
+  std::shared_ptr<const UniqueFd> dir_;
 };
 
 }  // namespace sfs::storage

@@ -167,6 +167,49 @@ TEST_F(StoreTest, UserTreeIsTheUsersDirectory) {
   EXPECT_EQ(read.error().code, Errc::kNotFound);
 }
 
+// How many descriptors this process has open.
+std::size_t open_descriptors() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    ++n;
+  }
+  return n;
+}
+
+TEST_F(StoreTest, TreesOfOneUserShareOneDescriptor) {
+  Store store = open_store();
+  const std::size_t before = open_descriptors();
+  {
+    auto first = store.user("alice");
+    ASSERT_TRUE(first.ok());
+    std::vector<UserTree> more;
+    for (int i = 0; i < 10; ++i) {
+      auto tree = store.user("alice");
+      ASSERT_TRUE(tree.ok());
+      more.push_back(std::move(*tree));
+    }
+    EXPECT_EQ(open_descriptors(), before + 1);
+    auto bob = store.user("bob");
+    ASSERT_TRUE(bob.ok());
+    EXPECT_EQ(open_descriptors(), before + 2);
+  }
+  EXPECT_EQ(open_descriptors(), before);  // the last tree closes it
+}
+
+TEST_F(StoreTest, ARemovedAndRemadeUserDirectoryIsNotShared) {
+  Store store = open_store();
+  auto old_tree = store.user("alice");  // a session of the old alice goes on
+  ASSERT_TRUE(old_tree.ok());
+  fs::remove_all(root_ / "u" / "alice");  // sfs-admin user del --purge
+  auto tree = store.user("alice");        // the new alice logs in
+  ASSERT_TRUE(tree.ok());
+  auto up = tree->create("new.txt");
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  ASSERT_TRUE(up->write("n", 1).ok());
+  ASSERT_TRUE(up->commit().ok());
+  EXPECT_EQ(read_path(root_ / "u" / "alice" / "new.txt"), "n");
+}
+
 TEST_F(StoreTest, UserRefusesNamesThatAreNotOneComponent) {
   Store store = open_store();
   for (const std::string& name :
