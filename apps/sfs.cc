@@ -30,11 +30,14 @@ struct Args {
   bool list_recursive = false;  // ls -R
 };
 
-CLI::App* add_command(CLI::App& app, const char* name, const char* alias, const char* help) {
+// A subcommand; `examples` (one per line) end its --help.
+CLI::App* add_command(CLI::App& app, const char* name, const char* alias, const char* help,
+                      const char* examples) {
   CLI::App* sub = app.add_subcommand(name, help);
   if (alias != nullptr) {
     sub->alias(alias);
   }
+  sub->footer(std::string("\nExamples:\n") + examples);
   return sub;
 }
 
@@ -96,18 +99,26 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "Print ls, stat, hash and the put/get summary as JSON on stdout");
   app.require_subcommand(0, 1);
 
-  CLI::App* put = add_command(app, "put", "upload", "Upload LOCAL as REMOTE");
+  CLI::App* put = add_command(app, "put", "upload", "Upload LOCAL as REMOTE",
+                              "  sfs put report.pdf                  (as report.pdf)\n"
+                              "  sfs put report.pdf docs/2026/r.pdf  (parent folders are created)\n"
+                              "  sfs put -r photos backup/photos     (a whole tree)");
   put->add_option("LOCAL", args.first, "Local file (a directory with -r)")->required();
   put->add_option("REMOTE", args.second,
                   "Remote name (default: LOCAL's file name; missing parent folders are created)");
   put->add_flag("--recursive,-r", args.recursive,
                 "Upload the whole directory LOCAL into the remote folder REMOTE");
-  CLI::App* get = add_command(app, "get", "download", "Download REMOTE to LOCAL");
+  CLI::App* get = add_command(app, "get", "download", "Download REMOTE to LOCAL",
+                              "  sfs get report.pdf                  (into ./report.pdf)\n"
+                              "  sfs get docs/2026/r.pdf /tmp/\n"
+                              "  sfs get -r backup/photos restored");
   get->add_option("REMOTE", args.first, "Remote file (a folder with -r)")->required();
   get->add_option("LOCAL", args.second, "Local path (default: REMOTE's name here)");
   get->add_flag("--recursive,-r", args.recursive,
                 "Download the whole remote folder REMOTE into the local directory LOCAL");
-  CLI::App* view = add_command(app, "view", nullptr, "Print the first bytes of REMOTE (raw)");
+  CLI::App* view = add_command(app, "view", nullptr, "Print the first bytes of REMOTE (raw)",
+                               "  sfs view notes.txt\n"
+                               "  sfs view image.png --bytes 64      (a hex dump on a terminal)");
   view->add_option("REMOTE", args.first, "Remote file")->required();
   // Parsed as text and checked strictly: CLI11 would wrap "-1" to 2^64-1.
   view->add_option("--bytes,-n", args.bytes, "How many bytes (decimal)")
@@ -116,33 +127,49 @@ int main(int argc, char** argv) {
         return sfs::protocol::parse_u64(text) ? std::string()
                                               : "expected a non-negative decimal number";
       });
-  CLI::App* rm = add_command(app, "rm", "delete", "Delete REMOTE");
+  CLI::App* rm = add_command(app, "rm", "delete", "Delete REMOTE", "  sfs rm old/report.pdf");
   rm->add_option("REMOTE", args.first, "Remote file")->required();
-  CLI::App* ls = add_command(app, "ls", "list", "List your files (or the folder PATH)");
+  CLI::App* ls = add_command(app, "ls", "list", "List your files (or the folder PATH)",
+                             "  sfs ls\n"
+                             "  sfs ls -l docs\n"
+                             "  sfs --json ls -R");
   ls->add_option("PATH", args.first, "Remote folder (default: the top)");
-  ls->add_flag("-l", args.long_format, "Also show the type and the stored SHA-256");
+  ls->add_flag("-l", args.long_format, "Also show the type and the stored digest");
   ls->add_flag("-R", args.list_recursive, "List the whole tree, as full remote paths");
-  CLI::App* stat = add_command(app, "stat", nullptr,
-                               "Show the type, size, modification time and SHA-256 of PATH");
+  CLI::App* stat =
+      add_command(app, "stat", nullptr, "Show the type, size, modification time and digest of PATH",
+                  "  sfs stat docs/2026/r.pdf\n"
+                  "  sfs --json stat docs");
   stat->add_option("PATH", args.first, "Remote file or folder")->required();
-  CLI::App* mkdir = add_command(app, "mkdir", nullptr, "Create the remote folder PATH");
+  CLI::App* mkdir = add_command(app, "mkdir", nullptr, "Create the remote folder PATH",
+                                "  sfs mkdir docs\n"
+                                "  sfs mkdir -p docs/2026/q1");
   mkdir->add_option("PATH", args.first, "Remote folder")->required();
   mkdir->add_flag("--parents,-p", args.parents,
                   "Create missing parents; an existing folder is fine");
-  CLI::App* rmdir = add_command(app, "rmdir", nullptr, "Remove the empty remote folder PATH");
+  CLI::App* rmdir = add_command(app, "rmdir", nullptr, "Remove the empty remote folder PATH",
+                                "  sfs rmdir docs/2026/q1");
   rmdir->add_option("PATH", args.first, "Remote folder")->required();
-  CLI::App* mv = add_command(app, "mv", "move", "Rename or move SRC to DST (into DST if a folder)");
+  CLI::App* mv = add_command(app, "mv", "move", "Rename or move SRC to DST (into DST if a folder)",
+                             "  sfs mv draft.txt final.txt\n"
+                             "  sfs mv final.txt docs          (into the folder docs)");
   mv->add_option("SRC", args.first, "Remote file or folder")->required();
   mv->add_option("DST", args.second, "New name, or a folder to move into")->required();
   CLI::App* hash =
-      add_command(app, "hash", nullptr, "Print the XXH128 digest the server holds for REMOTE");
+      add_command(app, "hash", nullptr, "Print the XXH128 digest the server holds for REMOTE",
+                  "  sfs hash report.pdf               (compare: xxh128sum report.pdf)");
   hash->add_option("REMOTE", args.first, "Remote file")->required();
   CLI::App* verify =
-      add_command(app, "verify", nullptr, "Re-read all your files on the server and report damage");
-  CLI::App* menu = add_command(app, "menu", nullptr, "Interactive numbered menu (the default)");
+      add_command(app, "verify", nullptr, "Re-read all your files on the server and report damage",
+                  "  sfs verify");
+  CLI::App* menu =
+      add_command(app, "menu", nullptr, "Interactive numbered menu (the default)", "  sfs menu");
   CLI::App* shell = add_command(app, "shell", nullptr,
                                 "Interactive shell: an sfs> prompt with cd, editing, history and "
-                                "completion (type help)");
+                                "completion (type help)",
+                                "  sfs shell\n"
+                                "  sfs> cd docs\n"
+                                "  sfs> put \"my file.txt\"");
 
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return "sfs: " + std::string(e.what()) + " (see sfs --help)\n";

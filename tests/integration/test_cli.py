@@ -42,11 +42,16 @@ class CommandLineTest(unittest.TestCase):
                     self.assertIn(option, result.stdout)
 
     def test_subcommand_help(self):
-        for name in ("put", "get", "view", "rm", "ls"):
+        aliases = {"upload": "put", "download": "get", "delete": "rm", "list": "ls", "move": "mv"}
+        for name in SUBCOMMANDS + ("hash", "verify", "shell"):
             with self.subTest(command=name):
                 result = self.sfs(name, "--help")
                 self.assertEqual(result.returncode, EXIT_OK, result)
                 self.assertIn(b"Usage", result.stdout)
+                # Every command's help ends with examples that use it.
+                examples = result.stdout.split(b"\nExamples:\n", 1)
+                self.assertEqual(len(examples), 2, result.stdout)
+                self.assertIn(b"sfs " + aliases.get(name, name).encode(), examples[1])
 
     def test_unknown_command(self):
         self.assertUsage(self.sfs("frobnicate"), b"frobnicate")
