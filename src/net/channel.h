@@ -42,7 +42,10 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // Marks the channel as waiting for the peer's next command (nothing in
   // flight), so a draining server may close it. Call on the channel's
   // executor, like everything else here.
-  void set_idle(bool idle) { idle_ = idle; }
+  void set_idle(bool idle) {
+    idle_ = idle;
+    stream_.set_idle(idle);
+  }
   void close_if_idle() {
     if (idle_) {
       close();

@@ -139,8 +139,12 @@ awaitable<int> Stream::drive(Op op, boost::system::error_code& ec) {
     if (err == SSL_ERROR_WANT_WRITE) {
       continue;  // out_ was full and has been sent
     }
-    // Waiting for the peer, maybe for long: hold no output buffer meanwhile.
-    std::vector<char>().swap(out_);
+    if (idle_) {  // waiting for the peer, maybe for long: hold no buffers meanwhile
+      std::vector<char>().swap(out_);
+      if (SSL_free_buffers(ssl_) != 1) {
+        ERR_clear_error();  // not empty (a partial record): kept, which is right
+      }
+    }
     co_await socket_.async_wait(tcp::socket::wait_read,
                                 asio::redirect_error(asio::use_awaitable, ec));
     if (!ec && !socket_.is_open()) {

@@ -7,9 +7,8 @@
 // when idle, and two extra copies of each byte in each direction). Here a
 // small BIO reads the socket straight into OpenSSL (with read-ahead), and
 // collects the records of one write() to send them with one send() instead
-// of one per 16 KiB record. With SSL_MODE_RELEASE_BUFFERS and the output
-// buffer freed while waiting for the peer, an idle connection holds no
-// record buffers. The BIO asks the asio socket for its descriptor on every
+// of one per 16 KiB record. An idle connection holds no record buffers (see
+// set_idle). The BIO asks the asio socket for its descriptor on every
 // call, so once the socket is closed (by a watchdog, say) OpenSSL gets EBADF
 // and can never touch a descriptor number the kernel has handed to another
 // connection.
@@ -43,6 +42,10 @@ class Stream {
   Stream& operator=(const Stream&) = delete;
 
   SSL* native_handle() { return ssl_; }
+  // While idle (waiting for the peer's next command), the stream gives its
+  // record buffers back whenever it waits: an idle connection holds none.
+  // Not while busy, where freeing and allocating them per record would cost.
+  void set_idle(bool idle) { idle_ = idle; }
   tcp::socket& socket() { return socket_; }
   tcp::socket::executor_type get_executor() { return socket_.get_executor(); }
 
@@ -73,6 +76,7 @@ class Stream {
   tcp::socket socket_;
   SSL* ssl_ = nullptr;
   int last_errno_ = 0;     // the socket error behind the last SSL_ERROR_SYSCALL
+  bool idle_ = false;
   std::vector<char> out_;  // records written by OpenSSL, not sent yet
 };
 
