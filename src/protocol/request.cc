@@ -1,5 +1,7 @@
 #include "protocol/request.h"
 
+#include <algorithm>
+
 #include "crypto/digest.h"
 #include "protocol/limits.h"
 #include "protocol/numbers.h"
@@ -75,6 +77,27 @@ Result<Request> parse_path(const Fields& f) {
   return Request{T{std::move(*path)}};
 }
 
+// A lower-case word of letters, digits and '-', starting with a letter:
+// compression algorithms and greeting features.
+bool is_feature_word(std::string_view word) {
+  if (word.empty() || word.size() > kMaxFeatureBytes || word[0] < 'a' || word[0] > 'z') {
+    return false;
+  }
+  for (const char c : word) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<Request> parse_compress(const Fields& f) {
+  if (!is_feature_word(f[1])) {
+    return bad("COMPRESS: expected an algorithm name such as zstd");
+  }
+  return Request{Compress{std::string(f[1])}};
+}
+
 struct Grammar {
   std::string_view verb;
   std::size_t fields;  // including the verb
@@ -91,6 +114,7 @@ constexpr Grammar kGrammar[] = {
     {"VERIFY", 1, [](const Fields&) -> Result<Request> { return Request{Verify{}}; }},
     {"LIST", 1, [](const Fields&) -> Result<Request> { return Request{List{}}; }},
     {"QUIT", 1, [](const Fields&) -> Result<Request> { return Request{Quit{}}; }},
+    {"COMPRESS", 2, parse_compress},
 };
 
 struct VerbOf {
@@ -103,6 +127,7 @@ struct VerbOf {
   std::string_view operator()(const Quit&) const { return "QUIT"; }
   std::string_view operator()(const Hash&) const { return "HASH"; }
   std::string_view operator()(const Verify&) const { return "VERIFY"; }
+  std::string_view operator()(const Compress&) const { return "COMPRESS"; }
 };
 
 struct Serializer {
@@ -126,6 +151,7 @@ struct Serializer {
   std::string operator()(const Quit&) const { return "QUIT\n"; }
   std::string operator()(const Hash& r) const { return "HASH " + percent_encode(r.path) + "\n"; }
   std::string operator()(const Verify&) const { return "VERIFY\n"; }
+  std::string operator()(const Compress& r) const { return "COMPRESS " + r.algorithm + "\n"; }
 };
 
 }  // namespace
@@ -208,8 +234,12 @@ std::string greeting_line() { return "SFS " + std::to_string(kVersion) + "\n"; }
 
 Result<int> parse_greeting(std::string_view line) {
   auto fields = split_fields(line);
-  if (!fields || fields->size() != 2 || (*fields)[0] != "SFS") {
+  if (!fields || fields->size() < 2 || (*fields)[0] != "SFS") {
     return make_error(Errc::kProtocol, "not an sfs server");
+  }
+  if (fields->size() > 2 + kMaxFeatures ||
+      !std::all_of(fields->begin() + 2, fields->end(), is_feature_word)) {
+    return make_error(Errc::kProtocol, "malformed features in greeting");
   }
   auto version = parse_u64((*fields)[1]);
   if (!version || *version > 1000) {

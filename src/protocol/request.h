@@ -41,8 +41,12 @@ struct Hash {
   std::string path;
 };
 struct Verify {};
+// "COMPRESS zstd": compress data frames from here on (docs/protocol.md).
+struct Compress {
+  std::string algorithm;  // a lower-case word; the server knows "zstd"
+};
 
-using Request = std::variant<Login, Put, Get, View, Delete, List, Quit, Hash, Verify>;
+using Request = std::variant<Login, Put, Get, View, Delete, List, Quit, Hash, Verify, Compress>;
 
 // The command word of a request ("PUT", ...), for logs and dispatch.
 std::string_view verb_of(const Request& request);
@@ -55,7 +59,9 @@ std::string serialize_request(const Request& request);
 
 // The greeting the server sends first: "SFS 1\n".
 std::string greeting_line();
-// Returns the protocol version announced by a greeting line.
+// Returns the protocol version announced by a greeting line. Words after the
+// version ("SFS 1 foo bar": lower-case feature names) are accepted and
+// ignored, so that a later server may announce features to this client.
 Result<int> parse_greeting(std::string_view line);
 
 // The trailer after a data stream: "XXH128 <32 hex digits>\n".
