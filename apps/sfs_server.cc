@@ -115,6 +115,9 @@ int main(int argc, char** argv) {
       ->default_str("text");
   app.add_flag("--tls12", config.allow_tls12,
                "Also offer TLS 1.2 (ECDHE with AES-GCM or ChaCha20-Poly1305 only)");
+  bool no_compress = false;
+  app.add_flag("--no-compress", no_compress,
+               "Refuse clients' COMPRESS zstd: all data travels uncompressed");
   add_seconds(app, "--partial-ttl", config.partial_ttl,
               "Seconds to keep an interrupted upload for resume");
   add_seconds(app, "--drain-timeout", config.drain_timeout,
@@ -164,6 +167,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   config.port = static_cast<std::uint16_t>(port);
+  config.offer_compression = !no_compress;
 
   sfs::server::setup_logging(json_log ? sfs::server::LogFormat::kJson
                                       : sfs::server::LogFormat::kText);
