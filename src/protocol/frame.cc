@@ -28,7 +28,11 @@ Result<Frame> decode_frame_header(std::span<const char, kFrameHeaderBytes> in,
   const bool compressed = (length & kCompressedFlag) != 0;
   length &= ~kCompressedFlag;
   if (compressed && !compressed_allowed) {
-    return make_error(Errc::kProtocol, "compressed frame without COMPRESS");
+    // Without COMPRESS this is a length above any limit, as it always was;
+    // a well-formed compressed header gets the more useful reason.
+    const bool plausible = length >= 1 && length <= max_length;
+    return make_error(Errc::kProtocol,
+                      plausible ? "compressed frame without COMPRESS" : "frame too large");
   }
   if (compressed && length == 0) {
     return make_error(Errc::kProtocol, "empty compressed frame");

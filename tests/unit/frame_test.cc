@@ -161,6 +161,13 @@ TEST(CompressedFrameHeaderTest, RefusedUnlessAgreed) {
   ASSERT_FALSE(f.ok());
   EXPECT_EQ(f.error().code, Errc::kProtocol);
   EXPECT_EQ(f.error().message, "compressed frame without COMPRESS");
+  // Headers that are no frame at all keep their old reason.
+  for (const std::uint32_t value : {0x80000000U, 0xFFFFFFFEU, 0x80400001U}) {
+    const Header h = bytes(value >> 24, (value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF);
+    auto g = decode_frame_header(h);
+    ASSERT_FALSE(g.ok()) << value;
+    EXPECT_EQ(g.error().message, "frame too large") << value;
+  }
 }
 
 TEST(CompressedFrameHeaderTest, LengthLimitAppliesToThePayload) {
