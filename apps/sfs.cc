@@ -91,6 +91,9 @@ int main(int argc, char** argv) {
   bool no_resume = false;
   app.add_flag("--no-resume", no_resume,
                "Start put/get over instead of continuing an interrupted transfer");
+  app.add_flag("--compress", options.compress,
+               "Compress data on the wire with zstd (if the server offers it); helps on text "
+               "and logs over slow links, costs nothing on data that does not shrink");
   std::string batch_file;
   app.add_option("-b,--batch", batch_file,
                  "Run the commands in FILE ('-': stdin), one per line, stopping at the first "

@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
       ->default_str("text");
   app.add_flag("--tls12", config.allow_tls12,
                "Also offer TLS 1.2 (ECDHE with AES-GCM or ChaCha20-Poly1305 only)");
+  app.add_flag("--no-compress", settings.no_compress,
+               "Refuse clients' COMPRESS zstd: all data travels uncompressed");
   add_seconds(app, "--partial-ttl", config.partial_ttl,
               "Seconds to keep an interrupted upload for resume");
   add_seconds(app, "--drain-timeout", config.drain_timeout,
@@ -193,6 +195,7 @@ int main(int argc, char** argv) {
     std::fputs(sfs::server::format_settings(settings).c_str(), stdout);
     return 0;
   }
+  config.offer_compression = !settings.no_compress;
 
   sfs::server::setup_logging(settings.log_format);
   if (sfs::server::running_as_root() && run_as.empty() && !allow_root) {

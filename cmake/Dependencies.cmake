@@ -13,4 +13,6 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 # Line editing for `sfs shell`: libedit (BSD), not GNU readline (GPL).
 pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
+# Optional compression on the wire (sfs --compress): zstd, BSD licensed.
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 find_package(Python3 REQUIRED COMPONENTS Interpreter)

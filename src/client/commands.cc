@@ -18,6 +18,17 @@ namespace fs = std::filesystem;
 
 bool progress_wanted() { return ::isatty(STDERR_FILENO) == 1; }
 
+// With compression on, one line on stderr after each transfer: what it saved.
+void report_wire(const Connection& conn, const char* verb, const std::string& name) {
+  if (!conn.compressing()) {
+    return;
+  }
+  const Connection::WireTotals totals = conn.last_transfer();
+  std::fprintf(stderr, "sfs: %s %s: %llu bytes, %llu on the wire (zstd)\n", verb, name.c_str(),
+               static_cast<unsigned long long>(totals.file_bytes),
+               static_cast<unsigned long long>(totals.wire_bytes));
+}
+
 std::string resolve_user(const std::string& given) {
   if (!given.empty()) {
     return given;
@@ -59,13 +70,22 @@ Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options) 
   if (auto ok = (*conn)->login(user, *password); !ok) {
     return ok.error();
   }
+  if (options.compress) {
+    if (auto ok = (*conn)->enable_compression(); !ok) {
+      if (ok.error().code != Errc::kBadRequest) {
+        return ok.error();
+      }
+      std::fprintf(stderr, "sfs: note: %s does not offer compression (%s); sending uncompressed\n",
+                   (*conn)->server_name().c_str(), ok.error().message.c_str());
+    }
+  }
   return conn;
 }
 
 Result<void> put_file(Connection& conn, const std::string& local, const std::string& remote,
                       bool resume) {
   const std::string name = fs::path(local).filename().string();
-  const std::string target = remote.empty() ? name : remote;
+  std::string target = remote.empty() ? name : remote;
   if (target.empty() || name.empty()) {
     return make_error(Errc::kBadRequest, "cannot tell the remote name from '" + local + "'");
   }
@@ -80,7 +100,11 @@ Result<void> put_file(Connection& conn, const std::string& local, const std::str
   }
   auto result = conn.put(local, target, progress_wanted(), resume);
   if (!result && result.error().code == Errc::kIsDir && remote == target) {
-    return conn.put(local, target + "/" + name, progress_wanted(), resume);  // into the directory
+    target += "/" + name;  // into the directory
+    result = conn.put(local, target, progress_wanted(), resume);
+  }
+  if (result) {
+    report_wire(conn, "put", target);
   }
   return result;
 }
@@ -99,7 +123,11 @@ Result<void> get_file(Connection& conn, const std::string& remote, const std::st
   if (auto ok = check_remote_path(remote); !ok) {
     return ok;
   }
-  return conn.get(remote, local_target(remote, local), progress_wanted(), resume);
+  auto done = conn.get(remote, local_target(remote, local), progress_wanted(), resume);
+  if (done) {
+    report_wire(conn, "get", remote);
+  }
+  return done;
 }
 
 Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_t bytes,

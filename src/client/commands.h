@@ -18,9 +18,12 @@ struct SessionOptions {
   ConnectOptions connect;
   std::string user;           // empty: $SFS_USER, else $USER
   std::string password_file;  // used when $SFS_PASSWORD is not set
+  bool compress = false;      // --compress: ask for zstd on the wire
 };
 
-// Connects, verifies the server and logs in.
+// Connects, verifies the server and logs in. With `compress`, then asks for
+// compression; a server that does not offer it gets a one-line note on
+// stderr and the session goes on uncompressed.
 Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options);
 
 // `put LOCAL [REMOTE]`: REMOTE defaults to LOCAL's file name; a REMOTE that

@@ -220,6 +220,29 @@ Result<void> Connection::login(const std::string& user, const std::string& passw
   return {};
 }
 
+Result<void> Connection::enable_compression() {
+  auto reply = run(request(protocol::serialize_request(protocol::Compress{"zstd"})));
+  if (!reply) {
+    return reply.error();
+  }
+  if (!reply->ok) {
+    // An older server does not know the command: the same for the user.
+    return make_error(Errc::kBadRequest, reply->message);
+  }
+  if (reply->fields.size() != 1 || reply->fields[0] != "zstd") {
+    return make_error(Errc::kProtocol, "malformed reply from server");
+  }
+  channel_->set_compression(true);
+  return {};
+}
+
+bool Connection::compressing() const { return channel_->compression(); }
+
+Connection::WireTotals Connection::last_transfer() const {
+  const net::WireCount& count = channel_->wire_count();
+  return {count.data_bytes, count.wire_bytes};
+}
+
 awaitable<Error> Connection::read_abort_reason() {
   auto reply = co_await request("");
   if (!reply) {

@@ -40,6 +40,19 @@ class Connection {
   ~Connection();
 
   Result<void> login(const std::string& user, const std::string& password);
+  // Asks the server to compress data frames both ways (COMPRESS zstd); a
+  // frame that does not shrink still goes raw. kBadRequest, with the
+  // server's reason, when it does not offer that (the connection goes on
+  // uncompressed); kNetwork when the connection failed.
+  Result<void> enable_compression();
+  bool compressing() const;
+  // What the last put, get or view moved: file bytes, and bytes on the wire
+  // (frame headers included).
+  struct WireTotals {
+    std::uint64_t file_bytes = 0;
+    std::uint64_t wire_bytes = 0;
+  };
+  WireTotals last_transfer() const;
   // Both continue an interrupted transfer of the same data when `resume`
   // is set and the other side still holds it; the result is verified by
   // its full digest either way.

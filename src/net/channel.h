@@ -13,6 +13,7 @@
 //   ch->close();   // always, or the watchdog keeps the channel alive
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,6 +26,15 @@
 namespace sfs::net {
 
 using Clock = std::chrono::steady_clock;
+
+// What one send_stream or receive_stream moved: file bytes, and the bytes of
+// frames on the wire (headers included), raw or compressed.
+struct WireCount {
+  std::uint64_t data_bytes = 0;
+  std::uint64_t wire_bytes = 0;
+  std::uint64_t raw_frames = 0;
+  std::uint64_t compressed_frames = 0;
+};
 
 class Channel : public std::enable_shared_from_this<Channel> {
  public:
@@ -51,6 +61,14 @@ class Channel : public std::enable_shared_from_this<Channel> {
       close();
     }
   }
+
+  // Compression agreed for this connection (COMPRESS zstd): send_stream
+  // compresses the frames that shrink, receive_stream accepts compressed
+  // frames (without it they are a protocol error).
+  void set_compression(bool on) { compression_ = on; }
+  bool compression() const { return compression_; }
+  // The last transfer's counts (reset by send_stream and receive_stream).
+  WireCount& wire_count() { return wire_count_; }
 
   awaitable<Result<void>> handshake(tls::Stream::Role role, Clock::duration timeout);
 
@@ -80,6 +98,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   bool closed_ = false;
   bool timed_out_ = false;
   bool idle_ = false;
+  bool compression_ = false;
+  WireCount wire_count_;
 
   // Bytes read from the stream but not consumed yet: [begin_, end_).
   std::vector<char> in_;

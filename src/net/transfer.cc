@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <vector>
 
+#include "compress/zstd_codec.h"
 #include "net/offload.h"
 #include "protocol/frame.h"
 
@@ -19,6 +21,41 @@ awaitable<Result<void>> send_marker(Channel& channel, std::uint32_t marker) {
   co_return co_await channel.write(header.data(), header.size());
 }
 
+// One frame being prepared: the source's bytes and, when compressing, the
+// zstd frame made of them; each with room for the header in front, so that
+// a frame is one TLS write.
+struct OutSlot {
+  std::vector<char> raw;
+  std::vector<char> packed;
+};
+
+// What the worker made of one piece: `raw` bytes read, and the size of their
+// zstd frame, 0 to send them raw.
+struct Piece {
+  std::size_t raw = 0;
+  std::size_t packed = 0;
+};
+
+// A received frame in flight: its payload as read, and (compressed) the
+// bytes it inflates to.
+struct InSlot {
+  std::vector<char> wire;
+  std::vector<char> raw;
+};
+
+// The verdicts of one offloaded frame: a payload that does not inflate is
+// the peer's fault (the connection ends), a sink error is ours (it goes on).
+struct Sunk {
+  Result<void> decoded;
+  Result<void> sunk;
+};
+
+void count_frame(WireCount& count, std::size_t raw, std::size_t wire, bool compressed) {
+  count.data_bytes += raw;
+  count.wire_bytes += kFrameHeaderBytes + wire;
+  ++(compressed ? count.compressed_frames : count.raw_frames);
+}
+
 }  // namespace
 
 awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, const Source& source,
@@ -26,45 +63,70 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
                                     const Check& before_end, asio::thread_pool* worker) {
   frame_bytes = std::clamp<std::uint32_t>(frame_bytes, 1, protocol::kMaxFrameBytes);
   const auto capacity = static_cast<std::size_t>(std::min<std::uint64_t>(frame_bytes, length));
-  // Two buffers: the source fills one (on the worker) while the other is
-  // sent. Header and payload in one buffer, so each frame is one TLS write.
-  std::array<std::vector<char>, 2> buffers;
-  Offloaded<Result<std::size_t>> next(channel.stream().get_executor());
-  auto fetch = [&](std::vector<char>& buffer, std::uint64_t offset) {
+  channel.wire_count() = {};
+  // One compressor for the whole transfer: its tables are reused by every
+  // frame. It runs on the worker with the source, one call at a time.
+  std::optional<compress::Compressor> compressor;
+  if (channel.compression() && length > 0) {
+    compressor.emplace();
+  }
+  // Two slots: the source fills (and zstd packs) one on the worker while
+  // the other is sent.
+  std::array<OutSlot, 2> slots;
+  Offloaded<Result<Piece>> next(channel.stream().get_executor());
+  auto fetch = [&](OutSlot& slot, std::uint64_t offset) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(capacity, length - offset));
-    buffer.resize(kFrameHeaderBytes + capacity);
-    next.start(worker, [&source, &buffer, want] {
-      return source(buffer.data() + kFrameHeaderBytes, want);
+    slot.raw.resize(kFrameHeaderBytes + capacity);
+    compress::Compressor* packer = compressor ? &*compressor : nullptr;
+    if (packer != nullptr) {
+      slot.packed.resize(kFrameHeaderBytes + capacity);
+    }
+    next.start(worker, [&source, &slot, want, packer]() -> Result<Piece> {
+      auto got = source(slot.raw.data() + kFrameHeaderBytes, want);
+      if (!got) {
+        return got.error();
+      }
+      Piece piece{*got, 0};
+      if (packer != nullptr) {
+        piece.packed = packer->compress(slot.raw.data() + kFrameHeaderBytes, *got,
+                                        slot.packed.data() + kFrameHeaderBytes, *got);
+      }
+      return piece;
     });
   };
   std::uint64_t sent = 0;
   std::size_t current = 0;
   if (length > 0) {
-    fetch(buffers[current], 0);
+    fetch(slots[current], 0);
   }
   while (sent < length) {
     auto got = co_await next.wait();
-    if (!got || *got == 0) {
+    if (!got || got->raw == 0) {
       if (auto ok = co_await send_marker(channel, protocol::kAbortFrame); !ok) {
         co_return ok;
       }
       co_return got ? make_error(Errc::kIo, "file shrank while being sent") : got.error();
     }
-    std::vector<char>& buffer = buffers[current];
+    const Piece piece = *got;
+    OutSlot& slot = slots[current];
     current ^= 1;
-    if (sent + *got < length) {
-      fetch(buffers[current], sent + *got);  // read ahead while this frame goes out
+    if (sent + piece.raw < length) {
+      fetch(slots[current], sent + piece.raw);  // read ahead while this frame goes out
     }
+    const bool packed = piece.packed > 0;
+    std::vector<char>& buffer = packed ? slot.packed : slot.raw;
+    const std::size_t payload = packed ? piece.packed : piece.raw;
     protocol::encode_frame_header(
-        static_cast<std::uint32_t>(*got),
-        std::span<char, kFrameHeaderBytes>(buffer.data(), kFrameHeaderBytes));
-    if (auto ok = co_await channel.write(buffer.data(), kFrameHeaderBytes + *got); !ok) {
+        static_cast<std::uint32_t>(payload),
+        std::span<char, kFrameHeaderBytes>(buffer.data(), kFrameHeaderBytes), packed);
+    if (auto ok = co_await channel.write(buffer.data(), kFrameHeaderBytes + payload); !ok) {
       if (next.running()) {
         co_await next.wait();  // the worker still writes into our buffer
       }
       co_return ok;
     }
-    sent += *got;
+    count_frame(channel.wire_count(), piece.raw, payload, packed);
+    sent += piece.raw;
     if (progress) {
       progress(sent);
     }
@@ -80,36 +142,67 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
   co_return co_await send_marker(channel, protocol::kEndFrame);
 }
 
+namespace {
+
+// Reads one frame's header and payload into `slot`. For a compressed frame
+// checks, before anything is inflated, that it is one zstd frame whose
+// content size fits both the frame limit and what is still `left`; returns
+// that size as `raw` (the payload's length for a raw frame).
+awaitable<Result<Frame>> read_frame(Channel& channel, InSlot& slot, std::uint64_t left,
+                                    std::uint32_t max_frame_bytes, std::size_t& raw) {
+  std::array<char, kFrameHeaderBytes> header{};
+  if (auto read = co_await channel.read_exact(header.data(), header.size()); !read) {
+    co_return read.error();
+  }
+  auto frame = protocol::decode_frame_header(header, max_frame_bytes, channel.compression());
+  if (!frame || frame->kind != Frame::Kind::kData) {
+    co_return frame;
+  }
+  if (!frame->compressed && frame->length > left) {
+    co_return make_error(Errc::kProtocol, "more data than announced");
+  }
+  slot.wire.resize(std::max<std::size_t>(slot.wire.size(), frame->length));
+  if (auto read = co_await channel.read_exact(slot.wire.data(), frame->length); !read) {
+    co_return read.error();
+  }
+  raw = frame->length;
+  if (frame->compressed) {
+    const auto limit = static_cast<std::size_t>(std::min<std::uint64_t>(max_frame_bytes, left));
+    auto size = compress::Decompressor::content_size(slot.wire.data(), frame->length, limit);
+    if (!size) {
+      co_return size.error();
+    }
+    raw = *size;
+  }
+  co_return frame;
+}
+
+}  // namespace
+
 awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected, const Sink& sink,
                                        const Progress& progress, std::uint32_t max_frame_bytes,
                                        asio::thread_pool* worker) {
-  // Two buffers: the sink takes one (on the worker) while the next frame is
-  // read into the other. One sink call at a time, in order.
-  std::array<std::vector<char>, 2> buffers;
+  // Two slots: the sink takes one (on the worker, after inflating it) while
+  // the next frame is read into the other. One sink call at a time, in order.
+  std::array<InSlot, 2> slots;
   std::size_t current = 0;
-  Offloaded<Result<void>> sinking(channel.stream().get_executor());
+  compress::Decompressor decompressor;  // one per transfer; allocates on first use
+  Offloaded<Sunk> sinking(channel.stream().get_executor());
   bool sink_started = false;
   Result<void> sink_status;  // the sink's verdict on everything handed to it
   std::uint64_t received = 0;
+  channel.wire_count() = {};
   while (true) {
-    std::array<char, kFrameHeaderBytes> header{};
-    Result<void> read = co_await channel.read_exact(header.data(), header.size());
-    auto frame = read ? protocol::decode_frame_header(header, max_frame_bytes)
-                      : Result<protocol::Frame>(read.error());
-    if (frame && frame->kind == Frame::Kind::kData && frame->length > expected - received) {
-      frame = make_error(Errc::kProtocol, "more data than announced");
-    }
-    std::vector<char>& buffer = buffers[current];
-    if (frame && frame->kind == Frame::Kind::kData) {
-      buffer.resize(std::max<std::size_t>(buffer.size(), frame->length));
-      read = co_await channel.read_exact(buffer.data(), frame->length);
-    }
+    InSlot& slot = slots[current];
+    std::size_t raw = 0;
+    auto frame = co_await read_frame(channel, slot, expected - received, max_frame_bytes, raw);
     if (sink_started) {  // before returning, and before the worker gets more
       sink_started = false;
-      sink_status = co_await sinking.wait();
-    }
-    if (!read) {
-      co_return read;
+      Sunk done = co_await sinking.wait();
+      if (!done.decoded) {
+        co_return done.decoded;
+      }
+      sink_status = std::move(done.sunk);
     }
     if (!frame) {
       co_return frame.error();
@@ -123,10 +216,24 @@ awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected,
       }
       co_return sink_status;
     }
-    received += frame->length;
-    if (sink_status) {
+    received += raw;
+    count_frame(channel.wire_count(), raw, frame->length, frame->compressed);
+    if (sink_status) {  // after a sink error the rest is only read and dropped
       const std::size_t length = frame->length;
-      sinking.start(worker, [&sink, &buffer, length] { return sink(buffer.data(), length); });
+      const bool compressed = frame->compressed;
+      if (compressed) {
+        slot.raw.resize(std::max(slot.raw.size(), raw));
+      }
+      sinking.start(worker, [&sink, &slot, &decompressor, length, raw, compressed]() -> Sunk {
+        if (!compressed) {
+          return {{}, sink(slot.wire.data(), length)};
+        }
+        auto decoded = decompressor.decompress(slot.wire.data(), length, slot.raw.data(), raw);
+        if (!decoded) {
+          return {decoded, {}};
+        }
+        return {{}, sink(slot.raw.data(), raw)};
+      });
       sink_started = true;
       current ^= 1;
     }

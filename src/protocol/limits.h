@@ -24,6 +24,11 @@ inline constexpr std::size_t kFrameHeaderBytes = 4;
 
 inline constexpr std::size_t kDefaultPreviewBytes = 1024;
 
+// Feature words (a compression algorithm, a feature named in a greeting),
+// and how many a greeting may name.
+inline constexpr std::size_t kMaxFeatureBytes = 32;
+inline constexpr std::size_t kMaxFeatures = 16;
+
 // Prefix of the server's hidden temporary files; refused in remote paths.
 inline constexpr char kReservedPrefix[] = ".sfs-";
 

@@ -1,5 +1,7 @@
 #include "protocol/request.h"
 
+#include <algorithm>
+
 #include "crypto/digest.h"
 #include "protocol/limits.h"
 #include "protocol/numbers.h"
@@ -109,6 +111,27 @@ Result<Request> parse_move(const Fields& f) {
   return Request{Move{std::move(*path), std::move(*target)}};
 }
 
+// A lower-case word of letters, digits and '-', starting with a letter:
+// compression algorithms and greeting features.
+bool is_feature_word(std::string_view word) {
+  if (word.empty() || word.size() > kMaxFeatureBytes || word[0] < 'a' || word[0] > 'z') {
+    return false;
+  }
+  for (const char c : word) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<Request> parse_compress(const Fields& f) {
+  if (!is_feature_word(f[1])) {
+    return bad("COMPRESS: expected an algorithm name such as zstd");
+  }
+  return Request{Compress{std::string(f[1])}};
+}
+
 struct Grammar {
   std::string_view verb;
   std::size_t fields;      // including the verb
@@ -130,6 +153,7 @@ constexpr Grammar kGrammar[] = {
     {"RMDIR", 2, 2, parse_path<RemoveDir>},
     {"MOVE", 3, 3, parse_move},
     {"STAT", 2, 2, parse_path<Stat>},
+    {"COMPRESS", 2, 2, parse_compress},
 };
 
 struct VerbOf {
@@ -146,6 +170,7 @@ struct VerbOf {
   std::string_view operator()(const RemoveDir&) const { return "RMDIR"; }
   std::string_view operator()(const Move&) const { return "MOVE"; }
   std::string_view operator()(const Stat&) const { return "STAT"; }
+  std::string_view operator()(const Compress&) const { return "COMPRESS"; }
 };
 
 struct Serializer {
@@ -181,6 +206,7 @@ struct Serializer {
     return "MOVE " + percent_encode(r.path) + " " + percent_encode(r.target) + "\n";
   }
   std::string operator()(const Stat& r) const { return "STAT " + percent_encode(r.path) + "\n"; }
+  std::string operator()(const Compress& r) const { return "COMPRESS " + r.algorithm + "\n"; }
 };
 
 }  // namespace
@@ -263,8 +289,12 @@ std::string greeting_line() { return "SFS " + std::to_string(kVersion) + "\n"; }
 
 Result<int> parse_greeting(std::string_view line) {
   auto fields = split_fields(line);
-  if (!fields || fields->size() != 2 || (*fields)[0] != "SFS") {
+  if (!fields || fields->size() < 2 || (*fields)[0] != "SFS") {
     return make_error(Errc::kProtocol, "not an sfs server");
+  }
+  if (fields->size() > 2 + kMaxFeatures ||
+      !std::all_of(fields->begin() + 2, fields->end(), is_feature_word)) {
+    return make_error(Errc::kProtocol, "malformed features in greeting");
   }
   auto version = parse_u64((*fields)[1]);
   if (!version || *version > 1000) {

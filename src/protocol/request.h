@@ -64,8 +64,13 @@ struct Stat {
   std::string path;
 };
 
+// "COMPRESS zstd": compress data frames from here on (docs/protocol.md).
+struct Compress {
+  std::string algorithm;  // a lower-case word; the server knows "zstd"
+};
+
 using Request = std::variant<Login, Put, Get, View, Delete, List, Quit, Hash, Verify, MakeDir,
-                             RemoveDir, Move, Stat>;
+                             RemoveDir, Move, Stat, Compress>;
 
 // The command word of a request ("PUT", ...), for logs and dispatch.
 std::string_view verb_of(const Request& request);
@@ -78,7 +83,9 @@ std::string serialize_request(const Request& request);
 
 // The greeting the server sends first: "SFS 1\n".
 std::string greeting_line();
-// Returns the protocol version announced by a greeting line.
+// Returns the protocol version announced by a greeting line. Words after the
+// version ("SFS 1 foo bar": lower-case feature names) are accepted and
+// ignored, so that a later server may announce features to this client.
 Result<int> parse_greeting(std::string_view line);
 
 // The trailer after a data stream: "XXH128 <32 hex digits>\n".

@@ -15,8 +15,9 @@ struct Config {
   std::filesystem::path storage_dir = "server_storage";
   std::filesystem::path cert_file = "server.crt";
   std::filesystem::path key_file = "server.key";
-  unsigned threads = 0;      // 0: one per core
-  bool allow_tls12 = false;  // also offer TLS 1.2 (ECDHE + AEAD only)
+  unsigned threads = 0;           // 0: one per core
+  bool allow_tls12 = false;       // also offer TLS 1.2 (ECDHE + AEAD only)
+  bool offer_compression = true;  // agree to COMPRESS zstd (--no-compress: refuse)
 
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds login_timeout{30};

@@ -135,6 +135,7 @@ std::vector<Setting> settings_of(ServerSettings& s) {
       flag("allow-root", s.allow_root),
       log_format(s.log_format),
       flag("tls12", c.allow_tls12),
+      flag("no-compress", s.no_compress),
       seconds("partial-ttl", c.partial_ttl),
       seconds("drain-timeout", c.drain_timeout),
       seconds("handshake-timeout", c.handshake_timeout),

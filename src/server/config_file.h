@@ -30,6 +30,7 @@ struct ServerSettings {
   Config config;
   std::string run_as;  // empty: stay who we are
   bool allow_root = false;
+  bool no_compress = false;  // true: do not offer zstd (config.offer_compression)
   LogFormat log_format = LogFormat::kText;
 };
 

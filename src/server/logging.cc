@@ -76,13 +76,21 @@ void setup_logging(LogFormat format) {
 void log_operation(const OperationRecord& r) {
   const std::string path = protocol::percent_encode(r.path);
   if (g_format == LogFormat::kJson && g_audit) {
+    const std::string wire = r.wire ? fmt::format(R"(,"wire":{},"zstd_frames":{},"raw_frames":{})",
+                                                  r.wire_bytes, r.zstd_frames, r.raw_frames)
+                                    : std::string();
     g_audit->info(R"("event":"operation","user":"{}","peer":"{}","op":"{}","path":"{}","bytes":{},)"
-                  R"("from":{},"result":"{}","detail":"{}")",
+                  R"("from":{},"result":"{}","detail":"{}"{})",
                   json_escape(r.user), json_escape(r.peer), json_escape(r.op), json_escape(path),
-                  r.bytes, r.from, json_escape(r.result), json_escape(r.detail));
+                  r.bytes, r.from, json_escape(r.result), json_escape(r.detail), wire);
     return;
   }
-  const std::string from = r.from > 0 ? " from=" + std::to_string(r.from) : "";
+  std::string amounts = r.from > 0 ? " from=" + std::to_string(r.from) : "";
+  amounts += " bytes=" + std::to_string(r.bytes);
+  if (r.wire) {
+    amounts += fmt::format(" wire={} zstd_frames={} raw_frames={}", r.wire_bytes, r.zstd_frames,
+                           r.raw_frames);
+  }
   // Error messages may quote what the client sent: no control bytes reach
   // the text log, so no line can be forged.
   std::string detail(r.detail);
@@ -93,11 +101,11 @@ void log_operation(const OperationRecord& r) {
     }
   }
   if (detail.empty()) {
-    spdlog::info("user={} peer={} op={} path={}{} bytes={} result={}", r.user, r.peer, r.op, path,
-                 from, r.bytes, r.result);
+    spdlog::info("user={} peer={} op={} path={}{} result={}", r.user, r.peer, r.op, path, amounts,
+                 r.result);
   } else {
-    spdlog::info("user={} peer={} op={} path={}{} bytes={} result={} ({})", r.user, r.peer, r.op,
-                 path, from, r.bytes, r.result, detail);
+    spdlog::info("user={} peer={} op={} path={}{} result={} ({})", r.user, r.peer, r.op, path,
+                 amounts, r.result, detail);
   }
 }
 

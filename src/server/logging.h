@@ -27,6 +27,13 @@ struct OperationRecord {
   std::uint64_t from = 0;   // where a resumed transfer started
   std::string_view result;  // "ok" or the wire error code
   std::string_view detail;  // the error message, if any
+  // A transfer on a connection that agreed on COMPRESS zstd also logs what
+  // crossed the wire: frame bytes (headers included), frames sent
+  // compressed and raw. Left out when `wire` is false.
+  bool wire = false;
+  std::uint64_t wire_bytes = 0;
+  std::uint64_t zstd_frames = 0;
+  std::uint64_t raw_frames = 0;
 };
 
 void log_operation(const OperationRecord& record);

@@ -108,6 +108,7 @@ class Session {
   awaitable<Result<void>> remove_dir(const Request& request);
   awaitable<Result<void>> move(const Request& request);
   awaitable<Result<void>> stat(const Request& request);
+  awaitable<Result<void>> compress(const Request& request);
 
   awaitable<Result<void>> stream_file(const storage::ReadFile& file, std::uint64_t offset,
                                       std::uint64_t length, crypto::Digest* hash,
@@ -133,7 +134,7 @@ const Session::Command Session::kCommands[] = {
     {"DELETE", &Session::remove},     {"LIST", &Session::list},        {"QUIT", &Session::quit},
     {"LOGIN", &Session::login_again}, {"HASH", &Session::hash},        {"VERIFY", &Session::verify},
     {"MKDIR", &Session::make_dir},    {"RMDIR", &Session::remove_dir}, {"MOVE", &Session::move},
-    {"STAT", &Session::stat},
+    {"STAT", &Session::stat},         {"COMPRESS", &Session::compress},
 };
 
 protocol::FileStatus::Kind to_wire(storage::FileCheck::Status status) {
@@ -354,6 +355,7 @@ awaitable<void> Session::serve_commands() {
     }
     bytes_ = 0;
     resumed_from_ = 0;
+    channel_->wire_count() = {};
     // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
     Result<void> result = make_error(Errc::kBadPath, "path too long");
     if (longest_path(*request) <= config().max_path_bytes) {
@@ -386,9 +388,14 @@ awaitable<Result<void>> Session::dispatch(const Request& request) {
 }
 
 void Session::record(std::string_view verb, const std::string& path, const Result<void>& result) {
+  // With compression agreed, a transfer also logs what crossed the wire.
+  const net::WireCount& wire = channel_->wire_count();
+  const bool transfer = verb == "PUT" || verb == "GET" || verb == "VIEW";
   log_operation({user_, peer_, verb, path, bytes_, resumed_from_,
                  result ? std::string_view("ok") : protocol::error_name(result.error().code),
-                 result ? std::string_view() : std::string_view(result.error().message)});
+                 result ? std::string_view() : std::string_view(result.error().message),
+                 channel_->compression() && transfer, wire.wire_bytes, wire.compressed_frames,
+                 wire.raw_frames});
 }
 
 Result<void> Session::check_quota(const protocol::Put& put, const storage::Upload& upload) const {
@@ -683,6 +690,20 @@ awaitable<Result<void>> Session::stat(const Request& request) {
 awaitable<Result<void>> Session::quit(const Request&) {
   quit_ = true;
   co_return co_await channel_->write(protocol::ok_line());
+}
+
+// COMPRESS zstd: from now on both sides may send compressed data frames.
+awaitable<Result<void>> Session::compress(const Request& request) {
+  const auto& compress = std::get<protocol::Compress>(request);
+  if (!config().offer_compression) {
+    co_return make_error(Errc::kBadRequest, "compression is not offered by this server");
+  }
+  if (compress.algorithm != "zstd") {
+    co_return make_error(Errc::kBadRequest, "unknown compression " + compress.algorithm);
+  }
+  channel_->set_compression(true);
+  const std::string reply = protocol::ok_line({"zstd"});
+  co_return co_await channel_->write(reply);
 }
 
 awaitable<Result<void>> Session::login_again(const Request&) {

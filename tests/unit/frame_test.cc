@@ -115,7 +115,7 @@ TEST(FrameHeaderGarbageTest, RandomHeaders) {
     } else if (value == 0xFFFFFFFFU) {
       ASSERT_TRUE(f.ok());
       EXPECT_EQ(f->kind, Frame::Kind::kAbort);
-    } else if (value <= max) {
+    } else if (value <= max && value < kCompressedFlag) {
       ASSERT_TRUE(f.ok()) << value << " " << max;
       EXPECT_EQ(f->kind, Frame::Kind::kData);
       EXPECT_EQ(f->length, value);
@@ -124,6 +124,89 @@ TEST(FrameHeaderGarbageTest, RandomHeaders) {
       EXPECT_EQ(f.error().code, Errc::kProtocol);
     }
     EXPECT_EQ(encode(value), h);
+  }
+}
+
+// ---- compressed frames (COMPRESS zstd) ------------------------------------------
+
+Header encode_compressed(std::uint32_t length) {
+  Header h{};
+  encode_frame_header(length, h, /*compressed=*/true);
+  return h;
+}
+
+TEST(CompressedFrameHeaderTest, TopBitMarksCompressed) {
+  EXPECT_EQ(encode_compressed(1), bytes(0x80, 0, 0, 1));
+  EXPECT_EQ(encode_compressed(262144), bytes(0x80, 4, 0, 0));
+  EXPECT_EQ(encode_compressed(kMaxFrameBytes), bytes(0x80, 0x40, 0, 0));
+}
+
+TEST(CompressedFrameHeaderTest, RoundTrip) {
+  for (const std::uint32_t length : {1U, 17U, 65536U, kDefaultFrameBytes, kMaxFrameBytes}) {
+    auto f = decode_frame_header(encode_compressed(length), kMaxFrameBytes, true);
+    ASSERT_TRUE(f.ok()) << length;
+    EXPECT_EQ(f->kind, Frame::Kind::kData);
+    EXPECT_EQ(f->length, length);
+    EXPECT_TRUE(f->compressed);
+    // The same length without the flag is a plain data frame.
+    auto plain = decode_frame_header(encode(length), kMaxFrameBytes, true);
+    ASSERT_TRUE(plain.ok());
+    EXPECT_FALSE(plain->compressed);
+    EXPECT_EQ(plain->length, length);
+  }
+}
+
+TEST(CompressedFrameHeaderTest, RefusedUnlessAgreed) {
+  auto f = decode_frame_header(encode_compressed(100));
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().code, Errc::kProtocol);
+  EXPECT_EQ(f.error().message, "compressed frame without COMPRESS");
+  // Headers that are no frame at all keep their old reason.
+  for (const std::uint32_t value : {0x80000000U, 0xFFFFFFFEU, 0x80400001U}) {
+    const Header h = bytes(value >> 24, (value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF);
+    auto g = decode_frame_header(h);
+    ASSERT_FALSE(g.ok()) << value;
+    EXPECT_EQ(g.error().message, "frame too large") << value;
+  }
+}
+
+TEST(CompressedFrameHeaderTest, LengthLimitAppliesToThePayload) {
+  auto above = decode_frame_header(encode_compressed(kMaxFrameBytes + 1), kMaxFrameBytes, true);
+  ASSERT_FALSE(above.ok());
+  EXPECT_EQ(above.error().code, Errc::kProtocol);
+  auto custom = decode_frame_header(encode_compressed(101), 100, true);
+  ASSERT_FALSE(custom.ok());
+  auto top = decode_frame_header(bytes(0xFF, 0xFF, 0xFF, 0xFE), kMaxFrameBytes, true);
+  ASSERT_FALSE(top.ok());
+}
+
+TEST(CompressedFrameHeaderTest, EmptyCompressedFrameIsProtocolError) {
+  auto f = decode_frame_header(bytes(0x80, 0, 0, 0), kMaxFrameBytes, true);
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().code, Errc::kProtocol);
+}
+
+TEST(CompressedFrameHeaderTest, EndAndAbortUnchanged) {
+  auto end = decode_frame_header(bytes(0, 0, 0, 0), kMaxFrameBytes, true);
+  ASSERT_TRUE(end.ok());
+  EXPECT_EQ(end->kind, Frame::Kind::kEnd);
+  auto abort = decode_frame_header(bytes(0xFF, 0xFF, 0xFF, 0xFF), kMaxFrameBytes, true);
+  ASSERT_TRUE(abort.ok());
+  EXPECT_EQ(abort->kind, Frame::Kind::kAbort);
+  EXPECT_FALSE(abort->compressed);
+}
+
+TEST(CompressedFrameHeaderTest, RandomHeadersNeverExceedTheLimit) {
+  std::mt19937 rng(5);
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint32_t value = rng() >> (rng() % 32);
+    const Header h = bytes(value >> 24, (value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF);
+    auto f = decode_frame_header(h, kMaxFrameBytes, true);
+    if (f && f->kind == Frame::Kind::kData) {
+      EXPECT_LE(f->length, kMaxFrameBytes);
+      EXPECT_GE(f->length, 1U);
+      EXPECT_EQ(f->compressed, (value & kCompressedFlag) != 0);
+    }
   }
 }
 

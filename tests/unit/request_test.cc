@@ -499,6 +499,54 @@ TEST(GreetingTest, Malformed) {
   }
 }
 
+TEST(GreetingTest, FeatureWordsAreAcceptedAndIgnored) {
+  for (const char* line : {"SFS 1 zstd", "SFS 1 zstd lz4", "SFS 1 a-b c9", "SFS 2 x"}) {
+    auto v = parse_greeting(line);
+    ASSERT_TRUE(v.ok()) << "'" << line << "'";
+    EXPECT_EQ(*v, line[4] - '0');
+  }
+  // Sixteen words at most, each a lower-case word of at most 32 bytes.
+  std::string many = "SFS 1";
+  for (int i = 0; i < 16; ++i) {
+    many += " f";
+  }
+  EXPECT_TRUE(parse_greeting(many).ok());
+  EXPECT_FALSE(parse_greeting(many + " f").ok());
+  EXPECT_TRUE(parse_greeting("SFS 1 " + std::string(32, 'z')).ok());
+  EXPECT_FALSE(parse_greeting("SFS 1 " + std::string(33, 'z')).ok());
+}
+
+TEST(GreetingTest, MalformedFeatureWords) {
+  for (const char* line : {"SFS 1 Zstd", "SFS 1 9x", "SFS 1 -x", "SFS 1 zstd  lz4", "SFS 1 zs%74d",
+                           "SFS 1 zstd\x01", "SFS 1 z_std", "SFS 1 zstd "}) {
+    auto v = parse_greeting(line);
+    ASSERT_FALSE(v.ok()) << "'" << line << "'";
+    EXPECT_EQ(v.error().code, Errc::kProtocol) << "'" << line << "'";
+  }
+}
+
+// ---- COMPRESS -------------------------------------------------------------------
+
+TEST(CompressRequestTest, ParsesAndSerializes) {
+  const Compress c = parse_as<Compress>("COMPRESS zstd");
+  EXPECT_EQ(c.algorithm, "zstd");
+  EXPECT_EQ(verb_of(Compress{"zstd"}), "COMPRESS");
+  EXPECT_EQ(serialize_request(Compress{"zstd"}), "COMPRESS zstd\n");
+  // An algorithm the server may not know still parses; the server refuses it.
+  EXPECT_EQ(parse_as<Compress>("COMPRESS lz4").algorithm, "lz4");
+  EXPECT_TRUE(std::holds_alternative<Compress>(round_trip(Compress{"zstd"})));
+}
+
+TEST(CompressRequestTest, Malformed) {
+  for (const char* line : {"COMPRESS", "COMPRESS zstd 3", "COMPRESS ZSTD", "COMPRESS %7A",
+                           "COMPRESS 1", "COMPRESS z/s", "compress zstd"}) {
+    auto r = parse_request(line);
+    ASSERT_FALSE(r.ok()) << line;
+    EXPECT_EQ(r.error().code, Errc::kBadRequest) << line;
+  }
+  EXPECT_FALSE(parse_request("COMPRESS " + std::string(33, 'z')).ok());
+}
+
 // ---- split_fields ---------------------------------------------------------------
 
 TEST(SplitFieldsTest, Cases) {
