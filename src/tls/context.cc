@@ -19,7 +19,7 @@ constexpr char kTls12Ciphers[] =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
     "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
 
-constexpr std::size_t kReadAheadBytes = 256 * 1024;
+constexpr std::size_t kReadAheadBytes = 64 * 1024;
 
 ContextPtr new_context(asio::ssl::context::method method) {
   auto ctx = std::make_unique<asio::ssl::context>(method);
@@ -28,7 +28,7 @@ ContextPtr new_context(asio::ssl::context::method method) {
   SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_ciphersuites(native, kCipherSuites);
   // Read-ahead takes many records per recv() instead of a header and a
-  // body each. (No SSL_MODE_RELEASE_BUFFERS: freeing the 256 KiB read
+  // body each. (No SSL_MODE_RELEASE_BUFFERS: freeing the read
   // buffer whenever it runs empty cost ~10% of an upload's server CPU;
   // tls::Stream frees the buffers of idle connections instead.)
   SSL_CTX_set_read_ahead(native, 1);
