@@ -18,6 +18,7 @@
 #include "base/result.h"
 #include "server/admission.h"
 #include "server/config.h"
+#include "server/quota_ledger.h"
 #include "storage/store.h"
 #include "tls/context.h"
 
@@ -43,6 +44,7 @@ struct Shared {
   Admission admission{
       {config.max_connections, config.max_connections_per_source, config.max_unauthenticated}};
   auth::Throttle throttle;     // failed-login penalties per source and per user
+  QuotaLedger quota_ledger;    // uploads in flight, per user, for the quotas
   std::mutex auth_file_mutex;  // one rewrite of the auth file at a time
   asio::thread_pool disk{2};   // whole-file hashing, off the network threads
   // The file reads and writes of transfers, overlapping with the network

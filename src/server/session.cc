@@ -113,8 +113,10 @@ class Session {
   awaitable<Result<void>> stream_file(const storage::ReadFile& file, std::uint64_t offset,
                                       std::uint64_t length, crypto::Digest* hash,
                                       const net::Check& before_end);
-  Result<void> check_quota(const protocol::Put& put, const storage::Upload& upload) const;
-  awaitable<Result<void>> receive_upload(const protocol::Put& put, storage::Upload& upload);
+  Result<QuotaLedger::Reservation> reserve_quota(const protocol::Put& put,
+                                                 const storage::Upload& upload);
+  awaitable<Result<void>> receive_upload(const protocol::Put& put, storage::Upload& upload,
+                                         QuotaLedger::Reservation& reservation);
   void record(std::string_view verb, const std::string& path, const Result<void>& result);
 
   std::shared_ptr<Shared> shared_;
@@ -398,9 +400,13 @@ void Session::record(std::string_view verb, const std::string& path, const Resul
                  wire.raw_frames});
 }
 
-Result<void> Session::check_quota(const protocol::Put& put, const storage::Upload& upload) const {
+// Checks the quota against what is stored plus what the user's other
+// uploads in flight announced (their partial bytes count twice meanwhile:
+// cautious, never over), and holds this upload's share until it ends.
+Result<QuotaLedger::Reservation> Session::reserve_quota(const protocol::Put& put,
+                                                       const storage::Upload& upload) {
   if (config().quota_bytes == 0 && config().quota_files == 0) {
-    return {};
+    return QuotaLedger::Reservation();
   }
   auto usage = tree_->usage();
   if (!usage) {
@@ -408,19 +414,25 @@ Result<void> Session::check_quota(const protocol::Put& put, const storage::Uploa
   }
   const std::uint64_t replaced = tree_->size_of(put.path);
   // The upload's own partial file is already in the usage.
-  const std::uint64_t others = usage->bytes - std::min(usage->bytes, upload.held() + replaced);
-  if (config().quota_bytes > 0 && others + put.size > config().quota_bytes) {
-    return make_error(Errc::kTooLarge, "quota exceeded: " + std::to_string(others) + " of " +
-                                           std::to_string(config().quota_bytes) +
-                                           " bytes used, this file needs " +
-                                           std::to_string(put.size));
-  }
+  const std::uint64_t stored = usage->bytes - std::min(usage->bytes, upload.held() + replaced);
   const bool new_file = replaced == 0 && !tree_->open_read(put.path);
-  if (config().quota_files > 0 && new_file && usage->files + 1 > config().quota_files) {
-    return make_error(Errc::kTooLarge,
-                      "quota exceeded: " + std::to_string(config().quota_files) + " files");
-  }
-  return {};
+  const QuotaLedger::Reserved mine{put.size, new_file ? 1U : 0U};
+  return shared_->quota_ledger.reserve(
+      user_, mine, [&](QuotaLedger::Reserved others) -> Result<void> {
+        const std::uint64_t used = stored + others.bytes;
+        if (config().quota_bytes > 0 && used + put.size > config().quota_bytes) {
+          return make_error(Errc::kTooLarge, "quota exceeded: " + std::to_string(used) + " of " +
+                                                 std::to_string(config().quota_bytes) +
+                                                 " bytes used, this file needs " +
+                                                 std::to_string(put.size));
+        }
+        if (config().quota_files > 0 && new_file &&
+            usage->files + others.files + 1 > config().quota_files) {
+          return make_error(Errc::kTooLarge,
+                            "quota exceeded: " + std::to_string(config().quota_files) + " files");
+        }
+        return {};
+      });
 }
 
 awaitable<Result<void>> Session::put(const Request& request) {
@@ -432,18 +444,20 @@ awaitable<Result<void>> Session::put(const Request& request) {
   if (!upload) {
     co_return upload.error();
   }
-  if (auto ok = check_quota(put, *upload); !ok) {
+  auto reservation = reserve_quota(put, *upload);  // held until this upload ends
+  if (!reservation) {
     upload->discard();
-    co_return ok;
+    co_return reservation.error();
   }
-  auto received = co_await receive_upload(put, *upload);
+  auto received = co_await receive_upload(put, *upload, *reservation);
   if (!received && received.error().code != Errc::kNetwork) {
     upload->discard();  // refused for good; only a cut connection may resume
   }
   co_return received;
 }
 
-awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storage::Upload& upload) {
+awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storage::Upload& upload,
+                                                QuotaLedger::Reservation& reservation) {
   // Offer what an interrupted upload left, with the digest of it, so the
   // client can prove it is resuming the same data.
   crypto::Digest hash;
@@ -507,6 +521,9 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   if (auto ok = upload.commit(); !ok) {
     co_return ok;
   }
+  // Stored now, so counted by the usage: the reservation ends before the
+  // client hears OK and sends its next upload.
+  reservation = QuotaLedger::Reservation();
   const std::string done = protocol::ok_line({std::to_string(put.size), actual});
   co_return co_await channel_->write(done);
 }

@@ -12,7 +12,8 @@ import time
 import unittest
 
 from sfs_harness import (EXIT_TOO_LARGE, NO_OFFER, RawConnection, ServerTestCase, ok_put,
-                         partial_files_in, read_file, digest_hex, temp_files_in, write_file)
+                         partial_files_in, read_file, digest_hex, temp_files_in, trailer,
+                         write_file)
 
 MAX_FILE = 60000
 QUOTA_BYTES = 100000
@@ -129,6 +130,31 @@ class QuotaBytesTest(QuotaTestCase):
         self.assertEqual(offer, "OK 50000 " + digest_hex(data[:50000]))
         self.assertEqual(reply, ok_put(data))
         self.assertStored({"big.bin": data})
+
+    def test_concurrent_uploads_cannot_overshoot_the_quota_together(self):
+        # Each fits alone (60000 of 100000); both together would not. The
+        # second is refused while the first is still in flight, and accepted
+        # once it is over.
+        first = self.raw()
+        second = self.raw()
+        self.assertEqual(first.start_put("one.bin", 60000), NO_OFFER)
+        self.assertEqual(second.command("PUT two.bin 60000"),
+                         "ERR TOOLARGE quota exceeded: 60000 of 100000 bytes used, "
+                         "this file needs 60000")
+        one = os.urandom(60000)
+        first.send_frame(one)
+        first.send_header(0)
+        first.send_line(trailer(one))
+        self.assertEqual(first.read_line(), ok_put(one))
+        # The reservation ended with the upload: now only what is stored counts.
+        self.assertEqual(second.command("PUT two.bin 40000"), NO_OFFER)
+        second.send_line("FROM 0")
+        two = os.urandom(40000)
+        second.send_frame(two)
+        second.send_header(0)
+        second.send_line(trailer(two))
+        self.assertEqual(second.read_line(), ok_put(two))
+        self.assertStored({"one.bin": one, "two.bin": two})
 
     def wait_for_partial(self, directory, timeout=5.0):
         deadline = time.monotonic() + timeout
