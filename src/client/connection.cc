@@ -150,7 +150,8 @@ awaitable<Result<void>> Connection::connect(std::string host, std::uint16_t port
 
 Result<void> Connection::verify_server(const ConnectOptions& options) {
   if (!options.ca_file.empty()) {
-    return tls::verify_against_ca_file(channel_->stream().native_handle(), options.ca_file, options.host);
+    return tls::verify_against_ca_file(channel_->stream().native_handle(), options.ca_file,
+                                       options.host);
   }
   const std::string seen = tls::peer_fingerprint(channel_->stream().native_handle());
   const TrustStore store(options.known_servers.empty() ? TrustStore::default_path()
@@ -308,8 +309,7 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
                                           if (observer_) {
                                             observer_(from + n);
                                           }
-                                        },
-                                        {}, &disk_);
+                                        });
   if (!sent && sent.error().code == Errc::kNetwork) {
     co_return sent;
   }
@@ -376,18 +376,17 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     hash.update(data, n);
     return part->write(data, n);
   };
-  auto received =
-      co_await net::receive_stream(
-          *channel_, *size - *start, write,
-          [&](std::uint64_t n) {
-            if (bar) {
-              bar->update(*start + n);
-            }
-            if (observer_) {
-              observer_(*start + n);
-            }
-          },
-          protocol::kMaxFrameBytes, &disk_);
+  auto received = co_await net::receive_stream(
+      *channel_, *size - *start, write,
+      [&](std::uint64_t n) {
+        if (bar) {
+          bar->update(*start + n);
+        }
+        if (observer_) {
+          observer_(*start + n);
+        }
+      },
+      protocol::kMaxFrameBytes);
   if (!received) {
     if (received.error().code == Errc::kNetwork && !stored.empty()) {
       part->keep();  // a later `get` continues from here

@@ -115,9 +115,6 @@ class Connection {
                                                  Result<T> (*parse)(std::string_view));
 
   asio::io_context io_;
-  // Reads and writes of local files during put and get, so they overlap
-  // with decrypting and encrypting on io_'s thread.
-  asio::thread_pool disk_{1};
   std::unique_ptr<asio::ssl::context> tls_;
   std::shared_ptr<net::Channel> channel_;
   std::string server_;  // "host:port", as pinned in known_servers
