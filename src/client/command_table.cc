@@ -49,8 +49,7 @@ Result<void> print_lines(std::FILE* out, const std::vector<std::string>& lines) 
 
 Result<void> do_put(ShellState& state, const Invocation& inv) {
   const std::string& local = inv.args[0];
-  const std::string typed =
-      inv.arg_or(1, fs::path(local).lexically_normal().filename().string());
+  const std::string typed = inv.arg_or(1, fs::path(local).lexically_normal().filename().string());
   if (typed.empty()) {
     return make_error(Errc::kBadRequest, "cannot tell the remote name from '" + local + "'");
   }
@@ -58,8 +57,8 @@ Result<void> do_put(ShellState& state, const Invocation& inv) {
   if (!remote) {
     return remote.error();
   }
-  const TransferOptions transfer{local, *remote, inv.flag("--recursive") != nullptr,
-                                 state.resume, false};
+  const TransferOptions transfer{local, *remote, inv.flag("--recursive") != nullptr, state.resume,
+                                 false};
   return put_command(state.conn, transfer, state.out);
 }
 
@@ -98,8 +97,8 @@ Result<void> do_ls(ShellState& state, const Invocation& inv) {
   if (!dir) {
     return dir.error();
   }
-  const ListOptions options{*dir, inv.flag("--long") != nullptr,
-                            inv.flag("--recursive") != nullptr, false};
+  const ListOptions options{*dir, inv.flag("--long") != nullptr, inv.flag("--recursive") != nullptr,
+                            false};
   return list_files(state.conn, options, state.out);
 }
 

@@ -82,9 +82,9 @@ Result<void> hash_prefix(const ReadAt& read, std::uint64_t length, Digest& diges
 }
 
 bool is_digest_hex(std::string_view text) {
-  return text.size() == kDigestHexLength &&
-         std::all_of(text.begin(), text.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return text.size() == kDigestHexLength && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 }  // namespace sfs::crypto

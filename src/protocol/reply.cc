@@ -16,20 +16,13 @@ struct CodeName {
 };
 
 constexpr CodeName kCodes[] = {
-    {Errc::kAuth, "AUTH"},
-    {Errc::kBadRequest, "BADCMD"},
-    {Errc::kBadPath, "BADPATH"},
-    {Errc::kNotFound, "NOTFOUND"},
-    {Errc::kIsDir, "ISDIR"},
-    {Errc::kNotDir, "NOTDIR"},
-    {Errc::kExists, "EXISTS"},
-    {Errc::kNotEmpty, "NOTEMPTY"},
-    {Errc::kTooLarge, "TOOLARGE"},
-    {Errc::kIo, "IO"},
-    {Errc::kAborted, "ABORTED"},
-    {Errc::kProtocol, "PROTOCOL"},
-    {Errc::kIntegrity, "INTEGRITY"},
-    {Errc::kInternal, "INTERNAL"},
+    {Errc::kAuth, "AUTH"},           {Errc::kBadRequest, "BADCMD"},
+    {Errc::kBadPath, "BADPATH"},     {Errc::kNotFound, "NOTFOUND"},
+    {Errc::kIsDir, "ISDIR"},         {Errc::kNotDir, "NOTDIR"},
+    {Errc::kExists, "EXISTS"},       {Errc::kNotEmpty, "NOTEMPTY"},
+    {Errc::kTooLarge, "TOOLARGE"},   {Errc::kIo, "IO"},
+    {Errc::kAborted, "ABORTED"},     {Errc::kProtocol, "PROTOCOL"},
+    {Errc::kIntegrity, "INTEGRITY"}, {Errc::kInternal, "INTERNAL"},
 };
 
 Error malformed() { return make_error(Errc::kProtocol, "malformed reply from server"); }

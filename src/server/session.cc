@@ -132,10 +132,12 @@ class Session {
 };
 
 const Session::Command Session::kCommands[] = {
-    {"PUT", &Session::put},           {"GET", &Session::get},          {"VIEW", &Session::view},
-    {"DELETE", &Session::remove},     {"LIST", &Session::list},        {"QUIT", &Session::quit},
-    {"LOGIN", &Session::login_again}, {"HASH", &Session::hash},        {"VERIFY", &Session::verify},
-    {"MKDIR", &Session::make_dir},    {"RMDIR", &Session::remove_dir}, {"MOVE", &Session::move},
+    {"PUT", &Session::put},           {"GET", &Session::get},
+    {"VIEW", &Session::view},         {"DELETE", &Session::remove},
+    {"LIST", &Session::list},         {"QUIT", &Session::quit},
+    {"LOGIN", &Session::login_again}, {"HASH", &Session::hash},
+    {"VERIFY", &Session::verify},     {"MKDIR", &Session::make_dir},
+    {"RMDIR", &Session::remove_dir},  {"MOVE", &Session::move},
     {"STAT", &Session::stat},         {"COMPRESS", &Session::compress},
 };
 
@@ -404,7 +406,7 @@ void Session::record(std::string_view verb, const std::string& path, const Resul
 // uploads in flight announced (their partial bytes count twice meanwhile:
 // cautious, never over), and holds this upload's share until it ends.
 Result<QuotaLedger::Reservation> Session::reserve_quota(const protocol::Put& put,
-                                                       const storage::Upload& upload) {
+                                                        const storage::Upload& upload) {
   if (config().quota_bytes == 0 && config().quota_files == 0) {
     return QuotaLedger::Reservation();
   }
@@ -468,8 +470,8 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
     held = 0;
     hash.reset();
   }
-  const std::string offer = protocol::ok_line(
-      {std::to_string(held), held > 0 ? hash.hex_digest() : std::string("-")});
+  const std::string offer =
+      protocol::ok_line({std::to_string(held), held > 0 ? hash.hex_digest() : std::string("-")});
   if (auto ok = co_await channel_->write(offer); !ok) {
     co_return ok;
   }
@@ -745,8 +747,8 @@ awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
   const std::string peer = describe(socket);
   boost::system::error_code ec;
   const std::string source = socket.remote_endpoint(ec).address().to_string();
-  auto channel = std::make_shared<net::Channel>(std::move(socket), *shared->tls,
-                                                shared->config.io_timeout);
+  auto channel =
+      std::make_shared<net::Channel>(std::move(socket), *shared->tls, shared->config.io_timeout);
   const Registration registration(*shared, channel);
   if (shared->draining) {
     channel->close();

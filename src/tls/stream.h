@@ -75,7 +75,7 @@ class Stream {
 
   tcp::socket socket_;
   SSL* ssl_ = nullptr;
-  int last_errno_ = 0;     // the socket error behind the last SSL_ERROR_SYSCALL
+  int last_errno_ = 0;  // the socket error behind the last SSL_ERROR_SYSCALL
   bool idle_ = false;
   std::vector<char> out_;  // records written by OpenSSL, not sent yet
 };
