@@ -13,11 +13,16 @@
 #include <vector>
 
 #include "auth/password_hash.h"
+#include "test_util.h"
 
 namespace sfs::auth {
 namespace {
 
 namespace fs = std::filesystem;
+using test::mode_of;
+using test::names_in;
+using test::read_file;
+using test::write_file;
 
 // A syntactically plausible Argon2id string (never verified here).
 constexpr char kHash[] = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo";
@@ -55,39 +60,8 @@ std::vector<std::string> names_of(const AuthFile& file) {
 class AuthFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sfs-authfile-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(dir_.empty()) << "mkdtemp failed";
     file_ = dir_ / "id_passwd.txt";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  static void write_file(const fs::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    ASSERT_TRUE(out.good()) << path;
-  }
-
-  static std::string read_path(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
-  static unsigned mode_of(const fs::path& path) {
-    struct stat st {};
-    EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
-    return st.st_mode & 07777;
-  }
-
-  static std::vector<std::string> names_in(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir)) {
-      names.push_back(entry.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
   }
 
   // Parses `text` for file_, saves it and returns what was written.
@@ -95,10 +69,11 @@ class AuthFileTest : public ::testing::Test {
     const AuthFile file = parse_ok(text, file_);
     const auto saved = file.save();
     EXPECT_TRUE(saved.ok()) << (saved.ok() ? "" : saved.error().message);
-    return read_path(file_);
+    return read_file(file_);
   }
 
-  fs::path dir_;
+  test::TempDir tmp_{"sfs-authfile"};
+  const fs::path dir_ = tmp_.path();
   fs::path file_;
 };
 
@@ -240,7 +215,7 @@ TEST_F(AuthFileTest, SetAddsAtTheEndAndReplacesInPlace) {
   EXPECT_TRUE(file.find("alice")->hashed());
   EXPECT_EQ(file.find("bob")->secret, "b");
   ASSERT_TRUE(file.save().ok());
-  EXPECT_EQ(read_path(file_), "# head\nalice:" + std::string(kHash) + "\n\n# tail\nbob:b\n");
+  EXPECT_EQ(read_file(file_), "# head\nalice:" + std::string(kHash) + "\n\n# tail\nbob:b\n");
 }
 
 TEST_F(AuthFileTest, RemoveKeepsOtherLines) {
@@ -253,7 +228,7 @@ TEST_F(AuthFileTest, RemoveKeepsOtherLines) {
   EXPECT_FALSE(file.remove(""));
   EXPECT_EQ(names_of(file), (std::vector<std::string>{"alice", "carol"}));
   ASSERT_TRUE(file.save().ok());
-  EXPECT_EQ(read_path(file_), "# head\nalice:a\n# tail\ncarol:c\n");
+  EXPECT_EQ(read_file(file_), "# head\nalice:a\n# tail\ncarol:c\n");
   // A removed user can be added again, at the end.
   file.set("bob", "again");
   EXPECT_EQ(names_of(file), (std::vector<std::string>{"alice", "carol", "bob"}));
@@ -320,7 +295,7 @@ TEST_F(AuthFileTest, MigrateWithRealHashVerifies) {
   EXPECT_TRUE(secret.starts_with("$argon2id$")) << secret;
   EXPECT_TRUE(verify_password(secret, "wonderland"));
   ASSERT_TRUE(file.save().ok());
-  EXPECT_EQ(read_path(file_), "alice:" + secret + "\n");
+  EXPECT_EQ(read_file(file_), "alice:" + secret + "\n");
 }
 
 TEST_F(AuthFileTest, SaveKeepsCommentsAndBlankLinesByteForByte) {
@@ -372,8 +347,8 @@ TEST_F(AuthFileTest, SaveReplacesAnExistingFileAtomically) {
   file->set("bob", "b");
   ASSERT_TRUE(file->save().ok());
 
-  EXPECT_EQ(read_path(file_), "alice:new\nbob:b\n");
-  EXPECT_EQ(read_path(dir_ / "old-link"), "alice:old\n");
+  EXPECT_EQ(read_file(file_), "alice:new\nbob:b\n");
+  EXPECT_EQ(read_file(dir_ / "old-link"), "alice:old\n");
   EXPECT_EQ(mode_of(file_), 0600U);
   EXPECT_EQ(names_in(dir_), (std::vector<std::string>{"id_passwd.txt", "old-link"}));
 }
@@ -385,7 +360,7 @@ TEST_F(AuthFileTest, SaveTwiceLeavesNoTempFiles) {
   file.set("bob", "b");
   ASSERT_TRUE(file.save().ok());
   EXPECT_EQ(names_in(dir_), std::vector<std::string>{"id_passwd.txt"});
-  EXPECT_EQ(read_path(file_), "alice:a\nbob:b\n");
+  EXPECT_EQ(read_file(file_), "alice:a\nbob:b\n");
 }
 
 TEST_F(AuthFileTest, SaveIntoMissingDirectoryFails) {
@@ -419,7 +394,7 @@ TEST_F(AuthFileTest, EmptySetSaveCreatesTheFile) {
   file.set("alice", kHash);
   file.set("bob", "plain");
   ASSERT_TRUE(file.save().ok());
-  EXPECT_EQ(read_path(file_), "alice:" + std::string(kHash) + "\nbob:plain\n");
+  EXPECT_EQ(read_file(file_), "alice:" + std::string(kHash) + "\nbob:plain\n");
   EXPECT_EQ(mode_of(file_), 0600U);
 
   auto reloaded = AuthFile::load(file_);
@@ -440,7 +415,7 @@ TEST_F(AuthFileTest, LoadThenSaveIsByteForByte) {
   ASSERT_TRUE(file.ok()) << file.error().message;
   EXPECT_EQ(names_of(*file), (std::vector<std::string>{"alice", "bob"}));
   ASSERT_TRUE(file->save().ok());  // saves to the loaded path
-  EXPECT_EQ(read_path(file_), text);
+  EXPECT_EQ(read_file(file_), text);
   EXPECT_EQ(names_in(dir_), std::vector<std::string>{"id_passwd.txt"});
 }
 

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <string>
 
+#include "test_util.h"
+
 namespace sfs::storage {
 namespace {
 
@@ -60,9 +62,7 @@ TEST(ErrnoErrorTest, Mapping) {
 class OpenBeneathTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sfs-beneath-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
+    ASSERT_FALSE(base_.empty()) << "mkdtemp failed";
     ASSERT_TRUE(fs::create_directories(base_ / "top" / "sub"));
     std::ofstream(base_ / "top" / "sub" / "f") << "f";
     std::ofstream(base_ / "secret") << "s";
@@ -70,12 +70,10 @@ class OpenBeneathTest : public ::testing::Test {
     dir_ = ::open((base_ / "top").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     ASSERT_GE(dir_, 0);
   }
-  void TearDown() override {
-    ::close(dir_);
-    fs::remove_all(base_);
-  }
+  void TearDown() override { ::close(dir_); }
 
-  fs::path base_;
+  test::TempDir tmp_{"sfs-beneath"};
+  const fs::path base_ = tmp_.path();
   int dir_ = -1;
 };
 

@@ -14,33 +14,21 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
+
 namespace sfs::tls {
 namespace {
 
 namespace fs = std::filesystem;
+using test::mode_of;
+using test::read_file;
 
 class CertificateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sfs-cert-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
+    ASSERT_FALSE(base_.empty()) << "mkdtemp failed";
     cert_ = base_ / "server.crt";
     key_ = base_ / "server.key";
-  }
-  void TearDown() override { fs::remove_all(base_); }
-
-  static unsigned mode_of(const fs::path& path) {
-    struct stat st {};
-    EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
-    return st.st_mode & 07777;
-  }
-
-  static std::string read_path(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
   }
 
   // The fingerprint as the openssl command line prints it (after the '=').
@@ -105,7 +93,8 @@ class CertificateTest : public ::testing::Test {
     return true;
   }
 
-  fs::path base_;
+  test::TempDir tmp_{"sfs-cert"};
+  const fs::path base_ = tmp_.path();
   fs::path cert_;
   fs::path key_;
 };
@@ -117,9 +106,9 @@ TEST_F(CertificateTest, GenerateWritesPrivateKeyAndCertificate) {
   ASSERT_TRUE(fs::is_regular_file(cert_));
   EXPECT_EQ(mode_of(key_), 0600U);
   EXPECT_EQ(mode_of(cert_) & 0022, 0U);  // never group or other writable
-  EXPECT_NE(read_path(cert_).find("-----BEGIN CERTIFICATE-----"), std::string::npos);
-  EXPECT_EQ(read_path(cert_).find("PRIVATE KEY"), std::string::npos);
-  EXPECT_NE(read_path(key_).find("PRIVATE KEY-----"), std::string::npos);
+  EXPECT_NE(read_file(cert_).find("-----BEGIN CERTIFICATE-----"), std::string::npos);
+  EXPECT_EQ(read_file(cert_).find("PRIVATE KEY"), std::string::npos);
+  EXPECT_NE(read_file(key_).find("PRIVATE KEY-----"), std::string::npos);
 
   std::unique_ptr<X509, decltype(&X509_free)> cert(load_cert(cert_), X509_free);
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(load_key(key_), EVP_PKEY_free);
@@ -155,13 +144,13 @@ TEST_F(CertificateTest, CertificateNamesLocalhostAndExtraNames) {
 
 TEST_F(CertificateTest, RefusesToOverwrite) {
   ASSERT_TRUE(generate_self_signed(cert_, key_).ok());
-  const std::string cert_before = read_path(cert_);
-  const std::string key_before = read_path(key_);
+  const std::string cert_before = read_file(cert_);
+  const std::string key_before = read_file(key_);
   auto again = generate_self_signed(cert_, key_);
   ASSERT_FALSE(again.ok());
   EXPECT_FALSE(again.error().message.empty());
-  EXPECT_EQ(read_path(cert_), cert_before);
-  EXPECT_EQ(read_path(key_), key_before);
+  EXPECT_EQ(read_file(cert_), cert_before);
+  EXPECT_EQ(read_file(key_), key_before);
   EXPECT_EQ(mode_of(key_), 0600U);
 }
 
@@ -169,7 +158,7 @@ TEST_F(CertificateTest, RefusesWhenOnlyTheKeyExists) {
   std::ofstream(key_) << "existing key";
   auto r = generate_self_signed(cert_, key_);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(read_path(key_), "existing key");
+  EXPECT_EQ(read_file(key_), "existing key");
   EXPECT_FALSE(fs::exists(cert_));
 }
 
@@ -177,7 +166,7 @@ TEST_F(CertificateTest, RefusesWhenOnlyTheCertificateExists) {
   std::ofstream(cert_) << "existing cert";
   auto r = generate_self_signed(cert_, key_);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(read_path(cert_), "existing cert");
+  EXPECT_EQ(read_file(cert_), "existing cert");
   // Nothing half-done stays behind: a new key next to the old certificate
   // would be a pair that does not match.
   EXPECT_FALSE(fs::exists(key_));
@@ -207,7 +196,7 @@ TEST_F(CertificateTest, EveryGenerationHasItsOwnFingerprint) {
   ASSERT_TRUE(b.ok());
   EXPECT_NE((*a)[0], (*b)[0]);
   // A bundle yields both, in order.
-  std::ofstream(base_ / "bundle.pem") << read_path(cert_) << read_path(base_ / "b.crt");
+  std::ofstream(base_ / "bundle.pem") << read_file(cert_) << read_file(base_ / "b.crt");
   auto both = fingerprints_of_file(base_ / "bundle.pem");
   ASSERT_TRUE(both.ok()) << both.error().message;
   ASSERT_EQ(both->size(), 2U);

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "test_util.h"
+
 namespace sfs::client {
 namespace {
 
@@ -32,9 +34,7 @@ constexpr char kTwoProfiles[] =
 class ClientConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sfs-client-config-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(dir_.empty()) << "mkdtemp failed";
     file_ = dir_ / "config.toml";
     for (const char* name : {"HOME", "XDG_CONFIG_HOME"}) {
       const char* value = std::getenv(name);
@@ -51,7 +51,6 @@ class ClientConfigTest : public ::testing::Test {
         ::unsetenv(name.c_str());
       }
     }
-    fs::remove_all(dir_);
   }
 
   void write(const std::string& text) { std::ofstream(file_, std::ios::binary) << text; }
@@ -63,7 +62,8 @@ class ClientConfigTest : public ::testing::Test {
     return result ? std::string() : result.error().message;
   }
 
-  fs::path dir_;
+  test::TempDir tmp_{"sfs-client-config"};
+  const fs::path dir_ = tmp_.path();
   fs::path file_;
   std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };

@@ -8,6 +8,8 @@
 #include <set>
 #include <string>
 
+#include "test_util.h"
+
 namespace sfs::server {
 namespace {
 
@@ -16,12 +18,9 @@ namespace fs = std::filesystem;
 class ConfigFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sfs-config-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(dir_.empty()) << "mkdtemp failed";
     file_ = dir_ / "server.toml";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   void write(const std::string& text) { std::ofstream(file_, std::ios::binary) << text; }
 
@@ -39,7 +38,8 @@ class ConfigFileTest : public ::testing::Test {
     return result ? std::string() : result.error().message;
   }
 
-  fs::path dir_;
+  test::TempDir tmp_{"sfs-config"};
+  const fs::path dir_ = tmp_.path();
   fs::path file_;
 };
 

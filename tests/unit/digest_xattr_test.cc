@@ -11,6 +11,7 @@
 #include <string>
 
 #include "base/unique_fd.h"
+#include "test_util.h"
 
 namespace sfs::storage {
 namespace {
@@ -23,9 +24,7 @@ constexpr char kEmptyDigest[] = "99aa06d3014798d86001c324468d497f";
 class DigestXattrTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sfs-xattr-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
+    ASSERT_FALSE(base_.empty()) << "mkdtemp failed";
     file_ = UniqueFd(::open((base_ / "f").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     ASSERT_TRUE(file_.valid());
     // The tests need user xattrs on the temp filesystem.
@@ -33,10 +32,7 @@ class DigestXattrTest : public ::testing::Test {
         << "no user xattrs on " << base_;
     ASSERT_EQ(::fremovexattr(file_.get(), "user.sfs.probe"), 0);
   }
-  void TearDown() override {
-    file_.reset();
-    fs::remove_all(base_);
-  }
+  void TearDown() override { file_.reset(); }
 
   // Stores `value` under the digest attribute, bypassing write_digest_xattr.
   void set_raw(const std::string& value) {
@@ -50,7 +46,8 @@ class DigestXattrTest : public ::testing::Test {
     return n < 0 ? std::string("<none>") : std::string(value, static_cast<std::size_t>(n));
   }
 
-  fs::path base_;
+  test::TempDir tmp_{"sfs-xattr"};
+  const fs::path base_ = tmp_.path();
   UniqueFd file_;
 };
 

@@ -18,60 +18,24 @@
 #include "crypto/digest.h"
 #include "storage/store.h"
 #include "storage/user_tree.h"
+#include "test_util.h"
 
 namespace sfs::storage {
 namespace {
 
 namespace fs = std::filesystem;
+using test::mode_of;
+using test::names_in;
+using test::read_file;
 
 // XXH128 of "abc", of nothing, and of "hello".
 constexpr char kAbc[] = "06b05ab6733a618578af5f94892f3950";
 constexpr char kEmptyDigest[] = "99aa06d3014798d86001c324468d497f";
 constexpr char kHello[] = "b5e9c1ad071b3e7fc779cfaa5e523818";
 
-class FilesTest : public ::testing::Test {
+class FilesTest : public test::AliceTreeTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sfs-files-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
-    auto store = Store::open(base_ / "root");
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_.emplace(std::move(*store));
-    auto tree = store_->user("alice");
-    ASSERT_TRUE(tree.ok()) << tree.error().message;
-    tree_.emplace(std::move(*tree));
-    home_ = base_ / "root" / "u" / "alice";
-  }
-  void TearDown() override {
-    tree_.reset();
-    store_.reset();
-    fs::remove_all(base_);
-  }
-
-  UserTree& tree() { return *tree_; }
-
-  static std::string read_path(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
-  static std::vector<std::string> names_in(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) {
-      names.push_back(e.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
-  static unsigned mode_of(const fs::path& path) {
-    struct stat st {};
-    EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
-    return st.st_mode & 07777;
-  }
+  FilesTest() : AliceTreeTest("sfs-files", false) {}
 
   // The digest attribute of a file by path, or "<none>".
   static std::string xattr_of(const fs::path& path) {
@@ -143,11 +107,6 @@ class FilesTest : public ::testing::Test {
     data.resize(done);
     return data;
   }
-
-  fs::path base_;
-  fs::path home_;
-  std::optional<Store> store_;
-  std::optional<UserTree> tree_;
 };
 
 TEST_F(FilesTest, CommitMakesA0600FileWithExactContent) {
@@ -171,7 +130,7 @@ TEST_F(FilesTest, CommitMakesA0600FileWithExactContent) {
   ASSERT_TRUE(fs::is_regular_file(home_ / "data.bin"));
   EXPECT_EQ(mode_of(home_ / "data.bin"), 0600U);
   EXPECT_EQ(fs::file_size(home_ / "data.bin"), content.size());
-  EXPECT_TRUE(read_path(home_ / "data.bin") == content);
+  EXPECT_TRUE(read_file(home_ / "data.bin") == content);
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"data.bin"}));
 }
 
@@ -196,7 +155,7 @@ TEST_F(FilesTest, UploadGoesToAHiddenTempFileBesideTheTarget) {
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"d"}));
   ASSERT_TRUE(up->commit().ok());
   EXPECT_EQ(names_in(home_ / "d"), std::vector<std::string>({"x.txt"}));
-  EXPECT_EQ(read_path(home_ / "d" / "x.txt"), "partial");
+  EXPECT_EQ(read_file(home_ / "d" / "x.txt"), "partial");
 }
 
 TEST_F(FilesTest, UploadDestroyedWithoutCommitLeavesNothing) {
@@ -232,7 +191,7 @@ TEST_F(FilesTest, SecondCommitFails) {
   EXPECT_EQ(again.error().code, Errc::kInternal);
   up->discard();  // after commit: must not remove anything
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"once.txt"}));
-  EXPECT_EQ(read_path(home_ / "once.txt"), "one");
+  EXPECT_EQ(read_file(home_ / "once.txt"), "one");
 }
 
 TEST_F(FilesTest, PreviousVersionRemainsUntilCommit) {
@@ -240,7 +199,7 @@ TEST_F(FilesTest, PreviousVersionRemainsUntilCommit) {
   auto up = tree().create("doc.txt");
   ASSERT_TRUE(up.ok());
   ASSERT_TRUE(up->write("new version, longer", 19).ok());
-  EXPECT_EQ(read_path(home_ / "doc.txt"), "old version");
+  EXPECT_EQ(read_file(home_ / "doc.txt"), "old version");
   {
     auto read = tree().open_read("doc.txt");
     ASSERT_TRUE(read.ok());
@@ -248,7 +207,7 @@ TEST_F(FilesTest, PreviousVersionRemainsUntilCommit) {
     EXPECT_EQ(read_all(*read), "old version");
   }
   ASSERT_TRUE(up->commit().ok());
-  EXPECT_EQ(read_path(home_ / "doc.txt"), "new version, longer");
+  EXPECT_EQ(read_file(home_ / "doc.txt"), "new version, longer");
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"doc.txt"}));
 }
 
@@ -259,7 +218,7 @@ TEST_F(FilesTest, AbandonedReplacementKeepsPreviousVersion) {
     ASSERT_TRUE(up.ok());
     ASSERT_TRUE(up->write("half", 4).ok());
   }
-  EXPECT_EQ(read_path(home_ / "doc.txt"), "old version");
+  EXPECT_EQ(read_file(home_ / "doc.txt"), "old version");
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"doc.txt"}));
 }
 
@@ -273,7 +232,7 @@ TEST_F(FilesTest, ConcurrentUploadsLastCommitWins) {
   ASSERT_TRUE(second->write("second", 6).ok());
   ASSERT_TRUE(second->commit().ok());
   ASSERT_TRUE(first->commit().ok());
-  EXPECT_EQ(read_path(home_ / "same.txt"), "first");
+  EXPECT_EQ(read_file(home_ / "same.txt"), "first");
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"same.txt"}));
 }
 
@@ -288,7 +247,7 @@ TEST_F(FilesTest, MovedUploadStillCommits) {
   ASSERT_EQ(names_in(home_).size(), 1U);
   ASSERT_TRUE(moved->write("moved", 5).ok());
   ASSERT_TRUE(moved->commit().ok());
-  EXPECT_EQ(read_path(home_ / "moved.txt"), "moved");
+  EXPECT_EQ(read_file(home_ / "moved.txt"), "moved");
   moved.reset();
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"moved.txt"}));
 }
@@ -320,7 +279,7 @@ TEST_F(FilesTest, SetDigestThenCommitStoresTheDigestWithTheFile) {
   EXPECT_EQ(xattr_of(home_ / names_in(home_)[0]), kAbc);
   ASSERT_TRUE(up->commit().ok());
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"abc.txt"}));
-  EXPECT_EQ(read_path(home_ / "abc.txt"), "abc");
+  EXPECT_EQ(read_file(home_ / "abc.txt"), "abc");
   EXPECT_EQ(xattr_of(home_ / "abc.txt"), kAbc);
   auto read = tree().open_read("abc.txt");
   ASSERT_TRUE(read.ok());
@@ -370,7 +329,7 @@ TEST_F(FilesTest, StoreDigestOnAFileThatHadNone) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->stored_digest(), kHello);
   // The content is untouched.
-  EXPECT_EQ(read_path(home_ / "old.txt"), "hello");
+  EXPECT_EQ(read_file(home_ / "old.txt"), "hello");
 }
 
 TEST_F(FilesTest, ComputeDigestOfSmallFiles) {
@@ -450,7 +409,7 @@ TEST_F(FilesTest, InterruptedResumableUploadLeavesAHiddenPartial) {
   const std::vector<std::string> partials = partials_in(home_);
   ASSERT_EQ(partials.size(), 1U);
   EXPECT_EQ(names_in(home_), partials);
-  EXPECT_EQ(read_path(home_ / partials[0]), "hello");
+  EXPECT_EQ(read_file(home_ / partials[0]), "hello");
   EXPECT_EQ(mode_of(home_ / partials[0]), 0600U);
   EXPECT_FALSE(fs::exists(home_ / "big.bin"));
   auto listed = tree().list();
@@ -498,7 +457,7 @@ TEST_F(FilesTest, OtherSizeOrOtherNameHoldsNothing) {
   }
   // The empty ones are gone; the one holding data is untouched.
   EXPECT_EQ(partials_in(home_), before);
-  EXPECT_EQ(read_path(home_ / before[0]), "hello");
+  EXPECT_EQ(read_file(home_ / before[0]), "hello");
 }
 
 TEST_F(FilesTest, SecondUploadWhileOneIsAliveIsNotResumable) {
@@ -524,7 +483,7 @@ TEST_F(FilesTest, SecondUploadWhileOneIsAliveIsNotResumable) {
   EXPECT_TRUE(added[0].starts_with(".sfs-tmp-")) << added[0];
   ASSERT_TRUE(second->write("0123456789", 10).ok());
   ASSERT_TRUE(second->commit().ok());
-  EXPECT_EQ(read_path(home_ / "big.bin"), "0123456789");
+  EXPECT_EQ(read_file(home_ / "big.bin"), "0123456789");
   // The first one's partial file is untouched by all that.
   EXPECT_EQ(read_upload(*first), "hello");
   EXPECT_EQ(partials_in(home_).size(), 1U);
@@ -592,7 +551,7 @@ TEST_F(FilesTest, ContinueAtTruncates) {
   ASSERT_TRUE(up->write(" WORLD", 6).ok());
   EXPECT_EQ(read_upload(*up), "hello WORLD");
   ASSERT_TRUE(up->commit().ok());
-  EXPECT_EQ(read_path(home_ / "big.bin"), "hello WORLD");
+  EXPECT_EQ(read_file(home_ / "big.bin"), "hello WORLD");
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"big.bin"}));
 }
 
@@ -605,7 +564,7 @@ TEST_F(FilesTest, ContinueAtZeroStartsOver) {
   EXPECT_EQ(read_upload(*up), "");
   ASSERT_TRUE(up->write("0123456789", 10).ok());
   ASSERT_TRUE(up->commit().ok());
-  EXPECT_EQ(read_path(home_ / "big.bin"), "0123456789");
+  EXPECT_EQ(read_file(home_ / "big.bin"), "0123456789");
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"big.bin"}));
 }
 
@@ -616,7 +575,7 @@ TEST_F(FilesTest, ContinueAtOnAPlainUpload) {
   ASSERT_TRUE(up->continue_at(2).ok());
   ASSERT_TRUE(up->write("XY", 2).ok());
   ASSERT_TRUE(up->commit().ok());
-  EXPECT_EQ(read_path(home_ / "plain.txt"), "abXY");
+  EXPECT_EQ(read_file(home_ / "plain.txt"), "abXY");
 }
 
 TEST_F(FilesTest, CommitOfAResumedUploadGivesExactlyTheContent) {
@@ -648,7 +607,7 @@ TEST_F(FilesTest, CommitOfAResumedUploadGivesExactlyTheContent) {
   ASSERT_TRUE(up->commit().ok());
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"data.bin"}));
   EXPECT_EQ(fs::file_size(home_ / "data.bin"), content.size());
-  EXPECT_TRUE(read_path(home_ / "data.bin") == content);
+  EXPECT_TRUE(read_file(home_ / "data.bin") == content);
   EXPECT_EQ(mode_of(home_ / "data.bin"), 0600U);
   auto read = tree().open_read("data.bin");
   ASSERT_TRUE(read.ok());
@@ -666,7 +625,7 @@ TEST_F(FilesTest, CommitOfAResumedUploadGivesExactlyTheContent) {
 TEST_F(FilesTest, PreviousVersionStaysWhileAPartialWaits) {
   put_file("doc.txt", "old");
   interrupted_upload("doc.txt", 10, "hello");
-  EXPECT_EQ(read_path(home_ / "doc.txt"), "old");
+  EXPECT_EQ(read_file(home_ / "doc.txt"), "old");
   auto listed = tree().list();
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 1U);
@@ -694,7 +653,7 @@ TEST_F(FilesTest, ResumableUploadInASubdirectory) {
   ASSERT_TRUE(up->write("cd", 2).ok());
   ASSERT_TRUE(up->commit().ok());
   EXPECT_EQ(names_in(home_ / "d"), std::vector<std::string>({"x.bin"}));
-  EXPECT_EQ(read_path(home_ / "d" / "x.bin"), "abcd");
+  EXPECT_EQ(read_file(home_ / "d" / "x.bin"), "abcd");
 }
 
 TEST_F(FilesTest, MovedResumableUploadKeepsItsPartial) {
@@ -711,7 +670,7 @@ TEST_F(FilesTest, MovedResumableUploadKeepsItsPartial) {
   EXPECT_EQ(read_upload(*moved), "hello");
   moved.reset();
   ASSERT_EQ(partials_in(home_).size(), 1U);
-  EXPECT_EQ(read_path(home_ / partials_in(home_)[0]), "hello");
+  EXPECT_EQ(read_file(home_ / partials_in(home_)[0]), "hello");
 }
 
 }  // namespace

@@ -16,59 +16,20 @@
 
 #include "storage/store.h"
 #include "storage/user_tree.h"
+#include "test_util.h"
 
 namespace sfs::storage {
 namespace {
 
 namespace fs = std::filesystem;
+using test::read_file;
 
 constexpr std::size_t kMaxPath = 4096;
 
-class FoldersTest : public ::testing::Test {
+class FoldersTest : public test::AliceTreeTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sfs-folders-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
-    auto store = Store::open(base_ / "root");
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_.emplace(std::move(*store));
-    auto tree = store_->user("alice");
-    ASSERT_TRUE(tree.ok());
-    tree_.emplace(std::move(*tree));
-    home_ = base_ / "root" / "u" / "alice";
-    outside_ = base_ / "outside";
-    ASSERT_TRUE(fs::create_directory(outside_));
-    write(outside_ / "secret.txt", "top secret");
-  }
-  void TearDown() override {
-    tree_.reset();
-    store_.reset();
-    fs::remove_all(base_);
-  }
+  FoldersTest() : AliceTreeTest("sfs-folders", true) {}
 
-  UserTree& tree() { return *tree_; }
-
-  static void write(const fs::path& path, const std::string& content) {
-    std::ofstream out(path, std::ios::binary);
-    out << content;
-  }
-  static std::string read(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  Result<void> put(std::string_view relative, const std::string& content) {
-    auto up = tree().create(relative);
-    if (!up) {
-      return up.error();
-    }
-    if (auto ok = up->write(content.data(), content.size()); !ok) {
-      return ok;
-    }
-    return up->commit();
-  }
   std::vector<std::string> listed(std::string_view dir) {
     std::vector<std::string> names;
     auto entries = tree().list(dir);
@@ -89,12 +50,6 @@ class FoldersTest : public ::testing::Test {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, code) << r.error().message;
   }
-
-  fs::path base_;
-  fs::path home_;
-  fs::path outside_;
-  std::optional<Store> store_;
-  std::optional<UserTree> tree_;
 };
 
 TEST_F(FoldersTest, MakeDirAndNestedFiles) {
@@ -104,8 +59,8 @@ TEST_F(FoldersTest, MakeDirAndNestedFiles) {
   ASSERT_TRUE(tree().make_dir("docs/2026", false).ok());
   EXPECT_EQ(fs::status(home_ / "docs" / "2026").permissions() & fs::perms::all,
             fs::perms::owner_all);
-  ASSERT_TRUE(put("docs/2026/a b.txt", "nested").ok());
-  EXPECT_EQ(read(home_ / "docs" / "2026" / "a b.txt"), "nested");
+  ASSERT_TRUE(put_file("docs/2026/a b.txt", "nested").ok());
+  EXPECT_EQ(read_file(home_ / "docs" / "2026" / "a b.txt"), "nested");
   EXPECT_EQ(listed("docs"), std::vector<std::string>({"2026/"}));
   EXPECT_EQ(listed("docs/2026"), std::vector<std::string>({"a b.txt"}));
   EXPECT_EQ(listed(""), std::vector<std::string>({"docs/"}));
@@ -117,7 +72,7 @@ TEST_F(FoldersTest, MakeDirParents) {
   ASSERT_TRUE(tree().make_dir("x/y/z", true).ok());
   EXPECT_TRUE(fs::is_directory(home_ / "x" / "y" / "z"));
   ASSERT_TRUE(tree().make_dir("x/y/z", true).ok());  // exists: fine with -p
-  ASSERT_TRUE(put("x/file", "f").ok());
+  ASSERT_TRUE(put_file("x/file", "f").ok());
   expect_code(tree().make_dir("x/file/sub", true), Errc::kNotDir);
   expect_code(tree().make_dir("x/file", true), Errc::kNotDir);
   expect_code(tree().make_dir("x/file", false), Errc::kExists);
@@ -131,7 +86,7 @@ TEST_F(FoldersTest, MakeDirDepthIsBounded) {
   ASSERT_TRUE(tree().make_dir(deep, true).ok());
   expect_code(tree().make_dir(deep + "/d", true), Errc::kTooLarge);
   expect_code(tree().make_dir(deep + "/d", false), Errc::kTooLarge);
-  ASSERT_TRUE(put(deep + "/file", "deepest").ok());
+  ASSERT_TRUE(put_file(deep + "/file", "deepest").ok());
   auto usage = tree().usage();
   ASSERT_TRUE(usage.ok());
   EXPECT_EQ(usage->files, 1U);
@@ -155,7 +110,7 @@ TEST_F(FoldersTest, SymlinksRefusedByEveryDirectoryOperation) {
   expect_code(tree().move("real", "out/real", kMaxPath), Errc::kBadPath);
   expect_code(tree().move("out/secret.txt", "stolen", kMaxPath), Errc::kBadPath);
   EXPECT_TRUE(fs::is_directory(home_ / "real"));
-  EXPECT_EQ(read(outside_ / "secret.txt"), "top secret");
+  EXPECT_EQ(read_file(outside_ / "secret.txt"), "top secret");
   EXPECT_EQ(std::distance(fs::directory_iterator(outside_), fs::directory_iterator()), 1);
   EXPECT_EQ(listed(""), std::vector<std::string>({"real/"}));  // links are not listed
 }
@@ -176,7 +131,7 @@ TEST_F(FoldersTest, DotDotAndReservedNamesRefused) {
 TEST_F(FoldersTest, RemoveDir) {
   ASSERT_TRUE(tree().make_dir("d/e", true).ok());
   expect_code(tree().remove_dir("d"), Errc::kNotEmpty);
-  ASSERT_TRUE(put("d/e/f", "x").ok());
+  ASSERT_TRUE(put_file("d/e/f", "x").ok());
   expect_code(tree().remove_dir("d/e/f"), Errc::kNotDir);
   expect_code(tree().remove_dir("missing"), Errc::kNotFound);
   expect_code(tree().remove_dir("d/e"), Errc::kNotEmpty);
@@ -204,19 +159,19 @@ TEST_F(FoldersTest, RemoveDirTakesAbandonedUploadsButNotLiveOnes) {
 }
 
 TEST_F(FoldersTest, MoveFiles) {
-  ASSERT_TRUE(put("a.txt", "A").ok());
+  ASSERT_TRUE(put_file("a.txt", "A").ok());
   ASSERT_TRUE(tree().make_dir("docs", false).ok());
   auto into = tree().move("a.txt", "docs", kMaxPath);  // into a directory
   ASSERT_TRUE(into.ok()) << into.error().message;
   EXPECT_EQ(*into, "docs/a.txt");
-  EXPECT_EQ(read(home_ / "docs" / "a.txt"), "A");
+  EXPECT_EQ(read_file(home_ / "docs" / "a.txt"), "A");
   auto renamed = tree().move("docs/a.txt", "docs/b c.txt", kMaxPath);
   ASSERT_TRUE(renamed.ok());
   EXPECT_EQ(*renamed, "docs/b c.txt");
-  ASSERT_TRUE(put("other", "O").ok());
+  ASSERT_TRUE(put_file("other", "O").ok());
   auto replaced = tree().move("other", "docs/b c.txt", kMaxPath);  // replaces a file
   ASSERT_TRUE(replaced.ok());
-  EXPECT_EQ(read(home_ / "docs" / "b c.txt"), "O");
+  EXPECT_EQ(read_file(home_ / "docs" / "b c.txt"), "O");
   EXPECT_EQ(*tree().move("docs/b c.txt", "docs/b c.txt", kMaxPath), "docs/b c.txt");
   expect_code(tree().move("missing", "x", kMaxPath), Errc::kNotFound);
   expect_code(tree().move("docs/b c.txt", "nowhere/x", kMaxPath), Errc::kNotFound);
@@ -225,7 +180,7 @@ TEST_F(FoldersTest, MoveFiles) {
 
 TEST_F(FoldersTest, MoveDirectories) {
   ASSERT_TRUE(tree().make_dir("a/b/c", true).ok());
-  ASSERT_TRUE(put("a/b/c/f", "F").ok());
+  ASSERT_TRUE(put_file("a/b/c/f", "F").ok());
   ASSERT_TRUE(tree().make_dir("z", false).ok());
   expect_code(tree().move("a", "a", kMaxPath), Errc::kBadPath);  // a is a dir: into itself
   expect_code(tree().move("a", "a/b", kMaxPath), Errc::kBadPath);
@@ -233,17 +188,17 @@ TEST_F(FoldersTest, MoveDirectories) {
   auto moved = tree().move("a/b", "z", kMaxPath);
   ASSERT_TRUE(moved.ok()) << moved.error().message;
   EXPECT_EQ(*moved, "z/b");
-  EXPECT_EQ(read(home_ / "z" / "b" / "c" / "f"), "F");
+  EXPECT_EQ(read_file(home_ / "z" / "b" / "c" / "f"), "F");
   // A directory over a file, a file over a directory, onto a non-empty one.
-  ASSERT_TRUE(put("file", "x").ok());
+  ASSERT_TRUE(put_file("file", "x").ok());
   expect_code(tree().move("z/b", "file", kMaxPath), Errc::kNotDir);
   ASSERT_TRUE(tree().make_dir("y/b", true).ok());
-  ASSERT_TRUE(put("y/b/keep", "k").ok());
+  ASSERT_TRUE(put_file("y/b/keep", "k").ok());
   expect_code(tree().move("z/b", "y", kMaxPath), Errc::kNotEmpty);
   ASSERT_TRUE(tree().make_dir("w/file", true).ok());
   expect_code(tree().move("file", "w", kMaxPath), Errc::kIsDir);
-  EXPECT_EQ(read(home_ / "y" / "b" / "keep"), "k");
-  EXPECT_EQ(read(home_ / "file"), "x");
+  EXPECT_EQ(read_file(home_ / "y" / "b" / "keep"), "k");
+  EXPECT_EQ(read_file(home_ / "file"), "x");
   // A name that starts like the source is not inside it.
   ASSERT_TRUE(tree().make_dir("ab", false).ok());
   ASSERT_TRUE(tree().move("a", "ab", kMaxPath).ok());
@@ -259,17 +214,17 @@ TEST_F(FoldersTest, MoveKeepsDepthAndPathBounds) {
   ASSERT_TRUE(tree().make_dir("t/u", true).ok());
   expect_code(tree().move("t", deep, kMaxPath), Errc::kTooLarge);
   ASSERT_TRUE(tree().move("t/u", deep, kMaxPath).ok());
-  ASSERT_TRUE(put("f", "x").ok());
+  ASSERT_TRUE(put_file("f", "x").ok());
   ASSERT_TRUE(tree().make_dir("longer", false).ok());
   expect_code(tree().move("f", "longer", 7), Errc::kTooLarge);  // "longer/f": 8 bytes
-  EXPECT_EQ(read(home_ / "f"), "x");
+  EXPECT_EQ(read_file(home_ / "f"), "x");
   ASSERT_TRUE(tree().move("f", "longer", 8).ok());
-  EXPECT_EQ(read(home_ / "longer" / "f"), "x");
+  EXPECT_EQ(read_file(home_ / "longer" / "f"), "x");
 }
 
 TEST_F(FoldersTest, Stat) {
   ASSERT_TRUE(tree().make_dir("d", false).ok());
-  ASSERT_TRUE(put("d/f", "hello").ok());
+  ASSERT_TRUE(put_file("d/f", "hello").ok());
   auto file = tree().stat("d/f");
   ASSERT_TRUE(file.ok());
   EXPECT_EQ(file->name, "d/f");
@@ -288,8 +243,8 @@ TEST_F(FoldersTest, Stat) {
 
 TEST_F(FoldersTest, UsageCountsNestedFiles) {
   ASSERT_TRUE(tree().make_dir("a/b", true).ok());
-  ASSERT_TRUE(put("a/one", "1").ok());
-  ASSERT_TRUE(put("a/b/two", "22").ok());
+  ASSERT_TRUE(put_file("a/one", "1").ok());
+  ASSERT_TRUE(put_file("a/b/two", "22").ok());
   auto usage = tree().usage();
   ASSERT_TRUE(usage.ok());
   EXPECT_EQ(usage->files, 2U);

@@ -15,10 +15,16 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
+
 namespace sfs::client {
 namespace {
 
 namespace fs = std::filesystem;
+using test::mode_of;
+using test::names_in;
+using test::read_file;
+using test::write_file;
 
 // XXH128 of "abc" and of "hello".
 constexpr char kAbc[] = "06b05ab6733a618578af5f94892f3950";
@@ -27,40 +33,9 @@ constexpr char kHello[] = "b5e9c1ad071b3e7fc779cfaa5e523818";
 class LocalFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sfs-local-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
+    ASSERT_FALSE(base_.empty()) << "mkdtemp failed";
     target_ = base_ / "t.bin";
     partial_ = base_ / ".t.bin.sfs-part";
-  }
-  void TearDown() override { fs::remove_all(base_); }
-
-  static void write_file(const fs::path& path, const std::string& content) {
-    std::ofstream out(path, std::ios::binary);
-    out << content;
-    ASSERT_TRUE(out.good()) << path;
-  }
-
-  static std::string read_path(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
-  static std::vector<std::string> names_in(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) {
-      names.push_back(e.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
-  static unsigned mode_of(const fs::path& path) {
-    struct stat st {};
-    EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
-    return st.st_mode & 07777;
   }
 
   // Everything the partial file holds, read back through the download.
@@ -86,7 +61,8 @@ class LocalFileTest : public ::testing::Test {
     d->keep();
   }
 
-  fs::path base_;
+  test::TempDir tmp_{"sfs-local"};
+  const fs::path base_ = tmp_.path();
   fs::path target_;
   fs::path partial_;
 };
@@ -124,8 +100,8 @@ TEST_F(LocalFileTest, ExistingTargetIsUntouchedUntilCommit) {
   auto d = LocalDownload::open(target_, false);
   ASSERT_TRUE(d.ok());
   ASSERT_TRUE(d->write("new", 3).ok());
-  EXPECT_EQ(read_path(target_), "old content");
-  EXPECT_EQ(read_path(partial_), "new");
+  EXPECT_EQ(read_file(target_), "old content");
+  EXPECT_EQ(read_file(partial_), "new");
 }
 
 TEST_F(LocalFileTest, SecondOpenWhileTheFirstIsAliveFails) {
@@ -143,10 +119,10 @@ TEST_F(LocalFileTest, SecondOpenWhileTheFirstIsAliveFails) {
   }
   // The refused opens left the first download's partial file alone.
   ASSERT_TRUE(fs::exists(partial_));
-  EXPECT_EQ(read_path(partial_), "abc");
+  EXPECT_EQ(read_file(partial_), "abc");
   ASSERT_TRUE(first->write("def", 3).ok());
   ASSERT_TRUE(first->commit().ok());
-  EXPECT_EQ(read_path(target_), "abcdef");
+  EXPECT_EQ(read_file(target_), "abcdef");
   EXPECT_EQ(names_in(base_), std::vector<std::string>({"t.bin"}));
 }
 
@@ -169,7 +145,7 @@ TEST_F(LocalFileTest, DestroyWithoutKeepRemovesThePartial) {
 TEST_F(LocalFileTest, KeptPartialResumes) {
   interrupted_download(kHello, "hel");
   ASSERT_EQ(names_in(base_), std::vector<std::string>({".t.bin.sfs-part"}));
-  EXPECT_EQ(read_path(partial_), "hel");
+  EXPECT_EQ(read_file(partial_), "hel");
   char value[100];
   const ssize_t n = ::getxattr(partial_.c_str(), "user.sfs.xxh128", value, sizeof(value));
   ASSERT_EQ(n, 32);
@@ -183,7 +159,7 @@ TEST_F(LocalFileTest, KeptPartialResumes) {
   ASSERT_TRUE(d->continue_at(d->held()).ok());
   ASSERT_TRUE(d->write("lo", 2).ok());
   ASSERT_TRUE(d->commit().ok());
-  EXPECT_EQ(read_path(target_), "hello");
+  EXPECT_EQ(read_file(target_), "hello");
   EXPECT_EQ(names_in(base_), std::vector<std::string>({"t.bin"}));
 }
 
@@ -243,7 +219,7 @@ TEST_F(LocalFileTest, ReopenWithoutResumeStartsEmpty) {
   // Written without continue_at: the content is exactly what was written.
   ASSERT_TRUE(d->write("ab", 2).ok());
   ASSERT_TRUE(d->commit().ok());
-  EXPECT_EQ(read_path(target_), "ab");
+  EXPECT_EQ(read_file(target_), "ab");
   EXPECT_EQ(names_in(base_), std::vector<std::string>({"t.bin"}));
 }
 
@@ -276,7 +252,7 @@ TEST_F(LocalFileTest, CommitReplacesTheTargetWithExactContent) {
   ASSERT_TRUE(d->commit().ok());
   EXPECT_EQ(names_in(base_), std::vector<std::string>({"t.bin"}));
   EXPECT_EQ(fs::file_size(target_), content.size());
-  EXPECT_TRUE(read_path(target_) == content);
+  EXPECT_TRUE(read_file(target_) == content);
   EXPECT_FALSE(fs::exists(partial_));
 }
 
@@ -297,7 +273,7 @@ TEST_F(LocalFileTest, DestroyAfterCommitRemovesNothing) {
     ASSERT_TRUE(d->commit().ok());
   }
   EXPECT_EQ(names_in(base_), std::vector<std::string>({"t.bin"}));
-  EXPECT_EQ(read_path(target_), "done");
+  EXPECT_EQ(read_file(target_), "done");
 }
 
 TEST_F(LocalFileTest, ContinueAtTruncates) {
@@ -309,7 +285,7 @@ TEST_F(LocalFileTest, ContinueAtTruncates) {
   EXPECT_EQ(fs::file_size(partial_), 5U);
   ASSERT_TRUE(d->write("!", 1).ok());
   ASSERT_TRUE(d->commit().ok());
-  EXPECT_EQ(read_path(target_), "hello!");
+  EXPECT_EQ(read_file(target_), "hello!");
 }
 
 TEST_F(LocalFileTest, ContinueAtZeroAfterResume) {
@@ -321,7 +297,7 @@ TEST_F(LocalFileTest, ContinueAtZeroAfterResume) {
   EXPECT_EQ(read_download(*d), "");
   ASSERT_TRUE(d->write("abc", 3).ok());
   ASSERT_TRUE(d->commit().ok());
-  EXPECT_EQ(read_path(target_), "abc");
+  EXPECT_EQ(read_file(target_), "abc");
 }
 
 TEST_F(LocalFileTest, MovedDownloadKeepsWorking) {
@@ -335,7 +311,7 @@ TEST_F(LocalFileTest, MovedDownloadKeepsWorking) {
   ASSERT_TRUE(fs::exists(partial_));
   ASSERT_TRUE(moved->write("moved", 5).ok());
   ASSERT_TRUE(moved->commit().ok());
-  EXPECT_EQ(read_path(target_), "moved");
+  EXPECT_EQ(read_file(target_), "moved");
   moved.reset();
   EXPECT_EQ(names_in(base_), std::vector<std::string>({"t.bin"}));
 }

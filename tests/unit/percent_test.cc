@@ -6,36 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include "test_util.h"
+
 namespace sfs::protocol {
 namespace {
-
-// Pseudo-random byte strings for the garbage loops: mostly short, built from
-// random bytes and pieces of the protocol, now and then very long.
-std::string garbage(std::mt19937& rng) {
-  // clang-format off
-  static constexpr std::string_view kTokens[] = {
-      "LOGIN", "PUT", "GET", "VIEW", "DELETE", "LIST", "QUIT", "OK", "ERR", "AUTH", "BADPATH",
-      "SFS", " ", "  ", "%", "%2", "%41", "%zz", "%C3%A9", "%00", "%2F", "/", "..", ".", ".sfs-",
-      "0", "1", "007", "18446744073709551615", "18446744073709551616", "\n", "\r", "\t",
-      "\xC3", "\xE2\x82\xAC", "\xED\xA0\x80", "\xFF", "f", "d", "a"};
-  // clang-format on
-  const std::size_t pieces = rng() % 16 == 0 ? rng() % 2000 : rng() % 12;
-  std::string s;
-  for (std::size_t i = 0; i < pieces; ++i) {
-    if (rng() % 2 == 0) {
-      s.push_back(static_cast<char>(rng() & 0xFF));
-    } else {
-      s += kTokens[rng() % std::size(kTokens)];
-    }
-  }
-  if (rng() % 64 == 0) {
-    s.push_back('\0');
-  }
-  if (rng() % 1000 == 0) {
-    s.append(20000, static_cast<char>(rng() & 0xFF));
-  }
-  return s;
-}
 
 TEST(PercentEncodeTest, Examples) {
   EXPECT_EQ(percent_encode(""), "");
@@ -160,7 +134,7 @@ TEST(PercentDecodeTest, NamedRawBytesRejected) {
 TEST(PercentDecodeGarbageTest, RandomFieldsNeverCrash) {
   std::mt19937 rng(1);
   for (int i = 0; i < 20000; ++i) {
-    const std::string field = garbage(rng);
+    const std::string field = test::garbage_line(rng, test::kProtocolTokens);
     auto r = percent_decode(field);
     if (!r.ok()) {
       EXPECT_EQ(r.error().code, Errc::kBadRequest);

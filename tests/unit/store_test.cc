@@ -15,20 +15,23 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
+
 namespace sfs::storage {
 namespace {
 
 namespace fs = std::filesystem;
+using test::mode_of;
+using test::names_in;
+using test::read_file;
+using test::write_file;
 
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sfs-store-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
+    ASSERT_FALSE(base_.empty()) << "mkdtemp failed";
     root_ = base_ / "root";
   }
-  void TearDown() override { fs::remove_all(base_); }
 
   Store open_store() {
     auto store = Store::open(root_);
@@ -36,37 +39,9 @@ class StoreTest : public ::testing::Test {
     return std::move(*store);
   }
 
-  static unsigned mode_of(const fs::path& path) {
-    struct stat st {};
-    EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
-    return st.st_mode & 07777;
-  }
-
   static bool is_dir(const fs::path& path) {
     struct stat st {};
     return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-  }
-
-  static void write_file(const fs::path& path, const std::string& content) {
-    std::ofstream out(path, std::ios::binary);
-    out << content;
-    ASSERT_TRUE(out.good()) << path;
-  }
-
-  static std::vector<std::string> names_in(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) {
-      names.push_back(e.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
-  static std::string read_path(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
   }
 
   // Sets a file's modification time to `seconds_ago` before now.
@@ -88,7 +63,8 @@ class StoreTest : public ::testing::Test {
     return found.size() == 1 ? found[0] : std::string();
   }
 
-  fs::path base_;
+  test::TempDir tmp_{"sfs-store"};
+  const fs::path base_ = tmp_.path();
   fs::path root_;
 };
 
@@ -207,7 +183,7 @@ TEST_F(StoreTest, ARemovedAndRemadeUserDirectoryIsNotShared) {
   ASSERT_TRUE(up.ok()) << up.error().message;
   ASSERT_TRUE(up->write("n", 1).ok());
   ASSERT_TRUE(up->commit().ok());
-  EXPECT_EQ(read_path(root_ / "u" / "alice" / "new.txt"), "n");
+  EXPECT_EQ(read_file(root_ / "u" / "alice" / "new.txt"), "n");
 }
 
 TEST_F(StoreTest, UserRefusesNamesThatAreNotOneComponent) {
@@ -295,7 +271,7 @@ TEST_F(StoreTest, RemoveStaleTempsKeepsTheTempOfALiveUpload) {
   ASSERT_TRUE(up->write("def", 3).ok());
   ASSERT_TRUE(up->commit().ok());
   EXPECT_EQ(names_in(alice), std::vector<std::string>({"big.bin"}));
-  EXPECT_EQ(read_path(alice / "big.bin"), "abcdef");
+  EXPECT_EQ(read_file(alice / "big.bin"), "abcdef");
 }
 
 TEST_F(StoreTest, RemoveStaleTempsRemovesTheTempOfAKilledServer) {
@@ -325,7 +301,7 @@ TEST_F(StoreTest, RemoveStaleTempsKeepsAYoungPartialAndRemovesAnOldOne) {
   age(alice / old, 7200);    // twice the TTL
   EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(1)), 1U);
   EXPECT_EQ(names_in(alice), std::vector<std::string>({young, older}));
-  EXPECT_EQ(read_path(alice / young), "12345");
+  EXPECT_EQ(read_file(alice / young), "12345");
   // With a shorter TTL the half-aged one goes too.
   EXPECT_EQ(store.remove_stale_temps(std::chrono::minutes(10)), 1U);
   EXPECT_EQ(names_in(alice), std::vector<std::string>({young}));
@@ -355,7 +331,7 @@ TEST_F(StoreTest, RemoveStaleTempsKeepsTheLockedPartialOfALiveUpload) {
   const std::string partial = only_name_with(alice, ".sfs-part-");
   ASSERT_FALSE(partial.empty());
   EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(24)), 0U);
-  EXPECT_EQ(read_path(alice / partial), "hello");
+  EXPECT_EQ(read_file(alice / partial), "hello");
   EXPECT_EQ(store.remove_stale_temps(std::chrono::hours(1)), 1U);
   EXPECT_TRUE(names_in(alice).empty());
   auto again = tree->create("big.bin", 10);

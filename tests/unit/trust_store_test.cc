@@ -10,10 +10,14 @@
 #include <sstream>
 #include <string>
 
+#include "test_util.h"
+
 namespace sfs::client {
 namespace {
 
 namespace fs = std::filesystem;
+using test::mode_of;
+using test::read_file;
 
 constexpr char kFp1[] =
     "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:"
@@ -25,27 +29,12 @@ constexpr char kFp2[] =
 class TrustStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sfs-trust-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
+    ASSERT_FALSE(base_.empty()) << "mkdtemp failed";
     file_ = base_ / "config" / "sfs" / "known_servers";
   }
-  void TearDown() override { fs::remove_all(base_); }
 
-  static unsigned mode_of(const fs::path& path) {
-    struct stat st {};
-    EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
-    return st.st_mode & 07777;
-  }
-
-  static std::string read_path(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
-  fs::path base_;
+  test::TempDir tmp_{"sfs-trust"};
+  const fs::path base_ = tmp_.path();
   fs::path file_;
 };
 
@@ -63,7 +52,7 @@ TEST_F(TrustStoreTest, AddCreatesPrivateDirectoryAndFile) {
   ASSERT_TRUE(fs::is_regular_file(file_));
   EXPECT_EQ(mode_of(file_.parent_path()), 0700U);
   EXPECT_EQ(mode_of(file_), 0600U);
-  EXPECT_EQ(read_path(file_), std::string("127.0.0.1:9001 ") + kFp1 + "\n");
+  EXPECT_EQ(read_file(file_), std::string("127.0.0.1:9001 ") + kFp1 + "\n");
 }
 
 TEST_F(TrustStoreTest, KnownUnknownChanged) {
@@ -88,7 +77,7 @@ TEST_F(TrustStoreTest, SeveralServers) {
   EXPECT_EQ(store.lookup("[::1]:9001"), kFp2);
   EXPECT_EQ(store.lookup("files.example:443"), kFp2);
   EXPECT_EQ(mode_of(file_), 0600U);
-  EXPECT_EQ(read_path(file_), std::string("127.0.0.1:9001 ") + kFp1 + "\n[::1]:9001 " + kFp2 +
+  EXPECT_EQ(read_file(file_), std::string("127.0.0.1:9001 ") + kFp1 + "\n[::1]:9001 " + kFp2 +
                                   "\nfiles.example:443 " + kFp2 + "\n");
 }
 

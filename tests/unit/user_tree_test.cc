@@ -21,79 +21,28 @@
 
 #include "crypto/digest.h"
 #include "storage/store.h"
+#include "test_util.h"
 
 namespace sfs::storage {
 namespace {
 
 namespace fs = std::filesystem;
+using test::names_in;
+using test::read_file;
+using test::write_file;
 
 // XXH128 of "abc", of nothing, and of "hello".
 constexpr char kAbc[] = "06b05ab6733a618578af5f94892f3950";
 constexpr char kEmptyDigest[] = "99aa06d3014798d86001c324468d497f";
 constexpr char kHello[] = "b5e9c1ad071b3e7fc779cfaa5e523818";
 
-class UserTreeTest : public ::testing::Test {
+class UserTreeTest : public test::AliceTreeTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sfs-tree-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
-    auto store = Store::open(base_ / "root");
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    store_.emplace(std::move(*store));
-    auto tree = store_->user("alice");
-    ASSERT_TRUE(tree.ok()) << tree.error().message;
-    tree_.emplace(std::move(*tree));
-    home_ = base_ / "root" / "u" / "alice";
-    outside_ = base_ / "outside";
-    ASSERT_TRUE(fs::create_directory(outside_));
-    write_file(outside_ / "secret.txt", "top secret");
-  }
-  void TearDown() override {
-    tree_.reset();
-    store_.reset();
-    fs::remove_all(base_);
-  }
-
-  UserTree& tree() { return *tree_; }
-
-  static void write_file(const fs::path& path, const std::string& content) {
-    std::ofstream out(path, std::ios::binary);
-    out << content;
-    ASSERT_TRUE(out.good()) << path;
-  }
-
-  static std::string read_path(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
-  static std::vector<std::string> names_in(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) {
-      names.push_back(e.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
+  UserTreeTest() : AliceTreeTest("sfs-tree", true) {}
 
   static bool is_symlink(const fs::path& path) {
     struct stat st {};
     return ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
-  }
-
-  // Uploads `content` to `relative` through the tree.
-  Result<void> put_file(std::string_view relative, const std::string& content) {
-    auto up = tree().create(relative);
-    if (!up) {
-      return up.error();
-    }
-    if (auto w = up->write(content.data(), content.size()); !w) {
-      return w;
-    }
-    return up->commit();
   }
 
   // Uploads `content` with its digest recorded.
@@ -165,19 +114,13 @@ class UserTreeTest : public ::testing::Test {
 
   void expect_outside_untouched() {
     EXPECT_EQ(names_in(outside_), std::vector<std::string>({"secret.txt"}));
-    EXPECT_EQ(read_path(outside_ / "secret.txt"), "top secret");
-    EXPECT_EQ(read_path(home_ / "inside.txt"), "inside content");
-    EXPECT_EQ(read_path(home_ / "sub" / "file.txt"), "sub content");
+    EXPECT_EQ(read_file(outside_ / "secret.txt"), "top secret");
+    EXPECT_EQ(read_file(home_ / "inside.txt"), "inside content");
+    EXPECT_EQ(read_file(home_ / "sub" / "file.txt"), "sub content");
     for (const char* link : {"out_file", "out_dir", "in_file", "in_dir", "dangling"}) {
       EXPECT_TRUE(is_symlink(home_ / link)) << link;
     }
   }
-
-  fs::path base_;
-  fs::path home_;
-  fs::path outside_;
-  std::optional<Store> store_;
-  std::optional<UserTree> tree_;
 };
 
 template <typename T>
@@ -292,7 +235,7 @@ TEST_F(UserTreeTest, RefusesPathsOutsideTheTree) {
     expect_code(tree().create(path), Errc::kBadPath, "create(" + path + ")");
     expect_code(tree().remove(path), Errc::kBadPath, "remove(" + path + ")");
   }
-  EXPECT_EQ(read_path(outside_ / "secret.txt"), "top secret");
+  EXPECT_EQ(read_file(outside_ / "secret.txt"), "top secret");
   EXPECT_EQ(names_in(home_), std::vector<std::string>({"x"}));
 }
 
@@ -375,7 +318,7 @@ TEST_F(UserTreeTest, CreateOverDirectoryIsIsDir) {
 TEST_F(UserTreeTest, CreateInSubdirectory) {
   ASSERT_TRUE(fs::create_directory(home_ / "docs"));
   ASSERT_TRUE(put_file("docs/a b.txt", "content").ok());
-  EXPECT_EQ(read_path(home_ / "docs" / "a b.txt"), "content");
+  EXPECT_EQ(read_file(home_ / "docs" / "a b.txt"), "content");
   EXPECT_EQ(names_in(home_ / "docs"), std::vector<std::string>({"a b.txt"}));
 }
 
@@ -569,7 +512,7 @@ TEST_F(UserTreeTest, VerifyOkCorruptAndUnhashed) {
   ASSERT_TRUE(put_hashed("empty", "", kEmptyDigest).ok());
   ASSERT_TRUE(put_file("old.txt", "no digest").ok());
   flip_byte(home_ / "bad.txt", 2);
-  ASSERT_EQ(read_path(home_ / "bad.txt"), "hemlo");
+  ASSERT_EQ(read_file(home_ / "bad.txt"), "hemlo");
   ASSERT_EQ(::getxattr((home_ / "bad.txt").c_str(), "user.sfs.xxh128", nullptr, 0), 32);
   auto checks = tree().verify();
   ASSERT_TRUE(checks.ok()) << checks.error().message;
