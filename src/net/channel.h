@@ -87,6 +87,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // Sends close_notify so the peer sees a clean end.
   awaitable<void> shutdown();
 
+  // About how many bytes can be read now without waiting for the peer.
+  std::size_t input_available() { return (end_ - begin_) + stream_.input_available(); }
+
  private:
   awaitable<void> watch();
   Error network_error(const boost::system::error_code& ec) const;

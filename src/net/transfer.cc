@@ -50,6 +50,10 @@ struct Sunk {
   Result<void> sunk;
 };
 
+// At most this much raw payload is gathered before a receiver hands it to
+// its worker at once.
+constexpr std::size_t kBatchBytes = std::size_t{1} << 20;
+
 void count_frame(WireCount& count, std::size_t raw, std::size_t wire, bool compressed) {
   count.data_bytes += raw;
   count.wire_bytes += kFrameHeaderBytes + wire;
@@ -144,12 +148,13 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
 
 namespace {
 
-// Reads one frame's header and payload into `slot`. For a compressed frame
+// Reads one frame's header and payload into `slot` at offset `at`. For a compressed frame
 // checks, before anything is inflated, that it is one zstd frame whose
 // content size fits both the frame limit and what is still `left`; returns
 // that size as `raw` (the payload's length for a raw frame).
-awaitable<Result<Frame>> read_frame(Channel& channel, InSlot& slot, std::uint64_t left,
-                                    std::uint32_t max_frame_bytes, std::size_t& raw) {
+awaitable<Result<Frame>> read_frame(Channel& channel, InSlot& slot, std::size_t at,
+                                    std::uint64_t left, std::uint32_t max_frame_bytes,
+                                    std::size_t& raw) {
   std::array<char, kFrameHeaderBytes> header{};
   if (auto read = co_await channel.read_exact(header.data(), header.size()); !read) {
     co_return read.error();
@@ -161,14 +166,14 @@ awaitable<Result<Frame>> read_frame(Channel& channel, InSlot& slot, std::uint64_
   if (!frame->compressed && frame->length > left) {
     co_return make_error(Errc::kProtocol, "more data than announced");
   }
-  slot.wire.resize(std::max<std::size_t>(slot.wire.size(), frame->length));
-  if (auto read = co_await channel.read_exact(slot.wire.data(), frame->length); !read) {
+  slot.wire.resize(std::max<std::size_t>(slot.wire.size(), at + frame->length));
+  if (auto read = co_await channel.read_exact(slot.wire.data() + at, frame->length); !read) {
     co_return read.error();
   }
   raw = frame->length;
   if (frame->compressed) {
     const auto limit = static_cast<std::size_t>(std::min<std::uint64_t>(max_frame_bytes, left));
-    auto size = compress::Decompressor::content_size(slot.wire.data(), frame->length, limit);
+    auto size = compress::Decompressor::content_size(slot.wire.data() + at, frame->length, limit);
     if (!size) {
       co_return size.error();
     }
@@ -182,10 +187,16 @@ awaitable<Result<Frame>> read_frame(Channel& channel, InSlot& slot, std::uint64_
 awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected, const Sink& sink,
                                        const Progress& progress, std::uint32_t max_frame_bytes,
                                        asio::thread_pool* worker) {
-  // Two slots: the sink takes one (on the worker, after inflating it) while
-  // the next frame is read into the other. One sink call at a time, in order.
+  // Two slots: the sink takes one (on the worker) while frames are read into
+  // the other; one sink call at a time, in order. While the next frame is
+  // already at hand, raw frames are gathered, up to kBatchBytes per hand-off
+  // (each costs a wake-up and moving the bytes to another core). A
+  // compressed frame, a slower input and the end of the stream hand over
+  // what was gathered, so a slow or cut transfer leaves its complete frames
+  // in the sink as without batching.
   std::array<InSlot, 2> slots;
   std::size_t current = 0;
+  std::size_t batched = 0;  // raw payload gathered in slots[current], not handed over yet
   compress::Decompressor decompressor;  // one per transfer; allocates on first use
   Offloaded<Sunk> sinking(channel.stream().get_executor());
   bool sink_started = false;
@@ -195,14 +206,65 @@ awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected,
   while (true) {
     InSlot& slot = slots[current];
     std::size_t raw = 0;
-    auto frame = co_await read_frame(channel, slot, expected - received, max_frame_bytes, raw);
-    if (sink_started) {  // before returning, and before the worker gets more
-      sink_started = false;
-      Sunk done = co_await sinking.wait();
-      if (!done.decoded) {
-        co_return done.decoded;
+    auto frame =
+        co_await read_frame(channel, slot, batched, expected - received, max_frame_bytes, raw);
+    const bool data = frame && frame->kind == Frame::Kind::kData;
+    const bool compressed = data && frame->compressed;
+    const std::size_t length = data ? frame->length : 0;
+    if (data) {
+      received += raw;
+      count_frame(channel.wire_count(), raw, length, compressed);
+      if (!compressed) {
+        batched += length;
       }
-      sink_status = std::move(done.sunk);
+    }
+    // Gather only while another frame like this one is already here: a
+    // slow or stalling stream hands over every frame as it completes.
+    if (!data || compressed || batched >= kBatchBytes ||
+        channel.input_available() < kFrameHeaderBytes + length) {
+      if (sink_started) {  // before the worker gets more, and before returning
+        sink_started = false;
+        Sunk done = co_await sinking.wait();
+        if (!done.decoded) {
+          co_return done.decoded;
+        }
+        sink_status = std::move(done.sunk);
+      }
+      // After a sink error the rest is only read and dropped.
+      if (sink_status && (batched > 0 || compressed)) {
+        const std::size_t plain = batched;
+        if (compressed) {
+          slot.raw.resize(std::max(slot.raw.size(), raw));
+        }
+        sinking.start(
+            worker, [&sink, &slot, &decompressor, plain, length, raw, compressed]() -> Sunk {
+              if (plain > 0) {
+                if (auto sunk = sink(slot.wire.data(), plain); !sunk) {
+                  return {{}, sunk};
+                }
+              }
+              if (!compressed) {
+                return {};
+              }
+              auto decoded =
+                  decompressor.decompress(slot.wire.data() + plain, length, slot.raw.data(), raw);
+              if (!decoded) {
+                return {decoded, {}};
+              }
+              return {{}, sink(slot.raw.data(), raw)};
+            });
+        sink_started = true;
+        current ^= 1;
+      }
+      batched = 0;
+      if (!data && sink_started) {  // the stream ends here: the last batch first
+        sink_started = false;
+        Sunk done = co_await sinking.wait();
+        if (!done.decoded) {
+          co_return done.decoded;
+        }
+        sink_status = std::move(done.sunk);
+      }
     }
     if (!frame) {
       co_return frame.error();
@@ -215,27 +277,6 @@ awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected,
         co_return make_error(Errc::kProtocol, "transfer ended early");
       }
       co_return sink_status;
-    }
-    received += raw;
-    count_frame(channel.wire_count(), raw, frame->length, frame->compressed);
-    if (sink_status) {  // after a sink error the rest is only read and dropped
-      const std::size_t length = frame->length;
-      const bool compressed = frame->compressed;
-      if (compressed) {
-        slot.raw.resize(std::max(slot.raw.size(), raw));
-      }
-      sinking.start(worker, [&sink, &slot, &decompressor, length, raw, compressed]() -> Sunk {
-        if (!compressed) {
-          return {{}, sink(slot.wire.data(), length)};
-        }
-        auto decoded = decompressor.decompress(slot.wire.data(), length, slot.raw.data(), raw);
-        if (!decoded) {
-          return {decoded, {}};
-        }
-        return {{}, sink(slot.raw.data(), raw)};
-      });
-      sink_started = true;
-      current ^= 1;
     }
     if (progress) {
       progress(received);

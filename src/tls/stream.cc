@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -213,6 +214,12 @@ awaitable<void> Stream::write(const char* data, std::size_t size, boost::system:
   // a retry OpenSSL wants the same arguments again, which it gets.
   std::size_t written = 0;
   co_await drive([&] { return SSL_write_ex(ssl_, data, size, &written); }, ec);
+}
+
+std::size_t Stream::input_available() {
+  boost::system::error_code ec;
+  const std::size_t queued = socket_.available(ec);
+  return static_cast<std::size_t>(std::max(SSL_pending(ssl_), 0)) + (ec ? 0 : queued);
 }
 
 awaitable<void> Stream::shutdown(boost::system::error_code& ec) {

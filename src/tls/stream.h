@@ -60,6 +60,9 @@ class Stream {
   awaitable<void> write(const char* data, std::size_t size, boost::system::error_code& ec);
   // Sends close_notify (does not wait for the peer's).
   awaitable<void> shutdown(boost::system::error_code& ec);
+  // About how many bytes can be read without waiting: what OpenSSL has
+  // decrypted and not handed out, plus the socket's receive queue.
+  std::size_t input_available();
 
  private:
   // Runs `op` (an SSL call returning > 0 on success) until it succeeds,
