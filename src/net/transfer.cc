@@ -184,6 +184,21 @@ awaitable<Result<Frame>> read_frame(Channel& channel, InSlot& slot, std::size_t 
 
 }  // namespace
 
+namespace {
+
+// Waits for the sink call in flight. A payload that did not inflate is
+// returned (the connection ends); the sink's own verdict goes to `status`.
+awaitable<Result<void>> settle(Offloaded<Sunk>& sinking, Result<void>& status) {
+  Sunk done = co_await sinking.wait();
+  if (!done.decoded) {
+    co_return done.decoded;
+  }
+  status = std::move(done.sunk);
+  co_return Result<void>{};
+}
+
+}  // namespace
+
 awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected, const Sink& sink,
                                        const Progress& progress, std::uint32_t max_frame_bytes,
                                        asio::thread_pool* worker) {
@@ -224,11 +239,9 @@ awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected,
         channel.input_available() < kFrameHeaderBytes + length) {
       if (sink_started) {  // before the worker gets more, and before returning
         sink_started = false;
-        Sunk done = co_await sinking.wait();
-        if (!done.decoded) {
-          co_return done.decoded;
+        if (auto decoded = co_await settle(sinking, sink_status); !decoded) {
+          co_return decoded;
         }
-        sink_status = std::move(done.sunk);
       }
       // After a sink error the rest is only read and dropped.
       if (sink_status && (batched > 0 || compressed)) {
@@ -259,11 +272,9 @@ awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected,
       batched = 0;
       if (!data && sink_started) {  // the stream ends here: the last batch first
         sink_started = false;
-        Sunk done = co_await sinking.wait();
-        if (!done.decoded) {
-          co_return done.decoded;
+        if (auto decoded = co_await settle(sinking, sink_status); !decoded) {
+          co_return decoded;
         }
-        sink_status = std::move(done.sunk);
       }
     }
     if (!frame) {
