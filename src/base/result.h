@@ -7,11 +7,19 @@
 //   auto r = parse("12");
 //   if (!r) return r.error();
 //   use(*r);
+//
+// Or with the helpers below:
+//   SFS_ASSIGN_OR_RETURN(int n, parse("12"));      // CO_ in coroutines
+//   SFS_RETURN_IF_ERROR(check(n));
+//
+// Reading the value of an error, or the error of a value, is a broken
+// invariant: it aborts in every build type (SFS_CHECK), never throws.
 
-#include <cassert>
 #include <string>
 #include <utility>
 #include <variant>
+
+#include "base/check.h"
 
 namespace sfs {
 
@@ -54,15 +62,15 @@ class [[nodiscard]] Result {
   explicit operator bool() const { return ok(); }
 
   T& value() & {
-    assert(ok());
+    SFS_CHECK(ok());
     return std::get<0>(v_);
   }
   const T& value() const& {
-    assert(ok());
+    SFS_CHECK(ok());
     return std::get<0>(v_);
   }
   T&& value() && {
-    assert(ok());
+    SFS_CHECK(ok());
     return std::get<0>(std::move(v_));
   }
   T& operator*() & { return value(); }
@@ -72,7 +80,7 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
 
   const Error& error() const {
-    assert(!ok());
+    SFS_CHECK(!ok());
     return std::get<1>(v_);
   }
 
@@ -90,7 +98,7 @@ class [[nodiscard]] Result<void> {
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
   const Error& error() const {
-    assert(!ok_);
+    SFS_CHECK(!ok_);
     return error_;
   }
 
@@ -100,3 +108,35 @@ class [[nodiscard]] Result<void> {
 };
 
 }  // namespace sfs
+
+// Returns the error of `expr` (a Result<T>) from the enclosing function.
+#define SFS_RETURN_IF_ERROR(expr)                  \
+  do {                                             \
+    if (auto sfs_status_ = (expr); !sfs_status_) { \
+      return sfs_status_.error();                  \
+    }                                              \
+  } while (false)
+
+// The same inside a coroutine (co_return). `expr` may contain co_await.
+#define SFS_CO_RETURN_IF_ERROR(expr)               \
+  do {                                             \
+    if (auto sfs_status_ = (expr); !sfs_status_) { \
+      co_return sfs_status_.error();               \
+    }                                              \
+  } while (false)
+
+#define SFS_RESULT_CONCAT_INNER(a, b) a##b
+#define SFS_RESULT_CONCAT(a, b) SFS_RESULT_CONCAT_INNER(a, b)
+
+// Declares `lhs` from the value of `expr`, or returns its error.
+//   SFS_ASSIGN_OR_RETURN(auto file, tree.open_read(path));
+#define SFS_ASSIGN_OR_RETURN(lhs, expr) \
+  SFS_ASSIGN_OR_RETURN_IMPL(SFS_RESULT_CONCAT(sfs_result_, __LINE__), lhs, expr, return )
+#define SFS_CO_ASSIGN_OR_RETURN(lhs, expr) \
+  SFS_ASSIGN_OR_RETURN_IMPL(SFS_RESULT_CONCAT(sfs_result_, __LINE__), lhs, expr, co_return )
+#define SFS_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr, ret) \
+  auto tmp = (expr);                                   \
+  if (!tmp) {                                          \
+    ret tmp.error();                                   \
+  }                                                    \
+  lhs = std::move(*tmp)
