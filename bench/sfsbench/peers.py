@@ -8,13 +8,8 @@ import subprocess
 import time
 
 from .common import PASSWORD
-from .procs import spawn, tree
+from .procs import check_output, spawn, tree
 from .servers import Server, free_port, wait_port
-
-
-def check_output(args, **kw):
-    return subprocess.run([str(a) for a in args], check=True, capture_output=True, text=True,
-                          timeout=120, **kw).stdout
 
 
 def sshd_config(d, port, user):

@@ -70,6 +70,11 @@ def run_timed(args, *, stdin_path=None, out_path=None, err_path=None, env=None, 
     return rc, t1 - t0, cpu
 
 
+def check_output(args, **kw):
+    return subprocess.run([str(a) for a in args], check=True, capture_output=True, text=True,
+                          timeout=120, **kw).stdout
+
+
 def kill_pid(pid, sig=signal.SIGKILL):
     try:
         os.kill(pid, sig)

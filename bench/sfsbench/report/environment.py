@@ -11,17 +11,12 @@ from pathlib import Path
 
 from ..common import REPO, MiB
 from ..files import unlink, write_random
-from ..procs import run_timed
+from ..procs import check_output, run_timed
 
 SPEED_LABELS = {
     "sha256": "sha256 (bench/run's own check; sfs no longer uses it)",
     "xxh128": "xxh128 (XXH3-128: `xxh128sum` of a tmpfs file, incl. reading it)",
 }
-
-
-def check_output(args, **kw):
-    return subprocess.run([str(a) for a in args], check=True, capture_output=True, text=True,
-                          timeout=120, **kw).stdout
 
 
 def first_line(args):
