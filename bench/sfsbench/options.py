@@ -9,18 +9,25 @@ SIZES = {
     "full": dict(runs=5, idle_runs=3, big_mib=1024, small_n=1000, small_kib=4, clients=100,
                  client_mib=10, latency_iters=20, reuse_extra=200, reuse_iters=5, idle=1000,
                  held=10000, timeout=900,
-                 xxh_mib=256, xxh_times=16, xxh_runs=3),
+                 xxh_mib=256, xxh_times=16, xxh_runs=3,
+                 attack_conns=300, attack_logins=10, attack_mib=64, attack_guessers=4,
+                 attack_guesses=3000, attack_login_limit=35,
+                 stalled=100, verify_sessions=8, verify_files=4, verify_file_mib=256),
     "smoke": dict(runs=1, idle_runs=1, big_mib=32, small_n=50, small_kib=4, clients=10,
                   client_mib=1, latency_iters=3, reuse_extra=20, reuse_iters=1, idle=20,
                   held=200, timeout=120,
-                  xxh_mib=64, xxh_times=8, xxh_runs=1),
+                  xxh_mib=64, xxh_times=8, xxh_runs=1,
+                  attack_conns=30, attack_logins=3, attack_mib=8, attack_guessers=2,
+                  attack_guesses=300, attack_login_limit=10,
+                  stalled=20, verify_sessions=8, verify_files=4, verify_file_mib=16),
 }
 
 # option attribute -> size key, for the options that override a size
 SIZE_OPTIONS = (("runs", "runs"), ("idle_runs", "idle_runs"), ("big_mib", "big_mib"),
                 ("small_files", "small_n"), ("clients", "clients"),
                 ("client_mib", "client_mib"), ("idle", "idle"), ("held", "held"),
-                ("latency_iters", "latency_iters"))
+                ("latency_iters", "latency_iters"), ("attack_conns", "attack_conns"),
+                ("attack_logins", "attack_logins"), ("stalled", "stalled"))
 
 
 def parser(doc):
@@ -38,6 +45,11 @@ def parser(doc):
     ap.add_argument("--idle-runs", type=int, help="runs of workload 6b (full: 3; it is slow "
                                                   "to set up and varies little)")
     ap.add_argument("--latency-iters", type=int, help="sessions per run for workload 5 (20)")
+    ap.add_argument("--attack-conns", type=int, help="silent connections each attacker "
+                                                     "address holds in workload 8 (300)")
+    ap.add_argument("--attack-logins", type=int, help="the owner's logins during the attack "
+                                                      "of workload 8 (10)")
+    ap.add_argument("--stalled", type=int, help="stalled uploads of workload 9 (100)")
     ap.add_argument("--workloads", default=",".join(WORKLOADS),
                     help="comma-separated subset of: " + ",".join(WORKLOADS))
     ap.add_argument("--tools", default=",".join(TOOLS),

@@ -35,3 +35,9 @@ def verdict(met):
     """The report's "met" column: True, False, or None when the run was too small to
     judge."""
     return "not at this size" if met is None else "yes" if met else "**no**"
+
+
+def sized(met, full_size):
+    """A target judged on a run smaller than the target's: a miss is a miss, but a
+    pass says nothing (None: "not at this size")."""
+    return met if full_size or not met else None
