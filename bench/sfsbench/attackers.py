@@ -26,6 +26,7 @@ class Attack:
         self.sockets = set()
         self.threads = []
         self.stats = {}  # address -> counters
+        self.t0 = time.monotonic()
 
     # ---- bookkeeping
 
@@ -87,11 +88,13 @@ class Attack:
 
     # ---- one guessing thread
 
-    def take_guess(self, budget):
+    def take_guess(self, source, budget):
         with self.lock:
             if budget[0] <= 0:
                 return False
             budget[0] -= 1
+            if budget[0] == 0:  # the attack from here on is the silent connections only
+                self.stats[source]["guesses_spent_after"] = time.monotonic() - self.t0
             return True
 
     def guess(self, source, budget):
@@ -108,7 +111,7 @@ class Attack:
                 continue
             self.track(s)
             try:
-                while self.running() and self.take_guess(budget):
+                while self.running() and self.take_guess(source, budget):
                     n += 1
                     self.count(source, "sent")
                     sfsproto.command(s, sfsproto.login_line(
@@ -129,7 +132,7 @@ class Attack:
         held = []
         while self.running():
             while len(held) < holds and self.stats[source]["opened"] < max_opens \
-                    and self.running():
+                    and self.running():  # reopens: at most once a second, max_opens in all
                 try:
                     s = socket.create_connection(("127.0.0.1", self.port), timeout=5,
                                                  source_address=(source, 0))

@@ -11,14 +11,14 @@ SIZES = {
                  held=10000, timeout=900,
                  xxh_mib=256, xxh_times=16, xxh_runs=3,
                  attack_conns=300, attack_logins=10, attack_mib=64, attack_guessers=4,
-                 attack_guesses=3000, attack_login_limit=35,
+                 attack_guesses=50000, attack_login_limit=35,
                  stalled=100, verify_sessions=8, verify_files=4, verify_file_mib=256),
     "smoke": dict(runs=1, idle_runs=1, big_mib=32, small_n=50, small_kib=4, clients=10,
                   client_mib=1, latency_iters=3, reuse_extra=20, reuse_iters=1, idle=20,
                   held=200, timeout=120,
                   xxh_mib=64, xxh_times=8, xxh_runs=1,
                   attack_conns=30, attack_logins=3, attack_mib=8, attack_guessers=2,
-                  attack_guesses=300, attack_login_limit=10,
+                  attack_guesses=5000, attack_login_limit=10,
                   stalled=20, verify_sessions=8, verify_files=4, verify_file_mib=16),
 }
 
