@@ -1,0 +1,18 @@
+"""The workloads, one module each, in the order they run and appear in the report.
+
+Each module has NAME (its --workloads name), TITLE (the report's heading, formatted
+with the sizes), UNIT ((unit, higher is better)), run(bench) and section(bench, fill)
+(its part of the report's results); optionally targets(bench) (rows of the targets
+table) and USERS (accounts it needs on the main sfs-server)."""
+
+from . import (attack, concurrent, download, held, idle, latency, logs_down, logs_up, reuse,
+               small, stalled, upload, verify_load)
+
+ALL = [upload, download, small, concurrent, latency, reuse, idle, held, logs_up, logs_down,
+       attack, stalled, verify_load]
+NAMES = [w.NAME for w in ALL]
+
+
+def extra_users(names):
+    """The accounts the chosen workloads need on the main sfs-server beyond its own."""
+    return tuple(u for w in ALL if w.NAME in names for u in getattr(w, "USERS", ()))
