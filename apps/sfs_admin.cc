@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "auth/auth_file.h"
@@ -33,13 +34,27 @@ std::string shown(const std::string& name) {
   return out;
 }
 
+// The shortest password sfs-admin sets without --allow-weak, in characters
+// (NIST SP 800-63B's minimum for a password the user chose).
+constexpr std::size_t kMinPasswordChars = 8;
+
+// Characters (code points) of UTF-8 text: every byte but continuation bytes.
+std::size_t count_chars(std::string_view text) {
+  std::size_t count = 0;
+  for (const char c : text) {
+    count += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  }
+  return count;
+}
+
 int fail(const std::string& message) {
   std::fprintf(stderr, "sfs-admin: %s\n", message.c_str());
   return 1;
 }
 
 // The new password: the first line of stdin, or typed twice on the terminal.
-Result<std::string> read_new_password(bool from_stdin) {
+// At least kMinPasswordChars characters unless `allow_weak`; never empty.
+Result<std::string> read_new_password(bool from_stdin, bool allow_weak) {
   std::string password;
   if (from_stdin) {
     if (!std::getline(std::cin, password)) {
@@ -61,6 +76,11 @@ Result<std::string> read_new_password(bool from_stdin) {
   }
   if (password.empty()) {
     return sfs::make_error(sfs::Errc::kLocal, "empty password");
+  }
+  if (!allow_weak && count_chars(password) < kMinPasswordChars) {
+    return sfs::make_error(sfs::Errc::kLocal, "password too short: use at least " +
+                                                  std::to_string(kMinPasswordChars) +
+                                                  " characters (or --allow-weak to set it anyway)");
   }
   return password;
 }
@@ -92,7 +112,13 @@ Result<LockedFile> open_locked(const fs::path& path, bool create) {
   return LockedFile{std::move(*lock), std::move(*file)};
 }
 
-int set_password(const fs::path& auth_file, const std::string& name, bool from_stdin, bool adding) {
+struct PasswordOptions {
+  bool from_stdin = false;
+  bool allow_weak = false;
+};
+
+int set_password(const fs::path& auth_file, const std::string& name, PasswordOptions options,
+                 bool adding) {
   if (!sfs::auth::is_valid_user_name(name)) {
     return fail("invalid user name '" + shown(name) +
                 "' (use 1-32 of A-Z a-z 0-9 . _ -, not starting "
@@ -109,7 +135,7 @@ int set_password(const fs::path& auth_file, const std::string& name, bool from_s
   if (!adding && file->find(name) == nullptr) {
     return fail("no such user '" + shown(name) + "'");
   }
-  auto password = read_new_password(from_stdin);
+  auto password = read_new_password(options.from_stdin, options.allow_weak);
   if (!password) {
     return fail(password.error().message);
   }
@@ -126,6 +152,48 @@ int set_password(const fs::path& auth_file, const std::string& name, bool from_s
   return 0;
 }
 
+// Checks, before anything changes, that --storage is a server's storage
+// root (it holds the u/ directory the server makes) so that a mistyped
+// path cannot pass for "nothing to remove". Returns the user's directory.
+Result<fs::path> user_storage(const fs::path& storage, const std::string& name) {
+  if (!sfs::auth::is_valid_user_name(name)) {
+    return sfs::make_error(sfs::Errc::kLocal, "cannot purge the files of '" + shown(name) +
+                                                  "': not a valid user name");
+  }
+  std::error_code ec;
+  const fs::path users = storage / "u";
+  if (!fs::is_directory(fs::symlink_status(users, ec))) {
+    return sfs::make_error(sfs::Errc::kLocal,
+                           storage.string() + " is not an sfs storage root (it has no u/ " +
+                               "directory); nothing was changed (give the server's --storage)");
+  }
+  const fs::path dir = users / name;
+  const fs::file_status status = fs::symlink_status(dir, ec);
+  if (fs::exists(status) && !fs::is_directory(status)) {
+    return sfs::make_error(sfs::Errc::kLocal, dir.string() + " is not a directory; nothing " +
+                                                  "was changed (remove it by hand)");
+  }
+  return dir;
+}
+
+// Removes the user's directory; says what it removed, or that there was
+// nothing (the user never logged in).
+int purge_files(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(dir, ec))) {
+    std::printf("no files to remove: %s does not exist (the user never logged in)\n", dir.c_str());
+    return 0;
+  }
+  const auto removed = fs::remove_all(dir, ec);  // does not follow symlinks
+  if (ec) {
+    return fail("cannot remove " + dir.string() + ": " + ec.message());
+  }
+  // remove_all counts the directory itself too.
+  std::printf("removed %s and the %ju file(s) and folder(s) in it\n", dir.c_str(),
+              static_cast<std::uintmax_t>(removed > 0 ? removed - 1 : 0));
+  return 0;
+}
+
 int delete_user(const fs::path& auth_file, const fs::path& storage, const std::string& name,
                 bool purge) {
   auto locked = open_locked(auth_file, false);
@@ -133,23 +201,23 @@ int delete_user(const fs::path& auth_file, const fs::path& storage, const std::s
     return fail(locked.error().message);
   }
   AuthFile* file = &locked->file;
-  if (!file->remove(name)) {
+  if (file->find(name) == nullptr) {
     return fail("no such user '" + shown(name) + "'");
   }
+  std::optional<fs::path> dir;
+  if (purge) {
+    auto checked = user_storage(storage, name);
+    if (!checked) {
+      return fail(checked.error().message);
+    }
+    dir = *checked;
+  }
+  (void)file->remove(name);  // found above, under the same lock
   if (auto ok = file->save(); !ok) {
     return fail(ok.error().message);
   }
   std::printf("deleted user '%s' from %s\n", name.c_str(), auth_file.c_str());
-  if (purge && sfs::auth::is_valid_user_name(name)) {
-    const fs::path dir = storage / "u" / name;
-    std::error_code ec;
-    const auto removed = fs::remove_all(dir, ec);  // does not follow symlinks
-    if (ec) {
-      return fail("cannot remove " + dir.string() + ": " + ec.message());
-    }
-    std::printf("removed %s (%ju entries)\n", dir.c_str(), static_cast<std::uintmax_t>(removed));
-  }
-  return 0;
+  return dir ? purge_files(*dir) : 0;
 }
 
 int list_users(const fs::path& auth_file) {
@@ -190,7 +258,7 @@ int main(int argc, char** argv) {
   fs::path auth_file = "id_passwd.txt";
   fs::path storage = "server_storage";
   std::string name;
-  bool from_stdin = false;
+  PasswordOptions password_options;
   bool purge = false;
 
   CLI::App app{
@@ -210,7 +278,10 @@ int main(int argc, char** argv) {
   CLI::App* passwd = user->add_subcommand("passwd", "Change a user's password");
   for (CLI::App* sub : {add, passwd}) {
     sub->add_option("NAME", name, "User name")->required();
-    sub->add_flag("--password-stdin", from_stdin, "Read the password from standard input");
+    sub->add_flag("--password-stdin", password_options.from_stdin,
+                  "Read the password from standard input");
+    sub->add_flag("--allow-weak", password_options.allow_weak,
+                  "Accept a password shorter than 8 characters");
   }
   CLI::App* del = user->add_subcommand("del", "Delete a user");
   del->add_option("NAME", name, "User name")->required();
@@ -227,7 +298,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (add->parsed() || passwd->parsed()) {
-    return set_password(auth_file, name, from_stdin, add->parsed());
+    return set_password(auth_file, name, password_options, add->parsed());
   }
   if (del->parsed()) {
     return delete_user(auth_file, storage, name, purge);

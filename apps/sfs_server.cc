@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 using sfs::server::Config;
 
 [[noreturn]] void die(const std::string& message) {
-  std::fprintf(stderr, "sfs-server: %s\n", message.c_str());
+  sfs::server::print_fatal(message);
   std::exit(1);
 }
 
@@ -50,8 +50,8 @@ void ensure_identity(const Config& config) {
       !ok) {
     die(ok.error().message);
   }
-  std::printf("sfs-server: generated a new certificate %s and key %s\n", config.cert_file.c_str(),
-              config.key_file.c_str());
+  sfs::server::print_startup_line("generated a new certificate " + config.cert_file.string() +
+                                  " and key " + config.key_file.string());
 }
 
 std::string fingerprint_of(const fs::path& cert_file) {
@@ -73,6 +73,21 @@ void warn_about_auth_file(const fs::path& file, std::size_t plaintext, std::size
   if ((mode & 077) != 0) {
     spdlog::warn("{} can be read by group or others (mode {:o}); run: chmod 600 {}", file.string(),
                  mode & 0777, file.string());
+  }
+}
+
+// A private key others can read lets them impersonate the server. sshd
+// refuses such a key; sfs warns at every start instead, because Debian's
+// own convention keeps TLS keys group-readable (0640, group ssl-cert), and
+// refusing would stop a running service on upgrade while the key, if it
+// leaked, is already out (it must be replaced, not just chmod-ed).
+// `mode` is read at start, before any switch to --run-as.
+void warn_about_key_file(const fs::path& file, mode_t mode) {
+  if ((mode & 077) != 0) {
+    spdlog::warn(
+        "private key {} can be read by {} (mode {:o}); anyone who read it can impersonate this "
+        "server: run chmod 600 {}, and replace the key if someone else may have read it",
+        file.string(), (mode & 007) != 0 ? "others" : "group", mode & 0777, file.string());
   }
 }
 
@@ -181,13 +196,16 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   config.port = static_cast<std::uint16_t>(port);
+  // In the format the command line asks for, until the settings file has
+  // had its say: every line of a JSON log is JSON, its errors included.
+  sfs::server::setup_logging(settings.log_format);
   if (!config_file.empty()) {
     auto given = [&app](std::string_view key) {
       const CLI::Option* flag = app.get_option_no_throw("--" + std::string(key));
       return flag != nullptr && flag->count() > 0;
     };
     if (auto ok = sfs::server::apply_config_file(config_file, settings, given); !ok) {
-      std::fprintf(stderr, "sfs-server: %s\n", ok.error().message.c_str());
+      sfs::server::print_fatal(ok.error().message);
       return 2;
     }
   }
@@ -225,6 +243,8 @@ int main(int argc, char** argv) {
   auto tls =
       must(sfs::tls::make_server_context(config.cert_file, config.key_file, config.allow_tls12));
   const std::string fingerprint = fingerprint_of(config.cert_file);
+  struct stat key_stat {};
+  const mode_t key_mode = ::stat(config.key_file.c_str(), &key_stat) == 0 ? key_stat.st_mode : 0;
 
   sfs::server::Server server(config, std::move(tls), std::move(users), std::move(store));
   if (auto ok = server.listen(); !ok) {
@@ -239,11 +259,12 @@ int main(int argc, char** argv) {
   const std::string address = endpoint.address().is_v6()
                                   ? "[" + endpoint.address().to_string() + "]"
                                   : endpoint.address().to_string();
-  std::printf("sfs-server: listening on %s:%u\n", address.c_str(), endpoint.port());
-  std::printf("sfs-server: certificate SHA256 fingerprint %s\n", fingerprint.c_str());
-  std::fflush(stdout);
+  sfs::server::print_startup_line("listening on " + address + ":" +
+                                  std::to_string(endpoint.port()));
+  sfs::server::print_startup_line("certificate SHA256 fingerprint " + fingerprint);
   // Warnings only once start-up succeeded: a failed start says one line.
   warn_about_auth_file(config.auth_file, plaintext, user_count, auth_mode);
+  warn_about_key_file(config.key_file, key_mode);
   // A descriptor per connection plus some for files in use and the server.
   if (open_files != 0 && config.max_connections + 64 > open_files) {
     spdlog::warn(

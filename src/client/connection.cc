@@ -32,8 +32,8 @@ std::string server_key(const std::string& host, std::uint16_t port) {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-void warn_changed(const std::string& server, const std::string& pinned, const std::string& seen,
-                  const std::filesystem::path& file) {
+void warn_changed(const std::string& server, const TrustStore::Pin& pin, const std::string& seen,
+                  const TrustStore& store) {
   std::fprintf(stderr,
                "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
                "@    WARNING: SERVER IDENTIFICATION HAS CHANGED!          @\n"
@@ -42,17 +42,39 @@ void warn_changed(const std::string& server, const std::string& pinned, const st
                "The certificate of %s is not the one you trusted before.\n"
                "Expected SHA256 fingerprint: %s\n"
                "Received SHA256 fingerprint: %s\n"
-               "If the server's certificate was replaced on purpose, remove its line from %s.\n",
-               server.c_str(), pinned.c_str(), seen.c_str(), file.c_str());
+               "If the server's certificate was replaced on purpose, remove the pin for %s,\n"
+               "line %zu of %s.\n",
+               server.c_str(), pin.fingerprint.c_str(), seen.c_str(), server.c_str(), pin.line,
+               store.shown_file().c_str());
 }
 
 // Asks on the terminal whether to trust a new server. False without one.
-bool user_accepts(const std::string& server, const std::string& fingerprint) {
+bool user_accepts(const std::string& server, const std::string& fingerprint,
+                  const std::string& note) {
   const std::string prompt = "The authenticity of server " + server +
                              " can't be established.\nIts certificate's SHA256 fingerprint is " +
-                             fingerprint + ".\nTrust it and continue (yes/no)? ";
+                             fingerprint + note + ".\nTrust it and continue (yes/no)? ";
   auto answer = term::read_from_terminal(prompt, true);
   return answer && (*answer == "yes" || *answer == "y");
+}
+
+// Pins are per name as the user typed it. When that name is new but the
+// address it led to has a pin, say so (never more: the name's pin alone
+// decides, see docs/security.md). Empty when there is nothing to say.
+std::string address_note(const TrustStore& store, const std::string& server,
+                         const std::string& address, const std::string& seen) {
+  if (address.empty() || address == server) {
+    return {};
+  }
+  const auto pin = store.find(address);
+  if (!pin) {
+    return {};
+  }
+  const std::string where = "line " + std::to_string(pin->line) + " of " + store.shown_file();
+  return pin->fingerprint == seen
+             ? "; the same certificate is pinned for its address " + address + " (" + where +
+                   "), but pins are per name"
+             : "; its address " + address + " is pinned with another certificate (" + where + ")";
 }
 
 Result<std::uint64_t> size_field(const protocol::Reply& reply) {
@@ -156,25 +178,38 @@ Result<void> Connection::verify_server(const ConnectOptions& options) {
   const std::string seen = tls::peer_fingerprint(channel_->stream().native_handle());
   const TrustStore store(options.known_servers.empty() ? TrustStore::default_path()
                                                        : options.known_servers);
-  switch (store.check(server_, seen)) {
-    case TrustStore::Verdict::kKnown:
+  if (const auto pin = store.find(server_)) {
+    if (pin->fingerprint == seen) {
       return {};
-    case TrustStore::Verdict::kChanged:
-      warn_changed(server_, store.lookup(server_), seen, store.file());
-      return make_error(Errc::kTrust, "server identity of " + server_ +
-                                          " has changed; refusing to connect (no password sent)");
-    case TrustStore::Verdict::kUnknown:
-      break;
+    }
+    warn_changed(server_, *pin, seen, store);
+    return make_error(Errc::kTrust, "server identity of " + server_ + " has changed (pinned for " +
+                                        server_ + " at " + store.shown_file() + ":" +
+                                        std::to_string(pin->line) +
+                                        "); refusing to connect (no password sent)");
   }
+  const std::string note = address_note(store, server_, peer_address(), seen);
   if (options.trust_new) {
-    std::fprintf(stderr, "sfs: trusting new server %s with SHA256 fingerprint %s\n",
-                 server_.c_str(), seen.c_str());
-  } else if (!user_accepts(server_, seen)) {
+    std::fprintf(stderr, "sfs: trusting new server %s with SHA256 fingerprint %s%s\n",
+                 server_.c_str(), seen.c_str(), note.c_str());
+  } else if (!user_accepts(server_, seen, note)) {
     return make_error(Errc::kTrust, "unknown server " + server_ + " (SHA256 fingerprint " + seen +
-                                        "); check it and run again with --trust-new, or use "
+                                        ")" + note +
+                                        "; check it and run again with --trust-new, or use "
                                         "--ca-file");
   }
-  return store.add(server_, seen);
+  if (auto ok = store.add(server_, seen); !ok) {
+    return ok;
+  }
+  std::fprintf(stderr, "sfs: pinned the server key for %s in %s\n", server_.c_str(),
+               store.shown_file().c_str());
+  return {};
+}
+
+std::string Connection::peer_address() {
+  boost::system::error_code ec;
+  const auto endpoint = channel_->stream().socket().remote_endpoint(ec);
+  return ec ? std::string() : server_key(endpoint.address().to_string(), endpoint.port());
 }
 
 awaitable<Result<void>> Connection::read_greeting() {

@@ -95,6 +95,9 @@ class Connection {
 
   awaitable<Result<void>> connect(std::string host, std::uint16_t port);
   Result<void> verify_server(const ConnectOptions& options);
+  // The address:port the connection reached ("[::1]:9001" for IPv6), or
+  // empty when the socket cannot tell.
+  std::string peer_address();
   awaitable<Result<void>> read_greeting();
   awaitable<Result<protocol::Reply>> request(std::string line);
   awaitable<Result<void>> do_put(std::filesystem::path local, std::string remote, bool progress,

@@ -19,17 +19,39 @@ std::filesystem::path TrustStore::default_path() {
   return std::filesystem::path(home != nullptr ? home : ".") / ".config" / "sfs" / "known_servers";
 }
 
-std::string TrustStore::lookup(const std::string& server) const {
+std::optional<TrustStore::Pin> TrustStore::find(const std::string& server) const {
   std::ifstream in(file_);
   std::string line;
+  std::size_t number = 0;
   while (std::getline(in, line)) {
+    ++number;
     const std::size_t space = line.find(' ');
     if (space != std::string::npos && line.compare(0, space, server) == 0 &&
         space == server.size()) {
-      return line.substr(space + 1);
+      return Pin{line.substr(space + 1), number};
     }
   }
-  return {};
+  return std::nullopt;
+}
+
+std::string TrustStore::lookup(const std::string& server) const {
+  auto pin = find(server);
+  return pin ? pin->fingerprint : std::string();
+}
+
+std::string TrustStore::shown_file() const {
+  const char* home = std::getenv("HOME");
+  const std::string path = file_.string();
+  if (home != nullptr && home[0] == '/') {
+    std::string prefix(home);
+    if (!prefix.ends_with('/')) {
+      prefix += '/';
+    }
+    if (path.starts_with(prefix) && path.size() > prefix.size()) {
+      return "~/" + path.substr(prefix.size());
+    }
+  }
+  return path;
 }
 
 TrustStore::Verdict TrustStore::check(const std::string& server,

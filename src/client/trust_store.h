@@ -6,7 +6,9 @@
 //   switch (store.check("127.0.0.1:9001", fp)) { ... }
 //   store.add("127.0.0.1:9001", fp);
 
+#include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -22,9 +24,22 @@ class TrustStore {
   // $XDG_CONFIG_HOME/sfs/known_servers, else ~/.config/sfs/known_servers.
   static std::filesystem::path default_path();
 
+  // Where a server's pin is: its fingerprint and its line in the file
+  // (from 1), for messages that point the user at it, as ssh's "Offending
+  // key in ~/.ssh/known_hosts:3".
+  struct Pin {
+    std::string fingerprint;
+    std::size_t line = 0;
+  };
+
   const std::filesystem::path& file() const { return file_; }
+  // The pin of `server` (exactly that "host:port" string: "localhost:9001"
+  // and "127.0.0.1:9001" are two servers), or nullopt.
+  std::optional<Pin> find(const std::string& server) const;
   // The pinned fingerprint of `server`, or empty.
   std::string lookup(const std::string& server) const;
+  // file() as it may be shown: "~/..." when it lies in $HOME.
+  std::string shown_file() const;
   Verdict check(const std::string& server, const std::string& fingerprint) const;
   // Appends a pin, creating the directory (0700) and file (0600).
   Result<void> add(const std::string& server, const std::string& fingerprint) const;

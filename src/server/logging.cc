@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cstdio>
 #include <memory>
 
 #include "protocol/percent.h"
@@ -15,62 +16,77 @@ namespace {
 std::atomic<LogFormat> g_format{LogFormat::kText};
 // JSON mode only: operation records, whose fields this file writes itself.
 std::shared_ptr<spdlog::logger> g_audit;
+// JSON mode only: the start-up lines on stdout (port, fingerprint).
+std::shared_ptr<spdlog::logger> g_stdout;
 
-// %* in a pattern: the message, escaped for a JSON string.
-class JsonMessage : public spdlog::custom_flag_formatter {
+constexpr char kJsonPattern[] = R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%*"})";
+
+// %* in a pattern: the message, escaped for a JSON string or a text line.
+// Every message goes through it, so no caller can let untrusted text
+// (a name, a path, an error quoting them) reach the log raw.
+template <std::string (*kEscape)(std::string_view)>
+class EscapedMessage : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    const std::string escaped =
-        json_escape(std::string_view(msg.payload.data(), msg.payload.size()));
+    const std::string escaped = kEscape(std::string_view(msg.payload.data(), msg.payload.size()));
     dest.append(escaped.data(), escaped.data() + escaped.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<JsonMessage>();
+    return std::make_unique<EscapedMessage>();
   }
 };
 
-}  // namespace
+using JsonMessage = EscapedMessage<&json_escape>;
+using TextMessage = EscapedMessage<&escape_for_text_log>;
 
-std::string json_escape(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u == 0x7F) {
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-    } else {
-      out += c;
-    }
-  }
-  return out;
+std::unique_ptr<spdlog::formatter> json_formatter() {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<JsonMessage>('*').set_pattern(kJsonPattern);
+  return formatter;
 }
+
+}  // namespace
 
 void setup_logging(LogFormat format) {
   g_format = format;
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("sfs-server", sink);
   if (format == LogFormat::kJson) {
-    auto formatter = std::make_unique<spdlog::pattern_formatter>();
-    formatter->add_flag<JsonMessage>('*').set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%*"})");
-    logger->set_formatter(std::move(formatter));
+    logger->set_formatter(json_formatter());
+    g_stdout = std::make_shared<spdlog::logger>("sfs-stdout",
+                                                std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    g_stdout->set_formatter(json_formatter());
+    g_stdout->flush_on(spdlog::level::info);
     // A sink of its own: in spdlog the format belongs to the sink.
     g_audit = std::make_shared<spdlog::logger>("sfs-audit",
                                                std::make_shared<spdlog::sinks::stderr_sink_mt>());
     g_audit->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l",%v})");
     g_audit->flush_on(spdlog::level::info);
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<TextMessage>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %*");
+    logger->set_formatter(std::move(formatter));
   }
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+}
+
+void print_startup_line(std::string_view message) {
+  if (g_format == LogFormat::kJson && g_stdout) {
+    g_stdout->info("{}", message);
+    return;
+  }
+  std::printf("sfs-server: %s\n", escape_for_text_log(message).c_str());
+  std::fflush(stdout);
+}
+
+void print_fatal(std::string_view message) {
+  if (g_format == LogFormat::kJson) {
+    spdlog::critical("{}", message);
+    return;
+  }
+  std::fprintf(stderr, "sfs-server: %s\n", escape_for_text_log(message).c_str());
 }
 
 void log_operation(const OperationRecord& r) {
@@ -91,15 +107,9 @@ void log_operation(const OperationRecord& r) {
     amounts += fmt::format(" wire={} zstd_frames={} raw_frames={}", r.wire_bytes, r.zstd_frames,
                            r.raw_frames);
   }
-  // Error messages may quote what the client sent: no control bytes reach
-  // the text log, so no line can be forged.
-  std::string detail(r.detail);
-  for (char& c : detail) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) {
-      c = '?';
-    }
-  }
+  // Error messages may quote what the client sent: the text formatter
+  // escapes them with the rest of the line (log_escape.h).
+  const std::string_view detail = r.detail;
   if (detail.empty()) {
     spdlog::info("user={} peer={} op={} path={}{} result={}", r.user, r.peer, r.op, path, amounts,
                  r.result);

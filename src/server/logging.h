@@ -10,13 +10,26 @@
 #include <string>
 #include <string_view>
 
+#include "server/log_escape.h"
+
 namespace sfs::server {
 
 enum class LogFormat { kText, kJson };
 
 // Installs the default logger. In JSON mode every line is an object:
 // {"time":...,"level":...,"msg":...}, and operations carry their fields.
+// In both formats every message is escaped (server/log_escape.h): controls,
+// bidi overrides and invisible characters never reach the log raw.
 void setup_logging(LogFormat format);
+
+// A start-up line on stdout, where scripts and tests read the port and the
+// certificate's fingerprint: "sfs-server: <message>" as text, or in JSON
+// mode an object like every log line ({"time","level":"info","msg"}).
+void print_startup_line(std::string_view message);
+
+// The one line a failed start says, on stderr: "sfs-server: <message>" as
+// text, or in JSON mode an object with level "critical".
+void print_fatal(std::string_view message);
 
 struct OperationRecord {
   std::string_view user;
@@ -37,9 +50,5 @@ struct OperationRecord {
 };
 
 void log_operation(const OperationRecord& record);
-
-// `text` as the inside of a JSON string (quotes, backslashes and control
-// bytes escaped; other bytes kept).
-std::string json_escape(std::string_view text);
 
 }  // namespace sfs::server

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "storage/beneath.h"
+#include "storage/links.h"
 #include "storage/temps.h"
 #include "storage/user_tree.h"
 
@@ -69,6 +70,15 @@ Result<char> kind_of(int dir, const std::string& leaf, std::string_view shown) {
   }
   return make_error(Errc::kBadPath,
                     "path refused (symlink or special file): " + std::string(shown));
+}
+
+// Refuses to replace a file with other hard links (storage/links.h).
+Result<void> check_target_file(int dir, const std::string& leaf, std::string_view shown) {
+  struct stat st {};
+  if (::fstatat(dir, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return errno == ENOENT ? Result<void>() : Result<void>(errno_error(errno, shown));
+  }
+  return check_single_link(st, shown);
 }
 
 // Creates `leaf` in `dir` or accepts an existing directory there; returns
@@ -246,6 +256,11 @@ Result<std::string> UserTree::finish_move(const std::pair<UniqueFd, std::string>
     }
   } else if (target_kind == 'd') {
     return make_error(Errc::kIsDir, "is a directory: " + final_path);
+  }
+  if (target_kind == 'f') {
+    if (auto ok = check_target_file(target.first.get(), target.second, final_path); !ok) {
+      return ok.error();
+    }
   }
   if (::renameat(source.first.get(), source.second.c_str(), target.first.get(),
                  target.second.c_str()) != 0) {

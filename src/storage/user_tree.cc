@@ -13,6 +13,7 @@
 #include "crypto/digest.h"
 #include "storage/beneath.h"
 #include "storage/digest_xattr.h"
+#include "storage/links.h"
 #include "storage/temps.h"
 
 namespace sfs::storage {
@@ -41,11 +42,14 @@ std::string partial_name(const std::string& leaf, std::uint64_t size) {
 
 // Opens (creating it if needed) and locks the partial file. Invalid when
 // another upload holds it or it cannot be opened: the caller then uses a
-// plain temp file.
+// plain temp file. A planted partial is unlinked (the name only: whatever it
+// links to stays untouched) and a fresh one made in its place.
 UniqueFd open_partial(int dir_fd, const std::string& leaf, std::uint64_t size) {
   const std::string name = partial_name(leaf, size);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    // O_NONBLOCK: a FIFO or device planted under the name must not block.
+    UniqueFd fd(::openat(dir_fd, name.c_str(),
+                         O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
     struct stat st {};
     if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 || ::fstat(fd.get(), &st) != 0 ||
         !S_ISREG(st.st_mode)) {
@@ -55,10 +59,18 @@ UniqueFd open_partial(int dir_fd, const std::string& leaf, std::uint64_t size) {
     // cleaner) or renamed over its target (by the upload that held it): the
     // file is ours only if the name still leads to it.
     struct stat named {};
-    if (st.st_nlink > 0 && ::fstatat(dir_fd, name.c_str(), &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-        named.st_ino == st.st_ino && named.st_dev == st.st_dev) {
+    if (st.st_nlink == 0 || ::fstatat(dir_fd, name.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 ||
+        named.st_ino != st.st_ino || named.st_dev != st.st_dev) {
+      continue;
+    }
+    // A partial planted by someone else (another owner, or a hard link to a
+    // file elsewhere) is never truncated, written or hashed: resuming into
+    // it would overwrite the linked file, and the resume offer would hand
+    // out the digest of its first bytes.
+    if (is_own_single_file(st)) {
       return fd;
     }
+    (void)::unlinkat(dir_fd, name.c_str(), 0);
   }
   return UniqueFd();
 }
@@ -66,12 +78,12 @@ UniqueFd open_partial(int dir_fd, const std::string& leaf, std::uint64_t size) {
 // Refuses a leaf that is not a regular file: a directory, a symlink (which
 // would otherwise be replaced or removed without ever being followed) or a
 // special file.
-Result<void> check_regular(const struct stat& st, const std::string& leaf) {
+Result<void> check_regular(const struct stat& st, std::string_view leaf) {
   if (S_ISDIR(st.st_mode)) {
-    return make_error(Errc::kIsDir, "is a directory: " + leaf);
+    return make_error(Errc::kIsDir, "is a directory: " + std::string(leaf));
   }
   if (!S_ISREG(st.st_mode)) {
-    return make_error(Errc::kBadPath, "path refused (not a regular file): " + leaf);
+    return make_error(Errc::kBadPath, "path refused (not a regular file): " + std::string(leaf));
   }
   return {};
 }
@@ -110,6 +122,9 @@ Result<ReadFile> UserTree::open_read(std::string_view relative) const {
     return make_error(Errc::kBadPath,
                       "path refused (not a regular file): " + std::string(relative));
   }
+  if (auto ok = check_single_link(st, relative); !ok) {
+    return ok.error();
+  }
   return ReadFile(std::move(*fd), static_cast<std::uint64_t>(st.st_size));
 }
 
@@ -123,6 +138,9 @@ Result<Upload> UserTree::create(std::string_view relative,
   struct stat st {};
   if (::fstatat(dir.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (auto ok = check_regular(st, leaf); !ok) {
+      return ok.error();
+    }
+    if (auto ok = check_single_link(st, relative); !ok) {
       return ok.error();
     }
   } else if (errno != ENOENT) {
@@ -179,7 +197,10 @@ std::optional<DirEntry> describe(int fd, std::string name) {
                  static_cast<std::uint64_t>(st.st_size),
                  st.st_mtime,
                  {}};
-  if (S_ISREG(st.st_mode)) {
+  // A file with other hard links is listed (so its user sees what is in
+  // the way and can remove it) but without a digest: the attribute belongs
+  // to the file all its names share.
+  if (S_ISREG(st.st_mode) && !has_other_links(st)) {
     entry.digest = read_digest_xattr(fd);
   }
   return entry;

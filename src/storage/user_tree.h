@@ -54,18 +54,23 @@ class UserTree {
   // one per connection).
   explicit UserTree(std::shared_ptr<const UniqueFd> dir) : dir_(std::move(dir)) {}
 
-  // kNotFound, kIsDir, kBadPath (symlink, special file).
+  // kNotFound, kIsDir, kBadPath (symlink, special file, a file with other
+  // hard links: storage/links.h).
   Result<ReadFile> open_read(std::string_view relative) const;
   // Starts an upload to `relative`; its parent directory must exist. With
   // `resumable_size`, the upload continues the partial file an interrupted
   // upload of that name and size left (unless one is running right now).
+  // kBadPath when `relative` is a file with other hard links. A partial
+  // file the server did not make itself (another owner, other hard links)
+  // is dropped, never written, and the upload starts afresh.
   Result<Upload> create(std::string_view relative,
                         std::optional<std::uint64_t> resumable_size = std::nullopt) const;
   // Removes a file (not a directory, not a symlink).
   Result<void> remove(std::string_view relative) const;
   // Files and directories in the directory `relative` (empty: the top of
   // the tree), sorted by name. Temp files, symlinks and special files are
-  // left out. kNotDir when `relative` is a file.
+  // left out. A file with other hard links is listed without a digest.
+  // kNotDir when `relative` is a file.
   Result<std::vector<DirEntry>> list(std::string_view relative = {}) const;
   // Type, size, mtime and stored digest of a file or directory; kBadPath
   // for a symlink or special file.
@@ -83,8 +88,9 @@ class UserTree {
   // existing file at the target is replaced. Returns the final path.
   // Refuses a directory into itself (kBadPath), a file over a directory
   // (kIsDir), a directory over a file (kNotDir), a non-empty directory
-  // (kNotEmpty), a final path over `max_path_bytes` or nesting past
-  // kMaxDirDepth (kTooLarge).
+  // (kNotEmpty), a file with other hard links at the target (kBadPath), a
+  // final path over `max_path_bytes` or nesting past kMaxDirDepth
+  // (kTooLarge).
   Result<std::string> move(std::string_view from, std::string_view to,
                            std::size_t max_path_bytes) const;
   // Walks the whole tree (symlinks are not followed).

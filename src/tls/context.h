@@ -1,6 +1,7 @@
 #pragma once
 // TLS contexts for both ends: TLS 1.3 only, no compression, no
-// renegotiation, AEAD suites with AES-128-GCM first (fastest with AES-NI).
+// renegotiation, AEAD suites with AES-128-GCM first (fastest with AES-NI),
+// key exchange over X25519, P-256 or P-384 only (no finite-field groups).
 
 #include <filesystem>
 #include <memory>

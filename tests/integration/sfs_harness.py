@@ -21,6 +21,7 @@ import ctypes.util
 import errno
 import fcntl
 import hashlib
+import json
 import os
 import re
 import select
@@ -306,6 +307,21 @@ def free_port():
 # Server
 
 
+def banner_text(stdout):
+    """The server's stdout as text lines: with --log-format json each line is a
+    JSON object whose "msg" is the text line without its "sfs-server: " prefix
+    (a line not complete yet is left as it is)."""
+    lines = []
+    for line in stdout.split("\n"):
+        if line.startswith("{"):
+            try:
+                line = "sfs-server: " + json.loads(line)["msg"]
+            except (ValueError, KeyError, TypeError):
+                pass
+        lines.append(line)
+    return "\n".join(lines)
+
+
 class ServerStartError(Exception):
     pass
 
@@ -337,7 +353,8 @@ class Server:
         self.process = None
         self.port = None
         self.fingerprint = None
-        self.stdout_text = ""
+        self.stdout_text = ""  # as text lines (see banner_text)
+        self.stdout_raw = ""   # as the server wrote it
         self._log = None
 
     # paths
@@ -422,7 +439,8 @@ class Server:
         deadline = time.monotonic() + START_TIMEOUT
         buffer = b""
         while True:
-            text = buffer.decode(errors="replace")
+            self.stdout_raw = buffer.decode(errors="replace")
+            text = banner_text(self.stdout_raw)
             port = re.search(r"^sfs-server: listening on 127\.0\.0\.1:(\d+)$", text, re.M)
             print_ = re.search(r"^sfs-server: certificate SHA256 fingerprint (\S+)$", text, re.M)
             if port and print_:

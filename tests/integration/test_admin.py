@@ -160,7 +160,7 @@ class AdminTest(unittest.TestCase):
         self.assertAdminFails(result, 1, r"already exists")
         self.assertEqual(read_file(self.auth), before)
         # passwd and del of an unknown user are refused the same way.
-        result = self.admin("user", "passwd", "zed", "--password-stdin", input=b"zed-Pw\n")
+        result = self.admin("user", "passwd", "zed", "--password-stdin", input=b"zed-Pw-12\n")
         self.assertAdminFails(result, 1, r"^sfs-admin: no such user 'zed'$")
         result = self.admin("user", "del", "zed")
         self.assertAdminFails(result, 1, r"^sfs-admin: no such user 'zed'$")
@@ -173,16 +173,16 @@ class AdminTest(unittest.TestCase):
         for name in ("a b", "a/b", "../x", "a:b", ".hidden", "x" * 33, "caf\u00e9", "semi;colon",
                      "nul%00", "star*", "quote'"):
             with self.subTest(name=name):
-                result = self.admin("user", "add", name, "--password-stdin", input=b"pw-Pw-1\n")
+                result = self.admin("user", "add", name, "--password-stdin", input=b"pw-Pw-12\n")
                 self.assertAdminFails(result, 1, r"^sfs-admin: invalid user name")
                 self.assertEqual(read_file(self.auth), before)
         # A name starting with '-' reads as an option: a usage error (2), or refused (1).
-        result = self.admin("user", "add", "--", "-dash", "--password-stdin", input=b"pw-Pw-1\n")
+        result = self.admin("user", "add", "--", "-dash", "--password-stdin", input=b"pw-Pw-12\n")
         self.assertIn(result.returncode, (1, 2), result.stderr)
         self.assertEqual(read_file(self.auth), before)
         # The longest valid name (32) and every allowed character are accepted.
-        self.add("A" * 32, "pw-Pw-1")
-        self.add("Zz09._-", "pw-Pw-1")
+        self.add("A" * 32, "pw-Pw-12")
+        self.add("Zz09._-", "pw-Pw-12")
         self.assertNoDebris()
 
     def test_a_refused_name_is_not_echoed_raw(self):
@@ -190,7 +190,7 @@ class AdminTest(unittest.TestCase):
         pass terminal escape sequences through."""
         for name in ("new\nline", "tab\tname", "esc\x1b[2Jape", "cr\rname"):
             with self.subTest(name=name):
-                result = self.admin("user", "add", name, "--password-stdin", input=b"pw-Pw-1\n")
+                result = self.admin("user", "add", name, "--password-stdin", input=b"pw-Pw-12\n")
                 self.assertAdminFails(result, 1, r"^sfs-admin: invalid user name")
                 self.assertNotRegex(result.stderr[:-1], rb"[\x00-\x08\x0a-\x1f\x7f]")
         self.assertFalse(os.path.exists(self.auth))
@@ -253,15 +253,76 @@ class AdminTest(unittest.TestCase):
         self.assertTrue(os.path.isfile(os.path.join(bob_dir, "f.txt")))
         self.assertEqual(entries(read_file(self.auth)), {})
         self.assertEqual(file_mode(self.auth), 0o600)
-        # A purge does not follow a symlink planted as the user's directory.
+        self.assertRegex(result.stdout.decode(),
+                         r"(?m)^removed %s and the 1 file\(s\) and folder\(s\) in it$"
+                         % re.escape(alice_dir))
+        # A purge does not follow a symlink planted as the user's directory: it
+        # refuses, and changes nothing.
         self.add("carol", "carol-Pw-3")
         victim = os.path.join(self.dir, "victim")
         os.mkdir(victim)
         write_file(os.path.join(victim, "keep"), b"keep")
         os.symlink(victim, os.path.join(self.storage, "u", "carol"))
-        self.admin("user", "del", "carol", "--purge")
+        result = self.admin("user", "del", "carol", "--purge")
+        self.assertAdminFails(result, 1, r"u/carol is not a directory; nothing was changed")
         self.assertEqual(read_file(os.path.join(victim, "keep")), b"keep")
-        self.assertNotIn("carol", entries(read_file(self.auth)))
+        self.assertIn("carol", entries(read_file(self.auth)))
+
+    def test_del_purge_with_a_path_that_is_not_a_storage_root(self):
+        """A mistyped --storage is refused before anything changes, never reported
+        as "removed ... (0 entries)"."""
+        self.add("alice", "alice-Pw-1")
+        before = read_file(self.auth)
+        elsewhere = os.path.join(self.dir, "not-storage")
+        os.mkdir(elsewhere)
+        write_file(os.path.join(elsewhere, "alice"), b"an unrelated file named alice")
+        for storage in (elsewhere, os.path.join(self.dir, "missing")):
+            with self.subTest(storage=storage):
+                result = run_admin(["--auth-file", self.auth, "--storage", storage, "user", "del",
+                                    "alice", "--purge"], cwd=self.dir)
+                self.assertAdminFails(result, 1, r"^sfs-admin: %s is not an sfs storage root "
+                                      r"\(it has no u/ directory\); nothing was changed"
+                                      % re.escape(storage))
+                self.assertEqual(result.stdout, b"")
+                self.assertEqual(read_file(self.auth), before)
+        self.assertEqual(os.listdir(elsewhere), ["alice"])
+
+    def test_del_purge_of_a_user_who_never_logged_in(self):
+        self.add("alice", "alice-Pw-1")
+        os.makedirs(os.path.join(self.storage, "u"))
+        result = self.admin("user", "del", "alice", "--purge")
+        self.assertAdminOk(result)
+        self.assertEqual(result.stdout.decode(),
+                         "deleted user 'alice' from %s\nno files to remove: %s does not exist "
+                         "(the user never logged in)\n"
+                         % (self.auth, os.path.join(self.storage, "u", "alice")))
+        self.assertEqual(entries(read_file(self.auth)), {})
+
+    def test_short_passwords_need_allow_weak(self):
+        short = "sfs-admin: password too short: use at least 8 characters (or --allow-weak to " \
+                "set it anyway)"
+        for password in ("a", "seven-7", "\u00e4\u00f6\u00fc\u00e4\u00f6\u00fc\u00e4"):
+            with self.subTest(password=password):
+                result = self.admin("user", "add", "alice", "--password-stdin",
+                                    input=password.encode() + b"\n")
+                self.assertAdminFails(result, 1, "^%s$" % re.escape(short))
+                self.assertFalse(os.path.exists(self.auth))
+        # Eight characters are enough, counted as characters, not bytes.
+        self.add("alice", "\u00e4\u00f6\u00fc\u00e4\u00f6\u00fc\u00e4\u00f6")
+        self.add("bob", "eight-88")
+        result = self.admin("user", "passwd", "bob", "--password-stdin", input=b"short\n")
+        self.assertAdminFails(result, 1, "^%s$" % re.escape(short))
+        # --allow-weak sets it anyway, and the server accepts it; never an empty one.
+        result = self.admin("user", "passwd", "bob", "--password-stdin", "--allow-weak",
+                            input=b"x\n")
+        self.assertAdminOk(result)
+        result = self.admin("user", "add", "carol", "--password-stdin", "--allow-weak",
+                            input=b"\n")
+        self.assertAdminFails(result, 1, r"^sfs-admin: empty password$")
+        server = self.server()
+        self.assertTrue(can_log_in(server, "bob", "x"))
+        self.assertTrue(can_log_in(server, "alice", "\u00e4\u00f6\u00fc\u00e4\u00f6\u00fc"
+                                                    "\u00e4\u00f6"))
 
     def test_migrate_a_mixed_file(self):
         self.add("bob", "bob-Hashed-Pw")

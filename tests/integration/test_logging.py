@@ -102,6 +102,21 @@ class JsonLogTest(ServerTestCase):
         self.assertRegex(messages, r"user=alice peer=127\.0\.0\.1:\d+ login ok")
         self.assertRegex(messages, r"peer=127\.0\.0\.1:\d+ closed: ")
 
+    def test_start_up_lines_on_stdout_are_json_too(self):
+        """Under systemd stdout and stderr land in one journal: in JSON mode the
+        listening, fingerprint and generated-certificate lines are objects too."""
+        lines = self.server.stdout_raw.splitlines()
+        self.assertEqual(len(lines), 3, lines)
+        records = [json.loads(line) for line in lines]
+        for record in records:
+            self.assertEqual(set(record), {"time", "level", "msg"}, record)
+            self.assertEqual(record["level"], "info")
+            parse_time(record["time"])
+        self.assertEqual([r["msg"] for r in records], [
+            "generated a new certificate server.crt and key server.key",
+            "listening on 127.0.0.1:%d" % self.server.port,
+            "certificate SHA256 fingerprint %s" % self.server.fingerprint])
+
     def test_an_upload_is_an_operation_record(self):
         data = b"hello json" * 100
         puts = [r for r in self.operations("PUT") if r["path"] == "plain.txt"]

@@ -1,6 +1,8 @@
 """sfs-server start-up: configuration errors are one clear line and exit 1."""
 
+import json
 import os
+import re
 import socket
 import subprocess
 import unittest
@@ -122,6 +124,25 @@ class StartupErrorTest(unittest.TestCase):
                 self.assertNotEqual(result.returncode, 0)
                 self.assertNotIn(b"listening", result.stdout)
 
+    def test_a_failed_start_with_json_logs_says_one_json_line(self):
+        os.unlink(self.path("id_passwd.txt"))
+        result = self.run_server("--port", "0", "--log-format", "json")
+        self.assertEqual(result.returncode, 1, result)
+        lines = result.stderr.decode().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        record = json.loads(lines[0])
+        self.assertEqual(set(record), {"time", "level", "msg"})
+        self.assertEqual((record["level"], record["msg"]),
+                         ("critical", "auth file id_passwd.txt not found"))
+        self.assertEqual(result.stdout, b"")
+        # A bad settings file too, once the command line asked for JSON.
+        write_file(self.path("id_passwd.txt"), b"alice:secret\n")
+        write_file(self.path("bad.toml"), b"no-such-setting = 1\n")
+        result = self.run_server("--log-format", "json", "--config", self.path("bad.toml"))
+        self.assertEqual(result.returncode, 2, result)
+        record = json.loads(result.stderr.decode())
+        self.assertIn("no-such-setting", record["msg"])
+
 
 class StartupTest(unittest.TestCase):
 
@@ -171,6 +192,38 @@ class StartupTest(unittest.TestCase):
                 self.assertEqual(bob.run("ls").returncode, 0)
                 self.assertEqual(bob.run("ls", password="nope").returncode, EXIT_AUTH)
                 self.assertEqual(alice.run("ls", password="pw-one\r").returncode, EXIT_AUTH)
+
+
+class ServerKeyModeTest(unittest.TestCase):
+    """A private key others can read lets them impersonate the server: the server
+    warns at every start (one line naming the file and its mode), as it does for
+    a readable auth file."""
+
+    def start_with_key_mode(self, mode):
+        keep = make_temp_dir()
+        self.addCleanup(remove_tree, keep)
+        cert, key = openssl_self_signed(keep, "given")
+        os.chmod(key, mode)
+        with Server(extra_args=["--cert", cert, "--key", key]) as server:
+            with Client(server, trust="new") as client:
+                self.assertEqual(client.run("ls").returncode, 0)
+            return key, [line for line in server.log_text().splitlines()
+                         if "private key" in line]
+
+    def test_world_readable_key(self):
+        key, lines = self.start_with_key_mode(0o644)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertRegex(lines[0], r" warning private key %s can be read by others \(mode 644\); "
+                         r".*run chmod 600 %s" % (re.escape(key), re.escape(key)))
+
+    def test_group_readable_key(self):
+        key, lines = self.start_with_key_mode(0o640)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("private key %s can be read by group (mode 640)" % key, lines[0])
+
+    def test_private_key_gets_no_warning(self):
+        _, lines = self.start_with_key_mode(0o600)
+        self.assertEqual(lines, [])
 
 
 if __name__ == "__main__":

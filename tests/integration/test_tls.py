@@ -9,7 +9,7 @@ import unittest
 
 from sfs_harness import (EXIT_TRUST, HOST, RAW_TIMEOUT, Client, PtyProcess, RawConnection,
                          Server, ServerTestCase, client_env, file_mode, openssl_fingerprint,
-                         openssl_self_signed, read_file, CLIENT_BIN)
+                         openssl_self_signed, read_file, run_client, write_file, CLIENT_BIN)
 
 FINGERPRINT = re.compile(r"^([0-9A-F]{2}:){31}[0-9A-F]{2}$")
 
@@ -119,6 +119,9 @@ class TrustOnFirstUseTest(ServerTestCase):
         self.assertIn("trusting new server %s:%d" % (HOST, self.server.port),
                       first.stderr.decode())
         self.assertIn(self.server.fingerprint, first.stderr.decode())
+        # It says which name it pinned, and where.
+        self.assertIn("sfs: pinned the server key for %s:%d in ~/sfs/known_servers\n"
+                      % (HOST, self.server.port), first.stderr.decode())
         self.assertEqual(read_file(self.client.known_servers).decode(),
                          self.pinned_line(self.server))
         self.assertEqual(file_mode(self.client.known_servers), 0o600)
@@ -151,16 +154,61 @@ class TrustOnFirstUseTest(ServerTestCase):
                         self.assertIn(pinned, text)
                         self.assertIn(second.fingerprint, text)
                         self.assertGreater(len(text.splitlines()), 3)
+                        self.assertIn("remove the pin for %s:%d,\nline 1 of ~/sfs/known_servers"
+                                      % (HOST, port), text)
                         self.assertEqual(
                             text.splitlines()[-1],
-                            "sfs: server identity of %s:%d has changed; refusing to connect "
-                            "(no password sent)" % (HOST, port))
+                            "sfs: server identity of %s:%d has changed (pinned for %s:%d at "
+                            "~/sfs/known_servers:1); refusing to connect (no password sent)"
+                            % (HOST, port, HOST, port))
                         self.assertEqual(result.stdout, b"")
                 # The server never saw a LOGIN, successful or not.
                 self.assertNoLogin(0, server=second)
                 self.assertNotIn(client.password, second.log_text())
             self.assertEqual(read_file(client.known_servers).decode(),
                              "%s:%d %s\n" % (HOST, port, pinned))
+
+    def run_as(self, host, *args, trust=None):
+        """Runs the client against this server under the name `host`."""
+        extra = ["--trust-new"] if trust == "new" else []
+        return run_client(["--host", host, "--port", str(self.server.port), "--user", "alice"]
+                          + extra + list(args), config_home=self.client.config_home,
+                          cwd=self.client.cwd, password=self.client.password)
+
+    def test_pins_are_per_name_and_the_client_says_which(self):
+        """localhost and 127.0.0.1 are two names, so two pins; the client says which
+        name it pinned, and points at the address's pin when the name is new."""
+        self.assertOk(self.run_as(HOST, "ls", trust="new"))
+        port = self.server.port
+        result = self.run_as("localhost", "ls")
+        self.assertFails(result, EXIT_TRUST)
+        self.assertIn("unknown server localhost:%d (SHA256 fingerprint %s); the same certificate "
+                      "is pinned for its address %s:%d (line 1 of ~/sfs/known_servers), but pins "
+                      "are per name; check it" % (port, self.server.fingerprint, HOST, port),
+                      result.stderr.decode())
+        result = self.run_as("localhost", "ls", trust="new")
+        self.assertOk(result)
+        self.assertIn("sfs: pinned the server key for localhost:%d in ~/sfs/known_servers\n"
+                      % port, result.stderr.decode())
+        self.assertEqual(read_file(self.client.known_servers).decode(),
+                         self.pinned_line(self.server) +
+                         "localhost:%d %s\n" % (port, self.server.fingerprint))
+        self.assertEqual(self.run_as("localhost", "ls").stderr, b"")
+
+    def test_the_addresss_pin_never_decides(self):
+        """A name is trusted by its own pin only: another certificate pinned for the
+        address is pointed at, but neither refuses nor trusts the name."""
+        os.makedirs(os.path.dirname(self.client.known_servers), mode=0o700)
+        other = "AA:" * 31 + "AA"
+        write_file(self.client.known_servers, ("%s:%d %s\n" % (HOST, self.server.port, other))
+                   .encode(), mode=0o600)
+        result = self.run_as("localhost", "ls")
+        self.assertFails(result, EXIT_TRUST)
+        self.assertIn("; its address %s:%d is pinned with another certificate (line 1 of "
+                      "~/sfs/known_servers); check it" % (HOST, self.server.port),
+                      result.stderr.decode())
+        self.assertOk(self.run_as("localhost", "ls", trust="new"))
+        self.assertEqual(self.client.run("ls", trust="tofu").returncode, EXIT_TRUST)
 
     def test_same_identity_on_a_new_server_is_accepted(self):
         """A restarted server with the same cert/key (same port) stays trusted."""

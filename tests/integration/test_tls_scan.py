@@ -1,5 +1,5 @@
 """The TLS configuration as a scanner sees it (sslscan, from Debian): TLS 1.3
-only by default; with --tls12, TLS 1.2 with ECDHE + AEAD suites only; never
+only by default, key exchange over X25519, P-256 and P-384 only; with --tls12, TLS 1.2 with ECDHE + AEAD suites only; never
 SSLv2/3, TLS 1.0/1.1, renegotiation or compression."""
 
 import re
@@ -24,6 +24,11 @@ def scan(port):
 def protocols(report):
     """{'TLSv1.3': 'enabled', ...} from the 'SSL/TLS Protocols' section."""
     return dict(re.findall(r"^(SSLv[23]|TLSv1\.[0-3])\s+(enabled|disabled)", report, re.M))
+
+
+def key_exchange_groups(report):
+    """{(protocol, group)} from the 'Server Key Exchange Group(s)' section."""
+    return set(re.findall(r"^(TLSv1\.[23])\s+\d+ bits\s+(\S+)(?: \(|$)", report, re.M))
 
 
 def accepted_ciphers(report):
@@ -58,6 +63,9 @@ class TlsScanTest(unittest.TestCase):
             self.assertEqual(protocol, "TLSv1.3")
             self.assertIn(cipher, AEAD_TLS13)
         self.assert_no_weak_extras(report)
+        # Elliptic curves only: no finite-field (ffdhe) group makes a handshake dear.
+        self.assertEqual(key_exchange_groups(report), {
+            ("TLSv1.3", "x25519"), ("TLSv1.3", "secp256r1"), ("TLSv1.3", "secp384r1")}, report)
 
     def test_tls12_option_adds_only_ecdhe_aead_suites(self):
         report = self.scan_server(["--tls12"])

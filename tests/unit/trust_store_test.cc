@@ -97,6 +97,24 @@ TEST_F(TrustStoreTest, LookupDoesNotMatchAPrefix) {
   EXPECT_EQ(store.lookup("127.0.0.1:9001"), kFp1);
 }
 
+TEST_F(TrustStoreTest, FindTellsTheLineOfThePin) {
+  const TrustStore store(file_);
+  EXPECT_FALSE(store.find("127.0.0.1:9001").has_value());
+  ASSERT_TRUE(store.add("127.0.0.1:9001", kFp1).ok());
+  ASSERT_TRUE(store.add("localhost:9001", kFp2).ok());
+  auto pin = store.find("localhost:9001");
+  ASSERT_TRUE(pin.has_value());
+  EXPECT_EQ(pin->fingerprint, kFp2);
+  EXPECT_EQ(pin->line, 2U);
+  pin = store.find("127.0.0.1:9001");
+  ASSERT_TRUE(pin.has_value());
+  EXPECT_EQ(pin->fingerprint, kFp1);
+  EXPECT_EQ(pin->line, 1U);
+  // Names are compared as written: no resolution, no aliasing.
+  EXPECT_FALSE(store.find("localhost").has_value());
+  EXPECT_FALSE(store.find("LOCALHOST:9001").has_value());
+}
+
 TEST_F(TrustStoreTest, ExistingDirectoryIsMadePrivate) {
   ASSERT_TRUE(fs::create_directories(file_.parent_path()));
   fs::permissions(file_.parent_path(), fs::perms::all);
@@ -171,6 +189,18 @@ TEST_F(TrustStoreDefaultPathTest, IgnoresEmptyOrRelativeXdgConfigHome) {
   EXPECT_EQ(TrustStore::default_path(), fs::path("/home/tester/.config/sfs/known_servers"));
   set_env("XDG_CONFIG_HOME", "relative/dir");
   EXPECT_EQ(TrustStore::default_path(), fs::path("/home/tester/.config/sfs/known_servers"));
+}
+
+TEST_F(TrustStoreDefaultPathTest, ShownFileAbbreviatesHome) {
+  set_env("HOME", "/home/tester");
+  EXPECT_EQ(TrustStore("/home/tester/.config/sfs/known_servers").shown_file(),
+            "~/.config/sfs/known_servers");
+  EXPECT_EQ(TrustStore("/home/testerx/known_servers").shown_file(), "/home/testerx/known_servers");
+  EXPECT_EQ(TrustStore("/etc/sfs/known_servers").shown_file(), "/etc/sfs/known_servers");
+  set_env("HOME", "/home/tester/");
+  EXPECT_EQ(TrustStore("/home/tester/k").shown_file(), "~/k");
+  unset_env("HOME");
+  EXPECT_EQ(TrustStore("/home/tester/k").shown_file(), "/home/tester/k");
 }
 
 }  // namespace
