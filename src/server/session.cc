@@ -86,7 +86,7 @@ class Session {
 
   const Config& config() const { return shared_->config; }
   awaitable<bool> log_in();
-  bool rehash(const std::string& user, const std::string& password);
+  bool rehash(const std::string& user, const std::string& password, std::uint64_t version);
   // Holds a login attempt for its turn and for the penalty its source or
   // user name earned; false when that would pass the login deadline. On
   // true the attempt holds a turn on both keys until it calls end().
@@ -243,19 +243,32 @@ awaitable<bool> Session::serve_penalty(const std::string& source_key, const std:
 
 // The password is known right now, so a hash made with outdated costs is
 // replaced in the auth file (atomically; the running server keeps
-// verifying with the old one, which stays valid).
-bool Session::rehash(const std::string& user, const std::string& password) {
+// verifying with the old one, which stays valid). Only over the hash this
+// password was checked against (`version`), in memory and in the file: a
+// rehash of the old password must never undo a change the administrator
+// made meanwhile.
+bool Session::rehash(const std::string& user, const std::string& password, std::uint64_t version) {
   auto hash = auth::hash_password(password);
   if (!hash) {
     spdlog::warn("user={} could not rehash the password: {}", user, hash.error().message);
     return false;
   }
-  shared_->users.replace_hash(user, *hash);  // once is enough, saved or not
+  // Once is enough, saved or not.
+  const auto replaced = shared_->users.replace_hash(user, version, *hash);
+  if (!replaced) {
+    spdlog::info("user={} password changed during the rehash; the rehash is dropped", user);
+    return false;
+  }
   const std::lock_guard lock(shared_->auth_file_mutex);
   auto file_lock = auth::AuthFileLock::acquire(config().auth_file);
   auto file = file_lock ? auth::AuthFile::load(config().auth_file)
                         : Result<auth::AuthFile>(file_lock.error());
-  if (file && file->find(user) != nullptr) {
+  if (file) {
+    const auth::Entry* entry = file->find(user);
+    if (entry == nullptr || entry->secret != *replaced) {
+      spdlog::info("user={} changed in the auth file meanwhile; the rehash is not saved", user);
+      return false;
+    }
     file->set(user, *hash);
     if (auto saved = file->save(); !saved) {
       file = saved.error();
@@ -297,6 +310,8 @@ awaitable<bool> Session::log_in() {
       spdlog::warn("peer={} login throttled past the login deadline, closing", peer_);
       co_return false;
     }
+    // The password's version when checked: a rehash replaces only that one.
+    const std::uint64_t version = shared_->users.version(login->user);
     bool verified = false;
     {
       const Turn turn(shared_->throttle, source_key, user_key);
@@ -314,7 +329,7 @@ awaitable<bool> Session::log_in() {
       ticket_.logged_in();
       if (shared_->users.needs_rehash(login->user)) {
         co_await run_blocking(shared_->password_checks,
-                              [&] { return rehash(login->user, login->password); });
+                              [&] { return rehash(login->user, login->password, version); });
       }
       auto tree = shared_->store.user(login->user);
       if (!tree) {
