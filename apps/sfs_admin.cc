@@ -12,6 +12,7 @@
 
 #include "auth/auth_file.h"
 #include "auth/password_hash.h"
+#include "auth/user_db_reloader.h"
 #include "auth/user_name.h"
 #include "term/terminal.h"
 
@@ -45,6 +46,14 @@ std::size_t count_chars(std::string_view text) {
     count += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
   }
   return count;
+}
+
+// What a server running on this file will do about a change, in one line:
+// sfs-admin cannot know whether one runs, so it says "a running sfs-server".
+void tell_what_the_server_does(const std::string& then) {
+  std::printf(
+      "a running sfs-server checks this file every %lld s (at once on SIGHUP) and then %s\n",
+      static_cast<long long>(sfs::auth::kAuthFileCheckInterval.count()), then.c_str());
 }
 
 int fail(const std::string& message) {
@@ -149,6 +158,8 @@ int set_password(const fs::path& auth_file, const std::string& name, PasswordOpt
   }
   std::printf("%s user '%s' in %s\n", adding ? "added" : "changed the password of", name.c_str(),
               auth_file.c_str());
+  tell_what_the_server_does(adding ? "lets " + name + " log in"
+                                   : "ends " + name + "'s open sessions");
   return 0;
 }
 
@@ -217,6 +228,7 @@ int delete_user(const fs::path& auth_file, const fs::path& storage, const std::s
     return fail(ok.error().message);
   }
   std::printf("deleted user '%s' from %s\n", name.c_str(), auth_file.c_str());
+  tell_what_the_server_does("ends " + name + "'s open sessions");
   return dir ? purge_files(*dir) : 0;
 }
 
@@ -249,6 +261,11 @@ int migrate(const fs::path& auth_file) {
     }
   }
   std::printf("hashed %zu plaintext password(s) in %s\n", *migrated, auth_file.c_str());
+  if (*migrated > 0) {
+    // The passwords stay, but the server keeps no plaintext to compare the
+    // new hashes with: to it they are new passwords.
+    tell_what_the_server_does("ends the open sessions of these users (the same passwords log in)");
+  }
   return 0;
 }
 

@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
+#include "auth/user_db_reloader.h"
 #include "protocol/limits.h"
 #include "server/config_file.h"
 #include "server/logging.h"
@@ -223,6 +225,10 @@ int main(int argc, char** argv) {
     die("--run-as needs the server to be started as root");
   }
   const std::uint64_t open_files = sfs::server::raise_open_file_limit();
+  // SIGHUP's default would end the process; the server reloads the auth
+  // file on it once it runs, and meanwhile a change is seen by the stamp.
+  std::signal(SIGHUP, SIG_IGN);
+  const auto auth_stamp = sfs::auth::FileStamp::of(config.auth_file);  // before the load
   auto users = must(sfs::auth::UserDb::load(config.auth_file));
   users.set_verified_ttl(config.login_cache_ttl);
   const std::size_t plaintext = users.plaintext_count();
@@ -246,7 +252,8 @@ int main(int argc, char** argv) {
   struct stat key_stat {};
   const mode_t key_mode = ::stat(config.key_file.c_str(), &key_stat) == 0 ? key_stat.st_mode : 0;
 
-  sfs::server::Server server(config, std::move(tls), std::move(users), std::move(store));
+  sfs::server::Server server(config, std::move(tls), std::move(users), std::move(store),
+                             auth_stamp);
   if (auto ok = server.listen(); !ok) {
     die(ok.error().message);
   }

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <cstdlib>
+#include <utility>
 
 #include "auth/auth_file.h"
 #include "auth/password_hash.h"
@@ -90,21 +91,37 @@ void UserDb::remember_verified(std::string_view user, const Secret& secret,
   verified_.insert_or_assign(std::string(user), std::move(entry));
 }
 
+std::uint64_t UserDb::version(std::string_view user) const {
+  const std::lock_guard lock(*mutex_);
+  const auto it = users_.find(user);
+  return it == users_.end() ? 0 : it->second.version;
+}
+
 bool UserDb::needs_rehash(std::string_view user) const {
   const std::lock_guard lock(*mutex_);
   const auto it = users_.find(user);
   return it != users_.end() && it->second.hashed && auth::needs_rehash(it->second.argon2);
 }
 
-void UserDb::replace_hash(std::string_view user, const std::string& argon2) {
+std::optional<std::string> UserDb::replace_hash(std::string_view user, std::uint64_t version,
+                                                const std::string& argon2) {
   const std::lock_guard lock(*mutex_);
-  if (const auto it = users_.find(user); it != users_.end()) {
-    it->second.hashed = true;
-    it->second.argon2 = argon2;
+  const auto it = users_.find(user);
+  if (it == users_.end() || it->second.version != version || !it->second.hashed) {
+    return std::nullopt;
   }
+  std::string replaced = std::exchange(it->second.argon2, argon2);
+  it->second.rehashed_from = replaced;
+  return replaced;
+}
+
+std::size_t UserDb::size() const {
+  const std::lock_guard lock(*mutex_);
+  return users_.size();
 }
 
 std::size_t UserDb::plaintext_count() const {
+  const std::lock_guard lock(*mutex_);
   std::size_t n = 0;
   for (const auto& [name, secret] : users_) {
     n += secret.hashed ? 0 : 1;
@@ -112,34 +129,122 @@ std::size_t UserDb::plaintext_count() const {
   return n;
 }
 
+UserDb::Secret UserDb::secret_of(const Entry& entry) const {
+  Secret s;
+  if (entry.hashed()) {
+    s.hashed = true;
+    s.argon2 = entry.secret;
+  } else {
+    s.digest = digest_of(entry.secret);
+  }
+  return s;
+}
+
+// Both digests are keyed with this database's key, so equal digests mean
+// equal plaintexts.
+bool UserDb::same_password(const Secret& held, const Secret& read) {
+  if (held.hashed != read.hashed) {
+    return false;  // e.g. `sfs-admin migrate`: same password, but nothing can tell
+  }
+  if (!held.hashed) {
+    return sodium_memcmp(held.digest.data(), read.digest.data(), held.digest.size()) == 0;
+  }
+  return read.argon2 == held.argon2 ||
+         (!held.rehashed_from.empty() && read.argon2 == held.rehashed_from);
+}
+
+Result<UserDb::Secret> UserDb::make_dummy(bool hashed) {
+  Secret dummy;
+  if (!hashed) {
+    randombytes_buf(dummy.digest.data(), dummy.digest.size());
+    return dummy;
+  }
+  unsigned char random[32];
+  randombytes_buf(random, sizeof(random));
+  auto hash =
+      hash_password(std::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
+  if (!hash) {
+    return hash.error();
+  }
+  dummy.hashed = true;
+  dummy.argon2 = std::move(*hash);
+  return dummy;
+}
+
 Result<UserDb> UserDb::from_file(const AuthFile& file) {
   UserDb db;
   bool any_hashed = false;
   for (const Entry& entry : file.entries()) {
-    Secret s;
-    if (entry.hashed()) {
-      s.hashed = true;
-      s.argon2 = entry.secret;
-      any_hashed = true;
-    } else {
-      s.digest = db.digest_of(entry.secret);
-    }
+    Secret s = db.secret_of(entry);
+    s.version = ++db.last_version_;
+    any_hashed = any_hashed || s.hashed;
     db.users_.emplace(entry.name, std::move(s));
   }
   if (any_hashed) {
     // Unknown users then cost one Argon2id verification too, like known
     // users with hashed passwords.
-    unsigned char random[32];
-    randombytes_buf(random, sizeof(random));
-    auto dummy =
-        hash_password(std::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
+    auto dummy = make_dummy(true);
     if (!dummy) {
       return dummy.error();
     }
-    db.dummy_.hashed = true;
-    db.dummy_.argon2 = std::move(*dummy);
+    db.dummy_ = std::move(*dummy);
   }
   return db;
+}
+
+Result<UserDb::Changes> UserDb::reload(const AuthFile& file) {
+  // Everything that takes time happens before the lock: digests, and an
+  // Argon2id dummy when the first hash arrives.
+  Users read;
+  bool any_hashed = false;
+  for (const Entry& entry : file.entries()) {
+    Secret s = secret_of(entry);
+    any_hashed = any_hashed || s.hashed;
+    read.emplace(entry.name, std::move(s));
+  }
+  bool dummy_hashed = false;
+  {
+    const std::lock_guard lock(*mutex_);
+    dummy_hashed = dummy_.hashed;
+  }
+  std::optional<Secret> dummy;
+  if (any_hashed != dummy_hashed) {
+    auto made = make_dummy(any_hashed);
+    if (!made) {
+      return made.error();
+    }
+    dummy = std::move(*made);
+  }
+  Changes changes;
+  const std::lock_guard lock(*mutex_);
+  for (auto& [name, secret] : read) {
+    const auto held = users_.find(name);
+    if (held == users_.end()) {
+      changes.added.push_back(name);
+      secret.version = ++last_version_;
+    } else if (same_password(held->second, secret)) {
+      // The file's form wins (a rehash not saved is retried at the next
+      // login); the password, its version and its cache entry stay.
+      secret.version = held->second.version;
+      secret.rehashed_from = secret.argon2 == held->second.argon2 ? held->second.rehashed_from : "";
+    } else {
+      changes.changed.push_back(name);
+      secret.version = ++last_version_;
+      verified_.erase(name);
+    }
+  }
+  for (const auto& [name, secret] : users_) {
+    if (!read.contains(name)) {
+      changes.removed.push_back(name);
+      verified_.erase(name);
+    }
+  }
+  users_ = std::move(read);
+  if (dummy) {
+    dummy_ = std::move(*dummy);
+  }
+  changes.users = users_.size();
+  return changes;
 }
 
 Result<UserDb> UserDb::parse(std::string_view text, std::string_view source) {

@@ -7,6 +7,10 @@
 //
 //   auto db = UserDb::load("id_passwd.txt");   // error names file and line
 //   if (db->verify("alice", password)) ...
+//   auto changes = db->reload(*AuthFile::load("id_passwd.txt"));  // while verifying
+//
+// Thread-safe: verify() may run on many threads while reload() replaces the
+// users.
 
 #include <array>
 #include <atomic>
@@ -17,8 +21,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/auth_file.h"
 #include "base/result.h"
@@ -47,13 +53,37 @@ class UserDb {
   // How many Argon2id verifications verify() has run (for logs and tests).
   std::uint64_t argon2_checks() const { return argon2_checks_->load(); }
 
+  // Which password `user` has: a number that changes whenever the auth file
+  // gives the user another password (or removes the user), and stays the
+  // same across this server's rehash of it. 0 for an unknown user. A login
+  // that reads it before verify() and again once the session is listed
+  // knows whether a reload came in between.
+  std::uint64_t version(std::string_view user) const;
+
   // True when `user`'s stored Argon2id hash was made with other costs than
   // hash_password uses now (it should be hashed again at the next login).
   bool needs_rehash(std::string_view user) const;
-  // Replaces `user`'s secret by a new Argon2id hash (after a rehash).
-  void replace_hash(std::string_view user, const std::string& argon2);
+  // After a rehash: if `user` still has the password of `version`, replaces
+  // its Argon2id hash by `argon2` (the same password at today's costs) and
+  // returns the hash it replaced. nullopt when the password changed
+  // meanwhile (the new hash is then of an old password: dropped).
+  std::optional<std::string> replace_hash(std::string_view user, std::uint64_t version,
+                                          const std::string& argon2);
 
-  std::size_t size() const { return users_.size(); }
+  // What a reload did, by user name (each list sorted).
+  struct Changes {
+    std::size_t users = 0;  // after the reload
+    std::vector<std::string> added;
+    std::vector<std::string> removed;
+    std::vector<std::string> changed;  // another password (not this server's rehash)
+  };
+  // Takes the users of `file` in place of the current ones. A user whose
+  // secret is the same, or is the hash this server's rehash replaced, keeps
+  // its version and its login-cache entry; removed and changed users lose
+  // theirs. kInternal when the dummy hash cannot be made (nothing changes).
+  Result<Changes> reload(const AuthFile& file);
+
+  std::size_t size() const;
   std::size_t plaintext_count() const;
 
  private:
@@ -62,7 +92,12 @@ class UserDb {
     bool hashed = false;
     std::string argon2;  // when hashed
     Digest digest{};     // keyed digest of the plaintext otherwise
+    std::uint64_t version = 0;
+    // The hash this server's rehash replaced (the same password), so that a
+    // reload reading it back (a rehash not saved) is no password change.
+    std::string rehashed_from;
   };
+  using Users = std::map<std::string, Secret, std::less<>>;
 
   // A password Argon2id accepted: its keyed digest, the hash it matched
   // (a replaced hash voids it) and until when it counts.
@@ -74,6 +109,11 @@ class UserDb {
 
   UserDb();
   Digest digest_of(std::string_view password) const;
+  Secret secret_of(const Entry& entry) const;
+  static bool same_password(const Secret& held, const Secret& read);
+  // The dummy unknown users are checked against: an Argon2id one when the
+  // file has hashes (so they cost as much as hashed users), else a digest.
+  static Result<Secret> make_dummy(bool hashed);
   bool matches(const Secret& secret, std::string_view password) const;
   bool recently_verified(std::string_view user, const Secret& secret,
                          std::string_view password) const;
@@ -82,11 +122,13 @@ class UserDb {
 
   std::array<unsigned char, 32> key_{};  // per-process key for digests
   Secret dummy_;                         // checked for unknown users
-  std::map<std::string, Secret, std::less<>> users_;
+  Users users_;
+  std::uint64_t last_version_ = 0;
   std::chrono::seconds verified_ttl_{0};
   // At most one entry per known user.
   mutable std::map<std::string, Verified, std::less<>> verified_;
-  // Guards users_ and verified_; never held while hashing.
+  // Guards users_, dummy_, last_version_ and verified_; never held while
+  // hashing.
   mutable std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
   std::unique_ptr<std::atomic<std::uint64_t>> argon2_checks_ =
       std::make_unique<std::atomic<std::uint64_t>>(0);

@@ -420,7 +420,10 @@ LineOutcome run_line(ShellState& state, std::string_view line) {
     return {};
   }
   const Errc code = result.error().code;
-  return {report(result.error()), code == Errc::kNetwork || code == Errc::kProtocol};
+  // After login, ERR AUTH means the server ended the session (the account
+  // was deleted or its password changed) and closed the connection.
+  return {report(result.error()),
+          code == Errc::kNetwork || code == Errc::kProtocol || code == Errc::kAuth};
 }
 
 }  // namespace sfs::client

@@ -56,6 +56,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
     idle_ = idle;
     stream_.set_idle(idle);
   }
+  bool idle() const { return idle_; }
   void close_if_idle() {
     if (idle_) {
       close();

@@ -5,19 +5,21 @@
 #include <thread>
 #include <vector>
 
-#include "net/channel.h"
 #include "server/blocking.h"
 #include "server/session.h"
 
 namespace sfs::server {
 
-Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::Store store)
+Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::Store store,
+               auth::FileStamp auth_stamp)
     : io_(static_cast<int>(config.threads == 0 ? std::max(1U, std::thread::hardware_concurrency())
                                                : config.threads)),
       signals_(io_, SIGINT, SIGTERM),
+      reload_signals_(io_, SIGHUP),
       acceptor_(io_),
       shared_(std::make_shared<Shared>(std::move(config), std::move(tls), std::move(users),
-                                       std::move(store))) {}
+                                       std::move(store))),
+      auth_reload_(shared_->users, shared_->config.auth_file, auth_stamp, shared_->sessions) {}
 
 Result<void> Server::listen() {
   const Config& cfg = shared_->config;
@@ -116,6 +118,8 @@ void Server::run() {
       });
     }
   });
+  wait_for_reload_signal();
+  auth_reload_.start();
   asio::co_spawn(io_, accept_loop(), asio::detached);
   asio::co_spawn(io_, clean_periodically(), asio::detached);
   const unsigned n = shared_->config.threads == 0
@@ -129,6 +133,7 @@ void Server::run() {
   for (std::thread& t : pool) {
     t.join();
   }
+  auth_reload_.stop();
   // Work still running on the pools refers to session coroutines: let it
   // finish before those are destroyed with the io_context.
   shared_->disk.join();
@@ -136,18 +141,21 @@ void Server::run() {
   shared_->password_checks.join();
 }
 
+void Server::wait_for_reload_signal() {
+  reload_signals_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) {
+      return;
+    }
+    auth_reload_.reload_now();  // it logs what the reload did
+    wait_for_reload_signal();
+  });
+}
+
 void Server::drain() {
   shared_->draining = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
-  {
-    const std::lock_guard lock(shared_->channels_mutex);
-    for (const auto& weak : shared_->channels) {
-      if (auto channel = weak.lock()) {
-        asio::post(channel->stream().get_executor(), [channel] { channel->close_if_idle(); });
-      }
-    }
-  }
+  shared_->sessions.stop_all(LiveSessions::Why::kDrain);
   asio::co_spawn(io_, wait_for_drain(), asio::detached);
 }
 

@@ -2,13 +2,13 @@
 // The server: accepts TLS connections and runs one session coroutine per
 // connection on a pool of threads.
 //
-//   Server server(config, std::move(tls), std::move(users), std::move(store));
+//   auto stamp = auth::FileStamp::of(config.auth_file);   // before loading the users
+//   Server server(config, std::move(tls), std::move(users), std::move(store), stamp);
 //   if (auto ok = server.listen(); !ok) die(ok.error().message);
 //   print(server.local_endpoint());
-//   server.run();   // until SIGINT/SIGTERM or stop()
+//   server.run();   // until SIGINT/SIGTERM or stop(); SIGHUP reloads the auth file
 
 #include <atomic>
-#include <list>
 #include <memory>
 #include <mutex>
 
@@ -17,18 +17,17 @@
 #include "auth/user_db.h"
 #include "base/result.h"
 #include "server/admission.h"
+#include "server/auth_reload.h"
 #include "server/config.h"
+#include "server/live_sessions.h"
 #include "server/quota_ledger.h"
 #include "storage/store.h"
 #include "tls/context.h"
 
-namespace sfs::net {
-class Channel;
-}
-
 namespace sfs::server {
 
-// What every session shares, read-only after start (the counters are atomic).
+// What every session shares, read-only after start (the counters are atomic;
+// `users` changes when the auth file is reloaded, and is thread-safe).
 struct Shared {
   Shared(Config c, tls::ContextPtr t, auth::UserDb u, storage::Store s)
       : config(std::move(c)),
@@ -55,20 +54,25 @@ struct Shared {
   // that Argon2id verifications can take at once.
   asio::thread_pool password_checks;
 
-  // Live connections, so a draining server can close the idle ones.
-  std::mutex channels_mutex;
-  std::list<std::weak_ptr<net::Channel>> channels;
+  // Live connections and who is logged in on them, so that a draining
+  // server can close the idle ones and a reload of the auth file can end
+  // the sessions of deleted users and of changed passwords.
+  LiveSessions sessions;
   std::atomic<bool> draining{false};
 };
 
 class Server {
  public:
-  Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::Store store);
+  // `users` were loaded from config.auth_file as `auth_stamp` says (taken
+  // before the load: a change made meanwhile is reloaded).
+  Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::Store store,
+         auth::FileStamp auth_stamp);
 
   // Binds and listens. kNetwork with "cannot listen on H:P: reason".
   Result<void> listen();
   tcp::endpoint local_endpoint() const;
-  // Serves until stop() or SIGINT/SIGTERM.
+  // Serves until stop() or SIGINT/SIGTERM. Meanwhile reloads the auth file
+  // on SIGHUP and when it changes on disk (see AuthReload).
   void run();
   void stop();
   // Stops accepting, closes idle connections, lets transfers in flight
@@ -80,11 +84,14 @@ class Server {
   // Removes stale temp and partial files now and then.
   awaitable<void> clean_periodically();
   awaitable<void> wait_for_drain();
+  void wait_for_reload_signal();
 
   asio::io_context io_;
-  asio::signal_set signals_;  // set up before the banner, so no signal is missed
+  asio::signal_set signals_;         // set up before the banner, so no signal is missed
+  asio::signal_set reload_signals_;  // SIGHUP, likewise: its default would kill the server
   tcp::acceptor acceptor_;
   std::shared_ptr<Shared> shared_;
+  AuthReload auth_reload_;  // after shared_: it uses the users and sessions
 };
 
 }  // namespace sfs::server

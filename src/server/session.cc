@@ -44,35 +44,34 @@ class Turn {
   const std::string& user_key_;
 };
 
-// Lists the channel among the live ones while the session runs, so a
-// draining server can find and close it when idle.
-class Registration {
- public:
-  Registration(Shared& shared, const std::shared_ptr<net::Channel>& channel) : shared_(shared) {
-    const std::lock_guard lock(shared_.channels_mutex);
-    it_ = shared_.channels.insert(shared_.channels.end(), channel);
+// Runs on the channel's executor when the registry asks a session to stop.
+// Draining closes an idle session. An account change also cuts a command in
+// flight, as a cut connection would (an upload keeps its partial data for
+// resume), and wakes an idle session, whose read then fails, so that it can
+// tell its user why before it closes (serve_commands).
+void stop_channel(net::Channel& channel, LiveSessions::Why why) {
+  if (why == LiveSessions::Why::kDrain) {
+    channel.close_if_idle();
+    return;
   }
-  ~Registration() {
-    const std::lock_guard lock(shared_.channels_mutex);
-    shared_.channels.erase(it_);
+  if (channel.idle()) {
+    boost::system::error_code ec;
+    channel.stream().socket().cancel(ec);
+  } else {
+    channel.close();
   }
-  Registration(const Registration&) = delete;
-  Registration& operator=(const Registration&) = delete;
-
- private:
-  Shared& shared_;
-  std::list<std::weak_ptr<net::Channel>>::iterator it_;
-};
+}
 
 class Session {
  public:
   Session(std::shared_ptr<Shared> shared, std::shared_ptr<net::Channel> channel, std::string peer,
-          std::string source, Admission::Ticket& ticket)
+          std::string source, Admission::Ticket& ticket, LiveSessions::Entry& entry)
       : shared_(std::move(shared)),
         channel_(std::move(channel)),
         peer_(std::move(peer)),
         source_(std::move(source)),
-        ticket_(ticket) {}
+        ticket_(ticket),
+        entry_(entry) {}
 
   awaitable<void> run();
 
@@ -86,7 +85,9 @@ class Session {
 
   const Config& config() const { return shared_->config; }
   awaitable<bool> log_in();
-  bool rehash(const std::string& user, const std::string& password);
+  bool rehash(const std::string& user, const std::string& password, std::uint64_t version);
+  // Tells the user why an auth-file reload ended the session, and closes.
+  awaitable<void> say_ended(LiveSessions::Why why);
   // Holds a login attempt for its turn and for the penalty its source or
   // user name earned; false when that would pass the login deadline. On
   // true the attempt holds a turn on both keys until it calls end().
@@ -124,6 +125,7 @@ class Session {
   std::string peer_;    // "address:port", for logs
   std::string source_;  // the address alone, for penalties
   Admission::Ticket& ticket_;
+  LiveSessions::Entry& entry_;
   std::string user_;
   std::optional<storage::UserTree> tree_;
   std::uint64_t bytes_ = 0;         // moved by the current operation, for the log
@@ -201,7 +203,12 @@ awaitable<void> Session::run() {
     co_return;
   }
   co_await serve_commands();
-  spdlog::info("user={} peer={} disconnected", user_, peer_);
+  if (const auto why = entry_.ended()) {
+    spdlog::info("user={} peer={} session ended after an auth file reload: {}", user_, peer_,
+                 LiveSessions::reason(*why));
+  } else {
+    spdlog::info("user={} peer={} disconnected", user_, peer_);
+  }
 }
 
 awaitable<bool> Session::serve_penalty(const std::string& source_key, const std::string& user_key,
@@ -243,19 +250,32 @@ awaitable<bool> Session::serve_penalty(const std::string& source_key, const std:
 
 // The password is known right now, so a hash made with outdated costs is
 // replaced in the auth file (atomically; the running server keeps
-// verifying with the old one, which stays valid).
-bool Session::rehash(const std::string& user, const std::string& password) {
+// verifying with the old one, which stays valid). Only over the hash this
+// password was checked against (`version`), in memory and in the file: a
+// rehash of the old password must never undo a change the administrator
+// made meanwhile.
+bool Session::rehash(const std::string& user, const std::string& password, std::uint64_t version) {
   auto hash = auth::hash_password(password);
   if (!hash) {
     spdlog::warn("user={} could not rehash the password: {}", user, hash.error().message);
     return false;
   }
-  shared_->users.replace_hash(user, *hash);  // once is enough, saved or not
+  // Once is enough, saved or not.
+  const auto replaced = shared_->users.replace_hash(user, version, *hash);
+  if (!replaced) {
+    spdlog::info("user={} password changed during the rehash; the rehash is dropped", user);
+    return false;
+  }
   const std::lock_guard lock(shared_->auth_file_mutex);
   auto file_lock = auth::AuthFileLock::acquire(config().auth_file);
   auto file = file_lock ? auth::AuthFile::load(config().auth_file)
                         : Result<auth::AuthFile>(file_lock.error());
-  if (file && file->find(user) != nullptr) {
+  if (file) {
+    const auth::Entry* entry = file->find(user);
+    if (entry == nullptr || entry->secret != *replaced) {
+      spdlog::info("user={} changed in the auth file meanwhile; the rehash is not saved", user);
+      return false;
+    }
     file->set(user, *hash);
     if (auto saved = file->save(); !saved) {
       file = saved.error();
@@ -297,6 +317,10 @@ awaitable<bool> Session::log_in() {
       spdlog::warn("peer={} login throttled past the login deadline, closing", peer_);
       co_return false;
     }
+    // Read before the check, and again once the session is listed under
+    // the user: a reload in between (which could not end this session yet)
+    // shows as another version.
+    const std::uint64_t version = shared_->users.version(login->user);
     bool verified = false;
     {
       const Turn turn(shared_->throttle, source_key, user_key);
@@ -312,9 +336,17 @@ awaitable<bool> Session::log_in() {
       shared_->throttle.success(source_key);
       shared_->throttle.success(user_key);
       ticket_.logged_in();
+      entry_.logged_in(login->user);
+      if (shared_->users.version(login->user) != version) {
+        spdlog::info("user={} peer={} login refused: the auth file changed during the check",
+                     login->user, peer_);
+        co_await channel_->write(protocol::error_line(
+            Errc::kAuth, "the account changed during the login; log in again"));
+        co_return false;
+      }
       if (shared_->users.needs_rehash(login->user)) {
         co_await run_blocking(shared_->password_checks,
-                              [&] { return rehash(login->user, login->password); });
+                              [&] { return rehash(login->user, login->password, version); });
       }
       auto tree = shared_->store.user(login->user);
       if (!tree) {
@@ -342,6 +374,11 @@ awaitable<void> Session::serve_commands() {
     channel_->set_idle(true);
     auto line = co_await channel_->read_line(config().max_line_bytes, config().idle_timeout);
     channel_->set_idle(false);
+    // Ended while idle (the read was woken), or just as a command came in.
+    if (const auto why = entry_.ended()) {
+      co_await say_ended(*why);
+      co_return;
+    }
     if (!line) {
       if (line.error().code == Errc::kProtocol) {
         co_await channel_->write(protocol::error_line(Errc::kProtocol, line.error().message));
@@ -379,6 +416,13 @@ awaitable<void> Session::serve_commands() {
     }
   }
   co_await channel_->shutdown();
+}
+
+awaitable<void> Session::say_ended(LiveSessions::Why why) {
+  const std::string line = protocol::error_line(Errc::kAuth, LiveSessions::message(why));
+  if (co_await channel_->write(line)) {
+    co_await channel_->shutdown();
+  }
 }
 
 awaitable<Result<void>> Session::dispatch(const Request& request) {
@@ -749,13 +793,18 @@ awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
   const std::string source = socket.remote_endpoint(ec).address().to_string();
   auto channel =
       std::make_shared<net::Channel>(std::move(socket), *shared->tls, shared->config.io_timeout);
-  const Registration registration(*shared, channel);
+  LiveSessions::Entry entry =
+      shared->sessions.add([weak = std::weak_ptr<net::Channel>(channel)](LiveSessions::Why why) {
+        if (auto ch = weak.lock()) {
+          asio::post(ch->stream().get_executor(), [ch, why] { stop_channel(*ch, why); });
+        }
+      });
   if (shared->draining) {
     channel->close();
     co_return;
   }
   channel->start_watchdog();
-  Session session(shared, channel, peer, source, ticket);
+  Session session(shared, channel, peer, source, ticket, entry);
   try {
     co_await session.run();
   } catch (const std::exception& e) {

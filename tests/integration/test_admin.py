@@ -24,6 +24,12 @@ MIXED = (b"# users of the test server\n"
          b"# trailing comment\n")
 
 
+def server_will(then):
+    """sfs-admin's second line: what a running server does about the change."""
+    return ("a running sfs-server checks this file every 2 s (at once on SIGHUP) and then %s\n"
+            % then)
+
+
 def entries(text):
     """{name: secret} of the non-comment lines of an auth file's bytes."""
     out = {}
@@ -73,7 +79,8 @@ class AdminTest(unittest.TestCase):
         result = self.admin("user", "add", name, "--password-stdin",
                             input=password.encode() + b"\n")
         self.assertAdminOk(result)
-        self.assertEqual(result.stdout.decode(), "added user '%s' in %s\n" % (name, self.auth))
+        self.assertEqual(result.stdout.decode(), "added user '%s' in %s\n" % (name, self.auth)
+                         + server_will("lets %s log in" % name))
 
     def assertNoDebris(self):
         debris = [n for n in os.listdir(self.dir) if n.startswith("id_passwd.txt.")]
@@ -115,7 +122,8 @@ class AdminTest(unittest.TestCase):
         result = self.admin("user", "passwd", "alice", "--password-stdin", input=b"second-Pw-2\r\n")
         self.assertAdminOk(result)
         self.assertEqual(result.stdout.decode(),
-                         "changed the password of user 'alice' in %s\n" % self.auth)
+                         "changed the password of user 'alice' in %s\n" % self.auth
+                         + server_will("ends alice's open sessions"))
         self.assertEqual(file_mode(self.auth), 0o600)
         server = self.server()
         self.assertTrue(can_log_in(server, "alice", "second-Pw-2"))  # the \r is not part of it
@@ -249,6 +257,7 @@ class AdminTest(unittest.TestCase):
         result = self.admin("user", "del", "alice", "--purge")
         self.assertAdminOk(result)
         self.assertIn("deleted user 'alice'", result.stdout.decode())
+        self.assertIn(server_will("ends alice's open sessions"), result.stdout.decode())
         self.assertFalse(os.path.lexists(alice_dir))
         self.assertTrue(os.path.isfile(os.path.join(bob_dir, "f.txt")))
         self.assertEqual(entries(read_file(self.auth)), {})
@@ -343,7 +352,9 @@ class AdminTest(unittest.TestCase):
         result = self.admin("migrate")
         self.assertAdminOk(result)
         self.assertEqual(result.stdout.decode(),
-                         "hashed 2 plaintext password(s) in %s\n" % self.auth)
+                         "hashed 2 plaintext password(s) in %s\n" % self.auth
+                         + server_will("ends the open sessions of these users "
+                                       "(the same passwords log in)"))
         text = read_file(self.auth)
         self.assertEqual(file_mode(self.auth), 0o600)
         users = entries(text)

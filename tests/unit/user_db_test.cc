@@ -5,12 +5,14 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "auth/auth_file.h"
 #include "auth/password_hash.h"
@@ -379,7 +381,7 @@ TEST_F(UserDbVerifiedTest, AnythingElseGetsTheFullCheck) {
 TEST_F(UserDbVerifiedTest, AReplacedHashVoidsWhatWasVerified) {
   db_->set_verified_ttl(std::chrono::seconds(60));
   ASSERT_TRUE(db_->verify("alice", "wonderland"));
-  db_->replace_hash("alice", other_hash_);
+  ASSERT_TRUE(db_->replace_hash("alice", db_->version("alice"), other_hash_));
   EXPECT_FALSE(db_->verify("alice", "wonderland"));
   EXPECT_TRUE(db_->verify("alice", "looking-glass"));
   EXPECT_EQ(db_->argon2_checks(), 3U);
@@ -393,6 +395,172 @@ TEST_F(UserDbVerifiedTest, AnEntryExpiresAfterItsTtl) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   EXPECT_TRUE(db_->verify("alice", "wonderland"));
   EXPECT_EQ(db_->argon2_checks(), 2U);
+}
+
+// ---- reload: the auth file changed while the server runs ----------------------------
+
+// An Argon2id hash at the lowest costs: fast, and it verifies like any other.
+std::string cheap_hash(const std::string& password) {
+  EXPECT_GE(sodium_init(), 0);
+  char out[crypto_pwhash_STRBYTES];
+  EXPECT_EQ(crypto_pwhash_str_alg(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_MIN,
+                                  crypto_pwhash_MEMLIMIT_MIN, crypto_pwhash_ALG_ARGON2ID13),
+            0);
+  return out;
+}
+
+UserDb::Changes reload_ok(UserDb& db, const std::string& text) {
+  auto file = AuthFile::parse(text, "reload.txt");
+  EXPECT_TRUE(file.ok()) << (file.ok() ? "" : file.error().message);
+  if (!file.ok()) {
+    return {};
+  }
+  auto changes = db.reload(*file);
+  EXPECT_TRUE(changes.ok()) << (changes.ok() ? "" : changes.error().message);
+  return changes.ok() ? *changes : UserDb::Changes{};
+}
+
+using Names = std::vector<std::string>;
+
+TEST(UserDbReloadTest, AddedRemovedAndChangedUsers) {
+  UserDb db = parse_ok("alice:one\nbob:two\ncarol:three\nerin:five\n");
+  const std::uint64_t alice = db.version("alice");
+  const std::uint64_t bob = db.version("bob");
+  EXPECT_NE(alice, 0U);
+  EXPECT_NE(alice, bob);
+  const auto changes = reload_ok(db, "alice:one\nbob:TWO\ndave:four\nerin:five\n");
+  EXPECT_EQ(changes.users, 4U);
+  EXPECT_EQ(changes.added, Names{"dave"});
+  EXPECT_EQ(changes.removed, Names{"carol"});
+  EXPECT_EQ(changes.changed, Names{"bob"});
+  EXPECT_EQ(db.size(), 4U);
+  EXPECT_TRUE(db.verify("alice", "one"));
+  EXPECT_TRUE(db.verify("bob", "TWO"));
+  EXPECT_FALSE(db.verify("bob", "two"));
+  EXPECT_FALSE(db.verify("carol", "three"));
+  EXPECT_TRUE(db.verify("dave", "four"));
+  // The version follows the password, not the reload.
+  EXPECT_EQ(db.version("alice"), alice);
+  EXPECT_NE(db.version("bob"), bob);
+  EXPECT_NE(db.version("bob"), 0U);
+  EXPECT_EQ(db.version("carol"), 0U);
+  EXPECT_NE(db.version("dave"), 0U);
+  EXPECT_EQ(db.version("mallory"), 0U);
+}
+
+TEST(UserDbReloadTest, OrderCommentsAndBlankLinesAreNoChange) {
+  UserDb db = parse_ok("alice:one\nbob:two\n");
+  const auto changes = reload_ok(db, "# moved around\n\nbob:two\r\nalice:one\n");
+  EXPECT_EQ(changes.users, 2U);
+  EXPECT_TRUE(changes.added.empty());
+  EXPECT_TRUE(changes.removed.empty());
+  EXPECT_TRUE(changes.changed.empty());
+}
+
+TEST(UserDbReloadTest, DeletedAndAddedAgainIsAnotherVersion) {
+  UserDb db = parse_ok("alice:one\n");
+  const std::uint64_t before = db.version("alice");
+  reload_ok(db, "# nobody\n");
+  EXPECT_EQ(db.version("alice"), 0U);
+  EXPECT_EQ(reload_ok(db, "alice:one\n").added, Names{"alice"});
+  EXPECT_NE(db.version("alice"), before);
+}
+
+// The server's own rehash writes the same password in a new form: no change,
+// whether the new hash reached the file or the save failed.
+TEST(UserDbReloadTest, ThisServersRehashIsNoPasswordChange) {
+  const std::string weak = cheap_hash("wonderland");
+  UserDb db = parse_ok("alice:" + weak + "\n");
+  const std::uint64_t version = db.version("alice");
+  ASSERT_TRUE(db.needs_rehash("alice"));
+  auto strong = hash_password("wonderland");
+  ASSERT_TRUE(strong.ok());
+  const auto replaced = db.replace_hash("alice", version, *strong);
+  ASSERT_TRUE(replaced.has_value());
+  EXPECT_EQ(*replaced, weak);
+  EXPECT_FALSE(db.needs_rehash("alice"));
+
+  EXPECT_TRUE(reload_ok(db, "alice:" + *strong + "\n").changed.empty());  // saved
+  EXPECT_EQ(db.version("alice"), version);
+  EXPECT_TRUE(reload_ok(db, "alice:" + weak + "\n").changed.empty());  // not saved
+  EXPECT_EQ(db.version("alice"), version);
+  EXPECT_TRUE(db.needs_rehash("alice"));  // the file's form: the next login tries again
+  EXPECT_TRUE(db.verify("alice", "wonderland"));
+  // The same password hashed anew by someone else cannot be told apart.
+  EXPECT_EQ(reload_ok(db, "alice:" + cheap_hash("wonderland") + "\n").changed, Names{"alice"});
+}
+
+TEST(UserDbReloadTest, ARehashAfterAPasswordChangeIsDropped) {
+  UserDb db = parse_ok("alice:" + cheap_hash("old") + "\n");
+  const std::uint64_t checked = db.version("alice");  // the login checked "old"
+  const std::string fresh = cheap_hash("new");
+  reload_ok(db, "alice:" + fresh + "\n");  // sfs-admin user passwd alice, meanwhile
+  EXPECT_FALSE(db.replace_hash("alice", checked, cheap_hash("old")).has_value());
+  EXPECT_TRUE(db.verify("alice", "new"));
+  EXPECT_FALSE(db.verify("alice", "old"));
+  EXPECT_FALSE(db.replace_hash("mallory", 0, fresh).has_value());
+}
+
+TEST(UserDbReloadTest, HashingAPlaintextLineIsAChange) {
+  UserDb db = parse_ok("alice:wonderland\n");
+  // sfs-admin migrate keeps the password, but only a keyed digest of the
+  // plaintext was kept: nothing can tell.
+  EXPECT_EQ(reload_ok(db, "alice:" + cheap_hash("wonderland") + "\n").changed, Names{"alice"});
+  EXPECT_TRUE(db.verify("alice", "wonderland"));
+  EXPECT_EQ(db.plaintext_count(), 0U);
+}
+
+TEST(UserDbReloadTest, TheLoginCacheKeepsOnlyUnchangedUsers) {
+  const std::string alice = cheap_hash("wonderland");
+  const std::string bob = cheap_hash("builder");
+  UserDb db = parse_ok("alice:" + alice + "\nbob:" + bob + "\n");
+  db.set_verified_ttl(std::chrono::seconds(60));
+  ASSERT_TRUE(db.verify("alice", "wonderland"));
+  ASSERT_TRUE(db.verify("bob", "builder"));
+  ASSERT_EQ(db.argon2_checks(), 2U);
+  reload_ok(db, "alice:" + alice + "\nbob:" + cheap_hash("builder") + "\n");
+  EXPECT_TRUE(db.verify("alice", "wonderland"));  // still remembered
+  EXPECT_EQ(db.argon2_checks(), 2U);
+  EXPECT_TRUE(db.verify("bob", "builder"));  // forgotten: checked again
+  EXPECT_EQ(db.argon2_checks(), 3U);
+  reload_ok(db, "bob:" + bob + "\n");
+  reload_ok(db, "alice:" + alice + "\nbob:" + bob + "\n");  // back, but a new account
+  EXPECT_TRUE(db.verify("alice", "wonderland"));
+  EXPECT_EQ(db.argon2_checks(), 4U);
+}
+
+// Unknown users cost what known ones do: an Argon2id dummy exactly while
+// the file holds hashes.
+TEST(UserDbReloadTest, TheDummyFollowsTheFile) {
+  UserDb db = parse_ok("carol:builder\n");
+  EXPECT_FALSE(db.verify("mallory", "x"));
+  EXPECT_EQ(db.argon2_checks(), 0U);
+  reload_ok(db, "carol:builder\nalice:" + cheap_hash("wonderland") + "\n");
+  EXPECT_FALSE(db.verify("mallory", "x"));
+  EXPECT_EQ(db.argon2_checks(), 1U);
+  reload_ok(db, "carol:builder\n");
+  EXPECT_FALSE(db.verify("mallory", "x"));
+  EXPECT_EQ(db.argon2_checks(), 1U);
+}
+
+TEST(UserDbReloadTest, VerifyWhileReloading) {
+  UserDb db = parse_ok("alice:one\nbob:two\n");
+  std::atomic<bool> stop{false};
+  std::atomic<int> alice_failures{0};
+  std::thread checker([&] {
+    while (!stop) {
+      alice_failures += db.verify("alice", "one") ? 0 : 1;
+      (void)db.verify("bob", "two");
+      (void)db.version("bob");
+    }
+  });
+  for (int i = 0; i < 200; ++i) {
+    reload_ok(db, i % 2 == 0 ? "alice:one\n" : "alice:one\nbob:two\n");
+  }
+  stop = true;
+  checker.join();
+  EXPECT_EQ(alice_failures, 0);  // never without her unchanged password
+  EXPECT_EQ(db.size(), 2U);
 }
 
 }  // namespace
