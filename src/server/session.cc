@@ -191,7 +191,9 @@ awaitable<void> Session::run() {
   if (auto ok =
           co_await channel_->handshake(tls::Stream::Role::kServer, config().handshake_timeout);
       !ok) {
-    spdlog::info("peer={} closed: {}", peer_, ok.error().message);
+    if (!ticket_.evicted()) {  // an eviction was logged once, by the accept loop
+      spdlog::info("peer={} closed: {}", peer_, ok.error().message);
+    }
     co_return;
   }
   if (!co_await channel_->write(protocol::greeting_line())) {
@@ -311,7 +313,9 @@ awaitable<bool> Session::log_in() {
     if (verified) {
       shared_->throttle.success(source_key);
       shared_->throttle.success(user_key);
-      ticket_.logged_in();
+      if (!ticket_.logged_in()) {  // evicted from the pre-login pool meanwhile: being closed
+        co_return false;
+      }
       if (shared_->users.needs_rehash(login->user)) {
         co_await run_blocking(shared_->password_checks,
                               [&] { return rehash(login->user, login->password); });
@@ -750,7 +754,15 @@ awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
   auto channel =
       std::make_shared<net::Channel>(std::move(socket), *shared->tls, shared->config.io_timeout);
   const Registration registration(*shared, channel);
-  if (shared->draining) {
+  // A newcomer may take this connection's place while it is not logged in
+  // yet: then it is closed on its own executor and the session ends as on
+  // any cut connection.
+  const bool standing = ticket.on_evict([weak = std::weak_ptr<net::Channel>(channel)] {
+    if (auto evicted = weak.lock()) {
+      asio::post(evicted->stream().get_executor(), [evicted] { evicted->close(); });
+    }
+  });
+  if (shared->draining || !standing) {
     channel->close();
     co_return;
   }
