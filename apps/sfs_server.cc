@@ -167,6 +167,11 @@ int main(int argc, char** argv) {
                  "Connections not logged in yet (like sshd's MaxStartups)")
       ->capture_default_str()
       ->check(CLI::Range(1U, 1000000U));
+  app.add_option("--unauthenticated-share-per-ip", config.unauthenticated_share_per_source,
+                 "When those are all taken, an address holding fewer than this many of them "
+                 "takes the place of the oldest of the address holding the most (0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0U, 1000000U));
   app.add_option("--max-concurrent-hashing", config.max_concurrent_hashing,
                  "Password checks at once (Argon2id takes 64 MiB each)")
       ->capture_default_str()

@@ -31,7 +31,10 @@ struct Config {
   unsigned max_concurrent_hashing = 2;
   unsigned max_connections = 1024;
   unsigned max_connections_per_source = 128;
-  unsigned max_unauthenticated = 128;                     // connected but not logged in yet
+  unsigned max_unauthenticated = 128;  // connected but not logged in yet (the pre-login pool)
+  // When that pool is full, an address holding fewer than this many of its
+  // places takes the oldest of the address holding the most (0: never).
+  unsigned unauthenticated_share_per_source = 10;
   std::uint64_t max_file_bytes = std::uint64_t{1} << 40;  // 1 TiB
   // Protocol limits, at most the protocol's own (docs/protocol.md).
   std::size_t max_line_bytes = 16384;

@@ -147,6 +147,7 @@ std::vector<Setting> settings_of(ServerSettings& s) {
       integer("max-connections", c.max_connections, 1, 1000000),
       integer("max-connections-per-ip", c.max_connections_per_source, 1, 1000000),
       integer("max-unauthenticated", c.max_unauthenticated, 1, 1000000),
+      integer("unauthenticated-share-per-ip", c.unauthenticated_share_per_source, 0, 1000000),
       integer("max-concurrent-hashing", c.max_concurrent_hashing, 1, 64),
       integer("max-file-size", c.max_file_bytes, 0, kUnbounded),
       integer("max-line", c.max_line_bytes, 512, protocol::kMaxLineBytes),

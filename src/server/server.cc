@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <thread>
@@ -9,6 +10,13 @@
 #include "server/session.h"
 
 namespace sfs::server {
+namespace {
+
+// Refusals and evictions logged at most this many at once, then one per
+// second: an attacker decides how often they happen.
+constexpr unsigned kAdmissionLogBurst = 20;
+
+}  // namespace
 
 Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::Store store,
                auth::FileStamp auth_stamp)
@@ -19,7 +27,9 @@ Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::
       acceptor_(io_),
       shared_(std::make_shared<Shared>(std::move(config), std::move(tls), std::move(users),
                                        std::move(store))),
-      auth_reload_(shared_->users, shared_->config.auth_file, auth_stamp, shared_->sessions) {}
+      auth_reload_(shared_->users, shared_->config.auth_file, auth_stamp, shared_->sessions),
+      refusal_log_(kAdmissionLogBurst, std::chrono::seconds(1)),
+      eviction_log_(kAdmissionLogBurst, std::chrono::seconds(1)) {}
 
 Result<void> Server::listen() {
   const Config& cfg = shared_->config;
@@ -66,12 +76,8 @@ awaitable<void> Server::accept_loop() {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    const std::string source = socket.remote_endpoint(ec).address().to_string();
-    std::string why;
-    auto ticket = shared_->admission.admit(source, &why);
+    auto ticket = admit(socket);
     if (!ticket) {
-      spdlog::warn("peer={} refused: {}", source, why);
-      socket.close(ec);
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
@@ -83,6 +89,42 @@ awaitable<void> Server::accept_loop() {
                      }
                    });
   }
+}
+
+std::optional<Admission::Ticket> Server::admit(tcp::socket& socket) {
+  boost::system::error_code ec;
+  const tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) {
+    socket.close(ec);  // gone already: nothing to serve, no source to count
+    return std::nullopt;
+  }
+  const std::string source = peer.address().to_string();
+  Admission::Verdict verdict = shared_->admission.admit(source);
+  if (!verdict.evicted.empty()) {
+    log_within(eviction_log_, "evictions",
+               fmt::format("peer={} evicted: the oldest of its {} connections not logged in yet, "
+                           "to admit {} (pool of {} full)",
+                           verdict.evicted, verdict.evicted_held, source,
+                           shared_->config.max_unauthenticated));
+  }
+  if (!verdict.ticket) {
+    log_within(refusal_log_, "refused connections",
+               fmt::format("peer={} refused: {}", source, verdict.refusal));
+    socket.close(ec);
+  }
+  return std::move(verdict.ticket);
+}
+
+void Server::log_within(LogBudget& budget, std::string_view what, const std::string& line) {
+  const auto left_out = budget.take(LogBudget::Clock::now());
+  if (!left_out) {
+    return;
+  }
+  if (*left_out > 0) {
+    spdlog::warn("{} more {} not logged (at most {} lines at once, then one per second)", *left_out,
+                 what, kAdmissionLogBurst);
+  }
+  spdlog::warn("{}", line);
 }
 
 awaitable<void> Server::clean_periodically() {

@@ -11,6 +11,9 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "asio/asio.h"
 #include "auth/throttle.h"
@@ -20,6 +23,7 @@
 #include "server/auth_reload.h"
 #include "server/config.h"
 #include "server/live_sessions.h"
+#include "server/log_budget.h"
 #include "server/quota_ledger.h"
 #include "storage/store.h"
 #include "tls/context.h"
@@ -40,8 +44,8 @@ struct Shared {
   tls::ContextPtr tls;
   auth::UserDb users;
   storage::Store store;
-  Admission admission{
-      {config.max_connections, config.max_connections_per_source, config.max_unauthenticated}};
+  Admission admission{{config.max_connections, config.max_connections_per_source,
+                       config.max_unauthenticated, config.unauthenticated_share_per_source}};
   auth::Throttle throttle;     // failed-login penalties per source and per user
   QuotaLedger quota_ledger;    // uploads in flight, per user, for the quotas
   std::mutex auth_file_mutex;  // one rewrite of the auth file at a time
@@ -81,6 +85,11 @@ class Server {
 
  private:
   awaitable<void> accept_loop();
+  // The ticket of a connection just accepted, or nullopt when it is
+  // refused (then it is closed). Logs refusals and evictions.
+  std::optional<Admission::Ticket> admit(tcp::socket& socket);
+  // Logs `line` within `budget`, saying first how many `what` it left out.
+  static void log_within(LogBudget& budget, std::string_view what, const std::string& line);
   // Removes stale temp and partial files now and then.
   awaitable<void> clean_periodically();
   awaitable<void> wait_for_drain();
@@ -92,6 +101,10 @@ class Server {
   tcp::acceptor acceptor_;
   std::shared_ptr<Shared> shared_;
   AuthReload auth_reload_;  // after shared_: it uses the users and sessions
+  // Refusals and evictions, apart so that floods of refusals never hide an
+  // eviction. Used by the accept loop only.
+  LogBudget refusal_log_;
+  LogBudget eviction_log_;
 };
 
 }  // namespace sfs::server

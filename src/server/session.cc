@@ -193,7 +193,9 @@ awaitable<void> Session::run() {
   if (auto ok =
           co_await channel_->handshake(tls::Stream::Role::kServer, config().handshake_timeout);
       !ok) {
-    spdlog::info("peer={} closed: {}", peer_, ok.error().message);
+    if (!ticket_.evicted()) {  // an eviction was logged once, by the accept loop
+      spdlog::info("peer={} closed: {}", peer_, ok.error().message);
+    }
     co_return;
   }
   if (!co_await channel_->write(protocol::greeting_line())) {
@@ -335,7 +337,9 @@ awaitable<bool> Session::log_in() {
     if (verified) {
       shared_->throttle.success(source_key);
       shared_->throttle.success(user_key);
-      ticket_.logged_in();
+      if (!ticket_.logged_in()) {  // evicted from the pre-login pool meanwhile: being closed
+        co_return false;
+      }
       entry_.logged_in(login->user);
       if (shared_->users.version(login->user) != version) {
         spdlog::info("user={} peer={} login refused: the auth file changed during the check",
@@ -799,7 +803,15 @@ awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
           asio::post(ch->stream().get_executor(), [ch, why] { stop_channel(*ch, why); });
         }
       });
-  if (shared->draining) {
+  // A newcomer may take this connection's place while it is not logged in
+  // yet: then it is closed on its own executor and the session ends as on
+  // any cut connection.
+  const bool standing = ticket.on_evict([weak = std::weak_ptr<net::Channel>(channel)] {
+    if (auto evicted = weak.lock()) {
+      asio::post(evicted->stream().get_executor(), [evicted] { evicted->close(); });
+    }
+  });
+  if (shared->draining || !standing) {
     channel->close();
     co_return;
   }
