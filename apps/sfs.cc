@@ -4,6 +4,7 @@
 // this file holds the global options and wires things together.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "client/cli_commands.h"
 #include "client/client_config.h"
 #include "client/commands.h"
+#include "client/completion_script.h"
 #include "client/exit_codes.h"
 #include "client/shell.h"
 
@@ -57,15 +59,23 @@ struct Settings {
   std::string ca_file;
   std::string profile;
   std::string batch_file;
+  std::string completion;
   bool no_resume = false;
   bool json = false;
 };
 
-// The options before the command.
+std::string check_shell(const std::string& shell) {
+  const auto& shells = completion_shells();
+  return std::find(shells.begin(), shells.end(), shell) != shells.end() ? std::string()
+                                                                        : "expected bash or zsh";
+}
+
+// The options before the command. Their type names tell the completion
+// scripts what to offer (client/completion_script.h).
 void add_global_options(CLI::App& app, Settings& s) {
   app.add_option("--host", s.session.connect.host, "Server address")
       ->capture_default_str()
-      ->type_name("HOST");
+      ->type_name(kHostType);
   app.add_option("--port", s.port, "Server port")
       ->capture_default_str()
       ->type_name("PORT")
@@ -73,15 +83,15 @@ void add_global_options(CLI::App& app, Settings& s) {
   app.add_option("--user,-u", s.session.user, "User name (default: $SFS_USER, else $USER)")
       ->type_name("NAME");
   app.add_option("--ca-file", s.ca_file, "Verify the server's certificate against this PEM file")
-      ->type_name("FILE");
+      ->type_name(kFileType);
   app.add_flag("--trust-new", s.session.connect.trust_new,
                "Trust an unknown server's certificate without asking (pinned afterwards)");
   app.add_option("--password-file", s.session.password_file,
                  "Read the password from this file (after $SFS_PASSWORD)")
-      ->type_name("FILE");
+      ->type_name(kFileType);
   app.add_option("--profile", s.profile,
                  "Use this [profile.NAME] of ~/.config/sfs/config.toml (flags override it)")
-      ->type_name("PROFILE");
+      ->type_name(kProfileType);
   app.add_flag("--no-resume", s.no_resume,
                "Start put/get over instead of continuing an interrupted transfer");
   app.add_flag("--compress", s.session.compress,
@@ -90,8 +100,12 @@ void add_global_options(CLI::App& app, Settings& s) {
   app.add_option("-b,--batch", s.batch_file,
                  "Run the commands in FILE ('-': stdin), one per line, stopping at the first "
                  "error unless its line starts with '-' (like sftp -b)")
-      ->type_name("FILE");
+      ->type_name(kFileType);
   app.add_flag("--json", s.json, "Print ls, stat, hash and the put/get summary as JSON on stdout");
+  app.add_option("--completion", s.completion,
+                 "Print the completion script for SHELL (bash or zsh) and exit")
+      ->type_name(kShellType)
+      ->check(check_shell);
 }
 
 // Opens the batch file before connecting, so that a wrong name costs no
@@ -115,6 +129,10 @@ std::optional<int> open_batch(const Settings& s, const CliCommands& commands,
 
 // Everything after a successful parse.
 int run(const CLI::App& app, Settings& s, const CliCommands& commands) {
+  if (!s.completion.empty()) {
+    std::fputs(completion_script(app, s.completion).c_str(), stdout);
+    return kExitOk;
+  }
   s.session.connect.port = static_cast<std::uint16_t>(s.port);
   s.session.connect.ca_file = s.ca_file;
   if (auto ok = use_profile(app, s.profile, s.session); !ok) {

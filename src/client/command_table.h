@@ -7,7 +7,10 @@
 //   - the shell's and batch mode's dispatch (client/dispatch.h) and their
 //     `help` and `help CMD` (client/command_help.h), and the shell's tab
 //     completion (client/line_editor.h),
-//   - the numbered menu (client/menu.h).
+//   - the numbered menu (client/menu.h),
+//   - the bash and zsh completion scripts, printed by `sfs --completion SHELL`
+//     (client/completion_script.h; dist/completion holds them, a test
+//     compares).
 // Adding a command is adding one entry to the table.
 //
 //   const Command* put = find_command("upload", kShell);   // the put entry
