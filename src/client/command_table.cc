@@ -1,5 +1,6 @@
 // THE table of the client's commands (see command_table.h for what is made
-// from it). Adding a command is adding an entry here.
+// from it). Adding a command is adding an entry here and to docs/man/sfs.1
+// (a unit test compares the two).
 
 #include "client/command_table.h"
 

@@ -10,8 +10,9 @@
 //   - the numbered menu (client/menu.h),
 //   - the bash and zsh completion scripts, printed by `sfs --completion SHELL`
 //     (client/completion_script.h; dist/completion holds them, a test
-//     compares).
-// Adding a command is adding one entry to the table.
+//     compares),
+// and a unit test checks the COMMANDS sections of docs/man/sfs.1 against it.
+// Adding a command is adding one entry to the table (and to the man page).
 //
 //   const Command* put = find_command("upload", kShell);   // the put entry
 //   put->usage()                                            // "put [-r] LOCAL [REMOTE]"
