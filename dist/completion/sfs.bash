@@ -1,6 +1,8 @@
 # bash completion for sfs(1): commands, options, profile names from
 # ~/.config/sfs/config.toml, and local file names where a local file goes.
 # Plain bash: needs nothing from the bash-completion package.
+# Made from sfs's command table by `sfs --completion bash`: do not edit
+# (integration.test_completion compares the two).
 
 # The [profile.NAME] names of the client's settings file.
 _sfs_profiles() {
@@ -12,19 +14,21 @@ _sfs_profiles() {
   sed -n 's/^[[:space:]]*\[[[:space:]]*profile\.\([A-Za-z0-9_-]*\)[[:space:]]*\].*$/\1/p' "$conf"
 }
 
+# Local names starting with $1: files and directories, or with -d as $2
+# directories only.
 _sfs_files() {
   compopt -o filenames 2>/dev/null
   local IFS=$'\n'
-  COMPREPLY=($(compgen -f -- "$1"))
+  COMPREPLY=($(compgen "${2:--f}" -- "$1"))
 }
 
 _sfs() {
   local cur=${COMP_WORDS[COMP_CWORD]}
   local prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands="put upload get download view rm delete ls list hash verify menu
-    mkdir rmdir mv stat shell"
-  local options="--host --port --user -u --ca-file --trust-new --password-file --profile
-    --no-resume --json --compress -b --help"
+  local commands="put upload get download view rm delete ls list stat mkdir rmdir mv move hash
+    verify menu shell"
+  local options="--help -h --host --port --user -u --ca-file --trust-new --password-file --profile
+    --no-resume --compress --batch -b --json --completion"
   COMPREPLY=()
 
   case $prev in
@@ -32,12 +36,16 @@ _sfs() {
       COMPREPLY=($(compgen -W "$(_sfs_profiles)" -- "$cur"))
       return 0
       ;;
-    --ca-file | --password-file | -b)
+    --ca-file | --password-file | --batch | -b)
       _sfs_files "$cur"
       return 0
       ;;
     --host)
       COMPREPLY=($(compgen -A hostname -- "$cur"))
+      return 0
+      ;;
+    --completion)
+      COMPREPLY=($(compgen -W "bash zsh" -- "$cur"))
       return 0
       ;;
     --port | --user | -u | --bytes | -n)
@@ -51,7 +59,7 @@ _sfs() {
     word=${COMP_WORDS[i]}
     if [[ -z $command ]]; then
       case $word in
-        --host | --port | --user | -u | --ca-file | --password-file | --profile | -b) ((i++)) ;;
+        --host | --port | --user | -u | --ca-file | --password-file | --profile | --batch | -b | --completion) ((i++)) ;;
         -*) ;;
         *) command=$word ;;
       esac
@@ -76,19 +84,20 @@ _sfs() {
   if [[ $cur == -* ]]; then
     local command_options="--help"
     case $command in
+      put | upload) command_options+=" --recursive -r" ;;
+      get | download) command_options+=" --recursive -r" ;;
       view) command_options+=" --bytes -n" ;;
-      ls | list) command_options+=" -l -R" ;;
-      put | upload | get | download) command_options+=" -r" ;;
-      mkdir) command_options+=" -p" ;;
+      ls | list) command_options+=" --long -l --recursive -R" ;;
+      mkdir) command_options+=" --parents -p" ;;
     esac
     COMPREPLY=($(compgen -W "$command_options" -- "$cur"))
     return 0
   fi
 
-  # A local path: the first argument of put, the second of get.
-  case $command in
-    put | upload) [[ $args -eq 0 ]] && _sfs_files "$cur" ;;
-    get | download) [[ $args -eq 1 ]] && _sfs_files "$cur" ;;
+  # Local paths: by the command and the argument's position.
+  case $command:$args in
+    put:0 | upload:0) _sfs_files "$cur" ;;
+    get:1 | download:1) _sfs_files "$cur" ;;
   esac
   return 0
 }

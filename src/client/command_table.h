@@ -1,17 +1,27 @@
 #pragma once
-// The commands of the interactive shell and of batch mode, in ONE table:
-// name, aliases, usage, one-line help, argument count, flags, what each
-// argument names (for tab completion) and the handler. Adding a command is
-// adding one entry in command_table.cc.
+// The client's commands in ONE table (command_table.cc): for each its name,
+// aliases, arguments, flags, one-line and long help, command-line examples,
+// where it is available (command line, shell, batch file, menu) and its
+// handler. Everything else is generated from it:
+//   - the CLI11 subcommands of `sfs` (client/cli_commands.h),
+//   - the shell's and batch mode's dispatch (client/dispatch.h) and their
+//     `help` and `help CMD` (client/command_help.h), and the shell's tab
+//     completion (client/line_editor.h),
+//   - the numbered menu (client/menu.h),
+//   - the bash and zsh completion scripts, printed by `sfs --completion SHELL`
+//     (client/completion_script.h; dist/completion holds them, a test
+//     compares),
+// and a unit test checks the COMMANDS sections of docs/man/sfs.1 against it.
+// Adding a command is adding one entry to the table (and to the man page).
 //
-//   ShellState state{conn};
-//   LineOutcome o = run_line(state, "put \"my file.txt\" notes.txt");
-//   // o.status: 0, or the exit status of the error that was reported
+//   const Command* put = find_command("upload", kShell);   // the put entry
+//   put->usage()                                            // "put [-r] LOCAL [REMOTE]"
 
 #include <cstddef>
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -19,23 +29,49 @@
 
 namespace sfs::client {
 
-// What a shell or a batch run keeps between commands.
-struct ShellState {
+// Where a command runs; a command's `modes` is a bit set of these.
+enum Mode : unsigned {
+  kCommandLine = 1u << 0,  // `sfs CMD ...`
+  kShell = 1u << 1,        // the sfs> prompt of `sfs shell`
+  kBatch = 1u << 2,        // a line of `sfs -b FILE`
+  kMenu = 1u << 3,         // an entry of the numbered menu
+};
+using Modes = unsigned;
+
+// What a command's run needs and keeps between commands of a shell or batch.
+struct CommandContext {
   Connection& conn;
-  std::string cwd;     // remote working directory, normalized; "" is the top
-  bool resume = true;  // put/get continue interrupted transfers
+  Mode mode = kCommandLine;
   std::FILE* out = stdout;
-  bool quit = false;  // set by exit/quit
+  bool resume = true;  // put/get continue interrupted transfers
+  bool json = false;   // --json: results as JSON (on the command line)
+  std::string cwd;     // the shell's remote working directory; "" is the top
+  bool quit = false;   // set by exit/quit
+
+  // Whether remote paths are relative to `cwd` (the shell and batch mode);
+  // elsewhere they go to the server as typed.
+  bool has_working_dir() const { return mode == kShell || mode == kBatch; }
 };
 
 // What an argument names, so completion knows where to look.
 enum class ArgKind { kNone, kRemote, kRemoteDir, kLocal, kLocalDir, kCommand };
+
+struct Arg {
+  std::string_view name;  // "LOCAL", as usage lines and --help show it
+  ArgKind kind = ArgKind::kNone;
+  bool required = true;   // optional ones come last
+  std::string_view help;  // for `sfs CMD --help`
+  // The menu asks for the argument with this prompt; empty: not asked (an
+  // optional argument then takes its default).
+  std::string_view menu_prompt = {};
+};
 
 struct Flag {
   std::string_view name;        // "--bytes"
   std::string_view short_name;  // "-n", or empty
   std::string_view value_name;  // "N" when the flag takes a value, else empty
   std::string_view help;
+  std::string_view default_value = {};  // a value flag's value when not given
   // Checks a flag's value; returns what is wrong with it, or empty when it is fine.
   std::string (*check)(std::string_view value) = nullptr;
 };
@@ -51,40 +87,49 @@ struct Invocation {
   std::string arg_or(std::size_t i, std::string fallback) const;
 };
 
-using Handler = Result<void> (*)(ShellState& state, const Invocation& invocation);
+// Runs one command; errors are returned, not printed.
+using Handler = Result<void> (*)(CommandContext& context, const Invocation& invocation);
+// Runs a session of its own (the shell, the menu) on a logged-in connection:
+// reports its errors itself and returns the exit status.
+using SessionRunner = int (*)(Connection& conn, bool resume);
+
+struct MenuItem {
+  std::string_view label;  // "Upload"; empty: not in the menu
+  bool ends_line = false;  // the command prints raw bytes: the menu ends their line
+};
 
 struct Command {
   std::string_view name;
   std::vector<std::string_view> aliases;
-  std::string_view usage;  // "put LOCAL [REMOTE]"
-  std::string_view help;   // one line
-  std::size_t min_args = 0;
-  std::size_t max_args = 0;
-  std::vector<ArgKind> arg_kinds;  // by position; the last one repeats
+  std::vector<Arg> args;
   std::vector<Flag> flags;
-  Handler handler = nullptr;
+  std::string_view help;      // one line
+  std::string_view details;   // long help, '\n'-separated lines; may be empty
+  std::string_view examples;  // `sfs ...` lines for `sfs CMD --help`
+  Modes modes = 0;
+  MenuItem menu = {};
+  Handler handler = nullptr;        // exactly one of these two
+  SessionRunner session = nullptr;  // (command line only)
 
+  bool available_in(Mode mode) const { return (modes & mode) != 0; }
+  bool named(std::string_view word) const;  // its name or an alias
+  // "put [-r] LOCAL [REMOTE]": flags without a value, the arguments, then
+  // flags with a value.
+  std::string usage() const;
+  // What argument number `position` (from 0) names; past the last argument,
+  // what the last one names.
   ArgKind arg_kind(std::size_t position) const;
+  std::size_t required_args() const;
 };
 
-// Every command, in the order `help` lists them.
+// Every command, in the order help texts, menus and completions list them.
 const std::vector<Command>& command_table();
-// The command called `name` or one of its aliases; nullptr when none.
-const Command* find_command(std::string_view name);
+// The command available in `mode` called `name` or one of its aliases;
+// nullptr when none.
+const Command* find_command(std::string_view name, Mode mode);
 
-// Takes the flags out of `words` (the words after the command's name) and
-// checks the argument count. "--" ends the flags. Fails with kBadRequest.
-Result<Invocation> parse_invocation(const Command& command, const std::vector<std::string>& words);
-
-struct LineOutcome {
-  int status = 0;                // 0, or the exit status of the reported error
-  bool connection_lost = false;  // the session cannot go on
-};
-
-// Runs one command line: splits it into words, finds the command, checks
-// its arguments and runs it. Blank lines and lines starting with '#' do
-// nothing. An error is printed as one "sfs: ..." line on stderr; a bad
-// command line gets exit status 2.
-LineOutcome run_line(ShellState& state, std::string_view line);
+// Gives each value flag of `command` that `invocation` lacks its default
+// value, so that handlers find every such flag set.
+void add_flag_defaults(const Command& command, Invocation& invocation);
 
 }  // namespace sfs::client

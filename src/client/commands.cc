@@ -158,10 +158,6 @@ Result<void> remove_file(Connection& conn, const std::string& remote) {
   return conn.remove(remote);
 }
 
-Result<void> list_files(Connection& conn, std::FILE* out) {
-  return list_files(conn, ListOptions{}, out);
-}
-
 Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* out, bool json) {
   if (auto ok = check_remote_path(remote); !ok) {
     return ok;

@@ -1,6 +1,7 @@
 #pragma once
-// The client's commands (put, get, view, rm, ls), shared by the one-shot
-// command line and the interactive menu.
+// What the client's commands do on a logged-in connection (put, get, view,
+// rm, ls, ...): the handlers of the command table (client/command_table.h)
+// call these for the command line, the shell, batch mode and the menu.
 
 #include <cstdint>
 #include <cstdio>
@@ -41,8 +42,6 @@ Result<void> get_file(Connection& conn, const std::string& remote, const std::st
 Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_t bytes,
                        std::FILE* out);
 Result<void> remove_file(Connection& conn, const std::string& remote);
-// `ls`: one line per entry: size, modification time, name ('/' after dirs).
-Result<void> list_files(Connection& conn, std::FILE* out);
 
 struct ListOptions {
   std::string path;          // remote directory; empty: the top
@@ -50,7 +49,8 @@ struct ListOptions {
   bool recursive = false;    // -R: the whole tree, as full remote paths
   bool json = false;         // one JSON array of entry objects
 };
-// `ls [-l] [-R] [PATH]`. A PATH that names a file lists that file.
+// `ls [-l] [-R] [PATH]`: one line per entry: size, modification time, name
+// ('/' after folders). A PATH that names a file lists that file.
 Result<void> list_files(Connection& conn, const ListOptions& options, std::FILE* out);
 
 // `stat PATH`: type, size, modification time and stored digest.

@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 
 // libedit calls the completion hook without a user pointer: the one live
 // LineEditor's state, and the matches of the completion in progress.
-ShellState* g_state = nullptr;
+CommandContext* g_state = nullptr;
 std::vector<std::string> g_matches;
 std::size_t g_next_match = 0;
 
@@ -34,7 +34,7 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 std::vector<std::string> command_names(std::string_view prefix) {
   std::vector<std::string> names;
   for (const Command& c : command_table()) {
-    if (starts_with(c.name, prefix)) {
+    if (c.available_in(g_state->mode) && starts_with(c.name, prefix)) {
       names.emplace_back(c.name);
     }
   }
@@ -109,7 +109,7 @@ std::vector<std::string> candidates(const std::string& text, int start) {
   if (before->empty()) {
     return command_names(word);
   }
-  const Command* command = find_command(before->front());
+  const Command* command = find_command(before->front(), g_state->mode);
   if (command == nullptr) {
     return {};
   }
@@ -153,7 +153,7 @@ char** complete(const char* text, int start, int) {
 
 }  // namespace
 
-LineEditor::LineEditor(ShellState& state) {
+LineEditor::LineEditor(CommandContext& state) {
   g_state = &state;
   rl_readline_name = "sfs";
   rl_attempted_completion_function = complete;

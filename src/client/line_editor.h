@@ -18,7 +18,7 @@ inline constexpr int kHistoryLines = 1000;
 class LineEditor {
  public:
   // Loads the history file and installs the completion hook.
-  explicit LineEditor(ShellState& state);
+  explicit LineEditor(CommandContext& state);
   // Saves the history file.
   ~LineEditor();
   LineEditor(const LineEditor&) = delete;

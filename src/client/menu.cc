@@ -1,98 +1,122 @@
 #include "client/menu.h"
 
 #include <cstdio>
-#include <string>
+#include <iostream>
 
 #include "client/commands.h"
 #include "client/exit_codes.h"
-#include "protocol/limits.h"
 
 namespace sfs::client {
 namespace {
 
-constexpr const char* kMenu =
-    "\n  1) Upload\n  2) Download\n  3) View\n  4) Delete\n  5) List\n  6) Exit\n";
-
-bool ask(std::istream& in, const char* prompt, std::string& answer) {
-  std::printf("%s", prompt);
+bool ask(std::istream& in, const std::string& prompt, std::string& answer) {
+  std::printf("%s", prompt.c_str());
   std::fflush(stdout);
   return static_cast<bool>(std::getline(in, answer));
 }
 
-// Runs one menu choice. Returns false when input ended.
-bool run_choice(Connection& conn, std::istream& in, int choice, Result<void>& result) {
-  std::string first;
-  std::string second;
-  switch (choice) {
-    case 1:
-      if (!ask(in, "Local file to upload: ", first) || !ask(in, "Remote name [same]: ", second)) {
-        return false;
-      }
-      result = put_file(conn, first, second);
-      break;
-    case 2:
-      if (!ask(in, "Remote file to download: ", first) || !ask(in, "Save as [same]: ", second)) {
-        return false;
-      }
-      result = get_file(conn, first, second);
-      break;
-    case 3:
-      if (!ask(in, "Remote file to view: ", first)) {
-        return false;
-      }
-      result = view_file(conn, first, protocol::kDefaultPreviewBytes, stdout);
-      std::printf("\n");
-      break;
-    case 4:
-      if (!ask(in, "Remote file to delete: ", first)) {
-        return false;
-      }
-      result = remove_file(conn, first);
-      break;
-    case 5:
-      result = list_files(conn, stdout);
-      break;
-    default:
-      break;
+// The number typed, when it is one of 1..`count` written plainly; else 0.
+std::size_t choice_number(const std::string& line, std::size_t count) {
+  for (std::size_t choice = 1; choice <= count; ++choice) {
+    if (line == std::to_string(choice)) {
+      return choice;
+    }
+  }
+  return 0;
+}
+
+// Asks for the arguments the menu asks for; optional ones left empty at the
+// end are not given. Returns false when input ended.
+bool ask_args(std::istream& in, const Command& command, Invocation& inv) {
+  for (const Arg& arg : command.args) {
+    if (arg.menu_prompt.empty()) {
+      continue;
+    }
+    std::string answer;
+    if (!ask(in, std::string(arg.menu_prompt), answer)) {
+      return false;
+    }
+    inv.args.push_back(std::move(answer));
+  }
+  while (!inv.args.empty() && inv.args.back().empty() &&
+         !command.args[inv.args.size() - 1].required) {
+    inv.args.pop_back();
+  }
+  return true;
+}
+
+// Runs one menu entry into `result`. Returns false when input ended.
+bool run_entry(CommandContext& context, std::istream& in, const Command& command,
+               Result<void>& result) {
+  Invocation inv;
+  if (!ask_args(in, command, inv)) {
+    return false;
+  }
+  add_flag_defaults(command, inv);
+  result = command.handler(context, inv);
+  if (command.menu.ends_line) {
+    std::printf("\n");
   }
   return true;
 }
 
 }  // namespace
 
-int run_menu(Connection& conn, std::istream& in) {
+std::vector<const Command*> menu_commands() {
+  std::vector<const Command*> commands;
+  for (const Command& c : command_table()) {
+    if (c.available_in(kMenu)) {
+      commands.push_back(&c);
+    }
+  }
+  return commands;
+}
+
+std::string menu_text(const std::vector<const Command*>& commands) {
+  std::string text = "\n";
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    text += "  " + std::to_string(i + 1) + ") " + std::string(commands[i]->menu.label) + "\n";
+  }
+  return text + "  " + std::to_string(commands.size() + 1) + ") Exit\n";
+}
+
+int run_menu(Connection& conn, std::istream& in, bool resume) {
+  const std::vector<const Command*> commands = menu_commands();
+  const std::size_t exit_choice = commands.size() + 1;
+  const std::string text = menu_text(commands);
+  const std::string last = std::to_string(exit_choice);
+  CommandContext context{conn, kMenu};
+  context.resume = resume;
   std::printf("Logged in to %s.\n", conn.server_name().c_str());
+  std::string line;
   while (true) {
-    std::printf("%s", kMenu);
-    std::string line;
-    if (!ask(in, "Choose 1-6: ", line)) {
+    std::printf("%s", text.c_str());
+    if (!ask(in, "Choose 1-" + last + ": ", line)) {
       std::printf("\n");
       break;
     }
-    const int choice = (line.size() == 1 && line[0] >= '1' && line[0] <= '6') ? line[0] - '0' : 0;
+    const std::size_t choice = choice_number(line, exit_choice);
     if (choice == 0) {
-      std::printf("Invalid choice '%s': enter a number from 1 to 6.\n", line.c_str());
+      std::printf("Invalid choice '%s': enter a number from 1 to %s.\n", line.c_str(),
+                  last.c_str());
       continue;
     }
-    if (choice == 6) {
-      break;
-    }
     Result<void> result;
-    if (!run_choice(conn, in, choice, result)) {
+    if (choice == exit_choice || !run_entry(context, in, *commands[choice - 1], result)) {
       break;
     }
     if (result) {
       std::printf("Done.\n");
-    } else {
-      const int status = report(result.error());
-      if (result.error().code == Errc::kNetwork || result.error().code == Errc::kProtocol) {
-        return status;
-      }
+    } else if (const int status = report(result.error());
+               result.error().code == Errc::kNetwork || result.error().code == Errc::kProtocol) {
+      return status;
     }
   }
   conn.quit();
   std::printf("Bye.\n");
   return kExitOk;
 }
+
+int run_menu_session(Connection& conn, bool resume) { return run_menu(conn, std::cin, resume); }
 
 }  // namespace sfs::client

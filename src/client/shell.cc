@@ -6,7 +6,7 @@
 #include <iostream>
 #include <string>
 
-#include "client/command_table.h"
+#include "client/dispatch.h"
 #include "client/exit_codes.h"
 #include "client/line_editor.h"
 #include "client/words.h"
@@ -45,7 +45,7 @@ void report_too_long() {
 }
 
 // The shell without a terminal: prompts and plain lines.
-int run_plain(ShellState& state, std::istream& in) {
+int run_plain(CommandContext& state, std::istream& in) {
   std::string line;
   bool too_long = false;
   while (true) {
@@ -72,7 +72,7 @@ int run_plain(ShellState& state, std::istream& in) {
 }  // namespace
 
 int run_shell(Connection& conn, bool resume) {
-  ShellState state{conn};
+  CommandContext state{conn, kShell};
   state.resume = resume;
   int status = kExitOk;
   if (::isatty(STDIN_FILENO) != 1) {
@@ -95,7 +95,7 @@ int run_shell(Connection& conn, bool resume) {
 }
 
 int run_batch(Connection& conn, std::istream& in, bool resume) {
-  ShellState state{conn};
+  CommandContext state{conn, kBatch};
   state.resume = resume;
   std::string line;
   bool too_long = false;

@@ -1,6 +1,7 @@
 #pragma once
-// `sfs shell` and `sfs -b FILE`: commands from the one command table
-// (client/command_table.h), typed at an "sfs> " prompt or read from a file.
+// `sfs shell` and `sfs -b FILE`: the commands of the command table
+// (client/command_table.h) available there, typed at an "sfs> " prompt or
+// read from a file.
 //
 // On a terminal the shell edits lines and completes command and remote
 // names with libedit, and keeps its history in $XDG_STATE_HOME/sfs/history

@@ -1,10 +1,11 @@
 """Command-line handling of the client, without and with a server."""
 
 import os
+import re
 import unittest
 
-from sfs_harness import (EXIT_NETWORK, EXIT_OK, EXIT_USAGE, HOST, free_port, make_temp_dir,
-                         remove_tree, run_client)
+from sfs_harness import (EXIT_NETWORK, EXIT_OK, EXIT_USAGE, HOST, REPO, free_port, make_temp_dir,
+                         read_file, remove_tree, run_client)
 
 SUBCOMMANDS = ("put", "upload", "get", "download", "view", "rm", "delete", "ls", "list", "menu",
                "mkdir", "rmdir", "mv", "move", "stat")
@@ -40,6 +41,18 @@ class CommandLineTest(unittest.TestCase):
                 for option in (b"--host", b"--port", b"--user", b"--ca-file", b"--trust-new",
                                b"--password-file"):
                     self.assertIn(option, result.stdout)
+
+    def test_man_page_documents_every_option(self):
+        # The commands are checked against the command table by a unit test
+        # (SfsManPage); the global options live in apps/sfs.cc.
+        result = self.sfs("--help")
+        self.assertEqual(result.returncode, EXIT_OK, result)
+        listing = result.stdout.decode().split("\nOptions:\n", 1)[1].split("\nSubcommands:\n")[0]
+        options = set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", listing))
+        self.assertIn("--completion", options)
+        page = read_file(os.path.join(REPO, "docs", "man", "sfs.1")).decode().replace("\\-", "-")
+        for option in sorted(options):
+            self.assertRegex(page, r"(?m)^\.B[IR]? .*(?<![\w-])%s(?![\w-])" % re.escape(option))
 
     def test_subcommand_help(self):
         aliases = {"upload": "put", "download": "get", "delete": "rm", "list": "ls", "move": "mv"}

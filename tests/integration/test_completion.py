@@ -1,18 +1,20 @@
-"""Shell completion for sfs: the bash script is sourced in a real bash and
-asked for completions (COMPREPLY) of partial command lines; the zsh one is
-checked for what it offers."""
+"""Shell completion for sfs: the scripts in dist/completion are what
+`sfs --completion SHELL` makes from the command table; the bash one is sourced
+in a real bash and asked for completions (COMPREPLY) of partial command lines;
+the zsh one is checked for what it offers."""
 
 import os
 import shutil
 import subprocess
 import unittest
 
-from sfs_harness import REPO, make_temp_dir, read_file, remove_tree, write_file
+from sfs_harness import (CLIENT_BIN, EXIT_OK, EXIT_USAGE, REPO, make_temp_dir, read_file,
+                         remove_tree, write_file)
 
 BASH_COMPLETION = os.path.join(REPO, "dist", "completion", "sfs.bash")
 ZSH_COMPLETION = os.path.join(REPO, "dist", "completion", "_sfs")
 COMMANDS = ("put", "upload", "get", "download", "view", "rm", "delete", "ls", "list", "hash",
-            "verify", "menu", "mkdir", "rmdir", "mv", "stat", "shell")
+            "verify", "menu", "mkdir", "rmdir", "mv", "move", "stat", "shell")
 
 # Sets the completion variables as bash does for the words in "$@" (the cursor
 # in the last one), runs the function `complete` registered for sfs and prints
@@ -29,6 +31,30 @@ COMP_POINT=${#COMP_LINE}
 "$function" sfs "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
 printf '%s\n' "${COMPREPLY[@]}"
 '''
+
+
+class GeneratedScriptsTest(unittest.TestCase):
+    """The checked-in scripts are the table's: regenerate them with
+    `build/apps/sfs --completion bash > dist/completion/sfs.bash` (and zsh > _sfs)."""
+
+    def generate(self, shell):
+        return subprocess.run([CLIENT_BIN, "--completion", shell], capture_output=True,
+                              timeout=30, stdin=subprocess.DEVNULL, env={"HOME": "/nonexistent"})
+
+    def test_checked_in_scripts_are_what_the_table_gives(self):
+        for shell, path in (("bash", BASH_COMPLETION), ("zsh", ZSH_COMPLETION)):
+            with self.subTest(shell=shell):
+                result = self.generate(shell)
+                self.assertEqual(result.returncode, EXIT_OK, result)
+                self.assertEqual(result.stderr, b"")
+                self.assertEqual(result.stdout.decode(), read_file(path).decode(),
+                                 "%s is stale: sfs --completion %s > %s" % (path, shell, path))
+
+    def test_unknown_shell(self):
+        result = self.generate("fish")
+        self.assertEqual(result.returncode, EXIT_USAGE, result)
+        self.assertEqual(result.stdout, b"")
+        self.assertIn(b"expected bash or zsh", result.stderr)
 
 
 class BashCompletionTest(unittest.TestCase):
@@ -59,6 +85,7 @@ class BashCompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("d"), ["delete", "download"])
         self.assertEqual(self.complete("s"), ["shell", "stat"])
         self.assertEqual(self.complete("mk"), ["mkdir"])
+        self.assertEqual(self.complete("mo"), ["move"])
         # Options with values are skipped over to find the command position.
         self.assertEqual(self.complete("--host", "h", "--port", "9001", "-u", "alice", "ge"),
                          ["get"])
@@ -69,10 +96,12 @@ class BashCompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("--p"), ["--password-file", "--port", "--profile"])
         self.assertIn("--ca-file", self.complete("--"))
         self.assertIn("-b", self.complete("-"))
-        self.assertEqual(self.complete("ls", "-"), ["--help", "-R", "-l"])
+        self.assertEqual(self.complete("ls", "-"), ["--help", "--long", "--recursive", "-R", "-l"])
         self.assertEqual(self.complete("view", "notes.txt", "--b"), ["--bytes"])
-        self.assertEqual(self.complete("mkdir", "-"), ["--help", "-p"])
-        self.assertEqual(self.complete("put", "-"), ["--help", "-r"])
+        self.assertEqual(self.complete("mkdir", "-"), ["--help", "--parents", "-p"])
+        self.assertEqual(self.complete("put", "-"), ["--help", "--recursive", "-r"])
+        self.assertEqual(self.complete("move", "-"), ["--help"])
+        self.assertEqual(self.complete("--completion", ""), ["bash", "zsh"])
 
     def test_profile_names_from_the_settings_file(self):
         self.assertEqual(self.complete("--profile", ""), [])  # no file yet
@@ -94,6 +123,10 @@ class BashCompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("get", "no"), [])
         self.assertEqual(self.complete("--ca-file", "rep"), ["report.pdf"])
         self.assertEqual(self.complete("-b", "no"), ["notes.txt"])
+        self.assertEqual(self.complete("--batch", "no"), ["notes.txt"])
+        # A flag's value is not an argument: the LOCAL of get is still the second.
+        self.assertEqual(self.complete("get", "-r", "a", "no"), ["notes.txt"])
+        self.assertEqual(self.complete("view", "--bytes", "5", "no"), [])
 
 
 class ZshCompletionTest(unittest.TestCase):
@@ -104,7 +137,7 @@ class ZshCompletionTest(unittest.TestCase):
             self.assertIn("'%s:" % command, text)
         for option in ("--host", "--port", "--user", "--ca-file", "--trust-new",
                        "--password-file", "--profile", "--no-resume", "--json", "--compress",
-                       "'-b["):
+                       "{-b,--batch}", "--completion"):
             self.assertIn(option, text)
         if shutil.which("zsh"):
             result = subprocess.run(["zsh", "-n", ZSH_COMPLETION], capture_output=True,

@@ -1,0 +1,65 @@
+// The parts of a command table entry that are derived from its fields: its
+// usage line, what its arguments name, and the defaults of its flags.
+
+#include <algorithm>
+
+#include "client/command_table.h"
+
+namespace sfs::client {
+
+const std::string* Invocation::flag(std::string_view name) const {
+  for (const auto& [flag_name, value] : flags) {
+    if (flag_name == name) {
+      return &value;
+    }
+  }
+  return nullptr;
+}
+
+std::string Invocation::arg_or(std::size_t i, std::string fallback) const {
+  return i < args.size() ? args[i] : fallback;
+}
+
+bool Command::named(std::string_view word) const {
+  return name == word || std::find(aliases.begin(), aliases.end(), word) != aliases.end();
+}
+
+std::string Command::usage() const {
+  std::string text(name);
+  for (const Flag& f : flags) {
+    if (f.value_name.empty()) {
+      text += " [" + std::string(f.short_name.empty() ? f.name : f.short_name) + "]";
+    }
+  }
+  for (const Arg& a : args) {
+    text += a.required ? " " + std::string(a.name) : " [" + std::string(a.name) + "]";
+  }
+  for (const Flag& f : flags) {
+    if (!f.value_name.empty()) {
+      text += " [" + std::string(f.name) + " " + std::string(f.value_name) + "]";
+    }
+  }
+  return text;
+}
+
+ArgKind Command::arg_kind(std::size_t position) const {
+  if (args.empty()) {
+    return ArgKind::kNone;
+  }
+  return args[std::min(position, args.size() - 1)].kind;
+}
+
+std::size_t Command::required_args() const {
+  return static_cast<std::size_t>(
+      std::count_if(args.begin(), args.end(), [](const Arg& a) { return a.required; }));
+}
+
+void add_flag_defaults(const Command& command, Invocation& invocation) {
+  for (const Flag& f : command.flags) {
+    if (!f.default_value.empty() && invocation.flag(f.name) == nullptr) {
+      invocation.flags.emplace_back(f.name, std::string(f.default_value));
+    }
+  }
+}
+
+}  // namespace sfs::client

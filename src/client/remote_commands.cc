@@ -1,0 +1,154 @@
+// The handlers of the commands on remote files and folders, for every front
+// end: the command line, the shell, batch mode and the menu. In the shell and
+// batch mode remote paths are joined to the working directory first; elsewhere
+// they go on as typed, for the same checks the server applies.
+
+#include <filesystem>
+
+#include "client/command_handlers.h"
+#include "client/commands.h"
+#include "client/remote_path.h"
+#include "protocol/numbers.h"
+
+namespace sfs::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A remote path as typed: joined to the working directory where there is one.
+Result<std::string> remote_path(const CommandContext& context, const std::string& typed) {
+  if (!context.has_working_dir()) {
+    return typed;
+  }
+  return resolve_remote(context.cwd, typed);
+}
+
+// The same for a path that must name something below the top: in the shell
+// the top itself ("/", or ".." back to it) is not a file.
+Result<std::string> remote_entry(const CommandContext& context, const std::string& typed) {
+  auto path = remote_path(context, typed);
+  if (path && path->empty() && context.has_working_dir()) {
+    return make_error(Errc::kIsDir, "is a directory: /");
+  }
+  return path;
+}
+
+// Where `put LOCAL [REMOTE]` stores LOCAL. Without a working directory an
+// empty REMOTE is passed on (put_command picks LOCAL's name, or the folder).
+Result<std::string> put_target(const CommandContext& context, const Invocation& inv) {
+  if (!context.has_working_dir()) {
+    return inv.arg_or(1, "");
+  }
+  const std::string& local = inv.args[0];
+  const std::string typed = inv.arg_or(1, fs::path(local).lexically_normal().filename().string());
+  if (typed.empty()) {
+    return make_error(Errc::kBadRequest, "cannot tell the remote name from '" + local + "'");
+  }
+  return remote_entry(context, typed);
+}
+
+bool has_flag(const Invocation& inv, std::string_view name) { return inv.flag(name) != nullptr; }
+
+}  // namespace
+
+std::string check_count(std::string_view text) {
+  return protocol::parse_u64(text) ? std::string() : "expected a non-negative decimal number";
+}
+
+Result<void> do_put(CommandContext& context, const Invocation& inv) {
+  auto remote = put_target(context, inv);
+  if (!remote) {
+    return remote.error();
+  }
+  const TransferOptions transfer{inv.args[0], *remote, has_flag(inv, "--recursive"), context.resume,
+                                 context.json};
+  return put_command(context.conn, transfer, context.out);
+}
+
+Result<void> do_get(CommandContext& context, const Invocation& inv) {
+  auto remote = remote_entry(context, inv.args[0]);
+  if (!remote) {
+    return remote.error();
+  }
+  const TransferOptions transfer{*remote, inv.arg_or(1, ""), has_flag(inv, "--recursive"),
+                                 context.resume, context.json};
+  return get_command(context.conn, transfer, context.out);
+}
+
+Result<void> do_view(CommandContext& context, const Invocation& inv) {
+  auto remote = remote_entry(context, inv.args[0]);
+  if (!remote) {
+    return remote.error();
+  }
+  // The table gives --bytes a default and checks it (check_count).
+  const std::uint64_t bytes = *protocol::parse_u64(*inv.flag("--bytes"));
+  return view_file(context.conn, *remote, bytes, context.out);
+}
+
+Result<void> do_rm(CommandContext& context, const Invocation& inv) {
+  auto remote = remote_entry(context, inv.args[0]);
+  if (!remote) {
+    return remote.error();
+  }
+  return remove_file(context.conn, *remote);
+}
+
+Result<void> do_ls(CommandContext& context, const Invocation& inv) {
+  auto dir = remote_path(context, inv.arg_or(0, ""));
+  if (!dir) {
+    return dir.error();
+  }
+  const ListOptions options{*dir, has_flag(inv, "--long"), has_flag(inv, "--recursive"),
+                            context.json};
+  return list_files(context.conn, options, context.out);
+}
+
+Result<void> do_stat(CommandContext& context, const Invocation& inv) {
+  auto remote = remote_path(context, inv.args[0]);
+  if (!remote) {
+    return remote.error();
+  }
+  return stat_entry(context.conn, *remote, context.json, context.out);
+}
+
+Result<void> do_mkdir(CommandContext& context, const Invocation& inv) {
+  auto remote = remote_entry(context, inv.args[0]);
+  if (!remote) {
+    return remote.error();
+  }
+  return make_dir(context.conn, *remote, has_flag(inv, "--parents"));
+}
+
+Result<void> do_rmdir(CommandContext& context, const Invocation& inv) {
+  auto remote = remote_entry(context, inv.args[0]);
+  if (!remote) {
+    return remote.error();
+  }
+  return remove_dir(context.conn, *remote);
+}
+
+Result<void> do_mv(CommandContext& context, const Invocation& inv) {
+  auto from = remote_entry(context, inv.args[0]);
+  if (!from) {
+    return from.error();
+  }
+  auto to = remote_path(context, inv.args[1]);
+  if (!to) {
+    return to.error();
+  }
+  return move_entry(context.conn, *from, *to);
+}
+
+Result<void> do_hash(CommandContext& context, const Invocation& inv) {
+  auto remote = remote_entry(context, inv.args[0]);
+  if (!remote) {
+    return remote.error();
+  }
+  return hash_file(context.conn, *remote, context.out, context.json);
+}
+
+Result<void> do_verify(CommandContext& context, const Invocation&) {
+  return verify_files(context.conn, context.out);
+}
+
+}  // namespace sfs::client
