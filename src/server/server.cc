@@ -99,6 +99,7 @@ awaitable<void> Server::clean_periodically() {
         shared_->disk, [&] { return shared_->store.remove_stale_temps(partial_ttl); });
     if (removed > 0) {
       spdlog::info("removed {} stale temporary or partial upload file(s)", removed);
+      shared_->quota_ledger.mark_all_stale();  // they counted; measure again
     }
   }
 }

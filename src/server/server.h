@@ -28,6 +28,10 @@ class Channel;
 
 namespace sfs::server {
 
+// A user's usage known to the quota ledger is measured again after this
+// long, in the background, to take in changes made outside the server.
+inline constexpr std::chrono::minutes kUsageRescan{10};
+
 // What every session shares, read-only after start (the counters are atomic).
 struct Shared {
   Shared(Config c, tls::ContextPtr t, auth::UserDb u, storage::Store s)
@@ -43,10 +47,11 @@ struct Shared {
   storage::Store store;
   Admission admission{
       {config.max_connections, config.max_connections_per_source, config.max_unauthenticated}};
-  auth::Throttle throttle;     // failed-login penalties per source and per user
-  QuotaLedger quota_ledger;    // uploads in flight, per user, for the quotas
+  auth::Throttle throttle;  // failed-login penalties per source and per user
+  // Per user: what the tree takes and what operations in flight reserved.
+  QuotaLedger quota_ledger{{config.quota_bytes, config.quota_files}, kUsageRescan};
   std::mutex auth_file_mutex;  // one rewrite of the auth file at a time
-  asio::thread_pool disk{2};   // whole-file hashing, off the network threads
+  asio::thread_pool disk{2};   // whole-file hashing and usage scans, off the network threads
   // The file reads and writes of transfers, overlapping with the network
   // (net::send_stream, net::receive_stream). Apart from `disk`, so that a
   // long VERIFY never holds up a transfer.
