@@ -133,6 +133,7 @@ void Server::run() {
   // Work still running on the pools refers to session coroutines: let it
   // finish before those are destroyed with the io_context.
   shared_->disk.join();
+  shared_->slow_jobs.stop();
   shared_->transfer_io.join();
   shared_->password_checks.join();
 }

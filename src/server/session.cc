@@ -453,11 +453,15 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   // client can prove it is resuming the same data.
   crypto::Digest hash;
   std::uint64_t held = upload.held() <= put.size ? upload.held() : 0;
-  if (auto ok =
-          co_await run_blocking(shared_->disk, [&] { return hash_prefix(upload, held, hash); });
-      !ok) {
-    held = 0;
-    hash.reset();
+  // Off the network threads when there is something to hash; a fresh
+  // upload does not wait for any pool.
+  if (held > 0) {
+    if (auto ok =
+            co_await run_blocking(shared_->disk, [&] { return hash_prefix(upload, held, hash); });
+        !ok) {
+      held = 0;
+      hash.reset();
+    }
   }
   const std::string offer =
       protocol::ok_line({std::to_string(held), held > 0 ? hash.hex_digest() : std::string("-")});
@@ -556,11 +560,13 @@ awaitable<Result<void>> Session::get(const Request& request) {
   resumed_from_ = start;
   crypto::Digest hash;
   // Hashing what the client already holds reads it all from disk: off the
-  // network threads.
-  if (auto ok =
-          co_await run_blocking(shared_->disk, [&] { return hash_prefix(*file, start, hash); });
-      !ok) {
-    co_return ok;
+  // network threads (and nothing to wait for when it holds nothing).
+  if (start > 0) {
+    if (auto ok =
+            co_await run_blocking(shared_->disk, [&] { return hash_prefix(*file, start, hash); });
+        !ok) {
+      co_return ok;
+    }
   }
   const std::string head = protocol::ok_line(
       {std::to_string(size), stored.empty() ? "-" : stored, std::to_string(start)});
@@ -609,7 +615,8 @@ awaitable<Result<void>> Session::hash(const Request& request) {
   }
   std::string digest = file->stored_digest();
   if (digest.empty()) {
-    auto computed = co_await run_blocking(shared_->disk, [&] { return file->compute_digest(); });
+    auto computed =
+        co_await run_queued(shared_->slow_jobs, user_, [&] { return file->compute_digest(); });
     if (!computed) {
       co_return computed.error();
     }
@@ -621,7 +628,7 @@ awaitable<Result<void>> Session::hash(const Request& request) {
 }
 
 awaitable<Result<void>> Session::verify(const Request&) {
-  auto checks = co_await run_blocking(shared_->disk, [this] { return tree_->verify(); });
+  auto checks = co_await run_queued(shared_->slow_jobs, user_, [this] { return tree_->verify(); });
   if (!checks) {
     co_return checks.error();
   }
