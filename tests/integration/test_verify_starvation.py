@@ -14,7 +14,7 @@ import unittest
 from sfs_harness import (RawConnection, ServerTestCase, digest_hex, ok_get, ok_put,
                          trailer, wait_until, write_file, write_sparse_file)
 
-BIG = 512 << 20      # a sparse file: costs no disk, but VERIFY reads every byte
+BIG = 768 << 20      # a sparse file: costs no disk, but VERIFY reads every byte
 VERIFIES = 8         # alice's VERIFYs, at the server's cap per user
 BUSY = ("ERR TOOLARGE busy: 8 slow requests (HASH, VERIFY) of this user already queued; "
         "try again when one has ended")
@@ -66,7 +66,7 @@ class VerifyStarvationTest(ServerTestCase):
         # One of the nine is past the cap: its refusal comes at once, and proves
         # the other eight are queued or running.
         self.assertTrue(wait_until(lambda: any(e.startswith("alice refused") for e in events),
-                                   timeout=30.0), events)
+                                   timeout=30.0, interval=0.002), events)
 
         data = b"x"
         _, put = bob.put("one.bin", data)
