@@ -189,7 +189,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{16}, sfs::protocol::kMaxPathBytes));
   app.add_option("--quota-bytes", config.quota_bytes, "Bytes each user may store (0: no quota)")
       ->capture_default_str();
-  app.add_option("--quota-files", config.quota_files, "Files each user may store (0: no quota)")
+  app.add_option("--quota-files", config.quota_files,
+                 "Files and folders each user may store, together (0: no quota)")
       ->capture_default_str();
   std::string config_file;
   bool check_config = false;

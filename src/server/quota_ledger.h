@@ -1,36 +1,53 @@
 #pragma once
-// Uploads in flight, per user, so that concurrent uploads cannot together
-// pass a quota each of them fits alone: the quota is checked against what
-// is stored plus what the user's other uploads have announced.
+// The quotas' books (--quota-bytes, --quota-files): per user, what their tree
+// takes and what their operations in flight have reserved, in memory for the
+// server process, so that no request walks a tree.
 //
-//   auto held = ledger.reserve("alice", size, 1, [&](Reserved others) {
-//     return check_quota(usage, others, size);
-//   });                                  // the check and the entry are atomic
-//   if (!held) return held.error();     // ~Reservation releases the entry
+// A user's usage is measured by one scan of their tree (run off the network
+// threads) the first time a check needs it, kept up to date by the server's
+// own operations through record(), and measured again in the background
+// once older than `rescan_after`, to take in changes made outside the
+// server. Entries are files, folders and kept partial uploads.
+//
+//   auto plan = ledger.plan_scan("alice", now);
+//   if (plan.scan) ledger.finish_scan("alice", plan.ticket, tree.usage(), now);
+//   auto held = ledger.reserve("alice", {size, 1}, replaced_bytes);  // check + hold
+//   if (!held) return held.error();          // "quota exceeded: ..."
+//   auto replaced = upload.commit();
+//   ledger.record("alice", {size, 1}, *replaced);
+//   // ~Reservation gives the hold back
+//
+// Thread-safe: the sessions of one user run on different threads.
 
+#include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "base/result.h"
+#include "storage/usage.h"
 
 namespace sfs::server {
 
 class QuotaLedger {
  public:
-  struct Reserved {
+  using Clock = std::chrono::steady_clock;
+  using Usage = storage::Usage;
+
+  // 0: no limit.
+  struct Limits {
     std::uint64_t bytes = 0;
-    std::uint64_t files = 0;
+    std::uint64_t entries = 0;
   };
 
-  // Releases its entry when destroyed.
+  // Gives its share back to the ledger when destroyed.
   class Reservation {
    public:
     Reservation() = default;
-    Reservation(QuotaLedger* ledger, std::string user, Reserved amount)
+    Reservation(QuotaLedger* ledger, std::string user, Usage amount)
         : ledger_(ledger), user_(std::move(user)), amount_(amount) {}
     Reservation(Reservation&& other) noexcept
         : ledger_(std::exchange(other.ledger_, nullptr)),
@@ -56,43 +73,76 @@ class QuotaLedger {
     }
     QuotaLedger* ledger_ = nullptr;
     std::string user_;
-    Reserved amount_;
+    Usage amount_;
   };
 
-  // Runs `check` with what `user`'s other uploads have reserved and, when it
-  // passes, reserves `amount` too; both under one lock, so two uploads
-  // cannot both be checked before either is counted.
-  Result<Reservation> reserve(const std::string& user, Reserved amount,
-                              const std::function<Result<void>(Reserved others)>& check) {
-    const std::lock_guard lock(mutex_);
-    Reserved& entry = reserved_[user];
-    if (auto ok = check(entry); !ok) {
-      if (entry.bytes == 0 && entry.files == 0) {
-        reserved_.erase(user);
-      }
-      return ok.error();
-    }
-    entry.bytes += amount.bytes;
-    entry.files += amount.files;
-    return Reservation(this, user, amount);
-  }
+  // Identifies a scan from plan_scan() to finish_scan().
+  struct ScanTicket {
+    Usage added_before;  // what record() had added when the scan began
+  };
+
+  // What a caller must do before a check of the user's quota.
+  struct Plan {
+    bool scan = false;   // run a scan now and give its result to finish_scan()
+    bool known = false;  // the usage is known: the check may go ahead now
+    ScanTicket ticket;
+  };
+
+  QuotaLedger(Limits limits, Clock::duration rescan_after)
+      : limits_(limits), rescan_after_(rescan_after) {}
+
+  // False without quotas: then every call is a no-op and reserve() passes.
+  bool enabled() const { return limits_.bytes > 0 || limits_.entries > 0; }
+
+  // Unknown usage: the first caller gets {scan}, the others {} until it
+  // ends (they wait and ask again). Known but due for a rescan: one caller
+  // gets {scan, known} (to scan in the background), the others {known}.
+  Plan plan_scan(const std::string& user, Clock::time_point now);
+  // Installs what a scan found: plus what record() added while it ran (the
+  // scan may have missed it), minus nothing (it may have seen what went),
+  // so a scan racing with changes errs high, never low, until the next one.
+  // A failed scan changes nothing; the next plan_scan() asks for another.
+  void finish_scan(const std::string& user, const ScanTicket& ticket, const Result<Usage>& found,
+                   Clock::time_point now);
+  // Makes every known usage due for a rescan (files went behind the
+  // ledger's back, e.g. the cleaner removed old partial uploads).
+  void mark_all_stale();
+
+  // Checks that `needed` fits the user's quota on top of what is stored
+  // (less `replaced_bytes`, a file the operation replaces) and what the
+  // user's other operations in flight reserved, and reserves it until the
+  // Reservation goes; both under one lock. The bytes limit is checked when
+  // `needed.bytes` > 0, the entries limit when `needed.entries` > 0.
+  // kTooLarge "quota exceeded: ..." over a limit; kIo when the usage is
+  // not known yet (plan_scan first).
+  Result<Reservation> reserve(const std::string& user, Usage needed,
+                              std::uint64_t replaced_bytes = 0);
+  // Books what an operation added to and removed from a known usage.
+  void record(const std::string& user, Usage added, Usage removed);
+
+  // For tests and logs: the usage as booked (nullopt: not known yet) and
+  // what operations in flight reserved.
+  std::optional<Usage> used(const std::string& user) const;
+  Usage reserved(const std::string& user) const;
 
  private:
-  void release(const std::string& user, Reserved amount) {
-    const std::lock_guard lock(mutex_);
-    auto it = reserved_.find(user);
-    if (it == reserved_.end()) {
-      return;
-    }
-    it->second.bytes -= amount.bytes;
-    it->second.files -= amount.files;
-    if (it->second.bytes == 0 && it->second.files == 0) {
-      reserved_.erase(it);  // at most one entry per user with uploads running
-    }
-  }
+  struct Account {
+    std::optional<Usage> used;  // nullopt until the first scan ends
+    Usage reserved;
+    Usage added;  // everything record() ever added: see finish_scan()
+    Clock::time_point scanned_at;
+    bool scanning = false;
+    bool stale = false;
+  };
 
-  std::mutex mutex_;
-  std::map<std::string, Reserved> reserved_;
+  void release(const std::string& user, Usage amount);
+  Result<void> check(const Account& account, Usage needed, std::uint64_t replaced_bytes) const;
+
+  const Limits limits_;
+  const Clock::duration rescan_after_;
+  mutable std::mutex mutex_;
+  // One account per user who used a quota-checked operation since start.
+  std::map<std::string, Account, std::less<>> accounts_;
 };
 
 }  // namespace sfs::server

@@ -143,6 +143,7 @@ awaitable<void> Server::clean_periodically() {
         shared_->disk, [&] { return shared_->store.remove_stale_temps(partial_ttl); });
     if (removed > 0) {
       spdlog::info("removed {} stale temporary or partial upload file(s)", removed);
+      shared_->quota_ledger.mark_all_stale();  // they counted; measure again
     }
   }
 }
@@ -179,6 +180,7 @@ void Server::run() {
   // Work still running on the pools refers to session coroutines: let it
   // finish before those are destroyed with the io_context.
   shared_->disk.join();
+  shared_->slow_jobs.stop();
   shared_->transfer_io.join();
   shared_->password_checks.join();
 }

@@ -22,6 +22,7 @@
 #include "server/admission.h"
 #include "server/auth_reload.h"
 #include "server/config.h"
+#include "server/fair_queue.h"
 #include "server/live_sessions.h"
 #include "server/log_budget.h"
 #include "server/quota_ledger.h"
@@ -29,6 +30,14 @@
 #include "tls/context.h"
 
 namespace sfs::server {
+
+// A user's usage known to the quota ledger is measured again after this
+// long, in the background, to take in changes made outside the server.
+inline constexpr std::chrono::minutes kUsageRescan{10};
+// Threads for HASH and VERIFY, and how many of those one user may have
+// queued or running at once (more get ERR TOOLARGE busy).
+inline constexpr unsigned kSlowJobThreads = 2;
+inline constexpr unsigned kMaxSlowJobsPerUser = 8;
 
 // What every session shares, read-only after start (the counters are atomic;
 // `users` changes when the auth file is reloaded, and is thread-safe).
@@ -46,13 +55,18 @@ struct Shared {
   storage::Store store;
   Admission admission{{config.max_connections, config.max_connections_per_source,
                        config.max_unauthenticated, config.unauthenticated_share_per_source}};
-  auth::Throttle throttle;     // failed-login penalties per source and per user
-  QuotaLedger quota_ledger;    // uploads in flight, per user, for the quotas
+  auth::Throttle throttle;  // failed-login penalties per source and per user
+  // Per user: what the tree takes and what operations in flight reserved.
+  QuotaLedger quota_ledger{{config.quota_bytes, config.quota_files}, kUsageRescan};
   std::mutex auth_file_mutex;  // one rewrite of the auth file at a time
-  asio::thread_pool disk{2};   // whole-file hashing, off the network threads
+  // Short disk work off the network threads: the prefix hash of a resumed
+  // transfer, MOVE's depth check, usage scans, the cleaner.
+  asio::thread_pool disk{2};
+  // HASH and VERIFY, which read whole files or trees: users take turns, so
+  // one user's queue never delays another's, nor any transfer or login.
+  FairQueue slow_jobs{kSlowJobThreads, kMaxSlowJobsPerUser};
   // The file reads and writes of transfers, overlapping with the network
-  // (net::send_stream, net::receive_stream). Apart from `disk`, so that a
-  // long VERIFY never holds up a transfer.
+  // (net::send_stream, net::receive_stream).
   asio::thread_pool transfer_io{4};
   // Password checks, off the network threads; its size caps the memory
   // that Argon2id verifications can take at once.

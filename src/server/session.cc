@@ -16,6 +16,7 @@
 #include "protocol/request.h"
 #include "server/blocking.h"
 #include "server/logging.h"
+#include "server/usage_scan.h"
 
 namespace sfs::server {
 namespace {
@@ -114,8 +115,7 @@ class Session {
   awaitable<Result<void>> stream_file(const storage::ReadFile& file, std::uint64_t offset,
                                       std::uint64_t length, crypto::Digest* hash,
                                       const net::Check& before_end);
-  Result<QuotaLedger::Reservation> reserve_quota(const protocol::Put& put,
-                                                 const storage::Upload& upload);
+  Result<QuotaLedger::Reservation> reserve_quota(const protocol::Put& put);
   awaitable<Result<void>> receive_upload(const protocol::Put& put, storage::Upload& upload,
                                          QuotaLedger::Reservation& reservation);
   void record(std::string_view verb, const std::string& path, const Result<void>& result);
@@ -451,38 +451,15 @@ void Session::record(std::string_view verb, const std::string& path, const Resul
 }
 
 // Checks the quota against what is stored plus what the user's other
-// uploads in flight announced (their partial bytes count twice meanwhile:
-// cautious, never over), and holds this upload's share until it ends.
-Result<QuotaLedger::Reservation> Session::reserve_quota(const protocol::Put& put,
-                                                        const storage::Upload& upload) {
-  if (config().quota_bytes == 0 && config().quota_files == 0) {
+// operations in flight reserved, and holds this upload's share until it
+// ends. A file it replaces makes room; a new name is one more entry.
+Result<QuotaLedger::Reservation> Session::reserve_quota(const protocol::Put& put) {
+  if (!shared_->quota_ledger.enabled()) {
     return QuotaLedger::Reservation();
   }
-  auto usage = tree_->usage();
-  if (!usage) {
-    return usage.error();
-  }
   const std::uint64_t replaced = tree_->size_of(put.path);
-  // The upload's own partial file is already in the usage.
-  const std::uint64_t stored = usage->bytes - std::min(usage->bytes, upload.held() + replaced);
   const bool new_file = replaced == 0 && !tree_->open_read(put.path);
-  const QuotaLedger::Reserved mine{put.size, new_file ? 1U : 0U};
-  return shared_->quota_ledger.reserve(
-      user_, mine, [&](QuotaLedger::Reserved others) -> Result<void> {
-        const std::uint64_t used = stored + others.bytes;
-        if (config().quota_bytes > 0 && used + put.size > config().quota_bytes) {
-          return make_error(Errc::kTooLarge, "quota exceeded: " + std::to_string(used) + " of " +
-                                                 std::to_string(config().quota_bytes) +
-                                                 " bytes used, this file needs " +
-                                                 std::to_string(put.size));
-        }
-        if (config().quota_files > 0 && new_file &&
-            usage->files + others.files + 1 > config().quota_files) {
-          return make_error(Errc::kTooLarge,
-                            "quota exceeded: " + std::to_string(config().quota_files) + " files");
-        }
-        return {};
-      });
+  return shared_->quota_ledger.reserve(user_, {put.size, new_file ? 1U : 0U}, replaced);
 }
 
 awaitable<Result<void>> Session::put(const Request& request) {
@@ -490,11 +467,19 @@ awaitable<Result<void>> Session::put(const Request& request) {
   if (put.size > config().max_file_bytes) {
     co_return make_error(Errc::kTooLarge, "file larger than the server's limit");
   }
+  if (auto ok = co_await know_usage(*shared_, user_, *tree_); !ok) {
+    co_return ok;
+  }
   auto upload = tree_->create(put.path, put.size);
   if (!upload) {
     co_return upload.error();
   }
-  auto reservation = reserve_quota(put, *upload);  // held until this upload ends
+  // A partial file kept from an earlier attempt is this upload's now: its
+  // share is in the reservation from here on, no longer in the usage.
+  if (upload->held() > 0) {
+    shared_->quota_ledger.record(user_, {}, {upload->held(), 1});
+  }
+  auto reservation = reserve_quota(put);  // held until this upload ends
   if (!reservation) {
     upload->discard();
     co_return reservation.error();
@@ -502,6 +487,10 @@ awaitable<Result<void>> Session::put(const Request& request) {
   auto received = co_await receive_upload(put, *upload, *reservation);
   if (!received && received.error().code != Errc::kNetwork) {
     upload->discard();  // refused for good; only a cut connection may resume
+  } else if (!received) {
+    if (const std::uint64_t kept = upload->keep_for_resume(); kept > 0) {
+      shared_->quota_ledger.record(user_, {kept, 1}, {});
+    }
   }
   co_return received;
 }
@@ -512,11 +501,15 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   // client can prove it is resuming the same data.
   crypto::Digest hash;
   std::uint64_t held = upload.held() <= put.size ? upload.held() : 0;
-  if (auto ok =
-          co_await run_blocking(shared_->disk, [&] { return hash_prefix(upload, held, hash); });
-      !ok) {
-    held = 0;
-    hash.reset();
+  // Off the network threads when there is something to hash; a fresh
+  // upload does not wait for any pool.
+  if (held > 0) {
+    if (auto ok =
+            co_await run_blocking(shared_->disk, [&] { return hash_prefix(upload, held, hash); });
+        !ok) {
+      held = 0;
+      hash.reset();
+    }
   }
   const std::string offer =
       protocol::ok_line({std::to_string(held), held > 0 ? hash.hex_digest() : std::string("-")});
@@ -568,11 +561,13 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   if (auto ok = upload.set_digest(actual); !ok) {
     co_return ok;
   }
-  if (auto ok = upload.commit(); !ok) {
-    co_return ok;
+  auto replaced = upload.commit();
+  if (!replaced) {
+    co_return replaced.error();
   }
-  // Stored now, so counted by the usage: the reservation ends before the
+  // Stored now, so booked in the usage: the reservation ends before the
   // client hears OK and sends its next upload.
+  shared_->quota_ledger.record(user_, {put.size, 1}, *replaced);
   reservation = QuotaLedger::Reservation();
   const std::string done = protocol::ok_line({std::to_string(put.size), actual});
   co_return co_await channel_->write(done);
@@ -613,11 +608,13 @@ awaitable<Result<void>> Session::get(const Request& request) {
   resumed_from_ = start;
   crypto::Digest hash;
   // Hashing what the client already holds reads it all from disk: off the
-  // network threads.
-  if (auto ok =
-          co_await run_blocking(shared_->disk, [&] { return hash_prefix(*file, start, hash); });
-      !ok) {
-    co_return ok;
+  // network threads (and nothing to wait for when it holds nothing).
+  if (start > 0) {
+    if (auto ok =
+            co_await run_blocking(shared_->disk, [&] { return hash_prefix(*file, start, hash); });
+        !ok) {
+      co_return ok;
+    }
   }
   const std::string head = protocol::ok_line(
       {std::to_string(size), stored.empty() ? "-" : stored, std::to_string(start)});
@@ -666,7 +663,8 @@ awaitable<Result<void>> Session::hash(const Request& request) {
   }
   std::string digest = file->stored_digest();
   if (digest.empty()) {
-    auto computed = co_await run_blocking(shared_->disk, [&] { return file->compute_digest(); });
+    auto computed =
+        co_await run_queued(shared_->slow_jobs, user_, [&] { return file->compute_digest(); });
     if (!computed) {
       co_return computed.error();
     }
@@ -678,7 +676,7 @@ awaitable<Result<void>> Session::hash(const Request& request) {
 }
 
 awaitable<Result<void>> Session::verify(const Request&) {
-  auto checks = co_await run_blocking(shared_->disk, [this] { return tree_->verify(); });
+  auto checks = co_await run_queued(shared_->slow_jobs, user_, [this] { return tree_->verify(); });
   if (!checks) {
     co_return checks.error();
   }
@@ -691,9 +689,11 @@ awaitable<Result<void>> Session::verify(const Request&) {
 
 awaitable<Result<void>> Session::remove(const Request& request) {
   const auto& del = std::get<protocol::Delete>(request);
-  if (auto ok = tree_->remove(del.path); !ok) {
-    co_return ok;
+  auto removed = tree_->remove(del.path);
+  if (!removed) {
+    co_return removed.error();
   }
+  shared_->quota_ledger.record(user_, {}, *removed);
   co_return co_await channel_->write(protocol::ok_line());
 }
 
@@ -718,28 +718,51 @@ awaitable<Result<void>> Session::list(const Request& request) {
 
 awaitable<Result<void>> Session::make_dir(const Request& request) {
   const auto& mkdir = std::get<protocol::MakeDir>(request);
-  if (auto ok = tree_->make_dir(mkdir.path, mkdir.parents); !ok) {
+  if (auto ok = co_await know_usage(*shared_, user_, *tree_); !ok) {
     co_return ok;
   }
+  // Folders are entries of --quota-files: checked and held before any is
+  // made, booked once made.
+  QuotaLedger::Reservation held;
+  auto admit = [&](std::uint64_t count) -> Result<void> {
+    auto reserved = shared_->quota_ledger.reserve(user_, {0, count});
+    if (!reserved) {
+      return reserved.error();
+    }
+    held = std::move(*reserved);
+    return {};
+  };
+  auto made = tree_->make_dir(mkdir.path, mkdir.parents, admit);
+  if (!made) {
+    co_return made.error();
+  }
+  shared_->quota_ledger.record(user_, *made, {});
+  held = QuotaLedger::Reservation();
   co_return co_await channel_->write(protocol::ok_line());
 }
 
 awaitable<Result<void>> Session::remove_dir(const Request& request) {
   const auto& rmdir = std::get<protocol::RemoveDir>(request);
-  if (auto ok = tree_->remove_dir(rmdir.path); !ok) {
-    co_return ok;
+  auto removed = tree_->remove_dir(rmdir.path);
+  if (!removed) {
+    co_return removed.error();
   }
+  shared_->quota_ledger.record(user_, {}, *removed);
   co_return co_await channel_->write(protocol::ok_line());
 }
 
 awaitable<Result<void>> Session::move(const Request& request) {
   const auto& move = std::get<protocol::Move>(request);
   // Off the network threads: moving a directory measures how deep it goes.
-  auto moved = co_await run_blocking(
-      shared_->disk, [&] { return tree_->move(move.path, move.target, config().max_path_bytes); });
+  // A move makes nothing new; it may replace a file or an empty folder.
+  storage::Usage replaced;
+  auto moved = co_await run_blocking(shared_->disk, [&] {
+    return tree_->move(move.path, move.target, config().max_path_bytes, &replaced);
+  });
   if (!moved) {
     co_return moved.error();
   }
+  shared_->quota_ledger.record(user_, {}, replaced);
   const std::string reply = protocol::ok_line({protocol::percent_encode(*moved)});
   co_return co_await channel_->write(reply);
 }

@@ -54,12 +54,21 @@ Upload::Upload(UniqueFd dir, UniqueFd file, std::string temp_name, std::string t
       resumable_(resumable),
       held_(held) {}
 
-Upload::~Upload() {
-  struct stat st {};
-  const bool empty = file_.valid() && ::fstat(file_.get(), &st) == 0 && st.st_size == 0;
-  if (!resumable_ || empty) {
-    discard();
+Upload::~Upload() { (void)keep_for_resume(); }
+
+std::uint64_t Upload::keep_for_resume() {
+  if (done_ || !dir_.valid()) {
+    return 0;
   }
+  struct stat st {};
+  const bool stat_ok = file_.valid() && ::fstat(file_.get(), &st) == 0;
+  if (!resumable_ || !stat_ok || st.st_size == 0) {
+    discard();
+    return 0;
+  }
+  done_ = true;
+  file_.reset();  // unlocks it: the next upload of this name and size may take it
+  return static_cast<std::uint64_t>(st.st_size);
 }
 
 Result<std::size_t> Upload::read_at(char* data, std::size_t length, std::uint64_t offset) const {
@@ -97,7 +106,7 @@ Result<void> Upload::write(const char* data, std::size_t length) {
   return {};
 }
 
-Result<void> Upload::commit() {
+Result<Usage> Upload::commit() {
   if (done_) {
     return make_error(Errc::kInternal, "upload already finished");
   }
@@ -105,6 +114,15 @@ Result<void> Upload::commit() {
     const int err = errno;
     discard();
     return errno_error(err, target_name_);
+  }
+  // What the rename replaces, for the caller's usage count. (Another
+  // upload may commit the same name in between: the count is then off by
+  // that file until the owner of the count measures the tree again.)
+  Usage replaced;
+  if (struct stat old{};
+      ::fstatat(dir_.get(), target_name_.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISREG(old.st_mode)) {
+    replaced = {static_cast<std::uint64_t>(old.st_size), 1};
   }
   if (::renameat(dir_.get(), temp_name_.c_str(), dir_.get(), target_name_.c_str()) != 0) {
     const int err = errno;
@@ -116,7 +134,7 @@ Result<void> Upload::commit() {
   // Make the rename itself durable. A failure here cannot be undone any
   // more; the new content is already visible.
   (void)::fsync(dir_.get());
-  return {};
+  return replaced;
 }
 
 void Upload::discard() {

@@ -8,6 +8,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "storage/usage.h"
 
 namespace sfs::storage {
 
@@ -37,9 +38,10 @@ class ReadFile {
 // half-written is ever visible under the target's name.
 //
 // A resumable upload writes to a partial file named after the target and its
-// size (`.sfs-part-...`), locked while in use. Destroyed uncommitted, it is
-// kept for a later upload to continue (held() tells how much it holds);
-// discard() removes it. A plain upload (`.sfs-tmp-...`) is always removed.
+// size (`.sfs-part-...`), locked while in use. Destroyed uncommitted (or
+// ended by keep_for_resume()), it is kept for a later upload to continue
+// (held() tells how much it holds); discard() removes it. A plain upload
+// (`.sfs-tmp-...`) is always removed.
 class Upload {
  public:
   Upload(UniqueFd dir, UniqueFd file, std::string temp_name, std::string target_name,
@@ -60,9 +62,15 @@ class Upload {
   Result<void> write(const char* data, std::size_t length);
   // Records the content's digest with the file, before commit.
   Result<void> set_digest(const std::string& hex);
-  Result<void> commit();
+  // Makes the upload visible under its target name. Returns what it
+  // replaced there: {size, 1} for a file, {0, 0} when the name was free.
+  Result<Usage> commit();
   // Removes the temp or partial file: the upload is over for good.
   void discard();
+  // Ends the upload without commit, keeping a resumable upload's partial
+  // file for a later upload to continue. Returns the bytes kept: 0 when
+  // nothing is (a plain upload, or an empty partial, is removed).
+  std::uint64_t keep_for_resume();
 
  private:
   UniqueFd dir_;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <vector>
 
 #include "storage/beneath.h"
@@ -81,10 +82,13 @@ Result<void> check_target_file(int dir, const std::string& leaf, std::string_vie
   return check_single_link(st, shown);
 }
 
-// Creates `leaf` in `dir` or accepts an existing directory there; returns
-// the directory opened.
-Result<UniqueFd> make_or_open(int dir, const std::string& leaf, std::string_view shown) {
-  if (::mkdirat(dir, leaf.c_str(), 0700) != 0 && errno != EEXIST) {
+// Creates `leaf` in `dir` (counting it in `made`) or accepts an existing
+// directory there; returns the directory opened.
+Result<UniqueFd> make_or_open(int dir, const std::string& leaf, std::string_view shown,
+                              Usage& made) {
+  if (::mkdirat(dir, leaf.c_str(), 0700) == 0) {
+    made.entries += 1;
+  } else if (errno != EEXIST) {
     return errno_error(errno, shown);
   }
   auto kind = kind_of(dir, leaf, shown);
@@ -98,11 +102,12 @@ Result<UniqueFd> make_or_open(int dir, const std::string& leaf, std::string_view
 }
 
 // Removes what interrupted uploads left in a directory about to go, unless
-// an upload is writing there right now. False when anything else is in it.
-bool clear_upload_debris(int fd) {
+// anything else is in it or an upload is writing there right now. Returns
+// what it removed; nullopt when the directory is not empty.
+std::optional<Usage> clear_upload_debris(int fd) {
   DIR* dir = ::fdopendir(::dup(fd));
   if (dir == nullptr) {
-    return false;
+    return std::nullopt;
   }
   std::vector<std::string> debris;
   bool empty = true;
@@ -111,22 +116,54 @@ bool clear_upload_debris(int fd) {
     if (name == "." || name == "..") {
       continue;
     }
-    if (is_upload_debris_name(name)) {
-      debris.emplace_back(name);
-    } else {
+    if (!is_upload_debris_name(name)) {
       empty = false;
+      break;  // not going: no need to read a big directory to its end
     }
+    debris.emplace_back(name);
   }
   ::closedir(dir);
-  for (const std::string& name : debris) {
-    empty = remove_if_stale(fd, name.c_str(), std::chrono::seconds(0)) && empty;
+  // Not going: the leftovers stay for their resume.
+  const auto live = [fd](const std::string& name) {
+    return !idle_upload_file_size(fd, name.c_str()).has_value();
+  };
+  if (!empty || std::any_of(debris.begin(), debris.end(), live)) {
+    return std::nullopt;
   }
-  return empty;
+  Usage removed;
+  for (const std::string& name : debris) {
+    auto bytes = remove_if_stale(fd, name.c_str(), std::chrono::seconds(0));
+    if (!bytes) {
+      return std::nullopt;  // an upload started here just now
+    }
+    removed.bytes += *bytes;
+    removed.entries += 1;
+  }
+  return removed;
+}
+
+// The number of directories make_dir(relative, parents = true) has to
+// create: those from the first component that does not exist yet.
+std::uint64_t missing_dirs(int root, std::string_view relative) {
+  const std::uint64_t total = static_cast<std::uint64_t>(component_count(relative));
+  std::uint64_t existing = 0;
+  std::size_t start = 0;
+  while (start < relative.size()) {
+    const std::size_t slash = std::min(relative.find('/', start), relative.size());
+    auto dir = open_beneath(root, relative.substr(0, slash), O_RDONLY | O_DIRECTORY);
+    if (!dir) {
+      break;
+    }
+    ++existing;
+    start = slash + 1;
+  }
+  return total - existing;
 }
 
 }  // namespace
 
-Result<void> UserTree::make_dir(std::string_view relative, bool parents) const {
+Result<Usage> UserTree::make_dir(std::string_view relative, bool parents,
+                                 const AdmitDirs& admit) const {
   if (auto ok = check_relative(relative); !ok) {
     return ok.error();
   }
@@ -138,27 +175,40 @@ Result<void> UserTree::make_dir(std::string_view relative, bool parents) const {
     if (!parent) {
       return parent.error();
     }
+    if (admit) {
+      if (auto ok = admit(1); !ok) {
+        return ok.error();
+      }
+    }
     if (::mkdirat(parent->first.get(), parent->second.c_str(), 0700) != 0) {
       return errno == EEXIST ? make_error(Errc::kExists, "already exists: " + std::string(relative))
                              : errno_error(errno, relative);
     }
-    return {};
+    return Usage{0, 1};
+  }
+  if (admit) {
+    if (const std::uint64_t count = missing_dirs(dir_->get(), relative); count > 0) {
+      if (auto ok = admit(count); !ok) {
+        return ok.error();
+      }
+    }
   }
   auto dir = open_beneath(dir_->get(), ".", O_RDONLY | O_DIRECTORY);
+  Usage made;
   std::size_t start = 0;
   while (dir && start < relative.size()) {
     const std::size_t slash = std::min(relative.find('/', start), relative.size());
     const std::string leaf(relative.substr(start, slash - start));
-    dir = make_or_open(dir->get(), leaf, relative.substr(0, slash));
+    dir = make_or_open(dir->get(), leaf, relative.substr(0, slash), made);
     start = slash + 1;
   }
   if (!dir) {
     return dir.error();
   }
-  return {};
+  return made;
 }
 
-Result<void> UserTree::remove_dir(std::string_view relative) const {
+Result<Usage> UserTree::remove_dir(std::string_view relative) const {
   auto parent = open_parent(relative);
   if (!parent) {
     return parent.error();
@@ -178,16 +228,17 @@ Result<void> UserTree::remove_dir(std::string_view relative) const {
   if (!victim) {
     return victim.error();
   }
-  if (!clear_upload_debris(victim->get()) ||
-      ::unlinkat(dir.get(), leaf.c_str(), AT_REMOVEDIR) != 0) {
+  auto removed = clear_upload_debris(victim->get());
+  if (!removed || ::unlinkat(dir.get(), leaf.c_str(), AT_REMOVEDIR) != 0) {
     return make_error(Errc::kNotEmpty, "directory not empty: " + std::string(relative));
   }
   (void)::fsync(dir.get());
-  return {};
+  removed->entries += 1;
+  return *removed;
 }
 
 Result<std::string> UserTree::move(std::string_view from, std::string_view to,
-                                   std::size_t max_path_bytes) const {
+                                   std::size_t max_path_bytes, Usage* replaced) const {
   if (auto ok = check_relative(to); !ok) {
     return ok.error();
   }
@@ -223,15 +274,15 @@ Result<std::string> UserTree::move(std::string_view from, std::string_view to,
       return target_kind.error();
     }
   }
-  return finish_move(*source, *source_kind, from, *target, *target_kind, final_path,
-                     max_path_bytes);
+  return finish_move(*source, *source_kind, from, *target, *target_kind, final_path, max_path_bytes,
+                     replaced);
 }
 
 Result<std::string> UserTree::finish_move(const std::pair<UniqueFd, std::string>& source,
                                           char source_kind, std::string_view from,
                                           const std::pair<UniqueFd, std::string>& target,
                                           char target_kind, const std::string& final_path,
-                                          std::size_t max_path_bytes) const {
+                                          std::size_t max_path_bytes, Usage* replaced) const {
   if (final_path == from) {
     return final_path;  // onto itself: nothing to do, like rename(2)
   }
@@ -262,6 +313,12 @@ Result<std::string> UserTree::finish_move(const std::pair<UniqueFd, std::string>
       return ok.error();
     }
   }
+  // What the rename replaces, measured just before it.
+  Usage over;
+  if (struct stat st{}; target_kind != '-' && ::fstatat(target.first.get(), target.second.c_str(),
+                                                        &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    over = {S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0, 1};
+  }
   if (::renameat(source.first.get(), source.second.c_str(), target.first.get(),
                  target.second.c_str()) != 0) {
     if (errno == EINVAL) {
@@ -274,6 +331,9 @@ Result<std::string> UserTree::finish_move(const std::pair<UniqueFd, std::string>
   }
   (void)::fsync(source.first.get());
   (void)::fsync(target.first.get());
+  if (replaced != nullptr) {
+    *replaced = over;
+  }
   return final_path;
 }
 

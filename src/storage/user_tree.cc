@@ -165,7 +165,7 @@ Result<Upload> UserTree::create(std::string_view relative,
   return Upload(std::move(dir), UniqueFd(fd), std::move(temp), std::move(leaf), false, 0);
 }
 
-Result<void> UserTree::remove(std::string_view relative) const {
+Result<Usage> UserTree::remove(std::string_view relative) const {
   auto parent = open_parent(relative);
   if (!parent) {
     return parent.error();
@@ -181,7 +181,7 @@ Result<void> UserTree::remove(std::string_view relative) const {
   if (::unlinkat(dir.get(), leaf.c_str(), 0) != 0) {
     return errno_error(errno, relative);
   }
-  return {};
+  return Usage{static_cast<std::uint64_t>(st.st_size), 1};
 }
 
 namespace {
@@ -289,12 +289,20 @@ void add_usage(int dir_fd, int depth, Usage& usage) {
         ::fstatat(::dirfd(dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
       continue;
     }
-    if (S_ISREG(st.st_mode)) {
+    if (S_ISREG(st.st_mode) && is_upload_debris_name(name)) {
+      if (auto idle = idle_upload_file_size(::dirfd(dir), d->d_name)) {
+        usage.bytes += *idle;
+        usage.entries += 1;
+      }
+    } else if (S_ISREG(st.st_mode)) {
       usage.bytes += static_cast<std::uint64_t>(st.st_size);
-      usage.files += name.starts_with(".sfs-") ? 0 : 1;
-    } else if (S_ISDIR(st.st_mode) && depth < kMaxDirDepth) {
+      usage.entries += name.starts_with(".sfs-") ? 0 : 1;
+    } else if (S_ISDIR(st.st_mode)) {
+      usage.entries += 1;
       const int sub =
-          ::openat(::dirfd(dir), d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          depth < kMaxDirDepth
+              ? ::openat(::dirfd(dir), d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+              : -1;
       if (sub >= 0) {
         add_usage(sub, depth + 1, usage);
       }

@@ -7,6 +7,7 @@
 //   auto f = tree.open_read("notes.txt");  // f->size(), f->read_at(...)
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "storage/files.h"
+#include "storage/usage.h"
 
 namespace sfs::storage {
 
@@ -31,13 +33,6 @@ struct DirEntry {
   std::uint64_t size = 0;
   std::int64_t mtime = 0;  // seconds since the epoch
   std::string digest;      // stored digest (hex) of a file, empty if none
-};
-
-// What a user's tree takes, for quotas: every regular file counts in
-// `bytes`, hidden partial uploads included; `files` counts the visible ones.
-struct Usage {
-  std::uint64_t bytes = 0;
-  std::uint64_t files = 0;
 };
 
 // One file's result of a bitrot check.
@@ -65,8 +60,9 @@ class UserTree {
   // is dropped, never written, and the upload starts afresh.
   Result<Upload> create(std::string_view relative,
                         std::optional<std::uint64_t> resumable_size = std::nullopt) const;
-  // Removes a file (not a directory, not a symlink).
-  Result<void> remove(std::string_view relative) const;
+  // Removes a file (not a directory, not a symlink). Returns what went:
+  // {its size, 1}.
+  Result<Usage> remove(std::string_view relative) const;
   // Files and directories in the directory `relative` (empty: the top of
   // the tree), sorted by name. Temp files, symlinks and special files are
   // left out. A file with other hard links is listed without a digest.
@@ -75,14 +71,20 @@ class UserTree {
   // Type, size, mtime and stored digest of a file or directory; kBadPath
   // for a symlink or special file.
   Result<DirEntry> stat(std::string_view relative) const;
+  // Asked with the number of directories make_dir is about to create,
+  // before it creates any; an error stops it with that error.
+  using AdmitDirs = std::function<Result<void>(std::uint64_t count)>;
   // Creates the directory `relative` (mode 0700). Without `parents` its
   // parent must exist (kNotFound) and the name must be free (kExists); with
   // it, missing parents are created and an existing directory is fine.
   // kNotDir when a component is a file; kTooLarge past kMaxDirDepth.
-  Result<void> make_dir(std::string_view relative, bool parents) const;
+  // Returns what it made: {0, directories created}.
+  Result<Usage> make_dir(std::string_view relative, bool parents,
+                         const AdmitDirs& admit = {}) const;
   // Removes an empty directory (kNotEmpty otherwise; leftovers of
   // interrupted uploads that nobody is writing do not count and go too).
-  Result<void> remove_dir(std::string_view relative) const;
+  // Returns what went: the directory and those leftovers.
+  Result<Usage> remove_dir(std::string_view relative) const;
   // Renames `from` to `to` atomically (renameat on handles opened beneath
   // the root). Like mv: when `to` is a directory, `from` moves into it; an
   // existing file at the target is replaced. Returns the final path.
@@ -90,10 +92,15 @@ class UserTree {
   // (kIsDir), a directory over a file (kNotDir), a non-empty directory
   // (kNotEmpty), a file with other hard links at the target (kBadPath), a
   // final path over `max_path_bytes` or nesting past kMaxDirDepth
-  // (kTooLarge).
-  Result<std::string> move(std::string_view from, std::string_view to,
-                           std::size_t max_path_bytes) const;
-  // Walks the whole tree (symlinks are not followed).
+  // (kTooLarge). `replaced`, when given, receives what the move replaced at
+  // the target (a file, or an empty directory).
+  Result<std::string> move(std::string_view from, std::string_view to, std::size_t max_path_bytes,
+                           Usage* replaced = nullptr) const;
+  // Walks the whole tree (symlinks are not followed) and counts what the
+  // quotas count: every file and folder, and the files of interrupted
+  // uploads kept for a resume; the files of uploads running right now are
+  // left out (their uploads account for them). Slow on a big tree: run it
+  // off the network threads.
   Result<Usage> usage() const;
   // Size of the regular file at `relative`, 0 when there is none.
   std::uint64_t size_of(std::string_view relative) const;
@@ -111,7 +118,8 @@ class UserTree {
   Result<std::string> finish_move(const std::pair<UniqueFd, std::string>& source, char source_kind,
                                   std::string_view from,
                                   const std::pair<UniqueFd, std::string>& target, char target_kind,
-                                  const std::string& final_path, std::size_t max_path_bytes) const;
+                                  const std::string& final_path, std::size_t max_path_bytes,
+                                  Usage* replaced) const;
 
   std::shared_ptr<const UniqueFd> dir_;
 };

@@ -174,7 +174,7 @@ class QuotaFilesTest(QuotaTestCase):
         for name, data in files.items():
             self.assertOk(self.put(name, data))
         result = self.put("one-more.txt", b"x")
-        self.assertTooLarge(result, r"^sfs: quota exceeded: 3 files$")
+        self.assertTooLarge(result, r"^sfs: quota exceeded: 3 files and folders$")
         self.assertStored(files)
         # Replacing one at the cap is fine.
         files["f0.txt"] = os.urandom(200)
@@ -182,7 +182,8 @@ class QuotaFilesTest(QuotaTestCase):
         self.assertStored(files)
         # Raw: the same error, and the session goes on.
         conn = self.raw()
-        self.assertEqual(conn.command("PUT new.txt 1"), "ERR TOOLARGE quota exceeded: 3 files")
+        self.assertEqual(conn.command("PUT new.txt 1"),
+                         "ERR TOOLARGE quota exceeded: 3 files and folders")
         self.assertEqual(conn.command("DELETE f1.txt"), "OK")
         del files["f1.txt"]
         _, reply = conn.put("new.txt", b"n")
@@ -191,7 +192,7 @@ class QuotaFilesTest(QuotaTestCase):
         self.assertStored(files)
         log = self.server.log_text()
         self.assertTrue(re.search(r"op=PUT path=one-more\.txt bytes=0 result=TOOLARGE "
-                                  r"\(quota exceeded: 3 files\)", log), log)
+                                  r"\(quota exceeded: 3 files and folders\)", log), log)
 
 
 if __name__ == "__main__":

@@ -392,6 +392,44 @@ TEST_F(FilesTest, ComputeDigestDoesNotTrustTheStoredOne) {
 
 // ---- resumable uploads ---------------------------------------------------------------
 
+TEST_F(FilesTest, CommitReportsWhatItReplaced) {
+  auto up = tree().create("a.txt");
+  ASSERT_TRUE(up.ok());
+  ASSERT_TRUE(up->write("hello", 5).ok());
+  auto replaced = up->commit();
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(*replaced, (Usage{0, 0}));
+  auto again = tree().create("a.txt", 2);
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(again->write("hi", 2).ok());
+  replaced = again->commit();
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(*replaced, (Usage{5, 1}));
+}
+
+TEST_F(FilesTest, KeepForResumeReportsTheBytesKept) {
+  {
+    auto up = tree().create("big.bin", 10);
+    ASSERT_TRUE(up.ok());
+    ASSERT_TRUE(up->write("hello", 5).ok());
+    EXPECT_EQ(up->keep_for_resume(), 5U);
+    EXPECT_EQ(up->keep_for_resume(), 0U);  // once
+  }
+  EXPECT_EQ(partials_in(home_).size(), 1U);
+  auto empty = tree().create("other.bin", 10);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->keep_for_resume(), 0U);  // nothing to keep: removed
+  auto plain = tree().create("plain.bin");
+  ASSERT_TRUE(plain.ok());
+  ASSERT_TRUE(plain->write("x", 1).ok());
+  EXPECT_EQ(plain->keep_for_resume(), 0U);  // not resumable: removed
+  EXPECT_EQ(names_in(home_), partials_in(home_));
+  EXPECT_EQ(partials_in(home_).size(), 1U);
+  auto resumed = tree().create("big.bin", 10);
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_EQ(resumed->held(), 5U);
+}
+
 TEST_F(FilesTest, ResumableUploadStartsEmpty) {
   auto up = tree().create("big.bin", 10);
   ASSERT_TRUE(up.ok()) << up.error().message;

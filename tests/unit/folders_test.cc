@@ -89,7 +89,7 @@ TEST_F(FoldersTest, MakeDirDepthIsBounded) {
   ASSERT_TRUE(put_file(deep + "/file", "deepest").ok());
   auto usage = tree().usage();
   ASSERT_TRUE(usage.ok());
-  EXPECT_EQ(usage->files, 1U);
+  EXPECT_EQ(usage->entries, static_cast<std::uint64_t>(kMaxDirDepth) + 1);  // the folders too
   EXPECT_EQ(usage->bytes, 7U);
 }
 
@@ -247,8 +247,95 @@ TEST_F(FoldersTest, UsageCountsNestedFiles) {
   ASSERT_TRUE(put_file("a/b/two", "22").ok());
   auto usage = tree().usage();
   ASSERT_TRUE(usage.ok());
-  EXPECT_EQ(usage->files, 2U);
+  EXPECT_EQ(usage->entries, 4U);  // a, a/b, one, two
   EXPECT_EQ(usage->bytes, 3U);
+}
+
+TEST_F(FoldersTest, UsageCountsKeptPartialUploadsButNotLiveOnes) {
+  ASSERT_TRUE(tree().make_dir("a", false).ok());
+  ASSERT_TRUE(put_file("a/one", "1").ok());
+  {
+    auto kept = tree().create("a/big.bin", 10);  // interrupted: kept for a resume
+    ASSERT_TRUE(kept.ok());
+    ASSERT_TRUE(kept->write("hello", 5).ok());
+  }
+  auto live = tree().create("a/live.bin", 10);  // its upload accounts for it
+  ASSERT_TRUE(live.ok());
+  ASSERT_TRUE(live->write("abc", 3).ok());
+  auto usage = tree().usage();
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(*usage, (Usage{1 + 5, 3}));  // a, a/one, the kept partial
+  EXPECT_EQ(live->keep_for_resume(), 3U);
+  usage = tree().usage();
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(*usage, (Usage{1 + 5 + 3, 4}));
+}
+
+TEST_F(FoldersTest, DirectoryOperationsReportWhatTheyMadeAndRemoved) {
+  auto made = tree().make_dir("a", false);
+  ASSERT_TRUE(made.ok());
+  EXPECT_EQ(*made, (Usage{0, 1}));
+  std::vector<std::uint64_t> asked;
+  auto admit = [&](std::uint64_t count) -> Result<void> {
+    asked.push_back(count);
+    return {};
+  };
+  made = tree().make_dir("a/b/c", true, admit);
+  ASSERT_TRUE(made.ok());
+  EXPECT_EQ(*made, (Usage{0, 2}));
+  made = tree().make_dir("a/b/c", true, admit);  // all there: nothing to admit
+  ASSERT_TRUE(made.ok());
+  EXPECT_EQ(*made, (Usage{0, 0}));
+  EXPECT_EQ(asked, std::vector<std::uint64_t>({2}));
+  ASSERT_TRUE(put_file("a/f", "12345").ok());
+  auto removed = tree().remove("a/f");
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, (Usage{5, 1}));
+  removed = tree().remove_dir("a/b/c");
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, (Usage{0, 1}));
+  {
+    auto kept = tree().create("a/b/big.bin", 10);
+    ASSERT_TRUE(kept.ok());
+    ASSERT_TRUE(kept->write("hello", 5).ok());
+  }
+  removed = tree().remove_dir("a/b");  // the folder and the partial left in it
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, (Usage{5, 2}));
+}
+
+TEST_F(FoldersTest, MakeDirRefusedByItsAdmitMakesNothing) {
+  auto refuse = [](std::uint64_t count) -> Result<void> {
+    return make_error(Errc::kTooLarge, "quota exceeded: " + std::to_string(count));
+  };
+  ASSERT_TRUE(tree().make_dir("x", false).ok());
+  auto made = tree().make_dir("x/y/z", true, refuse);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.error().message, "quota exceeded: 2");
+  expect_code(tree().make_dir("new", false, refuse), Errc::kTooLarge);
+  EXPECT_EQ(listed(""), std::vector<std::string>({"x/"}));
+  EXPECT_EQ(listed("x"), std::vector<std::string>());
+}
+
+TEST_F(FoldersTest, MoveReportsWhatItReplaced) {
+  ASSERT_TRUE(put_file("p", "abc").ok());
+  ASSERT_TRUE(put_file("q", "xy").ok());
+  Usage replaced{99, 99};
+  ASSERT_TRUE(tree().move("p", "q", kMaxPath, &replaced).ok());
+  EXPECT_EQ(replaced, (Usage{2, 1}));
+  ASSERT_TRUE(tree().move("q", "r", kMaxPath, &replaced).ok());
+  EXPECT_EQ(replaced, (Usage{0, 0}));
+  ASSERT_TRUE(tree().make_dir("d/e", true).ok());
+  ASSERT_TRUE(tree().make_dir("empty", false).ok());
+  ASSERT_TRUE(tree().move("d/e", "empty/e", kMaxPath, &replaced).ok());
+  EXPECT_EQ(replaced, (Usage{0, 0}));
+  ASSERT_TRUE(tree().make_dir("f", false).ok());
+  ASSERT_TRUE(tree().move("empty/e", "f", kMaxPath, &replaced).ok());  // into f
+  EXPECT_EQ(replaced, (Usage{0, 0}));
+  ASSERT_TRUE(tree().make_dir("g", false).ok());
+  ASSERT_TRUE(tree().make_dir("h/g", true).ok());
+  ASSERT_TRUE(tree().move("g", "h", kMaxPath, &replaced).ok());  // into h, over the empty h/g
+  EXPECT_EQ(replaced, (Usage{0, 1}));
 }
 
 }  // namespace

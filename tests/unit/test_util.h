@@ -169,7 +169,10 @@ class AliceTreeTest : public ::testing::Test {
     if (auto w = up->write(content.data(), content.size()); !w) {
       return w;
     }
-    return up->commit();
+    if (auto committed = up->commit(); !committed) {
+      return committed.error();
+    }
+    return {};
   }
 
  private:

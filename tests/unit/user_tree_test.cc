@@ -58,7 +58,10 @@ class UserTreeTest : public test::AliceTreeTest {
     if (auto d = up->set_digest(digest); !d) {
       return d;
     }
-    return up->commit();
+    if (auto committed = up->commit(); !committed) {
+      return committed.error();
+    }
+    return {};
   }
 
   static void set_xattr(const fs::path& path, const std::string& value) {
