@@ -141,13 +141,12 @@ awaitable<int> Stream::drive(Op op, boost::system::error_code& ec) {
       continue;  // out_ was full and has been sent
     }
     if (idle_) {  // waiting for the peer, maybe for long: hold no buffers meanwhile
-      std::vector<char>().swap(out_);
-      if (SSL_free_buffers(ssl_) != 1) {
-        ERR_clear_error();  // not empty (a partial record): kept, which is right
-      }
+      release_buffers();
     }
+    read_waiting_ = true;
     co_await socket_.async_wait(tcp::socket::wait_read,
                                 asio::redirect_error(asio::use_awaitable, ec));
+    read_waiting_ = false;
     if (!ec && !socket_.is_open()) {
       ec = asio::error::operation_aborted;
     }
@@ -163,24 +162,26 @@ awaitable<void> Stream::flush(boost::system::error_code& ec) {
     const int fd = socket_.native_handle();
     if (fd < 0) {
       ec = asio::error::operation_aborted;
-      co_return;
+      break;
     }
     const ssize_t n = ::send(fd, out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL);
     if (n >= 0) {
       sent += static_cast<std::size_t>(n);
+      bytes_sent_ += static_cast<std::uint64_t>(n);
       continue;
     }
     if (!retryable(errno)) {
       ec = {errno, boost::system::system_category()};
-      co_return;
+      break;
     }
     co_await socket_.async_wait(tcp::socket::wait_write,
                                 asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      co_return;
+      break;
     }
   }
-  out_.clear();
+  // What left is gone for good: a later flush must not send it twice.
+  out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(sent));
 }
 
 awaitable<void> Stream::handshake(Role role, boost::system::error_code& ec) {
@@ -214,6 +215,24 @@ awaitable<void> Stream::write(const char* data, std::size_t size, boost::system:
   // a retry OpenSSL wants the same arguments again, which it gets.
   std::size_t written = 0;
   co_await drive([&] { return SSL_write_ex(ssl_, data, size, &written); }, ec);
+}
+
+bool Stream::interrupt_read() {
+  if (!read_waiting_) {
+    return false;
+  }
+  boost::system::error_code ec;
+  socket_.cancel(ec);  // the read's wait is the only operation on the socket
+  return !ec;
+}
+
+void Stream::release_buffers() {
+  if (out_.empty()) {
+    std::vector<char>().swap(out_);
+  }
+  if (SSL_free_buffers(ssl_) != 1) {
+    ERR_clear_error();  // not empty (a partial record): kept, which is right
+  }
 }
 
 std::size_t Stream::input_available() {

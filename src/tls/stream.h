@@ -24,6 +24,7 @@
 #include <openssl/ssl.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "asio/asio.h"
@@ -64,6 +65,20 @@ class Stream {
   // decrypted and not handed out, plus the socket's receive queue.
   std::size_t input_available();
 
+  // Bytes sent on the socket so far (TLS records, counted as they leave),
+  // for a transfer's rate while a long write is still going.
+  std::uint64_t bytes_sent() const { return bytes_sent_; }
+  // True while a read waits for the peer's bytes.
+  bool read_waiting() const { return read_waiting_; }
+  // Ends the wait of a read that waits for the peer: that read_some returns
+  // 0 with asio::error::operation_aborted while the socket stays open, and
+  // nothing was read; the stream stays usable. Call from the stream's
+  // executor. False when no read was waiting.
+  bool interrupt_read();
+  // Gives back the record buffers now (as an idle stream does while it
+  // waits); OpenSSL keeps its read buffer while it holds part of a record.
+  void release_buffers();
+
  private:
   // Runs `op` (an SSL call returning > 0 on success) until it succeeds,
   // sending what it wrote and waiting for the socket whenever OpenSSL wants
@@ -80,6 +95,8 @@ class Stream {
   SSL* ssl_ = nullptr;
   int last_errno_ = 0;  // the socket error behind the last SSL_ERROR_SYSCALL
   bool idle_ = false;
+  bool read_waiting_ = false;
+  std::uint64_t bytes_sent_ = 0;
   std::vector<char> out_;  // records written by OpenSSL, not sent yet
 };
 
