@@ -92,4 +92,9 @@ Result<void> Decompressor::decompress(const char* in, std::size_t n, char* out,
   return {};
 }
 
+void Decompressor::release() {
+  ZSTD_freeDCtx(dctx(context_));
+  context_ = nullptr;
+}
+
 }  // namespace sfs::compress

@@ -65,6 +65,10 @@ class Decompressor {
   // bomb costs at most that buffer.
   Result<void> decompress(const char* in, std::size_t n, char* out, std::size_t expected);
 
+  // Frees the zstd context (about 100 KiB) until the next decompress(): a
+  // stalled transfer holds none.
+  void release();
+
  private:
   void* context_ = nullptr;  // ZSTD_DCtx, created on first use
 };
