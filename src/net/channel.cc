@@ -63,7 +63,7 @@ bool Channel::tick(Clock::time_point now) {
   }
   const auto per_tick = static_cast<std::uint64_t>(kBusyBytesPerSecond *
                                                    std::chrono::duration<double>(tick_).count());
-  if (interruptible_ && total - tick_moved_ < per_tick && stream_.interrupt_read()) {
+  if (interruptible_ && total - tick_moved_ < per_tick && stream_.interrupt_wait()) {
     interrupted_ = true;
   }
   tick_moved_ = total;
@@ -277,6 +277,42 @@ awaitable<Result<void>> Channel::write(const char* data, std::size_t length) {
     co_return network_error(ec);
   }
   co_return Result<void>{};
+}
+
+Result<bool> Channel::sent_or_slow(const boost::system::error_code& ec) {
+  const bool interrupted = std::exchange(interrupted_, false);
+  if (!ec) {
+    return true;
+  }
+  if (interrupted && ec == asio::error::operation_aborted && !closed_ && !timed_out_ &&
+      stream_.socket().is_open() && stream_.pending_output() > 0) {
+    return false;  // slow: the bytes are taken, their records wait
+  }
+  return network_error(ec);
+}
+
+awaitable<Result<bool>> Channel::send(const char* data, std::size_t length) {
+  if (!transfer_ || !floor_.enabled()) {
+    set_deadline(io_timeout_);
+  }
+  interruptible_ = transfer_;
+  interrupted_ = false;
+  boost::system::error_code ec;
+  co_await stream_.write(data, length, ec);
+  interruptible_ = false;
+  co_return sent_or_slow(ec);
+}
+
+awaitable<Result<bool>> Channel::finish() {
+  if (!transfer_ || !floor_.enabled()) {
+    set_deadline(io_timeout_);
+  }
+  interruptible_ = transfer_;
+  interrupted_ = false;
+  boost::system::error_code ec;
+  co_await stream_.flush_pending(ec);
+  interruptible_ = false;
+  co_return sent_or_slow(ec);
 }
 
 awaitable<void> Channel::shutdown() {

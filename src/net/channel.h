@@ -10,8 +10,8 @@
 // send_stream and receive_stream call) the watchdog also ticks about once
 // a second: with a minimum rate set, the transfer is held to that rate over
 // io_timeout instead of each read and write to io_timeout (so a peer cannot
-// keep a transfer alive with a byte now and then), and a read_some that
-// waits for a slow peer is interrupted so that its caller can give its
+// keep a transfer alive with a byte now and then), and a read_some or send
+// that waits for a slow peer is interrupted so that its caller can give its
 // buffers back while it waits.
 //
 //   auto ch = std::make_shared<Channel>(std::move(socket), tls_context, 60s);
@@ -102,13 +102,20 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // Reads 1 to `max` bytes (buffered bytes first). During a transfer it
   // returns 0, having read nothing, when it waited for the peer through a
   // tick that moved little: the peer is slow, and the caller may give its
-  // buffers back before it reads again. kNetwork on EOF, error or timeout.
+  // buffers back before it reads again (see send() for writing). kNetwork
+  // on EOF, error or timeout.
   awaitable<Result<std::size_t>> read_some(char* data, std::size_t max);
   // Frees the read buffer (when it holds nothing) and the TLS record
   // buffers (when OpenSSL holds no partial record) until they are needed.
   void release_buffers();
   awaitable<Result<void>> write(const char* data, std::size_t length);
   awaitable<Result<void>> write(std::string_view text) { return write(text.data(), text.size()); }
+  // During a transfer: writes all `length` bytes like write(), or returns
+  // false when a tick found the peer slow while the last of them waited to
+  // be sent: they are taken (the caller may reuse or free its buffer), and
+  // finish() sends the rest, returning the same way.
+  awaitable<Result<bool>> send(const char* data, std::size_t length);
+  awaitable<Result<bool>> finish();
 
   // Sends close_notify so the peer sees a clean end.
   awaitable<void> shutdown();
@@ -127,6 +134,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
   std::uint64_t moved() const { return bytes_read_ + stream_.bytes_sent(); }
   // Drops the read buffer once it is drained, if it has grown.
   void shrink_drained();
+  // send() and finish(): true when all went, false when a tick found the
+  // peer slow and records wait, else the error.
+  Result<bool> sent_or_slow(const boost::system::error_code& ec);
   Error network_error(const boost::system::error_code& ec) const;
 
   tls::Stream stream_;
@@ -143,7 +153,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   RateFloor floor_;
   bool transfer_ = false;
   bool too_slow_ = false;
-  bool interruptible_ = false;  // a read_some waits that a tick may end
+  bool interruptible_ = false;  // a read_some or send waits that a tick may end
   bool interrupted_ = false;    // a tick ended it
   Clock::duration tick_;
   Clock::time_point next_tick_ = Clock::time_point::max();

@@ -125,7 +125,9 @@ awaitable<int> Stream::drive(Op op, boost::system::error_code& ec) {
     const boost::system::error_code failure =
         err == SSL_ERROR_NONE || retry ? boost::system::error_code() : error_of(ret);
     if (!out_.empty()) {  // whatever happens next, the peer needs these first
+      last_records_ = writing_ && err == SSL_ERROR_NONE;
       co_await flush(ec);
+      last_records_ = false;
       if (ec) {
         co_return -1;
       }
@@ -174,8 +176,13 @@ awaitable<void> Stream::flush(boost::system::error_code& ec) {
       ec = {errno, boost::system::system_category()};
       break;
     }
+    send_waiting_ = last_records_;
     co_await socket_.async_wait(tcp::socket::wait_write,
                                 asio::redirect_error(asio::use_awaitable, ec));
+    send_waiting_ = false;
+    if (!ec && !socket_.is_open()) {
+      ec = asio::error::operation_aborted;
+    }
     if (ec) {
       break;
     }
@@ -214,15 +221,26 @@ awaitable<void> Stream::write(const char* data, std::size_t size, boost::system:
   // All of it in one call: its records are collected and sent together. On
   // a retry OpenSSL wants the same arguments again, which it gets.
   std::size_t written = 0;
+  writing_ = true;
   co_await drive([&] { return SSL_write_ex(ssl_, data, size, &written); }, ec);
+  writing_ = false;
 }
 
-bool Stream::interrupt_read() {
-  if (!read_waiting_) {
+awaitable<void> Stream::flush_pending(boost::system::error_code& ec) {
+  ec.clear();
+  writing_ = true;
+  last_records_ = true;
+  co_await flush(ec);
+  last_records_ = false;
+  writing_ = false;
+}
+
+bool Stream::interrupt_wait() {
+  if (!(read_waiting_ && !writing_) && !send_waiting_) {
     return false;
   }
   boost::system::error_code ec;
-  socket_.cancel(ec);  // the read's wait is the only operation on the socket
+  socket_.cancel(ec);  // that wait is the only operation on the socket
   return !ec;
 }
 
