@@ -14,9 +14,10 @@ constexpr std::size_t kReadChunk = 16384;  // one TLS record
 // rate floor), at least kMinTick.
 constexpr Clock::duration kMaxTick = std::chrono::seconds(1);
 constexpr Clock::duration kMinTick = std::chrono::milliseconds(10);
-// A read waiting through a tick in which the transfer moved less than this
-// (per second of tick) is interrupted, so its caller gives its buffers
-// back: a transfer holds buffers for about what it moves in a second.
+// A read (or the last records of a write) waiting through a tick in which
+// the transfer moved less than this (per second of tick) is interrupted, so
+// its caller gives its buffers back: a transfer holds buffers for about
+// what it moves in a second.
 constexpr std::uint64_t kBusyBytesPerSecond = std::uint64_t{1} << 20;
 
 Clock::duration tick_of(const RateFloor& floor) {

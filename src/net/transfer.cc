@@ -337,6 +337,12 @@ class Receiver {
   awaitable<Result<Frame>> read_header();
   awaitable<Result<void>> read_raw(std::uint32_t length);
   awaitable<Result<void>> read_compressed(std::uint32_t length);
+  // Makes room in `buffer`, which holds `used` bytes, for more of the
+  // `left` bytes still to come, when less than a piece is left: it grows
+  // (doubling, up to `most` in all) for what is here already, at least a
+  // piece, never for bytes still to come. False when there is no room and
+  // the budget gives none.
+  bool make_room(Buffer& buffer, std::size_t used, std::size_t left, std::size_t most);
   // Hands the gathered raw payload to the sink (after the call before it).
   awaitable<Result<void>> hand_over();
   // Hands the current slot's compressed frame to the worker to inflate and sink.
@@ -446,12 +452,7 @@ awaitable<Result<void>> Receiver::read_raw(std::uint32_t length) {
     }
     Buffer& wire = slots_[current_].wire;
     const std::size_t room = std::min(left, kBatchBytes - gathered_);
-    // Room for what is here now (at least a piece), not for what may come.
-    const std::size_t here = std::max(channel_.input_available(), kPieceBytes);
-    const std::size_t want =
-        next_capacity(wire.capacity(), gathered_ + std::min(room, here), kBatchBytes);
-    if (!wire.grow(gathered_ + std::min(room, kPieceBytes), want, gathered_) &&
-        wire.capacity() == gathered_) {
+    if (!make_room(wire, gathered_, room, kBatchBytes)) {
       // The budget is short: sink what we have, or wait for memory.
       Result<void> ok;
       if (gathered_ > 0) {
@@ -494,9 +495,7 @@ awaitable<Result<void>> Receiver::read_compressed(std::uint32_t length) {
   while (got < length) {
     Buffer& wire = slots_[current_].wire;
     const std::size_t left = length - got;
-    const std::size_t here = std::max(channel_.input_available(), kPieceBytes);
-    const std::size_t want = next_capacity(wire.capacity(), got + std::min(left, here), length);
-    if (!wire.grow(got + std::min(left, kPieceBytes), want, got) && wire.capacity() == got) {
+    if (!make_room(wire, got, left, length)) {
       if (auto ok = co_await wait_for_memory(channel_); !ok) {  // the frame is needed whole
         co_return ok;
       }
@@ -531,6 +530,17 @@ awaitable<Result<void>> Receiver::read_compressed(std::uint32_t length) {
     }
   }
   co_return co_await hand_over_compressed(length, *size);
+}
+
+bool Receiver::make_room(Buffer& buffer, std::size_t used, std::size_t left, std::size_t most) {
+  const std::size_t piece = std::min(left, kPieceBytes);
+  if (buffer.capacity() - used >= piece) {
+    return true;
+  }
+  // One syscall (FIONREAD), so only here, not for every record read.
+  const std::size_t here = std::max(channel_.input_available(), kPieceBytes);
+  const std::size_t want = next_capacity(buffer.capacity(), used + std::min(left, here), most);
+  return buffer.grow(used + piece, want, used) || buffer.capacity() > used;
 }
 
 awaitable<Result<void>> Receiver::hand_over() {
