@@ -150,7 +150,17 @@ int main(int argc, char** argv) {
   add_seconds(app, "--idle-timeout", config.idle_timeout,
               "Seconds a session may wait between commands");
   add_seconds(app, "--io-timeout", config.io_timeout,
-              "Seconds one read or write may stall inside a command");
+              "Seconds one read or write may stall inside a command; for file transfers, "
+              "the span --min-transfer-rate is averaged over");
+  app.add_option("--min-transfer-rate", config.min_transfer_rate,
+                 "A file transfer slower than this many bytes/s over --io-timeout is ended "
+                 "(0: no minimum)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{0}, sfs::server::kMaxMinTransferRate));
+  app.add_option("--max-transfer-memory", config.max_transfer_memory,
+                 "Bytes of file data in flight, all transfers together")
+      ->capture_default_str()
+      ->check(CLI::Range(sfs::server::kMinTransferMemory, sfs::server::kMaxTransferMemory));
   add_seconds(app, "--login-cache-ttl", config.login_cache_ttl,
               "Seconds a password Argon2id accepted is recognized without Argon2id (0: never)");
   app.add_option("--max-login-attempts", config.max_login_attempts, "Failed logins per connection")

@@ -19,17 +19,14 @@ Error bad_frame(const char* why) {
 
 }  // namespace
 
-Compressor::Compressor(int level) : context_(ZSTD_createCCtx()) {
-  if (context_ == nullptr) {
-    std::abort();  // out of memory
-  }
-  // Sticky parameters: set once, used by every frame of the transfer.
-  ZSTD_CCtx_setParameter(cctx(context_), ZSTD_c_compressionLevel, level);
-  ZSTD_CCtx_setParameter(cctx(context_), ZSTD_c_contentSizeFlag, 1);
-  ZSTD_CCtx_setParameter(cctx(context_), ZSTD_c_checksumFlag, 0);  // the XXH128 trailer covers it
-}
+Compressor::Compressor(int level) : level_(level) {}
 
-Compressor::~Compressor() { ZSTD_freeCCtx(cctx(context_)); }
+Compressor::~Compressor() { release(); }
+
+void Compressor::release() {
+  ZSTD_freeCCtx(cctx(context_));
+  context_ = nullptr;
+}
 
 std::size_t Compressor::compress(const char* in, std::size_t n, char* out, std::size_t out_max) {
   if (n == 0) {
@@ -38,6 +35,16 @@ std::size_t Compressor::compress(const char* in, std::size_t n, char* out, std::
   if (skip_ > 0) {
     --skip_;
     return 0;
+  }
+  if (context_ == nullptr) {
+    context_ = ZSTD_createCCtx();
+    if (context_ == nullptr) {
+      std::abort();  // out of memory
+    }
+    // Sticky parameters: set once, used by every frame until release().
+    ZSTD_CCtx_setParameter(cctx(context_), ZSTD_c_compressionLevel, level_);
+    ZSTD_CCtx_setParameter(cctx(context_), ZSTD_c_contentSizeFlag, 1);
+    ZSTD_CCtx_setParameter(cctx(context_), ZSTD_c_checksumFlag, 0);  // the XXH128 trailer covers it
   }
   // Anything bigger than this is not worth it: let zstd stop there.
   const std::size_t worth = std::min(out_max, n - n / kMinGainDivisor - 1);
@@ -90,6 +97,11 @@ Result<void> Decompressor::decompress(const char* in, std::size_t n, char* out,
     return bad_frame("content size does not match the data");
   }
   return {};
+}
+
+void Decompressor::release() {
+  ZSTD_freeDCtx(dctx(context_));
+  context_ = nullptr;
 }
 
 }  // namespace sfs::compress

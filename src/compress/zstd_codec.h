@@ -40,10 +40,15 @@ class Compressor {
   // little CPU; one that shrinks resets that).
   std::size_t compress(const char* in, std::size_t n, char* out, std::size_t out_max);
 
+  // Frees the zstd context (its tables) until the next compress(): a
+  // stalled transfer holds none.
+  void release();
+
  private:
-  void* context_;         // ZSTD_CCtx, kept out of this header
-  unsigned skip_ = 0;     // frames still to send raw without trying
-  unsigned backoff_ = 0;  // how many to skip after the next failure
+  int level_;
+  void* context_ = nullptr;  // ZSTD_CCtx, kept out of this header; made on first use
+  unsigned skip_ = 0;        // frames still to send raw without trying
+  unsigned backoff_ = 0;     // how many to skip after the next failure
 };
 
 class Decompressor {
@@ -64,6 +69,10 @@ class Decompressor {
   // that many: zstd never writes past `expected`, so a lying header or a
   // bomb costs at most that buffer.
   Result<void> decompress(const char* in, std::size_t n, char* out, std::size_t expected);
+
+  // Frees the zstd context (about 100 KiB) until the next decompress(): a
+  // stalled transfer holds none.
+  void release();
 
  private:
   void* context_ = nullptr;  // ZSTD_DCtx, created on first use

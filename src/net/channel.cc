@@ -2,18 +2,75 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <utility>
 
 namespace sfs::net {
 namespace {
 
 constexpr std::size_t kReadChunk = 16384;  // one TLS record
 
+// A transfer's ticks: at most this far apart (and at most a slot of the
+// rate floor), at least kMinTick.
+constexpr Clock::duration kMaxTick = std::chrono::seconds(1);
+constexpr Clock::duration kMinTick = std::chrono::milliseconds(10);
+// A read (or the last records of a write) waiting through a tick in which
+// the transfer moved less than this (per second of tick) is interrupted, so
+// its caller gives its buffers back: a transfer holds buffers for about
+// what it moves in a second.
+constexpr std::uint64_t kBusyBytesPerSecond = std::uint64_t{1} << 20;
+
+Clock::duration tick_of(const RateFloor& floor) {
+  return std::clamp(floor.slot(), kMinTick, kMaxTick);
+}
+
 }  // namespace
 
 Channel::Channel(tcp::socket socket, asio::ssl::context& context, Clock::duration io_timeout)
     : stream_(std::move(socket), context),
       io_timeout_(io_timeout),
-      timer_(stream_.get_executor()) {}
+      timer_(stream_.get_executor()),
+      floor_(0, io_timeout),
+      tick_(tick_of(floor_)) {}
+
+void Channel::set_min_rate(std::uint64_t bytes_per_second) {
+  floor_ = RateFloor(bytes_per_second, io_timeout_);
+  tick_ = tick_of(floor_);
+}
+
+void Channel::begin_transfer() {
+  const Clock::time_point now = Clock::now();
+  transfer_ = true;
+  too_slow_ = false;
+  tick_moved_ = moved();
+  next_tick_ = now + tick_;
+  if (floor_.enabled()) {
+    floor_.start(now, moved());
+    deadline_ = Clock::time_point::max();  // the floor takes over from here
+  }
+  timer_.cancel();  // the watchdog re-arms for the ticks
+}
+
+void Channel::end_transfer() {
+  transfer_ = false;
+  next_tick_ = Clock::time_point::max();
+  set_deadline(io_timeout_);
+}
+
+bool Channel::tick(Clock::time_point now) {
+  const std::uint64_t total = moved();
+  if (!floor_.keeps_up(now, total)) {
+    return false;
+  }
+  const auto per_tick = static_cast<std::uint64_t>(kBusyBytesPerSecond *
+                                                   std::chrono::duration<double>(tick_).count());
+  if (interruptible_ && total - tick_moved_ < per_tick && stream_.interrupt_wait()) {
+    interrupted_ = true;
+  }
+  tick_moved_ = total;
+  next_tick_ = now + tick_;
+  return true;
+}
 
 void Channel::start_watchdog() {
   asio::co_spawn(
@@ -23,13 +80,20 @@ void Channel::start_watchdog() {
 
 awaitable<void> Channel::watch() {
   while (!closed_) {
-    timer_.expires_at(deadline_);
+    timer_.expires_at(transfer_ ? std::min(deadline_, next_tick_) : deadline_);
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (closed_) {
       break;
     }
-    if (deadline_ <= Clock::now()) {
+    const Clock::time_point now = Clock::now();
+    if (transfer_ && next_tick_ <= now && !tick(now)) {
+      too_slow_ = true;
+      timed_out_ = true;
+      stream_.socket().close(ec);
+      break;
+    }
+    if (deadline_ <= now) {
       timed_out_ = true;
       stream_.socket().close(ec);
       break;
@@ -54,6 +118,15 @@ void Channel::set_deadline(Clock::duration timeout) {
 }
 
 Error Channel::network_error(const boost::system::error_code& ec) const {
+  if (too_slow_) {
+    return make_error(
+        Errc::kNetwork,
+        "transfer too slow: under " + std::to_string(floor_.bytes_per_second()) +
+            " bytes/s over the last " +
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::seconds>(floor_.window()).count()) +
+            " s");
+  }
   if (timed_out_) {
     return make_error(Errc::kNetwork, "connection timed out");
   }
@@ -61,6 +134,13 @@ Error Channel::network_error(const boost::system::error_code& ec) const {
     return make_error(Errc::kNetwork, "connection closed by peer");
   }
   return make_error(Errc::kNetwork, "connection lost: " + ec.message());
+}
+
+Result<void> Channel::alive() {
+  if (closed_ || timed_out_ || !stream_.socket().is_open()) {
+    return network_error(asio::error::operation_aborted);
+  }
+  return {};
 }
 
 awaitable<Result<void>> Channel::handshake(tls::Stream::Role role, Clock::duration timeout) {
@@ -112,21 +192,36 @@ awaitable<Result<std::string>> Channel::read_line(std::size_t max_bytes, Clock::
     if (ec) {
       co_return network_error(ec);
     }
+    bytes_read_ += n;
     end_ += n;
   }
 }
 
-awaitable<Result<void>> Channel::read_exact(char* data, std::size_t length) {
-  set_deadline(io_timeout_);
-  const std::size_t buffered = std::min(length, end_ - begin_);
-  std::memcpy(data, in_.data() + begin_, buffered);
-  begin_ += buffered;
+void Channel::shrink_drained() {
   if (begin_ == end_) {
     begin_ = end_ = 0;
     if (in_.capacity() > 4 * kReadChunk) {
       std::vector<char>().swap(in_);  // an idle connection keeps no big buffer
     }
   }
+}
+
+void Channel::release_buffers() {
+  if (begin_ == end_) {
+    begin_ = end_ = 0;
+    std::vector<char>().swap(in_);
+  }
+  stream_.release_buffers();
+}
+
+awaitable<Result<void>> Channel::read_exact(char* data, std::size_t length) {
+  if (!transfer_ || !floor_.enabled()) {
+    set_deadline(io_timeout_);
+  }
+  const std::size_t buffered = std::min(length, end_ - begin_);
+  std::memcpy(data, in_.data() + begin_, buffered);
+  begin_ += buffered;
+  shrink_drained();
   if (buffered == length) {
     co_return Result<void>{};
   }
@@ -138,20 +233,87 @@ awaitable<Result<void>> Channel::read_exact(char* data, std::size_t length) {
     if (ec) {
       co_return network_error(ec);
     }
+    bytes_read_ += n;
     data += n;
     length -= n;
   }
   co_return Result<void>{};
 }
 
+awaitable<Result<std::size_t>> Channel::read_some(char* data, std::size_t max) {
+  if (!transfer_ || !floor_.enabled()) {
+    set_deadline(io_timeout_);
+  }
+  if (begin_ < end_) {
+    const std::size_t buffered = std::min(max, end_ - begin_);
+    std::memcpy(data, in_.data() + begin_, buffered);
+    begin_ += buffered;
+    shrink_drained();
+    co_return buffered;
+  }
+  interruptible_ = transfer_;
+  interrupted_ = false;
+  boost::system::error_code ec;
+  const std::size_t n = co_await stream_.read_some(data, max, ec);
+  interruptible_ = false;
+  const bool interrupted = std::exchange(interrupted_, false);
+  if (ec) {
+    if (interrupted && ec == asio::error::operation_aborted && !closed_ && !timed_out_ &&
+        stream_.socket().is_open()) {
+      co_return std::size_t{0};  // slow: nothing read, the stream goes on
+    }
+    co_return network_error(ec);
+  }
+  bytes_read_ += n;
+  co_return n;
+}
+
 awaitable<Result<void>> Channel::write(const char* data, std::size_t length) {
-  set_deadline(io_timeout_);
+  if (!transfer_ || !floor_.enabled()) {
+    set_deadline(io_timeout_);
+  }
   boost::system::error_code ec;
   co_await stream_.write(data, length, ec);
   if (ec) {
     co_return network_error(ec);
   }
   co_return Result<void>{};
+}
+
+Result<bool> Channel::sent_or_slow(const boost::system::error_code& ec) {
+  const bool interrupted = std::exchange(interrupted_, false);
+  if (!ec) {
+    return true;
+  }
+  if (interrupted && ec == asio::error::operation_aborted && !closed_ && !timed_out_ &&
+      stream_.socket().is_open() && stream_.pending_output() > 0) {
+    return false;  // slow: the bytes are taken, their records wait
+  }
+  return network_error(ec);
+}
+
+awaitable<Result<bool>> Channel::send(const char* data, std::size_t length) {
+  if (!transfer_ || !floor_.enabled()) {
+    set_deadline(io_timeout_);
+  }
+  interruptible_ = transfer_;
+  interrupted_ = false;
+  boost::system::error_code ec;
+  co_await stream_.write(data, length, ec);
+  interruptible_ = false;
+  co_return sent_or_slow(ec);
+}
+
+awaitable<Result<bool>> Channel::finish() {
+  if (!transfer_ || !floor_.enabled()) {
+    set_deadline(io_timeout_);
+  }
+  interruptible_ = transfer_;
+  interrupted_ = false;
+  boost::system::error_code ec;
+  co_await stream_.flush_pending(ec);
+  interruptible_ = false;
+  co_return sent_or_slow(ec);
 }
 
 awaitable<void> Channel::shutdown() {

@@ -6,6 +6,14 @@
 // into the caller's buffer. A watchdog closes the socket when the current
 // operation's deadline passes, so no peer can hold a coroutine forever.
 //
+// During a transfer (between begin_transfer and end_transfer, which
+// send_stream and receive_stream call) the watchdog also ticks about once
+// a second: with a minimum rate set, the transfer is held to that rate over
+// io_timeout instead of each read and write to io_timeout (so a peer cannot
+// keep a transfer alive with a byte now and then), and a read_some or send
+// that waits for a slow peer is interrupted so that its caller can give its
+// buffers back while it waits.
+//
 //   auto ch = std::make_shared<Channel>(std::move(socket), tls_context, 60s);
 //   ch->start_watchdog();
 //   auto line = co_await ch->read_line(kMaxLineBytes, 300s);
@@ -21,6 +29,7 @@
 
 #include "asio/asio.h"
 #include "base/result.h"
+#include "net/rate_floor.h"
 #include "tls/stream.h"
 
 namespace sfs::net {
@@ -71,6 +80,15 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // The last transfer's counts (reset by send_stream and receive_stream).
   WireCount& wire_count() { return wire_count_; }
 
+  // A transfer moving fewer bytes per second than this, averaged over
+  // io_timeout, is ended (kNetwork, "transfer too slow: ..."); 0: no
+  // minimum, each read and write of a transfer has io_timeout instead.
+  void set_min_rate(std::uint64_t bytes_per_second);
+
+  // Marks the start and the end of a transfer (see above). Use Transfer.
+  void begin_transfer();
+  void end_transfer();
+
   awaitable<Result<void>> handshake(tls::Stream::Role role, Clock::duration timeout);
 
   // Reads one line and returns it without its '\n'. kProtocol when it is
@@ -82,17 +100,44 @@ class Channel : public std::enable_shared_from_this<Channel> {
 
   // Reads exactly `length` bytes (buffered bytes first).
   awaitable<Result<void>> read_exact(char* data, std::size_t length);
+  // Reads 1 to `max` bytes (buffered bytes first). During a transfer it
+  // returns 0, having read nothing, when it waited for the peer through a
+  // tick that moved little: the peer is slow, and the caller may give its
+  // buffers back before it reads again (see send() for writing). kNetwork
+  // on EOF, error or timeout.
+  awaitable<Result<std::size_t>> read_some(char* data, std::size_t max);
+  // Frees the read buffer (when it holds nothing) and the TLS record
+  // buffers (when OpenSSL holds no partial record) until they are needed.
+  void release_buffers();
   awaitable<Result<void>> write(const char* data, std::size_t length);
   awaitable<Result<void>> write(std::string_view text) { return write(text.data(), text.size()); }
+  // During a transfer: writes all `length` bytes like write(), or returns
+  // false when a tick found the peer slow while the last of them waited to
+  // be sent: they are taken (the caller may reuse or free its buffer), and
+  // finish() sends the rest, returning the same way.
+  awaitable<Result<bool>> send(const char* data, std::size_t length);
+  awaitable<Result<bool>> finish();
 
   // Sends close_notify so the peer sees a clean end.
   awaitable<void> shutdown();
+
+  // OK while the connection is open; else the kNetwork error that a read
+  // would return (a timeout, a transfer too slow, a closed socket).
+  Result<void> alive();
 
   // About how many bytes can be read now without waiting for the peer.
   std::size_t input_available() { return (end_ - begin_) + stream_.input_available(); }
 
  private:
   awaitable<void> watch();
+  // A transfer's tick: false when it is below the minimum rate.
+  bool tick(Clock::time_point now);
+  std::uint64_t moved() const { return bytes_read_ + stream_.bytes_sent(); }
+  // Drops the read buffer once it is drained, if it has grown.
+  void shrink_drained();
+  // send() and finish(): true when all went, false when a tick found the
+  // peer slow and records wait, else the error.
+  Result<bool> sent_or_slow(const boost::system::error_code& ec);
   Error network_error(const boost::system::error_code& ec) const;
 
   tls::Stream stream_;
@@ -105,10 +150,33 @@ class Channel : public std::enable_shared_from_this<Channel> {
   bool compression_ = false;
   WireCount wire_count_;
 
+  // Transfers: the rate floor, the ticks, and a read that a tick may end.
+  RateFloor floor_;
+  bool transfer_ = false;
+  bool too_slow_ = false;
+  bool interruptible_ = false;  // a read_some or send waits that a tick may end
+  bool interrupted_ = false;    // a tick ended it
+  Clock::duration tick_;
+  Clock::time_point next_tick_ = Clock::time_point::max();
+  std::uint64_t tick_moved_ = 0;  // moved() at the last tick
+  std::uint64_t bytes_read_ = 0;  // file and line bytes read, all told
+
   // Bytes read from the stream but not consumed yet: [begin_, end_).
   std::vector<char> in_;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
+};
+
+// Holds a channel in transfer mode for a scope.
+class Transfer {
+ public:
+  explicit Transfer(Channel& channel) : channel_(channel) { channel_.begin_transfer(); }
+  ~Transfer() { channel_.end_transfer(); }
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+
+ private:
+  Channel& channel_;
 };
 
 }  // namespace sfs::net

@@ -12,6 +12,7 @@
 
 #include "base/result.h"
 #include "net/channel.h"
+#include "net/memory_budget.h"
 #include "protocol/limits.h"
 
 namespace sfs::net {
@@ -30,10 +31,16 @@ using Check = std::function<Result<void>()>;
 // With a `worker` pool, `source` runs there, one call at a time, reading the
 // next piece while the previous one is sent (the same for `sink` below):
 // the network thread never waits on the disk, and both proceed at once.
+//
+// With a `budget`, the buffers of the frames in flight (two frames, four
+// when compressing) are drawn from it; when it is short, frames are
+// smaller, down to 16 KiB, and below that the transfer waits for memory
+// (until the channel's deadline or rate floor ends it).
 awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, const Source& source,
                                     std::uint32_t frame_bytes = protocol::kDefaultFrameBytes,
                                     const Progress& progress = {}, const Check& before_end = {},
-                                    asio::thread_pool* worker = nullptr);
+                                    asio::thread_pool* worker = nullptr,
+                                    MemoryBudget* budget = nullptr);
 
 // Receives frames until the end frame and hands each payload to `sink`.
 // - more than `expected` bytes, or fewer before the end frame: kProtocol
@@ -41,10 +48,21 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
 // - an abort frame: kAborted;
 // - a `sink` error: the rest is read and dropped, then the error returned,
 //   so the connection stays usable.
+// Every byte that arrived reaches the sink, also when the stream is cut
+// (partial frames too), so a cut upload can resume from there.
+//
+// Memory: buffers grow with the bytes that arrived, never for bytes still
+// to come (a frame header alone costs nothing); a compressed frame is held
+// whole until it is inflated. With a `budget` they are drawn from it:
+// short of it, raw data goes to the sink in smaller pieces, and a
+// compressed frame waits for memory (until the channel's deadline or rate
+// floor ends it). When the channel finds the peer slow, the buffers go back
+// until more bytes come.
 awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected, const Sink& sink,
                                        const Progress& progress = {},
                                        std::uint32_t max_frame_bytes = protocol::kMaxFrameBytes,
-                                       asio::thread_pool* worker = nullptr);
+                                       asio::thread_pool* worker = nullptr,
+                                       MemoryBudget* budget = nullptr);
 
 // True when receive_stream's error came from the sink: the stream itself was
 // read through its end frame, so whatever follows it (a digest trailer) is

@@ -8,6 +8,13 @@
 
 namespace sfs::server {
 
+// Ranges of the settings that have no protocol limit to follow.
+inline constexpr std::uint64_t kMaxMinTransferRate = std::uint64_t{1} << 30;  // 1 GiB/s
+// At least a compressed frame and its inflated bytes, twice, at the largest
+// frame (4 MiB): one transfer always fits.
+inline constexpr std::uint64_t kMinTransferMemory = std::uint64_t{16} << 20;
+inline constexpr std::uint64_t kMaxTransferMemory = std::uint64_t{1} << 40;
+
 struct Config {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9001;
@@ -23,6 +30,13 @@ struct Config {
   std::chrono::seconds login_timeout{30};
   std::chrono::seconds idle_timeout{300};
   std::chrono::seconds io_timeout{60};  // one stalled read or write
+  // A file transfer moving fewer bytes per second than this, averaged over
+  // io_timeout, is ended (nginx's send_timeout, Apache's MinRate); 0: no
+  // minimum, each read and write of a transfer gets io_timeout instead.
+  std::uint64_t min_transfer_rate = 1024;
+  // Memory for the file data in flight, all transfers together
+  // (net::MemoryBudget); short of it, transfers use smaller buffers or wait.
+  std::uint64_t max_transfer_memory = std::uint64_t{256} << 20;
   // A password Argon2id accepted is recognized for this long by a keyed
   // digest kept in memory (like sudo's 5-minute timestamp); 0: never.
   std::chrono::seconds login_cache_ttl{300};

@@ -143,6 +143,8 @@ std::vector<Setting> settings_of(ServerSettings& s) {
       seconds("login-cache-ttl", c.login_cache_ttl),
       seconds("idle-timeout", c.idle_timeout),
       seconds("io-timeout", c.io_timeout),
+      integer("min-transfer-rate", c.min_transfer_rate, 0, kMaxMinTransferRate),
+      integer("max-transfer-memory", c.max_transfer_memory, kMinTransferMemory, kMaxTransferMemory),
       integer("max-login-attempts", c.max_login_attempts, 1, 100),
       integer("max-connections", c.max_connections, 1, 1000000),
       integer("max-connections-per-ip", c.max_connections_per_source, 1, 1000000),

@@ -19,6 +19,7 @@
 #include "auth/throttle.h"
 #include "auth/user_db.h"
 #include "base/result.h"
+#include "net/memory_budget.h"
 #include "server/admission.h"
 #include "server/auth_reload.h"
 #include "server/config.h"
@@ -68,6 +69,8 @@ struct Shared {
   // The file reads and writes of transfers, overlapping with the network
   // (net::send_stream, net::receive_stream).
   asio::thread_pool transfer_io{4};
+  // The file data in flight of all transfers (--max-transfer-memory).
+  net::MemoryBudget transfer_memory{static_cast<std::size_t>(config.max_transfer_memory)};
   // Password checks, off the network threads; its size caps the memory
   // that Argon2id verifications can take at once.
   asio::thread_pool password_checks;

@@ -537,7 +537,7 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   };
   auto received = co_await net::receive_stream(
       *channel_, put.size - *from, sink, [this](std::uint64_t n) { bytes_ = n; },
-      config().max_frame_bytes, &shared_->transfer_io);
+      config().max_frame_bytes, &shared_->transfer_io, &shared_->transfer_memory);
   if (!received) {
     if (net::stream_completed(received.error())) {  // e.g. disk full: skip the trailer too
       if (auto skipped = co_await channel_->read_line(config().max_line_bytes); !skipped) {
@@ -590,7 +590,8 @@ awaitable<Result<void>> Session::stream_file(const storage::ReadFile& file, std:
   // After an abort frame the error goes out as the ERR line that follows it.
   co_return co_await net::send_stream(
       *channel_, length, source, protocol::kDefaultFrameBytes,
-      [this](std::uint64_t n) { bytes_ = n; }, before_end, &shared_->transfer_io);
+      [this](std::uint64_t n) { bytes_ = n; }, before_end, &shared_->transfer_io,
+      &shared_->transfer_memory);
 }
 
 awaitable<Result<void>> Session::get(const Request& request) {
@@ -820,6 +821,7 @@ awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
   const std::string source = socket.remote_endpoint(ec).address().to_string();
   auto channel =
       std::make_shared<net::Channel>(std::move(socket), *shared->tls, shared->config.io_timeout);
+  channel->set_min_rate(shared->config.min_transfer_rate);
   LiveSessions::Entry entry =
       shared->sessions.add([weak = std::weak_ptr<net::Channel>(channel)](LiveSessions::Why why) {
         if (auto ch = weak.lock()) {

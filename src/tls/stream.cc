@@ -125,7 +125,9 @@ awaitable<int> Stream::drive(Op op, boost::system::error_code& ec) {
     const boost::system::error_code failure =
         err == SSL_ERROR_NONE || retry ? boost::system::error_code() : error_of(ret);
     if (!out_.empty()) {  // whatever happens next, the peer needs these first
+      last_records_ = writing_ && err == SSL_ERROR_NONE;
       co_await flush(ec);
+      last_records_ = false;
       if (ec) {
         co_return -1;
       }
@@ -141,13 +143,12 @@ awaitable<int> Stream::drive(Op op, boost::system::error_code& ec) {
       continue;  // out_ was full and has been sent
     }
     if (idle_) {  // waiting for the peer, maybe for long: hold no buffers meanwhile
-      std::vector<char>().swap(out_);
-      if (SSL_free_buffers(ssl_) != 1) {
-        ERR_clear_error();  // not empty (a partial record): kept, which is right
-      }
+      release_buffers();
     }
+    read_waiting_ = true;
     co_await socket_.async_wait(tcp::socket::wait_read,
                                 asio::redirect_error(asio::use_awaitable, ec));
+    read_waiting_ = false;
     if (!ec && !socket_.is_open()) {
       ec = asio::error::operation_aborted;
     }
@@ -163,24 +164,31 @@ awaitable<void> Stream::flush(boost::system::error_code& ec) {
     const int fd = socket_.native_handle();
     if (fd < 0) {
       ec = asio::error::operation_aborted;
-      co_return;
+      break;
     }
     const ssize_t n = ::send(fd, out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL);
     if (n >= 0) {
       sent += static_cast<std::size_t>(n);
+      bytes_sent_ += static_cast<std::uint64_t>(n);
       continue;
     }
     if (!retryable(errno)) {
       ec = {errno, boost::system::system_category()};
-      co_return;
+      break;
     }
+    send_waiting_ = last_records_;
     co_await socket_.async_wait(tcp::socket::wait_write,
                                 asio::redirect_error(asio::use_awaitable, ec));
+    send_waiting_ = false;
+    if (!ec && !socket_.is_open()) {
+      ec = asio::error::operation_aborted;
+    }
     if (ec) {
-      co_return;
+      break;
     }
   }
-  out_.clear();
+  // What left is gone for good: a later flush must not send it twice.
+  out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(sent));
 }
 
 awaitable<void> Stream::handshake(Role role, boost::system::error_code& ec) {
@@ -213,7 +221,36 @@ awaitable<void> Stream::write(const char* data, std::size_t size, boost::system:
   // All of it in one call: its records are collected and sent together. On
   // a retry OpenSSL wants the same arguments again, which it gets.
   std::size_t written = 0;
+  writing_ = true;
   co_await drive([&] { return SSL_write_ex(ssl_, data, size, &written); }, ec);
+  writing_ = false;
+}
+
+awaitable<void> Stream::flush_pending(boost::system::error_code& ec) {
+  ec.clear();
+  writing_ = true;
+  last_records_ = true;
+  co_await flush(ec);
+  last_records_ = false;
+  writing_ = false;
+}
+
+bool Stream::interrupt_wait() {
+  if (!(read_waiting_ && !writing_) && !send_waiting_) {
+    return false;
+  }
+  boost::system::error_code ec;
+  socket_.cancel(ec);  // that wait is the only operation on the socket
+  return !ec;
+}
+
+void Stream::release_buffers() {
+  if (out_.empty()) {
+    std::vector<char>().swap(out_);
+  }
+  if (SSL_free_buffers(ssl_) != 1) {
+    ERR_clear_error();  // not empty (a partial record): kept, which is right
+  }
 }
 
 std::size_t Stream::input_available() {

@@ -24,6 +24,7 @@
 #include <openssl/ssl.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "asio/asio.h"
@@ -56,13 +57,32 @@ class Stream {
   awaitable<void> handshake(Role role, boost::system::error_code& ec);
   // Returns 1 to `size` bytes, or 0 with `ec` set.
   awaitable<std::size_t> read_some(char* data, std::size_t size, boost::system::error_code& ec);
-  // Writes all `size` bytes.
+  // Writes all `size` bytes. An interrupt_wait() while the last of their
+  // records wait to be sent ends it with asio::error::operation_aborted:
+  // the bytes are taken then (the caller may reuse its buffer), and
+  // pending_output() bytes of records wait for flush_pending().
   awaitable<void> write(const char* data, std::size_t size, boost::system::error_code& ec);
+  // Sends the records a write left; interrupt_wait() ends it the same way.
+  awaitable<void> flush_pending(boost::system::error_code& ec);
+  std::size_t pending_output() const { return out_.size(); }
   // Sends close_notify (does not wait for the peer's).
   awaitable<void> shutdown(boost::system::error_code& ec);
   // About how many bytes can be read without waiting: what OpenSSL has
   // decrypted and not handed out, plus the socket's receive queue.
   std::size_t input_available();
+
+  // Bytes sent on the socket so far (TLS records, counted as they leave),
+  // for a transfer's rate while a long write is still going.
+  std::uint64_t bytes_sent() const { return bytes_sent_; }
+  // Ends the wait of a read that waits for the peer's bytes (read_some
+  // returns 0 with asio::error::operation_aborted while the socket stays
+  // open; nothing was read), or of a write that waits to send its last
+  // records (see write). The stream stays usable. Call from the stream's
+  // executor. False when neither was waiting.
+  bool interrupt_wait();
+  // Gives back the record buffers now (as an idle stream does while it
+  // waits); OpenSSL keeps its read buffer while it holds part of a record.
+  void release_buffers();
 
  private:
   // Runs `op` (an SSL call returning > 0 on success) until it succeeds,
@@ -80,6 +100,13 @@ class Stream {
   SSL* ssl_ = nullptr;
   int last_errno_ = 0;  // the socket error behind the last SSL_ERROR_SYSCALL
   bool idle_ = false;
+  // What an interrupt_wait() may end: a read waiting for the peer, the
+  // records of a write (or flush_pending) waiting to be sent.
+  bool read_waiting_ = false;
+  bool writing_ = false;       // in write() or flush_pending()
+  bool last_records_ = false;  // flushing the records of a write that is done
+  bool send_waiting_ = false;
+  std::uint64_t bytes_sent_ = 0;
   std::vector<char> out_;  // records written by OpenSSL, not sent yet
 };
 
