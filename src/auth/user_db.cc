@@ -11,7 +11,6 @@ namespace sfs::auth {
 UserDb::UserDb() {
   init_sodium();
   randombytes_buf(key_.data(), key_.size());
-  randombytes_buf(dummy_.digest.data(), dummy_.digest.size());
 }
 
 UserDb::Digest UserDb::digest_of(std::string_view password) const {
@@ -23,17 +22,20 @@ UserDb::Digest UserDb::digest_of(std::string_view password) const {
 }
 
 bool UserDb::matches(const Secret& secret, std::string_view password) const {
+  ++*argon2_checks_;
   if (secret.hashed) {
-    ++*argon2_checks_;
     return verify_password(secret.argon2, password);
   }
-  // Comparing fixed-size keyed digests: the time depends on neither the
-  // stored nor the given password's content or length.
+  // A legacy plaintext line costs what a hashed one does: the dummy's
+  // Argon2id verification (it never matches; its cost is the point), then
+  // a comparison of fixed-size keyed digests, whose time depends on
+  // neither the stored nor the given password's content or length.
+  (void)verify_password(dummy_.argon2, password);
   const Digest given = digest_of(password);
   return sodium_memcmp(given.data(), secret.digest.data(), given.size()) == 0;
 }
 
-bool UserDb::verify(std::string_view user, std::string_view password) const {
+UserDb::Verdict UserDb::check(std::string_view user, std::string_view password) const {
   if (password.size() > kMaxPasswordBytes) {
     password = password.substr(0, kMaxPasswordBytes + 1);
   }
@@ -46,13 +48,13 @@ bool UserDb::verify(std::string_view user, std::string_view password) const {
     secret = known ? it->second : dummy_;
   }
   if (known && recently_verified(user, secret, password)) {
-    return true;
+    return {true, Method::kCache};
   }
   const bool match = matches(secret, password);
   if (known && match) {
     remember_verified(user, secret, password);
   }
-  return known && match;
+  return {known && match, Method::kArgon2id};
 }
 
 // Only the right password of a known user can take this shortcut: a wrong
@@ -60,7 +62,7 @@ bool UserDb::verify(std::string_view user, std::string_view password) const {
 // shortcut tells a guesser nothing the "OK" would not.
 bool UserDb::recently_verified(std::string_view user, const Secret& secret,
                                std::string_view password) const {
-  if (verified_ttl_.count() == 0 || !secret.hashed) {
+  if (verified_ttl_.count() == 0) {
     return false;
   }
   Verified entry;
@@ -72,7 +74,8 @@ bool UserDb::recently_verified(std::string_view user, const Secret& secret,
     }
     entry = it->second;
   }
-  if (entry.argon2 != secret.argon2 || std::chrono::steady_clock::now() >= entry.until) {
+  const bool same_secret = entry.argon2 == secret.argon2 && entry.plaintext == secret.digest;
+  if (!same_secret || std::chrono::steady_clock::now() >= entry.until) {
     return false;
   }
   const Digest given = digest_of(password);
@@ -81,10 +84,11 @@ bool UserDb::recently_verified(std::string_view user, const Secret& secret,
 
 void UserDb::remember_verified(std::string_view user, const Secret& secret,
                                std::string_view password) const {
-  if (verified_ttl_.count() == 0 || !secret.hashed) {
-    return;  // plaintext lines are checked by their digest anyway
+  if (verified_ttl_.count() == 0) {
+    return;
   }
-  Verified entry{digest_of(password), secret.argon2,
+  Verified entry{digest_of(password), secret.hashed ? secret.argon2 : std::string(),
+                 secret.hashed ? Digest{} : secret.digest,
                  std::chrono::steady_clock::now() + verified_ttl_};
   const std::lock_guard lock(*mutex_);
   verified_.insert_or_assign(std::string(user), std::move(entry));
@@ -114,31 +118,27 @@ std::size_t UserDb::plaintext_count() const {
 
 Result<UserDb> UserDb::from_file(const AuthFile& file) {
   UserDb db;
-  bool any_hashed = false;
   for (const Entry& entry : file.entries()) {
     Secret s;
     if (entry.hashed()) {
       s.hashed = true;
       s.argon2 = entry.secret;
-      any_hashed = true;
     } else {
       s.digest = db.digest_of(entry.secret);
     }
     db.users_.emplace(entry.name, std::move(s));
   }
-  if (any_hashed) {
-    // Unknown users then cost one Argon2id verification too, like known
-    // users with hashed passwords.
-    unsigned char random[32];
-    randombytes_buf(random, sizeof(random));
-    auto dummy =
-        hash_password(std::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
-    if (!dummy) {
-      return dummy.error();
-    }
-    db.dummy_.hashed = true;
-    db.dummy_.argon2 = std::move(*dummy);
+  // Unknown users and plaintext lines then cost one Argon2id verification
+  // too, like known users with hashed passwords.
+  unsigned char random[32];
+  randombytes_buf(random, sizeof(random));
+  auto dummy =
+      hash_password(std::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
+  if (!dummy) {
+    return dummy.error();
   }
+  db.dummy_.hashed = true;
+  db.dummy_.argon2 = std::move(*dummy);
   return db;
 }
 
