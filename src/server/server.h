@@ -13,10 +13,11 @@
 #include <mutex>
 
 #include "asio/asio.h"
-#include "auth/throttle.h"
+#include "auth/login_gate.h"
 #include "auth/user_db.h"
 #include "base/result.h"
 #include "server/admission.h"
+#include "server/check_queue.h"
 #include "server/config.h"
 #include "server/quota_ledger.h"
 #include "storage/store.h"
@@ -43,7 +44,7 @@ struct Shared {
   storage::Store store;
   Admission admission{
       {config.max_connections, config.max_connections_per_source, config.max_unauthenticated}};
-  auth::Throttle throttle;     // failed-login penalties per source and per user
+  auth::LoginGate login_gate;  // failed-login penalties, trusted sources
   QuotaLedger quota_ledger;    // uploads in flight, per user, for the quotas
   std::mutex auth_file_mutex;  // one rewrite of the auth file at a time
   asio::thread_pool disk{2};   // whole-file hashing, off the network threads
@@ -54,6 +55,9 @@ struct Shared {
   // Password checks, off the network threads; its size caps the memory
   // that Argon2id verifications can take at once.
   asio::thread_pool password_checks;
+  // Turns at that pool, by the login gate's standing: trusted and clean
+  // sources before failing ones.
+  CheckQueue check_queue{std::max(1U, config.max_concurrent_hashing)};
 
   // Live connections, so a draining server can close the idle ones.
   std::mutex channels_mutex;
