@@ -38,19 +38,19 @@ LoginGate::Attempt::Attempt(Attempt&& other) noexcept
 
 LoginGate::Attempt::~Attempt() {
   if (gate_ != nullptr) {
-    gate_->finish(source_, user_, false, false, Clock::now());
+    gate_->finish(*this, false, false, Clock::now());
   }
 }
 
 void LoginGate::Attempt::succeeded(Clock::time_point now) {
   if (gate_ != nullptr) {
-    std::exchange(gate_, nullptr)->finish(source_, user_, true, true, now);
+    std::exchange(gate_, nullptr)->finish(*this, true, true, now);
   }
 }
 
 void LoginGate::Attempt::failed(Clock::time_point now) {
   if (gate_ != nullptr) {
-    std::exchange(gate_, nullptr)->finish(source_, user_, false, true, now);
+    std::exchange(gate_, nullptr)->finish(*this, false, true, now);
   }
 }
 
@@ -61,7 +61,7 @@ LoginGate::LoginGate(Settings settings)
       names_(table_settings(settings)) {}
 
 std::string LoginGate::source_of(std::string_view address) {
-  const std::string text(address);
+  std::string text(address);
   in6_addr v6{};
   if (inet_pton(AF_INET6, text.c_str(), &v6) != 1) {
     return text;
@@ -100,13 +100,14 @@ LoginGate::Attempt LoginGate::begin(std::string_view address, std::string_view u
   const std::lock_guard lock(mutex_);
   const Standing standing = standing_locked(source, user, now);
   const std::vector<Charge> list = charges(standing, source, user);
-  const Decision decision = decide_locked(standing, list, now);
+  Decision decision = decide_locked(standing, list, now);
+  decision.source_in_flight = sources_.in_flight(source);
   if (!decision.admitted) {
     return Attempt(nullptr, decision, std::move(source), std::move(user));
   }
-  pairs_.begin(pair_key(source, user));
-  sources_.begin(source);
-  names_.begin(user);
+  for (const Charge& c : list) {
+    c.table->begin(c.key);
+  }
   return Attempt(this, decision, std::move(source), std::move(user));
 }
 
@@ -115,10 +116,8 @@ LoginGate::Standing LoginGate::standing_locked(const std::string& source, const 
   if (trusted_locked(source, user, now)) {
     return Standing::kTrusted;
   }
-  // Attempts in flight count: of several at once from a fresh address,
-  // only the first is clean.
-  if (sources_.score(source, now) < settings_.clean_below &&
-      pairs_.score(pair_key(source, user), now) < settings_.clean_below) {
+  if (sources_.failures(source, now) < settings_.clean_below &&
+      pairs_.failures(pair_key(source, user), now) < settings_.clean_below) {
     return Standing::kClean;
   }
   return Standing::kFailing;
@@ -138,27 +137,39 @@ std::vector<LoginGate::Charge> LoginGate::charges(Standing standing, const std::
   return list;
 }
 
+// Refused when a penalty is over max_wait; else busy when, on some key,
+// attempts are in flight and this one would not be free were they all to
+// fail (so it waits for their verdicts, as if sent after them); else
+// admitted with the largest penalty.
 LoginGate::Decision LoginGate::decide_locked(Standing standing, const std::vector<Charge>& list,
                                              Clock::time_point now) const {
   Decision decision;
   decision.standing = standing;
+  bool busy = false;
   for (const Charge& c : list) {
-    decision.wait =
-        std::max(decision.wait, c.table->penalty(c.table->score(c.key, now), c.free_failures));
+    const double failures = c.table->failures(c.key, now);
+    const unsigned in_flight = c.table->in_flight(c.key);
+    decision.wait = std::max(decision.wait, c.table->penalty(failures, c.free_failures));
+    busy = busy || (in_flight > 0 && failures + in_flight >= c.free_failures - 0.5);
   }
-  decision.admitted = decision.wait <= settings_.max_wait;
-  if (decision.admitted) {
+  if (decision.wait > settings_.max_wait) {
+    decision.wait = Clock::duration::zero();
+    // Every penalty over the limit must have decayed under it.
+    for (const Charge& c : list) {
+      const double level = c.table->level(settings_.max_wait, c.free_failures);
+      decision.retry_after = std::max(decision.retry_after, c.table->time_until(c.key, level, now));
+    }
+    // Whole seconds, rounded up: then it has decayed far enough.
+    decision.retry_after = std::max<Clock::duration>(
+        std::chrono::ceil<std::chrono::seconds>(decision.retry_after), std::chrono::seconds(1));
     return decision;
   }
-  decision.wait = Clock::duration::zero();
-  // Every penalty over the limit must have decayed under it.
-  for (const Charge& c : list) {
-    const double level = c.table->level(settings_.max_wait, c.free_failures);
-    decision.retry_after = std::max(decision.retry_after, c.table->time_until(c.key, level, now));
+  if (busy) {
+    decision.busy = true;
+    decision.wait = Clock::duration::zero();
+    return decision;
   }
-  // Whole seconds, rounded up: then it has decayed far enough.
-  decision.retry_after = std::max<Clock::duration>(
-      std::chrono::ceil<std::chrono::seconds>(decision.retry_after), std::chrono::seconds(1));
+  decision.admitted = true;
   return decision;
 }
 
@@ -208,13 +219,16 @@ void LoginGate::trust_locked(const std::string& source, const std::string& user,
   }
 }
 
-void LoginGate::finish(const std::string& source, const std::string& user, bool ok, bool checked,
-                       Clock::time_point now) {
+// Every verdict counts for the (source, name), the source and the name,
+// whatever keys the attempt was charged on.
+void LoginGate::finish(const Attempt& attempt, bool ok, bool checked, Clock::time_point now) {
+  const std::string& source = attempt.source_;
+  const std::string& user = attempt.user_;
   const std::string pair = pair_key(source, user);
   const std::lock_guard lock(mutex_);
-  pairs_.end(pair);
-  sources_.end(source);
-  names_.end(user);
+  for (const Charge& c : charges(attempt.decision_.standing, source, user)) {
+    c.table->end(c.key);
+  }
   if (!checked) {
     return;
   }

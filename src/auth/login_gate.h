@@ -4,26 +4,29 @@
 // failure scores (auth::Throttle): per (source, name), per source, and per
 // name, and remembers the sources each user logged in from.
 //
-// What an attempt pays depends on its source's standing for the name:
+// What an attempt is charged depends on its source's standing for the name:
 //   trusted  the source logged in as this user before (within `trust_for`):
-//            only its own (source, name) penalty; others' failures, on the
-//            name or from the same address, never slow it down;
-//   clean    no recent failures from the source: the (source, name) and
-//            source penalties (none, being clean) and the name's penalty
-//            only past `clean_free_failures`, which failing sources alone
-//            cannot reach;
-//   failing  recent failures from the source: the largest of the
-//            (source, name), source and name penalties.
-// A penalty longer than `max_wait` refuses the attempt without a check
-// (with the time after which trying again may be admitted); so a name's
-// score never passes the level of that penalty, and since scores halve
-// every `half_life`, the guesses on one name are bounded whatever the
-// number of addresses they come from (docs/security.md has the numbers).
-// Attempts in flight count as failures until their verdict, so a burst of
-// simultaneous guesses pays as if made one after another. Nobody holds a
-// turn while waiting: a waiting attempt delays only itself.
+//            only the (source, name) key; others' failures, on the name
+//            from elsewhere or on other names from there, never slow it;
+//   clean    no recent failure from the source: the (source, name) and
+//            source keys, and the name's key with `clean_free_failures`
+//            free, a level failing sources alone cannot reach;
+//   failing  recent failures from the source: all three keys.
+// On each key charged, the attempt pays the penalty its failures earned
+// past the free ones. A penalty longer than `max_wait` refuses the attempt
+// without a check (with the time after which trying again may be
+// admitted); so a name's score never passes the level of that penalty, and
+// since scores halve every `half_life`, the guesses on one name are
+// bounded whatever the number of addresses they come from (docs/security.md
+// has the numbers). A burst is judged as if sent in a row: an attempt
+// starts only if it would still be free were all attempts in flight on its
+// keys to fail, or if none is in flight there; otherwise it is busy and
+// asks again a moment later. Busy attempts hold nothing, and only attempts
+// charged on a key wait for that key: nothing a stranger does makes a
+// trusted source wait, nor a clean one below the clean level.
 //
 //   auto attempt = gate.begin("192.0.2.7", "alice", now);
+//   if (attempt.decision().busy) ... ask again in a moment ...
 //   if (!attempt.decision().admitted) refuse(attempt.decision().retry_after);
 //   wait(attempt.decision().wait);              // then check the password
 //   ok ? attempt.succeeded(now) : attempt.failed(now);
@@ -65,13 +68,15 @@ class LoginGate {
 
   struct Decision {
     bool admitted = false;
+    bool busy = false;              // not admitted yet: ask again in a moment
     Clock::duration wait{};         // admitted: hold the check this long first
     Clock::duration retry_after{};  // refused: whole seconds until it may be admitted
     Standing standing = Standing::kFailing;
+    unsigned source_in_flight = 0;  // the source's other attempts in flight
   };
 
-  // One attempt; move-only. Admitted, it counts as a failure on its keys
-  // until succeeded() or failed(); destroyed unfinished, as nothing.
+  // One attempt; move-only. Admitted, it is in flight on its keys until
+  // succeeded() or failed(); destroyed unfinished, it counts as nothing.
   class Attempt {
    public:
     Attempt(Attempt&& other) noexcept;
@@ -89,7 +94,7 @@ class LoginGate {
     friend class LoginGate;
     Attempt(LoginGate* gate, Decision decision, std::string source, std::string user);
 
-    LoginGate* gate_;  // null once finished, or when refused
+    LoginGate* gate_;  // null once finished, or when not admitted
     Decision decision_;
     std::string source_;
     std::string user_;
@@ -132,8 +137,7 @@ class LoginGate {
   bool trusted_locked(const std::string& source, const std::string& user,
                       Clock::time_point now) const;
   void trust_locked(const std::string& source, const std::string& user, Clock::time_point now);
-  void finish(const std::string& source, const std::string& user, bool ok, bool checked,
-              Clock::time_point now);
+  void finish(const Attempt& attempt, bool ok, bool checked, Clock::time_point now);
   static std::string pair_key(const std::string& source, const std::string& user);
 
   Settings settings_;

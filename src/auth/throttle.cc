@@ -23,21 +23,16 @@ double Throttle::decayed(const Score& score, Clock::time_point now) const {
   return score.failures * std::exp2(-std::max(0.0, age) / half_life);
 }
 
-double Throttle::score_locked(std::string_view key, Clock::time_point now) const {
-  const std::string name(key);
-  double total = 0;
-  if (const auto it = scores_.find(name); it != scores_.end()) {
-    total += decayed(it->second, now);
-  }
-  if (const auto it = pending_.find(name); it != pending_.end()) {
-    total += it->second;
-  }
-  return total;
+double Throttle::failures(std::string_view key, Clock::time_point now) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = scores_.find(std::string(key));
+  return it == scores_.end() ? 0 : decayed(it->second, now);
 }
 
-double Throttle::score(std::string_view key, Clock::time_point now) const {
+unsigned Throttle::in_flight(std::string_view key) const {
   const std::lock_guard lock(mutex_);
-  return score_locked(key, now);
+  const auto it = pending_.find(std::string(key));
+  return it == pending_.end() ? 0 : it->second;
 }
 
 Throttle::Clock::duration Throttle::penalty(double score, double free_failures) const {
@@ -58,12 +53,12 @@ double Throttle::level(Clock::duration wait, double free_failures) const {
 }
 
 Throttle::Clock::duration Throttle::delay(std::string_view key, Clock::time_point now) const {
-  return penalty(score(key, now), settings_.free_failures);
+  return penalty(failures(key, now), settings_.free_failures);
 }
 
 Throttle::Clock::duration Throttle::time_until(std::string_view key, double level,
                                                Clock::time_point now) const {
-  const double now_score = score(key, now);
+  const double now_score = failures(key, now);
   if (now_score <= level) {
     return Clock::duration::zero();
   }

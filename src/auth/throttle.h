@@ -1,10 +1,11 @@
 #pragma once
 // Scores for failed logins that grow with failures and decay with time, per
 // key (a source address, a user name ...), like OpenSSH's
-// PerSourcePenalties, and the penalty a score earns. Attempts in flight
-// count as failures until their verdict (begin() ... end()), so a burst of
-// simultaneous guesses is judged as if each one failed. Memory is bounded:
-// at most `max_keys` scored keys; attempts in flight add one entry each.
+// PerSourcePenalties, the penalty a score earns, and how many attempts are
+// in flight per key (begin() ... end()), so that a caller can hold a burst
+// of simultaneous guesses until the verdicts before it are known. Memory is
+// bounded: at most `max_keys` scored keys; attempts in flight add one entry
+// per key in flight.
 //
 //   Throttle throttle;
 //   if (throttle.delay("ip:10.0.0.1", now) > too_long) refuse();
@@ -39,8 +40,10 @@ class Throttle {
   Throttle() = default;
   explicit Throttle(Settings settings) : settings_(settings) {}
 
-  // The key's failures decayed to `now`, plus its attempts in flight.
-  double score(std::string_view key, Clock::time_point now) const;
+  // The key's failures, decayed to `now`.
+  double failures(std::string_view key, Clock::time_point now) const;
+  // The key's attempts between begin() and end().
+  unsigned in_flight(std::string_view key) const;
   // The penalty of a score when `free_failures` failures are free: none
   // for a score of 0, none below them (rounded: three failures a moment ago have decayed to
   // 2.99..., and the attempt after them must still pay), then `base`,
@@ -48,14 +51,13 @@ class Throttle {
   Clock::duration penalty(double score, double free_failures) const;
   // The score at which penalty(score, free_failures) reaches `wait`.
   double level(Clock::duration wait, double free_failures) const;
-  // penalty(score(key, now), free_failures of the settings).
+  // penalty(failures(key, now), free_failures of the settings).
   Clock::duration delay(std::string_view key, Clock::time_point now) const;
-  // How long until score(key) has decayed to `level`, if nothing new
-  // happens (attempts in flight counted as failures that decay); zero when
-  // it is there already.
+  // How long until failures(key) have decayed to `level`, if nothing new
+  // happens; zero when they are there already.
   Clock::duration time_until(std::string_view key, double level, Clock::time_point now) const;
 
-  // One attempt in flight for `key`, counted in score() until end().
+  // One attempt in flight for `key`, counted in in_flight() until end().
   void begin(std::string_view key);
   void end(std::string_view key);
   void failure(std::string_view key, Clock::time_point now);
@@ -72,7 +74,6 @@ class Throttle {
   };
 
   double decayed(const Score& score, Clock::time_point now) const;
-  double score_locked(std::string_view key, Clock::time_point now) const;
   void make_room(Clock::time_point now);
 
   Settings settings_;

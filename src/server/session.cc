@@ -23,6 +23,13 @@ namespace {
 
 using protocol::Request;
 
+// How often a busy login attempt asks the login gate again (while the
+// verdicts of the attempts before it are awaited).
+constexpr auto kBusyPoll = std::chrono::milliseconds(20);
+// Check-queue priorities per standing: one per count of the source's other
+// attempts in flight.
+constexpr unsigned kSourceRanks = 16;
+
 // Lists the channel among the live ones while the session runs, so a
 // draining server can find and close it when idle.
 class Registration {
@@ -71,6 +78,10 @@ class Session {
   // Runs one LOGIN through the login gate: refused, or held for its
   // penalty (the hold extends `deadline`), then checked.
   awaitable<LoginResult> try_login(const protocol::Login& login, net::Clock::time_point& deadline);
+  // The login gate's decision once it is not busy; nullopt when it stays
+  // busy until `deadline` (or the server drains).
+  awaitable<std::optional<auth::LoginGate::Attempt>> admit(const protocol::Login& login,
+                                                           net::Clock::time_point deadline);
   awaitable<bool> hold(std::chrono::steady_clock::duration wait);
   // After the right password: storage, the rehash, "OK".
   awaitable<LoginResult> accept(const protocol::Login& login);
@@ -263,11 +274,41 @@ awaitable<bool> Session::log_in() {
   co_return false;
 }
 
+awaitable<std::optional<auth::LoginGate::Attempt>> Session::admit(const protocol::Login& login,
+                                                                  net::Clock::time_point deadline) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (true) {
+    auto attempt = shared_->login_gate.begin(source_, login.user, net::Clock::now());
+    if (!attempt.decision().busy) {
+      co_return std::move(attempt);
+    }
+    if (net::Clock::now() + kBusyPoll >= deadline) {
+      co_return std::nullopt;
+    }
+    boost::system::error_code ec;
+    timer.expires_after(kBusyPoll);
+    channel_->set_idle(true);  // waiting on the server: a draining server need not wait for it
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    channel_->set_idle(false);
+    if (shared_->draining) {
+      co_return std::nullopt;
+    }
+  }
+}
+
 awaitable<Session::LoginResult> Session::try_login(const protocol::Login& login,
                                                    net::Clock::time_point& deadline) {
   // The user name is logged percent-encoded: it is untrusted input.
   const std::string user_field = protocol::percent_encode(login.user);
-  auto attempt = shared_->login_gate.begin(source_, login.user, net::Clock::now());
+  auto admitted = co_await admit(login, deadline);
+  if (!admitted) {
+    spdlog::warn("user={} peer={} login refused: busy past the login deadline", user_field, peer_);
+    const std::string message =
+        "too many logins in progress for this account or address; try again later";
+    co_await channel_->write(protocol::error_line(Errc::kAuth, message));
+    co_return LoginResult::kClosed;  // the deadline has passed
+  }
+  auth::LoginGate::Attempt& attempt = *admitted;
   const auth::LoginGate::Decision& decision = attempt.decision();
   const std::string_view standing = auth::LoginGate::standing_name(decision.standing);
   if (!decision.admitted) {
@@ -292,8 +333,11 @@ awaitable<Session::LoginResult> Session::try_login(const protocol::Login& login,
   }
   auth::UserDb::Verdict verdict;
   {
-    // Trusted and clean sources first: they never queue behind failing ones.
-    const auto turn = co_await shared_->check_queue.wait(static_cast<unsigned>(decision.standing));
+    // Trusted and clean sources first, never behind failing ones; within a
+    // standing, sources with fewer attempts in flight first.
+    const unsigned priority = static_cast<unsigned>(decision.standing) * kSourceRanks +
+                              std::min(decision.source_in_flight, kSourceRanks - 1);
+    const auto turn = co_await shared_->check_queue.wait(priority);
     verdict = co_await run_blocking(
         shared_->password_checks, [&] { return shared_->users.check(login.user, login.password); });
   }

@@ -84,29 +84,62 @@ TEST(LoginGateTest, OwnFailuresCostThreeFreeThenDoubling) {
   EXPECT_LE(later.wait, seconds(30));
 }
 
-TEST(LoginGateTest, SimultaneousAttemptsPayAsIfMadeInTurn) {
-  // 20 guesses at once from one fresh address: they pay what 20 failures in a
-  // row would, before any verdict is known; those over 30 s are refused.
+TEST(LoginGateTest, SimultaneousAttemptsAreJudgedAsIfMadeInTurn) {
+  // 20 guesses at once from one fresh address: 3 may run together (were they
+  // all to fail, each would still have been free); the others are busy, and
+  // as verdicts come in they start one at a time, each paying what the
+  // failures before it earned, until the penalty passes 30 s.
   LoginGate gate;
-  std::vector<LoginGate::Attempt> attempts;
   std::vector<double> waits;
+  int left = 20;
   int refused = 0;
-  for (int i = 0; i < 20; ++i) {
-    auto attempt = gate.begin("192.0.2.4", "carol", kT0);
-    if (!attempt.decision().admitted) {
-      ++refused;
-      continue;
+  for (int round = 0; round < 20 && left > 0; ++round) {
+    std::vector<LoginGate::Attempt> started;
+    int busy = 0;
+    for (int i = 0; i < left; ++i) {
+      auto attempt = gate.begin("192.0.2.4", "carol", kT0);
+      if (attempt.decision().busy) {
+        ++busy;
+      } else if (attempt.decision().admitted) {
+        waits.push_back(secs(attempt.decision().wait));
+        started.push_back(std::move(attempt));
+      } else {
+        ++refused;
+      }
     }
-    waits.push_back(secs(attempt.decision().wait));
-    attempts.push_back(std::move(attempt));
+    EXPECT_LE(started.size(), round == 0 ? 3U : 1U) << "round " << round;
+    for (auto& attempt : started) {
+      attempt.failed(kT0);
+    }
+    left = busy;
   }
   EXPECT_EQ(waits, (std::vector<double>{0, 0, 0, 0.5, 1, 2, 4, 8, 16}));
   EXPECT_EQ(refused, 11);
-  // Only the first one was from a clean source.
-  for (auto& attempt : attempts) {
-    attempt.failed(kT0);
+  EXPECT_EQ(left, 0);
+}
+
+TEST(LoginGateTest, ConcurrentRightPasswordsAreNeverPenalised) {
+  // 50 logins at once from one address, all with the right password: they
+  // go 3 at a time, and none pays anything or is refused.
+  LoginGate gate;
+  int logged_in = 0;
+  for (int round = 0; round < 50 && logged_in < 50; ++round) {
+    std::vector<LoginGate::Attempt> started;
+    for (int i = logged_in; i < 50; ++i) {
+      auto attempt = gate.begin("192.0.2.6", i % 2 == 0 ? "alice" : "bob", kT0);
+      ASSERT_TRUE(attempt.decision().admitted || attempt.decision().busy);
+      if (attempt.decision().admitted) {
+        EXPECT_EQ(attempt.decision().wait, Clock::duration::zero());
+        started.push_back(std::move(attempt));
+      }
+    }
+    ASSERT_FALSE(started.empty());
+    for (auto& attempt : started) {
+      attempt.succeeded(kT0);
+      ++logged_in;
+    }
   }
-  EXPECT_FALSE(probe(gate, "192.0.2.4", "carol", kT0).admitted);
+  EXPECT_EQ(logged_in, 50);
 }
 
 TEST(LoginGateTest, AnAbandonedAttemptCountsAsNothing) {

@@ -213,38 +213,29 @@ TEST(ThrottleTest, ConcurrentFailuresAreAllCounted) {
   EXPECT_DOUBLE_EQ(ms(throttle.delay("ip:b", kT0)), 2);
 }
 
-TEST(ThrottleTest, AttemptsInFlightCountAsFailuresUntilTheirEnd) {
-  Throttle throttle;  // 3 free, 0.5 s doubling
+TEST(ThrottleTest, AttemptsInFlightAreCountedApartFromFailures) {
+  Throttle throttle;
   const std::string key = "ip:192.0.2.9";
-  // Three at once are free; the fourth and fifth pay as if those had failed.
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(throttle.delay(key, kT0), Clock::duration::zero()) << "attempt " << i + 1;
-    throttle.begin(key);
-  }
-  EXPECT_DOUBLE_EQ(ms(throttle.delay(key, kT0)), 500);
+  EXPECT_EQ(throttle.in_flight(key), 0U);
   throttle.begin(key);
-  EXPECT_DOUBLE_EQ(ms(throttle.delay(key, kT0)), 1000);
-  EXPECT_DOUBLE_EQ(throttle.score(key, kT0), 4);
-  EXPECT_EQ(throttle.size(), 0U);  // in flight only: no score kept
-  // A verdict replaces the attempt by a failure; an end without one (the
-  // client left) removes it.
+  throttle.begin(key);
+  EXPECT_EQ(throttle.in_flight(key), 2U);
+  EXPECT_EQ(throttle.failures(key, kT0), 0);
+  EXPECT_EQ(throttle.delay(key, kT0), Clock::duration::zero());  // in flight is no failure
+  EXPECT_EQ(throttle.size(), 0U);                                // in flight only: no score kept
   throttle.end(key);
   throttle.failure(key, kT0);
-  EXPECT_DOUBLE_EQ(throttle.score(key, kT0), 4);
-  for (int i = 0; i < 3; ++i) {
-    throttle.end(key);
-  }
-  EXPECT_DOUBLE_EQ(throttle.score(key, kT0), 1);
-  throttle.end(key);  // more ends than begins: nothing happens
-  EXPECT_DOUBLE_EQ(throttle.score(key, kT0), 1);
-  // In flight attempts do not decay.
-  throttle.begin(key);
-  EXPECT_DOUBLE_EQ(throttle.score(key, kT0 + seconds(60)), 1.5);
+  EXPECT_EQ(throttle.in_flight(key), 1U);
+  EXPECT_DOUBLE_EQ(throttle.failures(key, kT0), 1);
+  EXPECT_DOUBLE_EQ(throttle.failures(key, kT0 + seconds(60)), 0.5);
   // A success clears the failures, not the attempts in flight.
   throttle.success(key);
-  EXPECT_DOUBLE_EQ(throttle.score(key, kT0), 1);
+  EXPECT_EQ(throttle.failures(key, kT0), 0);
+  EXPECT_EQ(throttle.in_flight(key), 1U);
   throttle.end(key);
-  EXPECT_DOUBLE_EQ(throttle.score(key, kT0), 0);
+  throttle.end(key);  // more ends than begins: nothing happens
+  EXPECT_EQ(throttle.in_flight(key), 0U);
+  EXPECT_EQ(throttle.in_flight("other"), 0U);
 }
 
 TEST(ThrottleTest, PenaltyAndLevelAreInverse) {
