@@ -82,7 +82,13 @@ class Session {
   // busy until `deadline` (or the server drains).
   awaitable<std::optional<auth::LoginGate::Attempt>> admit(const protocol::Login& login,
                                                            net::Clock::time_point deadline);
+  // Answers a LOGIN the gate refused (its password unchecked).
+  awaitable<LoginResult> refuse(const std::string& user_field,
+                                const auth::LoginGate::Decision& decision);
   awaitable<bool> hold(std::chrono::steady_clock::duration wait);
+  // Runs the password check at its turn in the check queue.
+  awaitable<auth::UserDb::Verdict> check_password(const protocol::Login& login,
+                                                  const auth::LoginGate::Decision& decision);
   // After the right password: storage, the rehash, "OK".
   awaitable<LoginResult> accept(const protocol::Login& login);
   bool rehash(const std::string& user, const std::string& password);
@@ -312,16 +318,7 @@ awaitable<Session::LoginResult> Session::try_login(const protocol::Login& login,
   const auth::LoginGate::Decision& decision = attempt.decision();
   const std::string_view standing = auth::LoginGate::standing_name(decision.standing);
   if (!decision.admitted) {
-    const auto retry = std::chrono::ceil<std::chrono::seconds>(decision.retry_after).count();
-    spdlog::warn("user={} peer={} login refused source={} retry={}s", user_field, peer_, standing,
-                 retry);
-    const std::string message =
-        "too many failed logins for this account or address; try again in " +
-        std::to_string(retry) + " s";
-    if (!co_await channel_->write(protocol::error_line(Errc::kAuth, message))) {
-      co_return LoginResult::kClosed;
-    }
-    co_return LoginResult::kRefused;
+    co_return co_await refuse(user_field, decision);
   }
   if (decision.wait > net::Clock::duration::zero()) {
     spdlog::info("user={} peer={} login delayed {} ms source={}", user_field, peer_,
@@ -331,16 +328,7 @@ awaitable<Session::LoginResult> Session::try_login(const protocol::Login& login,
       co_return LoginResult::kClosed;
     }
   }
-  auth::UserDb::Verdict verdict;
-  {
-    // Trusted and clean sources first, never behind failing ones; within a
-    // standing, sources with fewer attempts in flight first.
-    const unsigned priority = static_cast<unsigned>(decision.standing) * kSourceRanks +
-                              std::min(decision.source_in_flight, kSourceRanks - 1);
-    const auto turn = co_await shared_->check_queue.wait(priority);
-    verdict = co_await run_blocking(
-        shared_->password_checks, [&] { return shared_->users.check(login.user, login.password); });
-  }
+  const auth::UserDb::Verdict verdict = co_await check_password(login, decision);
   const std::string_view method =
       verdict.method == auth::UserDb::Method::kCache ? "cache" : "argon2id";
   if (verdict.ok) {
@@ -358,6 +346,30 @@ awaitable<Session::LoginResult> Session::try_login(const protocol::Login& login,
     co_return LoginResult::kClosed;
   }
   co_return LoginResult::kRefused;
+}
+
+awaitable<Session::LoginResult> Session::refuse(const std::string& user_field,
+                                                const auth::LoginGate::Decision& decision) {
+  const auto retry = std::chrono::ceil<std::chrono::seconds>(decision.retry_after).count();
+  spdlog::warn("user={} peer={} login refused source={} retry={}s", user_field, peer_,
+               auth::LoginGate::standing_name(decision.standing), retry);
+  const std::string message = "too many failed logins for this account or address; try again in " +
+                              std::to_string(retry) + " s";
+  if (!co_await channel_->write(protocol::error_line(Errc::kAuth, message))) {
+    co_return LoginResult::kClosed;
+  }
+  co_return LoginResult::kRefused;
+}
+
+// Trusted and clean sources first, never behind failing ones; within a
+// standing, sources with fewer attempts in flight first.
+awaitable<auth::UserDb::Verdict> Session::check_password(
+    const protocol::Login& login, const auth::LoginGate::Decision& decision) {
+  const unsigned priority = static_cast<unsigned>(decision.standing) * kSourceRanks +
+                            std::min(decision.source_in_flight, kSourceRanks - 1);
+  const auto turn = co_await shared_->check_queue.wait(priority);
+  co_return co_await run_blocking(shared_->password_checks,
+                                  [&] { return shared_->users.check(login.user, login.password); });
 }
 
 // Only this connection waits; everyone else is served meanwhile. A client
