@@ -1,6 +1,6 @@
 // Fuzzes the parsers the client runs on the server's lines: replies,
 // listing entries, STAT replies, VERIFY statuses, digest trailers, FROM
-// lines, greetings.
+// lines, greetings, DELAY notices.
 
 #include <cstdint>
 #include <string_view>
@@ -18,5 +18,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)sfs::protocol::parse_digest_line(line);
   (void)sfs::protocol::parse_from_line(line);
   (void)sfs::protocol::parse_greeting(line);
+  (void)sfs::protocol::parse_delay_line(line);
   return 0;
 }

@@ -4,45 +4,40 @@
 #include <cmath>
 
 namespace sfs::auth {
+namespace {
+
+using Seconds = std::chrono::duration<double>;
+
+// The longest time_until() answers: a day (the scores are long gone by then).
+constexpr double kLongestWait = 24 * 3600;
+
+Throttle::Clock::duration to_duration(double seconds) {
+  return std::chrono::duration_cast<Throttle::Clock::duration>(Seconds(seconds));
+}
+
+}  // namespace
 
 double Throttle::decayed(const Score& score, Clock::time_point now) const {
-  const double age = std::chrono::duration<double>(now - score.updated).count();
-  const double half_life = std::chrono::duration<double>(settings_.half_life).count();
+  const double age = Seconds(now - score.updated).count();
+  const double half_life = Seconds(settings_.half_life).count();
   return score.failures * std::exp2(-std::max(0.0, age) / half_life);
 }
 
-Throttle::Clock::duration Throttle::delay(std::string_view key, Clock::time_point now) const {
+double Throttle::failures(std::string_view key, Clock::time_point now) const {
   const std::lock_guard lock(mutex_);
-  return delay_locked(key, now);
-}
-
-bool Throttle::try_begin(std::string_view key) {
-  const std::lock_guard lock(mutex_);
-  unsigned& running = running_[std::string(key)];
-  if (running >= std::max(1.0, settings_.free_failures)) {
-    return false;
-  }
-  ++running;
-  return true;
-}
-
-void Throttle::end(std::string_view key) {
-  const std::lock_guard lock(mutex_);
-  if (auto it = running_.find(std::string(key)); it != running_.end() && --it->second == 0) {
-    running_.erase(it);
-  }
-}
-
-Throttle::Clock::duration Throttle::delay_locked(std::string_view key,
-                                                 Clock::time_point now) const {
   const auto it = scores_.find(std::string(key));
-  if (it == scores_.end()) {
-    return Clock::duration::zero();
-  }
-  // Rounded: three failures a moment ago have decayed to 2.99..., and the
-  // attempt after them must still pay.
-  const double excess = decayed(it->second, now) - settings_.free_failures;
-  if (excess < -0.5) {
+  return it == scores_.end() ? 0 : decayed(it->second, now);
+}
+
+unsigned Throttle::in_flight(std::string_view key) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = pending_.find(std::string(key));
+  return it == pending_.end() ? 0 : it->second;
+}
+
+Throttle::Clock::duration Throttle::penalty(double score, double free_failures) const {
+  const double excess = score - free_failures;
+  if (score <= 0 || excess < -0.5) {  // no failure at all is free, whatever the settings
     return Clock::duration::zero();
   }
   const double paid = std::max(0.0, excess);
@@ -52,12 +47,42 @@ Throttle::Clock::duration Throttle::delay_locked(std::string_view key,
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(ms));
 }
 
-void Throttle::failure(std::string_view key, Clock::time_point now) {
-  const std::lock_guard lock(mutex_);
-  failure_locked(key, now);
+double Throttle::level(Clock::duration wait, double free_failures) const {
+  const double ratio = Seconds(wait).count() / Seconds(settings_.base).count();
+  return free_failures + std::log2(std::max(ratio, 1.0));
 }
 
-void Throttle::failure_locked(std::string_view key, Clock::time_point now) {
+Throttle::Clock::duration Throttle::delay(std::string_view key, Clock::time_point now) const {
+  return penalty(failures(key, now), settings_.free_failures);
+}
+
+Throttle::Clock::duration Throttle::time_until(std::string_view key, double level,
+                                               Clock::time_point now) const {
+  const double now_score = failures(key, now);
+  if (now_score <= level) {
+    return Clock::duration::zero();
+  }
+  if (level <= 0) {
+    return to_duration(kLongestWait);
+  }
+  const double half_life = Seconds(settings_.half_life).count();
+  return to_duration(std::min(kLongestWait, half_life * std::log2(now_score / level)));
+}
+
+void Throttle::begin(std::string_view key) {
+  const std::lock_guard lock(mutex_);
+  ++pending_[std::string(key)];
+}
+
+void Throttle::end(std::string_view key) {
+  const std::lock_guard lock(mutex_);
+  if (auto it = pending_.find(std::string(key)); it != pending_.end() && --it->second == 0) {
+    pending_.erase(it);
+  }
+}
+
+void Throttle::failure(std::string_view key, Clock::time_point now) {
+  const std::lock_guard lock(mutex_);
   auto it = scores_.find(std::string(key));
   if (it == scores_.end()) {
     make_room(now);

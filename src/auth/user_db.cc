@@ -12,7 +12,6 @@ namespace sfs::auth {
 UserDb::UserDb() {
   init_sodium();
   randombytes_buf(key_.data(), key_.size());
-  randombytes_buf(dummy_.digest.data(), dummy_.digest.size());
 }
 
 UserDb::Digest UserDb::digest_of(std::string_view password) const {
@@ -24,17 +23,20 @@ UserDb::Digest UserDb::digest_of(std::string_view password) const {
 }
 
 bool UserDb::matches(const Secret& secret, std::string_view password) const {
+  ++*argon2_checks_;
   if (secret.hashed) {
-    ++*argon2_checks_;
     return verify_password(secret.argon2, password);
   }
-  // Comparing fixed-size keyed digests: the time depends on neither the
-  // stored nor the given password's content or length.
+  // A legacy plaintext line costs what a hashed one does: the dummy's
+  // Argon2id verification (it never matches; its cost is the point), then
+  // a comparison of fixed-size keyed digests, whose time depends on
+  // neither the stored nor the given password's content or length.
+  (void)verify_password(dummy_.argon2, password);
   const Digest given = digest_of(password);
   return sodium_memcmp(given.data(), secret.digest.data(), given.size()) == 0;
 }
 
-bool UserDb::verify(std::string_view user, std::string_view password) const {
+UserDb::Verdict UserDb::check(std::string_view user, std::string_view password) const {
   if (password.size() > kMaxPasswordBytes) {
     password = password.substr(0, kMaxPasswordBytes + 1);
   }
@@ -47,13 +49,13 @@ bool UserDb::verify(std::string_view user, std::string_view password) const {
     secret = known ? it->second : dummy_;
   }
   if (known && recently_verified(user, secret, password)) {
-    return true;
+    return {true, Method::kCache};
   }
   const bool match = matches(secret, password);
   if (known && match) {
     remember_verified(user, secret, password);
   }
-  return known && match;
+  return {known && match, Method::kArgon2id};
 }
 
 // Only the right password of a known user can take this shortcut: a wrong
@@ -61,7 +63,7 @@ bool UserDb::verify(std::string_view user, std::string_view password) const {
 // shortcut tells a guesser nothing the "OK" would not.
 bool UserDb::recently_verified(std::string_view user, const Secret& secret,
                                std::string_view password) const {
-  if (verified_ttl_.count() == 0 || !secret.hashed) {
+  if (verified_ttl_.count() == 0) {
     return false;
   }
   Verified entry;
@@ -73,7 +75,8 @@ bool UserDb::recently_verified(std::string_view user, const Secret& secret,
     }
     entry = it->second;
   }
-  if (entry.argon2 != secret.argon2 || std::chrono::steady_clock::now() >= entry.until) {
+  const bool same_secret = entry.argon2 == secret.argon2 && entry.plaintext == secret.digest;
+  if (!same_secret || std::chrono::steady_clock::now() >= entry.until) {
     return false;
   }
   const Digest given = digest_of(password);
@@ -82,10 +85,11 @@ bool UserDb::recently_verified(std::string_view user, const Secret& secret,
 
 void UserDb::remember_verified(std::string_view user, const Secret& secret,
                                std::string_view password) const {
-  if (verified_ttl_.count() == 0 || !secret.hashed) {
-    return;  // plaintext lines are checked by their digest anyway
+  if (verified_ttl_.count() == 0) {
+    return;
   }
-  Verified entry{digest_of(password), secret.argon2,
+  Verified entry{digest_of(password), secret.hashed ? secret.argon2 : std::string(),
+                 secret.hashed ? Digest{} : secret.digest,
                  std::chrono::steady_clock::now() + verified_ttl_};
   const std::lock_guard lock(*mutex_);
   verified_.insert_or_assign(std::string(user), std::move(entry));
@@ -153,12 +157,8 @@ bool UserDb::same_password(const Secret& held, const Secret& read) {
          (!held.rehashed_from.empty() && read.argon2 == held.rehashed_from);
 }
 
-Result<UserDb::Secret> UserDb::make_dummy(bool hashed) {
-  Secret dummy;
-  if (!hashed) {
-    randombytes_buf(dummy.digest.data(), dummy.digest.size());
-    return dummy;
-  }
+// An Argon2id hash of random bytes at today's cost: it never matches.
+Result<UserDb::Secret> UserDb::make_dummy() {
   unsigned char random[32];
   randombytes_buf(random, sizeof(random));
   auto hash =
@@ -166,6 +166,7 @@ Result<UserDb::Secret> UserDb::make_dummy(bool hashed) {
   if (!hash) {
     return hash.error();
   }
+  Secret dummy;
   dummy.hashed = true;
   dummy.argon2 = std::move(*hash);
   return dummy;
@@ -173,47 +174,26 @@ Result<UserDb::Secret> UserDb::make_dummy(bool hashed) {
 
 Result<UserDb> UserDb::from_file(const AuthFile& file) {
   UserDb db;
-  bool any_hashed = false;
   for (const Entry& entry : file.entries()) {
     Secret s = db.secret_of(entry);
     s.version = ++db.last_version_;
-    any_hashed = any_hashed || s.hashed;
     db.users_.emplace(entry.name, std::move(s));
   }
-  if (any_hashed) {
-    // Unknown users then cost one Argon2id verification too, like known
-    // users with hashed passwords.
-    auto dummy = make_dummy(true);
-    if (!dummy) {
-      return dummy.error();
-    }
-    db.dummy_ = std::move(*dummy);
+  // Unknown users and plaintext lines then cost one Argon2id verification
+  // too, like known users with hashed passwords.
+  auto dummy = make_dummy();
+  if (!dummy) {
+    return dummy.error();
   }
+  db.dummy_ = std::move(*dummy);
   return db;
 }
 
 Result<UserDb::Changes> UserDb::reload(const AuthFile& file) {
-  // Everything that takes time happens before the lock: digests, and an
-  // Argon2id dummy when the first hash arrives.
+  // The digests take time: they are made before the lock.
   Users read;
-  bool any_hashed = false;
   for (const Entry& entry : file.entries()) {
-    Secret s = secret_of(entry);
-    any_hashed = any_hashed || s.hashed;
-    read.emplace(entry.name, std::move(s));
-  }
-  bool dummy_hashed = false;
-  {
-    const std::lock_guard lock(*mutex_);
-    dummy_hashed = dummy_.hashed;
-  }
-  std::optional<Secret> dummy;
-  if (any_hashed != dummy_hashed) {
-    auto made = make_dummy(any_hashed);
-    if (!made) {
-      return made.error();
-    }
-    dummy = std::move(*made);
+    read.emplace(entry.name, secret_of(entry));
   }
   Changes changes;
   const std::lock_guard lock(*mutex_);
@@ -240,9 +220,6 @@ Result<UserDb::Changes> UserDb::reload(const AuthFile& file) {
     }
   }
   users_ = std::move(read);
-  if (dummy) {
-    dummy_ = std::move(*dummy);
-  }
   changes.users = users_.size();
   return changes;
 }

@@ -40,17 +40,32 @@ class UserDb {
   static Result<UserDb> parse(std::string_view text, std::string_view source);
   static Result<UserDb> from_file(const AuthFile& file);
 
-  // True only for a known user with the right password. Takes the same
-  // time whether the user exists or not, and compares in constant time.
-  // With a verified-login TTL, the right password of a user whose Argon2id
-  // hash accepted it less than TTL ago is recognized by its keyed digest
-  // instead of another Argon2id run; anything else gets the full check.
-  bool verify(std::string_view user, std::string_view password) const;
+  // How a password was checked: by an Argon2id verification (a hashed
+  // line's own, or for a legacy plaintext line and an unknown user the
+  // dummy's, followed by a constant-time comparison), or by the digest of
+  // a password verified less than the TTL ago.
+  enum class Method { kArgon2id, kCache };
+  struct Verdict {
+    bool ok = false;
+    Method method = Method::kArgon2id;
+  };
+
+  // ok only for a known user with the right password. Takes the same time
+  // whether the user exists or not and whether the line is hashed or
+  // plaintext: every full check runs one Argon2id verification (so timing
+  // tells nobody which users still have plaintext lines), and compares in
+  // constant time. With a verified-login TTL, the right password of a user
+  // accepted less than TTL ago is recognized by its keyed digest instead of
+  // another Argon2id run; anything else gets the full check.
+  Verdict check(std::string_view user, std::string_view password) const;
+  bool verify(std::string_view user, std::string_view password) const {
+    return check(user, password).ok;
+  }
 
   // How long a password Argon2id accepted is recognized without Argon2id
   // (0, the default: never). Memory only; see docs/security.md.
   void set_verified_ttl(std::chrono::seconds ttl) { verified_ttl_ = ttl; }
-  // How many Argon2id verifications verify() has run (for logs and tests).
+  // How many Argon2id verifications check() has run (for logs and tests).
   std::uint64_t argon2_checks() const { return argon2_checks_->load(); }
 
   // Which password `user` has: a number that changes whenever the auth file
@@ -80,7 +95,7 @@ class UserDb {
   // Takes the users of `file` in place of the current ones. A user whose
   // secret is the same, or is the hash this server's rehash replaced, keeps
   // its version and its login-cache entry; removed and changed users lose
-  // theirs. kInternal when the dummy hash cannot be made (nothing changes).
+  // theirs.
   Result<Changes> reload(const AuthFile& file);
 
   std::size_t size() const;
@@ -99,11 +114,12 @@ class UserDb {
   };
   using Users = std::map<std::string, Secret, std::less<>>;
 
-  // A password Argon2id accepted: its keyed digest, the hash it matched
-  // (a replaced hash voids it) and until when it counts.
+  // A password a full check accepted: its keyed digest, the secret it
+  // matched (a replaced hash voids it) and until when it counts.
   struct Verified {
     Digest digest{};
-    std::string argon2;
+    std::string argon2;  // empty for a plaintext line
+    Digest plaintext{};  // the plaintext line's digest otherwise
     std::chrono::steady_clock::time_point until;
   };
 
@@ -111,9 +127,9 @@ class UserDb {
   Digest digest_of(std::string_view password) const;
   Secret secret_of(const Entry& entry) const;
   static bool same_password(const Secret& held, const Secret& read);
-  // The dummy unknown users are checked against: an Argon2id one when the
-  // file has hashes (so they cost as much as hashed users), else a digest.
-  static Result<Secret> make_dummy(bool hashed);
+  // The dummy unknown users are checked against, an Argon2id hash at
+  // today's cost, so they and plaintext lines cost what hashed users do.
+  static Result<Secret> make_dummy();
   bool matches(const Secret& secret, std::string_view password) const;
   bool recently_verified(std::string_view user, const Secret& secret,
                          std::string_view password) const;
@@ -121,7 +137,9 @@ class UserDb {
                          std::string_view password) const;
 
   std::array<unsigned char, 32> key_{};  // per-process key for digests
-  Secret dummy_;                         // checked for unknown users
+  // Checked for unknown users; its Argon2id hash (of random bytes, at
+  // today's cost) is also verified before any plaintext comparison.
+  Secret dummy_;
   Users users_;
   std::uint64_t last_version_ = 0;
   std::chrono::seconds verified_ttl_{0};

@@ -242,14 +242,52 @@ awaitable<Result<protocol::Reply>> Connection::request(std::string line) {
   co_return protocol::parse_reply(*reply_line);
 }
 
+// NOTICES goes out in the same write as LOGIN, so it costs no round trip:
+// an older server answers it with an error and then reads the LOGIN as
+// before; then the reply to LOGIN may be preceded by one DELAY line.
+awaitable<Result<protocol::Reply>> Connection::do_login(std::string user, std::string password) {
+  const std::string lines = protocol::serialize_request(protocol::Notices{"delay"}) +
+                            protocol::serialize_request(protocol::Login{user, password});
+  if (auto ok = co_await channel_->write(lines); !ok) {
+    co_return ok.error();
+  }
+  auto notices = co_await request("");
+  if (!notices) {
+    co_return notices.error();
+  }
+  const bool delay_notices =
+      notices->ok && notices->fields.size() == 1 && notices->fields[0] == "delay";
+  auto line = co_await channel_->read_line(protocol::kMaxLineBytes);
+  if (!line) {
+    co_return line.error();
+  }
+  if (delay_notices && line->starts_with("DELAY ")) {
+    auto hold = protocol::parse_delay_line(*line);
+    if (!hold) {
+      co_return hold.error();
+    }
+    std::fprintf(stderr,
+                 "sfs: login delayed %lld s after repeated failures for this account or address\n",
+                 static_cast<long long>(std::chrono::ceil<std::chrono::seconds>(*hold).count()));
+    line = co_await channel_->read_line(protocol::kMaxLineBytes);
+    if (!line) {
+      co_return line.error();
+    }
+  }
+  co_return protocol::parse_reply(*line);
+}
+
 Result<void> Connection::login(const std::string& user, const std::string& password) {
-  auto reply = run(request(protocol::serialize_request(protocol::Login{user, password})));
+  auto reply = run(do_login(user, password));
   if (!reply) {
     return reply.error();
   }
   if (!reply->ok) {
-    if (reply->code == Errc::kAuth) {
+    if (reply->code == Errc::kAuth && reply->message == "login failed") {
       return make_error(Errc::kAuth, "login failed: wrong user name or password");
+    }
+    if (reply->code == Errc::kAuth) {  // not checked, e.g. too many failures
+      return make_error(Errc::kAuth, "login refused: " + reply->message);
     }
     return reply->to_error();
   }

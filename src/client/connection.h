@@ -39,6 +39,11 @@ class Connection {
   static Result<std::unique_ptr<Connection>> open(const ConnectOptions& options);
   ~Connection();
 
+  // kAuth "login failed: wrong user name or password", or "login refused:
+  // <why>" when the server would not check the password yet. When the
+  // server holds the check back after repeated failures it says so and
+  // this prints "sfs: login delayed N s after repeated failures for this
+  // account or address" on stderr before waiting.
   Result<void> login(const std::string& user, const std::string& password);
   // Asks the server to compress data frames both ways (COMPRESS zstd); a
   // frame that does not shrink still goes raw. kBadRequest, with the
@@ -100,6 +105,7 @@ class Connection {
   std::string peer_address();
   awaitable<Result<void>> read_greeting();
   awaitable<Result<protocol::Reply>> request(std::string line);
+  awaitable<Result<protocol::Reply>> do_login(std::string user, std::string password);
   awaitable<Result<void>> do_put(std::filesystem::path local, std::string remote, bool progress,
                                  bool resume);
   awaitable<Result<void>> do_get(std::string remote, std::filesystem::path local, bool progress,

@@ -29,6 +29,9 @@ inline constexpr std::size_t kDefaultPreviewBytes = 1024;
 inline constexpr std::size_t kMaxFeatureBytes = 32;
 inline constexpr std::size_t kMaxFeatures = 16;
 
+// The longest hold a DELAY notice may announce, in milliseconds (an hour).
+inline constexpr std::uint64_t kMaxDelayMs = 3600000;
+
 // Prefix of the server's hidden temporary files; refused in remote paths.
 inline constexpr char kReservedPrefix[] = ".sfs-";
 

@@ -132,6 +132,13 @@ Result<Request> parse_compress(const Fields& f) {
   return Request{Compress{std::string(f[1])}};
 }
 
+Result<Request> parse_notices(const Fields& f) {
+  if (!is_feature_word(f[1])) {
+    return bad("NOTICES: expected a notice kind such as delay");
+  }
+  return Request{Notices{std::string(f[1])}};
+}
+
 struct Grammar {
   std::string_view verb;
   std::size_t fields;      // including the verb
@@ -154,6 +161,7 @@ constexpr Grammar kGrammar[] = {
     {"MOVE", 3, 3, parse_move},
     {"STAT", 2, 2, parse_path<Stat>},
     {"COMPRESS", 2, 2, parse_compress},
+    {"NOTICES", 2, 2, parse_notices},
 };
 
 struct VerbOf {
@@ -171,6 +179,7 @@ struct VerbOf {
   std::string_view operator()(const Move&) const { return "MOVE"; }
   std::string_view operator()(const Stat&) const { return "STAT"; }
   std::string_view operator()(const Compress&) const { return "COMPRESS"; }
+  std::string_view operator()(const Notices&) const { return "NOTICES"; }
 };
 
 struct Serializer {
@@ -207,6 +216,7 @@ struct Serializer {
   }
   std::string operator()(const Stat& r) const { return "STAT " + percent_encode(r.path) + "\n"; }
   std::string operator()(const Compress& r) const { return "COMPRESS " + r.algorithm + "\n"; }
+  std::string operator()(const Notices& r) const { return "NOTICES " + r.kind + "\n"; }
 };
 
 }  // namespace
@@ -269,6 +279,22 @@ Result<std::string> parse_digest_line(std::string_view line) {
     return make_error(Errc::kProtocol, "malformed digest trailer");
   }
   return std::string((*fields)[1]);
+}
+
+std::string delay_line(std::chrono::milliseconds hold) {
+  const auto ms = std::clamp<std::int64_t>(hold.count(), 1, static_cast<std::int64_t>(kMaxDelayMs));
+  return "DELAY " + std::to_string(ms) + "\n";
+}
+
+Result<std::chrono::milliseconds> parse_delay_line(std::string_view line) {
+  auto fields = split_fields(line);
+  auto ms = fields && fields->size() == 2 && (*fields)[0] == "DELAY"
+                ? parse_u64((*fields)[1])
+                : Result<std::uint64_t>(make_error(Errc::kProtocol, ""));
+  if (!ms || *ms == 0 || *ms > kMaxDelayMs) {
+    return make_error(Errc::kProtocol, "malformed DELAY notice from server");
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(*ms));
 }
 
 std::string from_line(std::uint64_t offset) { return "FROM " + std::to_string(offset) + "\n"; }

@@ -6,6 +6,7 @@
 //   serialize_request(Put{"a b.txt", 12}) == "PUT a%20b.txt 12\n"
 //   parse_request("MKDIR docs%2F2026 1");    // MakeDir{"docs/2026", true}
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -69,8 +70,14 @@ struct Compress {
   std::string algorithm;  // a lower-case word; the server knows "zstd"
 };
 
+// "NOTICES delay": the client understands the notice lines of that kind
+// (docs/protocol.md); sent before LOGIN, accepted at any time.
+struct Notices {
+  std::string kind;  // a lower-case word; the server knows "delay"
+};
+
 using Request = std::variant<Login, Put, Get, View, Delete, List, Quit, Hash, Verify, MakeDir,
-                             RemoveDir, Move, Stat, Compress>;
+                             RemoveDir, Move, Stat, Compress, Notices>;
 
 // The command word of a request ("PUT", ...), for logs and dispatch.
 std::string_view verb_of(const Request& request);
@@ -92,6 +99,13 @@ Result<int> parse_greeting(std::string_view line);
 std::string digest_line(std::string_view hex);
 // Returns the hex digest of a trailer line; kProtocol when malformed.
 Result<std::string> parse_digest_line(std::string_view line);
+
+// The notice a server sends before the reply to a LOGIN it holds back, to
+// a client that sent "NOTICES delay": "DELAY <milliseconds>\n", with
+// 1 <= milliseconds <= kMaxDelayMs (a shorter or longer hold is clamped).
+std::string delay_line(std::chrono::milliseconds hold);
+// The announced hold of a DELAY line; kProtocol when malformed or out of range.
+Result<std::chrono::milliseconds> parse_delay_line(std::string_view line);
 
 // After "OK <held> <digest>" to a PUT, the client says where its data
 // starts: "FROM <offset>\n" (0, or the held length to resume).

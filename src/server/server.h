@@ -16,12 +16,13 @@
 #include <string_view>
 
 #include "asio/asio.h"
-#include "auth/throttle.h"
+#include "auth/login_gate.h"
 #include "auth/user_db.h"
 #include "base/result.h"
 #include "net/memory_budget.h"
 #include "server/admission.h"
 #include "server/auth_reload.h"
+#include "server/check_queue.h"
 #include "server/config.h"
 #include "server/fair_queue.h"
 #include "server/live_sessions.h"
@@ -56,7 +57,7 @@ struct Shared {
   storage::Store store;
   Admission admission{{config.max_connections, config.max_connections_per_source,
                        config.max_unauthenticated, config.unauthenticated_share_per_source}};
-  auth::Throttle throttle;  // failed-login penalties per source and per user
+  auth::LoginGate login_gate;  // failed-login penalties, trusted sources
   // Per user: what the tree takes and what operations in flight reserved.
   QuotaLedger quota_ledger{{config.quota_bytes, config.quota_files}, kUsageRescan};
   std::mutex auth_file_mutex;  // one rewrite of the auth file at a time
@@ -74,6 +75,9 @@ struct Shared {
   // Password checks, off the network threads; its size caps the memory
   // that Argon2id verifications can take at once.
   asio::thread_pool password_checks;
+  // Turns at that pool, by the login gate's standing: trusted and clean
+  // sources before failing ones.
+  CheckQueue check_queue{std::max(1U, config.max_concurrent_hashing)};
 
   // Live connections and who is logged in on them, so that a draining
   // server can close the idle ones and a reload of the auth file can end

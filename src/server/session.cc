@@ -6,6 +6,7 @@
 #include <string>
 
 #include "auth/auth_file.h"
+#include "auth/login_gate.h"
 #include "auth/password_hash.h"
 #include "crypto/digest.h"
 #include "net/channel.h"
@@ -23,27 +24,12 @@ namespace {
 
 using protocol::Request;
 
-// How often a login attempt asks for its turn (see serve_penalty).
-constexpr auto kTurnPoll = std::chrono::milliseconds(20);
-
-// A password check's turn on its two throttle keys, given back however the
-// check ends.
-class Turn {
- public:
-  Turn(auth::Throttle& throttle, const std::string& source_key, const std::string& user_key)
-      : throttle_(throttle), source_key_(source_key), user_key_(user_key) {}
-  ~Turn() {
-    throttle_.end(source_key_);
-    throttle_.end(user_key_);
-  }
-  Turn(const Turn&) = delete;
-  Turn& operator=(const Turn&) = delete;
-
- private:
-  auth::Throttle& throttle_;
-  const std::string& source_key_;
-  const std::string& user_key_;
-};
+// How often a busy login attempt asks the login gate again (while the
+// verdicts of the attempts before it are awaited).
+constexpr auto kBusyPoll = std::chrono::milliseconds(20);
+// Check-queue priorities per standing: one per count of the source's other
+// attempts in flight.
+constexpr unsigned kSourceRanks = 16;
 
 // Runs on the channel's executor when the registry asks a session to stop.
 // Draining closes an idle session. An account change also cuts a command in
@@ -85,15 +71,30 @@ class Session {
   static const Command kCommands[];
 
   const Config& config() const { return shared_->config; }
+  // What became of one LOGIN.
+  enum class LoginResult { kLoggedIn, kRefused, kClosed };
+
   awaitable<bool> log_in();
+  // Runs one LOGIN through the login gate: refused, or held for its
+  // penalty (the hold extends `deadline`), then checked.
+  awaitable<LoginResult> try_login(const protocol::Login& login, net::Clock::time_point& deadline);
+  // The login gate's decision once it is not busy; nullopt when it stays
+  // busy until `deadline` (or the server drains).
+  awaitable<std::optional<auth::LoginGate::Attempt>> admit(const protocol::Login& login,
+                                                           net::Clock::time_point deadline);
+  // Answers a LOGIN the gate refused (its password unchecked).
+  awaitable<LoginResult> refuse(const std::string& user_field,
+                                const auth::LoginGate::Decision& decision);
+  awaitable<bool> hold(std::chrono::steady_clock::duration wait);
+  // Runs the password check at its turn in the check queue.
+  awaitable<auth::UserDb::Verdict> check_password(const protocol::Login& login,
+                                                  const auth::LoginGate::Decision& decision);
+  // After the right password: storage, the rehash, "OK".
+  // `version` is the user's password version read before the check.
+  awaitable<LoginResult> accept(const protocol::Login& login, std::uint64_t version);
   bool rehash(const std::string& user, const std::string& password, std::uint64_t version);
   // Tells the user why an auth-file reload ended the session, and closes.
   awaitable<void> say_ended(LiveSessions::Why why);
-  // Holds a login attempt for its turn and for the penalty its source or
-  // user name earned; false when that would pass the login deadline. On
-  // true the attempt holds a turn on both keys until it calls end().
-  awaitable<bool> serve_penalty(const std::string& source_key, const std::string& user_key,
-                                net::Clock::time_point deadline);
   awaitable<void> serve_commands();
   awaitable<Result<void>> dispatch(const Request& request);
 
@@ -111,6 +112,7 @@ class Session {
   awaitable<Result<void>> move(const Request& request);
   awaitable<Result<void>> stat(const Request& request);
   awaitable<Result<void>> compress(const Request& request);
+  awaitable<Result<void>> notices(const Request& request);
 
   awaitable<Result<void>> stream_file(const storage::ReadFile& file, std::uint64_t offset,
                                       std::uint64_t length, crypto::Digest* hash,
@@ -127,6 +129,7 @@ class Session {
   Admission::Ticket& ticket_;
   LiveSessions::Entry& entry_;
   std::string user_;
+  bool delay_notices_ = false;  // the client sent NOTICES delay
   std::optional<storage::UserTree> tree_;
   std::uint64_t bytes_ = 0;         // moved by the current operation, for the log
   std::uint64_t resumed_from_ = 0;  // where the current transfer resumed, for the log
@@ -141,6 +144,7 @@ const Session::Command Session::kCommands[] = {
     {"VERIFY", &Session::verify},     {"MKDIR", &Session::make_dir},
     {"RMDIR", &Session::remove_dir},  {"MOVE", &Session::move},
     {"STAT", &Session::stat},         {"COMPRESS", &Session::compress},
+    {"NOTICES", &Session::notices},
 };
 
 protocol::FileStatus::Kind to_wire(storage::FileCheck::Status status) {
@@ -213,43 +217,6 @@ awaitable<void> Session::run() {
   }
 }
 
-awaitable<bool> Session::serve_penalty(const std::string& source_key, const std::string& user_key,
-                                       net::Clock::time_point deadline) {
-  // Only this connection waits; everyone else is served meanwhile.
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  boost::system::error_code ec;
-  auto& throttle = shared_->throttle;
-  // First a turn among the checks running for this source and this name,
-  // so that simultaneous guesses wait for the verdicts before them...
-  while (true) {
-    if (throttle.try_begin(source_key)) {
-      if (throttle.try_begin(user_key)) {
-        break;
-      }
-      throttle.end(source_key);
-    }
-    if (net::Clock::now() + kTurnPoll >= deadline) {
-      co_return false;
-    }
-    timer.expires_after(kTurnPoll);
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  // ...then the penalty those verdicts earned. The caller ends the turn.
-  const auto now = net::Clock::now();
-  const auto wait = std::max(throttle.delay(source_key, now), throttle.delay(user_key, now));
-  if (wait <= net::Clock::duration::zero()) {
-    co_return true;
-  }
-  if (now + wait >= deadline) {
-    throttle.end(source_key);
-    throttle.end(user_key);
-    co_return false;
-  }
-  timer.expires_after(wait);
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  co_return true;
-}
-
 // The password is known right now, so a hash made with outdated costs is
 // replaced in the auth file (atomically; the running server keeps
 // verifying with the old one, which stays valid). Only over the hash this
@@ -292,7 +259,7 @@ bool Session::rehash(const std::string& user, const std::string& password, std::
 }
 
 awaitable<bool> Session::log_in() {
-  const auto deadline = net::Clock::now() + config().login_timeout;
+  auto deadline = net::Clock::now() + config().login_timeout;
   for (unsigned attempt = 0; attempt < config().max_login_attempts;) {
     const auto left = deadline - net::Clock::now();
     channel_->set_idle(true);
@@ -307,70 +274,180 @@ awaitable<bool> Session::log_in() {
     }
     auto request = protocol::parse_request(*line);
     const auto* login = request ? std::get_if<protocol::Login>(&*request) : nullptr;
+    if (request && std::holds_alternative<protocol::Notices>(*request)) {
+      auto ok = co_await notices(*request);
+      if (!ok) {
+        const std::string reply = protocol::error_line(ok.error().code, ok.error().message);
+        if (!co_await channel_->write(reply)) {
+          co_return false;
+        }
+      }
+      continue;
+    }
     if (login == nullptr) {
       const Error e = request ? make_error(Errc::kAuth, "login required") : request.error();
       co_await channel_->write(protocol::error_line(e.code, e.message));
       continue;
     }
     ++attempt;
-    const std::string source_key = "ip:" + source_;
-    const std::string user_key = "user:" + login->user;
-    if (!co_await serve_penalty(source_key, user_key, deadline)) {
-      spdlog::warn("peer={} login throttled past the login deadline, closing", peer_);
-      co_return false;
-    }
-    // Read before the check, and again once the session is listed under
-    // the user: a reload in between (which could not end this session yet)
-    // shows as another version.
-    const std::uint64_t version = shared_->users.version(login->user);
-    bool verified = false;
-    {
-      const Turn turn(shared_->throttle, source_key, user_key);
-      verified = co_await run_blocking(shared_->password_checks, [&] {
-        return shared_->users.verify(login->user, login->password);
-      });
-    }
-    if (!verified) {
-      shared_->throttle.failure(source_key, net::Clock::now());
-      shared_->throttle.failure(user_key, net::Clock::now());
-    }
-    if (verified) {
-      shared_->throttle.success(source_key);
-      shared_->throttle.success(user_key);
-      if (!ticket_.logged_in()) {  // evicted from the pre-login pool meanwhile: being closed
+    switch (co_await try_login(*login, deadline)) {
+      case LoginResult::kLoggedIn:
+        co_return true;
+      case LoginResult::kClosed:
         co_return false;
-      }
-      entry_.logged_in(login->user);
-      if (shared_->users.version(login->user) != version) {
-        spdlog::info("user={} peer={} login refused: the auth file changed during the check",
-                     login->user, peer_);
-        co_await channel_->write(protocol::error_line(
-            Errc::kAuth, "the account changed during the login; log in again"));
-        co_return false;
-      }
-      if (shared_->users.needs_rehash(login->user)) {
-        co_await run_blocking(shared_->password_checks,
-                              [&] { return rehash(login->user, login->password, version); });
-      }
-      auto tree = shared_->store.user(login->user);
-      if (!tree) {
-        spdlog::error("user={} peer={} storage: {}", login->user, peer_, tree.error().message);
-        co_await channel_->write(protocol::error_line(Errc::kIo, "storage unavailable"));
-        co_return false;
-      }
-      user_ = login->user;
-      tree_.emplace(std::move(*tree));
-      spdlog::info("user={} peer={} login ok", user_, peer_);
-      co_return static_cast<bool>(co_await channel_->write(protocol::ok_line()));
-    }
-    // The user name is logged percent-encoded: it is untrusted input.
-    spdlog::warn("user={} peer={} login failed", protocol::percent_encode(login->user), peer_);
-    if (!co_await channel_->write(protocol::error_line(Errc::kAuth, "login failed"))) {
-      co_return false;
+      case LoginResult::kRefused:
+        break;
     }
   }
   spdlog::warn("peer={} too many failed logins, closing", peer_);
   co_return false;
+}
+
+awaitable<std::optional<auth::LoginGate::Attempt>> Session::admit(const protocol::Login& login,
+                                                                  net::Clock::time_point deadline) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (true) {
+    auto attempt = shared_->login_gate.begin(source_, login.user, net::Clock::now());
+    if (!attempt.decision().busy) {
+      co_return std::move(attempt);
+    }
+    if (net::Clock::now() + kBusyPoll >= deadline) {
+      co_return std::nullopt;
+    }
+    boost::system::error_code ec;
+    timer.expires_after(kBusyPoll);
+    channel_->set_idle(true);  // waiting on the server: a draining server need not wait for it
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    channel_->set_idle(false);
+    if (shared_->draining) {
+      co_return std::nullopt;
+    }
+  }
+}
+
+awaitable<Session::LoginResult> Session::try_login(const protocol::Login& login,
+                                                   net::Clock::time_point& deadline) {
+  // The user name is logged percent-encoded: it is untrusted input.
+  const std::string user_field = protocol::percent_encode(login.user);
+  auto admitted = co_await admit(login, deadline);
+  if (!admitted) {
+    spdlog::warn("user={} peer={} login refused: busy past the login deadline", user_field, peer_);
+    const std::string message =
+        "too many logins in progress for this account or address; try again later";
+    co_await channel_->write(protocol::error_line(Errc::kAuth, message));
+    co_return LoginResult::kClosed;  // the deadline has passed
+  }
+  auth::LoginGate::Attempt& attempt = *admitted;
+  const auth::LoginGate::Decision& decision = attempt.decision();
+  const std::string_view standing = auth::LoginGate::standing_name(decision.standing);
+  if (!decision.admitted) {
+    co_return co_await refuse(user_field, decision);
+  }
+  if (decision.wait > net::Clock::duration::zero()) {
+    spdlog::info("user={} peer={} login delayed {} ms source={}", user_field, peer_,
+                 std::chrono::ceil<std::chrono::milliseconds>(decision.wait).count(), standing);
+    deadline += decision.wait;  // the client's time to log in does not run meanwhile
+    if (!co_await hold(decision.wait) || shared_->draining) {
+      co_return LoginResult::kClosed;
+    }
+  }
+  // Read before the check, and again once the session is listed under the
+  // user: a reload in between (which could not end this session yet) shows
+  // as another version.
+  const std::uint64_t version = shared_->users.version(login.user);
+  const auth::UserDb::Verdict verdict = co_await check_password(login, decision);
+  const std::string_view method =
+      verdict.method == auth::UserDb::Method::kCache ? "cache" : "argon2id";
+  if (verdict.ok) {
+    attempt.succeeded(net::Clock::now());
+    const LoginResult result = co_await accept(login, version);
+    if (result == LoginResult::kLoggedIn) {
+      spdlog::info("user={} peer={} login ok check={} source={}", user_, peer_, method, standing);
+    }
+    co_return result;
+  }
+  attempt.failed(net::Clock::now());
+  spdlog::warn("user={} peer={} login failed check={} source={}", user_field, peer_, method,
+               standing);
+  if (!co_await channel_->write(protocol::error_line(Errc::kAuth, "login failed"))) {
+    co_return LoginResult::kClosed;
+  }
+  co_return LoginResult::kRefused;
+}
+
+awaitable<Session::LoginResult> Session::refuse(const std::string& user_field,
+                                                const auth::LoginGate::Decision& decision) {
+  const auto retry = std::chrono::ceil<std::chrono::seconds>(decision.retry_after).count();
+  spdlog::warn("user={} peer={} login refused source={} retry={}s", user_field, peer_,
+               auth::LoginGate::standing_name(decision.standing), retry);
+  const std::string message = "too many failed logins for this account or address; try again in " +
+                              std::to_string(retry) + " s";
+  if (!co_await channel_->write(protocol::error_line(Errc::kAuth, message))) {
+    co_return LoginResult::kClosed;
+  }
+  co_return LoginResult::kRefused;
+}
+
+// Trusted and clean sources first, never behind failing ones; within a
+// standing, sources with fewer attempts in flight first.
+awaitable<auth::UserDb::Verdict> Session::check_password(
+    const protocol::Login& login, const auth::LoginGate::Decision& decision) {
+  const unsigned priority = static_cast<unsigned>(decision.standing) * kSourceRanks +
+                            std::min(decision.source_in_flight, kSourceRanks - 1);
+  const auto turn = co_await shared_->check_queue.wait(priority);
+  co_return co_await run_blocking(shared_->password_checks,
+                                  [&] { return shared_->users.check(login.user, login.password); });
+}
+
+// Only this connection waits; everyone else is served meanwhile. A client
+// that asked for notices hears how long first.
+awaitable<bool> Session::hold(std::chrono::steady_clock::duration wait) {
+  if (delay_notices_) {
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait);
+    if (!co_await channel_->write(protocol::delay_line(ms))) {
+      co_return false;
+    }
+  }
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  boost::system::error_code ec;
+  timer.expires_after(wait);
+  channel_->set_idle(true);  // waiting on the server: a draining server need not wait for it
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  channel_->set_idle(false);
+  co_return true;
+}
+
+awaitable<Session::LoginResult> Session::accept(const protocol::Login& login,
+                                                 std::uint64_t version) {
+  if (!ticket_.logged_in()) {  // evicted from the pre-login pool meanwhile: being closed
+    co_return LoginResult::kClosed;
+  }
+  entry_.logged_in(login.user);
+  if (shared_->users.version(login.user) != version) {
+    spdlog::info("user={} peer={} login refused: the auth file changed during the check",
+                 login.user, peer_);
+    co_await channel_->write(
+        protocol::error_line(Errc::kAuth, "the account changed during the login; log in again"));
+    co_return LoginResult::kClosed;
+  }
+  if (shared_->users.needs_rehash(login.user)) {
+    const auto turn = co_await shared_->check_queue.wait(0);
+    co_await run_blocking(shared_->password_checks,
+                          [&] { return rehash(login.user, login.password, version); });
+  }
+  auto tree = shared_->store.user(login.user);
+  if (!tree) {
+    spdlog::error("user={} peer={} storage: {}", login.user, peer_, tree.error().message);
+    co_await channel_->write(protocol::error_line(Errc::kIo, "storage unavailable"));
+    co_return LoginResult::kClosed;
+  }
+  user_ = login.user;
+  tree_.emplace(std::move(*tree));
+  // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
+  if (!co_await channel_->write(protocol::ok_line())) {
+    co_return LoginResult::kClosed;
+  }
+  co_return LoginResult::kLoggedIn;
 }
 
 awaitable<void> Session::serve_commands() {
@@ -794,6 +871,17 @@ awaitable<Result<void>> Session::compress(const Request& request) {
   }
   channel_->set_compression(true);
   const std::string reply = protocol::ok_line({"zstd"});
+  co_return co_await channel_->write(reply);
+}
+
+// NOTICES delay: this client understands DELAY lines before a LOGIN reply.
+awaitable<Result<void>> Session::notices(const Request& request) {
+  const auto& notices = std::get<protocol::Notices>(request);
+  if (notices.kind != "delay") {
+    co_return make_error(Errc::kBadRequest, "unknown notice " + notices.kind);
+  }
+  delay_notices_ = true;
+  const std::string reply = protocol::ok_line({"delay"});
   co_return co_await channel_->write(reply);
 }
 

@@ -297,6 +297,24 @@ def run_admin(args, *, cwd=None, input=None, timeout=CLIENT_TIMEOUT):
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C"})
 
 
+def hashed_auth_text(users):
+    """The bytes of an auth file holding Argon2id hashes of {user: password}, made
+    by the real sfs-admin (raises unittest.SkipTest when it is not built)."""
+    if not os.access(ADMIN_BIN, os.X_OK):
+        raise unittest.SkipTest("sfs-admin not built at %s (set SFS_ADMIN_BIN)" % ADMIN_BIN)
+    directory = make_temp_dir("sfs-it-auth-")
+    try:
+        auth = os.path.join(directory, "id_passwd.txt")
+        for user, password in users.items():
+            result = run_admin(["--auth-file", auth, "user", "add", user, "--password-stdin"],
+                               input=password.encode() + b"\n")
+            if result.returncode != 0:
+                raise RuntimeError("sfs-admin failed: %r" % result.stderr)
+        return read_file(auth)
+    finally:
+        remove_tree(directory)
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
@@ -804,6 +822,36 @@ class RawConnection:
         if greeting != "SFS 1":
             raise AssertionError("unexpected greeting %r" % greeting)
         return self.command("LOGIN %s %s" % (percent_encode(user), percent_encode(password)))
+
+
+def open_login_connection(port, source=None, notices=True, timeout=60.0):
+    """A RawConnection from `source` past the greeting, having asked for DELAY
+    notices (`NOTICES delay`) unless notices is False."""
+    conn = RawConnection(port, timeout=timeout, source=source)
+    try:
+        if conn.read_line() != "SFS 1":
+            raise AssertionError("no greeting")
+        if notices and conn.command("NOTICES delay") != "OK delay":
+            raise AssertionError("NOTICES delay refused")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def login_attempt(conn, user, password):
+    """Sends LOGIN on conn; returns (DELAY milliseconds or None, reply or None if
+    the server closed the connection)."""
+    try:
+        conn.send_line("LOGIN %s %s" % (percent_encode(user), percent_encode(password)))
+        line = conn.read_line()
+        delay = None
+        if line is not None and line.startswith("DELAY "):
+            delay = int(line.split(" ")[1])
+            line = conn.read_line()
+    except (BrokenPipeError, ConnectionResetError):
+        return None, None
+    return delay, line
 
 
 # --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Login: uniform failures, no password in logs, password sources, raw LOGIN rules."""
 
 import os
+import re
 import unittest
 
 from sfs_harness import (CLIENT_BIN, EXIT_AUTH, EXIT_LOCAL, HOST, LOGIN_FAILED, PtyProcess,
@@ -13,6 +14,28 @@ SPACED_PASSWORD = "two words & 100%"
 
 class AuthTest(ServerTestCase):
     users = {"alice": "alice-pw-7Qx", "carol": REAL_PASSWORD, "dave": SPACED_PASSWORD}
+    # Login penalties live in the server and every test fails logins from
+    # 127.0.0.1: a server of its own keeps one test's failures from delaying
+    # the next one's logins (docs/security.md, "Login throttling").
+    server_per_test = True
+
+    def test_plaintext_lines_are_checked_through_argon2id(self):
+        """Finding 8 of issue 10: a plaintext line answered in 0.1 ms where a hashed
+        one took 110-280 ms, so timing told which users still had one. The users here
+        are all plaintext lines; every full check now runs an Argon2id verification
+        (the dummy's) before the comparison, and the log says how each was checked."""
+        self.assertEqual(self.client.run("ls", user="carol", password=WRONG_PASSWORD).returncode,
+                         EXIT_AUTH)
+        self.assertOk(self.client.run("ls", user="carol", password=REAL_PASSWORD))
+        # The right password again: recognized by the login cache, no second run.
+        self.assertOk(self.client.run("ls", user="carol", password=REAL_PASSWORD))
+        self.assertEqual(self.client.run("ls", user="nobody", password=WRONG_PASSWORD).returncode,
+                         EXIT_AUTH)
+        self.assertTrue(self.server.wait_for_log(r"user=nobody .* login failed"))
+        checks = re.findall(r"user=(\w+) peer=\S+ login (ok|failed) check=(\S+) ",
+                            self.server.log_text())
+        self.assertEqual(checks, [("carol", "failed", "argon2id"), ("carol", "ok", "argon2id"),
+                                  ("carol", "ok", "cache"), ("nobody", "failed", "argon2id")])
 
     def test_wrong_password_and_unknown_user_look_the_same(self):
         wrong = self.client.run("ls", user="carol", password=WRONG_PASSWORD)

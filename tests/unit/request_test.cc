@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "protocol/limits.h"
+#include "protocol/reply.h"
 #include "test_util.h"
 
 namespace sfs::protocol {
@@ -150,6 +152,7 @@ TEST(ParseRequestTest, VerbOf) {
   EXPECT_EQ(verb_of(Get{"a", 1, kDigest}), "GET");
   EXPECT_EQ(verb_of(Hash{"a"}), "HASH");
   EXPECT_EQ(verb_of(Verify{}), "VERIFY");
+  EXPECT_EQ(verb_of(Notices{"delay"}), "NOTICES");
 }
 
 // ---- malformed lines ------------------------------------------------------------
@@ -528,6 +531,65 @@ TEST(CompressRequestTest, Malformed) {
     EXPECT_EQ(r.error().code, Errc::kBadRequest) << line;
   }
   EXPECT_FALSE(parse_request("COMPRESS " + std::string(33, 'z')).ok());
+}
+
+// ---- NOTICES and DELAY ----------------------------------------------------------
+
+TEST(NoticesRequestTest, ParsesAndSerializes) {
+  EXPECT_EQ(parse_as<Notices>("NOTICES delay").kind, "delay");
+  EXPECT_EQ(serialize_request(Notices{"delay"}), "NOTICES delay\n");
+  // A kind the server may not know still parses; the server refuses it.
+  EXPECT_EQ(parse_as<Notices>("NOTICES progress").kind, "progress");
+  EXPECT_TRUE(std::holds_alternative<Notices>(round_trip(Notices{"delay"})));
+}
+
+TEST(NoticesRequestTest, Malformed) {
+  for (const char* line :
+       {"NOTICES", "NOTICES delay delay", "NOTICES DELAY", "NOTICES %64elay", "NOTICES 1",
+        "NOTICES de/lay", "notices delay", "NOTICES  delay", "NOTICES delay "}) {
+    auto r = parse_request(line);
+    ASSERT_FALSE(r.ok()) << line;
+    EXPECT_EQ(r.error().code, Errc::kBadRequest) << line;
+  }
+}
+
+TEST(DelayLineTest, Line) {
+  EXPECT_EQ(delay_line(std::chrono::milliseconds(500)), "DELAY 500\n");
+  EXPECT_EQ(delay_line(std::chrono::seconds(30)), "DELAY 30000\n");
+  // Clamped to the range a client accepts.
+  EXPECT_EQ(delay_line(std::chrono::milliseconds(0)), "DELAY 1\n");
+  EXPECT_EQ(delay_line(std::chrono::milliseconds(-5)), "DELAY 1\n");
+  EXPECT_EQ(delay_line(std::chrono::hours(2)), "DELAY 3600000\n");
+}
+
+TEST(DelayLineTest, ParseValid) {
+  for (const std::int64_t ms : {1, 500, 16000, 30000, 3600000}) {
+    const std::string line = delay_line(std::chrono::milliseconds(ms));
+    auto parsed = parse_delay_line(std::string_view(line).substr(0, line.size() - 1));
+    ASSERT_TRUE(parsed.ok()) << line << parsed.error().message;
+    EXPECT_EQ(parsed->count(), ms);
+  }
+}
+
+TEST(DelayLineTest, ParseRefuses) {
+  for (const char* line : {"",          "DELAY",         "DELAY ",
+                           "DELAY 0",   "DELAY 3600001", "DELAY 18446744073709551616",
+                           "DELAY -1",  "DELAY +1",      "DELAY 01",
+                           "DELAY 1.5", "DELAY 1 s",     "DELAY  1",
+                           " DELAY 1",  "DELAY 1 ",      "delay 1",
+                           "DELAY 1\r", "DELAY\t1",      "DELAYS 1",
+                           "OK",        "OK delay",      "ERR AUTH login failed",
+                           "1000"}) {
+    auto parsed = parse_delay_line(line);
+    ASSERT_FALSE(parsed.ok()) << "accepted: '" << line << "'";
+    EXPECT_EQ(parsed.error().code, Errc::kProtocol) << "'" << line << "'";
+  }
+}
+
+TEST(DelayLineTest, IsNeverAReply) {
+  // Old parsing stays strict: a client that did not ask for notices and
+  // gets one anyway sees a malformed reply, never an OK.
+  EXPECT_FALSE(parse_reply("DELAY 500").ok());
 }
 
 // ---- split_fields ---------------------------------------------------------------

@@ -213,5 +213,59 @@ TEST(ThrottleTest, ConcurrentFailuresAreAllCounted) {
   EXPECT_DOUBLE_EQ(ms(throttle.delay("ip:b", kT0)), 2);
 }
 
+TEST(ThrottleTest, AttemptsInFlightAreCountedApartFromFailures) {
+  Throttle throttle;
+  const std::string key = "ip:192.0.2.9";
+  EXPECT_EQ(throttle.in_flight(key), 0U);
+  throttle.begin(key);
+  throttle.begin(key);
+  EXPECT_EQ(throttle.in_flight(key), 2U);
+  EXPECT_EQ(throttle.failures(key, kT0), 0);
+  EXPECT_EQ(throttle.delay(key, kT0), Clock::duration::zero());  // in flight is no failure
+  EXPECT_EQ(throttle.size(), 0U);                                // in flight only: no score kept
+  throttle.end(key);
+  throttle.failure(key, kT0);
+  EXPECT_EQ(throttle.in_flight(key), 1U);
+  EXPECT_DOUBLE_EQ(throttle.failures(key, kT0), 1);
+  EXPECT_DOUBLE_EQ(throttle.failures(key, kT0 + seconds(60)), 0.5);
+  // A success clears the failures, not the attempts in flight.
+  throttle.success(key);
+  EXPECT_EQ(throttle.failures(key, kT0), 0);
+  EXPECT_EQ(throttle.in_flight(key), 1U);
+  throttle.end(key);
+  throttle.end(key);  // more ends than begins: nothing happens
+  EXPECT_EQ(throttle.in_flight(key), 0U);
+  EXPECT_EQ(throttle.in_flight("other"), 0U);
+}
+
+TEST(ThrottleTest, PenaltyAndLevelAreInverse) {
+  const Throttle throttle(settings(3, milliseconds(500), milliseconds(3600000)));
+  EXPECT_EQ(throttle.penalty(2.49, 3), Clock::duration::zero());
+  EXPECT_DOUBLE_EQ(ms(throttle.penalty(2.5, 3)), 500);
+  EXPECT_DOUBLE_EQ(ms(throttle.penalty(3, 3)), 500);
+  EXPECT_DOUBLE_EQ(ms(throttle.penalty(8, 3)), 16000);
+  EXPECT_DOUBLE_EQ(ms(throttle.penalty(8, 12)), 0);
+  EXPECT_DOUBLE_EQ(ms(throttle.penalty(14, 12)), 2000);
+  // 30 s is 60 times the base: reached log2(60) = 5.91 failures past the free ones.
+  const double level = throttle.level(seconds(30), 3);
+  EXPECT_NEAR(level, 3 + std::log2(60.0), 1e-9);
+  EXPECT_NEAR(ms(throttle.penalty(level, 3)), 30000, 1e-6);
+  EXPECT_GT(throttle.penalty(level + 0.01, 3), seconds(30));
+  EXPECT_DOUBLE_EQ(throttle.level(milliseconds(100), 3), 3);  // under the base: the free ones
+}
+
+TEST(ThrottleTest, TimeUntilAScoreDecaysToALevel) {
+  Throttle throttle;  // half-life 60 s
+  fail(throttle, "k", 8, kT0);
+  EXPECT_EQ(throttle.time_until("k", 8, kT0), Clock::duration::zero());
+  EXPECT_NEAR(std::chrono::duration<double>(throttle.time_until("k", 4, kT0)).count(), 60, 1e-6);
+  EXPECT_NEAR(std::chrono::duration<double>(throttle.time_until("k", 1, kT0)).count(), 180, 1e-6);
+  EXPECT_NEAR(std::chrono::duration<double>(throttle.time_until("k", 1, kT0 + seconds(60))).count(),
+              120, 1e-6);
+  EXPECT_EQ(throttle.time_until("unknown", 0.1, kT0), Clock::duration::zero());
+  // Bounded, even for a level that can never be reached.
+  EXPECT_LE(throttle.time_until("k", 0, kT0), std::chrono::hours(24));
+}
+
 }  // namespace
 }  // namespace sfs::auth
