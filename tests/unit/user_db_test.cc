@@ -416,10 +416,13 @@ TEST(UserDbPlaintextTest, ARecentlyVerifiedPlaintextPasswordTakesTheShortcut) {
   EXPECT_TRUE(again.ok);
   EXPECT_EQ(again.method, UserDb::Method::kCache);
   EXPECT_EQ(db.argon2_checks(), 1U);
-  // Migrated to a hash meanwhile (the same password): the entry is void.
+  // Migrated to a hash meanwhile (the same password, `sfs-admin migrate`
+  // and a reload): the entry is void.
   auto hash = hash_password("builder");
   ASSERT_TRUE(hash.ok());
-  db.replace_hash("bob", *hash);
+  auto file = AuthFile::parse("bob:" + *hash + "\n", "test");
+  ASSERT_TRUE(file.ok());
+  ASSERT_TRUE(db.reload(*file).ok());
   EXPECT_EQ(db.check("bob", "builder").method, UserDb::Method::kArgon2id);
 }
 
