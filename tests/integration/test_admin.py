@@ -302,8 +302,10 @@ class AdminTest(unittest.TestCase):
         result = self.admin("user", "del", "alice", "--purge")
         self.assertAdminOk(result)
         self.assertEqual(result.stdout.decode(),
-                         "deleted user 'alice' from %s\nno files to remove: %s does not exist "
-                         "(the user never logged in)\n"
+                         "deleted user 'alice' from %s\n"
+                         "a running sfs-server checks this file every 2 s (at once on SIGHUP) "
+                         "and then ends alice's open sessions\n"
+                         "no files to remove: %s does not exist (the user never logged in)\n"
                          % (self.auth, os.path.join(self.storage, "u", "alice")))
         self.assertEqual(entries(read_file(self.auth)), {})
 
