@@ -8,8 +8,6 @@ zstd frames for the raw-protocol tests are made and read with Debian's
 libzstd through ctypes, independently of sfs's own code.
 """
 
-import ctypes
-import ctypes.util
 import os
 import random
 import re
@@ -19,36 +17,10 @@ import unittest
 
 from sfs_harness import (DEFAULT_USERS, DIGEST_NAME, EXIT_NETWORK, RawConnection, Server,
                          ServerTestCase, digest_hex, read_file, stderr_lines, write_file)
-
-_zstd = ctypes.CDLL(ctypes.util.find_library("zstd") or "libzstd.so.1")
-_zstd.ZSTD_compressBound.restype = ctypes.c_size_t
-_zstd.ZSTD_compressBound.argtypes = [ctypes.c_size_t]
-_zstd.ZSTD_compress.restype = ctypes.c_size_t
-_zstd.ZSTD_compress.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
-                                ctypes.c_size_t, ctypes.c_int]
-_zstd.ZSTD_decompress.restype = ctypes.c_size_t
-_zstd.ZSTD_decompress.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
-                                  ctypes.c_size_t]
-_zstd.ZSTD_isError.restype = ctypes.c_uint
-_zstd.ZSTD_isError.argtypes = [ctypes.c_size_t]
+from zstd_frames import zstd_compress, zstd_decompress
 
 COMPRESSED = 0x80000000
 FRAME = 256 << 10
-
-
-def zstd_compress(data, level=1):
-    """One zstd frame holding data, with its content size (libzstd's default)."""
-    out = ctypes.create_string_buffer(_zstd.ZSTD_compressBound(len(data)))
-    n = _zstd.ZSTD_compress(out, len(out), data, len(data), level)
-    assert not _zstd.ZSTD_isError(n)
-    return out.raw[:n]
-
-
-def zstd_decompress(payload, size):
-    out = ctypes.create_string_buffer(size)
-    n = _zstd.ZSTD_decompress(out, size, payload, len(payload))
-    assert not _zstd.ZSTD_isError(n) and n == size, "bad zstd frame from the server"
-    return out.raw[:n]
 
 
 def log_text(size, seed=1):

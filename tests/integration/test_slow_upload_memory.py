@@ -20,8 +20,6 @@ stalled download, with a log record that says why. Under ASan RSS says nothing (
 are checked in the release run only.
 """
 
-import ctypes
-import ctypes.util
 import os
 import random
 import socket
@@ -31,6 +29,7 @@ import unittest
 
 from sfs_harness import (DEFAULT_USERS, DIGEST_NAME, NO_OFFER, RawConnection, ServerTestCase,
                          digest_hex, ok_put, partial_files_in, read_file, wait_until)
+from zstd_frames import zstd_compress
 
 ALICE = ("alice", DEFAULT_USERS["alice"])
 BOB = ("bob", DEFAULT_USERS["bob"])
@@ -42,23 +41,6 @@ SENT = 1000                   # payload bytes each upload sends after the header
 INFLATED = 2 << 20            # what each small compressed frame inflates to
 MEMORY_BOUND_KIB = 64 << 10   # the figure: less than 64 MiB for all of them
 SANITIZED = bool(os.environ.get("SFS_SANITIZED"))
-
-_zstd = ctypes.CDLL(ctypes.util.find_library("zstd") or "libzstd.so.1")
-_zstd.ZSTD_compressBound.restype = ctypes.c_size_t
-_zstd.ZSTD_compressBound.argtypes = [ctypes.c_size_t]
-_zstd.ZSTD_compress.restype = ctypes.c_size_t
-_zstd.ZSTD_compress.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
-                                ctypes.c_size_t, ctypes.c_int]
-_zstd.ZSTD_isError.restype = ctypes.c_uint
-_zstd.ZSTD_isError.argtypes = [ctypes.c_size_t]
-
-
-def zstd_compress(data, level=1):
-    """One zstd frame holding data, with its content size (Debian's libzstd)."""
-    out = ctypes.create_string_buffer(_zstd.ZSTD_compressBound(len(data)))
-    n = _zstd.ZSTD_compress(out, len(out), data, len(data), level)
-    assert not _zstd.ZSTD_isError(n)
-    return out.raw[:n]
 
 
 def vm_kib(pid, field):
