@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "compress/zstd_codec.h"
-#include "net/offload.h"
+#include "asio/offload.h"
 #include "protocol/frame.h"
 
 namespace sfs::net {

@@ -1,10 +1,8 @@
 #pragma once
-// Runs slow blocking work on other threads and resumes the calling coroutine
-// on its own executor afterwards, so the network threads keep serving other
-// connections meanwhile: run_blocking on a thread pool (short disk work),
-// run_queued as a user's job on the FairQueue (HASH, VERIFY).
+// Runs a user's slow job (HASH, VERIFY) on the FairQueue and resumes the
+// calling coroutine on its own executor afterwards (run_blocking, for short
+// disk work on a plain pool, is in asio/offload.h).
 //
-//   auto moved = co_await run_blocking(pool, [&] { return tree.move(a, b, max); });
 //   auto checks = co_await run_queued(jobs, user, [&] { return tree.verify(); });
 
 #include <memory>
@@ -18,22 +16,6 @@
 #include "server/fair_queue.h"
 
 namespace sfs::server {
-
-template <typename F>
-awaitable<std::invoke_result_t<F>> run_blocking(asio::thread_pool& pool, F fn) {
-  using T = std::invoke_result_t<F>;
-  std::optional<T> out;  // lives in this coroutine's frame while it waits
-  co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
-      [&out, &pool, &fn](auto handler) {
-        asio::post(pool, [&out, &fn, handler = std::move(handler)]() mutable {
-          out.emplace(fn());
-          auto executor = asio::get_associated_executor(handler);
-          asio::dispatch(executor, std::move(handler));
-        });
-      },
-      asio::use_awaitable);
-  co_return std::move(*out);
-}
 
 // `fn` returns a Result; the queue's refusal (too many jobs of `user`) and
 // its stopping come back as that Result's error.

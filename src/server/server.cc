@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/blocking.h"
+#include "asio/offload.h"
 #include "server/session.h"
 
 namespace sfs::server {

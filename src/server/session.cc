@@ -15,6 +15,7 @@
 #include "protocol/percent.h"
 #include "protocol/reply.h"
 #include "protocol/request.h"
+#include "asio/offload.h"
 #include "server/blocking.h"
 #include "server/logging.h"
 #include "server/usage_scan.h"

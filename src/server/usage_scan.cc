@@ -5,7 +5,7 @@
 #include <chrono>
 #include <optional>
 
-#include "server/blocking.h"
+#include "asio/offload.h"
 #include "server/server.h"
 
 namespace sfs::server {

@@ -1,4 +1,4 @@
-#include "net/offload.h"
+#include "asio/offload.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-namespace sfs::net {
+namespace sfs {
 namespace {
 
 // Runs `body` as a coroutine on a fresh io_context until it finishes.
@@ -100,4 +100,4 @@ TEST(OffloadedTest, ResultsCanBeMoveOnly) {
 }
 
 }  // namespace
-}  // namespace sfs::net
+}  // namespace sfs

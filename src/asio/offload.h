@@ -1,23 +1,45 @@
 #pragma once
-// One call at a time handed to a thread pool and awaited later, so that a
-// coroutine can do network I/O while its disk I/O runs elsewhere.
+// Hands blocking work (disk, Argon2id) to a thread pool so the network
+// threads keep serving other connections meanwhile. The one place where
+// work leaves a coroutine's executor and comes back to it.
 //
-//   Offloaded<Result<std::size_t>> next(executor);
+//   auto moved = co_await run_blocking(pool, [&] { return tree.move(a, b, max); });
+//
+//   Offloaded<Result<std::size_t>> next(executor);          // start now, await later:
 //   next.start(&pool, [&] { return source(buffer, n); });   // runs on the pool
 //   co_await channel.write(...);                            // meanwhile
 //   auto got = co_await next.wait();
 //
-// Without a pool (nullptr) the call runs inline in start(). A started call
-// must be awaited before the Offloaded is destroyed: the pool thread writes
-// into it when done.
+// Offloaded without a pool (nullptr) runs the call inline in start(). A
+// started call must be awaited before the Offloaded is destroyed: the pool
+// thread writes into it when done.
 
 #include <chrono>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "asio/asio.h"
 
-namespace sfs::net {
+namespace sfs {
+
+// Runs fn() on `pool` and resumes the caller on its own executor with the
+// result.
+template <typename F>
+awaitable<std::invoke_result_t<F>> run_blocking(asio::thread_pool& pool, F fn) {
+  using T = std::invoke_result_t<F>;
+  std::optional<T> out;  // lives in this coroutine's frame while it waits
+  co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+      [&out, &pool, &fn](auto handler) {
+        asio::post(pool, [&out, &fn, handler = std::move(handler)]() mutable {
+          out.emplace(fn());
+          auto executor = asio::get_associated_executor(handler);
+          asio::dispatch(executor, std::move(handler));
+        });
+      },
+      asio::use_awaitable);
+  co_return std::move(*out);
+}
 
 template <typename T>
 class Offloaded {
@@ -63,4 +85,4 @@ class Offloaded {
   bool running_ = false;
 };
 
-}  // namespace sfs::net
+}  // namespace sfs
