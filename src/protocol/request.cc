@@ -1,6 +1,8 @@
 #include "protocol/request.h"
 
 #include <algorithm>
+#include <iterator>
+#include <type_traits>
 
 #include "crypto/digest.h"
 #include "protocol/limits.h"
@@ -139,48 +141,61 @@ Result<Request> parse_notices(const Fields& f) {
   return Request{Notices{std::string(f[1])}};
 }
 
-struct Grammar {
-  std::string_view verb;
+// Index of T among Request's alternatives.
+template <typename T, std::size_t I = 0>
+constexpr std::size_t index_of() {
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, Request>, T>) {
+    return I;
+  } else {
+    return index_of<T, I + 1>();
+  }
+}
+
+// The one table of verbs: what each parses to, its grammar and how the
+// server treats it. One row per Request alternative, in the variant's
+// order (checked below), so a request's row is kVerbs[request.index()].
+struct VerbRow {
+  std::size_t index;       // of the Request alternative it parses to
   std::size_t fields;      // including the verb
   std::size_t max_fields;  // more than `fields` for optional arguments
   Result<Request> (*parse)(const Fields&);
+  VerbTraits traits;
 };
 
-constexpr Grammar kGrammar[] = {
-    {"LOGIN", 3, 3, parse_login},
-    {"PUT", 3, 3, parse_path_and_number<Put>},
-    {"GET", 4, 4, parse_get},
-    {"VIEW", 3, 3, parse_path_and_number<View>},
-    {"DELETE", 2, 2, parse_path<Delete>},
-    {"HASH", 2, 2, parse_path<Hash>},
-    {"VERIFY", 1, 1, [](const Fields&) -> Result<Request> { return Request{Verify{}}; }},
-    {"LIST", 1, 2, parse_list},
-    {"QUIT", 1, 1, [](const Fields&) -> Result<Request> { return Request{Quit{}}; }},
-    {"MKDIR", 3, 3, parse_mkdir},
-    {"RMDIR", 2, 2, parse_path<RemoveDir>},
-    {"MOVE", 3, 3, parse_move},
-    {"STAT", 2, 2, parse_path<Stat>},
-    {"COMPRESS", 2, 2, parse_compress},
-    {"NOTICES", 2, 2, parse_notices},
+Result<Request> parse_bare_verify(const Fields&) { return Request{Verify{}}; }
+Result<Request> parse_bare_quit(const Fields&) { return Request{Quit{}}; }
+
+// Traits: {is_transfer, does_write, before_login}.
+constexpr VerbRow kVerbs[] = {
+    {index_of<Login>(), 3, 3, parse_login, {"LOGIN", false, false, true}},
+    {index_of<Put>(), 3, 3, parse_path_and_number<Put>, {"PUT", true, true, false}},
+    {index_of<Get>(), 4, 4, parse_get, {"GET", true, false, false}},
+    {index_of<View>(), 3, 3, parse_path_and_number<View>, {"VIEW", true, false, false}},
+    {index_of<Delete>(), 2, 2, parse_path<Delete>, {"DELETE", false, true, false}},
+    {index_of<List>(), 1, 2, parse_list, {"LIST", false, false, false}},
+    {index_of<Quit>(), 1, 1, parse_bare_quit, {"QUIT", false, false, false}},
+    {index_of<Hash>(), 2, 2, parse_path<Hash>, {"HASH", false, false, false}},
+    {index_of<Verify>(), 1, 1, parse_bare_verify, {"VERIFY", false, false, false}},
+    {index_of<MakeDir>(), 3, 3, parse_mkdir, {"MKDIR", false, true, false}},
+    {index_of<RemoveDir>(), 2, 2, parse_path<RemoveDir>, {"RMDIR", false, true, false}},
+    {index_of<Move>(), 3, 3, parse_move, {"MOVE", false, true, false}},
+    {index_of<Stat>(), 2, 2, parse_path<Stat>, {"STAT", false, false, false}},
+    {index_of<Compress>(), 2, 2, parse_compress, {"COMPRESS", false, false, false}},
+    {index_of<Notices>(), 2, 2, parse_notices, {"NOTICES", false, false, true}},
 };
 
-struct VerbOf {
-  std::string_view operator()(const Login&) const { return "LOGIN"; }
-  std::string_view operator()(const Put&) const { return "PUT"; }
-  std::string_view operator()(const Get&) const { return "GET"; }
-  std::string_view operator()(const View&) const { return "VIEW"; }
-  std::string_view operator()(const Delete&) const { return "DELETE"; }
-  std::string_view operator()(const List&) const { return "LIST"; }
-  std::string_view operator()(const Quit&) const { return "QUIT"; }
-  std::string_view operator()(const Hash&) const { return "HASH"; }
-  std::string_view operator()(const Verify&) const { return "VERIFY"; }
-  std::string_view operator()(const MakeDir&) const { return "MKDIR"; }
-  std::string_view operator()(const RemoveDir&) const { return "RMDIR"; }
-  std::string_view operator()(const Move&) const { return "MOVE"; }
-  std::string_view operator()(const Stat&) const { return "STAT"; }
-  std::string_view operator()(const Compress&) const { return "COMPRESS"; }
-  std::string_view operator()(const Notices&) const { return "NOTICES"; }
-};
+constexpr bool rows_follow_the_variant() {
+  if (std::size(kVerbs) != std::variant_size_v<Request>) {
+    return false;
+  }
+  for (std::size_t i = 0; i < std::size(kVerbs); ++i) {
+    if (kVerbs[i].index != i) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(rows_follow_the_variant(), "kVerbs: one row per Request alternative, in order");
 
 struct Serializer {
   std::string operator()(const Login& r) const {
@@ -244,7 +259,9 @@ Result<std::vector<std::string_view>> split_fields(std::string_view line) {
   }
 }
 
-std::string_view verb_of(const Request& request) { return std::visit(VerbOf{}, request); }
+const VerbTraits& traits_of(const Request& request) { return kVerbs[request.index()].traits; }
+
+std::string_view verb_of(const Request& request) { return traits_of(request).verb; }
 
 Result<Request> parse_request(std::string_view line) {
   if (line.size() >= kMaxLineBytes) {
@@ -254,12 +271,12 @@ Result<Request> parse_request(std::string_view line) {
   if (!fields) {
     return fields.error();
   }
-  for (const Grammar& g : kGrammar) {
-    if (g.verb != (*fields)[0]) {
+  for (const VerbRow& g : kVerbs) {
+    if (g.traits.verb != (*fields)[0]) {
       continue;
     }
     if (fields->size() < g.fields || fields->size() > g.max_fields) {
-      return bad(std::string(g.verb) + ": wrong number of arguments");
+      return bad(std::string(g.traits.verb) + ": wrong number of arguments");
     }
     return g.parse(*fields);
   }

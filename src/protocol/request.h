@@ -79,6 +79,16 @@ struct Notices {
 using Request = std::variant<Login, Put, Get, View, Delete, List, Quit, Hash, Verify, MakeDir,
                              RemoveDir, Move, Stat, Compress, Notices>;
 
+// What the server needs to know of a request's verb (one table in
+// request.cc holds every verb's grammar and traits).
+struct VerbTraits {
+  std::string_view verb;  // the command word: "PUT", ...
+  bool is_transfer;       // moves file data in frames (its log line counts the wire)
+  bool does_write;        // changes the user's tree
+  bool before_login;      // accepted before LOGIN
+};
+const VerbTraits& traits_of(const Request& request);
+
 // The command word of a request ("PUT", ...), for logs and dispatch.
 std::string_view verb_of(const Request& request);
 

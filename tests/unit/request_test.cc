@@ -896,3 +896,40 @@ TEST(ParseRequestGarbageTest, TruncatedPrefixesOfValidLines) {
 
 }  // namespace
 }  // namespace sfs::protocol
+
+namespace sfs::protocol {
+namespace {
+
+TEST(VerbTableTest, EachVerbParsesToTheRequestItsTraitsDescribe) {
+  struct Case {
+    const char* line;
+    bool transfer, write, before_login;
+  };
+  const Case cases[] = {
+      {"LOGIN a b", false, false, true},     {"PUT a 1", true, true, false},
+      {"GET a 0 -", true, false, false},     {"VIEW a 9", true, false, false},
+      {"DELETE a", false, true, false},      {"LIST", false, false, false},
+      {"QUIT", false, false, false},         {"HASH a", false, false, false},
+      {"VERIFY", false, false, false},       {"MKDIR a 1", false, true, false},
+      {"RMDIR a", false, true, false},       {"MOVE a b", false, true, false},
+      {"STAT a", false, false, false},       {"COMPRESS zstd", false, false, false},
+      {"NOTICES delay", false, false, true},
+  };
+  ASSERT_EQ(std::size(cases), std::variant_size_v<Request>);
+  for (const Case& c : cases) {
+    const auto request = parse_request(c.line);
+    ASSERT_TRUE(request) << c.line;
+    const VerbTraits& traits = traits_of(*request);
+    const std::string_view line = c.line;
+    EXPECT_EQ(traits.verb, line.substr(0, line.find(' '))) << c.line;
+    EXPECT_EQ(traits.is_transfer, c.transfer) << c.line;
+    EXPECT_EQ(traits.does_write, c.write) << c.line;
+    EXPECT_EQ(traits.before_login, c.before_login) << c.line;
+    std::string again = serialize_request(*request);
+    again.pop_back();  // the '\n'
+    EXPECT_EQ(verb_of(*parse_request(again)), traits.verb) << c.line;
+  }
+}
+
+}  // namespace
+}  // namespace sfs::protocol
