@@ -27,13 +27,10 @@ using namespace sfs::client;
 // profile of the settings file.
 sfs::Result<void> use_profile(const CLI::App& app, const std::string& name,
                               SessionOptions& options) {
-  auto profile = load_profile(default_config_path(), name);
-  if (!profile) {
-    return profile.error();
-  }
-  if (*profile) {
+  SFS_ASSIGN_OR_RETURN(auto profile, load_profile(default_config_path(), name));
+  if (profile) {
     auto given = [&app](std::string_view flag) { return app.count(std::string(flag)) > 0; };
-    apply_profile(**profile, given, options);
+    apply_profile(*profile, given, options);
   }
   return {};
 }

@@ -110,15 +110,9 @@ struct LockedFile {
 };
 
 Result<LockedFile> open_locked(const fs::path& path, bool create) {
-  auto lock = sfs::auth::AuthFileLock::acquire(path);
-  if (!lock) {
-    return lock.error();
-  }
-  auto file = open_auth_file(path, create);
-  if (!file) {
-    return file.error();
-  }
-  return LockedFile{std::move(*lock), std::move(*file)};
+  SFS_ASSIGN_OR_RETURN(auto lock, sfs::auth::AuthFileLock::acquire(path));
+  SFS_ASSIGN_OR_RETURN(auto file, open_auth_file(path, create));
+  return LockedFile{std::move(lock), std::move(file)};
 }
 
 struct PasswordOptions {

@@ -55,18 +55,15 @@ Result<void> read_key(const fs::path& file, const toml::key& key, const toml::no
                      "unknown setting (a profile may set host, port, user, ca-file, "
                      "password-file)");
   }
-  auto text = string_of(file, key, node);
-  if (!text) {
-    return text.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto text, string_of(file, key, node));
   if (key == "host") {
-    profile.host = *text;
+    profile.host = text;
   } else if (key == "user") {
-    profile.user = *text;
+    profile.user = text;
   } else if (key == "ca-file") {
-    profile.ca_file = resolve(*text, file);
+    profile.ca_file = resolve(text, file);
   } else {
-    profile.password_file = resolve(*text, file);
+    profile.password_file = resolve(text, file);
   }
   return {};
 }
@@ -80,9 +77,7 @@ Result<Profile> read_profile(const fs::path& file, const toml::key& name, const 
   }
   Profile profile;
   for (auto&& [key, value] : *table) {
-    if (auto ok = read_key(file, key, value, profile); !ok) {
-      return ok.error();
-    }
+    SFS_RETURN_IF_ERROR(read_key(file, key, value, profile));
   }
   return profile;
 }
@@ -93,11 +88,8 @@ Result<std::string> check_top_level(const fs::path& file, const toml::table& top
   std::string default_name;
   for (auto&& [key, node] : top) {
     if (key == "default-profile") {
-      auto name = string_of(file, key, node);
-      if (!name) {
-        return name.error();
-      }
-      default_name = *name;
+      SFS_ASSIGN_OR_RETURN(auto name, string_of(file, key, node));
+      default_name = name;
     } else if (key == "profile") {
       if (!node.is_table()) {
         return key_error(file, key, "expected [profile.NAME] tables");
@@ -128,25 +120,16 @@ Result<std::optional<Profile>> load_profile(const fs::path& file, const std::str
     }
     return bad(fmt::format("no profile {}: {} does not exist", name, file.string()));
   }
-  auto top = config::read_toml(file);
-  if (!top) {
-    return top.error();
-  }
-  auto default_name = check_top_level(file, *top);
-  if (!default_name) {
-    return default_name.error();
-  }
-  const std::string wanted = name.empty() ? *default_name : name;
+  SFS_ASSIGN_OR_RETURN(auto top, config::read_toml(file));
+  SFS_ASSIGN_OR_RETURN(auto default_name, check_top_level(file, top));
+  const std::string wanted = name.empty() ? default_name : name;
   // Every profile is checked, not only the one used: a mistake shows at once.
   std::optional<Profile> chosen;
-  if (const auto* profiles = (*top)["profile"].as_table(); profiles != nullptr) {
+  if (const auto* profiles = (top)["profile"].as_table(); profiles != nullptr) {
     for (auto&& [key, node] : *profiles) {
-      auto profile = read_profile(file, key, node);
-      if (!profile) {
-        return profile.error();
-      }
+      SFS_ASSIGN_OR_RETURN(auto profile, read_profile(file, key, node));
       if (key == wanted) {
-        chosen = std::move(*profile);
+        chosen = std::move(profile);
       }
     }
   }

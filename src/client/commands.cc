@@ -67,9 +67,7 @@ Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options) 
   if (!password) {
     return password.error();
   }
-  if (auto ok = (*conn)->login(user, *password); !ok) {
-    return ok.error();
-  }
+  SFS_RETURN_IF_ERROR((*conn)->login(user, *password));
   if (options.compress) {
     if (auto ok = (*conn)->enable_compression(); !ok) {
       if (ok.error().code != Errc::kBadRequest) {
@@ -177,12 +175,9 @@ Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* o
 }
 
 Result<void> verify_files(Connection& conn, std::FILE* out) {
-  auto statuses = conn.verify();
-  if (!statuses) {
-    return statuses.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto statuses, conn.verify());
   std::size_t bad = 0;
-  for (const protocol::FileStatus& s : *statuses) {
+  for (const protocol::FileStatus& s : statuses) {
     if (s.kind == protocol::FileStatus::Kind::kCorrupt ||
         s.kind == protocol::FileStatus::Kind::kUnreadable) {
       ++bad;
@@ -192,7 +187,7 @@ Result<void> verify_files(Connection& conn, std::FILE* out) {
                    s.name.c_str());
     }
   }
-  std::fprintf(out, "%zu file(s) checked, %zu damaged or unreadable\n", statuses->size(), bad);
+  std::fprintf(out, "%zu file(s) checked, %zu damaged or unreadable\n", statuses.size(), bad);
   std::fflush(out);
   if (bad > 0) {
     return make_error(Errc::kIntegrity,

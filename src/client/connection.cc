@@ -123,22 +123,13 @@ Result<T> Connection::run(awaitable<Result<T>> operation) {
 
 Result<std::unique_ptr<Connection>> Connection::open(const ConnectOptions& options) {
   std::unique_ptr<Connection> conn(new Connection(options));
-  auto tls = tls::make_client_context();
-  if (!tls) {
-    return tls.error();
-  }
-  conn->tls_ = std::move(*tls);
+  SFS_ASSIGN_OR_RETURN(auto tls, tls::make_client_context());
+  conn->tls_ = std::move(tls);
   conn->channel_ = std::make_shared<net::Channel>(tcp::socket(conn->io_), *conn->tls_, kIoTimeout);
   conn->channel_->start_watchdog();
-  if (auto ok = conn->run(conn->connect(options.host, options.port)); !ok) {
-    return ok.error();
-  }
-  if (auto ok = conn->verify_server(options); !ok) {
-    return ok.error();
-  }
-  if (auto ok = conn->run(conn->read_greeting()); !ok) {
-    return ok.error();
-  }
+  SFS_RETURN_IF_ERROR(conn->run(conn->connect(options.host, options.port)));
+  SFS_RETURN_IF_ERROR(conn->verify_server(options));
+  SFS_RETURN_IF_ERROR(conn->run(conn->read_greeting()));
   return conn;
 }
 
@@ -213,11 +204,8 @@ std::string Connection::peer_address() {
 }
 
 awaitable<Result<void>> Connection::read_greeting() {
-  auto line = co_await channel_->read_line(protocol::kMaxLineBytes);
-  if (!line) {
-    co_return line.error();
-  }
-  auto version = protocol::parse_greeting(*line);
+  SFS_CO_ASSIGN_OR_RETURN(auto line, co_await channel_->read_line(protocol::kMaxLineBytes));
+  auto version = protocol::parse_greeting(line);
   if (!version) {
     co_return version.error();
   }
@@ -231,15 +219,10 @@ awaitable<Result<void>> Connection::read_greeting() {
 
 awaitable<Result<protocol::Reply>> Connection::request(std::string line) {
   if (!line.empty()) {
-    if (auto ok = co_await channel_->write(line); !ok) {
-      co_return ok.error();
-    }
+    SFS_CO_RETURN_IF_ERROR(co_await channel_->write(line));
   }
-  auto reply_line = co_await channel_->read_line(protocol::kMaxLineBytes);
-  if (!reply_line) {
-    co_return reply_line.error();
-  }
-  co_return protocol::parse_reply(*reply_line);
+  SFS_CO_ASSIGN_OR_RETURN(auto reply_line, co_await channel_->read_line(protocol::kMaxLineBytes));
+  co_return protocol::parse_reply(reply_line);
 }
 
 // NOTICES goes out in the same write as LOGIN, so it costs no round trip:
@@ -248,27 +231,19 @@ awaitable<Result<protocol::Reply>> Connection::request(std::string line) {
 awaitable<Result<protocol::Reply>> Connection::do_login(std::string user, std::string password) {
   const std::string lines = protocol::serialize_request(protocol::Notices{"delay"}) +
                             protocol::serialize_request(protocol::Login{user, password});
-  if (auto ok = co_await channel_->write(lines); !ok) {
-    co_return ok.error();
-  }
-  auto notices = co_await request("");
-  if (!notices) {
-    co_return notices.error();
-  }
+  SFS_CO_RETURN_IF_ERROR(co_await channel_->write(lines));
+  SFS_CO_ASSIGN_OR_RETURN(auto notices, co_await request(""));
   const bool delay_notices =
-      notices->ok && notices->fields.size() == 1 && notices->fields[0] == "delay";
+      notices.ok && notices.fields.size() == 1 && notices.fields[0] == "delay";
   auto line = co_await channel_->read_line(protocol::kMaxLineBytes);
   if (!line) {
     co_return line.error();
   }
   if (delay_notices && line->starts_with("DELAY ")) {
-    auto hold = protocol::parse_delay_line(*line);
-    if (!hold) {
-      co_return hold.error();
-    }
+    SFS_CO_ASSIGN_OR_RETURN(auto hold, protocol::parse_delay_line(*line));
     std::fprintf(stderr,
                  "sfs: login delayed %lld s after repeated failures for this account or address\n",
-                 static_cast<long long>(std::chrono::ceil<std::chrono::seconds>(*hold).count()));
+                 static_cast<long long>(std::chrono::ceil<std::chrono::seconds>(hold).count()));
     line = co_await channel_->read_line(protocol::kMaxLineBytes);
     if (!line) {
       co_return line.error();
@@ -278,18 +253,15 @@ awaitable<Result<protocol::Reply>> Connection::do_login(std::string user, std::s
 }
 
 Result<void> Connection::login(const std::string& user, const std::string& password) {
-  auto reply = run(do_login(user, password));
-  if (!reply) {
-    return reply.error();
-  }
-  if (!reply->ok) {
-    if (reply->code == Errc::kAuth && reply->message == "login failed") {
+  SFS_ASSIGN_OR_RETURN(auto reply, run(do_login(user, password)));
+  if (!reply.ok) {
+    if (reply.code == Errc::kAuth && reply.message == "login failed") {
       return make_error(Errc::kAuth, "login failed: wrong user name or password");
     }
-    if (reply->code == Errc::kAuth) {  // not checked, e.g. too many failures
-      return make_error(Errc::kAuth, "login refused: " + reply->message);
+    if (reply.code == Errc::kAuth) {  // not checked, e.g. too many failures
+      return make_error(Errc::kAuth, "login refused: " + reply.message);
     }
-    return reply->to_error();
+    return reply.to_error();
   }
   return {};
 }
@@ -318,23 +290,17 @@ Connection::WireTotals Connection::last_transfer() const {
 }
 
 awaitable<Error> Connection::read_abort_reason() {
-  auto reply = co_await request("");
-  if (!reply) {
-    co_return reply.error();
-  }
-  if (reply->ok) {
+  SFS_CO_ASSIGN_OR_RETURN(auto reply, co_await request(""));
+  if (reply.ok) {
     co_return make_error(Errc::kProtocol, "server aborted the transfer without a reason");
   }
-  co_return reply->to_error();
+  co_return reply.to_error();
 }
 
 awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::string remote,
                                            bool progress, bool resume) {
-  auto source = LocalSource::open(local);
-  if (!source) {
-    co_return source.error();
-  }
-  const std::uint64_t size = source->size();
+  SFS_CO_ASSIGN_OR_RETURN(auto source, LocalSource::open(local));
+  const std::uint64_t size = source.size();
   const std::string command = protocol::serialize_request(protocol::Put{remote, size});
   auto reply = co_await request(command);
   if (!reply || !reply->ok) {
@@ -349,12 +315,12 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   crypto::Digest hash;
   std::uint64_t from = 0;
   if (resume && *held > 0) {
-    auto read = [&](char* data, std::size_t n, std::uint64_t) { return source->read(data, n); };
+    auto read = [&](char* data, std::size_t n, std::uint64_t) { return source.read(data, n); };
     if (crypto::hash_prefix(read, *held, hash) && hash.hex_digest() == reply->fields[1]) {
       from = *held;
     } else {
       hash.reset();
-      if (auto ok = source->seek(0); !ok) {
+      if (auto ok = source.seek(0); !ok) {
         co_return ok;
       }
     }
@@ -368,7 +334,7 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
     bar.emplace("put " + remote, size);
   }
   auto read = [&](char* data, std::size_t max) {
-    auto n = source->read(data, max);
+    auto n = source.read(data, max);
     if (n) {
       hash.update(data, *n);
     }
@@ -404,13 +370,10 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
 
 awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::path local,
                                            bool progress, bool resume) {
-  auto part = LocalDownload::open(local, resume);
-  if (!part) {
-    co_return part.error();
-  }
-  const bool can_resume = part->held() > 0 && !part->recorded_digest().empty();
-  const protocol::Get get{remote, can_resume ? part->held() : 0,
-                          can_resume ? part->recorded_digest() : std::string()};
+  SFS_CO_ASSIGN_OR_RETURN(auto part, LocalDownload::open(local, resume));
+  const bool can_resume = part.held() > 0 && !part.recorded_digest().empty();
+  const protocol::Get get{remote, can_resume ? part.held() : 0,
+                          can_resume ? part.recorded_digest() : std::string()};
   const std::string command = protocol::serialize_request(get);
   auto reply = co_await request(command);
   if (!reply || !reply->ok) {
@@ -429,17 +392,17 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   crypto::Digest hash;
   if (*start > 0) {
     auto read = [&](char* data, std::size_t n, std::uint64_t at) {
-      return part->read_at(data, n, at);
+      return part.read_at(data, n, at);
     };
     if (auto ok = crypto::hash_prefix(read, *start, hash); !ok) {
       co_return ok;  // the server is already sending: the session cannot go on
     }
   }
-  if (auto ok = part->continue_at(*start); !ok) {
+  if (auto ok = part.continue_at(*start); !ok) {
     co_return ok;
   }
   if (!stored.empty()) {
-    part->record_digest(stored);
+    part.record_digest(stored);
   }
   std::optional<ProgressBar> bar;
   if (progress && !observer_) {
@@ -447,7 +410,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   }
   auto write = [&](const char* data, std::size_t n) {
     hash.update(data, n);
-    return part->write(data, n);
+    return part.write(data, n);
   };
   auto received = co_await net::receive_stream(
       *channel_, *size - *start, write,
@@ -462,32 +425,24 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
       protocol::kMaxFrameBytes);
   if (!received) {
     if (received.error().code == Errc::kNetwork && !stored.empty()) {
-      part->keep();  // a later `get` continues from here
+      part.keep();  // a later `get` continues from here
     }
     if (net::stream_completed(received.error())) {  // local write failed: skip the trailer
-      if (auto skipped = co_await channel_->read_line(protocol::kMaxLineBytes); !skipped) {
-        co_return skipped.error();
-      }
+      SFS_CO_RETURN_IF_ERROR(co_await channel_->read_line(protocol::kMaxLineBytes));
     }
     if (received.error().code == Errc::kAborted) {
       co_return co_await read_abort_reason();
     }
     co_return received;
   }
-  auto trailer = co_await channel_->read_line(protocol::kMaxLineBytes);
-  if (!trailer) {
-    co_return trailer.error();
-  }
-  auto sent_digest = protocol::parse_digest_line(*trailer);
-  if (!sent_digest) {
-    co_return sent_digest.error();
-  }
+  SFS_CO_ASSIGN_OR_RETURN(auto trailer, co_await channel_->read_line(protocol::kMaxLineBytes));
+  SFS_CO_ASSIGN_OR_RETURN(auto sent_digest, protocol::parse_digest_line(trailer));
   const std::string actual = hash.hex_digest();
-  if (actual != *sent_digest || (!stored.empty() && actual != stored)) {
+  if (actual != sent_digest || (!stored.empty() && actual != stored)) {
     co_return make_error(Errc::kIntegrity, "downloaded data does not match its digest; " +
                                                local.string() + " left unchanged");
   }
-  co_return part->commit();
+  co_return part.commit();
 }
 
 awaitable<Result<void>> Connection::do_view(std::string remote, std::uint64_t max_bytes,
@@ -497,15 +452,12 @@ awaitable<Result<void>> Connection::do_view(std::string remote, std::uint64_t ma
   if (!reply || !reply->ok) {
     co_return reply ? reply->to_error() : reply.error();
   }
-  auto size = size_field(*reply);
-  if (!size) {
-    co_return size.error();
-  }
+  SFS_CO_ASSIGN_OR_RETURN(auto size, size_field(*reply));
   auto sink = [&](const char* data, std::size_t n) -> Result<void> {
     out(data, n);
     return {};
   };
-  auto received = co_await net::receive_stream(*channel_, *size, sink);
+  auto received = co_await net::receive_stream(*channel_, size, sink);
   if (!received && received.error().code == Errc::kAborted) {
     co_return co_await read_abort_reason();
   }
@@ -519,21 +471,12 @@ awaitable<Result<std::vector<T>>> Connection::read_counted(std::string command,
   if (!reply || !reply->ok) {
     co_return reply ? reply->to_error() : reply.error();
   }
-  auto count = size_field(*reply);
-  if (!count) {
-    co_return count.error();
-  }
+  SFS_CO_ASSIGN_OR_RETURN(auto count, size_field(*reply));
   std::vector<T> items;
-  for (std::uint64_t i = 0; i < *count; ++i) {
-    auto line = co_await channel_->read_line(protocol::kMaxLineBytes);
-    if (!line) {
-      co_return line.error();
-    }
-    auto item = parse(*line);
-    if (!item) {
-      co_return item.error();
-    }
-    items.push_back(std::move(*item));
+  for (std::uint64_t i = 0; i < count; ++i) {
+    SFS_CO_ASSIGN_OR_RETURN(auto line, co_await channel_->read_line(protocol::kMaxLineBytes));
+    SFS_CO_ASSIGN_OR_RETURN(auto item, parse(line));
+    items.push_back(std::move(item));
   }
   co_return items;
 }

@@ -95,12 +95,9 @@ Result<void> list_files(Connection& conn, const ListOptions& options, std::FILE*
   std::vector<Listed> items;
   auto listed = collect(conn, dir, options.recursive, 1, items);
   if (!listed && listed.error().code == Errc::kNotDir) {  // a file: list just it, like ls
-    auto entry = conn.stat(dir);
-    if (!entry) {
-      return entry.error();
-    }
-    entry->name = last_component(dir);
-    items.push_back({dir, std::move(*entry)});
+    SFS_ASSIGN_OR_RETURN(auto entry, conn.stat(dir));
+    entry.name = last_component(dir);
+    items.push_back({dir, std::move(entry)});
   } else if (!listed) {
     return listed;
   }
@@ -125,20 +122,17 @@ Result<void> stat_entry(Connection& conn, const std::string& remote, bool json, 
   if (auto ok = check_remote_path(path); !ok) {
     return ok;
   }
-  auto entry = conn.stat(path);
-  if (!entry) {
-    return entry.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto entry, conn.stat(path));
   if (json) {
-    protocol::Entry named = *entry;
+    protocol::Entry named = entry;
     named.name = last_component(path);
     std::fprintf(out, "%s\n", entry_json(named, path).c_str());
   } else {
     std::fprintf(out, "path: %s\ntype: %s\nsize: %llu\nmodified: %s\nxxh128: %s\n", path.c_str(),
-                 entry->type == 'd' ? "directory" : "file",
-                 static_cast<unsigned long long>(entry->size),
-                 format_time(entry->mtime, "%Y-%m-%d %H:%M:%S").c_str(),
-                 entry->digest.empty() ? "-" : entry->digest.c_str());
+                 entry.type == 'd' ? "directory" : "file",
+                 static_cast<unsigned long long>(entry.size),
+                 format_time(entry.mtime, "%Y-%m-%d %H:%M:%S").c_str(),
+                 entry.digest.empty() ? "-" : entry.digest.c_str());
   }
   std::fflush(out);
   return {};
@@ -168,10 +162,7 @@ Result<void> move_entry(Connection& conn, const std::string& from, const std::st
       return ok;
     }
   }
-  auto moved = conn.move(source, target);
-  if (!moved) {
-    return moved.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto moved, conn.move(source, target));
   return {};
 }
 

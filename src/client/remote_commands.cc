@@ -56,95 +56,62 @@ std::string check_count(std::string_view text) {
 }
 
 Result<void> do_put(CommandContext& context, const Invocation& inv) {
-  auto remote = put_target(context, inv);
-  if (!remote) {
-    return remote.error();
-  }
-  const TransferOptions transfer{inv.args[0], *remote, has_flag(inv, "--recursive"), context.resume,
+  SFS_ASSIGN_OR_RETURN(auto remote, put_target(context, inv));
+  const TransferOptions transfer{inv.args[0], remote, has_flag(inv, "--recursive"), context.resume,
                                  context.json};
   return put_command(context.conn, transfer, context.out);
 }
 
 Result<void> do_get(CommandContext& context, const Invocation& inv) {
-  auto remote = remote_entry(context, inv.args[0]);
-  if (!remote) {
-    return remote.error();
-  }
-  const TransferOptions transfer{*remote, inv.arg_or(1, ""), has_flag(inv, "--recursive"),
+  SFS_ASSIGN_OR_RETURN(auto remote, remote_entry(context, inv.args[0]));
+  const TransferOptions transfer{remote, inv.arg_or(1, ""), has_flag(inv, "--recursive"),
                                  context.resume, context.json};
   return get_command(context.conn, transfer, context.out);
 }
 
 Result<void> do_view(CommandContext& context, const Invocation& inv) {
-  auto remote = remote_entry(context, inv.args[0]);
-  if (!remote) {
-    return remote.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto remote, remote_entry(context, inv.args[0]));
   // The table gives --bytes a default and checks it (check_count).
   const std::uint64_t bytes = *protocol::parse_u64(*inv.flag("--bytes"));
-  return view_file(context.conn, *remote, bytes, context.out);
+  return view_file(context.conn, remote, bytes, context.out);
 }
 
 Result<void> do_rm(CommandContext& context, const Invocation& inv) {
-  auto remote = remote_entry(context, inv.args[0]);
-  if (!remote) {
-    return remote.error();
-  }
-  return remove_file(context.conn, *remote);
+  SFS_ASSIGN_OR_RETURN(auto remote, remote_entry(context, inv.args[0]));
+  return remove_file(context.conn, remote);
 }
 
 Result<void> do_ls(CommandContext& context, const Invocation& inv) {
-  auto dir = remote_path(context, inv.arg_or(0, ""));
-  if (!dir) {
-    return dir.error();
-  }
-  const ListOptions options{*dir, has_flag(inv, "--long"), has_flag(inv, "--recursive"),
+  SFS_ASSIGN_OR_RETURN(auto dir, remote_path(context, inv.arg_or(0, "")));
+  const ListOptions options{dir, has_flag(inv, "--long"), has_flag(inv, "--recursive"),
                             context.json};
   return list_files(context.conn, options, context.out);
 }
 
 Result<void> do_stat(CommandContext& context, const Invocation& inv) {
-  auto remote = remote_path(context, inv.args[0]);
-  if (!remote) {
-    return remote.error();
-  }
-  return stat_entry(context.conn, *remote, context.json, context.out);
+  SFS_ASSIGN_OR_RETURN(auto remote, remote_path(context, inv.args[0]));
+  return stat_entry(context.conn, remote, context.json, context.out);
 }
 
 Result<void> do_mkdir(CommandContext& context, const Invocation& inv) {
-  auto remote = remote_entry(context, inv.args[0]);
-  if (!remote) {
-    return remote.error();
-  }
-  return make_dir(context.conn, *remote, has_flag(inv, "--parents"));
+  SFS_ASSIGN_OR_RETURN(auto remote, remote_entry(context, inv.args[0]));
+  return make_dir(context.conn, remote, has_flag(inv, "--parents"));
 }
 
 Result<void> do_rmdir(CommandContext& context, const Invocation& inv) {
-  auto remote = remote_entry(context, inv.args[0]);
-  if (!remote) {
-    return remote.error();
-  }
-  return remove_dir(context.conn, *remote);
+  SFS_ASSIGN_OR_RETURN(auto remote, remote_entry(context, inv.args[0]));
+  return remove_dir(context.conn, remote);
 }
 
 Result<void> do_mv(CommandContext& context, const Invocation& inv) {
-  auto from = remote_entry(context, inv.args[0]);
-  if (!from) {
-    return from.error();
-  }
-  auto to = remote_path(context, inv.args[1]);
-  if (!to) {
-    return to.error();
-  }
-  return move_entry(context.conn, *from, *to);
+  SFS_ASSIGN_OR_RETURN(auto from, remote_entry(context, inv.args[0]));
+  SFS_ASSIGN_OR_RETURN(auto to, remote_path(context, inv.args[1]));
+  return move_entry(context.conn, from, to);
 }
 
 Result<void> do_hash(CommandContext& context, const Invocation& inv) {
-  auto remote = remote_entry(context, inv.args[0]);
-  if (!remote) {
-    return remote.error();
-  }
-  return hash_file(context.conn, *remote, context.out, context.json);
+  SFS_ASSIGN_OR_RETURN(auto remote, remote_entry(context, inv.args[0]));
+  return hash_file(context.conn, remote, context.out, context.json);
 }
 
 Result<void> do_verify(CommandContext& context, const Invocation&) {

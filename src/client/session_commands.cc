@@ -29,14 +29,11 @@ Result<void> print_lines(std::FILE* out, const std::vector<std::string>& lines) 
 }  // namespace
 
 Result<void> do_cd(CommandContext& context, const Invocation& inv) {
-  auto dir = resolve_remote(context.cwd, inv.arg_or(0, "/"));
-  if (!dir) {
-    return dir.error();
-  }
-  if (auto ok = check_remote_dir(context.conn, *dir); !ok) {
+  SFS_ASSIGN_OR_RETURN(auto dir, resolve_remote(context.cwd, inv.arg_or(0, "/")));
+  if (auto ok = check_remote_dir(context.conn, dir); !ok) {
     return ok;
   }
-  context.cwd = std::move(*dir);
+  context.cwd = std::move(dir);
   return {};
 }
 

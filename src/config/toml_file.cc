@@ -38,14 +38,11 @@ Result<std::string> read_capped(const std::filesystem::path& file) {
 }  // namespace
 
 Result<toml::table> read_toml(const std::filesystem::path& file) {
-  auto text = read_capped(file);
-  if (!text) {
-    return text.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto text, read_capped(file));
   // toml++ as Debian builds it reports syntax errors by exception; this is
   // start-up code, and the exception ends here as an error value.
   try {
-    return toml::parse(*text, file.string());
+    return toml::parse(text, file.string());
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
     return bad(

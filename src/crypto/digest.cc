@@ -68,15 +68,12 @@ Result<void> hash_prefix(const ReadAt& read, std::uint64_t length, Digest& diges
   for (std::uint64_t done = 0; done < length;) {
     const auto want =
         static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length - done));
-    auto n = read(buffer.data(), want, done);
-    if (!n) {
-      return n.error();
-    }
-    if (*n == 0) {
+    SFS_ASSIGN_OR_RETURN(auto n, read(buffer.data(), want, done));
+    if (n == 0) {
       return make_error(Errc::kIo, "file shrank while being read");
     }
-    digest.update(buffer.data(), *n);
-    done += *n;
+    digest.update(buffer.data(), n);
+    done += n;
   }
   return {};
 }

@@ -22,9 +22,7 @@ Result<std::string> decode_path(std::string_view field) {
   if (!path) {
     return path.error();
   }
-  if (auto ok = validate_remote_path(*path); !ok) {
-    return ok.error();
-  }
+  SFS_RETURN_IF_ERROR(validate_remote_path(*path));
   return path;
 }
 
@@ -41,76 +39,49 @@ Result<Request> parse_login(const Fields& f) {
 }
 
 Result<Request> parse_get(const Fields& f) {
-  auto path = decode_path(f[1]);
-  if (!path) {
-    return path.error();
-  }
-  auto offset = parse_u64(f[2]);
-  if (!offset) {
-    return offset.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto path, decode_path(f[1]));
+  SFS_ASSIGN_OR_RETURN(auto offset, parse_u64(f[2]));
   if (f[3] != "-" && !crypto::is_digest_hex(f[3])) {
     return bad("GET: digest must be 32 hex digits or -");
   }
-  return Request{Get{std::move(*path), *offset, f[3] == "-" ? std::string() : std::string(f[3])}};
+  return Request{Get{std::move(path), offset, f[3] == "-" ? std::string() : std::string(f[3])}};
 }
 
 // PUT and VIEW: a path and a number.
 template <typename T>
 Result<Request> parse_path_and_number(const Fields& f) {
-  auto path = decode_path(f[1]);
-  if (!path) {
-    return path.error();
-  }
-  auto number = parse_u64(f[2]);
-  if (!number) {
-    return number.error();
-  }
-  return Request{T{std::move(*path), *number}};
+  SFS_ASSIGN_OR_RETURN(auto path, decode_path(f[1]));
+  SFS_ASSIGN_OR_RETURN(auto number, parse_u64(f[2]));
+  return Request{T{std::move(path), number}};
 }
 
 // DELETE and HASH: just a path.
 template <typename T>
 Result<Request> parse_path(const Fields& f) {
-  auto path = decode_path(f[1]);
-  if (!path) {
-    return path.error();
-  }
-  return Request{T{std::move(*path)}};
+  SFS_ASSIGN_OR_RETURN(auto path, decode_path(f[1]));
+  return Request{T{std::move(path)}};
 }
 
 Result<Request> parse_list(const Fields& f) {
   if (f.size() == 1) {
     return Request{List{}};
   }
-  auto path = decode_path(f[1]);
-  if (!path) {
-    return path.error();
-  }
-  return Request{List{std::move(*path)}};
+  SFS_ASSIGN_OR_RETURN(auto path, decode_path(f[1]));
+  return Request{List{std::move(path)}};
 }
 
 Result<Request> parse_mkdir(const Fields& f) {
-  auto path = decode_path(f[1]);
-  if (!path) {
-    return path.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto path, decode_path(f[1]));
   if (f[2] != "0" && f[2] != "1") {
     return bad("MKDIR: parents flag must be 0 or 1");
   }
-  return Request{MakeDir{std::move(*path), f[2] == "1"}};
+  return Request{MakeDir{std::move(path), f[2] == "1"}};
 }
 
 Result<Request> parse_move(const Fields& f) {
-  auto path = decode_path(f[1]);
-  if (!path) {
-    return path.error();
-  }
-  auto target = decode_path(f[2]);
-  if (!target) {
-    return target.error();
-  }
-  return Request{Move{std::move(*path), std::move(*target)}};
+  SFS_ASSIGN_OR_RETURN(auto path, decode_path(f[1]));
+  SFS_ASSIGN_OR_RETURN(auto target, decode_path(f[2]));
+  return Request{Move{std::move(path), std::move(target)}};
 }
 
 // A lower-case word of letters, digits and '-', starting with a letter:
@@ -267,18 +238,15 @@ Result<Request> parse_request(std::string_view line) {
   if (line.size() >= kMaxLineBytes) {
     return bad("line too long");
   }
-  auto fields = split_fields(line);
-  if (!fields) {
-    return fields.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto fields, split_fields(line));
   for (const VerbRow& g : kVerbs) {
-    if (g.traits.verb != (*fields)[0]) {
+    if (g.traits.verb != (fields)[0]) {
       continue;
     }
-    if (fields->size() < g.fields || fields->size() > g.max_fields) {
+    if (fields.size() < g.fields || fields.size() > g.max_fields) {
       return bad(std::string(g.traits.verb) + ": wrong number of arguments");
     }
-    return g.parse(*fields);
+    return g.parse(fields);
   }
   return bad("unknown command");
 }
