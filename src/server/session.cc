@@ -259,6 +259,12 @@ awaitable<Session::LoginResult> Session::try_login(const protocol::Login& login,
       // Waiting on the server: a draining server need not wait for it.
       .on_wait = [this](bool waiting) { channel_->set_idle(waiting); },
       .stopping = [this] { return shared_->draining.load(); }};
+  // Meanwhile the client owes nothing, and the reply must not be lost to
+  // the line read's deadline (it is the login's): the watchdog waits for
+  // all the authenticator may take (busy until the deadline, the longest
+  // hold, then the check) before it closes the connection.
+  channel_->set_deadline(deadline - net::Clock::now() + shared_->authenticator.longest_hold() +
+                         config().io_timeout);
   const auth::LoginOutcome outcome = co_await shared_->authenticator.log_in(request, hooks);
   deadline += outcome.held;  // the client's time to log in did not run meanwhile
   using Kind = auth::LoginOutcome::Kind;
@@ -282,6 +288,8 @@ awaitable<bool> Session::announce_hold(std::chrono::milliseconds wait) {
       co_return false;
     }
   }
+  // The write gave the watchdog io_timeout; the hold comes first.
+  channel_->set_deadline(wait + config().io_timeout);
   co_return true;
 }
 
