@@ -59,7 +59,8 @@ struct LoginRequest {
   std::chrono::steady_clock::time_point deadline;  // a busy attempt gives up here
 };
 
-// What the door answers.
+// What the door answers. (Not a Result<Identity>: a door needs the retry
+// time as a number, for HTTP's Retry-After too, and whether to answer at all.)
 struct LoginOutcome {
   enum class Kind {
     kLoggedIn,  // identity set; the door lists the session, checks current(), answers
@@ -105,9 +106,11 @@ class Authenticator {
   Authenticator& operator=(const Authenticator&) = delete;
 
   // Runs one attempt through the login gate: busy until the others'
-  // verdicts (asking again every kBusyPoll, kBusy at the deadline), refused,
-  // or held for its penalty, then checked at its turn on the Argon2id pool.
-  // A right password hashed at outdated costs is hashed again and saved.
+  // verdicts (asking again every 20 ms; kBusy at the deadline, or when the
+  // server stops meanwhile), refused, or held for its penalty, then checked
+  // at its turn on the Argon2id pool. A right password hashed at outdated
+  // costs is hashed again and saved (before the door lists its session:
+  // the rehash writes only over the hash of the version checked).
   awaitable<LoginOutcome> log_in(const LoginRequest& request, const LoginHooks& hooks);
 
   // False when the auth file gave the user another password (or removed
@@ -121,8 +124,6 @@ class Authenticator {
   // Waits for the checks running on the pool to end (at shutdown, before
   // the coroutines that wait for them are destroyed).
   void join() { checks_.join(); }
-
-  const LoginGate& gate() const { return gate_; }
 
  private:
   // The gate's decision once it is not busy; nullopt when it stays busy
