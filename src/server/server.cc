@@ -182,7 +182,7 @@ void Server::run() {
   shared_->disk.join();
   shared_->slow_jobs.stop();
   shared_->transfer_io.join();
-  shared_->password_checks.join();
+  shared_->authenticator.join();
 }
 
 void Server::wait_for_reload_signal() {

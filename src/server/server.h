@@ -16,13 +16,12 @@
 #include <string_view>
 
 #include "asio/asio.h"
-#include "auth/login_gate.h"
+#include "auth/authenticator.h"
 #include "auth/user_db.h"
 #include "base/result.h"
 #include "net/memory_budget.h"
 #include "server/admission.h"
 #include "server/auth_reload.h"
-#include "server/check_queue.h"
 #include "server/config.h"
 #include "server/fair_queue.h"
 #include "server/live_sessions.h"
@@ -45,11 +44,7 @@ inline constexpr unsigned kMaxSlowJobsPerUser = 8;
 // `users` changes when the auth file is reloaded, and is thread-safe).
 struct Shared {
   Shared(Config c, tls::ContextPtr t, auth::UserDb u, storage::Store s)
-      : config(std::move(c)),
-        tls(std::move(t)),
-        users(std::move(u)),
-        store(std::move(s)),
-        password_checks(std::max(1U, config.max_concurrent_hashing)) {}
+      : config(std::move(c)), tls(std::move(t)), users(std::move(u)), store(std::move(s)) {}
 
   Config config;
   tls::ContextPtr tls;
@@ -57,10 +52,12 @@ struct Shared {
   storage::Store store;
   Admission admission{{config.max_connections, config.max_connections_per_source,
                        config.max_unauthenticated, config.unauthenticated_share_per_source}};
-  auth::LoginGate login_gate;  // failed-login penalties, trusted sources
+  // Logins: penalties, the Argon2id pool and its turns, rehashes saved.
+  auth::Authenticator authenticator{
+      users,
+      {.auth_file = config.auth_file, .max_concurrent_checks = config.max_concurrent_hashing}};
   // Per user: what the tree takes and what operations in flight reserved.
   QuotaLedger quota_ledger{{config.quota_bytes, config.quota_files}, kUsageRescan};
-  std::mutex auth_file_mutex;  // one rewrite of the auth file at a time
   // Short disk work off the network threads: the prefix hash of a resumed
   // transfer, MOVE's depth check, usage scans, the cleaner.
   asio::thread_pool disk{2};
@@ -72,12 +69,6 @@ struct Shared {
   asio::thread_pool transfer_io{4};
   // The file data in flight of all transfers (--max-transfer-memory).
   net::MemoryBudget transfer_memory{static_cast<std::size_t>(config.max_transfer_memory)};
-  // Password checks, off the network threads; its size caps the memory
-  // that Argon2id verifications can take at once.
-  asio::thread_pool password_checks;
-  // Turns at that pool, by the login gate's standing: trusted and clean
-  // sources before failing ones.
-  CheckQueue check_queue{std::max(1U, config.max_concurrent_hashing)};
 
   // Live connections and who is logged in on them, so that a draining
   // server can close the idle ones and a reload of the auth file can end

@@ -5,9 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "auth/auth_file.h"
-#include "auth/login_gate.h"
-#include "auth/password_hash.h"
+#include "auth/authenticator.h"
 #include "crypto/digest.h"
 #include "net/channel.h"
 #include "net/transfer.h"
@@ -24,13 +22,6 @@ namespace sfs::server {
 namespace {
 
 using protocol::Request;
-
-// How often a busy login attempt asks the login gate again (while the
-// verdicts of the attempts before it are awaited).
-constexpr auto kBusyPoll = std::chrono::milliseconds(20);
-// Check-queue priorities per standing: one per count of the source's other
-// attempts in flight.
-constexpr unsigned kSourceRanks = 16;
 
 // Runs on the channel's executor when the registry asks a session to stop.
 // Draining closes an idle session. An account change also cuts a command in
@@ -76,24 +67,14 @@ class Session {
   enum class LoginResult { kLoggedIn, kRefused, kClosed };
 
   awaitable<bool> log_in();
-  // Runs one LOGIN through the login gate: refused, or held for its
-  // penalty (the hold extends `deadline`), then checked.
+  // Runs one LOGIN through the authenticator and answers it; a hold
+  // extends `deadline`.
   awaitable<LoginResult> try_login(const protocol::Login& login, net::Clock::time_point& deadline);
-  // The login gate's decision once it is not busy; nullopt when it stays
-  // busy until `deadline` (or the server drains).
-  awaitable<std::optional<auth::LoginGate::Attempt>> admit(const protocol::Login& login,
-                                                           net::Clock::time_point deadline);
-  // Answers a LOGIN the gate refused (its password unchecked).
-  awaitable<LoginResult> refuse(const std::string& user_field,
-                                const auth::LoginGate::Decision& decision);
-  awaitable<bool> hold(std::chrono::steady_clock::duration wait);
-  // Runs the password check at its turn in the check queue.
-  awaitable<auth::UserDb::Verdict> check_password(const protocol::Login& login,
-                                                  const auth::LoginGate::Decision& decision);
-  // After the right password: storage, the rehash, "OK".
-  // `version` is the user's password version read before the check.
-  awaitable<LoginResult> accept(const protocol::Login& login, std::uint64_t version);
-  bool rehash(const std::string& user, const std::string& password, std::uint64_t version);
+  // The authenticator's hook before a hold: a client that asked for
+  // notices hears how long first. False when the client is gone.
+  awaitable<bool> announce_hold(std::chrono::milliseconds wait);
+  // After the right password: the listing, storage, "OK".
+  awaitable<LoginResult> accept(const auth::Identity& identity);
   // Tells the user why an auth-file reload ended the session, and closes.
   awaitable<void> say_ended(LiveSessions::Why why);
   awaitable<void> serve_commands();
@@ -218,47 +199,6 @@ awaitable<void> Session::run() {
   }
 }
 
-// The password is known right now, so a hash made with outdated costs is
-// replaced in the auth file (atomically; the running server keeps
-// verifying with the old one, which stays valid). Only over the hash this
-// password was checked against (`version`), in memory and in the file: a
-// rehash of the old password must never undo a change the administrator
-// made meanwhile.
-bool Session::rehash(const std::string& user, const std::string& password, std::uint64_t version) {
-  auto hash = auth::hash_password(password);
-  if (!hash) {
-    spdlog::warn("user={} could not rehash the password: {}", user, hash.error().message);
-    return false;
-  }
-  // Once is enough, saved or not.
-  const auto replaced = shared_->users.replace_hash(user, version, *hash);
-  if (!replaced) {
-    spdlog::info("user={} password changed during the rehash; the rehash is dropped", user);
-    return false;
-  }
-  const std::lock_guard lock(shared_->auth_file_mutex);
-  auto file_lock = auth::AuthFileLock::acquire(config().auth_file);
-  auto file = file_lock ? auth::AuthFile::load(config().auth_file)
-                        : Result<auth::AuthFile>(file_lock.error());
-  if (file) {
-    const auth::Entry* entry = file->find(user);
-    if (entry == nullptr || entry->secret != *replaced) {
-      spdlog::info("user={} changed in the auth file meanwhile; the rehash is not saved", user);
-      return false;
-    }
-    file->set(user, *hash);
-    if (auto saved = file->save(); !saved) {
-      file = saved.error();
-    }
-  }
-  if (!file) {
-    spdlog::warn("user={} could not save the rehashed password: {}", user, file.error().message);
-    return false;
-  }
-  spdlog::info("user={} password rehashed with the current Argon2id costs", user);
-  return true;
-}
-
 awaitable<bool> Session::log_in() {
   auto deadline = net::Clock::now() + config().login_timeout;
   for (unsigned attempt = 0; attempt < config().max_login_attempts;) {
@@ -304,150 +244,82 @@ awaitable<bool> Session::log_in() {
   co_return false;
 }
 
-awaitable<std::optional<auth::LoginGate::Attempt>> Session::admit(const protocol::Login& login,
-                                                                  net::Clock::time_point deadline) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (true) {
-    auto attempt = shared_->login_gate.begin(source_, login.user, net::Clock::now());
-    if (!attempt.decision().busy) {
-      co_return std::move(attempt);
-    }
-    if (net::Clock::now() + kBusyPoll >= deadline) {
-      co_return std::nullopt;
-    }
-    boost::system::error_code ec;
-    timer.expires_after(kBusyPoll);
-    channel_->set_idle(true);  // waiting on the server: a draining server need not wait for it
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    channel_->set_idle(false);
-    if (shared_->draining) {
-      co_return std::nullopt;
-    }
-  }
-}
-
 awaitable<Session::LoginResult> Session::try_login(const protocol::Login& login,
                                                    net::Clock::time_point& deadline) {
   // The user name is logged percent-encoded: it is untrusted input.
   const std::string user_field = protocol::percent_encode(login.user);
-  auto admitted = co_await admit(login, deadline);
-  if (!admitted) {
-    spdlog::warn("user={} peer={} login refused: busy past the login deadline", user_field, peer_);
-    const std::string message =
-        "too many logins in progress for this account or address; try again later";
-    co_await channel_->write(protocol::error_line(Errc::kAuth, message));
-    co_return LoginResult::kClosed;  // the deadline has passed
+  const auth::LoginRequest request{.source = source_,
+                                   .peer = peer_,
+                                   .user = login.user,
+                                   .user_label = user_field,
+                                   .password = login.password,
+                                   .deadline = deadline};
+  const auth::LoginHooks hooks{
+      .on_hold = [this](std::chrono::milliseconds wait) { return announce_hold(wait); },
+      // Waiting on the server: a draining server need not wait for it.
+      .on_wait = [this](bool waiting) { channel_->set_idle(waiting); },
+      .stopping = [this] { return shared_->draining.load(); }};
+  // Meanwhile the client owes nothing, and the reply must not be lost to
+  // the line read's deadline (it is the login's): the watchdog waits for
+  // all the authenticator may take (busy until the deadline, the longest
+  // hold, then the check) before it closes the connection.
+  channel_->set_deadline(deadline - net::Clock::now() + shared_->authenticator.longest_hold() +
+                         config().io_timeout);
+  const auth::LoginOutcome outcome = co_await shared_->authenticator.log_in(request, hooks);
+  deadline += outcome.held;  // the client's time to log in did not run meanwhile
+  using Kind = auth::LoginOutcome::Kind;
+  if (outcome.kind == Kind::kLoggedIn) {
+    co_return co_await accept(*outcome.identity);
   }
-  auth::LoginGate::Attempt& attempt = *admitted;
-  const auth::LoginGate::Decision& decision = attempt.decision();
-  const std::string_view standing = auth::LoginGate::standing_name(decision.standing);
-  if (!decision.admitted) {
-    co_return co_await refuse(user_field, decision);
-  }
-  if (decision.wait > net::Clock::duration::zero()) {
-    spdlog::info("user={} peer={} login delayed {} ms source={}", user_field, peer_,
-                 std::chrono::ceil<std::chrono::milliseconds>(decision.wait).count(), standing);
-    deadline += decision.wait;  // the client's time to log in does not run meanwhile
-    if (!co_await hold(decision.wait) || shared_->draining) {
-      co_return LoginResult::kClosed;
-    }
-  }
-  // Read before the check, and again once the session is listed under the
-  // user: a reload in between (which could not end this session yet) shows
-  // as another version.
-  const std::uint64_t version = shared_->users.version(login.user);
-  const auth::UserDb::Verdict verdict = co_await check_password(login, decision);
-  const std::string_view method =
-      verdict.method == auth::UserDb::Method::kCache ? "cache" : "argon2id";
-  if (verdict.ok) {
-    attempt.succeeded(net::Clock::now());
-    const LoginResult result = co_await accept(login, version);
-    if (result == LoginResult::kLoggedIn) {
-      spdlog::info("user={} peer={} login ok check={} source={}", user_, peer_, method, standing);
-    }
-    co_return result;
-  }
-  attempt.failed(net::Clock::now());
-  spdlog::warn("user={} peer={} login failed check={} source={}", user_field, peer_, method,
-               standing);
-  if (!co_await channel_->write(protocol::error_line(Errc::kAuth, "login failed"))) {
+  if (outcome.kind == Kind::kClosed) {
     co_return LoginResult::kClosed;
+  }
+  const std::string reply = protocol::error_line(Errc::kAuth, outcome.message());
+  if (!co_await channel_->write(reply) || outcome.kind == Kind::kBusy) {
+    co_return LoginResult::kClosed;  // busy: the deadline has passed
   }
   co_return LoginResult::kRefused;
 }
 
-awaitable<Session::LoginResult> Session::refuse(const std::string& user_field,
-                                                const auth::LoginGate::Decision& decision) {
-  const auto retry = std::chrono::ceil<std::chrono::seconds>(decision.retry_after).count();
-  spdlog::warn("user={} peer={} login refused source={} retry={}s", user_field, peer_,
-               auth::LoginGate::standing_name(decision.standing), retry);
-  const std::string message = "too many failed logins for this account or address; try again in " +
-                              std::to_string(retry) + " s";
-  if (!co_await channel_->write(protocol::error_line(Errc::kAuth, message))) {
-    co_return LoginResult::kClosed;
-  }
-  co_return LoginResult::kRefused;
-}
-
-// Trusted and clean sources first, never behind failing ones; within a
-// standing, sources with fewer attempts in flight first.
-awaitable<auth::UserDb::Verdict> Session::check_password(
-    const protocol::Login& login, const auth::LoginGate::Decision& decision) {
-  const unsigned priority = static_cast<unsigned>(decision.standing) * kSourceRanks +
-                            std::min(decision.source_in_flight, kSourceRanks - 1);
-  const auto turn = co_await shared_->check_queue.wait(priority);
-  co_return co_await run_blocking(shared_->password_checks,
-                                  [&] { return shared_->users.check(login.user, login.password); });
-}
-
-// Only this connection waits; everyone else is served meanwhile. A client
-// that asked for notices hears how long first.
-awaitable<bool> Session::hold(std::chrono::steady_clock::duration wait) {
+awaitable<bool> Session::announce_hold(std::chrono::milliseconds wait) {
   if (delay_notices_) {
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait);
-    if (!co_await channel_->write(protocol::delay_line(ms))) {
+    const std::string notice = protocol::delay_line(wait);
+    if (!co_await channel_->write(notice)) {
       co_return false;
     }
   }
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  boost::system::error_code ec;
-  timer.expires_after(wait);
-  channel_->set_idle(true);  // waiting on the server: a draining server need not wait for it
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  channel_->set_idle(false);
+  // The write gave the watchdog io_timeout; the hold comes first.
+  channel_->set_deadline(wait + config().io_timeout);
   co_return true;
 }
 
-awaitable<Session::LoginResult> Session::accept(const protocol::Login& login,
-                                                 std::uint64_t version) {
+awaitable<Session::LoginResult> Session::accept(const auth::Identity& identity) {
   if (!ticket_.logged_in()) {  // evicted from the pre-login pool meanwhile: being closed
     co_return LoginResult::kClosed;
   }
-  entry_.logged_in(login.user);
-  if (shared_->users.version(login.user) != version) {
+  entry_.logged_in(identity.user);
+  // Listed now, so a later reload ends this session; one in between shows here.
+  if (!shared_->authenticator.current(identity)) {
     spdlog::info("user={} peer={} login refused: the auth file changed during the check",
-                 login.user, peer_);
+                 identity.user, peer_);
     co_await channel_->write(
         protocol::error_line(Errc::kAuth, "the account changed during the login; log in again"));
     co_return LoginResult::kClosed;
   }
-  if (shared_->users.needs_rehash(login.user)) {
-    const auto turn = co_await shared_->check_queue.wait(0);
-    co_await run_blocking(shared_->password_checks,
-                          [&] { return rehash(login.user, login.password, version); });
-  }
-  auto tree = shared_->store.user(login.user);
+  auto tree = shared_->store.user(identity.user);
   if (!tree) {
-    spdlog::error("user={} peer={} storage: {}", login.user, peer_, tree.error().message);
+    spdlog::error("user={} peer={} storage: {}", identity.user, peer_, tree.error().message);
     co_await channel_->write(protocol::error_line(Errc::kIo, "storage unavailable"));
     co_return LoginResult::kClosed;
   }
-  user_ = login.user;
+  user_ = identity.user;
   tree_.emplace(std::move(*tree));
   // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
   if (!co_await channel_->write(protocol::ok_line())) {
     co_return LoginResult::kClosed;
   }
+  spdlog::info("user={} peer={} login ok check={} source={}", user_, peer_, identity.check_name(),
+               auth::LoginGate::standing_name(identity.standing));
   co_return LoginResult::kLoggedIn;
 }
 

@@ -101,6 +101,26 @@ class BruteForceTest(unittest.TestCase):
         self.assertEqual(len(wait_for_lines(server, "login failed", 5)), 5)
         self.assertEqual(len(log_lines(server, r"login delayed")), 2)
 
+    def test_a_hold_past_the_time_to_log_in_still_gets_its_reply(self):
+        """A hold does not count against the time to log in, so the connection must
+        not be cut when that time passes during the hold: a client that did not ask
+        for notices (no DELAY line was written) and is held for several seconds, with
+        2 s to log in, still gets its reply (the server once closed it silently)."""
+        server = self.start_server("--login-timeout", "2")
+        # Seven failures from 127.0.0.8, one per connection (each has 2 s to log
+        # in; holds are told by DELAY): 3 free, then held 0.5, 1, 2 and 4 s. The
+        # next one earns 8 s, which stays over 2 s for half a minute of decay.
+        for i in range(7):
+            self.assertEqual(once(server.port, "127.0.0.8", "carol", "w%d-Pw" % i)[1], FAILED)
+        mark = server.log_mark()
+        with open_login_connection(server.port, "127.0.0.8", notices=False) as conn:
+            conn.send_line("LOGIN carol w7-Pw")
+            self.assertEqual(conn.read_line(), FAILED, server.log_since(mark))
+        self.assertTrue(wait_until(lambda: "login failed" in server.log_since(mark)))
+        held = re.search(r"login delayed (\d+) ms source=failing", server.log_since(mark))
+        self.assertIsNotNone(held, server.log_since(mark))
+        self.assertGreater(int(held.group(1)), 2000, "the hold did not outlast the time to log in")
+
     def test_simultaneous_guesses_are_judged_as_if_sent_in_a_row(self):
         """20 guesses sent at the same moment on 20 connections from one address: 3 are
         checked together (were they all to fail, each would still have been free); the
@@ -126,7 +146,11 @@ class BruteForceTest(unittest.TestCase):
         finally:
             for conn in conns:
                 conn.close()
+        # Every LOGIN is answered: none is left waiting, none is cut without a reply
+        # (the server once let its deadline watchdog close a busy connection just as
+        # its reply was due, when the machine was slow).
         self.assertNotIn(None, results)
+        self.assertNotIn((None, None), results, server.log_text()[-4000:])
         checked = [(d, r) for d, r in results if r == FAILED]
         unchecked = [(d, r) for d, r in results if r == BUSY or REFUSED.fullmatch(r or "")]
         self.assertEqual(len(checked) + len(unchecked), 20, results)

@@ -1,4 +1,4 @@
-#include "server/check_queue.h"
+#include "auth/check_queue.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-namespace sfs::server {
+namespace sfs::auth {
 namespace {
 
 // Coroutines on one io_context that take a turn each and keep it until told.
@@ -127,4 +127,4 @@ TEST(CheckQueueThreadsTest, NeverMoreThanTheSlotsAtOnce) {
 }
 
 }  // namespace
-}  // namespace sfs::server
+}  // namespace sfs::auth

@@ -22,7 +22,7 @@
 
 #include "asio/asio.h"
 
-namespace sfs::server {
+namespace sfs::auth {
 
 class CheckQueue {
  public:
@@ -68,4 +68,4 @@ class CheckQueue {
   std::map<std::pair<unsigned, std::uint64_t>, std::shared_ptr<Waiter>> waiting_;
 };
 
-}  // namespace sfs::server
+}  // namespace sfs::auth

@@ -1,6 +1,6 @@
-#include "server/check_queue.h"
+#include "auth/check_queue.h"
 
-namespace sfs::server {
+namespace sfs::auth {
 
 awaitable<CheckQueue::Turn> CheckQueue::wait(unsigned priority) {
   auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
@@ -47,4 +47,4 @@ std::size_t CheckQueue::waiting() const {
   return waiting_.size();
 }
 
-}  // namespace sfs::server
+}  // namespace sfs::auth

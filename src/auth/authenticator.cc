@@ -1,0 +1,207 @@
+#include "auth/authenticator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "asio/offload.h"
+#include "auth/auth_file.h"
+#include "auth/password_hash.h"
+
+namespace sfs::auth {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How often a busy login attempt asks the login gate again (while the
+// verdicts of the attempts before it are awaited).
+constexpr auto kBusyPoll = std::chrono::milliseconds(20);
+// Check-queue priorities per standing: one per count of the source's other
+// attempts in flight.
+constexpr unsigned kSourceRanks = 16;
+
+}  // namespace
+
+std::string LoginOutcome::message() const {
+  switch (kind) {
+    case Kind::kFailed:
+      return "login failed";
+    case Kind::kRefused:
+      return "too many failed logins for this account or address; try again in " +
+             std::to_string(retry_after.count()) + " s";
+    case Kind::kBusy:
+      return "too many logins in progress for this account or address; try again later";
+    case Kind::kLoggedIn:
+    case Kind::kClosed:
+      break;
+  }
+  return {};
+}
+
+Authenticator::Authenticator(UserDb& users, Settings settings)
+    : users_(users),
+      settings_(std::move(settings)),
+      gate_(settings_.gate),
+      checks_(std::max(1U, settings_.max_concurrent_checks)),
+      queue_(std::max(1U, settings_.max_concurrent_checks)) {}
+
+bool Authenticator::current(const Identity& identity) const {
+  return users_.version(identity.user) == identity.version;
+}
+
+awaitable<LoginOutcome> Authenticator::log_in(const LoginRequest& request,
+                                              const LoginHooks& hooks) {
+  auto admitted = co_await admit(request, hooks);
+  if (!admitted) {  // (a draining server answers busy too: try again later)
+    spdlog::warn("user={} peer={} login refused: busy past the login deadline", request.user_label,
+                 request.peer);
+    co_return LoginOutcome{.kind = LoginOutcome::Kind::kBusy};
+  }
+  const LoginGate::Decision& decision = admitted->decision();
+  if (!decision.admitted) {
+    const auto retry = std::chrono::ceil<std::chrono::seconds>(decision.retry_after);
+    spdlog::warn("user={} peer={} login refused source={} retry={}s", request.user_label,
+                 request.peer, LoginGate::standing_name(decision.standing), retry.count());
+    co_return LoginOutcome{.kind = LoginOutcome::Kind::kRefused, .retry_after = retry};
+  }
+  co_return co_await hold_and_check(request, hooks, *admitted);
+}
+
+awaitable<std::optional<LoginGate::Attempt>> Authenticator::admit(const LoginRequest& request,
+                                                                  const LoginHooks& hooks) {
+  while (true) {
+    auto attempt = gate_.begin(request.source, request.user, Clock::now());
+    if (!attempt.decision().busy) {
+      co_return std::move(attempt);
+    }
+    if (Clock::now() + kBusyPoll >= request.deadline) {
+      co_return std::nullopt;
+    }
+    if (!co_await wait_for(kBusyPoll, hooks)) {
+      co_return std::nullopt;
+    }
+  }
+}
+
+awaitable<bool> Authenticator::wait_for(Clock::duration wait, const LoginHooks& hooks) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  boost::system::error_code ec;
+  timer.expires_after(wait);
+  if (hooks.on_wait) {
+    hooks.on_wait(true);
+  }
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  if (hooks.on_wait) {
+    hooks.on_wait(false);
+  }
+  co_return !(hooks.stopping && hooks.stopping());
+}
+
+// Only this attempt waits; everyone else is served meanwhile.
+awaitable<LoginOutcome> Authenticator::hold_and_check(const LoginRequest& request,
+                                                      const LoginHooks& hooks,
+                                                      LoginGate::Attempt& attempt) {
+  const LoginGate::Decision& decision = attempt.decision();
+  const std::string_view standing = LoginGate::standing_name(decision.standing);
+  LoginOutcome outcome;
+  if (decision.wait > Clock::duration::zero()) {
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(decision.wait);
+    spdlog::info("user={} peer={} login delayed {} ms source={}", request.user_label, request.peer,
+                 ms.count(), standing);
+    outcome.held = decision.wait;
+    if (hooks.on_hold && !co_await hooks.on_hold(ms)) {
+      co_return outcome;  // kClosed
+    }
+    if (!co_await wait_for(decision.wait, hooks)) {
+      co_return outcome;
+    }
+  }
+  // Read before the check; the door compares it again (current()) once its
+  // session is listed under the user, so a reload in between shows.
+  const std::uint64_t version = users_.version(request.user);
+  const UserDb::Verdict verdict = co_await check_password(request, decision);
+  if (!verdict.ok) {
+    attempt.failed(Clock::now());
+    spdlog::warn("user={} peer={} login failed check={} source={}", request.user_label,
+                 request.peer, verdict.method == UserDb::Method::kCache ? "cache" : "argon2id",
+                 standing);
+    outcome.kind = LoginOutcome::Kind::kFailed;
+    co_return outcome;
+  }
+  attempt.succeeded(Clock::now());
+  Identity identity{std::string(request.user), version, verdict.method, decision.standing};
+  if (users_.needs_rehash(identity.user)) {
+    const auto turn = co_await queue_.wait(0);
+    co_await run_blocking(checks_,
+                          [&] { return rehash(identity.user, request.password, version); });
+  }
+  outcome.kind = LoginOutcome::Kind::kLoggedIn;
+  outcome.identity = std::move(identity);
+  co_return outcome;
+}
+
+// Trusted and clean sources first, never behind failing ones; within a
+// standing, sources with fewer attempts in flight first.
+awaitable<UserDb::Verdict> Authenticator::check_password(const LoginRequest& request,
+                                                         const LoginGate::Decision& decision) {
+  const unsigned priority = static_cast<unsigned>(decision.standing) * kSourceRanks +
+                            std::min(decision.source_in_flight, kSourceRanks - 1);
+  const auto turn = co_await queue_.wait(priority);
+  co_return co_await run_blocking(checks_,
+                                  [&] { return users_.check(request.user, request.password); });
+}
+
+// The password is known right now, so a hash made with outdated costs is
+// replaced in the auth file (atomically; the running server keeps
+// verifying with the old one, which stays valid). Only over the hash this
+// password was checked against (`version`), in memory and in the file: a
+// rehash of the old password must never undo a change the administrator
+// made meanwhile.
+bool Authenticator::rehash(const std::string& user, std::string_view password,
+                           std::uint64_t version) {
+  auto hash = hash_password(password);
+  if (!hash) {
+    spdlog::warn("user={} could not rehash the password: {}", user, hash.error().message);
+    return false;
+  }
+  // Once is enough, saved or not.
+  const auto replaced = users_.replace_hash(user, version, *hash);
+  if (!replaced) {
+    spdlog::info("user={} password changed during the rehash; the rehash is dropped", user);
+    return false;
+  }
+  if (auto saved = save_hash(user, *replaced, *hash); !saved) {
+    if (saved.error().code != Errc::kExists) {
+      spdlog::warn("user={} could not save the rehashed password: {}", user, saved.error().message);
+    }
+    return false;
+  }
+  spdlog::info("user={} password rehashed with the current Argon2id costs", user);
+  return true;
+}
+
+// Read-modify-write of the auth file under this process's lock and the
+// file's (sfs-admin takes the same one). kExists when the file no longer
+// holds `replaced` for the user (it logs why).
+Result<void> Authenticator::save_hash(const std::string& user, const std::string& replaced,
+                                      const std::string& hash) {
+  const std::lock_guard lock(file_mutex_);
+  auto file_lock = AuthFileLock::acquire(settings_.auth_file);
+  if (!file_lock) {
+    return file_lock.error();
+  }
+  auto file = AuthFile::load(settings_.auth_file);
+  if (!file) {
+    return file.error();
+  }
+  const Entry* entry = file->find(user);
+  if (entry == nullptr || entry->secret != replaced) {
+    spdlog::info("user={} changed in the auth file meanwhile; the rehash is not saved", user);
+    return make_error(Errc::kExists, "changed meanwhile");
+  }
+  file->set(user, hash);
+  return file->save();
+}
+
+}  // namespace sfs::auth
