@@ -5,20 +5,20 @@
 #include <optional>
 #include <string>
 
+#include "asio/offload.h"
 #include "auth/auth_file.h"
 #include "auth/login_gate.h"
 #include "auth/password_hash.h"
 #include "crypto/digest.h"
+#include "files/run_queued.h"
+#include "files/usage_scan.h"
 #include "net/channel.h"
 #include "net/transfer.h"
 #include "protocol/limits.h"
 #include "protocol/percent.h"
 #include "protocol/reply.h"
 #include "protocol/request.h"
-#include "asio/offload.h"
-#include "server/blocking.h"
 #include "server/logging.h"
-#include "server/usage_scan.h"
 
 namespace sfs::server {
 namespace {
@@ -118,9 +118,9 @@ class Session {
   awaitable<Result<void>> stream_file(const storage::ReadFile& file, std::uint64_t offset,
                                       std::uint64_t length, crypto::Digest* hash,
                                       const net::Check& before_end);
-  Result<QuotaLedger::Reservation> reserve_quota(const protocol::Put& put);
+  Result<files::QuotaLedger::Reservation> reserve_quota(const protocol::Put& put);
   awaitable<Result<void>> receive_upload(const protocol::Put& put, storage::Upload& upload,
-                                         QuotaLedger::Reservation& reservation);
+                                         files::QuotaLedger::Reservation& reservation);
   void record(std::string_view verb, const std::string& path, const Result<void>& result);
 
   std::shared_ptr<Shared> shared_;
@@ -531,9 +531,9 @@ void Session::record(std::string_view verb, const std::string& path, const Resul
 // Checks the quota against what is stored plus what the user's other
 // operations in flight reserved, and holds this upload's share until it
 // ends. A file it replaces makes room; a new name is one more entry.
-Result<QuotaLedger::Reservation> Session::reserve_quota(const protocol::Put& put) {
+Result<files::QuotaLedger::Reservation> Session::reserve_quota(const protocol::Put& put) {
   if (!shared_->quota_ledger.enabled()) {
-    return QuotaLedger::Reservation();
+    return files::QuotaLedger::Reservation();
   }
   const std::uint64_t replaced = tree_->size_of(put.path);
   const bool new_file = replaced == 0 && !tree_->open_read(put.path);
@@ -545,7 +545,9 @@ awaitable<Result<void>> Session::put(const Request& request) {
   if (put.size > config().max_file_bytes) {
     co_return make_error(Errc::kTooLarge, "file larger than the server's limit");
   }
-  if (auto ok = co_await know_usage(*shared_, user_, *tree_); !ok) {
+  if (auto ok = co_await files::know_usage(shared_->quota_ledger, shared_->disk,
+                                           config().io_timeout, user_, *tree_);
+      !ok) {
     co_return ok;
   }
   auto upload = tree_->create(put.path, put.size);
@@ -574,7 +576,7 @@ awaitable<Result<void>> Session::put(const Request& request) {
 }
 
 awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storage::Upload& upload,
-                                                QuotaLedger::Reservation& reservation) {
+                                                files::QuotaLedger::Reservation& reservation) {
   // Offer what an interrupted upload left, with the digest of it, so the
   // client can prove it is resuming the same data.
   crypto::Digest hash;
@@ -646,7 +648,7 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   // Stored now, so booked in the usage: the reservation ends before the
   // client hears OK and sends its next upload.
   shared_->quota_ledger.record(user_, {put.size, 1}, *replaced);
-  reservation = QuotaLedger::Reservation();
+  reservation = files::QuotaLedger::Reservation();
   const std::string done = protocol::ok_line({std::to_string(put.size), actual});
   co_return co_await channel_->write(done);
 }
@@ -742,8 +744,8 @@ awaitable<Result<void>> Session::hash(const Request& request) {
   }
   std::string digest = file->stored_digest();
   if (digest.empty()) {
-    auto computed =
-        co_await run_queued(shared_->slow_jobs, user_, [&] { return file->compute_digest(); });
+    auto computed = co_await files::run_queued(shared_->slow_jobs, user_,
+                                               [&] { return file->compute_digest(); });
     if (!computed) {
       co_return computed.error();
     }
@@ -755,7 +757,8 @@ awaitable<Result<void>> Session::hash(const Request& request) {
 }
 
 awaitable<Result<void>> Session::verify(const Request&) {
-  auto checks = co_await run_queued(shared_->slow_jobs, user_, [this] { return tree_->verify(); });
+  auto checks =
+      co_await files::run_queued(shared_->slow_jobs, user_, [this] { return tree_->verify(); });
   if (!checks) {
     co_return checks.error();
   }
@@ -797,12 +800,14 @@ awaitable<Result<void>> Session::list(const Request& request) {
 
 awaitable<Result<void>> Session::make_dir(const Request& request) {
   const auto& mkdir = std::get<protocol::MakeDir>(request);
-  if (auto ok = co_await know_usage(*shared_, user_, *tree_); !ok) {
+  if (auto ok = co_await files::know_usage(shared_->quota_ledger, shared_->disk,
+                                           config().io_timeout, user_, *tree_);
+      !ok) {
     co_return ok;
   }
   // Folders are entries of --quota-files: checked and held before any is
   // made, booked once made.
-  QuotaLedger::Reservation held;
+  files::QuotaLedger::Reservation held;
   auto admit = [&](std::uint64_t count) -> Result<void> {
     auto reserved = shared_->quota_ledger.reserve(user_, {0, count});
     if (!reserved) {
@@ -816,7 +821,7 @@ awaitable<Result<void>> Session::make_dir(const Request& request) {
     co_return made.error();
   }
   shared_->quota_ledger.record(user_, *made, {});
-  held = QuotaLedger::Reservation();
+  held = files::QuotaLedger::Reservation();
   co_return co_await channel_->write(protocol::ok_line());
 }
 

@@ -30,7 +30,7 @@
 #include "base/result.h"
 #include "storage/usage.h"
 
-namespace sfs::server {
+namespace sfs::files {
 
 class QuotaLedger {
  public:
@@ -145,4 +145,4 @@ class QuotaLedger {
   std::map<std::string, Account, std::less<>> accounts_;
 };
 
-}  // namespace sfs::server
+}  // namespace sfs::files
