@@ -10,7 +10,7 @@
 namespace sfs::files {
 namespace {
 
-using Clock = QuotaLedger::Clock;
+using Clock = Quota::Clock;
 
 // How often a session waiting for another session's scan looks again.
 constexpr auto kScanPoll = std::chrono::milliseconds(20);
@@ -32,8 +32,8 @@ Result<storage::Usage> measure(const std::string& user, const storage::UserTree&
 }
 
 // The pool is joined before the ledger goes (know_usage's contract).
-void rescan_in_background(QuotaLedger& ledger, asio::thread_pool& disk, const std::string& user,
-                          const storage::UserTree& tree, const QuotaLedger::ScanTicket& ticket) {
+void rescan_in_background(Quota& ledger, asio::thread_pool& disk, const std::string& user,
+                          const storage::UserTree& tree, const Quota::ScanTicket& ticket) {
   asio::post(disk, [&ledger, user, tree, ticket] {
     ledger.finish_scan(user, ticket, measure(user, tree), Clock::now());
   });
@@ -41,13 +41,12 @@ void rescan_in_background(QuotaLedger& ledger, asio::thread_pool& disk, const st
 
 }  // namespace
 
-awaitable<Result<void>> know_usage(QuotaLedger& ledger, asio::thread_pool& disk,
-                                   Clock::duration wait, const std::string& user,
-                                   const storage::UserTree& tree) {
+awaitable<Result<void>> know_usage(Quota& ledger, asio::thread_pool& disk, Clock::duration wait,
+                                   const std::string& user, const storage::UserTree& tree) {
   const auto deadline = Clock::now() + wait;
   std::optional<asio::steady_timer> timer;
   while (true) {
-    const QuotaLedger::Plan plan = ledger.plan_scan(user, Clock::now());
+    const Quota::Plan plan = ledger.plan_scan(user, Clock::now());
     if (plan.known) {
       if (plan.scan) {
         rescan_in_background(ledger, disk, user, tree, plan.ticket);

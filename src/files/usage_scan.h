@@ -9,7 +9,7 @@
 
 #include "asio/asio.h"
 #include "base/result.h"
-#include "files/quota_ledger.h"
+#include "files/quota.h"
 #include "storage/user_tree.h"
 
 namespace sfs::files {
@@ -20,8 +20,8 @@ namespace sfs::files {
 // the scan fails, or when another session's scan takes longer than the
 // `wait`. A no-op without quotas. Scans run on `disk`, which must be
 // joined before `ledger` goes (a rescan may still be running there).
-awaitable<Result<void>> know_usage(QuotaLedger& ledger, asio::thread_pool& disk,
-                                   QuotaLedger::Clock::duration wait, const std::string& user,
+awaitable<Result<void>> know_usage(Quota& ledger, asio::thread_pool& disk,
+                                   Quota::Clock::duration wait, const std::string& user,
                                    const storage::UserTree& tree);
 
 }  // namespace sfs::files

@@ -21,7 +21,7 @@ Result<void> hash_prefix(const File& file, std::uint64_t length, crypto::Digest&
 
 // --- Upload ---
 
-Upload::Upload(UserFiles& files, storage::Upload upload, QuotaLedger::Reservation reservation,
+Upload::Upload(UserFiles& files, storage::Upload upload, Quota::Reservation reservation,
                std::uint64_t size)
     : files_(&files),
       upload_(std::move(upload)),
@@ -73,7 +73,7 @@ awaitable<Result<Upload::Stored>> Upload::finish(const std::optional<std::string
   // Stored now, so booked in the usage: the reservation ends before the
   // client hears of it and sends its next upload.
   files_->services_.quota.record(files_->user_, {size_, 1}, *replaced);
-  reservation_ = QuotaLedger::Reservation();
+  reservation_ = Quota::Reservation();
   done_ = true;
   co_return Stored{size_, actual};
 }
@@ -88,7 +88,7 @@ void Upload::stop(bool resumable) {
   } else if (const std::uint64_t kept = upload_.keep_for_resume(); kept > 0) {
     files_->services_.quota.record(files_->user_, {kept, 1}, {});
   }
-  reservation_ = QuotaLedger::Reservation();
+  reservation_ = Quota::Reservation();
 }
 
 // --- Download ---
@@ -156,10 +156,9 @@ awaitable<Result<Upload>> UserFiles::begin_upload(std::string_view path, std::ui
 // Checks the quota against what is stored plus what the user's other
 // operations in flight reserved. A file it replaces makes room; a new name
 // is one more entry.
-Result<QuotaLedger::Reservation> UserFiles::reserve_upload(std::string_view path,
-                                                           std::uint64_t size) {
+Result<Quota::Reservation> UserFiles::reserve_upload(std::string_view path, std::uint64_t size) {
   if (!services_.quota.enabled()) {
-    return QuotaLedger::Reservation();
+    return Quota::Reservation();
   }
   const std::uint64_t replaced = tree_.size_of(path);
   const bool new_file = replaced == 0 && !tree_.open_read(path);
@@ -229,7 +228,7 @@ awaitable<Result<void>> UserFiles::make_dir(std::string_view path, bool parents)
   }
   // Folders are entries of the quota: checked and held before any is made,
   // booked once made.
-  QuotaLedger::Reservation held;
+  Quota::Reservation held;
   auto admit = [&](std::uint64_t count) -> Result<void> {
     auto reserved = services_.quota.reserve(user_, {0, count});
     if (!reserved) {

@@ -32,7 +32,7 @@
 #include "base/result.h"
 #include "crypto/digest.h"
 #include "files/fair_queue.h"
-#include "files/quota_ledger.h"
+#include "files/quota.h"
 #include "storage/files.h"
 #include "storage/user_tree.h"
 
@@ -41,7 +41,7 @@ namespace sfs::files {
 // The shared parts every user's operations use. They outlive every
 // UserFiles (the server joins its pools before the ledger goes).
 struct Services {
-  QuotaLedger& quota;
+  Quota& quota;             // in memory on one node (QuotaLedger), shared in a cluster
   asio::thread_pool& disk;  // short disk work: prefix hashes, MOVE, usage scans
   FairQueue& slow_jobs;     // HASH without a stored digest, VERIFY
 };
@@ -99,12 +99,12 @@ class Upload {
 
  private:
   friend class UserFiles;
-  Upload(UserFiles& files, storage::Upload upload, QuotaLedger::Reservation reservation,
+  Upload(UserFiles& files, storage::Upload upload, Quota::Reservation reservation,
          std::uint64_t size);
 
   UserFiles* files_;
   storage::Upload upload_;
-  QuotaLedger::Reservation reservation_;  // held until the upload ends
+  Quota::Reservation reservation_;  // held until the upload ends
   std::uint64_t size_;
   Offer offer_;
   crypto::Digest hash_;
@@ -198,7 +198,7 @@ class UserFiles {
 
   awaitable<Result<void>> know_usage();
   // Holds the quota share of an upload of `size` bytes to `path`.
-  Result<QuotaLedger::Reservation> reserve_upload(std::string_view path, std::uint64_t size);
+  Result<Quota::Reservation> reserve_upload(std::string_view path, std::uint64_t size);
   // Hashes what an interrupted upload left, for the offer.
   awaitable<Upload::Offer> make_offer(Upload& upload);
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "crypto/digest.h"
+#include "files/quota_ledger.h"
 #include "test_util.h"
 
 namespace sfs::files {
