@@ -207,20 +207,22 @@ awaitable<Result<Download>> UserFiles::open_download(std::string_view path, std:
   co_return std::move(download);
 }
 
-Result<Download> UserFiles::open_preview(std::string_view path) {
+awaitable<Result<Download>> UserFiles::open_preview(std::string_view path) {
   auto file = tree_.open_read(path);
   if (!file) {
-    return file.error();
+    co_return file.error();
   }
   std::string stored = file->stored_digest();
-  return Download(std::move(*file), std::move(stored), 0, false);
+  co_return Download(std::move(*file), std::move(stored), 0, false);
 }
 
-Result<std::vector<storage::DirEntry>> UserFiles::list(std::string_view path) {
-  return tree_.list(path);
+awaitable<Result<std::vector<storage::DirEntry>>> UserFiles::list(std::string_view path) {
+  co_return tree_.list(path);
 }
 
-Result<storage::DirEntry> UserFiles::stat(std::string_view path) { return tree_.stat(path); }
+awaitable<Result<storage::DirEntry>> UserFiles::stat(std::string_view path) {
+  co_return tree_.stat(path);
+}
 
 awaitable<Result<void>> UserFiles::make_dir(std::string_view path, bool parents) {
   if (auto ok = co_await know_usage(); !ok) {
@@ -245,22 +247,22 @@ awaitable<Result<void>> UserFiles::make_dir(std::string_view path, bool parents)
   co_return Result<void>();
 }
 
-Result<void> UserFiles::remove_dir(std::string_view path) {
+awaitable<Result<void>> UserFiles::remove_dir(std::string_view path) {
   auto removed = tree_.remove_dir(path);
   if (!removed) {
-    return removed.error();
+    co_return removed.error();
   }
   services_.quota.record(user_, {}, *removed);
-  return {};
+  co_return Result<void>();
 }
 
-Result<void> UserFiles::remove(std::string_view path) {
+awaitable<Result<void>> UserFiles::remove(std::string_view path) {
   auto removed = tree_.remove(path);
   if (!removed) {
-    return removed.error();
+    co_return removed.error();
   }
   services_.quota.record(user_, {}, *removed);
-  return {};
+  co_return Result<void>();
 }
 
 // Off the network threads: moving a directory measures how deep it goes. A

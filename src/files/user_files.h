@@ -171,15 +171,18 @@ class UserFiles {
   awaitable<Result<Download>> open_download(std::string_view path, std::uint64_t offset,
                                             std::string_view have_digest);
   // Opens `path` to show its beginning: no digest, no bitrot check.
-  Result<Download> open_preview(std::string_view path);
+  awaitable<Result<Download>> open_preview(std::string_view path);
 
-  Result<std::vector<storage::DirEntry>> list(std::string_view path);
-  Result<storage::DirEntry> stat(std::string_view path);
+  // Every operation is awaitable, also those that run inline today (a
+  // look-up in one directory), so that a store which awaits its own I/O
+  // (storage::Backend) changes nothing for the doors.
+  awaitable<Result<std::vector<storage::DirEntry>>> list(std::string_view path);
+  awaitable<Result<storage::DirEntry>> stat(std::string_view path);
   // Creates a folder (and with `parents` the missing ones above it). The
   // folders count as entries of the quota: checked before any is made.
   awaitable<Result<void>> make_dir(std::string_view path, bool parents);
-  Result<void> remove_dir(std::string_view path);
-  Result<void> remove(std::string_view path);
+  awaitable<Result<void>> remove_dir(std::string_view path);
+  awaitable<Result<void>> remove(std::string_view path);
   // Like mv; returns the final path.
   awaitable<Result<std::string>> move(std::string_view from, std::string_view to);
   // The file's digest: the stored one, or computed at the user's turn on

@@ -626,7 +626,7 @@ awaitable<Result<void>> Session::get(const Request& request) {
 
 awaitable<Result<void>> Session::view(const Request& request) {
   const auto& view = std::get<protocol::View>(request);
-  auto file = files_->open_preview(view.path);
+  auto file = co_await files_->open_preview(view.path);
   if (!file) {
     co_return file.error();
   }
@@ -662,7 +662,7 @@ awaitable<Result<void>> Session::verify(const Request&) {
 
 awaitable<Result<void>> Session::remove(const Request& request) {
   const auto& del = std::get<protocol::Delete>(request);
-  if (auto removed = files_->remove(del.path); !removed) {
+  if (auto removed = co_await files_->remove(del.path); !removed) {
     co_return removed;
   }
   co_return co_await channel_->write(protocol::ok_line());
@@ -670,7 +670,7 @@ awaitable<Result<void>> Session::remove(const Request& request) {
 
 awaitable<Result<void>> Session::list(const Request& request) {
   const auto& list = std::get<protocol::List>(request);
-  auto entries = files_->list(list.path);
+  auto entries = co_await files_->list(list.path);
   if (!entries) {
     co_return entries.error();
   }
@@ -697,7 +697,7 @@ awaitable<Result<void>> Session::make_dir(const Request& request) {
 
 awaitable<Result<void>> Session::remove_dir(const Request& request) {
   const auto& rmdir = std::get<protocol::RemoveDir>(request);
-  if (auto removed = files_->remove_dir(rmdir.path); !removed) {
+  if (auto removed = co_await files_->remove_dir(rmdir.path); !removed) {
     co_return removed;
   }
   co_return co_await channel_->write(protocol::ok_line());
@@ -715,7 +715,7 @@ awaitable<Result<void>> Session::move(const Request& request) {
 
 awaitable<Result<void>> Session::stat(const Request& request) {
   const auto& stat = std::get<protocol::Stat>(request);
-  auto entry = files_->stat(stat.path);
+  auto entry = co_await files_->stat(stat.path);
   if (!entry) {
     co_return entry.error();
   }

@@ -269,11 +269,13 @@ TEST_F(UserFilesTest, APreviewReadsWithoutACheck) {
   run_coroutine([&]() -> awaitable<void> {
     EXPECT_TRUE((co_await upload("a.txt", "helloworld", std::nullopt)).ok());
   });
-  auto preview = files_->open_preview("a.txt");
-  ASSERT_TRUE(preview.ok());
-  char buffer[4];
-  EXPECT_EQ(preview->read(buffer, sizeof buffer).value(), 4U);
-  EXPECT_EQ(std::string(buffer, 4), "hell");
+  run_coroutine([&]() -> awaitable<void> {
+    auto preview = co_await files_->open_preview("a.txt");
+    EXPECT_TRUE(preview.ok());
+    char buffer[4];
+    EXPECT_EQ(preview->read(buffer, sizeof buffer).value(), 4U);
+    EXPECT_EQ(std::string(buffer, 4), "hell");
+  });
 }
 
 TEST_F(UserFilesTest, FoldersListStatMoveAndRemove) {
@@ -283,24 +285,24 @@ TEST_F(UserFilesTest, FoldersListStatMoveAndRemove) {
     EXPECT_TRUE((co_await files_->make_dir("d", false)).ok());
     EXPECT_EQ((co_await files_->make_dir("d", false)).error().code, Errc::kExists);
     EXPECT_EQ((co_await files_->make_dir("x/y", false)).error().code, Errc::kNotFound);
-    auto listed = files_->list("");
+    auto listed = co_await files_->list("");
     EXPECT_TRUE(listed.ok());
     EXPECT_EQ(listed->size(), 2U);
     EXPECT_EQ(listed->at(0).name, "a.txt");
     EXPECT_TRUE(listed->at(1).is_dir);
-    EXPECT_EQ(files_->stat("a.txt")->size, 3U);
-    EXPECT_EQ(files_->stat("nope").error().code, Errc::kNotFound);
-    EXPECT_EQ(files_->list("a.txt").error().code, Errc::kNotDir);
+    EXPECT_EQ((co_await files_->stat("a.txt"))->size, 3U);
+    EXPECT_EQ((co_await files_->stat("nope")).error().code, Errc::kNotFound);
+    EXPECT_EQ((co_await files_->list("a.txt")).error().code, Errc::kNotDir);
 
     auto moved = co_await files_->move("a.txt", "d");
     EXPECT_EQ(moved.value(), "d/a.txt");
     EXPECT_EQ((co_await files_->move("nope", "d")).error().code, Errc::kNotFound);
-    EXPECT_EQ(files_->remove_dir("d").error().code, Errc::kNotEmpty);
-    EXPECT_TRUE(files_->remove("d/a.txt").ok());
-    EXPECT_EQ(files_->remove("d/a.txt").error().code, Errc::kNotFound);
-    EXPECT_EQ(files_->remove("d").error().code, Errc::kIsDir);
-    EXPECT_TRUE(files_->remove_dir("d").ok());
-    EXPECT_EQ(files_->remove_dir("d").error().code, Errc::kNotFound);
+    EXPECT_EQ((co_await files_->remove_dir("d")).error().code, Errc::kNotEmpty);
+    EXPECT_TRUE((co_await files_->remove("d/a.txt")).ok());
+    EXPECT_EQ((co_await files_->remove("d/a.txt")).error().code, Errc::kNotFound);
+    EXPECT_EQ((co_await files_->remove("d")).error().code, Errc::kIsDir);
+    EXPECT_TRUE((co_await files_->remove_dir("d")).ok());
+    EXPECT_EQ((co_await files_->remove_dir("d")).error().code, Errc::kNotFound);
   });
   EXPECT_TRUE(names_in(home_).empty());
 }
@@ -315,7 +317,7 @@ TEST_F(UserFilesTest, FoldersCountAgainstTheEntriesQuota) {
     EXPECT_TRUE((co_await files_->make_dir("a/b", true)).ok());
     EXPECT_EQ(ledger_->used("alice"), (Usage{0, 2}));
     EXPECT_EQ(reserved(), Usage());
-    EXPECT_TRUE(files_->remove_dir("a/b").ok());
+    EXPECT_TRUE((co_await files_->remove_dir("a/b")).ok());
     EXPECT_EQ(ledger_->used("alice"), (Usage{0, 1}));
     auto usage = co_await files_->usage();
     EXPECT_EQ(usage.value(), (Usage{0, 1}));
