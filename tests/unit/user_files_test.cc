@@ -200,6 +200,30 @@ TEST_F(UserFilesTest, AnInterruptedUploadIsOfferedForResume) {
   EXPECT_EQ(names_in(home_), std::vector<std::string>{"a.bin"});
 }
 
+TEST_F(UserFilesTest, AnUploadDroppedUnfinishedIsKeptForResume) {
+  start({100, 0});
+  run_coroutine([&]() -> awaitable<void> {
+    {
+      auto up = co_await files_->begin_upload("a.bin", 10, true);
+      EXPECT_TRUE(up.ok());
+      EXPECT_TRUE(up->start_at(0).ok());
+      EXPECT_TRUE(up->write("abc", 3).ok());
+    }  // as when the door's coroutine ends on a cut connection
+    EXPECT_EQ(reserved(), Usage());
+    EXPECT_EQ(ledger_->used("alice"), (Usage{3, 1}));
+    auto plain = co_await files_->begin_upload("b.bin", 10, false);
+    EXPECT_TRUE(plain.ok());
+    EXPECT_TRUE(plain->start_at(0).ok());
+    EXPECT_TRUE(plain->write("abc", 3).ok());
+    plain->stop(true);  // not resumable: nothing to keep
+    EXPECT_EQ(ledger_->used("alice"), (Usage{3, 1}));
+    auto again = co_await files_->begin_upload("a.bin", 10, true);
+    EXPECT_EQ(again->offer().held, 3U);
+  });
+  EXPECT_FALSE(fs::exists(home_ / "a.bin"));
+  EXPECT_FALSE(fs::exists(home_ / "b.bin"));
+}
+
 TEST_F(UserFilesTest, ADigestMismatchIsRefusedAndReplacesNothing) {
   ASSERT_TRUE(put_file("a.txt", "old").ok());
   start();
