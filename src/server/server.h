@@ -19,14 +19,14 @@
 #include "auth/authenticator.h"
 #include "auth/user_db.h"
 #include "base/result.h"
+#include "files/fair_queue.h"
+#include "files/quota_ledger.h"
 #include "net/memory_budget.h"
 #include "server/admission.h"
 #include "server/auth_reload.h"
 #include "server/config.h"
-#include "server/fair_queue.h"
 #include "server/live_sessions.h"
 #include "server/log_budget.h"
-#include "server/quota_ledger.h"
 #include "storage/store.h"
 #include "tls/context.h"
 
@@ -57,13 +57,13 @@ struct Shared {
       users,
       {.auth_file = config.auth_file, .max_concurrent_checks = config.max_concurrent_hashing}};
   // Per user: what the tree takes and what operations in flight reserved.
-  QuotaLedger quota_ledger{{config.quota_bytes, config.quota_files}, kUsageRescan};
+  files::QuotaLedger quota_ledger{{config.quota_bytes, config.quota_files}, kUsageRescan};
   // Short disk work off the network threads: the prefix hash of a resumed
   // transfer, MOVE's depth check, usage scans, the cleaner.
   asio::thread_pool disk{2};
   // HASH and VERIFY, which read whole files or trees: users take turns, so
   // one user's queue never delays another's, nor any transfer or login.
-  FairQueue slow_jobs{kSlowJobThreads, kMaxSlowJobsPerUser};
+  files::FairQueue slow_jobs{kSlowJobThreads, kMaxSlowJobsPerUser};
   // The file reads and writes of transfers, overlapping with the network
   // (net::send_stream, net::receive_stream).
   asio::thread_pool transfer_io{4};

@@ -7,16 +7,14 @@
 
 #include "auth/authenticator.h"
 #include "crypto/digest.h"
+#include "files/user_files.h"
 #include "net/channel.h"
 #include "net/transfer.h"
 #include "protocol/limits.h"
 #include "protocol/percent.h"
 #include "protocol/reply.h"
 #include "protocol/request.h"
-#include "asio/offload.h"
-#include "server/blocking.h"
 #include "server/logging.h"
-#include "server/usage_scan.h"
 
 namespace sfs::server {
 namespace {
@@ -39,6 +37,14 @@ void stop_channel(net::Channel& channel, LiveSessions::Why why) {
   } else {
     channel.close();
   }
+}
+
+files::Services files_services(Shared& shared) {
+  return {shared.quota_ledger, shared.disk, shared.slow_jobs};
+}
+
+files::Limits files_limits(const Config& config) {
+  return {config.max_file_bytes, config.max_path_bytes, config.io_timeout};
 }
 
 class Session {
@@ -96,12 +102,11 @@ class Session {
   awaitable<Result<void>> compress(const Request& request);
   awaitable<Result<void>> notices(const Request& request);
 
-  awaitable<Result<void>> stream_file(const storage::ReadFile& file, std::uint64_t offset,
-                                      std::uint64_t length, crypto::Digest* hash,
+  // Sends `length` bytes of `file` from where it starts.
+  awaitable<Result<void>> stream_file(files::Download& file, std::uint64_t length,
                                       const net::Check& before_end);
-  Result<QuotaLedger::Reservation> reserve_quota(const protocol::Put& put);
-  awaitable<Result<void>> receive_upload(const protocol::Put& put, storage::Upload& upload,
-                                         QuotaLedger::Reservation& reservation);
+  // The offer, FROM, the data and the digest trailer of a PUT.
+  awaitable<Result<void>> receive_upload(const protocol::Put& put, files::Upload& upload);
   void record(std::string_view verb, const std::string& path, const Result<void>& result);
 
   std::shared_ptr<Shared> shared_;
@@ -112,7 +117,7 @@ class Session {
   LiveSessions::Entry& entry_;
   std::string user_;
   bool delay_notices_ = false;  // the client sent NOTICES delay
-  std::optional<storage::UserTree> tree_;
+  std::optional<files::UserFiles> files_;
   std::uint64_t bytes_ = 0;         // moved by the current operation, for the log
   std::uint64_t resumed_from_ = 0;  // where the current transfer resumed, for the log
   bool quit_ = false;
@@ -142,14 +147,6 @@ protocol::FileStatus::Kind to_wire(storage::FileCheck::Status status) {
       return Kind::kUnreadable;
   }
   return Kind::kUnreadable;
-}
-
-// Hashes the first `length` bytes of a stored file or an upload's partial.
-template <typename File>
-Result<void> hash_prefix(const File& file, std::uint64_t length, crypto::Digest& hash) {
-  return crypto::hash_prefix([&file](char* data, std::size_t max,
-                                     std::uint64_t at) { return file.read_at(data, max, at); },
-                             length, hash);
 }
 
 std::string path_of(const Request& request) {
@@ -313,7 +310,7 @@ awaitable<Session::LoginResult> Session::accept(const auth::Identity& identity) 
     co_return LoginResult::kClosed;
   }
   user_ = identity.user;
-  tree_.emplace(std::move(*tree));
+  files_.emplace(identity.user, std::move(*tree), files_services(*shared_), files_limits(config()));
   // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
   if (!co_await channel_->write(protocol::ok_line())) {
     co_return LoginResult::kClosed;
@@ -400,70 +397,24 @@ void Session::record(std::string_view verb, const std::string& path, const Resul
                  wire.raw_frames});
 }
 
-// Checks the quota against what is stored plus what the user's other
-// operations in flight reserved, and holds this upload's share until it
-// ends. A file it replaces makes room; a new name is one more entry.
-Result<QuotaLedger::Reservation> Session::reserve_quota(const protocol::Put& put) {
-  if (!shared_->quota_ledger.enabled()) {
-    return QuotaLedger::Reservation();
-  }
-  const std::uint64_t replaced = tree_->size_of(put.path);
-  const bool new_file = replaced == 0 && !tree_->open_read(put.path);
-  return shared_->quota_ledger.reserve(user_, {put.size, new_file ? 1U : 0U}, replaced);
-}
-
 awaitable<Result<void>> Session::put(const Request& request) {
   const auto& put = std::get<protocol::Put>(request);
-  if (put.size > config().max_file_bytes) {
-    co_return make_error(Errc::kTooLarge, "file larger than the server's limit");
-  }
-  if (auto ok = co_await know_usage(*shared_, user_, *tree_); !ok) {
-    co_return ok;
-  }
-  auto upload = tree_->create(put.path, put.size);
+  auto upload = co_await files_->begin_upload(put.path, put.size, true);
   if (!upload) {
     co_return upload.error();
   }
-  // A partial file kept from an earlier attempt is this upload's now: its
-  // share is in the reservation from here on, no longer in the usage.
-  if (upload->held() > 0) {
-    shared_->quota_ledger.record(user_, {}, {upload->held(), 1});
-  }
-  auto reservation = reserve_quota(put);  // held until this upload ends
-  if (!reservation) {
-    upload->discard();
-    co_return reservation.error();
-  }
-  auto received = co_await receive_upload(put, *upload, *reservation);
-  if (!received && received.error().code != Errc::kNetwork) {
-    upload->discard();  // refused for good; only a cut connection may resume
-  } else if (!received) {
-    if (const std::uint64_t kept = upload->keep_for_resume(); kept > 0) {
-      shared_->quota_ledger.record(user_, {kept, 1}, {});
-    }
+  auto received = co_await receive_upload(put, *upload);
+  if (!received) {
+    upload->stop(received.error().code == Errc::kNetwork);  // only a cut connection may resume
   }
   co_return received;
 }
 
-awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storage::Upload& upload,
-                                                QuotaLedger::Reservation& reservation) {
-  // Offer what an interrupted upload left, with the digest of it, so the
-  // client can prove it is resuming the same data.
-  crypto::Digest hash;
-  std::uint64_t held = upload.held() <= put.size ? upload.held() : 0;
-  // Off the network threads when there is something to hash; a fresh
-  // upload does not wait for any pool.
-  if (held > 0) {
-    if (auto ok =
-            co_await run_blocking(shared_->disk, [&] { return hash_prefix(upload, held, hash); });
-        !ok) {
-      held = 0;
-      hash.reset();
-    }
-  }
-  const std::string offer =
-      protocol::ok_line({std::to_string(held), held > 0 ? hash.hex_digest() : std::string("-")});
-  if (auto ok = co_await channel_->write(offer); !ok) {
+awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, files::Upload& upload) {
+  const files::Upload::Offer& offer = upload.offer();
+  const std::string offer_line = protocol::ok_line(
+      {std::to_string(offer.held), offer.held > 0 ? offer.digest : std::string("-")});
+  if (auto ok = co_await channel_->write(offer_line); !ok) {
     co_return ok;
   }
   auto from_line = co_await channel_->read_line(config().max_line_bytes);
@@ -471,20 +422,14 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
     co_return from_line.error();
   }
   auto from = protocol::parse_from_line(*from_line);
-  if (!from || (*from != 0 && *from != held)) {
+  if (!from || (*from != 0 && *from != offer.held)) {
     co_return make_error(Errc::kProtocol, "FROM must be 0 or the offered length");
   }
-  if (*from == 0) {
-    hash.reset();
-  }
   resumed_from_ = *from;
-  if (auto ok = upload.continue_at(*from); !ok) {
+  if (auto ok = upload.start_at(*from); !ok) {
     co_return ok;
   }
-  auto sink = [&](const char* data, std::size_t n) {
-    hash.update(data, n);
-    return upload.write(data, n);
-  };
+  auto sink = [&upload](const char* data, std::size_t n) { return upload.write(data, n); };
   auto received = co_await net::receive_stream(
       *channel_, put.size - *from, sink, [this](std::uint64_t n) { bytes_ = n; },
       config().max_frame_bytes, &shared_->transfer_io, &shared_->transfer_memory);
@@ -504,39 +449,17 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, storag
   if (!claimed) {
     co_return claimed.error();
   }
-  const std::string actual = hash.hex_digest();
-  if (*claimed != actual) {
-    co_return make_error(Errc::kIntegrity, "upload does not match its digest; nothing stored");
+  auto stored = co_await upload.finish(*claimed);
+  if (!stored) {
+    co_return stored.error();
   }
-  if (auto ok = upload.set_digest(actual); !ok) {
-    co_return ok;
-  }
-  auto replaced = upload.commit();
-  if (!replaced) {
-    co_return replaced.error();
-  }
-  // Stored now, so booked in the usage: the reservation ends before the
-  // client hears OK and sends its next upload.
-  shared_->quota_ledger.record(user_, {put.size, 1}, *replaced);
-  reservation = QuotaLedger::Reservation();
-  const std::string done = protocol::ok_line({std::to_string(put.size), actual});
+  const std::string done = protocol::ok_line({std::to_string(stored->size), stored->digest});
   co_return co_await channel_->write(done);
 }
 
-awaitable<Result<void>> Session::stream_file(const storage::ReadFile& file, std::uint64_t offset,
-                                             std::uint64_t length, crypto::Digest* hash,
+awaitable<Result<void>> Session::stream_file(files::Download& file, std::uint64_t length,
                                              const net::Check& before_end) {
-  std::uint64_t position = offset;
-  auto source = [&](char* data, std::size_t max) -> Result<std::size_t> {
-    auto n = file.read_at(data, max, position);
-    if (n) {
-      position += *n;
-      if (hash != nullptr) {
-        hash->update(data, *n);
-      }
-    }
-    return n;
-  };
+  auto source = [&file](char* data, std::size_t max) { return file.read(data, max); };
   // After an abort frame the error goes out as the ERR line that follows it.
   co_return co_await net::send_stream(
       *channel_, length, source, protocol::kDefaultFrameBytes,
@@ -546,55 +469,36 @@ awaitable<Result<void>> Session::stream_file(const storage::ReadFile& file, std:
 
 awaitable<Result<void>> Session::get(const Request& request) {
   const auto& get = std::get<protocol::Get>(request);
-  auto file = tree_->open_read(get.path);
+  auto file = co_await files_->open_download(get.path, get.offset, get.digest);
   if (!file) {
     co_return file.error();
   }
   const std::uint64_t size = file->size();
-  const std::string stored = file->stored_digest();
-  // Resume only when the client's partial copy is of this very content;
-  // otherwise send everything.
-  const bool resumable = !stored.empty() && get.digest == stored && get.offset <= size;
-  const std::uint64_t start = resumable ? get.offset : 0;
-  resumed_from_ = start;
-  crypto::Digest hash;
-  // Hashing what the client already holds reads it all from disk: off the
-  // network threads (and nothing to wait for when it holds nothing).
-  if (start > 0) {
-    if (auto ok =
-            co_await run_blocking(shared_->disk, [&] { return hash_prefix(*file, start, hash); });
-        !ok) {
-      co_return ok;
-    }
-  }
+  const std::string& stored = file->stored_digest();
+  resumed_from_ = file->start();
   const std::string head = protocol::ok_line(
-      {std::to_string(size), stored.empty() ? "-" : stored, std::to_string(start)});
+      {std::to_string(size), stored.empty() ? "-" : stored, std::to_string(file->start())});
   if (auto ok = co_await channel_->write(head); !ok) {
     co_return ok;
   }
-  std::string actual;
   auto check = [&]() -> Result<void> {
-    actual = hash.hex_digest();
-    if (!stored.empty() && actual != stored) {
+    auto ok = file->check();
+    if (!ok) {
       spdlog::error("user={} path={} stored file does not match its digest (bitrot?)", user_,
                     protocol::percent_encode(get.path));
-      return make_error(Errc::kIntegrity, "stored file is damaged (digest mismatch); not sent");
     }
-    return {};
+    return ok;
   };
-  if (auto sent = co_await stream_file(*file, start, size - start, &hash, check); !sent) {
+  if (auto sent = co_await stream_file(*file, size - file->start(), check); !sent) {
     co_return sent;
   }
-  if (stored.empty()) {
-    (void)file->store_digest(actual);  // a file stored before digests: remember it now
-  }
-  const std::string trailer = protocol::digest_line(actual);
+  const std::string trailer = protocol::digest_line(file->finish());
   co_return co_await channel_->write(trailer);
 }
 
 awaitable<Result<void>> Session::view(const Request& request) {
   const auto& view = std::get<protocol::View>(request);
-  auto file = tree_->open_read(view.path);
+  auto file = co_await files_->open_preview(view.path);
   if (!file) {
     co_return file.error();
   }
@@ -603,31 +507,21 @@ awaitable<Result<void>> Session::view(const Request& request) {
   if (auto ok = co_await channel_->write(head); !ok) {
     co_return ok;
   }
-  co_return co_await stream_file(*file, 0, length, nullptr, {});
+  co_return co_await stream_file(*file, length, {});
 }
 
 awaitable<Result<void>> Session::hash(const Request& request) {
   const auto& hash = std::get<protocol::Hash>(request);
-  auto file = tree_->open_read(hash.path);
-  if (!file) {
-    co_return file.error();
+  auto digest = co_await files_->hash(hash.path);
+  if (!digest) {
+    co_return digest.error();
   }
-  std::string digest = file->stored_digest();
-  if (digest.empty()) {
-    auto computed =
-        co_await run_queued(shared_->slow_jobs, user_, [&] { return file->compute_digest(); });
-    if (!computed) {
-      co_return computed.error();
-    }
-    digest = *computed;
-    (void)file->store_digest(digest);
-  }
-  const std::string reply = protocol::ok_line({digest});
+  const std::string reply = protocol::ok_line({*digest});
   co_return co_await channel_->write(reply);
 }
 
 awaitable<Result<void>> Session::verify(const Request&) {
-  auto checks = co_await run_queued(shared_->slow_jobs, user_, [this] { return tree_->verify(); });
+  auto checks = co_await files_->verify();
   if (!checks) {
     co_return checks.error();
   }
@@ -640,17 +534,15 @@ awaitable<Result<void>> Session::verify(const Request&) {
 
 awaitable<Result<void>> Session::remove(const Request& request) {
   const auto& del = std::get<protocol::Delete>(request);
-  auto removed = tree_->remove(del.path);
-  if (!removed) {
-    co_return removed.error();
+  if (auto removed = co_await files_->remove(del.path); !removed) {
+    co_return removed;
   }
-  shared_->quota_ledger.record(user_, {}, *removed);
   co_return co_await channel_->write(protocol::ok_line());
 }
 
 awaitable<Result<void>> Session::list(const Request& request) {
   const auto& list = std::get<protocol::List>(request);
-  auto entries = tree_->list(list.path);
+  auto entries = co_await files_->list(list.path);
   if (!entries) {
     co_return entries.error();
   }
@@ -669,58 +561,33 @@ awaitable<Result<void>> Session::list(const Request& request) {
 
 awaitable<Result<void>> Session::make_dir(const Request& request) {
   const auto& mkdir = std::get<protocol::MakeDir>(request);
-  if (auto ok = co_await know_usage(*shared_, user_, *tree_); !ok) {
-    co_return ok;
+  if (auto made = co_await files_->make_dir(mkdir.path, mkdir.parents); !made) {
+    co_return made;
   }
-  // Folders are entries of --quota-files: checked and held before any is
-  // made, booked once made.
-  QuotaLedger::Reservation held;
-  auto admit = [&](std::uint64_t count) -> Result<void> {
-    auto reserved = shared_->quota_ledger.reserve(user_, {0, count});
-    if (!reserved) {
-      return reserved.error();
-    }
-    held = std::move(*reserved);
-    return {};
-  };
-  auto made = tree_->make_dir(mkdir.path, mkdir.parents, admit);
-  if (!made) {
-    co_return made.error();
-  }
-  shared_->quota_ledger.record(user_, *made, {});
-  held = QuotaLedger::Reservation();
   co_return co_await channel_->write(protocol::ok_line());
 }
 
 awaitable<Result<void>> Session::remove_dir(const Request& request) {
   const auto& rmdir = std::get<protocol::RemoveDir>(request);
-  auto removed = tree_->remove_dir(rmdir.path);
-  if (!removed) {
-    co_return removed.error();
+  if (auto removed = co_await files_->remove_dir(rmdir.path); !removed) {
+    co_return removed;
   }
-  shared_->quota_ledger.record(user_, {}, *removed);
   co_return co_await channel_->write(protocol::ok_line());
 }
 
 awaitable<Result<void>> Session::move(const Request& request) {
   const auto& move = std::get<protocol::Move>(request);
-  // Off the network threads: moving a directory measures how deep it goes.
-  // A move makes nothing new; it may replace a file or an empty folder.
-  storage::Usage replaced;
-  auto moved = co_await run_blocking(shared_->disk, [&] {
-    return tree_->move(move.path, move.target, config().max_path_bytes, &replaced);
-  });
+  auto moved = co_await files_->move(move.path, move.target);
   if (!moved) {
     co_return moved.error();
   }
-  shared_->quota_ledger.record(user_, {}, replaced);
   const std::string reply = protocol::ok_line({protocol::percent_encode(*moved)});
   co_return co_await channel_->write(reply);
 }
 
 awaitable<Result<void>> Session::stat(const Request& request) {
   const auto& stat = std::get<protocol::Stat>(request);
-  auto entry = tree_->stat(stat.path);
+  auto entry = co_await files_->stat(stat.path);
   if (!entry) {
     co_return entry.error();
   }

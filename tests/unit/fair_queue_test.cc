@@ -1,4 +1,4 @@
-#include "server/fair_queue.h"
+#include "files/fair_queue.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace sfs::server {
+namespace sfs::files {
 namespace {
 
 // A door the jobs wait at until the test opens it, and a log of what ran.
@@ -135,4 +135,4 @@ TEST(FairQueueTest, StopSkipsTheWaitingJobsButReportsThem) {
 }
 
 }  // namespace
-}  // namespace sfs::server
+}  // namespace sfs::files

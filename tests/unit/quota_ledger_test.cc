@@ -1,4 +1,4 @@
-#include "server/quota_ledger.h"
+#include "files/quota_ledger.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-namespace sfs::server {
+namespace sfs::files {
 namespace {
 
 using Usage = QuotaLedger::Usage;
@@ -199,4 +199,4 @@ TEST(QuotaLedgerTest, MarkAllStaleMakesARescanDue) {
 }
 
 }  // namespace
-}  // namespace sfs::server
+}  // namespace sfs::files

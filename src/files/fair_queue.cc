@@ -1,9 +1,9 @@
-#include "server/fair_queue.h"
+#include "files/fair_queue.h"
 
 #include <algorithm>
 #include <utility>
 
-namespace sfs::server {
+namespace sfs::files {
 
 FairQueue::FairQueue(unsigned threads, unsigned max_per_user)
     : max_per_user_(std::max(1U, max_per_user)) {
@@ -121,4 +121,4 @@ std::size_t FairQueue::waiting() const {
   return n;
 }
 
-}  // namespace sfs::server
+}  // namespace sfs::files

@@ -1,4 +1,4 @@
-#include "server/usage_scan.h"
+#include "files/usage_scan.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,12 +6,11 @@
 #include <optional>
 
 #include "asio/offload.h"
-#include "server/server.h"
 
-namespace sfs::server {
+namespace sfs::files {
 namespace {
 
-using Clock = QuotaLedger::Clock;
+using Clock = Quota::Clock;
 
 // How often a session waiting for another session's scan looks again.
 constexpr auto kScanPoll = std::chrono::milliseconds(20);
@@ -32,31 +31,30 @@ Result<storage::Usage> measure(const std::string& user, const storage::UserTree&
   return usage;
 }
 
-// The ledger lives in Shared, whose pools are joined before it goes.
-void rescan_in_background(Shared& shared, const std::string& user, const storage::UserTree& tree,
-                          const QuotaLedger::ScanTicket& ticket) {
-  asio::post(shared.disk, [&ledger = shared.quota_ledger, user, tree, ticket] {
+// The pool is joined before the ledger goes (know_usage's contract).
+void rescan_in_background(Quota& ledger, asio::thread_pool& disk, const std::string& user,
+                          const storage::UserTree& tree, const Quota::ScanTicket& ticket) {
+  asio::post(disk, [&ledger, user, tree, ticket] {
     ledger.finish_scan(user, ticket, measure(user, tree), Clock::now());
   });
 }
 
 }  // namespace
 
-awaitable<Result<void>> know_usage(Shared& shared, const std::string& user,
-                                   const storage::UserTree& tree) {
-  QuotaLedger& ledger = shared.quota_ledger;
-  const auto deadline = Clock::now() + shared.config.io_timeout;
+awaitable<Result<void>> know_usage(Quota& ledger, asio::thread_pool& disk, Clock::duration wait,
+                                   const std::string& user, const storage::UserTree& tree) {
+  const auto deadline = Clock::now() + wait;
   std::optional<asio::steady_timer> timer;
   while (true) {
-    const QuotaLedger::Plan plan = ledger.plan_scan(user, Clock::now());
+    const Quota::Plan plan = ledger.plan_scan(user, Clock::now());
     if (plan.known) {
       if (plan.scan) {
-        rescan_in_background(shared, user, tree, plan.ticket);
+        rescan_in_background(ledger, disk, user, tree, plan.ticket);
       }
       co_return Result<void>();
     }
     if (plan.scan) {
-      auto found = co_await run_blocking(shared.disk, [&] { return measure(user, tree); });
+      auto found = co_await run_blocking(disk, [&] { return measure(user, tree); });
       ledger.finish_scan(user, plan.ticket, found, Clock::now());
       if (!found) {
         co_return make_error(Errc::kIo,
@@ -77,4 +75,4 @@ awaitable<Result<void>> know_usage(Shared& shared, const std::string& user,
   }
 }
 
-}  // namespace sfs::server
+}  // namespace sfs::files

@@ -23,7 +23,7 @@
 
 #include "base/result.h"
 
-namespace sfs::server {
+namespace sfs::files {
 
 class FairQueue {
  public:
@@ -68,4 +68,4 @@ class FairQueue {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace sfs::server
+}  // namespace sfs::files

@@ -17,7 +17,8 @@
 //   ledger.record("alice", {size, 1}, *replaced);
 //   // ~Reservation gives the hold back
 //
-// Thread-safe: the sessions of one user run on different threads.
+// Thread-safe: the sessions of one user run on different threads. The
+// interface UserFiles sees is files::Quota (files/quota.h).
 
 #include <chrono>
 #include <cstdint>
@@ -28,82 +29,36 @@
 #include <utility>
 
 #include "base/result.h"
+#include "files/quota.h"
 #include "storage/usage.h"
 
-namespace sfs::server {
+namespace sfs::files {
 
-class QuotaLedger {
+// The in-memory Quota of one server process.
+class QuotaLedger final : public Quota {
  public:
-  using Clock = std::chrono::steady_clock;
-  using Usage = storage::Usage;
-
   // 0: no limit.
   struct Limits {
     std::uint64_t bytes = 0;
     std::uint64_t entries = 0;
   };
 
-  // Gives its share back to the ledger when destroyed.
-  class Reservation {
-   public:
-    Reservation() = default;
-    Reservation(QuotaLedger* ledger, std::string user, Usage amount)
-        : ledger_(ledger), user_(std::move(user)), amount_(amount) {}
-    Reservation(Reservation&& other) noexcept
-        : ledger_(std::exchange(other.ledger_, nullptr)),
-          user_(std::move(other.user_)),
-          amount_(other.amount_) {}
-    Reservation& operator=(Reservation&& other) noexcept {
-      if (this != &other) {
-        release();
-        ledger_ = std::exchange(other.ledger_, nullptr);
-        user_ = std::move(other.user_);
-        amount_ = other.amount_;
-      }
-      return *this;
-    }
-    ~Reservation() { release(); }
-
-   private:
-    void release() {
-      if (ledger_ != nullptr) {
-        ledger_->release(user_, amount_);
-        ledger_ = nullptr;
-      }
-    }
-    QuotaLedger* ledger_ = nullptr;
-    std::string user_;
-    Usage amount_;
-  };
-
-  // Identifies a scan from plan_scan() to finish_scan().
-  struct ScanTicket {
-    Usage added_before;  // what record() had added when the scan began
-  };
-
-  // What a caller must do before a check of the user's quota.
-  struct Plan {
-    bool scan = false;   // run a scan now and give its result to finish_scan()
-    bool known = false;  // the usage is known: the check may go ahead now
-    ScanTicket ticket;
-  };
-
   QuotaLedger(Limits limits, Clock::duration rescan_after)
       : limits_(limits), rescan_after_(rescan_after) {}
 
   // False without quotas: then every call is a no-op and reserve() passes.
-  bool enabled() const { return limits_.bytes > 0 || limits_.entries > 0; }
+  bool enabled() const override { return limits_.bytes > 0 || limits_.entries > 0; }
 
   // Unknown usage: the first caller gets {scan}, the others {} until it
   // ends (they wait and ask again). Known but due for a rescan: one caller
   // gets {scan, known} (to scan in the background), the others {known}.
-  Plan plan_scan(const std::string& user, Clock::time_point now);
+  Plan plan_scan(const std::string& user, Clock::time_point now) override;
   // Installs what a scan found: plus what record() added while it ran (the
   // scan may have missed it), minus nothing (it may have seen what went),
   // so a scan racing with changes errs high, never low, until the next one.
   // A failed scan changes nothing; the next plan_scan() asks for another.
   void finish_scan(const std::string& user, const ScanTicket& ticket, const Result<Usage>& found,
-                   Clock::time_point now);
+                   Clock::time_point now) override;
   // Makes every known usage due for a rescan (files went behind the
   // ledger's back, e.g. the cleaner removed old partial uploads).
   void mark_all_stale();
@@ -116,14 +71,14 @@ class QuotaLedger {
   // kTooLarge "quota exceeded: ..." over a limit; kIo when the usage is
   // not known yet (plan_scan first).
   Result<Reservation> reserve(const std::string& user, Usage needed,
-                              std::uint64_t replaced_bytes = 0);
+                              std::uint64_t replaced_bytes = 0) override;
   // Books what an operation added to and removed from a known usage.
-  void record(const std::string& user, Usage added, Usage removed);
+  void record(const std::string& user, Usage added, Usage removed) override;
 
   // For tests and logs: the usage as booked (nullopt: not known yet) and
   // what operations in flight reserved.
-  std::optional<Usage> used(const std::string& user) const;
-  Usage reserved(const std::string& user) const;
+  std::optional<Usage> used(const std::string& user) const override;
+  Usage reserved(const std::string& user) const override;
 
  private:
   struct Account {
@@ -135,7 +90,7 @@ class QuotaLedger {
     bool stale = false;
   };
 
-  void release(const std::string& user, Usage amount);
+  void release(const std::string& user, Usage amount) override;
   Result<void> check(const Account& account, Usage needed, std::uint64_t replaced_bytes) const;
 
   const Limits limits_;
@@ -145,4 +100,4 @@ class QuotaLedger {
   std::map<std::string, Account, std::less<>> accounts_;
 };
 
-}  // namespace sfs::server
+}  // namespace sfs::files

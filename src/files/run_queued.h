@@ -13,9 +13,9 @@
 
 #include "asio/asio.h"
 #include "base/result.h"
-#include "server/fair_queue.h"
+#include "files/fair_queue.h"
 
-namespace sfs::server {
+namespace sfs::files {
 
 // `fn` returns a Result; the queue's refusal (too many jobs of `user`) and
 // its stopping come back as that Result's error.
@@ -46,4 +46,4 @@ awaitable<std::invoke_result_t<F>> run_queued(FairQueue& queue, const std::strin
   co_return std::move(*out);
 }
 
-}  // namespace sfs::server
+}  // namespace sfs::files

@@ -1,8 +1,8 @@
-#include "server/quota_ledger.h"
+#include "files/quota_ledger.h"
 
 #include <algorithm>
 
-namespace sfs::server {
+namespace sfs::files {
 namespace {
 
 std::uint64_t minus(std::uint64_t a, std::uint64_t b) { return a - std::min(a, b); }
@@ -136,4 +136,4 @@ QuotaLedger::Usage QuotaLedger::reserved(const std::string& user) const {
   return it == accounts_.end() ? Usage{} : it->second.reserved;
 }
 
-}  // namespace sfs::server
+}  // namespace sfs::files

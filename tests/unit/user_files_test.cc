@@ -1,0 +1,363 @@
+#include "files/user_files.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/digest.h"
+#include "files/quota_ledger.h"
+#include "test_util.h"
+
+namespace sfs::files {
+namespace {
+
+namespace fs = std::filesystem;
+using test::names_in;
+using test::read_file;
+using Usage = storage::Usage;
+
+// Runs `body` as a coroutine on a fresh io_context until it finishes.
+template <typename Body>
+void run_coroutine(Body body) {
+  asio::io_context io;
+  bool finished = false;
+  asio::co_spawn(io, body, [&](std::exception_ptr e) {
+    finished = true;
+    if (e) {
+      std::rethrow_exception(e);
+    }
+  });
+  io.run();
+  EXPECT_TRUE(finished);
+}
+
+class UserFilesTest : public test::AliceTreeTest {
+ protected:
+  UserFilesTest() : AliceTreeTest("sfs-files", false) {}
+
+  // Builds alice's UserFiles with these quotas (0: none) and file limit.
+  void start(QuotaLedger::Limits quota = {}, std::uint64_t max_file_bytes = 1 << 20) {
+    ledger_.emplace(quota, std::chrono::minutes(10));
+    files_.emplace("alice", tree(), Services{*ledger_, disk_, slow_jobs_},
+                   Limits{max_file_bytes, 4096, std::chrono::seconds(5)});
+  }
+  void TearDown() override {
+    files_.reset();
+    disk_.join();  // a background rescan may use the ledger
+    slow_jobs_.stop();
+    AliceTreeTest::TearDown();
+  }
+
+  // Uploads `content` to `path` in one go; the first error.
+  awaitable<Result<Upload::Stored>> upload(std::string path, std::string content,
+                                           std::optional<std::string> claimed) {
+    auto up = co_await files_->begin_upload(path, content.size(), true);
+    if (!up) {
+      co_return up.error();
+    }
+    if (auto ok = up->start_at(0); !ok) {
+      co_return ok.error();
+    }
+    if (auto ok = up->write(content.data(), content.size()); !ok) {
+      co_return ok.error();
+    }
+    co_return co_await up->finish(claimed);
+  }
+
+  // Reads a download to its end, then checks it; the first error.
+  static Result<std::string> read_all(Download& down) {
+    std::string out;
+    char buffer[4];  // small, so that a download takes several pieces
+    while (true) {
+      auto n = down.read(buffer, sizeof buffer);
+      if (!n) {
+        return n.error();
+      }
+      if (*n == 0) {
+        break;
+      }
+      out.append(buffer, *n);
+    }
+    if (auto ok = down.check(); !ok) {
+      return ok.error();
+    }
+    return out;
+  }
+
+  Usage reserved() const { return ledger_->reserved("alice"); }
+
+  std::optional<QuotaLedger> ledger_;
+  asio::thread_pool disk_{1};
+  FairQueue slow_jobs_{1, 8};
+  std::optional<UserFiles> files_;
+};
+
+TEST_F(UserFilesTest, AnUploadIsVisibleOnlyAfterFinish) {
+  start();
+  run_coroutine([&]() -> awaitable<void> {
+    auto up = co_await files_->begin_upload("a.txt", 5, true);
+    EXPECT_TRUE(up.ok());
+    EXPECT_EQ(up->offer().held, 0U);
+    EXPECT_TRUE(up->offer().digest.empty());
+    EXPECT_TRUE(up->start_at(0).ok());
+    EXPECT_TRUE(up->write("hello", 5).ok());
+    EXPECT_FALSE(fs::exists(home_ / "a.txt"));
+    auto stored = co_await up->finish(crypto::digest_of("hello"));
+    EXPECT_TRUE(stored.ok());
+    EXPECT_EQ(stored->size, 5U);
+    EXPECT_EQ(stored->digest, crypto::digest_of("hello"));
+    EXPECT_EQ(read_file(home_ / "a.txt"), "hello");
+  });
+}
+
+TEST_F(UserFilesTest, AnUploadWithoutAClaimedDigestIsStored) {
+  start();
+  run_coroutine([&]() -> awaitable<void> {
+    auto stored = co_await upload("a.txt", "hello", std::nullopt);
+    EXPECT_TRUE(stored.ok());
+    EXPECT_EQ(stored->digest, crypto::digest_of("hello"));
+    EXPECT_EQ(read_file(home_ / "a.txt"), "hello");
+  });
+}
+
+TEST_F(UserFilesTest, AFileOverTheLimitIsRefusedBeforeAnyByte) {
+  start({}, 4);
+  run_coroutine([&]() -> awaitable<void> {
+    auto up = co_await files_->begin_upload("a.txt", 5, true);
+    EXPECT_FALSE(up.ok());
+    EXPECT_EQ(up.error().code, Errc::kTooLarge);
+    EXPECT_EQ(up.error().message, "file larger than the server's limit");
+  });
+  EXPECT_TRUE(names_in(home_).empty());
+}
+
+TEST_F(UserFilesTest, TheQuotaRefusesBeforeAnyByteAndHoldsWhileInFlight) {
+  start({10, 0});
+  run_coroutine([&]() -> awaitable<void> {
+    auto big = co_await files_->begin_upload("big", 11, true);
+    EXPECT_FALSE(big.ok());
+    EXPECT_EQ(big.error().code, Errc::kTooLarge);
+    EXPECT_EQ(big.error().message.rfind("quota exceeded", 0), 0U) << big.error().message;
+    EXPECT_TRUE(names_in(home_).empty());
+
+    auto first = co_await files_->begin_upload("a", 8, true);
+    EXPECT_TRUE(first.ok());
+    EXPECT_EQ(reserved().bytes, 8U);
+    auto second = co_await files_->begin_upload("b", 5, true);  // 8 + 5 > 10
+    EXPECT_FALSE(second.ok());
+    EXPECT_EQ(second.error().code, Errc::kTooLarge);
+    EXPECT_TRUE(first->start_at(0).ok());
+    EXPECT_TRUE(first->write("12345678", 8).ok());
+    EXPECT_TRUE((co_await first->finish(std::nullopt)).ok());
+    EXPECT_EQ(reserved(), Usage());
+    EXPECT_EQ(ledger_->used("alice"), (Usage{8, 1}));
+  });
+}
+
+TEST_F(UserFilesTest, AStoppedUploadGivesItsQuotaBack) {
+  start({10, 0});
+  run_coroutine([&]() -> awaitable<void> {
+    auto up = co_await files_->begin_upload("a", 8, true);
+    EXPECT_TRUE(up.ok());
+    EXPECT_TRUE(up->start_at(0).ok());
+    EXPECT_TRUE(up->write("123", 3).ok());
+    up->stop(false);
+    EXPECT_EQ(reserved(), Usage());
+    EXPECT_EQ(ledger_->used("alice"), Usage());
+  });
+  EXPECT_TRUE(names_in(home_).empty());  // refused for good: no partial kept
+}
+
+TEST_F(UserFilesTest, AnInterruptedUploadIsOfferedForResume) {
+  start({100, 0});
+  run_coroutine([&]() -> awaitable<void> {
+    {
+      auto up = co_await files_->begin_upload("a.bin", 10, true);
+      EXPECT_TRUE(up.ok());
+      EXPECT_TRUE(up->start_at(0).ok());
+      EXPECT_TRUE(up->write("hello", 5).ok());
+      up->stop(true);  // cut
+    }
+    EXPECT_EQ(reserved(), Usage());
+    EXPECT_EQ(ledger_->used("alice"), (Usage{5, 1}));  // the kept partial counts
+    auto up = co_await files_->begin_upload("a.bin", 10, true);
+    EXPECT_TRUE(up.ok());
+    EXPECT_EQ(up->offer().held, 5U);
+    EXPECT_EQ(up->offer().digest, crypto::digest_of("hello"));
+    EXPECT_EQ(up->start_at(3).error().code, Errc::kBadRequest);
+    EXPECT_TRUE(up->start_at(5).ok());
+    EXPECT_TRUE(up->write("world", 5).ok());
+    auto stored = co_await up->finish(crypto::digest_of("helloworld"));
+    EXPECT_TRUE(stored.ok());
+    EXPECT_EQ(ledger_->used("alice"), (Usage{10, 1}));
+  });
+  EXPECT_EQ(read_file(home_ / "a.bin"), "helloworld");
+  EXPECT_EQ(names_in(home_), std::vector<std::string>{"a.bin"});
+}
+
+TEST_F(UserFilesTest, AnUploadDroppedUnfinishedIsKeptForResume) {
+  start({100, 0});
+  run_coroutine([&]() -> awaitable<void> {
+    {
+      auto up = co_await files_->begin_upload("a.bin", 10, true);
+      EXPECT_TRUE(up.ok());
+      EXPECT_TRUE(up->start_at(0).ok());
+      EXPECT_TRUE(up->write("abc", 3).ok());
+    }  // as when the door's coroutine ends on a cut connection
+    EXPECT_EQ(reserved(), Usage());
+    EXPECT_EQ(ledger_->used("alice"), (Usage{3, 1}));
+    auto plain = co_await files_->begin_upload("b.bin", 10, false);
+    EXPECT_TRUE(plain.ok());
+    EXPECT_TRUE(plain->start_at(0).ok());
+    EXPECT_TRUE(plain->write("abc", 3).ok());
+    plain->stop(true);  // not resumable: nothing to keep
+    EXPECT_EQ(ledger_->used("alice"), (Usage{3, 1}));
+    auto again = co_await files_->begin_upload("a.bin", 10, true);
+    EXPECT_EQ(again->offer().held, 3U);
+  });
+  EXPECT_FALSE(fs::exists(home_ / "a.bin"));
+  EXPECT_FALSE(fs::exists(home_ / "b.bin"));
+}
+
+TEST_F(UserFilesTest, ADigestMismatchIsRefusedAndReplacesNothing) {
+  ASSERT_TRUE(put_file("a.txt", "old").ok());
+  start();
+  run_coroutine([&]() -> awaitable<void> {
+    auto stored = co_await upload("a.txt", "new!", crypto::digest_of("other"));
+    EXPECT_FALSE(stored.ok());
+    EXPECT_EQ(stored.error().code, Errc::kIntegrity);
+    EXPECT_EQ(stored.error().message, "upload does not match its digest; nothing stored");
+  });
+  EXPECT_EQ(read_file(home_ / "a.txt"), "old");
+  EXPECT_EQ(names_in(home_), std::vector<std::string>{"a.txt"});
+}
+
+TEST_F(UserFilesTest, ADownloadResumesAtTheOffsetOnlyForTheSameContent) {
+  start();
+  const std::string digest = crypto::digest_of("helloworld");
+  run_coroutine([&]() -> awaitable<void> {
+    EXPECT_TRUE((co_await upload("a.txt", "helloworld", digest)).ok());
+    auto down = co_await files_->open_download("a.txt", 5, digest);
+    EXPECT_TRUE(down.ok());
+    EXPECT_EQ(down->size(), 10U);
+    EXPECT_EQ(down->stored_digest(), digest);
+    EXPECT_EQ(down->start(), 5U);
+    EXPECT_EQ(read_all(*down).value(), "world");
+    EXPECT_EQ(down->finish(), digest);
+
+    auto other = co_await files_->open_download("a.txt", 5, crypto::digest_of("else"));
+    EXPECT_TRUE(other.ok());
+    EXPECT_EQ(other->start(), 0U);
+    EXPECT_EQ(read_all(*other).value(), "helloworld");
+
+    auto missing = co_await files_->open_download("nope", 0, "");
+    EXPECT_EQ(missing.error().code, Errc::kNotFound);
+  });
+}
+
+TEST_F(UserFilesTest, BitrotIsFoundBeforeTheEnd) {
+  start();
+  run_coroutine([&]() -> awaitable<void> {
+    EXPECT_TRUE((co_await upload("a.txt", "helloworld", std::nullopt)).ok());
+  });
+  {  // flip a byte in place: same inode, so the stored digest stays
+    std::fstream file(home_ / "a.txt", std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(3);
+    file.put('X');
+  }
+  run_coroutine([&]() -> awaitable<void> {
+    auto down = co_await files_->open_download("a.txt", 0, "");
+    EXPECT_TRUE(down.ok());
+    if (down->stored_digest().empty()) {
+      ADD_FAILURE() << "no user xattrs in /tmp: no stored digest to check against";
+      co_return;
+    }
+    auto read = read_all(*down);
+    EXPECT_FALSE(read.ok());
+    EXPECT_EQ(read.error().code, Errc::kIntegrity);
+    EXPECT_EQ(read.error().message, "stored file is damaged (digest mismatch); not sent");
+    auto hashed = co_await files_->verify();
+    EXPECT_TRUE(hashed.ok());
+    EXPECT_EQ(hashed->size(), 1U);
+    EXPECT_EQ(hashed->at(0).status, storage::FileCheck::Status::kCorrupt);
+  });
+}
+
+TEST_F(UserFilesTest, APreviewReadsWithoutACheck) {
+  start();
+  run_coroutine([&]() -> awaitable<void> {
+    EXPECT_TRUE((co_await upload("a.txt", "helloworld", std::nullopt)).ok());
+  });
+  run_coroutine([&]() -> awaitable<void> {
+    auto preview = co_await files_->open_preview("a.txt");
+    EXPECT_TRUE(preview.ok());
+    char buffer[4];
+    EXPECT_EQ(preview->read(buffer, sizeof buffer).value(), 4U);
+    EXPECT_EQ(std::string(buffer, 4), "hell");
+  });
+}
+
+TEST_F(UserFilesTest, FoldersListStatMoveAndRemove) {
+  ASSERT_TRUE(put_file("a.txt", "abc").ok());
+  start();
+  run_coroutine([&]() -> awaitable<void> {
+    EXPECT_TRUE((co_await files_->make_dir("d", false)).ok());
+    EXPECT_EQ((co_await files_->make_dir("d", false)).error().code, Errc::kExists);
+    EXPECT_EQ((co_await files_->make_dir("x/y", false)).error().code, Errc::kNotFound);
+    auto listed = co_await files_->list("");
+    EXPECT_TRUE(listed.ok());
+    EXPECT_EQ(listed->size(), 2U);
+    EXPECT_EQ(listed->at(0).name, "a.txt");
+    EXPECT_TRUE(listed->at(1).is_dir);
+    EXPECT_EQ((co_await files_->stat("a.txt"))->size, 3U);
+    EXPECT_EQ((co_await files_->stat("nope")).error().code, Errc::kNotFound);
+    EXPECT_EQ((co_await files_->list("a.txt")).error().code, Errc::kNotDir);
+
+    auto moved = co_await files_->move("a.txt", "d");
+    EXPECT_EQ(moved.value(), "d/a.txt");
+    EXPECT_EQ((co_await files_->move("nope", "d")).error().code, Errc::kNotFound);
+    EXPECT_EQ((co_await files_->remove_dir("d")).error().code, Errc::kNotEmpty);
+    EXPECT_TRUE((co_await files_->remove("d/a.txt")).ok());
+    EXPECT_EQ((co_await files_->remove("d/a.txt")).error().code, Errc::kNotFound);
+    EXPECT_EQ((co_await files_->remove("d")).error().code, Errc::kIsDir);
+    EXPECT_TRUE((co_await files_->remove_dir("d")).ok());
+    EXPECT_EQ((co_await files_->remove_dir("d")).error().code, Errc::kNotFound);
+  });
+  EXPECT_TRUE(names_in(home_).empty());
+}
+
+TEST_F(UserFilesTest, FoldersCountAgainstTheEntriesQuota) {
+  start({0, 2});
+  run_coroutine([&]() -> awaitable<void> {
+    auto made = co_await files_->make_dir("a/b/c", true);  // three entries, two allowed
+    EXPECT_FALSE(made.ok());
+    EXPECT_EQ(made.error().code, Errc::kTooLarge);
+    EXPECT_TRUE(names_in(home_).empty());
+    EXPECT_TRUE((co_await files_->make_dir("a/b", true)).ok());
+    EXPECT_EQ(ledger_->used("alice"), (Usage{0, 2}));
+    EXPECT_EQ(reserved(), Usage());
+    EXPECT_TRUE((co_await files_->remove_dir("a/b")).ok());
+    EXPECT_EQ(ledger_->used("alice"), (Usage{0, 1}));
+    auto usage = co_await files_->usage();
+    EXPECT_EQ(usage.value(), (Usage{0, 1}));
+  });
+}
+
+TEST_F(UserFilesTest, HashGivesTheStoredOrComputedDigest) {
+  ASSERT_TRUE(put_file("plain.txt", "abc").ok());  // stored without a digest
+  start();
+  run_coroutine([&]() -> awaitable<void> {
+    EXPECT_EQ((co_await files_->hash("plain.txt")).value(), crypto::digest_of("abc"));
+    EXPECT_EQ((co_await files_->hash("nope")).error().code, Errc::kNotFound);
+    auto usage = co_await files_->usage();  // no quotas: measured now
+    EXPECT_EQ(usage.value(), (Usage{3, 1}));
+  });
+}
+
+}  // namespace
+}  // namespace sfs::files
