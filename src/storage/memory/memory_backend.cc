@@ -1,7 +1,5 @@
 #include "storage/memory/memory_backend.h"
 
-#include <algorithm>
-#include <cstring>
 #include <utility>
 
 #include "crypto/digest.h"
@@ -21,13 +19,7 @@ class MemoryRead final : public ReadHandle {
 
   awaitable<Result<std::size_t>> read_at(char* data, std::size_t length,
                                          std::uint64_t offset) override {
-    const std::string& content = *file_->content;  // immutable: no lock needed
-    if (offset >= content.size()) {
-      co_return std::size_t{0};
-    }
-    const std::size_t n = std::min<std::uint64_t>(length, content.size() - offset);
-    std::memcpy(data, content.data() + offset, n);
-    co_return n;
+    co_return memory::copy_out(*file_->content, data, length, offset);  // immutable: no lock
   }
 
   awaitable<std::string> stored_digest() override { co_return tree_->digest(*file_); }

@@ -1,7 +1,6 @@
 #include "storage/memory/memory_tree.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "crypto/digest.h"
 #include "storage/paths.h"
@@ -108,6 +107,16 @@ FileCheck::Status check_file(const File& file) {
 }
 
 }  // namespace
+
+std::size_t copy_out(const std::string& from, char* data, std::size_t length,
+                     std::uint64_t offset) {
+  if (offset >= from.size()) {
+    return 0;
+  }
+  const std::size_t n = std::min<std::uint64_t>(length, from.size() - offset);
+  std::copy_n(from.data() + offset, n, data);
+  return n;
+}
 
 Tree::Tree() : root_(std::make_shared<Dir>()) { root_->mtime = now_seconds(); }
 
@@ -429,12 +438,7 @@ void Tree::set_digest(File& file, std::string hex) {
 Result<std::size_t> Tree::read_at(const Upload& up, char* data, std::size_t length,
                                   std::uint64_t offset) const {
   const std::lock_guard lock(mutex_);
-  if (offset >= up.data->size()) {
-    return std::size_t{0};
-  }
-  const std::size_t n = std::min<std::uint64_t>(length, up.data->size() - offset);
-  std::memcpy(data, up.data->data() + offset, n);
-  return n;
+  return copy_out(*up.data, data, length, offset);
 }
 
 void Tree::continue_at(Upload& up, std::uint64_t offset) {
@@ -448,7 +452,7 @@ void Tree::write(Upload& up, const char* data, std::size_t length) {
   if (up.position + length > up.data->size()) {
     up.data->resize(up.position + length);
   }
-  std::memcpy(up.data->data() + up.position, data, length);
+  std::copy_n(data, length, up.data->data() + up.position);
   up.position += length;
 }
 

@@ -65,6 +65,10 @@ struct Upload {
   bool done = false;
 };
 
+// Copies up to `length` bytes of `from` at `offset` into `data`; returns the
+// count (0 at or past the end), as pread(2).
+std::size_t copy_out(const std::string& from, char* data, std::size_t length, std::uint64_t offset);
+
 class Tree {
  public:
   Tree();
