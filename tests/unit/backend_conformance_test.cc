@@ -267,6 +267,52 @@ TEST_P(BackendConformanceTest, ADiscardedOrAbandonedPlainUploadLeavesNothing) {
   EXPECT_EQ(usage(), (Usage{0, 0}));
 }
 
+TEST_P(BackendConformanceTest, AnEmptyFileAndReadsAtAnyOffset) {
+  ASSERT_TRUE(put("empty", "").ok());
+  EXPECT_EQ(get("empty").value(), "");
+  EXPECT_EQ(run(space().stat("empty")).value().size, 0U);
+  ASSERT_TRUE(put("f", "0123456789").ok());
+  auto file = run(space().open_read("f"));
+  ASSERT_TRUE(file.ok());
+  std::string buf(4, '\0');
+  EXPECT_EQ(run((*file)->read_at(buf.data(), 4, 3)).value(), 4U);
+  EXPECT_EQ(buf, "3456");
+  EXPECT_EQ(run((*file)->read_at(buf.data(), 4, 8)).value(), 2U);
+  EXPECT_EQ(buf.substr(0, 2), "89");
+  EXPECT_EQ(run((*file)->read_at(buf.data(), 4, 10)).value(), 0U);
+  EXPECT_EQ(run((*file)->read_at(buf.data(), 4, 1000)).value(), 0U);
+}
+
+TEST_P(BackendConformanceTest, HandlesOutliveTheirSpace) {
+  ASSERT_TRUE(put("f", "kept").ok());
+  auto reader = run(space().open_read("f"));
+  ASSERT_TRUE(reader.ok());
+  auto up = start("g");
+  ASSERT_TRUE(up);
+  space_.reset();
+  EXPECT_EQ(read_all(**reader).value(), "kept");
+  ASSERT_TRUE(write(*up, "late").ok());
+  ASSERT_TRUE(run(up->commit()).ok());
+  auto reopened = run(backend().open_space("alice"));
+  ASSERT_TRUE(reopened.ok());
+  space_ = std::move(*reopened);
+  EXPECT_EQ(get("g").value(), "late");
+}
+
+TEST_P(BackendConformanceTest, AnUploadFollowsItsDirectoryWhenItMoves) {
+  if (!caps().atomic_dir_rename) {
+    GTEST_SKIP() << "directories are not renamed as one";
+  }
+  ASSERT_TRUE(mkdir("d").ok());
+  auto up = start("d/f");
+  ASSERT_TRUE(up);
+  ASSERT_TRUE(write(*up, "moved along").ok());
+  ASSERT_TRUE(move("d", "e").ok());
+  ASSERT_TRUE(run(up->commit()).ok());
+  EXPECT_EQ(get("e/f").value(), "moved along");
+  EXPECT_EQ(names(), std::vector<std::string>({"e"}));
+}
+
 TEST_P(BackendConformanceTest, CommitOverADirectoryThatTookTheNameIsIsDir) {
   auto up = start("name");
   ASSERT_TRUE(up);
