@@ -9,6 +9,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "storage/paths.h"
 
 namespace sfs::storage {
 
@@ -21,12 +22,5 @@ Result<UniqueFd> open_beneath(int dir_fd, std::string_view relative, int flags, 
 
 // Translates an errno into an Error, naming `what` in the message.
 Error errno_error(int err, std::string_view what);
-
-// Splits "a/b/c" into {"a/b", "c"} and "c" into {".", "c"}.
-std::pair<std::string, std::string> split_parent(std::string_view relative);
-
-// Light re-check of a path the protocol core already validated: storage does
-// not rely on its callers for the rules it depends on.
-Result<void> check_relative(std::string_view relative);
 
 }  // namespace sfs::storage

@@ -11,8 +11,10 @@ import re
 import sys
 
 # Everyone may include base/. asio/ is the Boost.Asio wrapper: the layers
-# that do networking use it, and auth, whose Authenticator awaits turns,
-# timers and its Argon2id pool (never a socket); storage stays free of it.
+# that do networking use it; auth, whose Authenticator awaits turns, timers
+# and its Argon2id pool (never a socket); storage, whose backend interface
+# (storage/backend.h) is asynchronous so that each backend decides what
+# leaves the network threads (docs/storage.md); and files, which offloads.
 ALLOWED = {
     "base": set(),
     "asio": set(),
@@ -27,7 +29,10 @@ ALLOWED = {
     "net": {"asio", "tls", "protocol", "compress"},
     "wire": {"asio", "net", "tls", "protocol", "compress"},
     "auth": {"asio", "crypto"},
-    "storage": {"crypto"},
+    "storage": {"crypto", "asio"},
+    # The backends implement storage/backend.h; storage may not include them.
+    "storage/posix": {"storage", "asio", "crypto"},
+    "storage/memory": {"storage", "asio", "crypto"},
     # files is below every door: it may offload (asio) but never speaks a
     # protocol, so an HTTP door can call it as the sfs session does.
     "files": {"asio", "storage", "crypto"},
@@ -37,18 +42,26 @@ ALLOWED = {
     "cli": {"client", "protocol", "term", "config"},
     # The mains only parse options and wire objects together.
     "apps/sfs": {"cli", "client", "protocol", "config", "term"},
-    "apps/sfs_server": {"server", "protocol", "tls", "auth", "storage", "files", "config"},
+    "apps/sfs_server": {"server", "protocol", "tls", "auth", "storage", "storage/posix", "files",
+                        "config"},
     "apps/sfs_admin": {"auth", "term", "storage", "config"},
 }
 
-INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_0-9]+)/', re.MULTILINE)
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_0-9]+(?:/[a-z_0-9]+)?)/', re.MULTILINE)
+
+
+def nested_or_top(parts) -> str:
+    """The module of a path's folders: storage/posix when that nested module
+    is in the table, else the top folder (storage)."""
+    nested = "/".join(parts[:2])
+    return nested if len(parts) > 1 and nested in ALLOWED else parts[0]
 
 
 def module_of(path: pathlib.Path, root: pathlib.Path) -> str:
     rel = path.relative_to(root).parts
     if rel[0] == "apps":
         return "apps/" + path.stem.replace("-", "_")
-    return rel[1]
+    return nested_or_top(rel[1:-1])
 
 
 def main() -> int:
@@ -61,7 +74,8 @@ def main() -> int:
         if module not in ALLOWED:
             problems.append(f"{path.relative_to(root)}: module '{module}' is not in the table")
             continue
-        for target in INCLUDE.findall(path.read_text(encoding="utf-8")):
+        for included in INCLUDE.findall(path.read_text(encoding="utf-8")):
+            target = nested_or_top(included.split("/"))
             if target in ("base", module) or target in ALLOWED[module]:
                 continue
             problems.append(f"{path.relative_to(root)}: {module} -> {target} is not an allowed arrow")

@@ -36,6 +36,22 @@ class CheckArrowsTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("module 'mystery' is not in the table", r.stdout)
 
+    def test_the_interface_including_a_backend_is_refused(self):
+        r = run_on({"src/storage/backend.h": '#include "storage/posix/posix_backend.h"\n'})
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("storage -> storage/posix is not an allowed arrow", r.stdout)
+
+    def test_a_backend_including_the_network_is_refused(self):
+        r = run_on({"src/storage/memory/m.cc": '#include "net/channel.h"\n'})
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("storage/memory -> net is not an allowed arrow", r.stdout)
+
+    def test_a_backend_may_include_the_interface(self):
+        r = run_on({"src/storage/posix/p.cc": '#include "storage/posix/p.h"\n'
+                                              '#include "storage/backend.h"\n'
+                                              '#include "asio/offload.h"\n'})
+        self.assertEqual(r.returncode, 0, r.stdout)
+
     def test_allowed_arrows_pass(self):
         r = run_on({"src/server/a.cc": '#include "auth/user_db.h"\n#include "storage/store.h"\n',
                     "apps/sfs.cc": '#include "client/connection.h"\n'})

@@ -1,0 +1,32 @@
+#pragma once
+// What every storage backend reports about a user's space: listing and stat
+// entries, bitrot-check results and the nesting limit. Shared by UserTree
+// (the POSIX tree) and the backend interface (storage/backend.h).
+
+#include <cstdint>
+#include <string>
+
+namespace sfs::storage {
+
+// How deep directories may nest below a user's root (components of a
+// directory's path). MKDIR and MOVE refuse to go deeper, and every walk of
+// the tree (usage, verify, the temp cleaner) stops there, so nothing can
+// hide from the quota below a depth the walks do not reach.
+inline constexpr int kMaxDirDepth = 64;
+
+struct DirEntry {
+  std::string name;  // the leaf name in a listing, the path asked about in stat()
+  bool is_dir = false;
+  std::uint64_t size = 0;
+  std::int64_t mtime = 0;  // seconds since the epoch
+  std::string digest;      // stored digest (hex) of a file, empty if none
+};
+
+// One file's result of a bitrot check.
+struct FileCheck {
+  enum class Status { kOk, kCorrupt, kUnhashed, kUnreadable };
+  std::string name;
+  Status status = Status::kOk;
+};
+
+}  // namespace sfs::storage

@@ -1,0 +1,167 @@
+#include "storage/posix/posix_backend.h"
+
+#include <optional>
+#include <utility>
+
+#include "asio/offload.h"
+#include "storage/files.h"
+#include "storage/user_tree.h"
+
+namespace sfs::storage {
+namespace {
+
+// A ReadFile whose every system call runs on the disk pool.
+class PosixRead final : public ReadHandle {
+ public:
+  PosixRead(ReadFile file, asio::thread_pool& disk) : file_(std::move(file)), disk_(disk) {}
+
+  std::uint64_t size() const override { return file_.size(); }
+  awaitable<Result<std::size_t>> read_at(char* data, std::size_t length,
+                                         std::uint64_t offset) override {
+    co_return co_await run_blocking(disk_, [&] { return file_.read_at(data, length, offset); });
+  }
+  awaitable<std::string> stored_digest() override {
+    co_return co_await run_blocking(disk_, [&] { return file_.stored_digest(); });
+  }
+  awaitable<Result<void>> store_digest(std::string hex) override {
+    co_return co_await run_blocking(disk_, [&] { return file_.store_digest(hex); });
+  }
+  awaitable<Result<std::string>> compute_digest() override {
+    co_return co_await run_blocking(disk_, [&] { return file_.compute_digest(); });
+  }
+
+ private:
+  ReadFile file_;
+  asio::thread_pool& disk_;
+};
+
+// An Upload whose every system call runs on the disk pool. Destroyed
+// unfinished, the Upload's own destructor keeps or drops it inline.
+class PosixWrite final : public WriteHandle {
+ public:
+  PosixWrite(Upload upload, asio::thread_pool& disk) : up_(std::move(upload)), disk_(disk) {}
+
+  std::uint64_t held() const override { return up_.held(); }
+  bool resumable() const override { return up_.resumable(); }
+  awaitable<Result<std::size_t>> read_at(char* data, std::size_t length,
+                                         std::uint64_t offset) override {
+    co_return co_await run_blocking(disk_, [&] { return up_.read_at(data, length, offset); });
+  }
+  awaitable<Result<void>> continue_at(std::uint64_t offset) override {
+    co_return co_await run_blocking(disk_, [&] { return up_.continue_at(offset); });
+  }
+  awaitable<Result<void>> write(const char* data, std::size_t length) override {
+    co_return co_await run_blocking(disk_, [&] { return up_.write(data, length); });
+  }
+  awaitable<Result<void>> set_digest(std::string hex) override {
+    co_return co_await run_blocking(disk_, [&] { return up_.set_digest(hex); });
+  }
+  awaitable<Result<Usage>> commit() override {
+    co_return co_await run_blocking(disk_, [&] { return up_.commit(); });
+  }
+  awaitable<void> discard() override {
+    co_await run_blocking(disk_, [&] {
+      up_.discard();
+      return true;  // run_blocking needs a value
+    });
+  }
+  awaitable<std::uint64_t> keep_for_resume() override {
+    co_return co_await run_blocking(disk_, [&] { return up_.keep_for_resume(); });
+  }
+
+ private:
+  Upload up_;
+  asio::thread_pool& disk_;
+};
+
+// One user's UserTree; each call runs on the disk pool.
+class PosixSpace final : public Space {
+ public:
+  PosixSpace(UserTree tree, asio::thread_pool& disk) : tree_(std::move(tree)), disk_(disk) {}
+
+  awaitable<Result<std::unique_ptr<ReadHandle>>> open_read(std::string path) override {
+    co_return co_await run_blocking(disk_, [&]() -> Result<std::unique_ptr<ReadHandle>> {
+      SFS_ASSIGN_OR_RETURN(ReadFile file, tree_.open_read(path));
+      return std::unique_ptr<ReadHandle>(std::make_unique<PosixRead>(std::move(file), disk_));
+    });
+  }
+  awaitable<Result<std::unique_ptr<WriteHandle>>> create(
+      std::string path, std::optional<std::uint64_t> resumable_size) override {
+    co_return co_await run_blocking(disk_, [&]() -> Result<std::unique_ptr<WriteHandle>> {
+      auto upload = tree_.create(path, resumable_size);
+      if (!upload) {
+        return upload.error();
+      }
+      return std::unique_ptr<WriteHandle>(std::make_unique<PosixWrite>(std::move(*upload), disk_));
+    });
+  }
+  awaitable<Result<Usage>> remove(std::string path) override {
+    co_return co_await run_blocking(disk_, [&] { return tree_.remove(path); });
+  }
+  awaitable<Result<std::vector<DirEntry>>> list(std::string path) override {
+    co_return co_await run_blocking(disk_, [&] { return tree_.list(path); });
+  }
+  awaitable<Result<DirEntry>> stat(std::string path) override {
+    co_return co_await run_blocking(disk_, [&] { return tree_.stat(path); });
+  }
+  awaitable<Result<Usage>> make_dir(std::string path, bool parents, AdmitDirs admit) override {
+    co_return co_await run_blocking(disk_, [&] { return tree_.make_dir(path, parents, admit); });
+  }
+  awaitable<Result<Usage>> remove_dir(std::string path) override {
+    co_return co_await run_blocking(disk_, [&] { return tree_.remove_dir(path); });
+  }
+  awaitable<Result<Moved>> move(std::string from, std::string to,
+                                std::size_t max_path_bytes) override {
+    co_return co_await run_blocking(disk_, [&]() -> Result<Moved> {
+      Moved moved;
+      SFS_ASSIGN_OR_RETURN(moved.path, tree_.move(from, to, max_path_bytes, &moved.replaced));
+      return moved;
+    });
+  }
+  awaitable<Result<Usage>> usage() override {
+    co_return co_await run_blocking(disk_, [&] { return tree_.usage(); });
+  }
+  awaitable<Result<std::vector<FileCheck>>> verify() override {
+    co_return co_await run_blocking(disk_, [&] { return tree_.verify(); });
+  }
+  awaitable<std::uint64_t> size_of(std::string path) override {
+    co_return co_await run_blocking(disk_, [&] { return tree_.size_of(path); });
+  }
+
+ private:
+  UserTree tree_;
+  asio::thread_pool& disk_;
+};
+
+}  // namespace
+
+PosixBackend::PosixBackend(Store store, asio::thread_pool& disk)
+    : store_(std::move(store)), disk_(disk) {}
+
+Result<std::unique_ptr<PosixBackend>> PosixBackend::open(const std::filesystem::path& root,
+                                                         asio::thread_pool& disk) {
+  SFS_ASSIGN_OR_RETURN(Store store, Store::open(root));
+  return std::make_unique<PosixBackend>(std::move(store), disk);
+}
+
+Capabilities PosixBackend::capabilities() const {
+  Capabilities caps;
+  caps.atomic_dir_rename = true;
+  caps.mutable_digests = true;
+  caps.resumable_partials = true;
+  caps.durable = true;
+  return caps;
+}
+
+awaitable<Result<std::unique_ptr<Space>>> PosixBackend::open_space(std::string user) {
+  co_return co_await run_blocking(disk_, [&]() -> Result<std::unique_ptr<Space>> {
+    SFS_ASSIGN_OR_RETURN(UserTree tree, store_.user(user));
+    return std::unique_ptr<Space>(std::make_unique<PosixSpace>(std::move(tree), disk_));
+  });
+}
+
+awaitable<std::size_t> PosixBackend::remove_stale(std::chrono::seconds partial_ttl) {
+  co_return co_await run_blocking(disk_, [&] { return store_.remove_stale_temps(partial_ttl); });
+}
+
+}  // namespace sfs::storage

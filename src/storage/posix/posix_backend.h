@@ -1,0 +1,42 @@
+#pragma once
+// The POSIX storage backend, the embedded default: today's Store, UserTree,
+// ReadFile and Upload (openat2 beneath each user's directory handle),
+// unchanged, behind the asynchronous interface of storage/backend.h. Every
+// blocking call runs on the disk thread pool it is given, so the network
+// threads never wait for the disk.
+//
+//   asio::thread_pool disk(2);
+//   auto backend = storage::PosixBackend::open("server_storage", disk);
+//   auto space = co_await (*backend)->open_space("alice");
+
+#include <filesystem>
+#include <memory>
+
+#include "asio/asio.h"
+#include "storage/backend.h"
+#include "storage/store.h"
+
+namespace sfs::storage {
+
+class PosixBackend final : public Backend {
+ public:
+  // `disk` must outlive the backend and every space and handle it makes.
+  PosixBackend(Store store, asio::thread_pool& disk);
+
+  // Opens (creating it when missing) the store at `root`: Store::open's
+  // errors.
+  static Result<std::unique_ptr<PosixBackend>> open(const std::filesystem::path& root,
+                                                    asio::thread_pool& disk);
+
+  // Atomic folder rename (renameat), digests in xattrs that can be
+  // back-filled, partials kept under flock, durable; usage() walks the tree.
+  Capabilities capabilities() const override;
+  awaitable<Result<std::unique_ptr<Space>>> open_space(std::string user) override;
+  awaitable<std::size_t> remove_stale(std::chrono::seconds partial_ttl) override;
+
+ private:
+  Store store_;
+  asio::thread_pool& disk_;
+};
+
+}  // namespace sfs::storage

@@ -1,0 +1,861 @@
+// The storage-backend conformance suite: the contract of storage/backend.h
+// (docs/storage.md), written against the interface only and run over every
+// backend. A new backend (S3) adds one line to kBackends below.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "asio/asio.h"
+#include "crypto/digest.h"
+#include "storage/backend.h"
+#include "storage/memory/memory_backend.h"
+#include "storage/posix/posix_backend.h"
+#include "test_util.h"
+
+namespace sfs::storage {
+namespace {
+
+// Runs `task` to its end on a private io_context and returns its value.
+template <typename T>
+T run(awaitable<T> task) {
+  asio::io_context io;
+  std::optional<T> out;
+  asio::co_spawn(
+      io, [&]() -> awaitable<void> { out.emplace(co_await std::move(task)); },
+      [](std::exception_ptr e) {
+        if (e) {
+          std::rethrow_exception(e);
+        }
+      });
+  io.run();
+  SFS_CHECK(out.has_value());
+  return std::move(*out);
+}
+
+void run(awaitable<void> task) {
+  asio::io_context io;
+  bool done = false;
+  asio::co_spawn(
+      io,
+      [&]() -> awaitable<void> {
+        co_await std::move(task);
+        done = true;
+      },
+      [](std::exception_ptr e) {
+        if (e) {
+          std::rethrow_exception(e);
+        }
+      });
+  io.run();
+  SFS_CHECK(done);
+}
+
+// A backend and whatever it needs to live (a directory, a thread pool).
+class BackendUnderTest {
+ public:
+  virtual ~BackendUnderTest() = default;
+  virtual Backend& backend() = 0;
+};
+
+class MemoryUnderTest final : public BackendUnderTest {
+ public:
+  Backend& backend() override { return backend_; }
+
+ private:
+  MemoryBackend backend_;
+};
+
+class PosixUnderTest final : public BackendUnderTest {
+ public:
+  PosixUnderTest() : dir_("sfs-conformance"), disk_(2) {
+    SFS_CHECK(!dir_.path().empty());
+    auto opened = PosixBackend::open(dir_.path() / "root", disk_);
+    SFS_CHECK(opened.ok());
+    backend_ = std::move(*opened);
+  }
+  ~PosixUnderTest() override {
+    backend_.reset();
+    disk_.join();
+  }
+  Backend& backend() override { return *backend_; }
+
+ private:
+  test::TempDir dir_;  // first, so it goes last
+  asio::thread_pool disk_;
+  std::unique_ptr<PosixBackend> backend_;
+};
+
+struct BackendParam {
+  std::string name;
+  std::function<std::unique_ptr<BackendUnderTest>()> make;
+};
+
+void PrintTo(const BackendParam& param, std::ostream* out) { *out << param.name; }
+
+const BackendParam kBackends[] = {
+    {"posix", [] { return std::make_unique<PosixUnderTest>(); }},
+    {"memory", [] { return std::make_unique<MemoryUnderTest>(); }},
+};
+
+constexpr std::size_t kMaxPath = 4096;
+
+template <typename T>
+void expect_code(const Result<T>& r, Errc code, const std::string& what) {
+  ASSERT_FALSE(r.ok()) << what << " succeeded";
+  EXPECT_EQ(static_cast<int>(r.error().code), static_cast<int>(code))
+      << what << ": " << r.error().message;
+}
+
+class BackendConformanceTest : public ::testing::TestWithParam<BackendParam> {
+ protected:
+  void SetUp() override {
+    under_test_ = GetParam().make();
+    auto opened = run(backend().open_space("alice"));
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    space_ = std::move(*opened);
+  }
+  void TearDown() override {
+    space_.reset();
+    under_test_.reset();
+  }
+
+  Backend& backend() { return under_test_->backend(); }
+  Space& space() { return *space_; }
+  Capabilities caps() { return backend().capabilities(); }
+
+  std::unique_ptr<WriteHandle> start(const std::string& path,
+                                     std::optional<std::uint64_t> resumable = std::nullopt) {
+    auto up = run(space().create(path, resumable));
+    EXPECT_TRUE(up.ok()) << path << ": " << up.error().message;
+    return up ? std::move(*up) : nullptr;
+  }
+
+  static Result<void> write(WriteHandle& up, const std::string& data) {
+    return run(up.write(data.data(), data.size()));
+  }
+
+  // Uploads `content` to `path` in one go (with `digest` recorded if given).
+  Result<Usage> put(const std::string& path, const std::string& content,
+                    const std::string& digest = {}) {
+    SFS_ASSIGN_OR_RETURN(auto up, run(space().create(path, std::nullopt)));
+    SFS_RETURN_IF_ERROR(write(*up, content));
+    if (!digest.empty()) {
+      SFS_RETURN_IF_ERROR(run(up->set_digest(digest)));
+    }
+    return run(up->commit());
+  }
+
+  // Reads a whole file, in pieces (several even for small files), as a
+  // download does.
+  static Result<std::string> read_all(ReadHandle& file) {
+    const std::size_t piece = std::max<std::size_t>(7, file.size() / 8);
+    std::string data(file.size(), '\0');
+    std::size_t done = 0;
+    while (done < data.size()) {
+      SFS_ASSIGN_OR_RETURN(std::size_t n, run(file.read_at(data.data() + done, piece, done)));
+      if (n == 0) {
+        break;
+      }
+      done += n;
+    }
+    data.resize(done);
+    return data;
+  }
+
+  Result<std::string> get(const std::string& path) {
+    SFS_ASSIGN_OR_RETURN(auto file, run(space().open_read(path)));
+    return read_all(*file);
+  }
+
+  std::vector<std::string> names(const std::string& dir = {}) {
+    std::vector<std::string> out;
+    auto entries = run(space().list(dir));
+    EXPECT_TRUE(entries.ok()) << dir << ": " << entries.error().message;
+    if (entries) {
+      for (const DirEntry& e : *entries) {
+        out.push_back(e.name);
+      }
+    }
+    return out;
+  }
+
+  Usage usage() {
+    auto u = run(space().usage());
+    EXPECT_TRUE(u.ok()) << u.error().message;
+    return u ? *u : Usage{~0ULL, ~0ULL};
+  }
+
+  Result<Usage> mkdir(const std::string& path, bool parents = false) {
+    return run(space().make_dir(path, parents, {}));
+  }
+
+  Result<Space::Moved> move(const std::string& from, const std::string& to,
+                            std::size_t max = kMaxPath) {
+    return run(space().move(from, to, max));
+  }
+
+  // Keeps a resumable upload of `path` (declared `size` bytes) holding
+  // `data`; returns the bytes kept.
+  std::uint64_t keep_partial(const std::string& path, std::uint64_t size, const std::string& data) {
+    auto up = start(path, size);
+    if (!up) {
+      return 0;
+    }
+    EXPECT_TRUE(run(up->continue_at(0)).ok());
+    EXPECT_TRUE(write(*up, data).ok());
+    return run(up->keep_for_resume());
+  }
+
+  std::unique_ptr<BackendUnderTest> under_test_;
+  std::unique_ptr<Space> space_;
+};
+
+// ---- atomic visibility -------------------------------------------------------------
+
+TEST_P(BackendConformanceTest, AnUploadIsInvisibleUntilCommit) {
+  auto up = start("a.txt");
+  ASSERT_TRUE(up);
+  ASSERT_TRUE(write(*up, "hello").ok());
+  EXPECT_TRUE(names().empty());
+  expect_code(run(space().open_read("a.txt")), Errc::kNotFound, "open_read before commit");
+  expect_code(run(space().stat("a.txt")), Errc::kNotFound, "stat before commit");
+  EXPECT_EQ(run(space().size_of("a.txt")), 0U);
+  auto replaced = run(up->commit());
+  ASSERT_TRUE(replaced.ok()) << replaced.error().message;
+  EXPECT_EQ(*replaced, (Usage{0, 0}));
+  EXPECT_EQ(names(), std::vector<std::string>({"a.txt"}));
+  auto content = get("a.txt");
+  ASSERT_TRUE(content.ok()) << content.error().message;
+  EXPECT_EQ(*content, "hello");
+  EXPECT_EQ(run(space().size_of("a.txt")), 5U);
+}
+
+TEST_P(BackendConformanceTest, CommitReplacesAndAnOpenReaderKeepsItsSnapshot) {
+  ASSERT_TRUE(put("f", "old").ok());
+  auto reader = run(space().open_read("f"));
+  ASSERT_TRUE(reader.ok());
+  auto replaced = put("f", "new content");
+  ASSERT_TRUE(replaced.ok()) << replaced.error().message;
+  EXPECT_EQ(*replaced, (Usage{3, 1}));
+  EXPECT_EQ((*reader)->size(), 3U);
+  EXPECT_EQ(read_all(**reader).value(), "old");
+  EXPECT_EQ(get("f").value(), "new content");
+}
+
+TEST_P(BackendConformanceTest, ADiscardedOrAbandonedPlainUploadLeavesNothing) {
+  auto up = start("gone");
+  ASSERT_TRUE(up);
+  ASSERT_TRUE(write(*up, "data").ok());
+  run(up->discard());
+  auto abandoned = start("abandoned");
+  ASSERT_TRUE(abandoned);
+  ASSERT_TRUE(write(*abandoned, "data").ok());
+  EXPECT_EQ(run(abandoned->keep_for_resume()), 0U);  // not resumable: nothing kept
+  auto dropped = start("dropped");
+  ASSERT_TRUE(dropped);
+  ASSERT_TRUE(write(*dropped, "data").ok());
+  dropped.reset();
+  EXPECT_TRUE(names().empty());
+  EXPECT_EQ(usage(), (Usage{0, 0}));
+}
+
+TEST_P(BackendConformanceTest, AnEmptyFileAndReadsAtAnyOffset) {
+  ASSERT_TRUE(put("empty", "").ok());
+  EXPECT_EQ(get("empty").value(), "");
+  EXPECT_EQ(run(space().stat("empty")).value().size, 0U);
+  ASSERT_TRUE(put("f", "0123456789").ok());
+  auto file = run(space().open_read("f"));
+  ASSERT_TRUE(file.ok());
+  std::string buf(4, '\0');
+  EXPECT_EQ(run((*file)->read_at(buf.data(), 4, 3)).value(), 4U);
+  EXPECT_EQ(buf, "3456");
+  EXPECT_EQ(run((*file)->read_at(buf.data(), 4, 8)).value(), 2U);
+  EXPECT_EQ(buf.substr(0, 2), "89");
+  EXPECT_EQ(run((*file)->read_at(buf.data(), 4, 10)).value(), 0U);
+  EXPECT_EQ(run((*file)->read_at(buf.data(), 4, 1000)).value(), 0U);
+}
+
+TEST_P(BackendConformanceTest, HandlesOutliveTheirSpace) {
+  ASSERT_TRUE(put("f", "kept").ok());
+  auto reader = run(space().open_read("f"));
+  ASSERT_TRUE(reader.ok());
+  auto up = start("g");
+  ASSERT_TRUE(up);
+  space_.reset();
+  EXPECT_EQ(read_all(**reader).value(), "kept");
+  ASSERT_TRUE(write(*up, "late").ok());
+  ASSERT_TRUE(run(up->commit()).ok());
+  auto reopened = run(backend().open_space("alice"));
+  ASSERT_TRUE(reopened.ok());
+  space_ = std::move(*reopened);
+  EXPECT_EQ(get("g").value(), "late");
+}
+
+TEST_P(BackendConformanceTest, AnUploadFollowsItsDirectoryWhenItMoves) {
+  if (!caps().atomic_dir_rename) {
+    GTEST_SKIP() << "directories are not renamed as one";
+  }
+  ASSERT_TRUE(mkdir("d").ok());
+  auto up = start("d/f");
+  ASSERT_TRUE(up);
+  ASSERT_TRUE(write(*up, "moved along").ok());
+  ASSERT_TRUE(move("d", "e").ok());
+  ASSERT_TRUE(run(up->commit()).ok());
+  EXPECT_EQ(get("e/f").value(), "moved along");
+  EXPECT_EQ(names(), std::vector<std::string>({"e"}));
+}
+
+TEST_P(BackendConformanceTest, CommitOverADirectoryThatTookTheNameIsIsDir) {
+  auto up = start("name");
+  ASSERT_TRUE(up);
+  ASSERT_TRUE(write(*up, "data").ok());
+  ASSERT_TRUE(mkdir("name").ok());
+  expect_code(run(up->commit()), Errc::kIsDir, "commit over a directory");
+}
+
+// ---- resume --------------------------------------------------------------------------
+
+TEST_P(BackendConformanceTest, AnInterruptedResumableUploadKeepsItsPartialForTheNext) {
+  if (!caps().resumable_partials) {
+    GTEST_SKIP() << "no resumable partials";
+  }
+  EXPECT_EQ(keep_partial("big", 10, "hello"), 5U);
+  EXPECT_TRUE(names().empty());       // a partial is never listed
+  EXPECT_EQ(usage(), (Usage{5, 1}));  // but the quotas count it
+  auto up = start("big", 10);
+  ASSERT_TRUE(up);
+  EXPECT_TRUE(up->resumable());
+  ASSERT_EQ(up->held(), 5U);
+  EXPECT_EQ(usage(), (Usage{0, 0}));  // its upload accounts for it now
+  std::string held(5, '\0');
+  EXPECT_EQ(run(up->read_at(held.data(), held.size(), 0)).value(), 5U);
+  EXPECT_EQ(held, "hello");
+  ASSERT_TRUE(run(up->continue_at(5)).ok());
+  ASSERT_TRUE(write(*up, "world").ok());
+  ASSERT_TRUE(run(up->commit()).ok());
+  EXPECT_EQ(get("big").value(), "helloworld");
+  EXPECT_EQ(usage(), (Usage{10, 1}));
+  auto again = start("big", 10);  // the partial became the file
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->held(), 0U);
+}
+
+TEST_P(BackendConformanceTest, APartialBelongsToOneNameAndSize) {
+  if (!caps().resumable_partials) {
+    GTEST_SKIP() << "no resumable partials";
+  }
+  ASSERT_EQ(keep_partial("big", 10, "hello"), 5U);
+  EXPECT_EQ(start("big", 11)->held(), 0U);
+  EXPECT_EQ(start("other", 10)->held(), 0U);
+  EXPECT_EQ(start("big", 10)->held(), 5U);
+}
+
+TEST_P(BackendConformanceTest, ContinuingAtZeroStartsAfreshAndDiscardDropsThePartial) {
+  if (!caps().resumable_partials) {
+    GTEST_SKIP() << "no resumable partials";
+  }
+  ASSERT_EQ(keep_partial("f", 10, "hello"), 5U);
+  auto up = start("f", 10);
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->held(), 5U);
+  ASSERT_TRUE(run(up->continue_at(0)).ok());
+  ASSERT_TRUE(write(*up, "0123").ok());
+  run(up->discard());
+  EXPECT_EQ(usage(), (Usage{0, 0}));
+  auto fresh = start("f", 10);
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->held(), 0U);
+  ASSERT_TRUE(run(fresh->continue_at(0)).ok());
+  ASSERT_TRUE(write(*fresh, "0123456789").ok());
+  ASSERT_TRUE(run(fresh->commit()).ok());
+  EXPECT_EQ(get("f").value(), "0123456789");
+}
+
+TEST_P(BackendConformanceTest, AnAbandonedResumableUploadIsKeptAndAnEmptyOneIsNot) {
+  if (!caps().resumable_partials) {
+    GTEST_SKIP() << "no resumable partials";
+  }
+  auto up = start("f", 10);
+  ASSERT_TRUE(up);
+  ASSERT_TRUE(run(up->continue_at(0)).ok());
+  ASSERT_TRUE(write(*up, "abc").ok());
+  up.reset();  // a cut connection: destroyed without commit
+  EXPECT_EQ(start("f", 10)->held(), 3U);
+  EXPECT_EQ(keep_partial("empty", 10, ""), 0U);
+  EXPECT_EQ(usage(), (Usage{3, 1}));
+}
+
+TEST_P(BackendConformanceTest, APartialInUseIsNotSharedWithASecondUpload) {
+  if (!caps().resumable_partials) {
+    GTEST_SKIP() << "no resumable partials";
+  }
+  ASSERT_EQ(keep_partial("f", 6, "abc"), 3U);
+  auto first = start("f", 6);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->held(), 3U);
+  auto second = start("f", 6);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->held(), 0U);
+  ASSERT_TRUE(write(*second, "second").ok());
+  ASSERT_TRUE(run(second->commit()).ok());
+  ASSERT_TRUE(run(first->continue_at(3)).ok());
+  ASSERT_TRUE(write(*first, "def").ok());
+  ASSERT_TRUE(run(first->commit()).ok());
+  EXPECT_EQ(get("f").value(), "abcdef");
+}
+
+TEST_P(BackendConformanceTest, RemoveStaleDropsIdlePartialsButNotRunningUploads) {
+  if (!caps().resumable_partials) {
+    GTEST_SKIP() << "no resumable partials";
+  }
+  ASSERT_EQ(keep_partial("idle", 10, "hello"), 5U);
+  auto running = start("running", 10);
+  ASSERT_TRUE(running);
+  ASSERT_TRUE(run(running->continue_at(0)).ok());
+  ASSERT_TRUE(write(*running, "abc").ok());
+  EXPECT_GE(run(backend().remove_stale(std::chrono::seconds(0))), 1U);
+  EXPECT_EQ(usage(), (Usage{0, 0}));
+  EXPECT_EQ(start("idle", 10)->held(), 0U);
+  ASSERT_TRUE(run(running->commit()).ok());
+  EXPECT_EQ(get("running").value(), "abc");
+}
+
+TEST_P(BackendConformanceTest, APartialMovesWithItsDirectory) {
+  if (!caps().resumable_partials) {
+    GTEST_SKIP() << "no resumable partials";
+  }
+  ASSERT_TRUE(mkdir("d").ok());
+  ASSERT_EQ(keep_partial("d/f", 10, "hello"), 5U);
+  ASSERT_TRUE(move("d", "e").ok());
+  EXPECT_EQ(start("e/f", 10)->held(), 5U);
+}
+
+// ---- digests -------------------------------------------------------------------------
+
+TEST_P(BackendConformanceTest, ADigestSetBeforeCommitIsStoredWithTheFile) {
+  const std::string digest = crypto::digest_of("content");
+  ASSERT_TRUE(put("f", "content", digest).ok());
+  EXPECT_EQ(run(space().stat("f")).value().digest, digest);
+  EXPECT_EQ(run(space().list("")).value().at(0).digest, digest);
+  auto file = run(space().open_read("f"));
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(run((*file)->stored_digest()), digest);
+  EXPECT_EQ(run((*file)->compute_digest()).value(), digest);
+  auto checks = run(space().verify());
+  ASSERT_TRUE(checks.ok());
+  ASSERT_EQ(checks->size(), 1U);
+  EXPECT_EQ(checks->at(0).name, "f");
+  EXPECT_EQ(checks->at(0).status, FileCheck::Status::kOk);
+}
+
+TEST_P(BackendConformanceTest, AFileStoredWithoutADigestCanBeBackFilled) {
+  ASSERT_TRUE(put("f", "content").ok());
+  EXPECT_EQ(run(space().stat("f")).value().digest, "");
+  EXPECT_EQ(run(space().verify()).value().at(0).status, FileCheck::Status::kUnhashed);
+  auto file = run(space().open_read("f"));
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(run((*file)->stored_digest()), "");
+  const std::string digest = run((*file)->compute_digest()).value();
+  EXPECT_EQ(digest, crypto::digest_of("content"));
+  ASSERT_TRUE(run((*file)->store_digest(digest)).ok());
+  const std::string expected = caps().mutable_digests ? digest : "";
+  EXPECT_EQ(run((*file)->stored_digest()), expected);
+  EXPECT_EQ(run(space().stat("f")).value().digest, expected);
+  if (caps().mutable_digests) {
+    EXPECT_EQ(run(space().verify()).value().at(0).status, FileCheck::Status::kOk);
+  }
+}
+
+TEST_P(BackendConformanceTest, VerifyWalksFilesBeforeSubdirectoriesInNameOrder) {
+  ASSERT_TRUE(mkdir("d").ok());
+  ASSERT_TRUE(mkdir("c").ok());
+  ASSERT_TRUE(put("d/z", "z").ok());
+  ASSERT_TRUE(put("c/y", "y").ok());
+  ASSERT_TRUE(put("b", "b").ok());
+  ASSERT_TRUE(put("a", "a").ok());
+  auto checks = run(space().verify());
+  ASSERT_TRUE(checks.ok());
+  std::vector<std::string> order;
+  for (const FileCheck& c : *checks) {
+    order.push_back(c.name);
+  }
+  EXPECT_EQ(order, std::vector<std::string>({"a", "b", "c/y", "d/z"}));
+}
+
+// ---- listing and stat ----------------------------------------------------------------
+
+TEST_P(BackendConformanceTest, AListingIsSortedByNameWithTypesAndSizes) {
+  ASSERT_TRUE(mkdir("m").ok());
+  ASSERT_TRUE(put("b", "bb").ok());
+  ASSERT_TRUE(put("a", "a").ok());
+  ASSERT_TRUE(put("Z", "zzz").ok());
+  auto entries = run(space().list(""));
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 4U);
+  EXPECT_EQ(names(), std::vector<std::string>({"Z", "a", "b", "m"}));
+  EXPECT_FALSE(entries->at(0).is_dir);
+  EXPECT_EQ(entries->at(0).size, 3U);
+  EXPECT_EQ(entries->at(2).size, 2U);
+  EXPECT_TRUE(entries->at(3).is_dir);
+  EXPECT_GT(entries->at(1).mtime, 0);
+  EXPECT_TRUE(names("m").empty());
+  expect_code(run(space().list("a")), Errc::kNotDir, "list a file");
+  expect_code(run(space().list("missing")), Errc::kNotFound, "list a missing directory");
+}
+
+TEST_P(BackendConformanceTest, AListingHidesUploadsInProgressAndPartials) {
+  auto running = start("running");
+  ASSERT_TRUE(running);
+  ASSERT_TRUE(write(*running, "x").ok());
+  if (caps().resumable_partials) {
+    ASSERT_EQ(keep_partial("partial", 10, "abc"), 3U);
+  }
+  EXPECT_TRUE(names().empty());
+  expect_code(run(space().stat("running")), Errc::kNotFound, "stat of an upload");
+  expect_code(run(space().stat("partial")), Errc::kNotFound, "stat of a partial");
+}
+
+TEST_P(BackendConformanceTest, StatNamesThePathAskedAbout) {
+  ASSERT_TRUE(mkdir("d").ok());
+  ASSERT_TRUE(put("d/f", "four").ok());
+  auto file = run(space().stat("d/f"));
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->name, "d/f");
+  EXPECT_FALSE(file->is_dir);
+  EXPECT_EQ(file->size, 4U);
+  auto dir = run(space().stat("d"));
+  ASSERT_TRUE(dir.ok());
+  EXPECT_TRUE(dir->is_dir);
+  expect_code(run(space().stat("d/missing")), Errc::kNotFound, "stat missing");
+}
+
+// ---- files ---------------------------------------------------------------------------
+
+TEST_P(BackendConformanceTest, OpenCreateAndRemoveRefuseWhatIsNotAFile) {
+  ASSERT_TRUE(mkdir("d").ok());
+  expect_code(run(space().open_read("d")), Errc::kIsDir, "open_read a directory");
+  expect_code(run(space().open_read("missing")), Errc::kNotFound, "open_read missing");
+  expect_code(run(space().create("d", std::nullopt)), Errc::kIsDir, "create over a directory");
+  expect_code(run(space().create("missing/f", std::nullopt)), Errc::kNotFound,
+              "create without its parent");
+  expect_code(run(space().remove("d")), Errc::kIsDir, "remove a directory");
+  expect_code(run(space().remove("missing")), Errc::kNotFound, "remove missing");
+  EXPECT_EQ(run(space().size_of("d")), 0U);
+}
+
+TEST_P(BackendConformanceTest, RemoveReturnsWhatWent) {
+  ASSERT_TRUE(put("f", "12345").ok());
+  auto removed = run(space().remove("f"));
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, (Usage{5, 1}));
+  EXPECT_TRUE(names().empty());
+}
+
+TEST_P(BackendConformanceTest, SpacesOfTwoUsersAreSeparate) {
+  ASSERT_TRUE(put("f", "alice's").ok());
+  auto bob = run(backend().open_space("bob"));
+  ASSERT_TRUE(bob.ok());
+  expect_code(run((*bob)->open_read("f")), Errc::kNotFound, "bob reads alice's file");
+  EXPECT_TRUE(run((*bob)->list("")).value().empty());
+  auto again = run(backend().open_space("alice"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(run((*again)->size_of("f")), 7U);
+  for (const char* name : {"", ".", "..", "a/b", "../bob"}) {
+    expect_code(run(backend().open_space(name)), Errc::kBadPath, std::string("user ") + name);
+  }
+}
+
+// ---- directories ---------------------------------------------------------------------
+
+TEST_P(BackendConformanceTest, MakeDirRules) {
+  EXPECT_EQ(mkdir("a").value(), (Usage{0, 1}));
+  expect_code(mkdir("a"), Errc::kExists, "mkdir twice");
+  expect_code(mkdir("x/y"), Errc::kNotFound, "mkdir without its parent");
+  EXPECT_EQ(mkdir("x/y/z", true).value(), (Usage{0, 3}));
+  EXPECT_EQ(mkdir("x/y/z", true).value(), (Usage{0, 0}));
+  ASSERT_TRUE(put("f", "file").ok());
+  expect_code(mkdir("f"), Errc::kExists, "mkdir over a file");
+  expect_code(mkdir("f/g", true), Errc::kNotDir, "mkdir -p through a file");
+}
+
+TEST_P(BackendConformanceTest, MakeDirAsksAdmitBeforeMakingAnything) {
+  std::vector<std::uint64_t> asked;
+  auto refuse = [&](std::uint64_t count) -> Result<void> {
+    asked.push_back(count);
+    return make_error(Errc::kTooLarge, "quota");
+  };
+  ASSERT_TRUE(mkdir("a").ok());
+  expect_code(run(space().make_dir("a/b/c", true, refuse)), Errc::kTooLarge, "refused -p");
+  expect_code(run(space().make_dir("n", false, refuse)), Errc::kTooLarge, "refused mkdir");
+  EXPECT_EQ(asked, std::vector<std::uint64_t>({2, 1}));
+  EXPECT_EQ(names(), std::vector<std::string>({"a"}));
+  EXPECT_TRUE(names("a").empty());
+  auto admit = [&](std::uint64_t count) -> Result<void> {
+    asked.push_back(count);
+    return {};
+  };
+  EXPECT_EQ(run(space().make_dir("a", true, admit)).value(), (Usage{0, 0}));
+  EXPECT_EQ(asked.size(), 2U);  // nothing to make: nothing asked
+}
+
+TEST_P(BackendConformanceTest, DirectoriesNestAtMostKMaxDirDepth) {
+  std::string deepest = "d";
+  for (int i = 1; i < kMaxDirDepth; ++i) {
+    deepest += "/d";
+  }
+  EXPECT_EQ(mkdir(deepest, true).value(), (Usage{0, static_cast<std::uint64_t>(kMaxDirDepth)}));
+  expect_code(mkdir(deepest + "/d", true), Errc::kTooLarge, "one level too deep");
+  expect_code(mkdir(deepest + "/d"), Errc::kTooLarge, "one level too deep without -p");
+  ASSERT_TRUE(put(deepest + "/f", "deep").ok());
+  EXPECT_EQ(usage(), (Usage{4, static_cast<std::uint64_t>(kMaxDirDepth) + 1}));
+  ASSERT_TRUE(mkdir("two/levels", true).ok());
+  std::string almost = deepest.substr(0, deepest.size() - 2);  // one level less
+  expect_code(move("two", almost), Errc::kTooLarge, "moving a subtree too deep");
+}
+
+TEST_P(BackendConformanceTest, RemoveDirRules) {
+  ASSERT_TRUE(mkdir("full").ok());
+  ASSERT_TRUE(put("full/f", "x").ok());
+  ASSERT_TRUE(put("file", "x").ok());
+  expect_code(run(space().remove_dir("full")), Errc::kNotEmpty, "rmdir non-empty");
+  expect_code(run(space().remove_dir("file")), Errc::kNotDir, "rmdir a file");
+  expect_code(run(space().remove_dir("missing")), Errc::kNotFound, "rmdir missing");
+  ASSERT_TRUE(mkdir("empty").ok());
+  EXPECT_EQ(run(space().remove_dir("empty")).value(), (Usage{0, 1}));
+  EXPECT_EQ(names(), std::vector<std::string>({"file", "full"}));
+}
+
+TEST_P(BackendConformanceTest, RemoveDirTakesIdlePartialsButNotARunningUpload) {
+  ASSERT_TRUE(mkdir("busy").ok());
+  auto running = start("busy/f");
+  ASSERT_TRUE(running);
+  ASSERT_TRUE(write(*running, "x").ok());
+  expect_code(run(space().remove_dir("busy")), Errc::kNotEmpty, "rmdir while an upload runs");
+  ASSERT_TRUE(run(running->commit()).ok());
+  EXPECT_EQ(get("busy/f").value(), "x");
+  if (!caps().resumable_partials) {
+    return;
+  }
+  ASSERT_TRUE(mkdir("left").ok());
+  ASSERT_EQ(keep_partial("left/f", 10, "hello"), 5U);
+  EXPECT_EQ(run(space().remove_dir("left")).value(), (Usage{5, 2}));
+}
+
+// ---- move ----------------------------------------------------------------------------
+
+TEST_P(BackendConformanceTest, MoveIntoADirectory) {
+  ASSERT_TRUE(put("f", "data").ok());
+  ASSERT_TRUE(mkdir("d").ok());
+  auto moved = move("f", "d");
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(moved->path, "d/f");
+  EXPECT_EQ(moved->replaced, (Usage{0, 0}));
+  EXPECT_EQ(get("d/f").value(), "data");
+  EXPECT_EQ(names(), std::vector<std::string>({"d"}));
+}
+
+TEST_P(BackendConformanceTest, MoveOverAFileReplacesIt) {
+  const std::string digest = crypto::digest_of("1");
+  ASSERT_TRUE(put("a", "1", digest).ok());
+  ASSERT_TRUE(put("b", "22").ok());
+  auto moved = move("a", "b");
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(moved->path, "b");
+  EXPECT_EQ(moved->replaced, (Usage{2, 1}));
+  EXPECT_EQ(get("b").value(), "1");
+  EXPECT_EQ(run(space().stat("b")).value().digest, digest);  // the digest travels along
+  EXPECT_EQ(names(), std::vector<std::string>({"b"}));
+}
+
+TEST_P(BackendConformanceTest, MoveRefusesADirectoryOverAFileAndAFileOverADirectory) {
+  ASSERT_TRUE(mkdir("d/f", true).ok());
+  ASSERT_TRUE(put("f", "x").ok());
+  expect_code(move("d", "f"), Errc::kNotDir, "directory over a file");
+  expect_code(move("f", "d"), Errc::kIsDir, "file over d/f, a directory");
+  EXPECT_EQ(get("f").value(), "x");
+}
+
+TEST_P(BackendConformanceTest, MoveRefusesADirectoryIntoItself) {
+  ASSERT_TRUE(mkdir("a/b", true).ok());
+  expect_code(move("a", "a/b"), Errc::kBadPath, "into its own subdirectory");
+  expect_code(move("a", "a/c"), Errc::kBadPath, "to a new name inside itself");
+  expect_code(move("a", "a"), Errc::kBadPath, "like mv: into itself, as a/a");
+  ASSERT_TRUE(put("f", "x").ok());
+  auto same = move("f", "f");  // a file onto itself: nothing to do, like rename(2)
+  ASSERT_TRUE(same.ok()) << same.error().message;
+  EXPECT_EQ(same->path, "f");
+  EXPECT_EQ(get("f").value(), "x");
+  EXPECT_EQ(names("a"), std::vector<std::string>({"b"}));
+}
+
+TEST_P(BackendConformanceTest, MoveOverANonEmptyDirectoryIsRefusedAndOverAnEmptyOneReplacesIt) {
+  ASSERT_TRUE(mkdir("src/x", true).ok());
+  ASSERT_TRUE(put("src/x/f", "x").ok());
+  ASSERT_TRUE(mkdir("dst/x/full", true).ok());
+  expect_code(move("src/x", "dst"), Errc::kNotEmpty, "over a non-empty directory");
+  ASSERT_TRUE(run(space().remove_dir("dst/x/full")).ok());
+  auto moved = move("src/x", "dst");
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(moved->path, "dst/x");
+  EXPECT_EQ(moved->replaced, (Usage{0, 1}));
+  EXPECT_EQ(get("dst/x/f").value(), "x");
+  EXPECT_TRUE(names("src").empty());
+}
+
+TEST_P(BackendConformanceTest, MoveChecksTheSourceAndTheFinalPathLength) {
+  ASSERT_TRUE(put("f", "x").ok());
+  expect_code(move("missing", "g"), Errc::kNotFound, "missing source");
+  expect_code(move("f", "missing/g"), Errc::kNotFound, "missing target directory");
+  expect_code(move("f", "longer-name", 5), Errc::kTooLarge, "final path too long");
+  ASSERT_TRUE(move("f", "g").ok());
+  EXPECT_EQ(names(), std::vector<std::string>({"g"}));
+}
+
+// ---- usage ---------------------------------------------------------------------------
+
+TEST_P(BackendConformanceTest, UsageCountsFilesAndDirectoriesButNotRunningUploads) {
+  EXPECT_EQ(usage(), (Usage{0, 0}));
+  ASSERT_TRUE(mkdir("d").ok());
+  ASSERT_TRUE(put("d/a", "abc").ok());
+  ASSERT_TRUE(put("b", "12345").ok());
+  auto running = start("c");
+  ASSERT_TRUE(running);
+  ASSERT_TRUE(write(*running, "not counted").ok());
+  EXPECT_EQ(usage(), (Usage{8, 3}));
+  ASSERT_TRUE(run(space().remove("b")).ok());
+  EXPECT_EQ(usage(), (Usage{3, 2}));
+}
+
+// ---- path rules ----------------------------------------------------------------------
+
+TEST_P(BackendConformanceTest, ReservedNamesAndPathTricksAreRefusedEverywhere) {
+  ASSERT_TRUE(put("f", "x").ok());
+  ASSERT_TRUE(mkdir("d").ok());
+  const std::vector<std::string> bad = {
+      ".sfs-tmp-0",
+      "d/.sfs-part-x",
+      ".sfs-",
+      "..",
+      "../f",
+      "d/../f",
+      "/f",
+      "/etc/passwd",
+      "d//f",
+      "d/",
+      ".",
+      "./f",
+      std::string("f\0g", 3),
+      "",
+  };
+  for (const std::string& path : bad) {
+    const std::string shown = "'" + path + "'";
+    expect_code(run(space().open_read(path)), Errc::kBadPath, "open_read " + shown);
+    expect_code(run(space().create(path, std::nullopt)), Errc::kBadPath, "create " + shown);
+    expect_code(run(space().create(path, 5)), Errc::kBadPath, "create resumable " + shown);
+    expect_code(run(space().remove(path)), Errc::kBadPath, "remove " + shown);
+    expect_code(run(space().stat(path)), Errc::kBadPath, "stat " + shown);
+    expect_code(mkdir(path), Errc::kBadPath, "mkdir " + shown);
+    expect_code(mkdir(path, true), Errc::kBadPath, "mkdir -p " + shown);
+    expect_code(run(space().remove_dir(path)), Errc::kBadPath, "rmdir " + shown);
+    expect_code(move("f", path), Errc::kBadPath, "move to " + shown);
+    expect_code(move(path, "g"), Errc::kBadPath, "move from " + shown);
+    if (!path.empty()) {
+      expect_code(run(space().list(path)), Errc::kBadPath, "list " + shown);
+    }
+  }
+  EXPECT_EQ(names(), std::vector<std::string>({"d", "f"}));
+  EXPECT_EQ(usage(), (Usage{1, 2}));
+}
+
+// ---- concurrency ---------------------------------------------------------------------
+
+TEST_P(BackendConformanceTest, OfTwoUploadsToOneNameTheLastCommitWins) {
+  auto first = start("f");
+  auto second = start("f");
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(write(*first, "first").ok());
+  ASSERT_TRUE(write(*second, "second!").ok());
+  ASSERT_TRUE(write(*first, "+more").ok());
+  ASSERT_TRUE(run(second->commit()).ok());
+  EXPECT_EQ(get("f").value(), "second!");
+  auto replaced = run(first->commit());
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(*replaced, (Usage{7, 1}));
+  EXPECT_EQ(get("f").value(), "first+more");
+}
+
+// Threads upload whole files of one repeated letter to one name while
+// another reads it: every read sees one whole upload, never a mix.
+TEST_P(BackendConformanceTest, ConcurrentUploadsToOneNameNeverTear) {
+  constexpr std::size_t kSize = 16 * 1024;
+  constexpr int kWriters = 3;
+  constexpr int kRounds = 8;
+  ASSERT_TRUE(put("hot", std::string(kSize, '-')).ok());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, letter = static_cast<char>('a' + w)] {
+      const std::string piece(kSize / 4, letter);
+      for (int round = 0; round < kRounds; ++round) {
+        auto up = run(space().create("hot", std::nullopt));
+        bool ok = up.ok();
+        for (int i = 0; ok && i < 4; ++i) {
+          ok = write(**up, piece).ok();
+        }
+        ok = ok && run((*up)->commit()).ok();
+        failures += ok ? 0 : 1;
+      }
+    });
+  }
+  int torn = 0;
+  for (int i = 0; i < kWriters * kRounds; ++i) {
+    auto seen = get("hot");
+    if (!seen || seen->size() != kSize ||
+        seen->find_first_not_of(seen->front()) != std::string::npos) {
+      ++torn;
+    }
+  }
+  for (auto& t : writers) {
+    t.join();
+  }
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(torn, 0);
+  const std::string last = get("hot").value();
+  EXPECT_EQ(last.size(), kSize);
+  EXPECT_NE(last.front(), '-');
+  EXPECT_EQ(last.find_first_not_of(last.front()), std::string::npos);
+  EXPECT_EQ(names(), std::vector<std::string>({"hot"}));
+  EXPECT_EQ(usage(), (Usage{kSize, 1}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BackendConformanceTest, ::testing::ValuesIn(kBackends),
+                         [](const ::testing::TestParamInfo<BackendParam>& info) {
+                           return info.param.name;
+                         });
+
+// ---- what only the POSIX backend promises ------------------------------------------
+
+TEST(PosixBackendTest, BlockingCallsRunOnTheDiskPool) {
+  PosixUnderTest posix;
+  auto space = run(posix.backend().open_space("alice"));
+  ASSERT_TRUE(space.ok());
+  std::thread::id ran_on;
+  auto admit = [&](std::uint64_t) -> Result<void> {
+    ran_on = std::this_thread::get_id();
+    return {};
+  };
+  ASSERT_TRUE(run((*space)->make_dir("d", false, admit)).ok());
+  EXPECT_NE(ran_on, std::thread::id());
+  EXPECT_NE(ran_on, std::this_thread::get_id());
+}
+
+}  // namespace
+}  // namespace sfs::storage
