@@ -544,6 +544,16 @@ class Server:
         regex = re.compile(pattern, re.M)
         return wait_until(lambda: regex.search(self.log_text()), timeout)
 
+    def log_count(self, pattern):
+        """How many times the regex matches in the log so far."""
+        return len(re.findall(pattern, self.log_text(), re.M))
+
+    def wait_for_log_count(self, pattern, count, timeout=20.0):
+        """Waits until the regex matches at least count times in the log (timeout is a
+        safety net); returns how many times it matches then."""
+        wait_until(lambda: self.log_count(pattern) >= count, timeout)
+        return self.log_count(pattern)
+
 
 # --------------------------------------------------------------------------
 # Client
