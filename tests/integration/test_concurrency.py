@@ -4,7 +4,6 @@ import hashlib
 import os
 import select
 import threading
-import time
 import unittest
 
 from sfs_harness import (DIGEST_XATTR, NO_OFFER, RawConnection, ServerTestCase, partial_files_in, read_file,
@@ -105,6 +104,17 @@ class ConcurrencyTest(ServerTestCase):
         self.assertEqual(partial_files_in(self.server.user_dir("alice")), [])
 
 
+def holds_open(pid, path):
+    """True if process pid has path open (from /proc/PID/fd)."""
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == path:
+                return True
+        except OSError:
+            pass  # closed meanwhile
+    return False
+
+
 class OneThreadTest(ServerTestCase):
     """With --threads 1, whatever one session does must not hold up the others."""
 
@@ -126,7 +136,10 @@ class OneThreadTest(ServerTestCase):
         for raw in (resuming, other):
             self.assertEqual(raw.greet_and_login("alice", self.server.users["alice"]), "OK")
         resuming.send_line("GET big-sparse.bin %d %s" % (size - 1, digest))
-        time.sleep(0.1)
+        # The server is at the GET once it holds the file open (to hash its prefix).
+        real = os.path.realpath(path)
+        self.assertTrue(wait_until(lambda: holds_open(self.server.process.pid, real), timeout=60),
+                        "the server never opened the file")
         reply = other.command("LIST")
         self.assertTrue(reply.startswith("OK "), reply)
         # Ordering, not a clock: LIST is answered while the GET still hashes its 2 GiB

@@ -15,8 +15,8 @@ import threading
 import time
 import unittest
 
-from sfs_harness import (NO_OFFER, RAW_TIMEOUT, RawConnection, ServerTestCase, ok_put, partial_files_in,
-                         tcp_connect, temp_files_in)
+from sfs_harness import (NO_OFFER, RAW_TIMEOUT, RawConnection, ServerTestCase, ok_put,
+                         partial_files_in, tcp_connect, temp_files_in)
 
 ALICE = ("alice", "alice-pw-7Qx")
 BOB = ("bob", "bob-pw-3Kz")

@@ -1,5 +1,6 @@
 """The XXH128 digest sfs keeps end to end, and the replies that carry it."""
 
+import ctypes
 import ctypes.util
 import os
 
@@ -9,38 +10,17 @@ class _Xxh128(ctypes.Structure):
 
 
 _libxxhash = ctypes.CDLL(ctypes.util.find_library("xxhash") or "libxxhash.so.0")
-
-
 _libxxhash.XXH3_128bits.restype = _Xxh128
-
-
 _libxxhash.XXH3_128bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
-
-
 _libxxhash.XXH3_createState.restype = ctypes.c_void_p
-
-
 _libxxhash.XXH3_freeState.argtypes = [ctypes.c_void_p]
-
-
 _libxxhash.XXH3_128bits_reset.argtypes = [ctypes.c_void_p]
-
-
 _libxxhash.XXH3_128bits_update.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
-
-
 _libxxhash.XXH3_128bits_digest.argtypes = [ctypes.c_void_p]
-
-
 _libxxhash.XXH3_128bits_digest.restype = _Xxh128
 
-
 DIGEST_NAME = "XXH128"  # the digest sfs keeps end to end (src/crypto/digest.h)
-
-
 DIGEST_XATTR = "user.sfs.xxh128"
-
-
 DIGEST_HEX_LENGTH = 32
 
 

@@ -11,8 +11,6 @@ from .waiting import wait_until
 
 
 TLS_FULL_RECORD = 16384 + 17  # length field of a full TLS 1.3 application-data record
-
-
 UP, DOWN = "up", "down"       # client -> server, server -> client
 
 
