@@ -16,8 +16,10 @@ ADMIN_BIN = (os.environ.get("SFS_ADMIN_BIN")
              or os.path.join(os.path.dirname(SERVER_BIN), "sfs-admin"))
 
 HOST = "127.0.0.1"
-START_TIMEOUT = 10.0    # server start-up, until it prints its port
-STOP_TIMEOUT = 5.0      # SIGTERM grace period before SIGKILL
+# Safety nets only (a test never asserts that something happened within them), so
+# generous: the machine may be busy.
+START_TIMEOUT = 60.0    # server start-up, until it prints its port
+STOP_TIMEOUT = 20.0     # SIGTERM grace period before SIGKILL
 CLIENT_TIMEOUT = 60.0   # one client invocation
 RAW_TIMEOUT = 10.0      # one raw-protocol read
 

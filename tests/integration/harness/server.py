@@ -235,7 +235,7 @@ class Server:
     def log_since(self, mark):
         return self.log_text()[mark:]
 
-    def wait_for_log(self, pattern, timeout=10.0):
+    def wait_for_log(self, pattern, timeout=30.0):
         """Waits for a log line matching the regex; returns the match or None."""
         regex = re.compile(pattern, re.M)
         return wait_until(lambda: regex.search(self.log_text()), timeout)
