@@ -2,8 +2,8 @@
 
 import hashlib
 import os
+import select
 import threading
-import time
 import unittest
 
 from sfs_harness import (DIGEST_XATTR, NO_OFFER, RawConnection, ServerTestCase, partial_files_in, read_file,
@@ -104,6 +104,17 @@ class ConcurrencyTest(ServerTestCase):
         self.assertEqual(partial_files_in(self.server.user_dir("alice")), [])
 
 
+def holds_open(pid, path):
+    """True if process pid has path open (from /proc/PID/fd)."""
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == path:
+                return True
+        except OSError:
+            pass  # closed meanwhile
+    return False
+
+
 class OneThreadTest(ServerTestCase):
     """With --threads 1, whatever one session does must not hold up the others."""
 
@@ -125,13 +136,18 @@ class OneThreadTest(ServerTestCase):
         for raw in (resuming, other):
             self.assertEqual(raw.greet_and_login("alice", self.server.users["alice"]), "OK")
         resuming.send_line("GET big-sparse.bin %d %s" % (size - 1, digest))
-        time.sleep(0.1)
-        started = time.monotonic()
+        # The server is at the GET once it holds the file open (to hash its prefix).
+        real = os.path.realpath(path)
+        self.assertTrue(wait_until(lambda: holds_open(self.server.process.pid, real), timeout=60),
+                        "the server never opened the file")
         reply = other.command("LIST")
-        waited = time.monotonic() - started
         self.assertTrue(reply.startswith("OK "), reply)
-        self.assertLess(waited, 1.5, "LIST waited %.1f s for another session's resume to hash "
-                        "its prefix" % waited)
+        # Ordering, not a clock: LIST is answered while the GET still hashes its 2 GiB
+        # prefix (seconds of reading). Hashed on the one network thread, the GET
+        # would answer first (or LIST wait until it had).
+        ready, _, _ = select.select([resuming.sock], [], [], 0)
+        self.assertFalse(ready or resuming.sock.pending() or resuming.buffer,
+                         "LIST waited for another session's resume to hash its prefix")
         self.assertEqual(resuming.read_line(),
                          "OK %d %s %d" % (size, digest, size - 1))
         self.assertEqual(resuming.read_download()[0], b"\0")

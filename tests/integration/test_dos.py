@@ -15,8 +15,8 @@ import threading
 import time
 import unittest
 
-from sfs_harness import (NO_OFFER, RawConnection, ServerTestCase, ok_put, partial_files_in,
-                         tcp_connect, temp_files_in)
+from sfs_harness import (NO_OFFER, RAW_TIMEOUT, RawConnection, ServerTestCase, ok_put,
+                         partial_files_in, tcp_connect, temp_files_in)
 
 ALICE = ("alice", "alice-pw-7Qx")
 BOB = ("bob", "bob-pw-3Kz")
@@ -55,8 +55,9 @@ def list_names(conn):
     return [conn.read_line().split(" ", 4)[4] for _ in range(int(reply.split(" ")[1]))]
 
 
-def ended(conn, wait=1.0):
-    """True if the server closed the connection (within `wait` seconds)."""
+def ended(conn, wait=RAW_TIMEOUT):
+    """True if the server closed the connection (`wait` is a safety net: a close comes
+    at once, only a connection that stays open costs the whole wait)."""
     conn.sock.settimeout(wait)
     try:
         return conn.at_eof()
@@ -104,11 +105,11 @@ class MemoryBoundTestCase(ServerTestCase):
         self.peak_before = vm_rss_kib(self.pid, "VmHWM")
 
     def assertBystanderServed(self):
-        started = time.monotonic()
+        # Served whole and right; a server stuck on the hostile peer would not answer
+        # at all (RAW_TIMEOUT is the safety net), so no clock is compared here.
         reply, data, trailer = self.bystander.download("mine.bin")
         self.assertEqual(data, self.bystander_data, reply)
         self.assertIn("mine.bin", list_names(self.bystander))
-        self.assertLess(time.monotonic() - started, 2.0)
 
     def assertMemoryBounded(self):
         time.sleep(0.2)
@@ -310,10 +311,11 @@ JUNK = {
 class NotTlsTest(MemoryBoundTestCase):
 
     def send_junk(self, data, source=None):
-        """Sends data on a plain TCP connection; returns (what came back, seconds until
-        the server closed, or None if it did not within 5 s)."""
-        sock = tcp_connect(self.server.port, source, timeout=5)
-        started = time.monotonic()
+        """Sends data on a plain TCP connection; returns (what came back, the local port
+        if the server closed the connection, or None if it did not within 30 s, a
+        safety net far beyond the handshake timeout)."""
+        sock = tcp_connect(self.server.port, source, timeout=30)
+        port = sock.getsockname()[1]
         back = b""
         try:
             try:
@@ -328,15 +330,18 @@ class NotTlsTest(MemoryBoundTestCase):
                 except socket.timeout:
                     return back, None
                 if not chunk:
-                    return back, time.monotonic() - started
+                    return back, port
                 back += chunk
         finally:
             sock.close()
 
     def check_junk(self, name):
-        back, closed_after = self.send_junk(JUNK[name])
-        self.assertIsNotNone(closed_after, "%s: the server did not close the connection" % name)
-        self.assertLess(closed_after, 2.0, name)
+        back, port = self.send_junk(JUNK[name])
+        self.assertIsNotNone(port, "%s: the server did not close the connection" % name)
+        # Closed because the bytes are not TLS, not at the handshake deadline.
+        closed = self.server.wait_for_log(r"peer=127\.0\.0\.1:%d closed: (.*)$" % port)
+        self.assertIsNotNone(closed, "%s: no close logged" % name)
+        self.assertNotIn("timed out", closed.group(1), name)
         # At most a TLS alert record comes back: no greeting, no echo.
         if back:
             self.assertEqual(back[0], 0x15, "%s: got %r" % (name, back[:40]))
@@ -362,9 +367,9 @@ class NotTlsTest(MemoryBoundTestCase):
         def one(i):
             try:
                 name = sorted(JUNK)[i % 3]
-                back, closed_after = self.send_junk(JUNK[name], "127.0.0.%d" % (2 + i % 5))
-                if closed_after is None or closed_after > 3.0:
-                    errors.append((name, closed_after))
+                back, port = self.send_junk(JUNK[name], "127.0.0.%d" % (2 + i % 5))
+                if port is None:
+                    errors.append((name, "not closed"))
             except Exception as e:  # reported below
                 errors.append(repr(e))
 
@@ -373,8 +378,12 @@ class NotTlsTest(MemoryBoundTestCase):
             t.start()
         self.assertBystanderServed()
         for t in threads:
-            t.join(timeout=20)
+            t.join(timeout=60)
         self.assertEqual(errors, [])
+        # Each was closed for not speaking TLS, none left to its handshake deadline.
+        self.assertEqual(self.server.wait_for_log_count(r"peer=127\.0\.0\.[2-6]:\d+ closed: ", 30),
+                         30, self.server.log_text()[-3000:])
+        self.assertEqual(self.server.log_count(r"closed: TLS handshake timed out"), 0)
         self.assertMemoryBounded()
 
 

@@ -7,6 +7,12 @@ only the pre-login pool is full: see test_prelogin_flood.py); --handshake-timeou
 peers at their deadline, while everybody else is served. Small caps and
 short timeouts keep these tests fast; the extra clients come from other
 loopback addresses (127.0.0.2 ...).
+
+No assertion compares wall-clock times (the machine may be busy): a refusal
+at accept is told from a close at a deadline by the server's log record
+(`refused: ...` against `closed: TLS handshake timed out`), a trickler cut at
+its deadline by how few of its bytes it got to send, and "served meanwhile"
+by the reply arriving at all (the read timeouts are only a safety net).
 """
 
 import os
@@ -17,14 +23,14 @@ import threading
 import time
 import unittest
 
-from sfs_harness import (DEFAULT_USERS, RawConnection, Server, percent_encode, tcp_connect,
-                         wait_until)
+from sfs_harness import (DEFAULT_USERS, RAW_TIMEOUT, RawConnection, Server, percent_encode,
+                         tcp_connect, wait_until)
 
 ALICE = DEFAULT_USERS["alice"]
 
 
 class Watch:
-    """Open plain TCP connections and when the server closed each (seconds after connect)."""
+    """Open plain TCP connections and which of them the server closed."""
 
     def __init__(self, port):
         self.port = port
@@ -59,7 +65,15 @@ class Watch:
                     self.closed[sock] = now - self.opened[sock]
 
     def closed_times(self, socks):
+        """For each of socks, seconds from connect to the close, or None if still open
+        (the times are for messages only: no test compares them with a threshold)."""
         return [self.closed.get(s) for s in socks]
+
+    def wait_closed(self, socks, timeout=20.0):
+        """Polls until the server closed every one of socks (timeout is a safety net)."""
+        deadline = time.monotonic() + timeout
+        while any(s not in self.closed for s in socks) and time.monotonic() < deadline:
+            self.poll(0.1)
 
     def close(self):
         for sock in self.socks:
@@ -81,13 +95,12 @@ def login(port, source=None, user="alice", password=ALICE, timeout=5.0):
     return None
 
 
-def timed_login(port, source=None):
-    started = time.monotonic()
-    conn = login(port, source)
-    seconds = time.monotonic() - started
+def can_log_in(port, source=None):
+    """True if a client from source logs in (the read timeout is a safety net)."""
+    conn = login(port, source, timeout=RAW_TIMEOUT)
     if conn is not None:
         conn.close()
-    return conn is not None, seconds
+    return conn is not None
 
 
 class LimitsTestCase(unittest.TestCase):
@@ -103,10 +116,23 @@ class LimitsTestCase(unittest.TestCase):
         self.addCleanup(watch.close)
         return watch
 
-    def assertRefusedAtOnce(self, times, what):
-        for t in times:
-            self.assertIsNotNone(t, "%s: not closed" % what)
-            self.assertLess(t, 0.5, "%s: closed only after %.2f s" % (what, t))
+    def assertRefused(self, server, watch, socks, pattern, what):
+        """socks are closed, each by a refusal right after accept: the log holds one
+        record matching pattern per refused connection (a close at the handshake
+        deadline would log `closed: TLS handshake timed out` instead)."""
+        watch.wait_closed(socks)
+        self.assertEqual(watch.closed_times(socks).count(None), 0, "%s: not closed" % what)
+        self.assertEqual(server.wait_for_log_count(pattern, len(socks)), len(socks),
+                         "%s: %s" % (what, server.log_text()[-2000:]))
+        self.assertEqual(server.log_count(r"closed: TLS handshake timed out"), 0, what)
+
+    def assertClosedAtHandshakeDeadline(self, server, watch, socks, what):
+        """socks are closed by the handshake timeout, not before for another reason."""
+        watch.wait_closed(socks, timeout=30)
+        self.assertEqual(watch.closed_times(socks).count(None), 0, "%s: not closed" % what)
+        self.assertEqual(
+            server.wait_for_log_count(r"closed: TLS handshake timed out", len(socks)),
+            len(socks), "%s: %s" % (what, server.log_text()[-2000:]))
 
     def assertOpen(self, times, what):
         self.assertEqual(times, [None] * len(times), what)
@@ -115,25 +141,23 @@ class LimitsTestCase(unittest.TestCase):
 class AdmissionTest(LimitsTestCase):
 
     def test_per_address_cap(self):
-        server = self.start_server("--max-connections-per-ip", "3", "--handshake-timeout", "5")
+        # A handshake timeout far beyond the test: every close seen here is a refusal.
+        server = self.start_server("--max-connections-per-ip", "3", "--handshake-timeout", "300")
         watch = self.watch(server)
         admitted = watch.open("127.0.0.2", 3)
         watch.poll(0.3)
         extra = watch.open("127.0.0.2", 2)
-        watch.poll(0.5)
+        self.assertRefused(server, watch, extra,
+                           r"warning peer=127\.0\.0\.2 refused: per-address connection limit "
+                           r"\(3\) reached", "the 4th and 5th from 127.0.0.2")
         self.assertOpen(watch.closed_times(admitted), "the first 3 from 127.0.0.2")
-        self.assertRefusedAtOnce(watch.closed_times(extra), "the 4th and 5th from 127.0.0.2")
-        # Another address is served at once, also while 127.0.0.2 is full.
-        ok, seconds = timed_login(server.port, "127.0.0.3")
-        self.assertTrue(ok)
-        self.assertLess(seconds, 1.0)
-        self.assertTrue(server.wait_for_log(
-            r"warning peer=127\.0\.0\.2 refused: per-address connection limit \(3\) reached"))
+        # Another address is served, also while 127.0.0.2 is full.
+        self.assertTrue(can_log_in(server.port, "127.0.0.3"))
         self.assertEqual(len(re.findall(r"peer=127\.0\.0\.2 refused", server.log_text())), 2)
         # A connection that ends gives its place back.
         admitted[0].close()
         watch.socks.remove(admitted[0])
-        conn = wait_until(lambda: login(server.port, "127.0.0.2"), timeout=3, interval=0.1)
+        conn = wait_until(lambda: login(server.port, "127.0.0.2"), timeout=20, interval=0.1)
         self.assertIsNotNone(conn, "127.0.0.2 did not get its place back")
         conn.close()
 
@@ -144,8 +168,9 @@ class AdmissionTest(LimitsTestCase):
             self.assertNotIn(None, sessions)
             watch = self.watch(server)
             extra = watch.open("127.0.0.2")
-            watch.poll(0.5)
-            self.assertRefusedAtOnce(watch.closed_times(extra), "3rd from 127.0.0.2")
+            self.assertRefused(server, watch, extra,
+                               r"peer=127\.0\.0\.2 refused: per-address connection limit "
+                               r"\(2\) reached", "3rd from 127.0.0.2")
             for conn in sessions:
                 self.assertTrue(conn.command("LIST").startswith("OK "))
         finally:
@@ -154,7 +179,7 @@ class AdmissionTest(LimitsTestCase):
                     conn.close()
 
     def test_total_cap(self):
-        server = self.start_server("--max-connections", "4", "--handshake-timeout", "5")
+        server = self.start_server("--max-connections", "4", "--handshake-timeout", "300")
         sessions = [login(server.port, "127.0.0.2"), login(server.port, "127.0.0.3")]
         try:
             self.assertNotIn(None, sessions)
@@ -162,17 +187,16 @@ class AdmissionTest(LimitsTestCase):
             silent = watch.open("127.0.0.4") + watch.open("127.0.0.5")
             watch.poll(0.3)
             extra = watch.open("127.0.0.6") + watch.open("127.0.0.2") + watch.open("127.0.0.1")
-            watch.poll(0.5)
+            self.assertRefused(server, watch, extra, r"refused: connection limit \(4\) reached",
+                               "the 5th connection, any address")
             self.assertOpen(watch.closed_times(silent), "connections 3 and 4")
-            self.assertRefusedAtOnce(watch.closed_times(extra), "the 5th connection, any address")
-            self.assertTrue(server.wait_for_log(r"refused: connection limit \(4\) reached"))
             # The sessions in place are served as usual.
             for conn in sessions:
                 self.assertTrue(conn.command("LIST").startswith("OK "))
             # One leaves: someone else gets in.
             self.assertEqual(sessions[0].command("QUIT"), "OK")
             sessions[0].close()
-            conn = wait_until(lambda: login(server.port, "127.0.0.7"), timeout=3, interval=0.1)
+            conn = wait_until(lambda: login(server.port, "127.0.0.7"), timeout=20, interval=0.1)
             self.assertIsNotNone(conn)
             conn.close()
         finally:
@@ -190,29 +214,26 @@ class AdmissionTest(LimitsTestCase):
             silent += watch.open("127.0.0.%d" % (2 + i))
         watch.poll(0.3)
         extra = watch.open("127.0.0.2") + watch.open("127.0.0.6")
-        watch.poll(0.5)
-        # The cap is clear: the 6th not-logged-in connection is closed at once when
-        # its address holds as many as any other (one; from an address holding
-        # fewer it would evict the oldest, see test_prelogin_flood.py)...
-        self.assertOpen(watch.closed_times(silent), "the 5 silent connections")
-        self.assertRefusedAtOnce(watch.closed_times(extra), "the 6th not-logged-in connection")
-        self.assertTrue(server.wait_for_log(
-            r"refused: too many connections not logged in yet \(5\)"))
-        self.assertNotIn(" evicted:", server.log_text())
+        # The cap is clear: the 6th not-logged-in connection is refused when its
+        # address holds as many as any other (one; from an address holding fewer
+        # it would evict the oldest, see test_prelogin_flood.py). A refusal means
+        # the 5 silent ones held the pool then, so the refusals are logged before
+        # any of them reached its handshake deadline...
+        refused = r"refused: too many connections not logged in yet \(5\)"
+        watch.wait_closed(extra)
+        self.assertEqual(watch.closed_times(extra).count(None), 0, "the 6th stayed open")
+        self.assertEqual(server.wait_for_log_count(refused, 2), 2, server.log_text()[-2000:])
+        log = server.log_text()
+        first_timeout = log.find("closed: TLS handshake timed out")
+        last_refusal = max(m.end() for m in re.finditer(refused, log))
+        self.assertTrue(first_timeout == -1 or last_refusal < first_timeout, log[-2000:])
+        self.assertNotIn(" evicted:", log)
         # ...while the session logged in before is served as usual,
-        started = time.monotonic()
         self.assertTrue(session.command("LIST").startswith("OK "))
-        self.assertLess(time.monotonic() - started, 1.0)
-        # and the silent ones are closed at their handshake deadline (2 s),
-        watch.poll(4.0)
-        for t in watch.closed_times(silent):
-            self.assertIsNotNone(t, "a silent connection outlived the handshake timeout")
-            self.assertGreater(t, 1.5)
-            self.assertLess(t, 3.5)
+        # and the silent ones are closed at their handshake deadline,
+        self.assertClosedAtHandshakeDeadline(server, watch, silent, "the 5 silent connections")
         # after which newcomers are served again.
-        ok, seconds = timed_login(server.port, "127.0.0.9")
-        self.assertTrue(ok)
-        self.assertLess(seconds, 1.0)
+        self.assertTrue(can_log_in(server.port, "127.0.0.9"))
         self.assertEqual(len(re.findall(r"closed: TLS handshake timed out", server.log_text())), 5)
 
 
@@ -225,24 +246,24 @@ class SlowlorisTest(LimitsTestCase):
         first = watch.open("127.0.0.2", 3)
         watch.poll(0.2)
         rest = watch.open("127.0.0.2", 7)
-        watch.poll(0.3)
-        self.assertRefusedAtOnce(watch.closed_times(rest), "silent ones over the per-address cap")
-        # A normal client from elsewhere is served within a second meanwhile,
+        watch.wait_closed(rest)
+        self.assertEqual(watch.closed_times(rest).count(None), 0,
+                         "silent ones over the per-address cap stayed open")
+        # Refused, not closed at a deadline (that would be logged as a timeout).
+        self.assertEqual(server.wait_for_log_count(
+            r"peer=127\.0\.0\.2 refused: per-address connection limit \(3\)", 7), 7,
+            server.log_text()[-2000:])
+        # A normal client from elsewhere is served meanwhile,
         for _ in range(3):
-            ok, seconds = timed_login(server.port, "127.0.0.1")
-            self.assertTrue(ok)
-            self.assertLess(seconds, 1.0)
-        # and the silent ones are closed at their 2 s deadline.
-        watch.poll(3.5)
-        for t in watch.closed_times(first):
-            self.assertIsNotNone(t)
-            self.assertGreater(t, 1.5)
-            self.assertLess(t, 3.5)
+            self.assertTrue(can_log_in(server.port, "127.0.0.1"))
+        # and the silent ones are closed at their handshake deadline.
+        self.assertClosedAtHandshakeDeadline(server, watch, first, "the first 3 from 127.0.0.2")
 
     def trickle(self, port, source, payload, log_in, results):
         """Opens a TLS connection from source (logging in first if asked), then sends
-        payload one byte per second until the server closes the connection; appends
-        (seconds from the first byte, or None if still open at the end; bytes sent)."""
+        payload at most one byte per second until the server closes the connection;
+        appends (seconds from the first byte, or None if still open at the end; bytes
+        sent). A busy machine only sends fewer bytes before the server's deadline."""
         conn = RawConnection(port, timeout=10, source=source)
         try:
             if log_in:
@@ -292,15 +313,16 @@ class SlowlorisTest(LimitsTestCase):
         threads, results = self.run_trickles(server, specs)
         time.sleep(0.5)
         for _ in range(3):
-            ok, seconds = timed_login(server.port, "127.0.0.1")
-            self.assertTrue(ok)
-            self.assertLess(seconds, 1.0)
+            self.assertTrue(can_log_in(server.port, "127.0.0.1"))
         for t in threads:
-            t.join(timeout=15)
+            t.join(timeout=60)
         self.assertEqual(len(results), 4)
+        # Cut at the login deadline: not one whole LOGIN line got through (at one
+        # byte a second it takes far longer than the 3 s deadline).
+        first_line = len(line) // 3
         for seconds, sent in results:
             self.assertIsNotNone(seconds, "a trickling client was never closed")
-            self.assertLess(seconds, 4.5, "closed after %.1f s, %d bytes" % (seconds, sent))
+            self.assertLess(sent, first_line, "closed after %.1f s, %d bytes" % (seconds, sent))
         self.assertNotIn("login ok", " ".join(
             l for l in server.log_text().splitlines() if "127.0.0.2" in l or "127.0.0.3" in l))
 
@@ -336,26 +358,26 @@ class SlowlorisTest(LimitsTestCase):
         framer.start()
         threads.append(framer)
         time.sleep(0.5)
-        # Others are served at once meanwhile.
+        # Others are served meanwhile.
         conn = login(server.port, "127.0.0.1")
         self.assertIsNotNone(conn)
-        started = time.monotonic()
         offer, reply = conn.put("fast.txt", b"fast" * 1000)
         self.assertTrue(reply.startswith("OK "), reply)
-        self.assertLess(time.monotonic() - started, 1.0)
         conn.close()
         for t in threads:
-            t.join(timeout=20)
+            t.join(timeout=60)
         self.assertEqual(len(results), 2)
-        # Both trickled lines are cut at the idle deadline (3 s), unfinished.
+        # Both trickled lines are cut at the idle deadline (3 s), unfinished: the
+        # deadline covers the whole line, not each byte (at most one a second, so
+        # even "LIST\n" takes longer than the deadline).
+        shortest = min(len(payload) for _, payload, _ in specs)
         for seconds, sent in results:
             self.assertIsNotNone(seconds, "a trickled command line was never cut")
-            self.assertLess(seconds, 4.5, (seconds, sent))
-            self.assertGreater(seconds, 2.0, (seconds, sent))
-        # The trickled frame is cut at the I/O deadline (2 s); nothing is stored.
+            self.assertLess(sent, shortest, (seconds, sent))
+        # The trickled frame is cut at the I/O deadline (2 s), long before its 100
+        # bytes are in; nothing is stored.
         (seconds, reply), = frame_result
         self.assertIsNotNone(seconds, "a frame trickled at 1 byte/s was never cut")
-        self.assertLess(seconds, 3.5)
         self.assertFalse(reply and reply.startswith("OK"), reply)
         self.assertFalse(os.path.exists(server.stored("alice", "slow.bin")))
 

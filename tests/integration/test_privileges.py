@@ -88,9 +88,9 @@ class PrivilegesTest(unittest.TestCase):
         server = self.start()
         self.assertEqual(os.lstat(os.path.join(server.directory, "id_passwd.txt")).st_mode & 0o777,
                          0o644)
-        self.assertTrue(server.wait_for_log(r"have a plaintext password", timeout=2))
+        self.assertTrue(server.wait_for_log(r"have a plaintext password", timeout=30))
         self.assertTrue(server.wait_for_log(r"id_passwd\.txt can be read by group or others",
-                                            timeout=2),
+                                            timeout=30),
                         "no warning about the 0644 auth file: %s" % server.log_text())
 
     def test_root_owned_storage_is_handed_over(self):
