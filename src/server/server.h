@@ -68,7 +68,7 @@ struct Shared {
   // one user's queue never delays another's, nor any transfer or login.
   FairQueue slow_jobs{kSlowJobThreads, kMaxSlowJobsPerUser};
   // The file reads and writes of transfers, overlapping with the network
-  // (net::send_stream, net::receive_stream).
+  // (wire::send_stream, wire::receive_stream).
   asio::thread_pool transfer_io{4};
   // The file data in flight of all transfers (--max-transfer-memory).
   net::MemoryBudget transfer_memory{static_cast<std::size_t>(config.max_transfer_memory)};

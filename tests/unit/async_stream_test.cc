@@ -12,13 +12,11 @@
 #include <boost/beast/http.hpp>
 // clang-format on
 
-#include <chrono>
 #include <optional>
 #include <string>
 
-#include "test_util.h"
-#include "tls/certificate.h"
-#include "tls/context.h"
+#include "net/connection.h"
+#include "tls_pair.h"
 
 namespace sfs::tls {
 namespace {
@@ -36,41 +34,7 @@ std::string body_of(std::size_t size) {
   return body;
 }
 
-class AsyncStreamTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_FALSE(dir_.path().empty()) << "mkdtemp failed";
-    const auto cert = dir_.path() / "server.crt";
-    const auto key = dir_.path() / "server.key";
-    ASSERT_TRUE(generate_self_signed(cert, key));
-    auto server = make_server_context(cert, key);
-    ASSERT_TRUE(server) << server.error().message;
-    server_context_ = std::move(*server);
-    auto client = make_client_context();
-    ASSERT_TRUE(client) << client.error().message;
-    client_context_ = std::move(*client);
-  }
-
-  // Accepts one connection on loopback and connects to it: the two sockets.
-  std::pair<tcp::socket, tcp::socket> connected_pair() {
-    tcp::acceptor acceptor(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    tcp::socket client(io_);
-    client.connect(acceptor.local_endpoint());
-    tcp::socket server = acceptor.accept();
-    return {std::move(server), std::move(client)};
-  }
-
-  // Runs the io_context until both sides are done, bounded in time.
-  void run() {
-    io_.run_for(std::chrono::seconds(30));
-    ASSERT_TRUE(io_.stopped()) << "the exchange did not finish";
-  }
-
-  test::TempDir dir_{"sfs-async-stream"};
-  asio::io_context io_;
-  ContextPtr server_context_;
-  ContextPtr client_context_;
-};
+using AsyncStreamTest = test::TlsPairTest;
 
 TEST_F(AsyncStreamTest, BeastReadsRequestAndWritesResponseOverTls13) {
   auto [server_socket, client_socket] = connected_pair();
@@ -199,6 +163,60 @@ TEST_F(AsyncStreamTest, ReadFailsWhenTheSocketIsClosedUnderIt) {
 
   run();
   EXPECT_EQ(result, "failed");
+}
+
+// Over a net::Connection, Beast runs under the connection's deadline: a
+// peer that sends half a request and stops is cut off, and the connection
+// says why.
+TEST_F(AsyncStreamTest, BeastReadEndsAtTheConnectionsDeadline) {
+  auto [server_socket, client_socket] = connected_pair();
+  auto server = std::make_shared<net::Connection>(std::move(server_socket), *server_context_,
+                                                  std::chrono::seconds(10));
+  auto client = std::make_shared<net::Connection>(std::move(client_socket), *client_context_,
+                                                  std::chrono::seconds(10));
+  std::string result = "not run";
+  std::string why;
+
+  asio::co_spawn(
+      io_,
+      [&]() -> awaitable<void> {
+        server->start_watchdog();
+        auto shaken = co_await server->handshake(Stream::Role::kServer, std::chrono::seconds(10));
+        if (!shaken) {
+          result = "handshake: " + shaken.error().message;
+          server->close();
+          co_return;
+        }
+        server->set_deadline(std::chrono::milliseconds(50));
+        AsyncStream stream = server->async_stream();
+        boost::beast::flat_buffer buffer;
+        http::request<http::string_body> request;
+        error_code ec;
+        co_await http::async_read(stream, buffer, request,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+        result = ec ? "failed" : "read a request";
+        auto alive = server->alive();
+        why = alive ? "alive" : alive.error().message;
+        server->close();
+      },
+      asio::detached);
+  asio::co_spawn(
+      io_,
+      [&]() -> awaitable<void> {
+        client->start_watchdog();
+        auto shaken = co_await client->handshake(Stream::Role::kClient, std::chrono::seconds(10));
+        if (shaken) {
+          co_await client->write("GET / HTTP/1.1\r\nHost: loc");  // and nothing more
+          char byte = 0;
+          auto end = co_await client->read_some(&byte, 1);  // until the server gives up
+        }
+        client->close();
+      },
+      asio::detached);
+
+  run();
+  EXPECT_EQ(result, "failed");
+  EXPECT_EQ(why, "connection timed out");
 }
 
 // Empty buffers complete at once with 0 bytes and no error, as Asio's
