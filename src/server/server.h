@@ -9,6 +9,7 @@
 //   server.run();   // until SIGINT/SIGTERM or stop(); SIGHUP reloads the auth file
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -86,6 +87,13 @@ struct Shared {
   std::atomic<bool> draining{false};
 };
 
+// Serves one accepted connection of one listener (a door: the sfs session,
+// run_session; the HTTPS face next). It gets the socket (TCP_NODELAY set, on
+// its own strand) and the admission ticket, which it holds until it ends;
+// it must not throw.
+using ConnectionHandler =
+    std::function<awaitable<void>(std::shared_ptr<Shared>, tcp::socket, Admission::Ticket)>;
+
 class Server {
  public:
   // `users` were loaded from config.auth_file as `auth_stamp` says (taken
@@ -105,7 +113,9 @@ class Server {
   void drain();
 
  private:
-  awaitable<void> accept_loop();
+  // Accepts on `acceptor` until it is closed, admitting each connection
+  // and handing it to `handler` on a strand of its own.
+  awaitable<void> accept_loop(tcp::acceptor& acceptor, ConnectionHandler handler);
   // The ticket of a connection just accepted, or nullopt when it is
   // refused (then it is closed). Logs refusals and evictions.
   std::optional<Admission::Ticket> admit(tcp::socket& socket);
