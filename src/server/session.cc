@@ -25,7 +25,7 @@ namespace sfs::server {
 // transport split); these names keep this file's code as it was while the
 // session is being rewritten. Drop them for wire:: once it has settled.
 namespace net {
-using sfs::net::Clock;
+using sfs::net::Clock, sfs::net::MemoryBudget, sfs::net::Transfer;
 using wire::Channel, wire::Check, wire::WireCount;
 using wire::receive_stream, wire::send_stream, wire::stream_completed;
 }  // namespace net

@@ -33,7 +33,7 @@ class AsyncStream {
   using executor_type = Stream::executor_type;
   // A write of several buffers is gathered into one (and so into the same
   // TLS records) up to this many bytes; beyond, the first buffer goes alone.
-  static constexpr std::size_t kMaxGatherBytes = 64 * 1024;
+  static constexpr std::size_t kMaxGatherBytes = std::size_t{64} * 1024;
 
   explicit AsyncStream(Stream& stream) : stream_(&stream) {}
 
