@@ -11,8 +11,8 @@
 #include "client/progress.h"
 #include "client/trust_store.h"
 #include "crypto/digest.h"
-#include "net/channel.h"
-#include "net/transfer.h"
+#include "wire/channel.h"
+#include "wire/transfer.h"
 #include "protocol/limits.h"
 #include "protocol/numbers.h"
 #include "protocol/path.h"
@@ -125,7 +125,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const ConnectOptions& optio
   std::unique_ptr<Connection> conn(new Connection(options));
   SFS_ASSIGN_OR_RETURN(auto tls, tls::make_client_context());
   conn->tls_ = std::move(tls);
-  conn->channel_ = std::make_shared<net::Channel>(tcp::socket(conn->io_), *conn->tls_, kIoTimeout);
+  conn->channel_ = std::make_shared<wire::Channel>(tcp::socket(conn->io_), *conn->tls_, kIoTimeout);
   conn->channel_->start_watchdog();
   SFS_RETURN_IF_ERROR(conn->run(conn->connect(options.host, options.port)));
   SFS_RETURN_IF_ERROR(conn->verify_server(options));
@@ -285,7 +285,7 @@ Result<void> Connection::enable_compression() {
 bool Connection::compressing() const { return channel_->compression(); }
 
 Connection::WireTotals Connection::last_transfer() const {
-  const net::WireCount& count = channel_->wire_count();
+  const wire::WireCount& count = channel_->wire_count();
   return {count.data_bytes, count.wire_bytes};
 }
 
@@ -340,7 +340,7 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
     }
     return n;
   };
-  auto sent = co_await net::send_stream(*channel_, size - from, read, protocol::kDefaultFrameBytes,
+  auto sent = co_await wire::send_stream(*channel_, size - from, read, protocol::kDefaultFrameBytes,
                                         [&](std::uint64_t n) {
                                           if (bar) {
                                             bar->update(from + n);
@@ -412,7 +412,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     hash.update(data, n);
     return part.write(data, n);
   };
-  auto received = co_await net::receive_stream(
+  auto received = co_await wire::receive_stream(
       *channel_, *size - *start, write,
       [&](std::uint64_t n) {
         if (bar) {
@@ -427,7 +427,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     if (received.error().code == Errc::kNetwork && !stored.empty()) {
       part.keep();  // a later `get` continues from here
     }
-    if (net::stream_completed(received.error())) {  // local write failed: skip the trailer
+    if (wire::stream_completed(received.error())) {  // local write failed: skip the trailer
       SFS_CO_RETURN_IF_ERROR(co_await channel_->read_line(protocol::kMaxLineBytes));
     }
     if (received.error().code == Errc::kAborted) {
@@ -457,7 +457,7 @@ awaitable<Result<void>> Connection::do_view(std::string remote, std::uint64_t ma
     out(data, n);
     return {};
   };
-  auto received = co_await net::receive_stream(*channel_, size, sink);
+  auto received = co_await wire::receive_stream(*channel_, size, sink);
   if (!received && received.error().code == Errc::kAborted) {
     co_return co_await read_abort_reason();
   }

@@ -18,7 +18,7 @@
 #include "base/result.h"
 #include "protocol/reply.h"
 
-namespace sfs::net {
+namespace sfs::wire {
 class Channel;
 }
 
@@ -125,7 +125,7 @@ class Connection {
 
   asio::io_context io_;
   std::unique_ptr<asio::ssl::context> tls_;
-  std::shared_ptr<net::Channel> channel_;
+  std::shared_ptr<wire::Channel> channel_;
   std::string server_;  // "host:port", as pinned in known_servers
   std::function<void(std::uint64_t)> observer_;
 };

@@ -61,13 +61,13 @@ tcp::endpoint Server::local_endpoint() const {
   return acceptor_.local_endpoint(ec);
 }
 
-awaitable<void> Server::accept_loop() {
-  while (acceptor_.is_open()) {
+awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, ConnectionHandler handler) {
+  while (acceptor.is_open()) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(
+    tcp::socket socket = co_await acceptor.async_accept(
         asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      if (!acceptor_.is_open()) {
+      if (!acceptor.is_open()) {
         break;
       }
       spdlog::warn("accept failed: {}", ec.message());
@@ -82,7 +82,7 @@ awaitable<void> Server::accept_loop() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_session(shared_, std::move(socket), std::move(*ticket)),
+    asio::co_spawn(executor, handler(shared_, std::move(socket), std::move(*ticket)),
                    [](const std::exception_ptr& e) {
                      if (e) {
                        spdlog::error("session ended with an unexpected exception");
@@ -163,7 +163,7 @@ void Server::run() {
   });
   wait_for_reload_signal();
   auth_reload_.start();
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::co_spawn(io_, accept_loop(acceptor_, run_session), asio::detached);
   asio::co_spawn(io_, clean_periodically(), asio::detached);
   const unsigned n = shared_->config.threads == 0
                          ? std::max(1U, std::thread::hardware_concurrency())

@@ -9,6 +9,7 @@
 //   server.run();   // until SIGINT/SIGTERM or stop(); SIGHUP reloads the auth file
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -65,7 +66,7 @@ struct Shared {
   // one user's queue never delays another's, nor any transfer or login.
   files::FairQueue slow_jobs{kSlowJobThreads, kMaxSlowJobsPerUser};
   // The file reads and writes of transfers, overlapping with the network
-  // (net::send_stream, net::receive_stream).
+  // (wire::send_stream, wire::receive_stream).
   asio::thread_pool transfer_io{4};
   // The file data in flight of all transfers (--max-transfer-memory).
   net::MemoryBudget transfer_memory{static_cast<std::size_t>(config.max_transfer_memory)};
@@ -76,6 +77,13 @@ struct Shared {
   LiveSessions sessions;
   std::atomic<bool> draining{false};
 };
+
+// Serves one accepted connection of one listener (a door: the sfs session,
+// run_session; the HTTPS face next). It gets the socket (TCP_NODELAY set, on
+// its own strand) and the admission ticket, which it holds until it ends;
+// it must not throw.
+using ConnectionHandler =
+    std::function<awaitable<void>(std::shared_ptr<Shared>, tcp::socket, Admission::Ticket)>;
 
 class Server {
  public:
@@ -96,7 +104,9 @@ class Server {
   void drain();
 
  private:
-  awaitable<void> accept_loop();
+  // Accepts on `acceptor` until it is closed, admitting each connection
+  // and handing it to `handler` on a strand of its own.
+  awaitable<void> accept_loop(tcp::acceptor& acceptor, ConnectionHandler handler);
   // The ticket of a connection just accepted, or nullopt when it is
   // refused (then it is closed). Logs refusals and evictions.
   std::optional<Admission::Ticket> admit(tcp::socket& socket);

@@ -8,8 +8,8 @@
 #include "auth/authenticator.h"
 #include "crypto/digest.h"
 #include "files/user_files.h"
-#include "net/channel.h"
-#include "net/transfer.h"
+#include "wire/channel.h"
+#include "wire/transfer.h"
 #include "protocol/limits.h"
 #include "protocol/percent.h"
 #include "protocol/reply.h"
@@ -26,7 +26,7 @@ using protocol::Request;
 // flight, as a cut connection would (an upload keeps its partial data for
 // resume), and wakes an idle session, whose read then fails, so that it can
 // tell its user why before it closes (serve_commands).
-void stop_channel(net::Channel& channel, LiveSessions::Why why) {
+void stop_channel(wire::Channel& channel, LiveSessions::Why why) {
   if (why == LiveSessions::Why::kDrain) {
     channel.close_if_idle();
     return;
@@ -49,7 +49,7 @@ files::Limits files_limits(const Config& config) {
 
 class Session {
  public:
-  Session(std::shared_ptr<Shared> shared, std::shared_ptr<net::Channel> channel, std::string peer,
+  Session(std::shared_ptr<Shared> shared, std::shared_ptr<wire::Channel> channel, std::string peer,
           std::string source, Admission::Ticket& ticket, LiveSessions::Entry& entry)
       : shared_(std::move(shared)),
         channel_(std::move(channel)),
@@ -104,13 +104,13 @@ class Session {
 
   // Sends `length` bytes of `file` from where it starts.
   awaitable<Result<void>> stream_file(files::Download& file, std::uint64_t length,
-                                      const net::Check& before_end);
+                                      const wire::Check& before_end);
   // The offer, FROM, the data and the digest trailer of a PUT.
   awaitable<Result<void>> receive_upload(const protocol::Put& put, files::Upload& upload);
   void record(std::string_view verb, const std::string& path, const Result<void>& result);
 
   std::shared_ptr<Shared> shared_;
-  std::shared_ptr<net::Channel> channel_;
+  std::shared_ptr<wire::Channel> channel_;
   std::string peer_;    // "address:port", for logs
   std::string source_;  // the address alone, for penalties
   Admission::Ticket& ticket_;
@@ -388,7 +388,7 @@ awaitable<Result<void>> Session::dispatch(const Request& request) {
 
 void Session::record(std::string_view verb, const std::string& path, const Result<void>& result) {
   // With compression agreed, a transfer also logs what crossed the wire.
-  const net::WireCount& wire = channel_->wire_count();
+  const wire::WireCount& wire = channel_->wire_count();
   const bool transfer = verb == "PUT" || verb == "GET" || verb == "VIEW";
   log_operation({user_, peer_, verb, path, bytes_, resumed_from_,
                  result ? std::string_view("ok") : protocol::error_name(result.error().code),
@@ -430,11 +430,11 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, files:
     co_return ok;
   }
   auto sink = [&upload](const char* data, std::size_t n) { return upload.write(data, n); };
-  auto received = co_await net::receive_stream(
+  auto received = co_await wire::receive_stream(
       *channel_, put.size - *from, sink, [this](std::uint64_t n) { bytes_ = n; },
       config().max_frame_bytes, &shared_->transfer_io, &shared_->transfer_memory);
   if (!received) {
-    if (net::stream_completed(received.error())) {  // e.g. disk full: skip the trailer too
+    if (wire::stream_completed(received.error())) {  // e.g. disk full: skip the trailer too
       if (auto skipped = co_await channel_->read_line(config().max_line_bytes); !skipped) {
         co_return skipped.error();
       }
@@ -458,10 +458,10 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, files:
 }
 
 awaitable<Result<void>> Session::stream_file(files::Download& file, std::uint64_t length,
-                                             const net::Check& before_end) {
+                                             const wire::Check& before_end) {
   auto source = [&file](char* data, std::size_t max) { return file.read(data, max); };
   // After an abort frame the error goes out as the ERR line that follows it.
-  co_return co_await net::send_stream(
+  co_return co_await wire::send_stream(
       *channel_, length, source, protocol::kDefaultFrameBytes,
       [this](std::uint64_t n) { bytes_ = n; }, before_end, &shared_->transfer_io,
       &shared_->transfer_memory);
@@ -648,10 +648,10 @@ awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
   boost::system::error_code ec;
   const std::string source = socket.remote_endpoint(ec).address().to_string();
   auto channel =
-      std::make_shared<net::Channel>(std::move(socket), *shared->tls, shared->config.io_timeout);
+      std::make_shared<wire::Channel>(std::move(socket), *shared->tls, shared->config.io_timeout);
   channel->set_min_rate(shared->config.min_transfer_rate);
   LiveSessions::Entry entry =
-      shared->sessions.add([weak = std::weak_ptr<net::Channel>(channel)](LiveSessions::Why why) {
+      shared->sessions.add([weak = std::weak_ptr<wire::Channel>(channel)](LiveSessions::Why why) {
         if (auto ch = weak.lock()) {
           asio::post(ch->stream().get_executor(), [ch, why] { stop_channel(*ch, why); });
         }
@@ -659,7 +659,7 @@ awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
   // A newcomer may take this connection's place while it is not logged in
   // yet: then it is closed on its own executor and the session ends as on
   // any cut connection.
-  const bool standing = ticket.on_evict([weak = std::weak_ptr<net::Channel>(channel)] {
+  const bool standing = ticket.on_evict([weak = std::weak_ptr<wire::Channel>(channel)] {
     if (auto evicted = weak.lock()) {
       asio::post(evicted->stream().get_executor(), [evicted] { evicted->close(); });
     }

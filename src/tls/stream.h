@@ -48,7 +48,8 @@ class Stream {
   // Not while busy, where freeing and allocating them per record would cost.
   void set_idle(bool idle) { idle_ = idle; }
   tcp::socket& socket() { return socket_; }
-  tcp::socket::executor_type get_executor() { return socket_.get_executor(); }
+  using executor_type = tcp::socket::executor_type;
+  executor_type get_executor() { return socket_.get_executor(); }
 
   // Each sets `ec` on failure: asio::error::eof after the peer's
   // close_notify, asio::ssl::error::stream_truncated when the peer vanished

@@ -25,8 +25,9 @@ ALLOWED = {
     # protocol uses crypto for the digest's hex form (a pure function).
     "protocol": {"crypto"},
     "tls": {"asio"},
-    # net still carries the sfs lines and frames (to move to wire/).
-    "net": {"asio", "tls", "protocol", "compress"},
+    # net is the generic connection (deadlines, idle, rate floor, memory
+    # budget); the sfs lines, frames and compression are wire's.
+    "net": {"asio", "tls"},
     "wire": {"asio", "net", "tls", "protocol", "compress"},
     "auth": {"asio", "crypto"},
     "storage": {"crypto", "asio"},

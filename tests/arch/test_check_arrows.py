@@ -31,6 +31,16 @@ class CheckArrowsTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("client -> server", r.stdout)
 
+    def test_net_including_the_sfs_wire_is_refused(self):
+        # The generic connection knows no sfs lines, frames or compression.
+        r = run_on({"src/net/x.cc": '#include "wire/channel.h"\n#include "protocol/frame.h"\n'
+                                    '#include "compress/zstd_codec.h"\n#include "tls/stream.h"\n'})
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("net -> wire is not an allowed arrow", r.stdout)
+        self.assertIn("net -> protocol is not an allowed arrow", r.stdout)
+        self.assertIn("net -> compress is not an allowed arrow", r.stdout)
+        self.assertNotIn("net -> tls", r.stdout)
+
     def test_unknown_module_is_refused(self):
         r = run_on({"src/mystery/z.cc": "int z;\n"})
         self.assertEqual(r.returncode, 1)

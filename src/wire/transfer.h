@@ -11,11 +11,11 @@
 #include <functional>
 
 #include "base/result.h"
-#include "net/channel.h"
 #include "net/memory_budget.h"
 #include "protocol/limits.h"
+#include "wire/channel.h"
 
-namespace sfs::net {
+namespace sfs::wire {
 
 using Source = std::function<Result<std::size_t>(char* data, std::size_t max)>;
 using Sink = std::function<Result<void>(const char* data, std::size_t length)>;
@@ -40,7 +40,7 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
                                     std::uint32_t frame_bytes = protocol::kDefaultFrameBytes,
                                     const Progress& progress = {}, const Check& before_end = {},
                                     asio::thread_pool* worker = nullptr,
-                                    MemoryBudget* budget = nullptr);
+                                    net::MemoryBudget* budget = nullptr);
 
 // Receives frames until the end frame and hands each payload to `sink`.
 // - more than `expected` bytes, or fewer before the end frame: kProtocol
@@ -62,7 +62,7 @@ awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected,
                                        const Progress& progress = {},
                                        std::uint32_t max_frame_bytes = protocol::kMaxFrameBytes,
                                        asio::thread_pool* worker = nullptr,
-                                       MemoryBudget* budget = nullptr);
+                                       net::MemoryBudget* budget = nullptr);
 
 // True when receive_stream's error came from the sink: the stream itself was
 // read through its end frame, so whatever follows it (a digest trailer) is
@@ -72,4 +72,4 @@ inline bool stream_completed(const Error& error) {
          error.code != Errc::kAborted;
 }
 
-}  // namespace sfs::net
+}  // namespace sfs::wire

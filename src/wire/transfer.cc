@@ -1,17 +1,18 @@
-#include "net/transfer.h"
+#include "wire/transfer.h"
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <optional>
 
-#include "compress/zstd_codec.h"
 #include "asio/offload.h"
+#include "compress/zstd_codec.h"
 #include "protocol/frame.h"
 
-namespace sfs::net {
+namespace sfs::wire {
 namespace {
 
+using net::Buffer;
 using protocol::Frame;
 using protocol::kFrameHeaderBytes;
 
@@ -60,7 +61,7 @@ constexpr std::size_t kHeaderAt = kPayloadAt - kFrameHeaderBytes;
 // One frame being prepared: the source's bytes and, when compressing, the
 // zstd frame made of them; each with the header before its payload.
 struct OutSlot {
-  explicit OutSlot(MemoryBudget* budget) : raw(budget), packed(budget) {}
+  explicit OutSlot(net::MemoryBudget* budget) : raw(budget), packed(budget) {}
   Buffer raw;
   Buffer packed;
 };
@@ -88,7 +89,7 @@ class Sender {
  public:
   Sender(Channel& channel, std::uint64_t length, const Source& source, std::uint32_t frame_bytes,
          const Progress& progress, const Check& before_end, asio::thread_pool* worker,
-         MemoryBudget* budget)
+         net::MemoryBudget* budget)
       : channel_(channel),
         length_(length),
         source_(source),
@@ -280,7 +281,7 @@ awaitable<Result<void>> Sender::abort_with(Error why) {
 awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, const Source& source,
                                     std::uint32_t frame_bytes, const Progress& progress,
                                     const Check& before_end, asio::thread_pool* worker,
-                                    MemoryBudget* budget) {
+                                    net::MemoryBudget* budget) {
   Sender sender(channel, length, source, frame_bytes, progress, before_end, worker, budget);
   co_return co_await sender.run();
 }
@@ -291,7 +292,7 @@ namespace {
 // frames), or one compressed frame's payload and the bytes it inflates to.
 // A piece of `wire` is outside the budget, so raw data always moves.
 struct InSlot {
-  explicit InSlot(MemoryBudget* budget) : wire(budget, kPieceBytes), raw(budget) {}
+  explicit InSlot(net::MemoryBudget* budget) : wire(budget, kPieceBytes), raw(budget) {}
   Buffer wire;
   Buffer raw;
 };
@@ -320,7 +321,7 @@ struct Sunk {
 class Receiver {
  public:
   Receiver(Channel& channel, std::uint64_t expected, const Sink& sink, const Progress& progress,
-           std::uint32_t max_frame_bytes, asio::thread_pool* worker, MemoryBudget* budget)
+           std::uint32_t max_frame_bytes, asio::thread_pool* worker, net::MemoryBudget* budget)
       : channel_(channel),
         expected_(expected),
         sink_(sink),
@@ -631,9 +632,9 @@ awaitable<Result<void>> Receiver::slowed(std::size_t keep) {
 
 awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected, const Sink& sink,
                                        const Progress& progress, std::uint32_t max_frame_bytes,
-                                       asio::thread_pool* worker, MemoryBudget* budget) {
+                                       asio::thread_pool* worker, net::MemoryBudget* budget) {
   Receiver receiver(channel, expected, sink, progress, max_frame_bytes, worker, budget);
   co_return co_await receiver.run();
 }
 
-}  // namespace sfs::net
+}  // namespace sfs::wire

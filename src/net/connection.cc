@@ -1,14 +1,11 @@
-#include "net/channel.h"
+#include "net/connection.h"
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 #include <utility>
 
 namespace sfs::net {
 namespace {
-
-constexpr std::size_t kReadChunk = 16384;  // one TLS record
 
 // A transfer's ticks: at most this far apart (and at most a slot of the
 // rate floor), at least kMinTick.
@@ -26,19 +23,19 @@ Clock::duration tick_of(const RateFloor& floor) {
 
 }  // namespace
 
-Channel::Channel(tcp::socket socket, asio::ssl::context& context, Clock::duration io_timeout)
+Connection::Connection(tcp::socket socket, asio::ssl::context& context, Clock::duration io_timeout)
     : stream_(std::move(socket), context),
       io_timeout_(io_timeout),
       timer_(stream_.get_executor()),
       floor_(0, io_timeout),
       tick_(tick_of(floor_)) {}
 
-void Channel::set_min_rate(std::uint64_t bytes_per_second) {
+void Connection::set_min_rate(std::uint64_t bytes_per_second) {
   floor_ = RateFloor(bytes_per_second, io_timeout_);
   tick_ = tick_of(floor_);
 }
 
-void Channel::begin_transfer() {
+void Connection::begin_transfer() {
   const Clock::time_point now = Clock::now();
   transfer_ = true;
   too_slow_ = false;
@@ -51,13 +48,13 @@ void Channel::begin_transfer() {
   timer_.cancel();  // the watchdog re-arms for the ticks
 }
 
-void Channel::end_transfer() {
+void Connection::end_transfer() {
   transfer_ = false;
   next_tick_ = Clock::time_point::max();
   set_deadline(io_timeout_);
 }
 
-bool Channel::tick(Clock::time_point now) {
+bool Connection::tick(Clock::time_point now) {
   const std::uint64_t total = moved();
   if (!floor_.keeps_up(now, total)) {
     return false;
@@ -72,13 +69,13 @@ bool Channel::tick(Clock::time_point now) {
   return true;
 }
 
-void Channel::start_watchdog() {
+void Connection::start_watchdog() {
   asio::co_spawn(
       stream_.get_executor(), [self = shared_from_this()] { return self->watch(); },
       asio::detached);
 }
 
-awaitable<void> Channel::watch() {
+awaitable<void> Connection::watch() {
   while (!closed_) {
     timer_.expires_at(transfer_ ? std::min(deadline_, next_tick_) : deadline_);
     boost::system::error_code ec;
@@ -101,14 +98,14 @@ awaitable<void> Channel::watch() {
   }
 }
 
-void Channel::close() {
+void Connection::close() {
   closed_ = true;
   timer_.cancel();
   boost::system::error_code ec;
   stream_.socket().close(ec);
 }
 
-void Channel::set_deadline(Clock::duration timeout) {
+void Connection::set_deadline(Clock::duration timeout) {
   const Clock::time_point next = Clock::now() + timeout;
   const bool earlier = next < timer_.expiry();
   deadline_ = next;
@@ -117,7 +114,7 @@ void Channel::set_deadline(Clock::duration timeout) {
   }
 }
 
-Error Channel::network_error(const boost::system::error_code& ec) const {
+Error Connection::network_error(const boost::system::error_code& ec) const {
   if (too_slow_) {
     return make_error(
         Errc::kNetwork,
@@ -136,14 +133,14 @@ Error Channel::network_error(const boost::system::error_code& ec) const {
   return make_error(Errc::kNetwork, "connection lost: " + ec.message());
 }
 
-Result<void> Channel::alive() {
+Result<void> Connection::alive() {
   if (closed_ || timed_out_ || !stream_.socket().is_open()) {
     return network_error(asio::error::operation_aborted);
   }
   return {};
 }
 
-awaitable<Result<void>> Channel::handshake(tls::Stream::Role role, Clock::duration timeout) {
+awaitable<Result<void>> Connection::handshake(tls::Stream::Role role, Clock::duration timeout) {
   set_deadline(timeout);
   boost::system::error_code ec;
   co_await stream_.handshake(role, ec);
@@ -156,101 +153,31 @@ awaitable<Result<void>> Channel::handshake(tls::Stream::Role role, Clock::durati
   co_return Result<void>{};
 }
 
-awaitable<Result<std::string>> Channel::read_line(std::size_t max_bytes, Clock::duration timeout) {
-  set_deadline(timeout);
-  std::size_t scanned = begin_;
-  while (true) {
-    const auto first = in_.begin() + static_cast<std::ptrdiff_t>(scanned);
-    const auto last = in_.begin() + static_cast<std::ptrdiff_t>(end_);
-    const auto nl = std::find(first, last, '\n');
-    if (nl != last) {
-      const auto pos = static_cast<std::size_t>(nl - in_.begin());
-      if (pos - begin_ + 1 > max_bytes) {  // the limit counts the '\n' too
-        co_return make_error(Errc::kProtocol, "line too long");
-      }
-      std::string line(in_.data() + begin_, pos - begin_);
-      begin_ = pos + 1;
-      co_return line;
-    }
-    scanned = end_;
-    if (end_ - begin_ >= max_bytes) {
-      co_return make_error(Errc::kProtocol, "line too long");
-    }
-    // Make room: move unread bytes to the front, grow up to the line limit.
-    if (begin_ > 0) {
-      std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
-      scanned -= begin_;
-      end_ -= begin_;
-      begin_ = 0;
-    }
-    const std::size_t want = std::min(end_ + kReadChunk, max_bytes + kReadChunk);
-    if (in_.size() < want) {
-      in_.resize(want);
-    }
-    boost::system::error_code ec;
-    const std::size_t n = co_await stream_.read_some(in_.data() + end_, in_.size() - end_, ec);
-    if (ec) {
-      co_return network_error(ec);
-    }
-    bytes_read_ += n;
-    end_ += n;
+awaitable<Result<std::size_t>> Connection::read_within_deadline(char* data, std::size_t max) {
+  boost::system::error_code ec;
+  const std::size_t n = co_await stream_.read_some(data, max, ec);
+  if (ec) {
+    co_return network_error(ec);
   }
+  bytes_read_ += n;
+  co_return n;
 }
 
-void Channel::shrink_drained() {
-  if (begin_ == end_) {
-    begin_ = end_ = 0;
-    if (in_.capacity() > 4 * kReadChunk) {
-      std::vector<char>().swap(in_);  // an idle connection keeps no big buffer
-    }
-  }
-}
-
-void Channel::release_buffers() {
-  if (begin_ == end_) {
-    begin_ = end_ = 0;
-    std::vector<char>().swap(in_);
-  }
-  stream_.release_buffers();
-}
-
-awaitable<Result<void>> Channel::read_exact(char* data, std::size_t length) {
-  if (!transfer_ || !floor_.enabled()) {
-    set_deadline(io_timeout_);
-  }
-  const std::size_t buffered = std::min(length, end_ - begin_);
-  std::memcpy(data, in_.data() + begin_, buffered);
-  begin_ += buffered;
-  shrink_drained();
-  if (buffered == length) {
-    co_return Result<void>{};
-  }
-  data += buffered;
-  length -= buffered;
+awaitable<Result<void>> Connection::read_exact(char* data, std::size_t length) {
+  set_io_deadline();
   while (length > 0) {
-    boost::system::error_code ec;
-    const std::size_t n = co_await stream_.read_some(data, length, ec);
-    if (ec) {
-      co_return network_error(ec);
+    auto n = co_await read_within_deadline(data, length);
+    if (!n) {
+      co_return n.error();
     }
-    bytes_read_ += n;
-    data += n;
-    length -= n;
+    data += *n;
+    length -= *n;
   }
   co_return Result<void>{};
 }
 
-awaitable<Result<std::size_t>> Channel::read_some(char* data, std::size_t max) {
-  if (!transfer_ || !floor_.enabled()) {
-    set_deadline(io_timeout_);
-  }
-  if (begin_ < end_) {
-    const std::size_t buffered = std::min(max, end_ - begin_);
-    std::memcpy(data, in_.data() + begin_, buffered);
-    begin_ += buffered;
-    shrink_drained();
-    co_return buffered;
-  }
+awaitable<Result<std::size_t>> Connection::read_some(char* data, std::size_t max) {
+  set_io_deadline();
   interruptible_ = transfer_;
   interrupted_ = false;
   boost::system::error_code ec;
@@ -268,10 +195,8 @@ awaitable<Result<std::size_t>> Channel::read_some(char* data, std::size_t max) {
   co_return n;
 }
 
-awaitable<Result<void>> Channel::write(const char* data, std::size_t length) {
-  if (!transfer_ || !floor_.enabled()) {
-    set_deadline(io_timeout_);
-  }
+awaitable<Result<void>> Connection::write(const char* data, std::size_t length) {
+  set_io_deadline();
   boost::system::error_code ec;
   co_await stream_.write(data, length, ec);
   if (ec) {
@@ -280,7 +205,7 @@ awaitable<Result<void>> Channel::write(const char* data, std::size_t length) {
   co_return Result<void>{};
 }
 
-Result<bool> Channel::sent_or_slow(const boost::system::error_code& ec) {
+Result<bool> Connection::sent_or_slow(const boost::system::error_code& ec) {
   const bool interrupted = std::exchange(interrupted_, false);
   if (!ec) {
     return true;
@@ -292,10 +217,8 @@ Result<bool> Channel::sent_or_slow(const boost::system::error_code& ec) {
   return network_error(ec);
 }
 
-awaitable<Result<bool>> Channel::send(const char* data, std::size_t length) {
-  if (!transfer_ || !floor_.enabled()) {
-    set_deadline(io_timeout_);
-  }
+awaitable<Result<bool>> Connection::send(const char* data, std::size_t length) {
+  set_io_deadline();
   interruptible_ = transfer_;
   interrupted_ = false;
   boost::system::error_code ec;
@@ -304,10 +227,8 @@ awaitable<Result<bool>> Channel::send(const char* data, std::size_t length) {
   co_return sent_or_slow(ec);
 }
 
-awaitable<Result<bool>> Channel::finish() {
-  if (!transfer_ || !floor_.enabled()) {
-    set_deadline(io_timeout_);
-  }
+awaitable<Result<bool>> Connection::finish() {
+  set_io_deadline();
   interruptible_ = transfer_;
   interrupted_ = false;
   boost::system::error_code ec;
@@ -316,7 +237,7 @@ awaitable<Result<bool>> Channel::finish() {
   co_return sent_or_slow(ec);
 }
 
-awaitable<void> Channel::shutdown() {
+awaitable<void> Connection::shutdown() {
   set_deadline(std::chrono::seconds(2));
   boost::system::error_code ec;
   co_await stream_.shutdown(ec);
