@@ -8,13 +8,13 @@
 #include "auth/authenticator.h"
 #include "crypto/digest.h"
 #include "files/user_files.h"
-#include "wire/channel.h"
-#include "wire/transfer.h"
 #include "protocol/limits.h"
 #include "protocol/percent.h"
 #include "protocol/reply.h"
 #include "protocol/request.h"
 #include "server/logging.h"
+#include "wire/channel.h"
+#include "wire/transfer.h"
 
 namespace sfs::server {
 namespace {
@@ -107,7 +107,7 @@ class Session {
                                       const wire::Check& before_end);
   // The offer, FROM, the data and the digest trailer of a PUT.
   awaitable<Result<void>> receive_upload(const protocol::Put& put, files::Upload& upload);
-  void record(std::string_view verb, const std::string& path, const Result<void>& result);
+  void record(const Request& request, const Result<void>& result);
 
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<wire::Channel> channel_;
@@ -212,8 +212,9 @@ awaitable<bool> Session::log_in() {
     }
     auto request = protocol::parse_request(*line);
     const auto* login = request ? std::get_if<protocol::Login>(&*request) : nullptr;
-    if (request && std::holds_alternative<protocol::Notices>(*request)) {
-      auto ok = co_await notices(*request);
+    // Other verbs the table allows before LOGIN (NOTICES) are served here.
+    if (request && login == nullptr && protocol::traits_of(*request).before_login) {
+      auto ok = co_await dispatch(*request);
       if (!ok) {
         const std::string reply = protocol::error_line(ok.error().code, ok.error().message);
         if (!co_await channel_->write(reply)) {
@@ -353,7 +354,7 @@ awaitable<void> Session::serve_commands() {
     if (longest_path(*request) <= config().max_path_bytes) {
       result = co_await dispatch(*request);
     }
-    record(protocol::verb_of(*request), path_of(*request), result);
+    record(*request, result);
     if (result) {
       continue;
     }
@@ -386,10 +387,13 @@ awaitable<Result<void>> Session::dispatch(const Request& request) {
   co_return make_error(Errc::kBadRequest, "unknown command");
 }
 
-void Session::record(std::string_view verb, const std::string& path, const Result<void>& result) {
+void Session::record(const Request& request, const Result<void>& result) {
   // With compression agreed, a transfer also logs what crossed the wire.
   const wire::WireCount& wire = channel_->wire_count();
-  const bool transfer = verb == "PUT" || verb == "GET" || verb == "VIEW";
+  const protocol::VerbTraits& traits = protocol::traits_of(request);
+  const std::string_view verb = traits.verb;
+  const std::string path = path_of(request);
+  const bool transfer = traits.is_transfer;
   log_operation({user_, peer_, verb, path, bytes_, resumed_from_,
                  result ? std::string_view("ok") : protocol::error_name(result.error().code),
                  result ? std::string_view() : std::string_view(result.error().message),
