@@ -7,7 +7,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+
+#include "base/errno_error.h"
 
 namespace sfs::server {
 namespace {
@@ -23,9 +24,7 @@ Result<passwd> look_up(const std::string& user) {
   return *pw;
 }
 
-Error failed(const std::string& what) {
-  return make_error(Errc::kInternal, what + ": " + std::strerror(errno));
-}
+Error failed(const std::string& what) { return errno_error(Errc::kInternal, what, errno); }
 
 }  // namespace
 
