@@ -22,9 +22,10 @@ namespace {
 namespace fs = std::filesystem;
 using sfs::server::Config;
 
+// Only before server.run(): while main is the one thread.
 [[noreturn]] void die(const std::string& message) {
   sfs::server::print_fatal(message);
-  std::exit(1);
+  std::exit(1);  // NOLINT(concurrency-mt-unsafe): one thread yet
 }
 
 template <typename T>

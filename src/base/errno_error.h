@@ -16,13 +16,15 @@
 
 namespace sfs {
 
+// The text of errno value `err` ("Permission denied"). Unlike strerror(),
+// safe on any thread (generic_category() keeps no shared buffer).
+inline std::string errno_text(int err) { return std::generic_category().message(err); }
+
 // An Error of class `code` reading "WHAT: REASON", REASON being the text of
 // errno value `err` ("Permission denied"). Pass errno saved right after the
 // call that failed: building `what` may change it.
 inline Error errno_error(Errc code, std::string_view what, int err) {
-  // generic_category().message() is strerror's text without strerror's
-  // shared buffer, so it is safe on any thread.
-  return make_error(code, std::string(what) + ": " + std::generic_category().message(err));
+  return make_error(code, std::string(what) + ": " + errno_text(err));
 }
 
 }  // namespace sfs

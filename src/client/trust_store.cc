@@ -42,7 +42,7 @@ std::string TrustStore::lookup(const std::string& server) const {
 
 std::string TrustStore::shown_file() const {
   const char* home = std::getenv("HOME");
-  const std::string path = file_.string();
+  std::string path = file_.string();
   if (home != nullptr && home[0] == '/') {
     std::string prefix(home);
     if (!prefix.ends_with('/')) {

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <optional>
 
-#include "compress/zstd_codec.h"
 #include "asio/offload.h"
+#include "compress/zstd_codec.h"
 #include "protocol/frame.h"
 
 namespace sfs::net {
@@ -163,7 +163,7 @@ awaitable<Result<void>> Sender::run() {
     }
     if (auto ok = co_await send_frame(slot, piece); !ok) {
       if (next_.running()) {
-        co_await next_.wait();  // the worker still writes into our buffer
+        (void)co_await next_.wait();  // the worker still writes into our buffer
       }
       co_return ok;
     }

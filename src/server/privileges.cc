@@ -14,7 +14,8 @@ namespace sfs::server {
 namespace {
 
 Result<passwd> look_up(const std::string& user) {
-  const passwd* pw = ::getpwnam(user.c_str());
+  const passwd* pw =
+      ::getpwnam(user.c_str());  // NOLINT(concurrency-mt-unsafe): at start, one thread
   if (pw == nullptr) {
     return make_error(Errc::kInternal, "no such user '" + user + "' for --run-as");
   }

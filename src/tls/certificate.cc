@@ -21,7 +21,7 @@ template <auto Free>
 struct Deleter {
   template <typename T>
   void operator()(T* p) const {
-    Free(p);
+    (void)Free(p);  // fclose of a file only read; the others return nothing
   }
 };
 using PKeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
