@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
   const std::uint64_t open_files = sfs::server::raise_open_file_limit();
   // SIGHUP's default would end the process; the server reloads the auth
   // file on it once it runs, and meanwhile a change is seen by the stamp.
-  std::signal(SIGHUP, SIG_IGN);
+  (void)std::signal(SIGHUP, SIG_IGN);  // cannot fail for SIGHUP and SIG_IGN
   const auto auth_stamp = sfs::auth::FileStamp::of(config.auth_file);  // before the load
   auto users = must(sfs::auth::UserDb::load(config.auth_file));
   users.set_verified_ttl(config.login_cache_ttl);
