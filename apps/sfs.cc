@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <optional>
 
+#include "base/errno_error.h"
 #include "client/cli_commands.h"
 #include "client/client_config.h"
 #include "client/commands.h"
@@ -117,7 +117,7 @@ std::optional<int> open_batch(const Settings& s, const CliCommands& commands,
     batch.open(s.batch_file);
     if (!batch) {
       std::fprintf(stderr, "sfs: cannot read batch file %s: %s\n", s.batch_file.c_str(),
-                   std::strerror(errno));
+                   sfs::errno_text(errno).c_str());
       return kExitLocal;
     }
   }

@@ -11,7 +11,6 @@
 #include <iostream>
 
 #include "auth/user_db_reloader.h"
-#include "protocol/limits.h"
 #include "server/config_file.h"
 #include "server/logging.h"
 #include "server/privileges.h"
@@ -23,9 +22,10 @@ namespace {
 namespace fs = std::filesystem;
 using sfs::server::Config;
 
+// Only before server.run(): while main is the one thread.
 [[noreturn]] void die(const std::string& message) {
   sfs::server::print_fatal(message);
-  std::exit(1);
+  std::exit(1);  // NOLINT(concurrency-mt-unsafe): one thread yet
 }
 
 template <typename T>
@@ -93,115 +93,13 @@ void warn_about_key_file(const fs::path& file, mode_t mode) {
   }
 }
 
-// A duration option given in whole seconds.
-void add_seconds(CLI::App& app, const char* name, std::chrono::seconds& value, const char* help) {
-  app.add_option_function<long>(
-         name, [&value](long seconds) { value = std::chrono::seconds(seconds); }, help)
-      ->default_str(std::to_string(value.count()))
-      ->check(CLI::Range(0L, 365L * 24 * 3600));
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   sfs::server::ServerSettings settings;
   Config& config = settings.config;
-  unsigned port = config.port;
   CLI::App app{"sfs-server: secure file storage server (TLS 1.3)"};
-  app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
-  app.add_option("--port", port, "TCP port (0: any free port)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 65535));
-  app.add_option("--auth-file", config.auth_file, "User database (user:password lines)")
-      ->capture_default_str();
-  app.add_option("--storage", config.storage_dir, "Storage root directory")->capture_default_str();
-  app.add_option("--cert", config.cert_file, "TLS certificate (PEM); generated if absent")
-      ->capture_default_str();
-  app.add_option("--key", config.key_file, "TLS private key (PEM); generated if absent")
-      ->capture_default_str();
-  app.add_option("--threads", config.threads, "Worker threads (0: one per core)")
-      ->capture_default_str();
-  std::string& run_as = settings.run_as;
-  bool& allow_root = settings.allow_root;
-  app.add_option("--run-as", run_as,
-                 "When started as root: after binding and loading the key, become this user");
-  app.add_flag("--allow-root", allow_root, "Keep running as root (not recommended)");
-  app.add_option_function<std::string>(
-         "--log-format",
-         [&settings](const std::string& f) {
-           settings.log_format =
-               f == "json" ? sfs::server::LogFormat::kJson : sfs::server::LogFormat::kText;
-         },
-         "Log lines as text or json")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->default_str("text");
-  app.add_flag("--tls12", config.allow_tls12,
-               "Also offer TLS 1.2 (ECDHE with AES-GCM or ChaCha20-Poly1305 only)");
-  app.add_flag("--no-compress", settings.no_compress,
-               "Refuse clients' COMPRESS zstd: all data travels uncompressed");
-  add_seconds(app, "--partial-ttl", config.partial_ttl,
-              "Seconds to keep an interrupted upload for resume");
-  add_seconds(app, "--drain-timeout", config.drain_timeout,
-              "On SIGTERM/SIGINT, seconds to let transfers in flight finish");
-  add_seconds(app, "--handshake-timeout", config.handshake_timeout,
-              "Seconds for the TLS handshake");
-  add_seconds(app, "--login-timeout", config.login_timeout,
-              "Seconds to log in after the handshake");
-  add_seconds(app, "--idle-timeout", config.idle_timeout,
-              "Seconds a session may wait between commands");
-  add_seconds(app, "--io-timeout", config.io_timeout,
-              "Seconds one read or write may stall inside a command; for file transfers, "
-              "the span --min-transfer-rate is averaged over");
-  app.add_option("--min-transfer-rate", config.min_transfer_rate,
-                 "A file transfer slower than this many bytes/s over --io-timeout is ended "
-                 "(0: no minimum)")
-      ->capture_default_str()
-      ->check(CLI::Range(std::uint64_t{0}, sfs::server::kMaxMinTransferRate));
-  app.add_option("--max-transfer-memory", config.max_transfer_memory,
-                 "Bytes of file data in flight, all transfers together")
-      ->capture_default_str()
-      ->check(CLI::Range(sfs::server::kMinTransferMemory, sfs::server::kMaxTransferMemory));
-  add_seconds(app, "--login-cache-ttl", config.login_cache_ttl,
-              "Seconds a password Argon2id accepted is recognized without Argon2id (0: never)");
-  app.add_option("--max-login-attempts", config.max_login_attempts, "Failed logins per connection")
-      ->capture_default_str()
-      ->check(CLI::Range(1U, 100U));
-  app.add_option("--max-connections", config.max_connections, "Connections in all")
-      ->capture_default_str()
-      ->check(CLI::Range(1U, 1000000U));
-  app.add_option("--max-connections-per-ip", config.max_connections_per_source,
-                 "Connections from one address")
-      ->capture_default_str()
-      ->check(CLI::Range(1U, 1000000U));
-  app.add_option("--max-unauthenticated", config.max_unauthenticated,
-                 "Connections not logged in yet (like sshd's MaxStartups)")
-      ->capture_default_str()
-      ->check(CLI::Range(1U, 1000000U));
-  app.add_option("--unauthenticated-share-per-ip", config.unauthenticated_share_per_source,
-                 "When those are all taken, an address holding fewer than this many of them "
-                 "takes the place of the oldest of the address holding the most (0: never)")
-      ->capture_default_str()
-      ->check(CLI::Range(0U, 1000000U));
-  app.add_option("--max-concurrent-hashing", config.max_concurrent_hashing,
-                 "Password checks at once (Argon2id takes 64 MiB each)")
-      ->capture_default_str()
-      ->check(CLI::Range(1U, 64U));
-  app.add_option("--max-file-size", config.max_file_bytes, "Largest file a user may upload, bytes")
-      ->capture_default_str();
-  app.add_option("--max-line", config.max_line_bytes, "Longest command line, bytes")
-      ->capture_default_str()
-      ->check(CLI::Range(std::size_t{512}, sfs::protocol::kMaxLineBytes));
-  app.add_option("--max-frame", config.max_frame_bytes, "Largest data frame accepted, bytes")
-      ->capture_default_str()
-      ->check(CLI::Range(sfs::protocol::kDefaultFrameBytes, sfs::protocol::kMaxFrameBytes));
-  app.add_option("--max-path", config.max_path_bytes, "Longest remote path, bytes")
-      ->capture_default_str()
-      ->check(CLI::Range(std::size_t{16}, sfs::protocol::kMaxPathBytes));
-  app.add_option("--quota-bytes", config.quota_bytes, "Bytes each user may store (0: no quota)")
-      ->capture_default_str();
-  app.add_option("--quota-files", config.quota_files,
-                 "Files and folders each user may store, together (0: no quota)")
-      ->capture_default_str();
+  sfs::server::add_setting_flags(app, settings);
   std::string config_file;
   bool check_config = false;
   app.add_option("--config", config_file,
@@ -213,7 +111,6 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  config.port = static_cast<std::uint16_t>(port);
   // In the format the command line asks for, until the settings file has
   // had its say: every line of a JSON log is JSON, its errors included.
   sfs::server::setup_logging(settings.log_format);
@@ -234,7 +131,8 @@ int main(int argc, char** argv) {
   config.offer_compression = !settings.no_compress;
 
   sfs::server::setup_logging(settings.log_format);
-  if (sfs::server::running_as_root() && run_as.empty() && !allow_root) {
+  const std::string& run_as = settings.run_as;
+  if (sfs::server::running_as_root() && run_as.empty() && !settings.allow_root) {
     die("refusing to run as root: use --run-as USER (or --allow-root)");
   }
   if (!sfs::server::running_as_root() && !run_as.empty()) {
@@ -243,7 +141,7 @@ int main(int argc, char** argv) {
   const std::uint64_t open_files = sfs::server::raise_open_file_limit();
   // SIGHUP's default would end the process; the server reloads the auth
   // file on it once it runs, and meanwhile a change is seen by the stamp.
-  std::signal(SIGHUP, SIG_IGN);
+  (void)std::signal(SIGHUP, SIG_IGN);  // cannot fail for SIGHUP and SIG_IGN
   const auto auth_stamp = sfs::auth::FileStamp::of(config.auth_file);  // before the load
   auto users = must(sfs::auth::UserDb::load(config.auth_file));
   users.set_verified_ttl(config.login_cache_ttl);

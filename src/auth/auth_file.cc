@@ -5,14 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
-#include <random>
 #include <set>
 #include <sstream>
 
 #include "auth/password_hash.h"
 #include "auth/user_name.h"
+#include "base/atomic_file.h"
+#include "base/errno_error.h"
 
 namespace sfs::auth {
 namespace {
@@ -26,23 +26,8 @@ Error line_error(std::string_view source, std::size_t line, std::string_view why
 }
 
 Error io_error(const std::filesystem::path& file, std::string_view what) {
-  return make_error(Errc::kIo,
-                    std::string(what) + " " + file.string() + ": " + std::strerror(errno));
-}
-
-bool write_all(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
+  const int err = errno;  // before building the message can change it
+  return errno_error(Errc::kIo, std::string(what) + " " + file.string(), err);
 }
 
 }  // namespace
@@ -187,27 +172,7 @@ Result<void> AuthFile::save() const {
     text += line.entry ? line.entry->name + ":" + line.entry->secret : line.text;
     text += '\n';
   }
-  const unsigned int nonce = std::random_device{}();
-  const std::filesystem::path temp =
-      file_.string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(nonce);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return io_error(temp, "cannot create");
-  }
-  const bool ok = write_all(fd, text) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(temp.c_str(), file_.c_str()) != 0) {
-    const Error error = io_error(file_, "cannot write");
-    ::unlink(temp.c_str());
-    return error;
-  }
-  const std::filesystem::path dir = file_.has_parent_path() ? file_.parent_path() : ".";
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    (void)::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return {};
+  return replace_file(file_, text, 0600, Errc::kIo);
 }
 
 }  // namespace sfs::auth

@@ -12,7 +12,7 @@
 namespace sfs::detail {
 
 [[noreturn]] inline void check_failed(const char* condition, const char* file, int line) {
-  std::fprintf(stderr, "%s:%d: invariant broken: %s\n", file, line, condition);
+  (void)std::fprintf(stderr, "%s:%d: invariant broken: %s\n", file, line, condition);
   std::abort();
 }
 

@@ -134,9 +134,13 @@ class [[nodiscard]] Result<void> {
   SFS_ASSIGN_OR_RETURN_IMPL(SFS_RESULT_CONCAT(sfs_result_, __LINE__), lhs, expr, return )
 #define SFS_CO_ASSIGN_OR_RETURN(lhs, expr) \
   SFS_ASSIGN_OR_RETURN_IMPL(SFS_RESULT_CONCAT(sfs_result_, __LINE__), lhs, expr, co_return )
+// `lhs` is a declaration and `tmp` a generated name: neither can take the
+// parentheses clang-tidy asks macro arguments to have.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define SFS_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr, ret) \
   auto tmp = (expr);                                   \
   if (!tmp) {                                          \
     ret tmp.error();                                   \
   }                                                    \
   lhs = std::move(*tmp)
+// NOLINTEND(bugprone-macro-parentheses)

@@ -16,7 +16,7 @@ const std::string* Invocation::flag(std::string_view name) const {
   return nullptr;
 }
 
-std::string Invocation::arg_or(std::size_t i, std::string fallback) const {
+std::string Invocation::arg_or(std::size_t i, const std::string& fallback) const {
   return i < args.size() ? args[i] : fallback;
 }
 

@@ -84,7 +84,7 @@ struct Invocation {
   // The value of flag `name` (its long name), or nullptr when not given.
   const std::string* flag(std::string_view name) const;
   // args[i], or `fallback` when there are fewer arguments.
-  std::string arg_or(std::size_t i, std::string fallback) const;
+  std::string arg_or(std::size_t i, const std::string& fallback) const;
 };
 
 // Runs one command; errors are returned, not printed.

@@ -22,7 +22,7 @@ std::string format_time(std::uint64_t seconds, const char* format) {
   std::tm tm{};
   ::localtime_r(&mtime, &tm);
   char text[64];
-  std::strftime(text, sizeof(text), format, &tm);
+  (void)std::strftime(text, sizeof(text), format, &tm);  // sized for the format
   return text;
 }
 

@@ -147,7 +147,7 @@ char** complete(const char* text, int start, int) {
   }
   // A directory is completed up to its '/', ready for the next name.
   rl_completion_append_character =
-      (g_matches.size() == 1 && g_matches.front().back() == '/') ? '\0' : ' ';
+      (g_matches.size() == 1 && g_matches.front().back() == '/') ? 0 : int{' '};
   return rl_completion_matches(text, next_match);
 }
 

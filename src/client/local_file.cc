@@ -8,8 +8,9 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 
+#include "base/atomic_file.h"
+#include "base/errno_error.h"
 #include "crypto/digest.h"
 
 namespace sfs::client {
@@ -21,7 +22,7 @@ Error local_error(const std::filesystem::path& path, int err) {
   if (err == ENOENT) {
     return make_error(Errc::kNotFound, "no such local file or directory: " + path.string());
   }
-  return make_error(Errc::kLocal, path.string() + ": " + std::strerror(err));
+  return errno_error(Errc::kLocal, path.string(), err);
 }
 
 }  // namespace
@@ -49,14 +50,14 @@ Result<std::size_t> LocalSource::read(char* data, std::size_t max) {
       return static_cast<std::size_t>(n);
     }
     if (errno != EINTR) {
-      return make_error(Errc::kLocal, std::string("read error: ") + std::strerror(errno));
+      return errno_error(Errc::kLocal, "read error", errno);
     }
   }
 }
 
 Result<void> LocalSource::seek(std::uint64_t offset) {
   if (::lseek(fd_.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
-    return make_error(Errc::kLocal, std::string("seek error: ") + std::strerror(errno));
+    return errno_error(Errc::kLocal, "seek error", errno);
   }
   return {};
 }
@@ -138,9 +139,9 @@ Result<void> LocalDownload::write(const char* data, std::size_t length) {
 }
 
 Result<void> LocalDownload::commit() {
-  if (::fsync(fd_.get()) != 0 || ::rename(partial_.c_str(), target_.c_str()) != 0) {
-    return local_error(target_, errno);
-  }
+  // The directory is fsync-ed too, so that a crash cannot lose a download
+  // the client already reported done.
+  SFS_RETURN_IF_ERROR(commit_replacement(fd_.get(), partial_, target_, Errc::kLocal));
   done_ = true;
   fd_.reset();
   return {};

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 
+#include "base/errno_error.h"
 #include "client/command_handlers.h"
 #include "client/remote_dir.h"
 #include "client/remote_path.h"
@@ -46,8 +46,8 @@ Result<void> do_lcd(CommandContext&, const Invocation& inv) {
   const std::string dir = inv.arg_or(0, home != nullptr ? home : "/");
   if (::chdir(dir.c_str()) != 0) {
     const int err = errno;
-    return make_error(Errc::kLocal, err == ENOENT ? "no such local directory: " + dir
-                                                  : dir + ": " + std::strerror(err));
+    return err == ENOENT ? make_error(Errc::kLocal, "no such local directory: " + dir)
+                         : errno_error(Errc::kLocal, dir, err);
   }
   return {};
 }

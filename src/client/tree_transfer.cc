@@ -251,7 +251,7 @@ Result<void> get_tree(Connection& conn, const std::string& remote, const fs::pat
       }
       continue;
     }
-    const Result<void> result = conn.get(join(remote, item.relative), target, false, resume);
+    Result<void> result = conn.get(join(remote, item.relative), target, false, resume);
     progress.file_done(item.size);
     if (!record(result, item, summary)) {
       return result;

@@ -5,8 +5,9 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
+
+#include "base/errno_error.h"
 
 namespace sfs::client {
 
@@ -41,7 +42,7 @@ std::string TrustStore::lookup(const std::string& server) const {
 
 std::string TrustStore::shown_file() const {
   const char* home = std::getenv("HOME");
-  const std::string path = file_.string();
+  std::string path = file_.string();
   if (home != nullptr && home[0] == '/') {
     std::string prefix(home);
     if (!prefix.ends_with('/')) {
@@ -73,7 +74,7 @@ Result<void> TrustStore::add(const std::string& server, const std::string& finge
   std::filesystem::permissions(file_.parent_path(), std::filesystem::perms::owner_all, ec);
   const int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return make_error(Errc::kLocal, "cannot write " + file_.string() + ": " + std::strerror(errno));
+    return errno_error(Errc::kLocal, "cannot write " + file_.string(), errno);
   }
   const std::string line = server + " " + fingerprint + "\n";
   const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());

@@ -75,7 +75,7 @@ std::string hex_dump(std::string_view data, std::uint64_t offset) {
   out.reserve((data.size() / kBytesPerLine + 1) * 80);
   char buf[32];
   for (std::size_t line = 0; line < data.size(); line += kBytesPerLine) {
-    std::snprintf(buf, sizeof(buf), "%08llx:", static_cast<unsigned long long>(offset + line));
+    std::snprintf(buf, sizeof(buf), "%08llx:", static_cast<unsigned long long>(offset) + line);
     out += buf;
     const std::size_t n = std::min(kBytesPerLine, data.size() - line);
     for (std::size_t k = 0; k < kBytesPerLine; ++k) {

@@ -34,7 +34,7 @@ std::string hex_dump(std::string_view data, std::uint64_t offset);
 // missing final newline is added.
 class TerminalView {
  public:
-  static constexpr std::size_t kSniffBytes = 64 * 1024;
+  static constexpr std::size_t kSniffBytes = std::size_t{64} * 1024;
 
   // Returns what to print for `chunk` now (possibly nothing yet).
   std::string feed(std::string_view chunk);

@@ -3,8 +3,9 @@
 #include <fmt/format.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
+
+#include "base/errno_error.h"
 
 namespace sfs::config {
 
@@ -21,7 +22,7 @@ Result<std::string> read_capped(const std::filesystem::path& file) {
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    return bad(file.string() + ": cannot read: " + std::strerror(errno));
+    return errno_error(Errc::kBadRequest, file.string() + ": cannot read", errno);
   }
   std::string text(kMaxConfigBytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));

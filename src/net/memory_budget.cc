@@ -13,7 +13,7 @@ namespace {
 
 // From this size on a buffer is mapped pages of its own: malloc keeps what
 // is freed for reuse (resident), munmap gives it back to the system.
-constexpr std::size_t kMapBytes = 128 * 1024;
+constexpr std::size_t kMapBytes = std::size_t{128} * 1024;
 
 char* allocate(std::size_t bytes) {
   if (bytes == 0) {

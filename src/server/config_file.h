@@ -10,7 +10,7 @@
 //
 // Flags given on the command line win over the file; the file wins over the
 // built-in defaults. `--check-config` prints the result with
-// format_settings().
+// format_settings(). The keys and their types come from setting_table().
 
 #include <filesystem>
 #include <functional>
@@ -19,20 +19,9 @@
 #include <vector>
 
 #include "base/result.h"
-#include "server/config.h"
-#include "server/logging.h"
+#include "server/settings.h"
 
 namespace sfs::server {
-
-// Everything sfs-server can be told: the server's Config plus what main()
-// itself acts on.
-struct ServerSettings {
-  Config config;
-  std::string run_as;  // empty: stay who we are
-  bool allow_root = false;
-  bool no_compress = false;  // true: do not offer zstd (config.offer_compression)
-  LogFormat log_format = LogFormat::kText;
-};
 
 // The keys a settings file may hold, in the order format_settings() prints
 // them. Each is also a flag: "--" + key.

@@ -7,13 +7,15 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+
+#include "base/errno_error.h"
 
 namespace sfs::server {
 namespace {
 
 Result<passwd> look_up(const std::string& user) {
-  const passwd* pw = ::getpwnam(user.c_str());
+  const passwd* pw =
+      ::getpwnam(user.c_str());  // NOLINT(concurrency-mt-unsafe): at start, one thread
   if (pw == nullptr) {
     return make_error(Errc::kInternal, "no such user '" + user + "' for --run-as");
   }
@@ -23,9 +25,7 @@ Result<passwd> look_up(const std::string& user) {
   return *pw;
 }
 
-Error failed(const std::string& what) {
-  return make_error(Errc::kInternal, what + ": " + std::strerror(errno));
-}
+Error failed(const std::string& what) { return errno_error(Errc::kInternal, what, errno); }
 
 }  // namespace
 

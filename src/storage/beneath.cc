@@ -6,7 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+
+#include "base/errno_error.h"
 
 namespace sfs::storage {
 
@@ -53,7 +54,7 @@ Error errno_error(int err, std::string_view what) {
     case EFBIG:
       return make_error(Errc::kTooLarge, "file too large: " + name);
     default:
-      return make_error(Errc::kIo, name + ": " + std::strerror(err));
+      return sfs::errno_error(Errc::kIo, name, err);
   }
 }
 

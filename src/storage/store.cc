@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
+#include "base/errno_error.h"
 #include "storage/beneath.h"
 #include "storage/temps.h"
 
@@ -16,8 +16,7 @@ namespace sfs::storage {
 namespace {
 
 Error root_error(const std::filesystem::path& root, const char* what, int err) {
-  return make_error(Errc::kIo,
-                    "storage directory " + root.string() + " " + what + ": " + std::strerror(err));
+  return sfs::errno_error(Errc::kIo, "storage directory " + root.string() + " " + what, err);
 }
 
 Result<UniqueFd> make_dir_at(int parent, const char* name, const std::filesystem::path& shown) {

@@ -10,8 +10,9 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
+
+#include "base/errno_error.h"
 
 namespace sfs::tls {
 namespace {
@@ -20,7 +21,7 @@ template <auto Free>
 struct Deleter {
   template <typename T>
   void operator()(T* p) const {
-    Free(p);
+    (void)Free(p);  // fclose of a file only read; the others return nothing
   }
 };
 using PKeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
@@ -36,7 +37,7 @@ Error tls_error(const std::string& what) {
 Result<FilePtr> create_exclusive(const std::filesystem::path& path, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) {
-    return make_error(Errc::kIo, "cannot create " + path.string() + ": " + std::strerror(errno));
+    return errno_error(Errc::kIo, "cannot create " + path.string(), errno);
   }
   FILE* f = ::fdopen(fd, "w");
   if (f == nullptr) {
@@ -177,8 +178,7 @@ std::string fingerprint(X509* cert) {
 Result<std::vector<std::string>> fingerprints_of_file(const std::filesystem::path& pem_file) {
   FilePtr in(std::fopen(pem_file.c_str(), "r"));
   if (!in) {
-    return make_error(Errc::kLocal,
-                      "cannot read " + pem_file.string() + ": " + std::strerror(errno));
+    return errno_error(Errc::kLocal, "cannot read " + pem_file.string(), errno);
   }
   std::vector<std::string> out;
   while (X509* cert = PEM_read_X509(in.get(), nullptr, nullptr, nullptr)) {

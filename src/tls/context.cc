@@ -27,7 +27,7 @@ constexpr char kTls12Ciphers[] =
 // only, the fastest first.
 constexpr char kGroups[] = "X25519:P-256:P-384";
 
-constexpr std::size_t kReadAheadBytes = 64 * 1024;
+constexpr std::size_t kReadAheadBytes = std::size_t{64} * 1024;
 
 ContextPtr new_context(asio::ssl::context::method method) {
   auto ctx = std::make_unique<asio::ssl::context>(method);

@@ -14,7 +14,7 @@ namespace sfs::tls {
 namespace {
 
 // Output collected before it is sent: a 256 KiB frame's records and some.
-constexpr std::size_t kMaxPendingBytes = 512 * 1024;
+constexpr std::size_t kMaxPendingBytes = std::size_t{512} * 1024;
 
 bool retryable(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
 

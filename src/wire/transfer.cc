@@ -164,7 +164,7 @@ awaitable<Result<void>> Sender::run() {
     }
     if (auto ok = co_await send_frame(slot, piece); !ok) {
       if (next_.running()) {
-        co_await next_.wait();  // the worker still writes into our buffer
+        (void)co_await next_.wait();  // the worker still writes into our buffer
       }
       co_return ok;
     }

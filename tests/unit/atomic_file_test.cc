@@ -1,0 +1,96 @@
+#include "base/atomic_file.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "base/unique_fd.h"
+#include "test_util.h"
+
+namespace sfs {
+namespace {
+
+namespace fs = std::filesystem;
+
+class AtomicFileTest : public ::testing::Test {
+ protected:
+  // The names in the directory, so a test can see no temporary was left.
+  std::size_t entries() const {
+    return static_cast<std::size_t>(
+        std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
+  }
+
+  test::TempDir tmp_{"sfs-atomic"};
+  const fs::path dir_ = tmp_.path();
+  const fs::path target_ = dir_ / "file.txt";
+};
+
+TEST_F(AtomicFileTest, CreatesWithTheModeAndNoTemporaryLeft) {
+  ASSERT_TRUE(replace_file(target_, "hello\n", 0600, Errc::kIo));
+  EXPECT_EQ(test::read_file(target_), "hello\n");
+  struct stat st {};
+  ASSERT_EQ(::stat(target_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+  EXPECT_EQ(entries(), 1U);
+}
+
+TEST_F(AtomicFileTest, ReplacesTheOldContentWhole) {
+  ASSERT_TRUE(replace_file(target_, std::string(100000, 'a'), 0600, Errc::kIo));
+  ASSERT_TRUE(replace_file(target_, "short", 0600, Errc::kIo));
+  EXPECT_EQ(test::read_file(target_), "short");
+  EXPECT_EQ(entries(), 1U);
+}
+
+TEST_F(AtomicFileTest, EmptyContentIsAnEmptyFile) {
+  ASSERT_TRUE(replace_file(target_, "", 0600, Errc::kIo));
+  EXPECT_EQ(test::read_file(target_), "");
+}
+
+TEST_F(AtomicFileTest, MissingDirectoryFailsWithTheGivenClass) {
+  const fs::path nowhere = dir_ / "no" / "file.txt";
+  auto result = replace_file(nowhere, "x", 0600, Errc::kLocal);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, Errc::kLocal);
+  EXPECT_EQ(result.error().message.rfind("cannot create " + nowhere.string() + ".tmp-", 0), 0U)
+      << result.error().message;
+  EXPECT_NE(result.error().message.find("No such file or directory"), std::string::npos);
+}
+
+TEST_F(AtomicFileTest, FailedRenameKeepsTheTargetAndRemovesTheTemporary) {
+  // A directory in the target's place: rename(2) of a file over it fails.
+  fs::create_directory(target_);
+  auto result = replace_file(target_, "x", 0600, Errc::kIo);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().message.rfind("cannot write " + target_.string() + ": ", 0), 0U)
+      << result.error().message;
+  EXPECT_TRUE(fs::is_directory(target_));
+  EXPECT_EQ(entries(), 1U);
+}
+
+TEST_F(AtomicFileTest, CommitReplacementMovesAWrittenFile) {
+  const fs::path partial = dir_ / ".file.txt.part";
+  UniqueFd fd(::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  ASSERT_TRUE(fd.valid());
+  ASSERT_EQ(::write(fd.get(), "data", 4), 4);
+  ASSERT_TRUE(commit_replacement(fd.get(), partial, target_, Errc::kLocal));
+  EXPECT_EQ(test::read_file(target_), "data");
+  EXPECT_FALSE(fs::exists(partial));
+}
+
+TEST_F(AtomicFileTest, CommitReplacementLeavesTheTemporaryOnFailure) {
+  const fs::path partial = dir_ / ".file.txt.part";
+  UniqueFd fd(::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  ASSERT_TRUE(fd.valid());
+  fs::create_directory(target_);
+  auto result = commit_replacement(fd.get(), partial, target_, Errc::kLocal);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, Errc::kLocal);
+  EXPECT_TRUE(fs::exists(partial));  // the caller decides (a download keeps it for resume)
+}
+
+}  // namespace
+}  // namespace sfs
