@@ -108,6 +108,9 @@ class Session {
   // The offer, FROM, the data and the digest trailer of a PUT.
   awaitable<Result<void>> receive_upload(const protocol::Put& put, files::Upload& upload);
   void record(const Request& request, const Result<void>& result);
+  // Writes a reply whose failure changes nothing: the connection is
+  // closing, or its next read fails and ends the session.
+  awaitable<void> reply_anyway(std::string line);
 
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<wire::Channel> channel_;
@@ -205,7 +208,7 @@ awaitable<bool> Session::log_in() {
     channel_->set_idle(false);
     if (!line) {
       if (line.error().code == Errc::kProtocol) {
-        co_await channel_->write(protocol::error_line(Errc::kProtocol, line.error().message));
+        co_await reply_anyway(protocol::error_line(Errc::kProtocol, line.error().message));
       }
       spdlog::info("peer={} closed before login: {}", peer_, line.error().message);
       co_return false;
@@ -225,7 +228,7 @@ awaitable<bool> Session::log_in() {
     }
     if (login == nullptr) {
       const Error e = request ? make_error(Errc::kAuth, "login required") : request.error();
-      co_await channel_->write(protocol::error_line(e.code, e.message));
+      co_await reply_anyway(protocol::error_line(e.code, e.message));
       continue;
     }
     ++attempt;
@@ -300,14 +303,14 @@ awaitable<Session::LoginResult> Session::accept(const auth::Identity& identity) 
   if (!shared_->authenticator.current(identity)) {
     spdlog::info("user={} peer={} login refused: the auth file changed during the check",
                  identity.user, peer_);
-    co_await channel_->write(
+    co_await reply_anyway(
         protocol::error_line(Errc::kAuth, "the account changed during the login; log in again"));
     co_return LoginResult::kClosed;
   }
   auto tree = shared_->store.user(identity.user);
   if (!tree) {
     spdlog::error("user={} peer={} storage: {}", identity.user, peer_, tree.error().message);
-    co_await channel_->write(protocol::error_line(Errc::kIo, "storage unavailable"));
+    co_await reply_anyway(protocol::error_line(Errc::kIo, "storage unavailable"));
     co_return LoginResult::kClosed;
   }
   user_ = identity.user;
@@ -333,7 +336,7 @@ awaitable<void> Session::serve_commands() {
     }
     if (!line) {
       if (line.error().code == Errc::kProtocol) {
-        co_await channel_->write(protocol::error_line(Errc::kProtocol, line.error().message));
+        co_await reply_anyway(protocol::error_line(Errc::kProtocol, line.error().message));
       }
       co_return;
     }
@@ -385,6 +388,10 @@ awaitable<Result<void>> Session::dispatch(const Request& request) {
     }
   }
   co_return make_error(Errc::kBadRequest, "unknown command");
+}
+
+awaitable<void> Session::reply_anyway(std::string line) {
+  static_cast<void>(co_await channel_->write(line));
 }
 
 void Session::record(const Request& request, const Result<void>& result) {
