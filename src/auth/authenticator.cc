@@ -50,8 +50,7 @@ bool Authenticator::current(const Identity& identity) const {
   return users_.version(identity.user) == identity.version;
 }
 
-awaitable<LoginOutcome> Authenticator::log_in(const LoginRequest& request,
-                                              const LoginHooks& hooks) {
+awaitable<LoginOutcome> Authenticator::log_in(LoginRequest request, const LoginHooks& hooks) {
   auto admitted = co_await admit(request, hooks);
   if (!admitted) {  // (a draining server answers busy too: try again later)
     spdlog::warn("user={} peer={} login refused: busy past the login deadline", request.user_label,

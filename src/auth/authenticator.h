@@ -111,7 +111,10 @@ class Authenticator {
   // at its turn on the Argon2id pool. A right password hashed at outdated
   // costs is hashed again and saved (before the door lists its session:
   // the rehash writes only over the hash of the version checked).
-  awaitable<LoginOutcome> log_in(const LoginRequest& request, const LoginHooks& hooks);
+  // `request` is taken by value (a coroutine keeps its own copy, so a
+  // temporary may be passed); the bytes its views name, and `hooks`, must
+  // outlive the call.
+  awaitable<LoginOutcome> log_in(LoginRequest request, const LoginHooks& hooks);
 
   // False when the auth file gave the user another password (or removed
   // it) since `identity` was checked. A door asks once its session is
