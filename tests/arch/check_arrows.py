@@ -24,6 +24,9 @@ ALLOWED = {
     "term": set(),
     # protocol uses crypto for the digest's hex form (a pure function).
     "protocol": {"crypto"},
+    # dav is WebDAV's pure part (XML bodies, headers, multistatus writer):
+    # plain values in, strings out; the HTTP door does the I/O.
+    "dav": set(),
     "tls": {"asio"},
     # net is the generic connection (deadlines, idle, rate floor, memory
     # budget); the sfs lines, frames and compression are wire's.
