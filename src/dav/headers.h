@@ -40,9 +40,10 @@ struct Destination {
   std::string path;       // starts with '/', still percent-encoded, no query
 };
 
-// Accepts "scheme://authority/path" and "/path"; a query or fragment is
-// dropped. Fails with kBadRequest when empty, longer than kMaxUrlBytes,
-// relative, without a path, or holding a control character or space.
+// Accepts "scheme://authority/path" ("scheme://authority" means path "/")
+// and "/path"; a query or fragment is dropped. Fails with kBadRequest when
+// empty, longer than kMaxUrlBytes, relative, with userinfo ('@') in the
+// authority, or holding a control character or space.
 Result<Destination> parse_destination(std::string_view value);
 
 // Decodes %XX escapes once ("%2541" -> "%41"). Fails with kBadPath on a
