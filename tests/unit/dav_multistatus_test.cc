@@ -57,6 +57,24 @@ TEST(DavMultistatusTest, DeadPropertyComesBackAsSet) {
   EXPECT_EQ(p.children.at(0).text(), "\xE2\x82\xAC");
 }
 
+TEST(DavMultistatusTest, PropertyInNoNamespace) {
+  // litmus propnullns: <nonamespace xmlns="">randomvalue</nonamespace>.
+  auto ops = parse_proppatch(
+      "<propertyupdate xmlns=\"DAV:\"><set><prop><nonamespace xmlns=\"\">randomvalue"
+      "</nonamespace></prop></set></propertyupdate>");
+  ASSERT_TRUE(ops);
+  const PropPatchOp& op = ops->at(0);
+  EXPECT_EQ(op.name, (PropName{"", "nonamespace"}));
+  MultistatusWriter w;
+  w.add(Response{.href = "/dav/f",
+                 .propstats = {{.props = {raw_prop(op.name.ns, op.name.name, op.value_xml)}}}});
+  auto doc = parse_xml(w.finish());
+  ASSERT_TRUE(doc);
+  const XmlElement& p = doc->children.at(0).children.at(1).children.at(0).children.at(0);
+  EXPECT_EQ(p.name, (PropName{"", "nonamespace"}));
+  EXPECT_EQ(p.text(), "randomvalue");
+}
+
 TEST(DavMultistatusTest, StatusResponsesAndErrors) {
   MultistatusWriter w;
   w.add(Response{.href = "/dav/locked", .status = 423, .error = "lock-token-submitted"});

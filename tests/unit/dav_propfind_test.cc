@@ -57,6 +57,14 @@ TEST(DavPropfindTest, PrefixDavWithAnotherNamespaceIsNotDav) {
   EXPECT_EQ(r.error().code, Errc::kBadRequest);
 }
 
+TEST(DavPropfindTest, EmptyPrefixDeclarationIsInvalid) {
+  // litmus propfind_invalid2: xmlns:bar="" cannot undeclare a prefix.
+  auto r =
+      parse_propfind("<propfind xmlns=\"DAV:\"><prop><bar:foo xmlns:bar=\"\"/></prop></propfind>");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kBadRequest);
+}
+
 TEST(DavPropfindTest, InvalidBodies) {
   for (const char* body : {
            "<foo/>",                                                     // litmus propfind_invalid
