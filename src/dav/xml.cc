@@ -223,7 +223,8 @@ void serialize_attributes(const XmlElement& e, std::string& out) {
       out += "xml:";
     } else if (!a.name.ns.empty()) {
       std::string prefix = "a" + std::to_string(prefixes++);
-      out += "xmlns:" + prefix + "=\"" + xml_escape(a.name.ns) + "\" " + prefix + ":";
+      out.append("xmlns:").append(prefix).append("=\"").append(xml_escape(a.name.ns));
+      out.append("\" ").append(prefix).append(":");
     }
     out += a.name.name + "=\"" + xml_escape(a.value) + "\"";
   }
