@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "asio/offload.h"
-#include "server/session.h"
+#include "server/sfsp/sfsp.h"
 
 namespace sfs::server {
 namespace {
