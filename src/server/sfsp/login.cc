@@ -16,7 +16,7 @@ namespace sfs::server::sfsp {
 namespace {
 
 files::Services files_services(Shared& shared) {
-  return {shared.quota_ledger, shared.disk, shared.slow_jobs};
+  return {shared.quota_ledger, shared.backend, shared.transfer_io, shared.slow_jobs};
 }
 
 files::Limits files_limits(const Config& config) {
@@ -133,14 +133,15 @@ awaitable<Session::LoginResult> Session::accept(const auth::Identity& identity) 
         protocol::error_line(Errc::kAuth, "the account changed during the login; log in again"));
     co_return LoginResult::kClosed;
   }
-  auto tree = shared_->store.user(identity.user);
-  if (!tree) {
-    spdlog::error("user={} peer={} storage: {}", identity.user, peer_, tree.error().message);
+  auto space = co_await shared_->backend.open_space(identity.user);
+  if (!space) {
+    spdlog::error("user={} peer={} storage: {}", identity.user, peer_, space.error().message);
     co_await reply_anyway(protocol::error_line(Errc::kIo, "storage unavailable"));
     co_return LoginResult::kClosed;
   }
   user_ = identity.user;
-  files_.emplace(identity.user, std::move(*tree), files_services(*shared_), files_limits(config()));
+  files_.emplace(identity.user, std::move(*space), files_services(*shared_),
+                 files_limits(config()));
   // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
   if (!co_await channel_->write(protocol::ok_line())) {
     co_return LoginResult::kClosed;

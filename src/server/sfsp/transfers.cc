@@ -23,7 +23,7 @@ awaitable<Result<void>> Session::put(const Request& request) {
   }
   auto received = co_await receive_upload(put, *upload);
   if (!received) {
-    upload->stop(received.error().code == Errc::kNetwork);  // only a cut connection may resume
+    co_await upload->stop(received.error().code == Errc::kNetwork);  // only a cut one may resume
   }
   co_return received;
 }
@@ -44,10 +44,12 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, files:
     co_return make_error(Errc::kProtocol, "FROM must be 0 or the offered length");
   }
   resumed_from_ = *from;
-  if (auto ok = upload.start_at(*from); !ok) {
+  if (auto ok = co_await upload.start_at(*from); !ok) {
     co_return ok;
   }
-  auto sink = [&upload](const char* data, std::size_t n) { return upload.write(data, n); };
+  const wire::Sink sink = [&upload](const char* data, std::size_t n) -> awaitable<Result<void>> {
+    co_return co_await upload.write(data, n);
+  };
   auto received = co_await wire::receive_stream(
       *channel_, put.size - *from, sink, [this](std::uint64_t n) { bytes_ = n; },
       config().max_frame_bytes, &shared_->transfer_io, &shared_->transfer_memory);
@@ -77,7 +79,10 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, files:
 
 awaitable<Result<void>> Session::stream_file(files::Download& file, std::uint64_t length,
                                              const wire::Check& before_end) {
-  auto source = [&file](char* data, std::size_t max) { return file.read(data, max); };
+  const wire::Source source = [&file](char* data,
+                                      std::size_t max) -> awaitable<Result<std::size_t>> {
+    co_return co_await file.read(data, max);
+  };
   // After an abort frame the error goes out as the ERR line that follows it.
   co_return co_await wire::send_stream(
       *channel_, length, source, protocol::kDefaultFrameBytes,
@@ -110,7 +115,8 @@ awaitable<Result<void>> Session::get(const Request& request) {
   if (auto sent = co_await stream_file(*file, size - file->start(), check); !sent) {
     co_return sent;
   }
-  const std::string trailer = protocol::digest_line(file->finish());
+  const std::string digest = co_await file->finish();
+  const std::string trailer = protocol::digest_line(digest);
   co_return co_await channel_->write(trailer);
 }
 
