@@ -7,12 +7,13 @@
 //
 //   Offloaded<Result<std::size_t>> next(executor);          // start now, await later:
 //   next.start(&pool, [&] { return source(buffer, n); });   // runs on the pool
+//   next.start(file.read_at(buffer, n, at));                // or: an awaitable of its own
 //   co_await channel.write(...);                            // meanwhile
 //   auto got = co_await next.wait();
 //
 // Offloaded without a pool (nullptr) runs the call inline in start(). A
 // started call must be awaited before the Offloaded is destroyed: the pool
-// thread writes into it when done.
+// thread (or the started coroutine) writes into it when done.
 
 #include <chrono>
 #include <optional>
@@ -69,6 +70,15 @@ class Offloaded {
     });
   }
 
+  // Starts `work` (an awaitable<T>) on the executor given at construction;
+  // it runs while the caller goes on (as far as `work` itself waits, for a
+  // pool or the network), and its result is kept for wait().
+  void start(awaitable<T> work) {
+    result_.reset();
+    running_ = true;
+    asio::co_spawn(wake_.get_executor(), finish_into(this, std::move(work)), asio::detached);
+  }
+
   // The started call's result (once).
   awaitable<T> wait() {
     while (running_) {
@@ -80,6 +90,13 @@ class Offloaded {
   }
 
  private:
+  static awaitable<void> finish_into(Offloaded* self, awaitable<T> work) {
+    T result = co_await std::move(work);
+    self->result_.emplace(std::move(result));
+    self->running_ = false;
+    self->wake_.cancel();
+  }
+
   asio::steady_timer wake_;  // cancelled when the call is done
   std::optional<T> result_;
   bool running_ = false;

@@ -11,8 +11,6 @@
 #include "client/progress.h"
 #include "client/trust_store.h"
 #include "crypto/digest.h"
-#include "wire/channel.h"
-#include "wire/transfer.h"
 #include "protocol/limits.h"
 #include "protocol/numbers.h"
 #include "protocol/path.h"
@@ -20,6 +18,8 @@
 #include "protocol/request.h"
 #include "term/terminal.h"
 #include "tls/context.h"
+#include "wire/channel.h"
+#include "wire/transfer.h"
 
 namespace sfs::client {
 namespace {
@@ -333,22 +333,24 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   if (progress && !observer_) {
     bar.emplace("put " + remote, size);
   }
-  auto read = [&](char* data, std::size_t max) {
+  // The local file is read inline: the client has one transfer at a time
+  // and nothing else for its thread to do meanwhile.
+  const wire::Source read = [&](char* data, std::size_t max) -> awaitable<Result<std::size_t>> {
     auto n = source.read(data, max);
     if (n) {
       hash.update(data, *n);
     }
-    return n;
+    co_return n;
   };
   auto sent = co_await wire::send_stream(*channel_, size - from, read, protocol::kDefaultFrameBytes,
-                                        [&](std::uint64_t n) {
-                                          if (bar) {
-                                            bar->update(from + n);
-                                          }
-                                          if (observer_) {
-                                            observer_(from + n);
-                                          }
-                                        });
+                                         [&](std::uint64_t n) {
+                                           if (bar) {
+                                             bar->update(from + n);
+                                           }
+                                           if (observer_) {
+                                             observer_(from + n);
+                                           }
+                                         });
   if (!sent && sent.error().code == Errc::kNetwork) {
     co_return sent;
   }
@@ -408,9 +410,9 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   if (progress && !observer_) {
     bar.emplace("get " + remote, *size);
   }
-  auto write = [&](const char* data, std::size_t n) {
+  const wire::Sink write = [&](const char* data, std::size_t n) -> awaitable<Result<void>> {
     hash.update(data, n);
-    return part.write(data, n);
+    co_return part.write(data, n);
   };
   auto received = co_await wire::receive_stream(
       *channel_, *size - *start, write,
@@ -453,9 +455,9 @@ awaitable<Result<void>> Connection::do_view(std::string remote, std::uint64_t ma
     co_return reply ? reply->to_error() : reply.error();
   }
   SFS_CO_ASSIGN_OR_RETURN(auto size, size_field(*reply));
-  auto sink = [&](const char* data, std::size_t n) -> Result<void> {
+  const wire::Sink sink = [&](const char* data, std::size_t n) -> awaitable<Result<void>> {
     out(data, n);
-    return {};
+    co_return Result<void>{};
   };
   auto received = co_await wire::receive_stream(*channel_, size, sink);
   if (!received && received.error().code == Errc::kAborted) {

@@ -112,6 +112,11 @@ void FairQueue::stop() {
   }
 }
 
+bool FairQueue::stopping() const {
+  const std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
 std::size_t FairQueue::waiting() const {
   const std::lock_guard lock(mutex_);
   std::size_t n = 0;

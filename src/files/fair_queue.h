@@ -46,6 +46,9 @@ class FairQueue {
 
   // Jobs waiting for a thread, of all users (for tests).
   std::size_t waiting() const;
+  // True once stop() began: a job that waits for something else should give
+  // up its thread.
+  bool stopping() const;
 
  private:
   struct PerUser {

@@ -5,8 +5,6 @@
 #include <chrono>
 #include <optional>
 
-#include "asio/offload.h"
-
 namespace sfs::files {
 namespace {
 
@@ -15,11 +13,11 @@ using Clock = Quota::Clock;
 // How often a session waiting for another session's scan looks again.
 constexpr auto kScanPoll = std::chrono::milliseconds(20);
 
-// Walks the tree and logs it: one record per scan, so the log shows how
+// Measures the space and logs it: one record per scan, so the log shows how
 // rarely it happens.
-Result<storage::Usage> measure(const std::string& user, const storage::UserTree& tree) {
+awaitable<Result<storage::Usage>> measure(const std::string& user, storage::Space& space) {
   const auto start = Clock::now();
-  auto usage = tree.usage();
+  auto usage = co_await space.usage();
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
   if (usage) {
@@ -28,33 +26,37 @@ Result<storage::Usage> measure(const std::string& user, const storage::UserTree&
   } else {
     spdlog::warn("user={} usage scan failed: {}", user, usage.error().message);
   }
-  return usage;
+  co_return usage;
 }
 
-// The pool is joined before the ledger goes (know_usage's contract).
-void rescan_in_background(Quota& ledger, asio::thread_pool& disk, const std::string& user,
-                          const storage::UserTree& tree, const Quota::ScanTicket& ticket) {
-  asio::post(disk, [&ledger, user, tree, ticket] {
-    ledger.finish_scan(user, ticket, measure(user, tree), Clock::now());
-  });
+awaitable<void> rescan(Quota& ledger, storage::Backend& backend, std::string user,
+                       Quota::ScanTicket ticket) {
+  auto space = co_await backend.open_space(user);
+  if (!space) {
+    ledger.finish_scan(user, ticket, space.error(), Clock::now());
+    co_return;
+  }
+  Result<storage::Usage> found = co_await measure(user, **space);
+  ledger.finish_scan(user, ticket, found, Clock::now());
 }
 
 }  // namespace
 
-awaitable<Result<void>> know_usage(Quota& ledger, asio::thread_pool& disk, Clock::duration wait,
-                                   const std::string& user, const storage::UserTree& tree) {
+awaitable<Result<void>> know_usage(Quota& ledger, storage::Backend& backend, Clock::duration wait,
+                                   const std::string& user, storage::Space& space) {
   const auto deadline = Clock::now() + wait;
   std::optional<asio::steady_timer> timer;
   while (true) {
     const Quota::Plan plan = ledger.plan_scan(user, Clock::now());
     if (plan.known) {
       if (plan.scan) {
-        rescan_in_background(ledger, disk, user, tree, plan.ticket);
+        auto executor = co_await asio::this_coro::executor;
+        asio::co_spawn(executor, rescan(ledger, backend, user, plan.ticket), asio::detached);
       }
       co_return Result<void>();
     }
     if (plan.scan) {
-      auto found = co_await run_blocking(disk, [&] { return measure(user, tree); });
+      auto found = co_await measure(user, space);
       ledger.finish_scan(user, plan.ticket, found, Clock::now());
       if (!found) {
         co_return make_error(Errc::kIo,

@@ -1,8 +1,9 @@
 #pragma once
-// Measures users' trees for the quota ledger, off the network threads (on
-// the short disk-work pool), at most one scan per user at a time.
+// Measures users' spaces for the quota ledger (Space::usage(), which the
+// backend keeps off the network threads), at most one scan per user at a
+// time.
 //
-//   if (auto ok = co_await know_usage(ledger, disk, wait, "alice", tree); !ok) return ok;
+//   if (auto ok = co_await know_usage(ledger, backend, wait, "alice", space); !ok) return ok;
 //   auto held = ledger.reserve("alice", {size, 1});
 
 #include <string>
@@ -10,7 +11,7 @@
 #include "asio/asio.h"
 #include "base/result.h"
 #include "files/quota.h"
-#include "storage/user_tree.h"
+#include "storage/backend.h"
 
 namespace sfs::files {
 
@@ -18,10 +19,12 @@ namespace sfs::files {
 // rescan due then runs in the background); otherwise after this caller's
 // scan, or another session's scan of the same user, has ended. kIo when
 // the scan fails, or when another session's scan takes longer than the
-// `wait`. A no-op without quotas. Scans run on `disk`, which must be
-// joined before `ledger` goes (a rescan may still be running there).
-awaitable<Result<void>> know_usage(Quota& ledger, asio::thread_pool& disk,
+// `wait`. A no-op without quotas. A rescan in the background opens a space
+// of its own from `backend` (so it may outlive the caller's space) and runs
+// detached on the caller's executor: `ledger` and `backend` must outlive it
+// (the server joins its pools and stops its io_context first).
+awaitable<Result<void>> know_usage(Quota& ledger, storage::Backend& backend,
                                    Quota::Clock::duration wait, const std::string& user,
-                                   const storage::UserTree& tree);
+                                   storage::Space& space);
 
 }  // namespace sfs::files

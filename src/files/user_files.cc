@@ -1,5 +1,7 @@
 #include "files/user_files.h"
 
+#include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "asio/offload.h"
@@ -7,26 +9,16 @@
 #include "files/usage_scan.h"
 
 namespace sfs::files {
-namespace {
-
-// Hashes the first `length` bytes of a stored file or an upload's partial.
-template <typename File>
-Result<void> hash_prefix(const File& file, std::uint64_t length, crypto::Digest& hash) {
-  return crypto::hash_prefix([&file](char* data, std::size_t max,
-                                     std::uint64_t at) { return file.read_at(data, max, at); },
-                             length, hash);
-}
-
-}  // namespace
 
 // --- Upload ---
 
-Upload::Upload(UserFiles& files, storage::Upload upload, Quota::Reservation reservation,
-               std::uint64_t size)
+Upload::Upload(UserFiles& files, std::unique_ptr<storage::WriteHandle> upload,
+               Quota::Reservation reservation, std::uint64_t size)
     : files_(&files),
       upload_(std::move(upload)),
       reservation_(std::move(reservation)),
-      size_(size) {}
+      size_(size),
+      position_(upload_->held()) {}
 
 Upload::Upload(Upload&& other) noexcept
     : files_(other.files_),
@@ -35,39 +27,73 @@ Upload::Upload(Upload&& other) noexcept
       size_(other.size_),
       offer_(std::move(other.offer_)),
       hash_(std::move(other.hash_)),
+      position_(other.position_),
       done_(std::exchange(other.done_, true)) {}
 
-// Destroyed unfinished: as a cut connection, so a resume stays possible.
-Upload::~Upload() { stop(true); }
+// Destroyed unfinished: as a cut connection, so a resume stays possible. The
+// handle's destructor keeps a resumable upload's data (inline: a door that
+// can await calls stop() instead), so what it keeps is what was written.
+Upload::~Upload() {
+  if (done_) {
+    return;
+  }
+  done_ = true;
+  const std::uint64_t keeps = upload_->resumable() ? position_ : 0;
+  upload_.reset();
+  kept(keeps);
+  reservation_ = Quota::Reservation();
+}
 
-Result<void> Upload::start_at(std::uint64_t from) {
+void Upload::kept(std::uint64_t bytes) {
+  if (bytes > 0) {
+    files_->services_.quota.record(files_->user_, {bytes, 1}, {});
+  }
+}
+
+awaitable<Result<void>> Upload::start_at(std::uint64_t from) {
   if (from != 0 && from != offer_.held) {
-    return make_error(Errc::kBadRequest, "an upload starts at 0 or at the offered length");
+    co_return make_error(Errc::kBadRequest, "an upload starts at 0 or at the offered length");
   }
   if (from == 0) {
     hash_.reset();
   }
-  return upload_.continue_at(from);
+  auto ok = co_await upload_->continue_at(from);
+  if (ok) {
+    position_ = from;
+  }
+  co_return ok;
 }
 
-Result<void> Upload::write(const char* data, std::size_t length) {
-  hash_.update(data, length);
-  return upload_.write(data, length);
+// The digest is fed on the hashing pool while the backend writes the same
+// bytes: both only read `data`, and both are done before the next call.
+awaitable<Result<void>> Upload::write(const char* data, std::size_t length) {
+  crypto::Digest& hash = hash_;
+  Offloaded<bool> hashing(co_await asio::this_coro::executor);
+  hashing.start(&files_->services_.hashing, [&hash, data, length] {
+    hash.update(data, length);
+    return true;
+  });
+  auto wrote = co_await upload_->write(data, length);
+  (void)co_await hashing.wait();
+  if (wrote) {
+    position_ += length;
+  }
+  co_return wrote;
 }
 
 awaitable<Result<Upload::Stored>> Upload::finish(const std::optional<std::string>& claimed) {
   const std::string actual = hash_.hex_digest();
   if (claimed && *claimed != actual) {
-    stop(false);
+    co_await stop(false);
     co_return make_error(Errc::kIntegrity, "upload does not match its digest; nothing stored");
   }
-  if (auto ok = upload_.set_digest(actual); !ok) {
-    stop(false);
+  if (auto ok = co_await upload_->set_digest(actual); !ok) {
+    co_await stop(false);
     co_return ok.error();
   }
-  auto replaced = upload_.commit();
+  auto replaced = co_await upload_->commit();
   if (!replaced) {
-    stop(false);
+    co_await stop(false);
     co_return replaced.error();
   }
   // Stored now, so booked in the usage: the reservation ends before the
@@ -78,30 +104,35 @@ awaitable<Result<Upload::Stored>> Upload::finish(const std::optional<std::string
   co_return Stored{size_, actual};
 }
 
-void Upload::stop(bool resumable) {
+awaitable<void> Upload::stop(bool resumable) {
   if (done_) {
-    return;
+    co_return;
   }
   done_ = true;
   if (!resumable) {
-    upload_.discard();
-  } else if (const std::uint64_t kept = upload_.keep_for_resume(); kept > 0) {
-    files_->services_.quota.record(files_->user_, {kept, 1}, {});
+    co_await upload_->discard();
+  } else {
+    kept(co_await upload_->keep_for_resume());
   }
   reservation_ = Quota::Reservation();
 }
 
 // --- Download ---
 
-Result<std::size_t> Download::read(char* data, std::size_t max) {
-  auto n = file_.read_at(data, max, position_);
-  if (n) {
+awaitable<Result<std::size_t>> Download::read(char* data, std::size_t max) {
+  auto n = co_await file_->read_at(data, max, position_);
+  if (n && *n > 0) {
     position_ += *n;
     if (hashing_) {
-      hash_.update(data, *n);
+      crypto::Digest& hash = hash_;
+      const std::size_t got = *n;
+      co_await run_blocking(files_->services_.hashing, [&hash, data, got] {
+        hash.update(data, got);
+        return true;
+      });
     }
   }
-  return n;
+  co_return n;
 }
 
 Result<void> Download::check() {
@@ -112,18 +143,43 @@ Result<void> Download::check() {
   return {};
 }
 
-std::string Download::finish() {
-  if (stored_.empty()) {
-    (void)file_.store_digest(actual_);  // a file stored before digests: remember it now
+awaitable<std::string> Download::finish() {
+  if (stored_.empty() && files_->caps_.mutable_digests) {
+    // A file stored before digests: remember it now.
+    (void)co_await file_->store_digest(actual_);
   }
-  return actual_;
+  co_return actual_;
 }
 
 // --- UserFiles ---
 
+template <typename Handle>
+awaitable<Result<void>> UserFiles::hash_prefix(Handle& file, std::uint64_t length,
+                                               crypto::Digest& hash) {
+  std::string buffer(std::size_t{1} << 20, '\0');
+  std::uint64_t at = 0;
+  while (at < length) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length - at));
+    auto n = co_await file.read_at(buffer.data(), want, at);
+    if (!n) {
+      co_return n.error();
+    }
+    if (*n == 0) {
+      co_return make_error(Errc::kIo, "file shorter than expected");
+    }
+    const std::size_t got = *n;
+    co_await run_blocking(services_.hashing, [&hash, &buffer, got] {
+      hash.update(buffer.data(), got);
+      return true;
+    });
+    at += got;
+  }
+  co_return Result<void>();
+}
+
 awaitable<Result<void>> UserFiles::know_usage() {
-  co_return co_await files::know_usage(services_.quota, services_.disk, limits_.usage_wait, user_,
-                                       tree_);
+  co_return co_await files::know_usage(services_.quota, services_.backend, limits_.usage_wait,
+                                       user_, *space_);
 }
 
 awaitable<Result<Upload>> UserFiles::begin_upload(std::string_view path, std::uint64_t size,
@@ -134,18 +190,20 @@ awaitable<Result<Upload>> UserFiles::begin_upload(std::string_view path, std::ui
   if (auto ok = co_await know_usage(); !ok) {
     co_return ok.error();
   }
-  auto created = tree_.create(path, resumable ? std::optional(size) : std::nullopt);
+  std::string name(path);
+  const std::optional<std::uint64_t> resume_size = resumable ? std::optional(size) : std::nullopt;
+  auto created = co_await space_->create(name, resume_size);
   if (!created) {
     co_return created.error();
   }
   // A partial file kept from an earlier attempt is this upload's now: its
   // share is in the reservation from here on, no longer in the usage.
-  if (created->held() > 0) {
-    services_.quota.record(user_, {}, {created->held(), 1});
+  if ((*created)->held() > 0) {
+    services_.quota.record(user_, {}, {(*created)->held(), 1});
   }
-  auto reservation = reserve_upload(path, size);  // held until the upload ends
+  auto reservation = co_await reserve_upload(name, size);  // held until the upload ends
   if (!reservation) {
-    created->discard();
+    co_await (*created)->discard();
     co_return reservation.error();
   }
   Upload upload(*this, std::move(*created), std::move(*reservation), size);
@@ -156,26 +214,29 @@ awaitable<Result<Upload>> UserFiles::begin_upload(std::string_view path, std::ui
 // Checks the quota against what is stored plus what the user's other
 // operations in flight reserved. A file it replaces makes room; a new name
 // is one more entry.
-Result<Quota::Reservation> UserFiles::reserve_upload(std::string_view path, std::uint64_t size) {
+awaitable<Result<Quota::Reservation>> UserFiles::reserve_upload(std::string path,
+                                                                std::uint64_t size) {
   if (!services_.quota.enabled()) {
-    return Quota::Reservation();
+    co_return Quota::Reservation();
   }
-  const std::uint64_t replaced = tree_.size_of(path);
-  const bool new_file = replaced == 0 && !tree_.open_read(path);
-  return services_.quota.reserve(user_, {size, new_file ? 1U : 0U}, replaced);
+  const std::uint64_t replaced = co_await space_->size_of(path);
+  bool new_file = replaced == 0;
+  if (new_file) {
+    auto existing = co_await space_->open_read(path);
+    new_file = !existing;
+  }
+  co_return services_.quota.reserve(user_, {size, new_file ? 1U : 0U}, replaced);
 }
 
 // Offers what an interrupted upload left, with the digest of it, so the
-// client can prove it is resuming the same data. Off the network threads
-// when there is something to hash; a fresh upload does not wait for any
-// pool.
+// client can prove it is resuming the same data. A fresh upload does not
+// wait for any pool.
 awaitable<Upload::Offer> UserFiles::make_offer(Upload& upload) {
-  const std::uint64_t held = upload.upload_.held() <= upload.size_ ? upload.upload_.held() : 0;
+  const std::uint64_t held = upload.upload_->held() <= upload.size_ ? upload.upload_->held() : 0;
   if (held == 0) {
     co_return Upload::Offer();
   }
-  auto ok = co_await run_blocking(services_.disk,
-                                  [&] { return hash_prefix(upload.upload_, held, upload.hash_); });
+  auto ok = co_await hash_prefix(*upload.upload_, held, upload.hash_);
   if (!ok) {
     upload.hash_.reset();
     co_return Upload::Offer();
@@ -185,21 +246,19 @@ awaitable<Upload::Offer> UserFiles::make_offer(Upload& upload) {
 
 awaitable<Result<Download>> UserFiles::open_download(std::string_view path, std::uint64_t offset,
                                                      std::string_view have_digest) {
-  auto file = tree_.open_read(path);
+  auto file = co_await space_->open_read(std::string(path));
   if (!file) {
     co_return file.error();
   }
-  std::string stored = file->stored_digest();
+  std::string stored = co_await (*file)->stored_digest();
   // Resume only when the client's partial copy is of this very content;
   // otherwise send everything.
-  const bool resumable = !stored.empty() && have_digest == stored && offset <= file->size();
-  Download download(std::move(*file), std::move(stored), resumable ? offset : 0, true);
-  // Hashing what the client already holds reads it all from disk: off the
-  // network threads (and nothing to wait for when it holds nothing).
+  const bool resumable = !stored.empty() && have_digest == stored && offset <= (*file)->size();
+  Download download(*this, std::move(*file), std::move(stored), resumable ? offset : 0, true);
+  // What the client already holds is hashed too (nothing to wait for when
+  // it holds nothing).
   if (download.start_ > 0) {
-    auto ok = co_await run_blocking(services_.disk, [&] {
-      return hash_prefix(download.file_, download.start_, download.hash_);
-    });
+    auto ok = co_await hash_prefix(*download.file_, download.start_, download.hash_);
     if (!ok) {
       co_return ok.error();
     }
@@ -208,38 +267,40 @@ awaitable<Result<Download>> UserFiles::open_download(std::string_view path, std:
 }
 
 awaitable<Result<Download>> UserFiles::open_preview(std::string_view path) {
-  auto file = tree_.open_read(path);
+  auto file = co_await space_->open_read(std::string(path));
   if (!file) {
     co_return file.error();
   }
-  std::string stored = file->stored_digest();
-  co_return Download(std::move(*file), std::move(stored), 0, false);
+  std::string stored = co_await (*file)->stored_digest();
+  co_return Download(*this, std::move(*file), std::move(stored), 0, false);
 }
 
 awaitable<Result<std::vector<storage::DirEntry>>> UserFiles::list(std::string_view path) {
-  co_return tree_.list(path);
+  co_return co_await space_->list(std::string(path));
 }
 
 awaitable<Result<storage::DirEntry>> UserFiles::stat(std::string_view path) {
-  co_return tree_.stat(path);
+  co_return co_await space_->stat(std::string(path));
 }
 
 awaitable<Result<void>> UserFiles::make_dir(std::string_view path, bool parents) {
   if (auto ok = co_await know_usage(); !ok) {
     co_return ok;
   }
-  // Folders are entries of the quota: checked and held before any is made,
-  // booked once made.
-  Quota::Reservation held;
-  auto admit = [&](std::uint64_t count) -> Result<void> {
-    auto reserved = services_.quota.reserve(user_, {0, count});
+  // Folders are entries of the quota: checked and held before any is made
+  // (perhaps on a backend thread, while this coroutine waits), booked once
+  // made.
+  auto held = std::make_shared<Quota::Reservation>();
+  Quota& quota = services_.quota;
+  storage::Space::AdmitDirs admit = [&quota, held, user = user_](std::uint64_t count) {
+    auto reserved = quota.reserve(user, {0, count});
     if (!reserved) {
-      return reserved.error();
+      return Result<void>(reserved.error());
     }
-    held = std::move(*reserved);
-    return {};
+    *held = std::move(*reserved);
+    return Result<void>();
   };
-  auto made = tree_.make_dir(path, parents, admit);
+  auto made = co_await space_->make_dir(std::string(path), parents, std::move(admit));
   if (!made) {
     co_return made.error();
   }
@@ -248,7 +309,7 @@ awaitable<Result<void>> UserFiles::make_dir(std::string_view path, bool parents)
 }
 
 awaitable<Result<void>> UserFiles::remove_dir(std::string_view path) {
-  auto removed = tree_.remove_dir(path);
+  auto removed = co_await space_->remove_dir(std::string(path));
   if (!removed) {
     co_return removed.error();
   }
@@ -257,7 +318,7 @@ awaitable<Result<void>> UserFiles::remove_dir(std::string_view path) {
 }
 
 awaitable<Result<void>> UserFiles::remove(std::string_view path) {
-  auto removed = tree_.remove(path);
+  auto removed = co_await space_->remove(std::string(path));
   if (!removed) {
     co_return removed.error();
   }
@@ -265,43 +326,45 @@ awaitable<Result<void>> UserFiles::remove(std::string_view path) {
   co_return Result<void>();
 }
 
-// Off the network threads: moving a directory measures how deep it goes. A
-// move makes nothing new; it may replace a file or an empty folder.
+// A move makes nothing new; it may replace a file or an empty folder.
 awaitable<Result<std::string>> UserFiles::move(std::string_view from, std::string_view to) {
-  storage::Usage replaced;
-  auto moved = co_await run_blocking(
-      services_.disk, [&] { return tree_.move(from, to, limits_.max_path_bytes, &replaced); });
-  if (moved) {
-    services_.quota.record(user_, {}, replaced);
+  auto moved = co_await space_->move(std::string(from), std::string(to), limits_.max_path_bytes);
+  if (!moved) {
+    co_return moved.error();
   }
-  co_return moved;
+  services_.quota.record(user_, {}, moved->replaced);
+  co_return std::move(moved->path);
 }
 
 awaitable<Result<std::string>> UserFiles::hash(std::string_view path) {
-  auto file = tree_.open_read(path);
+  auto file = co_await space_->open_read(std::string(path));
   if (!file) {
     co_return file.error();
   }
-  std::string digest = file->stored_digest();
+  storage::ReadHandle& handle = **file;
+  std::string digest = co_await handle.stored_digest();
   if (digest.empty()) {
-    auto computed =
-        co_await run_queued(services_.slow_jobs, user_, [&] { return file->compute_digest(); });
+    auto computed = co_await run_queued(services_.slow_jobs, user_,
+                                        [&handle] { return handle.compute_digest(); });
     if (!computed) {
       co_return computed.error();
     }
     digest = *computed;
-    (void)file->store_digest(digest);
+    if (caps_.mutable_digests) {
+      (void)co_await handle.store_digest(digest);
+    }
   }
   co_return digest;
 }
 
 awaitable<Result<std::vector<storage::FileCheck>>> UserFiles::verify() {
-  co_return co_await run_queued(services_.slow_jobs, user_, [this] { return tree_.verify(); });
+  storage::Space& space = *space_;
+  co_return co_await run_queued(services_.slow_jobs, user_, [&space] { return space.verify(); });
 }
 
 awaitable<Result<storage::Usage>> UserFiles::usage() {
   if (!services_.quota.enabled()) {
-    co_return co_await run_blocking(services_.disk, [this] { return tree_.usage(); });
+    co_return co_await space_->usage();
   }
   if (auto ok = co_await know_usage(); !ok) {
     co_return ok.error();

@@ -7,22 +7,25 @@
 // moving the bytes (frames, HTTP bodies) stays the door's.
 //
 // Knows no network protocol: no sfs wire type crosses this interface. It
-// decides what leaves the network threads (short disk work on the `disk`
-// pool, slow whole-file or whole-tree reads on the fair queue), so no door
-// has to.
+// stores through a storage::Space (storage/backend.h), whose backend decides
+// what leaves the network threads (the POSIX one: all of it); the streaming
+// digest runs on the `hashing` pool and slow whole-file or whole-tree reads
+// wait for the user's turn on the fair queue, so no door has to care.
 //
-//   UserFiles files("alice", std::move(tree), {ledger, disk, slow_jobs}, limits);
+//   auto space = co_await backend.open_space("alice");
+//   UserFiles files("alice", std::move(*space), {ledger, backend, pool, slow_jobs}, limits);
 //   auto up = co_await files.begin_upload("a.txt", size, true);  // quota held
-//   up->offer();                           // {held, digest}: what a resume may skip
-//   up->start_at(0);  up->write(data, n);  // ... (from any one thread at a time)
+//   up->offer();                      // {held, digest}: what a resume may skip
+//   co_await up->start_at(0);  co_await up->write(data, n);  // ... one call at a time
 //   auto done = co_await up->finish(claimed);  // visible now; quota booked
 //
 //   auto down = co_await files.open_download("a.txt", offset, client_digest);
-//   down->read(buffer, max);  ...  down->check();  // before telling the end
-//   std::string digest = down->finish();
+//   co_await down->read(buffer, max);  ...  down->check();  // before telling the end
+//   std::string digest = co_await down->finish();
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,17 +36,17 @@
 #include "crypto/digest.h"
 #include "files/fair_queue.h"
 #include "files/quota.h"
-#include "storage/files.h"
-#include "storage/user_tree.h"
+#include "storage/backend.h"
 
 namespace sfs::files {
 
 // The shared parts every user's operations use. They outlive every
 // UserFiles (the server joins its pools before the ledger goes).
 struct Services {
-  Quota& quota;             // in memory on one node (QuotaLedger), shared in a cluster
-  asio::thread_pool& disk;  // short disk work: prefix hashes, MOVE, usage scans
-  FairQueue& slow_jobs;     // HASH without a stored digest, VERIFY
+  Quota& quota;                // in memory on one node (QuotaLedger), shared in a cluster
+  storage::Backend& backend;   // where the files are (opens a space for background rescans)
+  asio::thread_pool& hashing;  // the streaming digests of transfers, prefix hashes
+  FairQueue& slow_jobs;        // turns for HASH without a stored digest, VERIFY
 };
 
 struct Limits {
@@ -82,10 +85,11 @@ class Upload {
   std::uint64_t size() const { return size_; }
   // Starts writing at `from`: 0 (afresh) or offer().held (after it).
   // kBadRequest for anything else.
-  Result<void> start_at(std::uint64_t from);
-  // Appends data and feeds the digest. Blocking (the disk): call it off the
-  // network threads, one call at a time.
-  Result<void> write(const char* data, std::size_t length);
+  awaitable<Result<void>> start_at(std::uint64_t from);
+  // Appends data (the backend's write) and feeds the digest (on the
+  // hashing pool), both at once. One call at a time; `data` must stay
+  // valid until it completes.
+  awaitable<Result<void>> write(const char* data, std::size_t length);
   // Checks the digest the client claims (none: HTTP clients send none),
   // records it, and makes the upload visible; then books it in the quota
   // and gives the reservation back, in that order, before returning (so a
@@ -95,19 +99,22 @@ class Upload {
   awaitable<Result<Stored>> finish(const std::optional<std::string>& claimed);
   // Ends the upload without storing it. `resumable`: the data stays for a
   // later resume (a cut connection); otherwise it goes (refused for good).
-  void stop(bool resumable);
+  awaitable<void> stop(bool resumable);
 
  private:
   friend class UserFiles;
-  Upload(UserFiles& files, storage::Upload upload, Quota::Reservation reservation,
-         std::uint64_t size);
+  Upload(UserFiles& files, std::unique_ptr<storage::WriteHandle> upload,
+         Quota::Reservation reservation, std::uint64_t size);
+  // Books what an upload ended without commit keeps for a resume.
+  void kept(std::uint64_t bytes);
 
   UserFiles* files_;
-  storage::Upload upload_;
+  std::unique_ptr<storage::WriteHandle> upload_;
   Quota::Reservation reservation_;  // held until the upload ends
   std::uint64_t size_;
   Offer offer_;
   crypto::Digest hash_;
+  std::uint64_t position_ = 0;  // where the next write goes
   bool done_ = false;
 };
 
@@ -115,34 +122,37 @@ class Upload {
 // was opened even if the name is replaced meanwhile.
 class Download {
  public:
-  std::uint64_t size() const { return file_.size(); }
+  std::uint64_t size() const { return file_->size(); }
   // Digest recorded when the file was stored; empty for a file stored
   // before digests.
   const std::string& stored_digest() const { return stored_; }
   // Where the data starts: the client's offset when its partial copy is of
   // this very content (its digest matches), otherwise 0.
   std::uint64_t start() const { return start_; }
-  // The next piece, up to `max` bytes (0 at the end). Blocking: off the
-  // network threads, one call at a time.
-  Result<std::size_t> read(char* data, std::size_t max);
+  // The next piece, up to `max` bytes (0 at the end): the backend's read,
+  // then the digest fed on the hashing pool. One call at a time.
+  awaitable<Result<std::size_t>> read(char* data, std::size_t max);
   // The bitrot check, after the last piece and before the door tells the
   // client the end: kIntegrity "stored file is damaged (digest mismatch);
   // not sent" when what was read does not match the stored digest.
   Result<void> check();
   // After a whole download: its digest (check() first). A file stored
-  // before digests remembers it from now on.
-  std::string finish();
+  // before digests remembers it from now on (when the backend can).
+  awaitable<std::string> finish();
 
  private:
   friend class UserFiles;
-  Download(storage::ReadFile file, std::string stored, std::uint64_t start, bool hashing)
-      : file_(std::move(file)),
+  Download(UserFiles& files, std::unique_ptr<storage::ReadHandle> file, std::string stored,
+           std::uint64_t start, bool hashing)
+      : files_(&files),
+        file_(std::move(file)),
         stored_(std::move(stored)),
         start_(start),
         position_(start),
         hashing_(hashing) {}
 
-  storage::ReadFile file_;
+  UserFiles* files_;
+  std::unique_ptr<storage::ReadHandle> file_;
   std::string stored_;
   std::uint64_t start_;
   std::uint64_t position_;
@@ -153,8 +163,13 @@ class Download {
 
 class UserFiles {
  public:
-  UserFiles(std::string user, storage::UserTree tree, Services services, Limits limits)
-      : user_(std::move(user)), tree_(std::move(tree)), services_(services), limits_(limits) {}
+  UserFiles(std::string user, std::unique_ptr<storage::Space> space, Services services,
+            Limits limits)
+      : user_(std::move(user)),
+        space_(std::move(space)),
+        caps_(services.backend.capabilities()),
+        services_(services),
+        limits_(limits) {}
 
   const std::string& user() const { return user_; }
 
@@ -173,9 +188,8 @@ class UserFiles {
   // Opens `path` to show its beginning: no digest, no bitrot check.
   awaitable<Result<Download>> open_preview(std::string_view path);
 
-  // Every operation is awaitable, also those that run inline today (a
-  // look-up in one directory), so that a store which awaits its own I/O
-  // (storage::Backend) changes nothing for the doors.
+  // Every operation goes through the Space, so the backend decides where it
+  // runs (the POSIX backend: on its metadata pool, off the network threads).
   awaitable<Result<std::vector<storage::DirEntry>>> list(std::string_view path);
   awaitable<Result<storage::DirEntry>> stat(std::string_view path);
   // Creates a folder (and with `parents` the missing ones above it). The
@@ -201,12 +215,16 @@ class UserFiles {
 
   awaitable<Result<void>> know_usage();
   // Holds the quota share of an upload of `size` bytes to `path`.
-  Result<Quota::Reservation> reserve_upload(std::string_view path, std::uint64_t size);
+  awaitable<Result<Quota::Reservation>> reserve_upload(std::string path, std::uint64_t size);
+  // Hashes the first `length` bytes `read_at` reads, on the hashing pool.
+  template <typename Handle>
+  awaitable<Result<void>> hash_prefix(Handle& file, std::uint64_t length, crypto::Digest& hash);
   // Hashes what an interrupted upload left, for the offer.
   awaitable<Upload::Offer> make_offer(Upload& upload);
 
   std::string user_;
-  storage::UserTree tree_;
+  std::unique_ptr<storage::Space> space_;
+  storage::Capabilities caps_;
   Services services_;
   Limits limits_;
 };

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "asio/offload.h"
-#include "server/session.h"
+#include "server/sfsp/sfsp.h"
 
 namespace sfs::server {
 namespace {
@@ -139,8 +139,7 @@ awaitable<void> Server::clean_periodically() {
       break;
     }
     const auto partial_ttl = shared_->config.partial_ttl;
-    const std::size_t removed = co_await run_blocking(
-        shared_->disk, [&] { return shared_->store.remove_stale_temps(partial_ttl); });
+    const std::size_t removed = co_await shared_->backend.remove_stale(partial_ttl);
     if (removed > 0) {
       spdlog::info("removed {} stale temporary or partial upload file(s)", removed);
       shared_->quota_ledger.mark_all_stale();  // they counted; measure again
@@ -181,6 +180,7 @@ void Server::run() {
   // finish before those are destroyed with the io_context.
   shared_->disk.join();
   shared_->slow_jobs.stop();
+  shared_->slow_io.join();
   shared_->transfer_io.join();
   shared_->authenticator.join();
 }

@@ -28,6 +28,7 @@
 #include "server/config.h"
 #include "server/live_sessions.h"
 #include "server/log_budget.h"
+#include "storage/posix/posix_backend.h"
 #include "storage/store.h"
 #include "tls/context.h"
 
@@ -45,12 +46,14 @@ inline constexpr unsigned kMaxSlowJobsPerUser = 8;
 // `users` changes when the auth file is reloaded, and is thread-safe).
 struct Shared {
   Shared(Config c, tls::ContextPtr t, auth::UserDb u, storage::Store s)
-      : config(std::move(c)), tls(std::move(t)), users(std::move(u)), store(std::move(s)) {}
+      : config(std::move(c)),
+        tls(std::move(t)),
+        users(std::move(u)),
+        backend(std::move(s), {.metadata = disk, .data = transfer_io, .slow = slow_io}) {}
 
   Config config;
   tls::ContextPtr tls;
   auth::UserDb users;
-  storage::Store store;
   Admission admission{{config.max_connections, config.max_connections_per_source,
                        config.max_unauthenticated, config.unauthenticated_share_per_source}};
   // Logins: penalties, the Argon2id pool and its turns, rehashes saved.
@@ -59,15 +62,21 @@ struct Shared {
       {.auth_file = config.auth_file, .max_concurrent_checks = config.max_concurrent_hashing}};
   // Per user: what the tree takes and what operations in flight reserved.
   files::QuotaLedger quota_ledger{{config.quota_bytes, config.quota_files}, kUsageRescan};
-  // Short disk work off the network threads: the prefix hash of a resumed
-  // transfer, MOVE's depth check, usage scans, the cleaner.
+  // The storage's metadata work off the network threads (the POSIX
+  // backend's opens, listings, stats, folders, moves, commits, usage scans,
+  // the cleaner).
   asio::thread_pool disk{2};
   // HASH and VERIFY, which read whole files or trees: users take turns, so
-  // one user's queue never delays another's, nor any transfer or login.
+  // one user's queue never delays another's, nor any transfer or login. The
+  // queue gives the turns; the reading runs on slow_io.
   files::FairQueue slow_jobs{kSlowJobThreads, kMaxSlowJobsPerUser};
-  // The file reads and writes of transfers, overlapping with the network
-  // (wire::send_stream, wire::receive_stream).
+  asio::thread_pool slow_io{kSlowJobThreads};
+  // The file reads and writes of transfers, their digests and zstd,
+  // overlapping with the network (wire::send_stream, wire::receive_stream).
   asio::thread_pool transfer_io{4};
+  // Where the users' files are: the POSIX backend over the store, on the
+  // pools above (declared before it, so they outlive it).
+  storage::PosixBackend backend;
   // The file data in flight of all transfers (--max-transfer-memory).
   net::MemoryBudget transfer_memory{static_cast<std::size_t>(config.max_transfer_memory)};
 

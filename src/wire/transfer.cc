@@ -17,7 +17,7 @@ using protocol::Frame;
 using protocol::kFrameHeaderBytes;
 
 // At most this much raw payload is gathered before a receiver hands it to
-// its worker at once.
+// its sink at once.
 constexpr std::size_t kBatchBytes = std::size_t{1} << 20;
 // The smallest buffer a read gets, and the smallest frame a sender short of
 // memory falls back to: one TLS record.
@@ -66,7 +66,7 @@ struct OutSlot {
   Buffer packed;
 };
 
-// What the worker made of one piece: `raw` bytes read, and the size of their
+// What fetching made of one piece: `raw` bytes read, and the size of their
 // zstd frame, 0 to send them raw.
 struct Piece {
   std::size_t raw = 0;
@@ -79,8 +79,8 @@ void count_frame(WireCount& count, std::size_t raw, std::size_t wire, bool compr
   ++(compressed ? count.compressed_frames : count.raw_frames);
 }
 
-// One send_stream. Two slots: the source fills (and zstd packs) one on the
-// worker while the other is sent. Their memory comes from the budget, as
+// One send_stream. Two slots: the source fills (and zstd packs, on the codec
+// pool) one while the other is sent. Their memory comes from the budget, as
 // much as it has (smaller frames when it is short). When the channel finds
 // the peer slow while a frame's records wait to be sent, everything but
 // those records and the frame read ahead goes back (the zstd context too)
@@ -88,14 +88,14 @@ void count_frame(WireCount& count, std::size_t raw, std::size_t wire, bool compr
 class Sender {
  public:
   Sender(Channel& channel, std::uint64_t length, const Source& source, std::uint32_t frame_bytes,
-         const Progress& progress, const Check& before_end, asio::thread_pool* worker,
+         const Progress& progress, const Check& before_end, asio::thread_pool* codec,
          net::MemoryBudget* budget)
       : channel_(channel),
         length_(length),
         source_(source),
         progress_(progress),
         before_end_(before_end),
-        worker_(worker),
+        codec_(codec),
         frame_bytes_(static_cast<std::size_t>(std::min<std::uint64_t>(
             std::clamp<std::uint32_t>(frame_bytes, 1, protocol::kMaxFrameBytes), length))),
         slots_{OutSlot(budget), OutSlot(budget)},
@@ -107,8 +107,9 @@ class Sender {
   // Gives `slot` room for a frame (or a smaller one when the budget is
   // short); waits for memory when not even kPieceBytes fit.
   awaitable<Result<void>> make_room(OutSlot& slot);
-  // Starts reading the frame at `offset` into `slot`, on the worker.
+  // Starts reading the frame at `offset` into `slot` (and packing it).
   void fetch(OutSlot& slot, std::uint64_t offset);
+  awaitable<Result<Piece>> fill(OutSlot& slot, std::size_t want);
   // The started fetch's result.
   awaitable<Result<Piece>> take_next();
   // Sends `slot`'s frame; gives buffers back while a slow peer keeps its
@@ -123,11 +124,11 @@ class Sender {
   const Source& source_;
   const Progress& progress_;
   const Check& before_end_;
-  asio::thread_pool* const worker_;
+  asio::thread_pool* const codec_;
   const std::size_t frame_bytes_;
   std::array<OutSlot, 2> slots_;
   // One compressor for the whole transfer: its tables are reused by every
-  // frame. It runs on the worker with the source, one call at a time.
+  // frame. It runs on the codec pool, one call at a time.
   std::optional<compress::Compressor> compressor_;
   Offloaded<Result<Piece>> next_;
   std::optional<Result<Piece>> ahead_;  // the fetch's result, once waited for early
@@ -164,7 +165,7 @@ awaitable<Result<void>> Sender::run() {
     }
     if (auto ok = co_await send_frame(slot, piece); !ok) {
       if (next_.running()) {
-        (void)co_await next_.wait();  // the worker still writes into our buffer
+        (void)co_await next_.wait();  // the source still writes into our buffer
       }
       co_return ok;
     }
@@ -201,19 +202,28 @@ awaitable<Result<void>> Sender::make_room(OutSlot& slot) {
 void Sender::fetch(OutSlot& slot, std::uint64_t offset) {
   const std::size_t room = slot.raw.capacity() - kPayloadAt;
   const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(room, length_ - offset));
-  compress::Compressor* packer = compressor_ ? &*compressor_ : nullptr;
-  next_.start(worker_, [this, &slot, want, packer]() -> Result<Piece> {
-    auto got = source_(slot.raw.data() + kPayloadAt, want);
-    if (!got) {
-      return got.error();
+  next_.start(fill(slot, want));
+}
+
+awaitable<Result<Piece>> Sender::fill(OutSlot& slot, std::size_t want) {
+  char* raw = slot.raw.data() + kPayloadAt;
+  auto got = co_await source_(raw, want);
+  if (!got) {
+    co_return got.error();
+  }
+  Piece piece{*got, 0};
+  if (compressor_ && *got > 0) {
+    char* packed = slot.packed.data() + kPayloadAt;
+    compress::Compressor& packer = *compressor_;
+    const std::size_t n = *got;
+    auto pack = [&packer, raw, packed, n] { return packer.compress(raw, n, packed, n); };
+    if (codec_ != nullptr) {
+      piece.packed = co_await run_blocking(*codec_, pack);
+    } else {
+      piece.packed = pack();
     }
-    Piece piece{*got, 0};
-    if (packer != nullptr) {
-      piece.packed = packer->compress(slot.raw.data() + kPayloadAt, *got,
-                                      slot.packed.data() + kPayloadAt, *got);
-    }
-    return piece;
-  });
+  }
+  co_return piece;
 }
 
 awaitable<Result<Piece>> Sender::take_next() {
@@ -280,9 +290,9 @@ awaitable<Result<void>> Sender::abort_with(Error why) {
 
 awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, const Source& source,
                                     std::uint32_t frame_bytes, const Progress& progress,
-                                    const Check& before_end, asio::thread_pool* worker,
+                                    const Check& before_end, asio::thread_pool* codec,
                                     net::MemoryBudget* budget) {
-  Sender sender(channel, length, source, frame_bytes, progress, before_end, worker, budget);
+  Sender sender(channel, length, source, frame_bytes, progress, before_end, codec, budget);
   co_return co_await sender.run();
 }
 
@@ -304,8 +314,9 @@ struct Sunk {
   Result<void> sunk;
 };
 
-// One receive_stream. Two slots: the sink takes one (on the worker) while
-// frames are read into the other; one sink call at a time, in order.
+// One receive_stream. Two slots: the sink takes one (a compressed frame is
+// inflated first, on the codec pool) while frames are read into the other;
+// one sink call at a time, in order.
 //
 // Raw payload is read as it arrives, into a buffer that grows with what is
 // here (never for bytes still to come), and gathered up to kBatchBytes per
@@ -321,13 +332,13 @@ struct Sunk {
 class Receiver {
  public:
   Receiver(Channel& channel, std::uint64_t expected, const Sink& sink, const Progress& progress,
-           std::uint32_t max_frame_bytes, asio::thread_pool* worker, net::MemoryBudget* budget)
+           std::uint32_t max_frame_bytes, asio::thread_pool* codec, net::MemoryBudget* budget)
       : channel_(channel),
         expected_(expected),
         sink_(sink),
         progress_(progress),
         max_frame_bytes_(max_frame_bytes),
-        worker_(worker),
+        codec_(codec),
         slots_{InSlot(budget), InSlot(budget)},
         sinking_(channel.stream().get_executor()) {}
 
@@ -346,8 +357,10 @@ class Receiver {
   bool make_room(Buffer& buffer, std::size_t used, std::size_t left, std::size_t most);
   // Hands the gathered raw payload to the sink (after the call before it).
   awaitable<Result<void>> hand_over();
-  // Hands the current slot's compressed frame to the worker to inflate and sink.
+  // Hands the current slot's compressed frame over to inflate and sink.
   awaitable<Result<void>> hand_over_compressed(std::uint32_t length, std::size_t raw);
+  awaitable<Sunk> sink_raw(InSlot& slot, std::size_t plain);
+  awaitable<Sunk> sink_compressed(InSlot& slot, std::uint32_t length, std::size_t raw, bool keep);
   // Waits for the sink call in flight. A payload that did not inflate is
   // returned (the connection ends); the sink's own verdict goes to sink_status_.
   awaitable<Result<void>> settle();
@@ -360,7 +373,7 @@ class Receiver {
   const Sink& sink_;
   const Progress& progress_;
   const std::uint32_t max_frame_bytes_;
-  asio::thread_pool* const worker_;
+  asio::thread_pool* const codec_;
   std::array<InSlot, 2> slots_;
   std::size_t current_ = 0;
   std::size_t gathered_ = 0;  // raw payload in slots_[current_].wire, not handed over yet
@@ -556,9 +569,7 @@ awaitable<Result<void>> Receiver::hand_over() {
     co_return Result<void>{};  // after a sink error the rest is only read and dropped
   }
   InSlot& slot = slots_[current_];
-  sinking_.start(worker_, [this, &slot, plain]() -> Sunk {
-    return {{}, sink_(slot.wire.data(), plain)};
-  });
+  sinking_.start(sink_raw(slot, plain));
   sink_started_ = true;
   current_ ^= 1;
   co_return Result<void>{};
@@ -576,23 +587,41 @@ awaitable<Result<void>> Receiver::hand_over_compressed(std::uint32_t length, std
   // and they are not large (a sender's usual frames): a slow stream holds
   // the inflated bytes only while they are sunk.
   const bool keep = raw <= kBatchBytes && channel_.input_available() >= kFrameHeaderBytes + length;
-  sinking_.start(worker_, [this, &slot, length, raw, keep]() -> Sunk {
-    auto decoded = decompressor_.decompress(slot.wire.data(), length, slot.raw.data(), raw);
-    Sunk done;
-    if (!decoded) {
-      done.decoded = std::move(decoded);
-    } else {
-      done.sunk = sink_(slot.raw.data(), raw);
-    }
-    if (!keep) {
-      slot.raw.release();
-      slot.wire.release();
-    }
-    return done;
-  });
+  sinking_.start(sink_compressed(slot, length, raw, keep));
   sink_started_ = true;
   current_ ^= 1;
   co_return Result<void>{};
+}
+
+awaitable<Sunk> Receiver::sink_raw(InSlot& slot, std::size_t plain) {
+  Sunk done;
+  done.sunk = co_await sink_(slot.wire.data(), plain);
+  co_return done;
+}
+
+awaitable<Sunk> Receiver::sink_compressed(InSlot& slot, std::uint32_t length, std::size_t raw,
+                                          bool keep) {
+  compress::Decompressor& inflater = decompressor_;
+  auto inflate = [&inflater, &slot, length, raw] {
+    return inflater.decompress(slot.wire.data(), length, slot.raw.data(), raw);
+  };
+  Result<void> decoded;
+  if (codec_ != nullptr) {
+    decoded = co_await run_blocking(*codec_, inflate);
+  } else {
+    decoded = inflate();
+  }
+  Sunk done;
+  if (!decoded) {
+    done.decoded = std::move(decoded);
+  } else {
+    done.sunk = co_await sink_(slot.raw.data(), raw);
+  }
+  if (!keep) {
+    slot.raw.release();
+    slot.wire.release();
+  }
+  co_return done;
 }
 
 awaitable<Result<void>> Receiver::settle() {
@@ -632,8 +661,8 @@ awaitable<Result<void>> Receiver::slowed(std::size_t keep) {
 
 awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected, const Sink& sink,
                                        const Progress& progress, std::uint32_t max_frame_bytes,
-                                       asio::thread_pool* worker, net::MemoryBudget* budget) {
-  Receiver receiver(channel, expected, sink, progress, max_frame_bytes, worker, budget);
+                                       asio::thread_pool* codec, net::MemoryBudget* budget) {
+  Receiver receiver(channel, expected, sink, progress, max_frame_bytes, codec, budget);
   co_return co_await receiver.run();
 }
 

@@ -3,9 +3,17 @@
 // directions and both ends. No reply per frame: the pipe stays full.
 //
 //   // sender: `source` fills a buffer, returns the count (0 = end)
+//   Source source = [&](char* data, std::size_t max) -> awaitable<Result<std::size_t>> {
+//     co_return co_await file.read(data, max);
+//   };
 //   co_await send_stream(ch, size, source, kDefaultFrameBytes);
 //   // receiver: `sink` takes each payload
 //   co_await receive_stream(ch, size, sink);
+//
+// Source and sink are asynchronous: whatever they wait for (a disk pool, a
+// remote store) they wait for off the network threads, and the stream goes
+// on meanwhile (the next piece is read or written while the current frame
+// crosses the network).
 
 #include <cstdint>
 #include <functional>
@@ -17,8 +25,8 @@
 
 namespace sfs::wire {
 
-using Source = std::function<Result<std::size_t>(char* data, std::size_t max)>;
-using Sink = std::function<Result<void>(const char* data, std::size_t length)>;
+using Source = std::function<awaitable<Result<std::size_t>>(char* data, std::size_t max)>;
+using Sink = std::function<awaitable<Result<void>>(const char* data, std::size_t length)>;
 using Progress = std::function<void(std::uint64_t done)>;
 
 using Check = std::function<Result<void>()>;
@@ -28,9 +36,11 @@ using Check = std::function<Result<void>()>;
 // frame instead and returns the error (the channel stays usable). Network
 // errors are returned as kNetwork.
 //
-// With a `worker` pool, `source` runs there, one call at a time, reading the
-// next piece while the previous one is sent (the same for `sink` below):
-// the network thread never waits on the disk, and both proceed at once.
+// `source` is called one call at a time, for the next piece while the
+// previous one is sent (the same for `sink` below): both proceed at once.
+// With a `codec` pool, compression (and inflation in receive_stream) runs
+// there, so the network threads never spend their time in zstd; without
+// one it runs inline (the client).
 //
 // With a `budget`, the buffers of the frames in flight (two frames, four
 // when compressing) are drawn from it; when it is short, frames are
@@ -39,7 +49,7 @@ using Check = std::function<Result<void>()>;
 awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, const Source& source,
                                     std::uint32_t frame_bytes = protocol::kDefaultFrameBytes,
                                     const Progress& progress = {}, const Check& before_end = {},
-                                    asio::thread_pool* worker = nullptr,
+                                    asio::thread_pool* codec = nullptr,
                                     net::MemoryBudget* budget = nullptr);
 
 // Receives frames until the end frame and hands each payload to `sink`.
@@ -61,7 +71,7 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
 awaitable<Result<void>> receive_stream(Channel& channel, std::uint64_t expected, const Sink& sink,
                                        const Progress& progress = {},
                                        std::uint32_t max_frame_bytes = protocol::kMaxFrameBytes,
-                                       asio::thread_pool* worker = nullptr,
+                                       asio::thread_pool* codec = nullptr,
                                        net::MemoryBudget* budget = nullptr);
 
 // True when receive_stream's error came from the sink: the stream itself was

@@ -40,8 +40,12 @@ ALLOWED = {
     # files is below every door: it may offload (asio) but never speaks a
     # protocol, so an HTTP door can call it as the sfs session does.
     "files": {"asio", "storage", "crypto"},
-    "server": {"asio", "auth", "config", "crypto", "files", "net", "protocol", "storage", "tls",
-               "wire", "compress"},
+    # The server builds the POSIX backend on its own pools (server.h, Shared).
+    "server": {"asio", "auth", "config", "crypto", "files", "net", "protocol", "storage",
+               "storage/posix", "tls", "wire", "compress", "server/sfsp"},
+    # server/sfsp is the sfs protocol door: it parses, calls files and auth,
+    # and replies over wire; it reads the server's shared state (server.h).
+    "server/sfsp": {"asio", "auth", "files", "net", "protocol", "server", "wire"},
     "client": {"asio", "config", "crypto", "net", "protocol", "term", "tls", "wire", "compress"},
     "cli": {"client", "protocol", "term", "config"},
     # The mains only parse options and wire objects together.

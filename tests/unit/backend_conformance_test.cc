@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -855,6 +856,43 @@ TEST(PosixBackendTest, BlockingCallsRunOnTheDiskPool) {
   ASSERT_TRUE(run((*space)->make_dir("d", false, admit)).ok());
   EXPECT_NE(ran_on, std::thread::id());
   EXPECT_NE(ran_on, std::this_thread::get_id());
+}
+
+// The server gives three pools: metadata work must not run on the data
+// pool (where it would queue behind transfers) nor on the slow one.
+TEST(PosixBackendTest, EachKindOfWorkRunsOnItsOwnPool) {
+  test::TempDir dir("sfs-pools");
+  asio::thread_pool metadata(1);
+  asio::thread_pool data(1);
+  asio::thread_pool slow(1);
+  auto thread_of = [](asio::thread_pool& pool) {
+    std::thread::id id;
+    asio::post(pool, [&id] { id = std::this_thread::get_id(); });
+    std::promise<void> done;  // one thread: the first job ran before this one
+    asio::post(pool, [&done] { done.set_value(); });
+    done.get_future().wait();
+    return id;
+  };
+  const std::thread::id metadata_thread = thread_of(metadata);
+  {
+    auto store = Store::open(dir.path() / "root");
+    ASSERT_TRUE(store.ok());
+    PosixBackend backend(std::move(*store), {metadata, data, slow});
+    auto space = run(backend.open_space("alice"));
+    ASSERT_TRUE(space.ok());
+    std::thread::id ran_on;
+    auto admit = [&](std::uint64_t) -> Result<void> {
+      ran_on = std::this_thread::get_id();
+      return {};
+    };
+    ASSERT_TRUE(run((*space)->make_dir("d", false, admit)).ok());
+    EXPECT_EQ(ran_on, metadata_thread);
+    EXPECT_NE(ran_on, thread_of(data));
+    EXPECT_NE(ran_on, thread_of(slow));
+  }
+  metadata.join();
+  data.join();
+  slow.join();
 }
 
 }  // namespace

@@ -153,11 +153,11 @@ TEST_F(WireChannelTest, FramesCarryFileDataCompressedAndCounted) {
       [&](Channel& ch) -> awaitable<void> {
         ch.set_compression(true);
         std::size_t offset = 0;
-        const Source source = [&](char* out, std::size_t max) -> Result<std::size_t> {
+        const Source source = [&](char* out, std::size_t max) -> awaitable<Result<std::size_t>> {
           const std::size_t n = std::min(max, data.size() - offset);
           std::copy_n(data.data() + offset, n, out);
           offset += n;
-          return n;
+          co_return n;
         };
         auto sent = co_await send_stream(ch, data.size(), source);
         EXPECT_TRUE(sent) << sent.error().message;
@@ -165,9 +165,9 @@ TEST_F(WireChannelTest, FramesCarryFileDataCompressedAndCounted) {
       },
       [&](Channel& ch) -> awaitable<void> {
         ch.set_compression(true);
-        const Sink sink = [&](const char* in, std::size_t n) -> Result<void> {
+        const Sink sink = [&](const char* in, std::size_t n) -> awaitable<Result<void>> {
           received.append(in, n);
-          return {};
+          co_return Result<void>{};
         };
         auto got = co_await receive_stream(ch, data.size(), sink);
         EXPECT_TRUE(got) << got.error().message;

@@ -10,79 +10,82 @@
 namespace sfs::storage {
 namespace {
 
-// A ReadFile whose every system call runs on the disk pool.
+// A ReadFile whose every system call runs on one of the pools.
 class PosixRead final : public ReadHandle {
  public:
-  PosixRead(ReadFile file, asio::thread_pool& disk) : file_(std::move(file)), disk_(disk) {}
+  PosixRead(ReadFile file, const PosixPools& pools) : file_(std::move(file)), pools_(pools) {}
 
   std::uint64_t size() const override { return file_.size(); }
   awaitable<Result<std::size_t>> read_at(char* data, std::size_t length,
                                          std::uint64_t offset) override {
-    co_return co_await run_blocking(disk_, [&] { return file_.read_at(data, length, offset); });
+    co_return co_await run_blocking(pools_.data,
+                                    [&] { return file_.read_at(data, length, offset); });
   }
   awaitable<std::string> stored_digest() override {
-    co_return co_await run_blocking(disk_, [&] { return file_.stored_digest(); });
+    co_return co_await run_blocking(pools_.metadata, [&] { return file_.stored_digest(); });
   }
   awaitable<Result<void>> store_digest(std::string hex) override {
-    co_return co_await run_blocking(disk_, [&] { return file_.store_digest(hex); });
+    co_return co_await run_blocking(pools_.metadata, [&] { return file_.store_digest(hex); });
   }
   awaitable<Result<std::string>> compute_digest() override {
-    co_return co_await run_blocking(disk_, [&] { return file_.compute_digest(); });
+    co_return co_await run_blocking(pools_.slow, [&] { return file_.compute_digest(); });
   }
 
  private:
   ReadFile file_;
-  asio::thread_pool& disk_;
+  PosixPools pools_;
 };
 
-// An Upload whose every system call runs on the disk pool. Destroyed
+// An Upload whose every system call runs on one of the pools. Destroyed
 // unfinished, the Upload's own destructor keeps or drops it inline.
 class PosixWrite final : public WriteHandle {
  public:
-  PosixWrite(Upload upload, asio::thread_pool& disk) : up_(std::move(upload)), disk_(disk) {}
+  PosixWrite(Upload upload, const PosixPools& pools) : up_(std::move(upload)), pools_(pools) {}
 
   std::uint64_t held() const override { return up_.held(); }
   bool resumable() const override { return up_.resumable(); }
   awaitable<Result<std::size_t>> read_at(char* data, std::size_t length,
                                          std::uint64_t offset) override {
-    co_return co_await run_blocking(disk_, [&] { return up_.read_at(data, length, offset); });
+    co_return co_await run_blocking(pools_.data, [&] { return up_.read_at(data, length, offset); });
   }
   awaitable<Result<void>> continue_at(std::uint64_t offset) override {
-    co_return co_await run_blocking(disk_, [&] { return up_.continue_at(offset); });
+    co_return co_await run_blocking(pools_.data, [&] { return up_.continue_at(offset); });
   }
   awaitable<Result<void>> write(const char* data, std::size_t length) override {
-    co_return co_await run_blocking(disk_, [&] { return up_.write(data, length); });
+    co_return co_await run_blocking(pools_.data, [&] { return up_.write(data, length); });
   }
   awaitable<Result<void>> set_digest(std::string hex) override {
-    co_return co_await run_blocking(disk_, [&] { return up_.set_digest(hex); });
+    co_return co_await run_blocking(pools_.metadata, [&] { return up_.set_digest(hex); });
   }
   awaitable<Result<Usage>> commit() override {
-    co_return co_await run_blocking(disk_, [&] { return up_.commit(); });
+    co_return co_await run_blocking(pools_.metadata, [&] { return up_.commit(); });
   }
   awaitable<void> discard() override {
-    co_await run_blocking(disk_, [&] {
+    co_await run_blocking(pools_.metadata, [&] {
       up_.discard();
       return true;  // run_blocking needs a value
     });
   }
   awaitable<std::uint64_t> keep_for_resume() override {
-    co_return co_await run_blocking(disk_, [&] { return up_.keep_for_resume(); });
+    co_return co_await run_blocking(pools_.metadata, [&] { return up_.keep_for_resume(); });
   }
 
  private:
   Upload up_;
-  asio::thread_pool& disk_;
+  PosixPools pools_;
 };
 
-// One user's UserTree; each call runs on the disk pool.
+// One user's UserTree; each call runs on the metadata pool (verify on the
+// slow one).
 class PosixSpace final : public Space {
  public:
-  PosixSpace(UserTree tree, asio::thread_pool& disk) : tree_(std::move(tree)), disk_(disk) {}
+  PosixSpace(UserTree tree, const PosixPools& pools)
+      : tree_(std::move(tree)), pools_(pools), disk_(pools.metadata) {}
 
   awaitable<Result<std::unique_ptr<ReadHandle>>> open_read(std::string path) override {
     co_return co_await run_blocking(disk_, [&]() -> Result<std::unique_ptr<ReadHandle>> {
       SFS_ASSIGN_OR_RETURN(ReadFile file, tree_.open_read(path));
-      return std::unique_ptr<ReadHandle>(std::make_unique<PosixRead>(std::move(file), disk_));
+      return std::unique_ptr<ReadHandle>(std::make_unique<PosixRead>(std::move(file), pools_));
     });
   }
   awaitable<Result<std::unique_ptr<WriteHandle>>> create(
@@ -92,7 +95,7 @@ class PosixSpace final : public Space {
       if (!upload) {
         return upload.error();
       }
-      return std::unique_ptr<WriteHandle>(std::make_unique<PosixWrite>(std::move(*upload), disk_));
+      return std::unique_ptr<WriteHandle>(std::make_unique<PosixWrite>(std::move(*upload), pools_));
     });
   }
   awaitable<Result<Usage>> remove(std::string path) override {
@@ -122,7 +125,7 @@ class PosixSpace final : public Space {
     co_return co_await run_blocking(disk_, [&] { return tree_.usage(); });
   }
   awaitable<Result<std::vector<FileCheck>>> verify() override {
-    co_return co_await run_blocking(disk_, [&] { return tree_.verify(); });
+    co_return co_await run_blocking(pools_.slow, [&] { return tree_.verify(); });
   }
   awaitable<std::uint64_t> size_of(std::string path) override {
     co_return co_await run_blocking(disk_, [&] { return tree_.size_of(path); });
@@ -130,13 +133,17 @@ class PosixSpace final : public Space {
 
  private:
   UserTree tree_;
-  asio::thread_pool& disk_;
+  PosixPools pools_;
+  asio::thread_pool& disk_;  // pools_.metadata
 };
 
 }  // namespace
 
+PosixBackend::PosixBackend(Store store, PosixPools pools)
+    : store_(std::move(store)), pools_(pools) {}
+
 PosixBackend::PosixBackend(Store store, asio::thread_pool& disk)
-    : store_(std::move(store)), disk_(disk) {}
+    : PosixBackend(std::move(store), PosixPools{disk, disk, disk}) {}
 
 Result<std::unique_ptr<PosixBackend>> PosixBackend::open(const std::filesystem::path& root,
                                                          asio::thread_pool& disk) {
@@ -154,14 +161,15 @@ Capabilities PosixBackend::capabilities() const {
 }
 
 awaitable<Result<std::unique_ptr<Space>>> PosixBackend::open_space(std::string user) {
-  co_return co_await run_blocking(disk_, [&]() -> Result<std::unique_ptr<Space>> {
+  co_return co_await run_blocking(pools_.metadata, [&]() -> Result<std::unique_ptr<Space>> {
     SFS_ASSIGN_OR_RETURN(UserTree tree, store_.user(user));
-    return std::unique_ptr<Space>(std::make_unique<PosixSpace>(std::move(tree), disk_));
+    return std::unique_ptr<Space>(std::make_unique<PosixSpace>(std::move(tree), pools_));
   });
 }
 
 awaitable<std::size_t> PosixBackend::remove_stale(std::chrono::seconds partial_ttl) {
-  co_return co_await run_blocking(disk_, [&] { return store_.remove_stale_temps(partial_ttl); });
+  co_return co_await run_blocking(pools_.metadata,
+                                  [&] { return store_.remove_stale_temps(partial_ttl); });
 }
 
 }  // namespace sfs::storage

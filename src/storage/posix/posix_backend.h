@@ -2,11 +2,14 @@
 // The POSIX storage backend, the embedded default: today's Store, UserTree,
 // ReadFile and Upload (openat2 beneath each user's directory handle),
 // unchanged, behind the asynchronous interface of storage/backend.h. Every
-// blocking call runs on the disk thread pool it is given, so the network
-// threads never wait for the disk.
+// blocking call runs on a thread pool it is given, so the network threads
+// never wait for the disk: file data (reads and writes of transfers) on the
+// `data` pool, metadata (open, list, stat, mkdir, commit, usage walks) on
+// the `metadata` pool, whole-file and whole-tree reads (compute_digest,
+// verify) on the `slow` pool, so that none of them queues behind another.
 //
 //   asio::thread_pool disk(2);
-//   auto backend = storage::PosixBackend::open("server_storage", disk);
+//   auto backend = storage::PosixBackend::open("server_storage", disk);  // one pool for all
 //   auto space = co_await (*backend)->open_space("alice");
 
 #include <filesystem>
@@ -18,9 +21,18 @@
 
 namespace sfs::storage {
 
+// Where the POSIX backend's blocking calls run; the pools must outlive the
+// backend and every space and handle it makes.
+struct PosixPools {
+  asio::thread_pool& metadata;
+  asio::thread_pool& data;
+  asio::thread_pool& slow;
+};
+
 class PosixBackend final : public Backend {
  public:
-  // `disk` must outlive the backend and every space and handle it makes.
+  PosixBackend(Store store, PosixPools pools);
+  // Every call on the one pool `disk`.
   PosixBackend(Store store, asio::thread_pool& disk);
 
   // Opens (creating it when missing) the store at `root`: Store::open's
@@ -36,7 +48,7 @@ class PosixBackend final : public Backend {
 
  private:
   Store store_;
-  asio::thread_pool& disk_;
+  PosixPools pools_;
 };
 
 }  // namespace sfs::storage

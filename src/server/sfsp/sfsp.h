@@ -1,5 +1,6 @@
 #pragma once
-// One client connection, from TLS handshake to close, as one coroutine.
+// The sfs protocol door: one client connection, from TLS handshake to
+// close, as one coroutine.
 
 #include <memory>
 

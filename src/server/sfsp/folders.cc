@@ -1,0 +1,123 @@
+// The sfs door's file and folder verbs: LIST, STAT, MKDIR, RMDIR, MOVE,
+// DELETE, HASH, VERIFY, and the storage-to-wire conversions they use.
+
+#include <string>
+
+#include "files/user_files.h"
+#include "protocol/percent.h"
+#include "protocol/reply.h"
+#include "protocol/request.h"
+#include "server/sfsp/session.h"
+#include "wire/channel.h"
+
+namespace sfs::server::sfsp {
+namespace {
+
+protocol::FileStatus::Kind to_wire(storage::FileCheck::Status status) {
+  using Kind = protocol::FileStatus::Kind;
+  switch (status) {
+    case storage::FileCheck::Status::kOk:
+      return Kind::kOk;
+    case storage::FileCheck::Status::kCorrupt:
+      return Kind::kCorrupt;
+    case storage::FileCheck::Status::kUnhashed:
+      return Kind::kUnhashed;
+    case storage::FileCheck::Status::kUnreadable:
+      return Kind::kUnreadable;
+  }
+  return Kind::kUnreadable;
+}
+
+protocol::Entry to_wire(const storage::DirEntry& e) {
+  return {e.is_dir ? 'd' : 'f', e.size,
+          static_cast<std::uint64_t>(std::max<std::int64_t>(e.mtime, 0)), e.digest, e.name};
+}
+
+}  // namespace
+
+awaitable<Result<void>> Session::hash(const Request& request) {
+  const auto& hash = std::get<protocol::Hash>(request);
+  auto digest = co_await files_->hash(hash.path);
+  if (!digest) {
+    co_return digest.error();
+  }
+  const std::string reply = protocol::ok_line({*digest});
+  co_return co_await channel_->write(reply);
+}
+
+awaitable<Result<void>> Session::verify(const Request&) {
+  auto checks = co_await files_->verify();
+  if (!checks) {
+    co_return checks.error();
+  }
+  std::string reply = protocol::ok_line({std::to_string(checks->size())});
+  for (const storage::FileCheck& check : *checks) {
+    reply += protocol::serialize_file_status({to_wire(check.status), check.name});
+  }
+  co_return co_await channel_->write(reply);
+}
+
+awaitable<Result<void>> Session::remove(const Request& request) {
+  const auto& del = std::get<protocol::Delete>(request);
+  if (auto removed = co_await files_->remove(del.path); !removed) {
+    co_return removed;
+  }
+  co_return co_await channel_->write(protocol::ok_line());
+}
+
+awaitable<Result<void>> Session::list(const Request& request) {
+  const auto& list = std::get<protocol::List>(request);
+  auto entries = co_await files_->list(list.path);
+  if (!entries) {
+    co_return entries.error();
+  }
+  std::string reply = protocol::ok_line({std::to_string(entries->size())});
+  for (const storage::DirEntry& e : *entries) {
+    reply += protocol::serialize_entry(to_wire(e));
+    if (reply.size() >= (64U << 10)) {  // bounded memory for huge listings
+      if (auto ok = co_await channel_->write(reply); !ok) {
+        co_return ok;
+      }
+      reply.clear();
+    }
+  }
+  co_return co_await channel_->write(reply);
+}
+
+awaitable<Result<void>> Session::make_dir(const Request& request) {
+  const auto& mkdir = std::get<protocol::MakeDir>(request);
+  if (auto made = co_await files_->make_dir(mkdir.path, mkdir.parents); !made) {
+    co_return made;
+  }
+  co_return co_await channel_->write(protocol::ok_line());
+}
+
+awaitable<Result<void>> Session::remove_dir(const Request& request) {
+  const auto& rmdir = std::get<protocol::RemoveDir>(request);
+  if (auto removed = co_await files_->remove_dir(rmdir.path); !removed) {
+    co_return removed;
+  }
+  co_return co_await channel_->write(protocol::ok_line());
+}
+
+awaitable<Result<void>> Session::move(const Request& request) {
+  const auto& move = std::get<protocol::Move>(request);
+  auto moved = co_await files_->move(move.path, move.target);
+  if (!moved) {
+    co_return moved.error();
+  }
+  const std::string reply = protocol::ok_line({protocol::percent_encode(*moved)});
+  co_return co_await channel_->write(reply);
+}
+
+awaitable<Result<void>> Session::stat(const Request& request) {
+  const auto& stat = std::get<protocol::Stat>(request);
+  auto entry = co_await files_->stat(stat.path);
+  if (!entry) {
+    co_return entry.error();
+  }
+  const std::string reply = protocol::stat_line(to_wire(*entry));
+  co_return co_await channel_->write(reply);
+}
+
+}  // namespace sfs::server::sfsp

@@ -1,0 +1,161 @@
+// The sfs door's login: LOGIN attempts, holds, acceptance, and the reply
+// when an auth-file reload ends a session.
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+#include "auth/authenticator.h"
+#include "protocol/percent.h"
+#include "protocol/reply.h"
+#include "protocol/request.h"
+#include "server/sfsp/session.h"
+#include "wire/channel.h"
+
+namespace sfs::server::sfsp {
+namespace {
+
+files::Services files_services(Shared& shared) {
+  return {shared.quota_ledger, shared.backend, shared.transfer_io, shared.slow_jobs};
+}
+
+files::Limits files_limits(const Config& config) {
+  return {config.max_file_bytes, config.max_path_bytes, config.io_timeout};
+}
+
+}  // namespace
+
+awaitable<bool> Session::log_in() {
+  auto deadline = net::Clock::now() + config().login_timeout;
+  for (unsigned attempt = 0; attempt < config().max_login_attempts;) {
+    const auto left = deadline - net::Clock::now();
+    channel_->set_idle(true);
+    auto line = co_await channel_->read_line(config().max_line_bytes, left);
+    channel_->set_idle(false);
+    if (!line) {
+      if (line.error().code == Errc::kProtocol) {
+        co_await reply_anyway(protocol::error_line(Errc::kProtocol, line.error().message));
+      }
+      spdlog::info("peer={} closed before login: {}", peer_, line.error().message);
+      co_return false;
+    }
+    auto request = protocol::parse_request(*line);
+    const auto* login = request ? std::get_if<protocol::Login>(&*request) : nullptr;
+    // Other verbs the table allows before LOGIN (NOTICES) are served here.
+    if (request && login == nullptr && protocol::traits_of(*request).before_login) {
+      auto ok = co_await dispatch(*request);
+      if (!ok) {
+        const std::string reply = protocol::error_line(ok.error().code, ok.error().message);
+        if (!co_await channel_->write(reply)) {
+          co_return false;
+        }
+      }
+      continue;
+    }
+    if (login == nullptr) {
+      const Error e = request ? make_error(Errc::kAuth, "login required") : request.error();
+      co_await reply_anyway(protocol::error_line(e.code, e.message));
+      continue;
+    }
+    ++attempt;
+    switch (co_await try_login(*login, deadline)) {
+      case LoginResult::kLoggedIn:
+        co_return true;
+      case LoginResult::kClosed:
+        co_return false;
+      case LoginResult::kRefused:
+        break;
+    }
+  }
+  spdlog::warn("peer={} too many failed logins, closing", peer_);
+  co_return false;
+}
+
+awaitable<Session::LoginResult> Session::try_login(const protocol::Login& login,
+                                                   net::Clock::time_point& deadline) {
+  // The user name is logged percent-encoded: it is untrusted input.
+  const std::string user_field = protocol::percent_encode(login.user);
+  const auth::LoginRequest request{.source = source_,
+                                   .peer = peer_,
+                                   .user = login.user,
+                                   .user_label = user_field,
+                                   .password = login.password,
+                                   .deadline = deadline};
+  const auth::LoginHooks hooks{
+      .on_hold = [this](std::chrono::milliseconds wait) { return announce_hold(wait); },
+      // Waiting on the server: a draining server need not wait for it.
+      .on_wait = [this](bool waiting) { channel_->set_idle(waiting); },
+      .stopping = [this] { return shared_->draining.load(); }};
+  // Meanwhile the client owes nothing, and the reply must not be lost to
+  // the line read's deadline (it is the login's): the watchdog waits for
+  // all the authenticator may take (busy until the deadline, the longest
+  // hold, then the check) before it closes the connection.
+  channel_->set_deadline(deadline - net::Clock::now() + shared_->authenticator.longest_hold() +
+                         config().io_timeout);
+  const auth::LoginOutcome outcome = co_await shared_->authenticator.log_in(request, hooks);
+  deadline += outcome.held;  // the client's time to log in did not run meanwhile
+  using Kind = auth::LoginOutcome::Kind;
+  if (outcome.kind == Kind::kLoggedIn) {
+    co_return co_await accept(*outcome.identity);
+  }
+  if (outcome.kind == Kind::kClosed) {
+    co_return LoginResult::kClosed;
+  }
+  const std::string reply = protocol::error_line(Errc::kAuth, outcome.message());
+  if (!co_await channel_->write(reply) || outcome.kind == Kind::kBusy) {
+    co_return LoginResult::kClosed;  // busy: the deadline has passed
+  }
+  co_return LoginResult::kRefused;
+}
+
+awaitable<bool> Session::announce_hold(std::chrono::milliseconds wait) {
+  if (delay_notices_) {
+    const std::string notice = protocol::delay_line(wait);
+    if (!co_await channel_->write(notice)) {
+      co_return false;
+    }
+  }
+  // The write gave the watchdog io_timeout; the hold comes first.
+  channel_->set_deadline(wait + config().io_timeout);
+  co_return true;
+}
+
+awaitable<Session::LoginResult> Session::accept(const auth::Identity& identity) {
+  if (!ticket_.logged_in()) {  // evicted from the pre-login pool meanwhile: being closed
+    co_return LoginResult::kClosed;
+  }
+  entry_.logged_in(identity.user);
+  // Listed now, so a later reload ends this session; one in between shows here.
+  if (!shared_->authenticator.current(identity)) {
+    spdlog::info("user={} peer={} login refused: the auth file changed during the check",
+                 identity.user, peer_);
+    co_await reply_anyway(
+        protocol::error_line(Errc::kAuth, "the account changed during the login; log in again"));
+    co_return LoginResult::kClosed;
+  }
+  auto space = co_await shared_->backend.open_space(identity.user);
+  if (!space) {
+    spdlog::error("user={} peer={} storage: {}", identity.user, peer_, space.error().message);
+    co_await reply_anyway(protocol::error_line(Errc::kIo, "storage unavailable"));
+    co_return LoginResult::kClosed;
+  }
+  user_ = identity.user;
+  files_.emplace(identity.user, std::move(*space), files_services(*shared_),
+                 files_limits(config()));
+  // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
+  if (!co_await channel_->write(protocol::ok_line())) {
+    co_return LoginResult::kClosed;
+  }
+  spdlog::info("user={} peer={} login ok check={} source={}", user_, peer_, identity.check_name(),
+               auth::LoginGate::standing_name(identity.standing));
+  co_return LoginResult::kLoggedIn;
+}
+
+awaitable<void> Session::say_ended(LiveSessions::Why why) {
+  const std::string line = protocol::error_line(Errc::kAuth, LiveSessions::message(why));
+  if (co_await channel_->write(line)) {
+    co_await channel_->shutdown();
+  }
+}
+
+}  // namespace sfs::server::sfsp

@@ -1,0 +1,223 @@
+// The sfs door's session: run, the command loop, the verb table, dispatch,
+// the operation log line; and run_session, the door's entry.
+
+#include "server/sfsp/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+#include "protocol/reply.h"
+#include "protocol/request.h"
+#include "server/logging.h"
+#include "server/sfsp/sfsp.h"
+#include "wire/channel.h"
+
+namespace sfs::server::sfsp {
+namespace {
+
+std::string path_of(const Request& request) {
+  return std::visit(
+      [](const auto& r) -> std::string {
+        if constexpr (requires { r.path; }) {
+          return r.path;
+        } else {
+          return {};
+        }
+      },
+      request);
+}
+
+// The longest path a request names (MOVE names two), for the path limit.
+std::size_t longest_path(const Request& request) {
+  const auto* move = std::get_if<protocol::Move>(&request);
+  return std::max(path_of(request).size(), move != nullptr ? move->target.size() : 0);
+}
+
+}  // namespace
+
+const Session::Command Session::kCommands[] = {
+    {"PUT", &Session::put},           {"GET", &Session::get},
+    {"VIEW", &Session::view},         {"DELETE", &Session::remove},
+    {"LIST", &Session::list},         {"QUIT", &Session::quit},
+    {"LOGIN", &Session::login_again}, {"HASH", &Session::hash},
+    {"VERIFY", &Session::verify},     {"MKDIR", &Session::make_dir},
+    {"RMDIR", &Session::remove_dir},  {"MOVE", &Session::move},
+    {"STAT", &Session::stat},         {"COMPRESS", &Session::compress},
+    {"NOTICES", &Session::notices},
+};
+
+awaitable<void> Session::run() {
+  if (auto ok =
+          co_await channel_->handshake(tls::Stream::Role::kServer, config().handshake_timeout);
+      !ok) {
+    if (!ticket_.evicted()) {  // an eviction was logged once, by the accept loop
+      spdlog::info("peer={} closed: {}", peer_, ok.error().message);
+    }
+    co_return;
+  }
+  if (!co_await channel_->write(protocol::greeting_line())) {
+    co_return;
+  }
+  if (!co_await log_in()) {
+    co_return;
+  }
+  co_await serve_commands();
+  if (const auto why = entry_.ended()) {
+    spdlog::info("user={} peer={} session ended after an auth file reload: {}", user_, peer_,
+                 LiveSessions::reason(*why));
+  } else {
+    spdlog::info("user={} peer={} disconnected", user_, peer_);
+  }
+}
+
+awaitable<void> Session::serve_commands() {
+  while (!quit_ && !shared_->draining) {
+    channel_->set_idle(true);
+    auto line = co_await channel_->read_line(config().max_line_bytes, config().idle_timeout);
+    channel_->set_idle(false);
+    // Ended while idle (the read was woken), or just as a command came in.
+    if (const auto why = entry_.ended()) {
+      co_await say_ended(*why);
+      co_return;
+    }
+    if (!line) {
+      if (line.error().code == Errc::kProtocol) {
+        co_await reply_anyway(protocol::error_line(Errc::kProtocol, line.error().message));
+      }
+      co_return;
+    }
+    auto request = protocol::parse_request(*line);
+    if (!request) {
+      spdlog::info("user={} peer={} bad request: {}", user_, peer_, request.error().message);
+      if (!co_await channel_->write(
+              protocol::error_line(request.error().code, request.error().message))) {
+        co_return;
+      }
+      continue;
+    }
+    bytes_ = 0;
+    resumed_from_ = 0;
+    channel_->wire_count() = {};
+    // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
+    Result<void> result = make_error(Errc::kBadPath, "path too long");
+    if (longest_path(*request) <= config().max_path_bytes) {
+      result = co_await dispatch(*request);
+    }
+    record(*request, result);
+    if (result) {
+      continue;
+    }
+    const Errc code = result.error().code;
+    if (code == Errc::kNetwork) {
+      co_return;
+    }
+    if (!co_await channel_->write(protocol::error_line(code, result.error().message)) ||
+        code == Errc::kProtocol) {
+      co_return;
+    }
+  }
+  co_await channel_->shutdown();
+}
+
+awaitable<Result<void>> Session::dispatch(const Request& request) {
+  const std::string_view verb = protocol::verb_of(request);
+  for (const Command& command : kCommands) {
+    if (command.verb == verb) {
+      co_return co_await (this->*command.handler)(request);
+    }
+  }
+  co_return make_error(Errc::kBadRequest, "unknown command");
+}
+
+awaitable<void> Session::reply_anyway(std::string line) {
+  static_cast<void>(co_await channel_->write(line));
+}
+
+void Session::record(const Request& request, const Result<void>& result) {
+  // With compression agreed, a transfer also logs what crossed the wire.
+  const wire::WireCount& wire = channel_->wire_count();
+  const protocol::VerbTraits& traits = protocol::traits_of(request);
+  const std::string_view verb = traits.verb;
+  const std::string path = path_of(request);
+  const bool transfer = traits.is_transfer;
+  log_operation({user_, peer_, verb, path, bytes_, resumed_from_,
+                 result ? std::string_view("ok") : protocol::error_name(result.error().code),
+                 result ? std::string_view() : std::string_view(result.error().message),
+                 channel_->compression() && transfer, wire.wire_bytes, wire.compressed_frames,
+                 wire.raw_frames});
+}
+
+}  // namespace sfs::server::sfsp
+
+namespace sfs::server {
+namespace {
+
+// Runs on the channel's executor when the registry asks a session to stop.
+// Draining closes an idle session. An account change also cuts a command in
+// flight, as a cut connection would (an upload keeps its partial data for
+// resume), and wakes an idle session, whose read then fails, so that it can
+// tell its user why before it closes (serve_commands).
+void stop_channel(wire::Channel& channel, LiveSessions::Why why) {
+  if (why == LiveSessions::Why::kDrain) {
+    channel.close_if_idle();
+    return;
+  }
+  if (channel.idle()) {
+    boost::system::error_code ec;
+    channel.stream().socket().cancel(ec);
+  } else {
+    channel.close();
+  }
+}
+
+std::string describe(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  const tcp::endpoint ep = socket.remote_endpoint(ec);
+  if (ec) {
+    return "unknown";
+  }
+  const auto address = ep.address();
+  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+         std::to_string(ep.port());
+}
+
+}  // namespace
+
+awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
+                            Admission::Ticket ticket) {
+  const std::string peer = describe(socket);
+  boost::system::error_code ec;
+  const std::string source = socket.remote_endpoint(ec).address().to_string();
+  auto channel =
+      std::make_shared<wire::Channel>(std::move(socket), *shared->tls, shared->config.io_timeout);
+  channel->set_min_rate(shared->config.min_transfer_rate);
+  LiveSessions::Entry entry =
+      shared->sessions.add([weak = std::weak_ptr<wire::Channel>(channel)](LiveSessions::Why why) {
+        if (auto ch = weak.lock()) {
+          asio::post(ch->stream().get_executor(), [ch, why] { stop_channel(*ch, why); });
+        }
+      });
+  // A newcomer may take this connection's place while it is not logged in
+  // yet: then it is closed on its own executor and the session ends as on
+  // any cut connection.
+  const bool standing = ticket.on_evict([weak = std::weak_ptr<wire::Channel>(channel)] {
+    if (auto evicted = weak.lock()) {
+      asio::post(evicted->stream().get_executor(), [evicted] { evicted->close(); });
+    }
+  });
+  if (shared->draining || !standing) {
+    channel->close();
+    co_return;
+  }
+  channel->start_watchdog();
+  sfsp::Session session(shared, channel, peer, source, ticket, entry);
+  try {
+    co_await session.run();
+  } catch (const std::exception& e) {
+    spdlog::error("peer={} session error: {}", peer, e.what());
+  }
+  channel->close();
+}
+
+}  // namespace sfs::server

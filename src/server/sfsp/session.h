@@ -1,0 +1,105 @@
+#pragma once
+// The sfs door's Session class, internal to server/sfsp: its members are
+// defined in session.cc (run, command loop, dispatch, record), login.cc,
+// transfers.cc, folders.cc and connection.cc.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "asio/asio.h"
+#include "auth/authenticator.h"
+#include "files/user_files.h"
+#include "net/connection.h"
+#include "protocol/request.h"
+#include "server/server.h"
+#include "wire/channel.h"
+#include "wire/transfer.h"
+
+namespace sfs::server::sfsp {
+
+using protocol::Request;
+
+class Session {
+ public:
+  Session(std::shared_ptr<Shared> shared, std::shared_ptr<wire::Channel> channel, std::string peer,
+          std::string source, Admission::Ticket& ticket, LiveSessions::Entry& entry)
+      : shared_(std::move(shared)),
+        channel_(std::move(channel)),
+        peer_(std::move(peer)),
+        source_(std::move(source)),
+        ticket_(ticket),
+        entry_(entry) {}
+
+  awaitable<void> run();
+
+ private:
+  using Handler = awaitable<Result<void>> (Session::*)(const Request&);
+  struct Command {
+    std::string_view verb;
+    Handler handler;
+  };
+  static const Command kCommands[];
+
+  const Config& config() const { return shared_->config; }
+  // What became of one LOGIN.
+  enum class LoginResult { kLoggedIn, kRefused, kClosed };
+
+  awaitable<bool> log_in();
+  // Runs one LOGIN through the authenticator and answers it; a hold
+  // extends `deadline`.
+  awaitable<LoginResult> try_login(const protocol::Login& login, net::Clock::time_point& deadline);
+  // The authenticator's hook before a hold: a client that asked for
+  // notices hears how long first. False when the client is gone.
+  awaitable<bool> announce_hold(std::chrono::milliseconds wait);
+  // After the right password: the listing, storage, "OK".
+  awaitable<LoginResult> accept(const auth::Identity& identity);
+  // Tells the user why an auth-file reload ended the session, and closes.
+  awaitable<void> say_ended(LiveSessions::Why why);
+  awaitable<void> serve_commands();
+  awaitable<Result<void>> dispatch(const Request& request);
+
+  awaitable<Result<void>> put(const Request& request);
+  awaitable<Result<void>> get(const Request& request);
+  awaitable<Result<void>> view(const Request& request);
+  awaitable<Result<void>> remove(const Request& request);
+  awaitable<Result<void>> list(const Request& request);
+  awaitable<Result<void>> quit(const Request& request);
+  awaitable<Result<void>> login_again(const Request& request);
+  awaitable<Result<void>> hash(const Request& request);
+  awaitable<Result<void>> verify(const Request& request);
+  awaitable<Result<void>> make_dir(const Request& request);
+  awaitable<Result<void>> remove_dir(const Request& request);
+  awaitable<Result<void>> move(const Request& request);
+  awaitable<Result<void>> stat(const Request& request);
+  awaitable<Result<void>> compress(const Request& request);
+  awaitable<Result<void>> notices(const Request& request);
+
+  // Sends `length` bytes of `file` from where it starts.
+  awaitable<Result<void>> stream_file(files::Download& file, std::uint64_t length,
+                                      const wire::Check& before_end);
+  // The offer, FROM, the data and the digest trailer of a PUT.
+  awaitable<Result<void>> receive_upload(const protocol::Put& put, files::Upload& upload);
+  void record(const Request& request, const Result<void>& result);
+  // Writes a reply whose failure changes nothing: the connection is
+  // closing, or its next read fails and ends the session.
+  awaitable<void> reply_anyway(std::string line);
+
+  std::shared_ptr<Shared> shared_;
+  std::shared_ptr<wire::Channel> channel_;
+  std::string peer_;    // "address:port", for logs
+  std::string source_;  // the address alone, for penalties
+  Admission::Ticket& ticket_;
+  LiveSessions::Entry& entry_;
+  std::string user_;
+  bool delay_notices_ = false;  // the client sent NOTICES delay
+  std::optional<files::UserFiles> files_;
+  std::uint64_t bytes_ = 0;         // moved by the current operation, for the log
+  std::uint64_t resumed_from_ = 0;  // where the current transfer resumed, for the log
+  bool quit_ = false;
+};
+
+}  // namespace sfs::server::sfsp
