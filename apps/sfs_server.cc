@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "auth/user_db_reloader.h"
 #include "server/config_file.h"
@@ -93,11 +94,10 @@ void warn_about_key_file(const fs::path& file, mode_t mode) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  sfs::server::ServerSettings settings;
-  Config& config = settings.config;
+// Parses the command line and the settings file into `settings`. Returns
+// the exit status when main stops here (--help, --check-config, a bad
+// option or settings file); nullopt to serve.
+std::optional<int> parse_settings(int argc, char** argv, sfs::server::ServerSettings& settings) {
   CLI::App app{"sfs-server: secure file storage server (TLS 1.3)"};
   sfs::server::add_setting_flags(app, settings);
   std::string config_file;
@@ -128,28 +128,49 @@ int main(int argc, char** argv) {
     std::fputs(sfs::server::format_settings(settings).c_str(), stdout);
     return 0;
   }
-  config.offer_compression = !settings.no_compress;
+  return std::nullopt;
+}
 
-  sfs::server::setup_logging(settings.log_format);
-  const std::string& run_as = settings.run_as;
-  if (sfs::server::running_as_root() && run_as.empty() && !settings.allow_root) {
+// Refuses root without --run-as (unless --allow-root), and --run-as without
+// root.
+void check_user(const sfs::server::ServerSettings& settings) {
+  const bool root = sfs::server::running_as_root();
+  if (root && settings.run_as.empty() && !settings.allow_root) {
     die("refusing to run as root: use --run-as USER (or --allow-root)");
   }
-  if (!sfs::server::running_as_root() && !run_as.empty()) {
+  if (!root && !settings.run_as.empty()) {
     die("--run-as needs the server to be started as root");
   }
-  const std::uint64_t open_files = sfs::server::raise_open_file_limit();
-  // SIGHUP's default would end the process; the server reloads the auth
-  // file on it once it runs, and meanwhile a change is seen by the stamp.
-  (void)std::signal(SIGHUP, SIG_IGN);  // cannot fail for SIGHUP and SIG_IGN
-  const auto auth_stamp = sfs::auth::FileStamp::of(config.auth_file);  // before the load
+}
+
+// The mode of `file`; 0 when it cannot be read.
+mode_t mode_of(const fs::path& file) {
+  struct stat st {};
+  return ::stat(file.c_str(), &st) == 0 ? st.st_mode : 0;
+}
+
+// The users of the auth file, and what the start-up warnings say about
+// it, read at start, before any switch to --run-as.
+struct LoadedUsers {
+  sfs::auth::UserDb users;
+  sfs::auth::FileStamp stamp;
+  std::size_t plaintext = 0;
+  std::size_t count = 0;
+  mode_t mode = 0;
+};
+
+LoadedUsers load_users(const Config& config) {
+  const auto stamp = sfs::auth::FileStamp::of(config.auth_file);  // before the load
   auto users = must(sfs::auth::UserDb::load(config.auth_file));
   users.set_verified_ttl(config.login_cache_ttl);
   const std::size_t plaintext = users.plaintext_count();
-  const std::size_t user_count = users.size();
-  struct stat auth_stat {};
-  const mode_t auth_mode =
-      ::stat(config.auth_file.c_str(), &auth_stat) == 0 ? auth_stat.st_mode : 0;
+  const std::size_t count = users.size();
+  return {std::move(users), stamp, plaintext, count, mode_of(config.auth_file)};
+}
+
+// Opens the storage, removes what interrupted uploads left there, and hands
+// it to the --run-as user.
+sfs::storage::Store open_store(const Config& config, const std::string& run_as) {
   auto store = must(sfs::storage::Store::open(config.storage_dir));
   if (const std::size_t stale = store.remove_stale_temps(config.partial_ttl); stale > 0) {
     spdlog::info("removed {} stale temporary or partial upload file(s)", stale);
@@ -159,23 +180,10 @@ int main(int argc, char** argv) {
       die(ok.error().message);
     }
   }
-  ensure_identity(config);
-  auto tls =
-      must(sfs::tls::make_server_context(config.cert_file, config.key_file, config.allow_tls12));
-  const std::string fingerprint = fingerprint_of(config.cert_file);
-  struct stat key_stat {};
-  const mode_t key_mode = ::stat(config.key_file.c_str(), &key_stat) == 0 ? key_stat.st_mode : 0;
+  return store;
+}
 
-  sfs::server::Server server(config, std::move(tls), std::move(users), std::move(store),
-                             auth_stamp);
-  if (auto ok = server.listen(); !ok) {
-    die(ok.error().message);
-  }
-  if (!run_as.empty()) {
-    if (auto ok = sfs::server::drop_privileges(run_as); !ok) {
-      die(ok.error().message);
-    }
-  }
+void announce(const sfs::server::Server& server, const std::string& fingerprint) {
   const auto endpoint = server.local_endpoint();
   const std::string address = endpoint.address().is_v6()
                                   ? "[" + endpoint.address().to_string() + "]"
@@ -183,16 +191,62 @@ int main(int argc, char** argv) {
   sfs::server::print_startup_line("listening on " + address + ":" +
                                   std::to_string(endpoint.port()));
   sfs::server::print_startup_line("certificate SHA256 fingerprint " + fingerprint);
-  // Warnings only once start-up succeeded: a failed start says one line.
-  warn_about_auth_file(config.auth_file, plaintext, user_count, auth_mode);
-  warn_about_key_file(config.key_file, key_mode);
-  // A descriptor per connection plus some for files in use and the server.
-  if (open_files != 0 && config.max_connections + 64 > open_files) {
+}
+
+// A descriptor per connection plus some for files in use and the server.
+void warn_about_open_files(std::uint64_t max_connections, std::uint64_t open_files) {
+  if (open_files != 0 && max_connections + 64 > open_files) {
     spdlog::warn(
         "--max-connections {} is near the open-file limit {}; raise it (ulimit -n, or "
         "LimitNOFILE= in the systemd unit)",
-        config.max_connections, open_files);
+        max_connections, open_files);
   }
+}
+
+// Loads users, storage and TLS identity, listens, drops root, and serves
+// until the server stops.
+void serve(sfs::server::ServerSettings& settings) {
+  Config& config = settings.config;
+  config.offer_compression = !settings.no_compress;
+  sfs::server::setup_logging(settings.log_format);
+  check_user(settings);
+  const std::uint64_t open_files = sfs::server::raise_open_file_limit();
+  // SIGHUP's default would end the process; the server reloads the auth
+  // file on it once it runs, and meanwhile a change is seen by the stamp.
+  (void)std::signal(SIGHUP, SIG_IGN);  // cannot fail for SIGHUP and SIG_IGN
+  LoadedUsers loaded = load_users(config);
+  auto store = open_store(config, settings.run_as);
+  ensure_identity(config);
+  auto tls =
+      must(sfs::tls::make_server_context(config.cert_file, config.key_file, config.allow_tls12));
+  const std::string fingerprint = fingerprint_of(config.cert_file);
+  const mode_t key_mode = mode_of(config.key_file);
+
+  sfs::server::Server server(config, std::move(tls), std::move(loaded.users), std::move(store),
+                             loaded.stamp);
+  if (auto ok = server.listen(); !ok) {
+    die(ok.error().message);
+  }
+  if (!settings.run_as.empty()) {
+    if (auto ok = sfs::server::drop_privileges(settings.run_as); !ok) {
+      die(ok.error().message);
+    }
+  }
+  announce(server, fingerprint);
+  // Warnings only once start-up succeeded: a failed start says one line.
+  warn_about_auth_file(config.auth_file, loaded.plaintext, loaded.count, loaded.mode);
+  warn_about_key_file(config.key_file, key_mode);
+  warn_about_open_files(config.max_connections, open_files);
   server.run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sfs::server::ServerSettings settings;
+  if (const std::optional<int> status = parse_settings(argc, argv, settings)) {
+    return *status;
+  }
+  serve(settings);
   return 0;
 }

@@ -155,11 +155,8 @@ Result<std::size_t> AuthFile::migrate(
   std::size_t migrated = 0;
   for (Line& line : lines_) {
     if (line.entry && !line.entry->hashed()) {
-      auto hashed = hash(line.entry->secret);
-      if (!hashed) {
-        return hashed.error();
-      }
-      line.entry->secret = std::move(*hashed);
+      SFS_ASSIGN_OR_RETURN(auto hashed, hash(line.entry->secret));
+      line.entry->secret = std::move(hashed);
       ++migrated;
     }
   }

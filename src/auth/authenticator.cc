@@ -186,21 +186,15 @@ bool Authenticator::rehash(const std::string& user, std::string_view password,
 Result<void> Authenticator::save_hash(const std::string& user, const std::string& replaced,
                                       const std::string& hash) {
   const std::lock_guard lock(file_mutex_);
-  auto file_lock = AuthFileLock::acquire(settings_.auth_file);
-  if (!file_lock) {
-    return file_lock.error();
-  }
-  auto file = AuthFile::load(settings_.auth_file);
-  if (!file) {
-    return file.error();
-  }
-  const Entry* entry = file->find(user);
+  SFS_ASSIGN_OR_RETURN(auto file_lock, AuthFileLock::acquire(settings_.auth_file));
+  SFS_ASSIGN_OR_RETURN(auto file, AuthFile::load(settings_.auth_file));
+  const Entry* entry = file.find(user);
   if (entry == nullptr || entry->secret != replaced) {
     spdlog::info("user={} changed in the auth file meanwhile; the rehash is not saved", user);
     return make_error(Errc::kExists, "changed meanwhile");
   }
-  file->set(user, hash);
-  return file->save();
+  file.set(user, hash);
+  return file.save();
 }
 
 }  // namespace sfs::auth

@@ -161,14 +161,11 @@ bool UserDb::same_password(const Secret& held, const Secret& read) {
 Result<UserDb::Secret> UserDb::make_dummy() {
   unsigned char random[32];
   randombytes_buf(random, sizeof(random));
-  auto hash =
-      hash_password(std::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
-  if (!hash) {
-    return hash.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto hash, hash_password(std::string_view(
+                                      reinterpret_cast<const char*>(random), sizeof(random))));
   Secret dummy;
   dummy.hashed = true;
-  dummy.argon2 = std::move(*hash);
+  dummy.argon2 = std::move(hash);
   return dummy;
 }
 
@@ -181,11 +178,8 @@ Result<UserDb> UserDb::from_file(const AuthFile& file) {
   }
   // Unknown users and plaintext lines then cost one Argon2id verification
   // too, like known users with hashed passwords.
-  auto dummy = make_dummy();
-  if (!dummy) {
-    return dummy.error();
-  }
-  db.dummy_ = std::move(*dummy);
+  SFS_ASSIGN_OR_RETURN(auto dummy, make_dummy());
+  db.dummy_ = std::move(dummy);
   return db;
 }
 
@@ -225,19 +219,13 @@ Result<UserDb::Changes> UserDb::reload(const AuthFile& file) {
 }
 
 Result<UserDb> UserDb::parse(std::string_view text, std::string_view source) {
-  auto file = AuthFile::parse(text, source);
-  if (!file) {
-    return file.error();
-  }
-  return from_file(*file);
+  SFS_ASSIGN_OR_RETURN(auto file, AuthFile::parse(text, source));
+  return from_file(file);
 }
 
 Result<UserDb> UserDb::load(const std::filesystem::path& file) {
-  auto parsed = AuthFile::load(file);
-  if (!parsed) {
-    return parsed.error();
-  }
-  return from_file(*parsed);
+  SFS_ASSIGN_OR_RETURN(auto parsed, AuthFile::load(file));
+  return from_file(parsed);
 }
 
 }  // namespace sfs::auth

@@ -35,19 +35,45 @@ bool write_all(int fd, std::string_view content) {
   return true;
 }
 
+// The first steps of every replacement: fsync(fd), `before_rename`, then
+// renameat. Returns 0, or the errno of the step that failed.
+int sync_and_rename(int fd, int dir_fd, const char* temp, const char* target,
+                    const std::function<void()>& before_rename) {
+  if (::fsync(fd) != 0) {
+    return errno;
+  }
+  if (before_rename) {
+    before_rename();
+  }
+  return ::renameat(dir_fd, temp, dir_fd, target) == 0 ? 0 : errno;
+}
+
+// The last step, best effort: the rename is done and visible, so a failure
+// here cannot be undone and reporting it would tell the caller the file was
+// not replaced. (Some filesystems refuse to fsync a directory; they order
+// it anyway.)
+void sync_directory(int dir_fd) { (void)::fsync(dir_fd); }
+
 }  // namespace
 
 Result<void> commit_replacement(int fd, const fs::path& temp, const fs::path& target, Errc code) {
-  if (::fsync(fd) != 0 || ::rename(temp.c_str(), target.c_str()) != 0) {
-    return errno_error(code, "cannot write " + target.string(), errno);
+  if (const int err = sync_and_rename(fd, AT_FDCWD, temp.c_str(), target.c_str(), {}); err != 0) {
+    return errno_error(code, "cannot write " + target.string(), err);
   }
-  // Best effort: the rename is done and visible, so a failure here cannot be
-  // undone and reporting it would tell the caller the file was not replaced.
-  // (Some filesystems refuse to fsync a directory; they order it anyway.)
   const UniqueFd dir(::open(directory_of(target).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.valid()) {
-    (void)::fsync(dir.get());
+    sync_directory(dir.get());
   }
+  return {};
+}
+
+Result<void> commit_replacement_at(int fd, int dir_fd, const char* temp, const char* target,
+                                   const std::function<Error(int err)>& error_of,
+                                   const std::function<void()>& before_rename) {
+  if (const int err = sync_and_rename(fd, dir_fd, temp, target, before_rename); err != 0) {
+    return error_of(err);
+  }
+  sync_directory(dir_fd);
   return {};
 }
 

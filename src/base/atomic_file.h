@@ -2,15 +2,16 @@
 // Atomic, durable replacement of a file: write a temporary file beside it,
 // fsync it, rename it over the target, fsync the directory. A reader (or a
 // restart after a crash) finds the old content or the new, never a mix or
-// an empty file. The one copy of this sequence for files named by path (the
-// auth file, the client's downloads); the storage backend does the same
-// relative to its directory descriptors.
+// an empty file. The one copy of this sequence: for files named by path
+// (the auth file, the client's downloads) and, relative to an open
+// directory, for the storage backend's uploads.
 //
 //   SFS_RETURN_IF_ERROR(replace_file("id_passwd.txt", text, 0600, Errc::kIo));
 
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <string_view>
 
 #include "base/result.h"
@@ -32,5 +33,14 @@ Result<void> commit_replacement(int fd, const std::filesystem::path& temp,
 // then removed and `target` is unchanged.
 Result<void> replace_file(const std::filesystem::path& target, std::string_view content,
                           mode_t mode, Errc code);
+
+// commit_replacement for names in the open directory `dir_fd` (the storage
+// backend holds its directories open; names may not leave them): fsync(fd),
+// `before_rename()` (the last moment to see what `target` holds before it
+// is replaced; the upload counts it), renameat, then fsync(dir_fd). When
+// fsync or rename fails, returns error_of(errno) and `temp` stays.
+Result<void> commit_replacement_at(int fd, int dir_fd, const char* temp, const char* target,
+                                   const std::function<Error(int err)>& error_of,
+                                   const std::function<void()>& before_rename = {});
 
 }  // namespace sfs

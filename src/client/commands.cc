@@ -57,24 +57,19 @@ Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options) 
   if (user.empty()) {
     return make_error(Errc::kBadRequest, "no user name: use --user or set SFS_USER");
   }
-  auto conn = Connection::open(options.connect);
-  if (!conn) {
-    return conn.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto conn, Connection::open(options.connect));
   // Only now, with the server verified, is the password asked for and sent.
-  auto password =
-      obtain_password(options.password_file, user + "@" + (*conn)->server_name() + "'s password: ");
-  if (!password) {
-    return password.error();
-  }
-  SFS_RETURN_IF_ERROR((*conn)->login(user, *password));
+  SFS_ASSIGN_OR_RETURN(
+      auto password,
+      obtain_password(options.password_file, user + "@" + conn->server_name() + "'s password: "));
+  SFS_RETURN_IF_ERROR(conn->login(user, password));
   if (options.compress) {
-    if (auto ok = (*conn)->enable_compression(); !ok) {
+    if (auto ok = conn->enable_compression(); !ok) {
       if (ok.error().code != Errc::kBadRequest) {
         return ok.error();
       }
       std::fprintf(stderr, "sfs: note: %s does not offer compression (%s); sending uncompressed\n",
-                   (*conn)->server_name().c_str(), ok.error().message.c_str());
+                   conn->server_name().c_str(), ok.error().message.c_str());
     }
   }
   return conn;
@@ -87,14 +82,10 @@ Result<void> put_file(Connection& conn, const std::string& local, const std::str
   if (target.empty() || name.empty()) {
     return make_error(Errc::kBadRequest, "cannot tell the remote name from '" + local + "'");
   }
-  if (auto ok = check_remote_path(target); !ok) {
-    return ok;
-  }
+  SFS_RETURN_IF_ERROR(check_remote_path(target));
   // Missing parents are created first, like rclone (PUT itself does not).
   if (const std::size_t slash = target.rfind('/'); slash != std::string::npos) {
-    if (auto ok = conn.make_dir(target.substr(0, slash), true); !ok) {
-      return ok;
-    }
+    SFS_RETURN_IF_ERROR(conn.make_dir(target.substr(0, slash), true));
   }
   auto result = conn.put(local, target, progress_wanted(), resume);
   if (!result && result.error().code == Errc::kIsDir && remote == target) {
@@ -118,9 +109,7 @@ fs::path local_target(const std::string& remote, const std::string& local) {
 
 Result<void> get_file(Connection& conn, const std::string& remote, const std::string& local,
                       bool resume) {
-  if (auto ok = check_remote_path(remote); !ok) {
-    return ok;
-  }
+  SFS_RETURN_IF_ERROR(check_remote_path(remote));
   auto done = conn.get(remote, local_target(remote, local), progress_wanted(), resume);
   if (done) {
     report_wire(conn, "get", remote);
@@ -150,25 +139,18 @@ Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_
 }
 
 Result<void> remove_file(Connection& conn, const std::string& remote) {
-  if (auto ok = check_remote_path(remote); !ok) {
-    return ok;
-  }
+  SFS_RETURN_IF_ERROR(check_remote_path(remote));
   return conn.remove(remote);
 }
 
 Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* out, bool json) {
-  if (auto ok = check_remote_path(remote); !ok) {
-    return ok;
-  }
-  auto digest = conn.hash(remote);
-  if (!digest) {
-    return digest.error();
-  }
+  SFS_RETURN_IF_ERROR(check_remote_path(remote));
+  SFS_ASSIGN_OR_RETURN(auto digest, conn.hash(remote));
   if (json) {
     std::fprintf(out, "{\"path\":%s,\"digest\":\"%s\"}\n", json_string(remote).c_str(),
-                 digest->c_str());
+                 digest.c_str());
   } else {
-    std::fprintf(out, "%s  %s\n", digest->c_str(), remote.c_str());
+    std::fprintf(out, "%s  %s\n", digest.c_str(), remote.c_str());
   }
   std::fflush(out);
   return {};

@@ -88,6 +88,86 @@ Result<std::uint64_t> size_field(const protocol::Reply& reply) {
   return *size;
 }
 
+// What the server holds of an upload from an earlier attempt: its size and
+// digest (the PUT reply's fields).
+struct HeldPart {
+  std::uint64_t size = 0;
+  std::string digest;
+};
+
+// The fields of the OK reply to PUT: "<held> <digest of the held part>",
+// `held` no more than the file's `size`.
+Result<HeldPart> parse_put_offer(const protocol::Reply& reply, std::uint64_t size) {
+  auto held = reply.fields.size() == 2 ? protocol::parse_u64(reply.fields[0])
+                                       : Result<std::uint64_t>(make_error(Errc::kProtocol, ""));
+  if (!held || *held > size) {
+    return make_error(Errc::kProtocol, "malformed reply from server");
+  }
+  return HeldPart{*held, reply.fields[1]};
+}
+
+// Where the upload starts: after the server's part (`held` bytes, digest
+// `held_digest`) when it is provably the start of this file, else at 0.
+// `hash` then holds the digest of what is skipped, and `source` reads on
+// from the returned offset.
+Result<std::uint64_t> resume_point(LocalSource& source, std::uint64_t held,
+                                   const std::string& held_digest, crypto::Digest& hash) {
+  if (held == 0) {
+    return 0;
+  }
+  auto read = [&](char* data, std::size_t n, std::uint64_t) { return source.read(data, n); };
+  if (crypto::hash_prefix(read, held, hash) && hash.hex_digest() == held_digest) {
+    return held;
+  }
+  hash.reset();
+  SFS_RETURN_IF_ERROR(source.seek(0));
+  return 0;
+}
+
+// The fields of the OK reply to GET: "<size> <digest or -> <start>", where
+// `start` is 0 or the `offset` asked for.
+struct GetOffer {
+  std::uint64_t size = 0;
+  std::string stored;  // the digest the server holds; empty when none
+  std::uint64_t start = 0;
+};
+
+Result<GetOffer> parse_get_offer(const protocol::Reply& reply, std::uint64_t offset) {
+  const bool well_formed = reply.fields.size() == 3 &&
+                           (reply.fields[1] == "-" || crypto::is_digest_hex(reply.fields[1]));
+  auto size = well_formed ? protocol::parse_u64(reply.fields[0])
+                          : Result<std::uint64_t>(make_error(Errc::kProtocol, ""));
+  auto start = well_formed ? protocol::parse_u64(reply.fields[2])
+                           : Result<std::uint64_t>(make_error(Errc::kProtocol, ""));
+  if (!size || !start || (*start != 0 && *start != offset) || *start > *size) {
+    return make_error(Errc::kProtocol, "malformed reply from server");
+  }
+  return GetOffer{*size, reply.fields[1] == "-" ? std::string() : reply.fields[1], *start};
+}
+
+// Hashes the first `length` bytes a partial download holds into `hash`.
+Result<void> hash_held_part(const LocalDownload& part, std::uint64_t length, crypto::Digest& hash) {
+  if (length == 0) {
+    return {};
+  }
+  auto read = [&](char* data, std::size_t n, std::uint64_t at) {
+    return part.read_at(data, n, at);
+  };
+  return crypto::hash_prefix(read, length, hash);
+}
+
+// Shows `done` bytes of a transfer: on its own bar, or to the observer of
+// a display over many files.
+void show_progress(std::optional<ProgressBar>& bar,
+                   const std::function<void(std::uint64_t)>& observer, std::uint64_t done) {
+  if (bar) {
+    bar->update(done);
+  }
+  if (observer) {
+    observer(done);
+  }
+}
+
 }  // namespace
 
 Connection::Connection(const ConnectOptions& options)
@@ -189,9 +269,7 @@ Result<void> Connection::verify_server(const ConnectOptions& options) {
                                         "; check it and run again with --trust-new, or use "
                                         "--ca-file");
   }
-  if (auto ok = store.add(server_, seen); !ok) {
-    return ok;
-  }
+  SFS_RETURN_IF_ERROR(store.add(server_, seen));
   std::fprintf(stderr, "sfs: pinned the server key for %s in %s\n", server_.c_str(),
                store.shown_file().c_str());
   return {};
@@ -205,13 +283,10 @@ std::string Connection::peer_address() {
 
 awaitable<Result<void>> Connection::read_greeting() {
   SFS_CO_ASSIGN_OR_RETURN(auto line, co_await channel_->read_line(protocol::kMaxLineBytes));
-  auto version = protocol::parse_greeting(line);
-  if (!version) {
-    co_return version.error();
-  }
-  if (*version != protocol::kVersion) {
+  SFS_CO_ASSIGN_OR_RETURN(auto version, protocol::parse_greeting(line));
+  if (version != protocol::kVersion) {
     co_return make_error(Errc::kProtocol, "server speaks protocol version " +
-                                              std::to_string(*version) + ", this client speaks " +
+                                              std::to_string(version) + ", this client speaks " +
                                               std::to_string(protocol::kVersion));
   }
   co_return Result<void>{};
@@ -235,21 +310,15 @@ awaitable<Result<protocol::Reply>> Connection::do_login(std::string user, std::s
   SFS_CO_ASSIGN_OR_RETURN(auto notices, co_await request(""));
   const bool delay_notices =
       notices.ok && notices.fields.size() == 1 && notices.fields[0] == "delay";
-  auto line = co_await channel_->read_line(protocol::kMaxLineBytes);
-  if (!line) {
-    co_return line.error();
-  }
-  if (delay_notices && line->starts_with("DELAY ")) {
-    SFS_CO_ASSIGN_OR_RETURN(auto hold, protocol::parse_delay_line(*line));
+  SFS_CO_ASSIGN_OR_RETURN(auto line, co_await channel_->read_line(protocol::kMaxLineBytes));
+  if (delay_notices && line.starts_with("DELAY ")) {
+    SFS_CO_ASSIGN_OR_RETURN(auto hold, protocol::parse_delay_line(line));
     std::fprintf(stderr,
                  "sfs: login delayed %lld s after repeated failures for this account or address\n",
                  static_cast<long long>(std::chrono::ceil<std::chrono::seconds>(hold).count()));
-    line = co_await channel_->read_line(protocol::kMaxLineBytes);
-    if (!line) {
-      co_return line.error();
-    }
+    SFS_CO_ASSIGN_OR_RETURN(line, co_await channel_->read_line(protocol::kMaxLineBytes));
   }
-  co_return protocol::parse_reply(*line);
+  co_return protocol::parse_reply(line);
 }
 
 Result<void> Connection::login(const std::string& user, const std::string& password) {
@@ -267,15 +336,13 @@ Result<void> Connection::login(const std::string& user, const std::string& passw
 }
 
 Result<void> Connection::enable_compression() {
-  auto reply = run(request(protocol::serialize_request(protocol::Compress{"zstd"})));
-  if (!reply) {
-    return reply.error();
-  }
-  if (!reply->ok) {
+  SFS_ASSIGN_OR_RETURN(auto reply,
+                       run(request(protocol::serialize_request(protocol::Compress{"zstd"}))));
+  if (!reply.ok) {
     // An older server does not know the command: the same for the user.
-    return make_error(Errc::kBadRequest, reply->message);
+    return make_error(Errc::kBadRequest, reply.message);
   }
-  if (reply->fields.size() != 1 || reply->fields[0] != "zstd") {
+  if (reply.fields.size() != 1 || reply.fields[0] != "zstd") {
     return make_error(Errc::kProtocol, "malformed reply from server");
   }
   channel_->set_compression(true);
@@ -302,33 +369,16 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   SFS_CO_ASSIGN_OR_RETURN(auto source, LocalSource::open(local));
   const std::uint64_t size = source.size();
   const std::string command = protocol::serialize_request(protocol::Put{remote, size});
-  auto reply = co_await request(command);
-  if (!reply || !reply->ok) {
-    co_return reply ? reply->to_error() : reply.error();
+  SFS_CO_ASSIGN_OR_RETURN(auto reply, co_await request(command));
+  if (!reply.ok) {
+    co_return reply.to_error();
   }
-  auto held = reply->fields.size() == 2 ? protocol::parse_u64(reply->fields[0])
-                                        : Result<std::uint64_t>(make_error(Errc::kProtocol, ""));
-  if (!held || *held > size) {
-    co_return make_error(Errc::kProtocol, "malformed reply from server");
-  }
-  // Resume only when the server's part is provably the start of this file.
+  SFS_CO_ASSIGN_OR_RETURN(const HeldPart offer, parse_put_offer(reply, size));
   crypto::Digest hash;
-  std::uint64_t from = 0;
-  if (resume && *held > 0) {
-    auto read = [&](char* data, std::size_t n, std::uint64_t) { return source.read(data, n); };
-    if (crypto::hash_prefix(read, *held, hash) && hash.hex_digest() == reply->fields[1]) {
-      from = *held;
-    } else {
-      hash.reset();
-      if (auto ok = source.seek(0); !ok) {
-        co_return ok;
-      }
-    }
-  }
+  SFS_CO_ASSIGN_OR_RETURN(const std::uint64_t from,
+                          resume_point(source, resume ? offer.size : 0, offer.digest, hash));
   const std::string start = protocol::from_line(from);
-  if (auto ok = co_await channel_->write(start); !ok) {
-    co_return ok;
-  }
+  SFS_CO_RETURN_IF_ERROR(co_await channel_->write(start));
   std::optional<ProgressBar> bar;
   if (progress && !observer_) {
     bar.emplace("put " + remote, size);
@@ -342,15 +392,9 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
     }
     co_return n;
   };
-  auto sent = co_await wire::send_stream(*channel_, size - from, read, protocol::kDefaultFrameBytes,
-                                         [&](std::uint64_t n) {
-                                           if (bar) {
-                                             bar->update(from + n);
-                                           }
-                                           if (observer_) {
-                                             observer_(from + n);
-                                           }
-                                         });
+  auto sent =
+      co_await wire::send_stream(*channel_, size - from, read, protocol::kDefaultFrameBytes,
+                                 [&](std::uint64_t n) { show_progress(bar, observer_, from + n); });
   if (!sent && sent.error().code == Errc::kNetwork) {
     co_return sent;
   }
@@ -360,11 +404,11 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   }
   const std::string digest = hash.hex_digest();
   const std::string trailer = protocol::digest_line(digest);
-  auto done = co_await request(trailer);
-  if (!done || !done->ok) {
-    co_return done ? done->to_error() : done.error();
+  SFS_CO_ASSIGN_OR_RETURN(auto done, co_await request(trailer));
+  if (!done.ok) {
+    co_return done.to_error();
   }
-  if (done->fields.size() != 2 || done->fields[1] != digest) {
+  if (done.fields.size() != 2 || done.fields[1] != digest) {
     co_return make_error(Errc::kIntegrity, "server stored different data than was sent");
   }
   co_return Result<void>{};
@@ -377,56 +421,32 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   const protocol::Get get{remote, can_resume ? part.held() : 0,
                           can_resume ? part.recorded_digest() : std::string()};
   const std::string command = protocol::serialize_request(get);
-  auto reply = co_await request(command);
-  if (!reply || !reply->ok) {
-    co_return reply ? reply->to_error() : reply.error();
+  SFS_CO_ASSIGN_OR_RETURN(auto reply, co_await request(command));
+  if (!reply.ok) {
+    co_return reply.to_error();
   }
-  const bool well_formed = reply->fields.size() == 3 &&
-                           (reply->fields[1] == "-" || crypto::is_digest_hex(reply->fields[1]));
-  auto size = well_formed ? protocol::parse_u64(reply->fields[0])
-                          : Result<std::uint64_t>(make_error(Errc::kProtocol, ""));
-  auto start = well_formed ? protocol::parse_u64(reply->fields[2])
-                           : Result<std::uint64_t>(make_error(Errc::kProtocol, ""));
-  if (!size || !start || (*start != 0 && *start != get.offset) || *start > *size) {
-    co_return make_error(Errc::kProtocol, "malformed reply from server");
-  }
-  const std::string stored = reply->fields[1] == "-" ? std::string() : reply->fields[1];
+  SFS_CO_ASSIGN_OR_RETURN(const GetOffer offer, parse_get_offer(reply, get.offset));
+  const std::uint64_t start = offer.start;
   crypto::Digest hash;
-  if (*start > 0) {
-    auto read = [&](char* data, std::size_t n, std::uint64_t at) {
-      return part.read_at(data, n, at);
-    };
-    if (auto ok = crypto::hash_prefix(read, *start, hash); !ok) {
-      co_return ok;  // the server is already sending: the session cannot go on
-    }
-  }
-  if (auto ok = part.continue_at(*start); !ok) {
-    co_return ok;
-  }
-  if (!stored.empty()) {
-    part.record_digest(stored);
+  // A failure here ends the session: the server is already sending.
+  SFS_CO_RETURN_IF_ERROR(hash_held_part(part, start, hash));
+  SFS_CO_RETURN_IF_ERROR(part.continue_at(start));
+  if (!offer.stored.empty()) {
+    part.record_digest(offer.stored);
   }
   std::optional<ProgressBar> bar;
   if (progress && !observer_) {
-    bar.emplace("get " + remote, *size);
+    bar.emplace("get " + remote, offer.size);
   }
   const wire::Sink write = [&](const char* data, std::size_t n) -> awaitable<Result<void>> {
     hash.update(data, n);
     co_return part.write(data, n);
   };
   auto received = co_await wire::receive_stream(
-      *channel_, *size - *start, write,
-      [&](std::uint64_t n) {
-        if (bar) {
-          bar->update(*start + n);
-        }
-        if (observer_) {
-          observer_(*start + n);
-        }
-      },
-      protocol::kMaxFrameBytes);
+      *channel_, offer.size - start, write,
+      [&](std::uint64_t n) { show_progress(bar, observer_, start + n); }, protocol::kMaxFrameBytes);
   if (!received) {
-    if (received.error().code == Errc::kNetwork && !stored.empty()) {
+    if (received.error().code == Errc::kNetwork && !offer.stored.empty()) {
       part.keep();  // a later `get` continues from here
     }
     if (wire::stream_completed(received.error())) {  // local write failed: skip the trailer
@@ -440,7 +460,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   SFS_CO_ASSIGN_OR_RETURN(auto trailer, co_await channel_->read_line(protocol::kMaxLineBytes));
   SFS_CO_ASSIGN_OR_RETURN(auto sent_digest, protocol::parse_digest_line(trailer));
   const std::string actual = hash.hex_digest();
-  if (actual != sent_digest || (!stored.empty() && actual != stored)) {
+  if (actual != sent_digest || (!offer.stored.empty() && actual != offer.stored)) {
     co_return make_error(Errc::kIntegrity, "downloaded data does not match its digest; " +
                                                local.string() + " left unchanged");
   }
@@ -450,11 +470,11 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
 awaitable<Result<void>> Connection::do_view(std::string remote, std::uint64_t max_bytes,
                                             std::function<void(const char*, std::size_t)> out) {
   const std::string command = protocol::serialize_request(protocol::View{remote, max_bytes});
-  auto reply = co_await request(command);
-  if (!reply || !reply->ok) {
-    co_return reply ? reply->to_error() : reply.error();
+  SFS_CO_ASSIGN_OR_RETURN(auto reply, co_await request(command));
+  if (!reply.ok) {
+    co_return reply.to_error();
   }
-  SFS_CO_ASSIGN_OR_RETURN(auto size, size_field(*reply));
+  SFS_CO_ASSIGN_OR_RETURN(auto size, size_field(reply));
   const wire::Sink sink = [&](const char* data, std::size_t n) -> awaitable<Result<void>> {
     out(data, n);
     co_return Result<void>{};
@@ -469,11 +489,11 @@ awaitable<Result<void>> Connection::do_view(std::string remote, std::uint64_t ma
 template <typename T>
 awaitable<Result<std::vector<T>>> Connection::read_counted(std::string command,
                                                            Result<T> (*parse)(std::string_view)) {
-  auto reply = co_await request(command);
-  if (!reply || !reply->ok) {
-    co_return reply ? reply->to_error() : reply.error();
+  SFS_CO_ASSIGN_OR_RETURN(auto reply, co_await request(command));
+  if (!reply.ok) {
+    co_return reply.to_error();
   }
-  SFS_CO_ASSIGN_OR_RETURN(auto count, size_field(*reply));
+  SFS_CO_ASSIGN_OR_RETURN(auto count, size_field(reply));
   std::vector<T> items;
   for (std::uint64_t i = 0; i < count; ++i) {
     SFS_CO_ASSIGN_OR_RETURN(auto line, co_await channel_->read_line(protocol::kMaxLineBytes));
@@ -509,9 +529,10 @@ Result<void> Connection::view(const std::string& remote, std::uint64_t max_bytes
 }
 
 Result<void> Connection::remove(const std::string& remote) {
-  auto reply = run(request(protocol::serialize_request(protocol::Delete{remote})));
-  if (!reply || !reply->ok) {
-    return reply ? reply->to_error() : reply.error();
+  SFS_ASSIGN_OR_RETURN(auto reply,
+                       run(request(protocol::serialize_request(protocol::Delete{remote}))));
+  if (!reply.ok) {
+    return reply.to_error();
   }
   return {};
 }
@@ -521,32 +542,30 @@ Result<std::vector<protocol::Entry>> Connection::list(const std::string& remote)
 }
 
 Result<protocol::Reply> Connection::simple(const std::string& line, std::size_t fields) {
-  auto reply = run(request(line));
-  if (!reply || !reply->ok) {
-    return reply ? reply->to_error() : reply.error();
+  SFS_ASSIGN_OR_RETURN(auto reply, run(request(line)));
+  if (!reply.ok) {
+    return reply.to_error();
   }
-  if (reply->fields.size() != fields) {
+  if (reply.fields.size() != fields) {
     return make_error(Errc::kProtocol, "malformed reply from server");
   }
   return reply;
 }
 
 Result<void> Connection::make_dir(const std::string& remote, bool parents) {
-  auto reply = simple(protocol::serialize_request(protocol::MakeDir{remote, parents}), 0);
-  return reply ? Result<void>() : reply.error();
+  SFS_RETURN_IF_ERROR(simple(protocol::serialize_request(protocol::MakeDir{remote, parents}), 0));
+  return {};
 }
 
 Result<void> Connection::remove_dir(const std::string& remote) {
-  auto reply = simple(protocol::serialize_request(protocol::RemoveDir{remote}), 0);
-  return reply ? Result<void>() : reply.error();
+  SFS_RETURN_IF_ERROR(simple(protocol::serialize_request(protocol::RemoveDir{remote}), 0));
+  return {};
 }
 
 Result<std::string> Connection::move(const std::string& from, const std::string& to) {
-  auto reply = simple(protocol::serialize_request(protocol::Move{from, to}), 1);
-  if (!reply) {
-    return reply.error();
-  }
-  auto path = protocol::percent_decode(reply->fields[0]);
+  SFS_ASSIGN_OR_RETURN(auto reply,
+                       simple(protocol::serialize_request(protocol::Move{from, to}), 1));
+  auto path = protocol::percent_decode(reply.fields[0]);
   if (!path || !protocol::validate_remote_path(*path)) {
     return make_error(Errc::kProtocol, "malformed reply from server");
   }
@@ -554,11 +573,8 @@ Result<std::string> Connection::move(const std::string& from, const std::string&
 }
 
 Result<protocol::Entry> Connection::stat(const std::string& remote) {
-  auto reply = simple(protocol::serialize_request(protocol::Stat{remote}), 5);
-  if (!reply) {
-    return reply.error();
-  }
-  auto entry = protocol::parse_stat_reply(*reply);
+  SFS_ASSIGN_OR_RETURN(auto reply, simple(protocol::serialize_request(protocol::Stat{remote}), 5));
+  auto entry = protocol::parse_stat_reply(reply);
   if (!entry || entry->name != remote) {
     return make_error(Errc::kProtocol, "malformed reply from server");
   }
@@ -568,14 +584,15 @@ Result<protocol::Entry> Connection::stat(const std::string& remote) {
 Result<std::vector<protocol::FileStatus>> Connection::verify() { return run(do_verify()); }
 
 Result<std::string> Connection::hash(const std::string& remote) {
-  auto reply = run(request(protocol::serialize_request(protocol::Hash{remote})));
-  if (!reply || !reply->ok) {
-    return reply ? reply->to_error() : reply.error();
+  SFS_ASSIGN_OR_RETURN(auto reply,
+                       run(request(protocol::serialize_request(protocol::Hash{remote}))));
+  if (!reply.ok) {
+    return reply.to_error();
   }
-  if (reply->fields.size() != 1 || !crypto::is_digest_hex(reply->fields[0])) {
+  if (reply.fields.size() != 1 || !crypto::is_digest_hex(reply.fields[0])) {
     return make_error(Errc::kProtocol, "malformed reply from server");
   }
-  return reply->fields[0];
+  return reply.fields[0];
 }
 
 void Connection::quit() { (void)run(request(protocol::serialize_request(protocol::Quit{}))); }

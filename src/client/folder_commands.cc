@@ -34,14 +34,9 @@ struct Listed {
 // Lists `dir` (and below it with `recursive`) in name order, pre-order.
 Result<void> collect(Connection& conn, const std::string& dir, bool recursive, int depth,
                      std::vector<Listed>& out) {
-  auto entries = conn.list(dir);
-  if (!entries) {
-    return entries.error();
-  }
-  for (protocol::Entry& e : *entries) {
-    if (auto ok = check_remote_name(e.name); !ok) {
-      return ok;
-    }
+  SFS_ASSIGN_OR_RETURN(auto entries, conn.list(dir));
+  for (protocol::Entry& e : entries) {
+    SFS_RETURN_IF_ERROR(check_remote_name(e.name));
     if (out.size() >= kMaxListEntries) {
       return make_error(Errc::kTooLarge, "listing has too many entries");
     }
@@ -49,9 +44,7 @@ Result<void> collect(Connection& conn, const std::string& dir, bool recursive, i
     const bool descend = recursive && e.type == 'd' && depth < kMaxListDepth;
     out.push_back({path, std::move(e)});
     if (descend) {
-      if (auto ok = collect(conn, path, true, depth + 1, out); !ok) {
-        return ok;
-      }
+      SFS_RETURN_IF_ERROR(collect(conn, path, true, depth + 1, out));
     }
   }
   return {};
@@ -88,9 +81,7 @@ void print_summary(const TransferSummary& summary, std::FILE* out) {
 Result<void> list_files(Connection& conn, const ListOptions& options, std::FILE* out) {
   const std::string dir = strip_trailing_slashes(options.path);
   if (!dir.empty()) {
-    if (auto ok = check_remote_path(dir); !ok) {
-      return ok;
-    }
+    SFS_RETURN_IF_ERROR(check_remote_path(dir));
   }
   std::vector<Listed> items;
   auto listed = collect(conn, dir, options.recursive, 1, items);
@@ -119,9 +110,7 @@ Result<void> list_files(Connection& conn, const ListOptions& options, std::FILE*
 
 Result<void> stat_entry(Connection& conn, const std::string& remote, bool json, std::FILE* out) {
   const std::string path = strip_trailing_slashes(remote);
-  if (auto ok = check_remote_path(path); !ok) {
-    return ok;
-  }
+  SFS_RETURN_IF_ERROR(check_remote_path(path));
   SFS_ASSIGN_OR_RETURN(auto entry, conn.stat(path));
   if (json) {
     protocol::Entry named = entry;
@@ -140,17 +129,13 @@ Result<void> stat_entry(Connection& conn, const std::string& remote, bool json, 
 
 Result<void> make_dir(Connection& conn, const std::string& remote, bool parents) {
   const std::string path = strip_trailing_slashes(remote);
-  if (auto ok = check_remote_path(path); !ok) {
-    return ok;
-  }
+  SFS_RETURN_IF_ERROR(check_remote_path(path));
   return conn.make_dir(path, parents);
 }
 
 Result<void> remove_dir(Connection& conn, const std::string& remote) {
   const std::string path = strip_trailing_slashes(remote);
-  if (auto ok = check_remote_path(path); !ok) {
-    return ok;
-  }
+  SFS_RETURN_IF_ERROR(check_remote_path(path));
   return conn.remove_dir(path);
 }
 
@@ -158,9 +143,7 @@ Result<void> move_entry(Connection& conn, const std::string& from, const std::st
   const std::string source = strip_trailing_slashes(from);
   const std::string target = strip_trailing_slashes(to);
   for (const std::string* path : {&source, &target}) {
-    if (auto ok = check_remote_path(*path); !ok) {
-      return ok;
-    }
+    SFS_RETURN_IF_ERROR(check_remote_path(*path));
   }
   SFS_ASSIGN_OR_RETURN(auto moved, conn.move(source, target));
   return {};

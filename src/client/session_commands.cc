@@ -30,9 +30,7 @@ Result<void> print_lines(std::FILE* out, const std::vector<std::string>& lines) 
 
 Result<void> do_cd(CommandContext& context, const Invocation& inv) {
   SFS_ASSIGN_OR_RETURN(auto dir, resolve_remote(context.cwd, inv.arg_or(0, "/")));
-  if (auto ok = check_remote_dir(context.conn, dir); !ok) {
-    return ok;
-  }
+  SFS_RETURN_IF_ERROR(check_remote_dir(context.conn, dir));
   context.cwd = std::move(dir);
   return {};
 }

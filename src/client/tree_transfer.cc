@@ -108,18 +108,14 @@ Result<void> walk_remote(Connection& conn, const std::string& dir, const std::st
     return {};
   }
   for (const protocol::Entry& e : *entries) {
-    if (auto ok = check_remote_name(e.name); !ok) {
-      return ok;
-    }
+    SFS_RETURN_IF_ERROR(check_remote_name(e.name));
     if (items.size() >= kMaxTreeEntries) {
       return make_error(Errc::kTooLarge, "remote tree has too many entries");
     }
     const std::string name = join(relative, e.name);
     items.push_back({name, e.type == 'd', e.size});
     if (e.type == 'd' && depth < kMaxDepth) {
-      if (auto ok = walk_remote(conn, dir + "/" + e.name, name, depth + 1, items, summary); !ok) {
-        return ok;
-      }
+      SFS_RETURN_IF_ERROR(walk_remote(conn, dir + "/" + e.name, name, depth + 1, items, summary));
     }
   }
   return {};
@@ -173,12 +169,8 @@ Result<void> put_tree(Connection& conn, const fs::path& local, const std::string
     return make_error(fs::exists(local, ec) ? Errc::kLocal : Errc::kNotFound,
                       "not a local directory: " + local.string());
   }
-  if (auto ok = protocol::validate_remote_path(remote); !ok) {
-    return ok;
-  }
-  if (auto ok = conn.make_dir(remote, true); !ok) {
-    return ok;
-  }
+  SFS_RETURN_IF_ERROR(protocol::validate_remote_path(remote));
+  SFS_RETURN_IF_ERROR(conn.make_dir(remote, true));
   ++summary.directories;
   std::vector<Item> items;
   walk_local(local, "", 1, items, summary);
@@ -217,9 +209,7 @@ Result<void> get_tree(Connection& conn, const std::string& remote, const fs::pat
                       bool resume, TransferSummary& summary) {
   summary.command = "get";
   std::vector<Item> items;
-  if (auto ok = walk_remote(conn, remote, "", 1, items, summary); !ok) {
-    return ok;
-  }
+  SFS_RETURN_IF_ERROR(walk_remote(conn, remote, "", 1, items, summary));
   std::error_code ec;
   fs::create_directories(local, ec);
   if (!fs::is_directory(local, ec)) {

@@ -166,12 +166,9 @@ awaitable<Result<std::size_t>> Connection::read_within_deadline(char* data, std:
 awaitable<Result<void>> Connection::read_exact(char* data, std::size_t length) {
   set_io_deadline();
   while (length > 0) {
-    auto n = co_await read_within_deadline(data, length);
-    if (!n) {
-      co_return n.error();
-    }
-    data += *n;
-    length -= *n;
+    SFS_CO_ASSIGN_OR_RETURN(auto n, co_await read_within_deadline(data, length));
+    data += n;
+    length -= n;
   }
   co_return Result<void>{};
 }

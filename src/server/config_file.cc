@@ -18,14 +18,11 @@ std::vector<std::string_view> setting_keys() {
 
 Result<void> apply_config_file(const fs::path& file, ServerSettings& settings,
                                const std::function<bool(std::string_view)>& given_on_command_line) {
-  auto table = config::read_toml(file);
-  if (!table) {
-    return table.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto table, config::read_toml(file));
   // A key the command line overrides is still checked, into a scratch copy:
   // a broken file should not start working only while a flag hides it.
   ServerSettings scratch;
-  for (auto&& [key, node] : *table) {
+  for (auto&& [key, node] : table) {
     const Setting* setting = find_setting(key.str());
     if (setting == nullptr) {
       return config::key_error(file, key, "unknown setting (see sfs-server --help)");

@@ -47,10 +47,7 @@ std::uint64_t raise_open_file_limit() {
 bool running_as_root() { return ::geteuid() == 0; }
 
 Result<void> hand_over_storage(const std::string& user, const std::filesystem::path& storage) {
-  auto pw = look_up(user);
-  if (!pw) {
-    return pw.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto pw, look_up(user));
   std::error_code ec;
   std::filesystem::recursive_directory_iterator it(storage, ec), end;  // symlinks not followed
   if (ec) {
@@ -59,28 +56,21 @@ Result<void> hand_over_storage(const std::string& user, const std::filesystem::p
   auto give = [&](const std::filesystem::path& path) -> Result<void> {
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0 && st.st_uid == 0 &&
-        ::lchown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+        ::lchown(path.c_str(), pw.pw_uid, pw.pw_gid) != 0) {
       return failed("cannot give " + path.string() + " to " + user);
     }
     return {};
   };
-  if (auto ok = give(storage); !ok) {
-    return ok;
-  }
+  SFS_RETURN_IF_ERROR(give(storage));
   for (; it != end; it.increment(ec)) {
-    if (auto ok = give(it->path()); !ok) {
-      return ok;
-    }
+    SFS_RETURN_IF_ERROR(give(it->path()));
   }
   return {};
 }
 
 Result<void> drop_privileges(const std::string& user) {
-  auto pw = look_up(user);
-  if (!pw) {
-    return pw.error();
-  }
-  if (::setgroups(0, nullptr) != 0 || ::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0) {
+  SFS_ASSIGN_OR_RETURN(auto pw, look_up(user));
+  if (::setgroups(0, nullptr) != 0 || ::setgid(pw.pw_gid) != 0 || ::setuid(pw.pw_uid) != 0) {
     return failed("cannot switch to user " + user);
   }
   if (::setuid(0) == 0 || ::geteuid() == 0) {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "base/atomic_file.h"
 #include "crypto/digest.h"
 #include "storage/beneath.h"
 #include "storage/digest_xattr.h"
@@ -35,9 +36,7 @@ Result<std::string> ReadFile::compute_digest() const {
   auto read = [this](char* data, std::size_t max, std::uint64_t at) {
     return read_at(data, max, at);
   };
-  if (auto ok = crypto::hash_prefix(read, size_, hash); !ok) {
-    return ok.error();
-  }
+  SFS_RETURN_IF_ERROR(crypto::hash_prefix(read, size_, hash));
   return hash.hex_digest();
 }
 
@@ -110,30 +109,27 @@ Result<Usage> Upload::commit() {
   if (done_) {
     return make_error(Errc::kInternal, "upload already finished");
   }
-  if (::fsync(file_.get()) != 0) {
-    const int err = errno;
-    discard();
-    return errno_error(err, target_name_);
-  }
-  // What the rename replaces, for the caller's usage count. (Another
-  // upload may commit the same name in between: the count is then off by
-  // that file until the owner of the count measures the tree again.)
+  // What the rename replaces, for the caller's usage count, measured after
+  // the fsync, just before the rename. (Another upload may commit the same
+  // name in between: the count is then off by that file until the owner of
+  // the count measures the tree again.)
   Usage replaced;
-  if (struct stat old{};
-      ::fstatat(dir_.get(), target_name_.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0 &&
-      S_ISREG(old.st_mode)) {
-    replaced = {static_cast<std::uint64_t>(old.st_size), 1};
-  }
-  if (::renameat(dir_.get(), temp_name_.c_str(), dir_.get(), target_name_.c_str()) != 0) {
-    const int err = errno;
+  auto measure_target = [&] {
+    if (struct stat old{};
+        ::fstatat(dir_.get(), target_name_.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(old.st_mode)) {
+      replaced = {static_cast<std::uint64_t>(old.st_size), 1};
+    }
+  };
+  auto error_of = [this](int err) { return errno_error(err, target_name_); };
+  if (auto ok = commit_replacement_at(file_.get(), dir_.get(), temp_name_.c_str(),
+                                      target_name_.c_str(), error_of, measure_target);
+      !ok) {
     discard();
-    return errno_error(err, target_name_);
+    return ok.error();
   }
   done_ = true;
   file_.reset();
-  // Make the rename itself durable. A failure here cannot be undone any
-  // more; the new content is already visible.
-  (void)::fsync(dir_.get());
   return replaced;
 }
 

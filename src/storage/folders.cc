@@ -91,11 +91,8 @@ Result<UniqueFd> make_or_open(int dir, const std::string& leaf, std::string_view
   } else if (errno != EEXIST) {
     return errno_error(errno, shown);
   }
-  auto kind = kind_of(dir, leaf, shown);
-  if (!kind) {
-    return kind.error();
-  }
-  if (*kind != 'd') {
+  SFS_ASSIGN_OR_RETURN(const char kind, kind_of(dir, leaf, shown));
+  if (kind != 'd') {
     return make_error(Errc::kNotDir, "not a directory: " + std::string(shown));
   }
   return open_beneath(dir, leaf, O_RDONLY | O_DIRECTORY, 0, shown);
@@ -164,23 +161,16 @@ std::uint64_t missing_dirs(int root, std::string_view relative) {
 
 Result<Usage> UserTree::make_dir(std::string_view relative, bool parents,
                                  const AdmitDirs& admit) const {
-  if (auto ok = check_relative(relative); !ok) {
-    return ok.error();
-  }
+  SFS_RETURN_IF_ERROR(check_relative(relative));
   if (component_count(relative) > kMaxDirDepth) {
     return too_deep(relative);
   }
   if (!parents) {
-    auto parent = open_parent(relative);
-    if (!parent) {
-      return parent.error();
-    }
+    SFS_ASSIGN_OR_RETURN(auto parent, open_parent(relative));
     if (admit) {
-      if (auto ok = admit(1); !ok) {
-        return ok.error();
-      }
+      SFS_RETURN_IF_ERROR(admit(1));
     }
-    if (::mkdirat(parent->first.get(), parent->second.c_str(), 0700) != 0) {
+    if (::mkdirat(parent.first.get(), parent.second.c_str(), 0700) != 0) {
       return errno == EEXIST ? make_error(Errc::kExists, "already exists: " + std::string(relative))
                              : errno_error(errno, relative);
     }
@@ -188,9 +178,7 @@ Result<Usage> UserTree::make_dir(std::string_view relative, bool parents,
   }
   if (admit) {
     if (const std::uint64_t count = missing_dirs(dir_->get(), relative); count > 0) {
-      if (auto ok = admit(count); !ok) {
-        return ok.error();
-      }
+      SFS_RETURN_IF_ERROR(admit(count));
     }
   }
   auto dir = open_beneath(dir_->get(), ".", O_RDONLY | O_DIRECTORY);
@@ -209,26 +197,18 @@ Result<Usage> UserTree::make_dir(std::string_view relative, bool parents,
 }
 
 Result<Usage> UserTree::remove_dir(std::string_view relative) const {
-  auto parent = open_parent(relative);
-  if (!parent) {
-    return parent.error();
-  }
-  auto& [dir, leaf] = *parent;
-  auto kind = kind_of(dir.get(), leaf, relative);
-  if (!kind) {
-    return kind.error();
-  }
-  if (*kind == '-') {
+  SFS_ASSIGN_OR_RETURN(auto parent, open_parent(relative));
+  auto& [dir, leaf] = parent;
+  SFS_ASSIGN_OR_RETURN(const char kind, kind_of(dir.get(), leaf, relative));
+  if (kind == '-') {
     return make_error(Errc::kNotFound, "no such directory: " + std::string(relative));
   }
-  if (*kind != 'd') {
+  if (kind != 'd') {
     return make_error(Errc::kNotDir, "not a directory: " + std::string(relative));
   }
-  auto victim = open_beneath(dir.get(), leaf, O_RDONLY | O_DIRECTORY, 0, relative);
-  if (!victim) {
-    return victim.error();
-  }
-  auto removed = clear_upload_debris(victim->get());
+  SFS_ASSIGN_OR_RETURN(auto victim,
+                       open_beneath(dir.get(), leaf, O_RDONLY | O_DIRECTORY, 0, relative));
+  auto removed = clear_upload_debris(victim.get());
   if (!removed || ::unlinkat(dir.get(), leaf.c_str(), AT_REMOVEDIR) != 0) {
     return make_error(Errc::kNotEmpty, "directory not empty: " + std::string(relative));
   }
@@ -239,42 +219,22 @@ Result<Usage> UserTree::remove_dir(std::string_view relative) const {
 
 Result<std::string> UserTree::move(std::string_view from, std::string_view to,
                                    std::size_t max_path_bytes, Usage* replaced) const {
-  if (auto ok = check_relative(to); !ok) {
-    return ok.error();
-  }
-  auto source = open_parent(from);
-  if (!source) {
-    return source.error();
-  }
-  auto source_kind = kind_of(source->first.get(), source->second, from);
-  if (!source_kind) {
-    return source_kind.error();
-  }
-  if (*source_kind == '-') {
+  SFS_RETURN_IF_ERROR(check_relative(to));
+  SFS_ASSIGN_OR_RETURN(auto source, open_parent(from));
+  SFS_ASSIGN_OR_RETURN(const char source_kind, kind_of(source.first.get(), source.second, from));
+  if (source_kind == '-') {
     return make_error(Errc::kNotFound, "no such file or directory: " + std::string(from));
   }
-  auto target = open_parent(to);
-  if (!target) {
-    return target.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto target, open_parent(to));
   std::string final_path(to);
-  auto target_kind = kind_of(target->first.get(), target->second, to);
-  if (!target_kind) {
-    return target_kind.error();
+  SFS_ASSIGN_OR_RETURN(char target_kind, kind_of(target.first.get(), target.second, to));
+  if (target_kind == 'd') {  // like mv: into the directory
+    SFS_ASSIGN_OR_RETURN(auto inside, open_beneath(dir_->get(), to, O_RDONLY | O_DIRECTORY));
+    final_path += "/" + source.second;
+    target = std::pair<UniqueFd, std::string>(std::move(inside), source.second);
+    SFS_ASSIGN_OR_RETURN(target_kind, kind_of(target.first.get(), target.second, final_path));
   }
-  if (*target_kind == 'd') {  // like mv: into the directory
-    auto inside = open_beneath(dir_->get(), to, O_RDONLY | O_DIRECTORY);
-    if (!inside) {
-      return inside.error();
-    }
-    final_path += "/" + source->second;
-    target = std::pair<UniqueFd, std::string>(std::move(*inside), source->second);
-    target_kind = kind_of(target->first.get(), target->second, final_path);
-    if (!target_kind) {
-      return target_kind.error();
-    }
-  }
-  return finish_move(*source, *source_kind, from, *target, *target_kind, final_path, max_path_bytes,
+  return finish_move(source, source_kind, from, target, target_kind, final_path, max_path_bytes,
                      replaced);
 }
 
@@ -297,11 +257,9 @@ Result<std::string> UserTree::finish_move(const std::pair<UniqueFd, std::string>
     if (target_kind == 'f') {
       return make_error(Errc::kNotDir, "cannot replace a file with a directory: " + final_path);
     }
-    auto moved = open_beneath(source.first.get(), source.second, O_RDONLY | O_DIRECTORY, 0, from);
-    if (!moved) {
-      return moved.error();
-    }
-    const int depth = component_count(final_path) + subtree_depth(moved->release(), kMaxDirDepth);
+    SFS_ASSIGN_OR_RETURN(auto moved, open_beneath(source.first.get(), source.second,
+                                                  O_RDONLY | O_DIRECTORY, 0, from));
+    const int depth = component_count(final_path) + subtree_depth(moved.release(), kMaxDirDepth);
     if (depth > kMaxDirDepth) {
       return too_deep(final_path);
     }
@@ -309,9 +267,7 @@ Result<std::string> UserTree::finish_move(const std::pair<UniqueFd, std::string>
     return make_error(Errc::kIsDir, "is a directory: " + final_path);
   }
   if (target_kind == 'f') {
-    if (auto ok = check_target_file(target.first.get(), target.second, final_path); !ok) {
-      return ok.error();
-    }
+    SFS_RETURN_IF_ERROR(check_target_file(target.first.get(), target.second, final_path));
   }
   // What the rename replaces, measured just before it.
   Usage over;

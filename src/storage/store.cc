@@ -81,18 +81,10 @@ std::size_t remove_stale_in(int dir_fd, int depth, std::chrono::seconds ttl) {
 }  // namespace
 
 Result<Store> Store::open(const std::filesystem::path& root) {
-  auto root_fd = make_dir_at(AT_FDCWD, root.c_str(), root);
-  if (!root_fd) {
-    return root_fd.error();
-  }
-  auto users = make_dir_at(root_fd->get(), "u", root / "u");
-  if (!users) {
-    return users.error();
-  }
-  if (auto ok = probe_writable(users->get(), root / "u"); !ok) {
-    return ok.error();
-  }
-  return Store(std::move(*users));
+  SFS_ASSIGN_OR_RETURN(auto root_fd, make_dir_at(AT_FDCWD, root.c_str(), root));
+  SFS_ASSIGN_OR_RETURN(auto users, make_dir_at(root_fd.get(), "u", root / "u"));
+  SFS_RETURN_IF_ERROR(probe_writable(users.get(), root / "u"));
+  return Store(std::move(users));
 }
 
 namespace {
@@ -121,11 +113,8 @@ Result<UserTree> Store::user(std::string_view name) const {
   if (::mkdirat(users_.get(), dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return errno_error(errno, "user directory");
   }
-  auto fd = open_beneath(users_.get(), dir, O_RDONLY | O_DIRECTORY);
-  if (!fd) {
-    return fd.error();
-  }
-  auto shared = std::make_shared<const UniqueFd>(std::move(*fd));
+  SFS_ASSIGN_OR_RETURN(auto fd, open_beneath(users_.get(), dir, O_RDONLY | O_DIRECTORY));
+  auto shared = std::make_shared<const UniqueFd>(std::move(fd));
   cached = shared;
   return UserTree(std::move(shared));
 }

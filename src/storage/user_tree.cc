@@ -91,28 +91,19 @@ Result<void> check_regular(const struct stat& st, std::string_view leaf) {
 }  // namespace
 
 Result<std::pair<UniqueFd, std::string>> UserTree::open_parent(std::string_view relative) const {
-  if (auto ok = check_relative(relative); !ok) {
-    return ok.error();
-  }
+  SFS_RETURN_IF_ERROR(check_relative(relative));
   auto [parent, leaf] = split_parent(relative);
-  auto dir = open_beneath(dir_->get(), parent, O_RDONLY | O_DIRECTORY, 0, relative);
-  if (!dir) {
-    return dir.error();
-  }
-  return std::pair{std::move(*dir), std::move(leaf)};
+  SFS_ASSIGN_OR_RETURN(auto dir,
+                       open_beneath(dir_->get(), parent, O_RDONLY | O_DIRECTORY, 0, relative));
+  return std::pair{std::move(dir), std::move(leaf)};
 }
 
 Result<ReadFile> UserTree::open_read(std::string_view relative) const {
-  if (auto ok = check_relative(relative); !ok) {
-    return ok.error();
-  }
+  SFS_RETURN_IF_ERROR(check_relative(relative));
   // O_NONBLOCK: a FIFO planted in the tree must not block the server.
-  auto fd = open_beneath(dir_->get(), relative, O_RDONLY | O_NONBLOCK);
-  if (!fd) {
-    return fd.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto fd, open_beneath(dir_->get(), relative, O_RDONLY | O_NONBLOCK));
   struct stat st {};
-  if (::fstat(fd->get(), &st) != 0) {
+  if (::fstat(fd.get(), &st) != 0) {
     return errno_error(errno, relative);
   }
   if (S_ISDIR(st.st_mode)) {
@@ -122,27 +113,18 @@ Result<ReadFile> UserTree::open_read(std::string_view relative) const {
     return make_error(Errc::kBadPath,
                       "path refused (not a regular file): " + std::string(relative));
   }
-  if (auto ok = check_single_link(st, relative); !ok) {
-    return ok.error();
-  }
-  return ReadFile(std::move(*fd), static_cast<std::uint64_t>(st.st_size));
+  SFS_RETURN_IF_ERROR(check_single_link(st, relative));
+  return ReadFile(std::move(fd), static_cast<std::uint64_t>(st.st_size));
 }
 
 Result<Upload> UserTree::create(std::string_view relative,
                                 std::optional<std::uint64_t> resumable_size) const {
-  auto parent = open_parent(relative);
-  if (!parent) {
-    return parent.error();
-  }
-  auto& [dir, leaf] = *parent;
+  SFS_ASSIGN_OR_RETURN(auto parent, open_parent(relative));
+  auto& [dir, leaf] = parent;
   struct stat st {};
   if (::fstatat(dir.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    if (auto ok = check_regular(st, leaf); !ok) {
-      return ok.error();
-    }
-    if (auto ok = check_single_link(st, relative); !ok) {
-      return ok.error();
-    }
+    SFS_RETURN_IF_ERROR(check_regular(st, leaf));
+    SFS_RETURN_IF_ERROR(check_single_link(st, relative));
   } else if (errno != ENOENT) {
     return errno_error(errno, relative);
   }
@@ -166,18 +148,13 @@ Result<Upload> UserTree::create(std::string_view relative,
 }
 
 Result<Usage> UserTree::remove(std::string_view relative) const {
-  auto parent = open_parent(relative);
-  if (!parent) {
-    return parent.error();
-  }
-  auto& [dir, leaf] = *parent;
+  SFS_ASSIGN_OR_RETURN(auto parent, open_parent(relative));
+  auto& [dir, leaf] = parent;
   struct stat st {};
   if (::fstatat(dir.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     return errno_error(errno, relative);
   }
-  if (auto ok = check_regular(st, leaf); !ok) {
-    return ok.error();
-  }
+  SFS_RETURN_IF_ERROR(check_regular(st, leaf));
   if (::unlinkat(dir.get(), leaf.c_str(), 0) != 0) {
     return errno_error(errno, relative);
   }
@@ -240,33 +217,24 @@ Result<std::vector<DirEntry>> read_entries(int fd) {
 
 Result<std::vector<DirEntry>> UserTree::list(std::string_view relative) const {
   if (!relative.empty()) {
-    if (auto ok = check_relative(relative); !ok) {
-      return ok.error();
-    }
+    SFS_RETURN_IF_ERROR(check_relative(relative));
   }
-  auto fd = open_beneath(dir_->get(), relative.empty() ? "." : relative, O_RDONLY | O_NONBLOCK);
-  if (!fd) {
-    return fd.error();
-  }
+  SFS_ASSIGN_OR_RETURN(
+      auto fd, open_beneath(dir_->get(), relative.empty() ? "." : relative, O_RDONLY | O_NONBLOCK));
   struct stat st {};
-  if (::fstat(fd->get(), &st) != 0) {
+  if (::fstat(fd.get(), &st) != 0) {
     return errno_error(errno, relative);
   }
   if (!S_ISDIR(st.st_mode)) {
     return make_error(Errc::kNotDir, "not a directory: " + std::string(relative));
   }
-  return read_entries(fd->release());
+  return read_entries(fd.release());
 }
 
 Result<DirEntry> UserTree::stat(std::string_view relative) const {
-  if (auto ok = check_relative(relative); !ok) {
-    return ok.error();
-  }
-  auto fd = open_beneath(dir_->get(), relative, O_RDONLY | O_NONBLOCK);
-  if (!fd) {
-    return fd.error();
-  }
-  auto entry = describe(fd->get(), std::string(relative));
+  SFS_RETURN_IF_ERROR(check_relative(relative));
+  SFS_ASSIGN_OR_RETURN(auto fd, open_beneath(dir_->get(), relative, O_RDONLY | O_NONBLOCK));
+  auto entry = describe(fd.get(), std::string(relative));
   if (!entry) {
     return make_error(Errc::kBadPath,
                       "path refused (not a regular file or directory): " + std::string(relative));
@@ -314,12 +282,9 @@ void add_usage(int dir_fd, int depth, Usage& usage) {
 }  // namespace
 
 Result<Usage> UserTree::usage() const {
-  auto top = open_beneath(dir_->get(), ".", O_RDONLY | O_DIRECTORY);
-  if (!top) {
-    return top.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto top, open_beneath(dir_->get(), ".", O_RDONLY | O_DIRECTORY));
   Usage usage;
-  add_usage(top->release(), 0, usage);
+  add_usage(top.release(), 0, usage);
   return usage;
 }
 

@@ -97,9 +97,7 @@ Result<X509Ptr> build_certificate(EVP_PKEY* key, const std::vector<std::string>&
         std::pair{NID_key_usage, std::string("critical,digitalSignature")},
         std::pair{NID_ext_key_usage, std::string("serverAuth")},
         std::pair{NID_subject_alt_name, subject_alt_names(extra)}}) {
-    if (auto ok = add_extension(cert.get(), nid, value); !ok) {
-      return ok.error();
-    }
+    SFS_RETURN_IF_ERROR(add_extension(cert.get(), nid, value));
   }
   if (X509_sign(cert.get(), key, EVP_sha256()) == 0) {
     return tls_error("signing certificate");
@@ -129,29 +127,23 @@ Result<void> generate_self_signed(const std::filesystem::path& cert_file,
   if (!key) {
     return tls_error("generating key");
   }
-  auto cert = build_certificate(key.get(), extra_names);
-  if (!cert) {
-    return cert.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto cert, build_certificate(key.get(), extra_names));
   // Both files are created before either is written, and both are removed
   // on failure: a key never ends up beside a certificate it does not match.
-  auto cert_out = create_exclusive(cert_file, 0644);
-  if (!cert_out) {
-    return cert_out.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto cert_out, create_exclusive(cert_file, 0644));
   auto key_out = create_exclusive(key_file, 0600);
   if (!key_out) {
-    cert_out->reset();
+    cert_out.reset();
     ::unlink(cert_file.c_str());
     return key_out.error();
   }
   const bool written =
       PEM_write_PrivateKey(key_out->get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 0 &&
-      PEM_write_X509(cert_out->get(), cert->get()) != 0 && std::fflush(key_out->get()) == 0 &&
-      std::fflush(cert_out->get()) == 0;
+      PEM_write_X509(cert_out.get(), cert.get()) != 0 && std::fflush(key_out->get()) == 0 &&
+      std::fflush(cert_out.get()) == 0;
   if (!written) {
     key_out->reset();
-    cert_out->reset();
+    cert_out.reset();
     ::unlink(key_file.c_str());
     ::unlink(cert_file.c_str());
     return tls_error("writing " + cert_file.string() + " and " + key_file.string());

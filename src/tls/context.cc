@@ -93,15 +93,12 @@ std::string peer_fingerprint(SSL* ssl) {
 
 Result<void> verify_against_ca_file(SSL* ssl, const std::filesystem::path& ca_file,
                                     const std::string& host) {
-  auto pinned = fingerprints_of_file(ca_file);
-  if (!pinned) {
-    return pinned.error();
-  }
+  SFS_ASSIGN_OR_RETURN(auto pinned, fingerprints_of_file(ca_file));
   std::unique_ptr<X509, X509Free> cert(SSL_get1_peer_certificate(ssl));
   if (!cert) {
     return make_error(Errc::kTrust, "server sent no certificate");
   }
-  if (std::find(pinned->begin(), pinned->end(), fingerprint(cert.get())) != pinned->end()) {
+  if (std::find(pinned.begin(), pinned.end(), fingerprint(cert.get())) != pinned.end()) {
     return {};
   }
   // Not pinned: it must chain to the file's certificates and name the host.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <string>
 
@@ -90,6 +91,41 @@ TEST_F(AtomicFileTest, CommitReplacementLeavesTheTemporaryOnFailure) {
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, Errc::kLocal);
   EXPECT_TRUE(fs::exists(partial));  // the caller decides (a download keeps it for resume)
+}
+
+TEST_F(AtomicFileTest, CommitReplacementAtSeesTheOldTargetJustBeforeTheRename) {
+  ASSERT_TRUE(replace_file(target_, "old content", 0600, Errc::kIo));
+  const UniqueFd dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(dir.valid());
+  UniqueFd fd(::openat(dir.get(), ".tmp", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  ASSERT_TRUE(fd.valid());
+  ASSERT_EQ(::write(fd.get(), "new", 3), 3);
+  std::string seen;
+  auto before = [&] { seen = test::read_file(target_); };
+  auto error_of = [](int err) { return make_error(Errc::kIo, "failed " + std::to_string(err)); };
+  ASSERT_TRUE(commit_replacement_at(fd.get(), dir.get(), ".tmp", "file.txt", error_of, before));
+  EXPECT_EQ(seen, "old content");
+  EXPECT_EQ(test::read_file(target_), "new");
+  EXPECT_EQ(entries(), 1U);
+}
+
+TEST_F(AtomicFileTest, CommitReplacementAtFailsThroughTheCallersErrorAndKeepsTheTemporary) {
+  const UniqueFd dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(dir.valid());
+  UniqueFd fd(::openat(dir.get(), ".tmp", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  ASSERT_TRUE(fd.valid());
+  fs::create_directory(target_);  // rename(2) of a file over a directory fails
+  int seen_errno = 0;
+  auto error_of = [&](int err) {
+    seen_errno = err;
+    return make_error(Errc::kBadPath, "refused");
+  };
+  auto result = commit_replacement_at(fd.get(), dir.get(), ".tmp", "file.txt", error_of);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, Errc::kBadPath);
+  EXPECT_EQ(seen_errno, EISDIR);
+  EXPECT_TRUE(fs::exists(dir_ / ".tmp"));
+  EXPECT_TRUE(fs::is_directory(target_));
 }
 
 }  // namespace

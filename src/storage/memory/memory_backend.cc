@@ -80,19 +80,13 @@ class MemorySpace final : public Space {
   explicit MemorySpace(std::shared_ptr<Tree> tree) : tree_(std::move(tree)) {}
 
   awaitable<Result<std::unique_ptr<ReadHandle>>> open_read(std::string path) override {
-    auto file = tree_->open_read(path);
-    if (!file) {
-      co_return file.error();
-    }
-    co_return std::make_unique<MemoryRead>(tree_, std::move(*file));
+    SFS_CO_ASSIGN_OR_RETURN(auto file, tree_->open_read(path));
+    co_return std::make_unique<MemoryRead>(tree_, std::move(file));
   }
   awaitable<Result<std::unique_ptr<WriteHandle>>> create(
       std::string path, std::optional<std::uint64_t> resumable_size) override {
-    auto up = tree_->create(path, resumable_size);
-    if (!up) {
-      co_return up.error();
-    }
-    co_return std::make_unique<MemoryWrite>(tree_, std::move(*up));
+    SFS_CO_ASSIGN_OR_RETURN(auto up, tree_->create(path, resumable_size));
+    co_return std::make_unique<MemoryWrite>(tree_, std::move(up));
   }
   awaitable<Result<Usage>> remove(std::string path) override { co_return tree_->remove(path); }
   awaitable<Result<std::vector<DirEntry>>> list(std::string path) override {
