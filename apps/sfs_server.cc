@@ -182,6 +182,10 @@ int main(int argc, char** argv) {
                                   : endpoint.address().to_string();
   sfs::server::print_startup_line("listening on " + address + ":" +
                                   std::to_string(endpoint.port()));
+  if (const auto https = server.https_endpoint()) {
+    sfs::server::print_startup_line("https listening on " + address + ":" +
+                                    std::to_string(https->port()) + " (WebDAV at /dav/)");
+  }
   sfs::server::print_startup_line("certificate SHA256 fingerprint " + fingerprint);
   // Warnings only once start-up succeeded: a failed start says one line.
   warn_about_auth_file(config.auth_file, plaintext, user_count, auth_mode);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "asio/offload.h"
+#include "server/https.h"
 #include "server/session.h"
 
 namespace sfs::server {
@@ -25,6 +26,7 @@ Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::
       signals_(io_, SIGINT, SIGTERM),
       reload_signals_(io_, SIGHUP),
       acceptor_(io_),
+      https_acceptor_(io_),
       shared_(std::make_shared<Shared>(std::move(config), std::move(tls), std::move(users),
                                        std::move(store))),
       auth_reload_(shared_->users, shared_->config.auth_file, auth_stamp, shared_->sessions),
@@ -32,28 +34,46 @@ Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::
       eviction_log_(kAdmissionLogBurst, std::chrono::seconds(1)) {}
 
 Result<void> Server::listen() {
+  if (auto ok = bind(acceptor_, shared_->config.port); !ok) {
+    return ok;
+  }
+  if (shared_->config.https_port != 0) {
+    return bind(https_acceptor_, shared_->config.https_port);
+  }
+  return {};
+}
+
+Result<void> Server::bind(tcp::acceptor& acceptor, std::uint16_t port) {
   const Config& cfg = shared_->config;
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(cfg.host, ec);
   if (ec) {
     return make_error(Errc::kNetwork, "invalid listen address '" + cfg.host + "'");
   }
-  const tcp::endpoint endpoint(address, cfg.port);
-  const std::string where = cfg.host + ":" + std::to_string(cfg.port);
-  acceptor_.open(endpoint.protocol(), ec);
+  const tcp::endpoint endpoint(address, port);
+  const std::string where = cfg.host + ":" + std::to_string(port);
+  acceptor.open(endpoint.protocol(), ec);
   if (!ec) {
-    acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   }
   if (!ec) {
-    acceptor_.bind(endpoint, ec);
+    acceptor.bind(endpoint, ec);
   }
   if (!ec) {
-    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
     return make_error(Errc::kNetwork, "cannot listen on " + where + ": " + ec.message());
   }
   return {};
+}
+
+std::optional<tcp::endpoint> Server::https_endpoint() const {
+  if (!https_acceptor_.is_open()) {
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  return https_acceptor_.local_endpoint(ec);
 }
 
 tcp::endpoint Server::local_endpoint() const {
@@ -164,6 +184,9 @@ void Server::run() {
   wait_for_reload_signal();
   auth_reload_.start();
   asio::co_spawn(io_, accept_loop(acceptor_, run_session), asio::detached);
+  if (https_acceptor_.is_open()) {
+    asio::co_spawn(io_, accept_loop(https_acceptor_, run_https), asio::detached);
+  }
   asio::co_spawn(io_, clean_periodically(), asio::detached);
   const unsigned n = shared_->config.threads == 0
                          ? std::max(1U, std::thread::hardware_concurrency())
@@ -199,6 +222,7 @@ void Server::drain() {
   shared_->draining = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  https_acceptor_.close(ec);
   shared_->sessions.stop_all(LiveSessions::Why::kDrain);
   asio::co_spawn(io_, wait_for_drain(), asio::detached);
 }
@@ -221,6 +245,7 @@ void Server::stop() {
   asio::post(io_, [this] {
     boost::system::error_code ec;
     acceptor_.close(ec);
+    https_acceptor_.close(ec);
     io_.stop();
   });
 }

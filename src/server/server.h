@@ -94,7 +94,11 @@ class Server {
 
   // Binds and listens. kNetwork with "cannot listen on H:P: reason".
   Result<void> listen();
+  // Binds one acceptor to host:port.
+  Result<void> bind(tcp::acceptor& acceptor, std::uint16_t port);
   tcp::endpoint local_endpoint() const;
+  // The HTTPS listener's endpoint (config.https_port; none when 0).
+  std::optional<tcp::endpoint> https_endpoint() const;
   // Serves until stop() or SIGINT/SIGTERM. Meanwhile reloads the auth file
   // on SIGHUP and when it changes on disk (see AuthReload).
   void run();
@@ -121,6 +125,7 @@ class Server {
   asio::signal_set signals_;         // set up before the banner, so no signal is missed
   asio::signal_set reload_signals_;  // SIGHUP, likewise: its default would kill the server
   tcp::acceptor acceptor_;
+  tcp::acceptor https_acceptor_;  // open when config.https_port is set
   std::shared_ptr<Shared> shared_;
   AuthReload auth_reload_;  // after shared_: it uses the users and sessions
   // Refusals and evictions, apart so that floods of refusals never hide an
