@@ -190,6 +190,10 @@ void announce(const sfs::server::Server& server, const std::string& fingerprint)
                                   : endpoint.address().to_string();
   sfs::server::print_startup_line("listening on " + address + ":" +
                                   std::to_string(endpoint.port()));
+  if (const auto https = server.https_endpoint()) {
+    sfs::server::print_startup_line("https listening on " + address + ":" +
+                                    std::to_string(https->port()) + " (WebDAV at /dav/)");
+  }
   sfs::server::print_startup_line("certificate SHA256 fingerprint " + fingerprint);
 }
 

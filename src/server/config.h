@@ -18,6 +18,11 @@ inline constexpr std::uint64_t kMaxTransferMemory = std::uint64_t{1} << 40;
 struct Config {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9001;
+  // The HTTPS face (WebDAV at /dav/, docs/webdav.md) listens here, on the
+  // same host with the same certificate; 0: no HTTPS.
+  std::uint16_t https_port = 0;
+  // Request line and headers of one HTTP request together.
+  std::size_t max_http_header_bytes = 16384;
   std::filesystem::path auth_file = "id_passwd.txt";
   std::filesystem::path storage_dir = "server_storage";
   std::filesystem::path cert_file = "server.crt";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "asio/offload.h"
+#include "server/https.h"
 #include "server/sfsp/sfsp.h"
 
 namespace sfs::server {
@@ -18,6 +19,15 @@ constexpr unsigned kAdmissionLogBurst = 20;
 
 }  // namespace
 
+awaitable<Result<files::UserFiles>> open_user_files(Shared& shared, std::string user) {
+  SFS_CO_ASSIGN_OR_RETURN(auto space, co_await shared.backend.open_space(user));
+  const Config& c = shared.config;
+  files::Services services{shared.quota_ledger, shared.backend, shared.transfer_io,
+                           shared.slow_jobs};
+  files::Limits limits{c.max_file_bytes, c.max_path_bytes, c.io_timeout};
+  co_return files::UserFiles(std::move(user), std::move(space), services, limits);
+}
+
 Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::Store store,
                auth::FileStamp auth_stamp)
     : io_(static_cast<int>(config.threads == 0 ? std::max(1U, std::thread::hardware_concurrency())
@@ -25,6 +35,7 @@ Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::
       signals_(io_, SIGINT, SIGTERM),
       reload_signals_(io_, SIGHUP),
       acceptor_(io_),
+      https_acceptor_(io_),
       shared_(std::make_shared<Shared>(std::move(config), std::move(tls), std::move(users),
                                        std::move(store))),
       auth_reload_(shared_->users, shared_->config.auth_file, auth_stamp, shared_->sessions),
@@ -32,28 +43,46 @@ Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::
       eviction_log_(kAdmissionLogBurst, std::chrono::seconds(1)) {}
 
 Result<void> Server::listen() {
+  if (auto ok = bind(acceptor_, shared_->config.port); !ok) {
+    return ok;
+  }
+  if (shared_->config.https_port != 0) {
+    return bind(https_acceptor_, shared_->config.https_port);
+  }
+  return {};
+}
+
+Result<void> Server::bind(tcp::acceptor& acceptor, std::uint16_t port) {
   const Config& cfg = shared_->config;
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(cfg.host, ec);
   if (ec) {
     return make_error(Errc::kNetwork, "invalid listen address '" + cfg.host + "'");
   }
-  const tcp::endpoint endpoint(address, cfg.port);
-  const std::string where = cfg.host + ":" + std::to_string(cfg.port);
-  acceptor_.open(endpoint.protocol(), ec);
+  const tcp::endpoint endpoint(address, port);
+  const std::string where = cfg.host + ":" + std::to_string(port);
+  acceptor.open(endpoint.protocol(), ec);
   if (!ec) {
-    acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   }
   if (!ec) {
-    acceptor_.bind(endpoint, ec);
+    acceptor.bind(endpoint, ec);
   }
   if (!ec) {
-    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) {
     return make_error(Errc::kNetwork, "cannot listen on " + where + ": " + ec.message());
   }
   return {};
+}
+
+std::optional<tcp::endpoint> Server::https_endpoint() const {
+  if (!https_acceptor_.is_open()) {
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  return https_acceptor_.local_endpoint(ec);
 }
 
 tcp::endpoint Server::local_endpoint() const {
@@ -163,6 +192,9 @@ void Server::run() {
   wait_for_reload_signal();
   auth_reload_.start();
   asio::co_spawn(io_, accept_loop(acceptor_, run_session), asio::detached);
+  if (https_acceptor_.is_open()) {
+    asio::co_spawn(io_, accept_loop(https_acceptor_, run_https), asio::detached);
+  }
   asio::co_spawn(io_, clean_periodically(), asio::detached);
   const unsigned n = shared_->config.threads == 0
                          ? std::max(1U, std::thread::hardware_concurrency())
@@ -199,6 +231,7 @@ void Server::drain() {
   shared_->draining = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  https_acceptor_.close(ec);
   shared_->sessions.stop_all(LiveSessions::Why::kDrain);
   asio::co_spawn(io_, wait_for_drain(), asio::detached);
 }
@@ -221,6 +254,7 @@ void Server::stop() {
   asio::post(io_, [this] {
     boost::system::error_code ec;
     acceptor_.close(ec);
+    https_acceptor_.close(ec);
     io_.stop();
   });
 }

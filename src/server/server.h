@@ -22,6 +22,7 @@
 #include "base/result.h"
 #include "files/fair_queue.h"
 #include "files/quota_ledger.h"
+#include "files/user_files.h"
 #include "net/memory_budget.h"
 #include "server/admission.h"
 #include "server/auth_reload.h"
@@ -87,6 +88,11 @@ struct Shared {
   std::atomic<bool> draining{false};
 };
 
+// The files of a user who just logged in, through any door: their space on
+// the backend, the shared quota ledger and pools, the configured limits.
+// The backend's error (kIo) when the space cannot be opened.
+awaitable<Result<files::UserFiles>> open_user_files(Shared& shared, std::string user);
+
 // Serves one accepted connection of one listener (a door: the sfs session,
 // run_session; the HTTPS face next). It gets the socket (TCP_NODELAY set, on
 // its own strand) and the admission ticket, which it holds until it ends;
@@ -103,7 +109,11 @@ class Server {
 
   // Binds and listens. kNetwork with "cannot listen on H:P: reason".
   Result<void> listen();
+  // Binds one acceptor to host:port.
+  Result<void> bind(tcp::acceptor& acceptor, std::uint16_t port);
   tcp::endpoint local_endpoint() const;
+  // The HTTPS listener's endpoint (config.https_port; none when 0).
+  std::optional<tcp::endpoint> https_endpoint() const;
   // Serves until stop() or SIGINT/SIGTERM. Meanwhile reloads the auth file
   // on SIGHUP and when it changes on disk (see AuthReload).
   void run();
@@ -130,6 +140,7 @@ class Server {
   asio::signal_set signals_;         // set up before the banner, so no signal is missed
   asio::signal_set reload_signals_;  // SIGHUP, likewise: its default would kill the server
   tcp::acceptor acceptor_;
+  tcp::acceptor https_acceptor_;  // open when config.https_port is set
   std::shared_ptr<Shared> shared_;
   AuthReload auth_reload_;  // after shared_: it uses the users and sessions
   // Refusals and evictions, apart so that floods of refusals never hide an

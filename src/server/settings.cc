@@ -196,6 +196,9 @@ std::vector<Setting> make_table() {  // NOLINT(readability-function-size)
   return {
       text({"host", "address", "Address to listen on"}, &C::host, false),
       integer<unsigned>({"port", "port", "TCP port (0: any free port)"}, &C::port, 0, 65535),
+      integer<unsigned>(
+          {"https-port", "port", "TCP port of the HTTPS face, WebDAV at /dav/ (0: no HTTPS)"},
+          &C::https_port, 0, 65535),
       text({"auth-file", "file", "User database (user:password lines)"}, &C::auth_file, false),
       text({"storage", "dir", "Storage root directory"}, &C::storage_dir, false),
       text({"cert", "file", "TLS certificate (PEM); generated if absent"}, &C::cert_file, false),
@@ -254,6 +257,8 @@ std::vector<Setting> make_table() {  // NOLINT(readability-function-size)
               &C::max_file_bytes, 0, kUnbounded),
       integer({"max-line", "bytes", "Longest command line, bytes"}, &C::max_line_bytes, 512,
               protocol::kMaxLineBytes),
+      integer({"max-http-header", "bytes", "Longest HTTP request line and headers, bytes"},
+              &C::max_http_header_bytes, 1024, 65536),
       integer({"max-frame", "bytes", "Largest data frame accepted, bytes"}, &C::max_frame_bytes,
               protocol::kDefaultFrameBytes, protocol::kMaxFrameBytes),
       integer({"max-path", "bytes", "Longest remote path, bytes"}, &C::max_path_bytes, 16,

@@ -42,10 +42,13 @@ ALLOWED = {
     "files": {"asio", "storage", "crypto"},
     # The server builds the POSIX backend on its own pools (server.h, Shared).
     "server": {"asio", "auth", "config", "crypto", "files", "net", "protocol", "storage",
-               "storage/posix", "tls", "wire", "compress", "server/sfsp"},
+               "storage/posix", "tls", "wire", "compress", "server/sfsp", "server/http"},
     # server/sfsp is the sfs protocol door: it parses, calls files and auth,
     # and replies over wire; it reads the server's shared state (server.h).
     "server/sfsp": {"asio", "auth", "files", "net", "protocol", "server", "wire"},
+    # The HTTPS door: Beast over net's connection, files and auth below it;
+    # protocol for the path encoding rules only; storage for DirEntry.
+    "server/http": {"asio", "net", "tls", "files", "auth", "storage", "protocol", "dav"},
     "client": {"asio", "config", "crypto", "net", "protocol", "term", "tls", "wire", "compress"},
     "cli": {"client", "protocol", "term", "config"},
     # The mains only parse options and wire objects together.

@@ -92,6 +92,8 @@ TEST(SettingsTable, FlagAndFileGiveTheSameSettings) {
 TEST(SettingsTable, FlagAndFileRefuseTheSameRanges) {
   const std::vector<std::pair<std::string, std::string>> out_of_range = {
       {"port", "65536"},
+      {"https-port", "65536"},
+      {"max-http-header", "100"},
       {"threads", "4097"},
       {"max-login-attempts", "0"},
       {"max-line", "100"},

@@ -13,18 +13,6 @@
 #include "wire/channel.h"
 
 namespace sfs::server::sfsp {
-namespace {
-
-files::Services files_services(Shared& shared) {
-  return {shared.quota_ledger, shared.backend, shared.transfer_io, shared.slow_jobs};
-}
-
-files::Limits files_limits(const Config& config) {
-  return {config.max_file_bytes, config.max_path_bytes, config.io_timeout};
-}
-
-}  // namespace
-
 awaitable<bool> Session::log_in() {
   auto deadline = net::Clock::now() + config().login_timeout;
   for (unsigned attempt = 0; attempt < config().max_login_attempts;) {
@@ -133,15 +121,14 @@ awaitable<Session::LoginResult> Session::accept(const auth::Identity& identity) 
         protocol::error_line(Errc::kAuth, "the account changed during the login; log in again"));
     co_return LoginResult::kClosed;
   }
-  auto space = co_await shared_->backend.open_space(identity.user);
-  if (!space) {
-    spdlog::error("user={} peer={} storage: {}", identity.user, peer_, space.error().message);
+  auto files = co_await open_user_files(*shared_, identity.user);
+  if (!files) {
+    spdlog::error("user={} peer={} storage: {}", identity.user, peer_, files.error().message);
     co_await reply_anyway(protocol::error_line(Errc::kIo, "storage unavailable"));
     co_return LoginResult::kClosed;
   }
   user_ = identity.user;
-  files_.emplace(identity.user, std::move(*space), files_services(*shared_),
-                 files_limits(config()));
+  files_.emplace(std::move(*files));
   // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
   if (!co_await channel_->write(protocol::ok_line())) {
     co_return LoginResult::kClosed;

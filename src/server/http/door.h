@@ -1,0 +1,64 @@
+#pragma once
+// The HTTPS door: HTTP/1.1 over one TLS connection, WebDAV under /dav/
+// (docs/webdav.md). It parses requests with Beast under named limits,
+// logs users in with HTTP Basic through the one auth::Authenticator (the
+// identity is kept for the connection after a success), and serves the
+// methods through files::UserFiles. It knows nothing of the server that
+// accepted the connection: what it needs comes in Services.
+//
+//   auto c = std::make_shared<net::Connection>(std::move(socket), tls, io_timeout);
+//   c->start_watchdog();
+//   co_await http::serve(c, {peer, source}, settings, services);
+//   c->close();
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "asio/asio.h"
+#include "auth/authenticator.h"
+#include "base/result.h"
+#include "files/user_files.h"
+#include "net/connection.h"
+
+namespace sfs::http {
+
+struct Settings {
+  // Request line and headers together (Beast's header_limit): beyond, 431.
+  std::size_t max_header_bytes = 16384;
+  // Bodies the server reads whole (PROPFIND and the like): beyond, 413.
+  std::size_t max_xml_body_bytes = std::size_t{1} << 20;
+  std::chrono::seconds handshake_timeout{10};
+  // From the handshake to a logged-in request, headers included: a slow
+  // sender of headers is cut here.
+  std::chrono::seconds login_timeout{30};
+  std::chrono::seconds idle_timeout{300};  // keep-alive: between requests
+  std::chrono::seconds io_timeout{60};     // one read or write of a body
+  unsigned max_login_attempts = 3;         // failed checks per connection
+  // Requests without credentials per connection before it is closed (a
+  // client's first request usually has none and gets the 401).
+  unsigned max_unauthenticated_requests = 8;
+};
+
+struct Services {
+  auth::Authenticator& authenticator;
+  // After a right password: lists the connection under the user and opens
+  // their files. kAuth when the account changed meanwhile, kNetwork when
+  // the connection is being closed, kIo when the storage fails.
+  std::function<awaitable<Result<files::UserFiles>>(const auth::Identity&)> open_files;
+  std::function<bool()> draining;
+};
+
+struct Peer {
+  std::string peer;    // "address:port", for logs
+  std::string source;  // the address alone, for penalties
+};
+
+// Serves the connection until the peer closes it, a limit ends it, or the
+// server drains. Does the TLS handshake first. Never throws on bad input.
+awaitable<void> serve(std::shared_ptr<net::Connection> connection, Peer peer, Settings settings,
+                      Services services);
+
+}  // namespace sfs::http

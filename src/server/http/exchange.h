@@ -1,0 +1,120 @@
+#pragma once
+// Internal to the HTTPS door: one request being served, and the pieces the
+// door's files share (Beast's types, replies, the minimal DAV XML).
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "asio/asio.h"  // first: it includes <utility> before Boost.Asio
+#include "base/result.h"
+#include "files/user_files.h"
+#include "net/connection.h"
+#include "server/http/door.h"
+#include "storage/entries.h"
+
+namespace sfs::http {
+
+namespace beast = boost::beast;
+namespace bh = boost::beast::http;
+
+struct Exchange;
+
+using Header = bh::request<bh::empty_body>;
+using HeaderParser = bh::request_parser<bh::empty_body>;
+using Response = bh::response<bh::string_body>;
+
+// Beast's string_view (Boost's, in 1.74) as a std::string_view.
+inline std::string_view sv(beast::string_view v) { return {v.data(), v.size()}; }
+// ASCII case-insensitive equality (header values such as "100-continue").
+bool iequal(std::string_view a, std::string_view b);
+// The value of the request's header `name`; empty when absent.
+std::string_view field(const Exchange& ex, std::string_view name);
+
+// Where the WebDAV tree starts in URLs.
+inline constexpr std::string_view kDavPrefix = "/dav";
+// The piece of a body moved to or from the files at once.
+inline constexpr std::size_t kBodyPieceBytes = std::size_t{64} << 10;
+
+struct Exchange {
+  net::Connection& connection;
+  beast::flat_buffer& buffer;
+  HeaderParser& parser;
+  files::UserFiles& files;
+  const Settings& settings;
+  Header header;            // the request's line and fields (the parser moves on)
+  std::string body;         // a small body read whole (every method but PUT)
+  std::string path;         // decoded, relative to the user's space ("" is the root)
+  bool keep_alive = true;   // false: the connection closes after the reply
+  std::uint64_t bytes = 0;  // body bytes moved, for the log
+
+  const Header& request() const { return header; }
+};
+
+// Serves one authenticated request; returns the status sent, or kNetwork
+// when the connection broke (then it is closed).
+awaitable<Result<unsigned>> dispatch(Exchange& ex);
+
+// A reply with a small body (and the headers every reply carries).
+Response make_response(const Exchange& ex, bh::status status, std::string body = {},
+                       std::string_view content_type = "text/plain; charset=utf-8");
+// Writes `response` under the io deadline.
+// Takes `response` by reference (it outlives the co_await's full
+// expression): GCC 12 destroys some temporaries passed by value to a
+// co_await'ed coroutine twice.
+awaitable<Result<unsigned>> send(Exchange& ex, Response&& response);
+// The headers every reply carries (no sniffing, no framing).
+void add_safety_headers(bh::fields& fields);
+
+// Maps a UserFiles error to a status.
+bh::status status_of(const Error& error);
+
+// Streams `length` bytes of `file` (positioned) to the peer; with `check`,
+// the bitrot check runs before the last piece goes (a damaged file is cut
+// off short, which the client sees as an incomplete body).
+awaitable<Result<void>> send_file(Exchange& ex, files::Download& file, std::uint64_t length,
+                                  bool check);
+// Reads the request's body (its header already read) into `upload`.
+awaitable<Result<void>> receive_body(Exchange& ex, files::Upload& upload);
+// Reads a small body whole (up to settings.max_xml_body_bytes); kTooLarge
+// beyond, kNetwork when the connection broke.
+awaitable<Result<std::string>> read_small_body(Exchange& ex);
+
+// Minimal DAV XML and dates (dav_xml.cc).
+std::string http_date(std::int64_t seconds);
+std::optional<std::int64_t> parse_http_date(std::string_view text);
+std::string etag_of(const storage::DirEntry& entry);
+// "/dav/" + each segment percent-encoded, "/" after a collection.
+std::string href_of(std::string_view path, bool is_dir);
+// One <D:response> with the live properties of `entry`, whose path is `path`.
+std::string propfind_response(std::string_view path, const storage::DirEntry& entry);
+std::string multistatus(const std::vector<std::string>& responses);
+// A <D:error> body naming one precondition (RFC 4918 16).
+std::string dav_error(std::string_view precondition);
+
+// Basic credentials (basic_auth.cc).
+struct Credentials {
+  std::string user;
+  std::string password;
+};
+// Parses "Basic <base64(user:password)>"; nullopt when malformed.
+std::optional<Credentials> parse_basic(std::string_view header);
+
+}  // namespace sfs::http
+
+namespace sfs::http {
+
+// The entry at `path`; the root ("") is a collection.
+awaitable<Result<storage::DirEntry>> stat_path(files::UserFiles& files, const std::string& path);
+// Removes a file, or a collection and all it holds.
+awaitable<Result<void>> remove_any(files::UserFiles& files, const std::string& path, bool is_dir);
+// A reply for a UserFiles error (status_of) with its message as the body.
+awaitable<Result<unsigned>> send_error(Exchange& ex, const Error& error);
+
+awaitable<Result<unsigned>> copy_or_move(Exchange& ex, bool move);
+
+}  // namespace sfs::http

@@ -1,0 +1,334 @@
+// The WebDAV methods of class 1 (RFC 4918) on UserFiles: each parses what
+// it needs from the request, calls UserFiles and maps the result to a
+// reply (docs/webdav.md lists them).
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "server/http/exchange.h"
+
+namespace sfs::http {
+namespace {
+
+constexpr std::string_view kAllow = "OPTIONS, GET, HEAD, PUT, DELETE, MKCOL, PROPFIND, COPY, MOVE";
+
+bool lists_etag(std::string_view list, const std::string& etag) {
+  if (list == "*") {
+    return true;
+  }
+  return list.find(etag) != std::string_view::npos;
+}
+
+// The conditional headers (RFC 9110 13.2.2 order): 412 or 304 to answer
+// instead, or nullopt to go on. `entry` is null when nothing is there.
+std::optional<bh::status> precondition(const Exchange& ex, const storage::DirEntry* entry,
+                                       bool get) {
+  const std::string etag = entry != nullptr && !entry->is_dir ? etag_of(*entry) : std::string();
+  if (const auto m = field(ex, "If-Match"); !m.empty()) {
+    if (entry == nullptr || !lists_etag(m, etag.empty() ? "*" : etag)) {
+      return bh::status::precondition_failed;
+    }
+  } else if (const auto u = parse_http_date(field(ex, "If-Unmodified-Since"));
+             u && entry != nullptr && entry->mtime > *u) {
+    return bh::status::precondition_failed;
+  }
+  if (const auto n = field(ex, "If-None-Match"); !n.empty()) {
+    if (entry != nullptr && (n == "*" || (!etag.empty() && lists_etag(n, etag)))) {
+      return get ? bh::status::not_modified : bh::status::precondition_failed;
+    }
+  } else if (const auto s = parse_http_date(field(ex, "If-Modified-Since"));
+             get && s && entry != nullptr && entry->mtime <= *s) {
+    return bh::status::not_modified;
+  }
+  return std::nullopt;
+}
+
+struct Span {
+  std::uint64_t start = 0;
+  std::uint64_t length = 0;
+  bool partial = false;
+};
+
+// A single "bytes=a-b" range (RFC 9110 14.1.2); several ranges or another
+// unit are served whole. nullopt: not satisfiable.
+std::optional<Span> range_of(std::string_view header, std::uint64_t size) {
+  Span whole{0, size, false};
+  if (!header.starts_with("bytes=") || header.find(',') != std::string_view::npos) {
+    return whole;
+  }
+  header.remove_prefix(6);
+  const std::size_t dash = header.find('-');
+  if (dash == std::string_view::npos) {
+    return whole;
+  }
+  auto number = [](std::string_view s) -> std::optional<std::uint64_t> {
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && end == s.data() + s.size() && !s.empty() ? std::optional(v)
+                                                                         : std::nullopt;
+  };
+  const auto first = number(header.substr(0, dash));
+  const auto last = number(header.substr(dash + 1));
+  if (!first) {  // the last n bytes
+    if (!last || *last == 0 || size == 0) {
+      return last ? std::nullopt : std::optional(whole);
+    }
+    const std::uint64_t n = std::min(*last, size);
+    return Span{size - n, n, true};
+  }
+  if (*first >= size || (last && *last < *first)) {
+    return std::nullopt;
+  }
+  const std::uint64_t end = last ? std::min(*last, size - 1) : size - 1;
+  return Span{*first, end - *first + 1, true};
+}
+
+void describe_file(bh::fields& fields, const storage::DirEntry& entry) {
+  fields.set(bh::field::etag, etag_of(entry));
+  fields.set(bh::field::last_modified, http_date(entry.mtime));
+}
+
+awaitable<Result<unsigned>> options(Exchange& ex) {
+  Response res = make_response(ex, bh::status::ok);
+  res.set("DAV", "1");  // class 2 comes with LOCK/UNLOCK
+  res.set(bh::field::allow, std::string(kAllow));
+  res.set("MS-Author-Via", "DAV");
+  co_return co_await send(ex, std::move(res));
+}
+
+// Opens the download and moves it to `span.start` (the file may have
+// changed since the stat: then the digest differs and the offset is read
+// past here).
+awaitable<Result<files::Download>> open_at(Exchange& ex, const storage::DirEntry& entry,
+                                           std::uint64_t start) {
+  auto file = co_await ex.files.open_download(ex.path, start, entry.digest);
+  if (!file) {
+    co_return file.error();
+  }
+  std::vector<char> skip(std::min<std::uint64_t>(start, kBodyPieceBytes));
+  for (std::uint64_t at = file->start(); at < start;) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(start - at, skip.size()));
+    auto got = co_await file->read(skip.data(), want);
+    if (!got || *got == 0) {
+      co_return got ? make_error(Errc::kIo, "file ended early") : got.error();
+    }
+    at += *got;
+  }
+  co_return std::move(*file);
+}
+
+awaitable<Result<unsigned>> get(Exchange& ex) {
+  const bool head = ex.request().method() == bh::verb::head;
+  auto entry = co_await stat_path(ex.files, ex.path);
+  if (!entry) {
+    co_return co_await send_error(ex, entry.error());
+  }
+  if (entry->is_dir) {
+    Response res = make_response(ex, bh::status::method_not_allowed, "a collection\n");
+    res.set(bh::field::allow, "OPTIONS, PROPFIND, MKCOL, DELETE, COPY, MOVE");
+    co_return co_await send(ex, std::move(res));
+  }
+  if (const auto refused = precondition(ex, &*entry, true)) {
+    Response res = make_response(ex, *refused);
+    describe_file(res, *entry);
+    co_return co_await send(ex, std::move(res));
+  }
+  const auto span = range_of(field(ex, "Range"), entry->size);
+  if (!span) {
+    Response res = make_response(ex, bh::status::range_not_satisfiable);
+    res.set(bh::field::content_range, fmt::format("bytes */{}", entry->size));
+    co_return co_await send(ex, std::move(res));
+  }
+  auto file = co_await open_at(ex, *entry, span->start);
+  if (!file) {
+    co_return co_await send_error(ex, file.error());
+  }
+  bh::response<bh::empty_body> res{span->partial ? bh::status::partial_content : bh::status::ok,
+                                   11};
+  add_safety_headers(res);
+  describe_file(res, *entry);
+  res.set(bh::field::content_type, "application/octet-stream");
+  res.set(bh::field::content_disposition, "attachment");
+  res.set(bh::field::accept_ranges, "bytes");
+  if (span->partial) {
+    res.set(bh::field::content_range, fmt::format("bytes {}-{}/{}", span->start,
+                                                  span->start + span->length - 1, entry->size));
+  }
+  res.content_length(span->length);
+  res.keep_alive(ex.keep_alive);
+  const unsigned status = res.result_int();
+  ex.connection.set_deadline(ex.settings.io_timeout);
+  boost::system::error_code ec;
+  auto stream = ex.connection.async_stream();
+  co_await bh::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    co_return make_error(Errc::kNetwork, ec.message());
+  }
+  if (!head) {
+    if (auto sent = co_await send_file(ex, *file, span->length, !span->partial); !sent) {
+      co_return sent.error();  // headers are out: the connection ends
+    }
+  }
+  co_return status;
+}
+
+// Refusals before the body is read close the connection (unless there is
+// no body), so that the unread body is never taken for a request.
+awaitable<Result<unsigned>> refuse_put(Exchange& ex, bh::status status, const std::string& why) {
+  if (ex.parser.content_length().value_or(0) > 0) {
+    ex.keep_alive = false;
+  }
+  Response res = make_response(ex, status, why + "\n");
+  co_return co_await send(ex, std::move(res));
+}
+
+awaitable<Result<unsigned>> put(Exchange& ex) {
+  const auto length = ex.parser.content_length();
+  if (!length) {
+    const std::string why = "Content-Length required";
+    co_return co_await refuse_put(ex, bh::status::length_required, why);
+  }
+  auto existing = co_await stat_path(ex.files, ex.path);
+  if (existing && existing->is_dir) {
+    const std::string why = "a collection";
+    co_return co_await refuse_put(ex, bh::status::method_not_allowed, why);
+  }
+  if (const auto refused = precondition(ex, existing ? &*existing : nullptr, false)) {
+    const std::string why = "precondition failed";
+    co_return co_await refuse_put(ex, *refused, why);
+  }
+  auto upload = co_await ex.files.begin_upload(ex.path, *length, false);
+  if (!upload) {
+    const Errc code = upload.error().code;
+    const bool conflict = code == Errc::kNotFound || code == Errc::kNotDir;
+    co_return co_await refuse_put(ex, conflict ? bh::status::conflict : status_of(upload.error()),
+                                  upload.error().message);
+  }
+  if (auto ok = co_await upload->start_at(0); !ok) {
+    co_return co_await refuse_put(ex, status_of(ok.error()), ok.error().message);
+  }
+  if (iequal(field(ex, "Expect"), "100-continue")) {
+    ex.connection.set_deadline(ex.settings.io_timeout);
+    if (auto ok = co_await ex.connection.write("HTTP/1.1 100 Continue\r\n\r\n"); !ok) {
+      co_return ok.error();
+    }
+  }
+  if (auto got = co_await receive_body(ex, *upload); !got) {
+    co_await upload->stop(false);
+    if (got.error().code == Errc::kNetwork) {
+      co_return got.error();
+    }
+    ex.keep_alive = false;  // the rest of the body is unread
+    co_return co_await send_error(ex, got.error());
+  }
+  const std::optional<std::string> none;
+  auto stored = co_await upload->finish(none);
+  if (!stored) {
+    co_return co_await send_error(ex, stored.error());
+  }
+  Response res = make_response(ex, existing ? bh::status::no_content : bh::status::created);
+  res.set(bh::field::etag, "\"" + stored->digest + "\"");
+  co_return co_await send(ex, std::move(res));
+}
+
+awaitable<Result<unsigned>> remove(Exchange& ex) {
+  if (ex.path.empty()) {
+    Response res = make_response(ex, bh::status::forbidden, "the root stays\n");
+    co_return co_await send(ex, std::move(res));
+  }
+  auto entry = co_await stat_path(ex.files, ex.path);
+  if (!entry) {
+    co_return co_await send_error(ex, entry.error());
+  }
+  if (const auto refused = precondition(ex, &*entry, false)) {
+    Response res = make_response(ex, *refused);
+    co_return co_await send(ex, std::move(res));
+  }
+  if (auto ok = co_await remove_any(ex.files, ex.path, entry->is_dir); !ok) {
+    co_return co_await send_error(ex, ok.error());
+  }
+  Response res = make_response(ex, bh::status::no_content);
+  co_return co_await send(ex, std::move(res));
+}
+
+awaitable<Result<unsigned>> make_collection(Exchange& ex) {
+  if (!ex.body.empty()) {
+    Response res = make_response(ex, bh::status::unsupported_media_type);
+    co_return co_await send(ex, std::move(res));
+  }
+  auto made = co_await ex.files.make_dir(ex.path, false);
+  if (!made) {
+    const Errc code = made.error().code;
+    if (code == Errc::kExists || ex.path.empty()) {
+      Response res = make_response(ex, bh::status::method_not_allowed, "exists\n");
+      co_return co_await send(ex, std::move(res));
+    }
+    if (code == Errc::kNotFound || code == Errc::kNotDir) {
+      Response res = make_response(ex, bh::status::conflict, "no parent\n");
+      co_return co_await send(ex, std::move(res));
+    }
+    co_return co_await send_error(ex, made.error());
+  }
+  Response res = make_response(ex, bh::status::created);
+  co_return co_await send(ex, std::move(res));
+}
+
+awaitable<Result<unsigned>> propfind(Exchange& ex) {
+  const std::string_view depth = field(ex, "Depth");
+  if (depth != "0" && depth != "1") {  // infinity, or none (which means infinity)
+    Response res = make_response(ex, bh::status::forbidden, dav_error("propfind-finite-depth"),
+                                 "application/xml; charset=utf-8");
+    co_return co_await send(ex, std::move(res));
+  }
+  auto entry = co_await stat_path(ex.files, ex.path);
+  if (!entry) {
+    co_return co_await send_error(ex, entry.error());
+  }
+  std::vector<std::string> responses{propfind_response(ex.path, *entry)};
+  if (entry->is_dir && depth == "1") {
+    auto children = co_await ex.files.list(ex.path);
+    if (!children) {
+      co_return co_await send_error(ex, children.error());
+    }
+    const std::string prefix = ex.path.empty() ? std::string() : ex.path + "/";
+    for (const storage::DirEntry& child : *children) {
+      responses.push_back(propfind_response(prefix + child.name, child));
+    }
+  }
+  Response res = make_response(ex, bh::status::multi_status, multistatus(responses),
+                               "application/xml; charset=utf-8");
+  co_return co_await send(ex, std::move(res));
+}
+
+using Handler = awaitable<Result<unsigned>> (*)(Exchange&);
+struct Method {
+  std::string_view name;
+  Handler handler;
+};
+
+awaitable<Result<unsigned>> copy(Exchange& ex) { return copy_or_move(ex, false); }
+awaitable<Result<unsigned>> move(Exchange& ex) { return copy_or_move(ex, true); }
+
+// The one dispatch table of the door's methods.
+constexpr Method kMethods[] = {
+    {"OPTIONS", &options},   {"GET", &get},       {"HEAD", &get},
+    {"PUT", &put},           {"DELETE", &remove}, {"MKCOL", &make_collection},
+    {"PROPFIND", &propfind}, {"COPY", &copy},     {"MOVE", &move},
+};
+
+}  // namespace
+
+awaitable<Result<unsigned>> dispatch(Exchange& ex) {
+  const std::string_view method = sv(ex.request().method_string());
+  for (const Method& m : kMethods) {
+    if (m.name == method) {
+      co_return co_await m.handler(ex);
+    }
+  }
+  Response res = make_response(ex, bh::status::method_not_allowed, "method not allowed\n");
+  res.set(bh::field::allow, std::string(kAllow));
+  co_return co_await send(ex, std::move(res));
+}
+
+}  // namespace sfs::http

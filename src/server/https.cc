@@ -1,0 +1,101 @@
+#include "server/https.h"
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+#include "net/connection.h"
+#include "server/http/door.h"
+
+namespace sfs::server {
+namespace {
+
+std::string peer_of(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  const tcp::endpoint ep = socket.remote_endpoint(ec);
+  if (ec) {
+    return "unknown";
+  }
+  const auto address = ep.address();
+  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+         std::to_string(ep.port());
+}
+
+http::Settings http_settings(const Config& config) {
+  http::Settings s;
+  s.max_header_bytes = config.max_http_header_bytes;
+  s.handshake_timeout = config.handshake_timeout;
+  s.login_timeout = config.login_timeout;
+  s.idle_timeout = config.idle_timeout;
+  s.io_timeout = config.io_timeout;
+  s.max_login_attempts = config.max_login_attempts;
+  return s;
+}
+
+// After a right password, as the sfs door does: out of the pre-login pool,
+// listed under the user (a reload of the auth file ends the connection),
+// still current, then the user's files.
+awaitable<Result<files::UserFiles>> open_files(Shared& shared, Admission::Ticket& ticket,
+                                               LiveSessions::Entry& entry,
+                                               auth::Identity identity) {
+  if (!ticket.logged_in()) {
+    co_return make_error(Errc::kNetwork, "evicted");
+  }
+  entry.logged_in(identity.user);
+  if (!shared.authenticator.current(identity)) {
+    co_return make_error(Errc::kAuth, "the account changed during the login; log in again");
+  }
+  auto files = co_await open_user_files(shared, identity.user);
+  if (!files) {
+    spdlog::error("user={} storage: {}", identity.user, files.error().message);
+    co_return make_error(Errc::kIo, "storage unavailable");
+  }
+  co_return std::move(*files);
+}
+
+}  // namespace
+
+awaitable<void> run_https(std::shared_ptr<Shared> shared, tcp::socket socket,
+                          Admission::Ticket ticket) {
+  const std::string peer = peer_of(socket);
+  boost::system::error_code ec;
+  const std::string source = socket.remote_endpoint(ec).address().to_string();
+  auto connection =
+      std::make_shared<net::Connection>(std::move(socket), *shared->tls, shared->config.io_timeout);
+  // Draining closes an idle connection; an account change closes any.
+  LiveSessions::Entry entry = shared->sessions.add(
+      [weak = std::weak_ptr<net::Connection>(connection)](LiveSessions::Why why) {
+        if (auto c = weak.lock()) {
+          asio::post(c->stream().get_executor(), [c, why] {
+            why == LiveSessions::Why::kDrain ? c->close_if_idle() : c->close();
+          });
+        }
+      });
+  const bool standing = ticket.on_evict([weak = std::weak_ptr<net::Connection>(connection)] {
+    if (auto evicted = weak.lock()) {
+      asio::post(evicted->stream().get_executor(), [evicted] { evicted->close(); });
+    }
+  });
+  if (shared->draining || !standing) {
+    connection->close();
+    co_return;
+  }
+  connection->start_watchdog();
+  http::Services services{.authenticator = shared->authenticator,
+                          .open_files =
+                              [&s = *shared, &ticket, &entry](const auth::Identity& identity) {
+                                return open_files(s, ticket, entry, identity);
+                              },
+                          .draining = [&s = *shared] { return s.draining.load(); }};
+  try {
+    // Locals, not temporaries, in the co_await (GCC 12 destroys some twice).
+    http::Peer who{peer, source};
+    const http::Settings settings = http_settings(shared->config);
+    co_await http::serve(connection, who, settings, std::move(services));
+  } catch (const std::exception& e) {
+    spdlog::error("peer={} https error: {}", peer, e.what());
+  }
+  connection->close();
+}
+
+}  // namespace sfs::server

@@ -1,0 +1,85 @@
+"""The HTTPS face: a server with --https-port, and curl against it."""
+
+import os
+import re
+import subprocess
+
+from .config import HOST
+from .server import Server, free_port
+
+CURL_TIMEOUT = 60
+
+
+def https_server(users=None, extra_args=()):
+    """A Server (not started) that also listens for HTTPS on a free port
+    (server.https_port)."""
+    port = free_port()
+    server = Server(users=users, extra_args=["--https-port", str(port)] + list(extra_args))
+    server.https_port = port
+    return server
+
+
+def dav_url(server, path=""):
+    return "https://%s:%d/dav/%s" % (HOST, server.https_port, path)
+
+
+class CurlReply:
+    """What curl got: status, headers (lower-case names, last value wins), body bytes."""
+
+    def __init__(self, status, headers, body, returncode):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.returncode = returncode
+
+
+def _parse_headers(text):
+    """The last response's status and headers out of curl -D (100 Continue and
+    other interim responses come first)."""
+    blocks = [b for b in re.split(r"\r?\n\r?\n", text) if b.startswith("HTTP/")]
+    if not blocks:
+        return 0, {}
+    lines = blocks[-1].splitlines()
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers
+
+
+def curl(server, method, path, *, user="alice", password=None, headers=(), data=None,
+         upload_file=None, output=None, extra=(), url=None):
+    """Runs one curl request against the server's /dav/ (verifying its
+    certificate); returns a CurlReply. data: bytes for the body; upload_file:
+    a file streamed as the body (PUT)."""
+    args = ["curl", "-sS", "--cacert", server.cert_path, "-X", method, "-D", "-",
+            "--max-time", str(CURL_TIMEOUT)]
+    if user is not None:
+        pw = server.users.get(user) if password is None else password
+        args += ["-u", "%s:%s" % (user, pw)]
+    for h in headers:
+        args += ["-H", h]
+    if method == "HEAD":
+        args = [a for a in args if a not in ("-X", "HEAD")] + ["-I"]
+    if data is not None:
+        args += ["--data-binary", "@-"]
+    if upload_file is not None:
+        args += ["-T", upload_file]
+    body_path = output
+    args += ["-o", body_path or "/dev/null"] if output else []
+    args += list(extra)
+    args.append(url or dav_url(server, path))
+    proc = subprocess.run(args, input=data, capture_output=True, timeout=CURL_TIMEOUT + 10)
+    out = proc.stdout
+    if output:
+        status, hdrs = _parse_headers(out.decode("latin-1"))
+        return CurlReply(status, hdrs, None, proc.returncode)
+    text = out.decode("latin-1")
+    head_end = 0
+    for m in re.finditer(r"\r\n\r\n", text):
+        head_end = m.end()
+        if not text[head_end:].startswith("HTTP/"):
+            break
+    status, hdrs = _parse_headers(text[:head_end])
+    return CurlReply(status, hdrs, out[head_end:], proc.returncode)
