@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "asio/offload.h"
+#include "net/listener.h"
 #include "server/https.h"
 #include "server/sfsp/sfsp.h"
 
@@ -34,8 +35,8 @@ Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::
                                                : config.threads)),
       signals_(io_, SIGINT, SIGTERM),
       reload_signals_(io_, SIGHUP),
-      acceptor_(io_),
-      https_acceptor_(io_),
+      listener_(io_.get_executor()),
+      https_listener_(io_.get_executor()),
       shared_(std::make_shared<Shared>(std::move(config), std::move(tls), std::move(users),
                                        std::move(store))),
       auth_reload_(shared_->users, shared_->config.auth_file, auth_stamp, shared_->sessions),
@@ -43,81 +44,43 @@ Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::
       eviction_log_(kAdmissionLogBurst, std::chrono::seconds(1)) {}
 
 Result<void> Server::listen() {
-  if (auto ok = bind(acceptor_, shared_->config.port); !ok) {
-    return ok;
-  }
-  if (shared_->config.https_port != 0) {
-    return bind(https_acceptor_, shared_->config.https_port);
+  const Config& c = shared_->config;
+  SFS_RETURN_IF_ERROR(listener_.open(c.host, c.port));
+  if (c.https_port != 0) {
+    return https_listener_.open(c.host, c.https_port);
   }
   return {};
 }
 
-Result<void> Server::bind(tcp::acceptor& acceptor, std::uint16_t port) {
-  const Config& cfg = shared_->config;
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(cfg.host, ec);
-  if (ec) {
-    return make_error(Errc::kNetwork, "invalid listen address '" + cfg.host + "'");
-  }
-  const tcp::endpoint endpoint(address, port);
-  const std::string where = cfg.host + ":" + std::to_string(port);
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) {
-    acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  }
-  if (!ec) {
-    acceptor.bind(endpoint, ec);
-  }
-  if (!ec) {
-    acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  }
-  if (ec) {
-    return make_error(Errc::kNetwork, "cannot listen on " + where + ": " + ec.message());
-  }
-  return {};
-}
+tcp::endpoint Server::local_endpoint() const { return listener_.local_endpoint(); }
 
 std::optional<tcp::endpoint> Server::https_endpoint() const {
-  if (!https_acceptor_.is_open()) {
+  if (!https_listener_.is_open()) {
     return std::nullopt;
   }
-  boost::system::error_code ec;
-  return https_acceptor_.local_endpoint(ec);
+  return https_listener_.local_endpoint();
 }
 
-tcp::endpoint Server::local_endpoint() const {
-  boost::system::error_code ec;
-  return acceptor_.local_endpoint(ec);
+awaitable<void> Server::accept_loop(net::Listener& listener, ConnectionHandler handler) {
+  co_await listener.run(
+      [this, handler = std::move(handler)](tcp::socket socket) {
+        hand_on(std::move(socket), handler);
+      },
+      [](const boost::system::error_code& ec) { spdlog::warn("accept failed: {}", ec.message()); });
 }
 
-awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, ConnectionHandler handler) {
-  while (acceptor.is_open()) {
-    boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(
-        asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (!acceptor.is_open()) {
-        break;
-      }
-      spdlog::warn("accept failed: {}", ec.message());
-      // Out of file descriptors and the like: back off instead of spinning.
-      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      continue;
-    }
-    auto ticket = admit(socket);
-    if (!ticket) {
-      continue;
-    }
-    socket.set_option(tcp::no_delay(true), ec);
-    auto executor = socket.get_executor();
-    asio::co_spawn(executor, handler(shared_, std::move(socket), std::move(*ticket)),
-                   [](const std::exception_ptr& e) {
-                     if (e) {
-                       spdlog::error("session ended with an unexpected exception");
-                     }
-                   });
+void Server::hand_on(tcp::socket socket, const ConnectionHandler& handler) {
+  auto ticket = admit(socket);
+  if (!ticket) {
+    return;
   }
+  auto executor = socket.get_executor();
+  asio::co_spawn(executor, handler(shared_, std::move(socket), std::move(*ticket)),
+                 [](const std::exception_ptr& e) {
+                   if (e) {
+                     spdlog::error("session ended with an unexpected exception");
+                   }
+                 });
 }
 
 std::optional<Admission::Ticket> Server::admit(tcp::socket& socket) {
@@ -160,7 +123,7 @@ awaitable<void> Server::clean_periodically() {
   const auto every =
       std::min<std::chrono::seconds>(shared_->config.partial_ttl, std::chrono::hours(1));
   asio::steady_timer timer(io_);
-  while (acceptor_.is_open()) {
+  while (listener_.is_open()) {
     timer.expires_after(std::max<std::chrono::seconds>(every, std::chrono::seconds(1)));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -191,9 +154,9 @@ void Server::run() {
   });
   wait_for_reload_signal();
   auth_reload_.start();
-  asio::co_spawn(io_, accept_loop(acceptor_, run_session), asio::detached);
-  if (https_acceptor_.is_open()) {
-    asio::co_spawn(io_, accept_loop(https_acceptor_, run_https), asio::detached);
+  asio::co_spawn(io_, accept_loop(listener_, run_session), asio::detached);
+  if (https_listener_.is_open()) {
+    asio::co_spawn(io_, accept_loop(https_listener_, run_https), asio::detached);
   }
   asio::co_spawn(io_, clean_periodically(), asio::detached);
   const unsigned n = shared_->config.threads == 0
@@ -229,9 +192,8 @@ void Server::wait_for_reload_signal() {
 
 void Server::drain() {
   shared_->draining = true;
-  boost::system::error_code ec;
-  acceptor_.close(ec);
-  https_acceptor_.close(ec);
+  listener_.close();
+  https_listener_.close();
   shared_->sessions.stop_all(LiveSessions::Why::kDrain);
   asio::co_spawn(io_, wait_for_drain(), asio::detached);
 }
@@ -252,9 +214,8 @@ awaitable<void> Server::wait_for_drain() {
 
 void Server::stop() {
   asio::post(io_, [this] {
-    boost::system::error_code ec;
-    acceptor_.close(ec);
-    https_acceptor_.close(ec);
+    listener_.close();
+    https_listener_.close();
     io_.stop();
   });
 }

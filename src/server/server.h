@@ -23,6 +23,7 @@
 #include "files/fair_queue.h"
 #include "files/quota_ledger.h"
 #include "files/user_files.h"
+#include "net/listener.h"
 #include "net/memory_budget.h"
 #include "server/admission.h"
 #include "server/auth_reload.h"
@@ -109,8 +110,6 @@ class Server {
 
   // Binds and listens. kNetwork with "cannot listen on H:P: reason".
   Result<void> listen();
-  // Binds one acceptor to host:port.
-  Result<void> bind(tcp::acceptor& acceptor, std::uint16_t port);
   tcp::endpoint local_endpoint() const;
   // The HTTPS listener's endpoint (config.https_port; none when 0).
   std::optional<tcp::endpoint> https_endpoint() const;
@@ -123,9 +122,12 @@ class Server {
   void drain();
 
  private:
-  // Accepts on `acceptor` until it is closed, admitting each connection
-  // and handing it to `handler` on a strand of its own.
-  awaitable<void> accept_loop(tcp::acceptor& acceptor, ConnectionHandler handler);
+  // Accepts on `listener` until it is closed, handing each connection to
+  // hand_on.
+  awaitable<void> accept_loop(net::Listener& listener, ConnectionHandler handler);
+  // Admits a connection just accepted (on its own strand) and runs
+  // `handler` on it; a refused one is closed.
+  void hand_on(tcp::socket socket, const ConnectionHandler& handler);
   // The ticket of a connection just accepted, or nullopt when it is
   // refused (then it is closed). Logs refusals and evictions.
   std::optional<Admission::Ticket> admit(tcp::socket& socket);
@@ -139,8 +141,8 @@ class Server {
   asio::io_context io_;
   asio::signal_set signals_;         // set up before the banner, so no signal is missed
   asio::signal_set reload_signals_;  // SIGHUP, likewise: its default would kill the server
-  tcp::acceptor acceptor_;
-  tcp::acceptor https_acceptor_;  // open when config.https_port is set
+  net::Listener listener_;
+  net::Listener https_listener_;  // open when config.https_port is set
   std::shared_ptr<Shared> shared_;
   AuthReload auth_reload_;  // after shared_: it uses the users and sessions
   // Refusals and evictions, apart so that floods of refusals never hide an

@@ -12,7 +12,7 @@ namespace sfs::server::sfsp {
 
 awaitable<Result<void>> Session::quit(const Request&) {
   quit_ = true;
-  co_return co_await channel_->write(protocol::ok_line());
+  co_return co_await reply_ok();
 }
 
 // COMPRESS zstd: from now on both sides may send compressed data frames.
@@ -25,8 +25,8 @@ awaitable<Result<void>> Session::compress(const Request& request) {
     co_return make_error(Errc::kBadRequest, "unknown compression " + compress.algorithm);
   }
   channel_->set_compression(true);
-  const std::string reply = protocol::ok_line({"zstd"});
-  co_return co_await channel_->write(reply);
+  const std::string line = protocol::ok_line({"zstd"});
+  co_return co_await reply(line);
 }
 
 // NOTICES delay: this client understands DELAY lines before a LOGIN reply.
@@ -36,8 +36,8 @@ awaitable<Result<void>> Session::notices(const Request& request) {
     co_return make_error(Errc::kBadRequest, "unknown notice " + notices.kind);
   }
   delay_notices_ = true;
-  const std::string reply = protocol::ok_line({"delay"});
-  co_return co_await channel_->write(reply);
+  const std::string line = protocol::ok_line({"delay"});
+  co_return co_await reply(line);
 }
 
 awaitable<Result<void>> Session::login_again(const Request&) {

@@ -35,89 +35,66 @@ protocol::Entry to_wire(const storage::DirEntry& e) {
 
 }  // namespace
 
-awaitable<Result<void>> Session::hash(const Request& request) {
-  const auto& hash = std::get<protocol::Hash>(request);
-  auto digest = co_await files_->hash(hash.path);
-  if (!digest) {
-    co_return digest.error();
-  }
-  const std::string reply = protocol::ok_line({*digest});
-  co_return co_await channel_->write(reply);
-}
-
-awaitable<Result<void>> Session::verify(const Request&) {
-  auto checks = co_await files_->verify();
-  if (!checks) {
-    co_return checks.error();
-  }
-  std::string reply = protocol::ok_line({std::to_string(checks->size())});
-  for (const storage::FileCheck& check : *checks) {
-    reply += protocol::serialize_file_status({to_wire(check.status), check.name});
-  }
-  co_return co_await channel_->write(reply);
-}
-
-awaitable<Result<void>> Session::remove(const Request& request) {
-  const auto& del = std::get<protocol::Delete>(request);
-  if (auto removed = co_await files_->remove(del.path); !removed) {
-    co_return removed;
-  }
-  co_return co_await channel_->write(protocol::ok_line());
-}
-
 awaitable<Result<void>> Session::list(const Request& request) {
   const auto& list = std::get<protocol::List>(request);
-  auto entries = co_await files_->list(list.path);
-  if (!entries) {
-    co_return entries.error();
-  }
-  std::string reply = protocol::ok_line({std::to_string(entries->size())});
-  for (const storage::DirEntry& e : *entries) {
-    reply += protocol::serialize_entry(to_wire(e));
-    if (reply.size() >= (64U << 10)) {  // bounded memory for huge listings
-      if (auto ok = co_await channel_->write(reply); !ok) {
-        co_return ok;
-      }
-      reply.clear();
+  SFS_CO_ASSIGN_OR_RETURN(const auto entries, co_await files_->list(list.path));
+  std::string lines = protocol::ok_line({std::to_string(entries.size())});
+  for (const storage::DirEntry& e : entries) {
+    lines += protocol::serialize_entry(to_wire(e));
+    if (lines.size() >= (64U << 10)) {  // bounded memory for huge listings
+      SFS_CO_RETURN_IF_ERROR(co_await reply(std::move(lines)));
+      lines.clear();
     }
   }
-  co_return co_await channel_->write(reply);
-}
-
-awaitable<Result<void>> Session::make_dir(const Request& request) {
-  const auto& mkdir = std::get<protocol::MakeDir>(request);
-  if (auto made = co_await files_->make_dir(mkdir.path, mkdir.parents); !made) {
-    co_return made;
-  }
-  co_return co_await channel_->write(protocol::ok_line());
-}
-
-awaitable<Result<void>> Session::remove_dir(const Request& request) {
-  const auto& rmdir = std::get<protocol::RemoveDir>(request);
-  if (auto removed = co_await files_->remove_dir(rmdir.path); !removed) {
-    co_return removed;
-  }
-  co_return co_await channel_->write(protocol::ok_line());
-}
-
-awaitable<Result<void>> Session::move(const Request& request) {
-  const auto& move = std::get<protocol::Move>(request);
-  auto moved = co_await files_->move(move.path, move.target);
-  if (!moved) {
-    co_return moved.error();
-  }
-  const std::string reply = protocol::ok_line({protocol::percent_encode(*moved)});
-  co_return co_await channel_->write(reply);
+  co_return co_await reply(std::move(lines));
 }
 
 awaitable<Result<void>> Session::stat(const Request& request) {
   const auto& stat = std::get<protocol::Stat>(request);
-  auto entry = co_await files_->stat(stat.path);
-  if (!entry) {
-    co_return entry.error();
+  SFS_CO_ASSIGN_OR_RETURN(const storage::DirEntry entry, co_await files_->stat(stat.path));
+  const std::string line = protocol::stat_line(to_wire(entry));
+  co_return co_await reply(line);
+}
+
+awaitable<Result<void>> Session::make_dir(const Request& request) {
+  const auto& mkdir = std::get<protocol::MakeDir>(request);
+  SFS_CO_RETURN_IF_ERROR(co_await files_->make_dir(mkdir.path, mkdir.parents));
+  co_return co_await reply_ok();
+}
+
+awaitable<Result<void>> Session::remove_dir(const Request& request) {
+  const auto& rmdir = std::get<protocol::RemoveDir>(request);
+  SFS_CO_RETURN_IF_ERROR(co_await files_->remove_dir(rmdir.path));
+  co_return co_await reply_ok();
+}
+
+awaitable<Result<void>> Session::move(const Request& request) {
+  const auto& move = std::get<protocol::Move>(request);
+  SFS_CO_ASSIGN_OR_RETURN(const std::string moved, co_await files_->move(move.path, move.target));
+  const std::string line = protocol::ok_line({protocol::percent_encode(moved)});
+  co_return co_await reply(line);
+}
+
+awaitable<Result<void>> Session::remove(const Request& request) {
+  const auto& del = std::get<protocol::Delete>(request);
+  SFS_CO_RETURN_IF_ERROR(co_await files_->remove(del.path));
+  co_return co_await reply_ok();
+}
+
+awaitable<Result<void>> Session::hash(const Request& request) {
+  const auto& hash = std::get<protocol::Hash>(request);
+  SFS_CO_ASSIGN_OR_RETURN(const std::string digest, co_await files_->hash(hash.path));
+  const std::string line = protocol::ok_line({digest});
+  co_return co_await reply(line);
+}
+
+awaitable<Result<void>> Session::verify(const Request&) {
+  SFS_CO_ASSIGN_OR_RETURN(const auto checks, co_await files_->verify());
+  std::string lines = protocol::ok_line({std::to_string(checks.size())});
+  for (const storage::FileCheck& check : checks) {
+    lines += protocol::serialize_file_status({to_wire(check.status), check.name});
   }
-  const std::string reply = protocol::stat_line(to_wire(*entry));
-  co_return co_await channel_->write(reply);
+  co_return co_await reply(std::move(lines));
 }
 
 }  // namespace sfs::server::sfsp

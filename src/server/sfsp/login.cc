@@ -17,32 +17,18 @@ awaitable<bool> Session::log_in() {
   auto deadline = net::Clock::now() + config().login_timeout;
   for (unsigned attempt = 0; attempt < config().max_login_attempts;) {
     const auto left = deadline - net::Clock::now();
-    channel_->set_idle(true);
-    auto line = co_await channel_->read_line(config().max_line_bytes, left);
-    channel_->set_idle(false);
+    auto line = co_await read_command(left);
     if (!line) {
-      if (line.error().code == Errc::kProtocol) {
-        co_await reply_anyway(protocol::error_line(Errc::kProtocol, line.error().message));
-      }
+      co_await answer_failed_read(line.error());
       spdlog::info("peer={} closed before login: {}", peer_, line.error().message);
       co_return false;
     }
     auto request = protocol::parse_request(*line);
     const auto* login = request ? std::get_if<protocol::Login>(&*request) : nullptr;
-    // Other verbs the table allows before LOGIN (NOTICES) are served here.
-    if (request && login == nullptr && protocol::traits_of(*request).before_login) {
-      auto ok = co_await dispatch(*request);
-      if (!ok) {
-        const std::string reply = protocol::error_line(ok.error().code, ok.error().message);
-        if (!co_await channel_->write(reply)) {
-          co_return false;
-        }
-      }
-      continue;
-    }
     if (login == nullptr) {
-      const Error e = request ? make_error(Errc::kAuth, "login required") : request.error();
-      co_await reply_anyway(protocol::error_line(e.code, e.message));
+      if (!co_await serve_before_login(std::move(request))) {
+        co_return false;
+      }
       continue;
     }
     ++attempt;
@@ -57,6 +43,20 @@ awaitable<bool> Session::log_in() {
   }
   spdlog::warn("peer={} too many failed logins, closing", peer_);
   co_return false;
+}
+
+awaitable<bool> Session::serve_before_login(Result<Request> request) {
+  if (!request || !protocol::traits_of(*request).before_login) {
+    const Error e = request ? make_error(Errc::kAuth, "login required") : request.error();
+    co_await reply_anyway(protocol::error_line(e.code, e.message));
+    co_return true;
+  }
+  auto served = co_await dispatch(*request);
+  if (served) {
+    co_return true;
+  }
+  const Result<void> answered = co_await reply_error(served.error());
+  co_return static_cast<bool>(answered);
 }
 
 awaitable<Session::LoginResult> Session::try_login(const protocol::Login& login,
@@ -89,8 +89,8 @@ awaitable<Session::LoginResult> Session::try_login(const protocol::Login& login,
   if (outcome.kind == Kind::kClosed) {
     co_return LoginResult::kClosed;
   }
-  const std::string reply = protocol::error_line(Errc::kAuth, outcome.message());
-  if (!co_await channel_->write(reply) || outcome.kind == Kind::kBusy) {
+  const std::string refusal = protocol::error_line(Errc::kAuth, outcome.message());
+  if (!co_await reply(refusal) || outcome.kind == Kind::kBusy) {
     co_return LoginResult::kClosed;  // busy: the deadline has passed
   }
   co_return LoginResult::kRefused;
@@ -99,7 +99,7 @@ awaitable<Session::LoginResult> Session::try_login(const protocol::Login& login,
 awaitable<bool> Session::announce_hold(std::chrono::milliseconds wait) {
   if (delay_notices_) {
     const std::string notice = protocol::delay_line(wait);
-    if (!co_await channel_->write(notice)) {
+    if (!co_await reply(notice)) {
       co_return false;
     }
   }
@@ -130,7 +130,7 @@ awaitable<Session::LoginResult> Session::accept(const auth::Identity& identity) 
   user_ = identity.user;
   files_.emplace(std::move(*files));
   // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
-  if (!co_await channel_->write(protocol::ok_line())) {
+  if (!co_await reply_ok()) {
     co_return LoginResult::kClosed;
   }
   spdlog::info("user={} peer={} login ok check={} source={}", user_, peer_, identity.check_name(),
@@ -140,7 +140,7 @@ awaitable<Session::LoginResult> Session::accept(const auth::Identity& identity) 
 
 awaitable<void> Session::say_ended(LiveSessions::Why why) {
   const std::string line = protocol::error_line(Errc::kAuth, LiveSessions::message(why));
-  if (co_await channel_->write(line)) {
+  if (co_await reply(line)) {
     co_await channel_->shutdown();
   }
 }

@@ -73,51 +73,48 @@ awaitable<void> Session::run() {
 
 awaitable<void> Session::serve_commands() {
   while (!quit_ && !shared_->draining) {
-    channel_->set_idle(true);
-    auto line = co_await channel_->read_line(config().max_line_bytes, config().idle_timeout);
-    channel_->set_idle(false);
+    auto line = co_await read_command(config().idle_timeout);
     // Ended while idle (the read was woken), or just as a command came in.
     if (const auto why = entry_.ended()) {
       co_await say_ended(*why);
       co_return;
     }
     if (!line) {
-      if (line.error().code == Errc::kProtocol) {
-        co_await reply_anyway(protocol::error_line(Errc::kProtocol, line.error().message));
-      }
+      co_await answer_failed_read(line.error());
       co_return;
     }
-    auto request = protocol::parse_request(*line);
-    if (!request) {
-      spdlog::info("user={} peer={} bad request: {}", user_, peer_, request.error().message);
-      if (!co_await channel_->write(
-              protocol::error_line(request.error().code, request.error().message))) {
-        co_return;
-      }
-      continue;
-    }
-    bytes_ = 0;
-    resumed_from_ = 0;
-    channel_->wire_count() = {};
-    // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
-    Result<void> result = make_error(Errc::kBadPath, "path too long");
-    if (longest_path(*request) <= config().max_path_bytes) {
-      result = co_await dispatch(*request);
-    }
-    record(*request, result);
-    if (result) {
-      continue;
-    }
-    const Errc code = result.error().code;
-    if (code == Errc::kNetwork) {
-      co_return;
-    }
-    if (!co_await channel_->write(protocol::error_line(code, result.error().message)) ||
-        code == Errc::kProtocol) {
+    if (!co_await serve_line(std::move(*line))) {
       co_return;
     }
   }
   co_await channel_->shutdown();
+}
+
+awaitable<bool> Session::serve_line(std::string line) {
+  auto request = protocol::parse_request(line);
+  if (!request) {
+    spdlog::info("user={} peer={} bad request: {}", user_, peer_, request.error().message);
+    const Result<void> answered = co_await reply_error(request.error());
+    co_return static_cast<bool>(answered);
+  }
+  bytes_ = 0;
+  resumed_from_ = 0;
+  channel_->wire_count() = {};
+  // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
+  Result<void> result = make_error(Errc::kBadPath, "path too long");
+  if (longest_path(*request) <= config().max_path_bytes) {
+    result = co_await dispatch(*request);
+  }
+  record(*request, result);
+  if (result) {
+    co_return true;
+  }
+  const Errc code = result.error().code;
+  if (code == Errc::kNetwork) {
+    co_return false;
+  }
+  const Result<void> answered = co_await reply_error(result.error());
+  co_return static_cast<bool>(answered) && code != Errc::kProtocol;
 }
 
 awaitable<Result<void>> Session::dispatch(const Request& request) {
@@ -130,8 +127,35 @@ awaitable<Result<void>> Session::dispatch(const Request& request) {
   co_return make_error(Errc::kBadRequest, "unknown command");
 }
 
+awaitable<Result<std::string>> Session::read_command(net::Clock::duration timeout) {
+  channel_->set_idle(true);
+  auto line = co_await channel_->read_line(config().max_line_bytes, timeout);
+  channel_->set_idle(false);
+  co_return line;
+}
+
+awaitable<Result<void>> Session::reply(std::string line) {
+  co_return co_await channel_->write(line);
+}
+
+awaitable<Result<void>> Session::reply_ok() {
+  const std::string line = protocol::ok_line();
+  co_return co_await reply(line);
+}
+
+awaitable<Result<void>> Session::reply_error(Error error) {
+  const std::string line = protocol::error_line(error.code, error.message);
+  co_return co_await reply(line);
+}
+
 awaitable<void> Session::reply_anyway(std::string line) {
   static_cast<void>(co_await channel_->write(line));
+}
+
+awaitable<void> Session::answer_failed_read(Error error) {
+  if (error.code == Errc::kProtocol) {
+    co_await reply_anyway(protocol::error_line(Errc::kProtocol, error.message));
+  }
 }
 
 void Session::record(const Request& request, const Result<void>& result) {

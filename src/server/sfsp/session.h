@@ -60,7 +60,17 @@ class Session {
   // Tells the user why an auth-file reload ended the session, and closes.
   awaitable<void> say_ended(LiveSessions::Why why);
   awaitable<void> serve_commands();
+  // Parses, runs, logs and answers one command line; false when the
+  // session ends (the connection is gone, or the line broke the protocol).
+  awaitable<bool> serve_line(std::string line);
+  // A line before LOGIN that is not a LOGIN: a verb the table allows before
+  // it (NOTICES) is served, anything else refused. False when the client is
+  // gone.
+  awaitable<bool> serve_before_login(Result<Request> request);
   awaitable<Result<void>> dispatch(const Request& request);
+  // Reads the next command line, marked idle meanwhile (a draining server
+  // may close the connection then).
+  awaitable<Result<std::string>> read_command(net::Clock::duration timeout);
 
   awaitable<Result<void>> put(const Request& request);
   awaitable<Result<void>> get(const Request& request);
@@ -84,9 +94,17 @@ class Session {
   // The offer, FROM, the data and the digest trailer of a PUT.
   awaitable<Result<void>> receive_upload(const protocol::Put& put, files::Upload& upload);
   void record(const Request& request, const Result<void>& result);
+
+  // Replies: every line the door writes outside a transfer goes out here.
+  awaitable<Result<void>> reply(std::string line);
+  awaitable<Result<void>> reply_ok();
+  awaitable<Result<void>> reply_error(Error error);
   // Writes a reply whose failure changes nothing: the connection is
   // closing, or its next read fails and ends the session.
   awaitable<void> reply_anyway(std::string line);
+  // After a failed read: a line that broke the protocol gets its ERR
+  // before the connection closes; a cut or silent one gets nothing.
+  awaitable<void> answer_failed_read(Error error);
 
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<wire::Channel> channel_;
