@@ -56,6 +56,12 @@ class CheckArrowsTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("storage/memory -> net is not an allowed arrow", r.stdout)
 
+    def test_a_relative_include_is_refused(self):
+        # It would be found beside the file, past the target's include roots.
+        r = run_on({"src/storage/posix/p.cc": '#include "../../net/channel.h"\n'})
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('p.cc: includes "../../net/channel.h" by a relative path', r.stdout)
+
     def test_a_backend_may_include_the_interface(self):
         r = run_on({"src/storage/posix/p.cc": '#include "storage/posix/p.h"\n'
                                               '#include "storage/backend.h"\n'
