@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/hex.h"
+
 namespace sfs::dav {
 namespace {
 
@@ -20,19 +22,6 @@ std::string lower(std::string_view s) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 // The length of the UTF-8 sequence starting at s[i], or 0 if it is not a
@@ -151,8 +140,8 @@ Result<std::string> percent_decode_path(std::string_view path) {
       out += path[i];
       continue;
     }
-    int hi = i + 2 < path.size() ? hex_value(path[i + 1]) : -1;
-    int lo = hi >= 0 ? hex_value(path[i + 2]) : -1;
+    int hi = i + 2 < path.size() ? hex_digit_value(path[i + 1]) : -1;
+    int lo = hi >= 0 ? hex_digit_value(path[i + 2]) : -1;
     if (lo < 0) {
       return make_error(Errc::kBadPath, "URL path: a malformed %-escape");
     }

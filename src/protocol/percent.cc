@@ -1,22 +1,11 @@
 #include "protocol/percent.h"
 
+#include "base/hex.h"
+
 namespace sfs::protocol {
 namespace {
 
 bool is_plain(unsigned char c) { return c >= 0x21 && c <= 0x7E && c != '%'; }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 }  // namespace
 
@@ -46,8 +35,8 @@ Result<std::string> percent_decode(std::string_view field) {
       if (i + 2 >= field.size()) {
         return make_error(Errc::kBadRequest, "truncated percent escape");
       }
-      const int hi = hex_value(field[i + 1]);
-      const int lo = hex_value(field[i + 2]);
+      const int hi = hex_digit_value(field[i + 1]);
+      const int lo = hex_digit_value(field[i + 2]);
       if (hi < 0 || lo < 0) {
         return make_error(Errc::kBadRequest, "invalid percent escape");
       }

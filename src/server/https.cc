@@ -5,21 +5,11 @@
 #include <string>
 
 #include "net/connection.h"
+#include "server/door_connection.h"
 #include "server/http/door.h"
 
 namespace sfs::server {
 namespace {
-
-std::string peer_of(const tcp::socket& socket) {
-  boost::system::error_code ec;
-  const tcp::endpoint ep = socket.remote_endpoint(ec);
-  if (ec) {
-    return "unknown";
-  }
-  const auto address = ep.address();
-  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
-         std::to_string(ep.port());
-}
 
 http::Settings http_settings(const Config& config) {
   http::Settings s;
@@ -57,36 +47,26 @@ awaitable<Result<files::UserFiles>> open_files(Shared& shared, Admission::Ticket
 
 awaitable<void> run_https(std::shared_ptr<Shared> shared, tcp::socket socket,
                           Admission::Ticket ticket) {
-  const std::string peer = peer_of(socket);
-  boost::system::error_code ec;
-  const std::string source = socket.remote_endpoint(ec).address().to_string();
+  const std::string peer = describe_peer(socket);
+  const std::string source = source_of(socket);
   auto connection =
       std::make_shared<net::Connection>(std::move(socket), *shared->tls, shared->config.io_timeout);
   // Draining closes an idle connection; an account change closes any.
-  LiveSessions::Entry entry = shared->sessions.add(
-      [weak = std::weak_ptr<net::Connection>(connection)](LiveSessions::Why why) {
-        if (auto c = weak.lock()) {
-          asio::post(c->stream().get_executor(), [c, why] {
-            why == LiveSessions::Why::kDrain ? c->close_if_idle() : c->close();
-          });
-        }
-      });
-  const bool standing = ticket.on_evict([weak = std::weak_ptr<net::Connection>(connection)] {
-    if (auto evicted = weak.lock()) {
-      asio::post(evicted->stream().get_executor(), [evicted] { evicted->close(); });
-    }
+  auto entry = enlist(*shared, connection, ticket, [](net::Connection& c, LiveSessions::Why why) {
+    why == LiveSessions::Why::kDrain ? c.close_if_idle() : c.close();
   });
-  if (shared->draining || !standing) {
+  if (!entry) {
     connection->close();
     co_return;
   }
   connection->start_watchdog();
-  http::Services services{.authenticator = shared->authenticator,
-                          .open_files =
-                              [&s = *shared, &ticket, &entry](const auth::Identity& identity) {
-                                return open_files(s, ticket, entry, identity);
-                              },
-                          .draining = [&s = *shared] { return s.draining.load(); }};
+  http::Services services{
+      .authenticator = shared->authenticator,
+      .open_files =
+          [&s = *shared, &ticket, &entry = *entry](const auth::Identity& identity) {
+            return open_files(s, ticket, entry, identity);
+          },
+      .draining = [&s = *shared] { return s.draining.load(); }};
   try {
     // Locals, not temporaries, in the co_await (GCC 12 destroys some twice).
     http::Peer who{peer, source};

@@ -9,6 +9,7 @@
 
 #include "protocol/reply.h"
 #include "protocol/request.h"
+#include "server/door_connection.h"
 #include "server/logging.h"
 #include "server/sfsp/sfsp.h"
 #include "wire/channel.h"
@@ -182,7 +183,7 @@ namespace {
 // flight, as a cut connection would (an upload keeps its partial data for
 // resume), and wakes an idle session, whose read then fails, so that it can
 // tell its user why before it closes (serve_commands).
-void stop_channel(wire::Channel& channel, LiveSessions::Why why) {
+void stop_channel(net::Connection& channel, LiveSessions::Why why) {
   if (why == LiveSessions::Why::kDrain) {
     channel.close_if_idle();
     return;
@@ -195,47 +196,22 @@ void stop_channel(wire::Channel& channel, LiveSessions::Why why) {
   }
 }
 
-std::string describe(const tcp::socket& socket) {
-  boost::system::error_code ec;
-  const tcp::endpoint ep = socket.remote_endpoint(ec);
-  if (ec) {
-    return "unknown";
-  }
-  const auto address = ep.address();
-  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
-         std::to_string(ep.port());
-}
-
 }  // namespace
 
 awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
                             Admission::Ticket ticket) {
-  const std::string peer = describe(socket);
-  boost::system::error_code ec;
-  const std::string source = socket.remote_endpoint(ec).address().to_string();
+  const std::string peer = describe_peer(socket);
+  const std::string source = source_of(socket);
   auto channel =
       std::make_shared<wire::Channel>(std::move(socket), *shared->tls, shared->config.io_timeout);
   channel->set_min_rate(shared->config.min_transfer_rate);
-  LiveSessions::Entry entry =
-      shared->sessions.add([weak = std::weak_ptr<wire::Channel>(channel)](LiveSessions::Why why) {
-        if (auto ch = weak.lock()) {
-          asio::post(ch->stream().get_executor(), [ch, why] { stop_channel(*ch, why); });
-        }
-      });
-  // A newcomer may take this connection's place while it is not logged in
-  // yet: then it is closed on its own executor and the session ends as on
-  // any cut connection.
-  const bool standing = ticket.on_evict([weak = std::weak_ptr<wire::Channel>(channel)] {
-    if (auto evicted = weak.lock()) {
-      asio::post(evicted->stream().get_executor(), [evicted] { evicted->close(); });
-    }
-  });
-  if (shared->draining || !standing) {
+  auto entry = enlist(*shared, channel, ticket, stop_channel);
+  if (!entry) {
     channel->close();
     co_return;
   }
   channel->start_watchdog();
-  sfsp::Session session(shared, channel, peer, source, ticket, entry);
+  sfsp::Session session(shared, channel, peer, source, ticket, *entry);
   try {
     co_await session.run();
   } catch (const std::exception& e) {
