@@ -1,40 +1,18 @@
 // The minimal DAV XML this door writes (multistatus with live properties,
-// error bodies) and HTTP dates. Written here until the dav module (branch
-// `dav`) lands its multistatus writer; then this file goes.
+// error bodies) and HTTP dates, until the door moves onto dav/multistatus.h
+// (with PROPPATCH and LOCK); escaping is already dav's.
 
 #include <fmt/format.h>
 
 #include <cctype>
 #include <ctime>
 
+#include "dav/xml.h"
 #include "protocol/percent.h"
 #include "server/http/exchange.h"
 
 namespace sfs::http {
 namespace {
-
-// For element content (all this file writes): quotes stay as they are, so
-// that an ETag reads the same as in its header.
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
 
 bool unreserved(unsigned char c) {
   return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
@@ -89,7 +67,7 @@ std::string href_of(std::string_view path, bool is_dir) {
 std::string propfind_response(std::string_view path, const storage::DirEntry& entry) {
   const std::size_t slash = path.rfind('/');
   const std::string_view leaf = slash == std::string_view::npos ? path : path.substr(slash + 1);
-  std::string props = fmt::format("<D:displayname>{}</D:displayname>", xml_escape(leaf));
+  std::string props = fmt::format("<D:displayname>{}</D:displayname>", dav::xml_escape(leaf));
   props += fmt::format("<D:getlastmodified>{}</D:getlastmodified>", http_date(entry.mtime));
   if (entry.is_dir) {
     props += "<D:resourcetype><D:collection/></D:resourcetype>";
@@ -97,12 +75,12 @@ std::string propfind_response(std::string_view path, const storage::DirEntry& en
     props += "<D:resourcetype/>";
     props += fmt::format("<D:getcontentlength>{}</D:getcontentlength>", entry.size);
     props += "<D:getcontenttype>application/octet-stream</D:getcontenttype>";
-    props += fmt::format("<D:getetag>{}</D:getetag>", xml_escape(etag_of(entry)));
+    props += fmt::format("<D:getetag>{}</D:getetag>", dav::xml_escape(etag_of(entry)));
   }
   return fmt::format(
       "<D:response><D:href>{}</D:href><D:propstat><D:prop>{}</D:prop>"
       "<D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>\n",
-      xml_escape(href_of(path, entry.is_dir)), props);
+      dav::xml_escape(href_of(path, entry.is_dir)), props);
 }
 
 std::string multistatus(const std::vector<std::string>& responses) {
