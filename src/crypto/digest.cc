@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "crypto/prefix_hash.h"
+
 namespace sfs::crypto {
 namespace {
 
@@ -64,16 +66,10 @@ std::string digest_of(std::string_view data) {
 }
 
 Result<void> hash_prefix(const ReadAt& read, std::uint64_t length, Digest& digest) {
-  std::string buffer(std::min<std::uint64_t>(length, 1U << 20), '\0');
-  for (std::uint64_t done = 0; done < length;) {
-    const auto want =
-        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length - done));
-    SFS_ASSIGN_OR_RETURN(auto n, read(buffer.data(), want, done));
-    if (n == 0) {
-      return make_error(Errc::kIo, "file shrank while being read");
-    }
-    digest.update(buffer.data(), n);
-    done += n;
+  PrefixHasher hasher(length, digest);
+  while (!hasher.done()) {
+    SFS_ASSIGN_OR_RETURN(auto n, read(hasher.piece(), hasher.want(), hasher.offset()));
+    SFS_RETURN_IF_ERROR(hasher.feed(n));
   }
   return {};
 }

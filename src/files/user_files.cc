@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "asio/offload.h"
+#include "crypto/prefix_hash.h"
 #include "files/run_queued.h"
 #include "files/usage_scan.h"
 
@@ -156,23 +157,18 @@ awaitable<std::string> Download::finish() {
 template <typename Handle>
 awaitable<Result<void>> UserFiles::hash_prefix(Handle& file, std::uint64_t length,
                                                crypto::Digest& hash) {
-  std::string buffer(std::size_t{1} << 20, '\0');
-  std::uint64_t at = 0;
-  while (at < length) {
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length - at));
-    auto n = co_await file.read_at(buffer.data(), want, at);
+  crypto::PrefixHasher hasher(length, hash);
+  while (!hasher.done()) {
+    auto n = co_await file.read_at(hasher.piece(), hasher.want(), hasher.offset());
     if (!n) {
       co_return n.error();
     }
-    if (*n == 0) {
-      co_return make_error(Errc::kIo, "file shorter than expected");
-    }
     const std::size_t got = *n;
-    co_await run_blocking(services_.hashing, [&hash, &buffer, got] {
-      hash.update(buffer.data(), got);
-      return true;
-    });
-    at += got;
+    auto fed =
+        co_await run_blocking(services_.hashing, [&hasher, got] { return hasher.feed(got); });
+    if (!fed) {
+      co_return fed;
+    }
   }
   co_return Result<void>();
 }
