@@ -215,13 +215,10 @@ awaitable<Result<Quota::Reservation>> UserFiles::reserve_upload(std::string path
   if (!services_.quota.enabled()) {
     co_return Quota::Reservation();
   }
-  const std::uint64_t replaced = co_await space_->size_of(path);
-  bool new_file = replaced == 0;
-  if (new_file) {
-    auto existing = co_await space_->open_read(path);
-    new_file = !existing;
-  }
-  co_return services_.quota.reserve(user_, {size, new_file ? 1U : 0U}, replaced);
+  // One open says both whether a file is there and its size.
+  auto existing = co_await space_->open_read(path);
+  const std::uint64_t replaced = existing ? (*existing)->size() : 0;
+  co_return services_.quota.reserve(user_, {size, existing ? 0U : 1U}, replaced);
 }
 
 // Offers what an interrupted upload left, with the digest of it, so the
