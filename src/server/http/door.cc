@@ -133,7 +133,10 @@ awaitable<bool> Door::read_header(beast::flat_buffer& buffer, HeaderParser& pars
   }
   if (ec) {
     if (ec != bh::error::end_of_stream) {
-      spdlog::info("peer={} https closed: {}", peer_.peer, ec.message());
+      // A deadline shows here as a closed socket: the connection says so.
+      const auto state = connection_->alive();
+      spdlog::info("peer={} https closed{}: {}", peer_.peer, files_ ? "" : " before a login",
+                   state ? ec.message() : state.error().message);
     }
     co_return false;
   }
