@@ -43,6 +43,7 @@ class Bench:
                         "curl": self.nginx, "sfs-plain": self.sfs, "sfs-zstd": self.sfs,
                         "sftp-C": self.ssh}
         self.extra_servers = []  # servers a workload starts for itself (stopped at the end)
+        self.apache = None  # the WebDAV peer, started by the first workload that needs it
 
     # ---- helpers
 
@@ -197,7 +198,7 @@ class Bench:
 
     def run(self):
         (self.t / "logs").mkdir()
-        need_big = {"upload", "download"} & set(self.o.workloads)
+        need_big = {"upload", "download", "dav_put", "dav_get"} & set(self.o.workloads)
         if need_big:
             size = self.s["big_mib"] * MiB
             log(f"creating {size // MiB} MiB of random data on tmpfs")

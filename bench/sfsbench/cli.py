@@ -50,7 +50,8 @@ def find_binaries(opts):
 
 def check_tools():
     need = {"sshd": "openssh-server", "sftp": "openssh-client", "ssh-keygen": "openssh-client",
-            "nginx": "nginx", "curl": "curl", "openssl": "openssl", "xxh128sum": "xxhash"}
+            "nginx": "nginx", "curl": "curl", "openssl": "openssl", "xxh128sum": "xxhash",
+            "apache2": "apache2-bin", "litmus": "litmus"}
     missing = sorted({pkg for tool, pkg in need.items()
                       if not (shutil.which(tool) or os.access(f"/usr/sbin/{tool}", os.X_OK))})
     if missing:

@@ -24,6 +24,7 @@ TOOL_NAMES = {
     "curl": "nginx + curl",
     "sfs-zstd": "sfs --compress",
     "sftp-C": "sftp aes128-gcm -C (zlib)",
+    "apache": "Apache mod_dav + curl",
 }
 PEERS = ["sftp-gcm", "sftp", "curl"]
 

@@ -12,14 +12,16 @@ SIZES = {
                  xxh_mib=256, xxh_times=16, xxh_runs=3,
                  attack_conns=300, attack_logins=10, attack_mib=64, attack_guessers=4,
                  attack_guesses=50000, attack_login_limit=35,
-                 stalled=100, verify_sessions=8, verify_files=4, verify_file_mib=256),
+                 stalled=100, verify_sessions=8, verify_files=4, verify_file_mib=256,
+                 dav_files=10000, litmus_groups="basic,copymove,props,locks,http"),
     "smoke": dict(runs=1, idle_runs=1, big_mib=32, small_n=50, small_kib=4, clients=10,
                   client_mib=1, latency_iters=3, reuse_extra=20, reuse_iters=1, idle=20,
                   held=200, timeout=120,
                   xxh_mib=64, xxh_times=8, xxh_runs=1,
                   attack_conns=30, attack_logins=3, attack_mib=8, attack_guessers=2,
                   attack_guesses=5000, attack_login_limit=10,
-                  stalled=20, verify_sessions=8, verify_files=4, verify_file_mib=16),
+                  stalled=20, verify_sessions=8, verify_files=4, verify_file_mib=16,
+                  dav_files=200, litmus_groups="basic"),
 }
 
 # option attribute -> size key, for the options that override a size
@@ -27,7 +29,8 @@ SIZE_OPTIONS = (("runs", "runs"), ("idle_runs", "idle_runs"), ("big_mib", "big_m
                 ("small_files", "small_n"), ("clients", "clients"),
                 ("client_mib", "client_mib"), ("idle", "idle"), ("held", "held"),
                 ("latency_iters", "latency_iters"), ("attack_conns", "attack_conns"),
-                ("attack_logins", "attack_logins"), ("stalled", "stalled"))
+                ("attack_logins", "attack_logins"), ("stalled", "stalled"),
+                ("dav_files", "dav_files"))
 
 
 def parser(doc):
@@ -50,6 +53,8 @@ def parser(doc):
     ap.add_argument("--attack-logins", type=int, help="the owner's logins during the attack "
                                                       "of workload 8 (10)")
     ap.add_argument("--stalled", type=int, help="stalled uploads of workload 9 (100)")
+    ap.add_argument("--dav-files", type=int, help="files in the folder PROPFIND lists in "
+                                                  "workload 13 (10000)")
     ap.add_argument("--workloads", default=",".join(WORKLOADS),
                     help="comma-separated subset of: " + ",".join(WORKLOADS))
     ap.add_argument("--tools", default=",".join(TOOLS),

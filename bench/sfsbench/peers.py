@@ -214,3 +214,98 @@ class NginxServer(Server):
 
     def curl(self, *args):
         return ["curl", "-q", *self.curl_opts(), *args]
+
+
+APACHE_MODULES = ("mpm_event", "authz_core", "authz_user", "authn_core", "authn_file",
+                  "auth_basic", "dav", "dav_fs", "ssl", "socache_shmcb")
+
+
+def apache_conf(d, port, user):
+    mods = "\n".join(f"LoadModule {m}_module /usr/lib/apache2/modules/mod_{m}.so"
+                     for m in APACHE_MODULES)
+    # As root, Apache must switch to an unprivileged user (it refuses to serve as root).
+    who = f"User {user}\nGroup {user}\n" if user else ""
+    return f"""\
+# throwaway Apache for bench/run: loopback only, TLS 1.3, mod_dav_fs with Basic auth
+ServerRoot {d}
+ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+PidFile {d}/httpd.pid
+ErrorLog {d}/error.log
+LogLevel warn
+Mutex file:{d}
+{who}{mods}
+SSLEngine on
+SSLProtocol TLSv1.3
+SSLSessionCache shmcb:{d}/ssl_scache(512000)
+SSLCertificateFile {d}/cert.pem
+SSLCertificateKeyFile {d}/key.pem
+DavLockDB {d}/lock/db
+DocumentRoot {d}/root
+<Directory {d}/root/dav>
+  Dav On
+  AuthType Basic
+  AuthName bench
+  AuthUserFile {d}/htpasswd
+  Require valid-user
+</Directory>
+LimitRequestBody 0
+KeepAliveTimeout 900
+MaxKeepAliveRequests 0
+"""
+
+
+class ApacheServer(Server):
+    """Apache httpd with mod_dav_fs (Debian's apache2), the WebDAV peer of workloads
+    12 and 13: a foreground process (`apache2 -X`, one process) with its own config,
+    certificate and files in the temp dir; as root it serves as www-data."""
+
+    name = "apache"
+
+    def __init__(self, t):
+        self.t = t
+        self.dir = t / "apache"
+        self.dav = self.dir / "root" / "dav"
+        for d in (self.dav, self.dir / "lock"):
+            d.mkdir(parents=True)
+        self.user = "www-data" if os.geteuid() == 0 else None
+        if self.user:
+            os.chmod(t, 0o711)  # www-data must reach its files below the temp dir
+            os.chmod(self.dir, 0o711)
+            for d in (self.dav, self.dir / "lock"):
+                shutil.chown(d, self.user, self.user)
+        self.cert, self.key = self.dir / "cert.pem", self.dir / "key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+                        "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-keyout", str(self.key), "-out", str(self.cert)], check=True,
+                       capture_output=True, timeout=60)
+        os.chmod(self.key, 0o644)  # read by the server after it dropped root
+        crypted = check_output(["openssl", "passwd", "-6", "-stdin"], input=PASSWORD).strip()
+        (self.dir / "htpasswd").write_text(f"bench:{crypted}\n")
+        os.chmod(self.dir / "htpasswd", 0o644)
+
+    def start(self):
+        self.port = free_port()
+        conf = self.dir / "httpd.conf"
+        conf.write_text(apache_conf(self.dir, self.port, self.user))
+        self.config_text = conf.read_text()
+        apache2 = shutil.which("apache2") or "/usr/sbin/apache2"
+        self.command = [apache2, "-X", "-f", conf]
+        self.logf = open(self.dir / "stderr.log", "ab")
+        self.proc = spawn(self.command, stdout=self.logf, stderr=subprocess.STDOUT,
+                          new_session=True)
+        wait_port(self.port, self.proc, 15)
+        self.idle_procs = len(tree(self.proc.pid))
+
+    def give(self, path):
+        """Makes a tree the bench wrote under dav/ the server's own."""
+        if not self.user:
+            return
+        for directory, dirs, files in os.walk(path):
+            shutil.chown(directory, self.user, self.user)
+            for name in files:
+                shutil.chown(os.path.join(directory, name), self.user, self.user)
+
+    def url(self, path="", host="127.0.0.1"):
+        return f"https://{host}:{self.port}/dav/{path}"

@@ -110,6 +110,7 @@ class SfsServer(Server):
 
     def arguments(self):
         args = [self.bins["sfs-server"], "--host", "127.0.0.1", "--port", "0",
+                "--https-port", self.https_port,
                 "--auth-file", self.auth, "--storage", self.storage, "--cert", self.cert,
                 "--key", self.dir / "server.key"]
         if self.max_connections is not None:
@@ -123,6 +124,7 @@ class SfsServer(Server):
         return args
 
     def start(self):
+        self.https_port = free_port()  # the HTTPS door (WebDAV), for workloads 11-13
         self.command = self.arguments()
         self.logf = open(self.dir / "server.log", "ab")
         offset = self.logf.tell()
@@ -131,6 +133,7 @@ class SfsServer(Server):
         self.port = self.wait_listening(offset)
         self.idle_procs = 1
         wait_port(self.port, self.proc, 10)
+        wait_port(self.https_port, self.proc, 10)
 
     def wait_listening(self, offset, timeout=30):
         """The port sfs-server reports in its log (written from offset on)."""
@@ -149,6 +152,9 @@ class SfsServer(Server):
 
     def user_dir(self, user="bench"):
         return self.storage / "u" / user
+
+    def dav_url(self, path="", host="127.0.0.1"):
+        return f"https://{host}:{self.https_port}/dav/{path}"
 
     def client(self, *args, user="bench"):
         return [self.bins["sfs"], "--host", "127.0.0.1", "--port", self.port, "--user", user,

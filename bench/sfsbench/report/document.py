@@ -131,7 +131,7 @@ def commands_section(bench, fill):
     L = ["## Commands", "",
          "`$T` is the run's temp dir on tmpfs. Server configs are generated per run "
          "(below). sfs's user password comes from `SFS_PASSWORD`.", "", "```"]
-    for srv in (bench.sfs, bench.ssh, bench.nginx):
+    for srv in (bench.sfs, bench.ssh, bench.nginx) + ((bench.apache,) if bench.apache else ()):
         L.append(" ".join(shlex.quote(str(a)) for a in srv.command).replace(str(bench.t), "$T"))
     L += ["```", ""]
     for w in workloads.ALL:
@@ -144,8 +144,10 @@ def commands_section(bench, fill):
         L += ["```", ""]
     L += ["Negotiated ciphers: " + "; ".join(f"{TOOL_NAMES[k]}: {v}"
                                             for k, v in bench.ciphers.items()) + ".", ""]
-    for title, text in (("sshd_config", bench.ssh.config_text),
-                        ("nginx.conf", bench.nginx.config_text)):
+    configs = [("sshd_config", bench.ssh.config_text), ("nginx.conf", bench.nginx.config_text)]
+    if bench.apache:
+        configs.append(("Apache httpd.conf", bench.apache.config_text))
+    for title, text in configs:
         L += [f"<details><summary>{title}</summary>", "", "```",
               text.replace(str(bench.t), "$T").rstrip(), "```", "", "</details>", ""]
     return L

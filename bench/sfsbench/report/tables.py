@@ -4,7 +4,7 @@ sessions (ms) and idle memory (KiB per connection)."""
 from ..common import GiB, PEERS, TOOL_NAMES
 from .format import fmt, med, ratios
 
-ROW_TOOLS = ["sfs", "sfs-plain", "sfs-zstd"] + PEERS + ["sftp-C"]
+ROW_TOOLS = ["sfs", "sfs-plain", "sfs-zstd"] + PEERS + ["sftp-C", "apache"]
 OWN = ("sfs", "sfs-plain", "sfs-zstd")  # rows without a ratio
 
 

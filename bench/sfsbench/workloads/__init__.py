@@ -5,11 +5,11 @@ with the sizes), UNIT ((unit, higher is better)), run(bench) and section(bench, 
 (its part of the report's results); optionally targets(bench) (rows of the targets
 table) and USERS (accounts it needs on the main sfs-server)."""
 
-from . import (attack, concurrent, download, held, idle, latency, logs_down, logs_up, reuse,
-               small, stalled, upload, verify_load)
+from . import (attack, concurrent, dav_get, dav_litmus, dav_propfind, dav_put, download, held,
+               idle, latency, logs_down, logs_up, reuse, small, stalled, upload, verify_load)
 
 ALL = [upload, download, small, concurrent, latency, reuse, idle, held, logs_up, logs_down,
-       attack, stalled, verify_load]
+       attack, stalled, verify_load, dav_put, dav_get, dav_propfind, dav_litmus]
 NAMES = [w.NAME for w in ALL]
 
 
