@@ -47,8 +47,9 @@ def client(b, tool, group):
         cert, url = b.sfs.cert, b.sfs.dav_url(host="localhost")
     else:
         cert, url = dav.apache(b).cert, b.apache.url(host="localhost")
-    return ["env", f"SSL_CERT_FILE={cert}", f"TESTS={group}", "litmus", url, "bench",
-            PASSWORD]
+    # Its debug.log and child.log go to the logs dir (env -C), not the cwd.
+    return ["env", "-C", b.t / "logs", f"SSL_CERT_FILE={cert}", f"TESTS={group}", "litmus",
+            url, "bench", PASSWORD]
 
 
 def summary(groups):
