@@ -221,6 +221,22 @@ class BodyAttacksTest(AttackCase):
         self.assertLess(sent, 100 << 20)  # it stopped reading, we could not send it all
 
 
+class SmugglingTest(AttackCase):
+    def test_conflicting_framing_closes_the_connection_unserved(self):
+        # Content-Length and Transfer-Encoding together: where a proxy and
+        # the server could disagree on where the body ends. Beast refuses
+        # the header; nothing is stored and the connection ends.
+        sock = self.connect()
+        smuggled = b"GET /dav/ HTTP/1.1\r\nHost: h\r\n\r\n"
+        sock.sendall(self.request("PUT", "smuggle.bin", [
+            "Content-Length: %d" % len(smuggled), "Transfer-Encoding: chunked"]) + smuggled)
+        self.assertEqual(read_until_closed(sock), b"")
+        self.assertLogged(r"peer=%s https closed before a login: bad Transfer-Encoding"
+                          % re.escape(self.peer(sock)))
+        self.assertFalse(os.path.exists(self.server.stored("alice", "smuggle.bin")))
+        self.assertBystanderServed("smuggling")
+
+
 BOMBS = {
     "deep nesting": b'<?xml version="1.0"?>' + b"<a>" * 100_000 + b"</a>" * 100_000,
     "billion laughs": b"""<?xml version="1.0"?>
