@@ -117,6 +117,7 @@ awaitable<Result<unsigned>> send_error(Exchange& ex, const Error& error);
 
 awaitable<Result<unsigned>> copy_or_move(Exchange& ex, bool move);
 awaitable<Result<unsigned>> put(Exchange& ex);
+awaitable<Result<unsigned>> patch(Exchange& ex);
 
 // The conditional headers (RFC 9110 13.2.2 order): 412 or 304 to answer
 // instead, or nullopt to go on. `entry` is null when nothing is there;

@@ -11,7 +11,8 @@
 namespace sfs::http {
 namespace {
 
-constexpr std::string_view kAllow = "OPTIONS, GET, HEAD, PUT, DELETE, MKCOL, PROPFIND, COPY, MOVE";
+constexpr std::string_view kAllow =
+    "OPTIONS, GET, HEAD, PUT, PATCH, DELETE, MKCOL, PROPFIND, COPY, MOVE";
 
 bool lists_etag(std::string_view list, const std::string& etag) {
   if (list == "*") {
@@ -98,6 +99,7 @@ awaitable<Result<unsigned>> options(Exchange& ex) {
   res.set("DAV", "1");  // class 2 comes with LOCK/UNLOCK
   res.set(bh::field::allow, std::string(kAllow));
   res.set("MS-Author-Via", "DAV");
+  res.set("Accept-Patch", "application/x-sabredav-partialupdate");  // PATCH (patch.cc)
   co_return co_await send(ex, std::move(res));
 }
 
@@ -260,6 +262,7 @@ constexpr Method kMethods[] = {
     {"OPTIONS", &options},   {"GET", &get},       {"HEAD", &get},
     {"PUT", &put},           {"DELETE", &remove}, {"MKCOL", &make_collection},
     {"PROPFIND", &propfind}, {"COPY", &copy},     {"MOVE", &move},
+    {"PATCH", &patch},
 };
 
 }  // namespace
