@@ -29,7 +29,11 @@ Upload::Upload(Upload&& other) noexcept
       offer_(std::move(other.offer_)),
       hash_(std::move(other.hash_)),
       position_(other.position_),
-      done_(std::exchange(other.done_, true)) {}
+      done_(std::exchange(other.done_, true)),
+      streamed_(other.streamed_),
+      admitted_(other.admitted_),
+      replaced_(other.replaced_),
+      steps_(std::move(other.steps_)) {}
 
 // Destroyed unfinished: as a cut connection, so a resume stays possible. The
 // handle's destructor keeps a resumable upload's data (inline: a door that
@@ -43,6 +47,7 @@ Upload::~Upload() {
   upload_.reset();
   kept(keeps);
   reservation_ = Quota::Reservation();
+  steps_.clear();
 }
 
 void Upload::kept(std::uint64_t bytes) {
@@ -68,6 +73,11 @@ awaitable<Result<void>> Upload::start_at(std::uint64_t from) {
 // The digest is fed on the hashing pool while the backend writes the same
 // bytes: both only read `data`, and both are done before the next call.
 awaitable<Result<void>> Upload::write(const char* data, std::size_t length) {
+  if (streamed_) {
+    if (auto ok = admit(position_ + length); !ok) {
+      co_return ok;
+    }
+  }
   crypto::Digest& hash = hash_;
   Offloaded<bool> hashing(co_await asio::this_coro::executor);
   hashing.start(&files_->services_.hashing, [&hash, data, length] {
@@ -92,6 +102,9 @@ awaitable<Result<Upload::Stored>> Upload::finish(const std::optional<std::string
     co_await stop(false);
     co_return ok.error();
   }
+  if (streamed_) {
+    size_ = position_;
+  }
   auto replaced = co_await upload_->commit();
   if (!replaced) {
     co_await stop(false);
@@ -101,6 +114,7 @@ awaitable<Result<Upload::Stored>> Upload::finish(const std::optional<std::string
   // client hears of it and sends its next upload.
   files_->services_.quota.record(files_->user_, {size_, 1}, *replaced);
   reservation_ = Quota::Reservation();
+  steps_.clear();
   done_ = true;
   co_return Stored{size_, actual};
 }
@@ -116,6 +130,7 @@ awaitable<void> Upload::stop(bool resumable) {
     kept(co_await upload_->keep_for_resume());
   }
   reservation_ = Quota::Reservation();
+  steps_.clear();
 }
 
 // --- Download ---

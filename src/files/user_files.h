@@ -57,6 +57,18 @@ struct Limits {
 };
 
 class UserFiles;
+class Patch;
+
+// Where a partial update (UserFiles::begin_patch) writes its `length`
+// bytes: `offset` bytes from the file's start, or back from its end (from
+// the end with offset 0 appends). Past the end the file grows; a start
+// past the end (a hole) is refused.
+struct PatchRange {
+  enum class Anchor { kStart, kEnd };
+  Anchor anchor = Anchor::kStart;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
 
 // An upload in progress. Nothing is visible under its name until finish()
 // succeeds. Ended any other way (stop(), or destroyed), its quota share is
@@ -82,14 +94,24 @@ class Upload {
   ~Upload();
 
   const Offer& offer() const { return offer_; }
+  // The declared size; for a streamed upload (size unknown before its
+  // data), the bytes written so far.
   std::uint64_t size() const { return size_; }
+  bool streamed() const { return streamed_; }
+  // Where the next write goes: the bytes the upload holds.
+  std::uint64_t written() const { return position_; }
   // Starts writing at `from`: 0 (afresh) or offer().held (after it).
   // kBadRequest for anything else.
   awaitable<Result<void>> start_at(std::uint64_t from);
   // Appends data (the backend's write) and feeds the digest (on the
   // hashing pool), both at once. One call at a time; `data` must stay
-  // valid until it completes.
+  // valid until it completes. A streamed upload first admits the bytes
+  // against the size limit and the quota: kTooLarge (the messages of
+  // begin_upload) the moment they would pass, and nothing is written.
   awaitable<Result<void>> write(const char* data, std::size_t length);
+  // The modification time (seconds since the epoch) the file is stored
+  // with, instead of the time of the commit.
+  void set_mtime(std::int64_t seconds) { upload_->set_mtime(seconds); }
   // Checks the digest the client claims (none: HTTP clients send none),
   // records it, and makes the upload visible; then books it in the quota
   // and gives the reservation back, in that order, before returning (so a
@@ -107,6 +129,8 @@ class Upload {
          Quota::Reservation reservation, std::uint64_t size);
   // Books what an upload ended without commit keeps for a resume.
   void kept(std::uint64_t bytes);
+  // A streamed upload's admission of `total` bytes (stream_upload.cc).
+  Result<void> admit(std::uint64_t total);
 
   UserFiles* files_;
   std::unique_ptr<storage::WriteHandle> upload_;
@@ -116,6 +140,12 @@ class Upload {
   crypto::Digest hash_;
   std::uint64_t position_ = 0;  // where the next write goes
   bool done_ = false;
+  // A streamed upload: the quota is reserved in steps as bytes come
+  // (`admitted_` bytes so far), crediting the file it replaces.
+  bool streamed_ = false;
+  std::uint64_t admitted_ = 0;
+  std::uint64_t replaced_ = 0;
+  std::vector<Quota::Reservation> steps_;
 };
 
 // A stored file being read from `start()`. Its content stays the one that
@@ -180,6 +210,13 @@ class UserFiles {
   // upload continues what an interrupted one of that name and size left
   // (see Upload::offer()), and leaves its data for a resume when cut.
   awaitable<Result<Upload>> begin_upload(std::string_view path, std::uint64_t size, bool resumable);
+  // Starts an upload whose size is unknown before its data (an HTTP body
+  // in chunks): the size limit and the quota are checked as the bytes come
+  // (Upload::write), the quota reserved in steps. Not resumable. Errors as
+  // begin_upload's.
+  awaitable<Result<Upload>> begin_streamed_upload(std::string_view path);
+  // Starts a partial update of the file at `path` (see Patch).
+  awaitable<Result<Patch>> begin_patch(std::string_view path, PatchRange range);
   // Opens `path` for a download from `offset`, which counts only when
   // `have_digest` is the stored digest (the client's partial copy is of
   // this content). kNotFound, kIsDir, kBadPath as storage says.

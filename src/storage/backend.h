@@ -101,6 +101,9 @@ class WriteHandle {
   virtual awaitable<Result<void>> write(const char* data, std::size_t length) = 0;
   // Records the content's digest, to become visible with it at commit.
   virtual awaitable<Result<void>> set_digest(std::string hex) = 0;
+  // The modification time (seconds since the epoch) the file gets at
+  // commit, instead of the commit's time (a client keeping its own times).
+  virtual void set_mtime(std::int64_t seconds) = 0;
   // Makes the upload visible under its name. Returns what it replaced
   // there: {size, 1} for a file, {0, 0} when the name was free. kIsDir when
   // a directory took the name meanwhile, kNotFound when its directory went;

@@ -122,6 +122,14 @@ Result<Usage> Upload::commit() {
     }
   };
   auto error_of = [this](int err) { return errno_error(err, target_name_); };
+  if (mtime_) {  // after the last write (a write would set it again), before the rename
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(*mtime_), 0}};
+    if (::futimens(file_.get(), times) != 0) {
+      const int err = errno;
+      discard();
+      return error_of(err);
+    }
+  }
   if (auto ok = commit_replacement_at(file_.get(), dir_.get(), temp_name_.c_str(),
                                       target_name_.c_str(), error_of, measure_target);
       !ok) {

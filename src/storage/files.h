@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -62,6 +63,8 @@ class Upload {
   Result<void> write(const char* data, std::size_t length);
   // Records the content's digest with the file, before commit.
   Result<void> set_digest(const std::string& hex);
+  // The modification time the file gets at commit (seconds since the epoch).
+  void set_mtime(std::int64_t seconds) { mtime_ = seconds; }
   // Makes the upload visible under its target name. Returns what it
   // replaced there: {size, 1} for a file, {0, 0} when the name was free.
   Result<Usage> commit();
@@ -79,6 +82,7 @@ class Upload {
   std::string target_name_;
   bool resumable_ = false;
   std::uint64_t held_ = 0;
+  std::optional<std::int64_t> mtime_;
   bool done_ = false;
 };
 

@@ -159,7 +159,7 @@ class MethodsTest(WebDavCase):
         self.assertEqual(self.dav("DELETE", "").status, 403)
 
     def test_unknown_method_is_405(self):
-        self.assertEqual(self.dav("PATCH", "x").status, 405)
+        self.assertEqual(self.dav("TRACE", "x").status, 405)
 
 
 class TwoDoorsTest(WebDavCase):

@@ -457,6 +457,21 @@ TEST_P(BackendConformanceTest, ADigestSetBeforeCommitIsStoredWithTheFile) {
   EXPECT_EQ(checks->at(0).status, FileCheck::Status::kOk);
 }
 
+// ---- modification times ---------------------------------------------------------------
+
+TEST_P(BackendConformanceTest, AModificationTimeSetBeforeCommitIsTheFiles) {
+  constexpr std::int64_t kThen = 1'000'000'000;  // 2001-09-09
+  auto up = start("kept-time");
+  ASSERT_TRUE(up);
+  ASSERT_TRUE(write(*up, "data").ok());
+  up->set_mtime(kThen);
+  ASSERT_TRUE(run(up->commit()).ok());
+  EXPECT_EQ(run(space().stat("kept-time")).value().mtime, kThen);
+  EXPECT_EQ(run(space().list("")).value().at(0).mtime, kThen);
+  ASSERT_TRUE(put("now", "data").ok());  // without: the commit's time
+  EXPECT_GT(run(space().stat("now")).value().mtime, kThen);
+}
+
 TEST_P(BackendConformanceTest, AFileStoredWithoutADigestCanBeBackFilled) {
   ASSERT_TRUE(put("f", "content").ok());
   EXPECT_EQ(run(space().stat("f")).value().digest, "");

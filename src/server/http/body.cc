@@ -1,6 +1,8 @@
 // Moving body bytes between HTTP and UserFiles, streaming both ways: never
 // a whole file in memory, one piece (kBodyPieceBytes) at a time.
 
+#include <algorithm>
+#include <limits>
 #include <memory>
 
 #include "server/http/exchange.h"
@@ -16,6 +18,22 @@ constexpr std::size_t kSendPieceBytes = std::size_t{256} << 10;
 Error network(const boost::system::error_code& ec) {
   return make_error(Errc::kNetwork, "connection: " + ec.message());
 }
+
+// Caps the connection's read buffer while a body is read, then restores it.
+class ChunkLinesCap {
+ public:
+  ChunkLinesCap(beast::flat_buffer& buffer, std::size_t cap)
+      : buffer_(buffer), before_(buffer.max_size()) {
+    buffer_.max_size(std::max(cap, buffer_.size()));
+  }
+  ~ChunkLinesCap() { buffer_.max_size(before_); }
+  ChunkLinesCap(const ChunkLinesCap&) = delete;
+  ChunkLinesCap& operator=(const ChunkLinesCap&) = delete;
+
+ private:
+  beast::flat_buffer& buffer_;
+  std::size_t before_;
+};
 
 }  // namespace
 
@@ -50,7 +68,12 @@ awaitable<Result<void>> send_file(Exchange& ex, files::Download& file, std::uint
 
 awaitable<Result<void>> receive_body(Exchange& ex, files::Upload& upload) {
   bh::request_parser<bh::buffer_body> parser(std::move(ex.parser));
-  parser.body_limit(upload.size());
+  // A body in chunks has no size to hold it to: the upload admits its
+  // bytes as they come (the size limit, the quota).
+  parser.body_limit(upload.streamed() ? std::numeric_limits<std::uint64_t>::max() : upload.size());
+  // Chunk-size lines and trailers wait whole in the buffer: bounded, so a
+  // client cannot hold the others' memory with an endless one.
+  const ChunkLinesCap cap(ex.buffer, ex.settings.max_header_bytes + kBodyPieceBytes);
   const auto piece = std::make_unique<char[]>(kBodyPieceBytes);
   // Beast reads into the buffer's free capacity (at least 512 bytes, at
   // most 64 KiB): left as the header made it, that was about 1 KiB per read,
@@ -67,6 +90,10 @@ awaitable<Result<void>> receive_body(Exchange& ex, files::Upload& upload) {
                             asio::redirect_error(asio::use_awaitable, ec));
     if (ec == bh::error::need_buffer) {
       ec = {};
+    }
+    if (ec == bh::error::buffer_overflow || ec == bh::error::bad_chunk ||
+        ec == bh::error::bad_chunk_extension) {
+      co_return make_error(Errc::kBadRequest, "malformed or too long chunk line");
     }
     if (ec) {
       co_return network(ec);

@@ -34,6 +34,12 @@ bool has_body(const HeaderParser& parser) {
   return parser.chunked() || parser.content_length().value_or(0) > 0;
 }
 
+// PUT and PATCH stream their bodies into uploads (put.cc, patch.cc); the
+// other methods' bodies are small and read whole first.
+bool streams_body(const Header& request) {
+  return request.method() == bh::verb::put || request.method() == bh::verb::patch;
+}
+
 // The path under the user's space that `target` names below /dav/.
 Result<std::string> path_of(std::string_view target) {
   target = target.substr(0, target.find('?'));
@@ -251,7 +257,7 @@ awaitable<bool> Door::serve_logged_in(beast::flat_buffer& buffer, HeaderParser& 
   if (!path) {
     ex.keep_alive = ex.keep_alive && !has_body(parser);
     status = co_await send_error(ex, path.error());
-  } else if (ex.path = std::move(*path); ex.request().method() == bh::verb::put) {
+  } else if (ex.path = std::move(*path); streams_body(ex.request())) {
     status = co_await dispatch(ex);
   } else if (auto body = co_await read_small_body(ex); !body) {
     ex.keep_alive = false;

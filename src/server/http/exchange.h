@@ -116,5 +116,13 @@ awaitable<Result<void>> remove_any(files::UserFiles& files, const std::string& p
 awaitable<Result<unsigned>> send_error(Exchange& ex, const Error& error);
 
 awaitable<Result<unsigned>> copy_or_move(Exchange& ex, bool move);
+awaitable<Result<unsigned>> put(Exchange& ex);
+awaitable<Result<unsigned>> patch(Exchange& ex);
+
+// The conditional headers (RFC 9110 13.2.2 order): 412 or 304 to answer
+// instead, or nullopt to go on. `entry` is null when nothing is there;
+// `get` for GET and HEAD (304 rather than 412).
+std::optional<bh::status> precondition(const Exchange& ex, const storage::DirEntry* entry,
+                                       bool get);
 
 }  // namespace sfs::http

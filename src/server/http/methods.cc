@@ -11,7 +11,8 @@
 namespace sfs::http {
 namespace {
 
-constexpr std::string_view kAllow = "OPTIONS, GET, HEAD, PUT, DELETE, MKCOL, PROPFIND, COPY, MOVE";
+constexpr std::string_view kAllow =
+    "OPTIONS, GET, HEAD, PUT, PATCH, DELETE, MKCOL, PROPFIND, COPY, MOVE";
 
 bool lists_etag(std::string_view list, const std::string& etag) {
   if (list == "*") {
@@ -19,6 +20,8 @@ bool lists_etag(std::string_view list, const std::string& etag) {
   }
   return list.find(etag) != std::string_view::npos;
 }
+
+}  // namespace
 
 // The conditional headers (RFC 9110 13.2.2 order): 412 or 304 to answer
 // instead, or nullopt to go on. `entry` is null when nothing is there.
@@ -43,6 +46,8 @@ std::optional<bh::status> precondition(const Exchange& ex, const storage::DirEnt
   }
   return std::nullopt;
 }
+
+namespace {
 
 struct Span {
   std::uint64_t start = 0;
@@ -94,6 +99,7 @@ awaitable<Result<unsigned>> options(Exchange& ex) {
   res.set("DAV", "1");  // class 2 comes with LOCK/UNLOCK
   res.set(bh::field::allow, std::string(kAllow));
   res.set("MS-Author-Via", "DAV");
+  res.set("Accept-Patch", "application/x-sabredav-partialupdate");  // PATCH (patch.cc)
   co_return co_await send(ex, std::move(res));
 }
 
@@ -171,65 +177,6 @@ awaitable<Result<unsigned>> get(Exchange& ex) {
     }
   }
   co_return status;
-}
-
-// Refusals before the body is read close the connection (unless there is
-// no body), so that the unread body is never taken for a request.
-awaitable<Result<unsigned>> refuse_put(Exchange& ex, bh::status status, const std::string& why) {
-  if (ex.parser.content_length().value_or(0) > 0) {
-    ex.keep_alive = false;
-  }
-  Response res = make_response(ex, status, why + "\n");
-  co_return co_await send(ex, std::move(res));
-}
-
-awaitable<Result<unsigned>> put(Exchange& ex) {
-  const auto length = ex.parser.content_length();
-  if (!length) {
-    const std::string why = "Content-Length required";
-    co_return co_await refuse_put(ex, bh::status::length_required, why);
-  }
-  auto existing = co_await stat_path(ex.files, ex.path);
-  if (existing && existing->is_dir) {
-    const std::string why = "a collection";
-    co_return co_await refuse_put(ex, bh::status::method_not_allowed, why);
-  }
-  if (const auto refused = precondition(ex, existing ? &*existing : nullptr, false)) {
-    const std::string why = "precondition failed";
-    co_return co_await refuse_put(ex, *refused, why);
-  }
-  auto upload = co_await ex.files.begin_upload(ex.path, *length, false);
-  if (!upload) {
-    const Errc code = upload.error().code;
-    const bool conflict = code == Errc::kNotFound || code == Errc::kNotDir;
-    co_return co_await refuse_put(ex, conflict ? bh::status::conflict : status_of(upload.error()),
-                                  upload.error().message);
-  }
-  if (auto ok = co_await upload->start_at(0); !ok) {
-    co_return co_await refuse_put(ex, status_of(ok.error()), ok.error().message);
-  }
-  if (iequal(field(ex, "Expect"), "100-continue")) {
-    ex.connection.set_deadline(ex.settings.io_timeout);
-    if (auto ok = co_await ex.connection.write("HTTP/1.1 100 Continue\r\n\r\n"); !ok) {
-      co_return ok.error();
-    }
-  }
-  if (auto got = co_await receive_body(ex, *upload); !got) {
-    co_await upload->stop(false);
-    if (got.error().code == Errc::kNetwork) {
-      co_return got.error();
-    }
-    ex.keep_alive = false;  // the rest of the body is unread
-    co_return co_await send_error(ex, got.error());
-  }
-  const std::optional<std::string> none;
-  auto stored = co_await upload->finish(none);
-  if (!stored) {
-    co_return co_await send_error(ex, stored.error());
-  }
-  Response res = make_response(ex, existing ? bh::status::no_content : bh::status::created);
-  res.set(bh::field::etag, "\"" + stored->digest + "\"");
-  co_return co_await send(ex, std::move(res));
 }
 
 awaitable<Result<unsigned>> remove(Exchange& ex) {
@@ -315,6 +262,7 @@ constexpr Method kMethods[] = {
     {"OPTIONS", &options},   {"GET", &get},       {"HEAD", &get},
     {"PUT", &put},           {"DELETE", &remove}, {"MKCOL", &make_collection},
     {"PROPFIND", &propfind}, {"COPY", &copy},     {"MOVE", &move},
+    {"PATCH", &patch},
 };
 
 }  // namespace

@@ -63,6 +63,7 @@ class MemoryWrite final : public WriteHandle {
     tree_->set_digest(up_, std::move(hex));
     co_return Result<void>();
   }
+  void set_mtime(std::int64_t seconds) override { up_.mtime = seconds; }  // the handle's own
   awaitable<Result<Usage>> commit() override { co_return tree_->commit(up_); }
   awaitable<void> discard() override {
     tree_->discard(up_);

@@ -477,6 +477,9 @@ Result<Usage> Tree::commit(Upload& up) {
   file->content = std::make_shared<const std::string>(*up.data);
   file->digest = up.digest;
   file->mtime = dir.mtime = now_seconds();
+  if (up.mtime) {
+    file->mtime = *up.mtime;
+  }
   end_upload(up, false);  // the partial, if any, is the file now
   dir.entries[up.leaf] = Node{std::move(file), nullptr};
   return replaced;

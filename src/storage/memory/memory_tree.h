@@ -60,6 +60,7 @@ struct Upload {
   std::optional<std::uint64_t> partial_size;  // resumable: its partial's key
   std::shared_ptr<std::string> data;
   std::string digest;
+  std::optional<std::int64_t> mtime;  // the file's at commit; none: the commit's time
   std::uint64_t held = 0;
   std::uint64_t position = 0;
   bool done = false;

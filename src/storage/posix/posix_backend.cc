@@ -57,6 +57,7 @@ class PosixWrite final : public WriteHandle {
   awaitable<Result<void>> set_digest(std::string hex) override {
     co_return co_await run_blocking(pools_.metadata, [&] { return up_.set_digest(hex); });
   }
+  void set_mtime(std::int64_t seconds) override { up_.set_mtime(seconds); }
   awaitable<Result<Usage>> commit() override {
     co_return co_await run_blocking(pools_.metadata, [&] { return up_.commit(); });
   }

@@ -49,10 +49,11 @@ def _parse_headers(text):
 
 
 def curl(server, method, path, *, user="alice", password=None, headers=(), data=None,
-         upload_file=None, output=None, extra=(), url=None):
+         upload_file=None, output=None, extra=(), url=None, upload_stdin=None):
     """Runs one curl request against the server's /dav/ (verifying its
     certificate); returns a CurlReply. data: bytes for the body; upload_file:
-    a file streamed as the body (PUT)."""
+    a file streamed as the body (PUT); upload_stdin: bytes curl reads from
+    its stdin as the body (-T -: sent in chunks, the size unknown)."""
     args = ["curl", "-sS", "--cacert", server.cert_path, "-X", method, "-D", "-",
             "--max-time", str(CURL_TIMEOUT)]
     if user is not None:
@@ -62,10 +63,13 @@ def curl(server, method, path, *, user="alice", password=None, headers=(), data=
         args += ["-H", h]
     if method == "HEAD":
         args = [a for a in args if a not in ("-X", "HEAD")] + ["-I"]
-    if data is not None:
+    if data is not None and upload_stdin is None:
         args += ["--data-binary", "@-"]
     if upload_file is not None:
         args += ["-T", upload_file]
+    if upload_stdin is not None:
+        args += ["-T", "-"]
+        data = upload_stdin
     body_path = output
     args += ["-o", body_path or "/dev/null"] if output else []
     args += list(extra)
