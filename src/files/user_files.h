@@ -236,6 +236,14 @@ class UserFiles {
   awaitable<Result<void>> remove(std::string_view path);
   // Like mv; returns the final path.
   awaitable<Result<std::string>> move(std::string_view from, std::string_view to);
+  // Dead properties (WebDAV PROPPATCH) of the file or folder `path` ("" is
+  // the top folder); see storage::Space::dead_props for how they follow
+  // the resource. Not counted in the quota: each resource's are bounded
+  // (storage::kMaxDeadPropBytes), and resources are.
+  awaitable<Result<std::vector<storage::DeadProp>>> dead_props(std::string_view path);
+  // Applies `changes` in order, all or none; kTooLarge past the limits.
+  awaitable<Result<void>> patch_dead_props(std::string_view path,
+                                           std::vector<storage::PropChange> changes);
   // The file's digest: the stored one, or computed at the user's turn on
   // the slow-job queue (and stored).
   awaitable<Result<std::string>> hash(std::string_view path);

@@ -30,6 +30,7 @@
 
 #include "asio/asio.h"
 #include "base/result.h"
+#include "storage/dead_props.h"
 #include "storage/entries.h"
 #include "storage/usage.h"
 
@@ -175,6 +176,17 @@ class Space {
   virtual awaitable<Result<std::vector<FileCheck>>> verify() = 0;
   // Size of the file at `path`, 0 when there is none.
   virtual awaitable<std::uint64_t> size_of(std::string path) = 0;
+
+  // Dead properties (storage/dead_props.h) of the file or directory at
+  // `path`, in the order they were first set. They follow the resource:
+  // move() carries them (a moved directory's members keep theirs), remove()
+  // and remove_dir() drop them, a commit over a file keeps the old file's,
+  // a new file or directory starts with none. kNotFound; kBadPath as stat.
+  virtual awaitable<Result<std::vector<DeadProp>>> dead_props(std::string path) = 0;
+  // Applies `changes` in order, all or none (apply_prop_changes): kTooLarge
+  // past the limits, and then nothing changed.
+  virtual awaitable<Result<void>> patch_dead_props(std::string path,
+                                                   std::vector<PropChange> changes) = 0;
 };
 
 class Backend {

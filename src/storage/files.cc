@@ -10,6 +10,7 @@
 #include "crypto/digest.h"
 #include "storage/beneath.h"
 #include "storage/digest_xattr.h"
+#include "storage/props_xattr.h"
 
 namespace sfs::storage {
 
@@ -119,6 +120,8 @@ Result<Usage> Upload::commit() {
         ::fstatat(dir_.get(), target_name_.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0 &&
         S_ISREG(old.st_mode)) {
       replaced = {static_cast<std::uint64_t>(old.st_size), 1};
+      // Overwriting a file keeps its dead properties (as Apache's mod_dav).
+      carry_props_xattr(dir_.get(), target_name_.c_str(), file_.get());
     }
   };
   auto error_of = [this](int err) { return errno_error(err, target_name_); };

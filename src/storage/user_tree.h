@@ -16,6 +16,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "storage/dead_props.h"
 #include "storage/entries.h"
 #include "storage/files.h"
 #include "storage/usage.h"
@@ -90,7 +91,19 @@ class UserTree {
   // the network threads.
   Result<std::vector<FileCheck>> verify() const;
 
+  // Dead properties of the file or directory `relative` ("" is the top of
+  // the tree), kept in an extended attribute (storage/props_xattr.h).
+  // kNotFound; kBadPath for a symlink, special file or a file with other
+  // hard links.
+  Result<std::vector<DeadProp>> dead_props(std::string_view relative) const;
+  // Applies `changes` all or none (apply_prop_changes), under the inode's
+  // flock. kTooLarge past the limits or when the filesystem has no room.
+  Result<void> patch_dead_props(std::string_view relative,
+                                const std::vector<PropChange>& changes) const;
+
  private:
+  // Opens the file or directory whose dead properties are asked for.
+  Result<UniqueFd> open_resource(std::string_view relative) const;
   // Opens the parent directory of `relative` and returns it with the leaf.
   Result<std::pair<UniqueFd, std::string>> open_parent(std::string_view relative) const;
   // The checks and the rename of move(), once both ends are resolved.

@@ -852,6 +852,91 @@ TEST_P(BackendConformanceTest, ConcurrentUploadsToOneNameNeverTear) {
   EXPECT_EQ(usage(), (Usage{kSize, 1}));
 }
 
+// ---- dead properties -----------------------------------------------------------------
+
+DeadProp prop(const std::string& name, const std::string& value, const std::string& lang = {}) {
+  return DeadProp{"urn:test:" + name, name, lang, value};
+}
+PropChange set(DeadProp p) { return PropChange{false, std::move(p)}; }
+PropChange unset(const std::string& name) { return PropChange{true, prop(name, "")}; }
+
+TEST_P(BackendConformanceTest, DeadPropsAreKeptByteForByteInOrderAndChangedInOrder) {
+  ASSERT_TRUE(put("f", "x").ok());
+  EXPECT_TRUE(run(space().dead_props("f")).value().empty());
+  const DeadProp a = prop("a", "<x:v xmlns:x=\"urn:x\">\xC3\xA9 &amp; 1</x:v>", "fr");
+  const DeadProp b = prop("b", "");
+  ASSERT_TRUE(run(space().patch_dead_props("f", {set(a), set(b)})).ok());
+  EXPECT_EQ(run(space().dead_props("f")).value(), (std::vector<DeadProp>{a, b}));
+  // In order: set then remove leaves nothing, remove of a missing name is fine.
+  const DeadProp a2 = prop("a", "two");
+  auto patched = run(space().patch_dead_props(
+      "f", {set(a2), unset("b"), set(prop("c", "3")), unset("c"), unset("never")}));
+  ASSERT_TRUE(patched.ok()) << patched.error().message;
+  EXPECT_EQ(run(space().dead_props("f")).value(), (std::vector<DeadProp>{a2}));
+}
+
+TEST_P(BackendConformanceTest, DeadPropsOnDirectoriesTheRootAndMissingPaths) {
+  ASSERT_TRUE(mkdir("d").ok());
+  ASSERT_TRUE(run(space().patch_dead_props("d", {set(prop("a", "1"))})).ok());
+  ASSERT_TRUE(run(space().patch_dead_props("", {set(prop("r", "root"))})).ok());
+  EXPECT_EQ(run(space().dead_props("d")).value(), (std::vector<DeadProp>{prop("a", "1")}));
+  EXPECT_EQ(run(space().dead_props("")).value(), (std::vector<DeadProp>{prop("r", "root")}));
+  expect_code(run(space().dead_props("missing")), Errc::kNotFound, "props of a missing path");
+  expect_code(run(space().patch_dead_props("missing", {set(prop("a", "1"))})), Errc::kNotFound,
+              "patch of a missing path");
+  expect_code(run(space().dead_props(".sfs-tmp-x")), Errc::kBadPath, "props of a reserved name");
+}
+
+TEST_P(BackendConformanceTest, DeadPropsFollowAMoveWithADirectorysMembers) {
+  ASSERT_TRUE(mkdir("d/sub", true).ok());
+  ASSERT_TRUE(put("d/sub/f", "x").ok());
+  ASSERT_TRUE(put("g", "y").ok());
+  ASSERT_TRUE(run(space().patch_dead_props("d", {set(prop("dir", "1"))})).ok());
+  ASSERT_TRUE(run(space().patch_dead_props("d/sub/f", {set(prop("file", "2"))})).ok());
+  ASSERT_TRUE(run(space().patch_dead_props("g", {set(prop("old", "3"))})).ok());
+  ASSERT_TRUE(move("d", "e").ok());
+  EXPECT_EQ(run(space().dead_props("e")).value(), (std::vector<DeadProp>{prop("dir", "1")}));
+  EXPECT_EQ(run(space().dead_props("e/sub/f")).value(), (std::vector<DeadProp>{prop("file", "2")}));
+  // Over a file: the moved file's properties replace the target's.
+  ASSERT_TRUE(move("e/sub/f", "g").ok());
+  EXPECT_EQ(run(space().dead_props("g")).value(), (std::vector<DeadProp>{prop("file", "2")}));
+}
+
+TEST_P(BackendConformanceTest, DeadPropsGoWithTheResourceAndSurviveAnOverwrite) {
+  ASSERT_TRUE(put("f", "x").ok());
+  ASSERT_TRUE(mkdir("d").ok());
+  ASSERT_TRUE(run(space().patch_dead_props("f", {set(prop("a", "1"))})).ok());
+  ASSERT_TRUE(run(space().patch_dead_props("d", {set(prop("b", "2"))})).ok());
+  ASSERT_TRUE(put("f", "new content").ok());  // overwriting keeps them (as Apache)
+  EXPECT_EQ(run(space().dead_props("f")).value(), (std::vector<DeadProp>{prop("a", "1")}));
+  ASSERT_TRUE(run(space().remove("f")).ok());
+  ASSERT_TRUE(run(space().remove_dir("d")).ok());
+  ASSERT_TRUE(put("f", "again").ok());
+  ASSERT_TRUE(mkdir("d").ok());
+  EXPECT_TRUE(run(space().dead_props("f")).value().empty());
+  EXPECT_TRUE(run(space().dead_props("d")).value().empty());
+}
+
+TEST_P(BackendConformanceTest, DeadPropsPastTheLimitsAreRefusedAllOrNothing) {
+  ASSERT_TRUE(put("f", "x").ok());
+  std::vector<PropChange> many;
+  for (std::size_t i = 0; i < kMaxDeadProps; ++i) {
+    many.push_back(set(prop("p" + std::to_string(i), "v")));
+  }
+  ASSERT_TRUE(run(space().patch_dead_props("f", many)).ok());
+  // One more, after a change that alone would be fine: neither is applied.
+  expect_code(
+      run(space().patch_dead_props("f", {unset("p0"), set(prop("x", "1")), set(prop("y", "2"))})),
+      Errc::kTooLarge, "one property too many");
+  EXPECT_EQ(run(space().dead_props("f")).value().size(), kMaxDeadProps);
+  ASSERT_TRUE(put("g", "x").ok());
+  expect_code(
+      run(space().patch_dead_props(
+          "g", {set(prop("small", "1")), set(prop("big", std::string(kMaxDeadPropBytes, 'v')))})),
+      Errc::kTooLarge, "a value past the byte limit");
+  EXPECT_TRUE(run(space().dead_props("g")).value().empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BackendConformanceTest, ::testing::ValuesIn(kBackends),
                          [](const ::testing::TestParamInfo<BackendParam>& info) {
                            return info.param.name;

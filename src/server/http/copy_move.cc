@@ -88,15 +88,40 @@ awaitable<Result<void>> copy_file(Exchange& ex, const std::string& from, const s
   co_return Result<void>{};
 }
 
+// Gives `to` the dead properties of `from` (RFC 4918 9.8.2: a COPY copies
+// them); `to` is new, so it has none of its own.
+awaitable<Result<void>> copy_dead_props(Exchange& ex, const std::string& from,
+                                        const std::string& to) {
+  auto props = co_await ex.files.dead_props(from);
+  if (!props) {
+    co_return props.error();
+  }
+  if (props->empty()) {
+    co_return Result<void>{};
+  }
+  std::vector<storage::PropChange> changes;
+  for (storage::DeadProp& p : *props) {
+    changes.push_back(storage::PropChange{.remove = false, .prop = std::move(p)});
+  }
+  co_return co_await ex.files.patch_dead_props(to, std::move(changes));
+}
+
 // Copies `from` to `to`: a file, or a collection with (`deep`) or without
-// its members. Nesting is bounded by storage::kMaxDirDepth, as MKDIR is.
+// its members, dead properties included. Nesting is bounded by
+// storage::kMaxDirDepth, as MKDIR is.
 awaitable<Result<void>> copy_tree(Exchange& ex, const std::string& from, const std::string& to,
                                   bool is_dir, bool deep) {
   if (!is_dir) {
-    co_return co_await copy_file(ex, from, to);
+    if (auto copied = co_await copy_file(ex, from, to); !copied) {
+      co_return copied;
+    }
+    co_return co_await copy_dead_props(ex, from, to);
   }
   if (auto made = co_await ex.files.make_dir(to, false); !made) {
     co_return made;
+  }
+  if (auto copied = co_await copy_dead_props(ex, from, to); !copied) {
+    co_return copied;
   }
   if (!deep) {
     co_return Result<void>{};

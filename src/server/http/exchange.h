@@ -84,17 +84,10 @@ awaitable<Result<void>> receive_body(Exchange& ex, files::Upload& upload);
 // beyond, kNetwork when the connection broke.
 awaitable<Result<std::string>> read_small_body(Exchange& ex);
 
-// Minimal DAV XML and dates (dav_xml.cc).
+// HTTP dates and ETags (dav_xml.cc).
 std::string http_date(std::int64_t seconds);
 std::optional<std::int64_t> parse_http_date(std::string_view text);
 std::string etag_of(const storage::DirEntry& entry);
-// "/dav/" + each segment percent-encoded, "/" after a collection.
-std::string href_of(std::string_view path, bool is_dir);
-// One <D:response> with the live properties of `entry`, whose path is `path`.
-std::string propfind_response(std::string_view path, const storage::DirEntry& entry);
-std::string multistatus(const std::vector<std::string>& responses);
-// A <D:error> body naming one precondition (RFC 4918 16).
-std::string dav_error(std::string_view precondition);
 
 // Basic credentials (basic_auth.cc).
 struct Credentials {
@@ -124,5 +117,12 @@ awaitable<Result<unsigned>> patch(Exchange& ex);
 // `get` for GET and HEAD (304 rather than 412).
 std::optional<bh::status> precondition(const Exchange& ex, const storage::DirEntry* entry,
                                        bool get);
+
+// PROPFIND and PROPPATCH (properties.cc).
+awaitable<Result<unsigned>> propfind(Exchange& ex);
+awaitable<Result<unsigned>> proppatch(Exchange& ex);
+// The content of DAV:lockdiscovery for `path` (activelock elements, "D:"
+// prefix; dav::lockdiscovery_xml), "" when nothing locks it.
+std::string lockdiscovery_of(Exchange& ex, std::string_view path);
 
 }  // namespace sfs::http

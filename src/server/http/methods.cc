@@ -11,9 +11,6 @@
 namespace sfs::http {
 namespace {
 
-constexpr std::string_view kAllow =
-    "OPTIONS, GET, HEAD, PUT, PATCH, DELETE, MKCOL, PROPFIND, COPY, MOVE";
-
 bool lists_etag(std::string_view list, const std::string& etag) {
   if (list == "*") {
     return true;
@@ -94,10 +91,12 @@ void describe_file(bh::fields& fields, const storage::DirEntry& entry) {
   fields.set(bh::field::last_modified, http_date(entry.mtime));
 }
 
+const std::string& allow();
+
 awaitable<Result<unsigned>> options(Exchange& ex) {
   Response res = make_response(ex, bh::status::ok);
   res.set("DAV", "1");  // class 2 comes with LOCK/UNLOCK
-  res.set(bh::field::allow, std::string(kAllow));
+  res.set(bh::field::allow, allow());
   res.set("MS-Author-Via", "DAV");
   res.set("Accept-Patch", "application/x-sabredav-partialupdate");  // PATCH (patch.cc)
   co_return co_await send(ex, std::move(res));
@@ -221,33 +220,6 @@ awaitable<Result<unsigned>> make_collection(Exchange& ex) {
   co_return co_await send(ex, std::move(res));
 }
 
-awaitable<Result<unsigned>> propfind(Exchange& ex) {
-  const std::string_view depth = field(ex, "Depth");
-  if (depth != "0" && depth != "1") {  // infinity, or none (which means infinity)
-    Response res = make_response(ex, bh::status::forbidden, dav_error("propfind-finite-depth"),
-                                 "application/xml; charset=utf-8");
-    co_return co_await send(ex, std::move(res));
-  }
-  auto entry = co_await stat_path(ex.files, ex.path);
-  if (!entry) {
-    co_return co_await send_error(ex, entry.error());
-  }
-  std::vector<std::string> responses{propfind_response(ex.path, *entry)};
-  if (entry->is_dir && depth == "1") {
-    auto children = co_await ex.files.list(ex.path);
-    if (!children) {
-      co_return co_await send_error(ex, children.error());
-    }
-    const std::string prefix = ex.path.empty() ? std::string() : ex.path + "/";
-    for (const storage::DirEntry& child : *children) {
-      responses.push_back(propfind_response(prefix + child.name, child));
-    }
-  }
-  Response res = make_response(ex, bh::status::multi_status, multistatus(responses),
-                               "application/xml; charset=utf-8");
-  co_return co_await send(ex, std::move(res));
-}
-
 using Handler = awaitable<Result<unsigned>> (*)(Exchange&);
 struct Method {
   std::string_view name;
@@ -257,13 +229,28 @@ struct Method {
 awaitable<Result<unsigned>> copy(Exchange& ex) { return copy_or_move(ex, false); }
 awaitable<Result<unsigned>> move(Exchange& ex) { return copy_or_move(ex, true); }
 
-// The one dispatch table of the door's methods.
+// The one dispatch table of the door's methods (Allow is made from it).
 constexpr Method kMethods[] = {
-    {"OPTIONS", &options},   {"GET", &get},       {"HEAD", &get},
-    {"PUT", &put},           {"DELETE", &remove}, {"MKCOL", &make_collection},
-    {"PROPFIND", &propfind}, {"COPY", &copy},     {"MOVE", &move},
+    {"OPTIONS", &options},   {"GET", &get},
+    {"HEAD", &get},          {"PUT", &put},
+    {"DELETE", &remove},     {"MKCOL", &make_collection},
+    {"PROPFIND", &propfind}, {"PROPPATCH", &proppatch},
+    {"COPY", &copy},         {"MOVE", &move},
     {"PATCH", &patch},
 };
+
+// "OPTIONS, GET, ...": every method of kMethods.
+const std::string& allow() {
+  static const std::string list = [] {
+    std::string out;
+    for (const Method& m : kMethods) {
+      out += out.empty() ? "" : ", ";
+      out += m.name;
+    }
+    return out;
+  }();
+  return list;
+}
 
 }  // namespace
 
@@ -275,7 +262,7 @@ awaitable<Result<unsigned>> dispatch(Exchange& ex) {
     }
   }
   Response res = make_response(ex, bh::status::method_not_allowed, "method not allowed\n");
-  res.set(bh::field::allow, std::string(kAllow));
+  res.set(bh::field::allow, allow());
   co_return co_await send(ex, std::move(res));
 }
 

@@ -110,6 +110,13 @@ class MemorySpace final : public Space {
     auto file = tree_->open_read(path);
     co_return file ? (*file)->content->size() : 0;
   }
+  awaitable<Result<std::vector<DeadProp>>> dead_props(std::string path) override {
+    co_return tree_->dead_props(path);
+  }
+  awaitable<Result<void>> patch_dead_props(std::string path,
+                                           std::vector<PropChange> changes) override {
+    co_return tree_->patch_dead_props(path, changes);
+  }
 
  private:
   std::shared_ptr<Tree> tree_;

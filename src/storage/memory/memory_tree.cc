@@ -480,6 +480,9 @@ Result<Usage> Tree::commit(Upload& up) {
   if (up.mtime) {
     file->mtime = *up.mtime;
   }
+  if (old != nullptr) {
+    file->props = old->file->props;  // overwriting keeps them, as on POSIX
+  }
   end_upload(up, false);  // the partial, if any, is the file now
   dir.entries[up.leaf] = Node{std::move(file), nullptr};
   return replaced;
@@ -520,6 +523,31 @@ void Tree::end_upload(Upload& up, bool keep) {
   } else {
     up.dir->partials.erase(it);
   }
+}
+
+Result<std::vector<DeadProp>*> Tree::props_of(std::string_view path) const {
+  if (path.empty()) {
+    return &root_->props;
+  }
+  SFS_ASSIGN_OR_RETURN(auto parent, open_parent(path));
+  const Node* node = find(*parent.first, parent.second);
+  if (node == nullptr) {
+    return not_found(path);
+  }
+  return node->dir ? &node->dir->props : &node->file->props;
+}
+
+Result<std::vector<DeadProp>> Tree::dead_props(std::string_view path) const {
+  const std::lock_guard lock(mutex_);
+  SFS_ASSIGN_OR_RETURN(auto* props, props_of(path));
+  return *props;
+}
+
+Result<void> Tree::patch_dead_props(std::string_view path, const std::vector<PropChange>& changes) {
+  const std::lock_guard lock(mutex_);
+  SFS_ASSIGN_OR_RETURN(auto* props, props_of(path));
+  SFS_ASSIGN_OR_RETURN(*props, apply_prop_changes(*props, changes));
+  return {};
 }
 
 }  // namespace sfs::storage::memory

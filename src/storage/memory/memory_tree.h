@@ -17,6 +17,7 @@
 
 #include "base/result.h"
 #include "storage/backend.h"
+#include "storage/dead_props.h"
 #include "storage/entries.h"
 #include "storage/usage.h"
 
@@ -28,6 +29,7 @@ struct File {
   std::shared_ptr<const std::string> content;
   std::string digest;  // guarded by the Tree's mutex
   std::int64_t mtime = 0;
+  std::vector<DeadProp> props;  // guarded by the Tree's mutex
 };
 
 struct Dir;
@@ -51,6 +53,7 @@ struct Dir {
   int running = 0;    // plain uploads writing into this directory now
   bool gone = false;  // removed or replaced: uploads into it cannot commit
   std::int64_t mtime = 0;
+  std::vector<DeadProp> props;
 };
 
 // An upload's state, owned by its write handle, changed only through Tree.
@@ -87,6 +90,10 @@ class Tree {
   // Drops partials nobody holds, untouched for `ttl`; returns how many.
   std::size_t remove_stale(std::chrono::seconds ttl);
 
+  // Dead properties live in the File or Dir, so they follow the node.
+  Result<std::vector<DeadProp>> dead_props(std::string_view path) const;
+  Result<void> patch_dead_props(std::string_view path, const std::vector<PropChange>& changes);
+
   std::string digest(const File& file) const;
   void set_digest(File& file, std::string hex);
 
@@ -106,6 +113,8 @@ class Tree {
   // Checks `path` and returns its parent directory and leaf.
   Result<std::pair<std::shared_ptr<Dir>, std::string>> open_parent(std::string_view path) const;
   Result<Usage> make_dirs(std::string_view path, const Space::AdmitDirs& admit);
+  // The properties of the file or directory at `path` ("" is the root).
+  Result<std::vector<DeadProp>*> props_of(std::string_view path) const;
   Result<Space::Moved> finish_move(Dir& source, const std::string& leaf, std::string_view from,
                                    Dir& target, const std::string& target_leaf,
                                    const std::string& final_path, std::size_t max_path_bytes);

@@ -131,6 +131,13 @@ class PosixSpace final : public Space {
   awaitable<std::uint64_t> size_of(std::string path) override {
     co_return co_await run_blocking(disk_, [&] { return tree_.size_of(path); });
   }
+  awaitable<Result<std::vector<DeadProp>>> dead_props(std::string path) override {
+    co_return co_await run_blocking(disk_, [&] { return tree_.dead_props(path); });
+  }
+  awaitable<Result<void>> patch_dead_props(std::string path,
+                                           std::vector<PropChange> changes) override {
+    co_return co_await run_blocking(disk_, [&] { return tree_.patch_dead_props(path, changes); });
+  }
 
  private:
   UserTree tree_;
