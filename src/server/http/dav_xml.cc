@@ -7,6 +7,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "dav/multistatus.h"
 #include "dav/xml.h"
 #include "protocol/percent.h"
 #include "server/http/exchange.h"
@@ -64,7 +65,8 @@ std::string href_of(std::string_view path, bool is_dir) {
   return out;
 }
 
-std::string propfind_response(std::string_view path, const storage::DirEntry& entry) {
+std::string propfind_response(std::string_view path, const storage::DirEntry& entry,
+                              std::string_view lockdiscovery) {
   const std::size_t slash = path.rfind('/');
   const std::string_view leaf = slash == std::string_view::npos ? path : path.substr(slash + 1);
   std::string props = fmt::format("<D:displayname>{}</D:displayname>", dav::xml_escape(leaf));
@@ -77,6 +79,8 @@ std::string propfind_response(std::string_view path, const storage::DirEntry& en
     props += "<D:getcontenttype>application/octet-stream</D:getcontenttype>";
     props += fmt::format("<D:getetag>{}</D:getetag>", dav::xml_escape(etag_of(entry)));
   }
+  props += fmt::format("<D:supportedlock>{}</D:supportedlock>", dav::supportedlock_xml());
+  props += fmt::format("<D:lockdiscovery>{}</D:lockdiscovery>", lockdiscovery);
   return fmt::format(
       "<D:response><D:href>{}</D:href><D:propstat><D:prop>{}</D:prop>"
       "<D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>\n",

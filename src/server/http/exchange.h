@@ -45,6 +45,7 @@ struct Exchange {
   beast::flat_buffer& buffer;
   HeaderParser& parser;
   files::UserFiles& files;
+  files::LockTable& locks;
   const Settings& settings;
   Header header;            // the request's line and fields (the parser moves on)
   std::string body;         // a small body read whole (every method but PUT)
@@ -90,8 +91,10 @@ std::optional<std::int64_t> parse_http_date(std::string_view text);
 std::string etag_of(const storage::DirEntry& entry);
 // "/dav/" + each segment percent-encoded, "/" after a collection.
 std::string href_of(std::string_view path, bool is_dir);
-// One <D:response> with the live properties of `entry`, whose path is `path`.
-std::string propfind_response(std::string_view path, const storage::DirEntry& entry);
+// One <D:response> with the live properties of `entry`, whose path is
+// `path`; `lockdiscovery` is the content of DAV:lockdiscovery.
+std::string propfind_response(std::string_view path, const storage::DirEntry& entry,
+                              std::string_view lockdiscovery);
 std::string multistatus(const std::vector<std::string>& responses);
 // A <D:error> body naming one precondition (RFC 4918 16).
 std::string dav_error(std::string_view precondition);
@@ -116,5 +119,30 @@ awaitable<Result<void>> remove_any(files::UserFiles& files, const std::string& p
 awaitable<Result<unsigned>> send_error(Exchange& ex, const Error& error);
 
 awaitable<Result<unsigned>> copy_or_move(Exchange& ex, bool move);
+// The Destination header as a path in the user's space (copy_move.cc):
+// kBadRequest when missing or malformed, kBadPath when elsewhere.
+Result<std::string> destination_of(const Exchange& ex);
+// A URL of this door (absolute on the request's Host, or a path) as a path
+// in the user's space; kBadPath when it names another place.
+Result<std::string> path_of_url(const Exchange& ex, std::string_view url);
+
+// WebDAV locks (locks.cc).
+// What a method writes: nothing, one resource, or a resource and all
+// beneath it (DELETE, MOVE, an overwritten Destination).
+enum class Reach { kNone, kResource, kTree };
+// Before a method runs: evaluates the If header (400 when malformed, 412
+// when false) and, for a method that writes, refuses with 423
+// lock-token-submitted when a lock on what it writes (the request's
+// resource as `target` says, COPY/MOVE's Destination as `destination`)
+// lacks its token in If. Returns the refusal sent, or nullopt to go on.
+awaitable<std::optional<Result<unsigned>>> check_locks(Exchange& ex, Reach target,
+                                                       Reach destination);
+// After a method: a deleted or moved tree (`target` kTree, a 2xx `status`)
+// takes its locks along.
+void forget_locks(Exchange& ex, Reach target, unsigned status);
+// The content of DAV:lockdiscovery for `path` (activelock elements).
+std::string lockdiscovery_of(Exchange& ex, std::string_view path);
+awaitable<Result<unsigned>> lock(Exchange& ex);
+awaitable<Result<unsigned>> unlock(Exchange& ex);
 
 }  // namespace sfs::http

@@ -11,7 +11,8 @@
 namespace sfs::http {
 namespace {
 
-constexpr std::string_view kAllow = "OPTIONS, GET, HEAD, PUT, DELETE, MKCOL, PROPFIND, COPY, MOVE";
+constexpr std::string_view kAllow =
+    "OPTIONS, GET, HEAD, PUT, DELETE, MKCOL, PROPFIND, COPY, MOVE, LOCK, UNLOCK";
 
 bool lists_etag(std::string_view list, const std::string& etag) {
   if (list == "*") {
@@ -91,7 +92,7 @@ void describe_file(bh::fields& fields, const storage::DirEntry& entry) {
 
 awaitable<Result<unsigned>> options(Exchange& ex) {
   Response res = make_response(ex, bh::status::ok);
-  res.set("DAV", "1");  // class 2 comes with LOCK/UNLOCK
+  res.set("DAV", "1, 2");  // class 2: LOCK and UNLOCK
   res.set(bh::field::allow, std::string(kAllow));
   res.set("MS-Author-Via", "DAV");
   co_return co_await send(ex, std::move(res));
@@ -285,7 +286,8 @@ awaitable<Result<unsigned>> propfind(Exchange& ex) {
   if (!entry) {
     co_return co_await send_error(ex, entry.error());
   }
-  std::vector<std::string> responses{propfind_response(ex.path, *entry)};
+  std::vector<std::string> responses{
+      propfind_response(ex.path, *entry, lockdiscovery_of(ex, ex.path))};
   if (entry->is_dir && depth == "1") {
     auto children = co_await ex.files.list(ex.path);
     if (!children) {
@@ -293,7 +295,8 @@ awaitable<Result<unsigned>> propfind(Exchange& ex) {
     }
     const std::string prefix = ex.path.empty() ? std::string() : ex.path + "/";
     for (const storage::DirEntry& child : *children) {
-      responses.push_back(propfind_response(prefix + child.name, child));
+      const std::string child_path = prefix + child.name;
+      responses.push_back(propfind_response(child_path, child, lockdiscovery_of(ex, child_path)));
     }
   }
   Response res = make_response(ex, bh::status::multi_status, multistatus(responses),
@@ -305,6 +308,11 @@ using Handler = awaitable<Result<unsigned>> (*)(Exchange&);
 struct Method {
   std::string_view name;
   Handler handler;
+  // What the method writes, so that one check before it runs enforces the
+  // locks (check_locks): the request's resource, and COPY/MOVE's
+  // Destination. LOCK checks its own conflicts, UNLOCK needs none.
+  Reach target = Reach::kNone;
+  Reach destination = Reach::kNone;
 };
 
 awaitable<Result<unsigned>> copy(Exchange& ex) { return copy_or_move(ex, false); }
@@ -312,9 +320,17 @@ awaitable<Result<unsigned>> move(Exchange& ex) { return copy_or_move(ex, true); 
 
 // The one dispatch table of the door's methods.
 constexpr Method kMethods[] = {
-    {"OPTIONS", &options},   {"GET", &get},       {"HEAD", &get},
-    {"PUT", &put},           {"DELETE", &remove}, {"MKCOL", &make_collection},
-    {"PROPFIND", &propfind}, {"COPY", &copy},     {"MOVE", &move},
+    {"OPTIONS", &options},
+    {"GET", &get},
+    {"HEAD", &get},
+    {"PUT", &put, Reach::kResource},
+    {"DELETE", &remove, Reach::kTree},
+    {"MKCOL", &make_collection, Reach::kResource},
+    {"PROPFIND", &propfind},
+    {"COPY", &copy, Reach::kNone, Reach::kTree},
+    {"MOVE", &move, Reach::kTree, Reach::kTree},
+    {"LOCK", &lock},
+    {"UNLOCK", &unlock},
 };
 
 }  // namespace
@@ -322,9 +338,17 @@ constexpr Method kMethods[] = {
 awaitable<Result<unsigned>> dispatch(Exchange& ex) {
   const std::string_view method = sv(ex.request().method_string());
   for (const Method& m : kMethods) {
-    if (m.name == method) {
-      co_return co_await m.handler(ex);
+    if (m.name != method) {
+      continue;
     }
+    if (auto refused = co_await check_locks(ex, m.target, m.destination)) {
+      co_return std::move(*refused);
+    }
+    auto status = co_await m.handler(ex);
+    if (status) {
+      forget_locks(ex, m.target, *status);
+    }
+    co_return status;
   }
   Response res = make_response(ex, bh::status::method_not_allowed, "method not allowed\n");
   res.set(bh::field::allow, std::string(kAllow));
