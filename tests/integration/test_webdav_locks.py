@@ -5,11 +5,12 @@ unmapped URL, locks on collections, expiry, the per-user cap
 
 import base64
 import http.client
+import os
 import ssl
 import time
 import unittest
 
-from sfs_harness import HOST, ServerTestCase, https_server
+from sfs_harness import HOST, ServerTestCase, https_server, write_file
 
 LOCK_BODY = (b'<?xml version="1.0" encoding="utf-8"?>'
              b'<D:lockinfo xmlns:D="DAV:"><D:lockscope><D:%s/></D:lockscope>'
@@ -178,6 +179,29 @@ class LocksTest(LockCase):
         bob.request("PUT", "l-mine.txt", b"b")
         self.assertEqual(alice.lock("l-mine.txt")[0], 200)
         self.assertEqual(bob.request("PUT", "l-mine.txt", b"b2")[0], 204)  # bob's own file
+
+
+class SfsDoorTest(LockCase):
+    def test_a_webdav_lock_refuses_sfs_protocol_writes(self):
+        d = self.dav()
+        d.request("PUT", "l-door.txt", b"webdav")
+        d.request("MKCOL", "l-door-dir")
+        d.request("PUT", "l-door-dir/in.txt", b"in")
+        status, token, _ = d.lock("l-door.txt")
+        self.assertEqual(status, 200)
+        self.assertEqual(d.lock("l-door-dir/in.txt")[0], 200)
+        local = os.path.join(self.new_temp_dir(), "up.txt")
+        write_file(local, b"sfs")
+        for args in (("put", local, "l-door.txt"), ("rm", "l-door.txt"),
+                     ("mv", "l-door.txt", "l-door-moved.txt"), ("rmdir", "l-door-dir")):
+            result = self.client.run(*args)
+            self.assertNotEqual(result.returncode, 0, args)
+            self.assertIn("locked over WebDAV: /l-door", result.stderr.decode(), args)
+        self.assertEqual(d.request("GET", "l-door.txt")[2], b"webdav")
+        # Unlocked, the same put goes through.
+        d.request("UNLOCK", "l-door.txt", headers={"Lock-Token": "<%s>" % token})
+        self.assertEqual(self.client.run("put", local, "l-door.txt").returncode, 0)
+        self.assertEqual(d.request("GET", "l-door.txt")[2], b"sfs")
 
 
 class LockCapTest(LockCase):
