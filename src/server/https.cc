@@ -62,6 +62,7 @@ awaitable<void> run_https(std::shared_ptr<Shared> shared, tcp::socket socket,
   connection->start_watchdog();
   http::Services services{
       .authenticator = shared->authenticator,
+      .locks = shared->locks,
       .open_files =
           [&s = *shared, &ticket, &entry = *entry](const auth::Identity& identity) {
             return open_files(s, ticket, entry, identity);

@@ -21,6 +21,7 @@
 #include "auth/user_db.h"
 #include "base/result.h"
 #include "files/fair_queue.h"
+#include "files/lock_table.h"
 #include "files/quota_ledger.h"
 #include "files/user_files.h"
 #include "net/listener.h"
@@ -64,6 +65,9 @@ struct Shared {
       {.auth_file = config.auth_file, .max_concurrent_checks = config.max_concurrent_hashing}};
   // Per user: what the tree takes and what operations in flight reserved.
   files::QuotaLedger quota_ledger{{config.quota_bytes, config.quota_files}, kUsageRescan};
+  // WebDAV locks, per user: taken through the HTTPS door, respected by
+  // both doors (in a cluster, a table in PostgreSQL).
+  files::MemoryLockTable locks;
   // The storage's metadata work off the network threads (the POSIX
   // backend's opens, listings, stats, folders, moves, commits, usage scans,
   // the cleaner).

@@ -31,10 +31,10 @@ class WebDavCase(ServerTestCase):
 
 
 class MethodsTest(WebDavCase):
-    def test_options_says_dav_class_1_and_the_methods(self):
+    def test_options_says_dav_class_1_and_2_and_the_methods(self):
         r = self.dav("OPTIONS", "")
         self.assertEqual(r.status, 200)
-        self.assertEqual(r.headers["dav"], "1")
+        self.assertEqual(r.headers["dav"], "1, 2")
         for method in ("GET", "PUT", "PROPFIND", "MKCOL", "COPY", "MOVE", "DELETE"):
             self.assertIn(method, r.headers["allow"])
 

@@ -21,14 +21,12 @@ std::string parent_of(const std::string& path) {
   return slash == std::string::npos ? std::string() : path.substr(0, slash);
 }
 
-// The Destination header as a path in the user's space: an absolute URL
-// on this very host (the Host header's authority) or an absolute path,
-// under /dav/. kBadRequest when malformed, kBadPath when elsewhere.
-Result<std::string> destination_of(const Exchange& ex) {
-  std::string_view dest = field(ex, "Destination");
-  if (dest.empty()) {
-    return make_error(Errc::kBadRequest, "Destination required");
-  }
+}  // namespace
+
+// An absolute URL on this very host (the Host header's authority) or an
+// absolute path, under /dav/.
+Result<std::string> path_of_url(const Exchange& ex, std::string_view url) {
+  std::string_view dest = url;
   for (const std::string_view scheme : {"https://", "http://"}) {
     if (dest.starts_with(scheme)) {
       dest.remove_prefix(scheme.size());
@@ -53,6 +51,16 @@ Result<std::string> destination_of(const Exchange& ex) {
   }
   return protocol::percent_decode(dest);
 }
+
+Result<std::string> destination_of(const Exchange& ex) {
+  const std::string_view dest = field(ex, "Destination");
+  if (dest.empty()) {
+    return make_error(Errc::kBadRequest, "Destination required");
+  }
+  return path_of_url(ex, dest);
+}
+
+namespace {
 
 awaitable<Result<void>> copy_file(Exchange& ex, const std::string& from, const std::string& to) {
   auto file = co_await ex.files.open_download(from, 0, "");

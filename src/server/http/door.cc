@@ -249,6 +249,7 @@ awaitable<bool> Door::serve_logged_in(beast::flat_buffer& buffer, HeaderParser& 
               .buffer = buffer,
               .parser = parser,
               .files = *files_,
+              .locks = services_.locks,
               .settings = settings_,
               .header = parser.get(),
               .keep_alive = parser.get().keep_alive()};

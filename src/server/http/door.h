@@ -20,6 +20,7 @@
 #include "asio/asio.h"
 #include "auth/authenticator.h"
 #include "base/result.h"
+#include "files/lock_table.h"
 #include "files/user_files.h"
 #include "net/connection.h"
 
@@ -44,6 +45,7 @@ struct Settings {
 
 struct Services {
   auth::Authenticator& authenticator;
+  files::LockTable& locks;  // WebDAV locks of every user
   // After a right password: lists the connection under the user and opens
   // their files. kAuth when the account changed meanwhile, kNetwork when
   // the connection is being closed, kIo when the storage fails.

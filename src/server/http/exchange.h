@@ -45,6 +45,7 @@ struct Exchange {
   beast::flat_buffer& buffer;
   HeaderParser& parser;
   files::UserFiles& files;
+  files::LockTable& locks;
   const Settings& settings;
   Header header;            // the request's line and fields (the parser moves on)
   std::string body;         // a small body read whole (every method but PUT)
@@ -121,8 +122,31 @@ std::optional<bh::status> precondition(const Exchange& ex, const storage::DirEnt
 // PROPFIND and PROPPATCH (properties.cc).
 awaitable<Result<unsigned>> propfind(Exchange& ex);
 awaitable<Result<unsigned>> proppatch(Exchange& ex);
-// The content of DAV:lockdiscovery for `path` (activelock elements, "D:"
-// prefix; dav::lockdiscovery_xml), "" when nothing locks it.
+
+// The Destination header as a path in the user's space (copy_move.cc):
+// kBadRequest when missing or malformed, kBadPath when elsewhere.
+Result<std::string> destination_of(const Exchange& ex);
+// A URL of this door (absolute on the request's Host, or a path) as a path
+// in the user's space; kBadPath when it names another place.
+Result<std::string> path_of_url(const Exchange& ex, std::string_view url);
+
+// WebDAV locks (locks.cc).
+// What a method writes: nothing, one resource, or a resource and all
+// beneath it (DELETE, MOVE, an overwritten Destination).
+enum class Reach { kNone, kResource, kTree };
+// Before a method runs: evaluates the If header (400 when malformed, 412
+// when false) and, for a method that writes, refuses with 423
+// lock-token-submitted when a lock on what it writes (the request's
+// resource as `target` says, COPY/MOVE's Destination as `destination`)
+// lacks its token in If. Returns the refusal sent, or nullopt to go on.
+awaitable<std::optional<Result<unsigned>>> check_locks(Exchange& ex, Reach target,
+                                                       Reach destination);
+// After a method: a deleted or moved tree (`target` kTree, a 2xx `status`)
+// takes its locks along.
+void forget_locks(Exchange& ex, Reach target, unsigned status);
+// The content of DAV:lockdiscovery for `path` (activelock elements).
 std::string lockdiscovery_of(Exchange& ex, std::string_view path);
+awaitable<Result<unsigned>> lock(Exchange& ex);
+awaitable<Result<unsigned>> unlock(Exchange& ex);
 
 }  // namespace sfs::http

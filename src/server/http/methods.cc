@@ -224,6 +224,11 @@ using Handler = awaitable<Result<unsigned>> (*)(Exchange&);
 struct Method {
   std::string_view name;
   Handler handler;
+  // What the method writes, so that one check before it runs enforces the
+  // locks (check_locks): the request's resource, and COPY/MOVE's
+  // Destination. LOCK checks its own conflicts, UNLOCK needs none.
+  Reach target = Reach::kNone;
+  Reach destination = Reach::kNone;
 };
 
 awaitable<Result<unsigned>> copy(Exchange& ex) { return copy_or_move(ex, false); }
@@ -231,12 +236,19 @@ awaitable<Result<unsigned>> move(Exchange& ex) { return copy_or_move(ex, true); 
 
 // The one dispatch table of the door's methods (Allow is made from it).
 constexpr Method kMethods[] = {
-    {"OPTIONS", &options},   {"GET", &get},
-    {"HEAD", &get},          {"PUT", &put},
-    {"DELETE", &remove},     {"MKCOL", &make_collection},
-    {"PROPFIND", &propfind}, {"PROPPATCH", &proppatch},
-    {"COPY", &copy},         {"MOVE", &move},
-    {"PATCH", &patch},
+    {"OPTIONS", &options},
+    {"GET", &get},
+    {"HEAD", &get},
+    {"PUT", &put, Reach::kResource},
+    {"DELETE", &remove, Reach::kTree},
+    {"MKCOL", &make_collection, Reach::kResource},
+    {"PROPFIND", &propfind},
+    {"PROPPATCH", &proppatch, Reach::kResource},
+    {"COPY", &copy, Reach::kNone, Reach::kTree},
+    {"MOVE", &move, Reach::kTree, Reach::kTree},
+    {"PATCH", &patch, Reach::kResource},
+    {"LOCK", &lock},
+    {"UNLOCK", &unlock},
 };
 
 // "OPTIONS, GET, ...": every method of kMethods.
@@ -257,9 +269,17 @@ const std::string& allow() {
 awaitable<Result<unsigned>> dispatch(Exchange& ex) {
   const std::string_view method = sv(ex.request().method_string());
   for (const Method& m : kMethods) {
-    if (m.name == method) {
-      co_return co_await m.handler(ex);
+    if (m.name != method) {
+      continue;
     }
+    if (auto refused = co_await check_locks(ex, m.target, m.destination)) {
+      co_return std::move(*refused);
+    }
+    auto status = co_await m.handler(ex);
+    if (status) {
+      forget_locks(ex, m.target, *status);
+    }
+    co_return status;
   }
   Response res = make_response(ex, bh::status::method_not_allowed, "method not allowed\n");
   res.set(bh::field::allow, allow());

@@ -310,10 +310,6 @@ awaitable<Result<unsigned>> bad_body(Exchange& ex, const Error& error) {
 
 }  // namespace
 
-std::string lockdiscovery_of(Exchange& /*ex*/, std::string_view /*path*/) {
-  return {};  // no locks yet: locks.cc replaces this
-}
-
 awaitable<Result<unsigned>> propfind(Exchange& ex) {
   const std::string_view depth = field(ex, "Depth");
   if (depth != "0" && depth != "1") {  // infinity, or none (which means infinity)

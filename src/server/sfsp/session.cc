@@ -3,9 +3,11 @@
 
 #include "server/sfsp/session.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <string>
+#include <vector>
 
 #include "protocol/reply.h"
 #include "protocol/request.h"
@@ -27,6 +29,44 @@ std::string path_of(const Request& request) {
         }
       },
       request);
+}
+
+// A path as the lock table keys it: no slash at either end.
+std::string_view lock_key(std::string_view path) {
+  while (!path.empty() && path.front() == '/') {
+    path.remove_prefix(1);
+  }
+  while (!path.empty() && path.back() == '/') {
+    path.remove_suffix(1);
+  }
+  return path;
+}
+
+// A WebDAV lock protects its file from this door too: the sfs protocol
+// cannot submit a lock token, so a write that reaches a locked path (PUT
+// and MKDIR the path itself; DELETE, RMDIR and MOVE all beneath it too) is
+// refused with a line naming the lock.
+Result<void> check_webdav_locks(files::LockTable& table, const std::string& user,
+                                const Request& request) {
+  if (!protocol::traits_of(request).does_write) {
+    return Result<void>{};
+  }
+  const bool tree = !std::holds_alternative<protocol::Put>(request) &&
+                    !std::holds_alternative<protocol::MakeDir>(request);
+  std::vector<std::string> paths{path_of(request)};
+  if (const auto* move = std::get_if<protocol::Move>(&request)) {
+    paths.push_back(move->target);
+  }
+  for (const std::string& path : paths) {
+    const auto locks = table.affecting(user, lock_key(path), tree);
+    if (!locks.empty()) {
+      const files::Lock& lock = locks.front();
+      return make_error(Errc::kExists,
+                        fmt::format("locked over WebDAV: /{} ({} lock, {} s left)", lock.root,
+                                    lock.exclusive ? "exclusive" : "shared", lock.timeout.count()));
+    }
+  }
+  return Result<void>{};
 }
 
 // The longest path a request names (MOVE names two), for the path limit.
@@ -120,6 +160,9 @@ awaitable<bool> Session::serve_line(std::string line) {
 
 awaitable<Result<void>> Session::dispatch(const Request& request) {
   const std::string_view verb = protocol::verb_of(request);
+  if (auto free = check_webdav_locks(shared_->locks, user_, request); !free) {
+    co_return free.error();
+  }
   for (const Command& command : kCommands) {
     if (command.verb == verb) {
       co_return co_await (this->*command.handler)(request);
