@@ -111,7 +111,8 @@ TEST_F(LockTableTest, CapPerUserAndSweep) {
   auto over = table_.create("alice", {.root = "other", .exclusive = true});
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.error().code, Errc::kTooLarge);
-  EXPECT_TRUE(table_.create("bob", {.root = "other", .exclusive = true}).ok());
+  EXPECT_TRUE(
+      table_.create("bob", {.root = "other", .exclusive = true, .timeout = seconds(10)}).ok());
   EXPECT_EQ(table_.users(), 2U);
   now_ += seconds(11);  // every lock expired
   EXPECT_TRUE(table_.create("alice", {.root = "other", .exclusive = true}).ok());
