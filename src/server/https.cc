@@ -63,6 +63,7 @@ awaitable<void> run_https(std::shared_ptr<Shared> shared, tcp::socket socket,
   http::Services services{
       .authenticator = shared->authenticator,
       .locks = shared->locks,
+      .transfer_memory = shared->transfer_memory,
       .open_files =
           [&s = *shared, &ticket, &entry = *entry](const auth::Identity& identity) {
             return open_files(s, ticket, entry, identity);

@@ -39,12 +39,13 @@ class ChunkLinesCap {
 
 awaitable<Result<void>> send_file(Exchange& ex, files::Download& file, std::uint64_t length,
                                   bool check) {
-  const auto piece = std::make_unique<char[]>(kSendPieceBytes);
+  net::Buffer piece(&ex.memory, kFreePieceBytes);
+  piece.grow(kFreePieceBytes, kSendPieceBytes, 0);  // the free part at least
   std::uint64_t left = length;
   while (left > 0) {
     const std::size_t want =
-        static_cast<std::size_t>(std::min<std::uint64_t>(left, kSendPieceBytes));
-    auto got = co_await file.read(piece.get(), want);
+        static_cast<std::size_t>(std::min<std::uint64_t>(left, piece.capacity()));
+    auto got = co_await file.read(piece.data(), want);
     if (!got) {
       co_return got.error();
     }
@@ -58,7 +59,7 @@ awaitable<Result<void>> send_file(Exchange& ex, files::Download& file, std::uint
       }
     }
     ex.connection.set_deadline(ex.settings.io_timeout);
-    if (auto ok = co_await ex.connection.write(piece.get(), *got); !ok) {
+    if (auto ok = co_await ex.connection.write(piece.data(), *got); !ok) {
       co_return ok;
     }
     ex.bytes += *got;
@@ -74,7 +75,8 @@ awaitable<Result<void>> receive_body(Exchange& ex, files::Upload& upload) {
   // Chunk-size lines and trailers wait whole in the buffer: bounded, so a
   // client cannot hold the others' memory with an endless one.
   const ChunkLinesCap cap(ex.buffer, ex.settings.max_header_bytes + kBodyPieceBytes);
-  const auto piece = std::make_unique<char[]>(kBodyPieceBytes);
+  net::Buffer piece(&ex.memory, kFreePieceBytes);
+  piece.grow(kFreePieceBytes, kBodyPieceBytes, 0);  // the free part at least
   // Beast reads into the buffer's free capacity (at least 512 bytes, at
   // most 64 KiB): left as the header made it, that was about 1 KiB per read,
   // and each read's round through the executor cost 9 times the CPU of the
@@ -82,8 +84,8 @@ awaitable<Result<void>> receive_body(Exchange& ex, files::Upload& upload) {
   ex.buffer.reserve(kBodyPieceBytes);
   auto stream = ex.connection.async_stream();
   while (!parser.is_done()) {
-    parser.get().body().data = piece.get();
-    parser.get().body().size = kBodyPieceBytes;
+    parser.get().body().data = piece.data();
+    parser.get().body().size = piece.capacity();
     ex.connection.set_deadline(ex.settings.io_timeout);
     boost::system::error_code ec;
     co_await bh::async_read(stream, ex.buffer, parser,
@@ -98,9 +100,9 @@ awaitable<Result<void>> receive_body(Exchange& ex, files::Upload& upload) {
     if (ec) {
       co_return network(ec);
     }
-    const std::size_t n = kBodyPieceBytes - parser.get().body().size;
+    const std::size_t n = piece.capacity() - parser.get().body().size;
     if (n > 0) {
-      if (auto ok = co_await upload.write(piece.get(), n); !ok) {
+      if (auto ok = co_await upload.write(piece.data(), n); !ok) {
         co_return ok;
       }
       ex.bytes += n;

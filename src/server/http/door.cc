@@ -250,6 +250,7 @@ awaitable<bool> Door::serve_logged_in(beast::flat_buffer& buffer, HeaderParser& 
               .parser = parser,
               .files = *files_,
               .locks = services_.locks,
+              .memory = services_.transfer_memory,
               .settings = settings_,
               .header = parser.get(),
               .keep_alive = parser.get().keep_alive()};

@@ -23,6 +23,7 @@
 #include "files/lock_table.h"
 #include "files/user_files.h"
 #include "net/connection.h"
+#include "net/memory_budget.h"
 
 namespace sfs::http {
 
@@ -46,6 +47,9 @@ struct Settings {
 struct Services {
   auth::Authenticator& authenticator;
   files::LockTable& locks;  // WebDAV locks of every user
+  // The body bytes in flight of every transfer, both doors
+  // (--max-transfer-memory).
+  net::MemoryBudget& transfer_memory;
   // After a right password: lists the connection under the user and opens
   // their files. kAuth when the account changed meanwhile, kNetwork when
   // the connection is being closed, kIo when the storage fails.

@@ -39,6 +39,11 @@ std::string_view field(const Exchange& ex, std::string_view name);
 inline constexpr std::string_view kDavPrefix = "/dav";
 // The piece of a body moved to or from the files at once.
 inline constexpr std::size_t kBodyPieceBytes = std::size_t{64} << 10;
+// What each body piece may always hold outside the transfer memory budget:
+// a transfer goes on (in smaller pieces) when the budget is spent, and the
+// door's memory stays bounded by the connection limits times this plus the
+// budget, as the sfs door's.
+inline constexpr std::size_t kFreePieceBytes = std::size_t{16} << 10;
 
 struct Exchange {
   net::Connection& connection;
@@ -46,6 +51,7 @@ struct Exchange {
   HeaderParser& parser;
   files::UserFiles& files;
   files::LockTable& locks;
+  net::MemoryBudget& memory;  // body pieces beyond kFreePieceBytes come from here
   const Settings& settings;
   Header header;            // the request's line and fields (the parser moves on)
   std::string body;         // a small body read whole (every method but PUT)

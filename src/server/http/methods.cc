@@ -95,7 +95,7 @@ const std::string& allow();
 
 awaitable<Result<unsigned>> options(Exchange& ex) {
   Response res = make_response(ex, bh::status::ok);
-  res.set("DAV", "1");  // class 2 comes with LOCK/UNLOCK
+  res.set("DAV", "1, 2");  // class 2: LOCK and UNLOCK (locks.cc)
   res.set(bh::field::allow, allow());
   res.set("MS-Author-Via", "DAV");
   res.set("Accept-Patch", "application/x-sabredav-partialupdate");  // PATCH (patch.cc)
