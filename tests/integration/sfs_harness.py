@@ -21,8 +21,8 @@ removes the temporary directories it creates. One module per job:
   bytes in a chosen direction, or slows them down; TlsRecordLog.
 - harness.terminal: PtyProcess runs a program on a pseudo-terminal.
 - harness.cases: ServerTestCase, the unittest base class.
-- harness.webdav: a server with the HTTPS face (--https-port) and curl against
-  its /dav/.
+- harness.webdav: a server with the HTTPS face (--https-port), curl against
+  its /dav/, and WebDavCase, the unittest base class of its tests.
 """
 
 # Re-exports (pylint: disable=unused-import).
@@ -48,4 +48,5 @@ from harness.faults import (DOWN, TLS_FULL_RECORD, UP, AtData, FaultProxy, Proxy
                             TlsRecordLog, data_delta)
 from harness.terminal import PtyProcess
 from harness.cases import ServerTestCase
-from harness.webdav import CurlReply, curl, dav_url, https_server
+from harness.webdav import (CurlReply, WebDavCase, curl, dav_url, https_server,
+                            read_until_closed)

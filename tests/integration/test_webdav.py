@@ -3,31 +3,14 @@ bytes, statuses and headers; Basic auth; the two doors on the same files;
 huge and slow headers bounded (docs/webdav.md)."""
 
 import os
-import socket
 import ssl
 import unittest
 from xml.etree import ElementTree
 
-from sfs_harness import (ServerTestCase, curl, digest_hex, https_server, read_file, tcp_connect,
+from sfs_harness import (WebDavCase, digest_hex, read_file, read_until_closed, tcp_connect,
                          tls13_context, wait_until, write_file)
 
 BASIC = 'Basic realm="sfs", charset="UTF-8"'
-
-
-class WebDavCase(ServerTestCase):
-    @classmethod
-    def start_server(cls):
-        server = https_server(users=cls.users)
-        server.start()
-        return server
-
-    def dav(self, method, path, **kwargs):
-        return curl(self.server, method, path, **kwargs)
-
-    def put_bytes(self, path, data, **kwargs):
-        local = os.path.join(self.new_temp_dir(), "body")
-        write_file(local, data)
-        return self.dav("PUT", path, upload_file=local, **kwargs)
 
 
 class MethodsTest(WebDavCase):
@@ -225,26 +208,11 @@ class PenaltyTest(WebDavCase):
 class LimitsTest(WebDavCase):
     server_per_test = True
 
-    @classmethod
-    def start_server(cls):
-        server = https_server(extra_args=["--login-timeout", "3"])
-        server.start()
-        return server
+    extra_args = ("--login-timeout", "3")
 
     def connect(self):
         raw = tcp_connect(self.server.https_port, timeout=60)
         return tls13_context().wrap_socket(raw)
-
-    def read_all(self, sock):
-        data = b""
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except (ConnectionError, ssl.SSLError):
-                return data
-            if not chunk:
-                return data
-            data += chunk
 
     def test_huge_headers_get_431_and_the_connection_closes(self):
         with self.connect() as sock:
@@ -254,7 +222,7 @@ class LimitsTest(WebDavCase):
                     sock.sendall(b"a" * 16384)
             except (ConnectionError, ssl.SSLError):
                 pass  # closed by the server before it all went: expected
-            reply = self.read_all(sock)
+            reply = read_until_closed(sock)
         # The 431 may be lost to the reset of a connection closed with unread
         # bytes; the server's log says what it did either way.
         self.assertTrue(reply == b"" or reply.startswith(b"HTTP/1.1 431"), reply[:100])
@@ -264,7 +232,7 @@ class LimitsTest(WebDavCase):
         with self.connect() as sock:
             sock.sendall(b"GET /dav/x HTTP/1.1\r\n")
             peer = "%s:%d" % sock.getsockname()
-            reply = self.read_all(sock)  # the server closes; nothing is answered
+            reply = read_until_closed(sock)  # the server closes; nothing is answered
         self.assertEqual(reply, b"")
         # Closed by the login deadline, not by anything else (the socket's
         # own timeout would raise instead of returning b"").
@@ -277,7 +245,7 @@ class LimitsTest(WebDavCase):
         request = b"OPTIONS /dav/ HTTP/1.1\r\nHost: h\r\n\r\n"
         with self.connect() as sock:
             sock.sendall(request * 20)
-            reply = self.read_all(sock)
+            reply = read_until_closed(sock)
         self.assertLess(reply.count(b"HTTP/1.1 401"), 20)
         self.assertGreater(reply.count(b"HTTP/1.1 401"), 0)
 

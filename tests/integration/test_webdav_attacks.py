@@ -17,7 +17,7 @@ import ssl
 import unittest
 from xml.etree import ElementTree
 
-from sfs_harness import (ServerTestCase, curl, https_server, tcp_connect, tls13_context,
+from sfs_harness import (WebDavCase, curl, read_until_closed, tcp_connect, tls13_context,
                          wait_until, write_file)
 
 GIB = 1 << 30
@@ -43,18 +43,6 @@ def closed_by_server(sock):
             return True
 
 
-def read_until_closed(sock):
-    """Everything the server sends until it closes the connection."""
-    data = b""
-    while True:
-        try:
-            chunk = sock.recv(65536)
-        except (ConnectionError, ssl.SSLError):
-            return data
-        if not chunk:
-            return data
-        data += chunk
-
 
 def statuses(reply):
     return [int(s) for s in re.findall(rb"^HTTP/1\.1 (\d{3})", reply, re.M)]
@@ -77,7 +65,7 @@ def files_under(root):
     return found
 
 
-class AttackCase(ServerTestCase):
+class AttackCase(WebDavCase):
     """A server with the HTTPS door, a short login deadline, a quota and a
     largest file size; helpers for raw requests and for the bystander."""
 
@@ -90,11 +78,6 @@ class AttackCase(ServerTestCase):
         return ["--login-timeout", str(cls.login_timeout), "--quota-bytes", str(QUOTA),
                 "--max-file-size", str(MAX_FILE)] + cls.more_args
 
-    @classmethod
-    def start_server(cls):
-        server = https_server(users=cls.users, extra_args=cls.server_args())
-        server.start()
-        return server
 
     def connect(self, source=None):
         raw = tcp_connect(self.server.https_port, source=source, timeout=SAFETY)

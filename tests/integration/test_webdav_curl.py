@@ -9,29 +9,15 @@ import time
 import unittest
 from xml.etree import ElementTree
 
-from sfs_harness import ServerTestCase, curl, digest_hex, https_server, read_file, write_file
+from sfs_harness import WebDavCase, digest_hex, read_file
 
 PARTIAL = "Content-Type: application/x-sabredav-partialupdate"
 THEN = 1000000000  # 2001-09-09T01:46:40Z
 THEN_HTTP = "Sun, 09 Sep 2001 01:46:40 GMT"
 
 
-class CurlCase(ServerTestCase):
-    extra_args = ()
-
-    @classmethod
-    def start_server(cls):
-        server = https_server(users=cls.users, extra_args=cls.extra_args)
-        server.start()
-        return server
-
-    def dav(self, method, path, **kwargs):
-        return curl(self.server, method, path, **kwargs)
-
-    def put_bytes(self, path, data, **kwargs):
-        local = os.path.join(self.new_temp_dir(), "body")
-        write_file(local, data)
-        return self.dav("PUT", path, upload_file=local, **kwargs)
+class CurlCase(WebDavCase):
+    """WebDavCase with chunked PUT, PATCH, GET and the sfs client's hash."""
 
     def put_chunked(self, path, data, **kwargs):
         return self.dav("PUT", path, upload_stdin=data, **kwargs)

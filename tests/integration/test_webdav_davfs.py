@@ -10,8 +10,7 @@ import shutil
 import subprocess
 import unittest
 
-from sfs_harness import (ServerTestCase, dav_url, digest_hex, https_server, read_file,
-                         wait_until, write_file)
+from sfs_harness import WebDavCase, dav_url, digest_hex, read_file, wait_until, write_file
 
 MOUNT_DAVFS = shutil.which("mount.davfs")
 UMOUNT_DAVFS = shutil.which("umount.davfs")
@@ -34,13 +33,7 @@ def is_mounted(path):
         return any(line.split()[1] == path for line in f if len(line.split()) > 1)
 
 
-class DavfsTest(ServerTestCase):
-    @classmethod
-    def start_server(cls):
-        server = https_server(users=cls.users)
-        server.start()
-        return server
-
+class DavfsTest(WebDavCase):
     def setUp(self):
         reason = why_no_mount()
         if reason:

@@ -10,7 +10,7 @@ import ssl
 import time
 import unittest
 
-from sfs_harness import HOST, ServerTestCase, https_server, write_file
+from sfs_harness import HOST, WebDavCase, write_file
 
 LOCK_BODY = (b'<?xml version="1.0" encoding="utf-8"?>'
              b'<D:lockinfo xmlns:D="DAV:"><D:lockscope><D:%s/></D:lockscope>'
@@ -53,13 +53,7 @@ class Dav:
         self.conn.close()
 
 
-class LockCase(ServerTestCase):
-    @classmethod
-    def start_server(cls):
-        server = https_server(users=cls.users)
-        server.start()
-        return server
-
+class LockCase(WebDavCase):
     def dav(self, user="alice"):
         d = Dav(self.server, user)
         self.addCleanup(d.close)

@@ -8,7 +8,7 @@ large folder (streamed in chunks) is complete."""
 import os
 from xml.etree import ElementTree
 
-from sfs_harness import ServerTestCase, curl, https_server, write_file
+from sfs_harness import WebDavCase, write_file
 
 NS = "urn:sfs-test:"
 D = "{DAV:}"
@@ -48,15 +48,7 @@ def propstats(body):
     return out
 
 
-class PropertiesTest(ServerTestCase):
-    @classmethod
-    def start_server(cls):
-        server = https_server(users=cls.users)
-        server.start()
-        return server
-
-    def dav(self, method, path, **kwargs):
-        return curl(self.server, method, path, **kwargs)
+class PropertiesTest(WebDavCase):
 
     def put(self, path, data):
         local = os.path.join(self.new_temp_dir(), "body")

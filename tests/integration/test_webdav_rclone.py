@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import unittest
 
-from sfs_harness import ServerTestCase, dav_url, https_server, read_file, write_file
+from sfs_harness import WebDavCase, dav_url, read_file, write_file
 
 RCLONE = shutil.which("rclone")
 RCLONE_TIMEOUT = 300
@@ -47,13 +47,7 @@ def files_under(root):
 
 
 @unittest.skipIf(RCLONE is None, "rclone is not installed (scripts/install-deps)")
-class RcloneTest(ServerTestCase):
-    @classmethod
-    def start_server(cls):
-        server = https_server(users=cls.users)
-        server.start()
-        return server
-
+class RcloneTest(WebDavCase):
     def setUp(self):
         super().setUp()
         self.home = self.new_temp_dir()

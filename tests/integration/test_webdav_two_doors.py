@@ -7,23 +7,13 @@ import os
 import unittest
 from xml.etree import ElementTree
 
-from sfs_harness import (EXIT_NOT_FOUND, EXIT_TOO_LARGE, ServerTestCase, curl, digest_hex,
-                         https_server, parse_listing, read_file, write_file)
+from sfs_harness import (EXIT_NOT_FOUND, EXIT_TOO_LARGE, WebDavCase, digest_hex, parse_listing,
+                         read_file, write_file)
 
 QUOTA = 4 << 20
 
 
-class TwoDoorsCase(ServerTestCase):
-    extra_args = []
-
-    @classmethod
-    def start_server(cls):
-        server = https_server(users=cls.users, extra_args=cls.extra_args)
-        server.start()
-        return server
-
-    def dav(self, method, path, **kwargs):
-        return curl(self.server, method, path, **kwargs)
+class TwoDoorsCase(WebDavCase):
 
     def dav_put(self, path, data):
         local = os.path.join(self.new_temp_dir(), "body")

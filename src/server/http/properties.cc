@@ -31,7 +31,7 @@ struct Resource {
 
 using LiveValue = std::optional<dav::PropValue> (*)(const Resource&);
 
-std::optional<dav::PropValue> dav_text(std::string_view name, std::string text) {
+std::optional<dav::PropValue> dav_text(std::string_view name, std::string_view text) {
   return dav::text_prop(dav::kDavNamespace, name, text);
 }
 
@@ -365,6 +365,7 @@ std::string refused_patch(const std::string& path, bool is_dir,
 
 std::vector<storage::PropChange> changes_of(const std::vector<dav::PropPatchOp>& ops) {
   std::vector<storage::PropChange> changes;
+  changes.reserve(ops.size());
   for (const dav::PropPatchOp& op : ops) {
     changes.push_back(
         storage::PropChange{.remove = op.kind == dav::PropPatchOp::Kind::kRemove,

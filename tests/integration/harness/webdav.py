@@ -4,7 +4,11 @@ import os
 import re
 import subprocess
 
+import ssl
+
+from .cases import ServerTestCase
 from .config import HOST
+from .files import write_file
 from .server import Server, free_port
 
 CURL_TIMEOUT = 60
@@ -87,3 +91,41 @@ def curl(server, method, path, *, user="alice", password=None, headers=(), data=
             break
     status, hdrs = _parse_headers(text[:head_end])
     return CurlReply(status, hdrs, out[head_end:], proc.returncode)
+
+
+def read_until_closed(sock):
+    """Everything the server sends on `sock` until it closes the connection."""
+    data = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionError, ssl.SSLError):
+            return data
+        if not chunk:
+            return data
+        data += chunk
+
+
+class WebDavCase(ServerTestCase):
+    """A server with the HTTPS face per class (extra server arguments in
+    server_args()), and curl against its /dav/ as self.dav(...)."""
+
+    extra_args = ()
+
+    @classmethod
+    def server_args(cls):
+        return list(cls.extra_args)
+
+    @classmethod
+    def start_server(cls):
+        server = https_server(users=cls.users, extra_args=cls.server_args())
+        server.start()
+        return server
+
+    def dav(self, method, path, **kwargs):
+        return curl(self.server, method, path, **kwargs)
+
+    def put_bytes(self, path, data, **kwargs):
+        local = os.path.join(self.new_temp_dir(), "body")
+        write_file(local, data)
+        return self.dav("PUT", path, upload_file=local, **kwargs)
