@@ -46,15 +46,17 @@ struct CliCommands::Bound {
   }
 
   // `put LOCAL... [REMOTE]`: CLI11 would give every word to the first
-  // positional, so all of them go to one list that the handler splits.
+  // positional, so all of them go to one list, named after the repeating
+  // argument, that the handler splits.
   void bind_operands() {
     std::string name;
     std::string help;
     for (const Arg& arg : command->args) {
-      name += (name.empty() ? "" : " ") + std::string(arg.name) + (arg.repeats ? "..." : "");
-      help += (help.empty() ? "" : "; ") + std::string(arg.help);
+      name = name.empty() && arg.repeats ? std::string(arg.name) : name;
+      help += (help.empty() ? "" : "; ") + std::string(arg.name) + ": " + std::string(arg.help);
     }
     CLI::Option* option = app->add_option(name, operands, help);
+    option->type_name("");
     option->required(command->required_args() > 0);
     option->expected(static_cast<int>(command->required_args()),
                      CLI::detail::expected_max_vector_size);

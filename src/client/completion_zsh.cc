@@ -151,8 +151,9 @@ std::string command_specs(const Command& c, const std::string& help) {
     const std::string optional = c.args[i].required ? "" : ":";
     // '*:' takes every remaining word, so a repeating argument is the last.
     const std::string position = c.args[i].repeats ? "*" : std::to_string(i + 1);
-    text += " \\\n            '" + position + ":" + optional + std::string(c.args[i].name) + ":" +
-            argument_action(c.args[i].kind) + "'";
+    text += " \\\n            '" + position;
+    text += ":" + optional + std::string(c.args[i].name);
+    text += ":" + argument_action(c.args[i].kind) + "'";
     if (c.args[i].repeats) {
       break;
     }

@@ -99,7 +99,8 @@ std::string unescape_glob(std::string_view pattern) {
 
 Result<std::vector<std::string>> expand_local(const std::string& pattern) {
   ::glob_t found{};
-  const int rc = ::glob(pattern.c_str(), 0, nullptr, &found);
+  // The client runs one command at a time on one thread.
+  const int rc = ::glob(pattern.c_str(), 0, nullptr, &found);  // NOLINT(concurrency-mt-unsafe)
   std::vector<std::string> paths;
   if (rc == 0) {
     paths.assign(found.gl_pathv, found.gl_pathv + found.gl_pathc);
