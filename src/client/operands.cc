@@ -52,8 +52,15 @@ Result<std::vector<std::string>> local_sources(const CommandContext& context, co
       paths.push_back(inv.args[i]);
       continue;
     }
-    SFS_ASSIGN_OR_RETURN(auto matches, expand_local(inv.glob(i)));
-    paths.insert(paths.end(), matches.begin(), matches.end());
+    auto matches = expand_local(inv.glob(i));
+    if (!matches && matches.error().code == Errc::kNotFound) {
+      paths.push_back(inv.args[i]);  // as sh: a pattern that matches nothing is a name
+      continue;
+    }
+    if (!matches) {
+      return matches.error();
+    }
+    paths.insert(paths.end(), matches->begin(), matches->end());
   }
   return paths;
 }
@@ -68,8 +75,17 @@ Result<std::vector<std::string>> remote_sources(const CommandContext& context,
       paths.push_back(std::move(path));
       continue;
     }
-    SFS_ASSIGN_OR_RETURN(auto matches, expand_remote(context.conn, context.cwd, inv.glob(i)));
-    paths.insert(paths.end(), matches.begin(), matches.end());
+    auto matches = expand_remote(context.conn, context.cwd, inv.glob(i));
+    if (!matches && matches.error().code == Errc::kNotFound) {
+      // As sh: a pattern that matches nothing is a name ('report [1].pdf').
+      SFS_ASSIGN_OR_RETURN(auto path, resolve_remote(context.cwd, inv.args[i]));
+      paths.push_back(std::move(path));
+      continue;
+    }
+    if (!matches) {
+      return matches.error();
+    }
+    paths.insert(paths.end(), matches->begin(), matches->end());
   }
   return paths;
 }

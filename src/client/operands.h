@@ -1,8 +1,9 @@
 #pragma once
 // The operands of put, get, mput, mget and rm: several sources, globs
 // expanded (local ones in the shell and batch mode, where no shell did it
-// before sfs; remote ones everywhere, on the server's listing), and where
-// each source goes. Each source then moves with put_command / get_command
+// before sfs; remote ones everywhere, on the server's listing; as in sh, a
+// pattern that matches nothing stands for itself), and where each source
+// goes. Each source then moves with put_command / get_command
 // (client/commands.h); a failure is reported and the others go on, unless
 // the connection is lost.
 //

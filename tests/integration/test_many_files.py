@@ -72,7 +72,11 @@ class CommandLineTest(ManyFilesCase):
         self.assertOk(self.client.run("rm", "logs/*.log", "logs/keep.txt"))
         self.assertEqual(self.remote_names("logs"), [".hidden.log"])
         self.assertFails(self.client.run("get", "logs/*.none"), EXIT_NOT_FOUND,
-                         "nothing matches logs/*.none")
+                         "no such file: logs/*.none")
+        # As in sh, a pattern that matches nothing is a name: brackets in names work.
+        self.upload(b"draft", "report [draft].txt")
+        self.assertOk(self.client.run("get", "report [draft].txt"))
+        self.assertEqual(read_file(self.client.path("report [draft].txt")), b"draft")
 
     def test_one_failure_does_not_stop_the_others(self):
         self.local_files(**{"a.txt": b"AAA", "c.txt": b"CCC"})
