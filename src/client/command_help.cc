@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "client/command_handlers.h"
+#include "client/suggest.h"
 
 namespace sfs::client {
 namespace {
@@ -97,7 +98,8 @@ Result<void> do_help(CommandContext& context, const Invocation& inv) {
   } else if (const Command* c = find_command(inv.args[0], context.mode); c != nullptr) {
     lines = command_help_lines(*c);
   } else {
-    return make_error(Errc::kBadRequest, "no such command: " + inv.args[0]);
+    return make_error(Errc::kBadRequest,
+                      unknown_command_message(inv.args[0], context.mode, "help"));
   }
   for (const std::string& line : lines) {
     std::fprintf(context.out, "%s\n", line.c_str());

@@ -49,6 +49,14 @@ Result<std::string> put_target(const CommandContext& context, const Invocation& 
 
 bool has_flag(const Invocation& inv, std::string_view name) { return inv.flag(name) != nullptr; }
 
+// A folder given to put or get without -r: the error says how to send it.
+Result<void> hint_recursive(Result<void> result, std::string_view hint) {
+  if (!result && result.error().code == Errc::kIsDir) {
+    return make_error(Errc::kIsDir, result.error().message + " (" + std::string(hint) + ")");
+  }
+  return result;
+}
+
 }  // namespace
 
 std::string check_count(std::string_view text) {
@@ -59,6 +67,12 @@ Result<void> do_put(CommandContext& context, const Invocation& inv) {
   SFS_ASSIGN_OR_RETURN(auto remote, put_target(context, inv));
   const TransferOptions transfer{inv.args[0], remote, has_flag(inv, "--recursive"), context.resume,
                                  context.json};
+  std::error_code ec;
+  if (!transfer.recursive && fs::is_directory(transfer.first, ec)) {
+    // A local problem (status 8), as before; now with the way to send it.
+    return make_error(Errc::kLocal,
+                      "is a directory: " + transfer.first + " (put -r uploads a folder)");
+  }
   return put_command(context.conn, transfer, context.out);
 }
 
@@ -66,7 +80,11 @@ Result<void> do_get(CommandContext& context, const Invocation& inv) {
   SFS_ASSIGN_OR_RETURN(auto remote, remote_entry(context, inv.args[0]));
   const TransferOptions transfer{remote, inv.arg_or(1, ""), has_flag(inv, "--recursive"),
                                  context.resume, context.json};
-  return get_command(context.conn, transfer, context.out);
+  auto result = get_command(context.conn, transfer, context.out);
+  if (transfer.recursive) {
+    return result;
+  }
+  return hint_recursive(std::move(result), "get -r downloads a folder");
 }
 
 Result<void> do_view(CommandContext& context, const Invocation& inv) {
@@ -83,8 +101,9 @@ Result<void> do_rm(CommandContext& context, const Invocation& inv) {
 
 Result<void> do_ls(CommandContext& context, const Invocation& inv) {
   SFS_ASSIGN_OR_RETURN(auto dir, remote_path(context, inv.arg_or(0, "")));
-  const ListOptions options{dir, has_flag(inv, "--long"), has_flag(inv, "--recursive"),
-                            context.json};
+  const ListOptions options{
+      dir,          has_flag(inv, "--long"), has_flag(inv, "--recursive"),
+      context.json, has_flag(inv, "--all"),  has_flag(inv, "--human-readable")};
   return list_files(context.conn, options, context.out);
 }
 

@@ -128,13 +128,16 @@ class ShellTest(ShellTestCase):
         term = self.start_shell()
         text = self.command(term, "help").decode()
         for usage in ("put [-r] LOCAL [REMOTE]", "get [-r] REMOTE [LOCAL]",
-                      "view REMOTE [--bytes N]", "rm REMOTE", "ls [-l] [-R] [DIR]", "stat PATH",
+                      "view REMOTE [--bytes N]", "rm REMOTE", "ls [-l] [-R] [-a] [-h] [DIR]", "stat PATH",
                       "mkdir [-p] DIR", "rmdir DIR", "mv SRC DST", "hash REMOTE", "verify",
                       "cd [DIR]", "pwd", "lcd [DIR]", "lls [DIR]", "help [COMMAND]", "exit"):
             self.assertRegex(text, r"\n  %s +\S" % __import__("re").escape(usage))
         self.assertEqual(self.command(term, "help delete"),
                          b"usage: rm REMOTE\r\nDelete REMOTE (alias: delete)\r\n")
-        self.assertEqual(self.command(term, "help nothing"), b"sfs: no such command: nothing\r\n")
+        self.assertEqual(self.command(term, "help nothing"),
+                         b"sfs: unknown command 'nothing' (try help)\r\n")
+        self.assertEqual(self.command(term, "rename a b"),
+                         b"sfs: unknown command 'rename'; did you mean 'mv'?\r\n")
         self.exit_shell(term)
 
     def test_local_commands(self):
