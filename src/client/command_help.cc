@@ -11,9 +11,13 @@ namespace {
 // How wide the usage column of `help` is.
 constexpr int kUsageWidth = 26;
 
-std::string aliases_text(const Command& command) {
+// " (alias: upload)"; on the command line only the aliases it takes ("?"
+// is the shell's).
+std::string aliases_text(const Command& command, Mode mode = kShell) {
   std::string text;
-  for (const std::string_view alias : command.aliases) {
+  const std::vector<std::string_view> aliases =
+      mode == kCommandLine ? command.command_line_aliases() : command.aliases;
+  for (const std::string_view alias : aliases) {
     text += (text.empty() ? " (alias: " : ", ") + std::string(alias);
   }
   return text.empty() ? text : text + ")";
@@ -58,7 +62,7 @@ std::vector<std::string> help_lines(Mode mode) {
     const std::string usage = c.usage();
     char line[256];
     std::snprintf(line, sizeof(line), "  %-*s %.*s%s", kUsageWidth, usage.c_str(),
-                  static_cast<int>(c.help.size()), c.help.data(), aliases_text(c).c_str());
+                  static_cast<int>(c.help.size()), c.help.data(), aliases_text(c, mode).c_str());
     lines.emplace_back(line);
   }
   if (mode == kShell || mode == kBatch) {

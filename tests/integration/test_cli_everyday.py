@@ -56,6 +56,7 @@ class OfflineTest(unittest.TestCase):
         for name in (b"put", b"get", b"ls", b"mv", b"df", b"trust", b"shell"):
             self.assertRegex(listing.stdout, rb"(?m)^  " + name + rb"\b")
         self.assertIn(b"sfs help COMMAND", listing.stdout)
+        self.assertNotIn(b"alias: ?", listing.stdout)  # the shell's, not `sfs ?`
         # The shell's own commands are explained too.
         self.assertEqual(self.sfs("help", "lcd").returncode, EXIT_OK)
         unknown = self.sfs("help", "rename")
