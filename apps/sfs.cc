@@ -17,22 +17,24 @@
 #include "client/commands.h"
 #include "client/completion_script.h"
 #include "client/exit_codes.h"
+#include "client/profile_choice.h"
 #include "client/shell.h"
+#include "client/suggest.h"
 
 namespace {
 
 using namespace sfs::client;
 
 // Fills what the command line left unset from the chosen (or default)
-// profile of the settings file.
-sfs::Result<void> use_profile(const CLI::App& app, const std::string& name,
-                              SessionOptions& options) {
-  SFS_ASSIGN_OR_RETURN(auto profile, load_profile(default_config_path(), name));
-  if (profile) {
-    auto given = [&app](std::string_view flag) { return app.count(std::string(flag)) > 0; };
-    apply_profile(*profile, given, options);
-  }
-  return {};
+// profile of the settings file (client/profile_choice.h says when the
+// default one applies).
+sfs::Result<ProfileUse> use_profile(const CLI::App& app, const std::string& name, bool none,
+                                    SessionOptions& options) {
+  auto given = [&app](std::string_view flag) { return app.count(std::string(flag)) > 0; };
+  const ProfileRequest request{name, none, given, options.connect.host, options.connect.port};
+  SFS_ASSIGN_OR_RETURN(auto use, choose_profile(default_config_path(), request));
+  use.apply(given, options);
+  return use;
 }
 
 constexpr const char* kDescription =
@@ -55,6 +57,7 @@ struct Settings {
   unsigned port = session.connect.port;
   std::string ca_file;
   std::string profile;
+  bool no_profile = false;
   std::string batch_file;
   std::string completion;
   bool no_resume = false;
@@ -89,6 +92,8 @@ void add_global_options(CLI::App& app, Settings& s) {
   app.add_option("--profile", s.profile,
                  "Use this [profile.NAME] of ~/.config/sfs/config.toml (flags override it)")
       ->type_name(kProfileType);
+  app.add_flag("--no-profile", s.no_profile,
+               "Use no profile of the settings file, not even its default-profile");
   app.add_flag("--no-resume", s.no_resume,
                "Start put/get over instead of continuing an interrupted transfer");
   app.add_flag("--compress", s.session.compress,
@@ -130,10 +135,14 @@ int run(const CLI::App& app, Settings& s, const CliCommands& commands) {
     std::fputs(completion_script(app, s.completion).c_str(), stdout);
     return kExitOk;
   }
+  if (commands.chosen().local != nullptr) {
+    return commands.chosen().local(commands.invocation());
+  }
   s.session.connect.port = static_cast<std::uint16_t>(s.port);
   s.session.connect.ca_file = s.ca_file;
-  if (auto ok = use_profile(app, s.profile, s.session); !ok) {
-    std::fprintf(stderr, "sfs: %s\n", ok.error().message.c_str());
+  auto profile = use_profile(app, s.profile, s.no_profile, s.session);
+  if (!profile) {
+    std::fprintf(stderr, "sfs: %s\n", profile.error().message.c_str());
     return kExitUsage;
   }
   std::ifstream batch;
@@ -144,12 +153,34 @@ int run(const CLI::App& app, Settings& s, const CliCommands& commands) {
   }
   auto conn = open_session(s.session);
   if (!conn) {
-    return report(conn.error());
+    const int status = report(conn.error());
+    if (const std::string note = profile->note(); !note.empty()) {
+      std::fprintf(stderr, "sfs: note: %s\n", note.c_str());
+    }
+    return status;
   }
   if (!s.batch_file.empty()) {
     return run_batch(**conn, s.batch_file == "-" ? std::cin : batch, !s.no_resume);
   }
   return run_chosen(commands.chosen(), commands.invocation(), **conn, {!s.no_resume, s.json});
+}
+
+// A word where the command belongs that names none: "unknown command
+// 'rename'; did you mean 'mv'?" instead of CLI11's list of extra words.
+std::optional<int> unknown_command(const CLI::App& app, const CliCommands& commands,
+                                   const CLI::ParseError& e) {
+  if (commands.any_chosen() || dynamic_cast<const CLI::ExtrasError*>(&e) == nullptr) {
+    return std::nullopt;
+  }
+  const std::vector<std::string> extras = app.remaining();
+  auto word = std::find_if(extras.begin(), extras.end(),
+                           [](const std::string& w) { return !w.empty() && w[0] != '-'; });
+  if (word == extras.end()) {
+    return std::nullopt;
+  }
+  const std::string message = unknown_command_message(*word, kCommandLine, "sfs help");
+  std::fprintf(stderr, "sfs: %s\n", message.c_str());
+  return kExitUsage;
 }
 
 }  // namespace
@@ -158,7 +189,11 @@ int main(int argc, char** argv) {
   Settings settings;
   CLI::App app{kDescription};
   add_global_options(app, settings);
+  app.set_version_flag("--version", "sfs " SFS_VERSION, "Print the version and exit");
   app.require_subcommand(0, 1);
+  // Global options after the command too (`sfs ls --json`), as rclone, gh
+  // and docker take theirs: the subcommands inherit this.
+  app.fallthrough();
   const CliCommands commands(app);
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return "sfs: " + std::string(e.what()) + " (see sfs --help)\n";
@@ -166,6 +201,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (const std::optional<int> status = unknown_command(app, commands, e)) {
+      return *status;
+    }
     const int status = app.exit(e);
     return status == 0 ? kExitOk : kExitUsage;
   }

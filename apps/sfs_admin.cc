@@ -282,7 +282,9 @@ int main(int argc, char** argv) {
       "  sfs-admin migrate"};
   app.add_option("--auth-file", auth_file, "User database")->capture_default_str();
   app.add_option("--storage", storage, "Storage root (for --purge)")->capture_default_str();
+  app.set_version_flag("--version", "sfs-admin " SFS_VERSION, "Print the version and exit");
   app.require_subcommand(1);
+  app.fallthrough();  // --auth-file after the command too, as sfs takes its options
   CLI::App* user = app.add_subcommand("user", "Add, change, delete or list users");
   user->require_subcommand(1);
   CLI::App* add = user->add_subcommand("add", "Add a user");

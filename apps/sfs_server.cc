@@ -10,7 +10,10 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <string>
+#include <vector>
 
+#include "auth/user_db.h"
 #include "auth/user_db_reloader.h"
 #include "server/config_file.h"
 #include "server/logging.h"
@@ -94,6 +97,8 @@ void warn_about_key_file(const fs::path& file, mode_t mode) {
   }
 }
 
+int print_checked(const sfs::server::ServerSettings& settings);
+
 // Parses the command line and the settings file into `settings`. Returns
 // the exit status when main stops here (--help, --check-config, a bad
 // option or settings file); nullopt to serve.
@@ -106,6 +111,7 @@ std::optional<int> parse_settings(int argc, char** argv, sfs::server::ServerSett
                  "TOML file of settings (keys: these flags without the dashes); flags override it");
   app.add_flag("--check-config", check_config,
                "Check the settings, print them as TOML and exit without serving");
+  app.set_version_flag("--version", "sfs-server " SFS_VERSION, "Print the version and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -125,22 +131,59 @@ std::optional<int> parse_settings(int argc, char** argv, sfs::server::ServerSett
     }
   }
   if (check_config) {
-    std::fputs(sfs::server::format_settings(settings).c_str(), stdout);
-    return 0;
+    return print_checked(settings);
   }
   return std::nullopt;
 }
 
 // Refuses root without --run-as (unless --allow-root), and --run-as without
-// root.
-void check_user(const sfs::server::ServerSettings& settings) {
+// root. Returns what is wrong, or empty.
+std::string user_problem(const sfs::server::ServerSettings& settings) {
   const bool root = sfs::server::running_as_root();
   if (root && settings.run_as.empty() && !settings.allow_root) {
-    die("refusing to run as root: use --run-as USER (or --allow-root)");
+    return "refusing to run as root: use --run-as USER (or --allow-root)";
   }
   if (!root && !settings.run_as.empty()) {
-    die("--run-as needs the server to be started as root");
+    return "--run-as needs the server to be started as root";
   }
+  return {};
+}
+
+void check_user(const sfs::server::ServerSettings& settings) {
+  if (const std::string problem = user_problem(settings); !problem.empty()) {
+    die(problem);
+  }
+}
+
+// What the real start would refuse that --check-config can see without
+// creating or binding anything: the user to run as, the auth file, a
+// certificate without its key. Empty when the start would go ahead.
+std::vector<std::string> start_problems(const sfs::server::ServerSettings& settings) {
+  std::vector<std::string> problems;
+  if (std::string problem = user_problem(settings); !problem.empty()) {
+    problems.push_back(std::move(problem));
+  }
+  const Config& config = settings.config;
+  if (auto users = sfs::auth::UserDb::load(config.auth_file); !users) {
+    problems.push_back(users.error().message);
+  }
+  std::error_code ec;
+  if (fs::exists(config.cert_file, ec) != fs::exists(config.key_file, ec)) {
+    problems.push_back("only one of " + config.cert_file.string() + " and " +
+                       config.key_file.string() + " exists (both, or neither to generate them)");
+  }
+  return problems;
+}
+
+// --check-config: the settings as TOML on stdout, then what the start
+// would refuse, one line each on stderr (status 1, as the start's).
+int print_checked(const sfs::server::ServerSettings& settings) {
+  std::fputs(sfs::server::format_settings(settings).c_str(), stdout);
+  const std::vector<std::string> problems = start_problems(settings);
+  for (const std::string& problem : problems) {
+    sfs::server::print_fatal(problem);
+  }
+  return problems.empty() ? 0 : 1;
 }
 
 // The mode of `file`; 0 when it cannot be read.

@@ -26,9 +26,9 @@ _sfs() {
   local cur=${COMP_WORDS[COMP_CWORD]}
   local prev=${COMP_WORDS[COMP_CWORD - 1]}
   local commands="put upload get download mput mget view rm delete ls list stat mkdir rmdir mv move
-    hash verify menu shell"
+    hash verify df menu shell trust help"
   local options="--help -h --host --port --user -u --ca-file --trust-new --password-file --profile
-    --no-resume --compress --batch -b --json --completion"
+    --no-profile --no-resume --compress --batch -b --json --completion --version"
   COMPREPLY=()
 
   case $prev in
@@ -90,7 +90,7 @@ _sfs() {
       mget) command_options+=" --recursive -r" ;;
       view) command_options+=" --bytes -n" ;;
       rm | delete) command_options+=" --recursive -r" ;;
-      ls | list) command_options+=" --long -l --recursive -R" ;;
+      ls | list) command_options+=" --long -l --recursive -R --all -a --human-readable -h" ;;
       mkdir) command_options+=" --parents -p" ;;
     esac
     COMPREPLY=($(compgen -W "$command_options" -- "$cur"))

@@ -1,6 +1,7 @@
 #include "client/cli_commands.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <deque>
 
 #include "client/command_help.h"
@@ -90,10 +91,15 @@ CliCommands::CliCommands(CLI::App& app) {
     auto bound = std::make_unique<Bound>();
     bound->command = &command;
     bound->app = app.add_subcommand(std::string(command.name), std::string(command.help));
-    for (const std::string_view alias : command.aliases) {
+    for (const std::string_view alias : command.command_line_aliases()) {
       bound->app->alias(std::string(alias));
     }
     bound->app->footer(command_line_footer(command));
+    // A command with a flag -h (ls -h: human sizes) keeps only --help.
+    if (std::any_of(command.flags.begin(), command.flags.end(),
+                    [](const Flag& f) { return f.short_name == "-h"; })) {
+      bound->app->set_help_flag("--help", "Print this help message and exit");
+    }
     bound->bind_args();
     bound->bind_flags();
     bound_.push_back(std::move(bound));

@@ -76,6 +76,7 @@ Result<Profile> read_profile(const fs::path& file, const toml::key& name, const 
         fmt::format("expected a [profile.NAME] table, got {}", config::type_name(node)));
   }
   Profile profile;
+  profile.name = std::string(name.str());
   for (auto&& [key, value] : *table) {
     SFS_RETURN_IF_ERROR(read_key(file, key, value, profile));
   }

@@ -28,6 +28,7 @@ namespace sfs::client {
 
 // What a profile sets; an empty optional leaves the built-in default.
 struct Profile {
+  std::string name;  // NAME of [profile.NAME]
   std::optional<std::string> host;
   std::optional<std::uint16_t> port;
   std::optional<std::string> user;

@@ -2,6 +2,8 @@
 // usage line, what its arguments name, and the defaults of its flags.
 
 #include <algorithm>
+#include <cctype>
+#include <iterator>
 
 #include "client/command_table.h"
 
@@ -27,6 +29,15 @@ const std::string& Invocation::glob(std::size_t i) const {
 
 bool Command::named(std::string_view word) const {
   return name == word || std::find(aliases.begin(), aliases.end(), word) != aliases.end();
+}
+
+std::vector<std::string_view> Command::command_line_aliases() const {
+  std::vector<std::string_view> words;
+  std::copy_if(aliases.begin(), aliases.end(), std::back_inserter(words), [](std::string_view a) {
+    return std::all_of(a.begin(), a.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+  });
+  return words;
 }
 
 std::string Command::usage() const {

@@ -22,6 +22,8 @@ Result<void> do_rmdir(CommandContext& context, const Invocation& invocation);
 Result<void> do_mv(CommandContext& context, const Invocation& invocation);
 Result<void> do_hash(CommandContext& context, const Invocation& invocation);
 Result<void> do_verify(CommandContext& context, const Invocation& invocation);
+// `df`: usage and quota (usage_command.cc).
+Result<void> do_df(CommandContext& context, const Invocation& invocation);
 
 // The shell's working directories and the shell itself (session_commands.cc).
 Result<void> do_cd(CommandContext& context, const Invocation& invocation);
@@ -32,6 +34,11 @@ Result<void> do_lpwd(CommandContext& context, const Invocation& invocation);
 Result<void> do_exit(CommandContext& context, const Invocation& invocation);
 // `help [COMMAND]` (command_help.cc).
 Result<void> do_help(CommandContext& context, const Invocation& invocation);
+
+// Commands that need no server on the command line (local_commands.cc):
+// `sfs help [COMMAND]`, `sfs trust list|forget SERVER`.
+int help_command(const Invocation& invocation);
+int trust_command(const Invocation& invocation);
 
 // A flag value check: empty when `text` is a non-negative decimal number.
 std::string check_count(std::string_view text);

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "client/command_handlers.h"
+#include "client/suggest.h"
 
 namespace sfs::client {
 namespace {
@@ -10,9 +11,13 @@ namespace {
 // How wide the usage column of `help` is.
 constexpr int kUsageWidth = 26;
 
-std::string aliases_text(const Command& command) {
+// " (alias: upload)"; on the command line only the aliases it takes ("?"
+// is the shell's).
+std::string aliases_text(const Command& command, Mode mode = kShell) {
   std::string text;
-  for (const std::string_view alias : command.aliases) {
+  const std::vector<std::string_view> aliases =
+      mode == kCommandLine ? command.command_line_aliases() : command.aliases;
+  for (const std::string_view alias : aliases) {
     text += (text.empty() ? " (alias: " : ", ") + std::string(alias);
   }
   return text.empty() ? text : text + ")";
@@ -57,7 +62,7 @@ std::vector<std::string> help_lines(Mode mode) {
     const std::string usage = c.usage();
     char line[256];
     std::snprintf(line, sizeof(line), "  %-*s %.*s%s", kUsageWidth, usage.c_str(),
-                  static_cast<int>(c.help.size()), c.help.data(), aliases_text(c).c_str());
+                  static_cast<int>(c.help.size()), c.help.data(), aliases_text(c, mode).c_str());
     lines.emplace_back(line);
   }
   if (mode == kShell || mode == kBatch) {
@@ -97,7 +102,8 @@ Result<void> do_help(CommandContext& context, const Invocation& inv) {
   } else if (const Command* c = find_command(inv.args[0], context.mode); c != nullptr) {
     lines = command_help_lines(*c);
   } else {
-    return make_error(Errc::kBadRequest, "no such command: " + inv.args[0]);
+    return make_error(Errc::kBadRequest,
+                      unknown_command_message(inv.args[0], context.mode, "help"));
   }
   for (const std::string& line : lines) {
     std::fprintf(context.out, "%s\n", line.c_str());

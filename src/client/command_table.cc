@@ -105,7 +105,8 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
                 "and anything else as an xxd-like hex dump.",
      .examples = "sfs view notes.txt\n"
                  "sfs view image.png --bytes 64      (a hex dump on a terminal)",
-     .modes = kEverywhere, .menu = {"View", true}, .handler = do_view},
+     .modes = kEverywhere, .menu = {"View", true}, .handler = do_view,
+     .hints = {"cat", "head", "less", "more"}},
 
     {.name = "rm", .aliases = {"delete"},
      .args = {{"REMOTE", K::kRemote, true, "Remote file (a folder with -r)",
@@ -118,19 +119,23 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
      .examples = "sfs rm old/report.pdf\n"
                  "sfs rm a.txt b.txt '*.tmp'\n"
                  "sfs rm -r old",
-     .modes = kEverywhere, .menu = {"Delete"}, .handler = do_rm},
+     .modes = kEverywhere, .menu = {"Delete"}, .handler = do_rm,
+     .hints = {"del", "remove", "unlink"}},
 
     {.name = "ls", .aliases = {"list"},
      .args = {{"DIR", K::kRemoteDir, false, "Remote folder (default: the top)"}},
      .flags = {{"--long", "-l", "", "Also show the type and the stored digest"},
-               {"--recursive", "-R", "", "List the whole tree, as full remote paths"}},
+               {"--recursive", "-R", "", "List the whole tree, as full remote paths"},
+               {"--all", "-a", "", "Also list names starting with '.' (hidden without it, as ls)"},
+               {"--human-readable", "-h", "", "Sizes as 1.5K, 23M, 4.2G (powers of 1024)"}},
      .help = "List a remote folder",
      .details = "One line per entry: size, modification time and name, '/' after folders.\n"
                 "A DIR that names a file lists that file.",
      .examples = "sfs ls\n"
                  "sfs ls -l docs\n"
+                 "sfs ls -lah docs                (dot files too, sizes as 1.5K)\n"
                  "sfs --json ls -R",
-     .modes = kEverywhere, .menu = {"List"}, .handler = do_ls},
+     .modes = kEverywhere, .menu = {"List"}, .handler = do_ls, .hints = {"dir"}},
 
     {.name = "stat",
      .args = {{"PATH", K::kRemote, true, "Remote file or folder"}},
@@ -140,27 +145,29 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
      .modes = kNotInMenu, .handler = do_stat},
 
     {.name = "mkdir",
-     .args = {{"DIR", K::kRemoteDir, true, "Remote folder"}},
+     .args = {{"DIR", K::kRemoteDir, true, "Remote folder", "New folder: "}},
      .flags = {{"--parents", "-p", "", "Create missing parents; an existing folder is fine"}},
      .help = "Create the remote folder DIR",
      .examples = "sfs mkdir docs\n"
                  "sfs mkdir -p docs/2026/q1",
-     .modes = kNotInMenu, .handler = do_mkdir},
+     .modes = kEverywhere, .menu = {"New folder"}, .handler = do_mkdir},
 
     {.name = "rmdir",
-     .args = {{"DIR", K::kRemoteDir, true, "Remote folder"}},
+     .args = {{"DIR", K::kRemoteDir, true, "Remote folder", "Empty folder to remove: "}},
      .help = "Remove the empty remote folder DIR",
      .examples = "sfs rmdir docs/2026/q1",
-     .modes = kNotInMenu, .handler = do_rmdir},
+     .modes = kEverywhere, .menu = {"Remove folder"}, .handler = do_rmdir, .hints = {"rd"}},
 
     {.name = "mv", .aliases = {"move"},
-     .args = {{"SRC", K::kRemote, true, "Remote file or folder"},
-              {"DST", K::kRemote, true, "New name, or a folder to move into"}},
+     .args = {{"SRC", K::kRemote, true, "Remote file or folder", "Move or rename: "},
+              {"DST", K::kRemote, true, "New name, or a folder to move into",
+               "New name, or folder to move into: "}},
      .help = "Move or rename SRC (into DST when it is a folder)",
      .details = "An existing file DST is replaced atomically.",
      .examples = "sfs mv draft.txt final.txt\n"
                  "sfs mv final.txt docs          (into the folder docs)",
-     .modes = kNotInMenu, .handler = do_mv},
+     .modes = kEverywhere, .menu = {"Move or rename"}, .handler = do_mv,
+     .hints = {"rename", "ren"}},
 
     {.name = "hash",
      .args = {{"REMOTE", K::kRemote, true, "Remote file"}},
@@ -174,6 +181,15 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
      .details = "Prints each damaged or unreadable file; fails (status 11) if there is any.",
      .examples = "sfs verify",
      .modes = kNotInMenu, .handler = do_verify},
+
+    {.name = "df",
+     .help = "Show what your files take on the server, and your quota",
+     .details = "The bytes and entries (files and folders) as the quota counts them, the\n"
+                "quota and the largest file the server takes; --json prints them as numbers\n"
+                "(0: no limit).",
+     .examples = "sfs df\n"
+                 "sfs --json df",
+     .modes = kNotInMenu, .handler = do_df, .hints = {"du", "quota", "usage"}},
 
     {.name = "menu",
      .help = "Interactive numbered menu (the default)",
@@ -189,6 +205,18 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
                  "sfs> cd docs\n"
                  "sfs> put \"my file.txt\"",
      .modes = kCommandLine, .session = run_shell},
+
+    {.name = "trust",
+     .args = {{"ACTION", K::kNone, true, "list, or forget"},
+              {"SERVER", K::kNone, false, "forget: HOST:PORT, or HOST for all its ports"}},
+     .help = "List the pinned servers, or forget the pin of one (no login)",
+     .details = "Pins are in known_servers ($XDG_CONFIG_HOME/sfs, else ~/.config/sfs). Forget\n"
+                "a server whose certificate was replaced on purpose; the next connection\n"
+                "asks again (or pins it with --trust-new).",
+     .examples = "sfs trust list\n"
+                 "sfs trust forget files.example.org:9001\n"
+                 "sfs trust forget files.example.org   (every port)",
+     .modes = kCommandLine, .local = trust_command},
 
     {.name = "cd",
      .args = {{"DIR", K::kRemoteDir, false, "Remote folder (default: the top)"}},
@@ -216,7 +244,10 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
     {.name = "help", .aliases = {"?"},
      .args = {{"COMMAND", K::kCommand, false, "A command"}},
      .help = "Show the commands, or one in detail",
-     .modes = kInSessions, .handler = do_help},
+     .examples = "sfs help\n"
+                 "sfs help put",
+     .modes = kInSessions | kCommandLine, .handler = do_help, .hints = {"man"},
+     .local = help_command},
 
     {.name = "exit", .aliases = {"quit", "bye"},
      .help = "Leave (so does end of input, Ctrl-D)",

@@ -103,6 +103,9 @@ using Handler = Result<void> (*)(CommandContext& context, const Invocation& invo
 // Runs a session of its own (the shell, the menu) on a logged-in connection:
 // reports its errors itself and returns the exit status.
 using SessionRunner = int (*)(Connection& conn, bool resume);
+// Runs a command that needs no server (`sfs help`, `sfs trust forget`) on
+// the command line: reports its errors itself and returns the exit status.
+using LocalRunner = int (*)(const Invocation& invocation);
 
 struct MenuItem {
   std::string_view label;  // "Upload"; empty: not in the menu
@@ -121,9 +124,17 @@ struct Command {
   MenuItem menu = {};
   Handler handler = nullptr;        // exactly one of these two
   SessionRunner session = nullptr;  // (command line only)
+  // Words other tools use for this command ("rename" for mv): not accepted,
+  // but `did you mean` answers them (client/suggest.h).
+  std::vector<std::string_view> hints = {};
+  // When set, the command line runs this instead, without connecting.
+  LocalRunner local = nullptr;
 
   bool available_in(Mode mode) const { return (modes & mode) != 0; }
   bool named(std::string_view word) const;  // its name or an alias
+  // The aliases `sfs ALIAS` takes: those that are words ("?" is the
+  // shell's; a shell would expand it as a pattern).
+  std::vector<std::string_view> command_line_aliases() const;
   // "put [-r] LOCAL [REMOTE]": flags without a value, the arguments, then
   // flags with a value.
   std::string usage() const;

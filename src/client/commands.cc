@@ -9,6 +9,7 @@
 #include "client/json.h"
 #include "client/password.h"
 #include "client/view_format.h"
+#include "protocol/limits.h"
 #include "protocol/path.h"
 
 namespace sfs::client {
@@ -117,14 +118,31 @@ Result<void> get_file(Connection& conn, const std::string& remote, const std::st
   return done;
 }
 
+namespace {
+
+// A reader on a terminal must not take the first bytes for the whole file:
+// says so when there is more (a pipe gets the bytes only, as head -c).
+void say_if_cut(Connection& conn, const std::string& remote, std::uint64_t shown) {
+  auto entry = conn.stat(remote);
+  if (entry && entry->size > shown) {
+    std::fprintf(stderr, "sfs: showed the first %llu of %llu bytes (--bytes N shows more)\n",
+                 static_cast<unsigned long long>(shown),
+                 static_cast<unsigned long long>(entry->size));
+  }
+}
+
+}  // namespace
+
 Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_t bytes,
                        std::FILE* out) {
   // On a terminal binary data becomes a hex dump (it could garble or drive
   // the terminal); anywhere else the bytes pass through untouched.
   const bool terminal = ::isatty(::fileno(out)) == 1;
   TerminalView shown;
+  std::uint64_t received = 0;
   auto print = [out](const std::string& text) { std::fwrite(text.data(), 1, text.size(), out); };
   auto result = conn.view(remote, bytes, [&](const char* data, std::size_t n) {
+    received += n;
     if (terminal) {
       print(shown.feed({data, n}));
     } else {
@@ -135,6 +153,10 @@ Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_
     print(shown.finish());
   }
   std::fflush(out);
+  // Only the default cut is news: who asked for --bytes N knows.
+  if (result && terminal && received == bytes && bytes == protocol::kDefaultPreviewBytes) {
+    say_if_cut(conn, remote, bytes);
+  }
   return result;
 }
 

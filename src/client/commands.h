@@ -48,6 +48,8 @@ struct ListOptions {
   bool long_format = false;  // -l: type and stored digest too
   bool recursive = false;    // -R: the whole tree, as full remote paths
   bool json = false;         // one JSON array of entry objects
+  bool all = false;          // -a: names starting with '.' too (JSON always has them)
+  bool human = false;        // -h: sizes as 1.5K, 23M
 };
 // `ls [-l] [-R] [PATH]`: one line per entry: size, modification time, name
 // ('/' after folders). A PATH that names a file lists that file.

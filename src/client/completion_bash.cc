@@ -100,7 +100,8 @@ std::string alternatives(const std::vector<std::string>& words, std::string_view
 
 std::vector<std::string> command_names(const Command& command) {
   std::vector<std::string> names{std::string(command.name)};
-  names.insert(names.end(), command.aliases.begin(), command.aliases.end());
+  const std::vector<std::string_view> aliases = command.command_line_aliases();
+  names.insert(names.end(), aliases.begin(), aliases.end());
   return names;
 }
 

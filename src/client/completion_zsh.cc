@@ -99,7 +99,7 @@ std::string described_commands() {
       continue;
     }
     text += "    '" + std::string(c.name) + ":" + quoted(c.help, false) + "'\n";
-    for (const std::string_view alias : c.aliases) {
+    for (const std::string_view alias : c.command_line_aliases()) {
       text += "    '" + std::string(alias) + ":" + quoted(c.help, false) + "'\n";
     }
   }
@@ -169,7 +169,7 @@ std::string command_cases(const std::vector<GlobalOption>& options) {
       continue;
     }
     std::string pattern(c.name);
-    for (const std::string_view alias : c.aliases) {
+    for (const std::string_view alias : c.command_line_aliases()) {
       pattern += "|" + std::string(alias);
     }
     text += "        " + pattern + ")\n" + command_specs(c, help);

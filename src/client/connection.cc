@@ -43,9 +43,9 @@ void warn_changed(const std::string& server, const TrustStore::Pin& pin, const s
                "Expected SHA256 fingerprint: %s\n"
                "Received SHA256 fingerprint: %s\n"
                "If the server's certificate was replaced on purpose, remove the pin for %s,\n"
-               "line %zu of %s.\n",
+               "line %zu of %s (sfs trust forget %s).\n",
                server.c_str(), pin.fingerprint.c_str(), seen.c_str(), server.c_str(), pin.line,
-               store.shown_file().c_str());
+               store.shown_file().c_str(), server.c_str());
 }
 
 // Asks on the terminal whether to trust a new server. False without one.
@@ -593,6 +593,19 @@ Result<std::string> Connection::hash(const std::string& remote) {
     return make_error(Errc::kProtocol, "malformed reply from server");
   }
   return reply.fields[0];
+}
+
+Result<Connection::SpaceUsage> Connection::usage() {
+  SFS_ASSIGN_OR_RETURN(auto reply, simple(protocol::serialize_request(protocol::UsageQuery{}), 5));
+  std::uint64_t numbers[5] = {};
+  for (std::size_t i = 0; i < 5; ++i) {
+    auto number = protocol::parse_u64(reply.fields[i]);
+    if (!number) {
+      return make_error(Errc::kProtocol, "malformed usage from server");
+    }
+    numbers[i] = *number;
+  }
+  return SpaceUsage{numbers[0], numbers[1], numbers[2], numbers[3], numbers[4]};
 }
 
 void Connection::quit() { (void)run(request(protocol::serialize_request(protocol::Quit{}))); }

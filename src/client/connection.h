@@ -87,6 +87,15 @@ class Connection {
   Result<std::string> hash(const std::string& remote);
   // Asks the server to re-read every file and compare it with its digest.
   Result<std::vector<protocol::FileStatus>> verify();
+  // USAGE: what the user's files take, and the server's limits (0: none).
+  struct SpaceUsage {
+    std::uint64_t bytes = 0;
+    std::uint64_t entries = 0;
+    std::uint64_t quota_bytes = 0;
+    std::uint64_t quota_entries = 0;
+    std::uint64_t max_file_bytes = 0;
+  };
+  Result<SpaceUsage> usage();
   // Says goodbye; errors are ignored.
   void quit();
 

@@ -5,6 +5,7 @@
 
 #include "client/commands.h"
 #include "client/exit_codes.h"
+#include "client/suggest.h"
 #include "client/words.h"
 
 namespace sfs::client {
@@ -14,6 +15,30 @@ std::string usage_note(const Command& command) { return " (usage: " + command.us
 
 Error usage_error(const Command& command, const std::string& problem) {
   return make_error(Errc::kBadRequest, std::string(command.name) + ": " + problem);
+}
+
+// Takes a bundle of short flags without values ("-la" for -l -a, as the
+// command line takes them). Returns false, taking none, unless every letter
+// is such a flag of `command`.
+bool take_short_flags(const Command& command, const std::string& word, Invocation& inv) {
+  if (word.size() < 3 || word[1] == '-' || word.find('=') != std::string::npos) {
+    return false;
+  }
+  std::vector<std::string_view> names;
+  for (const char letter : word.substr(1)) {
+    const std::string spelled{'-', letter};
+    auto flag = std::find_if(command.flags.begin(), command.flags.end(), [&](const Flag& f) {
+      return f.short_name == spelled && f.value_name.empty();
+    });
+    if (flag == command.flags.end()) {
+      return false;
+    }
+    names.push_back(flag->name);
+  }
+  for (const std::string_view name : names) {
+    inv.flags.emplace_back(name, "");
+  }
+  return true;
 }
 
 // Takes the flag spelled by words[i] (and its value, advancing i) into `inv`.
@@ -26,6 +51,9 @@ Result<void> take_flag(const Command& command, const std::vector<std::string>& w
     return f.name == spelled || (!f.short_name.empty() && f.short_name == spelled);
   });
   if (flag == command.flags.end()) {
+    if (take_short_flags(command, word, inv)) {
+      return {};
+    }
     return usage_error(command, "unknown option '" + spelled + "'" + usage_note(command));
   }
   std::string value;
@@ -90,7 +118,8 @@ LineOutcome run_line(CommandContext& context, std::string_view line) {
   }
   const Command* command = find_command(words.front(), context.mode);
   if (command == nullptr) {
-    std::fprintf(stderr, "sfs: unknown command '%s' (try help)\n", words.front().c_str());
+    const std::string message = unknown_command_message(words.front(), context.mode, "help");
+    std::fprintf(stderr, "sfs: %s\n", message.c_str());
     return {kExitUsage, false};
   }
   auto inv = parse_invocation(*command, {words.begin() + 1, words.end()},

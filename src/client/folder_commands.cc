@@ -7,6 +7,7 @@
 
 #include "client/commands.h"
 #include "client/json.h"
+#include "client/size_format.h"
 #include "client/tree_transfer.h"
 
 namespace sfs::client {
@@ -50,17 +51,31 @@ Result<void> collect(Connection& conn, const std::string& dir, bool recursive, i
   return {};
 }
 
+// Whether a name is hidden from ls without -a: it or a folder above it
+// (with -R) starts with '.', as ls and sftp hide them.
+bool hidden(const std::string& path) {
+  return path.starts_with('.') || path.find("/.") != std::string::npos;
+}
+
+// A folder's size says nothing (the server's 4096 is its disk block): "-".
+std::string size_text(const protocol::Entry& e, bool human) {
+  if (e.type == 'd') {
+    return "-";
+  }
+  return human ? human_size(e.size) : std::to_string(e.size);
+}
+
 void print_entry(const Listed& item, const ListOptions& options, std::FILE* out) {
   const protocol::Entry& e = item.entry;
   const std::string when = format_time(e.mtime, "%Y-%m-%d %H:%M");
   const std::string& name = options.recursive ? item.path : e.name;
   const char* slash = e.type == 'd' ? "/" : "";
-  const auto size = static_cast<unsigned long long>(e.size);
+  const std::string size = size_text(e, options.human);
   if (options.long_format) {
-    std::fprintf(out, "%c %12llu  %s  %-32s  %s%s\n", e.type, size, when.c_str(),
+    std::fprintf(out, "%c %12s  %s  %-32s  %s%s\n", e.type, size.c_str(), when.c_str(),
                  e.digest.empty() ? "-" : e.digest.c_str(), name.c_str(), slash);
   } else {
-    std::fprintf(out, "%12llu  %s  %s%s\n", size, when.c_str(), name.c_str(), slash);
+    std::fprintf(out, "%12s  %s  %s%s\n", size.c_str(), when.c_str(), name.c_str(), slash);
   }
 }
 
@@ -101,7 +116,10 @@ Result<void> list_files(Connection& conn, const ListOptions& options, std::FILE*
     std::fprintf(out, "]\n");
   } else {
     for (const Listed& item : items) {
-      print_entry(item, options, out);
+      if (options.all || item.path == dir ||
+          !hidden(item.path.substr(dir.empty() ? 0 : dir.size() + 1))) {
+        print_entry(item, options, out);
+      }
     }
   }
   std::fflush(out);

@@ -11,6 +11,7 @@
 
 #include "base/atomic_file.h"
 #include "base/errno_error.h"
+#include "client/part_cleanup.h"
 #include "crypto/digest.h"
 
 namespace sfs::client {
@@ -65,6 +66,7 @@ Result<void> LocalSource::seek(std::uint64_t offset) {
 Result<LocalDownload> LocalDownload::open(const std::filesystem::path& target, bool resume) {
   const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
   const std::filesystem::path partial = dir / ("." + target.filename().string() + ".sfs-part");
+  clean_stale_parts_once(dir, partial);  // what abandoned downloads left here
   const int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     return local_error(target, errno);

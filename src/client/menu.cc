@@ -88,6 +88,8 @@ int run_menu(Connection& conn, std::istream& in, bool resume) {
   CommandContext context{conn, kMenu};
   context.resume = resume;
   std::printf("Logged in to %s.\n", conn.server_name().c_str());
+  // The menu is the gentle start; say where the full client is.
+  std::printf("Tip: sfs shell gives an sfs> prompt with cd, tab completion and history.\n");
   std::string line;
   while (true) {
     std::printf("%s", text.c_str());

@@ -217,10 +217,16 @@ Result<void> put_operands(CommandContext& context, const Invocation& inv, Operan
     SFS_ASSIGN_OR_RETURN(auto target, remote_for(context, source, typed, sources.size() > 1));
     targets.push_back(std::move(target));
   }
-  return run_each("put", sources.size(), [&](std::size_t i) {
+  return run_each("put", sources.size(), [&](std::size_t i) -> Result<void> {
     TransferOptions transfer = base;
     transfer.first = sources[i];
     transfer.second = targets[i];
+    std::error_code ec;
+    if (!transfer.recursive && fs::is_directory(transfer.first, ec)) {
+      // A local problem (status 8), with the way to send it.
+      return make_error(Errc::kLocal,
+                        "is a directory: " + transfer.first + " (put -r uploads a folder)");
+    }
     return put_command(context.conn, transfer, context.out);
   });
 }
@@ -232,7 +238,7 @@ Result<void> get_operands(CommandContext& context, const Invocation& inv, Operan
   SFS_RETURN_IF_ERROR(refuse_top(sources, Errc::kIsDir, "is a directory: /"));
   const std::string* typed = split.target ? &inv.args[*split.target] : nullptr;
   SFS_ASSIGN_OR_RETURN(auto into, local_folder(typed, sources.size() > 1));
-  return run_each("get", sources.size(), [&](std::size_t i) {
+  return run_each("get", sources.size(), [&](std::size_t i) -> Result<void> {
     TransferOptions transfer = base;
     transfer.first = sources[i];
     if (into && base.recursive) {
@@ -240,7 +246,11 @@ Result<void> get_operands(CommandContext& context, const Invocation& inv, Operan
     } else {
       transfer.second = into ? *into : (typed != nullptr ? *typed : std::string());
     }
-    return get_command(context.conn, transfer, context.out);
+    Result<void> got = get_command(context.conn, transfer, context.out);
+    if (!got && !transfer.recursive && got.error().code == Errc::kIsDir) {
+      return make_error(Errc::kIsDir, got.error().message + " (get -r downloads a folder)");
+    }
+    return got;
   });
 }
 

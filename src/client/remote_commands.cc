@@ -74,8 +74,9 @@ Result<void> do_rm(CommandContext& context, const Invocation& inv) {
 
 Result<void> do_ls(CommandContext& context, const Invocation& inv) {
   SFS_ASSIGN_OR_RETURN(auto dir, remote_path(context, inv.arg_or(0, "")));
-  const ListOptions options{dir, has_flag(inv, "--long"), has_flag(inv, "--recursive"),
-                            context.json};
+  const ListOptions options{
+      dir,          has_flag(inv, "--long"), has_flag(inv, "--recursive"),
+      context.json, has_flag(inv, "--all"),  has_flag(inv, "--human-readable")};
   return list_files(context.conn, options, context.out);
 }
 

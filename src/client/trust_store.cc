@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -83,6 +84,65 @@ Result<void> TrustStore::add(const std::string& server, const std::string& finge
     return make_error(Errc::kLocal, "cannot write " + file_.string());
   }
   return {};
+}
+
+namespace {
+
+// Whether the pin line `line` is for `wanted`: the exact "host:port", or a
+// bare host naming any port of it.
+bool pin_matches(const std::string& line, const std::string& wanted) {
+  const std::string server = line.substr(0, line.find(' '));
+  if (server == wanted) {
+    return true;
+  }
+  const std::size_t colon = server.rfind(':');
+  return colon != std::string::npos && server.compare(0, colon, wanted) == 0 &&
+         colon == wanted.size();
+}
+
+}  // namespace
+
+std::vector<std::string> TrustStore::lines() const {
+  std::ifstream in(file_);
+  std::vector<std::string> result;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) {
+      result.push_back(line);
+    }
+  }
+  return result;
+}
+
+Result<std::size_t> TrustStore::forget(const std::string& server) const {
+  std::vector<std::string> kept;
+  std::size_t removed = 0;
+  for (std::string& line : lines()) {
+    if (pin_matches(line, server)) {
+      ++removed;
+    } else {
+      kept.push_back(std::move(line));
+    }
+  }
+  if (removed == 0) {
+    return removed;
+  }
+  const std::filesystem::path temp = file_.string() + ".new";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return errno_error(Errc::kLocal, "cannot write " + temp.string(), errno);
+  }
+  std::string text;
+  for (const std::string& line : kept) {
+    text += line + "\n";
+  }
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const bool closed = ::close(fd) == 0;
+  if (!written || !closed || std::rename(temp.c_str(), file_.c_str()) != 0) {
+    (void)::unlink(temp.c_str());  // best effort: the old file is untouched
+    return make_error(Errc::kLocal, "cannot write " + file_.string());
+  }
+  return removed;
 }
 
 }  // namespace sfs::client

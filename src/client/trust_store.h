@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 
@@ -43,6 +44,13 @@ class TrustStore {
   Verdict check(const std::string& server, const std::string& fingerprint) const;
   // Appends a pin, creating the directory (0700) and file (0600).
   Result<void> add(const std::string& server, const std::string& fingerprint) const;
+  // Removes the pins of `server` ("host:port"), or with a bare host ("host",
+  // "[::1]") those of every port of it; returns how many. The file is
+  // rewritten whole (a new file renamed over it, 0600). kLocal when it
+  // cannot be read or written.
+  Result<std::size_t> forget(const std::string& server) const;
+  // Every pin, as its lines ("host:port FINGERPRINT"); empty without a file.
+  std::vector<std::string> lines() const;
 
  private:
   std::filesystem::path file_;

@@ -36,7 +36,7 @@ awaitable<Result<Patch>> UserFiles::begin_patch(std::string_view path, PatchRang
     co_return make_error(Errc::kBadRequest, "range starts past the end of the file");
   }
   if (range.length > limits_.max_file_bytes - std::min(*start, limits_.max_file_bytes)) {
-    co_return make_error(Errc::kTooLarge, "file larger than the server's limit");
+    co_return too_large_error(limits_.max_file_bytes);
   }
   const std::uint64_t new_size = std::max(size, *start + range.length);
   auto upload = co_await begin_upload(path, new_size, false);

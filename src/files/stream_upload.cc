@@ -41,7 +41,7 @@ awaitable<Result<Upload>> UserFiles::begin_streamed_upload(std::string_view path
 
 Result<void> Upload::admit(std::uint64_t total) {
   if (total > files_->limits_.max_file_bytes) {
-    return make_error(Errc::kTooLarge, "file larger than the server's limit");
+    return too_large_error(files_->limits_.max_file_bytes);
   }
   Quota& quota = files_->services_.quota;
   if (!quota.enabled() || total <= admitted_) {

@@ -183,6 +183,11 @@ awaitable<Result<void>> UserFiles::hash_prefix(Handle& file, std::uint64_t lengt
   co_return Result<void>();
 }
 
+Error too_large_error(std::uint64_t max_file_bytes) {
+  return make_error(Errc::kTooLarge, "file larger than the server's limit of " +
+                                         std::to_string(max_file_bytes) + " bytes");
+}
+
 awaitable<Result<void>> UserFiles::know_usage() {
   co_return co_await files::know_usage(services_.quota, services_.backend, limits_.usage_wait,
                                        user_, *space_);
@@ -191,7 +196,7 @@ awaitable<Result<void>> UserFiles::know_usage() {
 awaitable<Result<Upload>> UserFiles::begin_upload(std::string_view path, std::uint64_t size,
                                                   bool resumable) {
   if (size > limits_.max_file_bytes) {
-    co_return make_error(Errc::kTooLarge, "file larger than the server's limit");
+    co_return too_large_error(limits_.max_file_bytes);
   }
   if (auto ok = co_await know_usage(); !ok) {
     co_return ok.error();

@@ -56,6 +56,10 @@ struct Limits {
   std::chrono::steady_clock::duration usage_wait{};
 };
 
+// kTooLarge "file larger than the server's limit of N bytes": the limit in
+// the message, so a user knows what would fit.
+Error too_large_error(std::uint64_t max_file_bytes);
+
 class UserFiles;
 class Patch;
 
@@ -207,10 +211,10 @@ class UserFiles {
 
   // Starts an upload of `size` bytes to `path` (its folder must exist).
   // Checks the size limit (kTooLarge "file larger than the server's
-  // limit") and the quota (kTooLarge "quota exceeded: ...") before any byte
-  // comes, and holds the upload's share until it ends. `resumable`: the
-  // upload continues what an interrupted one of that name and size left
-  // (see Upload::offer()), and leaves its data for a resume when cut.
+  // limit of N bytes", too_large_error) and the quota (kTooLarge "quota exceeded: ...") before any
+  // byte comes, and holds the upload's share until it ends. `resumable`: the upload continues what
+  // an interrupted one of that name and size left (see Upload::offer()), and leaves its data for a
+  // resume when cut.
   awaitable<Result<Upload>> begin_upload(std::string_view path, std::uint64_t size, bool resumable);
   // Starts an upload whose size is unknown before its data (an HTTP body
   // in chunks): the size limit and the quota are checked as the bytes come

@@ -135,6 +135,7 @@ struct VerbRow {
 
 Result<Request> parse_bare_verify(const Fields&) { return Request{Verify{}}; }
 Result<Request> parse_bare_quit(const Fields&) { return Request{Quit{}}; }
+Result<Request> parse_bare_usage(const Fields&) { return Request{UsageQuery{}}; }
 
 // Traits: {is_transfer, does_write, before_login}.
 constexpr VerbRow kVerbs[] = {
@@ -153,6 +154,7 @@ constexpr VerbRow kVerbs[] = {
     {index_of<Stat>(), 2, 2, parse_path<Stat>, {"STAT", false, false, false}},
     {index_of<Compress>(), 2, 2, parse_compress, {"COMPRESS", false, false, false}},
     {index_of<Notices>(), 2, 2, parse_notices, {"NOTICES", false, false, true}},
+    {index_of<UsageQuery>(), 1, 1, parse_bare_usage, {"USAGE", false, false, false}},
 };
 
 constexpr bool rows_follow_the_variant() {
@@ -203,6 +205,7 @@ struct Serializer {
   std::string operator()(const Stat& r) const { return "STAT " + percent_encode(r.path) + "\n"; }
   std::string operator()(const Compress& r) const { return "COMPRESS " + r.algorithm + "\n"; }
   std::string operator()(const Notices& r) const { return "NOTICES " + r.kind + "\n"; }
+  std::string operator()(const UsageQuery&) const { return "USAGE\n"; }
 };
 
 }  // namespace

@@ -76,8 +76,13 @@ struct Notices {
   std::string kind;  // a lower-case word; the server knows "delay"
 };
 
+// "USAGE": what the user's files take and the limits on them (`sfs df`);
+// answered "OK <bytes> <entries> <quota-bytes> <quota-entries>
+// <max-file-bytes>", a limit of 0 meaning none (docs/protocol.md).
+struct UsageQuery {};
+
 using Request = std::variant<Login, Put, Get, View, Delete, List, Quit, Hash, Verify, MakeDir,
-                             RemoveDir, Move, Stat, Compress, Notices>;
+                             RemoveDir, Move, Stat, Compress, Notices, UsageQuery>;
 
 // What the server needs to know of a request's verb (one table in
 // request.cc holds every verb's grammar and traits).

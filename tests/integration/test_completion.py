@@ -14,7 +14,8 @@ from sfs_harness import (CLIENT_BIN, EXIT_OK, EXIT_USAGE, REPO, make_temp_dir, r
 BASH_COMPLETION = os.path.join(REPO, "dist", "completion", "sfs.bash")
 ZSH_COMPLETION = os.path.join(REPO, "dist", "completion", "_sfs")
 COMMANDS = ("put", "upload", "get", "download", "view", "rm", "delete", "ls", "list", "hash",
-            "verify", "menu", "mkdir", "rmdir", "mv", "move", "stat", "shell", "mput", "mget")
+            "verify", "menu", "mkdir", "rmdir", "mv", "move", "stat", "shell", "mput", "mget",
+            "df", "trust", "help")
 
 # Sets the completion variables as bash does for the words in "$@" (the cursor
 # in the last one), runs the function `complete` registered for sfs and prints
@@ -82,7 +83,7 @@ class BashCompletionTest(unittest.TestCase):
     def test_commands(self):
         self.assertEqual(self.complete(""), sorted(COMMANDS))
         self.assertEqual(self.complete("p"), ["put"])
-        self.assertEqual(self.complete("d"), ["delete", "download"])
+        self.assertEqual(self.complete("d"), ["delete", "df", "download"])
         self.assertEqual(self.complete("s"), ["shell", "stat"])
         self.assertEqual(self.complete("mk"), ["mkdir"])
         self.assertEqual(self.complete("mo"), ["move"])
@@ -96,7 +97,8 @@ class BashCompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("--p"), ["--password-file", "--port", "--profile"])
         self.assertIn("--ca-file", self.complete("--"))
         self.assertIn("-b", self.complete("-"))
-        self.assertEqual(self.complete("ls", "-"), ["--help", "--long", "--recursive", "-R", "-l"])
+        self.assertEqual(self.complete("ls", "-"), ["--all", "--help", "--human-readable", "--long",
+                                                    "--recursive", "-R", "-a", "-h", "-l"])
         self.assertEqual(self.complete("view", "notes.txt", "--b"), ["--bytes"])
         self.assertEqual(self.complete("mkdir", "-"), ["--help", "--parents", "-p"])
         self.assertEqual(self.complete("put", "-"), ["--help", "--recursive", "-r"])

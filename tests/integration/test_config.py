@@ -5,6 +5,7 @@ import os
 import re
 import socket
 import subprocess
+import time
 import unittest
 
 from sfs_harness import (CLIENT_TIMEOUT, DEFAULT_USERS, EXIT_OK, EXIT_USAGE, HOST,
@@ -12,7 +13,7 @@ from sfs_harness import (CLIENT_TIMEOUT, DEFAULT_USERS, EXIT_OK, EXIT_USAGE, HOS
                          make_temp_dir, read_file, remove_tree, run_client, write_file)
 
 # Flags that are not settings: they say where the settings are or what to do.
-NOT_SETTINGS = {"help", "config", "check-config"}
+NOT_SETTINGS = {"help", "config", "check-config", "version"}
 
 
 def run_server(args, cwd, timeout=30):
@@ -59,12 +60,15 @@ class ServerConfigTest(unittest.TestCase):
         self.dir = make_temp_dir("sfs-it-config-")
         self.addCleanup(remove_tree, self.dir)
         self.file = os.path.join(self.dir, "sfs-server.toml")
+        # The default auth file: --check-config fails without one, as the start does.
+        write_file(os.path.join(self.dir, "id_passwd.txt"), b"alice:pw\n")
 
     def write_config(self, text):
         write_file(self.file, text.encode())
 
     def check_config(self, *flags):
-        return run_server(["--config", self.file, "--check-config"] + list(flags), cwd=self.dir)
+        return run_server(["--config", self.file, "--check-config"] + list(flags)
+                          + SERVER_ROOT_ARGS, cwd=self.dir)
 
     def assertOneLineError(self, result, expected):
         self.assertEqual(result.returncode, EXIT_USAGE, result)
@@ -123,7 +127,7 @@ class ServerConfigTest(unittest.TestCase):
         self.assertEqual(settings["max-connections"], "1024")  # a default
         self.assertEqual(settings["run-as"], '""')
         # Nothing was created and the port was not bound.
-        self.assertEqual(sorted(os.listdir(self.dir)), ["sfs-server.toml"])
+        self.assertEqual(sorted(os.listdir(self.dir)), ["id_passwd.txt", "sfs-server.toml"])
         with socket.socket() as probe:
             probe.bind((HOST, port))
         # The output is itself a valid settings file giving the same settings.
@@ -133,7 +137,7 @@ class ServerConfigTest(unittest.TestCase):
         self.assertEqual(again.stdout, result.stdout)
 
     def test_check_config_without_a_file_prints_the_defaults(self):
-        result = run_server(["--check-config", "--port", "1234"], cwd=self.dir)
+        result = run_server(["--check-config", "--port", "1234"] + SERVER_ROOT_ARGS, cwd=self.dir)
         self.assertEqual(result.returncode, 0, result)
         settings = settings_of(result.stdout)
         self.assertEqual(settings["port"], "1234")
@@ -175,6 +179,35 @@ class ServerConfigTest(unittest.TestCase):
         missing = os.path.join(self.dir, "nope.toml")
         result = run_server(["--config", missing, "--check-config"], cwd=self.dir)
         self.assertOneLineError(result, "%s: cannot read: No such file or directory" % missing)
+
+    def test_check_config_fails_where_the_start_would(self):
+        # It used to print the settings and exit 0 for what the start refuses.
+        os.remove(os.path.join(self.dir, "id_passwd.txt"))
+        self.write_config('port = 0\n')
+        result = self.check_config()
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn(b"port = 0", result.stdout)  # the settings still print
+        self.assertRegex(result.stderr.decode(), r"(?m)^sfs-server: .*id_passwd\.txt")
+        start = run_server(["--config", self.file] + SERVER_ROOT_ARGS, cwd=self.dir)
+        self.assertEqual(start.returncode, 1, start)
+        self.assertRegex(start.stderr.decode(), r"id_passwd\.txt")
+        # A certificate without its key.
+        write_file(os.path.join(self.dir, "id_passwd.txt"), b"alice:pw\n")
+        write_file(os.path.join(self.dir, "server.crt"), b"not checked here\n")
+        result = self.check_config()
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn(b"server.key", result.stderr)
+        os.remove(os.path.join(self.dir, "server.crt"))
+        self.assertEqual(self.check_config().returncode, 0)
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root: the check is about running as root")
+    def test_check_config_refuses_root_without_run_as(self):
+        self.write_config('port = 0\n')
+        result = run_server(["--config", self.file, "--check-config"], cwd=self.dir)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn(b"refusing to run as root: use --run-as USER (or --allow-root)",
+                      result.stderr)
+        self.assertEqual(self.check_config().returncode, 0)  # with --allow-root
 
     def test_overridden_keys_are_still_checked(self):
         self.write_config("port = 70000\n")
@@ -243,13 +276,67 @@ class ClientProfileTest(unittest.TestCase):
                             + self.profile("bob", user="bob"))
         # The default profile is used without --profile; its port is wrong.
         self.assertNotEqual(self.sfs("ls").returncode, EXIT_OK)
-        result = self.sfs("--port", str(self.server.port), "ls")
+        # Named with --profile, the profile applies and --port wins over it.
+        result = self.sfs("--profile", "home", "--port", str(self.server.port), "ls")
         self.assertEqual(result.returncode, EXIT_OK, result)
         # --user beats the profile's user: bob's password file does not fit alice.
         result = self.sfs("--profile", "bob", "--user", "alice", "ls")
         self.assertEqual(result.returncode, EXIT_OK, result)
         result = self.sfs("--profile", "bob", "ls")
         self.assertEqual(result.returncode, 3, result)  # bob with alice's password
+
+    def test_default_profile_stays_with_its_server(self):
+        # Issue 16: with a default profile, `sfs --port OTHER --trust-new ls` logged in to
+        # whatever answered there as the profile's user with its password file.
+        other_port = free_port()  # the profile's server: nothing listens there
+        settings = os.path.join(self.sfs_dir, "config.toml")
+        self.write_settings('default-profile = "home"\n' + self.profile("home", port=other_port))
+        mark = self.server.log_mark()
+        result = run_client(["--port", str(self.server.port), "--trust-new", "ls"],
+                            config_home=self.client.config_home, cwd=self.client.cwd,
+                            env={"HOME": self.home, "SFS_USER": "alice"}, timeout=CLIENT_TIMEOUT)
+        self.assertNotEqual(result.returncode, EXIT_OK, result)
+        self.assertIn("sfs: note: the default profile home of %s was not used: it is for another "
+                      "server (--profile home uses it)" % settings, result.stderr.decode())
+        self.assertNoLoginSince(mark)  # no password reached this server
+        # Naming the profile's own server (here by --host alone) keeps the profile.
+        self.write_settings('default-profile = "home"\n' + self.profile("home"))
+        result = self.sfs("--host", HOST, "ls")
+        self.assertEqual(result.returncode, EXIT_OK, result)
+        result = self.sfs("--port", str(self.server.port), "ls")
+        self.assertEqual(result.returncode, EXIT_OK, result)
+
+    def test_no_profile(self):
+        self.write_settings('default-profile = "home"\n' + self.profile("home"))
+        self.assertEqual(self.sfs("ls").returncode, EXIT_OK)
+        mark = self.server.log_mark()
+        # Without the profile there is no user, CA file nor password.
+        result = self.sfs("--no-profile", "--host", HOST, "--port", str(self.server.port), "ls")
+        self.assertNotEqual(result.returncode, EXIT_OK, result)
+        self.assertIn(b"no user name", result.stderr)
+        self.assertNoLoginSince(mark)
+        self.assertUsage(self.sfs("--no-profile", "--profile", "home", "ls"),
+                         "--profile and --no-profile contradict each other")
+
+    def test_errors_say_where_settings_came_from(self):
+        settings = os.path.join(self.sfs_dir, "config.toml")
+        self.write_settings('default-profile = "home"\n'
+                            + self.profile("home").replace("alice.pw", "missing.pw"))
+        result = self.sfs("ls")
+        self.assertNotEqual(result.returncode, EXIT_OK, result)
+        lines = result.stderr.decode().splitlines()
+        self.assertEqual(lines[-1], "sfs: note: host, port, user, ca-file, password-file from "
+                         "[profile.home] of %s (the default profile; --no-profile leaves it "
+                         "out)" % settings)
+        # A flag given on the command line is not the profile's.
+        result = self.sfs("--user", "bob", "ls")
+        self.assertIn("sfs: note: host, port, ca-file, password-file from [profile.home]",
+                      result.stderr.decode())
+
+    def assertNoLoginSince(self, mark):
+        time.sleep(0.2)  # let the server log the end of the connection
+        log = self.server.log_since(mark)
+        self.assertIsNone(re.search(r"login (ok|failed)", log), log)
 
     def test_unknown_profile_and_bad_files(self):
         settings = os.path.join(self.sfs_dir, "config.toml")

@@ -6,8 +6,9 @@ import unittest
 from sfs_harness import (CLIENT_BIN, EXIT_OK, HOST, PtyProcess, ServerTestCase, client_env,
                          parse_listing, read_file, write_file)
 
-MENU = "  1) Upload\n  2) Download\n  3) View\n  4) Delete\n  5) List\n  6) Exit\n"
-PROMPT = "Choose 1-6: "
+MENU = ("  1) Upload\n  2) Download\n  3) View\n  4) Delete\n  5) List\n  6) New folder\n"
+        "  7) Remove folder\n  8) Move or rename\n  9) Exit\n")
+PROMPT = "Choose 1-9: "
 
 
 class MenuTest(ServerTestCase):
@@ -20,7 +21,7 @@ class MenuTest(ServerTestCase):
     def test_upload_and_list(self):
         data = os.urandom(5000)
         write_file(self.client.path("menu-local.bin"), data)
-        result, out = self.run_menu("1\nmenu-local.bin\n\n1\nmenu-local.bin\nrenamed.bin\n5\n6\n")
+        result, out = self.run_menu("1\nmenu-local.bin\n\n1\nmenu-local.bin\nrenamed.bin\n5\n9\n")
         self.assertEqual(result.returncode, EXIT_OK, result.stderr)
         self.assertEqual(result.stderr, b"")
         self.assertTrue(out.startswith("Logged in to %s:%d.\n" % (HOST, self.server.port)), out)
@@ -37,7 +38,7 @@ class MenuTest(ServerTestCase):
         self.assertEqual(entries.get("renamed.bin"), 5000)
 
     def test_no_command_starts_the_menu(self):
-        result, out = self.run_menu("6\n")
+        result, out = self.run_menu("9\n")
         self.assertEqual(result.returncode, EXIT_OK)
         self.assertIn(MENU + PROMPT, out)
         self.assertTrue(out.endswith("Bye.\n"), out)
@@ -48,7 +49,7 @@ class MenuTest(ServerTestCase):
                   "2\nmenu-view.txt\nsaved.txt\n"
                   "3\nmenu-view.txt\n"
                   "4\nmenu-view.txt\n"
-                  "6\n")
+                  "9\n")
         result, out = self.run_menu(script, "menu")
         self.assertEqual(result.returncode, EXIT_OK, result.stderr)
         self.assertIn("Remote file to download: Save as [same]: Done.\n", out)
@@ -58,12 +59,30 @@ class MenuTest(ServerTestCase):
         self.assertEqual(read_file(self.client.path("saved.txt")), b"viewable text\n")
         self.assertFalse(os.path.exists(self.server.stored("alice", "menu-view.txt")))
 
+    def test_folder_actions_and_the_shell_tip(self):
+        # The menu had no folder actions and never mentioned sfs shell.
+        self.upload(b"to be moved\n", "loose.txt")
+        script = ("6\nreports\n"
+                  "8\nloose.txt\nreports\n"
+                  "6\nempty\n"
+                  "7\nempty\n"
+                  "9\n")
+        result, out = self.run_menu(script)
+        self.assertEqual(result.returncode, EXIT_OK, result.stderr)
+        self.assertIn("Tip: sfs shell gives an sfs> prompt", out)
+        self.assertIn("New folder: Done.\n", out)
+        self.assertIn("Move or rename: New name, or folder to move into: Done.\n", out)
+        self.assertIn("Empty folder to remove: Done.\n", out)
+        self.assertEqual(read_file(self.server.stored("alice", "reports/loose.txt")),
+                         b"to be moved\n")
+        self.assertFalse(os.path.exists(self.server.stored("alice", "empty")))
+
     def test_invalid_choice(self):
-        result, out = self.run_menu("9\nhello\n\n6\n")
+        result, out = self.run_menu("12\nhello\n\n9\n")
         self.assertEqual(result.returncode, EXIT_OK)
-        self.assertIn("Invalid choice '9': enter a number from 1 to 6.\n", out)
-        self.assertIn("Invalid choice 'hello': enter a number from 1 to 6.\n", out)
-        self.assertIn("Invalid choice '': enter a number from 1 to 6.\n", out)
+        self.assertIn("Invalid choice '12': enter a number from 1 to 9.\n", out)
+        self.assertIn("Invalid choice 'hello': enter a number from 1 to 9.\n", out)
+        self.assertIn("Invalid choice '': enter a number from 1 to 9.\n", out)
         self.assertEqual(out.count(MENU + PROMPT), 4)
 
     def test_eof_exits_zero(self):
@@ -74,7 +93,7 @@ class MenuTest(ServerTestCase):
                 self.assertTrue(out.endswith("Bye.\n"), out)
 
     def test_errors_are_reported_and_the_menu_goes_on(self):
-        result, out = self.run_menu("2\nno-such-file\n\n1\nno-such-local\n\n3\n../x\n5\n6\n")
+        result, out = self.run_menu("2\nno-such-file\n\n1\nno-such-local\n\n3\n../x\n5\n9\n")
         self.assertEqual(result.returncode, EXIT_OK)
         errors = result.stderr.decode().splitlines()
         self.assertEqual(len(errors), 3, errors)
@@ -104,7 +123,7 @@ class MenuTest(ServerTestCase):
         term.send(b"5\n")
         listing = term.expect(PROMPT.encode())
         self.assertIn(b"tty.txt", listing)
-        term.send(b"6\n")
+        term.send(b"9\n")
         term.expect(b"Bye.")
         status, rest = term.finish()
         self.assertEqual(status, EXIT_OK, rest)

@@ -60,7 +60,8 @@ class MaxFileSizeTest(QuotaTestCase):
         self.assertOk(self.put("doc.bin", old))
         self.assertOk(self.put("exact.bin", exact))
         result = self.put("doc.bin", os.urandom(MAX_FILE + 1))
-        self.assertTooLarge(result, r"^sfs: .*larger than the server's limit")
+        # The message says the limit, so the user knows what would fit.
+        self.assertTooLarge(result, r"^sfs: .*larger than the server's limit of %d bytes" % MAX_FILE)
         self.assertStored({"doc.bin": old, "exact.bin": exact})
         self.assertTrue(self.server.wait_for_log(
             r"user=alice peer=\S+ op=PUT path=doc\.bin bytes=0 result=TOOLARGE"))
@@ -68,9 +69,9 @@ class MaxFileSizeTest(QuotaTestCase):
     def test_raw_put_over_the_limit_is_refused_before_any_data(self):
         conn = self.raw()
         self.assertEqual(conn.command("PUT huge.bin %d" % (1 << 50)),
-                         "ERR TOOLARGE file larger than the server's limit")
+                         "ERR TOOLARGE file larger than the server's limit of %d bytes" % MAX_FILE)
         self.assertEqual(conn.command("PUT huge.bin %d" % (MAX_FILE + 1)),
-                         "ERR TOOLARGE file larger than the server's limit")
+                         "ERR TOOLARGE file larger than the server's limit of %d bytes" % MAX_FILE)
         # The session goes on.
         _, reply = conn.put("small.bin", b"small")
         self.assertEqual(reply, ok_put(b"small"))

@@ -102,7 +102,7 @@ class RoundTripTest(ServerTestCase):
         self.assertOk(self.client.run("get", "sub/inner.txt"))
         self.assertEqual(read_file(self.client.path("inner.txt")), b"inner")
         self.assertFails(self.client.run("get", "sub", self.client.path("dir-copy")),
-                         EXIT_REFUSED, "is a directory: sub")
+                         EXIT_REFUSED, "is a directory: sub (get -r downloads a folder)")
         self.assertFalse(os.path.exists(self.client.path("dir-copy")))
         self.assertFails(self.client.run("rm", "sub"), EXIT_REFUSED,
                          "is a directory: sub (rm -r deletes a folder with everything in it)")
@@ -135,7 +135,9 @@ class RoundTripTest(ServerTestCase):
 
     def test_put_a_directory_is_a_local_error(self):
         os.mkdir(self.client.path("a-dir"))
-        self.assertFails(self.client.run("put", self.client.path("a-dir"), "a-dir"), EXIT_LOCAL)
+        result = self.client.run("put", self.client.path("a-dir"), "a-dir")
+        self.assertFails(result, EXIT_LOCAL)
+        self.assertIn(b"(put -r uploads a folder)", result.stderr)
         self.assertFalse(os.path.exists(self.server.stored("alice", "a-dir")))
 
     def test_get_into_missing_local_directory(self):

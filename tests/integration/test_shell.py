@@ -129,13 +129,16 @@ class ShellTest(ShellTestCase):
         text = self.command(term, "help").decode()
         for usage in ("put [-r] LOCAL... [REMOTE]", "get [-r] REMOTE... [LOCAL]",
                       "mput [-r] LOCAL...", "mget [-r] REMOTE...",
-                      "view REMOTE [--bytes N]", "rm [-r] REMOTE...", "ls [-l] [-R] [DIR]", "stat PATH",
-                      "mkdir [-p] DIR", "rmdir DIR", "mv SRC DST", "hash REMOTE", "verify",
-                      "cd [DIR]", "pwd", "lcd [DIR]", "lls [DIR]", "help [COMMAND]", "exit"):
+                      "view REMOTE [--bytes N]", "rm [-r] REMOTE...", "ls [-l] [-R] [-a] [-h] [DIR]",
+                      "stat PATH", "mkdir [-p] DIR", "rmdir DIR", "mv SRC DST", "hash REMOTE",
+                      "verify", "cd [DIR]", "pwd", "lcd [DIR]", "lls [DIR]", "help [COMMAND]", "exit"):
             self.assertRegex(text, r"\n  %s +\S" % __import__("re").escape(usage))
         self.assertTrue(self.command(term, "help delete").startswith(
             b"usage: rm [-r] REMOTE...\r\nDelete REMOTE (alias: delete)\r\n"))
-        self.assertEqual(self.command(term, "help nothing"), b"sfs: no such command: nothing\r\n")
+        self.assertEqual(self.command(term, "help nothing"),
+                         b"sfs: unknown command 'nothing' (try help)\r\n")
+        self.assertEqual(self.command(term, "rename a b"),
+                         b"sfs: unknown command 'rename'; did you mean 'mv'?\r\n")
         self.exit_shell(term)
 
     def test_local_commands(self):

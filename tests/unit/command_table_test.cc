@@ -15,6 +15,7 @@
 #include "client/command_help.h"
 #include "client/dispatch.h"
 #include "client/menu.h"
+#include "client/suggest.h"
 
 namespace sfs::client {
 namespace {
@@ -40,7 +41,13 @@ TEST(CommandTable, EveryEntryIsComplete) {
   for (const Command& c : command_table()) {
     SCOPED_TRACE(std::string(c.name));
     EXPECT_NE(c.modes, 0u);
-    EXPECT_NE(c.handler == nullptr, c.session == nullptr);  // exactly one
+    // It runs somewhere: on a connection (handler), as a session of its own,
+    // or without a server (local; help also has a handler for the shell).
+    EXPECT_TRUE(c.handler != nullptr || c.session != nullptr || c.local != nullptr);
+    EXPECT_FALSE(c.session != nullptr && (c.handler != nullptr || c.local != nullptr));
+    if (c.handler == nullptr && c.session == nullptr) {
+      EXPECT_EQ(c.modes, Modes{kCommandLine});  // only the command line runs `local`
+    }
     if (c.session != nullptr) {
       EXPECT_EQ(c.modes, Modes{kCommandLine});  // a session does not nest
     }
@@ -89,7 +96,7 @@ TEST(CommandTable, UsageLines) {
   EXPECT_EQ(usage("put"), "put [-r] LOCAL... [REMOTE]");
   EXPECT_EQ(usage("rm"), "rm [-r] REMOTE...");
   EXPECT_EQ(usage("view"), "view REMOTE [--bytes N]");
-  EXPECT_EQ(usage("ls"), "ls [-l] [-R] [DIR]");
+  EXPECT_EQ(usage("ls"), "ls [-l] [-R] [-a] [-h] [DIR]");
   EXPECT_EQ(usage("mv"), "mv SRC DST");
   EXPECT_EQ(usage("help"), "help [COMMAND]");
   EXPECT_EQ(usage("exit"), "exit");
@@ -124,7 +131,7 @@ TEST(ParseInvocation, RefusesWithTheUsage) {
   };
   EXPECT_EQ(message("rm", {}), "rm: missing argument (usage: rm [-r] REMOTE...)");
   EXPECT_EQ(message("pwd", {"x"}), "pwd: too many arguments (usage: pwd)");
-  EXPECT_EQ(message("ls", {"-x"}), "ls: unknown option '-x' (usage: ls [-l] [-R] [DIR])");
+  EXPECT_EQ(message("ls", {"-x"}), "ls: unknown option '-x' (usage: ls [-l] [-R] [-a] [-h] [DIR])");
   EXPECT_EQ(message("view", {"a", "-n"}),
             "view: -n needs a value (usage: view REMOTE [--bytes N])");
   EXPECT_EQ(message("view", {"a", "-n", "x"}), "view: -n: expected a non-negative decimal number");
@@ -161,7 +168,8 @@ TEST(CommandHelp, CommandLineFooterHasDetailsAndExamples) {
 
 TEST(Menu, EntriesFollowTheTable) {
   EXPECT_EQ(menu_text(menu_commands()),
-            "\n  1) Upload\n  2) Download\n  3) View\n  4) Delete\n  5) List\n  6) Exit\n");
+            "\n  1) Upload\n  2) Download\n  3) View\n  4) Delete\n  5) List\n  6) New folder\n"
+            "  7) Remove folder\n  8) Move or rename\n  9) Exit\n");
 }
 
 // The CLI11 subcommands made from the table, parsed as `sfs ARGS`.
@@ -221,6 +229,37 @@ TEST(CliCommands, RefuseWhatTheTableRefuses) {
   EXPECT_THROW(parse_command_line({"hash", "a", "b"}), CLI::ExtrasError);
   EXPECT_THROW(parse_command_line({"rm"}), CLI::RequiredError);
   EXPECT_THROW(parse_command_line({"cd", "a"}), CLI::ExtrasError);  // shell only
+}
+
+TEST(Suggest, TyposAndOtherToolsWordsGetTheirCommand) {
+  EXPECT_EQ(suggest_command("rename", kCommandLine), "mv");  // a hint of the table
+  EXPECT_EQ(suggest_command("gte", kCommandLine), "get");    // two letters swapped
+  EXPECT_EQ(suggest_command("uplod", kCommandLine), "put");  // by its alias upload
+  EXPECT_EQ(suggest_command("lcd", kCommandLine), "");       // lcd is the shell's
+  EXPECT_EQ(suggest_command("lcd", kShell), "lcd");
+  EXPECT_EQ(suggest_command("x", kCommandLine), "");  // too short to guess
+  EXPECT_EQ(suggest_command("frobnicate", kCommandLine), "");
+  EXPECT_EQ(unknown_command_message("rename", kCommandLine, "sfs help"),
+            "unknown command 'rename'; did you mean 'mv'?");
+  EXPECT_EQ(unknown_command_message("zzz", kShell, "help"), "unknown command 'zzz' (try help)");
+}
+
+TEST(Suggest, HintsAreNoCommandsWords) {
+  for (const Command& c : command_table()) {
+    for (const std::string_view hint : c.hints) {
+      for (const Mode mode : kModes) {
+        EXPECT_EQ(find_command(hint, mode), nullptr) << hint;
+      }
+    }
+  }
+}
+
+TEST(ShellFlags, ShortFlagsBundleAsOnTheCommandLine) {
+  auto inv = parse_invocation(*find_command("ls", kShell), {"-la", "docs"});
+  ASSERT_TRUE(inv.ok());
+  EXPECT_NE(inv->flag("--long"), nullptr);
+  EXPECT_NE(inv->flag("--all"), nullptr);
+  EXPECT_FALSE(parse_invocation(*find_command("ls", kShell), {"-lz"}).ok());
 }
 
 }  // namespace

@@ -553,6 +553,17 @@ TEST(NoticesRequestTest, Malformed) {
   }
 }
 
+TEST(UsageRequestTest, ParsesAndSerializes) {
+  parse_as<UsageQuery>("USAGE");
+  EXPECT_EQ(serialize_request(UsageQuery{}), "USAGE\n");
+  EXPECT_EQ(verb_of(UsageQuery{}), "USAGE");
+  EXPECT_FALSE(traits_of(UsageQuery{}).does_write);
+  EXPECT_FALSE(traits_of(UsageQuery{}).before_login);
+  for (const char* line : {"USAGE x", "usage", "USAGE "}) {
+    EXPECT_FALSE(parse_request(line).ok()) << line;
+  }
+}
+
 TEST(DelayLineTest, Line) {
   EXPECT_EQ(delay_line(std::chrono::milliseconds(500)), "DELAY 500\n");
   EXPECT_EQ(delay_line(std::chrono::seconds(30)), "DELAY 30000\n");
@@ -913,7 +924,7 @@ TEST(VerbTableTest, EachVerbParsesToTheRequestItsTraitsDescribe) {
       {"VERIFY", false, false, false},       {"MKDIR a 1", false, true, false},
       {"RMDIR a", false, true, false},       {"MOVE a b", false, true, false},
       {"STAT a", false, false, false},       {"COMPRESS zstd", false, false, false},
-      {"NOTICES delay", false, false, true},
+      {"NOTICES delay", false, false, true}, {"USAGE", false, false, false},
   };
   ASSERT_EQ(std::size(cases), std::variant_size_v<Request>);
   for (const Case& c : cases) {

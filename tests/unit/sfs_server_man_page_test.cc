@@ -1,6 +1,7 @@
 // docs/man/sfs-server.8 against the settings table, so that the page cannot
 // drift from the flags: its OPTIONS section lists exactly the table's
-// settings plus sfs-server's own --config, --check-config and --help; each
+// settings plus sfs-server's own --config, --check-config, --help and
+// --version; each
 // entry starts with the flag and the table's placeholder, and says the
 // setting's default.
 
@@ -20,7 +21,7 @@ constexpr const char* kPage = SFS_SOURCE_DIR "/docs/man/sfs-server.8";
 
 // Entries of OPTIONS that are not settings: they say where the settings are
 // or what to do ("-h, --help" is keyed by its first word).
-const std::set<std::string> kNotSettings = {"--config", "--check-config", "-h,"};
+const std::set<std::string> kNotSettings = {"--config", "--check-config", "-h,", "--version"};
 
 std::string unquoted(const std::string& toml) {
   return toml.size() >= 2 && toml.front() == '"' ? toml.substr(1, toml.size() - 2) : toml;

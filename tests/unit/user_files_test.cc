@@ -199,7 +199,7 @@ TEST_P(UserFilesTest, AFileOverTheLimitIsRefusedBeforeAnyByte) {
     auto up = co_await files_->begin_upload("a.txt", 5, true);
     EXPECT_FALSE(up.ok());
     EXPECT_EQ(up.error().code, Errc::kTooLarge);
-    EXPECT_EQ(up.error().message, "file larger than the server's limit");
+    EXPECT_EQ(up.error().message, "file larger than the server's limit of 4 bytes");
   });
   EXPECT_TRUE(stored_names().empty());
 }

@@ -1,5 +1,5 @@
 // The sfs door's file and folder verbs: LIST, STAT, MKDIR, RMDIR, MOVE,
-// DELETE, HASH, VERIFY, and the storage-to-wire conversions they use.
+// DELETE, HASH, VERIFY, USAGE, and the storage-to-wire conversions they use.
 
 #include <string>
 
@@ -85,6 +85,15 @@ awaitable<Result<void>> Session::hash(const Request& request) {
   const auto& hash = std::get<protocol::Hash>(request);
   SFS_CO_ASSIGN_OR_RETURN(const std::string digest, co_await files_->hash(hash.path));
   const std::string line = protocol::ok_line({digest});
+  co_return co_await reply(line);
+}
+
+awaitable<Result<void>> Session::usage(const Request&) {
+  SFS_CO_ASSIGN_OR_RETURN(const storage::Usage used, co_await files_->usage());
+  const std::string line =
+      protocol::ok_line({std::to_string(used.bytes), std::to_string(used.entries),
+                         std::to_string(config().quota_bytes), std::to_string(config().quota_files),
+                         std::to_string(config().max_file_bytes)});
   co_return co_await reply(line);
 }
 

@@ -85,7 +85,7 @@ const Session::Command Session::kCommands[] = {
     {"VERIFY", &Session::verify},     {"MKDIR", &Session::make_dir},
     {"RMDIR", &Session::remove_dir},  {"MOVE", &Session::move},
     {"STAT", &Session::stat},         {"COMPRESS", &Session::compress},
-    {"NOTICES", &Session::notices},
+    {"NOTICES", &Session::notices},   {"USAGE", &Session::usage},
 };
 
 awaitable<void> Session::run() {

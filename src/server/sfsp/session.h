@@ -87,6 +87,7 @@ class Session {
   awaitable<Result<void>> stat(const Request& request);
   awaitable<Result<void>> compress(const Request& request);
   awaitable<Result<void>> notices(const Request& request);
+  awaitable<Result<void>> usage(const Request& request);
 
   // Sends `length` bytes of `file` from where it starts.
   awaitable<Result<void>> stream_file(files::Download& file, std::uint64_t length,

@@ -13,13 +13,15 @@ def stderr_lines(result):
 
 
 def parse_listing(stdout):
-    """Parses `sfs ls` output into {name: size}; fails on a malformed line."""
+    """Parses `sfs ls` output into {name: size}; fails on a malformed line. A folder's
+    size shows as "-" (None here)."""
     entries = {}
     for line in stdout.decode().splitlines():
-        m = re.fullmatch(r"( {0,11}\d+|\d{12,})  (\d{4}-\d\d-\d\d \d\d:\d\d)  (.+)", line)
+        m = re.fullmatch(r"( {0,11}\d+|\d{12,}| {11}-)  (\d{4}-\d\d-\d\d \d\d:\d\d)  (.+)", line)
         if m is None:
             raise AssertionError("malformed listing line: %r" % line)
-        entries[m.group(3)] = int(m.group(1))
+        size = m.group(1).strip()
+        entries[m.group(3)] = None if size == "-" else int(size)
     return entries
 
 
