@@ -54,7 +54,12 @@ bool user_accepts(const std::string& server, const std::string& fingerprint,
   const std::string prompt = "The authenticity of server " + server +
                              " can't be established.\nIts certificate's SHA256 fingerprint is " +
                              fingerprint + note + ".\nTrust it and continue (yes/no)? ";
+  // As ssh: anything but yes or no is asked again (a typo must neither
+  // refuse nor trust); end of input or no terminal refuses.
   auto answer = term::read_from_terminal(prompt, true);
+  while (answer && *answer != "yes" && *answer != "y" && *answer != "no" && *answer != "n") {
+    answer = term::read_from_terminal("Please type 'yes' or 'no': ", true);
+  }
   return answer && (*answer == "yes" || *answer == "y");
 }
 

@@ -44,29 +44,31 @@ void report_too_long() {
   std::fprintf(stderr, "sfs: command line too long (at most %zu bytes)\n", kMaxCommandLineBytes);
 }
 
-// The shell without a terminal: prompts and plain lines.
+// The shell without a terminal (commands piped in): no prompts, so stdout
+// holds only what the commands print; the status is that of the last
+// command that failed (0 when none did), as scripts need.
 int run_plain(CommandContext& state, std::istream& in) {
   std::string line;
   bool too_long = false;
-  while (true) {
-    std::printf("%s", kPrompt);
-    std::fflush(stdout);
-    if (!read_bounded_line(in, line, too_long)) {
-      std::printf("\n");
-      return kExitOk;
-    }
+  int failed = kExitOk;
+  while (read_bounded_line(in, line, too_long)) {
     if (too_long) {
       report_too_long();
+      failed = kExitUsage;
       continue;
     }
     const LineOutcome outcome = run_line(state, line);
     if (outcome.connection_lost) {
       return outcome.status;
     }
+    if (outcome.status != kExitOk) {
+      failed = outcome.status;
+    }
     if (state.quit) {
-      return kExitOk;
+      break;
     }
   }
+  return failed;
 }
 
 }  // namespace
@@ -77,6 +79,9 @@ int run_shell(Connection& conn, bool resume) {
   int status = kExitOk;
   if (::isatty(STDIN_FILENO) != 1) {
     status = run_plain(state, std::cin);
+    if (status == kExitNetwork) {
+      return status;
+    }
   } else {
     LineEditor editor(state);
     std::string line;
@@ -94,9 +99,10 @@ int run_shell(Connection& conn, bool resume) {
   return status;
 }
 
-int run_batch(Connection& conn, std::istream& in, bool resume) {
+int run_batch(Connection& conn, std::istream& in, bool resume, bool json) {
   CommandContext state{conn, kBatch};
   state.resume = resume;
+  state.json = json;
   std::string line;
   bool too_long = false;
   while (read_bounded_line(in, line, too_long)) {

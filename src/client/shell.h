@@ -6,7 +6,7 @@
 // On a terminal the shell edits lines and completes command and remote
 // names with libedit, and keeps its history in $XDG_STATE_HOME/sfs/history
 // (else ~/.local/state/sfs/history; mode 0600, the last 1000 lines).
-// Without a terminal on stdin it reads plain lines, still printing prompts.
+// Without a terminal on stdin it reads plain lines and prints no prompts.
 
 #include <istream>
 
@@ -14,16 +14,18 @@
 
 namespace sfs::client {
 
-// Runs commands until exit/quit or end of input (status 0). An error in a
-// command is reported and the shell goes on; a lost connection ends it with
-// the network exit status.
+// Runs commands until exit/quit or end of input. An error in a command is
+// reported and the shell goes on. On a terminal the status is 0; without
+// one it is the status of the last command that failed (0 when none did).
+// A lost connection ends it with the network exit status.
 int run_shell(Connection& conn, bool resume);
 
 // Batch mode, like `sftp -b`: one command per line, blank lines and '#'
 // comments skipped, each command echoed as "sfs> LINE" on stderr. Stops at
 // the first failing command and returns its exit status, unless the line
 // starts with '-' (then the error is reported and the batch goes on); a lost
-// connection always stops it. Returns 0 when every command succeeded.
-int run_batch(Connection& conn, std::istream& in, bool resume);
+// connection always stops it. Returns 0 when every command succeeded. With
+// `json` (--json) results are printed as on the command line with --json.
+int run_batch(Connection& conn, std::istream& in, bool resume, bool json = false);
 
 }  // namespace sfs::client
