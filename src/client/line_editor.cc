@@ -14,6 +14,7 @@
 #include <cstring>
 #include <vector>
 
+#include "client/interrupt.h"
 #include "client/remote_dir.h"
 #include "client/remote_path.h"
 #include "client/words.h"
@@ -185,6 +186,7 @@ void use_utf8_characters() {
 LineEditor::LineEditor(CommandContext& state) {
   g_state = &state;
   use_utf8_characters();  // before libedit starts (its first call below)
+  rl_catch_signals = 0;   // Ctrl-C is the shell's (client/interrupt.h), not libedit's
   rl_readline_name = "sfs";
   rl_attempted_completion_function = complete;
   using_history();
@@ -202,7 +204,14 @@ LineEditor::~LineEditor() {
 }
 
 bool LineEditor::read(const char* prompt, std::string& line) {
+  clear_interrupt();
   char* raw = ::readline(prompt);
+  if (raw == nullptr && interrupt_requested()) {
+    clear_interrupt();  // Ctrl-C: the line is dropped, a fresh prompt follows
+    std::printf("^C\n");
+    line.clear();
+    return true;
+  }
   if (raw == nullptr) {
     std::printf("\n");  // leave the prompt's line after Ctrl-D
     return false;

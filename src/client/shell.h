@@ -6,7 +6,14 @@
 // On a terminal the shell edits lines and completes command and remote
 // names with libedit, and keeps its history in $XDG_STATE_HOME/sfs/history
 // (else ~/.local/state/sfs/history; mode 0600, the last 1000 lines).
-// Without a terminal on stdin it reads plain lines and prints no prompts.
+// Ctrl-C there clears the line, or stops the running transfer (which a
+// later put/get resumes); the shell goes on (client/interrupt.h). Without a
+// terminal on stdin it reads plain lines and prints no prompts.
+//
+// When the server has closed the connection (its idle timeout) or it is lost
+// during a command, the shell logs in again once, keeping its remote and
+// local working directories. When the server said why it ended the session
+// (an account change), the shell reports that and ends.
 
 #include <istream>
 
@@ -17,7 +24,8 @@ namespace sfs::client {
 // Runs commands until exit/quit or end of input. An error in a command is
 // reported and the shell goes on. On a terminal the status is 0; without
 // one it is the status of the last command that failed (0 when none did).
-// A lost connection ends it with the network exit status.
+// A lost connection that cannot be opened again ends the shell with that
+// error's status.
 int run_shell(Connection& conn, bool resume);
 
 // Batch mode, like `sftp -b`: one command per line, blank lines and '#'

@@ -213,7 +213,7 @@ class ShellTest(ShellTestCase):
 class ShellConnectionLossTest(ShellTestCase):
     server_per_test = True
 
-    def test_lost_connection_ends_the_shell(self):
+    def test_lost_connection_ends_the_shell_when_it_cannot_reconnect(self):
         term = self.start_shell()
         self.assertEqual(self.command(term, "pwd"), b"/\r\n")
         self.server.stop()
