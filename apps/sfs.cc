@@ -103,7 +103,8 @@ void add_global_options(CLI::App& app, Settings& s) {
                  "Run the commands in FILE ('-': stdin), one per line, stopping at the first "
                  "error unless its line starts with '-' (like sftp -b)")
       ->type_name(kFileType);
-  app.add_flag("--json", s.json, "Print ls, stat, hash and the put/get summary as JSON on stdout");
+  app.add_flag("--json", s.json, "Print ls, stat, hash, verify and the put/get summary as JSON on stdout "
+                         "(also in batch mode)");
   app.add_option("--completion", s.completion,
                  "Print the completion script for SHELL (bash or zsh) and exit")
       ->type_name(kShellType)
@@ -160,7 +161,7 @@ int run(const CLI::App& app, Settings& s, const CliCommands& commands) {
     return status;
   }
   if (!s.batch_file.empty()) {
-    return run_batch(**conn, s.batch_file == "-" ? std::cin : batch, !s.no_resume);
+    return run_batch(**conn, s.batch_file == "-" ? std::cin : batch, !s.no_resume, s.json);
   }
   return run_chosen(commands.chosen(), commands.invocation(), **conn, {!s.no_resume, s.json});
 }

@@ -7,7 +7,7 @@
 
 #include "client/exit_codes.h"
 #include "client/json.h"
-#include "client/password.h"
+#include "client/login.h"
 #include "client/view_format.h"
 #include "protocol/limits.h"
 #include "protocol/path.h"
@@ -60,10 +60,7 @@ Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options) 
   }
   SFS_ASSIGN_OR_RETURN(auto conn, Connection::open(options.connect));
   // Only now, with the server verified, is the password asked for and sent.
-  SFS_ASSIGN_OR_RETURN(
-      auto password,
-      obtain_password(options.password_file, user + "@" + conn->server_name() + "'s password: "));
-  SFS_RETURN_IF_ERROR(conn->login(user, password));
+  SFS_RETURN_IF_ERROR(log_in(*conn, user, options.password_file));
   if (options.compress) {
     if (auto ok = conn->enable_compression(); !ok) {
       if (ok.error().code != Errc::kBadRequest) {
@@ -178,20 +175,32 @@ Result<void> hash_file(Connection& conn, const std::string& remote, std::FILE* o
   return {};
 }
 
-Result<void> verify_files(Connection& conn, std::FILE* out) {
+Result<void> verify_files(Connection& conn, std::FILE* out, bool json) {
   SFS_ASSIGN_OR_RETURN(auto statuses, conn.verify());
   std::size_t bad = 0;
+  std::string problems;  // with json: the objects of the files not "ok"
   for (const protocol::FileStatus& s : statuses) {
     if (s.kind == protocol::FileStatus::Kind::kCorrupt ||
         s.kind == protocol::FileStatus::Kind::kUnreadable) {
       ++bad;
     }
-    if (s.kind != protocol::FileStatus::Kind::kOk) {
-      std::fprintf(out, "%s: %s\n", std::string(protocol::status_word(s.kind)).c_str(),
-                   s.name.c_str());
+    if (s.kind == protocol::FileStatus::Kind::kOk) {
+      continue;
+    }
+    const std::string word(protocol::status_word(s.kind));
+    if (json) {
+      problems += std::string(problems.empty() ? "" : ",") + "{\"path\":" + json_string(s.name) +
+                  ",\"status\":" + json_string(word) + "}";
+    } else {
+      std::fprintf(out, "%s: %s\n", word.c_str(), s.name.c_str());
     }
   }
-  std::fprintf(out, "%zu file(s) checked, %zu damaged or unreadable\n", statuses.size(), bad);
+  if (json) {
+    std::fprintf(out, "{\"checked\":%zu,\"damaged\":%zu,\"files\":[%s]}\n", statuses.size(), bad,
+                 problems.c_str());
+  } else {
+    std::fprintf(out, "%zu file(s) checked, %zu damaged or unreadable\n", statuses.size(), bad);
+  }
   std::fflush(out);
   if (bad > 0) {
     return make_error(Errc::kIntegrity,

@@ -78,8 +78,10 @@ struct TransferOptions {
 Result<void> put_command(Connection& conn, const TransferOptions& options, std::FILE* out);
 Result<void> get_command(Connection& conn, const TransferOptions& options, std::FILE* out);
 // `verify`: the server re-reads every file; prints each damaged or
-// unreadable one, and fails with kIntegrity when there is any.
-Result<void> verify_files(Connection& conn, std::FILE* out);
+// unreadable one, and fails with kIntegrity when there is any. With `json`,
+// one object: {"checked":N,"damaged":M,"files":[{"path":P,"status":S}...]}
+// listing every file whose status is not ok.
+Result<void> verify_files(Connection& conn, std::FILE* out, bool json = false);
 
 // The last '/'-separated component of a path.
 std::string last_component(const std::string& path);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "client/interrupt.h"
 #include "client/local_file.h"
 #include "client/password.h"
 #include "client/progress.h"
@@ -54,7 +55,12 @@ bool user_accepts(const std::string& server, const std::string& fingerprint,
   const std::string prompt = "The authenticity of server " + server +
                              " can't be established.\nIts certificate's SHA256 fingerprint is " +
                              fingerprint + note + ".\nTrust it and continue (yes/no)? ";
+  // As ssh: anything but yes or no is asked again (a typo must neither
+  // refuse nor trust); end of input or no terminal refuses.
   auto answer = term::read_from_terminal(prompt, true);
+  while (answer && *answer != "yes" && *answer != "y" && *answer != "no" && *answer != "n") {
+    answer = term::read_from_terminal("Please type 'yes' or 'no': ", true);
+  }
   return answer && (*answer == "yes" || *answer == "y");
 }
 
@@ -156,6 +162,17 @@ Result<void> hash_held_part(const LocalDownload& part, std::uint64_t length, cry
   return crypto::hash_prefix(read, length, hash);
 }
 
+// Readies the partial download for the server's offer: `hash` takes the
+// part kept before `offer.start`, and the whole file's digest is recorded.
+Result<void> continue_part(LocalDownload& part, const GetOffer& offer, crypto::Digest& hash) {
+  SFS_RETURN_IF_ERROR(hash_held_part(part, offer.start, hash));
+  SFS_RETURN_IF_ERROR(part.continue_at(offer.start));
+  if (!offer.stored.empty()) {
+    part.record_digest(offer.stored);
+  }
+  return {};
+}
+
 // Shows `done` bytes of a transfer: on its own bar, or to the observer of
 // a display over many files.
 void show_progress(std::optional<ProgressBar>& bar,
@@ -171,7 +188,7 @@ void show_progress(std::optional<ProgressBar>& bar,
 }  // namespace
 
 Connection::Connection(const ConnectOptions& options)
-    : server_(server_key(options.host, options.port)) {}
+    : server_(server_key(options.host, options.port)), options_(options) {}
 
 Connection::~Connection() {
   if (channel_) {
@@ -205,12 +222,68 @@ Result<std::unique_ptr<Connection>> Connection::open(const ConnectOptions& optio
   std::unique_ptr<Connection> conn(new Connection(options));
   SFS_ASSIGN_OR_RETURN(auto tls, tls::make_client_context());
   conn->tls_ = std::move(tls);
-  conn->channel_ = std::make_shared<wire::Channel>(tcp::socket(conn->io_), *conn->tls_, kIoTimeout);
-  conn->channel_->start_watchdog();
-  SFS_RETURN_IF_ERROR(conn->run(conn->connect(options.host, options.port)));
-  SFS_RETURN_IF_ERROR(conn->verify_server(options));
-  SFS_RETURN_IF_ERROR(conn->run(conn->read_greeting()));
+  SFS_RETURN_IF_ERROR(conn->open_channel());
   return conn;
+}
+
+Result<void> Connection::open_channel() {
+  channel_ = std::make_shared<wire::Channel>(tcp::socket(io_), *tls_, kIoTimeout);
+  channel_->start_watchdog();
+  SFS_RETURN_IF_ERROR(run(connect(options_.host, options_.port)));
+  SFS_RETURN_IF_ERROR(verify_server(options_));
+  return run(read_greeting());
+}
+
+void Connection::cut() {
+  // A shutdown, not a close: operations in flight fail at once, while the
+  // socket they use stays valid until the transfer has unwound.
+  boost::system::error_code ignored;
+  channel_->stream().socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+Error Connection::interrupted_at(std::uint64_t done) {
+  return make_error(Errc::kNetwork, "interrupted at " + human_bytes(static_cast<double>(done)) +
+                                        "; run it again to resume");
+}
+
+bool Connection::peer_closed() {
+  if (!channel_ || !channel_->alive() || channel_->input_available() > 0) {
+    return true;
+  }
+  // A peek that must not wait: nothing to read (would_block) is the only
+  // healthy answer; data, end of stream or an error all say "closed".
+  auto& socket = channel_->stream().socket();
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  char byte = 0;
+  socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+  boost::system::error_code ignored;
+  socket.non_blocking(false, ignored);
+  return ec != asio::error::would_block;
+}
+
+Error Connection::closed_reason() {
+  // What the server sent is here already, or the socket is closed: the read
+  // returns at once either way.
+  auto said = run(request(""));
+  if (said && !said->ok) {
+    return said->to_error();
+  }
+  return make_error(Errc::kNetwork, "connection closed by the server");
+}
+
+Result<void> Connection::reconnect() {
+  const bool compress = channel_ && channel_->compression();
+  channel_->close();
+  io_.restart();  // run() may have left the loop stopped
+  io_.poll();     // let the old channel's coroutines end
+  io_.restart();  // (and poll() stops it again when it runs out of work)
+  SFS_RETURN_IF_ERROR(open_channel());
+  SFS_RETURN_IF_ERROR(login(user_, password_));
+  if (compress) {
+    SFS_RETURN_IF_ERROR(enable_compression());
+  }
+  return {};
 }
 
 awaitable<Result<void>> Connection::connect(std::string host, std::uint16_t port) {
@@ -332,6 +405,8 @@ Result<void> Connection::login(const std::string& user, const std::string& passw
     }
     return reply.to_error();
   }
+  user_ = user;
+  password_ = password;
   return {};
 }
 
@@ -385,16 +460,29 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   }
   // The local file is read inline: the client has one transfer at a time
   // and nothing else for its thread to do meanwhile.
+  bool interrupted = false;
   const wire::Source read = [&](char* data, std::size_t max) -> awaitable<Result<std::size_t>> {
+    if (interrupt_requested()) {  // Ctrl-C in the shell: cut, so the server keeps the part
+      interrupted = true;
+      cut();
+      co_return make_error(Errc::kNetwork, "interrupted");
+    }
     auto n = source.read(data, max);
     if (n) {
       hash.update(data, *n);
     }
     co_return n;
   };
-  auto sent =
-      co_await wire::send_stream(*channel_, size - from, read, protocol::kDefaultFrameBytes,
-                                 [&](std::uint64_t n) { show_progress(bar, observer_, from + n); });
+  std::uint64_t at = from;
+  auto sent = co_await wire::send_stream(*channel_, size - from, read, protocol::kDefaultFrameBytes,
+                                         [&](std::uint64_t n) {
+                                           at = from + n;
+                                           show_progress(bar, observer_, at);
+                                         });
+  if (interrupted) {
+    channel_->close();
+    co_return interrupted_at(at);
+  }
   if (!sent && sent.error().code == Errc::kNetwork) {
     co_return sent;
   }
@@ -429,25 +517,34 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   const std::uint64_t start = offer.start;
   crypto::Digest hash;
   // A failure here ends the session: the server is already sending.
-  SFS_CO_RETURN_IF_ERROR(hash_held_part(part, start, hash));
-  SFS_CO_RETURN_IF_ERROR(part.continue_at(start));
-  if (!offer.stored.empty()) {
-    part.record_digest(offer.stored);
-  }
+  SFS_CO_RETURN_IF_ERROR(continue_part(part, offer, hash));
   std::optional<ProgressBar> bar;
   if (progress && !observer_) {
     bar.emplace("get " + remote, offer.size);
   }
+  std::uint64_t at = start;
+  bool interrupted = false;
   const wire::Sink write = [&](const char* data, std::size_t n) -> awaitable<Result<void>> {
     hash.update(data, n);
-    co_return part.write(data, n);
+    at += n;
+    auto written = part.write(data, n);
+    if (written && interrupt_requested()) {  // Ctrl-C in the shell: stop, keep the part
+      interrupted = true;
+      cut();
+      co_return make_error(Errc::kNetwork, "interrupted");
+    }
+    co_return written;
   };
   auto received = co_await wire::receive_stream(
       *channel_, offer.size - start, write,
       [&](std::uint64_t n) { show_progress(bar, observer_, start + n); }, protocol::kMaxFrameBytes);
   if (!received) {
     if (received.error().code == Errc::kNetwork && !offer.stored.empty()) {
-      part.keep();  // a later `get` continues from here
+      part.keep();  // a later `get` continues from here (also after Ctrl-C)
+    }
+    if (interrupted) {
+      channel_->close();
+      co_return interrupted_at(at);
     }
     if (wire::stream_completed(received.error())) {  // local write failed: skip the trailer
       SFS_CO_RETURN_IF_ERROR(co_await channel_->read_line(protocol::kMaxLineBytes));

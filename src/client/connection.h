@@ -60,7 +60,10 @@ class Connection {
   WireTotals last_transfer() const;
   // Both continue an interrupted transfer of the same data when `resume`
   // is set and the other side still holds it; the result is verified by
-  // its full digest either way.
+  // its full digest either way. Ctrl-C under the shell's InterruptGuard
+  // (client/interrupt.h) cuts the connection, keeping both sides' partial
+  // data, and fails with kNetwork "interrupted at SIZE; run it again to
+  // resume" (reconnect() then opens a new one).
   Result<void> put(const std::filesystem::path& local, const std::string& remote,
                    bool show_progress, bool resume = true);
   Result<void> get(const std::string& remote, const std::filesystem::path& local,
@@ -99,10 +102,35 @@ class Connection {
   // Says goodbye; errors are ignored.
   void quit();
 
+  // True when the server closed the connection or sent something unasked
+  // (between commands it says nothing, so the connection cannot serve the
+  // next one): typically its idle timeout (--idle-timeout) passed.
+  bool peer_closed();
+  // Between commands, after peer_closed(): why the server closed the
+  // connection. The error line it sent first (kAuth "session ended: the
+  // account was deleted" after an account change), else kNetwork (its idle
+  // timeout sends nothing).
+  Error closed_reason();
+  // Opens the connection again as open() and login() did (the server's
+  // identity checked again before the password is sent), and asks for
+  // compression again if it was on. The shell uses it to outlive the
+  // server's idle timeout and an interrupted transfer; the password stays
+  // in memory for this (docs/security.md).
+  Result<void> reconnect();
+
   const std::string& server_name() const { return server_; }
 
  private:
   explicit Connection(const ConnectOptions& options);
+
+  // Connects, verifies the server and reads its greeting on a new channel.
+  Result<void> open_channel();
+  // Ends the connection at once (no goodbye; safe inside a transfer's
+  // callbacks): the server sees a cut connection and keeps a partial upload
+  // for a later resume.
+  void cut();
+  // kNetwork "interrupted at SIZE; run it again to resume", after cut().
+  Error interrupted_at(std::uint64_t done);
 
   template <typename T>
   Result<T> run(awaitable<Result<T>> operation);
@@ -136,6 +164,9 @@ class Connection {
   std::unique_ptr<asio::ssl::context> tls_;
   std::shared_ptr<wire::Channel> channel_;
   std::string server_;  // "host:port", as pinned in known_servers
+  ConnectOptions options_;
+  std::string user_;      // as logged in, for reconnect()
+  std::string password_;  // (the shell keeps its session across idle timeouts)
   std::function<void(std::uint64_t)> observer_;
 };
 

@@ -5,13 +5,16 @@
 #include <editline/readline.h>
 // clang-format on
 #include <fcntl.h>
+#include <langinfo.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <clocale>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
+#include "client/interrupt.h"
 #include "client/remote_dir.h"
 #include "client/remote_path.h"
 #include "client/words.h"
@@ -98,9 +101,23 @@ std::size_t argument_position(const Command& command, const std::vector<std::str
   return position;
 }
 
-// Candidates for the word `text` that starts at `start` in the line.
+// libedit gives the completed word's start in characters, but its
+// rl_line_buffer holds the line as UTF-8 bytes: the byte offset of the
+// character numbered `chars`.
+std::size_t byte_offset(std::string_view line, int chars) {
+  std::size_t at = 0;
+  for (int n = 0; n < chars && at < line.size(); ++n) {
+    do {
+      ++at;
+    } while (at < line.size() && (static_cast<unsigned char>(line[at]) & 0xC0) == 0x80);
+  }
+  return at;
+}
+
+// Candidates for the word `text` that starts at character `start` in the line.
 std::vector<std::string> candidates(const std::string& text, int start) {
-  auto before = split_words(std::string_view(rl_line_buffer, static_cast<std::size_t>(start)));
+  const std::string_view line(rl_line_buffer);
+  auto before = split_words(line.substr(0, byte_offset(line, start)));
   auto typed = split_words(text);
   if (!before || !typed || typed->size() > 1) {
     return {};  // inside an open quote, or an odd word: nothing to offer
@@ -151,10 +168,25 @@ char** complete(const char* text, int start, int) {
   return rl_completion_matches(text, next_match);
 }
 
+// libedit reads keys and draws the line in the LC_CTYPE locale; in the "C"
+// locale it drops every byte that is not ASCII. Only LC_CTYPE is taken from
+// the environment (numbers keep printing the same). sfs names are UTF-8 on
+// the wire, so when the environment names no UTF-8 locale (LANG unset or
+// C, as in many containers) the shell still edits UTF-8.
+// Called once, before libedit starts and while sfs runs one thread.
+void use_utf8_characters() {
+  const char* chosen = std::setlocale(LC_CTYPE, "");  // NOLINT(concurrency-mt-unsafe)
+  if (chosen == nullptr || std::strcmp(::nl_langinfo(CODESET), "UTF-8") != 0) {
+    (void)std::setlocale(LC_CTYPE, "C.UTF-8");  // NOLINT(concurrency-mt-unsafe)
+  }
+}
+
 }  // namespace
 
 LineEditor::LineEditor(CommandContext& state) {
   g_state = &state;
+  use_utf8_characters();  // before libedit starts (its first call below)
+  rl_catch_signals = 0;   // Ctrl-C is the shell's (client/interrupt.h), not libedit's
   rl_readline_name = "sfs";
   rl_attempted_completion_function = complete;
   using_history();
@@ -172,7 +204,14 @@ LineEditor::~LineEditor() {
 }
 
 bool LineEditor::read(const char* prompt, std::string& line) {
+  clear_interrupt();
   char* raw = ::readline(prompt);
+  if (raw == nullptr && interrupt_requested()) {
+    clear_interrupt();  // Ctrl-C: the line is dropped, a fresh prompt follows
+    std::printf("^C\n");
+    line.clear();
+    return true;
+  }
   if (raw == nullptr) {
     std::printf("\n");  // leave the prompt's line after Ctrl-D
     return false;

@@ -25,7 +25,8 @@ class LineEditor {
   LineEditor& operator=(const LineEditor&) = delete;
 
   // Shows `prompt` and reads one edited line into `line`; false at end of
-  // input (Ctrl-D). Non-blank lines enter the history.
+  // input (Ctrl-D). Non-blank lines enter the history. Ctrl-C (with an
+  // InterruptGuard, client/interrupt.h) drops the line: `line` is empty.
   bool read(const char* prompt, std::string& line);
 
   // $XDG_STATE_HOME/sfs/history, else $HOME/.local/state/sfs/history; empty

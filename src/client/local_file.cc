@@ -26,6 +26,16 @@ Error local_error(const std::filesystem::path& path, int err) {
   return errno_error(Errc::kLocal, path.string(), err);
 }
 
+// Creating the part file next to `target` failed: a missing directory is
+// a local problem (exit 8), not a missing remote file.
+Error download_error(const std::filesystem::path& dir, const std::filesystem::path& target,
+                     int err) {
+  if (err == ENOENT) {
+    return make_error(Errc::kLocal, "no such local directory: " + dir.string());
+  }
+  return local_error(target, err);
+}
+
 }  // namespace
 
 Result<LocalSource> LocalSource::open(const std::filesystem::path& path) {
@@ -69,7 +79,7 @@ Result<LocalDownload> LocalDownload::open(const std::filesystem::path& target, b
   clean_stale_parts_once(dir, partial);  // what abandoned downloads left here
   const int fd = ::open(partial.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
-    return local_error(target, errno);
+    return download_error(dir, target, errno);
   }
   LocalDownload download(UniqueFd(fd), partial, target);
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {

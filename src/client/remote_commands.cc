@@ -115,7 +115,7 @@ Result<void> do_hash(CommandContext& context, const Invocation& inv) {
 }
 
 Result<void> do_verify(CommandContext& context, const Invocation&) {
-  return verify_files(context.conn, context.out);
+  return verify_files(context.conn, context.out, context.json);
 }
 
 }  // namespace sfs::client

@@ -6,8 +6,10 @@
 #include <iostream>
 #include <string>
 
+#include "client/commands.h"
 #include "client/dispatch.h"
 #include "client/exit_codes.h"
+#include "client/interrupt.h"
 #include "client/line_editor.h"
 #include "client/words.h"
 
@@ -44,29 +46,91 @@ void report_too_long() {
   std::fprintf(stderr, "sfs: command line too long (at most %zu bytes)\n", kMaxCommandLineBytes);
 }
 
-// The shell without a terminal: prompts and plain lines.
+// After the connection was lost (the server's idle timeout, a restart, a
+// transfer cut by Ctrl-C): logs in again once, keeping the working
+// directories. False, with the error reported, when that fails too.
+bool reconnect(CommandContext& state, int& status) {
+  auto again = state.conn.reconnect();
+  if (!again) {
+    std::fprintf(stderr, "sfs: cannot reconnect: %s\n", again.error().message.c_str());
+    status = exit_code_for(again.error().code);
+    return false;
+  }
+  return true;
+}
+
+// Runs one line of the shell. False when the shell ends (exit, or a lost
+// connection that cannot be opened again; then `status` says why).
+// `failed` is set to the status of a command that failed.
+bool shell_line(CommandContext& state, const std::string& line, int& status, int& failed) {
+  if (state.conn.peer_closed()) {  // the server ended the idle session meanwhile
+    const Error why = state.conn.closed_reason();
+    if (why.code != Errc::kNetwork) {  // it said why (an account change): not to be retried
+      status = report(why);
+      return false;
+    }
+    if (!reconnect(state, status)) {
+      return false;
+    }
+    std::fprintf(stderr, "sfs: the server had closed the idle connection; logged in again\n");
+  }
+  clear_interrupt();
+  const LineOutcome outcome = run_line(state, line);
+  const bool interrupted = interrupt_requested();
+  clear_interrupt();
+  if (outcome.status != kExitOk) {
+    failed = outcome.status;
+  }
+  if (outcome.connection_lost) {
+    // Only a lost connection is opened again: after "session ended" (an
+    // account change, kAuth) the old password would just count as a failure.
+    int lost = outcome.status;
+    if (lost != kExitNetwork || !reconnect(state, lost)) {
+      status = lost;
+      return false;
+    }
+    if (!interrupted) {
+      std::fprintf(stderr, "sfs: logged in to %s again\n", state.conn.server_name().c_str());
+    }
+  }
+  return !state.quit;
+}
+
+// The shell without a terminal (commands piped in): no prompts, so stdout
+// holds only what the commands print; the status is that of the last
+// command that failed (0 when none did), as scripts need.
 int run_plain(CommandContext& state, std::istream& in) {
   std::string line;
   bool too_long = false;
-  while (true) {
-    std::printf("%s", kPrompt);
-    std::fflush(stdout);
-    if (!read_bounded_line(in, line, too_long)) {
-      std::printf("\n");
-      return kExitOk;
-    }
+  int status = kExitOk;
+  int failed = kExitOk;
+  while (read_bounded_line(in, line, too_long)) {
     if (too_long) {
       report_too_long();
+      failed = kExitUsage;
       continue;
     }
-    const LineOutcome outcome = run_line(state, line);
-    if (outcome.connection_lost) {
-      return outcome.status;
-    }
-    if (state.quit) {
-      return kExitOk;
+    if (!shell_line(state, line, status, failed)) {
+      return status != kExitOk ? status : failed;
     }
   }
+  return failed;
+}
+
+// The shell on a terminal: line editing; Ctrl-C clears the line or stops
+// the running transfer, and the shell goes on.
+int run_interactive(CommandContext& state) {
+  const InterruptGuard interrupts;
+  LineEditor editor(state);
+  std::string line;
+  int status = kExitOk;
+  int failed = kExitOk;
+  while (editor.read(kPrompt, line)) {
+    if (!shell_line(state, line, status, failed)) {
+      return status;
+    }
+  }
+  return kExitOk;
 }
 
 }  // namespace
@@ -74,29 +138,18 @@ int run_plain(CommandContext& state, std::istream& in) {
 int run_shell(Connection& conn, bool resume) {
   CommandContext state{conn, kShell};
   state.resume = resume;
-  int status = kExitOk;
-  if (::isatty(STDIN_FILENO) != 1) {
-    status = run_plain(state, std::cin);
-  } else {
-    LineEditor editor(state);
-    std::string line;
-    while (editor.read(kPrompt, line)) {
-      const LineOutcome outcome = run_line(state, line);
-      if (outcome.connection_lost) {
-        return outcome.status;
-      }
-      if (state.quit) {
-        break;
-      }
-    }
+  const int status =
+      ::isatty(STDIN_FILENO) == 1 ? run_interactive(state) : run_plain(state, std::cin);
+  if (!conn.peer_closed()) {
+    conn.quit();
   }
-  conn.quit();
   return status;
 }
 
-int run_batch(Connection& conn, std::istream& in, bool resume) {
+int run_batch(Connection& conn, std::istream& in, bool resume, bool json) {
   CommandContext state{conn, kBatch};
   state.resume = resume;
+  state.json = json;
   std::string line;
   bool too_long = false;
   while (read_bounded_line(in, line, too_long)) {

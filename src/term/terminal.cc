@@ -25,9 +25,18 @@ Result<std::string> read_from_terminal(const std::string& prompt, bool echo) {
   }
   std::string line;
   char c = 0;
-  while (line.size() < 4096 && ::read(fd, &c, 1) == 1 && c != '\n') {
+  bool ended = false;  // a newline, or enough bytes
+  while (line.size() < 4096) {
+    if (::read(fd, &c, 1) != 1) {
+      break;
+    }
+    if (c == '\n') {
+      ended = true;
+      break;
+    }
     line.push_back(c);
   }
+  ended = ended || line.size() >= 4096;
   if (have_termios && !echo) {
     ::tcsetattr(fd, TCSANOW, &saved);
     if (::write(fd, "\n", 1) < 0) {
@@ -35,6 +44,9 @@ Result<std::string> read_from_terminal(const std::string& prompt, bool echo) {
     }
   }
   ::close(fd);
+  if (!ended && line.empty()) {  // Ctrl-D: no answer at all
+    return make_error(Errc::kLocal, "no answer on the terminal (end of input)");
+  }
   if (!line.empty() && line.back() == '\r') {
     line.pop_back();
   }

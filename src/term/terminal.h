@@ -8,7 +8,8 @@
 
 namespace sfs::term {
 
-// Reads one line (without its newline). kLocal when there is no terminal.
+// Reads one line (without its newline). kLocal when there is no terminal,
+// or when it ends (Ctrl-D) before anything was typed.
 Result<std::string> read_from_terminal(const std::string& prompt, bool echo);
 
 }  // namespace sfs::term

@@ -151,8 +151,11 @@ awaitable<Result<void>> Sender::run() {
   while (sent_ < length_) {
     auto got = co_await take_next();
     if (!got || got->raw == 0) {
-      co_return co_await abort_with(got ? make_error(Errc::kIo, "file shrank while being sent")
-                                        : got.error());
+      // The reason is built in a local first: GCC 12 destroyed the
+      // temporary of this conditional twice when the abort frame could
+      // not be sent (a source that failed on a cut connection).
+      Error why = got ? make_error(Errc::kIo, "file shrank while being sent") : got.error();
+      co_return co_await abort_with(std::move(why));
     }
     const Piece piece = *got;
     OutSlot& slot = slots_[current];

@@ -150,15 +150,16 @@ class PasswordChangeTest(AccountChangeTestCase):
 
 class DeletedUserTest(AccountChangeTestCase):
 
-    def read_until_prompt(self, shell, timeout=RELOAD_WAIT):
-        """What the shell printed on stdout up to and including its next prompt."""
+    def read_until(self, shell, text, timeout=RELOAD_WAIT):
+        """What the shell printed on stdout up to and including `text` (a shell
+        fed by a pipe prints no prompts)."""
         out = b""
         deadline = time.monotonic() + timeout
-        while not out.endswith(b"sfs> "):
+        while not out.endswith(text):
             left = deadline - time.monotonic()
             ready, _, _ = select.select([shell.stdout], [], [], max(0.0, left))
             if not ready:
-                raise AssertionError("no prompt from the shell; got %r" % out)
+                raise AssertionError("no %r from the shell; got %r" % (text, out))
             chunk = os.read(shell.stdout.fileno(), 4096)
             if not chunk:
                 raise AssertionError("the shell ended; got %r" % out)
@@ -170,10 +171,9 @@ class DeletedUserTest(AccountChangeTestCase):
         self.upload(b"bob's", "mine.txt", client=bob)
         shell = bob.start("shell", stdin=subprocess.PIPE)
         self.addCleanup(stop_process, shell)
-        self.read_until_prompt(shell)
         shell.stdin.write(b"ls\n")
         shell.stdin.flush()
-        self.assertIn(b"mine.txt", self.read_until_prompt(shell))
+        self.assertIn(b"mine.txt", self.read_until(shell, b"mine.txt\n"))
 
         mark = self.server.log_mark()
         out = self.admin("user", "del", "bob", "--purge")

@@ -89,7 +89,8 @@ class AuthTest(ServerTestCase):
     def test_missing_password_file(self):
         missing = self.client.path("no-such-pw")
         result = self.client.run("--password-file", missing, "ls", user="carol", password=False)
-        self.assertFails(result, EXIT_LOCAL, "cannot read password file " + missing)
+        self.assertFails(result, EXIT_LOCAL,
+                         "cannot read password file %s: No such file or directory" % missing)
 
     def test_no_password_source_and_no_terminal(self):
         result = self.client.run("ls", user="carol", password=False)
@@ -177,9 +178,10 @@ class PasswordPromptTest(ServerTestCase):
         args = [CLIENT_BIN] + self.client.common_args() + ["ls"]
         term = PtyProcess(args, cwd=self.client.cwd, env=client_env(self.client.config_home))
         self.addCleanup(term.close)
-        term.expect(b"'s password: ")
-        term.send(b"not-the-password\n")
-        status, _ = term.finish(timeout=10)
+        for _ in range(3):  # as ssh: three tries, then the error
+            term.expect(b"'s password: ")
+            term.send(b"not-the-password\n")
+        status, _ = term.finish(timeout=30)
         self.assertEqual(status, EXIT_AUTH)
         self.assertIn(LOGIN_FAILED.rstrip(), term.transcript)
         self.assertNotIn(b"not-the-password", term.transcript)

@@ -144,10 +144,10 @@ class RoundTripTest(ServerTestCase):
         self.upload(b"content", "nowhere.txt")
         target = os.path.join(self.client.root, "no-such-dir", "out.txt")
         result = self.client.run("get", "nowhere.txt", target)
-        self.assertFails(result, EXIT_NOT_FOUND)
-        # The message names the user's path, not the client's temporary file.
-        self.assertRegex(stderr_lines(result)[0],
-                         "^sfs: no such local file(?: or directory)?: %s$" % re.escape(target))
+        # A local problem (8), not a missing remote file (4); the message names
+        # the user's folder, not the client's temporary file.
+        self.assertFails(result, EXIT_LOCAL,
+                         "no such local directory: %s" % os.path.dirname(target))
         self.assertFalse(os.path.exists(os.path.dirname(target)))
 
     def test_overwrite_replaces_content(self):

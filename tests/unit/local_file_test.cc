@@ -91,7 +91,9 @@ TEST_F(LocalFileTest, PartialIsInTheTargetsDirectory) {
 TEST_F(LocalFileTest, OpenInAMissingDirectoryFails) {
   auto d = LocalDownload::open(base_ / "missing" / "t.bin", false);
   ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.error().code, Errc::kNotFound);
+  // A local problem (exit status 8), not "no such file" (4, as for a remote one).
+  EXPECT_EQ(d.error().code, Errc::kLocal);
+  EXPECT_EQ(d.error().message, "no such local directory: " + (base_ / "missing").string());
   EXPECT_EQ(names_in(base_), std::vector<std::string>());
 }
 
