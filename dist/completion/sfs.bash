@@ -25,7 +25,7 @@ _sfs_files() {
 _sfs() {
   local cur=${COMP_WORDS[COMP_CWORD]}
   local prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands="put upload get download view rm delete ls list stat mkdir rmdir mv move hash
+  local commands="put upload get download sync view rm delete ls list stat mkdir rmdir mv move hash
     verify menu shell"
   local options="--help -h --host --port --user -u --ca-file --trust-new --password-file --profile
     --no-resume --compress --batch -b --json --completion"
@@ -48,7 +48,7 @@ _sfs() {
       COMPREPLY=($(compgen -W "bash zsh" -- "$cur"))
       return 0
       ;;
-    --port | --user | -u | --bytes | -n)
+    --port | --user | -u | --exclude | --bytes | -n)
       return 0
       ;;
   esac
@@ -65,7 +65,7 @@ _sfs() {
       esac
     else
       case $word in
-        --bytes | -n) ((i++)) ;;
+        --exclude | --bytes | -n) ((i++)) ;;
         -*) ;;
         *) ((args++)) ;;
       esac
@@ -84,8 +84,9 @@ _sfs() {
   if [[ $cur == -* ]]; then
     local command_options="--help"
     case $command in
-      put | upload) command_options+=" --recursive -r" ;;
-      get | download) command_options+=" --recursive -r" ;;
+      put | upload) command_options+=" --recursive -r --force --preserve -p --no-times" ;;
+      get | download) command_options+=" --recursive -r --force --preserve -p --no-times" ;;
+      sync) command_options+=" --delete --dry-run -n --force --no-times --exclude" ;;
       view) command_options+=" --bytes -n" ;;
       ls | list) command_options+=" --long -l --recursive -R" ;;
       mkdir) command_options+=" --parents -p" ;;
@@ -98,6 +99,7 @@ _sfs() {
   case $command:$args in
     put:0 | upload:0) _sfs_files "$cur" ;;
     get:1 | download:1) _sfs_files "$cur" ;;
+    sync:0) _sfs_files "$cur" ;;
   esac
   return 0
 }

@@ -19,6 +19,8 @@ Result<void> do_rmdir(CommandContext& context, const Invocation& invocation);
 Result<void> do_mv(CommandContext& context, const Invocation& invocation);
 Result<void> do_hash(CommandContext& context, const Invocation& invocation);
 Result<void> do_verify(CommandContext& context, const Invocation& invocation);
+// `sync SOURCE DEST` (sync_command.cc).
+Result<void> do_sync(CommandContext& context, const Invocation& invocation);
 
 // The shell's working directories and the shell itself (session_commands.cc).
 Result<void> do_cd(CommandContext& context, const Invocation& invocation);

@@ -37,11 +37,16 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
                "Remote name (default: LOCAL's file name; missing parent folders are created)",
                "Remote name [same]: "}},
      .flags = {{"--recursive", "-r", "",
-                "Upload the whole directory LOCAL into the remote folder REMOTE"}},
+                "Upload the whole directory LOCAL into the remote folder REMOTE"},
+               {"--force", "", "", "Send files even when the remote copy has the same content"},
+               {"--preserve", "-p", "", "Keep modification times (the default)"},
+               {"--no-times", "", "", "Do not keep modification times: the upload's time"}},
      .help = "Upload LOCAL as REMOTE",
      .details = "REMOTE defaults to LOCAL's file name; an existing remote folder receives the\n"
                 "file under that name. Missing parent folders are created. An interrupted\n"
-                "upload continues where it stopped (--no-resume: start over).",
+                "upload continues where it stopped (--no-resume: start over). A file the\n"
+                "server already holds with the same size and digest is not sent again\n"
+                "(--force: send it). The modification time goes along (--no-times: not).",
      .examples = "sfs put report.pdf                  (as report.pdf)\n"
                  "sfs put report.pdf docs/2026/r.pdf  (parent folders are created)\n"
                  "sfs put -r photos backup/photos     (a whole tree)",
@@ -53,15 +58,42 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
               {"LOCAL", K::kLocal, false, "Local path (default: REMOTE's name here)",
                "Save as [same]: "}},
      .flags = {{"--recursive", "-r", "",
-                "Download the whole remote folder REMOTE into the local directory LOCAL"}},
+                "Download the whole remote folder REMOTE into the local directory LOCAL"},
+               {"--force", "", "", "Fetch files even when the local copy has the same content"},
+               {"--preserve", "-p", "", "Keep modification times (the default)"},
+               {"--no-times", "", "", "Do not keep modification times: the download's time"}},
      .help = "Download REMOTE to LOCAL",
      .details = "LOCAL defaults to REMOTE's name in the current directory; an existing local\n"
                 "directory receives the file. The data goes to a hidden .NAME.sfs-part file\n"
-                "that replaces LOCAL only once complete and verified.",
+                "that replaces LOCAL only once complete and verified. A local file with the\n"
+                "same size and digest is not fetched again (--force: fetch it). The file\n"
+                "gets the remote modification time (--no-times: not) and mode 0666 minus\n"
+                "the umask.",
      .examples = "sfs get report.pdf                  (into ./report.pdf)\n"
                  "sfs get docs/2026/r.pdf /tmp/\n"
                  "sfs get -r backup/photos restored",
      .modes = kEverywhere, .menu = {"Download"}, .handler = do_get},
+
+    {.name = "sync",
+     .args = {{"SOURCE", K::kLocal, true, "Local directory, or :FOLDER on the server"},
+              {"DEST", K::kRemoteDir, true, ":FOLDER on the server, or a local directory"}},
+     .flags = {{"--delete", "", "", "Delete what DEST holds and SOURCE does not"},
+               {"--dry-run", "-n", "", "Change nothing; print what would be done"},
+               {"--force", "", "", "Send files even when DEST has the same content"},
+               {"--no-times", "", "", "Do not keep modification times"},
+               {"--exclude", "", "PATTERN",
+                "Leave out paths or names matching the glob PATTERN (on both sides)"}},
+     .help = "Make DEST a copy of SOURCE (one way; the remote side starts with ':')",
+     .details = "Like rclone sync or rsync -a: files DEST already holds with the same size and\n"
+                "digest are not sent; the others move as with put/get (resumed, verified,\n"
+                "modification times kept). With --delete, what DEST holds and SOURCE does not\n"
+                "goes first (nothing is deleted when part of SOURCE could not be read).\n"
+                "Ends with a summary (--json: one object).",
+     .examples = "sfs sync photos :backup/photos        (upload what changed)\n"
+                 "sfs sync :backup/photos restored      (download what changed)\n"
+                 "sfs sync --delete --dry-run photos :backup/photos\n"
+                 "sfs sync --exclude '*.tmp' photos :backup/photos",
+     .modes = kNotInMenu, .handler = do_sync},
 
     {.name = "view",
      .args = {{"REMOTE", K::kRemote, true, "Remote file", "Remote file to view: "}},

@@ -168,6 +168,15 @@ void show_progress(std::optional<ProgressBar>& bar,
   }
 }
 
+// One line on stderr when a transfer continues an interrupted one, so that
+// the user knows why it is quick (or that the old part was kept).
+void announce_resume(const char* verb, const std::string& name, std::uint64_t at) {
+  if (at > 0) {
+    std::fprintf(stderr, "sfs: %s %s: resuming at %s\n", verb, name.c_str(),
+                 human_bytes(static_cast<double>(at)).c_str());
+  }
+}
+
 }  // namespace
 
 Connection::Connection(const ConnectOptions& options)
@@ -365,10 +374,14 @@ awaitable<Error> Connection::read_abort_reason() {
 }
 
 awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::string remote,
-                                           bool progress, bool resume) {
+                                           bool progress, bool resume, bool keep_time) {
   SFS_CO_ASSIGN_OR_RETURN(auto source, LocalSource::open(local));
   const std::uint64_t size = source.size();
-  const std::string command = protocol::serialize_request(protocol::Put{remote, size});
+  protocol::Put put{remote, size};
+  if (keep_time && source.mtime() >= 0) {  // (before 1970 cannot be sent)
+    put.mtime = static_cast<std::uint64_t>(source.mtime());
+  }
+  const std::string command = protocol::serialize_request(put);
   SFS_CO_ASSIGN_OR_RETURN(auto reply, co_await request(command));
   if (!reply.ok) {
     co_return reply.to_error();
@@ -377,6 +390,7 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   crypto::Digest hash;
   SFS_CO_ASSIGN_OR_RETURN(const std::uint64_t from,
                           resume_point(source, resume ? offer.size : 0, offer.digest, hash));
+  announce_resume("put", remote, from);
   const std::string start = protocol::from_line(from);
   SFS_CO_RETURN_IF_ERROR(co_await channel_->write(start));
   std::optional<ProgressBar> bar;
@@ -415,7 +429,8 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
 }
 
 awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::path local,
-                                           bool progress, bool resume) {
+                                           bool progress, bool resume,
+                                           std::optional<std::int64_t> mtime) {
   SFS_CO_ASSIGN_OR_RETURN(auto part, LocalDownload::open(local, resume));
   const bool can_resume = part.held() > 0 && !part.recorded_digest().empty();
   const protocol::Get get{remote, can_resume ? part.held() : 0,
@@ -431,6 +446,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   // A failure here ends the session: the server is already sending.
   SFS_CO_RETURN_IF_ERROR(hash_held_part(part, start, hash));
   SFS_CO_RETURN_IF_ERROR(part.continue_at(start));
+  announce_resume("get", remote, start);
   if (!offer.stored.empty()) {
     part.record_digest(offer.stored);
   }
@@ -464,7 +480,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     co_return make_error(Errc::kIntegrity, "downloaded data does not match its digest; " +
                                                local.string() + " left unchanged");
   }
-  co_return part.commit();
+  co_return part.commit(mtime);
 }
 
 awaitable<Result<void>> Connection::do_view(std::string remote, std::uint64_t max_bytes,
@@ -514,13 +530,13 @@ awaitable<Result<std::vector<protocol::FileStatus>>> Connection::do_verify() {
 }
 
 Result<void> Connection::put(const std::filesystem::path& local, const std::string& remote,
-                             bool show_progress, bool resume) {
-  return run(do_put(local, remote, show_progress, resume));
+                             bool show_progress, bool resume, bool keep_time) {
+  return run(do_put(local, remote, show_progress, resume, keep_time));
 }
 
 Result<void> Connection::get(const std::string& remote, const std::filesystem::path& local,
-                             bool show_progress, bool resume) {
-  return run(do_get(remote, local, show_progress, resume));
+                             bool show_progress, bool resume, std::optional<std::int64_t> mtime) {
+  return run(do_get(remote, local, show_progress, resume, mtime));
 }
 
 Result<void> Connection::view(const std::string& remote, std::uint64_t max_bytes,

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,12 +60,15 @@ class Connection {
   };
   WireTotals last_transfer() const;
   // Both continue an interrupted transfer of the same data when `resume`
-  // is set and the other side still holds it; the result is verified by
-  // its full digest either way.
+  // is set and the other side still holds it (and say so on stderr:
+  // "sfs: resuming NAME at 1.1 GiB"); the result is verified by its full
+  // digest either way. With `keep_time`, put gives the remote file the local
+  // file's modification time; get gives the local file `mtime` when set.
   Result<void> put(const std::filesystem::path& local, const std::string& remote,
-                   bool show_progress, bool resume = true);
+                   bool show_progress, bool resume = true, bool keep_time = true);
   Result<void> get(const std::string& remote, const std::filesystem::path& local,
-                   bool show_progress, bool resume = true);
+                   bool show_progress, bool resume = true,
+                   std::optional<std::int64_t> mtime = std::nullopt);
   // Passes the first `max_bytes` bytes of `remote` to `out`.
   Result<void> view(const std::string& remote, std::uint64_t max_bytes,
                     const std::function<void(const char*, std::size_t)>& out);
@@ -107,9 +111,9 @@ class Connection {
   awaitable<Result<protocol::Reply>> request(std::string line);
   awaitable<Result<protocol::Reply>> do_login(std::string user, std::string password);
   awaitable<Result<void>> do_put(std::filesystem::path local, std::string remote, bool progress,
-                                 bool resume);
+                                 bool resume, bool keep_time);
   awaitable<Result<void>> do_get(std::string remote, std::filesystem::path local, bool progress,
-                                 bool resume);
+                                 bool resume, std::optional<std::int64_t> mtime);
   awaitable<Result<void>> do_view(std::string remote, std::uint64_t max_bytes,
                                   std::function<void(const char*, std::size_t)> out);
   awaitable<Result<std::vector<protocol::Entry>>> do_list(std::string remote);

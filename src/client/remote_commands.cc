@@ -49,6 +49,12 @@ Result<std::string> put_target(const CommandContext& context, const Invocation& 
 
 bool has_flag(const Invocation& inv, std::string_view name) { return inv.flag(name) != nullptr; }
 
+// put's and get's --force and --no-times (-p, keeping times, is the default).
+void set_copy_flags(const Invocation& inv, TransferOptions& transfer) {
+  transfer.force = has_flag(inv, "--force");
+  transfer.keep_times = !has_flag(inv, "--no-times");
+}
+
 }  // namespace
 
 std::string check_count(std::string_view text) {
@@ -57,15 +63,17 @@ std::string check_count(std::string_view text) {
 
 Result<void> do_put(CommandContext& context, const Invocation& inv) {
   SFS_ASSIGN_OR_RETURN(auto remote, put_target(context, inv));
-  const TransferOptions transfer{inv.args[0], remote, has_flag(inv, "--recursive"), context.resume,
-                                 context.json};
+  TransferOptions transfer{inv.args[0], remote, has_flag(inv, "--recursive"), context.resume,
+                           context.json};
+  set_copy_flags(inv, transfer);
   return put_command(context.conn, transfer, context.out);
 }
 
 Result<void> do_get(CommandContext& context, const Invocation& inv) {
   SFS_ASSIGN_OR_RETURN(auto remote, remote_entry(context, inv.args[0]));
-  const TransferOptions transfer{remote, inv.arg_or(1, ""), has_flag(inv, "--recursive"),
-                                 context.resume, context.json};
+  TransferOptions transfer{remote, inv.arg_or(1, ""), has_flag(inv, "--recursive"), context.resume,
+                           context.json};
+  set_copy_flags(inv, transfer);
   return get_command(context.conn, transfer, context.out);
 }
 

@@ -14,7 +14,7 @@ from sfs_harness import (CLIENT_BIN, EXIT_OK, EXIT_USAGE, REPO, make_temp_dir, r
 BASH_COMPLETION = os.path.join(REPO, "dist", "completion", "sfs.bash")
 ZSH_COMPLETION = os.path.join(REPO, "dist", "completion", "_sfs")
 COMMANDS = ("put", "upload", "get", "download", "view", "rm", "delete", "ls", "list", "hash",
-            "verify", "menu", "mkdir", "rmdir", "mv", "move", "stat", "shell")
+            "verify", "menu", "mkdir", "rmdir", "mv", "move", "stat", "shell", "sync")
 
 # Sets the completion variables as bash does for the words in "$@" (the cursor
 # in the last one), runs the function `complete` registered for sfs and prints
@@ -83,7 +83,7 @@ class BashCompletionTest(unittest.TestCase):
         self.assertEqual(self.complete(""), sorted(COMMANDS))
         self.assertEqual(self.complete("p"), ["put"])
         self.assertEqual(self.complete("d"), ["delete", "download"])
-        self.assertEqual(self.complete("s"), ["shell", "stat"])
+        self.assertEqual(self.complete("s"), ["shell", "stat", "sync"])
         self.assertEqual(self.complete("mk"), ["mkdir"])
         self.assertEqual(self.complete("mo"), ["move"])
         # Options with values are skipped over to find the command position.
@@ -99,7 +99,9 @@ class BashCompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("ls", "-"), ["--help", "--long", "--recursive", "-R", "-l"])
         self.assertEqual(self.complete("view", "notes.txt", "--b"), ["--bytes"])
         self.assertEqual(self.complete("mkdir", "-"), ["--help", "--parents", "-p"])
-        self.assertEqual(self.complete("put", "-"), ["--help", "--recursive", "-r"])
+        self.assertEqual(self.complete("put", "-"), ["--force", "--help", "--no-times",
+                                                     "--preserve", "--recursive", "-p", "-r"])
+        self.assertEqual(self.complete("sync", "--d"), ["--delete", "--dry-run"])
         self.assertEqual(self.complete("move", "-"), ["--help"])
         self.assertEqual(self.complete("--completion", ""), ["bash", "zsh"])
 

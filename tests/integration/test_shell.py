@@ -127,7 +127,8 @@ class ShellTest(ShellTestCase):
     def test_help(self):
         term = self.start_shell()
         text = self.command(term, "help").decode()
-        for usage in ("put [-r] LOCAL [REMOTE]", "get [-r] REMOTE [LOCAL]",
+        for usage in ("put [-r] [--force] [-p] [--no-times] LOCAL [REMOTE]",
+                      "get [-r] [--force] [-p] [--no-times] REMOTE [LOCAL]",
                       "view REMOTE [--bytes N]", "rm REMOTE", "ls [-l] [-R] [DIR]", "stat PATH",
                       "mkdir [-p] DIR", "rmdir DIR", "mv SRC DST", "hash REMOTE", "verify",
                       "cd [DIR]", "pwd", "lcd [DIR]", "lls [DIR]", "help [COMMAND]", "exit"):
