@@ -146,19 +146,26 @@ Result<Outcome> get_file(Connection& conn, const std::string& remote, const std:
                          const CopyOptions& options) {
   SFS_RETURN_IF_ERROR(check_remote_path(remote));
   const fs::path target = local_target(remote, local);
-  std::optional<std::int64_t> mtime;
-  // Asked only when it serves: the time to keep, or the content to compare.
-  // When STAT fails, GET runs anyway and says why in its own words.
-  auto entry = options.keep_times || !options.force
-                   ? conn.stat(remote)
-                   : Result<protocol::Entry>(make_error(Errc::kNotFound, ""));
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(target, ec)) || options.force) {
+    // Nothing here to compare with: the time comes with the GET (a STAT in
+    // the same write), so a new download costs no extra round trip.
+    SFS_RETURN_IF_ERROR(conn.get(remote, target, progress_wanted(), options.resume, std::nullopt,
+                                 options.keep_times));
+    report_wire(conn, "get", remote);
+    return Outcome::kSent;
+  }
+  // A local file is there: compare contents (STAT gives the size, digest
+  // and time). When STAT fails, GET runs anyway and says why in its own words.
+  auto entry = conn.stat(remote);
   if (!entry && (entry.error().code == Errc::kNetwork || entry.error().code == Errc::kProtocol)) {
     return entry.error();
   }
+  std::optional<std::int64_t> mtime;
   if (entry && entry->type == 'f' && options.keep_times) {
     mtime = static_cast<std::int64_t>(entry->mtime);
   }
-  if (entry && !options.force) {
+  if (entry) {
     SFS_ASSIGN_OR_RETURN(const bool same, same_content(conn, target, remote, *entry));
     if (same) {
       return keep_unchanged(target, *entry, options);

@@ -428,15 +428,34 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   co_return Result<void>{};
 }
 
+awaitable<Result<protocol::Reply>> Connection::send_get(std::string line, std::string path,
+                                                        bool ask_time,
+                                                        std::optional<std::int64_t>* mtime) {
+  if (!ask_time) {
+    co_return co_await request(std::move(line));
+  }
+  const std::string both = protocol::serialize_request(protocol::Stat{path}) + line;
+  SFS_CO_ASSIGN_OR_RETURN(auto stat, co_await request(both));
+  // A failed STAT changes nothing: the GET's reply says what is wrong.
+  if (stat.ok) {
+    auto entry = protocol::parse_stat_reply(stat);
+    if (entry && entry->type == 'f') {
+      *mtime = static_cast<std::int64_t>(entry->mtime);
+    }
+  }
+  co_return co_await request("");
+}
+
 awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::path local,
                                            bool progress, bool resume,
-                                           std::optional<std::int64_t> mtime) {
+                                           std::optional<std::int64_t> mtime, bool ask_time) {
   SFS_CO_ASSIGN_OR_RETURN(auto part, LocalDownload::open(local, resume));
   const bool can_resume = part.held() > 0 && !part.recorded_digest().empty();
   const protocol::Get get{remote, can_resume ? part.held() : 0,
                           can_resume ? part.recorded_digest() : std::string()};
-  const std::string command = protocol::serialize_request(get);
-  SFS_CO_ASSIGN_OR_RETURN(auto reply, co_await request(command));
+  std::string command = protocol::serialize_request(get);
+  SFS_CO_ASSIGN_OR_RETURN(auto reply,
+                          co_await send_get(std::move(command), remote, ask_time, &mtime));
   if (!reply.ok) {
     co_return reply.to_error();
   }
@@ -535,8 +554,9 @@ Result<void> Connection::put(const std::filesystem::path& local, const std::stri
 }
 
 Result<void> Connection::get(const std::string& remote, const std::filesystem::path& local,
-                             bool show_progress, bool resume, std::optional<std::int64_t> mtime) {
-  return run(do_get(remote, local, show_progress, resume, mtime));
+                             bool show_progress, bool resume, std::optional<std::int64_t> mtime,
+                             bool ask_time) {
+  return run(do_get(remote, local, show_progress, resume, mtime, ask_time));
 }
 
 Result<void> Connection::view(const std::string& remote, std::uint64_t max_bytes,
