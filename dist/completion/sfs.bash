@@ -25,8 +25,8 @@ _sfs_files() {
 _sfs() {
   local cur=${COMP_WORDS[COMP_CWORD]}
   local prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands="put upload get download sync view rm delete ls list stat mkdir rmdir mv move hash
-    verify menu shell"
+  local commands="put upload get download mput mget sync view rm delete ls list stat mkdir rmdir mv
+    move hash verify menu shell"
   local options="--help -h --host --port --user -u --ca-file --trust-new --password-file --profile
     --no-resume --compress --batch -b --json --completion"
   COMPREPLY=()
@@ -86,8 +86,11 @@ _sfs() {
     case $command in
       put | upload) command_options+=" --recursive -r --force --preserve -p --no-times" ;;
       get | download) command_options+=" --recursive -r --force --preserve -p --no-times" ;;
+      mput) command_options+=" --recursive -r" ;;
+      mget) command_options+=" --recursive -r" ;;
       sync) command_options+=" --delete --dry-run -n --force --no-times --exclude" ;;
       view) command_options+=" --bytes -n" ;;
+      rm | delete) command_options+=" --recursive -r" ;;
       ls | list) command_options+=" --long -l --recursive -R" ;;
       mkdir) command_options+=" --parents -p" ;;
     esac
@@ -97,8 +100,9 @@ _sfs() {
 
   # Local paths: by the command and the argument's position.
   case $command:$args in
-    put:0 | upload:0) _sfs_files "$cur" ;;
-    get:1 | download:1) _sfs_files "$cur" ;;
+    put:* | upload:*) _sfs_files "$cur" ;;
+    get:[1-9]* | download:[1-9]*) _sfs_files "$cur" ;;
+    mput:*) _sfs_files "$cur" ;;
     sync:0) _sfs_files "$cur" ;;
   esac
   return 0

@@ -6,6 +6,7 @@
 #include "client/command_help.h"
 #include "client/commands.h"
 #include "client/exit_codes.h"
+#include "client/globs.h"
 
 namespace sfs::client {
 namespace {
@@ -26,17 +27,40 @@ struct CliCommands::Bound {
   CLI::App* app = nullptr;
   std::deque<std::string> args;  // one per argument (a deque: CLI11 keeps pointers)
   std::vector<CLI::Option*> arg_options;
-  std::deque<std::string> values;  // one per flag: a value flag's value
-  std::deque<bool> switches;       // one per flag: a flag without a value was given
+  std::vector<std::string> operands;  // all the arguments, when one repeats
+  std::deque<std::string> values;     // one per flag: a value flag's value
+  std::deque<bool> switches;          // one per flag: a flag without a value was given
   std::vector<CLI::Option*> flag_options;
 
   void bind_args() {
+    if (command->has_repeating_arg()) {
+      bind_operands();
+      return;
+    }
     for (const Arg& arg : command->args) {
       std::string& target = args.emplace_back();
       CLI::Option* option = app->add_option(std::string(arg.name), target, std::string(arg.help));
       option->required(arg.required);
       arg_options.push_back(option);
     }
+  }
+
+  // `put LOCAL... [REMOTE]`: CLI11 would give every word to the first
+  // positional, so all of them go to one list, named after the repeating
+  // argument, that the handler splits.
+  void bind_operands() {
+    std::string name;
+    std::string help;
+    for (const Arg& arg : command->args) {
+      name = name.empty() && arg.repeats ? std::string(arg.name) : name;
+      help += (help.empty() ? "" : "; ") + std::string(arg.name) + ": " + std::string(arg.help);
+    }
+    CLI::Option* option = app->add_option(name, operands, help);
+    option->type_name("");
+    option->required(command->required_args() > 0);
+    option->expected(static_cast<int>(command->required_args()),
+                     CLI::detail::expected_max_vector_size);
+    arg_options.push_back(option);
   }
 
   void bind_flags() {
@@ -100,10 +124,18 @@ Invocation CliCommands::invocation() const {
   if (bound == nullptr) {
     return inv;
   }
-  for (std::size_t i = 0; i < bound->arg_options.size(); ++i) {
+  if (bound->command->has_repeating_arg()) {
+    inv.args = bound->operands;
+  }
+  for (std::size_t i = 0; i < bound->args.size(); ++i) {
     if (bound->arg_options[i]->count() > 0) {
       inv.args.push_back(bound->args[i]);
     }
+  }
+  // The shell that ran sfs expanded its own globs: what still holds a glob
+  // character was quoted for the server's side (`sfs get '*.txt'`).
+  for (const std::string& arg : inv.args) {
+    inv.globs.push_back(has_glob(arg) ? arg : std::string());
   }
   const std::vector<Flag>& flags = bound->command->flags;
   for (std::size_t i = 0; i < flags.size(); ++i) {

@@ -20,6 +20,11 @@ std::string Invocation::arg_or(std::size_t i, const std::string& fallback) const
   return i < args.size() ? args[i] : fallback;
 }
 
+const std::string& Invocation::glob(std::size_t i) const {
+  static const std::string kNone;
+  return i < globs.size() ? globs[i] : kNone;
+}
+
 bool Command::named(std::string_view word) const {
   return name == word || std::find(aliases.begin(), aliases.end(), word) != aliases.end();
 }
@@ -32,7 +37,8 @@ std::string Command::usage() const {
     }
   }
   for (const Arg& a : args) {
-    text += a.required ? " " + std::string(a.name) : " [" + std::string(a.name) + "]";
+    const std::string name = std::string(a.name) + (a.repeats ? "..." : "");
+    text += a.required ? " " + name : " [" + name + "]";
   }
   for (const Flag& f : flags) {
     if (!f.value_name.empty()) {
@@ -52,6 +58,10 @@ ArgKind Command::arg_kind(std::size_t position) const {
 std::size_t Command::required_args() const {
   return static_cast<std::size_t>(
       std::count_if(args.begin(), args.end(), [](const Arg& a) { return a.required; }));
+}
+
+bool Command::has_repeating_arg() const {
+  return std::any_of(args.begin(), args.end(), [](const Arg& a) { return a.repeats; });
 }
 
 void add_flag_defaults(const Command& command, Invocation& invocation) {

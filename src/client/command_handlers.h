@@ -10,6 +10,9 @@ namespace sfs::client {
 // Remote files and folders (remote_commands.cc).
 Result<void> do_put(CommandContext& context, const Invocation& invocation);
 Result<void> do_get(CommandContext& context, const Invocation& invocation);
+// mput and mget: every operand is a source (client/operands.h).
+Result<void> do_mput(CommandContext& context, const Invocation& invocation);
+Result<void> do_mget(CommandContext& context, const Invocation& invocation);
 Result<void> do_view(CommandContext& context, const Invocation& invocation);
 Result<void> do_rm(CommandContext& context, const Invocation& invocation);
 Result<void> do_ls(CommandContext& context, const Invocation& invocation);

@@ -32,9 +32,10 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
   return {
     {.name = "put", .aliases = {"upload"},
      .args = {{"LOCAL", K::kLocal, true, "Local file (a directory with -r)",
-               "Local file to upload: "},
+               "Local file to upload: ", true},
               {"REMOTE", K::kRemote, false,
-               "Remote name (default: LOCAL's file name; missing parent folders are created)",
+               "Remote name, or the folder several LOCALs go into (default: LOCAL's file name; "
+               "missing parent folders are created)",
                "Remote name [same]: "}},
      .flags = {{"--recursive", "-r", "",
                 "Upload the whole directory LOCAL into the remote folder REMOTE"},
@@ -42,20 +43,26 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
                {"--preserve", "-p", "", "Keep modification times (the default)"},
                {"--no-times", "", "", "Do not keep modification times: the upload's time"}},
      .help = "Upload LOCAL as REMOTE",
-     .details = "REMOTE defaults to LOCAL's file name; an existing remote folder receives the\n"
-                "file under that name. Missing parent folders are created. An interrupted\n"
-                "upload continues where it stopped (--no-resume: start over). A file the\n"
-                "server already holds with the same size and digest is not sent again\n"
-                "(--force: send it). The modification time goes along (--no-times: not).",
+     .details = "REMOTE defaults to LOCAL's file name; an existing remote folder, or a REMOTE\n"
+                "ending in '/', receives the file under that name. Missing parent folders are\n"
+                "created. With several LOCALs the last operand is the folder they go into (as\n"
+                "scp); a REMOTE that is also a local file is refused (a glob such as *.txt\n"
+                "that matched it): use mput. In the shell and batch mode LOCAL may be a glob.\n"
+                "An interrupted upload continues where it stopped (--no-resume: start over).\n"
+                "A file the server already holds with the same size and digest is not sent\n"
+                "again (--force: send it). The modification time goes along (--no-times: not).",
      .examples = "sfs put report.pdf                  (as report.pdf)\n"
                  "sfs put report.pdf docs/2026/r.pdf  (parent folders are created)\n"
+                 "sfs put a.txt b.txt docs/           (both into the folder docs)\n"
                  "sfs put -r photos backup/photos     (a whole tree)",
      .modes = kEverywhere, .menu = {"Upload"}, .handler = do_put},
 
     {.name = "get", .aliases = {"download"},
      .args = {{"REMOTE", K::kRemote, true, "Remote file (a folder with -r)",
-               "Remote file to download: "},
-              {"LOCAL", K::kLocal, false, "Local path (default: REMOTE's name here)",
+               "Remote file to download: ", true},
+              {"LOCAL", K::kLocal, false,
+               "Local path, or the directory several REMOTEs go into (default: REMOTE's name "
+               "here)",
                "Save as [same]: "}},
      .flags = {{"--recursive", "-r", "",
                 "Download the whole remote folder REMOTE into the local directory LOCAL"},
@@ -64,15 +71,40 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
                {"--no-times", "", "", "Do not keep modification times: the download's time"}},
      .help = "Download REMOTE to LOCAL",
      .details = "LOCAL defaults to REMOTE's name in the current directory; an existing local\n"
-                "directory receives the file. The data goes to a hidden .NAME.sfs-part file\n"
-                "that replaces LOCAL only once complete and verified. A local file with the\n"
-                "same size and digest is not fetched again (--force: fetch it). The file\n"
-                "gets the remote modification time (--no-times: not) and mode 0666 minus\n"
-                "the umask.",
+                "directory, or a LOCAL ending in '/' (created if missing), receives the file.\n"
+                "With several REMOTEs the last operand is the directory they go into. REMOTE\n"
+                "may be a glob, matched against the server's listing (quote it on the command\n"
+                "line: sfs get '*.txt'). The data goes to a hidden .NAME.sfs-part file that\n"
+                "replaces LOCAL only once complete and verified. A local file with the same\n"
+                "size and digest is not fetched again (--force: fetch it). The file gets the\n"
+                "remote modification time (--no-times: not) and mode 0666 minus the umask.",
      .examples = "sfs get report.pdf                  (into ./report.pdf)\n"
                  "sfs get docs/2026/r.pdf /tmp/\n"
+                 "sfs get '*.txt' texts/              (every remote .txt into ./texts)\n"
                  "sfs get -r backup/photos restored",
      .modes = kEverywhere, .menu = {"Download"}, .handler = do_get},
+
+    {.name = "mput",
+     .args = {{"LOCAL", K::kLocal, true, "Local file (a directory with -r)", {}, true}},
+     .flags = {{"--recursive", "-r", "", "Upload whole directories"}},
+     .help = "Upload every LOCAL into the remote folder (a last operand DIR/: into DIR)",
+     .details = "Every operand is a file to upload, so that sfs mput *.txt uploads all that\n"
+                "the glob matched, however many. A last operand ending in '/' names the\n"
+                "remote folder they go into (created if missing).",
+     .examples = "sfs mput *.txt\n"
+                 "sfs mput *.txt docs/",
+     .modes = kNotInMenu, .handler = do_mput},
+
+    {.name = "mget",
+     .args = {{"REMOTE", K::kRemote, true, "Remote file or glob (a folder with -r)", {}, true}},
+     .flags = {{"--recursive", "-r", "", "Download whole folders"}},
+     .help = "Download every REMOTE here (a last operand DIR/: into the local DIR)",
+     .details = "Every operand is a remote file or glob, matched against the server's listing.\n"
+                "A last operand ending in '/' names the local directory they go into (created\n"
+                "if missing).",
+     .examples = "sfs mget '*.txt'\n"
+                 "sfs mget 'logs/*.log' old.log logs/",
+     .modes = kNotInMenu, .handler = do_mget},
 
     {.name = "sync",
      .args = {{"SOURCE", K::kLocal, true, "Local directory, or :FOLDER on the server"},
@@ -107,9 +139,16 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
      .modes = kEverywhere, .menu = {"View", true}, .handler = do_view},
 
     {.name = "rm", .aliases = {"delete"},
-     .args = {{"REMOTE", K::kRemote, true, "Remote file", "Remote file to delete: "}},
+     .args = {{"REMOTE", K::kRemote, true, "Remote file (a folder with -r)",
+               "Remote file to delete: ", true}},
+     .flags = {{"--recursive", "-r", "", "Delete folders and everything in them"}},
      .help = "Delete REMOTE",
-     .examples = "sfs rm old/report.pdf",
+     .details = "Several REMOTEs are deleted in turn; REMOTE may be a glob, matched against the\n"
+                "server's listing. A folder needs -r, which deletes it with everything in it\n"
+                "and says how many files and folders went.",
+     .examples = "sfs rm old/report.pdf\n"
+                 "sfs rm a.txt b.txt '*.tmp'\n"
+                 "sfs rm -r old",
      .modes = kEverywhere, .menu = {"Delete"}, .handler = do_rm},
 
     {.name = "ls", .aliases = {"list"},

@@ -64,6 +64,10 @@ struct Arg {
   // The menu asks for the argument with this prompt; empty: not asked (an
   // optional argument then takes its default).
   std::string_view menu_prompt = {};
+  // May be given several times (`rm REMOTE...`); the handler tells the
+  // operands apart (`put LOCAL... [REMOTE]`: the last is REMOTE when there
+  // are several).
+  bool repeats = false;
 };
 
 struct Flag {
@@ -79,12 +83,19 @@ struct Flag {
 // A command's words after its name, with the flags taken out.
 struct Invocation {
   std::vector<std::string> args;
+  // Beside each argument: the glob pattern it stands for (client/globs.h),
+  // or empty. In the shell and batch mode the words with unquoted glob
+  // characters; on the command line every argument with one (the shell
+  // that ran sfs expanded the local ones already).
+  std::vector<std::string> globs;
   std::vector<std::pair<std::string_view, std::string>> flags;  // long name, value
 
   // The value of flag `name` (its long name), or nullptr when not given.
   const std::string* flag(std::string_view name) const;
   // args[i], or `fallback` when there are fewer arguments.
   std::string arg_or(std::size_t i, const std::string& fallback) const;
+  // The pattern of args[i], or empty.
+  const std::string& glob(std::size_t i) const;
 };
 
 // Runs one command; errors are returned, not printed.
@@ -120,6 +131,8 @@ struct Command {
   // what the last one names.
   ArgKind arg_kind(std::size_t position) const;
   std::size_t required_args() const;
+  // Whether an argument may be given several times.
+  bool has_repeating_arg() const;
 };
 
 // Every command, in the order help texts, menus and completions list them.

@@ -227,11 +227,16 @@ std::string local_arguments() {
   std::string text = "\n  # Local paths: by the command and the argument's position.\n";
   text += "  case $command:$args in\n";
   for (const Command* c : command_line_commands()) {
+    // From an argument that repeats on, positions are no longer fixed: the
+    // first argument then matches any position, a later one any but the first.
+    bool repeated = false;
     for (std::size_t i = 0; i < c->args.size(); ++i) {
       const ArgKind kind = c->args[i].kind;
+      repeated = repeated || c->args[i].repeats;
       if (kind == ArgKind::kLocal || kind == ArgKind::kLocalDir) {
-        text += "    " + alternatives(command_names(*c), ":" + std::to_string(i)) +
-                ") _sfs_files \"$cur\"" + (kind == ArgKind::kLocalDir ? " -d" : "") + " ;;\n";
+        const std::string position = !repeated ? std::to_string(i) : i == 0 ? "*" : "[1-9]*";
+        text += "    " + alternatives(command_names(*c), ":" + position) + ") _sfs_files \"$cur\"" +
+                (kind == ArgKind::kLocalDir ? " -d" : "") + " ;;\n";
       }
     }
   }

@@ -149,8 +149,14 @@ std::string command_specs(const Command& c, const std::string& help) {
   }
   for (std::size_t i = 0; i < c.args.size(); ++i) {
     const std::string optional = c.args[i].required ? "" : ":";
-    text += " \\\n            '" + std::to_string(i + 1) + ":" + optional +
-            std::string(c.args[i].name) + ":" + argument_action(c.args[i].kind) + "'";
+    // '*:' takes every remaining word, so a repeating argument is the last.
+    const std::string position = c.args[i].repeats ? "*" : std::to_string(i + 1);
+    text += " \\\n            '" + position;
+    text += ":" + optional + std::string(c.args[i].name);
+    text += ":" + argument_action(c.args[i].kind) + "'";
+    if (c.args[i].repeats) {
+      break;
+    }
   }
   return text + "\n          ;;\n";
 }

@@ -48,13 +48,15 @@ Result<void> take_flag(const Command& command, const std::vector<std::string>& w
 
 }  // namespace
 
-Result<Invocation> parse_invocation(const Command& command, const std::vector<std::string>& words) {
+Result<Invocation> parse_invocation(const Command& command, const std::vector<std::string>& words,
+                                    const std::vector<std::string>& globs) {
   Invocation inv;
   bool flags_done = false;
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
     if (flags_done || word.size() < 2 || word[0] != '-') {
       inv.args.push_back(word);
+      inv.globs.push_back(i < globs.size() ? globs[i] : std::string());
     } else if (word == "--") {
       flags_done = true;
     } else if (auto ok = take_flag(command, words, i, inv); !ok) {
@@ -64,7 +66,7 @@ Result<Invocation> parse_invocation(const Command& command, const std::vector<st
   if (inv.args.size() < command.required_args()) {
     return usage_error(command, "missing argument" + usage_note(command));
   }
-  if (inv.args.size() > command.args.size()) {
+  if (inv.args.size() > command.args.size() && !command.has_repeating_arg()) {
     return usage_error(command, "too many arguments" + usage_note(command));
   }
   add_flag_defaults(command, inv);
@@ -72,21 +74,27 @@ Result<Invocation> parse_invocation(const Command& command, const std::vector<st
 }
 
 LineOutcome run_line(CommandContext& context, std::string_view line) {
-  const std::size_t start = line.find_first_not_of(" \t\r");
-  if (start == std::string_view::npos || line[start] == '#') {
-    return {};
-  }
-  auto words = split_words(line);
-  if (!words) {
-    std::fprintf(stderr, "sfs: %s\n", words.error().message.c_str());
+  auto split = split_command_line(line);
+  if (!split) {
+    std::fprintf(stderr, "sfs: %s\n", split.error().message.c_str());
     return {kExitUsage, false};
   }
-  const Command* command = find_command(words->front(), context.mode);
+  if (split->empty()) {
+    return {};  // a blank line or a comment
+  }
+  std::vector<std::string> words;
+  std::vector<std::string> globs;
+  for (Word& w : *split) {
+    words.push_back(std::move(w.text));
+    globs.push_back(std::move(w.glob));
+  }
+  const Command* command = find_command(words.front(), context.mode);
   if (command == nullptr) {
-    std::fprintf(stderr, "sfs: unknown command '%s' (try help)\n", words->front().c_str());
+    std::fprintf(stderr, "sfs: unknown command '%s' (try help)\n", words.front().c_str());
     return {kExitUsage, false};
   }
-  auto inv = parse_invocation(*command, {words->begin() + 1, words->end()});
+  auto inv = parse_invocation(*command, {words.begin() + 1, words.end()},
+                              {globs.begin() + 1, globs.end()});
   if (!inv) {
     std::fprintf(stderr, "sfs: %s\n", inv.error().message.c_str());
     return {kExitUsage, false};

@@ -19,9 +19,12 @@ namespace sfs::client {
 
 // Takes the flags out of `words` (the words after the command's name), gives
 // the missing value flags their defaults and checks the argument count. "--"
-// ends the flags. Fails with kBadRequest and a one-line message that names
-// the command and ends with its usage.
-Result<Invocation> parse_invocation(const Command& command, const std::vector<std::string>& words);
+// ends the flags. `globs`, when given, holds beside each word the pattern it
+// stands for (split_command_line); the arguments keep theirs. Fails with
+// kBadRequest and a one-line message that names the command and ends with
+// its usage.
+Result<Invocation> parse_invocation(const Command& command, const std::vector<std::string>& words,
+                                    const std::vector<std::string>& globs = {});
 
 struct LineOutcome {
   int status = 0;                // 0, or the exit status of the reported error
@@ -29,7 +32,8 @@ struct LineOutcome {
 };
 
 // Runs one command line among the commands available in `context.mode`.
-// Blank lines and lines starting with '#' do nothing. An error is printed as
+// Blank lines and comments (from an unquoted '#' that starts a word) do
+// nothing. An error is printed as
 // one "sfs: ..." line on stderr; a bad command line gets exit status 2.
 LineOutcome run_line(CommandContext& context, std::string_view line);
 

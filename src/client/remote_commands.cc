@@ -1,50 +1,32 @@
 // The handlers of the commands on remote files and folders, for every front
-// end: the command line, the shell, batch mode and the menu. In the shell and
-// batch mode remote paths are joined to the working directory first; elsewhere
-// they go on as typed, for the same checks the server applies.
-
-#include <filesystem>
+// end: the command line, the shell, batch mode and the menu. Remote paths are
+// joined to the working directory (the top on the command line) and
+// normalized first; the server applies its own checks to what is sent.
 
 #include "client/command_handlers.h"
 #include "client/commands.h"
+#include "client/operands.h"
 #include "client/remote_path.h"
 #include "protocol/numbers.h"
 
 namespace sfs::client {
 namespace {
 
-namespace fs = std::filesystem;
-
-// A remote path as typed: joined to the working directory where there is one.
+// A remote path as typed, joined to the working directory (the top on the
+// command line) and normalized: a leading '/' is the top, '.' and empty
+// components are dropped, '..' goes up but never above the top.
 Result<std::string> remote_path(const CommandContext& context, const std::string& typed) {
-  if (!context.has_working_dir()) {
-    return typed;
-  }
   return resolve_remote(context.cwd, typed);
 }
 
-// The same for a path that must name something below the top: in the shell
-// the top itself ("/", or ".." back to it) is not a file.
+// The same for a path that must name something below the top: the top
+// itself ("/", or ".." back to it) is not a file.
 Result<std::string> remote_entry(const CommandContext& context, const std::string& typed) {
   auto path = remote_path(context, typed);
-  if (path && path->empty() && context.has_working_dir()) {
+  if (path && path->empty()) {
     return make_error(Errc::kIsDir, "is a directory: /");
   }
   return path;
-}
-
-// Where `put LOCAL [REMOTE]` stores LOCAL. Without a working directory an
-// empty REMOTE is passed on (put_command picks LOCAL's name, or the folder).
-Result<std::string> put_target(const CommandContext& context, const Invocation& inv) {
-  if (!context.has_working_dir()) {
-    return inv.arg_or(1, "");
-  }
-  const std::string& local = inv.args[0];
-  const std::string typed = inv.arg_or(1, fs::path(local).lexically_normal().filename().string());
-  if (typed.empty()) {
-    return make_error(Errc::kBadRequest, "cannot tell the remote name from '" + local + "'");
-  }
-  return remote_entry(context, typed);
 }
 
 bool has_flag(const Invocation& inv, std::string_view name) { return inv.flag(name) != nullptr; }
@@ -62,19 +44,27 @@ std::string check_count(std::string_view text) {
 }
 
 Result<void> do_put(CommandContext& context, const Invocation& inv) {
-  SFS_ASSIGN_OR_RETURN(auto remote, put_target(context, inv));
-  TransferOptions transfer{inv.args[0], remote, has_flag(inv, "--recursive"), context.resume,
-                           context.json};
+  TransferOptions transfer{"", "", has_flag(inv, "--recursive"), context.resume, context.json};
   set_copy_flags(inv, transfer);
-  return put_command(context.conn, transfer, context.out);
+  return put_operands(context, inv, OperandStyle::kLastIsTarget, transfer);
 }
 
 Result<void> do_get(CommandContext& context, const Invocation& inv) {
-  SFS_ASSIGN_OR_RETURN(auto remote, remote_entry(context, inv.args[0]));
-  TransferOptions transfer{remote, inv.arg_or(1, ""), has_flag(inv, "--recursive"), context.resume,
-                           context.json};
+  TransferOptions transfer{"", "", has_flag(inv, "--recursive"), context.resume, context.json};
   set_copy_flags(inv, transfer);
-  return get_command(context.conn, transfer, context.out);
+  return get_operands(context, inv, OperandStyle::kLastIsTarget, transfer);
+}
+
+Result<void> do_mput(CommandContext& context, const Invocation& inv) {
+  TransferOptions transfer{"", "", has_flag(inv, "--recursive"), context.resume, context.json};
+  set_copy_flags(inv, transfer);
+  return put_operands(context, inv, OperandStyle::kAllSources, transfer);
+}
+
+Result<void> do_mget(CommandContext& context, const Invocation& inv) {
+  TransferOptions transfer{"", "", has_flag(inv, "--recursive"), context.resume, context.json};
+  set_copy_flags(inv, transfer);
+  return get_operands(context, inv, OperandStyle::kAllSources, transfer);
 }
 
 Result<void> do_view(CommandContext& context, const Invocation& inv) {
@@ -85,8 +75,7 @@ Result<void> do_view(CommandContext& context, const Invocation& inv) {
 }
 
 Result<void> do_rm(CommandContext& context, const Invocation& inv) {
-  SFS_ASSIGN_OR_RETURN(auto remote, remote_entry(context, inv.args[0]));
-  return remove_file(context.conn, remote);
+  return remove_operands(context, inv, has_flag(inv, "--recursive"));
 }
 
 Result<void> do_ls(CommandContext& context, const Invocation& inv) {
@@ -108,12 +97,20 @@ Result<void> do_mkdir(CommandContext& context, const Invocation& inv) {
 
 Result<void> do_rmdir(CommandContext& context, const Invocation& inv) {
   SFS_ASSIGN_OR_RETURN(auto remote, remote_entry(context, inv.args[0]));
-  return remove_dir(context.conn, remote);
+  auto removed = remove_dir(context.conn, remote);
+  if (!removed && removed.error().code == Errc::kNotEmpty) {
+    return make_error(Errc::kNotEmpty,
+                      removed.error().message + " (rm -r deletes it with everything in it)");
+  }
+  return removed;
 }
 
 Result<void> do_mv(CommandContext& context, const Invocation& inv) {
   SFS_ASSIGN_OR_RETURN(auto from, remote_entry(context, inv.args[0]));
   SFS_ASSIGN_OR_RETURN(auto to, remote_path(context, inv.args[1]));
+  if (names_folder(inv.args[1])) {  // `mv a.txt docs/`: into docs, which must exist
+    to = to.empty() ? last_component(from) : to + "/" + last_component(from);
+  }
   return move_entry(context.conn, from, to);
 }
 

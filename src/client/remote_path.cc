@@ -43,6 +43,12 @@ Result<std::string> resolve_remote(std::string_view cwd, std::string_view path) 
   return joined;
 }
 
+bool names_folder(std::string_view typed) {
+  const std::size_t slash = typed.rfind('/');
+  const std::string_view last = slash == std::string_view::npos ? typed : typed.substr(slash + 1);
+  return last.empty() || last == "." || last == "..";
+}
+
 std::string display_remote(std::string_view dir) { return "/" + std::string(dir); }
 
 std::string_view dir_part(std::string_view path) {

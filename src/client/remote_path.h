@@ -8,6 +8,7 @@
 //   resolve_remote("docs", "/x/./y/")    -> "x/y"
 //   resolve_remote("", "..")             -> kBadPath
 //   display_remote("docs/2026")          -> "/docs/2026"
+//   names_folder("newdir/")              -> true
 
 #include <string>
 #include <string_view>
@@ -22,6 +23,10 @@ namespace sfs::client {
 // relative path ("" for the top). Fails with kBadPath when ".." would leave
 // the top.
 Result<std::string> resolve_remote(std::string_view cwd, std::string_view path);
+
+// Whether a typed path names a folder to put things into: it ends in '/'
+// (`put a.txt newdir/`), or its last component is "." or "..", or it is empty.
+bool names_folder(std::string_view typed);
 
 // The absolute form shown by `pwd`: "/" + dir.
 std::string display_remote(std::string_view dir);

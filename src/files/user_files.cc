@@ -140,12 +140,7 @@ awaitable<Result<std::size_t>> Download::read(char* data, std::size_t max) {
   if (n && *n > 0) {
     position_ += *n;
     if (hashing_) {
-      crypto::Digest& hash = hash_;
-      const std::size_t got = *n;
-      co_await run_blocking(files_->services_.hashing, [&hash, data, got] {
-        hash.update(data, got);
-        return true;
-      });
+      hash_.update(data, *n);
     }
   }
   co_return n;

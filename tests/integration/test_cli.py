@@ -78,8 +78,8 @@ class CommandLineTest(unittest.TestCase):
         self.assertUsage(self.sfs("mv", "only-one"))
 
     def test_too_many_arguments(self):
-        self.assertUsage(self.sfs("get", "a", "b", "c"))
-        self.assertUsage(self.sfs("rm", "a", "b"))
+        self.assertUsage(self.sfs("hash", "a", "b"))
+        self.assertUsage(self.sfs("view", "a", "b"))
         self.assertUsage(self.sfs("mv", "a", "b", "c"))
         self.assertUsage(self.sfs("mkdir", "a", "b"))
         self.assertUsage(self.sfs("ls", "-x"))

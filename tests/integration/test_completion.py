@@ -14,7 +14,8 @@ from sfs_harness import (CLIENT_BIN, EXIT_OK, EXIT_USAGE, REPO, make_temp_dir, r
 BASH_COMPLETION = os.path.join(REPO, "dist", "completion", "sfs.bash")
 ZSH_COMPLETION = os.path.join(REPO, "dist", "completion", "_sfs")
 COMMANDS = ("put", "upload", "get", "download", "view", "rm", "delete", "ls", "list", "hash",
-            "verify", "menu", "mkdir", "rmdir", "mv", "move", "stat", "shell", "sync")
+            "verify", "menu", "mkdir", "rmdir", "mv", "move", "stat", "shell", "mput", "mget",
+            "sync")
 
 # Sets the completion variables as bash does for the words in "$@" (the cursor
 # in the last one), runs the function `complete` registered for sfs and prints
@@ -118,9 +119,10 @@ class BashCompletionTest(unittest.TestCase):
             write_file(os.path.join(self.cwd, name), b"x")
         self.assertEqual(self.complete("put", "re"), ["report.pdf"])
         self.assertEqual(self.complete("put", ""), ["notes.txt", "report.pdf"])
-        # The second argument of put is a remote name: nothing local is offered.
-        self.assertEqual(self.complete("put", "notes.txt", "re"), [])
-        # get REMOTE LOCAL: only LOCAL is a local path.
+        # put LOCAL... [REMOTE]: any argument may be a local file.
+        self.assertEqual(self.complete("put", "notes.txt", "re"), ["report.pdf"])
+        self.assertEqual(self.complete("mput", "notes.txt", "re"), ["report.pdf"])
+        # get REMOTE... [LOCAL]: every argument but the first may be local.
         self.assertEqual(self.complete("get", "a.txt", "no"), ["notes.txt"])
         self.assertEqual(self.complete("get", "no"), [])
         self.assertEqual(self.complete("--ca-file", "rep"), ["report.pdf"])

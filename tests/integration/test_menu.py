@@ -80,7 +80,7 @@ class MenuTest(ServerTestCase):
         self.assertEqual(len(errors), 3, errors)
         self.assertEqual(errors[0], "sfs: no such file: no-such-file")
         self.assertRegex(errors[1], r"^sfs: no such local file(?: or directory)?: no-such-local$")
-        self.assertEqual(errors[2], "sfs: '.' and '..' are not allowed")
+        self.assertEqual(errors[2], "sfs: '..' leads above your top directory: ../x")
         self.assertEqual(out.count(MENU + PROMPT), 5)
         self.assertTrue(out.endswith("Bye.\n"))
         self.assertEqual(os.listdir(self.client.cwd), [])

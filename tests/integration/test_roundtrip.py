@@ -104,7 +104,8 @@ class RoundTripTest(ServerTestCase):
         self.assertFails(self.client.run("get", "sub", self.client.path("dir-copy")),
                          EXIT_REFUSED, "is a directory: sub")
         self.assertFalse(os.path.exists(self.client.path("dir-copy")))
-        self.assertFails(self.client.run("rm", "sub"), EXIT_REFUSED, "is a directory: sub")
+        self.assertFails(self.client.run("rm", "sub"), EXIT_REFUSED,
+                         "is a directory: sub (rm -r deletes a folder with everything in it)")
         self.assertTrue(os.path.isdir(os.path.join(self.server.user_dir("alice"), "sub")))
 
     def test_rm_removes(self):

@@ -116,7 +116,7 @@ class ShellTest(ShellTestCase):
         self.assertEqual(self.command(term, "get \"kept.txt"),
                          b"sfs: unterminated double quote\r\n")
         self.assertEqual(self.command(term, "rm"),
-                         b"sfs: rm: missing argument (usage: rm REMOTE)\r\n")
+                         b"sfs: rm: missing argument (usage: rm [-r] REMOTE...)\r\n")
         self.assertEqual(self.command(term, "view kept.txt --bytes x"),
                          b"sfs: view: --bytes: expected a non-negative decimal number\r\n")
         self.assertEqual(self.command(term, "view kept.txt"), b"still here\r\n")
@@ -127,14 +127,15 @@ class ShellTest(ShellTestCase):
     def test_help(self):
         term = self.start_shell()
         text = self.command(term, "help").decode()
-        for usage in ("put [-r] [--force] [-p] [--no-times] LOCAL [REMOTE]",
-                      "get [-r] [--force] [-p] [--no-times] REMOTE [LOCAL]",
-                      "view REMOTE [--bytes N]", "rm REMOTE", "ls [-l] [-R] [DIR]", "stat PATH",
+        for usage in ("put [-r] [--force] [-p] [--no-times] LOCAL... [REMOTE]",
+                      "get [-r] [--force] [-p] [--no-times] REMOTE... [LOCAL]",
+                      "mput [-r] LOCAL...", "mget [-r] REMOTE...",
+                      "view REMOTE [--bytes N]", "rm [-r] REMOTE...", "ls [-l] [-R] [DIR]", "stat PATH",
                       "mkdir [-p] DIR", "rmdir DIR", "mv SRC DST", "hash REMOTE", "verify",
                       "cd [DIR]", "pwd", "lcd [DIR]", "lls [DIR]", "help [COMMAND]", "exit"):
             self.assertRegex(text, r"\n  %s +\S" % __import__("re").escape(usage))
-        self.assertEqual(self.command(term, "help delete"),
-                         b"usage: rm REMOTE\r\nDelete REMOTE (alias: delete)\r\n")
+        self.assertTrue(self.command(term, "help delete").startswith(
+            b"usage: rm [-r] REMOTE...\r\nDelete REMOTE (alias: delete)\r\n"))
         self.assertEqual(self.command(term, "help nothing"), b"sfs: no such command: nothing\r\n")
         self.exit_shell(term)
 

@@ -86,7 +86,8 @@ TEST(CommandTable, FindsByNameOrAliasInItsModesOnly) {
 
 TEST(CommandTable, UsageLines) {
   auto usage = [](std::string_view name) { return find_command(name, kShell)->usage(); };
-  EXPECT_EQ(usage("put"), "put [-r] [--force] [-p] [--no-times] LOCAL [REMOTE]");
+  EXPECT_EQ(usage("put"), "put [-r] [--force] [-p] [--no-times] LOCAL... [REMOTE]");
+  EXPECT_EQ(usage("rm"), "rm [-r] REMOTE...");
   EXPECT_EQ(usage("sync"),
             "sync [--delete] [-n] [--force] [--no-times] SOURCE DEST [--exclude PATTERN]");
   EXPECT_EQ(usage("view"), "view REMOTE [--bytes N]");
@@ -123,7 +124,7 @@ TEST(ParseInvocation, RefusesWithTheUsage) {
     EXPECT_FALSE(inv);
     return inv ? std::string() : inv.error().message;
   };
-  EXPECT_EQ(message("rm", {}), "rm: missing argument (usage: rm REMOTE)");
+  EXPECT_EQ(message("rm", {}), "rm: missing argument (usage: rm [-r] REMOTE...)");
   EXPECT_EQ(message("pwd", {"x"}), "pwd: too many arguments (usage: pwd)");
   EXPECT_EQ(message("ls", {"-x"}), "ls: unknown option '-x' (usage: ls [-l] [-R] [DIR])");
   EXPECT_EQ(message("view", {"a", "-n"}),
@@ -132,8 +133,11 @@ TEST(ParseInvocation, RefusesWithTheUsage) {
 }
 
 TEST(CommandHelp, OneCommand) {
-  EXPECT_EQ(command_help_lines(*find_command("delete", kShell)),
-            (std::vector<std::string>{"usage: rm REMOTE", "Delete REMOTE (alias: delete)"}));
+  const std::vector<std::string> rm = command_help_lines(*find_command("delete", kShell));
+  ASSERT_GE(rm.size(), 2u);
+  EXPECT_EQ(rm[0], "usage: rm [-r] REMOTE...");
+  EXPECT_EQ(rm[1], "Delete REMOTE (alias: delete)");
+  EXPECT_EQ(rm.back(), "  --recursive, -r  Delete folders and everything in them");
   const std::vector<std::string> view = command_help_lines(*find_command("view", kShell));
   EXPECT_EQ(view.back(), "  --bytes, -n N  How many bytes (decimal) (default 1024)");
 }
@@ -150,8 +154,8 @@ TEST(CommandHelp, ListsTheCommandsOfItsMode) {
 }
 
 TEST(CommandHelp, CommandLineFooterHasDetailsAndExamples) {
-  EXPECT_EQ(command_line_footer(*find_command("rm", kCommandLine)),
-            "\nExamples:\n  sfs rm old/report.pdf");
+  EXPECT_EQ(command_line_footer(*find_command("stat", kCommandLine)),
+            "\nExamples:\n  sfs stat docs/2026/r.pdf\n  sfs --json stat docs");
   const std::string put = command_line_footer(*find_command("put", kCommandLine));
   EXPECT_TRUE(put.starts_with("\nREMOTE defaults to LOCAL's file name")) << put;
   EXPECT_NE(put.find("\n\nExamples:\n  sfs put report.pdf "), std::string::npos) << put;
@@ -193,10 +197,31 @@ TEST(CliCommands, ParseIntoTheShellsForm) {
   EXPECT_EQ(parse_command_line({}).command, "menu");
 }
 
+TEST(CliCommands, SeveralOperandsAndRemoteGlobs) {
+  Parsed p = parse_command_line({"put", "a.txt", "b.txt", "docs/"});
+  EXPECT_EQ(p.invocation.args, (std::vector<std::string>{"a.txt", "b.txt", "docs/"}));
+  p = parse_command_line({"rm", "-r", "old", "*.tmp"});
+  EXPECT_EQ(p.invocation.args, (std::vector<std::string>{"old", "*.tmp"}));
+  EXPECT_EQ(p.invocation.globs, (std::vector<std::string>{"", "*.tmp"}));
+  EXPECT_NE(p.invocation.flag("--recursive"), nullptr);
+  EXPECT_EQ(parse_command_line({"mget", "*.txt"}).command, "mget");
+}
+
+TEST(ParseInvocation, KeepsEachArgumentsGlob) {
+  auto inv =
+      parse_invocation(*find_command("get", kShell), {"-r", "*.txt", "out"}, {"", "*.txt", ""});
+  ASSERT_TRUE(inv);
+  EXPECT_EQ(inv->args, (std::vector<std::string>{"*.txt", "out"}));
+  EXPECT_EQ(inv->glob(0), "*.txt");
+  EXPECT_EQ(inv->glob(1), "");
+  EXPECT_EQ(inv->glob(2), "");
+}
+
 TEST(CliCommands, RefuseWhatTheTableRefuses) {
   EXPECT_THROW(parse_command_line({"view", "x", "--bytes", "many"}), CLI::ValidationError);
   EXPECT_THROW(parse_command_line({"mv", "a"}), CLI::RequiredError);
-  EXPECT_THROW(parse_command_line({"rm", "a", "b"}), CLI::ExtrasError);
+  EXPECT_THROW(parse_command_line({"hash", "a", "b"}), CLI::ExtrasError);
+  EXPECT_THROW(parse_command_line({"rm"}), CLI::RequiredError);
   EXPECT_THROW(parse_command_line({"cd", "a"}), CLI::ExtrasError);  // shell only
 }
 

@@ -64,5 +64,14 @@ TEST(DirPart, UpToTheLastSlash) {
   EXPECT_EQ(dir_part(""), "");
 }
 
+TEST(NamesFolder, TrailingSlashDotAndDotDot) {
+  for (const char* typed : {"newdir/", "/", "", ".", "..", "a/.", "a/.."}) {
+    EXPECT_TRUE(names_folder(typed)) << typed;
+  }
+  for (const char* typed : {"a", "a/b", "/a", ".hidden", "a..b"}) {
+    EXPECT_FALSE(names_folder(typed)) << typed;
+  }
+}
+
 }  // namespace
 }  // namespace sfs::client

@@ -34,7 +34,7 @@ std::string lower_placeholders(const std::string& usage) {
   std::string out;
   while (words >> word) {
     const std::size_t start = word.find_first_not_of("[");
-    const std::size_t end = word.find_last_not_of("]");
+    const std::size_t end = word.find_last_not_of("].");
     const std::string core = word.substr(start, end - start + 1);
     const bool placeholder = core.size() > 1 && std::all_of(core.begin(), core.end(), ::isupper);
     for (char& c : word) {

@@ -96,5 +96,42 @@ TEST(QuoteWord, RandomRoundTrip) {
   }
 }
 
+TEST(SplitWords, AHashStartingAWordStartsAComment) {
+  EXPECT_EQ(split("cd docs   # the server must have docs/"), (Words{"cd", "docs"}));
+  EXPECT_EQ(split("# all of it"), Words{});
+  EXPECT_EQ(split("put a#b '#c' \\#d \"#\""), (Words{"put", "a#b", "#c", "#d", "#"}));
+  EXPECT_EQ(split("ls #'unterminated"), Words{"ls"});
+}
+
+TEST(SplitCommandLine, UnquotedGlobCharactersMakeAPattern) {
+  auto words = split_command_line(R"(get *.txt '*.md' a\?b "x"[ab]* plain)");
+  ASSERT_TRUE(words);
+  ASSERT_EQ(words->size(), 6u);
+  EXPECT_EQ((*words)[0].glob, "");
+  EXPECT_EQ((*words)[1].text, "*.txt");
+  EXPECT_EQ((*words)[1].glob, "*.txt");
+  EXPECT_EQ((*words)[2].text, "*.md");
+  EXPECT_EQ((*words)[2].glob, "");  // quoted: a name
+  EXPECT_EQ((*words)[3].text, "a?b");
+  EXPECT_EQ((*words)[3].glob, "");
+  EXPECT_EQ((*words)[4].text, "x[ab]*");
+  EXPECT_EQ((*words)[4].glob, "x[ab]*");
+  EXPECT_EQ((*words)[5].glob, "");
+  words = split_command_line(R"(rm 'a*'*)");
+  ASSERT_TRUE(words);
+  EXPECT_EQ((*words)[1].text, "a**");
+  EXPECT_EQ((*words)[1].glob, "a\\**");  // the quoted star stays a star
+}
+
+TEST(QuoteWord, GlobCharactersAndALeadingHashStayLiteral) {
+  for (const std::string word : {"*.txt", "#notes", "a?[b]", "x#y"}) {
+    auto words = split_command_line(quote_word(word));
+    ASSERT_TRUE(words) << word;
+    ASSERT_EQ(words->size(), 1u) << word;
+    EXPECT_EQ((*words)[0].text, word);
+    EXPECT_EQ((*words)[0].glob, "") << word;
+  }
+}
+
 }  // namespace
 }  // namespace sfs::client

@@ -1,0 +1,278 @@
+#include "client/operands.h"
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+
+#include "client/globs.h"
+#include "client/remote_path.h"
+#include "client/remove_tree.h"
+
+namespace sfs::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Which operands are sources, and which one (if any) is the target.
+struct Split {
+  std::vector<std::size_t> sources;
+  std::optional<std::size_t> target;
+};
+
+// Whether operand `i` is a glob to expand: remote ones always, local ones
+// only where no shell expanded them before sfs (the shell and batch mode).
+bool expandable(const CommandContext& context, const Invocation& inv, std::size_t i, bool remote) {
+  return !inv.glob(i).empty() && (remote || context.has_working_dir());
+}
+
+Split split_operands(const CommandContext& context, const Invocation& inv, OperandStyle style,
+                     bool remote_sources) {
+  const std::size_t n = inv.args.size();
+  bool last_is_target = false;
+  if (n >= 2) {
+    last_is_target = style == OperandStyle::kAllSources
+                         ? inv.args.back().ends_with('/')
+                         : !expandable(context, inv, n - 1, remote_sources);
+  }
+  Split split;
+  for (std::size_t i = 0; i < (last_is_target ? n - 1 : n); ++i) {
+    split.sources.push_back(i);
+  }
+  if (last_is_target) {
+    split.target = n - 1;
+  }
+  return split;
+}
+
+Result<std::vector<std::string>> local_sources(const CommandContext& context, const Invocation& inv,
+                                               const Split& split) {
+  std::vector<std::string> paths;
+  for (const std::size_t i : split.sources) {
+    if (!expandable(context, inv, i, false)) {
+      paths.push_back(inv.args[i]);
+      continue;
+    }
+    auto matches = expand_local(inv.glob(i));
+    if (!matches && matches.error().code == Errc::kNotFound) {
+      paths.push_back(inv.args[i]);  // as sh: a pattern that matches nothing is a name
+      continue;
+    }
+    if (!matches) {
+      return matches.error();
+    }
+    paths.insert(paths.end(), matches->begin(), matches->end());
+  }
+  return paths;
+}
+
+// The remote sources, normalized ("" is the top: the caller refuses it).
+Result<std::vector<std::string>> remote_sources(const CommandContext& context,
+                                                const Invocation& inv, const Split& split) {
+  std::vector<std::string> paths;
+  for (const std::size_t i : split.sources) {
+    if (!expandable(context, inv, i, true)) {
+      SFS_ASSIGN_OR_RETURN(auto path, resolve_remote(context.cwd, inv.args[i]));
+      paths.push_back(std::move(path));
+      continue;
+    }
+    auto matches = expand_remote(context.conn, context.cwd, inv.glob(i));
+    if (!matches && matches.error().code == Errc::kNotFound) {
+      // As sh: a pattern that matches nothing is a name ('report [1].pdf').
+      SFS_ASSIGN_OR_RETURN(auto path, resolve_remote(context.cwd, inv.args[i]));
+      paths.push_back(std::move(path));
+      continue;
+    }
+    if (!matches) {
+      return matches.error();
+    }
+    paths.insert(paths.end(), matches->begin(), matches->end());
+  }
+  return paths;
+}
+
+Result<void> refuse_top(const std::vector<std::string>& paths, Errc code, const char* message) {
+  for (const std::string& path : paths) {
+    if (path.empty()) {
+      return make_error(code, message);
+    }
+  }
+  return {};
+}
+
+// The name a local file or directory gets on the server.
+Result<std::string> local_name(std::string path) {
+  while (path.size() > 1 && path.ends_with('/')) {
+    path.pop_back();
+  }
+  const std::string name = fs::path(path).lexically_normal().filename().string();
+  if (name.empty() || name == "." || name == "..") {
+    return make_error(Errc::kBadRequest, "cannot tell the remote name from '" + path + "'");
+  }
+  return name;
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+  return dir.empty() ? name : dir + "/" + name;
+}
+
+// Where the local `source` goes: into the working folder by its name, or to
+// the typed target, or into it when it names a folder or there are several.
+Result<std::string> remote_for(const CommandContext& context, const std::string& source,
+                               const std::string* typed, bool several) {
+  if (typed == nullptr) {
+    SFS_ASSIGN_OR_RETURN(auto name, local_name(source));
+    return join(context.cwd, name);
+  }
+  SFS_ASSIGN_OR_RETURN(auto target, resolve_remote(context.cwd, *typed));
+  if (several || names_folder(*typed) || target.empty()) {
+    SFS_ASSIGN_OR_RETURN(auto name, local_name(source));
+    return join(target, name);
+  }
+  return target;
+}
+
+// The overwrite guard of `put SOURCE... TARGET` (see OperandStyle).
+Result<void> check_put_target(const CommandContext& context,
+                              const std::vector<std::string>& sources, const std::string& typed) {
+  std::error_code ec;
+  if (names_folder(typed) || !fs::is_regular_file(typed, ec)) {
+    return {};
+  }
+  for (const std::string& source : sources) {
+    if (fs::equivalent(source, typed, ec)) {
+      return {};
+    }
+  }
+  SFS_ASSIGN_OR_RETURN(auto remote, resolve_remote(context.cwd, typed));
+  const std::string would = sources.size() == 1 ? "upload " + sources.front() + " as " + typed
+                                                : "upload " + std::to_string(sources.size()) +
+                                                      " files into a remote folder " + typed;
+  return make_error(Errc::kBadRequest,
+                    "put: " + typed + " is also a local file, so this would " + would +
+                        " (did a glob such as *.txt match it?): use mput to upload each file "
+                        "under its own name, or write the target as " +
+                        display_remote(remote) + " to mean it");
+}
+
+// The local directory several sources (or a target ending in '/') go into,
+// created if missing; nullopt when the target is one file's name.
+Result<std::optional<std::string>> local_folder(const std::string* typed, bool several) {
+  if (!several && (typed == nullptr || !typed->ends_with('/'))) {
+    return std::optional<std::string>();
+  }
+  const std::string dir = typed == nullptr ? std::string(".") : *typed;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir, ec)) {
+    return make_error(Errc::kLocal, "not a local directory: " + dir);
+  }
+  return std::optional<std::string>(dir);
+}
+
+bool is_network(const Error& e) {
+  return e.code == Errc::kNetwork || e.code == Errc::kProtocol || e.code == Errc::kAuth;
+}
+
+// Runs `one` for each of `count` sources. One source: its result. Several:
+// each failure is reported as it happens and the rest go on (a lost
+// connection stops them); then the first failure's class and a count.
+Result<void> run_each(const std::string& command, std::size_t count,
+                      const std::function<Result<void>(std::size_t)>& one) {
+  if (count == 1) {
+    return one(0);
+  }
+  std::optional<Errc> first;
+  std::size_t failed = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto result = one(i);
+    if (result) {
+      continue;
+    }
+    if (is_network(result.error())) {
+      return result;
+    }
+    report(result.error());
+    first = first.value_or(result.error().code);
+    ++failed;
+  }
+  if (failed == 0) {
+    return {};
+  }
+  return make_error(
+      *first, command + ": " + std::to_string(failed) + " of " + std::to_string(count) + " failed");
+}
+
+}  // namespace
+
+Result<void> put_operands(CommandContext& context, const Invocation& inv, OperandStyle style,
+                          const TransferOptions& base) {
+  const Split split = split_operands(context, inv, style, false);
+  SFS_ASSIGN_OR_RETURN(auto sources, local_sources(context, inv, split));
+  const std::string* typed = split.target ? &inv.args[*split.target] : nullptr;
+  if (typed != nullptr && style == OperandStyle::kLastIsTarget) {
+    SFS_RETURN_IF_ERROR(check_put_target(context, sources, *typed));
+  }
+  std::vector<std::string> targets;
+  for (const std::string& source : sources) {
+    SFS_ASSIGN_OR_RETURN(auto target, remote_for(context, source, typed, sources.size() > 1));
+    targets.push_back(std::move(target));
+  }
+  return run_each("put", sources.size(), [&](std::size_t i) {
+    TransferOptions transfer = base;
+    transfer.first = sources[i];
+    transfer.second = targets[i];
+    return put_command(context.conn, transfer, context.out);
+  });
+}
+
+Result<void> get_operands(CommandContext& context, const Invocation& inv, OperandStyle style,
+                          const TransferOptions& base) {
+  const Split split = split_operands(context, inv, style, true);
+  SFS_ASSIGN_OR_RETURN(auto sources, remote_sources(context, inv, split));
+  SFS_RETURN_IF_ERROR(refuse_top(sources, Errc::kIsDir, "is a directory: /"));
+  const std::string* typed = split.target ? &inv.args[*split.target] : nullptr;
+  SFS_ASSIGN_OR_RETURN(auto into, local_folder(typed, sources.size() > 1));
+  return run_each("get", sources.size(), [&](std::size_t i) {
+    TransferOptions transfer = base;
+    transfer.first = sources[i];
+    if (into && base.recursive) {
+      transfer.second = (fs::path(*into) / last_component(sources[i])).string();
+    } else {
+      transfer.second = into ? *into : (typed != nullptr ? *typed : std::string());
+    }
+    return get_command(context.conn, transfer, context.out);
+  });
+}
+
+Result<void> remove_operands(CommandContext& context, const Invocation& inv, bool recursive) {
+  Split all;
+  for (std::size_t i = 0; i < inv.args.size(); ++i) {
+    all.sources.push_back(i);
+  }
+  SFS_ASSIGN_OR_RETURN(auto paths, remote_sources(context, inv, all));
+  SFS_RETURN_IF_ERROR(refuse_top(paths, Errc::kBadPath, "refusing to delete your top folder /"));
+  RemoveCounts counts;
+  auto result = run_each("rm", paths.size(), [&](std::size_t i) -> Result<void> {
+    if (recursive) {
+      return remove_tree(context.conn, paths[i], counts);
+    }
+    auto removed = remove_file(context.conn, paths[i]);
+    if (!removed && removed.error().code == Errc::kIsDir) {
+      return make_error(Errc::kIsDir, removed.error().message +
+                                          " (rm -r deletes a folder with everything in it)");
+    }
+    return removed;
+  });
+  if (recursive && context.json) {
+    std::fprintf(context.out, "{\"command\":\"rm\",\"files\":%llu,\"folders\":%llu,\"ok\":%s}\n",
+                 static_cast<unsigned long long>(counts.files),
+                 static_cast<unsigned long long>(counts.folders), result ? "true" : "false");
+  } else if (recursive) {
+    std::fprintf(context.out, "removed %llu file(s) and %llu folder(s)\n",
+                 static_cast<unsigned long long>(counts.files),
+                 static_cast<unsigned long long>(counts.folders));
+  }
+  return result;
+}
+
+}  // namespace sfs::client
