@@ -13,7 +13,8 @@ SIZES = {
                  attack_conns=300, attack_logins=10, attack_mib=64, attack_guessers=4,
                  attack_guesses=50000, attack_login_limit=35,
                  stalled=100, verify_sessions=8, verify_files=4, verify_file_mib=256,
-                 dav_files=10000, litmus_groups="basic,copymove,props,locks,http"),
+                 dav_files=10000, litmus_groups="basic,copymove,props,locks,http",
+                 sync_n=1000),
     "smoke": dict(runs=1, idle_runs=1, big_mib=32, small_n=50, small_kib=4, clients=10,
                   client_mib=1, latency_iters=3, reuse_extra=20, reuse_iters=1, idle=20,
                   held=200, timeout=120,
@@ -21,7 +22,7 @@ SIZES = {
                   attack_conns=30, attack_logins=3, attack_mib=8, attack_guessers=2,
                   attack_guesses=5000, attack_login_limit=10,
                   stalled=20, verify_sessions=8, verify_files=4, verify_file_mib=16,
-                  dav_files=200, litmus_groups="basic"),
+                  dav_files=200, litmus_groups="basic", sync_n=200),
 }
 
 # option attribute -> size key, for the options that override a size
@@ -30,7 +31,7 @@ SIZE_OPTIONS = (("runs", "runs"), ("idle_runs", "idle_runs"), ("big_mib", "big_m
                 ("client_mib", "client_mib"), ("idle", "idle"), ("held", "held"),
                 ("latency_iters", "latency_iters"), ("attack_conns", "attack_conns"),
                 ("attack_logins", "attack_logins"), ("stalled", "stalled"),
-                ("dav_files", "dav_files"))
+                ("dav_files", "dav_files"), ("sync_files", "sync_n"))
 
 
 def parser(doc):
@@ -55,6 +56,8 @@ def parser(doc):
     ap.add_argument("--stalled", type=int, help="stalled uploads of workload 9 (100)")
     ap.add_argument("--dav-files", type=int, help="files in the folder PROPFIND lists in "
                                                   "workload 13 (10000)")
+    ap.add_argument("--sync-files", type=int, help="files in the tree workload 15 syncs "
+                                                   "(1000)")
     ap.add_argument("--workloads", default=",".join(WORKLOADS),
                     help="comma-separated subset of: " + ",".join(WORKLOADS))
     ap.add_argument("--tools", default=",".join(TOOLS),

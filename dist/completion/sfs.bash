@@ -25,8 +25,8 @@ _sfs_files() {
 _sfs() {
   local cur=${COMP_WORDS[COMP_CWORD]}
   local prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands="put upload get download mput mget view rm delete ls list stat mkdir rmdir mv move
-    hash verify df menu shell trust help"
+  local commands="put upload get download mput mget sync view rm delete ls list stat mkdir rmdir mv
+    move hash verify df menu shell trust help"
   local options="--help -h --host --port --user -u --ca-file --trust-new --password-file --profile
     --no-profile --no-resume --compress --batch -b --json --completion --version"
   COMPREPLY=()
@@ -48,7 +48,7 @@ _sfs() {
       COMPREPLY=($(compgen -W "bash zsh" -- "$cur"))
       return 0
       ;;
-    --port | --user | -u | --bytes | -n)
+    --port | --user | -u | --exclude | --bytes | -n)
       return 0
       ;;
   esac
@@ -65,7 +65,7 @@ _sfs() {
       esac
     else
       case $word in
-        --bytes | -n) ((i++)) ;;
+        --exclude | --bytes | -n) ((i++)) ;;
         -*) ;;
         *) ((args++)) ;;
       esac
@@ -84,10 +84,11 @@ _sfs() {
   if [[ $cur == -* ]]; then
     local command_options="--help"
     case $command in
-      put | upload) command_options+=" --recursive -r" ;;
-      get | download) command_options+=" --recursive -r" ;;
+      put | upload) command_options+=" --recursive -r --force --preserve -p --no-times" ;;
+      get | download) command_options+=" --recursive -r --force --preserve -p --no-times" ;;
       mput) command_options+=" --recursive -r" ;;
       mget) command_options+=" --recursive -r" ;;
+      sync) command_options+=" --delete --dry-run -n --force --no-times --exclude" ;;
       view) command_options+=" --bytes -n" ;;
       rm | delete) command_options+=" --recursive -r" ;;
       ls | list) command_options+=" --long -l --recursive -R --all -a --human-readable -h" ;;
@@ -102,6 +103,7 @@ _sfs() {
     put:* | upload:*) _sfs_files "$cur" ;;
     get:[1-9]* | download:[1-9]*) _sfs_files "$cur" ;;
     mput:*) _sfs_files "$cur" ;;
+    sync:0) _sfs_files "$cur" ;;
   esac
   return 0
 }

@@ -24,6 +24,8 @@ Result<void> do_hash(CommandContext& context, const Invocation& invocation);
 Result<void> do_verify(CommandContext& context, const Invocation& invocation);
 // `df`: usage and quota (usage_command.cc).
 Result<void> do_df(CommandContext& context, const Invocation& invocation);
+// `sync SOURCE DEST` (sync_command.cc).
+Result<void> do_sync(CommandContext& context, const Invocation& invocation);
 
 // The shell's working directories and the shell itself (session_commands.cc).
 Result<void> do_cd(CommandContext& context, const Invocation& invocation);

@@ -38,14 +38,19 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
                "missing parent folders are created)",
                "Remote name [same]: "}},
      .flags = {{"--recursive", "-r", "",
-                "Upload the whole directory LOCAL into the remote folder REMOTE"}},
+                "Upload the whole directory LOCAL into the remote folder REMOTE"},
+               {"--force", "", "", "Send files even when the remote copy has the same content"},
+               {"--preserve", "-p", "", "Keep modification times (the default)"},
+               {"--no-times", "", "", "Do not keep modification times: the upload's time"}},
      .help = "Upload LOCAL as REMOTE",
      .details = "REMOTE defaults to LOCAL's file name; an existing remote folder, or a REMOTE\n"
                 "ending in '/', receives the file under that name. Missing parent folders are\n"
                 "created. With several LOCALs the last operand is the folder they go into (as\n"
                 "scp); a REMOTE that is also a local file is refused (a glob such as *.txt\n"
                 "that matched it): use mput. In the shell and batch mode LOCAL may be a glob.\n"
-                "An interrupted upload continues where it stopped (--no-resume: start over).",
+                "An interrupted upload continues where it stopped (--no-resume: start over).\n"
+                "A file the server already holds with the same size and digest is not sent\n"
+                "again (--force: send it). The modification time goes along (--no-times: not).",
      .examples = "sfs put report.pdf                  (as report.pdf)\n"
                  "sfs put report.pdf docs/2026/r.pdf  (parent folders are created)\n"
                  "sfs put a.txt b.txt docs/           (both into the folder docs)\n"
@@ -60,14 +65,19 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
                "here)",
                "Save as [same]: "}},
      .flags = {{"--recursive", "-r", "",
-                "Download the whole remote folder REMOTE into the local directory LOCAL"}},
+                "Download the whole remote folder REMOTE into the local directory LOCAL"},
+               {"--force", "", "", "Fetch files even when the local copy has the same content"},
+               {"--preserve", "-p", "", "Keep modification times (the default)"},
+               {"--no-times", "", "", "Do not keep modification times: the download's time"}},
      .help = "Download REMOTE to LOCAL",
      .details = "LOCAL defaults to REMOTE's name in the current directory; an existing local\n"
                 "directory, or a LOCAL ending in '/' (created if missing), receives the file.\n"
                 "With several REMOTEs the last operand is the directory they go into. REMOTE\n"
                 "may be a glob, matched against the server's listing (quote it on the command\n"
                 "line: sfs get '*.txt'). The data goes to a hidden .NAME.sfs-part file that\n"
-                "replaces LOCAL only once complete and verified.",
+                "replaces LOCAL only once complete and verified. A local file with the same\n"
+                "size and digest is not fetched again (--force: fetch it). The file gets the\n"
+                "remote modification time (--no-times: not) and mode 0666 minus the umask.",
      .examples = "sfs get report.pdf                  (into ./report.pdf)\n"
                  "sfs get docs/2026/r.pdf /tmp/\n"
                  "sfs get '*.txt' texts/              (every remote .txt into ./texts)\n"
@@ -95,6 +105,27 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
      .examples = "sfs mget '*.txt'\n"
                  "sfs mget 'logs/*.log' old.log logs/",
      .modes = kNotInMenu, .handler = do_mget},
+
+    {.name = "sync",
+     .args = {{"SOURCE", K::kLocal, true, "Local directory, or :FOLDER on the server"},
+              {"DEST", K::kRemoteDir, true, ":FOLDER on the server, or a local directory"}},
+     .flags = {{"--delete", "", "", "Delete what DEST holds and SOURCE does not"},
+               {"--dry-run", "-n", "", "Change nothing; print what would be done"},
+               {"--force", "", "", "Send files even when DEST has the same content"},
+               {"--no-times", "", "", "Do not keep modification times"},
+               {"--exclude", "", "PATTERN",
+                "Leave out paths or names matching the glob PATTERN (on both sides)"}},
+     .help = "Make DEST a copy of SOURCE (one way; the remote side starts with ':')",
+     .details = "Like rclone sync or rsync -a: files DEST already holds with the same size and\n"
+                "digest are not sent; the others move as with put/get (resumed, verified,\n"
+                "modification times kept). With --delete, what DEST holds and SOURCE does not\n"
+                "goes first (nothing is deleted when part of SOURCE could not be read).\n"
+                "Ends with a summary (--json: one object).",
+     .examples = "sfs sync photos :backup/photos        (upload what changed)\n"
+                 "sfs sync :backup/photos restored      (download what changed)\n"
+                 "sfs sync --delete --dry-run photos :backup/photos\n"
+                 "sfs sync --exclude '*.tmp' photos :backup/photos",
+     .modes = kNotInMenu, .handler = do_sync},
 
     {.name = "view",
      .args = {{"REMOTE", K::kRemote, true, "Remote file", "Remote file to view: "}},

@@ -15,7 +15,7 @@
 // Adding a command is adding one entry to the table (and to the man page).
 //
 //   const Command* put = find_command("upload", kShell);   // the put entry
-//   put->usage()                                            // "put [-r] LOCAL [REMOTE]"
+//   put->usage()   // "put [-r] [--force] [-p] [--no-times] LOCAL [REMOTE]"
 
 #include <cstddef>
 #include <cstdio>
@@ -135,7 +135,7 @@ struct Command {
   // The aliases `sfs ALIAS` takes: those that are words ("?" is the
   // shell's; a shell would expand it as a pattern).
   std::vector<std::string_view> command_line_aliases() const;
-  // "put [-r] LOCAL [REMOTE]": flags without a value, the arguments, then
+  // "put [-r] [--force] LOCAL [REMOTE]": flags without a value, the arguments, then
   // flags with a value.
   std::string usage() const;
   // What argument number `position` (from 0) names; past the last argument,

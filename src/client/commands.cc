@@ -73,27 +73,44 @@ Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options) 
   return conn;
 }
 
-Result<void> put_file(Connection& conn, const std::string& local, const std::string& remote,
-                      bool resume) {
+Result<Outcome> put_file(Connection& conn, const std::string& local, const std::string& remote,
+                         const CopyOptions& options) {
   const std::string name = fs::path(local).filename().string();
   std::string target = remote.empty() ? name : remote;
   if (target.empty() || name.empty()) {
     return make_error(Errc::kBadRequest, "cannot tell the remote name from '" + local + "'");
   }
   SFS_RETURN_IF_ERROR(check_remote_path(target));
+  if (!options.force) {
+    SFS_ASSIGN_OR_RETURN(auto there, remote_entry_at(conn, target));
+    if (there && there->type == 'd' && remote == target) {
+      target += "/" + name;  // into the directory
+      SFS_ASSIGN_OR_RETURN(there, remote_entry_at(conn, target));
+    }
+    SFS_ASSIGN_OR_RETURN(const bool same,
+                         there ? same_content(conn, local, target, *there) : Result<bool>(false));
+    if (same) {
+      std::fprintf(stderr,
+                   "sfs: put %s: unchanged (same size and digest), not sent; --force "
+                   "sends it anyway\n",
+                   target.c_str());
+      return Outcome::kUnchanged;
+    }
+  }
   // Missing parents are created first, like rclone (PUT itself does not).
   if (const std::size_t slash = target.rfind('/'); slash != std::string::npos) {
     SFS_RETURN_IF_ERROR(conn.make_dir(target.substr(0, slash), true));
   }
-  auto result = conn.put(local, target, progress_wanted(), resume);
+  auto result = conn.put(local, target, progress_wanted(), options.resume, options.keep_times);
   if (!result && result.error().code == Errc::kIsDir && remote == target) {
     target += "/" + name;  // into the directory
-    result = conn.put(local, target, progress_wanted(), resume);
+    result = conn.put(local, target, progress_wanted(), options.resume, options.keep_times);
   }
-  if (result) {
-    report_wire(conn, "put", target);
+  if (!result) {
+    return result.error();
   }
-  return result;
+  report_wire(conn, "put", target);
+  return Outcome::kSent;
 }
 
 fs::path local_target(const std::string& remote, const std::string& local) {
@@ -105,14 +122,56 @@ fs::path local_target(const std::string& remote, const std::string& local) {
   return target;
 }
 
-Result<void> get_file(Connection& conn, const std::string& remote, const std::string& local,
-                      bool resume) {
-  SFS_RETURN_IF_ERROR(check_remote_path(remote));
-  auto done = conn.get(remote, local_target(remote, local), progress_wanted(), resume);
-  if (done) {
-    report_wire(conn, "get", remote);
+namespace {
+
+// An unchanged local copy of `remote` only takes the remote time (with
+// keep_times), which costs nothing to send.
+Result<Outcome> keep_unchanged(const fs::path& target, const protocol::Entry& entry,
+                               const CopyOptions& options) {
+  if (options.keep_times) {
+    SFS_RETURN_IF_ERROR(set_local_mtime(target, static_cast<std::int64_t>(entry.mtime)));
   }
-  return done;
+  std::fprintf(stderr,
+               "sfs: get %s: unchanged (same size and digest), not fetched; --force "
+               "fetches it anyway\n",
+               target.c_str());
+  return Outcome::kUnchanged;
+}
+
+}  // namespace
+
+Result<Outcome> get_file(Connection& conn, const std::string& remote, const std::string& local,
+                         const CopyOptions& options) {
+  SFS_RETURN_IF_ERROR(check_remote_path(remote));
+  const fs::path target = local_target(remote, local);
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(target, ec)) || options.force) {
+    // Nothing here to compare with: the time comes with the GET (a STAT in
+    // the same write), so a new download costs no extra round trip.
+    SFS_RETURN_IF_ERROR(conn.get(remote, target, progress_wanted(), options.resume, std::nullopt,
+                                 options.keep_times));
+    report_wire(conn, "get", remote);
+    return Outcome::kSent;
+  }
+  // A local file is there: compare contents (STAT gives the size, digest
+  // and time). When STAT fails, GET runs anyway and says why in its own words.
+  auto entry = conn.stat(remote);
+  if (!entry && (entry.error().code == Errc::kNetwork || entry.error().code == Errc::kProtocol)) {
+    return entry.error();
+  }
+  std::optional<std::int64_t> mtime;
+  if (entry && entry->type == 'f' && options.keep_times) {
+    mtime = static_cast<std::int64_t>(entry->mtime);
+  }
+  if (entry) {
+    SFS_ASSIGN_OR_RETURN(const bool same, same_content(conn, target, remote, *entry));
+    if (same) {
+      return keep_unchanged(target, *entry, options);
+    }
+  }
+  SFS_RETURN_IF_ERROR(conn.get(remote, target, progress_wanted(), options.resume, mtime));
+  report_wire(conn, "get", remote);
+  return Outcome::kSent;
 }
 
 namespace {

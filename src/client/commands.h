@@ -12,6 +12,7 @@
 
 #include "base/result.h"
 #include "client/connection.h"
+#include "client/unchanged.h"
 
 namespace sfs::client {
 
@@ -30,13 +31,15 @@ Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options);
 // `put LOCAL [REMOTE]`: REMOTE defaults to LOCAL's file name; a REMOTE that
 // is a directory receives the file under LOCAL's name.
 // Missing remote parent directories are created (like rclone).
-// Both resume an interrupted transfer of the same data unless `resume` is off.
-Result<void> put_file(Connection& conn, const std::string& local, const std::string& remote,
-                      bool resume = true);
+// Both resume an interrupted transfer of the same data unless `resume` is
+// off, and skip a file whose target has the same content unless `force`
+// is on (kUnchanged, with a note on stderr).
+Result<Outcome> put_file(Connection& conn, const std::string& local, const std::string& remote,
+                         const CopyOptions& options = {});
 // `get REMOTE [LOCAL]`: LOCAL defaults to REMOTE's file name in the current
 // directory; an existing directory receives the file under REMOTE's name.
-Result<void> get_file(Connection& conn, const std::string& remote, const std::string& local,
-                      bool resume = true);
+Result<Outcome> get_file(Connection& conn, const std::string& remote, const std::string& local,
+                         const CopyOptions& options = {});
 // `view REMOTE [--bytes N]`: raw bytes to `out`; when `out` is a terminal,
 // text as text and binary data as a hex dump (client/view_format.h).
 Result<void> view_file(Connection& conn, const std::string& remote, std::uint64_t bytes,
@@ -71,7 +74,11 @@ struct TransferOptions {
   std::string second;  // put: REMOTE, get: LOCAL (may be empty)
   bool recursive = false;
   bool resume = true;
-  bool json = false;  // print a summary object on `out`
+  bool json = false;       // print a summary object on `out`
+  bool force = false;      // --force: send unchanged files too
+  bool keep_times = true;  // --no-times: do not carry modification times over
+
+  CopyOptions copy() const { return {resume, keep_times, force}; }
 };
 // `put [-r]` and `get [-r]`: one file, or a whole tree (see tree_transfer.h),
 // with failures listed on stderr and, with `json`, a summary on `out`.

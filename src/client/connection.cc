@@ -185,6 +185,15 @@ void show_progress(std::optional<ProgressBar>& bar,
   }
 }
 
+// One line on stderr when a transfer continues an interrupted one, so that
+// the user knows why it is quick (or that the old part was kept).
+void announce_resume(const char* verb, const std::string& name, std::uint64_t at) {
+  if (at > 0) {
+    std::fprintf(stderr, "sfs: %s %s: resuming at %s\n", verb, name.c_str(),
+                 human_bytes(static_cast<double>(at)).c_str());
+  }
+}
+
 }  // namespace
 
 Connection::Connection(const ConnectOptions& options)
@@ -440,10 +449,14 @@ awaitable<Error> Connection::read_abort_reason() {
 }
 
 awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::string remote,
-                                           bool progress, bool resume) {
+                                           bool progress, bool resume, bool keep_time) {
   SFS_CO_ASSIGN_OR_RETURN(auto source, LocalSource::open(local));
   const std::uint64_t size = source.size();
-  const std::string command = protocol::serialize_request(protocol::Put{remote, size});
+  protocol::Put put{remote, size};
+  if (keep_time && source.mtime() >= 0) {  // (before 1970 cannot be sent)
+    put.mtime = static_cast<std::uint64_t>(source.mtime());
+  }
+  const std::string command = protocol::serialize_request(put);
   SFS_CO_ASSIGN_OR_RETURN(auto reply, co_await request(command));
   if (!reply.ok) {
     co_return reply.to_error();
@@ -452,6 +465,7 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   crypto::Digest hash;
   SFS_CO_ASSIGN_OR_RETURN(const std::uint64_t from,
                           resume_point(source, resume ? offer.size : 0, offer.digest, hash));
+  announce_resume("put", remote, from);
   const std::string start = protocol::from_line(from);
   SFS_CO_RETURN_IF_ERROR(co_await channel_->write(start));
   std::optional<ProgressBar> bar;
@@ -502,14 +516,34 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   co_return Result<void>{};
 }
 
+awaitable<Result<protocol::Reply>> Connection::send_get(std::string line, std::string path,
+                                                        bool ask_time,
+                                                        std::optional<std::int64_t>* mtime) {
+  if (!ask_time) {
+    co_return co_await request(std::move(line));
+  }
+  const std::string both = protocol::serialize_request(protocol::Stat{path}) + line;
+  SFS_CO_ASSIGN_OR_RETURN(auto stat, co_await request(both));
+  // A failed STAT changes nothing: the GET's reply says what is wrong.
+  if (stat.ok) {
+    auto entry = protocol::parse_stat_reply(stat);
+    if (entry && entry->type == 'f') {
+      *mtime = static_cast<std::int64_t>(entry->mtime);
+    }
+  }
+  co_return co_await request("");
+}
+
 awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::path local,
-                                           bool progress, bool resume) {
+                                           bool progress, bool resume,
+                                           std::optional<std::int64_t> mtime, bool ask_time) {
   SFS_CO_ASSIGN_OR_RETURN(auto part, LocalDownload::open(local, resume));
   const bool can_resume = part.held() > 0 && !part.recorded_digest().empty();
   const protocol::Get get{remote, can_resume ? part.held() : 0,
                           can_resume ? part.recorded_digest() : std::string()};
-  const std::string command = protocol::serialize_request(get);
-  SFS_CO_ASSIGN_OR_RETURN(auto reply, co_await request(command));
+  std::string command = protocol::serialize_request(get);
+  SFS_CO_ASSIGN_OR_RETURN(auto reply,
+                          co_await send_get(std::move(command), remote, ask_time, &mtime));
   if (!reply.ok) {
     co_return reply.to_error();
   }
@@ -518,6 +552,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   crypto::Digest hash;
   // A failure here ends the session: the server is already sending.
   SFS_CO_RETURN_IF_ERROR(continue_part(part, offer, hash));
+  announce_resume("get", remote, start);
   std::optional<ProgressBar> bar;
   if (progress && !observer_) {
     bar.emplace("get " + remote, offer.size);
@@ -561,7 +596,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
     co_return make_error(Errc::kIntegrity, "downloaded data does not match its digest; " +
                                                local.string() + " left unchanged");
   }
-  co_return part.commit();
+  co_return part.commit(mtime);
 }
 
 awaitable<Result<void>> Connection::do_view(std::string remote, std::uint64_t max_bytes,
@@ -611,13 +646,14 @@ awaitable<Result<std::vector<protocol::FileStatus>>> Connection::do_verify() {
 }
 
 Result<void> Connection::put(const std::filesystem::path& local, const std::string& remote,
-                             bool show_progress, bool resume) {
-  return run(do_put(local, remote, show_progress, resume));
+                             bool show_progress, bool resume, bool keep_time) {
+  return run(do_put(local, remote, show_progress, resume, keep_time));
 }
 
 Result<void> Connection::get(const std::string& remote, const std::filesystem::path& local,
-                             bool show_progress, bool resume) {
-  return run(do_get(remote, local, show_progress, resume));
+                             bool show_progress, bool resume, std::optional<std::int64_t> mtime,
+                             bool ask_time) {
+  return run(do_get(remote, local, show_progress, resume, mtime, ask_time));
 }
 
 Result<void> Connection::view(const std::string& remote, std::uint64_t max_bytes,

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,15 +60,20 @@ class Connection {
   };
   WireTotals last_transfer() const;
   // Both continue an interrupted transfer of the same data when `resume`
-  // is set and the other side still holds it; the result is verified by
-  // its full digest either way. Ctrl-C under the shell's InterruptGuard
-  // (client/interrupt.h) cuts the connection, keeping both sides' partial
-  // data, and fails with kNetwork "interrupted at SIZE; run it again to
-  // resume" (reconnect() then opens a new one).
+  // is set and the other side still holds it (and say so on stderr:
+  // "sfs: resuming NAME at 1.1 GiB"); the result is verified by its full
+  // digest either way. With `keep_time`, put gives the remote file the local
+  // file's modification time; get gives the local file `mtime` when set, or
+  // with `ask_time` the remote file's time, from a STAT sent in the same
+  // write as the GET (no extra round trip). Ctrl-C under the shell's
+  // InterruptGuard (client/interrupt.h) cuts the connection, keeping both
+  // sides' partial data, and fails with kNetwork "interrupted at SIZE; run it
+  // again to resume" (reconnect() then opens a new one).
   Result<void> put(const std::filesystem::path& local, const std::string& remote,
-                   bool show_progress, bool resume = true);
+                   bool show_progress, bool resume = true, bool keep_time = true);
   Result<void> get(const std::string& remote, const std::filesystem::path& local,
-                   bool show_progress, bool resume = true);
+                   bool show_progress, bool resume = true,
+                   std::optional<std::int64_t> mtime = std::nullopt, bool ask_time = false);
   // Passes the first `max_bytes` bytes of `remote` to `out`.
   Result<void> view(const std::string& remote, std::uint64_t max_bytes,
                     const std::function<void(const char*, std::size_t)>& out);
@@ -144,9 +150,13 @@ class Connection {
   awaitable<Result<protocol::Reply>> request(std::string line);
   awaitable<Result<protocol::Reply>> do_login(std::string user, std::string password);
   awaitable<Result<void>> do_put(std::filesystem::path local, std::string remote, bool progress,
-                                 bool resume);
+                                 bool resume, bool keep_time);
   awaitable<Result<void>> do_get(std::string remote, std::filesystem::path local, bool progress,
-                                 bool resume);
+                                 bool resume, std::optional<std::int64_t> mtime, bool ask_time);
+  // Sends `get` and returns its reply; with `ask_time`, a STAT of the same
+  // path goes first in the same write and a file's time lands in `*mtime`.
+  awaitable<Result<protocol::Reply>> send_get(std::string line, std::string path, bool ask_time,
+                                              std::optional<std::int64_t>* mtime);
   awaitable<Result<void>> do_view(std::string remote, std::uint64_t max_bytes,
                                   std::function<void(const char*, std::size_t)> out);
   awaitable<Result<std::vector<protocol::Entry>>> do_list(std::string remote);

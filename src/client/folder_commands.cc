@@ -170,16 +170,25 @@ Result<void> move_entry(Connection& conn, const std::string& from, const std::st
 namespace {
 
 // Counts one plain put or get in `summary`; `local` is the file it moved.
-void record_one(TransferSummary& summary, const std::string& path, const Result<void>& result,
+void record_one(TransferSummary& summary, const std::string& path, const Result<Outcome>& result,
                 const fs::path& local) {
   if (!result) {
     summary.failed.push_back({path, result.error()});
+    return;
+  }
+  if (*result == Outcome::kUnchanged) {
+    summary.unchanged = 1;
     return;
   }
   std::error_code ec;
   const auto size = fs::file_size(local, ec);
   summary.files = 1;
   summary.bytes = ec ? 0 : size;
+}
+
+// The result of a plain put or get, without what it did.
+Result<void> plain(const Result<Outcome>& outcome) {
+  return outcome ? Result<void>() : Result<void>(outcome.error());
 }
 
 }  // namespace
@@ -192,12 +201,14 @@ Result<void> put_command(Connection& conn, const TransferOptions& options, std::
     const fs::path local = strip_trailing_slashes(options.first);
     const std::string remote =
         options.second.empty() ? local.filename().string() : strip_trailing_slashes(options.second);
-    result = put_tree(conn, local, remote, options.resume, summary);
+    result = put_tree(conn, local, remote, options.copy(), summary);
+    report_unchanged(summary.unchanged);
     const Result<void> failures = report_failures(summary);
     result = result ? failures : result;
   } else {
-    result = put_file(conn, options.first, options.second, options.resume);
-    record_one(summary, options.first, result, options.first);
+    const auto outcome = put_file(conn, options.first, options.second, options.copy());
+    record_one(summary, options.first, outcome, options.first);
+    result = plain(outcome);
   }
   if (options.json) {
     print_summary(summary, out);
@@ -215,16 +226,18 @@ Result<void> get_command(Connection& conn, const TransferOptions& options, std::
         options.second.empty() ? fs::path(last_component(remote)) : fs::path(options.second);
     result = check_remote_path(remote);
     if (result) {
-      result = get_tree(conn, remote, local, options.resume, summary);
+      result = get_tree(conn, remote, local, options.copy(), summary);
     }
     if (!result && result.error().code == Errc::kNotDir) {
       result = make_error(Errc::kNotDir, result.error().message + " (get -r takes a directory)");
     }
+    report_unchanged(summary.unchanged);
     const Result<void> failures = report_failures(summary);
     result = result ? failures : result;
   } else {
-    result = get_file(conn, options.first, options.second, options.resume);
-    record_one(summary, options.first, result, local_target(options.first, options.second));
+    const auto outcome = get_file(conn, options.first, options.second, options.copy());
+    record_one(summary, options.first, outcome, local_target(options.first, options.second));
+    result = plain(outcome);
   }
   if (options.json) {
     print_summary(summary, out);

@@ -19,6 +19,14 @@ namespace {
 
 constexpr char kDigestXattr[] = "user.sfs.xxh128";
 
+// The process's umask (reading it means setting it: it is put back at once;
+// the client has one thread).
+mode_t current_umask() {
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  return mask;
+}
+
 Error local_error(const std::filesystem::path& path, int err) {
   if (err == ENOENT) {
     return make_error(Errc::kNotFound, "no such local file or directory: " + path.string());
@@ -51,7 +59,8 @@ Result<LocalSource> LocalSource::open(const std::filesystem::path& path) {
   if (!S_ISREG(st.st_mode)) {
     return make_error(Errc::kLocal, path.string() + ": not a regular file");
   }
-  return LocalSource(std::move(owned), static_cast<std::uint64_t>(st.st_size));
+  return LocalSource(std::move(owned), static_cast<std::uint64_t>(st.st_size),
+                     static_cast<std::int64_t>(st.st_mtim.tv_sec));
 }
 
 Result<std::size_t> LocalSource::read(char* data, std::size_t max) {
@@ -150,7 +159,18 @@ Result<void> LocalDownload::write(const char* data, std::size_t length) {
   return {};
 }
 
-Result<void> LocalDownload::commit() {
+Result<void> LocalDownload::commit(std::optional<std::int64_t> mtime) {
+  // The partial file was made 0600 so that nobody reads a download before
+  // it is verified; the finished file gets the mode any new file gets.
+  if (::fchmod(fd_.get(), 0666 & ~current_umask()) != 0) {
+    return local_error(partial_, errno);
+  }
+  if (mtime) {
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(*mtime), 0}};
+    if (::futimens(fd_.get(), times) != 0) {
+      return local_error(partial_, errno);
+    }
+  }
   // The directory is fsync-ed too, so that a crash cannot lose a download
   // the client already reported done.
   SFS_RETURN_IF_ERROR(commit_replacement(fd_.get(), partial_, target_, Errc::kLocal));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -18,14 +19,18 @@ class LocalSource {
   // kNotFound / kLocal with a clear message; refuses directories.
   static Result<LocalSource> open(const std::filesystem::path& path);
   std::uint64_t size() const { return size_; }
+  // The file's modification time, seconds since the epoch.
+  std::int64_t mtime() const { return mtime_; }
   Result<std::size_t> read(char* data, std::size_t max);
   // Continues reading at `offset`.
   Result<void> seek(std::uint64_t offset);
 
  private:
-  LocalSource(UniqueFd fd, std::uint64_t size) : fd_(std::move(fd)), size_(size) {}
+  LocalSource(UniqueFd fd, std::uint64_t size, std::int64_t mtime)
+      : fd_(std::move(fd)), size_(size), mtime_(mtime) {}
   UniqueFd fd_;
   std::uint64_t size_;
+  std::int64_t mtime_;
 };
 
 // A download in progress, in ".<name>.sfs-part" beside the target. The
@@ -50,8 +55,11 @@ class LocalDownload {
   Result<void> continue_at(std::uint64_t offset);
   void record_digest(const std::string& hex);
   Result<void> write(const char* data, std::size_t length);
-  // fsyncs and renames the partial file over the target.
-  Result<void> commit();
+  // Gives the file the mode a new file gets here (0666 minus the umask, as
+  // cp and scp without -p do) and, when given, the modification time
+  // `mtime` (seconds since the epoch); then fsyncs and renames it over the
+  // target.
+  Result<void> commit(std::optional<std::int64_t> mtime = std::nullopt);
   // Leaves the partial file for a later resume instead of removing it.
   void keep() { keep_ = true; }
 

@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "client/json.h"
 #include "client/tree_progress.h"
+#include "client/tree_walk.h"
 #include "protocol/limits.h"
 #include "protocol/path.h"
 #include "protocol/reply.h"
@@ -22,17 +25,10 @@ constexpr int kMaxDepth = 64;
 // A bound on how many entries a (possibly hostile) server can make us hold.
 constexpr std::size_t kMaxTreeEntries = 1'000'000;
 
-struct Item {
-  std::string relative;  // below the top, '/'-separated
-  bool is_dir = false;
-  std::uint64_t size = 0;
-};
+using Item = TreeItem;
 
 std::string join(const std::string& top, const std::string& relative) {
-  if (relative.empty() || top.empty()) {
-    return top + relative;
-  }
-  return top + "/" + relative;
+  return join_path(top, relative);
 }
 
 // Control bytes shown as '?', so a name cannot rewrite the terminal.
@@ -62,64 +58,6 @@ class Observe {
  private:
   Connection& conn_;
 };
-
-// Collects the local tree below `dir` in name order. Symlinks and special
-// files are skipped with a warning; unreadable directories are failures.
-void walk_local(const fs::path& dir, const std::string& relative, int depth,
-                std::vector<Item>& items, TransferSummary& summary) {
-  std::error_code ec;
-  std::vector<fs::directory_entry> entries;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    entries.push_back(*it);
-  }
-  if (ec) {
-    summary.failed.push_back({relative.empty() ? dir.string() : relative,
-                              make_error(Errc::kLocal, dir.string() + ": " + ec.message())});
-    return;
-  }
-  std::sort(entries.begin(), entries.end());
-  for (const fs::directory_entry& entry : entries) {
-    const std::string name = join(relative, entry.path().filename().string());
-    const fs::file_status st = entry.symlink_status(ec);
-    if (!ec && fs::is_directory(st) && depth < kMaxDepth) {
-      items.push_back({name, true, 0});
-      walk_local(entry.path(), name, depth + 1, items, summary);
-    } else if (!ec && fs::is_regular_file(st)) {
-      items.push_back({name, false, static_cast<std::uint64_t>(entry.file_size(ec))});
-    } else if (!ec && fs::is_directory(st)) {
-      summary.failed.push_back({name, make_error(Errc::kTooLarge, "directory nested too deep")});
-    } else {
-      const char* what = fs::is_symlink(st) ? "symlink" : "special file";
-      std::fprintf(stderr, "sfs: skipping %s %s\n", what, printable(name).c_str());
-      summary.skipped.push_back(name);
-    }
-  }
-}
-
-// Collects the remote tree below `dir` in name order.
-Result<void> walk_remote(Connection& conn, const std::string& dir, const std::string& relative,
-                         int depth, std::vector<Item>& items, TransferSummary& summary) {
-  auto entries = conn.list(dir);
-  if (!entries) {
-    if (is_network(entries.error()) || relative.empty()) {
-      return entries.error();
-    }
-    summary.failed.push_back({relative, entries.error()});
-    return {};
-  }
-  for (const protocol::Entry& e : *entries) {
-    SFS_RETURN_IF_ERROR(check_remote_name(e.name));
-    if (items.size() >= kMaxTreeEntries) {
-      return make_error(Errc::kTooLarge, "remote tree has too many entries");
-    }
-    const std::string name = join(relative, e.name);
-    items.push_back({name, e.type == 'd', e.size});
-    if (e.type == 'd' && depth < kMaxDepth) {
-      SFS_RETURN_IF_ERROR(walk_remote(conn, dir + "/" + e.name, name, depth + 1, items, summary));
-    }
-  }
-  return {};
-}
 
 std::pair<std::uint64_t, std::uint64_t> count_files(const std::vector<Item>& items) {
   std::uint64_t files = 0;
@@ -153,6 +91,71 @@ Result<void> check_target(const std::string& target) {
 
 }  // namespace
 
+std::string join_path(const std::string& top, const std::string& relative) {
+  if (relative.empty() || top.empty()) {
+    return top + relative;
+  }
+  return top + "/" + relative;
+}
+
+// Collects the local tree below `dir` in name order. Symlinks and special
+// files are skipped with a warning; unreadable directories are failures.
+void walk_local(const fs::path& dir, const std::string& relative, int depth,
+                std::vector<Item>& items, TransferSummary& summary) {
+  std::error_code ec;
+  std::vector<fs::directory_entry> entries;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    entries.push_back(*it);
+  }
+  if (ec) {
+    summary.failed.push_back({relative.empty() ? dir.string() : relative,
+                              make_error(Errc::kLocal, dir.string() + ": " + ec.message())});
+    return;
+  }
+  std::sort(entries.begin(), entries.end());
+  for (const fs::directory_entry& entry : entries) {
+    const std::string name = join(relative, entry.path().filename().string());
+    const fs::file_status st = entry.symlink_status(ec);
+    if (!ec && fs::is_directory(st) && depth < kMaxDepth) {
+      items.push_back({name, true, 0, 0, {}});
+      walk_local(entry.path(), name, depth + 1, items, summary);
+    } else if (!ec && fs::is_regular_file(st)) {
+      items.push_back({name, false, static_cast<std::uint64_t>(entry.file_size(ec)), 0, {}});
+    } else if (!ec && fs::is_directory(st)) {
+      summary.failed.push_back({name, make_error(Errc::kTooLarge, "directory nested too deep")});
+    } else {
+      const char* what = fs::is_symlink(st) ? "symlink" : "special file";
+      std::fprintf(stderr, "sfs: skipping %s %s\n", what, printable(name).c_str());
+      summary.skipped.push_back(name);
+    }
+  }
+}
+
+// Collects the remote tree below `dir` in name order.
+Result<void> walk_remote(Connection& conn, const std::string& dir, const std::string& relative,
+                         int depth, std::vector<Item>& items, TransferSummary& summary) {
+  auto entries = conn.list(dir);
+  if (!entries) {
+    if (is_network(entries.error()) || relative.empty()) {
+      return entries.error();
+    }
+    summary.failed.push_back({relative, entries.error()});
+    return {};
+  }
+  for (const protocol::Entry& e : *entries) {
+    SFS_RETURN_IF_ERROR(check_remote_name(e.name));
+    if (items.size() >= kMaxTreeEntries) {
+      return make_error(Errc::kTooLarge, "remote tree has too many entries");
+    }
+    const std::string name = join(relative, e.name);
+    items.push_back({name, e.type == 'd', e.size, e.mtime, e.digest});
+    if (e.type == 'd' && depth < kMaxDepth) {
+      SFS_RETURN_IF_ERROR(walk_remote(conn, dir + "/" + e.name, name, depth + 1, items, summary));
+    }
+  }
+  return {};
+}
+
 Result<void> check_remote_name(const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
       name.find('\0') != std::string::npos || name.size() > protocol::kMaxNameBytes) {
@@ -161,8 +164,66 @@ Result<void> check_remote_name(const std::string& name) {
   return {};
 }
 
+namespace {
+
+// The listing entry of a remote tree's item, as same_content takes it.
+protocol::Entry entry_of(const Item& item) {
+  return {item.is_dir ? 'd' : 'f', item.size, item.mtime, item.digest, item.relative};
+}
+
+// The files the remote tree `remote` already holds, by relative path: empty
+// when it does not exist yet, or when `force` sends everything anyway.
+Result<std::map<std::string, Item>> remote_files(Connection& conn, const std::string& remote,
+                                                 bool force) {
+  std::map<std::string, Item> files;
+  if (force) {
+    return files;
+  }
+  std::vector<Item> items;
+  TransferSummary ignored;
+  if (auto ok = walk_remote(conn, remote, "", 1, items, ignored); !ok) {
+    if (ok.error().code == Errc::kNotFound) {
+      return files;
+    }
+    return ok.error();
+  }
+  for (Item& item : items) {
+    if (!item.is_dir) {
+      files.emplace(item.relative, std::move(item));
+    }
+  }
+  return files;
+}
+
+// Whether `item` of a put -r may be skipped: the remote tree has it with the
+// same content.
+Result<bool> unchanged_upload(Connection& conn, const fs::path& local, const std::string& target,
+                              const Item& item, const std::map<std::string, Item>& there) {
+  const auto found = there.find(item.relative);
+  if (found == there.end()) {
+    return false;
+  }
+  return same_content(conn, local / item.relative, target, entry_of(found->second));
+}
+
+// Makes the remote directory of a put -r; false when the connection is gone.
+bool put_dir(Connection& conn, const std::string& target, const Item& item,
+             TransferSummary& summary, Result<void>& result) {
+  if (result) {
+    result = conn.make_dir(target, true);
+  }
+  if (result) {
+    ++summary.directories;
+    return true;
+  }
+  summary.failed.push_back({item.relative, result.error()});
+  return !is_network(result.error());
+}
+
+}  // namespace
+
 Result<void> put_tree(Connection& conn, const fs::path& local, const std::string& remote,
-                      bool resume, TransferSummary& summary) {
+                      const CopyOptions& options, TransferSummary& summary) {
   summary.command = "put";
   std::error_code ec;
   if (!fs::is_directory(local, ec)) {
@@ -170,6 +231,7 @@ Result<void> put_tree(Connection& conn, const fs::path& local, const std::string
                       "not a local directory: " + local.string());
   }
   SFS_RETURN_IF_ERROR(protocol::validate_remote_path(remote));
+  SFS_ASSIGN_OR_RETURN(const auto there, remote_files(conn, remote, options.force));
   SFS_RETURN_IF_ERROR(conn.make_dir(remote, true));
   ++summary.directories;
   std::vector<Item> items;
@@ -181,21 +243,19 @@ Result<void> put_tree(Connection& conn, const fs::path& local, const std::string
     const std::string target = join(remote, item.relative);
     Result<void> result = check_target(target);
     if (item.is_dir) {
-      if (result) {
-        result = conn.make_dir(target, true);
-      }
-      if (result) {
-        ++summary.directories;
-        continue;
-      }
-      summary.failed.push_back({item.relative, result.error()});
-      if (is_network(result.error())) {
+      if (!put_dir(conn, target, item, summary, result)) {
         return result;
       }
       continue;
     }
     if (result) {
-      result = conn.put(local / item.relative, target, false, resume);
+      SFS_ASSIGN_OR_RETURN(const bool same, unchanged_upload(conn, local, target, item, there));
+      if (same) {
+        ++summary.unchanged;
+        progress.file_done(item.size);
+        continue;
+      }
+      result = conn.put(local / item.relative, target, false, options.resume, options.keep_times);
     }
     progress.file_done(item.size);
     if (!record(result, item, summary)) {
@@ -205,8 +265,47 @@ Result<void> put_tree(Connection& conn, const fs::path& local, const std::string
   return {};
 }
 
+namespace {
+
+// Makes the local directory of a get -r; records it when it cannot be made
+// (or is a symlink), so that nothing is written below it.
+void get_dir(const fs::path& target, const Item& item, std::set<std::string>& bad_dirs,
+             TransferSummary& summary) {
+  std::error_code ec;
+  fs::create_directory(target, ec);
+  if (fs::is_symlink(fs::symlink_status(target, ec)) || !fs::is_directory(target, ec)) {
+    bad_dirs.insert(item.relative);
+    summary.failed.push_back(
+        {item.relative,
+         make_error(Errc::kLocal, "not a directory (or a symlink): " + target.string())});
+  } else {
+    ++summary.directories;
+  }
+}
+
+// One file of a get -r: skipped when the local copy has the same content
+// (taking the remote time), else downloaded.
+Result<void> get_one(Connection& conn, const std::string& remote, const fs::path& target,
+                     const Item& item, const CopyOptions& options, TransferSummary& summary) {
+  const std::optional<std::int64_t> mtime =
+      options.keep_times ? std::optional<std::int64_t>(item.mtime) : std::nullopt;
+  if (!options.force) {
+    SFS_ASSIGN_OR_RETURN(const bool same, same_content(conn, target, remote, entry_of(item)));
+    if (same) {
+      ++summary.unchanged;
+      return mtime ? set_local_mtime(target, *mtime) : Result<void>();
+    }
+  }
+  SFS_RETURN_IF_ERROR(conn.get(remote, target, false, options.resume, mtime));
+  ++summary.files;
+  summary.bytes += item.size;
+  return {};
+}
+
+}  // namespace
+
 Result<void> get_tree(Connection& conn, const std::string& remote, const fs::path& local,
-                      bool resume, TransferSummary& summary) {
+                      const CopyOptions& options, TransferSummary& summary) {
   summary.command = "get";
   std::vector<Item> items;
   SFS_RETURN_IF_ERROR(walk_remote(conn, remote, "", 1, items, summary));
@@ -230,21 +329,17 @@ Result<void> get_tree(Connection& conn, const std::string& remote, const fs::pat
       continue;
     }
     if (item.is_dir) {
-      fs::create_directory(target, ec);
-      if (fs::is_symlink(fs::symlink_status(target, ec)) || !fs::is_directory(target, ec)) {
-        bad_dirs.insert(item.relative);
-        summary.failed.push_back(
-            {item.relative,
-             make_error(Errc::kLocal, "not a directory (or a symlink): " + target.string())});
-      } else {
-        ++summary.directories;
-      }
+      get_dir(target, item, bad_dirs, summary);
       continue;
     }
-    Result<void> result = conn.get(join(remote, item.relative), target, false, resume);
+    Result<void> result =
+        get_one(conn, join(remote, item.relative), target, item, options, summary);
     progress.file_done(item.size);
-    if (!record(result, item, summary)) {
-      return result;
+    if (!result) {
+      summary.failed.push_back({item.relative, result.error()});
+      if (is_network(result.error())) {
+        return result;
+      }
     }
   }
   return {};
@@ -254,7 +349,8 @@ std::string summary_json(const TransferSummary& s) {
   std::string out = "{\"command\":" + json_string(s.command) +
                     ",\"files\":" + std::to_string(s.files) +
                     ",\"bytes\":" + std::to_string(s.bytes) +
-                    ",\"directories\":" + std::to_string(s.directories) + ",\"skipped\":[";
+                    ",\"directories\":" + std::to_string(s.directories) +
+                    ",\"unchanged\":" + std::to_string(s.unchanged) + ",\"skipped\":[";
   for (std::size_t i = 0; i < s.skipped.size(); ++i) {
     out += (i > 0 ? "," : "") + json_string(s.skipped[i]);
   }

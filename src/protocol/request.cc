@@ -47,7 +47,26 @@ Result<Request> parse_get(const Fields& f) {
   return Request{Get{std::move(path), offset, f[3] == "-" ? std::string() : std::string(f[3])}};
 }
 
-// PUT and VIEW: a path and a number.
+// The latest modification time PUT accepts: the end of the year 9999 (the
+// storage layer's signed times and every calendar can hold it).
+constexpr std::uint64_t kMaxMtime = 253'402'300'799;
+
+// PUT: a path, a size and optionally the file's modification time.
+Result<Request> parse_put(const Fields& f) {
+  SFS_ASSIGN_OR_RETURN(auto path, decode_path(f[1]));
+  SFS_ASSIGN_OR_RETURN(auto size, parse_u64(f[2]));
+  Put put{std::move(path), size};
+  if (f.size() == 4) {
+    SFS_ASSIGN_OR_RETURN(auto mtime, parse_u64(f[3]));
+    if (mtime > kMaxMtime) {
+      return bad("PUT: modification time out of range");
+    }
+    put.mtime = mtime;
+  }
+  return Request{std::move(put)};
+}
+
+// VIEW: a path and a number.
 template <typename T>
 Result<Request> parse_path_and_number(const Fields& f) {
   SFS_ASSIGN_OR_RETURN(auto path, decode_path(f[1]));
@@ -140,7 +159,7 @@ Result<Request> parse_bare_usage(const Fields&) { return Request{UsageQuery{}}; 
 // Traits: {is_transfer, does_write, before_login}.
 constexpr VerbRow kVerbs[] = {
     {index_of<Login>(), 3, 3, parse_login, {"LOGIN", false, false, true}},
-    {index_of<Put>(), 3, 3, parse_path_and_number<Put>, {"PUT", true, true, false}},
+    {index_of<Put>(), 3, 4, parse_put, {"PUT", true, true, false}},
     {index_of<Get>(), 4, 4, parse_get, {"GET", true, false, false}},
     {index_of<View>(), 3, 3, parse_path_and_number<View>, {"VIEW", true, false, false}},
     {index_of<Delete>(), 2, 2, parse_path<Delete>, {"DELETE", false, true, false}},
@@ -175,7 +194,8 @@ struct Serializer {
     return "LOGIN " + percent_encode(r.user) + " " + percent_encode(r.password) + "\n";
   }
   std::string operator()(const Put& r) const {
-    return "PUT " + percent_encode(r.path) + " " + std::to_string(r.size) + "\n";
+    const std::string mtime = r.mtime ? " " + std::to_string(*r.mtime) : std::string();
+    return "PUT " + percent_encode(r.path) + " " + std::to_string(r.size) + mtime + "\n";
   }
   std::string operator()(const Get& r) const {
     return "GET " + percent_encode(r.path) + " " + std::to_string(r.offset) + " " +

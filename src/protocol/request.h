@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -24,6 +25,9 @@ struct Login {
 struct Put {
   std::string path;
   std::uint64_t size = 0;
+  // The modification time (seconds since the epoch) the stored file gets;
+  // none: the time of the upload.
+  std::optional<std::uint64_t> mtime;
 };
 struct Get {
   std::string path;

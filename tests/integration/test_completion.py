@@ -15,7 +15,7 @@ BASH_COMPLETION = os.path.join(REPO, "dist", "completion", "sfs.bash")
 ZSH_COMPLETION = os.path.join(REPO, "dist", "completion", "_sfs")
 COMMANDS = ("put", "upload", "get", "download", "view", "rm", "delete", "ls", "list", "hash",
             "verify", "menu", "mkdir", "rmdir", "mv", "move", "stat", "shell", "mput", "mget",
-            "df", "trust", "help")
+            "df", "trust", "help", "sync")
 
 # Sets the completion variables as bash does for the words in "$@" (the cursor
 # in the last one), runs the function `complete` registered for sfs and prints
@@ -84,7 +84,7 @@ class BashCompletionTest(unittest.TestCase):
         self.assertEqual(self.complete(""), sorted(COMMANDS))
         self.assertEqual(self.complete("p"), ["put"])
         self.assertEqual(self.complete("d"), ["delete", "df", "download"])
-        self.assertEqual(self.complete("s"), ["shell", "stat"])
+        self.assertEqual(self.complete("s"), ["shell", "stat", "sync"])
         self.assertEqual(self.complete("mk"), ["mkdir"])
         self.assertEqual(self.complete("mo"), ["move"])
         # Options with values are skipped over to find the command position.
@@ -101,7 +101,9 @@ class BashCompletionTest(unittest.TestCase):
                                                     "--recursive", "-R", "-a", "-h", "-l"])
         self.assertEqual(self.complete("view", "notes.txt", "--b"), ["--bytes"])
         self.assertEqual(self.complete("mkdir", "-"), ["--help", "--parents", "-p"])
-        self.assertEqual(self.complete("put", "-"), ["--help", "--recursive", "-r"])
+        self.assertEqual(self.complete("put", "-"), ["--force", "--help", "--no-times",
+                                                     "--preserve", "--recursive", "-p", "-r"])
+        self.assertEqual(self.complete("sync", "--d"), ["--delete", "--dry-run"])
         self.assertEqual(self.complete("move", "-"), ["--help"])
         self.assertEqual(self.complete("--completion", ""), ["bash", "zsh"])
 

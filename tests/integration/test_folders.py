@@ -184,7 +184,7 @@ class FolderCommandsTest(ServerTestCase):
         write_file(self.client.path("up"), b"12345678")
         put = json.loads(self.ok("--json", "put", self.client.path("up"), "j/up").stdout)
         self.assertEqual(put, {"command": "put", "files": 1, "bytes": 8, "directories": 0,
-                               "skipped": [], "failed": [], "ok": True})
+                               "unchanged": 0, "skipped": [], "failed": [], "ok": True})
         get = json.loads(self.ok("--json", "get", "j/up", self.client.path("down")).stdout)
         self.assertEqual((get["command"], get["files"], get["bytes"], get["ok"]),
                          ("get", 1, 8, True))

@@ -133,7 +133,7 @@ class RecursiveTest(ServerTestCase):
         self.assertOk(result)
         self.assertEqual(json.loads(result.stdout),
                          {"command": "get", "files": 1, "bytes": 5, "directories": 2,
-                          "skipped": [], "failed": [], "ok": True})
+                          "unchanged": 0, "skipped": [], "failed": [], "ok": True})
 
     def test_local_symlinks_are_skipped_with_a_warning(self):
         src = self.client.path("links")

@@ -146,11 +146,15 @@ class ResumeTest(ResumeTestBase):
                 parts_before = partial_files_in(self.user_dir)  # other tests' parts
                 local = self.cut_upload(name, offset)
                 mark = self.server.log_mark()
-                self.assertOk(self.client.run("put", local, name))
+                result = self.client.run("put", local, name)
+                self.assertOk(result)
                 self.assertStored(name, self.data)
                 start, moved = self.wait_for_op("PUT", name, mark)
                 if offset >= FRAME:
                     self.assertIsNotNone(start, "the upload cut at %d started over" % offset)
+                # A resumed transfer says so, and from where.
+                self.assertEqual(b"resuming at" in result.stderr, start is not None,
+                                 result.stderr)
                 if start is not None:
                     # It cannot hold more than arrived before the cut.
                     self.assertTrue(0 < start <= offset, (start, offset))
@@ -177,12 +181,15 @@ class ResumeTest(ResumeTestBase):
                 elif offset >= FRAME:
                     self.fail("a download cut at %d kept no partial copy" % offset)
                 mark = self.server.log_mark()
-                self.assertOk(self.run_via_proxy("get", name, target))
+                result = self.run_via_proxy("get", name, target)
+                self.assertOk(result)
                 self.assertEqual(digest_hex(read_file(target)), digest_hex(self.data))
                 self.assertFalse(os.path.exists(partial), "partial copy left after success")
                 start, moved = self.wait_for_op("GET", name, mark)
                 if offset >= FRAME:
                     self.assertIsNotNone(start, "the download cut at %d started over" % offset)
+                self.assertEqual(b"resuming at" in result.stderr, start is not None,
+                                 result.stderr)
                 if start is not None:
                     self.assertTrue(0 < start <= offset, (start, offset))
                     self.assertEqual(moved, SIZE - start)
@@ -274,7 +281,10 @@ class ResumeTest(ResumeTestBase):
         if result.returncode == 0:
             self.assertEqual(digest_hex(read_file(target)), digest_hex(self.data))
         else:
-            self.assertFails(result, EXIT_INTEGRITY)
+            # The resume is announced ("resuming at ..."), then the failure.
+            self.assertEqual(result.returncode, EXIT_INTEGRITY, result.stderr)
+            self.assertIn(b"resuming at", result.stderr)
+            self.assertIn(b"does not match its digest", result.stderr.splitlines()[-1])
             self.assertFalse(os.path.exists(target))
             # The next attempt starts over and succeeds.
             self.assertOk(self.client.run("get", name, target))

@@ -128,7 +128,8 @@ class ShellTest(ShellTestCase):
     def test_help(self):
         term = self.start_shell()
         text = self.command(term, "help").decode()
-        for usage in ("put [-r] LOCAL... [REMOTE]", "get [-r] REMOTE... [LOCAL]",
+        for usage in ("put [-r] [--force] [-p] [--no-times] LOCAL... [REMOTE]",
+                      "get [-r] [--force] [-p] [--no-times] REMOTE... [LOCAL]",
                       "mput [-r] LOCAL...", "mget [-r] REMOTE...",
                       "view REMOTE [--bytes N]", "rm [-r] REMOTE...", "ls [-l] [-R] [-a] [-h] [DIR]",
                       "stat PATH", "mkdir [-p] DIR", "rmdir DIR", "mv SRC DST", "hash REMOTE",

@@ -51,6 +51,15 @@ class ShellInterruptTest(ShellTestCase):
         self.assertEqual(self.command(term, "pwd"), b"/kept\r\n")
         self.exit_shell(term)
 
+    def resumed_transfer(self, term, line):
+        """Runs the put or get again: it says it resumes, then shows its
+        progress and no error."""
+        out = self.command(term, line)
+        self.assertRegex(out, rb"^sfs: (put|get) [^\r\n]*: resuming at [0-9.]+ [KM]iB\r\n")
+        rest = out.split(b"\r\n", 1)[1]
+        self.assertNotIn(b"sfs:", rest)
+        self.assertRegex(rest, rb"^(\r(put|get) [^\r\n]*\x1b\[K)*\r\n$")
+
     def test_ctrl_c_stops_a_download_which_then_resumes(self):
         data = os.urandom(32 << 20)
         self.upload(data, "big.bin")
@@ -67,7 +76,7 @@ class ShellInterruptTest(ShellTestCase):
         self.assertGreater(held, 0)
         self.assertEqual(self.command(term, "pwd"), b"/\r\n")
         proxy.set_rate()
-        self.transfer(term, "get big.bin")
+        self.resumed_transfer(term, "get big.bin")
         self.assertEqual(read_file(self.client.path("big.bin")), data)
         self.assertFalse(os.path.exists(part))
         self.exit_shell(term)
@@ -89,7 +98,7 @@ class ShellInterruptTest(ShellTestCase):
         # passes on what it still holds first).
         self.assertTrue(self.server.wait_for_log(r"op=PUT path=up/big\.bin .*result=NETWORK"))
         mark = self.server.log_mark()
-        self.transfer(term, "put big.bin")
+        self.resumed_transfer(term, "put big.bin")
         self.assertEqual(read_file(self.server.stored("alice", "up/big.bin")), data)
         # The second put went on from what the first one left on the server.
         self.assertRegex(self.server.log_since(mark), r"from=[1-9]")

@@ -93,8 +93,10 @@ TEST(CommandTable, FindsByNameOrAliasInItsModesOnly) {
 
 TEST(CommandTable, UsageLines) {
   auto usage = [](std::string_view name) { return find_command(name, kShell)->usage(); };
-  EXPECT_EQ(usage("put"), "put [-r] LOCAL... [REMOTE]");
+  EXPECT_EQ(usage("put"), "put [-r] [--force] [-p] [--no-times] LOCAL... [REMOTE]");
   EXPECT_EQ(usage("rm"), "rm [-r] REMOTE...");
+  EXPECT_EQ(usage("sync"),
+            "sync [--delete] [-n] [--force] [--no-times] SOURCE DEST [--exclude PATTERN]");
   EXPECT_EQ(usage("view"), "view REMOTE [--bytes N]");
   EXPECT_EQ(usage("ls"), "ls [-l] [-R] [-a] [-h] [DIR]");
   EXPECT_EQ(usage("mv"), "mv SRC DST");

@@ -78,6 +78,19 @@ TEST(ParseRequestTest, Put) {
   EXPECT_EQ(zero.size, 0U);
   const Put max = parse_as<Put>("PUT x 18446744073709551615");
   EXPECT_EQ(max.size, 18446744073709551615ULL);
+  EXPECT_FALSE(max.mtime);
+}
+
+TEST(ParseRequestTest, PutWithModificationTime) {
+  const Put p = parse_as<Put>("PUT a.txt 3 1577836800");
+  EXPECT_EQ(p.size, 3U);
+  ASSERT_TRUE(p.mtime);
+  EXPECT_EQ(*p.mtime, 1577836800U);
+  EXPECT_EQ(serialize_request(p), "PUT a.txt 3 1577836800\n");
+  EXPECT_EQ(serialize_request(Put{"a.txt", 3}), "PUT a.txt 3\n");
+  EXPECT_EQ(parse_as<Put>("PUT a 1 253402300799").mtime, 253402300799U);
+  expect_bad_request("PUT a 1 253402300800");  // past the year 9999
+  expect_bad_request("PUT a 1 -5");
 }
 
 TEST(ParseRequestTest, Get) {
@@ -159,7 +172,7 @@ TEST(ParseRequestTest, VerbOf) {
 
 TEST(ParseRequestTest, WrongFieldCounts) {
   for (const char* line : {"LOGIN",       "LOGIN alice", "LOGIN alice pw extra",
-                           "PUT",         "PUT a",       "PUT a 1 2",
+                           "PUT",         "PUT a",       "PUT a 1 2 3",
                            "GET",         "GET a",       "GET a 1",
                            "GET a 1 - -", "GET a 1 - x", "VIEW",
                            "VIEW a",      "VIEW a 1 2",  "DELETE",

@@ -21,6 +21,9 @@ awaitable<Result<void>> Session::put(const Request& request) {
   if (!upload) {
     co_return upload.error();
   }
+  if (put.mtime) {  // a client keeping the local file's time (kMaxMtime fits)
+    upload->set_mtime(static_cast<std::int64_t>(*put.mtime));
+  }
   auto received = co_await receive_upload(put, *upload);
   if (!received) {
     co_await upload->stop(received.error().code == Errc::kNetwork);  // only a cut one may resume

@@ -1,0 +1,444 @@
+#include "client/sync.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "client/json.h"
+#include "client/progress.h"
+#include "client/tree_progress.h"
+#include "client/tree_walk.h"
+#include "client/unchanged.h"
+#include "protocol/path.h"
+#include "protocol/reply.h"
+
+namespace sfs::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What the sync does to one path of DEST.
+enum class Step { kMakeDir, kSend, kDelete };
+
+struct Action {
+  Step step;
+  TreeItem item;  // of SOURCE for kMakeDir/kSend, of DEST for kDelete
+};
+
+struct Tally {
+  std::uint64_t sent = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t unchanged = 0;
+  std::uint64_t deleted = 0;
+  std::uint64_t directories = 0;     // created
+  std::vector<std::string> changed;  // "send a/b.txt", "delete x", "mkdir d"
+  std::vector<TransferFailure> failed;
+};
+
+bool is_network(const Error& e) { return e.code == Errc::kNetwork || e.code == Errc::kProtocol; }
+
+const char* step_word(Step step) {
+  switch (step) {
+    case Step::kMakeDir:
+      return "mkdir";
+    case Step::kSend:
+      return "send";
+    case Step::kDelete:
+      return "delete";
+  }
+  return "?";
+}
+
+bool matches(const std::string& pattern, const std::string& relative) {
+  const std::string name = relative.substr(relative.rfind('/') + 1);
+  return fnmatch(pattern.c_str(), relative.c_str(), 0) == 0 ||
+         fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+}
+
+// Drops what --exclude names, and everything below an excluded folder.
+std::vector<TreeItem> without_excluded(std::vector<TreeItem> items, const std::string& pattern) {
+  if (pattern.empty()) {
+    return items;
+  }
+  std::set<std::string> gone;  // excluded folders
+  std::vector<TreeItem> kept;
+  for (TreeItem& item : items) {
+    const std::string parent = fs::path(item.relative).parent_path().string();
+    if (gone.contains(parent) || matches(pattern, item.relative)) {
+      if (item.is_dir) {
+        gone.insert(item.relative);
+      }
+      continue;
+    }
+    kept.push_back(std::move(item));
+  }
+  return kept;
+}
+
+Result<void> check_remote_path_or_top(const std::string& remote) {
+  return remote.empty() ? Result<void>() : protocol::validate_remote_path(remote);
+}
+
+// Both trees, each as (relative path -> item), walked in name order.
+struct Trees {
+  std::vector<TreeItem> source;
+  std::map<std::string, TreeItem> dest;
+  bool source_whole = true;  // every folder of SOURCE could be listed
+};
+
+// The remote tree, or none when the folder does not exist yet.
+Result<std::vector<TreeItem>> remote_tree(Connection& conn, const std::string& top,
+                                          TransferSummary& walk) {
+  std::vector<TreeItem> items;
+  if (!top.empty()) {
+    SFS_ASSIGN_OR_RETURN(auto there, remote_entry_at(conn, top));
+    if (!there) {
+      return items;
+    }
+    if (there->type != 'd') {
+      return make_error(Errc::kNotDir, "not a remote folder: " + top);
+    }
+  }
+  SFS_RETURN_IF_ERROR(walk_remote(conn, top, "", 1, items, walk));
+  return items;
+}
+
+Result<std::vector<TreeItem>> local_tree(const fs::path& top, bool must_exist,
+                                         TransferSummary& walk) {
+  std::vector<TreeItem> items;
+  std::error_code ec;
+  const bool exists = fs::exists(top, ec);
+  if (!exists && !must_exist) {
+    return items;
+  }
+  if (!fs::is_directory(top, ec)) {
+    return make_error(exists ? Errc::kNotDir : Errc::kNotFound,
+                      "not a local directory: " + top.string());
+  }
+  walk_local(top, "", 1, items, walk);
+  return items;
+}
+
+// Walks both trees; what could not be walked (and the local symlinks left
+// out) goes to `walk`.
+Result<Trees> walk_both(Connection& conn, const SyncOptions& o, TransferSummary& walk) {
+  Trees trees;
+  SFS_RETURN_IF_ERROR(check_remote_path_or_top(o.remote));
+  TransferSummary local_walk;
+  TransferSummary remote_walk;
+  SFS_ASSIGN_OR_RETURN(auto local, local_tree(o.local, o.upload, local_walk));
+  SFS_ASSIGN_OR_RETURN(auto remote, remote_tree(conn, o.remote, remote_walk));
+  trees.source_whole = (o.upload ? local_walk : remote_walk).failed.empty();
+  walk.skipped = std::move(local_walk.skipped);
+  walk.failed = std::move(local_walk.failed);
+  walk.failed.insert(walk.failed.end(), remote_walk.failed.begin(), remote_walk.failed.end());
+  if (!o.upload && remote.empty()) {
+    SFS_ASSIGN_OR_RETURN(auto top, remote_entry_at(conn, o.remote));
+    if (!top && !o.remote.empty()) {
+      return make_error(Errc::kNotFound, "no such remote folder: " + o.remote);
+    }
+  }
+  std::vector<TreeItem>& source = o.upload ? local : remote;
+  std::vector<TreeItem>& dest = o.upload ? remote : local;
+  trees.source = without_excluded(std::move(source), o.exclude);
+  for (TreeItem& item : without_excluded(std::move(dest), o.exclude)) {
+    std::string key = item.relative;
+    trees.dest.emplace(std::move(key), std::move(item));
+  }
+  return trees;
+}
+
+// The listing entry of a remote item, as same_content takes it.
+protocol::Entry entry_of(const TreeItem& item) {
+  return {item.is_dir ? 'd' : 'f', item.size, item.mtime, item.digest, item.relative};
+}
+
+fs::path local_of(const SyncOptions& o, const std::string& relative) {
+  return fs::path(o.local) / relative;
+}
+
+std::string remote_of(const SyncOptions& o, const std::string& relative) {
+  return join_path(o.remote, relative);
+}
+
+// Whether DEST's `there` already holds SOURCE's file `item`.
+Result<bool> unchanged(Connection& conn, const SyncOptions& o, const TreeItem& item,
+                       const TreeItem& there) {
+  if (o.force || there.is_dir) {
+    return false;
+  }
+  const TreeItem& remote = o.upload ? there : item;
+  return same_content(conn, local_of(o, item.relative), remote_of(o, item.relative),
+                      entry_of(remote));
+}
+
+// With --delete: what DEST holds that SOURCE does not (or holds as the
+// other type), deepest first. None when SOURCE could not be walked whole:
+// a folder missing from the walk must not empty its copy.
+std::vector<Action> deletions(const SyncOptions& o, const Trees& trees, bool source_whole) {
+  std::vector<Action> out;
+  if (!o.delete_extra || !source_whole) {
+    return out;
+  }
+  std::map<std::string, bool> source;  // relative -> is_dir
+  for (const TreeItem& item : trees.source) {
+    source.emplace(item.relative, item.is_dir);
+  }
+  for (auto it = trees.dest.rbegin(); it != trees.dest.rend(); ++it) {
+    const auto found = source.find(it->first);
+    if (found == source.end() || found->second != it->second.is_dir) {
+      out.push_back({Step::kDelete, it->second});
+    }
+  }
+  return out;
+}
+
+// The folders to make and files to send, in SOURCE's order; counts the
+// unchanged files in `tally`.
+Result<std::vector<Action>> copies(Connection& conn, const SyncOptions& o, const Trees& trees,
+                                   const std::vector<Action>& deleted, Tally& tally) {
+  std::set<std::string> gone;
+  for (const Action& a : deleted) {
+    gone.insert(a.item.relative);
+  }
+  std::vector<Action> out;
+  for (const TreeItem& item : trees.source) {
+    const auto there = trees.dest.find(item.relative);
+    const bool present = there != trees.dest.end() && !gone.contains(item.relative);
+    if (item.is_dir) {
+      if (!present || !there->second.is_dir) {
+        out.push_back({Step::kMakeDir, item});
+      }
+      continue;
+    }
+    SFS_ASSIGN_OR_RETURN(const bool same,
+                         present ? unchanged(conn, o, item, there->second) : Result<bool>(false));
+    if (same) {
+      ++tally.unchanged;
+    } else {
+      out.push_back({Step::kSend, item});
+    }
+  }
+  return out;
+}
+
+// Makes a local folder of a download; refuses to go through a symlink.
+Result<void> make_local_dir(const fs::path& path) {
+  std::error_code ec;
+  fs::create_directory(path, ec);
+  if (fs::is_symlink(fs::symlink_status(path, ec)) || !fs::is_directory(path, ec)) {
+    return make_error(Errc::kLocal, "not a directory (or a symlink): " + path.string());
+  }
+  return {};
+}
+
+Result<void> remove_local(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::remove(path, ec) && ec) {
+    return make_error(Errc::kLocal, path.string() + ": " + ec.message());
+  }
+  return {};
+}
+
+// Carries out one step.
+Result<void> perform(Connection& conn, const SyncOptions& o, const Action& a) {
+  const fs::path local = local_of(o, a.item.relative);
+  const std::string remote = remote_of(o, a.item.relative);
+  switch (a.step) {
+    case Step::kMakeDir:
+      return o.upload ? conn.make_dir(remote, true) : make_local_dir(local);
+    case Step::kSend: {
+      if (o.upload) {
+        return conn.put(local, remote, false, o.resume, o.keep_times);
+      }
+      const auto mtime = o.keep_times ? std::optional<std::int64_t>(a.item.mtime) : std::nullopt;
+      return conn.get(remote, local, false, o.resume, mtime);
+    }
+    case Step::kDelete:
+      if (!o.upload) {
+        return remove_local(local);
+      }
+      return a.item.is_dir ? conn.remove_dir(remote) : conn.remove(remote);
+  }
+  return {};
+}
+
+void count(const Action& a, Tally& tally) {
+  tally.changed.push_back(std::string(step_word(a.step)) + " " + a.item.relative);
+  switch (a.step) {
+    case Step::kMakeDir:
+      ++tally.directories;
+      break;
+    case Step::kSend:
+      ++tally.sent;
+      tally.bytes += a.item.size;
+      break;
+    case Step::kDelete:
+      ++tally.deleted;
+      break;
+  }
+}
+
+// Sets the connection's progress observer for as long as it lives.
+class Observe {
+ public:
+  Observe(Connection& conn, TreeProgress& progress) : conn_(conn) {
+    conn_.set_progress_observer([&progress](std::uint64_t n) { progress.update(n); });
+  }
+  ~Observe() { conn_.set_progress_observer(nullptr); }
+  Observe(const Observe&) = delete;
+  Observe& operator=(const Observe&) = delete;
+
+ private:
+  Connection& conn_;
+};
+
+// Runs the steps (or, dry, only counts them); stops at a lost connection.
+Result<void> run_steps(Connection& conn, const SyncOptions& o, const std::vector<Action>& steps,
+                       Tally& tally) {
+  std::uint64_t files = 0;
+  std::uint64_t bytes = 0;
+  for (const Action& a : steps) {
+    files += a.step == Step::kSend ? 1 : 0;
+    bytes += a.step == Step::kSend ? a.item.size : 0;
+  }
+  TreeProgress progress(std::string("sync ") + (o.upload ? o.local : ":" + o.remote), files,
+                        o.dry_run ? 0 : bytes);
+  const Observe observe(conn, progress);
+  for (const Action& a : steps) {
+    Result<void> done = o.dry_run ? Result<void>() : perform(conn, o, a);
+    if (a.step == Step::kSend) {
+      progress.file_done(a.item.size);
+    }
+    if (done) {
+      count(a, tally);
+      continue;
+    }
+    tally.failed.push_back({a.item.relative, done.error()});
+    if (is_network(done.error())) {
+      return done;
+    }
+  }
+  return {};
+}
+
+std::string summary_json(const SyncOptions& o, const Tally& t, const TransferSummary& walk) {
+  std::string out = "{\"command\":\"sync\",\"direction\":\"";
+  out += o.upload ? "up" : "down";
+  out += "\",\"dry_run\":" + std::string(o.dry_run ? "true" : "false") +
+         ",\"sent\":" + std::to_string(t.sent) + ",\"bytes\":" + std::to_string(t.bytes) +
+         ",\"unchanged\":" + std::to_string(t.unchanged) +
+         ",\"deleted\":" + std::to_string(t.deleted) +
+         ",\"directories\":" + std::to_string(t.directories) + ",\"changes\":[";
+  for (std::size_t i = 0; i < t.changed.size(); ++i) {
+    out += (i > 0 ? "," : "") + json_string(t.changed[i]);
+  }
+  out += "],\"skipped\":[";
+  for (std::size_t i = 0; i < walk.skipped.size(); ++i) {
+    out += (i > 0 ? "," : "") + json_string(walk.skipped[i]);
+  }
+  out += "],\"failed\":[";
+  for (std::size_t i = 0; i < t.failed.size(); ++i) {
+    out += std::string(i > 0 ? "," : "") + "{\"path\":" + json_string(t.failed[i].path) +
+           ",\"error\":" + json_string(protocol::error_name(t.failed[i].error.code)) +
+           ",\"message\":" + json_string(t.failed[i].error.message) + "}";
+  }
+  return out + "],\"ok\":" + (t.failed.empty() ? "true}" : "false}");
+}
+
+void print_summary(const SyncOptions& o, const Tally& t, const TransferSummary& walk,
+                   std::FILE* out) {
+  if (o.json) {
+    std::fprintf(out, "%s\n", summary_json(o, t, walk).c_str());
+  } else {
+    if (o.dry_run) {
+      for (const std::string& change : t.changed) {
+        std::fprintf(out, "would %s\n", change.c_str());
+      }
+    }
+    std::fprintf(
+        out,
+        "sync: %llu sent (%s), %llu unchanged, %llu deleted, %llu folder(s) created, "
+        "%zu failed%s\n",
+        static_cast<unsigned long long>(t.sent), human_bytes(static_cast<double>(t.bytes)).c_str(),
+        static_cast<unsigned long long>(t.unchanged), static_cast<unsigned long long>(t.deleted),
+        static_cast<unsigned long long>(t.directories), t.failed.size(),
+        o.dry_run ? " (dry run: nothing was changed)" : "");
+  }
+  std::fflush(out);
+}
+
+// The failures on stderr; an error of the first one's class.
+Result<void> failures(const Tally& t) {
+  for (const TransferFailure& f : t.failed) {
+    std::fprintf(stderr, "sfs: sync: failed: %s: %s\n", f.path.c_str(), f.error.message.c_str());
+  }
+  if (t.failed.empty()) {
+    return {};
+  }
+  return make_error(t.failed.front().error.code,
+                    "sync: " + std::to_string(t.failed.size()) + " step(s) failed");
+}
+
+// Makes DEST's top folder (with its parents) before anything goes into it.
+Result<void> make_top(Connection& conn, const SyncOptions& o) {
+  if (o.dry_run) {
+    return {};
+  }
+  if (o.upload) {
+    return o.remote.empty() ? Result<void>() : conn.make_dir(o.remote, true);
+  }
+  std::error_code ec;
+  fs::create_directories(o.local, ec);
+  if (!fs::is_directory(o.local, ec)) {
+    return make_error(Errc::kLocal, "cannot create local directory " + o.local);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> sync_operands(const std::string& first, const std::string& second,
+                           SyncOptions& options) {
+  const bool first_remote = first.starts_with(':');
+  const bool second_remote = second.starts_with(':');
+  if (first_remote == second_remote) {
+    return make_error(Errc::kBadRequest,
+                      "sync: mark the remote side with a leading ':' (sfs sync photos "
+                      ":backup/photos uploads, sfs sync :backup/photos photos downloads)");
+  }
+  options.upload = second_remote;
+  options.local = first_remote ? second : first;
+  std::string remote = (first_remote ? first : second).substr(1);
+  while (remote.ends_with('/')) {
+    remote.pop_back();
+  }
+  options.remote = std::move(remote);
+  return {};
+}
+
+Result<void> sync_trees(Connection& conn, const SyncOptions& options, std::FILE* out) {
+  TransferSummary walk;
+  SFS_ASSIGN_OR_RETURN(const Trees trees, walk_both(conn, options, walk));
+  Tally tally;
+  tally.failed = walk.failed;
+  if (options.delete_extra && !trees.source_whole) {
+    std::fprintf(stderr,
+                 "sfs: sync: not deleting anything: part of the source could not be read\n");
+  }
+  const std::vector<Action> doomed = deletions(options, trees, trees.source_whole);
+  SFS_ASSIGN_OR_RETURN(const auto made, copies(conn, options, trees, doomed, tally));
+  SFS_RETURN_IF_ERROR(make_top(conn, options));
+  std::vector<Action> steps = doomed;
+  steps.insert(steps.end(), made.begin(), made.end());
+  const Result<void> ran = run_steps(conn, options, steps, tally);
+  print_summary(options, tally, walk, out);
+  const Result<void> failed = failures(tally);
+  return ran ? failed : ran;
+}
+
+}  // namespace sfs::client

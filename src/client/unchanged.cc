@@ -1,0 +1,90 @@
+#include "client/unchanged.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <vector>
+
+#include "base/errno_error.h"
+#include "client/local_file.h"
+#include "crypto/digest.h"
+
+namespace sfs::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_network(const Error& e) { return e.code == Errc::kNetwork || e.code == Errc::kProtocol; }
+
+}  // namespace
+
+Result<std::string> local_digest(const fs::path& path) {
+  SFS_ASSIGN_OR_RETURN(auto source, LocalSource::open(path));
+  crypto::Digest digest;
+  // Sized to the file (up to 1 MiB): a tree of small files must not pay for
+  // clearing a large buffer per file.
+  constexpr std::uint64_t kMaxPiece = 1 << 20;
+  std::vector<char> buffer(
+      static_cast<std::size_t>(std::clamp<std::uint64_t>(source.size(), 1, kMaxPiece)));
+  while (true) {
+    SFS_ASSIGN_OR_RETURN(const std::size_t n, source.read(buffer.data(), buffer.size()));
+    if (n == 0) {
+      return digest.hex_digest();
+    }
+    digest.update(buffer.data(), n);
+  }
+}
+
+Result<bool> same_content(Connection& conn, const fs::path& local, const std::string& remote,
+                          const protocol::Entry& entry) {
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(local, ec);
+  if (ec || !fs::is_regular_file(st) || entry.type != 'f' ||
+      fs::file_size(local, ec) != entry.size || ec) {
+    return false;
+  }
+  std::string remote_digest = entry.digest;
+  if (remote_digest.empty()) {  // stored before digests, or hard-linked: ask
+    auto hashed = conn.hash(remote);
+    if (!hashed) {
+      return is_network(hashed.error()) ? Result<bool>(hashed.error()) : Result<bool>(false);
+    }
+    remote_digest = *hashed;
+  }
+  auto mine = local_digest(local);
+  return mine && *mine == remote_digest;
+}
+
+Result<std::optional<protocol::Entry>> remote_entry_at(Connection& conn,
+                                                       const std::string& remote) {
+  auto entry = conn.stat(remote);
+  if (!entry) {
+    if (entry.error().code == Errc::kNotFound) {
+      return std::optional<protocol::Entry>();
+    }
+    return entry.error();
+  }
+  return std::optional<protocol::Entry>(std::move(*entry));
+}
+
+Result<void> set_local_mtime(const fs::path& path, std::int64_t mtime) {
+  const struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(mtime), 0}};
+  if (::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+    return errno_error(Errc::kLocal, path.string(), errno);
+  }
+  return {};
+}
+
+void report_unchanged(std::uint64_t count) {
+  if (count > 0) {
+    std::fprintf(stderr,
+                 "sfs: %llu unchanged file(s) skipped (same size and digest; --force sends them "
+                 "anyway)\n",
+                 static_cast<unsigned long long>(count));
+  }
+}
+
+}  // namespace sfs::client

@@ -1,0 +1,172 @@
+"""`sfs sync SOURCE DEST` (issue 16, item 4): a one-way, digest-based mirror of
+a folder tree, local to remote (`sync DIR :FOLDER`) and remote to local
+(`sync :FOLDER DIR`), with --delete, --dry-run, --exclude, a summary and
+--json; from the command line and in batch mode."""
+
+import json
+import os
+import unittest
+
+from sfs_harness import EXIT_REFUSED, ServerTestCase, read_file, stderr_lines, write_file
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return write_file(path, data)
+
+
+def snapshot(top):
+    """{relative path: bytes, or None for a folder}, without the server's hidden files."""
+    tree = {}
+    for directory, dirs, files in os.walk(top):
+        rel = os.path.relpath(directory, top)
+        for name in dirs:
+            tree[os.path.normpath(os.path.join(rel, name))] = None
+        for name in files:
+            if not name.startswith(".sfs-"):
+                tree[os.path.normpath(os.path.join(rel, name))] = read_file(
+                    os.path.join(directory, name))
+    return {k: v for k, v in tree.items() if not any(p.startswith(".sfs-") for p in k.split("/"))}
+
+
+class SyncTest(ServerTestCase):
+    server_per_test = True
+
+    def sfs(self, *args, **kwargs):
+        return self.client.run(*args, **kwargs)
+
+    def stored(self, *names):
+        return os.path.join(self.server.user_dir("alice"), *names)
+
+    def make_tree(self, top):
+        write(os.path.join(top, "a.txt"), b"A" * 100)
+        write(os.path.join(top, "docs", "b.txt"), b"B" * 200)
+        write(os.path.join(top, "docs", "deep", "c.bin"), os.urandom(5000))
+        os.makedirs(os.path.join(top, "empty"))
+        return snapshot(top)
+
+    def sync_json(self, *args):
+        result = self.sfs("--json", "sync", *args)
+        self.assertOk(result)
+        return json.loads(result.stdout)
+
+    def test_upload_then_nothing_to_do(self):
+        top = self.client.path("photos")
+        expected = self.make_tree(top)
+        result = self.sfs("sync", top, ":backup/photos")
+        self.assertOk(result)
+        self.assertIn(b"sync: 3 sent", result.stdout)
+        self.assertEqual(snapshot(self.stored("backup", "photos")), expected)
+        inodes = {name: os.stat(self.stored("backup", "photos", name)).st_ino
+                  for name in ("a.txt", "docs/b.txt", "docs/deep/c.bin")}
+        again = self.sync_json(top, ":backup/photos")
+        self.assertEqual((again["sent"], again["unchanged"], again["deleted"]), (0, 3, 0))
+        self.assertEqual(again["changes"], [])
+        self.assertTrue(again["ok"])
+        for name, number in inodes.items():
+            self.assertEqual(os.stat(self.stored("backup", "photos", name)).st_ino, number, name)
+        # One changed file is the only one sent.
+        write(os.path.join(top, "docs", "b.txt"), b"b" * 200)
+        changed = self.sync_json(top, ":backup/photos")
+        self.assertEqual((changed["sent"], changed["unchanged"]), (1, 2))
+        self.assertEqual(changed["changes"], ["send docs/b.txt"])
+        self.assertEqual(read_file(self.stored("backup", "photos", "docs", "b.txt")), b"b" * 200)
+
+    def test_delete_removes_what_the_source_lacks(self):
+        top = self.client.path("photos")
+        self.make_tree(top)
+        self.assertOk(self.sfs("sync", top, ":p"))
+        os.unlink(os.path.join(top, "docs", "deep", "c.bin"))
+        os.rmdir(os.path.join(top, "docs", "deep"))
+        os.unlink(os.path.join(top, "a.txt"))
+        write(os.path.join(top, "new.txt"), b"new")
+        # Without --delete the extra files stay.
+        plain = self.sync_json(top, ":p")
+        self.assertEqual((plain["sent"], plain["deleted"]), (1, 0))
+        self.assertTrue(os.path.exists(self.stored("p", "a.txt")))
+        deleting = self.sync_json("--delete", top, ":p")
+        self.assertEqual(deleting["deleted"], 3)  # a.txt, docs/deep/c.bin, docs/deep
+        self.assertEqual(snapshot(self.stored("p")), snapshot(top))
+
+    def test_dry_run_changes_nothing(self):
+        top = self.client.path("photos")
+        self.make_tree(top)
+        self.assertOk(self.sfs("sync", top, ":p"))
+        write(os.path.join(top, "new.txt"), b"new")
+        os.unlink(os.path.join(top, "a.txt"))
+        before = snapshot(self.stored("p"))
+        result = self.sfs("sync", "--dry-run", "--delete", top, ":p")
+        self.assertOk(result)
+        lines = result.stdout.decode().splitlines()
+        self.assertIn("would delete a.txt", lines)
+        self.assertIn("would send new.txt", lines)
+        self.assertTrue(lines[-1].startswith("sync: 1 sent"), lines)
+        self.assertIn("1 deleted", lines[-1])
+        self.assertIn("dry run: nothing was changed", lines[-1])
+        self.assertEqual(snapshot(self.stored("p")), before)
+
+    def test_exclude_leaves_paths_out_on_both_sides(self):
+        top = self.client.path("photos")
+        self.make_tree(top)
+        write(os.path.join(top, "scratch.tmp"), b"tmp")
+        write(os.path.join(top, "cache", "x.txt"), b"cached")
+        summary = self.sync_json("--exclude", "*.tmp", top, ":p")
+        self.assertFalse(os.path.exists(self.stored("p", "scratch.tmp")))
+        self.assertTrue(os.path.exists(self.stored("p", "cache", "x.txt")))
+        self.assertEqual(summary["sent"], 4)
+        # --delete spares excluded paths.
+        write(self.stored("p", "remote-only.tmp"), b"kept")
+        summary = self.sync_json("--delete", "--exclude", "*.tmp", top, ":p")
+        self.assertEqual(summary["deleted"], 0)
+        self.assertTrue(os.path.exists(self.stored("p", "remote-only.tmp")))
+        # An excluded folder takes its contents along, on both sides.
+        os.unlink(os.path.join(top, "cache", "x.txt"))
+        os.rmdir(os.path.join(top, "cache"))
+        summary = self.sync_json("--delete", "--exclude", "cache", top, ":p")
+        self.assertEqual(summary["changes"], ["delete remote-only.tmp", "send scratch.tmp"])
+        self.assertTrue(os.path.exists(self.stored("p", "cache", "x.txt")))
+
+    def test_download_mirrors_and_keeps_times(self):
+        top = self.client.path("photos")
+        self.make_tree(top)
+        os.utime(os.path.join(top, "a.txt"), (1577836800, 1577836800))
+        self.assertOk(self.sfs("sync", top, ":p"))
+        restored = self.client.path("restored")
+        summary = self.sync_json(":p", restored)
+        self.assertEqual(summary["direction"], "down")
+        self.assertEqual(summary["sent"], 3)
+        self.assertEqual(snapshot(restored), snapshot(top))
+        self.assertEqual(int(os.stat(os.path.join(restored, "a.txt")).st_mtime), 1577836800)
+        inode = os.stat(os.path.join(restored, "docs", "b.txt")).st_ino
+        write(os.path.join(restored, "extra.txt"), b"extra")
+        again = self.sync_json("--delete", ":p", restored)
+        self.assertEqual((again["sent"], again["unchanged"], again["deleted"]), (0, 3, 1))
+        self.assertEqual(os.stat(os.path.join(restored, "docs", "b.txt")).st_ino, inode)
+        self.assertFalse(os.path.exists(os.path.join(restored, "extra.txt")))
+
+    def test_operands_need_one_remote_side(self):
+        os.makedirs(self.client.path("photos"))
+        for args in (("photos", "backup"), (":a", ":b")):
+            result = self.sfs("sync", *args)
+            self.assertEqual(result.returncode, EXIT_REFUSED, result.stderr)
+            self.assertIn("mark the remote side with a leading ':'", result.stderr.decode())
+        result = self.sfs("sync", "missing", ":backup")
+        self.assertEqual(result.returncode, 4, result.stderr)  # not found
+        self.assertIn("not a local directory: missing", stderr_lines(result)[-1])
+
+    def test_batch_mode_syncs_below_the_working_folder(self):
+        top = self.client.path("photos")
+        expected = self.make_tree(top)
+        batch = write_file(self.client.path("cmds.sfs"),
+                           b"mkdir work\ncd work\nsync photos :copy\nsync photos :copy\n")
+        result = self.sfs("-b", batch)
+        self.assertOk(result)
+        lines = result.stdout.decode().splitlines()
+        self.assertTrue(any(line.startswith("sync: 3 sent") for line in lines), lines)
+        self.assertTrue(any(line.startswith("sync: 0 sent") and "3 unchanged" in line
+                            for line in lines), lines)
+        self.assertEqual(snapshot(self.stored("work", "copy")), expected)
+
+
+if __name__ == "__main__":
+    unittest.main()
