@@ -162,14 +162,25 @@ Result<void> hash_held_part(const LocalDownload& part, std::uint64_t length, cry
   return crypto::hash_prefix(read, length, hash);
 }
 
-// Readies the partial download for the server's offer: `hash` takes the
-// part kept before `offer.start`, and the whole file's digest is recorded.
-Result<void> continue_part(LocalDownload& part, const GetOffer& offer, crypto::Digest& hash) {
+// "sfs: put NAME: resuming at 1.1 GiB" when a transfer goes on from `at`.
+void announce_resume(const char* verb, const std::string& name, std::uint64_t at) {
+  if (at > 0) {
+    std::fprintf(stderr, "sfs: %s %s: resuming at %s\n", verb, name.c_str(),
+                 human_bytes(static_cast<double>(at)).c_str());
+  }
+}
+
+// Readies the partial download of `remote` for the server's offer: `hash`
+// takes the part kept before `offer.start`, the whole file's digest is
+// recorded, and a resume is announced.
+Result<void> continue_part(LocalDownload& part, const GetOffer& offer, crypto::Digest& hash,
+                           const std::string& remote) {
   SFS_RETURN_IF_ERROR(hash_held_part(part, offer.start, hash));
   SFS_RETURN_IF_ERROR(part.continue_at(offer.start));
   if (!offer.stored.empty()) {
     part.record_digest(offer.stored);
   }
+  announce_resume("get", remote, offer.start);
   return {};
 }
 
@@ -187,12 +198,16 @@ void show_progress(std::optional<ProgressBar>& bar,
 
 // One line on stderr when a transfer continues an interrupted one, so that
 // the user knows why it is quick (or that the old part was kept).
-void announce_resume(const char* verb, const std::string& name, std::uint64_t at) {
-  if (at > 0) {
-    std::fprintf(stderr, "sfs: %s %s: resuming at %s\n", verb, name.c_str(),
-                 human_bytes(static_cast<double>(at)).c_str());
+// The PUT request for `source`, with its modification time when `keep_time`
+// (one before 1970 cannot be sent).
+protocol::Put put_request(const std::string& remote, const LocalSource& source, bool keep_time) {
+  protocol::Put put{remote, source.size()};
+  if (keep_time && source.mtime() >= 0) {
+    put.mtime = static_cast<std::uint64_t>(source.mtime());
   }
+  return put;
 }
+
 
 }  // namespace
 
@@ -452,11 +467,7 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
                                            bool progress, bool resume, bool keep_time) {
   SFS_CO_ASSIGN_OR_RETURN(auto source, LocalSource::open(local));
   const std::uint64_t size = source.size();
-  protocol::Put put{remote, size};
-  if (keep_time && source.mtime() >= 0) {  // (before 1970 cannot be sent)
-    put.mtime = static_cast<std::uint64_t>(source.mtime());
-  }
-  const std::string command = protocol::serialize_request(put);
+  const std::string command = protocol::serialize_request(put_request(remote, source, keep_time));
   SFS_CO_ASSIGN_OR_RETURN(auto reply, co_await request(command));
   if (!reply.ok) {
     co_return reply.to_error();
@@ -472,8 +483,7 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   if (progress && !observer_) {
     bar.emplace("put " + remote, size);
   }
-  // The local file is read inline: the client has one transfer at a time
-  // and nothing else for its thread to do meanwhile.
+  // Read inline: the client has one transfer at a time and nothing else to do.
   bool interrupted = false;
   const wire::Source read = [&](char* data, std::size_t max) -> awaitable<Result<std::size_t>> {
     if (interrupt_requested()) {  // Ctrl-C in the shell: cut, so the server keeps the part
@@ -551,8 +561,7 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   const std::uint64_t start = offer.start;
   crypto::Digest hash;
   // A failure here ends the session: the server is already sending.
-  SFS_CO_RETURN_IF_ERROR(continue_part(part, offer, hash));
-  announce_resume("get", remote, start);
+  SFS_CO_RETURN_IF_ERROR(continue_part(part, offer, hash, remote));
   std::optional<ProgressBar> bar;
   if (progress && !observer_) {
     bar.emplace("get " + remote, offer.size);

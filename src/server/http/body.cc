@@ -91,7 +91,7 @@ awaitable<Result<void>> send_file(Exchange& ex, files::Download& file, std::uint
     auto sent = co_await ex.connection.write(pieces[current].data(), *got);
     if (!sent) {
       if (left > 0) {
-        co_await reading.wait();  // its buffer lives here
+        (void)co_await reading.wait();  // its buffer lives here
       }
       co_return sent;
     }
