@@ -1,6 +1,7 @@
 #include "net/connection.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <utility>
 
@@ -232,6 +233,20 @@ awaitable<Result<bool>> Connection::finish() {
   co_await stream_.flush_pending(ec);
   interruptible_ = false;
   co_return sent_or_slow(ec);
+}
+
+awaitable<void> Connection::close_lingering(Clock::duration most_time,
+                                            std::uint64_t most_bytes) {
+  co_await shutdown();
+  boost::system::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  set_deadline(most_time);  // the watchdog closes the socket then
+  std::array<char, 4096> scratch{};
+  std::uint64_t dropped = 0;
+  while (!ec && !closed_ && dropped < most_bytes) {
+    dropped += co_await stream_.read_some(scratch.data(), scratch.size(), ec);
+  }
+  close();
 }
 
 awaitable<void> Connection::shutdown() {

@@ -98,6 +98,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Sends close_notify so the peer sees a clean end.
   awaitable<void> shutdown();
+  // Ends a connection whose peer may still be sending (a reply that refused
+  // a request body before reading it): close_notify, the sending side of
+  // the socket shut, then what still arrives is read and dropped, for at
+  // most `most_time` and `most_bytes`, before the socket closes. Closed with
+  // unread bytes, the kernel would send a reset that can destroy the reply
+  // before the peer reads it (nginx's "lingering close").
+  awaitable<void> close_lingering(Clock::duration most_time, std::uint64_t most_bytes);
 
   // OK while the connection is open; else the kNetwork error that a read
   // would return (a timeout, a transfer too slow, a closed socket).

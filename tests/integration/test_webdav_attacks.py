@@ -179,6 +179,18 @@ class BodyAttacksTest(AttackCase):
         self.refused_before_the_body(MAX_FILE + 1, 413, ["Expect: 100-continue"])
         self.assertBystanderServed("over-max")
 
+    def test_a_refused_body_sent_at_once_still_gets_its_reply(self):
+        """A client that sends its body without waiting for 100-continue
+        (curl does for small bodies) reads the refusal: the server drops what
+        still comes before it closes, where closing at once would make the
+        kernel reset the connection and destroy the reply."""
+        sock = self.connect()
+        head = self.request("PUT", "eager.bin", ["Content-Length: %d" % (2 * QUOTA)])
+        sock.sendall(head + bytes(2 << 20))  # the first 2 MiB of it, at once
+        reply = read_until_closed(sock)
+        self.assertEqual(statuses(reply), [507], reply[:200])
+        self.assertFalse(os.path.exists(self.server.stored("alice", "eager.bin")))
+
     def test_a_100_mb_propfind_body_declared_is_refused_unread(self):
         sock = self.connect()
         sock.sendall(self.request("PROPFIND", "", ["Depth: 0", "Content-Length: %d" % (100 << 20)]))

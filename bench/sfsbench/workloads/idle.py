@@ -144,7 +144,7 @@ def start_wave(b, tool, logs, indexes):
 
 def wait_logged_in(b, tool, wave, deadline):
     """Waits until every client of the wave shows it is logged in. Bounded."""
-    marker = "Choose 1-6:" if tool == "sfs" else "Remote working directory"
+    marker = "Choose 1-" if tool == "sfs" else "Remote working directory"
     pending = list(wave)
     while pending:
         pending = [(p, out) for p, out in pending
@@ -181,9 +181,7 @@ def close_idle(tool, held):
         return
     for p, _ in held:
         try:
-            if tool == "sfs":
-                p.stdin.write(b"6\n")
-            p.stdin.close()
+            p.stdin.close()  # the end of input ends the menu, as sftp
         except OSError:
             pass
     wait_all([p for p, _ in held], 120)

@@ -48,14 +48,14 @@ def run(b):
 
 def write_scripts(b, src, out, names):
     """The three ways of doing it all in one session: (sfs menu, sftp batch, curl
-    config)."""
+    config). The menu ends at the end of its input (no exit number to keep in
+    step with the menu)."""
     menu = b.t / "small.menu"
     with open(menu, "w") as f:
         for name in names:
             f.write(f"1\n{src / name}\n{name}\n")
         for name in names:
             f.write(f"2\n{name}\n{out / name}\n")
-        f.write("6\n")
     batch = b.t / "small.batch"
     with open(batch, "w") as f:
         for name in names:

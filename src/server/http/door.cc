@@ -15,6 +15,14 @@ namespace {
 
 using Clock = net::Clock;
 
+// A connection a reply ended (a refused or failed body, `Connection:
+// close`) reads and drops what the client still sends for this long and
+// this much at most before it closes (as nginx's lingering_timeout): a
+// client that sent a body without waiting for 100-continue gets to read
+// the refusal instead of a reset.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::uint64_t kLingerBytes = std::uint64_t{8} << 20;
+
 awaitable<Result<unsigned>> write_response(net::Connection& connection, Response& response,
                                            std::chrono::seconds timeout) {
   response.prepare_payload();
@@ -105,6 +113,9 @@ awaitable<void> Door::run() {
   beast::flat_buffer buffer;
   while (!services_.draining()) {
     if (!co_await serve_one(buffer)) {
+      if (connection_->alive()) {  // a reply ended it, maybe with a body unread
+        co_await connection_->close_lingering(kLingerTime, kLingerBytes);
+      }
       co_return;
     }
   }
