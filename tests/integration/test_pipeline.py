@@ -155,3 +155,69 @@ class PipelineProtocolTest(ServerTestCase):
                 peak = max(peak, rss_kib(pid))
         self.assertLess(peak - base, 32 << 10, "server grew by %d KiB" % (peak - base))
         self.assertSessionUsable()
+
+
+class PipelineClientTest(ServerTestCase):
+    server_per_test = True
+    server_kwargs = {"extra_args": ["--max-file-size", str(MAX_FILE)]}
+
+    def home(self, *names):
+        return os.path.join(self.server.user_dir("alice"), *names)
+
+    def make_tree(self, top, count):
+        files = {}
+        for i in range(count):
+            sub = "d%d" % (i % 3)
+            rel = os.path.join(sub, "f%03d" % i)
+            files[rel] = os.urandom(4096 + i)
+            os.makedirs(os.path.join(top, sub), exist_ok=True)
+            write_file(os.path.join(top, rel), files[rel])
+        return files
+
+    def test_put_r_and_get_r_of_many_small_files(self):
+        src = self.client.path("tree")
+        files = self.make_tree(src, 300)
+        self.assertOk(self.client.run("put", "-r", src, "tree"))
+        for rel, data in files.items():
+            self.assertEqual(read_file(self.home("tree", rel)), data, rel)
+        out = self.client.path("back")
+        self.assertOk(self.client.run("get", "-r", "tree", out))
+        for rel, data in files.items():
+            self.assertEqual(read_file(os.path.join(out, rel)), data, rel)
+        # Again: nothing changed, nothing sent either way.
+        again = self.client.run("put", "-r", src, "tree")
+        self.assertOk(again)
+        self.assertIn(b"300 unchanged", again.stderr)
+
+    def test_put_r_reports_the_failing_file_and_sends_the_rest(self):
+        src = self.client.path("tree")
+        files = self.make_tree(src, 120)
+        big = os.path.join("d1", "f061")  # in the middle of the first window
+        files[big] = os.urandom(MAX_FILE + 1)
+        write_file(os.path.join(src, big), files[big])
+        result = self.client.run("put", "-r", src, "tree")
+        self.assertNotEqual(result.returncode, EXIT_OK)
+        failed = [l for l in stderr_lines(result) if l.startswith("sfs: failed: ")]
+        self.assertEqual(len(failed), 1, stderr_lines(result))
+        self.assertIn(big, failed[0])
+        for rel, data in files.items():
+            if rel != big:
+                self.assertEqual(read_file(self.home("tree", rel)), data, rel)
+        self.assertFalse(os.path.exists(self.home("tree", big)))
+
+    def test_get_r_reports_the_failing_file_and_fetches_the_rest(self):
+        src = self.client.path("tree")
+        files = self.make_tree(src, 120)
+        self.assertOk(self.client.run("put", "-r", src, "tree"))
+        out = self.client.path("back")
+        blocked = os.path.join("d2", "f050")  # a local folder is in the way
+        os.makedirs(os.path.join(out, blocked, "keep"))
+        result = self.client.run("get", "-r", "tree", out)
+        self.assertNotEqual(result.returncode, EXIT_OK)
+        failed = [l for l in stderr_lines(result) if l.startswith("sfs: failed: ")]
+        self.assertEqual(len(failed), 1, stderr_lines(result))
+        self.assertIn(blocked, failed[0])
+        for rel, data in files.items():
+            if rel != blocked:
+                self.assertEqual(read_file(os.path.join(out, rel)), data, rel)
+        self.assertTrue(os.path.isdir(os.path.join(out, blocked, "keep")))
