@@ -73,6 +73,53 @@ Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options) 
   return conn;
 }
 
+namespace {
+
+void say_unchanged(const std::string& target) {
+  std::fprintf(stderr,
+               "sfs: put %s: unchanged (same size and digest), not sent; --force "
+               "sends it anyway\n",
+               target.c_str());
+}
+
+bool small_file(const std::string& local) {
+  std::error_code ec;
+  const auto size = fs::file_size(local, ec);
+  return !ec && size <= Connection::kSmallFileBytes;
+}
+
+// A small file goes with its size and digest in the PUT, one request in
+// all: the server skips it when unchanged, and a directory at `target`
+// (ERR ISDIR) takes it in by its name. Nullopt when the server does not
+// take that form (the caller then asks with STAT first, as before).
+std::optional<Result<Outcome>> put_small_file(Connection& conn, const std::string& local,
+                                              const std::string& remote, std::string target,
+                                              const std::string& name, const CopyOptions& options) {
+  if (const std::size_t slash = target.rfind('/'); slash != std::string::npos) {
+    if (auto made = conn.make_dir(target.substr(0, slash), true); !made) {
+      return Result<Outcome>(made.error());
+    }
+  }
+  auto same = conn.put_small(local, target, options.keep_times, progress_wanted());
+  if (!same && same.error().code == Errc::kIsDir && remote == target) {
+    target += "/" + name;  // into the directory
+    same = conn.put_small(local, target, options.keep_times, progress_wanted());
+  }
+  if (!same && conn.takes_offers() == false) {
+    return std::nullopt;
+  }
+  if (!same) {
+    return Result<Outcome>(same.error());
+  }
+  if (*same) {
+    say_unchanged(target);
+    return Result<Outcome>(Outcome::kUnchanged);
+  }
+  return Result<Outcome>(Outcome::kSent);
+}
+
+}  // namespace
+
 Result<Outcome> put_file(Connection& conn, const std::string& local, const std::string& remote,
                          const CopyOptions& options) {
   const std::string name = fs::path(local).filename().string();
@@ -81,6 +128,11 @@ Result<Outcome> put_file(Connection& conn, const std::string& local, const std::
     return make_error(Errc::kBadRequest, "cannot tell the remote name from '" + local + "'");
   }
   SFS_RETURN_IF_ERROR(check_remote_path(target));
+  if (!options.force && !conn.compressing() && conn.takes_offers() != false && small_file(local)) {
+    if (auto done = put_small_file(conn, local, remote, target, name, options)) {
+      return *done;
+    }
+  }
   if (!options.force) {
     SFS_ASSIGN_OR_RETURN(auto there, remote_entry_at(conn, target));
     if (there && there->type == 'd' && remote == target) {
@@ -90,10 +142,7 @@ Result<Outcome> put_file(Connection& conn, const std::string& local, const std::
     SFS_ASSIGN_OR_RETURN(const bool same,
                          there ? same_content(conn, local, target, *there) : Result<bool>(false));
     if (same) {
-      std::fprintf(stderr,
-                   "sfs: put %s: unchanged (same size and digest), not sent; --force "
-                   "sends it anyway\n",
-                   target.c_str());
+      say_unchanged(target);
       return Outcome::kUnchanged;
     }
   }

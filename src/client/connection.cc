@@ -208,7 +208,6 @@ protocol::Put put_request(const std::string& remote, const LocalSource& source, 
   return put;
 }
 
-
 }  // namespace
 
 Connection::Connection(const ConnectOptions& options)
@@ -241,6 +240,10 @@ Result<T> Connection::run(awaitable<Result<T>> operation) {
   }
   return std::move(*out);
 }
+
+// pipeline.cc runs these too.
+template Result<void> Connection::run(awaitable<Result<void>> operation);
+template Result<bool> Connection::run(awaitable<Result<bool>> operation);
 
 Result<std::unique_ptr<Connection>> Connection::open(const ConnectOptions& options) {
   std::unique_ptr<Connection> conn(new Connection(options));
@@ -299,9 +302,10 @@ Error Connection::closed_reason() {
 Result<void> Connection::reconnect() {
   const bool compress = channel_ && channel_->compression();
   channel_->close();
-  io_.restart();  // run() may have left the loop stopped
-  io_.poll();     // let the old channel's coroutines end
-  io_.restart();  // (and poll() stops it again when it runs out of work)
+  io_.restart();    // run() may have left the loop stopped
+  io_.poll();       // let the old channel's coroutines end
+  io_.restart();    // (and poll() stops it again when it runs out of work)
+  offers_.reset();  // the server may have changed
   SFS_RETURN_IF_ERROR(open_channel());
   SFS_RETURN_IF_ERROR(login(user_, password_));
   if (compress) {
@@ -554,10 +558,18 @@ awaitable<Result<void>> Connection::do_get(std::string remote, std::filesystem::
   std::string command = protocol::serialize_request(get);
   SFS_CO_ASSIGN_OR_RETURN(auto reply,
                           co_await send_get(std::move(command), remote, ask_time, &mtime));
+  co_return co_await finish_get(part, std::move(reply), get.offset, std::move(remote),
+                                std::move(local), progress, mtime);
+}
+
+awaitable<Result<void>> Connection::finish_get(LocalDownload& part, protocol::Reply reply,
+                                               std::uint64_t offset, std::string remote,
+                                               std::filesystem::path local, bool progress,
+                                               std::optional<std::int64_t> mtime) {
   if (!reply.ok) {
     co_return reply.to_error();
   }
-  SFS_CO_ASSIGN_OR_RETURN(const GetOffer offer, parse_get_offer(reply, get.offset));
+  SFS_CO_ASSIGN_OR_RETURN(const GetOffer offer, parse_get_offer(reply, offset));
   const std::uint64_t start = offer.start;
   crypto::Digest hash;
   // A failure here ends the session: the server is already sending.

@@ -8,6 +8,7 @@
 //   conn->put("report.pdf", "report.pdf", /*show_progress=*/true);
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -17,7 +18,9 @@
 
 #include "asio/asio.h"
 #include "base/result.h"
+#include "client/local_file.h"
 #include "protocol/reply.h"
+#include "protocol/request.h"
 
 namespace sfs::wire {
 class Channel;
@@ -74,6 +77,53 @@ class Connection {
   Result<void> get(const std::string& remote, const std::filesystem::path& local,
                    bool show_progress, bool resume = true,
                    std::optional<std::int64_t> mtime = std::nullopt, bool ask_time = false);
+  // Files of at most this size go out whole with "PUT ... now", several in
+  // flight at once (docs/protocol.md, "Pipelining").
+  static constexpr std::uint64_t kSmallFileBytes = 1U << 20;
+  // At most this many requests in flight on one connection, and (for GETs,
+  // whose answers can be large) at most this many bytes of request lines
+  // the server has not answered yet, so the client never blocks writing
+  // while the server blocks writing to it.
+  static constexpr std::size_t kWindowFiles = 64;
+  static constexpr std::size_t kWindowLineBytes = 32U << 10;
+
+  // Uploads a file of at most kSmallFileBytes (read whole) with its size
+  // and digest in the PUT, so that the server skips it when it holds the
+  // same content: true then ("unchanged"). A server older than this (or one
+  // not known to take it yet, for the first) is asked in the two-step form;
+  // when it refuses that form, takes_offers() turns false and this fails
+  // with kBadRequest: use put() instead. Resuming makes no sense at this size.
+  Result<bool> put_small(const std::filesystem::path& local, const std::string& remote,
+                         bool keep_time, bool show_progress = false);
+  // Whether the server takes PUT with a digest: unknown before the first
+  // put_small or put_many on this connection.
+  std::optional<bool> takes_offers() const { return offers_; }
+
+  struct PutJob {
+    std::filesystem::path local;
+    std::string remote;
+  };
+  struct GetJob {
+    std::string remote;
+    std::filesystem::path local;
+    std::optional<std::int64_t> mtime;  // the local file gets it when set
+  };
+  // Called once per job, in order: the file's result (for put_many, true
+  // when the server already held the same content and skipped it).
+  using PutDone = std::function<void(std::size_t job, const Result<bool>& unchanged)>;
+  using GetDone = std::function<void(std::size_t job, const Result<void>& result)>;
+  // Uploads the jobs in order on this connection, small files pipelined
+  // (up to kWindowFiles in flight); larger ones, all of them on an older
+  // server, and all with `force` (the server must not skip any), one at a
+  // time as put() sends them. A file's failure goes to `done` and
+  // the rest go on; the result is an error only when the connection failed
+  // (the jobs not reported then were not done).
+  Result<void> put_many(const std::vector<PutJob>& jobs, bool resume, bool keep_time,
+                        const PutDone& done, bool force = false);
+  // Downloads the jobs in order, their GETs pipelined within the window;
+  // errors as put_many's.
+  Result<void> get_many(const std::vector<GetJob>& jobs, bool resume, const GetDone& done);
+
   // Passes the first `max_bytes` bytes of `remote` to `out`.
   Result<void> view(const std::string& remote, std::uint64_t max_bytes,
                     const std::function<void(const char*, std::size_t)>& out);
@@ -157,6 +207,40 @@ class Connection {
   // path goes first in the same write and a file's time lands in `*mtime`.
   awaitable<Result<protocol::Reply>> send_get(std::string line, std::string path, bool ask_time,
                                               std::optional<std::int64_t>* mtime);
+  // The rest of a GET after its OK line `reply`: the data into `part`,
+  // the digest check, the commit.
+  awaitable<Result<void>> finish_get(LocalDownload& part, protocol::Reply reply,
+                                     std::uint64_t offset, std::string remote,
+                                     std::filesystem::path local, bool progress,
+                                     std::optional<std::int64_t> mtime);
+  // put_small's work: `data` is the whole file, `put` its request with
+  // the digest.
+  awaitable<Result<bool>> do_put_small(protocol::Put put, std::string data);
+  // The reply to a PUT ... now of a file with digest `digest`: true when unchanged.
+  awaitable<Result<bool>> read_put_reply(std::string digest);
+  awaitable<Result<void>> do_put_many(std::vector<PutJob> jobs, bool resume, bool keep_time,
+                                      PutDone done, bool force);
+  // One job of put_many, sent; `in_flight` counts what awaits its reply.
+  struct InFlightPut {
+    std::size_t job;
+    std::string digest;
+  };
+  awaitable<Result<void>> send_one(const PutJob& job, std::size_t index, bool resume,
+                                   bool keep_time, bool force, std::deque<InFlightPut>& in_flight,
+                                   const PutDone& done);
+  // Reads the replies of `in_flight` until at most `keep` remain.
+  awaitable<Result<void>> settle_puts(std::deque<InFlightPut>& in_flight, std::size_t keep,
+                                      const PutDone& done);
+  struct InFlightGet {
+    std::size_t job;
+    LocalDownload part;
+    std::uint64_t offset;
+    std::size_t line_bytes;
+  };
+  awaitable<Result<void>> do_get_many(std::vector<GetJob> jobs, bool resume, GetDone done);
+  awaitable<Result<void>> settle_gets(const std::vector<GetJob>& jobs,
+                                      std::deque<InFlightGet>& in_flight, std::size_t keep_files,
+                                      std::size_t keep_bytes, const GetDone& done);
   awaitable<Result<void>> do_view(std::string remote, std::uint64_t max_bytes,
                                   std::function<void(const char*, std::size_t)> out);
   awaitable<Result<std::vector<protocol::Entry>>> do_list(std::string remote);
@@ -178,6 +262,7 @@ class Connection {
   std::string user_;      // as logged in, for reconnect()
   std::string password_;  // (the shell keeps its session across idle timeouts)
   std::function<void(std::uint64_t)> observer_;
+  std::optional<bool> offers_;  // the server takes PUT with a digest (unknown: not asked yet)
 };
 
 }  // namespace sfs::client

@@ -1,12 +1,17 @@
 #include "client/operands.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 
 #include "client/globs.h"
 #include "client/remote_path.h"
 #include "client/remove_tree.h"
+#include "client/tree_progress.h"
 
 namespace sfs::client {
 namespace {
@@ -173,6 +178,16 @@ bool is_network(const Error& e) {
   return e.code == Errc::kNetwork || e.code == Errc::kProtocol || e.code == Errc::kAuth;
 }
 
+// The count of failures of several sources, as run_each ends.
+Result<void> failures(const std::string& command, std::size_t failed, std::size_t count,
+                      std::optional<Errc> first) {
+  if (failed == 0) {
+    return {};
+  }
+  return make_error(
+      *first, command + ": " + std::to_string(failed) + " of " + std::to_string(count) + " failed");
+}
+
 // Runs `one` for each of `count` sources. One source: its result. Several:
 // each failure is reported as it happens and the rest go on (a lost
 // connection stops them); then the first failure's class and a count.
@@ -195,11 +210,91 @@ Result<void> run_each(const std::string& command, std::size_t count,
     first = first.value_or(result.error().code);
     ++failed;
   }
-  if (failed == 0) {
-    return {};
+  return failures(command, failed, count, first);
+}
+
+bool small_regular_file(const std::string& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec) && fs::file_size(path, ec) <= Connection::kSmallFileBytes &&
+         !ec;
+}
+
+// Several small files, none a folder, without --force, --json or
+// compression: they go pipelined on the one connection (PUT ... now).
+bool pipelines(const CommandContext& context, const std::vector<std::string>& sources,
+               const TransferOptions& base) {
+  if (sources.size() < 2 || base.recursive || base.force || base.json ||
+      context.conn.compressing() || context.conn.takes_offers() == false) {
+    return false;
   }
-  return make_error(
-      *first, command + ": " + std::to_string(failed) + " of " + std::to_string(count) + " failed");
+  return std::all_of(sources.begin(), sources.end(), small_regular_file);
+}
+
+// Makes each remote folder the targets go into, once (like put, and rclone).
+// Returns the error of each folder that could not be made.
+Result<std::map<std::string, Error>> make_parents(Connection& conn,
+                                                  const std::vector<std::string>& targets) {
+  std::map<std::string, Error> failed;
+  std::set<std::string> made;
+  for (const std::string& target : targets) {
+    const std::size_t slash = target.rfind('/');
+    if (slash == std::string::npos || !made.insert(target.substr(0, slash)).second) {
+      continue;
+    }
+    if (auto ok = conn.make_dir(target.substr(0, slash), true); !ok) {
+      if (is_network(ok.error())) {
+        return ok.error();
+      }
+      failed.emplace(target.substr(0, slash), ok.error());
+    }
+  }
+  return failed;
+}
+
+Result<void> put_pipelined(CommandContext& context, const std::vector<std::string>& sources,
+                           const std::vector<std::string>& targets, const TransferOptions& base) {
+  SFS_ASSIGN_OR_RETURN(const auto bad_parents, make_parents(context.conn, targets));
+  std::vector<Connection::PutJob> jobs;
+  std::optional<Errc> first;
+  std::size_t failed = 0;
+  auto fail = [&](const Error& e) {
+    report(e);
+    first = first.value_or(e.code);
+    ++failed;
+  };
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const std::size_t slash = targets[i].rfind('/');
+    const auto bad = slash == std::string::npos ? bad_parents.end()
+                                                : bad_parents.find(targets[i].substr(0, slash));
+    if (bad != bad_parents.end()) {
+      fail(bad->second);
+      continue;
+    }
+    jobs.push_back({sources[i], targets[i]});
+  }
+  std::uint64_t bytes = 0;
+  std::vector<std::uint64_t> sizes;
+  for (const Connection::PutJob& job : jobs) {
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(job.local, ec);
+    sizes.push_back(ec ? 0 : size);
+    bytes += sizes.back();
+  }
+  // One line for them all, as put -r draws, on a terminal.
+  TreeProgress progress("put " + std::to_string(jobs.size()) + " files", jobs.size(), bytes);
+  auto done = [&](std::size_t i, const Result<bool>& r) {
+    progress.file_done(sizes[i]);
+    if (!r) {
+      fail(r.error());
+    } else if (*r) {
+      std::fprintf(stderr,
+                   "sfs: put %s: unchanged (same size and digest), not sent; --force "
+                   "sends it anyway\n",
+                   jobs[i].remote.c_str());
+    }
+  };
+  SFS_RETURN_IF_ERROR(context.conn.put_many(jobs, base.resume, base.keep_times, done));
+  return failures("put", failed, sources.size(), first);
 }
 
 }  // namespace
@@ -216,6 +311,9 @@ Result<void> put_operands(CommandContext& context, const Invocation& inv, Operan
   for (const std::string& source : sources) {
     SFS_ASSIGN_OR_RETURN(auto target, remote_for(context, source, typed, sources.size() > 1));
     targets.push_back(std::move(target));
+  }
+  if (pipelines(context, sources, base)) {
+    return put_pipelined(context, sources, targets, base);
   }
   return run_each("put", sources.size(), [&](std::size_t i) -> Result<void> {
     TransferOptions transfer = base;

@@ -297,7 +297,50 @@ class Observe {
   Connection& conn_;
 };
 
+// Runs the files to send among steps[from, to) in one go, pipelined (see
+// Connection::put_many and get_many); stops at a lost connection.
+Result<void> send_batch(Connection& conn, const SyncOptions& o, const std::vector<Action>& steps,
+                        std::size_t from, std::size_t to, TreeProgress& progress, Tally& tally) {
+  std::vector<const Action*> batch;
+  std::vector<Connection::PutJob> puts;
+  std::vector<Connection::GetJob> gets;
+  for (std::size_t i = from; i < to; ++i) {
+    const Action& a = steps[i];
+    batch.push_back(&a);
+    const fs::path local = local_of(o, a.item.relative);
+    const std::string remote = remote_of(o, a.item.relative);
+    if (o.upload) {
+      puts.push_back({local, remote});
+    } else {
+      const auto mtime = o.keep_times ? std::optional<std::int64_t>(a.item.mtime) : std::nullopt;
+      gets.push_back({remote, local, mtime});
+    }
+  }
+  auto finish = [&](std::size_t i, const Result<void>& done, bool unchanged) {
+    const Action& a = *batch[i];
+    progress.file_done(a.item.size);
+    if (!done) {
+      tally.failed.push_back({a.item.relative, done.error()});
+    } else if (unchanged) {  // changed back meanwhile: the server already had it
+      ++tally.unchanged;
+    } else {
+      count(a, tally);
+    }
+  };
+  if (o.upload) {
+    return conn.put_many(
+        puts, o.resume, o.keep_times,
+        [&](std::size_t i, const Result<bool>& r) {
+          finish(i, r ? Result<void>() : Result<void>(r.error()), r && *r);
+        },
+        o.force);
+  }
+  return conn.get_many(gets, o.resume,
+                       [&](std::size_t i, const Result<void>& r) { finish(i, r, false); });
+}
+
 // Runs the steps (or, dry, only counts them); stops at a lost connection.
+// Files to send in a row go pipelined.
 Result<void> run_steps(Connection& conn, const SyncOptions& o, const std::vector<Action>& steps,
                        Tally& tally) {
   std::uint64_t files = 0;
@@ -309,7 +352,17 @@ Result<void> run_steps(Connection& conn, const SyncOptions& o, const std::vector
   TreeProgress progress(std::string("sync ") + (o.upload ? o.local : ":" + o.remote), files,
                         o.dry_run ? 0 : bytes);
   const Observe observe(conn, progress);
-  for (const Action& a : steps) {
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const Action& a = steps[i];
+    if (a.step == Step::kSend && !o.dry_run) {
+      std::size_t end = i + 1;
+      while (end < steps.size() && steps[end].step == Step::kSend) {
+        ++end;
+      }
+      SFS_RETURN_IF_ERROR(send_batch(conn, o, steps, i, end, progress, tally));
+      i = end - 1;
+      continue;
+    }
     Result<void> done = o.dry_run ? Result<void>() : perform(conn, o, a);
     if (a.step == Step::kSend) {
       progress.file_done(a.item.size);

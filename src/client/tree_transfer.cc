@@ -222,6 +222,55 @@ bool put_dir(Connection& conn, const std::string& target, const Item& item,
 
 }  // namespace
 
+namespace {
+
+// The files of a put -r still to send after the folders are made and the
+// unchanged files set aside, with the items they came from.
+struct Uploads {
+  std::vector<Connection::PutJob> jobs;
+  std::vector<const Item*> items;
+};
+
+// Makes the remote folders (all before any file, so that the files can be
+// pipelined) and collects the files to send; false when the connection is
+// gone (`result` says why).
+bool prepare_puts(Connection& conn, const fs::path& local, const std::string& remote,
+                  const std::vector<Item>& items, const std::map<std::string, Item>& there,
+                  TreeProgress& progress, TransferSummary& summary, Uploads& out,
+                  Result<void>& result) {
+  for (const Item& item : items) {
+    const std::string target = join(remote, item.relative);
+    result = check_target(target);
+    if (item.is_dir) {
+      if (!put_dir(conn, target, item, summary, result)) {
+        return false;
+      }
+      continue;
+    }
+    if (result) {
+      auto same = unchanged_upload(conn, local, target, item, there);
+      if (!same) {
+        result = same.error();
+        return false;
+      }
+      if (*same) {
+        ++summary.unchanged;
+        progress.file_done(item.size);
+        continue;
+      }
+      out.jobs.push_back({local / item.relative, target});
+      out.items.push_back(&item);
+      continue;
+    }
+    progress.file_done(item.size);
+    record(result, item, summary);
+  }
+  result = Result<void>();
+  return true;
+}
+
+}  // namespace
+
 Result<void> put_tree(Connection& conn, const fs::path& local, const std::string& remote,
                       const CopyOptions& options, TransferSummary& summary) {
   summary.command = "put";
@@ -239,30 +288,24 @@ Result<void> put_tree(Connection& conn, const fs::path& local, const std::string
   const auto [files, bytes] = count_files(items);
   TreeProgress progress("put -r " + printable(local.string()), files, bytes);
   const Observe observe(conn, progress);
-  for (const Item& item : items) {
-    const std::string target = join(remote, item.relative);
-    Result<void> result = check_target(target);
-    if (item.is_dir) {
-      if (!put_dir(conn, target, item, summary, result)) {
-        return result;
-      }
-      continue;
-    }
-    if (result) {
-      SFS_ASSIGN_OR_RETURN(const bool same, unchanged_upload(conn, local, target, item, there));
-      if (same) {
-        ++summary.unchanged;
-        progress.file_done(item.size);
-        continue;
-      }
-      result = conn.put(local / item.relative, target, false, options.resume, options.keep_times);
-    }
-    progress.file_done(item.size);
-    if (!record(result, item, summary)) {
-      return result;
-    }
+  Uploads uploads;
+  Result<void> result;
+  if (!prepare_puts(conn, local, remote, items, there, progress, summary, uploads, result)) {
+    return result;
   }
-  return {};
+  // The server skips what it already holds (a file changed since the listing).
+  return conn.put_many(
+      uploads.jobs, options.resume, options.keep_times,
+      [&](std::size_t i, const Result<bool>& sent) {
+        const Item& item = *uploads.items[i];
+        progress.file_done(item.size);
+        if (sent && *sent) {
+          ++summary.unchanged;
+          return;
+        }
+        record(sent ? Result<void>() : Result<void>(sent.error()), item, summary);
+      },
+      options.force);
 }
 
 namespace {
@@ -283,22 +326,64 @@ void get_dir(const fs::path& target, const Item& item, std::set<std::string>& ba
   }
 }
 
-// One file of a get -r: skipped when the local copy has the same content
-// (taking the remote time), else downloaded.
-Result<void> get_one(Connection& conn, const std::string& remote, const fs::path& target,
-                     const Item& item, const CopyOptions& options, TransferSummary& summary) {
-  const std::optional<std::int64_t> mtime =
-      options.keep_times ? std::optional<std::int64_t>(item.mtime) : std::nullopt;
-  if (!options.force) {
-    SFS_ASSIGN_OR_RETURN(const bool same, same_content(conn, target, remote, entry_of(item)));
-    if (same) {
-      ++summary.unchanged;
-      return mtime ? set_local_mtime(target, *mtime) : Result<void>();
-    }
+// One file of a get -r: true when the local copy has the same content
+// (it takes the remote time then), so nothing is to be fetched.
+Result<bool> keep_local(Connection& conn, const std::string& remote, const fs::path& target,
+                        const Item& item, const CopyOptions& options, TransferSummary& summary) {
+  if (options.force) {
+    return false;
   }
-  SFS_RETURN_IF_ERROR(conn.get(remote, target, false, options.resume, mtime));
-  ++summary.files;
-  summary.bytes += item.size;
+  SFS_ASSIGN_OR_RETURN(const bool same, same_content(conn, target, remote, entry_of(item)));
+  if (!same) {
+    return false;
+  }
+  ++summary.unchanged;
+  if (options.keep_times) {
+    SFS_RETURN_IF_ERROR(set_local_mtime(target, static_cast<std::int64_t>(item.mtime)));
+  }
+  return true;
+}
+
+struct Downloads {
+  std::vector<Connection::GetJob> jobs;
+  std::vector<const Item*> items;
+};
+
+// Makes the local folders and collects the files to fetch; an error only
+// when the connection is gone.
+Result<void> prepare_gets(Connection& conn, const std::string& remote, const fs::path& local,
+                          const std::vector<Item>& items, const CopyOptions& options,
+                          TreeProgress& progress, TransferSummary& summary, Downloads& out) {
+  std::set<std::string> bad_dirs;
+  for (const Item& item : items) {
+    const fs::path target = local / item.relative;
+    const std::string parent = fs::path(item.relative).parent_path().string();
+    if (!parent.empty() && bad_dirs.contains(parent)) {
+      bad_dirs.insert(item.relative);
+      summary.failed.push_back(
+          {item.relative, make_error(Errc::kLocal, "its local directory could not be created")});
+      continue;
+    }
+    if (item.is_dir) {
+      get_dir(target, item, bad_dirs, summary);
+      continue;
+    }
+    const std::string path = join(remote, item.relative);
+    auto kept = keep_local(conn, path, target, item, options, summary);
+    if (!kept || *kept) {
+      progress.file_done(item.size);
+      if (!kept) {
+        summary.failed.push_back({item.relative, kept.error()});
+        if (is_network(kept.error())) {
+          return kept.error();
+        }
+      }
+      continue;
+    }
+    const auto mtime = options.keep_times ? std::optional<std::int64_t>(item.mtime) : std::nullopt;
+    out.jobs.push_back({path, target, mtime});
+    out.items.push_back(&item);
+  }
   return {};
 }
 
@@ -318,31 +403,19 @@ Result<void> get_tree(Connection& conn, const std::string& remote, const fs::pat
   const auto [files, bytes] = count_files(items);
   TreeProgress progress("get -r " + printable(remote), files, bytes);
   const Observe observe(conn, progress);
-  std::set<std::string> bad_dirs;
-  for (const Item& item : items) {
-    const fs::path target = local / item.relative;
-    const std::string parent = fs::path(item.relative).parent_path().string();
-    if (!parent.empty() && bad_dirs.contains(parent)) {
-      bad_dirs.insert(item.relative);
-      summary.failed.push_back(
-          {item.relative, make_error(Errc::kLocal, "its local directory could not be created")});
-      continue;
-    }
-    if (item.is_dir) {
-      get_dir(target, item, bad_dirs, summary);
-      continue;
-    }
-    Result<void> result =
-        get_one(conn, join(remote, item.relative), target, item, options, summary);
+  Downloads downloads;
+  SFS_RETURN_IF_ERROR(
+      prepare_gets(conn, remote, local, items, options, progress, summary, downloads));
+  return conn.get_many(downloads.jobs, options.resume, [&](std::size_t i, const Result<void>& r) {
+    const Item& item = *downloads.items[i];
     progress.file_done(item.size);
-    if (!result) {
-      summary.failed.push_back({item.relative, result.error()});
-      if (is_network(result.error())) {
-        return result;
-      }
+    if (r) {
+      ++summary.files;
+      summary.bytes += item.size;
+    } else {
+      summary.failed.push_back({item.relative, r.error()});
     }
-  }
-  return {};
+  });
 }
 
 std::string summary_json(const TransferSummary& s) {

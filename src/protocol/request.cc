@@ -51,17 +51,39 @@ Result<Request> parse_get(const Fields& f) {
 // storage layer's signed times and every calendar can hold it).
 constexpr std::uint64_t kMaxMtime = 253'402'300'799;
 
-// PUT: a path, a size and optionally the file's modification time.
+// PUT's optional modification time: a number up to kMaxMtime, or (before a
+// digest) "-" for none.
+Result<std::optional<std::uint64_t>> parse_put_mtime(std::string_view field, bool dash_allowed) {
+  if (dash_allowed && field == "-") {
+    return std::optional<std::uint64_t>();
+  }
+  SFS_ASSIGN_OR_RETURN(auto mtime, parse_u64(field));
+  if (mtime > kMaxMtime) {
+    return bad("PUT: modification time out of range");
+  }
+  return std::optional<std::uint64_t>(mtime);
+}
+
+// PUT: a path, a size, optionally the file's modification time, and then
+// optionally the file's digest (the offer) and "now" (the data follows).
 Result<Request> parse_put(const Fields& f) {
   SFS_ASSIGN_OR_RETURN(auto path, decode_path(f[1]));
   SFS_ASSIGN_OR_RETURN(auto size, parse_u64(f[2]));
   Put put{std::move(path), size};
-  if (f.size() == 4) {
-    SFS_ASSIGN_OR_RETURN(auto mtime, parse_u64(f[3]));
-    if (mtime > kMaxMtime) {
-      return bad("PUT: modification time out of range");
+  if (f.size() >= 4) {
+    SFS_ASSIGN_OR_RETURN(put.mtime, parse_put_mtime(f[3], f.size() >= 5));
+  }
+  if (f.size() >= 5) {
+    if (!crypto::is_digest_hex(f[4])) {
+      return bad("PUT: digest must be 32 hex digits");
     }
-    put.mtime = mtime;
+    put.digest = std::string(f[4]);
+  }
+  if (f.size() == 6) {
+    if (f[5] != "now") {
+      return bad("PUT: the last field must be now");
+    }
+    put.now = true;
   }
   return Request{std::move(put)};
 }
@@ -159,7 +181,7 @@ Result<Request> parse_bare_usage(const Fields&) { return Request{UsageQuery{}}; 
 // Traits: {is_transfer, does_write, before_login}.
 constexpr VerbRow kVerbs[] = {
     {index_of<Login>(), 3, 3, parse_login, {"LOGIN", false, false, true}},
-    {index_of<Put>(), 3, 4, parse_put, {"PUT", true, true, false}},
+    {index_of<Put>(), 3, 6, parse_put, {"PUT", true, true, false}},
     {index_of<Get>(), 4, 4, parse_get, {"GET", true, false, false}},
     {index_of<View>(), 3, 3, parse_path_and_number<View>, {"VIEW", true, false, false}},
     {index_of<Delete>(), 2, 2, parse_path<Delete>, {"DELETE", false, true, false}},
@@ -194,8 +216,12 @@ struct Serializer {
     return "LOGIN " + percent_encode(r.user) + " " + percent_encode(r.password) + "\n";
   }
   std::string operator()(const Put& r) const {
-    const std::string mtime = r.mtime ? " " + std::to_string(*r.mtime) : std::string();
-    return "PUT " + percent_encode(r.path) + " " + std::to_string(r.size) + mtime + "\n";
+    std::string line = "PUT " + percent_encode(r.path) + " " + std::to_string(r.size);
+    if (r.digest.empty()) {
+      return line + (r.mtime ? " " + std::to_string(*r.mtime) : std::string()) + "\n";
+    }
+    line += " " + (r.mtime ? std::to_string(*r.mtime) : std::string("-")) + " " + r.digest;
+    return line + (r.now ? " now\n" : "\n");
   }
   std::string operator()(const Get& r) const {
     return "GET " + percent_encode(r.path) + " " + std::to_string(r.offset) + " " +
@@ -275,6 +301,18 @@ Result<Request> parse_request(std::string_view line) {
 }
 
 std::string serialize_request(const Request& request) { return std::visit(Serializer{}, request); }
+
+std::optional<std::uint64_t> announced_data(std::string_view line) {
+  if (line.size() >= kMaxLineBytes || !line.starts_with("PUT ") || !line.ends_with(" now")) {
+    return std::nullopt;
+  }
+  auto fields = split_fields(line);
+  if (!fields || fields->size() != 6) {
+    return std::nullopt;
+  }
+  auto size = parse_u64((*fields)[2]);
+  return size ? std::optional<std::uint64_t>(*size) : std::nullopt;
+}
 
 std::string digest_line(std::string_view hex) {
   return std::string(crypto::kDigestName) + " " + std::string(hex) + "\n";

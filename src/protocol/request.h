@@ -28,6 +28,14 @@ struct Put {
   // The modification time (seconds since the epoch) the stored file gets;
   // none: the time of the upload.
   std::optional<std::uint64_t> mtime;
+  // The offer's XXH3-128 digest (hex) of the whole local file; empty: none
+  // (the old form). With it the server answers "OK unchanged" when it holds
+  // a file of this size and digest at `path`, and sends nothing more.
+  std::string digest;
+  // "now" (needs `digest`): the data, end frame and trailer follow the line
+  // at once, with no offer and no FROM; the one reply comes after them, so
+  // a client can keep several of these in flight (docs/protocol.md).
+  bool now = false;
 };
 struct Get {
   std::string path;
@@ -106,6 +114,12 @@ std::string_view verb_of(const Request& request);
 Result<Request> parse_request(std::string_view line);
 
 std::string serialize_request(const Request& request);
+
+// The size a "PUT <path> <size> <mtime|-> <digest> now" line announces, also
+// when parse_request refuses it (a bad path, say): its data follows it all
+// the same, so the server reads that through before the next command.
+// Nullopt for any other line, or when the size is not a number.
+std::optional<std::uint64_t> announced_data(std::string_view line);
 
 // The greeting the server sends first: "SFS 1\n".
 std::string greeting_line();

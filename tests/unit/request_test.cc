@@ -93,6 +93,36 @@ TEST(ParseRequestTest, PutWithModificationTime) {
   expect_bad_request("PUT a 1 -5");
 }
 
+TEST(ParseRequestTest, PutWithDigestOffer) {
+  const std::string d(32, 'a');
+  const Put offer = parse_as<Put>("PUT a.txt 3 1577836800 " + d);
+  EXPECT_EQ(offer.digest, d);
+  EXPECT_FALSE(offer.now);
+  ASSERT_TRUE(offer.mtime);
+  EXPECT_EQ(serialize_request(offer), "PUT a.txt 3 1577836800 " + d + "\n");
+  const Put no_time = parse_as<Put>("PUT a.txt 3 - " + d + " now");
+  EXPECT_FALSE(no_time.mtime);
+  EXPECT_TRUE(no_time.now);
+  EXPECT_EQ(serialize_request(no_time), "PUT a.txt 3 - " + d + " now\n");
+  expect_bad_request("PUT a 3 - " + d + " later");          // only "now"
+  expect_bad_request("PUT a 3 - " + std::string(32, 'A'));  // lower-case hex only
+  expect_bad_request("PUT a 3 - " + std::string(31, 'a'));
+  expect_bad_request("PUT a 3 -");                  // "-" only before a digest
+  expect_bad_request("PUT a 3 253402300800 " + d);  // the time limit holds here too
+  expect_bad_request("PUT a 3 - " + d + " now x");  // seven fields
+}
+
+TEST(ParseRequestTest, AnnouncedDataOfRefusedPutNow) {
+  const std::string d(32, 'a');
+  EXPECT_EQ(announced_data("PUT a 3 - " + d + " now"), 3U);
+  EXPECT_EQ(announced_data("PUT ../x 7 - " + d + " now"), 7U);  // refused, yet data follows
+  EXPECT_EQ(announced_data("PUT a 7 - zz now"), 7U);
+  EXPECT_FALSE(announced_data("PUT a 3 - " + d));  // the two-step form: nothing follows
+  EXPECT_FALSE(announced_data("PUT a 3"));
+  EXPECT_FALSE(announced_data("PUT a x - " + d + " now"));
+  EXPECT_FALSE(announced_data("GET a 3 - " + d + " now"));
+}
+
 TEST(ParseRequestTest, Get) {
   const Get g = parse_as<Get>("GET a.bin 0 -");
   EXPECT_EQ(g.path, "a.bin");

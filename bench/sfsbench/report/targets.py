@@ -7,7 +7,8 @@ from .format import big_name, med, ratios
 # (workload, peer kind, factor sfs must reach, higher is better)
 RATIO_TARGETS = [("download", "sftp", 2.0, True), ("download", "curl", 1.1, True),
                  ("upload", "sftp", 2.0, True), ("upload", "curl", 1.2, True),
-                 ("small", "sftp", 2.0, False), ("concurrent", "curl", 1.0, True)]
+                 ("small", "sftp", 2.0, False), ("small", "curl", 2.0, False),
+                 ("tree", "curl", 2.0, False), ("concurrent", "curl", 1.0, True)]
 
 
 def best_sftp(bench, workload, higher):
@@ -23,6 +24,7 @@ def what(bench, workload):
     return {"download": f"{big_name(bench.s)} download",
             "upload": f"{big_name(bench.s)} upload",
             "small": f"{bench.s['small_n']} small files",
+            "tree": f"put -r / get -r of {bench.s['small_n']} small files",
             "concurrent": f"{bench.s['clients']} clients aggregate"}[workload]
 
 

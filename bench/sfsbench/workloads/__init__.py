@@ -6,11 +6,11 @@ with the sizes), UNIT ((unit, higher is better)), run(bench) and section(bench, 
 table) and USERS (accounts it needs on the main sfs-server)."""
 
 from . import (attack, concurrent, dav_get, dav_litmus, dav_propfind, dav_put, download, held,
-               idle, latency, logs_down, logs_up, reuse, small, stalled, sync, upload,
+               idle, latency, logs_down, logs_up, reuse, small, stalled, sync, tree, upload,
                verify_load)
 
 ALL = [upload, download, small, concurrent, latency, reuse, idle, held, logs_up, logs_down,
-       attack, stalled, verify_load, dav_put, dav_get, dav_propfind, dav_litmus, sync]
+       attack, stalled, verify_load, dav_put, dav_get, dav_propfind, dav_litmus, sync, tree]
 NAMES = [w.NAME for w in ALL]
 
 

@@ -135,12 +135,23 @@ awaitable<bool> Session::serve_line(std::string line) {
   auto request = protocol::parse_request(line);
   if (!request) {
     spdlog::info("user={} peer={} bad request: {}", user_, peer_, request.error().message);
+    body_due_ = protocol::announced_data(line);
+    if (body_due_) {
+      const bool drained = co_await drain_refused();
+      if (!drained) {
+        co_return false;
+      }
+    }
     const Result<void> answered = co_await reply_error(request.error());
     co_return static_cast<bool>(answered);
   }
   bytes_ = 0;
   resumed_from_ = 0;
   channel_->wire_count() = {};
+  body_due_.reset();
+  if (const auto* put = std::get_if<protocol::Put>(&*request); put != nullptr && put->now) {
+    body_due_ = put->size;
+  }
   // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
   Result<void> result = make_error(Errc::kBadPath, "path too long");
   if (longest_path(*request) <= config().max_path_bytes) {
@@ -154,8 +165,22 @@ awaitable<bool> Session::serve_line(std::string line) {
   if (code == Errc::kNetwork) {
     co_return false;
   }
+  if (body_due_ && code != Errc::kProtocol) {  // refused before its data: read it through
+    const bool drained = co_await drain_refused();
+    if (!drained) {
+      co_return false;
+    }
+  }
   const Result<void> answered = co_await reply_error(result.error());
   co_return static_cast<bool>(answered) && code != Errc::kProtocol;
+}
+
+awaitable<bool> Session::drain_refused() {
+  auto drained = co_await drain_body();
+  if (!drained && drained.error().code == Errc::kProtocol) {
+    co_await reply_anyway(protocol::error_line(Errc::kProtocol, drained.error().message));
+  }
+  co_return static_cast<bool>(drained);
 }
 
 awaitable<Result<void>> Session::dispatch(const Request& request) {

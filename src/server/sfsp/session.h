@@ -92,8 +92,21 @@ class Session {
   // Sends `length` bytes of `file` from where it starts.
   awaitable<Result<void>> stream_file(files::Download& file, std::uint64_t length,
                                       const wire::Check& before_end);
-  // The offer, FROM, the data and the digest trailer of a PUT.
+  // The offer, FROM (both left out by PUT ... now), the data and the
+  // digest trailer of a PUT.
   awaitable<Result<void>> receive_upload(const protocol::Put& put, files::Upload& upload);
+  // Sends the offer of an upload and returns where the client's FROM says
+  // the data starts.
+  awaitable<Result<std::uint64_t>> agree_start(files::Upload& upload);
+  // "OK unchanged" for a PUT offering the size and digest the stored file
+  // has (after reading a PUT ... now's data through).
+  awaitable<Result<void>> skip_unchanged(const protocol::Put& put);
+  // Reads and drops the data and trailer of a PUT ... now that is answered
+  // without storing it (body_due_ bytes), so the next command is found.
+  awaitable<Result<void>> drain_body();
+  // drain_body for a request refused before its data: false when the
+  // session ends (a malformed stream is answered ERR PROTOCOL first).
+  awaitable<bool> drain_refused();
   void record(const Request& request, const Result<void>& result);
 
   // Replies: every line the door writes outside a transfer goes out here.
@@ -119,6 +132,9 @@ class Session {
   std::uint64_t bytes_ = 0;         // moved by the current operation, for the log
   std::uint64_t resumed_from_ = 0;  // where the current transfer resumed, for the log
   bool quit_ = false;
+  // The size of a PUT ... now whose data still follows on the stream: a
+  // refusal before it was read reads it through first (serve_line).
+  std::optional<std::uint64_t> body_due_;
 };
 
 }  // namespace sfs::server::sfsp

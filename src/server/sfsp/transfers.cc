@@ -17,6 +17,12 @@ namespace sfs::server::sfsp {
 
 awaitable<Result<void>> Session::put(const Request& request) {
   const auto& put = std::get<protocol::Put>(request);
+  if (!put.digest.empty()) {
+    auto there = co_await files_->stat(put.path);
+    if (there && !there->is_dir && there->size == put.size && there->digest == put.digest) {
+      co_return co_await skip_unchanged(put);
+    }
+  }
   auto upload = co_await files_->begin_upload(put.path, put.size, true);
   if (!upload) {
     co_return upload.error();
@@ -31,30 +37,60 @@ awaitable<Result<void>> Session::put(const Request& request) {
   co_return received;
 }
 
-awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, files::Upload& upload) {
+awaitable<Result<void>> Session::skip_unchanged(const protocol::Put& put) {
+  if (put.now) {  // the data is on its way: read it through, then answer
+    SFS_CO_RETURN_IF_ERROR(co_await drain_body());
+  }
+  const std::string line = protocol::ok_line({"unchanged"});
+  co_return co_await channel_->write(line);
+}
+
+awaitable<Result<void>> Session::drain_body() {
+  const std::uint64_t size = *body_due_;
+  body_due_.reset();
+  const wire::Sink drop = [](const char*, std::size_t) -> awaitable<Result<void>> {
+    co_return Result<void>{};
+  };
+  const wire::Progress none;
+  auto received =
+      co_await wire::receive_stream(*channel_, size, drop, none, config().max_frame_bytes,
+                                    &shared_->transfer_io, &shared_->transfer_memory);
+  if (!received) {  // an abort frame has no trailer after it
+    co_return received.error().code == Errc::kAborted ? Result<void>{} : received;
+  }
+  SFS_CO_ASSIGN_OR_RETURN(auto trailer, co_await channel_->read_line(config().max_line_bytes));
+  SFS_CO_RETURN_IF_ERROR(protocol::parse_digest_line(trailer));
+  co_return Result<void>{};
+}
+
+awaitable<Result<std::uint64_t>> Session::agree_start(files::Upload& upload) {
   const files::Upload::Offer& offer = upload.offer();
   const std::string offer_line = protocol::ok_line(
       {std::to_string(offer.held), offer.held > 0 ? offer.digest : std::string("-")});
-  if (auto ok = co_await channel_->write(offer_line); !ok) {
-    co_return ok;
-  }
-  auto from_line = co_await channel_->read_line(config().max_line_bytes);
-  if (!from_line) {
-    co_return from_line.error();
-  }
-  auto from = protocol::parse_from_line(*from_line);
+  SFS_CO_RETURN_IF_ERROR(co_await channel_->write(offer_line));
+  SFS_CO_ASSIGN_OR_RETURN(auto from_line, co_await channel_->read_line(config().max_line_bytes));
+  auto from = protocol::parse_from_line(from_line);
   if (!from || (*from != 0 && *from != offer.held)) {
     co_return make_error(Errc::kProtocol, "FROM must be 0 or the offered length");
   }
-  resumed_from_ = *from;
-  if (auto ok = co_await upload.start_at(*from); !ok) {
+  co_return *from;
+}
+
+awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, files::Upload& upload) {
+  std::uint64_t from = 0;  // a PUT ... now starts at 0, without offer and FROM
+  if (!put.now) {
+    SFS_CO_ASSIGN_OR_RETURN(from, co_await agree_start(upload));
+  }
+  resumed_from_ = from;
+  if (auto ok = co_await upload.start_at(from); !ok) {
     co_return ok;
   }
+  body_due_.reset();  // from here on the stream is read whatever happens
   const wire::Sink sink = [&upload](const char* data, std::size_t n) -> awaitable<Result<void>> {
     co_return co_await upload.write(data, n);
   };
   auto received = co_await wire::receive_stream(
-      *channel_, put.size - *from, sink, [this](std::uint64_t n) { bytes_ = n; },
+      *channel_, put.size - from, sink, [this](std::uint64_t n) { bytes_ = n; },
       config().max_frame_bytes, &shared_->transfer_io, &shared_->transfer_memory);
   if (!received) {
     if (wire::stream_completed(received.error())) {  // e.g. disk full: skip the trailer too
@@ -64,15 +100,12 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, files:
     }
     co_return received;
   }
-  auto trailer = co_await channel_->read_line(config().max_line_bytes);
-  if (!trailer) {
-    co_return trailer.error();
+  SFS_CO_ASSIGN_OR_RETURN(auto trailer, co_await channel_->read_line(config().max_line_bytes));
+  SFS_CO_ASSIGN_OR_RETURN(auto claimed, protocol::parse_digest_line(trailer));
+  if (put.now && claimed != put.digest) {  // read through: the session goes on
+    co_return make_error(Errc::kIntegrity, "the trailer differs from the digest in the PUT");
   }
-  auto claimed = protocol::parse_digest_line(*trailer);
-  if (!claimed) {
-    co_return claimed.error();
-  }
-  auto stored = co_await upload.finish(*claimed);
+  auto stored = co_await upload.finish(claimed);
   if (!stored) {
     co_return stored.error();
   }

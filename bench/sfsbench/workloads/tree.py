@@ -1,0 +1,89 @@
+"""16. put -r then get -r of a folder of {small_n} files of {small_kib} KiB in one
+session (issue 17): sfs pipelines the files on one connection (`sfs -b` running
+`put -r` and `get -r`); nginx + curl moves the same files with one config file,
+one connection reused for every request (the report checks it was one)."""
+
+import shutil
+
+from ..common import log
+from ..files import clear_dir, sha256_file, write_random
+from ..report import tables
+
+NAME = "tree"
+TITLE = "16. put -r, then get -r, of a folder of {small_n} files of {small_kib} KiB"
+UNIT = ("s", False)
+TOOLS = ["sfs", "curl"]
+REMOTE = "tree"
+
+
+def run(b):
+    n, size = b.s["small_n"], b.s["small_kib"] * 1024
+    src = b.data / "tree"
+    src.mkdir()
+    names = [f"t{i:05d}" for i in range(n)]
+    digests = {}
+    for name in names:
+        write_random(src / name, size)
+        digests[name] = sha256_file(src / name)
+    out = b.out / "tree"
+    scripts = write_scripts(b, src, out, names)
+    for run_no in range(b.s["runs"]):
+        for tool in b.order(b.tools(TOOLS), run_no):
+            clear_dir(out)
+            r = one_session(b, tool, scripts, n, run_no)
+            ok = r["ok"]
+            for name in names:
+                there = (b.sfs.user_dir() / REMOTE / name if tool == "sfs"
+                         else b.nginx.www / "dav" / REMOTE / name)
+                ok = b.verify(f"tree/{tool} upload", there, digests[name]) and ok
+                ok = b.verify(f"tree/{tool} download", out / name, digests[name]) and ok
+                if not ok:
+                    break
+            r["ok"] = ok
+            r["value"] = r["wall"]
+            r["bytes"] = 2 * n * size
+            b.add(NAME, tool, r)
+            log(f"tree {tool:9s} run {run_no + 1}: {r['wall']:7.2f} s for {n} up + {n} down")
+    for d in (b.sfs.user_dir() / REMOTE, b.nginx.www / "dav" / REMOTE, out, src):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def write_scripts(b, src, out, names):
+    """(sfs batch file, curl config): everything in one session each."""
+    batch = b.t / "tree.sfs"
+    batch.write_text(f"put -r {src} {REMOTE}\nget -r {REMOTE} {out}\n")
+    curlcfg = b.t / "tree.curl"
+    opts = b.nginx.curl_config()
+    with open(curlcfg, "w") as f:
+        f.write(opts)
+        for name in names:
+            f.write(f'upload-file = "{src / name}"\nurl = "{b.nginx.url(f"dav/{REMOTE}/{name}")}"\n')
+        f.write("next\n" + opts)
+        for name in names:
+            f.write(f'output = "{out / name}"\nurl = "{b.nginx.url(f"dav/{REMOTE}/{name}")}"\n')
+    return batch, curlcfg
+
+
+def one_session(b, tool, scripts, n, run_no):
+    batch, curlcfg = scripts
+    if tool == "sfs":
+        shutil.rmtree(b.sfs.user_dir() / REMOTE, ignore_errors=True)
+        return b.measure(NAME, tool, b.sfs.client("-b", str(batch)),
+                         extra=f"  (batch: 'put -r SRC {REMOTE}', 'get -r {REMOTE} OUT')")
+    clear_dir(b.nginx.www / "dav" / REMOTE)
+    r = b.measure(NAME, tool, ["curl", "-q", "-K", curlcfg],
+                  extra=f"  (config: {n} x upload-file/url, next, {n} x output/url; "
+                  "one connection)")
+    connects = sum(int(x) for x in r["out"].split() if x.isdigit())
+    r["connections"] = connects
+    if connects != 1:
+        b.notes.append(f"tree/curl run {run_no + 1}: {connects} TLS connections for "
+                       f"{2 * n} requests")
+    return r
+
+
+def section(bench, fill):
+    return tables.transfer_table(bench, NAME, UNIT[0]) + [
+        "", "Ratio here is sfs time ÷ peer time (below 1: sfs is faster). sfs sends the "
+        "files pipelined on one connection (`PUT ... now`, GETs sent ahead; "
+        "docs/protocol.md, \"Pipelining\")."]
