@@ -63,7 +63,8 @@ Result<std::optional<UploadRecord>> MemoryUploadTable::make_room(Uploads& upload
 }
 
 Result<UploadTable::Created> MemoryUploadTable::create(std::string_view user, std::string_view path,
-                                                       std::uint64_t length) {
+                                                       std::uint64_t length,
+                                                       std::string_view metadata) {
   const std::lock_guard lock(mutex_);
   const std::int64_t now = now_seconds();
   live(user, now);
@@ -75,8 +76,11 @@ Result<UploadTable::Created> MemoryUploadTable::create(std::string_view user, st
     }
     return evicted.error();
   }
-  UploadRecord upload{
-      .id = new_id(), .path = std::string(path), .length = length, .expires = now + ttl_.count()};
+  UploadRecord upload{.id = new_id(),
+                      .path = std::string(path),
+                      .metadata = std::string(metadata),
+                      .length = length,
+                      .expires = now + ttl_.count()};
   uploads[upload.id] = Entry{upload, ++uses_};
   return Created{std::move(upload), std::move(*evicted)};
 }

@@ -8,7 +8,7 @@
 // partial is still the one this upload wrote.
 //
 //   MemoryUploadTable table(std::chrono::hours(24), 64);
-//   auto made = table.create("alice", "a/b.bin", 1000);   // made->upload.id
+//   auto made = table.create("alice", "a/b.bin", 1000, metadata);   // made->upload.id
 //   auto up = table.claim("alice", id);                  // one request at a time
 //   ... write up->offset.. of the partial ...
 //   table.release("alice", id, {.offset = 600, .digest = d});
@@ -32,8 +32,9 @@
 namespace sfs::files {
 
 struct UploadRecord {
-  std::string id;    // 32 lower-case hex digits
-  std::string path;  // the user's path the upload becomes
+  std::string id;        // 32 lower-case hex digits
+  std::string path;      // the user's path the upload becomes
+  std::string metadata;  // the client's Upload-Metadata, as sent (HEAD gives it back)
   std::uint64_t length = 0;
   std::uint64_t offset = 0;  // bytes stored so far
   std::string digest;        // of those bytes ("" while none)
@@ -60,11 +61,12 @@ class UploadTable {
 
   virtual ~UploadTable() = default;
 
-  // A new upload of `length` bytes to `path`. When the user has the most
-  // uploads allowed, the least recently used one that no request holds is
+  // A new upload of `length` bytes to `path`, with the client's
+  // `metadata` (bounded by the caller). When the user has the most uploads
+  // allowed, the least recently used one that no request holds is
   // forgotten; kTooLarge when every one is in use.
-  virtual Result<Created> create(std::string_view user, std::string_view path,
-                                 std::uint64_t length) = 0;
+  virtual Result<Created> create(std::string_view user, std::string_view path, std::uint64_t length,
+                                 std::string_view metadata) = 0;
   // The upload `id` of `user`; nullopt when unknown, expired or another's.
   virtual std::optional<UploadRecord> find(std::string_view user, std::string_view id) = 0;
   // Holds the upload for one request (kNotFound as find; kExists "in use"
@@ -91,8 +93,8 @@ class MemoryUploadTable final : public UploadTable {
                     Now now = std::chrono::system_clock::now)
       : ttl_(ttl), max_per_user_(max_per_user), now_(std::move(now)) {}
 
-  Result<Created> create(std::string_view user, std::string_view path,
-                         std::uint64_t length) override;
+  Result<Created> create(std::string_view user, std::string_view path, std::uint64_t length,
+                         std::string_view metadata) override;
   std::optional<UploadRecord> find(std::string_view user, std::string_view id) override;
   Result<UploadRecord> claim(std::string_view user, std::string_view id) override;
   bool release(std::string_view user, std::string_view id, const UploadProgress& progress) override;

@@ -119,6 +119,7 @@ class ProtocolTest(TusCase):
         self.assertEqual(r.getheader("Upload-Length"), str(len(data)))
         self.assertEqual(r.getheader("Cache-Control"), "no-store")
         self.assertIsNotNone(r.getheader("Upload-Expires"))
+        self.assertEqual(r.getheader("Upload-Metadata"), metadata("pieces.bin", "tus/in/pieces"))
         cuts = [0, 1, 1024 * 1024, 2 * 1024 * 1024 + 5, len(data)]
         for start, end in zip(cuts, cuts[1:]):
             r = t.patch(url, start, data[start:end])

@@ -17,7 +17,7 @@ class UploadTableTest : public ::testing::Test {
   MemoryUploadTable table_{seconds(100), 3, [this] { return now_; }};
 
   UploadRecord make(std::string_view user, std::string path, std::uint64_t length = 10) {
-    auto made = table_.create(user, path, length);
+    auto made = table_.create(user, path, length, "filename YQ==");
     EXPECT_TRUE(made.ok()) << (made ? "" : made.error().message);
     return made ? made->upload : UploadRecord{};
   }
@@ -31,6 +31,7 @@ TEST_F(UploadTableTest, IdsAreRandomHexAndRecordsStartEmpty) {
     EXPECT_EQ(up.offset, 0U);
     EXPECT_EQ(up.length, 10U);
     EXPECT_EQ(up.expires, 1'000'100);
+    EXPECT_EQ(up.metadata, "filename YQ==");
     ids.insert(up.id);
   }
   EXPECT_EQ(ids.size(), 3U);
@@ -94,7 +95,7 @@ TEST_F(UploadTableTest, CapEvictsTheLeastRecentlyUsedIdleOne) {
   const UploadRecord b = make("alice", "b");
   const UploadRecord c = make("alice", "c");
   ASSERT_TRUE(table_.claim("alice", a.id).ok());  // a in use, b the oldest idle
-  auto made = table_.create("alice", "d", 5);
+  auto made = table_.create("alice", "d", 5, "");
   ASSERT_TRUE(made.ok());
   ASSERT_TRUE(made->evicted);
   EXPECT_EQ(made->evicted->id, b.id);
@@ -102,10 +103,10 @@ TEST_F(UploadTableTest, CapEvictsTheLeastRecentlyUsedIdleOne) {
   EXPECT_FALSE(table_.find("alice", b.id));
   ASSERT_TRUE(table_.claim("alice", c.id).ok());
   ASSERT_TRUE(table_.claim("alice", made->upload.id).ok());
-  auto refused = table_.create("alice", "e", 5);  // all three in use
+  auto refused = table_.create("alice", "e", 5, "");  // all three in use
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, Errc::kTooLarge);
-  EXPECT_TRUE(table_.create("bob", "e", 5).ok());  // a cap per user
+  EXPECT_TRUE(table_.create("bob", "e", 5, "").ok());  // a cap per user
 }
 
 }  // namespace

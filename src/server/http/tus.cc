@@ -150,7 +150,7 @@ awaitable<Result<unsigned>> create(Exchange& ex) {
   if (auto ok = co_await admit(ex, *path, *length); !ok) {
     co_return co_await refuse_error(ex, ok.error());
   }
-  auto made = ex.uploads.create(ex.files.user(), *path, *length);
+  auto made = ex.uploads.create(ex.files.user(), *path, *length, field(ex, "Upload-Metadata"));
   if (!made) {
     co_return co_await refuse(ex, bh::status::too_many_requests, made.error().message);
   }
@@ -175,6 +175,9 @@ awaitable<Result<unsigned>> head(Exchange& ex, std::string_view id) {
   ex.path = upload->path;
   Response res = tus_response(ex, bh::status::ok);
   describe(res, *upload);
+  if (!upload->metadata.empty()) {
+    res.set("Upload-Metadata", upload->metadata);
+  }
   co_return co_await send(ex, std::move(res));
 }
 
