@@ -104,6 +104,13 @@ class Upload {
   bool streamed() const { return streamed_; }
   // Where the next write goes: the bytes the upload holds.
   std::uint64_t written() const { return position_; }
+  // The digest of the bytes written so far (of a resumed upload: the held
+  // part's too), as the offer of a later resume of them will show it.
+  std::string digest() const { return hash_.hex_digest(); }
+  // False when the data will not stay for a resume: a plain upload, or a
+  // resumable one whose partial another upload holds right now (this one
+  // then started afresh in a file of its own).
+  bool resumable() const { return upload_->resumable(); }
   // Starts writing at `from`: 0 (afresh) or offer().held (after it).
   // kBadRequest for anything else.
   awaitable<Result<void>> start_at(std::uint64_t from);

@@ -64,6 +64,8 @@ struct Config {
   std::uint64_t quota_files = 0;
   // How long the partial file of an interrupted upload is kept for resume.
   std::chrono::seconds partial_ttl{24 * 3600};
+  // tus uploads in progress per user; beyond, the least recently used goes.
+  unsigned max_tus_uploads = 64;
   // On SIGTERM/SIGINT: how long transfers in flight may take to finish.
   std::chrono::seconds drain_timeout{30};
 };

@@ -19,6 +19,8 @@ http::Settings http_settings(const Config& config) {
   s.idle_timeout = config.idle_timeout;
   s.io_timeout = config.io_timeout;
   s.max_login_attempts = config.max_login_attempts;
+  s.max_file_bytes = config.max_file_bytes;
+  s.max_path_bytes = config.max_path_bytes;
   return s;
 }
 
@@ -63,6 +65,7 @@ awaitable<void> run_https(std::shared_ptr<Shared> shared, tcp::socket socket,
   http::Services services{
       .authenticator = shared->authenticator,
       .locks = shared->locks,
+      .uploads = shared->uploads,
       .transfer_memory = shared->transfer_memory,
       .open_files =
           [&s = *shared, &ticket, &entry = *entry](const auth::Identity& identity) {

@@ -131,6 +131,7 @@ awaitable<void> Server::clean_periodically() {
       break;
     }
     const auto partial_ttl = shared_->config.partial_ttl;
+    shared_->uploads.sweep();  // tus uploads as old as their partials
     const std::size_t removed = co_await shared_->backend.remove_stale(partial_ttl);
     if (removed > 0) {
       spdlog::info("removed {} stale temporary or partial upload file(s)", removed);

@@ -8,7 +8,9 @@
 //   print(server.local_endpoint());
 //   server.run();   // until SIGINT/SIGTERM or stop(); SIGHUP reloads the auth file
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -23,6 +25,7 @@
 #include "files/fair_queue.h"
 #include "files/lock_table.h"
 #include "files/quota_ledger.h"
+#include "files/upload_table.h"
 #include "files/user_files.h"
 #include "net/listener.h"
 #include "net/memory_budget.h"
@@ -68,6 +71,11 @@ struct Shared {
   // WebDAV locks, per user: taken through the HTTPS door, respected by
   // both doors (in a cluster, a table in PostgreSQL).
   files::MemoryLockTable locks;
+  // tus uploads in progress, per user, forgotten after the partial TTL as
+  // their data is (at least a second between requests, even with a TTL of
+  // 0; in a cluster, a table in PostgreSQL).
+  files::MemoryUploadTable uploads{std::max(config.partial_ttl, std::chrono::seconds(1)),
+                                   config.max_tus_uploads};
   // The storage's metadata work off the network threads (the POSIX
   // backend's opens, listings, stats, folders, moves, commits, usage scans,
   // the cleaner).

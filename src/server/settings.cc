@@ -215,6 +215,10 @@ std::vector<Setting> make_table() {  // NOLINT(readability-function-size)
              &S::no_compress),
       seconds({"partial-ttl", "seconds", "Seconds to keep an interrupted upload for resume"},
               &C::partial_ttl),
+      integer({"max-tus-uploads", "n",
+               "tus uploads in progress per user (the least recently used beyond it is "
+               "dropped); each is forgotten after --partial-ttl without a write"},
+              &C::max_tus_uploads, 1, 100000),
       seconds({"drain-timeout", "seconds",
                "On SIGTERM/SIGINT, seconds to let transfers in flight finish"},
               &C::drain_timeout),

@@ -261,13 +261,16 @@ awaitable<bool> Door::serve_logged_in(beast::flat_buffer& buffer, HeaderParser& 
               .parser = parser,
               .files = *files_,
               .locks = services_.locks,
+              .uploads = services_.uploads,
               .memory = services_.transfer_memory,
               .settings = settings_,
               .header = parser.get(),
               .keep_alive = parser.get().keep_alive()};
   Result<unsigned> status = 0U;
   auto path = path_of(sv(ex.request().target()));
-  if (!path) {
+  if (is_tus_target(sv(ex.request().target()))) {
+    status = co_await tus(ex);
+  } else if (!path) {
     ex.keep_alive = ex.keep_alive && !has_body(parser);
     status = co_await send_error(ex, path.error());
   } else if (ex.path = std::move(*path); streams_body(ex.request())) {

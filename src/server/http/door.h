@@ -21,6 +21,7 @@
 #include "auth/authenticator.h"
 #include "base/result.h"
 #include "files/lock_table.h"
+#include "files/upload_table.h"
 #include "files/user_files.h"
 #include "net/connection.h"
 #include "net/memory_budget.h"
@@ -42,11 +43,16 @@ struct Settings {
   // Requests without credentials per connection before it is closed (a
   // client's first request usually has none and gets the 401).
   unsigned max_unauthenticated_requests = 8;
+  // tus (docs/tus.md): the largest upload (Tus-Max-Size) and the longest
+  // path its metadata may name.
+  std::uint64_t max_file_bytes = std::uint64_t{1} << 40;
+  std::size_t max_path_bytes = 4096;
 };
 
 struct Services {
   auth::Authenticator& authenticator;
-  files::LockTable& locks;  // WebDAV locks of every user
+  files::LockTable& locks;      // WebDAV locks of every user
+  files::UploadTable& uploads;  // tus uploads in progress of every user
   // The body bytes in flight of every transfer, both doors
   // (--max-transfer-memory).
   net::MemoryBudget& transfer_memory;

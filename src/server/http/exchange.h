@@ -51,6 +51,7 @@ struct Exchange {
   HeaderParser& parser;
   files::UserFiles& files;
   files::LockTable& locks;
+  files::UploadTable& uploads;
   net::MemoryBudget& memory;  // body pieces beyond kFreePieceBytes come from here
   const Settings& settings;
   Header header;            // the request's line and fields (the parser moves on)
@@ -118,6 +119,11 @@ awaitable<Result<unsigned>> send_error(Exchange& ex, const Error& error);
 awaitable<Result<unsigned>> copy_or_move(Exchange& ex, bool move);
 awaitable<Result<unsigned>> put(Exchange& ex);
 awaitable<Result<unsigned>> patch(Exchange& ex);
+
+// tus 1.0 under /tus/ (tus.cc): true for a request target there; serves
+// such a request (its body, if any, is read or left by it).
+bool is_tus_target(std::string_view target);
+awaitable<Result<unsigned>> tus(Exchange& ex);
 
 // The conditional headers (RFC 9110 13.2.2 order): 412 or 304 to answer
 // instead, or nullopt to go on. `entry` is null when nothing is there;
