@@ -19,6 +19,8 @@ http::Settings http_settings(const Config& config) {
   s.idle_timeout = config.idle_timeout;
   s.io_timeout = config.io_timeout;
   s.max_login_attempts = config.max_login_attempts;
+  s.quota_bytes = config.quota_bytes;
+  s.quota_files = config.quota_files;
   return s;
 }
 
@@ -63,6 +65,7 @@ awaitable<void> run_https(std::shared_ptr<Shared> shared, tcp::socket socket,
   http::Services services{
       .authenticator = shared->authenticator,
       .locks = shared->locks,
+      .web_sessions = shared->web_sessions,
       .transfer_memory = shared->transfer_memory,
       .open_files =
           [&s = *shared, &ticket, &entry = *entry](const auth::Identity& identity) {
@@ -72,7 +75,8 @@ awaitable<void> run_https(std::shared_ptr<Shared> shared, tcp::socket socket,
   try {
     // Locals, not temporaries, in the co_await (GCC 12 destroys some twice).
     http::Peer who{peer, source};
-    const http::Settings settings = http_settings(shared->config);
+    http::Settings settings = http_settings(shared->config);
+    settings.hsts = shared->real_certificate;
     co_await http::serve(connection, who, settings, std::move(services));
   } catch (const std::exception& e) {
     spdlog::error("peer={} https error: {}", peer, e.what());

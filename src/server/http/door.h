@@ -19,6 +19,7 @@
 
 #include "asio/asio.h"
 #include "auth/authenticator.h"
+#include "auth/web_sessions.h"
 #include "base/result.h"
 #include "files/lock_table.h"
 #include "files/user_files.h"
@@ -42,11 +43,19 @@ struct Settings {
   // Requests without credentials per connection before it is closed (a
   // client's first request usually has none and gets the 401).
   unsigned max_unauthenticated_requests = 8;
+  // The browser app (docs/webapp.md): Strict-Transport-Security on its
+  // replies when the certificate is not self-signed (a browser would
+  // otherwise pin a host whose certificate it cannot check), and the
+  // quotas its listing shows (0: none).
+  bool hsts = false;
+  std::uint64_t quota_bytes = 0;
+  std::uint64_t quota_files = 0;
 };
 
 struct Services {
   auth::Authenticator& authenticator;
-  files::LockTable& locks;  // WebDAV locks of every user
+  files::LockTable& locks;              // WebDAV locks of every user
+  auth::WebSessionTable& web_sessions;  // the browser app's logins
   // The body bytes in flight of every transfer, both doors
   // (--max-transfer-memory).
   net::MemoryBudget& transfer_memory;
