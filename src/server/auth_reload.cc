@@ -41,8 +41,11 @@ std::string describe_reload(const auth::UserDb::Changes& changes, bool forced,
 }
 
 AuthReload::AuthReload(auth::UserDb& users, std::filesystem::path file, auth::FileStamp loaded,
-                       LiveSessions& sessions)
-    : users_(users), reloader_(users, std::move(file), loaded), sessions_(sessions) {}
+                       LiveSessions& sessions, auth::WebSessionTable* web_sessions)
+    : users_(users),
+      reloader_(users, std::move(file), loaded),
+      sessions_(sessions),
+      web_sessions_(web_sessions) {}
 
 AuthReload::~AuthReload() { stop(); }
 
@@ -94,6 +97,13 @@ void AuthReload::check(bool forced) {
   std::size_t ended =
       sessions_.end_sessions_of(changes.removed, LiveSessions::Why::kAccountDeleted);
   ended += sessions_.end_sessions_of(changes.changed, LiveSessions::Why::kPasswordChanged);
+  if (web_sessions_ != nullptr) {  // (counted apart: the connections above are sessions too)
+    for (const auto* users : {&changes.removed, &changes.changed}) {
+      for (const std::string& user : *users) {
+        web_sessions_->end_user(user);
+      }
+    }
+  }
   spdlog::info("{}", describe_reload(changes, forced, ended));
 }
 

@@ -18,6 +18,7 @@
 #include "asio/asio.h"
 #include "auth/user_db.h"
 #include "auth/user_db_reloader.h"
+#include "auth/web_sessions.h"
 #include "server/live_sessions.h"
 
 namespace sfs::server {
@@ -26,8 +27,10 @@ class AuthReload {
  public:
   // `users` were loaded from `file` as `loaded` (its stamp taken before the
   // load); both they and `sessions` must outlive this object.
+  // `web_sessions`, when given, loses the browser sessions of those users
+  // too.
   AuthReload(auth::UserDb& users, std::filesystem::path file, auth::FileStamp loaded,
-             LiveSessions& sessions);
+             LiveSessions& sessions, auth::WebSessionTable* web_sessions = nullptr);
   ~AuthReload();
   AuthReload(const AuthReload&) = delete;
   AuthReload& operator=(const AuthReload&) = delete;
@@ -46,6 +49,7 @@ class AuthReload {
   auth::UserDb& users_;
   auth::UserDbReloader reloader_;
   LiveSessions& sessions_;
+  auth::WebSessionTable* web_sessions_;
   asio::thread_pool thread_{1};
   asio::steady_timer timer_{thread_};
   bool stopped_ = false;  // on thread_ only

@@ -66,6 +66,10 @@ struct Config {
   std::chrono::seconds partial_ttl{24 * 3600};
   // tus uploads in progress per user; beyond, the least recently used goes.
   unsigned max_tus_uploads = 64;
+  // The browser app's sessions (docs/webapp.md): ended when unused this
+  // long, and this long after their login whatever the use.
+  std::chrono::seconds web_session_idle{1800};
+  std::chrono::seconds web_session_lifetime{43200};
   // On SIGTERM/SIGINT: how long transfers in flight may take to finish.
   std::chrono::seconds drain_timeout{30};
 };

@@ -21,6 +21,8 @@ http::Settings http_settings(const Config& config) {
   s.max_login_attempts = config.max_login_attempts;
   s.max_file_bytes = config.max_file_bytes;
   s.max_path_bytes = config.max_path_bytes;
+  s.quota_bytes = config.quota_bytes;
+  s.quota_files = config.quota_files;
   return s;
 }
 
@@ -66,6 +68,7 @@ awaitable<void> run_https(std::shared_ptr<Shared> shared, tcp::socket socket,
       .authenticator = shared->authenticator,
       .locks = shared->locks,
       .uploads = shared->uploads,
+      .web_sessions = shared->web_sessions,
       .transfer_memory = shared->transfer_memory,
       .open_files =
           [&s = *shared, &ticket, &entry = *entry](const auth::Identity& identity) {
@@ -75,7 +78,8 @@ awaitable<void> run_https(std::shared_ptr<Shared> shared, tcp::socket socket,
   try {
     // Locals, not temporaries, in the co_await (GCC 12 destroys some twice).
     http::Peer who{peer, source};
-    const http::Settings settings = http_settings(shared->config);
+    http::Settings settings = http_settings(shared->config);
+    settings.hsts = shared->real_certificate;
     co_await http::serve(connection, who, settings, std::move(services));
   } catch (const std::exception& e) {
     spdlog::error("peer={} https error: {}", peer, e.what());

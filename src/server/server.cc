@@ -39,7 +39,8 @@ Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::
       https_listener_(io_.get_executor()),
       shared_(std::make_shared<Shared>(std::move(config), std::move(tls), std::move(users),
                                        std::move(store))),
-      auth_reload_(shared_->users, shared_->config.auth_file, auth_stamp, shared_->sessions),
+      auth_reload_(shared_->users, shared_->config.auth_file, auth_stamp, shared_->sessions,
+                   &shared_->web_sessions),
       refusal_log_(kAdmissionLogBurst, std::chrono::seconds(1)),
       eviction_log_(kAdmissionLogBurst, std::chrono::seconds(1)) {}
 

@@ -21,6 +21,7 @@
 #include "asio/asio.h"
 #include "auth/authenticator.h"
 #include "auth/user_db.h"
+#include "auth/web_sessions.h"
 #include "base/result.h"
 #include "files/fair_queue.h"
 #include "files/lock_table.h"
@@ -36,6 +37,7 @@
 #include "server/log_budget.h"
 #include "storage/posix/posix_backend.h"
 #include "storage/store.h"
+#include "tls/certificate.h"
 #include "tls/context.h"
 
 namespace sfs::server {
@@ -93,6 +95,12 @@ struct Shared {
   storage::PosixBackend backend;
   // The file data in flight of all transfers (--max-transfer-memory).
   net::MemoryBudget transfer_memory{static_cast<std::size_t>(config.max_transfer_memory)};
+
+  // The browser app's logins (in a cluster, a table in PostgreSQL).
+  auth::MemoryWebSessionTable web_sessions{
+      {.idle = config.web_session_idle, .lifetime = config.web_session_lifetime}};
+  // The certificate is not self-signed: the app's replies carry HSTS.
+  bool real_certificate = !tls::is_self_signed_file(config.cert_file);
 
   // Live connections and who is logged in on them, so that a draining
   // server can close the idle ones and a reload of the auth file can end

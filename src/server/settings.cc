@@ -197,7 +197,8 @@ std::vector<Setting> make_table() {  // NOLINT(readability-function-size)
       text({"host", "address", "Address to listen on"}, &C::host, false),
       integer<unsigned>({"port", "port", "TCP port (0: any free port)"}, &C::port, 0, 65535),
       integer<unsigned>(
-          {"https-port", "port", "TCP port of the HTTPS face, WebDAV at /dav/ (0: no HTTPS)"},
+          {"https-port", "port",
+           "TCP port of the HTTPS face: WebDAV at /dav/, the browser app at /app/ (0: no HTTPS)"},
           &C::https_port, 0, 65535),
       text({"auth-file", "file", "User database (user:password lines)"}, &C::auth_file, false),
       text({"storage", "dir", "Storage root directory"}, &C::storage_dir, false),
@@ -229,6 +230,12 @@ std::vector<Setting> make_table() {  // NOLINT(readability-function-size)
       seconds({"login-cache-ttl", "seconds",
                "Seconds a password Argon2id accepted is recognized without Argon2id (0: never)"},
               &C::login_cache_ttl),
+      seconds(
+          {"web-session-idle", "seconds", "Seconds a browser session may go unused before it ends"},
+          &C::web_session_idle),
+      seconds({"web-session-lifetime", "seconds",
+               "Seconds after its login a browser session ends, used or not"},
+              &C::web_session_lifetime),
       seconds({"idle-timeout", "seconds", "Seconds a session may wait between commands"},
               &C::idle_timeout),
       seconds({"io-timeout", "seconds",

@@ -184,4 +184,22 @@ Result<std::vector<std::string>> fingerprints_of_file(const std::filesystem::pat
   return out;
 }
 
+bool is_self_signed_file(const std::filesystem::path& pem_file) {
+  FilePtr in(std::fopen(pem_file.c_str(), "r"));
+  if (!in) {
+    return true;
+  }
+  X509* cert = PEM_read_X509(in.get(), nullptr, nullptr, nullptr);
+  ERR_clear_error();
+  if (cert == nullptr) {
+    return true;
+  }
+  // Issued by itself: its issuer is its subject and its own key verifies
+  // its signature.
+  const bool self = X509_NAME_cmp(X509_get_subject_name(cert), X509_get_issuer_name(cert)) == 0 &&
+                    X509_verify(cert, X509_get0_pubkey(cert)) == 1;
+  X509_free(cert);
+  return self;
+}
+
 }  // namespace sfs::tls

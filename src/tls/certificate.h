@@ -28,6 +28,11 @@ std::string fingerprint(X509* cert);
 // Fingerprints of every certificate in a PEM file.
 Result<std::vector<std::string>> fingerprints_of_file(const std::filesystem::path& pem_file);
 
+// True when the first certificate of a PEM file is self-signed (issued by
+// itself), or cannot be read: a server then sends no HSTS header, which
+// would pin browsers to a certificate they cannot check.
+bool is_self_signed_file(const std::filesystem::path& pem_file);
+
 // The error queue of OpenSSL as one line.
 std::string openssl_error_text();
 

@@ -27,6 +27,8 @@ ALLOWED = {
     # dav is WebDAV's pure part (XML bodies, headers, multistatus writer):
     # plain values in, strings out; the HTTP door does the I/O.
     "dav": set(),
+    # web is the browser app's pure part (forms, cookies, JSON strings).
+    "web": set(),
     "tls": {"asio"},
     # net is the generic connection (deadlines, idle, rate floor, memory
     # budget); the sfs lines, frames and compression are wire's.
@@ -48,7 +50,8 @@ ALLOWED = {
     "server/sfsp": {"asio", "auth", "files", "net", "protocol", "server", "wire"},
     # The HTTPS door: Beast over net's connection, files and auth below it;
     # protocol for the path encoding rules only; storage for DirEntry.
-    "server/http": {"asio", "net", "tls", "files", "auth", "storage", "protocol", "dav"},
+    "server/http": {"asio", "net", "tls", "files", "auth", "storage", "protocol", "dav",
+                    "web"},
     "client": {"asio", "config", "crypto", "net", "protocol", "term", "tls", "wire", "compress"},
     "cli": {"client", "protocol", "term", "config"},
     # The mains only parse options and wire objects together.

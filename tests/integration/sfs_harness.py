@@ -23,6 +23,8 @@ removes the temporary directories it creates. One module per job:
 - harness.cases: ServerTestCase, the unittest base class.
 - harness.webdav: a server with the HTTPS face (--https-port), curl against
   its /dav/, and WebDavCase, the unittest base class of its tests.
+- harness.webapp: AppClient, a browser's cookie and CSRF token over
+  http.client against the app at /app/.
 """
 
 # Re-exports (pylint: disable=unused-import).
@@ -50,3 +52,4 @@ from harness.terminal import PtyProcess
 from harness.cases import ServerTestCase
 from harness.webdav import (CurlReply, WebDavCase, curl, dav_url, https_server,
                             read_until_closed)
+from harness.webapp import (COOKIE, AppClient, AppReply, ca_signed_certificate, cookie_value)

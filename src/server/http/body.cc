@@ -237,17 +237,24 @@ awaitable<Result<void>> receive_body(Exchange& ex, files::Upload& upload) {
 }
 
 awaitable<Result<std::string>> read_small_body(Exchange& ex) {
+  co_return co_await read_body_whole(ex.connection, ex.buffer, ex.parser,
+                                     ex.settings.max_xml_body_bytes, ex.settings.io_timeout);
+}
+
+awaitable<Result<std::string>> read_body_whole(net::Connection& connection,
+                                               beast::flat_buffer& buffer, HeaderParser& header,
+                                               std::size_t limit, std::chrono::seconds timeout) {
   // Beast checks a Content-Length against the limit when the header ends,
   // before this parser existed: so here.
-  if (ex.parser.content_length().value_or(0) > ex.settings.max_xml_body_bytes) {
+  if (header.content_length().value_or(0) > limit) {
     co_return make_error(Errc::kTooLarge, "request body too large");
   }
-  bh::request_parser<bh::string_body> parser(std::move(ex.parser));
-  parser.body_limit(ex.settings.max_xml_body_bytes);
-  ex.connection.set_deadline(ex.settings.io_timeout);
+  bh::request_parser<bh::string_body> parser(std::move(header));
+  parser.body_limit(limit);
+  connection.set_deadline(timeout);
   boost::system::error_code ec;
-  auto stream = ex.connection.async_stream();
-  co_await bh::async_read(stream, ex.buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+  auto stream = connection.async_stream();
+  co_await bh::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
   if (ec == bh::error::body_limit) {
     co_return make_error(Errc::kTooLarge, "request body too large");
   }

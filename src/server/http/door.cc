@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "protocol/percent.h"
+#include "server/http/app.h"
 #include "server/http/exchange.h"
 
 namespace sfs::http {
@@ -22,20 +23,6 @@ using Clock = net::Clock;
 // the refusal instead of a reset.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::uint64_t kLingerBytes = std::uint64_t{8} << 20;
-
-awaitable<Result<unsigned>> write_response(net::Connection& connection, Response& response,
-                                           std::chrono::seconds timeout) {
-  response.prepare_payload();
-  const unsigned status = response.result_int();
-  connection.set_deadline(timeout);
-  boost::system::error_code ec;
-  auto stream = connection.async_stream();
-  co_await bh::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    co_return make_error(Errc::kNetwork, ec.message());
-  }
-  co_return status;
-}
 
 // A request may carry a body the door has not read.
 bool has_body(const HeaderParser& parser) {
@@ -165,6 +152,11 @@ awaitable<bool> Door::serve_one(beast::flat_buffer& buffer) {
   if (!co_await read_header(buffer, parser)) {
     co_return false;
   }
+  if (is_app_target(sv(parser.get().target()))) {  // the browser app: its own login
+    AppConnection app{*connection_, peer_,           settings_, services_,
+                      files_,       login_deadline_, failures_, anonymous_};
+    co_return co_await serve_app(app, buffer, parser);
+  }
   switch (co_await authenticate(parser)) {
     case Login::kOk:
       break;
@@ -187,7 +179,9 @@ awaitable<Door::Login> Door::authenticate(const HeaderParser& parser) {
   const auto it = parser.get().find(bh::field::authorization);
   const std::string_view authorization =
       it == parser.get().end() ? std::string_view() : sv(it->value());
-  if (files_ && authorization.size() == authorization_.size() &&
+  // (A connection the app logged in has no Authorization value: a request
+  // without one is no match.)
+  if (files_ && !authorization_.empty() && authorization.size() == authorization_.size() &&
       CRYPTO_memcmp(authorization.data(), authorization_.data(), authorization.size()) == 0) {
     co_return Login::kOk;  // the identity this connection logged in with
   }
@@ -304,6 +298,20 @@ void Door::log(const Exchange& ex, const Result<unsigned>& status) const {
 
 }  // namespace
 
+awaitable<Result<unsigned>> write_response(net::Connection& connection, Response& response,
+                                           std::chrono::seconds timeout) {
+  response.prepare_payload();
+  const unsigned status = response.result_int();
+  connection.set_deadline(timeout);
+  boost::system::error_code ec;
+  auto stream = connection.async_stream();
+  co_await bh::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    co_return make_error(Errc::kNetwork, ec.message());
+  }
+  co_return status;
+}
+
 bool iequal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;
@@ -327,10 +335,17 @@ void add_safety_headers(bh::fields& fields) {
   fields.set(bh::field::cache_control, "no-store");
 }
 
+void add_reply_headers(const Exchange& ex, bh::fields& fields) {
+  add_safety_headers(fields);
+  if (!ex.csp.empty()) {
+    add_app_headers(fields, ex.csp, ex.hsts);
+  }
+}
+
 Response make_response(const Exchange& ex, bh::status status, std::string body,
                        std::string_view content_type) {
   Response res{status, 11};
-  add_safety_headers(res);
+  add_reply_headers(ex, res);
   if (!body.empty()) {
     res.set(bh::field::content_type, std::string(content_type));
     res.body() = std::move(body);

@@ -19,6 +19,7 @@
 
 #include "asio/asio.h"
 #include "auth/authenticator.h"
+#include "auth/web_sessions.h"
 #include "base/result.h"
 #include "files/lock_table.h"
 #include "files/upload_table.h"
@@ -47,12 +48,20 @@ struct Settings {
   // path its metadata may name.
   std::uint64_t max_file_bytes = std::uint64_t{1} << 40;
   std::size_t max_path_bytes = 4096;
+  // The browser app (docs/webapp.md): Strict-Transport-Security on its
+  // replies when the certificate is not self-signed (a browser would
+  // otherwise pin a host whose certificate it cannot check), and the
+  // quotas its listing shows (0: none).
+  bool hsts = false;
+  std::uint64_t quota_bytes = 0;
+  std::uint64_t quota_files = 0;
 };
 
 struct Services {
   auth::Authenticator& authenticator;
-  files::LockTable& locks;      // WebDAV locks of every user
-  files::UploadTable& uploads;  // tus uploads in progress of every user
+  files::LockTable& locks;              // WebDAV locks of every user
+  files::UploadTable& uploads;          // tus uploads in progress of every user
+  auth::WebSessionTable& web_sessions;  // the browser app's logins
   // The body bytes in flight of every transfer, both doors
   // (--max-transfer-memory).
   net::MemoryBudget& transfer_memory;

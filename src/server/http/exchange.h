@@ -59,6 +59,11 @@ struct Exchange {
   std::string path;         // decoded, relative to the user's space ("" is the root)
   bool keep_alive = true;   // false: the connection closes after the reply
   std::uint64_t bytes = 0;  // body bytes moved, for the log
+  // Set by the browser app (app.cc): its Content-Security-Policy, and the
+  // Content-Disposition of a download. Empty for WebDAV.
+  std::string_view csp;
+  std::string disposition = "attachment";
+  bool hsts = false;
 
   const Header& request() const { return header; }
 };
@@ -77,6 +82,17 @@ Response make_response(const Exchange& ex, bh::status status, std::string body =
 awaitable<Result<unsigned>> send(Exchange& ex, Response&& response);
 // The headers every reply carries (no sniffing, no framing).
 void add_safety_headers(bh::fields& fields);
+// Those, and the app's (app.h) when `ex` is the app's.
+void add_reply_headers(const Exchange& ex, bh::fields& fields);
+// Writes `response` (its payload prepared) under `timeout`; the status sent,
+// or kNetwork.
+awaitable<Result<unsigned>> write_response(net::Connection& connection, Response& response,
+                                           std::chrono::seconds timeout);
+// Reads the body of the request whose header `parser` read, whole, up to
+// `limit` bytes: kTooLarge beyond, kNetwork when the connection broke.
+awaitable<Result<std::string>> read_body_whole(net::Connection& connection,
+                                               beast::flat_buffer& buffer, HeaderParser& parser,
+                                               std::size_t limit, std::chrono::seconds timeout);
 
 // Maps a UserFiles error to a status.
 bh::status status_of(const Error& error);

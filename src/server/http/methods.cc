@@ -151,10 +151,10 @@ awaitable<Result<unsigned>> get(Exchange& ex) {
   }
   bh::response<bh::empty_body> res{span->partial ? bh::status::partial_content : bh::status::ok,
                                    11};
-  add_safety_headers(res);
+  add_reply_headers(ex, res);
   describe_file(res, *entry);
   res.set(bh::field::content_type, "application/octet-stream");
-  res.set(bh::field::content_disposition, "attachment");
+  res.set(bh::field::content_disposition, ex.disposition);
   res.set(bh::field::accept_ranges, "bytes");
   if (span->partial) {
     res.set(bh::field::content_range, fmt::format("bytes {}-{}/{}", span->start,

@@ -1,0 +1,274 @@
+"""The browser app in a real headless Chromium (Debian's chromium and
+chromium-driver, driven by python3-selenium): log in, a folder of odd names
+shown as text, new folder, rename, delete with confirmation, a stored
+.html that never runs in the app's origin, logout after which the back
+button shows nothing private. A screenshot of each screen goes to
+build/screenshots/ for a person to look at.
+
+Skipped under the sanitizers (SFS_SANITIZED) and, with the reason, when
+Chromium, its driver or Selenium is missing (scripts/install-deps installs
+them)."""
+
+import os
+import shutil
+import sys
+import unittest
+from urllib.parse import quote
+
+from sfs_harness import SERVER_BIN, WebDavCase, make_temp_dir, remove_tree, wait_until
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+WAIT = 30  # seconds for any one thing to show in the page
+
+
+def import_selenium():
+    """Selenium from Debian's python3-selenium, also when the tests run under
+    another Python 3 of the same version (its dist-packages last in the path)."""
+    try:
+        import selenium  # noqa: F401 pylint: disable=unused-import,import-outside-toplevel
+    except ImportError:
+        sys.path.append("/usr/lib/python3/dist-packages")
+    try:
+        from selenium import webdriver  # pylint: disable=import-outside-toplevel
+        return webdriver
+    except ImportError:
+        return None
+
+
+def missing():
+    """Why the browser test cannot run here, or None."""
+    if os.environ.get("SFS_SANITIZED"):
+        return "under the sanitizers (SFS_SANITIZED): Chromium is too slow there"
+    for path, package in ((CHROMIUM, "chromium"), (DRIVER, "chromium-driver")):
+        if not os.access(path, os.X_OK):
+            return "%s is missing (apt install %s; scripts/install-deps)" % (path, package)
+    if import_selenium() is None:
+        return "selenium is missing (apt install python3-selenium; scripts/install-deps)"
+    return None
+
+
+WHY_SKIPPED = missing()
+if WHY_SKIPPED:
+    print("test_webapp_chromium skipped: " + WHY_SKIPPED, file=sys.stderr)
+
+# Names that break naive pages: markup, quotes, unicode, spaces.
+ODD_NAMES = ["caf\u00e9 \u2615 \u65e5\u672c.txt", "quote\"s 'and' spaces.txt",
+             "<img src=x onerror=alert(1)>.txt", "<script>alert(2)<\u2215script>",
+             "  leading spaces"]
+EVIL_HTML = b"<html><body><script>alert('pwned'); document.title='pwned'</script></body></html>"
+
+
+def screenshot_dir():
+    bin_dir = os.path.dirname(os.path.abspath(SERVER_BIN))
+    build = os.path.dirname(bin_dir) if os.path.basename(bin_dir) == "apps" else bin_dir
+    path = os.path.join(build, "screenshots")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+@unittest.skipIf(WHY_SKIPPED, WHY_SKIPPED or "")
+class ChromiumTest(WebDavCase):
+    def setUp(self):
+        super().setUp()
+        # pylint: disable=import-outside-toplevel
+        from selenium.webdriver.chrome.service import Service
+        webdriver = import_selenium()
+        self.profile = make_temp_dir()
+        self.addCleanup(remove_tree, self.profile)
+        self.downloads = os.path.join(self.profile, "downloads")
+        os.makedirs(self.downloads)
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--no-first-run", "--disable-extensions", "--disable-sync",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--window-size=1000,760", "--user-data-dir=" + self.profile,
+                    "--ignore-certificate-errors-spki-list=" + self.spki_hash()):
+            options.add_argument(arg)
+        options.add_experimental_option("prefs", {
+            "download.default_directory": self.downloads, "download.prompt_for_download": False})
+        service = Service(executable_path=DRIVER, log_path=os.path.join(self.profile, "driver.log"))
+        self.driver = webdriver.Chrome(service=service, options=options)
+        self.addCleanup(self.quit_driver, service)
+        self.driver.set_page_load_timeout(WAIT)
+        self.base = "https://127.0.0.1:%d" % self.server.https_port
+        self.shots = screenshot_dir()
+
+    def quit_driver(self, service):
+        self.driver.quit()
+        process = getattr(service, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+    def spki_hash(self):
+        """The base64 SHA-256 of the server certificate's public key: Chromium
+        trusts exactly that key (the certificate is self-signed)."""
+        import base64  # pylint: disable=import-outside-toplevel
+        import hashlib  # pylint: disable=import-outside-toplevel
+        import subprocess  # pylint: disable=import-outside-toplevel
+        pem = subprocess.run(["openssl", "x509", "-in", self.server.cert_path, "-pubkey",
+                              "-noout"], capture_output=True, check=True, timeout=30).stdout
+        der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pem,
+                             capture_output=True, check=True, timeout=30).stdout
+        return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+    # ---- helpers ----
+
+    def find(self, css):
+        from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def find_all(self, css):
+        from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def visible(self, element_id):
+        return self.driver.execute_script(
+            "const e = document.getElementById(arguments[0]); return e && !e.hidden;", element_id)
+
+    def wait_for(self, condition, what):
+        self.assertTrue(wait_until(condition, timeout=WAIT), "waited for " + what)
+
+    def shot(self, name):
+        path = os.path.join(self.shots, name + ".png")
+        self.driver.save_screenshot(path)
+        return path
+
+    def names_shown(self):
+        """The names the listing shows, trimmed (read in one script: the list
+        is rebuilt after each change)."""
+        return [n.strip() for n in self.raw_names_shown()]
+
+    def raw_names_shown(self):
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('td.name a')].map(a => a.textContent);")
+
+    def assertNoAlert(self):
+        from selenium.common.exceptions import NoAlertPresentException  # pylint: disable=C0415
+        try:
+            alert = self.driver.switch_to.alert
+            text = alert.text
+            alert.dismiss()
+            self.fail("an alert ran: %r" % text)
+        except NoAlertPresentException:
+            pass
+
+    def answer(self, text):
+        """Types into the open dialog's field and presses Enter."""
+        from selenium.webdriver.common.keys import Keys  # pylint: disable=C0415
+        self.wait_for(lambda: self.driver.execute_script(
+            "return document.getElementById('ask').open"), "the dialog")
+        field = self.find("#ask-input")
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(text, Keys.ENTER)
+
+    def row_button(self, name, label):
+        """The `label` button (Rename, Delete) of the row of `name`."""
+        button = self.driver.execute_script(
+            "return [...document.querySelectorAll('#rows button')]"
+            ".find(b => b.getAttribute('aria-label') === arguments[0]) || null;",
+            label + " " + name)
+        self.assertIsNotNone(button, "no %s button for %r" % (label, name))
+        return button
+
+    def log_in(self, password):
+        from selenium.webdriver.common.keys import Keys  # pylint: disable=C0415
+        user = self.find("#user")
+        user.clear()
+        user.send_keys("alice")
+        field = self.find("#password")
+        field.clear()
+        field.send_keys(password, Keys.ENTER)
+
+    # ---- the test: one browser session through every screen ----
+
+    def test_a_session_in_a_real_browser(self):
+        self.assertEqual(self.dav("MKCOL", "odd").status, 201)
+        for name in ODD_NAMES:
+            self.assertEqual(self.put_bytes("odd/" + quote(name), b"data").status, 201)
+        self.assertEqual(self.put_bytes("odd/evil.html", EVIL_HTML).status, 201)
+
+        self.driver.get(self.base + "/")
+        self.wait_for(lambda: self.visible("login-view"), "the login form")
+        self.assertTrue(self.driver.current_url.endswith("/app/"))
+        self.shot("login")
+
+        self.log_in("wrong password")
+        self.wait_for(lambda: self.find("#message").text ==
+                      "Login failed: wrong user name or password.", "the refusal")
+        self.shot("error")
+
+        self.log_in(self.server.users["alice"])
+        self.wait_for(lambda: self.visible("files-view"), "the listing")
+        self.assertEqual(self.find("#who").text, "alice")
+        self.assertEqual(self.names_shown(), ["odd"])
+        self.find("td.name a").click()
+        self.wait_for(lambda: len(self.find_all("td.name a")) == len(ODD_NAMES) + 1, "odd/")
+        self.assertEqual(sorted(self.raw_names_shown()), sorted(ODD_NAMES + ["evil.html"]))
+        self.assertEqual(len(self.find_all("img")), 1)  # the header's icon only: no injected <img>
+        self.assertNoAlert()
+        self.assertIn("Home", self.find("#crumbs").text)
+        self.shot("listing")
+        self.driver.set_window_size(390, 760)  # a phone
+        self.shot("listing-phone")
+        self.driver.set_window_size(1000, 760)
+
+        self.find("#new-folder").click()
+        self.answer("new folder")
+        new = os.path.join(self.server.user_dir("alice"), "odd", "new folder")
+        self.wait_for(lambda: "new folder" in self.names_shown(), "the new folder")
+        self.assertTrue(os.path.isdir(new))
+
+        self.row_button("new folder", "Rename").click()
+        self.answer("renamed \u2713")
+        self.wait_for(lambda: "renamed \u2713" in self.names_shown(), "the renamed folder")
+        self.assertTrue(os.path.isdir(new.replace("new folder", "renamed \u2713")))
+
+        self.row_button("renamed \u2713", "Delete").click()
+        self.wait_for(lambda: self.driver.execute_script(
+            "return document.getElementById('ask').open"), "the confirmation")
+        self.assertIn("cannot be undone", self.find("#ask-text").text)
+        self.shot("confirm-delete")
+        self.find("#ask-ok").click()
+        self.wait_for(lambda: "renamed \u2713" not in self.names_shown(), "the deletion")
+        self.assertFalse(os.path.exists(new.replace("new folder", "renamed \u2713")))
+
+        self.check_stored_html_never_runs()
+        self.check_logout_leaves_nothing()
+
+    def check_stored_html_never_runs(self):
+        listing_url = self.driver.current_url
+        for link in self.find_all("td.name a"):
+            if link.get_attribute("textContent") == "evil.html":
+                link.click()
+                break
+        self.wait_for(lambda: os.path.exists(os.path.join(self.downloads, "evil.html")),
+                      "the download")
+        self.assertNoAlert()
+        self.assertEqual(self.driver.title, "sfs")
+        self.assertEqual(self.driver.current_url, listing_url)
+        # Opened directly, the file is still only a download, never a page.
+        self.driver.get(self.base + "/app/api/download?path=odd/evil.html")
+        self.assertNoAlert()
+        self.assertNotEqual(self.driver.title, "pwned")
+
+    def check_logout_leaves_nothing(self):
+        self.driver.get(self.base + "/app/#/odd")
+        self.wait_for(lambda: len(self.find_all("td.name a")) > 0, "the listing again")
+        self.find("#logout").click()
+        self.wait_for(lambda: self.visible("login-view"), "the login form after logout")
+        self.assertEqual([c["name"] for c in self.driver.get_cookies()], [])
+        self.driver.back()
+        self.wait_for(lambda: self.visible("login-view"), "the login form after back")
+        page = self.driver.page_source
+        for name in ODD_NAMES + ["evil.html", "odd"]:
+            self.assertNotIn(name.replace("<", "&lt;").replace(">", "&gt;"), page)
+        self.assertEqual(len(self.find_all("#rows tr")), 0)
+        self.assertEqual(self.find("#user").get_attribute("value"), "")
+        self.shot("logged-out")
+
+
+if __name__ == "__main__":
+    unittest.main()

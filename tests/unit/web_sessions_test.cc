@@ -1,0 +1,116 @@
+#include "auth/web_sessions.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace sfs::auth {
+namespace {
+
+using std::chrono::seconds;
+
+class WebSessionsTest : public ::testing::Test {
+ protected:
+  MemoryWebSessionTable::Clock::time_point now_{};
+  MemoryWebSessionTable table_{
+      {.idle = seconds(100), .lifetime = seconds(1000), .max_sessions = 6, .max_per_user = 3},
+      [this] { return now_; }};
+
+  NewWebSession make(std::string_view user) {
+    auto made = table_.create(user, 7);
+    EXPECT_TRUE(made.ok()) << (made ? "" : made.error().message);
+    return made ? *made : NewWebSession{};
+  }
+};
+
+TEST_F(WebSessionsTest, IdsAndTokensAre256RandomBitsInHex) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 3; ++i) {
+    const NewWebSession s = make("alice");
+    for (const std::string& value : {s.id, s.session.csrf}) {
+      EXPECT_EQ(value.size(), 64U);
+      EXPECT_EQ(value.find_first_not_of("0123456789abcdef"), std::string::npos) << value;
+      seen.insert(value);
+    }
+  }
+  EXPECT_EQ(seen.size(), 6U);
+}
+
+TEST_F(WebSessionsTest, FindsTheSessionOfItsIdOnly) {
+  const NewWebSession s = make("alice");
+  const auto found = table_.find(s.id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->user, "alice");
+  EXPECT_EQ(found->version, 7U);
+  EXPECT_EQ(found->csrf, s.session.csrf);
+  EXPECT_FALSE(table_.find(s.session.csrf));  // the token is no id
+  EXPECT_FALSE(table_.find(""));
+  std::string other = s.id;
+  other.back() = other.back() == '0' ? '1' : '0';
+  EXPECT_FALSE(table_.find(other));
+}
+
+TEST_F(WebSessionsTest, IdleSessionsEndButUseKeepsThemAlive) {
+  const NewWebSession s = make("alice");
+  now_ += seconds(90);
+  EXPECT_TRUE(table_.find(s.id));  // used: the idle time restarts
+  now_ += seconds(90);
+  EXPECT_TRUE(table_.find(s.id));
+  now_ += seconds(100);
+  EXPECT_FALSE(table_.find(s.id));
+  EXPECT_EQ(table_.size(), 0U);  // forgotten
+}
+
+TEST_F(WebSessionsTest, TheLifetimeEndsASessionInUse) {
+  const NewWebSession s = make("alice");
+  for (int i = 0; i < 11; ++i) {
+    now_ += seconds(90);
+    const bool alive = static_cast<bool>(table_.find(s.id));
+    EXPECT_EQ(alive, (i + 1) * 90 < 1000) << i;
+  }
+}
+
+TEST_F(WebSessionsTest, LogoutEndsOneSession) {
+  const NewWebSession a = make("alice");
+  const NewWebSession b = make("alice");
+  EXPECT_TRUE(table_.end(a.id));
+  EXPECT_FALSE(table_.end(a.id));
+  EXPECT_FALSE(table_.find(a.id));
+  EXPECT_TRUE(table_.find(b.id));
+}
+
+TEST_F(WebSessionsTest, EndUserEndsAllOfTheUsersSessionsOnly) {
+  const NewWebSession a = make("alice");
+  const NewWebSession b = make("alice");
+  const NewWebSession c = make("bob");
+  EXPECT_EQ(table_.end_user("alice"), 2U);
+  EXPECT_FALSE(table_.find(a.id));
+  EXPECT_FALSE(table_.find(b.id));
+  EXPECT_TRUE(table_.find(c.id));
+  EXPECT_EQ(table_.end_user("alice"), 0U);
+}
+
+TEST_F(WebSessionsTest, AUsersOldestSessionGivesWayPastTheirLimit) {
+  const NewWebSession first = make("alice");
+  make("alice");
+  make("alice");
+  const NewWebSession fourth = make("alice");
+  EXPECT_FALSE(table_.find(first.id));
+  EXPECT_TRUE(table_.find(fourth.id));
+  EXPECT_EQ(table_.size(), 3U);
+}
+
+TEST_F(WebSessionsTest, AFullTableRefusesUntilSessionsExpire) {
+  for (const char* user : {"a", "b", "c", "d", "e", "f"}) {
+    make(user);
+  }
+  auto refused = table_.create("g", 1);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::kTooLarge);
+  now_ += seconds(100);  // all idle past the limit: swept on the next create
+  EXPECT_TRUE(table_.create("g", 1).ok());
+  EXPECT_EQ(table_.size(), 1U);
+}
+
+}  // namespace
+}  // namespace sfs::auth
