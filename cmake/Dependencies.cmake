@@ -18,4 +18,8 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 # WebDAV request bodies (src/dav): expat, MIT licensed; 2.5 bounds entity
 # amplification, and sfs refuses DOCTYPEs anyway.
 pkg_check_modules(EXPAT REQUIRED IMPORTED_TARGET expat)
+# The S3 storage backend's HTTP (src/storage/s3): libcurl, which signs AWS
+# SigV4 itself (CURLOPT_AWS_SIGV4, 7.75+; CURLOPT_PROTOCOLS_STR, 7.85+;
+# Debian 12 has 7.88).
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl>=7.85)
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
