@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <utility>
+#include <vector>
 
 namespace sfs::net {
 namespace {
@@ -15,6 +17,64 @@ namespace {
 // is freed for reuse (resident), munmap gives it back to the system.
 constexpr std::size_t kMapBytes = std::size_t{128} * 1024;
 
+// Mappings are whole multiples of this, so that buffers of nearly the same
+// size (a frame plus its header, a read sized by what is queued) share them.
+constexpr std::size_t kMapGrain = std::size_t{64} * 1024;
+// What the cache of freed mappings may hold in all, and in how many.
+constexpr std::size_t kCachedBytes = std::size_t{32} << 20;
+constexpr std::size_t kCachedMappings = 32;
+
+std::size_t mapped_size(std::size_t bytes) { return (bytes + kMapGrain - 1) / kMapGrain * kMapGrain; }
+
+// The mappings freed last, handed out again before new ones are made. A
+// transfer gives its buffers back whenever its socket has nothing to read
+// or no room to write (so a stalled client holds none) and takes them again
+// a moment later; on a fast link that happens thousands of times per GiB,
+// and each time a fresh mapping costs an mmap, an munmap and a page fault
+// and zeroing per 4 KiB touched (on a VM also the host's first touch).
+// Bounded in bytes and count; a mapping is reused for a request of its own
+// size (in grains), so it is unmapped with the length it was made with.
+class MappingCache {
+ public:
+  char* take(std::size_t bytes) {
+    const std::lock_guard lock(mutex_);
+    for (auto it = free_.rbegin(); it != free_.rend(); ++it) {
+      if (it->bytes == bytes) {
+        char* data = it->data;
+        held_ -= it->bytes;
+        free_.erase(std::next(it).base());
+        return data;
+      }
+    }
+    return nullptr;
+  }
+
+  bool keep(char* data, std::size_t bytes) {
+    const std::lock_guard lock(mutex_);
+    if (free_.size() >= kCachedMappings || held_ + bytes > kCachedBytes) {
+      return false;
+    }
+    free_.push_back({data, bytes});
+    held_ += bytes;
+    return true;
+  }
+
+ private:
+  struct Mapping {
+    char* data;
+    std::size_t bytes;
+  };
+  std::mutex mutex_;
+  std::vector<Mapping> free_;
+  std::size_t held_ = 0;
+};
+
+// Never destroyed: buffers may be freed by static objects' destructors.
+MappingCache& mapping_cache() {
+  static auto* cache = new MappingCache;
+  return *cache;
+}
+
 char* allocate(std::size_t bytes) {
   if (bytes == 0) {
     return nullptr;
@@ -22,7 +82,11 @@ char* allocate(std::size_t bytes) {
   if (bytes < kMapBytes) {
     return new char[bytes];  // without (): not zero-filled
   }
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  const std::size_t mapped = mapped_size(bytes);
+  if (char* reused = mapping_cache().take(mapped)) {
+    return reused;
+  }
+  void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
     throw std::bad_alloc();  // as new would
   }
@@ -35,7 +99,10 @@ void deallocate(char* data, std::size_t bytes) {
   }
   if (bytes < kMapBytes) {
     delete[] data;
-  } else if (::munmap(data, bytes) != 0) {
+    return;
+  }
+  const std::size_t mapped = mapped_size(bytes);
+  if (!mapping_cache().keep(data, mapped) && ::munmap(data, mapped) != 0) {
     std::abort();  // our own mapping: cannot fail
   }
 }

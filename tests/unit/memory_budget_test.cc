@@ -128,5 +128,27 @@ TEST(BufferTest, MovingCarriesTheShare) {
   EXPECT_EQ(budget.in_use(), 0U);
 }
 
+// A fast transfer gives its buffers back at every pause of its socket and
+// takes them again: the mapping freed last comes back, with its bytes still
+// writable, instead of a new mmap (and a page fault per 4 KiB) each time.
+TEST(BufferTest, ALargeBufferGivenBackIsReusedAtTheSameSize) {
+  constexpr std::size_t kBytes = std::size_t{1} << 20;
+  MemoryBudget budget(4 * kBytes);
+  Buffer buffer(&budget);
+  ASSERT_TRUE(buffer.grow(kBytes, kBytes, 0));
+  const char* first = buffer.data();
+  std::memset(buffer.data(), 'x', kBytes);
+  buffer.release();
+  EXPECT_EQ(budget.in_use(), 0U);  // the cache is outside every budget
+  ASSERT_TRUE(buffer.grow(kBytes, kBytes, 0));
+  EXPECT_EQ(buffer.data(), first);
+  std::memset(buffer.data(), 'y', kBytes);
+  Buffer other(&budget);  // the one cached mapping is taken: a new one
+  ASSERT_TRUE(other.grow(kBytes, kBytes, 0));
+  EXPECT_NE(other.data(), buffer.data());
+  std::memset(other.data(), 'z', kBytes);
+  EXPECT_EQ(buffer.data()[kBytes - 1], 'y');
+}
+
 }  // namespace
 }  // namespace sfs::net

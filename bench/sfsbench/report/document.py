@@ -29,7 +29,10 @@ def header(bench, run):
         "each run; the tables give the median over the runs. Every transferred file is "
         "compared with its source by SHA-256 (on the server's disk after an upload, "
         "locally after a download): the harness's own check, independent of the XXH3-128 "
-        "digest sfs itself checks end to end.", ""]
+        "digest sfs itself checks end to end. Before each timed big transfer (workloads "
+        "1, 2, 4, 11, 12) the harness writes and deletes twice its size on tmpfs, so that "
+        "no tool pays the VM's cost of memory touched for the first time "
+        "(`Bench.warm_memory`, bench/notes.md).", ""]
 
 
 def failures(bench):

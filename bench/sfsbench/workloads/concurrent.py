@@ -87,6 +87,7 @@ def one_run(b, tool, run_no, names, digests, src, out, scripts):
     cmds = commands(b, tool, names, src, out, scripts)
     if tool == "sfs":
         reset_peak_rss(srv.proc.pid)
+    b.warm_memory(2 * sum((src / name).stat().st_size for name in names))
     sampler = MemSampler(srv.proc.pid)
     sampler.start()
     before = tree_cpu(srv.proc.pid)

@@ -24,7 +24,7 @@ def run(b):
     for run_no in range(b.s["runs"]):
         for tool in b.order(tools, run_no):
             unlink(dst)
-            r = b.measure(NAME, tool, client(b, tool, dst))
+            r = b.measure(NAME, tool, client(b, tool, dst), warm=2 * size)
             r["ok"] = r["ok"] and b.verify(f"{NAME}/{tool}", dst, b.big_sha)
             r["value"] = size / r["wall"] / MB
             r["bytes"] = size

@@ -18,7 +18,7 @@ def run(b):
         for tool in b.order(tools, run_no):
             dst = b.remote_path(tool, "up.bin")
             unlink(dst)
-            r = b.measure(NAME, tool, client(b, tool, batch))
+            r = b.measure(NAME, tool, client(b, tool, batch), warm=2 * size)
             r["ok"] = r["ok"] and b.verify(f"upload/{tool}", dst, b.big_sha)
             r["value"] = size / r["wall"] / MB
             r["bytes"] = size

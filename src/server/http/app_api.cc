@@ -81,6 +81,7 @@ awaitable<Result<unsigned>> run_method(AppRequest& r, bh::verb method, std::stri
               .parser = r.parser,
               .files = *r.c.files,
               .locks = r.c.services.locks,
+              .uploads = r.c.services.uploads,
               .memory = r.c.services.transfer_memory,
               .settings = r.c.settings,
               .header = r.header,
