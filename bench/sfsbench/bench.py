@@ -193,6 +193,16 @@ class Bench:
             return False
         return True
 
+    def verify_round_trip(self, what, names, digests, remote_of, out):
+        """Each file as uploaded (remote_of(name)) and as downloaded (out/name)
+        against its source's digest; stops at the first that differs."""
+        for name in names:
+            ok = self.verify(f"{what} upload", remote_of(name), digests[name])
+            ok = self.verify(f"{what} download", out / name, digests[name]) and ok
+            if not ok:
+                return False
+        return True
+
     def remote_path(self, tool, name, sub=""):
         """Where the server keeps a file the tool uploaded as name."""
         if tool.startswith("sfs"):

@@ -37,6 +37,18 @@ LOG_STATUSES = [200] * 12 + [201, 204, 304, 404, 500]
 LOG_METHODS = ["GET"] * 6 + ["POST", "PUT", "DELETE"]
 
 
+def write_small_files(folder, prefix, n, size):
+    """n files of random bytes named prefix00000.. in folder (made here):
+    their names and, by name, their SHA-256."""
+    folder.mkdir()
+    names = [f"{prefix}{i:05d}" for i in range(n)]
+    digests = {}
+    for name in names:
+        write_random(folder / name, size)
+        digests[name] = sha256_file(folder / name)
+    return names, digests
+
+
 def log_line(rng, ms):
     """One generated log line at `ms` milliseconds into the day."""
     p = rng.choice(LOG_PATHS).format(rng.randrange(100000), rng.getrandbits(32))

@@ -3,67 +3,13 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/base64.h"
+#include "base/blanks.h"
+
 namespace sfs::tus {
 namespace {
 
 Error bad(std::string message) { return make_error(Errc::kBadRequest, std::move(message)); }
-
-// The value of a base64 character (standard alphabet), or -1.
-int sextet(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
-  }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '+') {
-    return 62;
-  }
-  return c == '/' ? 63 : -1;
-}
-
-// Strict base64: the alphabet, '=' padding only at the end (at most two),
-// no lone sextet; padding may be left out.
-Result<std::string> decode_base64(std::string_view text) {
-  std::size_t pad = 0;
-  while (!text.empty() && text.back() == '=' && pad < 2) {
-    text.remove_suffix(1);
-    ++pad;
-  }
-  if (text.size() % 4 == 1 || (pad > 0 && (text.size() + pad) % 4 != 0)) {
-    return bad("Upload-Metadata: a value is not base64");
-  }
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t bits = 0;
-  int count = 0;
-  for (const char c : text) {
-    const int v = sextet(c);
-    if (v < 0) {
-      return bad("Upload-Metadata: a value is not base64");
-    }
-    bits = (bits << 6) | static_cast<std::uint32_t>(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out.push_back(static_cast<char>((bits >> count) & 0xFF));
-    }
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool is_key(std::string_view key) {
   return !key.empty() && key.size() <= kMaxMetadataKeyBytes &&
@@ -72,11 +18,11 @@ bool is_key(std::string_view key) {
 
 // Appends one "key base64" pair to `out`.
 Result<void> add_pair(std::string_view pair, Metadata& out, std::size_t& value_bytes) {
-  pair = trim(pair);
+  pair = trim_blanks(pair);
   const std::size_t space = pair.find_first_of(" \t");
   const std::string_view key = pair.substr(0, space);
   const std::string_view encoded =
-      space == std::string_view::npos ? std::string_view() : trim(pair.substr(space));
+      space == std::string_view::npos ? std::string_view() : trim_blanks(pair.substr(space));
   if (!is_key(key)) {
     return bad("Upload-Metadata: a key is empty, too long or not visible ASCII");
   }
@@ -86,7 +32,7 @@ Result<void> add_pair(std::string_view pair, Metadata& out, std::size_t& value_b
   }
   auto value = decode_base64(encoded);
   if (!value) {
-    return value.error();
+    return bad("Upload-Metadata: a value is not base64");
   }
   value_bytes += value->size();
   if (value_bytes > kMaxMetadataValueBytes) {
@@ -129,7 +75,7 @@ Result<std::uint64_t> parse_number(std::string_view value) {
 Result<Metadata> parse_metadata(std::string_view value) {
   Metadata out;
   std::size_t value_bytes = 0;
-  if (trim(value).empty()) {
+  if (trim_blanks(value).empty()) {
     return out;
   }
   while (true) {
@@ -152,7 +98,7 @@ std::string_view value_of(const Metadata& metadata, std::string_view key) {
 }
 
 bool is_patch_type(std::string_view content_type) {
-  const std::string_view type = trim(content_type.substr(0, content_type.find(';')));
+  const std::string_view type = trim_blanks(content_type.substr(0, content_type.find(';')));
   return type.size() == kPatchType.size() &&
          std::equal(type.begin(), type.end(), kPatchType.begin(), [](char a, char b) {
            return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;

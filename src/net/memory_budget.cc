@@ -24,7 +24,9 @@ constexpr std::size_t kMapGrain = std::size_t{64} * 1024;
 constexpr std::size_t kCachedBytes = std::size_t{32} << 20;
 constexpr std::size_t kCachedMappings = 32;
 
-std::size_t mapped_size(std::size_t bytes) { return (bytes + kMapGrain - 1) / kMapGrain * kMapGrain; }
+std::size_t mapped_size(std::size_t bytes) {
+  return (bytes + kMapGrain - 1) / kMapGrain * kMapGrain;
+}
 
 // The mappings freed last, handed out again before new ones are made. A
 // transfer gives its buffers back whenever its socket has nothing to read

@@ -1,20 +1,10 @@
 #include "web/form.h"
 
+#include "base/blanks.h"
+#include "base/hex.h"
+
 namespace sfs::web {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 Result<std::string> decode(std::string_view text) {
   std::string out;
@@ -26,8 +16,8 @@ Result<std::string> decode(std::string_view text) {
     } else if (c != '%') {
       out.push_back(c);
     } else {
-      const int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-      const int low = high >= 0 ? hex_value(text[i + 2]) : -1;
+      const int high = i + 2 < text.size() ? hex_digit_value(text[i + 1]) : -1;
+      const int low = high >= 0 ? hex_digit_value(text[i + 2]) : -1;
       if (low < 0) {
         return make_error(Errc::kBadRequest, "malformed % escape in a form");
       }
@@ -36,16 +26,6 @@ Result<std::string> decode(std::string_view text) {
     }
   }
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 bool unreserved(unsigned char c) {
@@ -93,11 +73,11 @@ const std::string* form_value(const std::vector<FormField>& form, std::string_vi
 std::optional<std::string_view> cookie_value(std::string_view header, std::string_view name) {
   for (std::size_t n = 0; n < kMaxCookies && !header.empty(); ++n) {
     const std::size_t semi = header.find(';');
-    const std::string_view pair = trim(header.substr(0, semi));
+    const std::string_view pair = trim_blanks(header.substr(0, semi));
     header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
     const std::size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name) {
-      std::string_view value = trim(pair.substr(eq + 1));
+    if (eq != std::string_view::npos && trim_blanks(pair.substr(0, eq)) == name) {
+      std::string_view value = trim_blanks(pair.substr(eq + 1));
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
         value = value.substr(1, value.size() - 2);
       }

@@ -16,6 +16,7 @@
 
 #include "asio/asio.h"
 #include "crypto/digest.h"
+#include "run_task.h"
 #include "storage/backend.h"
 #include "storage/memory/memory_backend.h"
 #include "storage/posix/posix_backend.h"
@@ -24,22 +25,7 @@
 namespace sfs::storage {
 namespace {
 
-// Runs `task` to its end on a private io_context and returns its value.
-template <typename T>
-T run(awaitable<T> task) {
-  asio::io_context io;
-  std::optional<T> out;
-  asio::co_spawn(
-      io, [&]() -> awaitable<void> { out.emplace(co_await std::move(task)); },
-      [](std::exception_ptr e) {
-        if (e) {
-          std::rethrow_exception(e);
-        }
-      });
-  io.run();
-  SFS_CHECK(out.has_value());
-  return std::move(*out);
-}
+using test::run;
 
 void run(awaitable<void> task) {
   asio::io_context io;

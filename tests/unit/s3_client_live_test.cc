@@ -18,26 +18,13 @@
 #include <vector>
 
 #include "asio/asio.h"
+#include "run_task.h"
 #include "storage/s3/s3_client.h"
 
 namespace sfs::storage::s3 {
 namespace {
 
-template <typename T>
-T run(awaitable<T> task) {
-  asio::io_context io;
-  std::optional<T> out;
-  asio::co_spawn(
-      io, [&]() -> awaitable<void> { out.emplace(co_await std::move(task)); },
-      [](std::exception_ptr e) {
-        if (e) {
-          std::rethrow_exception(e);
-        }
-      });
-  io.run();
-  SFS_CHECK(out.has_value());
-  return std::move(*out);
-}
+using test::run;
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);

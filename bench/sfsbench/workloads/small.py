@@ -4,7 +4,7 @@ report checks curl used one connection)."""
 
 import shutil
 
-from ..files import clear_dir, sha256_file, unlink, write_random
+from ..files import clear_dir, unlink, write_small_files
 from ..common import TOOLS, log
 from ..report import tables
 
@@ -16,26 +16,16 @@ UNIT = ("s", False)
 def run(b):
     n, size = b.s["small_n"], b.s["small_kib"] * 1024
     src = b.data / "small"
-    src.mkdir()
-    names = [f"s{i:05d}" for i in range(n)]
-    digests = {}
-    for name in names:
-        write_random(src / name, size)
-        digests[name] = sha256_file(src / name)
+    names, digests = write_small_files(src, "s", n, size)
     out = b.out / "small"
     scripts = write_scripts(b, src, out, names)
     for run_no in range(b.s["runs"]):
         for tool in b.order(b.tools(TOOLS), run_no):
             clear_dir(out)
             r = one_session(b, tool, scripts, names, run_no)
-            ok = r["ok"]
-            for name in names:
-                ok = b.verify(f"small/{tool} upload", b.remote_path(tool, name, "small"),
-                              digests[name]) and ok
-                ok = b.verify(f"small/{tool} download", out / name, digests[name]) and ok
-                if not ok:
-                    break
-            r["ok"] = ok
+            r["ok"] = b.verify_round_trip(
+                f"small/{tool}", names, digests,
+                lambda name: b.remote_path(tool, name, "small"), out) and r["ok"]
             r["value"] = r["wall"]
             r["bytes"] = 2 * n * size
             b.add(NAME, tool, r)

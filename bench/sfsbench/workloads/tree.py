@@ -6,7 +6,7 @@ one connection reused for every request (the report checks it was one)."""
 import shutil
 
 from ..common import log
-from ..files import clear_dir, sha256_file, write_random
+from ..files import clear_dir, write_small_files
 from ..report import tables
 
 NAME = "tree"
@@ -19,27 +19,17 @@ REMOTE = "tree"
 def run(b):
     n, size = b.s["small_n"], b.s["small_kib"] * 1024
     src = b.data / "tree"
-    src.mkdir()
-    names = [f"t{i:05d}" for i in range(n)]
-    digests = {}
-    for name in names:
-        write_random(src / name, size)
-        digests[name] = sha256_file(src / name)
+    names, digests = write_small_files(src, "t", n, size)
     out = b.out / "tree"
     scripts = write_scripts(b, src, out, names)
     for run_no in range(b.s["runs"]):
         for tool in b.order(b.tools(TOOLS), run_no):
             clear_dir(out)
             r = one_session(b, tool, scripts, n, run_no)
-            ok = r["ok"]
-            for name in names:
-                there = (b.sfs.user_dir() / REMOTE / name if tool == "sfs"
-                         else b.nginx.www / "dav" / REMOTE / name)
-                ok = b.verify(f"tree/{tool} upload", there, digests[name]) and ok
-                ok = b.verify(f"tree/{tool} download", out / name, digests[name]) and ok
-                if not ok:
-                    break
-            r["ok"] = ok
+            there = (b.sfs.user_dir() / REMOTE if tool == "sfs"
+                     else b.nginx.www / "dav" / REMOTE)
+            r["ok"] = b.verify_round_trip(f"tree/{tool}", names, digests,
+                                          lambda name: there / name, out) and r["ok"]
             r["value"] = r["wall"]
             r["bytes"] = 2 * n * size
             b.add(NAME, tool, r)
