@@ -31,6 +31,7 @@ constexpr Route kRoutes[] = {
     {bh::verb::get, "/app/api/session", &api_session, true},
     {bh::verb::get, "/app/api/list", &api_list, true},
     {bh::verb::get, "/app/api/download", &api_download, true},
+    {bh::verb::get, "/app/api/zip", &api_zip, true},
     {bh::verb::post, "/app/api/mkdir", &api_mkdir, true},
     {bh::verb::post, "/app/api/move", &api_move, true},
     {bh::verb::post, "/app/api/delete", &api_delete, true},

@@ -44,6 +44,8 @@ awaitable<Result<unsigned>> api_logout(AppRequest& r);
 awaitable<Result<unsigned>> api_session(AppRequest& r);
 awaitable<Result<unsigned>> api_list(AppRequest& r);
 awaitable<Result<unsigned>> api_download(AppRequest& r);
+// A folder as a streamed ZIP archive (app_zip.cc).
+awaitable<Result<unsigned>> api_zip(AppRequest& r);
 awaitable<Result<unsigned>> api_mkdir(AppRequest& r);
 awaitable<Result<unsigned>> api_move(AppRequest& r);
 awaitable<Result<unsigned>> api_delete(AppRequest& r);
