@@ -28,9 +28,10 @@ struct CliCommands::Bound {
   CLI::App* app = nullptr;
   std::deque<std::string> args;  // one per argument (a deque: CLI11 keeps pointers)
   std::vector<CLI::Option*> arg_options;
-  std::vector<std::string> operands;  // all the arguments, when one repeats
-  std::deque<std::string> values;     // one per flag: a value flag's value
-  std::deque<bool> switches;          // one per flag: a flag without a value was given
+  std::vector<std::string> operands;              // all the arguments, when one repeats
+  std::deque<std::string> values;                 // one per flag: a value flag's value
+  std::deque<std::vector<std::string>> repeated;  // one per flag: a repeating flag's values
+  std::deque<bool> switches;                      // one per flag: a flag without a value was given
   std::vector<CLI::Option*> flag_options;
 
   void bind_args() {
@@ -68,11 +69,14 @@ struct CliCommands::Bound {
     for (const Flag& flag : command->flags) {
       std::string& value = values.emplace_back();
       bool& given = switches.emplace_back(false);
+      std::vector<std::string>& all = repeated.emplace_back();
       if (flag.value_name.empty()) {
         flag_options.push_back(app->add_flag(spellings(flag), given, std::string(flag.help)));
         continue;
       }
-      CLI::Option* option = app->add_option(spellings(flag), value, std::string(flag.help));
+      CLI::Option* option = flag.repeats
+                                ? app->add_option(spellings(flag), all, std::string(flag.help))
+                                : app->add_option(spellings(flag), value, std::string(flag.help));
       option->type_name(std::string(flag.value_name));
       option->default_str(std::string(flag.default_value));
       if (flag.check != nullptr) {
@@ -145,7 +149,12 @@ Invocation CliCommands::invocation() const {
   }
   const std::vector<Flag>& flags = bound->command->flags;
   for (std::size_t i = 0; i < flags.size(); ++i) {
-    if (flags[i].value_name.empty() ? bound->switches[i] : bound->flag_options[i]->count() > 0) {
+    if (flags[i].repeats) {
+      for (const std::string& value : bound->repeated[i]) {
+        inv.flags.emplace_back(flags[i].name, value);
+      }
+    } else if (flags[i].value_name.empty() ? bound->switches[i]
+                                           : bound->flag_options[i]->count() > 0) {
       inv.flags.emplace_back(flags[i].name, flags[i].value_name.empty() ? "" : bound->values[i]);
     }
   }

@@ -18,6 +18,16 @@ const std::string* Invocation::flag(std::string_view name) const {
   return nullptr;
 }
 
+std::vector<std::string> Invocation::flag_values(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [flag_name, value] : flags) {
+    if (flag_name == name) {
+      out.push_back(value);
+    }
+  }
+  return out;
+}
+
 std::string Invocation::arg_or(std::size_t i, const std::string& fallback) const {
   return i < args.size() ? args[i] : fallback;
 }

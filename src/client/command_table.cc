@@ -113,8 +113,11 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
                {"--dry-run", "-n", "", "Change nothing; print what would be done"},
                {"--force", "", "", "Send files even when DEST has the same content"},
                {"--no-times", "", "", "Do not keep modification times"},
-               {"--exclude", "", "PATTERN",
-                "Leave out paths or names matching the glob PATTERN (on both sides)"}},
+               {.name = "--exclude",
+                .value_name = "PATTERN",
+                .help = "Leave out paths or names matching the glob PATTERN (on both sides; "
+                        "may be given several times)",
+                .repeats = true}},
      .help = "Make DEST a copy of SOURCE (one way; the remote side starts with ':')",
      .details = "Like rclone sync or rsync -a: files DEST already holds with the same size and\n"
                 "digest are not sent; the others move as with put/get (resumed, verified,\n"
@@ -124,7 +127,7 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
      .examples = "sfs sync photos :backup/photos        (upload what changed)\n"
                  "sfs sync :backup/photos restored      (download what changed)\n"
                  "sfs sync --delete --dry-run photos :backup/photos\n"
-                 "sfs sync --exclude '*.tmp' photos :backup/photos",
+                 "sfs sync --exclude '*.tmp' --exclude cache photos :backup/photos",
      .modes = kNotInMenu, .handler = do_sync},
 
     {.name = "view",

@@ -78,6 +78,9 @@ struct Flag {
   std::string_view default_value = {};  // a value flag's value when not given
   // Checks a flag's value; returns what is wrong with it, or empty when it is fine.
   std::string (*check)(std::string_view value) = nullptr;
+  // A value flag that may be given several times (`--exclude A --exclude
+  // B`); Invocation::flag_values has them all.
+  bool repeats = false;
 };
 
 // A command's words after its name, with the flags taken out.
@@ -90,8 +93,11 @@ struct Invocation {
   std::vector<std::string> globs;
   std::vector<std::pair<std::string_view, std::string>> flags;  // long name, value
 
-  // The value of flag `name` (its long name), or nullptr when not given.
+  // The value of flag `name` (its long name), or nullptr when not given
+  // (the first, for a flag that repeats).
   const std::string* flag(std::string_view name) const;
+  // Every value of flag `name`, in the order given.
+  std::vector<std::string> flag_values(std::string_view name) const;
   // args[i], or `fallback` when there are fewer arguments.
   std::string arg_or(std::size_t i, const std::string& fallback) const;
   // The pattern of args[i], or empty.

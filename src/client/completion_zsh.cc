@@ -145,7 +145,10 @@ std::string command_specs(const Command& c, const std::string& help) {
     }
     const std::string value =
         f.value_name.empty() ? "" : value_spec(ValueKind::kText, std::string(f.value_name));
-    text += " \\\n            " + option_head(spellings, f.help) + value + "'";
+    // '*' lets zsh offer a repeating flag again (a one-spelling head only).
+    const std::string head = option_head(spellings, f.help);
+    const bool again = f.repeats && spellings.size() == 1;
+    text += " \\\n            " + (again ? "'*" + head.substr(1) : head) + value + "'";
   }
   for (std::size_t i = 0; i < c.args.size(); ++i) {
     const std::string optional = c.args[i].required ? "" : ":";

@@ -53,22 +53,25 @@ const char* step_word(Step step) {
   return "?";
 }
 
-bool matches(const std::string& pattern, const std::string& relative) {
+bool matches(const std::vector<std::string>& patterns, const std::string& relative) {
   const std::string name = relative.substr(relative.rfind('/') + 1);
-  return fnmatch(pattern.c_str(), relative.c_str(), 0) == 0 ||
-         fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& pattern) {
+    return fnmatch(pattern.c_str(), relative.c_str(), 0) == 0 ||
+           fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+  });
 }
 
 // Drops what --exclude names, and everything below an excluded folder.
-std::vector<TreeItem> without_excluded(std::vector<TreeItem> items, const std::string& pattern) {
-  if (pattern.empty()) {
+std::vector<TreeItem> without_excluded(std::vector<TreeItem> items,
+                                       const std::vector<std::string>& patterns) {
+  if (patterns.empty()) {
     return items;
   }
   std::set<std::string> gone;  // excluded folders
   std::vector<TreeItem> kept;
   for (TreeItem& item : items) {
     const std::string parent = fs::path(item.relative).parent_path().string();
-    if (gone.contains(parent) || matches(pattern, item.relative)) {
+    if (gone.contains(parent) || matches(patterns, item.relative)) {
       if (item.is_dir) {
         gone.insert(item.relative);
       }
@@ -144,8 +147,8 @@ Result<Trees> walk_both(Connection& conn, const SyncOptions& o, TransferSummary&
   }
   std::vector<TreeItem>& source = o.upload ? local : remote;
   std::vector<TreeItem>& dest = o.upload ? remote : local;
-  trees.source = without_excluded(std::move(source), o.exclude);
-  for (TreeItem& item : without_excluded(std::move(dest), o.exclude)) {
+  trees.source = without_excluded(std::move(source), o.excludes);
+  for (TreeItem& item : without_excluded(std::move(dest), o.excludes)) {
     std::string key = item.relative;
     trees.dest.emplace(std::move(key), std::move(item));
   }

@@ -26,9 +26,10 @@ struct SyncOptions {
   bool force = false;         // --force: send unchanged files too
   bool keep_times = true;     // --no-times: do not carry modification times
   bool resume = true;
-  bool json = false;    // the summary as one JSON object
-  std::string exclude;  // --exclude: a glob (fnmatch) matched against each
-                        // relative path and each name; empty: none
+  bool json = false;  // the summary as one JSON object
+  // --exclude: globs (fnmatch), each matched against every relative path
+  // and every name.
+  std::vector<std::string> excludes;
 };
 
 // Runs the sync and prints its summary on `out` ("sync: 3 sent (1.2 MiB),

@@ -19,9 +19,7 @@ Result<void> do_sync(CommandContext& context, const Invocation& inv) {
   options.keep_times = inv.flag("--no-times") == nullptr;
   options.resume = context.resume;
   options.json = context.json;
-  if (const std::string* pattern = inv.flag("--exclude")) {
-    options.exclude = *pattern;
-  }
+  options.excludes = inv.flag_values("--exclude");
   return sync_trees(context.conn, options, context.out);
 }
 

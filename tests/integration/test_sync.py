@@ -126,6 +126,23 @@ class SyncTest(ServerTestCase):
         self.assertEqual(summary["changes"], ["delete remote-only.tmp", "send scratch.tmp"])
         self.assertTrue(os.path.exists(self.stored("p", "cache", "x.txt")))
 
+    def test_several_excludes_each_leave_their_paths_out(self):
+        top = self.client.path("photos")
+        self.make_tree(top)
+        write(os.path.join(top, "scratch.tmp"), b"tmp")
+        write(os.path.join(top, "cache", "x.txt"), b"cached")
+        summary = self.sync_json("--exclude", "*.tmp", "--exclude", "cache", top, ":p")
+        self.assertEqual(summary["sent"], 3)
+        self.assertFalse(os.path.exists(self.stored("p", "scratch.tmp")))
+        self.assertFalse(os.path.exists(self.stored("p", "cache")))
+        # The same in batch mode, where the shell's parser reads the flags.
+        batch = write_file(self.client.path("cmds.sfs"),
+                           b"sync --exclude *.tmp --exclude a.txt photos :q\n")
+        self.assertOk(self.sfs("-b", batch))
+        self.assertFalse(os.path.exists(self.stored("q", "scratch.tmp")))
+        self.assertFalse(os.path.exists(self.stored("q", "a.txt")))
+        self.assertTrue(os.path.exists(self.stored("q", "cache", "x.txt")))
+
     def test_download_mirrors_and_keeps_times(self):
         top = self.client.path("photos")
         self.make_tree(top)
