@@ -86,8 +86,8 @@ _sfs() {
     case $command in
       put | upload) command_options+=" --recursive -r --force --preserve -p --no-times" ;;
       get | download) command_options+=" --recursive -r --force --preserve -p --no-times" ;;
-      mput) command_options+=" --recursive -r" ;;
-      mget) command_options+=" --recursive -r" ;;
+      mput) command_options+=" --recursive -r --force --preserve -p --no-times" ;;
+      mget) command_options+=" --recursive -r --force --preserve -p --no-times" ;;
       sync) command_options+=" --delete --dry-run -n --force --no-times --exclude" ;;
       view) command_options+=" --bytes -n" ;;
       rm | delete) command_options+=" --recursive -r" ;;

@@ -86,7 +86,10 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
 
     {.name = "mput",
      .args = {{"LOCAL", K::kLocal, true, "Local file (a directory with -r)", {}, true}},
-     .flags = {{"--recursive", "-r", "", "Upload whole directories"}},
+     .flags = {{"--recursive", "-r", "", "Upload whole directories"},
+               {"--force", "", "", "Send files even when the remote copy has the same content"},
+               {"--preserve", "-p", "", "Keep modification times (the default)"},
+               {"--no-times", "", "", "Do not keep modification times: the upload's time"}},
      .help = "Upload every LOCAL into the remote folder (a last operand DIR/: into DIR)",
      .details = "Every operand is a file to upload, so that sfs mput *.txt uploads all that\n"
                 "the glob matched, however many. A last operand ending in '/' names the\n"
@@ -97,7 +100,10 @@ std::vector<Command> make_table() {  // NOLINT(readability-function-size)
 
     {.name = "mget",
      .args = {{"REMOTE", K::kRemote, true, "Remote file or glob (a folder with -r)", {}, true}},
-     .flags = {{"--recursive", "-r", "", "Download whole folders"}},
+     .flags = {{"--recursive", "-r", "", "Download whole folders"},
+               {"--force", "", "", "Fetch files even when the local copy has the same content"},
+               {"--preserve", "-p", "", "Keep modification times (the default)"},
+               {"--no-times", "", "", "Do not keep modification times: the download's time"}},
      .help = "Download every REMOTE here (a last operand DIR/: into the local DIR)",
      .details = "Every operand is a remote file or glob, matched against the server's listing.\n"
                 "A last operand ending in '/' names the local directory they go into (created\n"

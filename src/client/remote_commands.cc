@@ -31,10 +31,13 @@ Result<std::string> remote_entry(const CommandContext& context, const std::strin
 
 bool has_flag(const Invocation& inv, std::string_view name) { return inv.flag(name) != nullptr; }
 
-// put's and get's --force and --no-times (-p, keeping times, is the default).
-void set_copy_flags(const Invocation& inv, TransferOptions& transfer) {
+// put's, get's, mput's and mget's flags: -r, --force and --no-times (-p,
+// keeping times, is the default).
+TransferOptions transfer_options(const CommandContext& context, const Invocation& inv) {
+  TransferOptions transfer{"", "", has_flag(inv, "--recursive"), context.resume, context.json};
   transfer.force = has_flag(inv, "--force");
   transfer.keep_times = !has_flag(inv, "--no-times");
+  return transfer;
 }
 
 }  // namespace
@@ -44,27 +47,19 @@ std::string check_count(std::string_view text) {
 }
 
 Result<void> do_put(CommandContext& context, const Invocation& inv) {
-  TransferOptions transfer{"", "", has_flag(inv, "--recursive"), context.resume, context.json};
-  set_copy_flags(inv, transfer);
-  return put_operands(context, inv, OperandStyle::kLastIsTarget, transfer);
+  return put_operands(context, inv, OperandStyle::kLastIsTarget, transfer_options(context, inv));
 }
 
 Result<void> do_get(CommandContext& context, const Invocation& inv) {
-  TransferOptions transfer{"", "", has_flag(inv, "--recursive"), context.resume, context.json};
-  set_copy_flags(inv, transfer);
-  return get_operands(context, inv, OperandStyle::kLastIsTarget, transfer);
+  return get_operands(context, inv, OperandStyle::kLastIsTarget, transfer_options(context, inv));
 }
 
 Result<void> do_mput(CommandContext& context, const Invocation& inv) {
-  TransferOptions transfer{"", "", has_flag(inv, "--recursive"), context.resume, context.json};
-  set_copy_flags(inv, transfer);
-  return put_operands(context, inv, OperandStyle::kAllSources, transfer);
+  return put_operands(context, inv, OperandStyle::kAllSources, transfer_options(context, inv));
 }
 
 Result<void> do_mget(CommandContext& context, const Invocation& inv) {
-  TransferOptions transfer{"", "", has_flag(inv, "--recursive"), context.resume, context.json};
-  set_copy_flags(inv, transfer);
-  return get_operands(context, inv, OperandStyle::kAllSources, transfer);
+  return get_operands(context, inv, OperandStyle::kAllSources, transfer_options(context, inv));
 }
 
 Result<void> do_view(CommandContext& context, const Invocation& inv) {

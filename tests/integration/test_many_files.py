@@ -62,6 +62,25 @@ class CommandLineTest(ManyFilesCase):
         self.assertEqual(sorted(os.listdir(self.client.path("back"))), ["a.txt", "b.txt"])
         self.assertEqual(read_file(self.client.path("back", "b.txt")), b"BBB")
 
+    def test_mput_and_mget_take_force_and_no_times(self):
+        self.local_files(**{"a.txt": b"AAA", "b.txt": b"BBB"})
+        for name in ("a.txt", "b.txt"):
+            os.utime(self.client.path(name), (1577836800, 1577836800))  # 2020-01-01
+        self.assertOk(self.client.run("mput", "a.txt", "b.txt"))
+        again = self.client.run("mput", "a.txt", "b.txt")
+        self.assertOk(again)
+        self.assertIn("unchanged", again.stderr.decode())
+        forced = self.client.run("mput", "--force", "a.txt", "b.txt")
+        self.assertOk(forced)
+        self.assertNotIn("unchanged", forced.stderr.decode())
+        os.mkdir(self.client.path("kept"))
+        os.mkdir(self.client.path("now"))
+        self.assertOk(self.client.run("mget", "a.txt", "b.txt", "kept/"))
+        self.assertOk(self.client.run("mget", "--no-times", "a.txt", "b.txt", "now/"))
+        for name in ("a.txt", "b.txt"):
+            self.assertEqual(int(os.stat(self.client.path("kept", name)).st_mtime), 1577836800)
+            self.assertGreater(os.stat(self.client.path("now", name)).st_mtime, 1577836800 + 86400)
+
     def test_remote_globs_on_the_command_line(self):
         for name in ("one.log", "two.log", "keep.txt", ".hidden.log"):
             self.upload(name.encode(), "logs/" + name)
