@@ -1,5 +1,5 @@
 // The sfs browser app: log in, browse, download, new folder, rename,
-// delete, log out. Plain JavaScript, no library. Every name a user stored
+// delete, log out (uploads: upload.js). Plain JavaScript, no library. Every name a user stored
 // is shown with textContent (never as HTML). State-changing calls carry
 // the session's CSRF token, which only this origin can read.
 'use strict';
@@ -313,6 +313,7 @@ async function logIn(event) {
 }
 
 async function logOut() {
+  stopUploads('stopped: logged out');
   try {
     await api('POST', 'logout');
   } catch (error) {
@@ -334,6 +335,11 @@ async function start() {
     state.user = session.user;
     state.csrf = session.csrf;
     await open(pathFromHash());
+    const left = unfinishedUploads();
+    if (left > 0) {
+      say(left + (left === 1 ? ' upload was' : ' uploads were') +
+          ' interrupted; choose the same files again to continue where they stopped.', true);
+    }
   } catch (error) {
     forget('');
     say(error.message || 'The server cannot be reached. Check the connection and try again.');
@@ -344,6 +350,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('login-form').addEventListener('submit', logIn);
   $('logout').addEventListener('click', logOut);
   $('new-folder').addEventListener('click', newFolder);
+  setUpUploads();
   $('ask-cancel').addEventListener('click', () => $('ask').close('cancel'));
   $('ask-form').addEventListener('submit', (event) => {
     event.preventDefault();
