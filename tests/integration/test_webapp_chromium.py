@@ -9,17 +9,22 @@ Skipped under the sanitizers (SFS_SANITIZED) and, with the reason, when
 Chromium, its driver or Selenium is missing (scripts/install-deps installs
 them)."""
 
+import hashlib
 import os
+import re
 import shutil
 import sys
 import unittest
 from urllib.parse import quote
 
-from sfs_harness import SERVER_BIN, WebDavCase, make_temp_dir, remove_tree, wait_until
+from sfs_harness import (SERVER_BIN, FaultProxy, WebDavCase, make_temp_dir, remove_tree,
+                         wait_until)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 WAIT = 30  # seconds for any one thing to show in the page
+UPLOAD_WAIT = 180  # seconds for an upload of BIG bytes to finish on a busy machine
+BIG = 64 << 20  # the upload cut mid-way
 
 
 def import_selenium():
@@ -57,6 +62,19 @@ ODD_NAMES = ["caf\u00e9 \u2615 \u65e5\u672c.txt", "quote\"s 'and' spaces.txt",
              "<img src=x onerror=alert(1)>.txt", "<script>alert(2)<\u2215script>",
              "  leading spaces"]
 EVIL_HTML = b"<html><body><script>alert('pwned'); document.title='pwned'</script></body></html>"
+# A folder to upload: spaces, unicode, '#' and '%' (which URLs and naive
+# pages get wrong), nested, and an empty file.
+UPLOAD_TREE = {"caf\u00e9 \u65e5\u672c.txt": b"unicode\n", "hash #1.txt": b"hash\n",
+               "100% done.txt": b"percent\n", "empty.txt": b"",
+               "sub dir/n\u00e9st #%.bin": bytes(range(256)) * 300}
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def screenshot_dir():
@@ -181,6 +199,101 @@ class ChromiumTest(WebDavCase):
         field = self.find("#password")
         field.clear()
         field.send_keys(password, Keys.ENTER)
+
+    def upload_states(self):
+        """[(label, state, resumedFrom)] of the upload list."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#upload-list li')].map(li => "
+            "[li.querySelector('.up-name').textContent, li.dataset.state || '', "
+            "li.dataset.resumedFrom || '']);")
+
+    def uploads_done(self, count):
+        states = self.upload_states()
+        failed = [s for s in states if s[1] in ("failed", "cancelled")]
+        self.assertEqual(failed, [], "an upload failed: %r" % (failed,))
+        return len(states) == count and all(s[1] == "done" for s in states)
+
+    def remove_at_end(self, name):
+        """Deletes `name` from alice's files after the test (the server is the
+        class's: the next test's listing starts without it)."""
+        self.addCleanup(lambda: self.dav("DELETE", quote(name)))
+
+    def open_app_logged_in(self, base):
+        self.driver.get(base + "/app/")
+        self.wait_for(lambda: self.visible("login-view"), "the login form")
+        self.log_in(self.server.users["alice"])
+        self.wait_for(lambda: self.visible("files-view"), "the listing")
+
+    # ---- uploads (tus, with the session and CSRF token) ----
+
+    def test_a_folder_of_odd_names_uploads_byte_for_byte(self):
+        local = make_temp_dir()
+        self.addCleanup(remove_tree, local)
+        top = os.path.join(local, "my uploads #1 %")
+        for name, data in UPLOAD_TREE.items():
+            path = os.path.join(top, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+        self.remove_at_end("my uploads #1 %")
+        self.open_app_logged_in(self.base)
+        self.find("#pick-folder").send_keys(top)
+        self.wait_for(lambda: self.uploads_done(len(UPLOAD_TREE)), "the folder's uploads")
+        self.wait_for(lambda: "my uploads #1 %" in self.names_shown(), "the folder listed")
+        stored = os.path.join(self.server.user_dir("alice"), "my uploads #1 %")
+        for name, data in UPLOAD_TREE.items():
+            with open(os.path.join(stored, name), "rb") as f:
+                self.assertEqual(f.read(), data, name)
+        labels = sorted(s[0] for s in self.upload_states())
+        self.assertEqual(labels, sorted("my uploads #1 %/" + n for n in UPLOAD_TREE))
+        self.assertNoAlert()
+        self.shot("upload-folder-done")
+
+    def test_an_upload_cut_by_a_reload_resumes_where_the_server_stopped(self):
+        local = make_temp_dir()
+        self.addCleanup(remove_tree, local)
+        path = os.path.join(local, "big #1.bin")
+        with open(path, "wb") as f:
+            for _ in range(BIG >> 20):
+                f.write(os.urandom(1 << 20))
+        # Through a proxy slowed to 2 MiB/s up, so that the page is reloaded
+        # mid-upload on any machine.
+        proxy = FaultProxy(self.server.https_port)
+        self.addCleanup(proxy.close)
+        proxy.configure(rate_up=2 << 20)
+        base = "https://127.0.0.1:%d" % proxy.port
+        self.remove_at_end("big #1.bin")
+        self.open_app_logged_in(base)
+        self.find("#pick-files").send_keys(path)
+        # The server has had 8 MiB (not just the browser's socket buffers).
+        self.wait_for(lambda: max([c.up for c in proxy.connections] or [0]) >= 8 << 20,
+                      "8 MiB through the proxy")
+        self.wait_for(lambda: self.driver.execute_script(
+            "return document.querySelector('#upload-list .up-status').textContent"
+            ".includes('%');"), "the progress shown")
+        self.shot("upload-in-progress")
+        before = list(proxy.connections)
+        self.driver.refresh()  # the page goes, and with it the upload's request
+        for conn in before:
+            conn.close()  # and the connection drops
+        self.assertTrue(self.server.wait_for_log(
+            r"https-app PATCH /tus/[0-9a-f]{32} (status=\d+|failed: .*) bytes=\d+", UPLOAD_WAIT),
+            "the cut PATCH ended on the server")
+        proxy.set_rate()
+        self.wait_for(lambda: self.visible("files-view"), "the listing after the reload")
+        self.wait_for(lambda: "interrupted" in self.find("#message").text, "the reminder")
+        mark = self.server.log_mark()
+        self.find("#pick-files").send_keys(path)
+        self.assertTrue(wait_until(lambda: self.uploads_done(1), timeout=UPLOAD_WAIT),
+                        "the resumed upload finished: %r" % (self.upload_states(),))
+        resumed_from = int(self.upload_states()[0][2])
+        self.assertGreater(resumed_from, 0)
+        stored = os.path.join(self.server.user_dir("alice"), "big #1.bin")
+        self.assertEqual(sha256_of(stored), sha256_of(path))
+        sent = [int(n) for n in re.findall(r"https-app PATCH /tus/[0-9a-f]{32} status=204 "
+                                           r"bytes=(\d+)", self.server.log_since(mark))]
+        self.assertEqual(sum(sent), BIG - resumed_from)  # only the rest crossed again
+        self.assertLess(sum(sent), BIG)
 
     # ---- the test: one browser session through every screen ----
 
