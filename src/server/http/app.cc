@@ -263,8 +263,8 @@ awaitable<Result<unsigned>> serve_request(AppRequest& r) {
   if (!r.c.files && ++r.c.anonymous > r.c.settings.max_unauthenticated_requests) {
     r.keep_alive = false;  // answered, then closed, as the door's Basic refusals
   }
+  find_session(r);
   if (is_tus_target(r.route)) {  // its handler reads (or refuses) its body itself
-    find_session(r);
     r.body_unread = true;
     co_return co_await serve_route(r, kTusRoute);
   }
@@ -274,7 +274,6 @@ awaitable<Result<unsigned>> serve_request(AppRequest& r) {
     }
     co_return co_await reply_text(r, status_of(read.error()), read.error().message);
   }
-  find_session(r);
   for (const Route& route : kRoutes) {
     if (route.path == r.route) {
       if (route.method != r.header.method()) {
