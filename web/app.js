@@ -1,5 +1,5 @@
 // The sfs browser app: log in, browse, download, new folder, rename,
-// delete, log out (uploads: upload.js). Plain JavaScript, no library. Every name a user stored
+// delete, log out (uploads: upload.js; previews: preview.js). Plain JavaScript, no library. Every name a user stored
 // is shown with textContent (never as HTML). State-changing calls carry
 // the session's CSRF token, which only this origin can read.
 'use strict';
@@ -191,6 +191,7 @@ function row(entry) {
   date.textContent = when(entry.mtime);
   const actions = document.createElement('td');
   actions.className = 'actions';
+  if (!entry.dir) actions.append(button('Preview', 'Preview ' + entry.name, () => previewFile(entry)));
   actions.append(button('Rename', 'Rename ' + entry.name, () => rename(entry)),
                  button('Delete', 'Delete ' + entry.name, () => remove(entry), true));
   tr.append(name, bytes, date, actions);
@@ -351,6 +352,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('logout').addEventListener('click', logOut);
   $('new-folder').addEventListener('click', newFolder);
   setUpUploads();
+  setUpPreview();
   $('ask-cancel').addEventListener('click', () => $('ask').close('cancel'));
   $('ask-form').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -69,6 +69,25 @@ UPLOAD_TREE = {"caf\u00e9 \u65e5\u672c.txt": b"unicode\n", "hash #1.txt": b"hash
                "sub dir/n\u00e9st #%.bin": bytes(range(256)) * 300}
 
 
+EVIL_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(3)">'
+            b"<script>alert('svg'); document.title='pwned';"
+            b"document.body.setAttribute('data-pwned','1')</script></svg>")
+
+
+def tiny_png(width=3, height=2):
+    """A valid PNG of red pixels (zlib and struct only)."""
+    import struct  # pylint: disable=import-outside-toplevel
+    import zlib  # pylint: disable=import-outside-toplevel
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b""))
+
+
 def sha256_of(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -295,6 +314,80 @@ class ChromiumTest(WebDavCase):
         self.assertEqual(sum(sent), BIG - resumed_from)  # only the rest crossed again
         self.assertLess(sum(sent), BIG)
 
+    # ---- previews ----
+
+    def preview(self, name):
+        """Opens the preview of `name`; returns (kind, text or None, image width)."""
+        self.row_button(name, "Preview").click()
+        self.wait_for(lambda: self.driver.execute_script(
+            "return document.getElementById('preview').open && "
+            "document.getElementById('preview-kind').textContent !== '';"), "the preview")
+        if not self.driver.execute_script("return document.getElementById('preview-img').hidden"):
+            self.wait_for(lambda: self.driver.execute_script(
+                "return document.getElementById('preview-img').complete"), "the picture")
+        got = self.driver.execute_script(
+            "const img = document.getElementById('preview-img');"
+            "const pre = document.getElementById('preview-text');"
+            "return [document.getElementById('preview-kind').textContent,"
+            " pre.hidden ? null : pre.textContent, img.hidden ? 0 : img.naturalWidth];")
+        return got
+
+    def close_preview(self):
+        self.find("#preview-close").click()
+        self.wait_for(lambda: not self.driver.execute_script(
+            "return document.getElementById('preview').open"), "the preview closed")
+
+    def assertNothingRan(self):
+        self.assertNoAlert()
+        self.assertEqual(self.driver.title, "sfs")
+        self.assertIsNone(self.driver.execute_script(
+            "return document.body.getAttribute('data-pwned');"))
+        self.assertEqual(self.driver.execute_script("return document.scripts.length"), 3)
+
+    def test_previews_show_text_hex_and_pictures_and_run_nothing(self):
+        binary = bytes(range(256)) * 8  # 2048 bytes: only the first 1024 shown
+        text = ("caf\u00e9 line\n" * 200).encode()
+        files = {"notes.txt": text, "blob.bin": binary, "red.png": tiny_png(64, 40),
+                 "evil.html": EVIL_HTML, "evil.svg": EVIL_SVG}
+        for name, data in files.items():
+            self.assertEqual(self.put_bytes(name, data).status, 201)
+            self.remove_at_end(name)
+        self.open_app_logged_in(self.base)
+        self.wait_for(lambda: set(files) <= set(self.names_shown()), "the files")
+
+        kind, shown, _ = self.preview("notes.txt")
+        self.assertTrue(kind.startswith("Text, the first 1.0 kB"), kind)
+        self.assertTrue(text.decode(errors="ignore").startswith(shown))
+        self.assertGreater(len(shown.encode()), 1020)
+        self.shot("preview-text")
+        self.close_preview()
+
+        kind, shown, _ = self.preview("blob.bin")
+        self.assertTrue(kind.startswith("Hex"), kind)
+        lines = shown.split("\n")
+        self.assertEqual(len(lines), 64)  # 1024 bytes, 16 a line
+        self.assertTrue(lines[0].startswith("00000000  00 01 02 03"), lines[0])
+        self.assertTrue(lines[-1].startswith("000003f0  f0 f1"), lines[-1])
+        self.shot("preview-hex")
+        self.close_preview()
+
+        kind, shown, width = self.preview("red.png")
+        self.assertTrue(kind.startswith("Picture"), kind)
+        self.assertIsNone(shown)
+        self.assertEqual(width, 64)
+        src = self.driver.execute_script("return document.getElementById('preview-img').src")
+        self.assertTrue(src.startswith("blob:"), src)
+        self.shot("preview-image")
+        self.close_preview()
+
+        for name, data in (("evil.html", EVIL_HTML), ("evil.svg", EVIL_SVG)):
+            kind, shown, _ = self.preview(name)
+            self.assertTrue(kind.startswith("Text"), kind)
+            self.assertEqual(shown, data.decode())  # the source, as text
+            self.assertNothingRan()
+            self.close_preview()
+        self.assertNothingRan()
+
     # ---- the test: one browser session through every screen ----
 
     def test_a_session_in_a_real_browser(self):
@@ -320,7 +413,8 @@ class ChromiumTest(WebDavCase):
         self.find("td.name a").click()
         self.wait_for(lambda: len(self.find_all("td.name a")) == len(ODD_NAMES) + 1, "odd/")
         self.assertEqual(sorted(self.raw_names_shown()), sorted(ODD_NAMES + ["evil.html"]))
-        self.assertEqual(len(self.find_all("img")), 1)  # the header's icon only: no injected <img>
+        # The header's icon only (and the preview's, empty): no injected <img>.
+        self.assertEqual(len(self.find_all("img:not(#preview-img)")), 1)
         self.assertNoAlert()
         self.assertIn("Home", self.find("#crumbs").text)
         self.shot("listing")

@@ -49,9 +49,11 @@ awaitable<bool> serve_app(AppConnection& c, beast::flat_buffer& buffer, HeaderPa
 void add_app_headers(bh::fields& fields, std::string_view csp, bool hsts);
 
 // The app's Content-Security-Policy for its own pages, and the one for a
-// user's file (a download): nothing runs, in a sandbox.
+// user's file (a download): nothing runs, in a sandbox. `blob:` images are
+// the previews of pictures (preview.js): an <img> runs no script, and only
+// this origin's script can make a blob: URL.
 inline constexpr std::string_view kAppPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'";
 inline constexpr std::string_view kFilePolicy =
