@@ -189,9 +189,13 @@ class TusWithSessionTest(AppCase):
         self.assertEqual(rest.status, 204, rest.text)
         with open(self.stored("alice", "up/sub/caf\u00e9 #1 %.bin"), "rb") as f:
             self.assertEqual(f.read(), data)
-        patches = re.findall(r"user=alice .*https-app PATCH /tus/[0-9a-f]{32} status=204 "
-                             r"bytes=(\d+)", self.server.log_since(mark))
-        self.assertEqual([int(n) for n in patches], [100000, 200000])
+        def patches():
+            return [int(n) for n in re.findall(
+                r"user=alice .*https-app PATCH /tus/[0-9a-f]{32} status=204 bytes=(\d+)",
+                self.server.log_since(mark))]
+        # (A request is logged just after its reply went: wait for the line.)
+        wait_until(lambda: len(patches()) >= 2, timeout=30)
+        self.assertEqual(patches(), [100000, 200000])
 
     def test_without_the_token_or_from_another_site_nothing_happens(self):
         browser = self.app()
@@ -225,6 +229,14 @@ class TusWithSessionTest(AppCase):
         stranger.cookie, stranger.csrf = "0" * 64, browser.csrf
         self.assertEqual(self.tus(stranger, "HEAD", url).status, 401)
         self.assertEqual(self.create(stranger, 10, "d.bin").status, 401)
+        # The app's token without a cookie (the browser dropped it): the app's
+        # 401, never a Basic challenge (the browser would open a dialog).
+        cookieless = AppClient(self.server)
+        cookieless.csrf = browser.csrf
+        reply = self.create(cookieless, 10, "d.bin")
+        self.assertEqual(reply.status, 401)
+        self.assertEqual(reply.text, "session expired; log in again")
+        self.assertNotIn("www-authenticate", reply.headers)
         bob = self.app("bob")
         self.assertEqual(self.tus(bob, "HEAD", url).status, 404)
         self.assertEqual(self.tus(bob, "PATCH", url, b"x" * 10, {"Upload-Offset": "0"}).status,

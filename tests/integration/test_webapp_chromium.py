@@ -105,7 +105,9 @@ def screenshot_dir():
 
 
 @unittest.skipIf(WHY_SKIPPED, WHY_SKIPPED or "")
-class ChromiumTest(WebDavCase):
+class BrowserCase(WebDavCase):
+    """A headless Chromium per test against the class's server, and helpers."""
+
     def setUp(self):
         super().setUp()
         # pylint: disable=import-outside-toplevel
@@ -243,6 +245,16 @@ class ChromiumTest(WebDavCase):
         self.log_in(self.server.users["alice"])
         self.wait_for(lambda: self.visible("files-view"), "the listing")
 
+    def upload_local(self, name, data):
+        """Chooses a local file `name` holding `data` in the Upload files picker."""
+        local = self.new_temp_dir()
+        path = os.path.join(local, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        self.find("#pick-files").send_keys(path)
+
+
+class ChromiumTest(BrowserCase):
     # ---- uploads (tus, with the session and CSRF token) ----
 
     def test_a_folder_of_odd_names_uploads_byte_for_byte(self):
@@ -309,10 +321,14 @@ class ChromiumTest(WebDavCase):
         self.assertGreater(resumed_from, 0)
         stored = os.path.join(self.server.user_dir("alice"), "big #1.bin")
         self.assertEqual(sha256_of(stored), sha256_of(path))
-        sent = [int(n) for n in re.findall(r"https-app PATCH /tus/[0-9a-f]{32} status=204 "
-                                           r"bytes=(\d+)", self.server.log_since(mark))]
-        self.assertEqual(sum(sent), BIG - resumed_from)  # only the rest crossed again
-        self.assertLess(sum(sent), BIG)
+        def sent():
+            return sum(int(n) for n in re.findall(
+                r"https-app PATCH /tus/[0-9a-f]{32} status=204 bytes=(\d+)",
+                self.server.log_since(mark)))
+        # (A request is logged just after its reply went: wait for the lines.)
+        wait_until(lambda: sent() >= BIG - resumed_from, timeout=WAIT)
+        self.assertEqual(sent(), BIG - resumed_from)  # only the rest crossed again
+        self.assertLess(sent(), BIG)
 
     # ---- previews ----
 
@@ -475,6 +491,43 @@ class ChromiumTest(WebDavCase):
         self.assertEqual(len(self.find_all("#rows tr")), 0)
         self.assertEqual(self.find("#user").get_attribute("value"), "")
         self.shot("logged-out")
+
+
+class UploadMessagesTest(BrowserCase):
+    """What a person reads when an upload cannot go: quota full (the
+    server's words), a name taken by a folder, an ended session."""
+
+    extra_args = ("--quota-bytes", "100000")
+
+    def row_status(self):
+        return self.driver.execute_script(
+            "const li = document.querySelector('#upload-list li:last-child');"
+            "return li ? [li.dataset.state || '', "
+            "li.querySelector('.up-status').textContent] : ['', ''];")
+
+    def failed_with(self):
+        self.wait_for(lambda: self.row_status()[0] == "failed", "the upload's refusal")
+        return self.row_status()[1]
+
+    def test_quota_full_name_taken_and_session_expired_are_said(self):
+        self.assertEqual(self.dav("MKCOL", "taken.txt").status, 201)
+        self.addCleanup(lambda: self.dav("DELETE", "taken.txt"))
+        self.open_app_logged_in(self.base)
+
+        self.upload_local("big.bin", b"x" * 200000)
+        said = self.failed_with()
+        self.assertTrue(said.startswith("quota full: quota exceeded"), said)
+        self.shot("upload-quota-full")
+
+        self.upload_local("taken.txt", b"text")
+        self.assertIn("name is taken by a folder", self.failed_with())
+
+        self.driver.delete_all_cookies()  # as if the session had expired
+        self.upload_local("late.txt", b"late")
+        self.wait_for(lambda: self.visible("login-view"), "the login form")
+        self.assertIn("session has ended", self.find("#message").text)
+        for name in ("big.bin", "late.txt"):
+            self.assertFalse(os.path.exists(os.path.join(self.server.user_dir("alice"), name)))
 
 
 if __name__ == "__main__":

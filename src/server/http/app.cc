@@ -298,9 +298,17 @@ bool is_app_request(const Header& header) {
   if (is_app_target(target)) {
     return true;
   }
+  if (!is_tus_target(target)) {
+    return false;
+  }
+  // The app's token header without a cookie: the browser dropped it (a
+  // logout elsewhere). It gets the app's 401, not a Basic challenge, which
+  // would open the browser's own login dialog over the page.
+  if (header.find(beast::string_view(kCsrfHeader.data(), kCsrfHeader.size())) != header.end()) {
+    return true;
+  }
   const auto it = header.find(bh::field::cookie);
-  return it != header.end() && is_tus_target(target) &&
-         web::cookie_value(sv(it->value()), kSessionCookie).has_value();
+  return it != header.end() && web::cookie_value(sv(it->value()), kSessionCookie).has_value();
 }
 
 void add_app_headers(bh::fields& fields, std::string_view csp, bool hsts) {

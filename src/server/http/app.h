@@ -35,7 +35,7 @@ struct AppConnection {
 // True when `target` is the app's: "/", "/favicon.ico", or under /app.
 bool is_app_target(std::string_view target);
 // True when the request is the app's: its target is, or it is a tus
-// request (/tus/) that carries the session cookie. Such a tus request is
+// request (/tus/) that carries the session cookie or the app's CSRF header. Such a tus request is
 // held to the app's checks (session, Origin, CSRF token), never to Basic:
 // a browser that also has Basic credentials cached cannot slip past them.
 bool is_app_request(const Header& header);
