@@ -17,8 +17,8 @@ import sys
 import unittest
 from urllib.parse import quote
 
-from sfs_harness import (SERVER_BIN, FaultProxy, WebDavCase, make_temp_dir, remove_tree,
-                         wait_until)
+from sfs_harness import (SERVER_BIN, FaultProxy, WebDavCase, make_temp_dir, partial_files_in,
+                         remove_tree, wait_until)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -245,6 +245,14 @@ class BrowserCase(WebDavCase):
         self.log_in(self.server.users["alice"])
         self.wait_for(lambda: self.visible("files-view"), "the listing")
 
+    def row_button_in_uploads(self, name):
+        button = self.driver.execute_script(
+            "return [...document.querySelectorAll('#upload-list button')]"
+            ".find(b => b.getAttribute('aria-label') === arguments[0]) || null;",
+            "Cancel the upload of " + name)
+        self.assertIsNotNone(button, "no Cancel button for %r" % name)
+        return button
+
     def upload_local(self, name, data):
         """Chooses a local file `name` holding `data` in the Upload files picker."""
         local = self.new_temp_dir()
@@ -329,6 +337,47 @@ class ChromiumTest(BrowserCase):
         wait_until(lambda: sent() >= BIG - resumed_from, timeout=WAIT)
         self.assertEqual(sent(), BIG - resumed_from)  # only the rest crossed again
         self.assertLess(sent(), BIG)
+
+    def test_files_dropped_on_the_listing_upload(self):
+        self.remove_at_end("dropped #1 %.txt")
+        self.open_app_logged_in(self.base)
+        # A drop as the browser delivers it (a DataTransfer of files) on the
+        # listing; a script cannot fill the entries API, so this takes the
+        # path of plain files.
+        self.driver.execute_script(
+            "const data = new DataTransfer();"
+            "data.items.add(new File(['dropped \u2713\\n'], 'dropped #1 %.txt'));"
+            "const view = document.getElementById('files-view');"
+            "view.dispatchEvent(new DragEvent('dragover', {dataTransfer: data, bubbles: true,"
+            " cancelable: true}));"
+            "view.dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true,"
+            " cancelable: true}));")
+        self.wait_for(lambda: self.uploads_done(1), "the dropped file's upload")
+        with open(os.path.join(self.server.user_dir("alice"), "dropped #1 %.txt"), "rb") as f:
+            self.assertEqual(f.read(), "dropped \u2713\n".encode())
+        self.wait_for(lambda: "dropped #1 %.txt" in self.names_shown(), "the file listed")
+
+    def test_cancel_stops_the_upload_and_the_server_drops_its_part(self):
+        proxy = FaultProxy(self.server.https_port)
+        self.addCleanup(proxy.close)
+        proxy.configure(rate_up=1 << 20)  # slow enough to cancel mid-way anywhere
+        self.open_app_logged_in("https://127.0.0.1:%d" % proxy.port)
+        mark = self.server.log_mark()
+        self.upload_local("cancelled.bin", os.urandom(32 << 20))
+        self.wait_for(lambda: max([c.up for c in proxy.connections] or [0]) >= 4 << 20,
+                      "4 MiB through the proxy")
+        self.row_button_in_uploads("cancelled.bin").click()
+        self.wait_for(lambda: self.upload_states()[0][1] == "cancelled", "the cancellation")
+        self.assertTrue(self.server.wait_for_log(
+            r"https-app DELETE /tus/[0-9a-f]{32} status=204", WAIT), "the tus DELETE")
+        proxy.set_rate()
+        home = self.server.user_dir("alice")
+        self.assertTrue(wait_until(lambda: partial_files_in(home) == [], timeout=WAIT),
+                        "the stored part removed: %r" % partial_files_in(home))
+        self.assertFalse(os.path.exists(os.path.join(home, "cancelled.bin")))
+        self.assertEqual(self.driver.execute_script(
+            "return Object.keys(localStorage).filter(k => k.startsWith('sfs-upload:'))"), [])
+        self.assertIn("https-app POST /tus/ status=201", self.server.log_since(mark))
 
     # ---- previews ----
 
