@@ -336,7 +336,7 @@ async function start() {
     state.user = session.user;
     state.csrf = session.csrf;
     await open(pathFromHash());
-    const left = unfinishedUploads();
+    const left = await unfinishedUploads();
     if (left > 0) {
       say(left + (left === 1 ? ' upload was' : ' uploads were') +
           ' interrupted; choose the same files again to continue where they stopped.', true);

@@ -367,15 +367,36 @@ function setUpUploads() {
   });
 }
 
-// Unfinished uploads of this user kept from before (a reload, a cut).
-function unfinishedUploads() {
-  let count = 0;
+// How many uploads of this user, kept from before (a reload, a cut), the
+// server still has; the URLs of those it forgot (expired after
+// --partial-ttl, or finished) are dropped.
+async function unfinishedUploads() {
+  const mine = [];
+  const broken = [];
   for (let i = 0; i < localStorage.length; i += 1) {
     const key = localStorage.key(i);
     if (!key || !key.startsWith('sfs-upload:')) continue;
     try {
-      if (JSON.parse(key.slice('sfs-upload:'.length))[0] === state.user) count += 1;
+      if (JSON.parse(key.slice('sfs-upload:'.length))[0] === state.user) mine.push(key);
     } catch (error) {
+      broken.push(key);
+    }
+  }
+  for (const key of broken) localStorage.removeItem(key);
+  let count = 0;
+  for (const key of mine) {
+    const url = localStorage.getItem(key) || '';
+    let xhr = null;
+    try {
+      if (url.startsWith('/tus/')) xhr = await tusRequest({}, 'HEAD', url, {});
+    } catch (error) {
+      count += 1;  // unreachable now: kept, and counted
+      continue;
+    }
+    if (xhr && xhr.status === 200 && xhr.getResponseHeader('Upload-Offset') !==
+        xhr.getResponseHeader('Upload-Length')) {
+      count += 1;
+    } else if (!xhr || xhr.status === 404 || xhr.status === 200) {
       localStorage.removeItem(key);
     }
   }

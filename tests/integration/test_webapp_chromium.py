@@ -320,7 +320,8 @@ class ChromiumTest(BrowserCase):
             "the cut PATCH ended on the server")
         proxy.set_rate()
         self.wait_for(lambda: self.visible("files-view"), "the listing after the reload")
-        self.wait_for(lambda: "interrupted" in self.find("#message").text, "the reminder")
+        self.wait_for(lambda: self.find("#message").text.startswith("1 upload was interrupted"),
+                      "the reminder")
         mark = self.server.log_mark()
         self.find("#pick-files").send_keys(path)
         self.assertTrue(wait_until(lambda: self.uploads_done(1), timeout=UPLOAD_WAIT),
