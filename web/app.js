@@ -78,6 +78,8 @@ function forget(why, loggedOut) {
   state.entries = [];
   $('rows').replaceChildren();
   $('crumbs').replaceChildren();
+  $('upload-list').replaceChildren();  // the names of uploaded files are private too
+  $('uploads').hidden = true;
   $('usage').textContent = '';
   $('password').value = '';
   if (loggedOut) $('user').value = '';
@@ -314,7 +316,7 @@ async function logIn(event) {
 }
 
 async function logOut() {
-  stopUploads('stopped: logged out');
+  stopUploads();
   try {
     await api('POST', 'logout');
   } catch (error) {

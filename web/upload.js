@@ -240,19 +240,17 @@ async function cancelUpload(job) {
 // The session ended under an upload: every upload stops (their URLs stay
 // stored: after logging in again, choosing the files again resumes them).
 function sessionEnded() {
-  for (const job of uploads.queue) setStatus(job, 'failed', 'session expired; log in again');
-  uploads.queue = [];
+  stopUploads();
   forget('Your session has ended; please log in again. Choose the files again to resume.');
 }
 
-// Logging out stops every upload (their URLs go with the site's storage).
-function stopUploads(why) {
-  for (const job of uploads.queue) setStatus(job, 'failed', why);
+// Logging out stops every upload (their URLs go with the site's storage,
+// their rows with the rest of the page's private content).
+function stopUploads() {
   uploads.queue = [];
   for (const job of uploads.live || []) {
     job.cancelled = true;
     if (job.xhr) job.xhr.abort();
-    setStatus(job, 'failed', why);
   }
 }
 

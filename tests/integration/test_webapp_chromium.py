@@ -287,6 +287,10 @@ class ChromiumTest(BrowserCase):
         self.assertEqual(labels, sorted("my uploads #1 %/" + n for n in UPLOAD_TREE))
         self.assertNoAlert()
         self.shot("upload-folder-done")
+        self.find("#logout").click()  # the uploaded names go from the page too
+        self.wait_for(lambda: self.visible("login-view"), "the login form after logout")
+        self.assertNotIn("my uploads", self.driver.page_source)
+        self.assertEqual(len(self.find_all("#upload-list li")), 0)
 
     def test_an_upload_cut_by_a_reload_resumes_where_the_server_stopped(self):
         local = make_temp_dir()
