@@ -1,5 +1,5 @@
 // The sfs browser app: log in, browse, download, new folder, rename,
-// delete, log out. Plain JavaScript, no library. Every name a user stored
+// delete, log out (uploads: upload.js; previews: preview.js). Plain JavaScript, no library. Every name a user stored
 // is shown with textContent (never as HTML). State-changing calls carry
 // the session's CSRF token, which only this origin can read.
 'use strict';
@@ -78,6 +78,8 @@ function forget(why, loggedOut) {
   state.entries = [];
   $('rows').replaceChildren();
   $('crumbs').replaceChildren();
+  $('upload-list').replaceChildren();  // the names of uploaded files are private too
+  $('uploads').hidden = true;
   $('usage').textContent = '';
   $('password').value = '';
   if (loggedOut) $('user').value = '';
@@ -191,6 +193,7 @@ function row(entry) {
   date.textContent = when(entry.mtime);
   const actions = document.createElement('td');
   actions.className = 'actions';
+  if (!entry.dir) actions.append(button('Preview', 'Preview ' + entry.name, () => previewFile(entry)));
   actions.append(button('Rename', 'Rename ' + entry.name, () => rename(entry)),
                  button('Delete', 'Delete ' + entry.name, () => remove(entry), true));
   tr.append(name, bytes, date, actions);
@@ -313,6 +316,7 @@ async function logIn(event) {
 }
 
 async function logOut() {
+  stopUploads();
   try {
     await api('POST', 'logout');
   } catch (error) {
@@ -334,6 +338,11 @@ async function start() {
     state.user = session.user;
     state.csrf = session.csrf;
     await open(pathFromHash());
+    const left = await unfinishedUploads();
+    if (left > 0) {
+      say(left + (left === 1 ? ' upload was' : ' uploads were') +
+          ' interrupted; choose the same files again to continue where they stopped.', true);
+    }
   } catch (error) {
     forget('');
     say(error.message || 'The server cannot be reached. Check the connection and try again.');
@@ -344,6 +353,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('login-form').addEventListener('submit', logIn);
   $('logout').addEventListener('click', logOut);
   $('new-folder').addEventListener('click', newFolder);
+  setUpUploads();
+  setUpPreview();
   $('ask-cancel').addEventListener('click', () => $('ask').close('cancel'));
   $('ask-form').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -4,6 +4,7 @@ CSRF refusals, the security headers, the JSON API and its path rules.
 Plain http.client, as a browser would speak (test_webapp_chromium.py drives
 a real browser)."""
 
+import base64
 import os
 import re
 import unittest
@@ -140,6 +141,108 @@ class CsrfTest(AppCase):
         self.assertEqual(browser.api("GET", "mkdir", {"path": "by-get"}).status, 405)
         self.assertEqual(browser.api("GET", "logout").status, 405)
         self.assertEqual(browser.api("GET", "session").status, 200)
+
+
+def tus_metadata(filename, folder=""):
+    def b64(text):
+        return base64.b64encode(text.encode()).decode()
+    return "filename %s,folder %s" % (b64(filename), b64(folder))
+
+
+class TusWithSessionTest(AppCase):
+    """tus (/tus/, docs/tus.md) from the app: the session cookie, and for
+    every request that changes something the Origin check and the CSRF
+    token, as the app's POSTs; HTTP Basic keeps working for tus clients
+    (test_tus.py)."""
+
+    def tus(self, browser, method, url, body=None, headers=None, **kwargs):
+        h = {"Tus-Resumable": "1.0.0"}
+        if body is not None:
+            h["Content-Type"] = "application/offset+octet-stream"
+        h.update(headers or {})
+        if body is None and method == "POST":
+            body = b""  # a creation has no body (not a form)
+        return browser.request(method, url, body=body, headers=h, **kwargs)
+
+    def create(self, browser, length, name, folder="", headers=None, **kwargs):
+        h = {"Upload-Length": str(length), "Upload-Metadata": tus_metadata(name, folder)}
+        h.update(headers or {})
+        return self.tus(browser, "POST", "/tus/", headers=h, **kwargs)
+
+    def test_an_upload_with_the_cookie_and_token_resumes_and_stores_the_file(self):
+        browser = self.app()
+        data = os.urandom(300000)
+        made = self.create(browser, len(data), "caf\u00e9 #1 %.bin", "up/sub")
+        self.assertEqual(made.status, 201, made.text)
+        url = made.headers["location"]
+        self.assertRegex(url, r"^/tus/[0-9a-f]{32}$")
+        self.assertEqual(made.headers["tus-resumable"], "1.0.0")
+        self.assertIn("frame-ancestors 'none'", made.headers["content-security-policy"])
+        mark = self.server.log_mark()
+        first = self.tus(browser, "PATCH", url, data[:100000], {"Upload-Offset": "0"})
+        self.assertEqual(first.status, 204, first.text)
+        self.assertEqual(first.headers["upload-offset"], "100000")
+        head = self.tus(browser, "HEAD", url)
+        self.assertEqual(head.status, 200)
+        self.assertEqual(head.headers["upload-offset"], "100000")
+        rest = self.tus(browser, "PATCH", url, data[100000:], {"Upload-Offset": "100000"})
+        self.assertEqual(rest.status, 204, rest.text)
+        with open(self.stored("alice", "up/sub/caf\u00e9 #1 %.bin"), "rb") as f:
+            self.assertEqual(f.read(), data)
+        def patches():
+            return [int(n) for n in re.findall(
+                r"user=alice .*https-app PATCH /tus/[0-9a-f]{32} status=204 bytes=(\d+)",
+                self.server.log_since(mark))]
+        # (A request is logged just after its reply went: wait for the line.)
+        wait_until(lambda: len(patches()) >= 2, timeout=30)
+        self.assertEqual(patches(), [100000, 200000])
+
+    def test_without_the_token_or_from_another_site_nothing_happens(self):
+        browser = self.app()
+        refused = [self.create(browser, 10, "a.bin", "no-token", token=False),
+                   self.create(browser, 10, "a.bin", "cross", origin="https://evil.example"),
+                   self.create(browser, 10, "a.bin", "cross", origin=None),
+                   self.create(browser, 10, "a.bin", "cross",
+                               headers={"Sec-Fetch-Site": "cross-site"})]
+        for reply in refused:
+            self.assertEqual(reply.status, 403, reply.text)
+        self.assertIn("CSRF token", refused[0].text)
+        self.assertFalse(os.path.exists(self.stored("alice", "no-token")))
+        self.assertFalse(os.path.exists(self.stored("alice", "cross")))
+
+        url = self.create(browser, 10, "b.bin").headers["location"]
+        for kwargs in ({"token": False}, {"origin": "https://evil.example"}, {"origin": None}):
+            patch = self.tus(browser, "PATCH", url, b"0123456789", {"Upload-Offset": "0"},
+                             **kwargs)
+            self.assertEqual(patch.status, 403, kwargs)
+            self.assertEqual(self.tus(browser, "DELETE", url, **kwargs).status, 403, kwargs)
+        head = self.tus(browser, "HEAD", url)
+        self.assertEqual((head.status, head.headers["upload-offset"]), (200, "0"))
+        self.assertFalse(os.path.exists(self.stored("alice", "b.bin")))
+        self.assertEqual(self.tus(browser, "DELETE", url).status, 204)
+        self.assertEqual(self.tus(browser, "HEAD", url).status, 404)
+
+    def test_no_session_no_upload_and_others_uploads_are_not_found(self):
+        browser = self.app()
+        url = self.create(browser, 10, "c.bin").headers["location"]
+        stranger = AppClient(self.server)
+        stranger.cookie, stranger.csrf = "0" * 64, browser.csrf
+        self.assertEqual(self.tus(stranger, "HEAD", url).status, 401)
+        self.assertEqual(self.create(stranger, 10, "d.bin").status, 401)
+        # The app's token without a cookie (the browser dropped it): the app's
+        # 401, never a Basic challenge (the browser would open a dialog).
+        cookieless = AppClient(self.server)
+        cookieless.csrf = browser.csrf
+        reply = self.create(cookieless, 10, "d.bin")
+        self.assertEqual(reply.status, 401)
+        self.assertEqual(reply.text, "session expired; log in again")
+        self.assertNotIn("www-authenticate", reply.headers)
+        bob = self.app("bob")
+        self.assertEqual(self.tus(bob, "HEAD", url).status, 404)
+        self.assertEqual(self.tus(bob, "PATCH", url, b"x" * 10, {"Upload-Offset": "0"}).status,
+                         404)
+        self.assertEqual(browser.api("POST", "logout").status, 204)
+        self.assertEqual(self.tus(browser, "HEAD", url).status, 401)  # a stolen cookie: dead
 
 
 class HeadersTest(AppCase):

@@ -9,17 +9,22 @@ Skipped under the sanitizers (SFS_SANITIZED) and, with the reason, when
 Chromium, its driver or Selenium is missing (scripts/install-deps installs
 them)."""
 
+import hashlib
 import os
+import re
 import shutil
 import sys
 import unittest
 from urllib.parse import quote
 
-from sfs_harness import SERVER_BIN, WebDavCase, make_temp_dir, remove_tree, wait_until
+from sfs_harness import (SERVER_BIN, FaultProxy, WebDavCase, make_temp_dir, partial_files_in,
+                         remove_tree, wait_until)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 WAIT = 30  # seconds for any one thing to show in the page
+UPLOAD_WAIT = 180  # seconds for an upload of BIG bytes to finish on a busy machine
+BIG = 64 << 20  # the upload cut mid-way
 
 
 def import_selenium():
@@ -57,6 +62,38 @@ ODD_NAMES = ["caf\u00e9 \u2615 \u65e5\u672c.txt", "quote\"s 'and' spaces.txt",
              "<img src=x onerror=alert(1)>.txt", "<script>alert(2)<\u2215script>",
              "  leading spaces"]
 EVIL_HTML = b"<html><body><script>alert('pwned'); document.title='pwned'</script></body></html>"
+# A folder to upload: spaces, unicode, '#' and '%' (which URLs and naive
+# pages get wrong), nested, and an empty file.
+UPLOAD_TREE = {"caf\u00e9 \u65e5\u672c.txt": b"unicode\n", "hash #1.txt": b"hash\n",
+               "100% done.txt": b"percent\n", "empty.txt": b"",
+               "sub dir/n\u00e9st #%.bin": bytes(range(256)) * 300}
+
+
+EVIL_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(3)">'
+            b"<script>alert('svg'); document.title='pwned';"
+            b"document.body.setAttribute('data-pwned','1')</script></svg>")
+
+
+def tiny_png(width=3, height=2):
+    """A valid PNG of red pixels (zlib and struct only)."""
+    import struct  # pylint: disable=import-outside-toplevel
+    import zlib  # pylint: disable=import-outside-toplevel
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b""))
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def screenshot_dir():
@@ -68,7 +105,9 @@ def screenshot_dir():
 
 
 @unittest.skipIf(WHY_SKIPPED, WHY_SKIPPED or "")
-class ChromiumTest(WebDavCase):
+class BrowserCase(WebDavCase):
+    """A headless Chromium per test against the class's server, and helpers."""
+
     def setUp(self):
         super().setUp()
         # pylint: disable=import-outside-toplevel
@@ -182,6 +221,243 @@ class ChromiumTest(WebDavCase):
         field.clear()
         field.send_keys(password, Keys.ENTER)
 
+    def upload_states(self):
+        """[(label, state, resumedFrom)] of the upload list."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#upload-list li')].map(li => "
+            "[li.querySelector('.up-name').textContent, li.dataset.state || '', "
+            "li.dataset.resumedFrom || '']);")
+
+    def uploads_done(self, count):
+        states = self.upload_states()
+        failed = [s for s in states if s[1] in ("failed", "cancelled")]
+        self.assertEqual(failed, [], "an upload failed: %r" % (failed,))
+        return len(states) == count and all(s[1] == "done" for s in states)
+
+    def remove_at_end(self, name):
+        """Deletes `name` from alice's files after the test (the server is the
+        class's: the next test's listing starts without it)."""
+        self.addCleanup(lambda: self.dav("DELETE", quote(name)))
+
+    def open_app_logged_in(self, base):
+        self.driver.get(base + "/app/")
+        self.wait_for(lambda: self.visible("login-view"), "the login form")
+        self.log_in(self.server.users["alice"])
+        self.wait_for(lambda: self.visible("files-view"), "the listing")
+
+    def row_button_in_uploads(self, name):
+        button = self.driver.execute_script(
+            "return [...document.querySelectorAll('#upload-list button')]"
+            ".find(b => b.getAttribute('aria-label') === arguments[0]) || null;",
+            "Cancel the upload of " + name)
+        self.assertIsNotNone(button, "no Cancel button for %r" % name)
+        return button
+
+    def upload_local(self, name, data):
+        """Chooses a local file `name` holding `data` in the Upload files picker."""
+        local = self.new_temp_dir()
+        path = os.path.join(local, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        self.find("#pick-files").send_keys(path)
+
+
+class ChromiumTest(BrowserCase):
+    # ---- uploads (tus, with the session and CSRF token) ----
+
+    def test_a_folder_of_odd_names_uploads_byte_for_byte(self):
+        local = make_temp_dir()
+        self.addCleanup(remove_tree, local)
+        top = os.path.join(local, "my uploads #1 %")
+        for name, data in UPLOAD_TREE.items():
+            path = os.path.join(top, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+        self.remove_at_end("my uploads #1 %")
+        self.open_app_logged_in(self.base)
+        self.find("#pick-folder").send_keys(top)
+        self.wait_for(lambda: self.uploads_done(len(UPLOAD_TREE)), "the folder's uploads")
+        self.wait_for(lambda: "my uploads #1 %" in self.names_shown(), "the folder listed")
+        stored = os.path.join(self.server.user_dir("alice"), "my uploads #1 %")
+        for name, data in UPLOAD_TREE.items():
+            with open(os.path.join(stored, name), "rb") as f:
+                self.assertEqual(f.read(), data, name)
+        labels = sorted(s[0] for s in self.upload_states())
+        self.assertEqual(labels, sorted("my uploads #1 %/" + n for n in UPLOAD_TREE))
+        self.assertNoAlert()
+        self.shot("upload-folder-done")
+        self.find("#logout").click()  # the uploaded names go from the page too
+        self.wait_for(lambda: self.visible("login-view"), "the login form after logout")
+        self.assertNotIn("my uploads", self.driver.page_source)
+        self.assertEqual(len(self.find_all("#upload-list li")), 0)
+
+    def test_an_upload_cut_by_a_reload_resumes_where_the_server_stopped(self):
+        local = make_temp_dir()
+        self.addCleanup(remove_tree, local)
+        path = os.path.join(local, "big #1.bin")
+        with open(path, "wb") as f:
+            for _ in range(BIG >> 20):
+                f.write(os.urandom(1 << 20))
+        # Through a proxy slowed to 2 MiB/s up, so that the page is reloaded
+        # mid-upload on any machine.
+        proxy = FaultProxy(self.server.https_port)
+        self.addCleanup(proxy.close)
+        proxy.configure(rate_up=2 << 20)
+        base = "https://127.0.0.1:%d" % proxy.port
+        self.remove_at_end("big #1.bin")
+        self.open_app_logged_in(base)
+        self.find("#pick-files").send_keys(path)
+        # The server has had 8 MiB (not just the browser's socket buffers).
+        self.wait_for(lambda: max([c.up for c in proxy.connections] or [0]) >= 8 << 20,
+                      "8 MiB through the proxy")
+        self.wait_for(lambda: self.driver.execute_script(
+            "return document.querySelector('#upload-list .up-status').textContent"
+            ".includes('%');"), "the progress shown")
+        self.shot("upload-in-progress")
+        before = list(proxy.connections)
+        self.driver.refresh()  # the page goes, and with it the upload's request
+        for conn in before:
+            conn.close()  # and the connection drops
+        self.assertTrue(self.server.wait_for_log(
+            r"https-app PATCH /tus/[0-9a-f]{32} (status=\d+|failed: .*) bytes=\d+", UPLOAD_WAIT),
+            "the cut PATCH ended on the server")
+        proxy.set_rate()
+        self.wait_for(lambda: self.visible("files-view"), "the listing after the reload")
+        self.wait_for(lambda: self.find("#message").text.startswith("1 upload was interrupted"),
+                      "the reminder")
+        mark = self.server.log_mark()
+        self.find("#pick-files").send_keys(path)
+        self.assertTrue(wait_until(lambda: self.uploads_done(1), timeout=UPLOAD_WAIT),
+                        "the resumed upload finished: %r" % (self.upload_states(),))
+        resumed_from = int(self.upload_states()[0][2])
+        self.assertGreater(resumed_from, 0)
+        stored = os.path.join(self.server.user_dir("alice"), "big #1.bin")
+        self.assertEqual(sha256_of(stored), sha256_of(path))
+        def sent():
+            return sum(int(n) for n in re.findall(
+                r"https-app PATCH /tus/[0-9a-f]{32} status=204 bytes=(\d+)",
+                self.server.log_since(mark)))
+        # (A request is logged just after its reply went: wait for the lines.)
+        wait_until(lambda: sent() >= BIG - resumed_from, timeout=WAIT)
+        self.assertEqual(sent(), BIG - resumed_from)  # only the rest crossed again
+        self.assertLess(sent(), BIG)
+
+    def test_files_dropped_on_the_listing_upload(self):
+        self.remove_at_end("dropped #1 %.txt")
+        self.open_app_logged_in(self.base)
+        # A drop as the browser delivers it (a DataTransfer of files) on the
+        # listing; a script cannot fill the entries API, so this takes the
+        # path of plain files.
+        self.driver.execute_script(
+            "const data = new DataTransfer();"
+            "data.items.add(new File(['dropped \u2713\\n'], 'dropped #1 %.txt'));"
+            "const view = document.getElementById('files-view');"
+            "view.dispatchEvent(new DragEvent('dragover', {dataTransfer: data, bubbles: true,"
+            " cancelable: true}));"
+            "view.dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true,"
+            " cancelable: true}));")
+        self.wait_for(lambda: self.uploads_done(1), "the dropped file's upload")
+        with open(os.path.join(self.server.user_dir("alice"), "dropped #1 %.txt"), "rb") as f:
+            self.assertEqual(f.read(), "dropped \u2713\n".encode())
+        self.wait_for(lambda: "dropped #1 %.txt" in self.names_shown(), "the file listed")
+
+    def test_cancel_stops_the_upload_and_the_server_drops_its_part(self):
+        proxy = FaultProxy(self.server.https_port)
+        self.addCleanup(proxy.close)
+        proxy.configure(rate_up=1 << 20)  # slow enough to cancel mid-way anywhere
+        self.open_app_logged_in("https://127.0.0.1:%d" % proxy.port)
+        mark = self.server.log_mark()
+        self.upload_local("cancelled.bin", os.urandom(32 << 20))
+        self.wait_for(lambda: max([c.up for c in proxy.connections] or [0]) >= 4 << 20,
+                      "4 MiB through the proxy")
+        self.row_button_in_uploads("cancelled.bin").click()
+        self.wait_for(lambda: self.upload_states()[0][1] == "cancelled", "the cancellation")
+        self.assertTrue(self.server.wait_for_log(
+            r"https-app DELETE /tus/[0-9a-f]{32} status=204", WAIT), "the tus DELETE")
+        proxy.set_rate()
+        home = self.server.user_dir("alice")
+        self.assertTrue(wait_until(lambda: partial_files_in(home) == [], timeout=WAIT),
+                        "the stored part removed: %r" % partial_files_in(home))
+        self.assertFalse(os.path.exists(os.path.join(home, "cancelled.bin")))
+        self.assertEqual(self.driver.execute_script(
+            "return Object.keys(localStorage).filter(k => k.startsWith('sfs-upload:'))"), [])
+        self.assertIn("https-app POST /tus/ status=201", self.server.log_since(mark))
+
+    # ---- previews ----
+
+    def preview(self, name):
+        """Opens the preview of `name`; returns (kind, text or None, image width)."""
+        self.row_button(name, "Preview").click()
+        self.wait_for(lambda: self.driver.execute_script(
+            "return document.getElementById('preview').open && "
+            "document.getElementById('preview-kind').textContent !== '';"), "the preview")
+        if not self.driver.execute_script("return document.getElementById('preview-img').hidden"):
+            self.wait_for(lambda: self.driver.execute_script(
+                "return document.getElementById('preview-img').complete"), "the picture")
+        got = self.driver.execute_script(
+            "const img = document.getElementById('preview-img');"
+            "const pre = document.getElementById('preview-text');"
+            "return [document.getElementById('preview-kind').textContent,"
+            " pre.hidden ? null : pre.textContent, img.hidden ? 0 : img.naturalWidth];")
+        return got
+
+    def close_preview(self):
+        self.find("#preview-close").click()
+        self.wait_for(lambda: not self.driver.execute_script(
+            "return document.getElementById('preview').open"), "the preview closed")
+
+    def assertNothingRan(self):
+        self.assertNoAlert()
+        self.assertEqual(self.driver.title, "sfs")
+        self.assertIsNone(self.driver.execute_script(
+            "return document.body.getAttribute('data-pwned');"))
+        self.assertEqual(self.driver.execute_script("return document.scripts.length"), 3)
+
+    def test_previews_show_text_hex_and_pictures_and_run_nothing(self):
+        binary = bytes(range(256)) * 8  # 2048 bytes: only the first 1024 shown
+        text = ("caf\u00e9 line\n" * 200).encode()
+        files = {"notes.txt": text, "blob.bin": binary, "red.png": tiny_png(64, 40),
+                 "evil.html": EVIL_HTML, "evil.svg": EVIL_SVG}
+        for name, data in files.items():
+            self.assertEqual(self.put_bytes(name, data).status, 201)
+            self.remove_at_end(name)
+        self.open_app_logged_in(self.base)
+        self.wait_for(lambda: set(files) <= set(self.names_shown()), "the files")
+
+        kind, shown, _ = self.preview("notes.txt")
+        self.assertTrue(kind.startswith("Text, the first 1.0 kB"), kind)
+        self.assertTrue(text.decode(errors="ignore").startswith(shown))
+        self.assertGreater(len(shown.encode()), 1020)
+        self.shot("preview-text")
+        self.close_preview()
+
+        kind, shown, _ = self.preview("blob.bin")
+        self.assertTrue(kind.startswith("Hex"), kind)
+        lines = shown.split("\n")
+        self.assertEqual(len(lines), 64)  # 1024 bytes, 16 a line
+        self.assertTrue(lines[0].startswith("00000000  00 01 02 03"), lines[0])
+        self.assertTrue(lines[-1].startswith("000003f0  f0 f1"), lines[-1])
+        self.shot("preview-hex")
+        self.close_preview()
+
+        kind, shown, width = self.preview("red.png")
+        self.assertTrue(kind.startswith("Picture"), kind)
+        self.assertIsNone(shown)
+        self.assertEqual(width, 64)
+        src = self.driver.execute_script("return document.getElementById('preview-img').src")
+        self.assertTrue(src.startswith("blob:"), src)
+        self.shot("preview-image")
+        self.close_preview()
+
+        for name, data in (("evil.html", EVIL_HTML), ("evil.svg", EVIL_SVG)):
+            kind, shown, _ = self.preview(name)
+            self.assertTrue(kind.startswith("Text"), kind)
+            self.assertEqual(shown, data.decode())  # the source, as text
+            self.assertNothingRan()
+            self.close_preview()
+        self.assertNothingRan()
+
     # ---- the test: one browser session through every screen ----
 
     def test_a_session_in_a_real_browser(self):
@@ -207,7 +483,8 @@ class ChromiumTest(WebDavCase):
         self.find("td.name a").click()
         self.wait_for(lambda: len(self.find_all("td.name a")) == len(ODD_NAMES) + 1, "odd/")
         self.assertEqual(sorted(self.raw_names_shown()), sorted(ODD_NAMES + ["evil.html"]))
-        self.assertEqual(len(self.find_all("img")), 1)  # the header's icon only: no injected <img>
+        # The header's icon only (and the preview's, empty): no injected <img>.
+        self.assertEqual(len(self.find_all("img:not(#preview-img)")), 1)
         self.assertNoAlert()
         self.assertIn("Home", self.find("#crumbs").text)
         self.shot("listing")
@@ -268,6 +545,43 @@ class ChromiumTest(WebDavCase):
         self.assertEqual(len(self.find_all("#rows tr")), 0)
         self.assertEqual(self.find("#user").get_attribute("value"), "")
         self.shot("logged-out")
+
+
+class UploadMessagesTest(BrowserCase):
+    """What a person reads when an upload cannot go: quota full (the
+    server's words), a name taken by a folder, an ended session."""
+
+    extra_args = ("--quota-bytes", "100000")
+
+    def row_status(self):
+        return self.driver.execute_script(
+            "const li = document.querySelector('#upload-list li:last-child');"
+            "return li ? [li.dataset.state || '', "
+            "li.querySelector('.up-status').textContent] : ['', ''];")
+
+    def failed_with(self):
+        self.wait_for(lambda: self.row_status()[0] == "failed", "the upload's refusal")
+        return self.row_status()[1]
+
+    def test_quota_full_name_taken_and_session_expired_are_said(self):
+        self.assertEqual(self.dav("MKCOL", "taken.txt").status, 201)
+        self.addCleanup(lambda: self.dav("DELETE", "taken.txt"))
+        self.open_app_logged_in(self.base)
+
+        self.upload_local("big.bin", b"x" * 200000)
+        said = self.failed_with()
+        self.assertTrue(said.startswith("quota full: quota exceeded"), said)
+        self.shot("upload-quota-full")
+
+        self.upload_local("taken.txt", b"text")
+        self.assertIn("name is taken by a folder", self.failed_with())
+
+        self.driver.delete_all_cookies()  # as if the session had expired
+        self.upload_local("late.txt", b"late")
+        self.wait_for(lambda: self.visible("login-view"), "the login form")
+        self.assertIn("session has ended", self.find("#message").text)
+        for name in ("big.bin", "late.txt"):
+            self.assertFalse(os.path.exists(os.path.join(self.server.user_dir("alice"), name)))
 
 
 if __name__ == "__main__":

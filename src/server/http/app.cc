@@ -17,10 +17,10 @@ namespace {
 using Handler = awaitable<Result<unsigned>> (*)(AppRequest&);
 
 struct Route {
-  bh::verb method;
+  bh::verb method;  // unknown: any (tus, whose handler answers each)
   std::string_view path;
   Handler handler;
-  bool session;  // needs a live session (and a POST its CSRF token)
+  bool session;  // needs a live session (and a request that changes something its CSRF token)
 };
 
 // The one table of the app's API. Every POST is checked against CSRF
@@ -36,6 +36,17 @@ constexpr Route kRoutes[] = {
     {bh::verb::post, "/app/api/move", &api_move, true},
     {bh::verb::post, "/app/api/delete", &api_delete, true},
 };
+// tus under /tus/ with the app's session (is_app_request): every method
+// but HEAD and OPTIONS changes something, so it is held to the CSRF checks
+// of a POST.
+constexpr Route kTusRoute = {bh::verb::unknown, "/tus", &api_tus, true};
+
+// A request that may change something: held to the Origin check and, with
+// a session, the token. GET, HEAD and OPTIONS only read.
+bool changes(const AppRequest& r) {
+  const bh::verb method = r.header.method();
+  return method != bh::verb::get && method != bh::verb::head && method != bh::verb::options;
+}
 
 // The header the app sends its session's CSRF token in.
 constexpr std::string_view kCsrfHeader = "X-SFS-CSRF";
@@ -206,16 +217,29 @@ awaitable<Result<void>> read_params(AppRequest& r, std::string_view query) {
   co_return Result<void>{};
 }
 
+// Why the route's columns refuse the request (status and reason), or
+// nullopt when it may go on.
+std::optional<std::pair<bh::status, std::string>> route_refusal(const AppRequest& r,
+                                                                const Route& route) {
+  if (route.session && !r.session) {
+    return std::pair(bh::status::unauthorized, std::string("session expired; log in again"));
+  }
+  if (changes(r)) {
+    if (std::string why = csrf_refusal(r, route.session); !why.empty()) {
+      spdlog::warn("peer={} https-app {} {}", r.c.peer.peer, r.route, why);
+      return std::pair(bh::status::forbidden, std::move(why));
+    }
+  }
+  return std::nullopt;
+}
+
 // The route's checks, then its handler.
 awaitable<Result<unsigned>> serve_route(AppRequest& r, const Route& route) {
-  if (route.session && !r.session) {
-    co_return co_await reply_text(r, bh::status::unauthorized, "session expired; log in again");
-  }
-  if (route.method == bh::verb::post) {
-    if (const std::string why = csrf_refusal(r, route.session); !why.empty()) {
-      spdlog::warn("peer={} https-app {} {}", r.c.peer.peer, r.route, why);
-      co_return co_await reply_text(r, bh::status::forbidden, why);
+  if (const auto refused = route_refusal(r, route)) {
+    if (r.body_unread && has_body(r.parser)) {
+      r.keep_alive = false;  // the body must not be taken for the next request
     }
+    co_return co_await reply_text(r, refused->first, refused->second);
   }
   if (route.session) {
     if (auto attached = co_await attach(r); !attached) {
@@ -240,13 +264,17 @@ awaitable<Result<unsigned>> serve_request(AppRequest& r) {
   if (!r.c.files && ++r.c.anonymous > r.c.settings.max_unauthenticated_requests) {
     r.keep_alive = false;  // answered, then closed, as the door's Basic refusals
   }
+  find_session(r);
+  if (is_tus_target(r.route)) {  // its handler reads (or refuses) its body itself
+    r.body_unread = true;
+    co_return co_await serve_route(r, kTusRoute);
+  }
   if (auto read = co_await read_params(r, query); !read) {
     if (read.error().code == Errc::kNetwork) {
       co_return read.error();
     }
     co_return co_await reply_text(r, status_of(read.error()), read.error().message);
   }
-  find_session(r);
   for (const Route& route : kRoutes) {
     if (route.path == r.route) {
       if (route.method != r.header.method()) {
@@ -264,6 +292,24 @@ bool is_app_target(std::string_view target) {
   target = target.substr(0, target.find('?'));
   return target == "/" || target == "/favicon.ico" || target == kAppPrefix ||
          (target.starts_with(kAppPrefix) && target[kAppPrefix.size()] == '/');
+}
+
+bool is_app_request(const Header& header) {
+  const std::string_view target = sv(header.target());
+  if (is_app_target(target)) {
+    return true;
+  }
+  if (!is_tus_target(target)) {
+    return false;
+  }
+  // The app's token header without a cookie: the browser dropped it (a
+  // logout elsewhere). It gets the app's 401, not a Basic challenge, which
+  // would open the browser's own login dialog over the page.
+  if (header.find(beast::string_view(kCsrfHeader.data(), kCsrfHeader.size())) != header.end()) {
+    return true;
+  }
+  const auto it = header.find(bh::field::cookie);
+  return it != header.end() && web::cookie_value(sv(it->value()), kSessionCookie).has_value();
 }
 
 void add_app_headers(bh::fields& fields, std::string_view csp, bool hsts) {
@@ -320,12 +366,12 @@ awaitable<bool> serve_app(AppConnection& c, beast::flat_buffer& buffer, HeaderPa
   const Result<unsigned> status = co_await serve_request(r);
   const std::string user = r.session ? r.session->user : "-";
   if (status) {
-    spdlog::info("user={} peer={} https-app {} {} status={}", user, c.peer.peer,
-                 sv(r.header.method_string()), protocol::percent_encode(r.route), *status);
+    spdlog::info("user={} peer={} https-app {} {} status={} bytes={}", user, c.peer.peer,
+                 sv(r.header.method_string()), protocol::percent_encode(r.route), *status, r.bytes);
   } else {
-    spdlog::info("user={} peer={} https-app {} {} failed: {}", user, c.peer.peer,
+    spdlog::info("user={} peer={} https-app {} {} failed: {} bytes={}", user, c.peer.peer,
                  sv(r.header.method_string()), protocol::percent_encode(r.route),
-                 status.error().message);
+                 status.error().message, r.bytes);
   }
   co_return status&& r.keep_alive;
 }

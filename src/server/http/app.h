@@ -34,6 +34,11 @@ struct AppConnection {
 
 // True when `target` is the app's: "/", "/favicon.ico", or under /app.
 bool is_app_target(std::string_view target);
+// True when the request is the app's: its target is, or it is a tus
+// request (/tus/) that carries the session cookie or the app's CSRF header. Such a tus request is
+// held to the app's checks (session, Origin, CSRF token), never to Basic:
+// a browser that also has Basic credentials cached cannot slip past them.
+bool is_app_request(const Header& header);
 
 // Serves one app request whose header `parser` has read; false when the
 // connection ends after it.
@@ -44,9 +49,11 @@ awaitable<bool> serve_app(AppConnection& c, beast::flat_buffer& buffer, HeaderPa
 void add_app_headers(bh::fields& fields, std::string_view csp, bool hsts);
 
 // The app's Content-Security-Policy for its own pages, and the one for a
-// user's file (a download): nothing runs, in a sandbox.
+// user's file (a download): nothing runs, in a sandbox. `blob:` images are
+// the previews of pictures (preview.js): an <img> runs no script, and only
+// this origin's script can make a blob: URL.
 inline constexpr std::string_view kAppPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'";
 inline constexpr std::string_view kFilePolicy =

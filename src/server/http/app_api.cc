@@ -72,10 +72,9 @@ awaitable<Result<unsigned>> refuse_login(AppRequest& r, const auth::LoginOutcome
   co_return co_await reply(r, res);
 }
 
-// Runs `method` of the WebDAV table on `path` for the app: its statuses,
-// locks and conditions, with the app's headers.
-awaitable<Result<unsigned>> run_method(AppRequest& r, bh::verb method, std::string path,
-                                       std::string_view csp) {
+// The door's exchange for an app request whose checks passed, with the
+// app's headers (`csp`) on its replies.
+Exchange app_exchange(AppRequest& r, std::string_view csp) {
   Exchange ex{.connection = r.c.connection,
               .buffer = r.buffer,
               .parser = r.parser,
@@ -86,9 +85,17 @@ awaitable<Result<unsigned>> run_method(AppRequest& r, bh::verb method, std::stri
               .settings = r.c.settings,
               .header = r.header,
               .keep_alive = r.keep_alive};
-  ex.path = std::move(path);
   ex.csp = csp;
   ex.hsts = r.c.settings.hsts;
+  return ex;
+}
+
+// Runs `method` of the WebDAV table on `path` for the app: its statuses,
+// locks and conditions, with the app's headers.
+awaitable<Result<unsigned>> run_method(AppRequest& r, bh::verb method, std::string path,
+                                       std::string_view csp) {
+  Exchange ex = app_exchange(r, csp);
+  ex.path = std::move(path);
   ex.header.method(method);
   for (const char* name : {"If", "Destination", "Overwrite", "Depth", "If-Match", "If-None-Match",
                            "If-Modified-Since", "If-Unmodified-Since"}) {
@@ -106,6 +113,7 @@ awaitable<Result<unsigned>> run_method(AppRequest& r, bh::verb method, std::stri
   }
   auto status = co_await dispatch(ex);
   r.keep_alive = ex.keep_alive;
+  r.bytes = ex.bytes;
   co_return status;
 }
 
@@ -201,6 +209,16 @@ awaitable<Result<unsigned>> api_move(AppRequest& r) {
 awaitable<Result<unsigned>> api_delete(AppRequest& r) {
   std::string path = path_param(r, "path");  // a local: GCC 12 and co_await temporaries
   co_return co_await run_method(r, bh::verb::delete_, std::move(path), kAppPolicy);
+}
+
+// The same tus as with Basic (one upload table, the same quota and
+// resume), reached through the app's session and CSRF checks.
+awaitable<Result<unsigned>> api_tus(AppRequest& r) {
+  Exchange ex = app_exchange(r, kAppPolicy);
+  auto status = co_await tus(ex);
+  r.keep_alive = ex.keep_alive;
+  r.bytes = ex.bytes;
+  co_return status;
 }
 
 }  // namespace sfs::http

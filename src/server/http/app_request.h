@@ -2,6 +2,7 @@
 // Internal to the browser app (app.cc, app_api.cc): one request being
 // served and the replies its handlers share.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,10 @@ struct AppRequest {
   std::string session_id;             // the cookie, when it names a live session
   std::optional<auth::WebSession> session;
   bool keep_alive = true;
+  // A body the handler streams itself (a tus PATCH) is still unread when
+  // the route's checks refuse it: the connection then closes.
+  bool body_unread = false;
+  std::uint64_t bytes = 0;  // body bytes moved, for the log
 };
 
 // A reply with the app's headers and a small body.
@@ -49,5 +54,7 @@ awaitable<Result<unsigned>> api_zip(AppRequest& r);
 awaitable<Result<unsigned>> api_mkdir(AppRequest& r);
 awaitable<Result<unsigned>> api_move(AppRequest& r);
 awaitable<Result<unsigned>> api_delete(AppRequest& r);
+// tus (docs/tus.md) under /tus/ with the session instead of Basic.
+awaitable<Result<unsigned>> api_tus(AppRequest& r);
 
 }  // namespace sfs::http

@@ -152,7 +152,7 @@ awaitable<bool> Door::serve_one(beast::flat_buffer& buffer) {
   if (!co_await read_header(buffer, parser)) {
     co_return false;
   }
-  if (is_app_target(sv(parser.get().target()))) {  // the browser app: its own login
+  if (is_app_request(parser.get())) {  // the browser app: its own login
     AppConnection app{*connection_, peer_,           settings_, services_,
                       files_,       login_deadline_, failures_, anonymous_};
     co_return co_await serve_app(app, buffer, parser);

@@ -59,9 +59,11 @@ class AppClient:
                                            timeout=TIMEOUT)
 
     def request(self, method, path, params=None, *, origin=True, token=True, cookie=True,
-                headers=None, connection=None):
+                headers=None, connection=None, body=None):
         """params: a dict, as the query of a GET or the form body of a POST.
-        origin: True for the app's own, a string for another, None for none."""
+        body: bytes sent as they are instead (a tus PATCH).
+        origin: True for the app's own, a string for another, None for none.
+        token: the CSRF token on every request but GET and HEAD."""
         h = {}
         if origin is True:
             h["Origin"] = self.origin
@@ -70,13 +72,12 @@ class AppClient:
             h["Origin"] = origin
         if cookie and self.cookie:
             h["Cookie"] = "%s=%s" % (COOKIE, self.cookie)
-        if token and self.csrf and method == "POST":
+        if token and self.csrf and method not in ("GET", "HEAD"):
             h["X-SFS-CSRF"] = self.csrf
         h.update(headers or {})
-        body = None
         if params is not None and method == "GET":
             path += "?" + urllib.parse.urlencode(params)
-        elif method == "POST":
+        elif method == "POST" and body is None:
             body = urllib.parse.urlencode(params or {})
             h["Content-Type"] = "application/x-www-form-urlencoded"
         conn = connection or self.connect()
