@@ -167,6 +167,19 @@ function button(label, title, action, danger) {
   return b;
 }
 
+// A folder's "Zip" (GET /app/api/zip): a plain download link, so the
+// browser streams the archive to disk itself.
+function zipLink(entry, path) {
+  const a = document.createElement('a');
+  a.className = 'action';
+  a.textContent = 'Zip';
+  a.title = 'Download ' + entry.name + ' as a zip archive';
+  a.setAttribute('aria-label', a.title);
+  a.href = '/app/api/zip?' + new URLSearchParams({ path });
+  a.setAttribute('download', entry.name + '.zip');
+  return a;
+}
+
 function row(entry) {
   const tr = document.createElement('tr');
   const name = document.createElement('td');
@@ -194,6 +207,7 @@ function row(entry) {
   const actions = document.createElement('td');
   actions.className = 'actions';
   if (!entry.dir) actions.append(button('Preview', 'Preview ' + entry.name, () => previewFile(entry)));
+  if (entry.dir) actions.append(zipLink(entry, path));
   actions.append(button('Rename', 'Rename ' + entry.name, () => rename(entry)),
                  button('Delete', 'Delete ' + entry.name, () => remove(entry), true));
   tr.append(name, bytes, date, actions);

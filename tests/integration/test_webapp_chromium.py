@@ -15,6 +15,7 @@ import re
 import shutil
 import sys
 import unittest
+import zipfile
 from urllib.parse import quote
 
 from sfs_harness import (SERVER_BIN, FaultProxy, WebDavCase, make_temp_dir, partial_files_in,
@@ -480,6 +481,7 @@ class ChromiumTest(BrowserCase):
         self.wait_for(lambda: self.visible("files-view"), "the listing")
         self.assertEqual(self.find("#who").text, "alice")
         self.assertEqual(self.names_shown(), ["odd"])
+        self.check_a_folder_downloads_as_a_zip("odd")
         self.find("td.name a").click()
         self.wait_for(lambda: len(self.find_all("td.name a")) == len(ODD_NAMES) + 1, "odd/")
         self.assertEqual(sorted(self.raw_names_shown()), sorted(ODD_NAMES + ["evil.html"]))
@@ -514,6 +516,17 @@ class ChromiumTest(BrowserCase):
 
         self.check_stored_html_never_runs()
         self.check_logout_leaves_nothing()
+
+    def check_a_folder_downloads_as_a_zip(self, folder):
+        self.find(f"a[aria-label='Download {folder} as a zip archive']").click()
+        saved = os.path.join(self.downloads, folder + ".zip")
+        self.wait_for(lambda: os.path.exists(saved) and zipfile.is_zipfile(saved), "the zip")
+        with zipfile.ZipFile(saved) as archive:
+            self.assertIsNone(archive.testzip())
+            self.assertEqual(sorted(archive.namelist()),
+                             sorted([folder + "/"] + [f"{folder}/{n}" for n in ODD_NAMES] +
+                                    [f"{folder}/evil.html"]))
+            self.assertEqual(archive.read(f"{folder}/evil.html"), EVIL_HTML)
 
     def check_stored_html_never_runs(self):
         listing_url = self.driver.current_url
