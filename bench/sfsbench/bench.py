@@ -41,7 +41,7 @@ class Bench:
         self.nginx = NginxServer(t)
         self.servers = {"sfs": self.sfs, "sftp": self.ssh, "sftp-gcm": self.ssh,
                         "curl": self.nginx, "sfs-plain": self.sfs, "sfs-zstd": self.sfs,
-                        "sftp-C": self.ssh}
+                        "sftp-C": self.ssh, "sfs-tus": self.sfs, "sfs-app": self.sfs}
         self.extra_servers = []  # servers a workload starts for itself (stopped at the end)
         self.apache = None  # the WebDAV peer, started by the first workload that needs it
 
@@ -66,7 +66,7 @@ class Bench:
 
     def tools(self, candidates):
         return [x for x in candidates if x in self.o.tools or
-                (x in ("sfs-plain", "sfs-zstd") and "sfs" in self.o.tools) or
+                (x in ("sfs-plain", "sfs-zstd", "sfs-tus", "sfs-app") and "sfs" in self.o.tools) or
                 (x == "sftp-C" and "sftp-gcm" in self.o.tools)]
 
     def add(self, workload, tool, rec):

@@ -25,6 +25,8 @@ TOOL_NAMES = {
     "sfs-zstd": "sfs --compress",
     "sftp-C": "sftp aes128-gcm -C (zlib)",
     "apache": "Apache mod_dav + curl",
+    "sfs-tus": "sfs tus (curl: POST, one PATCH)",
+    "sfs-app": "sfs browser app's listing (curl)",
 }
 PEERS = ["sftp-gcm", "sftp", "curl"]
 

@@ -4,8 +4,8 @@ sessions (ms) and idle memory (KiB per connection)."""
 from ..common import GiB, PEERS, TOOL_NAMES
 from .format import fmt, med, ratios
 
-ROW_TOOLS = ["sfs", "sfs-plain", "sfs-zstd"] + PEERS + ["sftp-C", "apache"]
-OWN = ("sfs", "sfs-plain", "sfs-zstd")  # rows without a ratio
+ROW_TOOLS = ["sfs", "sfs-plain", "sfs-zstd", "sfs-tus", "sfs-app"] + PEERS + ["sftp-C", "apache"]
+OWN = ("sfs", "sfs-plain", "sfs-zstd", "sfs-tus", "sfs-app")  # rows without a ratio
 
 
 def rows(bench, workload, line):

@@ -1,7 +1,10 @@
 """13. PROPFIND depth 1 of a folder of 10,000 files (--dav-files) with curl: sfs's HTTPS
-door against Apache mod_dav_fs."""
+door against Apache mod_dav_fs; and the same folder as the browser app lists it (GET
+/app/api/list, JSON, with a session cookie)."""
 
-from ..common import log
+import json
+
+from ..common import PASSWORD, log
 from ..files import unlink
 from ..report import tables
 from . import dav
@@ -15,14 +18,17 @@ FOLDER = "pf"
 def run(b):
     n = b.s["dav_files"]
     place_files(b, n)
-    tools = ["sfs", "apache"]
-    dav.warm_logins(b, tools)
+    tools = ["sfs", "sfs-app", "apache"]
+    dav.warm_logins(b, ["sfs", "apache"])
+    jar = b.t / "app-cookies"
+    if not b.client_run(app_login(b, jar)):
+        b.fail(f"{NAME}: the browser app's login failed")
     out = b.out / "propfind.xml"
     for run_no in range(b.s["runs"]):
         for tool in b.order(tools, run_no):
             unlink(out)
-            r = b.measure(NAME, tool, client(b, tool, out), server=server(b, tool))
-            got = dav.responses(out.read_text(errors="replace")) if out.exists() else 0
+            r = b.measure(NAME, tool, client(b, tool, out, jar), server=server(b, tool))
+            got = listed(tool, out)
             if r["ok"] and got != n + 1:
                 b.fail(f"{NAME}/{tool}: {got} responses, not {n + 1}")
                 r["ok"] = False
@@ -47,10 +53,39 @@ def place_files(b, n):
 
 
 def server(b, tool):
-    return b.sfs if tool == "sfs" else dav.apache(b)
+    return dav.apache(b) if tool == "apache" else b.sfs
 
 
-def client(b, tool, out):
+def app_url(b, call):
+    return f"https://127.0.0.1:{b.sfs.https_port}/app/api/{call}"
+
+
+def app_login(b, jar):
+    """curl logs in to the browser app as a browser would (a form POST with
+    its Origin) and keeps the session cookie in `jar`."""
+    origin = f"https://127.0.0.1:{b.sfs.https_port}"
+    return ["curl", "-q", *dav.curl_opts(b.sfs.cert)[:-2], "-c", jar, "-H", f"Origin: {origin}",
+            "--data-urlencode", "user=bench", "--data-urlencode", f"password={PASSWORD}",
+            "-o", "/dev/null", app_url(b, "login")]
+
+
+def listed(tool, out):
+    """Entries the reply names (the folder itself counted, as a 207 names it)."""
+    if not out.exists():
+        return 0
+    text = out.read_text(errors="replace")
+    if tool != "sfs-app":
+        return dav.responses(text)
+    try:
+        return len(json.loads(text)["entries"]) + 1
+    except (ValueError, KeyError, TypeError):
+        return 0
+
+
+def client(b, tool, out, jar):
+    if tool == "sfs-app":
+        return ["curl", "-q", *dav.curl_opts(b.sfs.cert)[:-2], "-b", jar, "-o", out,
+                app_url(b, "list?path=" + FOLDER)]
     args = ("-X", "PROPFIND", "-H", "Depth: 1", "-o", out)
     if tool == "sfs":
         return dav.sfs_curl(b, *args, b.sfs.dav_url(FOLDER + "/"))
@@ -62,7 +97,8 @@ def section(bench, fill):
     sizes = {t: tables.med(r["bytes"] for r in res.get(t, []) if r.get("ok")) for t in res}
     return tables.session_table(bench, NAME, UNIT[0], 3) + [
         "", "One curl `PROPFIND` with `Depth: 1` and no body (allprop) per run; the reply "
-        "must name the folder and all its files. Reply sizes: " +
+        "must name the folder and all its files (the app's JSON listing: all its files). "
+        "Reply sizes: " +
         ", ".join(f"{tables.TOOL_NAMES[t]} {tables.fmt(v / 1024 if v else None)} KiB"
                   for t, v in sizes.items()) + ". Both with Basic auth (sfs: from its login "
         "cache; Apache: a SHA-512 crypt check per request)."]

@@ -1,5 +1,9 @@
 """11. One big WebDAV PUT (1 GiB; --big-mib) with curl: sfs's HTTPS door against nginx's
-dav module on the same file."""
+dav module on the same file; and the same file through sfs's tus endpoint (the browser
+app's resumable uploads: a POST, then one PATCH with the whole file)."""
+
+import base64
+import shlex
 
 from ..common import MB, log
 from ..files import unlink
@@ -14,7 +18,7 @@ UNIT = ("MB/s", True)
 
 def run(b):
     size = b.big.stat().st_size
-    tools = b.tools(["sfs", "curl"])
+    tools = b.tools(["sfs", "sfs-tus", "curl"])
     dav.warm_logins(b, [t for t in tools if t == "sfs"])
     for run_no in range(b.s["runs"]):
         for tool in b.order(tools, run_no):
@@ -32,7 +36,26 @@ def run(b):
 def client(b, tool):
     if tool == "sfs":
         return dav.sfs_curl(b, "-T", b.big, b.sfs.dav_url("dav-up.bin"))
+    if tool == "sfs-tus":
+        return tus_upload(b, b.big, "dav-up.bin")
     return b.nginx.curl("-T", b.big, b.nginx.url("dav/dav-up.bin"))
+
+
+def tus_upload(b, path, name):
+    """One process: curl's tus POST (Upload-Length, the name in Upload-Metadata),
+    then one PATCH of the whole file to the Location it got."""
+    size = path.stat().st_size
+    meta = "filename " + base64.b64encode(name.encode()).decode()
+    base = f"https://127.0.0.1:{b.sfs.https_port}"
+    curl = " ".join(shlex.quote(str(a)) for a in dav.sfs_curl(b))
+    script = (
+        f"loc=$({curl} -X POST -H 'Tus-Resumable: 1.0.0' -H 'Upload-Length: {size}' "
+        f"-H {shlex.quote('Upload-Metadata: ' + meta)} -D - -o /dev/null {base}/tus/ "
+        "| tr -d '\\r' | sed -n 's/^[Ll]ocation: //p') && [ -n \"$loc\" ] && "
+        f"{curl} -X PATCH -H 'Tus-Resumable: 1.0.0' -H 'Upload-Offset: 0' "
+        f"-H 'Content-Type: application/offset+octet-stream' -T {shlex.quote(str(path))} "
+        f"-o /dev/null \"{base}$loc\"")
+    return ["sh", "-c", script]
 
 
 def targets(bench):
@@ -53,5 +76,7 @@ def section(bench, fill):
         "", "Both with the same curl options and TLS 1.3 suite (AES-128-GCM); sfs with HTTP "
         "Basic as the user `bench` (its password recognized from the login cache: one "
         "OPTIONS before the runs paid Argon2id), nginx's `/dav/` without auth (as in "
-        "workload 1). sfs streams the body into an upload (64 KiB pieces, XXH3-128 "
-        "digest kept, atomic commit); nginx writes a temp file and renames it."]
+        "workload 1). sfs streams the body into an upload (1 MiB pieces, XXH3-128 "
+        "digest kept, atomic commit); nginx writes a temp file and renames it. The tus "
+        "row is the browser app's way up (docs/tus.md), timed as one `sh` running both "
+        "curls; it lands in the same place, checked by the same SHA-256."]
