@@ -209,6 +209,7 @@ function row(entry) {
   if (!entry.dir) actions.append(button('Preview', 'Preview ' + entry.name, () => previewFile(entry)));
   if (entry.dir) actions.append(zipLink(entry, path));
   actions.append(button('Rename', 'Rename ' + entry.name, () => rename(entry)),
+                 button('Move', 'Move ' + entry.name, () => move(entry)),
                  button('Delete', 'Delete ' + entry.name, () => remove(entry), true));
   tr.append(name, bytes, date, actions);
   return tr;
@@ -290,6 +291,22 @@ async function newFolder() {
   const name = await ask('Name of the new folder:', '', 'Create');
   if (name === null || !validName(name.trim())) return;
   await change('mkdir', { path: join(state.path, name.trim()) }, 'Folder created.');
+}
+
+// Moves `entry` into another folder, named from the top ("docs/2026";
+// empty or "/" for Home). The name stays; a name taken there is refused.
+async function move(entry) {
+  const where = await ask('Move "' + entry.name + '" to the folder (from Home, e.g. docs/2026):',
+                          state.path, 'Move');
+  if (where === null) return;
+  const folder = where.trim().replace(/^\/+|\/+$/g, '');
+  if (folder.split('/').some(part => part === '.' || part === '..')) {
+    say('A folder is named from Home, without "." or "..".');
+    return;
+  }
+  if (folder === state.path) return;
+  await change('move', { path: join(state.path, entry.name), to: join(folder, entry.name) },
+               'Moved to ' + (folder || 'Home') + '.');
 }
 
 async function rename(entry) {

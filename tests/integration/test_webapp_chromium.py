@@ -505,6 +505,14 @@ class ChromiumTest(BrowserCase):
         self.wait_for(lambda: "renamed \u2713" in self.names_shown(), "the renamed folder")
         self.assertTrue(os.path.isdir(new.replace("new folder", "renamed \u2713")))
 
+        moved = ODD_NAMES[1]
+        self.row_button(moved, "Move").click()
+        self.answer("odd/renamed \u2713")
+        self.wait_for(lambda: moved not in self.raw_names_shown(), "the move")
+        self.assertTrue(os.path.isfile(os.path.join(new.replace("new folder", "renamed \u2713"),
+                                                    moved)))
+        self.assertIn("Moved to odd/renamed", self.find("#message").text)
+
         self.row_button("renamed \u2713", "Delete").click()
         self.wait_for(lambda: self.driver.execute_script(
             "return document.getElementById('ask').open"), "the confirmation")
