@@ -12,6 +12,11 @@ from sfs_harness import (DIGEST_NAME, EXIT_OK, NO_OFFER, RawConnection, ServerTe
                          digest_hex, ok_get, ok_put, partial_files_in, percent_encode, read_file,
                          stderr_lines, temp_files_in, write_file)
 
+# Under ASan (scripts/test sets SFS_SANITIZED) freed memory sits in a
+# quarantine of up to 256 MiB, so RSS says nothing about the server's own
+# buffers: the memory bound is checked in the release run only.
+SANITIZED = bool(os.environ.get("SFS_SANITIZED"))
+
 MAX_FILE = 64 << 10
 
 
@@ -153,7 +158,8 @@ class PipelineProtocolTest(ServerTestCase):
             self.assertEqual(trailer, "%s %s" % (DIGEST_NAME, digest_hex(blobs[n])))
             if i % 100 == 0:
                 peak = max(peak, rss_kib(pid))
-        self.assertLess(peak - base, 32 << 10, "server grew by %d KiB" % (peak - base))
+        if not SANITIZED:
+            self.assertLess(peak - base, 32 << 10, "server grew by %d KiB" % (peak - base))
         self.assertSessionUsable()
 
 
