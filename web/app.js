@@ -1,4 +1,4 @@
-// The sfs browser app: log in, browse, download, new folder, rename,
+// The sfs browser app: log in, browse, download (folders as zip), new folder, rename, move,
 // delete, log out (uploads: upload.js; previews: preview.js). Plain JavaScript, no library. Every name a user stored
 // is shown with textContent (never as HTML). State-changing calls carry
 // the session's CSRF token, which only this origin can read.

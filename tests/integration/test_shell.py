@@ -130,7 +130,8 @@ class ShellTest(ShellTestCase):
         text = self.command(term, "help").decode()
         for usage in ("put [-r] [--force] [-p] [--no-times] LOCAL... [REMOTE]",
                       "get [-r] [--force] [-p] [--no-times] REMOTE... [LOCAL]",
-                      "mput [-r] LOCAL...", "mget [-r] REMOTE...",
+                      "mput [-r] [--force] [-p] [--no-times] LOCAL...",
+                      "mget [-r] [--force] [-p] [--no-times] REMOTE...",
                       "view REMOTE [--bytes N]", "rm [-r] REMOTE...", "ls [-l] [-R] [-a] [-h] [DIR]",
                       "stat PATH", "mkdir [-p] DIR", "rmdir DIR", "mv SRC DST", "hash REMOTE",
                       "verify", "cd [DIR]", "pwd", "lcd [DIR]", "lls [DIR]", "help [COMMAND]", "exit"):
