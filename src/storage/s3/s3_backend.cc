@@ -33,7 +33,7 @@ Result<void> check_settings(const S3BackendSettings& settings) {
 
 }  // namespace
 
-Result<std::unique_ptr<S3Backend>> S3Backend::create(S3BackendSettings settings,
+Result<std::unique_ptr<S3Backend>> S3Backend::create(const S3BackendSettings& settings,
                                                      asio::thread_pool& pool) {
   SFS_RETURN_IF_ERROR(check_settings(settings));
   SFS_ASSIGN_OR_RETURN(auto client, S3Client::create(settings.s3, pool));
@@ -86,7 +86,8 @@ awaitable<std::size_t> S3Backend::remove_stale(std::chrono::seconds partial_ttl)
           shared_->is_claimed(object.key)) {
         continue;
       }
-      dropped += (co_await drop_partial(shared_, object.key)) ? 1 : 0;
+      auto done = co_await drop_partial(shared_, object.key);
+      dropped += done ? 1 : 0;
     }
     token = page->truncated ? page->next_token : "";
   } while (!token.empty());

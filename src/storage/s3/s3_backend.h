@@ -55,7 +55,7 @@ class S3Backend final : public Backend {
  public:
   // Checks the settings (kBadRequest with a one-line reason); sends
   // nothing. `pool` runs the S3 requests and must outlive the backend.
-  static Result<std::unique_ptr<S3Backend>> create(S3BackendSettings settings,
+  static Result<std::unique_ptr<S3Backend>> create(const S3BackendSettings& settings,
                                                    asio::thread_pool& pool);
   ~S3Backend() override;
 

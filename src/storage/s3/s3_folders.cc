@@ -225,7 +225,8 @@ awaitable<Result<Space::Moved>> S3Space::move_dir(std::string from, std::string 
   SFS_CO_RETURN_IF_ERROR(co_await copy_all(*keys, from_prefix, to_prefix));
   std::size_t left = 0;
   for (const ObjectEntry& object : *keys) {
-    left += (co_await shared_->s3->delete_object(object.key)) ? 0 : 1;
+    auto deleted = co_await shared_->s3->delete_object(object.key);
+    left += deleted ? 0 : 1;
   }
   if (left > 0) {
     co_return make_error(Errc::kIo, "folder copied to " + to + " but " + std::to_string(left) +

@@ -88,7 +88,8 @@ awaitable<Result<Probe>> probe(std::shared_ptr<Shared> shared, std::string root,
     out.kind = Kind::kDir;
     co_return out;
   }
-  auto file = co_await shared->s3->head_object(root + path);
+  const std::string file_key = root + path;  // locals: GCC 12 and temporaries in co_await
+  auto file = co_await shared->s3->head_object(file_key);
   if (file) {
     out.kind = Kind::kFile;
     out.info = std::move(*file);
@@ -97,7 +98,8 @@ awaitable<Result<Probe>> probe(std::shared_ptr<Shared> shared, std::string root,
   if (file.error().code != Errc::kNotFound) {
     co_return file.error();
   }
-  auto marker = co_await shared->s3->head_object(dir_prefix(root, path));
+  const std::string marker_key = dir_prefix(root, path);
+  auto marker = co_await shared->s3->head_object(marker_key);
   if (marker) {
     out.kind = Kind::kDir;
     out.info = std::move(*marker);

@@ -121,7 +121,8 @@ awaitable<std::uint64_t> S3Space::size_of(std::string path) {
   if (!check_relative(path)) {
     co_return 0;
   }
-  auto info = co_await shared_->s3->head_object(root_ + path);
+  const std::string key = root_ + path;
+  auto info = co_await shared_->s3->head_object(key);
   co_return info ? info->size : 0;
 }
 
@@ -149,7 +150,8 @@ awaitable<Result<std::vector<DeadProp>>> S3Space::dead_props(std::string path) {
   if (found.kind == Kind::kNone) {
     co_return make_error(Errc::kNotFound, "no such file or directory");
   }
-  co_return co_await read_props(props_key(root_, path, found.kind == Kind::kDir));
+  const std::string key = props_key(root_, path, found.kind == Kind::kDir);
+  co_return co_await read_props(key);
 }
 
 awaitable<Result<void>> S3Space::patch_dead_props(std::string path,
