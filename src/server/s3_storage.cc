@@ -10,7 +10,7 @@ namespace sfs::server {
 namespace {
 
 constexpr std::string_view kScheme = "s3://";
-constexpr std::size_t kMaxCredentialsBytes = 64 * 1024;
+constexpr std::size_t kMaxCredentialsBytes = std::size_t{64} * 1024;
 
 std::string trimmed(std::string_view text) {
   const std::size_t first = text.find_first_not_of(" \t\r");

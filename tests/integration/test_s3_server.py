@@ -1,7 +1,7 @@
 """sfs-server --storage s3://BUCKET/PREFIX on a real Ceph RGW
 (scripts/ceph-one-node): the real sfs client puts, lists, makes folders,
 moves, gets and removes, bytes equal (a file of several multipart parts
-among them); wrong keys or a missing bucket stop the server at start with
+among them), hash and verify see the digests; wrong keys or a missing bucket stop the server at start with
 one line that never shows the secret."""
 
 import os
@@ -9,8 +9,8 @@ import subprocess
 import unittest
 
 from harness.ceph import SANITIZED, CephCluster, ceph_missing
-from sfs_harness import (Client, Server, ServerStartError, make_temp_dir, parse_listing,
-                         read_file, remove_tree, write_file)
+from sfs_harness import (Client, Server, ServerStartError, digest_hex, make_temp_dir,
+                         parse_listing, read_file, remove_tree, write_file)
 
 MISSING = ceph_missing()
 BUCKET = "sfs-server-it"
@@ -84,6 +84,11 @@ class S3ServerTest(unittest.TestCase):
         self.ok(client, "get", "papers/small.txt", client.path("small.back"))
         self.assertEqual(big, read_file(client.path("big.back")))
         self.assertEqual(small, read_file(client.path("small.back")))
+        # The digest travels as metadata (set after CompleteMultipartUpload
+        # for the big one) and through both moves: hash and verify see it.
+        self.assertEqual("%s  papers/big.bin\n" % digest_hex(big),
+                         self.ok(client, "hash", "papers/big.bin").stdout.decode())
+        self.assertIn(b"2 file(s) checked", self.ok(client, "verify").stdout)
         self.ok(client, "rm", "papers/small.txt")
         names = self.names(client, "papers")
         self.assertEqual(["big.bin"], names)
