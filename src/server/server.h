@@ -36,6 +36,7 @@
 #include "server/config.h"
 #include "server/live_sessions.h"
 #include "server/log_budget.h"
+#include "server/s3_storage.h"
 #include "storage/posix/posix_backend.h"
 #include "storage/s3/s3_backend.h"
 #include "storage/store.h"
@@ -51,6 +52,8 @@ inline constexpr std::chrono::minutes kUsageRescan{10};
 // queued or running at once (more get ERR TOOLARGE busy).
 inline constexpr unsigned kSlowJobThreads = 2;
 inline constexpr unsigned kMaxSlowJobsPerUser = 8;
+// Threads for the S3 backend's requests (--storage s3://).
+inline constexpr unsigned kS3Threads = 16;
 
 // Where the users' files are: a local store (the POSIX backend) or an S3
 // bucket (server/s3_storage.h).
@@ -100,8 +103,10 @@ struct Shared {
   // The file reads and writes of transfers, their digests and zstd,
   // overlapping with the network (wire::send_stream, wire::receive_stream).
   asio::thread_pool transfer_io{4};
-  // The S3 backend's requests (each blocks a thread for its transfer).
-  asio::thread_pool storage_io{4};
+  // The S3 backend's requests: each blocks a thread for its transfer (a
+  // part is 8 MiB), so enough for several transfers and the listings'
+  // HEADs at once; one idle thread for a local store.
+  asio::thread_pool storage_io{is_s3_storage(config.storage_dir) ? kS3Threads : 1U};
   // Where the users' files are: the POSIX backend over the store or the
   // S3 backend, on the pools above (declared before it, so they outlive it).
   std::unique_ptr<storage::Backend> owned_backend;
