@@ -31,6 +31,8 @@ struct Config {
   std::string s3_endpoint;
   std::string s3_region = "us-east-1";
   std::filesystem::path s3_credentials;
+  // Bytes per multipart part, which is also what one upload buffers.
+  std::uint64_t s3_part_size = std::uint64_t{8} << 20;  // S3BackendSettings::kMinPartSize
   std::filesystem::path cert_file = "server.crt";
   std::filesystem::path key_file = "server.key";
   unsigned threads = 0;           // 0: one per core

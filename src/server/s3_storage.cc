@@ -93,6 +93,7 @@ Result<storage::s3::S3BackendSettings> s3_settings(const Config& config, const S
   out.s3.region = config.s3_region;
   out.s3.access_key = keys.access_key;
   out.s3.secret_key = keys.secret_key;
+  out.part_size = static_cast<std::size_t>(config.s3_part_size);
   asio::thread_pool probe_pool(1);  // checks the settings only; sends nothing
   auto made = storage::s3::S3Backend::create(out, probe_pool);
   probe_pool.join();

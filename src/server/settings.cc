@@ -9,6 +9,7 @@
 
 #include "config/toml_file.h"
 #include "protocol/limits.h"
+#include "storage/s3/s3_backend.h"
 
 namespace sfs::server {
 
@@ -210,6 +211,10 @@ std::vector<Setting> make_table() {  // NOLINT(readability-function-size)
             "File with the S3 keys (aws_access_key_id and aws_secret_access_key lines); "
             "without it, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
            &C::s3_credentials, true),
+      integer({"s3-part-size", "bytes",
+               "Bytes per S3 multipart part, which each upload buffers (8 MiB to 512 MiB)"},
+              &C::s3_part_size, storage::s3::S3BackendSettings::kMinPartSize,
+              storage::s3::S3BackendSettings::kMaxPartSize),
       text({"cert", "file", "TLS certificate (PEM); generated if absent"}, &C::cert_file, false),
       text({"key", "file", "TLS private key (PEM); generated if absent"}, &C::key_file, false),
       integer({"threads", "n", "Worker threads (0: one per core)"}, &C::threads, 0, 4096),
