@@ -14,6 +14,9 @@ from sfs_harness import (Client, Server, ServerStartError, digest_hex, make_temp
 
 MISSING = ceph_missing()
 BUCKET = "sfs-server-it"
+# Names that must survive the round trip: spaces, quotes, '%', '+', UTF-8.
+AWKWARD = ["with space.txt", "quote's \"double\".txt", "100% sure+plus.txt",
+           "caf\u00e9 \u65e5\u672c \U0001F600.txt"]
 
 
 def make_bucket(ceph, bucket):
@@ -89,11 +92,26 @@ class S3ServerTest(unittest.TestCase):
         self.assertEqual("%s  papers/big.bin\n" % digest_hex(big),
                          self.ok(client, "hash", "papers/big.bin").stdout.decode())
         self.assertIn(b"2 file(s) checked", self.ok(client, "verify").stdout)
+        self.awkward_names(client)
         self.ok(client, "rm", "papers/small.txt")
         names = self.names(client, "papers")
         self.assertEqual(["big.bin"], names)
         names = self.names(client)
         self.assertEqual(["papers"], names)
+
+    def awkward_names(self, client):
+        """Keys are percent-encoded for the URL and come back from the XML
+        listings as they went in."""
+        for i, name in enumerate(AWKWARD):
+            data = ("%d %s" % (i, name)).encode()
+            write_file(client.path("awkward.bin"), data)
+            self.ok(client, "put", client.path("awkward.bin"), "papers/" + name)
+            self.ok(client, "get", "papers/" + name, client.path("awkward.back"))
+            self.assertEqual(data, read_file(client.path("awkward.back")))
+        listed = self.names(client, "papers")
+        for name in AWKWARD:
+            self.assertIn(name, listed)
+            self.ok(client, "rm", "papers/" + name)
 
     def refused(self, storage, access, secret):
         keys_dir = make_temp_dir()
