@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "server/config_file.h"
 #include "server/logging.h"
 #include "server/privileges.h"
+#include "server/s3_storage.h"
 #include "server/server.h"
 #include "tls/certificate.h"
 
@@ -226,6 +228,32 @@ sfs::storage::Store open_store(const Config& config, const std::string& run_as) 
   return store;
 }
 
+// --storage s3://...: the keys from --s3-credentials or the environment
+// (never the command line), then one HEAD of the bucket; any failure stops
+// the start with one line.
+sfs::server::StorageChoice open_s3(const Config& config) {
+  sfs::server::S3Keys keys;
+  if (!config.s3_credentials.empty()) {
+    keys = must(sfs::server::read_s3_keys(config.s3_credentials));
+  } else {
+    const char* id = std::getenv("AWS_ACCESS_KEY_ID");
+    const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+    keys = {id == nullptr ? "" : id, secret == nullptr ? "" : secret};
+  }
+  auto s3 = must(sfs::server::s3_settings(config, keys));
+  if (auto ok = sfs::server::check_s3(s3); !ok) {
+    die(ok.error().message);
+  }
+  return s3;
+}
+
+sfs::server::StorageChoice open_storage(const Config& config, const std::string& run_as) {
+  if (sfs::server::is_s3_storage(config.storage_dir)) {
+    return open_s3(config);
+  }
+  return open_store(config, run_as);
+}
+
 void announce(const sfs::server::Server& server, const std::string& fingerprint) {
   const auto endpoint = server.local_endpoint();
   const std::string address = endpoint.address().is_v6()
@@ -262,7 +290,7 @@ void serve(sfs::server::ServerSettings& settings) {
   // file on it once it runs, and meanwhile a change is seen by the stamp.
   (void)std::signal(SIGHUP, SIG_IGN);  // cannot fail for SIGHUP and SIG_IGN
   LoadedUsers loaded = load_users(config);
-  auto store = open_store(config, settings.run_as);
+  auto store = open_storage(config, settings.run_as);
   ensure_identity(config);
   auto tls =
       must(sfs::tls::make_server_context(config.cert_file, config.key_file, config.allow_tls12));

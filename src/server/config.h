@@ -24,7 +24,15 @@ struct Config {
   // Request line and headers of one HTTP request together.
   std::size_t max_http_header_bytes = 16384;
   std::filesystem::path auth_file = "id_passwd.txt";
+  // A directory, or s3://BUCKET[/PREFIX]: the users' files in that bucket
+  // at s3_endpoint (docs/storage.md, "S3"), with the keys from
+  // s3_credentials or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
   std::filesystem::path storage_dir = "server_storage";
+  std::string s3_endpoint;
+  std::string s3_region = "us-east-1";
+  std::filesystem::path s3_credentials;
+  // Bytes per multipart part, which is also what one upload buffers.
+  std::uint64_t s3_part_size = std::uint64_t{8} << 20;  // S3BackendSettings::kMinPartSize
   std::filesystem::path cert_file = "server.crt";
   std::filesystem::path key_file = "server.key";
   unsigned threads = 0;           // 0: one per core

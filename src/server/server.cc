@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "asio/offload.h"
+#include "base/check.h"
 #include "net/listener.h"
 #include "server/https.h"
 #include "server/sfsp/sfsp.h"
@@ -29,7 +30,19 @@ awaitable<Result<files::UserFiles>> open_user_files(Shared& shared, std::string 
   co_return files::UserFiles(std::move(user), std::move(space), services, limits);
 }
 
-Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::Store store,
+std::unique_ptr<storage::Backend> Shared::make_backend(StorageChoice choice) {
+  if (auto* store = std::get_if<storage::Store>(&choice)) {
+    return std::make_unique<storage::PosixBackend>(
+        std::move(*store),
+        storage::PosixPools{.metadata = disk, .data = transfer_io, .slow = slow_io});
+  }
+  auto made =
+      storage::s3::S3Backend::create(std::get<storage::s3::S3BackendSettings>(choice), storage_io);
+  SFS_CHECK(made.ok());  // checked at start (server/s3_storage.h)
+  return std::move(*made);
+}
+
+Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, StorageChoice store,
                auth::FileStamp auth_stamp)
     : io_(static_cast<int>(config.threads == 0 ? std::max(1U, std::thread::hardware_concurrency())
                                                : config.threads)),

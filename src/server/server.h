@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "asio/asio.h"
 #include "auth/authenticator.h"
@@ -35,7 +36,9 @@
 #include "server/config.h"
 #include "server/live_sessions.h"
 #include "server/log_budget.h"
+#include "server/s3_storage.h"
 #include "storage/posix/posix_backend.h"
+#include "storage/s3/s3_backend.h"
 #include "storage/store.h"
 #include "tls/certificate.h"
 #include "tls/context.h"
@@ -49,15 +52,25 @@ inline constexpr std::chrono::minutes kUsageRescan{10};
 // queued or running at once (more get ERR TOOLARGE busy).
 inline constexpr unsigned kSlowJobThreads = 2;
 inline constexpr unsigned kMaxSlowJobsPerUser = 8;
+// Threads for the S3 backend's requests (--storage s3://).
+inline constexpr unsigned kS3Threads = 16;
+
+// Where the users' files are: a local store (the POSIX backend) or an S3
+// bucket (server/s3_storage.h).
+using StorageChoice = std::variant<storage::Store, storage::s3::S3BackendSettings>;
 
 // What every session shares, read-only after start (the counters are atomic;
 // `users` changes when the auth file is reloaded, and is thread-safe).
 struct Shared {
-  Shared(Config c, tls::ContextPtr t, auth::UserDb u, storage::Store s)
+  Shared(Config c, tls::ContextPtr t, auth::UserDb u, StorageChoice s)
       : config(std::move(c)),
         tls(std::move(t)),
         users(std::move(u)),
-        backend(std::move(s), {.metadata = disk, .data = transfer_io, .slow = slow_io}) {}
+        owned_backend(make_backend(std::move(s))),
+        backend(*owned_backend) {}
+  // The POSIX backend over the store on the pools below, or the S3 backend
+  // on storage_io (settings checked before: aborts on bad ones).
+  std::unique_ptr<storage::Backend> make_backend(StorageChoice choice);
 
   Config config;
   tls::ContextPtr tls;
@@ -90,9 +103,14 @@ struct Shared {
   // The file reads and writes of transfers, their digests and zstd,
   // overlapping with the network (wire::send_stream, wire::receive_stream).
   asio::thread_pool transfer_io{4};
-  // Where the users' files are: the POSIX backend over the store, on the
-  // pools above (declared before it, so they outlive it).
-  storage::PosixBackend backend;
+  // The S3 backend's requests: each blocks a thread for its transfer (a
+  // part is 8 MiB), so enough for several transfers and the listings'
+  // HEADs at once; one idle thread for a local store.
+  asio::thread_pool storage_io{is_s3_storage(config.storage_dir) ? kS3Threads : 1U};
+  // Where the users' files are: the POSIX backend over the store or the
+  // S3 backend, on the pools above (declared before it, so they outlive it).
+  std::unique_ptr<storage::Backend> owned_backend;
+  storage::Backend& backend;
   // The file data in flight of all transfers (--max-transfer-memory).
   net::MemoryBudget transfer_memory{static_cast<std::size_t>(config.max_transfer_memory)};
 
@@ -125,7 +143,7 @@ class Server {
  public:
   // `users` were loaded from config.auth_file as `auth_stamp` says (taken
   // before the load: a change made meanwhile is reloaded).
-  Server(Config config, tls::ContextPtr tls, auth::UserDb users, storage::Store store,
+  Server(Config config, tls::ContextPtr tls, auth::UserDb users, StorageChoice store,
          auth::FileStamp auth_stamp);
 
   // Binds and listens. kNetwork with "cannot listen on H:P: reason".

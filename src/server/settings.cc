@@ -9,6 +9,7 @@
 
 #include "config/toml_file.h"
 #include "protocol/limits.h"
+#include "storage/s3/s3_backend.h"
 
 namespace sfs::server {
 
@@ -201,7 +202,19 @@ std::vector<Setting> make_table() {  // NOLINT(readability-function-size)
            "TCP port of the HTTPS face: WebDAV at /dav/, the browser app at /app/ (0: no HTTPS)"},
           &C::https_port, 0, 65535),
       text({"auth-file", "file", "User database (user:password lines)"}, &C::auth_file, false),
-      text({"storage", "dir", "Storage root directory"}, &C::storage_dir, false),
+      text({"storage", "dir", "Storage root directory, or s3://BUCKET[/PREFIX]"}, &C::storage_dir,
+           false),
+      text({"s3-endpoint", "url", "S3 endpoint of --storage s3://... (http:// or https://)"},
+           &C::s3_endpoint, true),
+      text({"s3-region", "region", "S3 region the requests are signed for"}, &C::s3_region, false),
+      text({"s3-credentials", "file",
+            "File with the S3 keys (aws_access_key_id and aws_secret_access_key lines); "
+            "without it, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
+           &C::s3_credentials, true),
+      integer({"s3-part-size", "bytes",
+               "Bytes per S3 multipart part, which each upload buffers (8 MiB to 512 MiB)"},
+              &C::s3_part_size, storage::s3::S3BackendSettings::kMinPartSize,
+              storage::s3::S3BackendSettings::kMaxPartSize),
       text({"cert", "file", "TLS certificate (PEM); generated if absent"}, &C::cert_file, false),
       text({"key", "file", "TLS private key (PEM); generated if absent"}, &C::key_file, false),
       integer({"threads", "n", "Worker threads (0: one per core)"}, &C::threads, 0, 4096),

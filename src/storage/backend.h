@@ -53,9 +53,14 @@ struct Capabilities {
   bool resumable_partials = false;
   // What is committed survives a restart of the server.
   bool durable = false;
+  // A ReadHandle keeps reading the content it opened after the name is
+  // replaced. Without it (S3: objects have no snapshot) a read after a
+  // replace fails with kIo instead, so a reader still never sees a mix.
+  bool snapshot_reads = false;
 };
 
-// A stored file opened for reading: a snapshot. Its content stays the one
+// A stored file opened for reading: a snapshot (see
+// Capabilities::snapshot_reads for the backends that cannot). Its content stays the one
 // that was opened even if the name is replaced or removed meanwhile. May
 // outlive the Space that opened it.
 class ReadHandle {

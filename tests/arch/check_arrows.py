@@ -44,9 +44,11 @@ ALLOWED = {
     # files is below every door: it may offload (asio) but never speaks a
     # protocol, so an HTTP door can call it as the sfs session does.
     "files": {"asio", "storage", "crypto"},
-    # The server builds the POSIX backend on its own pools (server.h, Shared).
+    # The server builds the POSIX or the S3 backend on its own pools
+    # (server.h, Shared; server/s3_storage.h for --storage s3://).
     "server": {"asio", "auth", "config", "crypto", "files", "net", "protocol", "storage",
-               "storage/posix", "tls", "wire", "compress", "server/sfsp", "server/http"},
+               "storage/posix", "storage/s3", "tls", "wire", "compress", "server/sfsp",
+               "server/http"},
     # server/sfsp is the sfs protocol door: it parses, calls files and auth,
     # and replies over wire; it reads the server's shared state (server.h).
     "server/sfsp": {"asio", "auth", "files", "net", "protocol", "server", "wire"},

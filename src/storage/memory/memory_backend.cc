@@ -137,6 +137,7 @@ Capabilities MemoryBackend::capabilities() const {
   caps.atomic_dir_rename = true;
   caps.mutable_digests = true;
   caps.resumable_partials = true;
+  caps.snapshot_reads = true;
   return caps;
 }
 

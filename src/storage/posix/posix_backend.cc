@@ -211,6 +211,7 @@ Capabilities PosixBackend::capabilities() const {
   caps.atomic_dir_rename = true;
   caps.mutable_digests = true;
   caps.resumable_partials = true;
+  caps.snapshot_reads = true;
   caps.durable = true;
   return caps;
 }

@@ -540,7 +540,7 @@ awaitable<Result<std::string>> S3Client::put_object(std::string key, const char*
 }
 
 awaitable<Result<std::size_t>> S3Client::get_object(std::string key, char* data, std::size_t length,
-                                                    std::uint64_t offset) {
+                                                    std::uint64_t offset, std::string if_match) {
   if (length == 0) {
     co_return std::size_t{0};
   }
@@ -550,9 +550,16 @@ awaitable<Result<std::size_t>> S3Client::get_object(std::string key, char* data,
   q->sink = data;
   q->sink_capacity = length;
   q->also_ok = {416};  // the range starts at or past the end
+  if (!if_match.empty()) {
+    q->headers.push_back("If-Match: " + if_match);
+    q->also_ok.push_back(412);
+  }
   SFS_CO_ASSIGN_OR_RETURN(Response r, co_await send(q));
   if (r.status == 416) {
     co_return std::size_t{0};
+  }
+  if (r.status == 412) {
+    co_return make_error(Errc::kIo, operation(*q) + ": the object changed since it was opened");
   }
   bool whole = r.status == 200 && offset == 0;
   if (!whole && (r.status != 206 || range_start(r.header("content-range")) != offset)) {

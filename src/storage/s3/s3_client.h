@@ -96,9 +96,11 @@ class S3Client {
                                             Metadata metadata);
   // Reads up to `length` bytes of `key` from `offset` into `data`; returns
   // the count, 0 at or past the end (as pread(2)). A store that answers a
-  // ranged request with a different range is an error (kIo).
+  // ranged request with a different range is an error (kIo). With
+  // `if_match` (an ETag as HEAD gave it), an object replaced since then is
+  // kIo "changed since it was opened" rather than a mix of two versions.
   awaitable<Result<std::size_t>> get_object(std::string key, char* data, std::size_t length,
-                                            std::uint64_t offset);
+                                            std::uint64_t offset, std::string if_match = {});
   awaitable<Result<ObjectInfo>> head_object(std::string key);
   // Deleting a missing key succeeds (S3 says 204 either way).
   awaitable<Result<void>> delete_object(std::string key);

@@ -1,0 +1,78 @@
+#pragma once
+// The S3 storage backend (storage/backend.h over S3Client): every user's
+// files as objects in one bucket, under PREFIX/u/<user>/. docs/storage.md
+// ("S3") gives the mapping; in short:
+//   file a/b        object  PREFIX/u/alice/a/b  (x-amz-meta-sfs-digest, -sfs-mtime)
+//   folder a        marker  PREFIX/u/alice/a/   (zero bytes: empty folders exist)
+//   dead props      object  PREFIX/u/alice/a/.sfs-props-b, a/.sfs-props (folder)
+//   kept partial    object  PREFIX/u/alice/a/.sfs-part-<hash of name+size>
+//                   (the multipart upload's id and key, then the tail that
+//                   does not fill a part)
+// Names starting ".sfs-" are refused to users (storage/paths.h), so the
+// sidecars never collide with a user's file, and they live beside what
+// they describe so a folder's copy carries them along.
+//
+//   asio::thread_pool pool(4);
+//   SFS_ASSIGN_OR_RETURN(auto backend, S3Backend::create(settings, pool));
+//   SFS_CO_RETURN_IF_ERROR(co_await backend->check());   // bucket + keys
+//   auto space = co_await backend->open_space("alice");
+//
+// Uploads: bytes are buffered up to one part (part_size, the only buffer:
+// bounded by it), then sent with UploadPart; commit() sends the rest and
+// CompleteMultipartUpload (a file smaller than a part is one PutObject), so
+// nothing is visible before. Limits (docs/storage.md): reads are pinned to
+// the ETag opened (snapshot_reads=false); a folder move copies object by
+// object (at most max_move_objects, else kTooLarge with nothing changed);
+// the uploads running and the partials in use are known to this process
+// only (one server per prefix).
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "asio/asio.h"
+#include "storage/backend.h"
+#include "storage/s3/s3_client.h"
+
+namespace sfs::storage::s3 {
+
+struct S3BackendSettings {
+  S3Config s3;
+  std::string prefix;  // "" or "a/b" (no leading or trailing '/')
+  // Bytes per multipart part (and the most an upload buffers): S3's
+  // minimum part is 5 MiB, sfs asks for at least kMinPartSize.
+  std::size_t part_size = kMinPartSize;
+  // The most objects a folder move copies (each one a server-side copy).
+  std::size_t max_move_objects = 10'000;
+
+  static constexpr std::size_t kMinPartSize = std::size_t{8} << 20;
+  static constexpr std::size_t kMaxPartSize = std::size_t{512} << 20;
+};
+
+struct Shared;
+
+class S3Backend final : public Backend {
+ public:
+  // Checks the settings (kBadRequest with a one-line reason); sends
+  // nothing. `pool` runs the S3 requests and must outlive the backend.
+  static Result<std::unique_ptr<S3Backend>> create(const S3BackendSettings& settings,
+                                                   asio::thread_pool& pool);
+  ~S3Backend() override;
+
+  // The bucket exists and the keys may use it (kAuth, kNotFound, kIo).
+  awaitable<Result<void>> check();
+
+  // Durable; no atomic folder rename, no snapshot reads, no later digests,
+  // usage() lists the whole space; resumable partials.
+  Capabilities capabilities() const override;
+  awaitable<Result<std::unique_ptr<Space>>> open_space(std::string user) override;
+  // Aborts the multipart uploads of partials untouched for `partial_ttl`
+  // and deletes their sidecars (a walk over every user's keys).
+  awaitable<std::size_t> remove_stale(std::chrono::seconds partial_ttl) override;
+
+ private:
+  explicit S3Backend(std::shared_ptr<Shared> shared);
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace sfs::storage::s3

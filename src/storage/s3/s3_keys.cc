@@ -1,0 +1,184 @@
+// The S3 backend's shared state, key mapping and partial sidecars.
+
+#include <utility>
+
+#include "crypto/digest.h"
+#include "storage/s3/s3_shared.h"
+
+namespace sfs::storage::s3 {
+
+bool Shared::running_under(const std::string& prefix) {
+  const std::lock_guard lock(mutex);
+  auto it = running.lower_bound(prefix);
+  return it != running.end() && it->starts_with(prefix);
+}
+
+void Shared::add_running(const std::string& key) {
+  const std::lock_guard lock(mutex);
+  running.insert(key);
+}
+
+void Shared::end_running(const std::string& key) {
+  const std::lock_guard lock(mutex);
+  if (auto it = running.find(key); it != running.end()) {
+    running.erase(it);
+  }
+}
+
+bool Shared::claim(const std::string& sidecar) {
+  const std::lock_guard lock(mutex);
+  return claimed.insert(sidecar).second;
+}
+
+void Shared::unclaim(const std::string& sidecar) {
+  const std::lock_guard lock(mutex);
+  claimed.erase(sidecar);
+}
+
+bool Shared::is_claimed(const std::string& sidecar) {
+  const std::lock_guard lock(mutex);
+  return claimed.contains(sidecar);
+}
+
+std::string parent_prefix(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash + 1));
+}
+
+std::string_view leaf_of(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string dir_prefix(const std::string& root, std::string_view dir) {
+  return dir.empty() ? root : root + std::string(dir) + "/";
+}
+
+std::string props_key(const std::string& root, std::string_view path, bool is_dir) {
+  if (is_dir) {
+    return dir_prefix(root, path) + std::string(kPropsLeaf);
+  }
+  return root + parent_prefix(path) + std::string(kPropsLeaf) + "-" + std::string(leaf_of(path));
+}
+
+// The name and size hashed: a fixed-length leaf whatever the name's length.
+std::string partial_key(const std::string& root, std::string_view path, std::uint64_t size) {
+  const std::string id = std::string(leaf_of(path)) + "/" + std::to_string(size);
+  return root + parent_prefix(path) + std::string(kPartLeaf) + crypto::digest_of(id);
+}
+
+bool is_hidden(std::string_view leaf) { return leaf.starts_with(".sfs-"); }
+
+bool is_partial(std::string_view key) { return leaf_of(key).starts_with(kPartLeaf); }
+
+int depth_of(std::string_view path) {
+  if (path.empty()) {
+    return 0;
+  }
+  int depth = 1;
+  for (char c : path) {
+    depth += c == '/' ? 1 : 0;
+  }
+  return depth;
+}
+
+awaitable<Result<Probe>> probe(std::shared_ptr<Shared> shared, std::string root, std::string path) {
+  Probe out;
+  if (path.empty()) {
+    out.kind = Kind::kDir;
+    co_return out;
+  }
+  const std::string file_key = root + path;  // locals: GCC 12 and temporaries in co_await
+  auto file = co_await shared->s3->head_object(file_key);
+  if (file) {
+    out.kind = Kind::kFile;
+    out.info = std::move(*file);
+    co_return out;
+  }
+  if (file.error().code != Errc::kNotFound) {
+    co_return file.error();
+  }
+  const std::string marker_key = dir_prefix(root, path);
+  auto marker = co_await shared->s3->head_object(marker_key);
+  if (marker) {
+    out.kind = Kind::kDir;
+    out.info = std::move(*marker);
+  } else if (marker.error().code != Errc::kNotFound) {
+    co_return marker.error();
+  }
+  co_return out;
+}
+
+std::string digest_in(const ObjectInfo& info) {
+  auto it = info.metadata.find(kDigestMeta);
+  return it == info.metadata.end() || !crypto::is_digest_hex(it->second) ? "" : it->second;
+}
+
+std::int64_t mtime_in(const ObjectInfo& info) {
+  auto it = info.metadata.find(kMtimeMeta);
+  if (it == info.metadata.end()) {
+    return info.mtime;
+  }
+  try {
+    return std::stoll(it->second);
+  } catch (const std::exception&) {  // another writer's metadata: the store's time
+    return info.mtime;
+  }
+}
+
+// "sfs-partial 1\n<parts>\n<upload id>\n<key>\n<tail>": the key may hold
+// any byte but '\n' (S3 keys from checked paths never do).
+std::string encode_partial(const Partial& partial) {
+  return "sfs-partial 1\n" + std::to_string(partial.parts) + "\n" + partial.upload_id + "\n" +
+         partial.key + "\n" + partial.tail;
+}
+
+Result<Partial> decode_partial(std::string_view body) {
+  constexpr std::string_view kMagic = "sfs-partial 1\n";
+  const Error damaged = make_error(Errc::kIo, "damaged S3 partial sidecar");
+  if (!body.starts_with(kMagic)) {
+    return damaged;
+  }
+  std::string_view fields[3];
+  std::size_t at = kMagic.size();
+  for (std::string_view& field : fields) {
+    const std::size_t end = body.find('\n', at);
+    if (end == std::string_view::npos || end > kMaxPartialHeader) {
+      return damaged;
+    }
+    field = body.substr(at, end - at);
+    at = end + 1;
+  }
+  Partial out;
+  if (fields[0].empty() || fields[0].size() > 5 ||
+      fields[0].find_first_not_of("0123456789") != std::string_view::npos) {
+    return damaged;
+  }
+  out.parts = std::stoi(std::string(fields[0]));
+  if (out.parts > kMaxPartNumber || (out.parts > 0) == fields[1].empty()) {
+    return damaged;
+  }
+  out.upload_id = std::string(fields[1]);
+  out.key = std::string(fields[2]);
+  out.tail = std::string(body.substr(at));
+  return out;
+}
+
+awaitable<Result<void>> drop_partial(std::shared_ptr<Shared> shared, std::string sidecar) {
+  std::string head(kMaxPartialHeader, '\0');
+  auto got = co_await shared->s3->get_object(sidecar, head.data(), head.size(), 0);
+  if (got) {
+    head.resize(*got);
+    auto partial = decode_partial(head);
+    if (partial && !partial->upload_id.empty()) {
+      // An upload already gone (aborted before) is no reason to keep the sidecar.
+      auto aborted = co_await shared->s3->abort_multipart(partial->key, partial->upload_id);
+      if (!aborted && aborted.error().code != Errc::kNotFound) {
+        co_return aborted.error();
+      }
+    }
+  }
+  co_return co_await shared->s3->delete_object(sidecar);
+}
+
+}  // namespace sfs::storage::s3

@@ -1,0 +1,182 @@
+// One user's space on S3: files, listings, stat and dead properties.
+
+#include "storage/s3/s3_space.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "storage/paths.h"
+
+namespace sfs::storage::s3 {
+
+awaitable<Result<std::unique_ptr<ReadHandle>>> S3Space::open_read(std::string path) {
+  SFS_CO_RETURN_IF_ERROR(check_relative(path));
+  SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
+  if (found.kind == Kind::kDir) {
+    co_return make_error(Errc::kIsDir, "is a directory");
+  }
+  if (found.kind == Kind::kNone) {
+    co_return make_error(Errc::kNotFound, "no such file");
+  }
+  co_return make_read(shared_, root_ + path, std::move(found.info));
+}
+
+awaitable<Result<void>> S3Space::need_dir(std::string dir) {
+  SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, dir));
+  if (found.kind == Kind::kFile) {
+    co_return make_error(Errc::kNotDir, "not a directory");
+  }
+  if (found.kind == Kind::kNone) {
+    co_return make_error(Errc::kNotFound, "no such directory");
+  }
+  co_return Result<void>();
+}
+
+awaitable<Result<std::unique_ptr<WriteHandle>>> S3Space::create(
+    std::string path, std::optional<std::uint64_t> resumable_size) {
+  SFS_CO_RETURN_IF_ERROR(check_relative(path));
+  SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
+  if (found.kind == Kind::kDir) {
+    co_return make_error(Errc::kIsDir, "is a directory");
+  }
+  std::string parent = parent_prefix(path);
+  if (!parent.empty()) {
+    parent.pop_back();
+    auto ok = co_await need_dir(parent);
+    if (!ok) {
+      co_return make_error(Errc::kNotFound, "no such directory");
+    }
+  }
+  co_return co_await make_write(shared_, root_, path, resumable_size);
+}
+
+awaitable<Result<Usage>> S3Space::remove(std::string path) {
+  SFS_CO_RETURN_IF_ERROR(check_relative(path));
+  SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
+  if (found.kind == Kind::kDir) {
+    co_return make_error(Errc::kIsDir, "is a directory");
+  }
+  if (found.kind == Kind::kNone) {
+    co_return make_error(Errc::kNotFound, "no such file");
+  }
+  const std::string key = root_ + path;
+  SFS_CO_RETURN_IF_ERROR(co_await shared_->s3->delete_object(key));
+  const std::string props = props_key(root_, path, false);
+  (void)co_await shared_->s3->delete_object(props);  // without the file, nothing shows them
+  co_return Usage{found.info.size, 1};
+}
+
+// Files need a HEAD each: their digest and kept time are metadata, which
+// ListObjectsV2 does not return.
+awaitable<Result<std::vector<DirEntry>>> S3Space::list(std::string path) {
+  if (!path.empty()) {
+    SFS_CO_RETURN_IF_ERROR(check_relative(path));
+    SFS_CO_RETURN_IF_ERROR(co_await need_dir(path));
+  }
+  const std::string prefix = dir_prefix(root_, path);
+  std::vector<DirEntry> out;
+  std::string token;
+  do {
+    const std::string delimiter = "/";
+    SFS_CO_ASSIGN_OR_RETURN(ListPage page,
+                            co_await shared_->s3->list_objects(prefix, delimiter, token));
+    for (const ObjectEntry& object : page.objects) {
+      const std::string name = object.key.substr(prefix.size());
+      if (name.empty() || is_hidden(name)) {
+        continue;  // the folder's own marker, sidecars
+      }
+      auto info = co_await shared_->s3->head_object(object.key);
+      if (!info) {
+        continue;  // removed meanwhile
+      }
+      out.push_back(DirEntry{name, false, info->size, mtime_in(*info), digest_in(*info)});
+    }
+    for (const std::string& sub : page.prefixes) {
+      std::string name = sub.substr(prefix.size());
+      name.pop_back();
+      if (!name.empty() && !is_hidden(name)) {
+        out.push_back(DirEntry{std::move(name), true, 0, 0, ""});
+      }
+    }
+    token = page.truncated ? page.next_token : "";
+  } while (!token.empty());
+  std::sort(out.begin(), out.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  co_return out;
+}
+
+awaitable<Result<DirEntry>> S3Space::stat(std::string path) {
+  SFS_CO_RETURN_IF_ERROR(check_relative(path));
+  SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
+  if (found.kind == Kind::kNone) {
+    co_return make_error(Errc::kNotFound, "no such file or directory");
+  }
+  if (found.kind == Kind::kDir) {
+    co_return DirEntry{path, true, 0, found.info.mtime, ""};
+  }
+  co_return DirEntry{path, false, found.info.size, mtime_in(found.info), digest_in(found.info)};
+}
+
+awaitable<std::uint64_t> S3Space::size_of(std::string path) {
+  if (!check_relative(path)) {
+    co_return 0;
+  }
+  const std::string key = root_ + path;
+  auto info = co_await shared_->s3->head_object(key);
+  co_return info ? info->size : 0;
+}
+
+awaitable<Result<std::vector<DeadProp>>> S3Space::read_props(std::string key) {
+  std::string record(kMaxDeadPropBytes + 1, '\0');
+  auto got = co_await shared_->s3->get_object(key, record.data(), record.size(), 0);
+  if (!got) {
+    if (got.error().code == Errc::kNotFound) {
+      co_return std::vector<DeadProp>();
+    }
+    co_return got.error();
+  }
+  if (*got > kMaxDeadPropBytes) {
+    co_return make_error(Errc::kIo, "damaged dead-property record (too large)");
+  }
+  record.resize(*got);
+  co_return decode_dead_props(record);
+}
+
+awaitable<Result<std::vector<DeadProp>>> S3Space::dead_props(std::string path) {
+  if (!path.empty()) {
+    SFS_CO_RETURN_IF_ERROR(check_relative(path));
+  }
+  SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
+  if (found.kind == Kind::kNone) {
+    co_return make_error(Errc::kNotFound, "no such file or directory");
+  }
+  const std::string key = props_key(root_, path, found.kind == Kind::kDir);
+  co_return co_await read_props(key);
+}
+
+awaitable<Result<void>> S3Space::patch_dead_props(std::string path,
+                                                  std::vector<PropChange> changes) {
+  if (!path.empty()) {
+    SFS_CO_RETURN_IF_ERROR(check_relative(path));
+  }
+  SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
+  if (found.kind == Kind::kNone) {
+    co_return make_error(Errc::kNotFound, "no such file or directory");
+  }
+  const std::string key = props_key(root_, path, found.kind == Kind::kDir);
+  SFS_CO_ASSIGN_OR_RETURN(auto props, co_await read_props(key));
+  SFS_CO_ASSIGN_OR_RETURN(props, apply_prop_changes(std::move(props), changes));
+  if (props.empty()) {
+    co_return co_await shared_->s3->delete_object(key);
+  }
+  const std::string record = encode_dead_props(props);
+  const Metadata none;
+  SFS_CO_RETURN_IF_ERROR(co_await shared_->s3->put_object(key, record.data(), record.size(), none));
+  co_return Result<void>();
+}
+
+std::unique_ptr<Space> make_space(std::shared_ptr<Shared> shared, std::string root) {
+  return std::make_unique<S3Space>(std::move(shared), std::move(root));
+}
+
+}  // namespace sfs::storage::s3

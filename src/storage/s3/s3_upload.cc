@@ -1,0 +1,325 @@
+// An upload to S3: bytes buffered up to one part, each full part sent with
+// UploadPart, the whole made visible by CompleteMultipartUpload at commit
+// (a file smaller than a part is one PutObject). A resumable upload kept
+// for later writes its sidecar (storage/s3/s3_shared.h, Partial): the
+// multipart upload's id and the tail that did not fill a part.
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "storage/s3/s3_shared.h"
+
+namespace sfs::storage::s3 {
+namespace {
+
+class S3Write final : public WriteHandle {
+ public:
+  S3Write(std::shared_ptr<Shared> shared, std::string root, std::string path, bool resumable)
+      : shared_(std::move(shared)),
+        root_(std::move(root)),
+        path_(std::move(path)),
+        key_(root_ + path_),
+        resumable_(resumable) {
+    shared_->add_running(key_);
+  }
+  // Keeps what a resumable upload holds, inline: the destructor cannot
+  // await, so it drives the requests on a private io_context (the S3
+  // requests themselves still run on the pool).
+  ~S3Write() override {
+    if (done_) {
+      return;
+    }
+    asio::io_context io;
+    asio::co_spawn(io, keep_for_resume(), asio::detached);
+    io.run();
+  }
+
+  // Continues the partial kept in `sidecar` (claimed for this upload).
+  awaitable<void> resume(std::string sidecar);
+
+  std::uint64_t held() const override { return held_; }
+  bool resumable() const override { return resumable_; }
+  awaitable<Result<std::size_t>> read_at(char* data, std::size_t length,
+                                         std::uint64_t offset) override;
+  awaitable<Result<void>> continue_at(std::uint64_t offset) override;
+  awaitable<Result<void>> write(const char* data, std::size_t length) override;
+  awaitable<Result<void>> set_digest(std::string hex) override {
+    digest_ = std::move(hex);
+    co_return Result<void>();
+  }
+  void set_mtime(std::int64_t seconds) override { mtime_ = seconds; }
+  awaitable<Result<Usage>> commit() override;
+  awaitable<void> discard() override;
+  awaitable<std::uint64_t> keep_for_resume() override;
+
+ private:
+  std::uint64_t sent() const { return std::uint64_t{parts_.size()} * shared_->part_size; }
+  awaitable<Result<void>> send_part();
+  awaitable<void> abort_parts();
+  awaitable<Result<std::vector<PartEntry>>> whole_parts(std::string key, std::string id, int count);
+  awaitable<Result<void>> check_target(Usage& replaced);
+  awaitable<Result<void>> store();
+  Metadata metadata() const;
+  void end();
+
+  std::shared_ptr<Shared> shared_;
+  std::string root_;
+  std::string path_;
+  std::string key_;
+  bool resumable_;
+  std::string sidecar_;  // the partial this upload claimed ("" none)
+  std::uint64_t held_ = 0;
+  std::string buffer_;  // at most one part
+  std::string upload_id_;
+  std::string mp_key_;  // the key the multipart upload was made for
+  std::vector<PartEntry> parts_;
+  std::string digest_;
+  std::optional<std::int64_t> mtime_;
+  bool done_ = false;
+};
+
+awaitable<void> S3Write::resume(std::string sidecar) {
+  sidecar_ = std::move(sidecar);
+  std::string body(kMaxPartialHeader + shared_->part_size, '\0');
+  auto got = co_await shared_->s3->get_object(sidecar_, body.data(), body.size(), 0);
+  if (!got) {
+    co_return;  // nothing kept (or unreadable): start afresh
+  }
+  body.resize(*got);
+  auto partial = decode_partial(body);
+  if (!partial || partial->tail.size() >= shared_->part_size) {
+    co_await abort_parts();  // a damaged sidecar is replaced, not followed
+    co_return;
+  }
+  if (partial->parts > 0) {
+    auto parts = co_await whole_parts(partial->key, partial->upload_id, partial->parts);
+    if (!parts) {
+      co_return;  // the upload was aborted: start afresh
+    }
+    upload_id_ = partial->upload_id;
+    mp_key_ = partial->key;
+    parts_ = std::move(*parts);
+  }
+  // The tail follows the last part only when every part is still there.
+  if (static_cast<int>(parts_.size()) == partial->parts) {
+    buffer_ = std::move(partial->tail);
+  }
+  held_ = sent() + buffer_.size();
+}
+
+// Only whole parts count: 1..n in order, each of part_size bytes.
+awaitable<Result<std::vector<PartEntry>>> S3Write::whole_parts(std::string key, std::string id,
+                                                               int count) {
+  std::vector<PartEntry> out;
+  int marker = 0;
+  while (static_cast<int>(out.size()) < count) {
+    SFS_CO_ASSIGN_OR_RETURN(PartsPage page, co_await shared_->s3->list_parts(key, id, marker));
+    for (const PartEntry& part : page.parts) {
+      if (part.number != static_cast<int>(out.size()) + 1 || part.size != shared_->part_size ||
+          static_cast<int>(out.size()) == count) {
+        co_return out;
+      }
+      out.push_back(part);
+    }
+    if (!page.truncated || page.next_marker <= marker) {
+      break;
+    }
+    marker = page.next_marker;
+  }
+  co_return out;
+}
+
+awaitable<Result<std::size_t>> S3Write::read_at(char* data, std::size_t length,
+                                                std::uint64_t offset) {
+  if (offset < sent()) {
+    // S3 gives no read of an unfinished multipart upload's parts.
+    co_return make_error(Errc::kIo, "the parts of an S3 upload cannot be read back");
+  }
+  const std::uint64_t at = offset - sent();
+  if (at >= buffer_.size()) {
+    co_return std::size_t{0};
+  }
+  const std::size_t n = std::min<std::size_t>(length, buffer_.size() - at);
+  std::memcpy(data, buffer_.data() + at, n);
+  co_return n;
+}
+
+awaitable<Result<void>> S3Write::continue_at(std::uint64_t offset) {
+  if (offset == 0) {
+    co_await abort_parts();
+    buffer_.clear();
+    co_return Result<void>();
+  }
+  if (offset < sent() || offset > sent() + buffer_.size()) {
+    co_return make_error(Errc::kBadRequest, "an S3 upload continues at 0 or at what it holds");
+  }
+  buffer_.resize(offset - sent());
+  co_return Result<void>();
+}
+
+awaitable<Result<void>> S3Write::write(const char* data, std::size_t length) {
+  while (length > 0) {
+    const std::size_t take = std::min(length, shared_->part_size - buffer_.size());
+    buffer_.append(data, take);
+    data += take;
+    length -= take;
+    if (buffer_.size() == shared_->part_size) {
+      SFS_CO_RETURN_IF_ERROR(co_await send_part());
+    }
+  }
+  co_return Result<void>();
+}
+
+awaitable<Result<void>> S3Write::send_part() {
+  if (upload_id_.empty()) {
+    const Metadata none;
+    SFS_CO_ASSIGN_OR_RETURN(upload_id_, co_await shared_->s3->create_multipart(key_, none));
+    mp_key_ = key_;
+  }
+  const int number = static_cast<int>(parts_.size()) + 1;
+  if (number > kMaxPartNumber) {
+    co_return make_error(Errc::kTooLarge, "an S3 upload holds at most 10000 parts");
+  }
+  SFS_CO_ASSIGN_OR_RETURN(std::string etag,
+                          co_await shared_->s3->upload_part(mp_key_, upload_id_, number,
+                                                            buffer_.data(), buffer_.size()));
+  parts_.push_back(PartEntry{number, buffer_.size(), std::move(etag)});
+  buffer_.clear();
+  co_return Result<void>();
+}
+
+awaitable<void> S3Write::abort_parts() {
+  if (!upload_id_.empty()) {
+    (void)co_await shared_->s3->abort_multipart(mp_key_, upload_id_);  // remove_stale retries
+  }
+  upload_id_.clear();
+  parts_.clear();
+}
+
+Metadata S3Write::metadata() const {
+  Metadata meta;
+  if (!digest_.empty()) {
+    meta[kDigestMeta] = digest_;
+  }
+  if (mtime_) {
+    meta[kMtimeMeta] = std::to_string(*mtime_);
+  }
+  return meta;
+}
+
+// The name must not be a folder now, and its folder must still be there.
+awaitable<Result<void>> S3Write::check_target(Usage& replaced) {
+  SFS_CO_ASSIGN_OR_RETURN(Probe target, co_await probe(shared_, root_, path_));
+  if (target.kind == Kind::kDir) {
+    co_return make_error(Errc::kIsDir, "a folder took the upload's name");
+  }
+  replaced = target.kind == Kind::kFile ? Usage{target.info.size, 1} : Usage{0, 0};
+  std::string parent = parent_prefix(path_);
+  if (!parent.empty()) {
+    parent.pop_back();
+    SFS_CO_ASSIGN_OR_RETURN(Probe folder, co_await probe(shared_, root_, parent));
+    if (folder.kind != Kind::kDir) {
+      co_return make_error(Errc::kNotFound, "the upload's folder is gone");
+    }
+  }
+  co_return Result<void>();
+}
+
+awaitable<Result<void>> S3Write::store() {
+  const Metadata meta = metadata();
+  if (upload_id_.empty()) {
+    SFS_CO_RETURN_IF_ERROR(
+        co_await shared_->s3->put_object(key_, buffer_.data(), buffer_.size(), meta));
+    co_return Result<void>();
+  }
+  if (!buffer_.empty()) {
+    SFS_CO_RETURN_IF_ERROR(co_await send_part());  // the last part may be short
+  }
+  SFS_CO_RETURN_IF_ERROR(co_await shared_->s3->complete_multipart(mp_key_, upload_id_, parts_));
+  upload_id_.clear();
+  if (mp_key_ != key_) {  // resumed after its folder moved: the object goes where it belongs
+    SFS_CO_RETURN_IF_ERROR(co_await shared_->s3->copy_object(mp_key_, key_, meta));
+    (void)co_await shared_->s3->delete_object(mp_key_);
+  } else if (!meta.empty()) {
+    // A multipart upload's metadata is fixed at its start, before the
+    // digest is known: a server-side copy onto itself records it. Above
+    // 5 GiB the copy fails and the file stays without a digest (unhashed).
+    (void)co_await shared_->s3->copy_object(key_, key_, meta);
+  }
+  co_return Result<void>();
+}
+
+awaitable<Result<Usage>> S3Write::commit() {
+  Usage replaced;
+  auto ok = co_await check_target(replaced);
+  if (ok) {
+    ok = co_await store();
+  }
+  if (!ok) {
+    co_await discard();  // over either way: nothing is kept
+    co_return ok.error();
+  }
+  if (!sidecar_.empty()) {
+    (void)co_await shared_->s3->delete_object(sidecar_);
+  }
+  end();
+  co_return replaced;
+}
+
+awaitable<void> S3Write::discard() {
+  if (done_) {
+    co_return;
+  }
+  co_await abort_parts();
+  if (!sidecar_.empty()) {
+    (void)co_await shared_->s3->delete_object(sidecar_);
+  }
+  end();
+}
+
+awaitable<std::uint64_t> S3Write::keep_for_resume() {
+  const std::uint64_t total = sent() + buffer_.size();
+  if (done_ || !resumable_ || sidecar_.empty() || total == 0) {
+    co_await discard();
+    co_return 0;
+  }
+  Partial partial{static_cast<int>(parts_.size()), upload_id_, mp_key_, buffer_};
+  const std::string body = encode_partial(partial);
+  const Metadata meta{{kHeldMeta, std::to_string(total)}};
+  auto put = co_await shared_->s3->put_object(sidecar_, body.data(), body.size(), meta);
+  if (!put) {
+    co_await discard();
+    co_return 0;
+  }
+  end();
+  co_return total;
+}
+
+void S3Write::end() {
+  if (done_) {
+    return;
+  }
+  done_ = true;
+  if (!sidecar_.empty()) {
+    shared_->unclaim(sidecar_);
+  }
+  shared_->end_running(key_);
+}
+
+}  // namespace
+
+awaitable<Result<std::unique_ptr<WriteHandle>>> make_write(std::shared_ptr<Shared> shared,
+                                                           std::string root, std::string path,
+                                                           std::optional<std::uint64_t> size) {
+  auto up = std::make_unique<S3Write>(shared, root, path, size.has_value());
+  if (size) {
+    std::string sidecar = partial_key(root, path, *size);
+    if (shared->claim(sidecar)) {  // else another upload holds it: this one starts afresh
+      co_await up->resume(sidecar);
+    }
+  }
+  co_return std::unique_ptr<WriteHandle>(std::move(up));
+}
+
+}  // namespace sfs::storage::s3
