@@ -142,7 +142,7 @@ awaitable<Result<std::vector<DeadProp>>> S3Space::read_props(std::string key) {
   co_return decode_dead_props(record);
 }
 
-awaitable<Result<std::vector<DeadProp>>> S3Space::dead_props(std::string path) {
+awaitable<Result<std::string>> S3Space::props_key_of(std::string path) {
   if (!path.empty()) {
     SFS_CO_RETURN_IF_ERROR(check_relative(path));
   }
@@ -150,20 +150,17 @@ awaitable<Result<std::vector<DeadProp>>> S3Space::dead_props(std::string path) {
   if (found.kind == Kind::kNone) {
     co_return make_error(Errc::kNotFound, "no such file or directory");
   }
-  const std::string key = props_key(root_, path, found.kind == Kind::kDir);
-  co_return co_await read_props(key);
+  co_return props_key(root_, path, found.kind == Kind::kDir);
+}
+
+awaitable<Result<std::vector<DeadProp>>> S3Space::dead_props(std::string path) {
+  SFS_CO_ASSIGN_OR_RETURN(std::string key, co_await props_key_of(std::move(path)));
+  co_return co_await read_props(std::move(key));
 }
 
 awaitable<Result<void>> S3Space::patch_dead_props(std::string path,
                                                   std::vector<PropChange> changes) {
-  if (!path.empty()) {
-    SFS_CO_RETURN_IF_ERROR(check_relative(path));
-  }
-  SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
-  if (found.kind == Kind::kNone) {
-    co_return make_error(Errc::kNotFound, "no such file or directory");
-  }
-  const std::string key = props_key(root_, path, found.kind == Kind::kDir);
+  SFS_CO_ASSIGN_OR_RETURN(const std::string key, co_await props_key_of(std::move(path)));
   SFS_CO_ASSIGN_OR_RETURN(auto props, co_await read_props(key));
   SFS_CO_ASSIGN_OR_RETURN(props, apply_prop_changes(std::move(props), changes));
   if (props.empty()) {

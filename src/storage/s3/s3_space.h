@@ -39,6 +39,9 @@ class S3Space final : public Space {
   // The folder `dir` must exist: kNotFound, kNotDir for a file.
   awaitable<Result<void>> need_dir(std::string dir);
   awaitable<Result<std::vector<DeadProp>>> read_props(std::string key);
+  // The key of the dead properties of the file or folder at `path` (the
+  // root: empty); kNotFound when nothing is there.
+  awaitable<Result<std::string>> props_key_of(std::string path);
   awaitable<Result<Usage>> drop_dir(std::string path);
   awaitable<Result<Moved>> move_file(std::string from, std::string to, Probe target,
                                      ObjectInfo source);
