@@ -10,7 +10,7 @@
 // resident only as bytes are written into them; and a large buffer is
 // mapped pages of its own (mmap), so what it gives back leaves the process
 // instead of staying resident in malloc's arenas: at once, but for the last
-// few mappings freed (32 MiB at most in all), which the next buffers of the
+// few mappings freed (8 MiB at most in all), which the next buffers of the
 // same size reuse, since a fast transfer gives its buffers back and takes
 // them again at every pause of its socket.
 //
