@@ -11,7 +11,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const char* in = reinterpret_cast<const char*>(data);
-  auto content = sfs::compress::Decompressor::content_size(in, size, sfs::protocol::kMaxFrameBytes);
+  auto content = sfs::compress::content_size(in, size, sfs::protocol::kMaxFrameBytes);
   if (!content) {
     return 0;
   }
@@ -19,7 +19,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::abort();
   }
   std::vector<char> out(*content);
-  sfs::compress::Decompressor inflater;
-  (void)inflater.decompress(in, size, out.data(), out.size()).ok();
+  (void)sfs::compress::decompress(in, size, out.data(), out.size()).ok();
   return 0;
 }

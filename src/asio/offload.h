@@ -49,7 +49,10 @@ class Offloaded {
   Offloaded(const Offloaded&) = delete;
   Offloaded& operator=(const Offloaded&) = delete;
 
+  // Still running: it may still write into what it was given.
   bool running() const { return running_; }
+  // Started and its result not taken by wait() yet (running or done).
+  bool unclaimed() const { return running_ || result_.has_value(); }
 
   template <typename F>
   void start(asio::thread_pool* pool, F fn) {
@@ -86,7 +89,9 @@ class Offloaded {
       boost::system::error_code ec;
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
-    co_return std::move(*result_);
+    T result = std::move(*result_);
+    result_.reset();
+    co_return result;
   }
 
  private:

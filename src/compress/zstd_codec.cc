@@ -10,23 +10,56 @@ namespace {
 
 constexpr unsigned kMaxBackoff = 16;
 
-ZSTD_CCtx* cctx(void* p) { return static_cast<ZSTD_CCtx*>(p); }
-ZSTD_DCtx* dctx(void* p) { return static_cast<ZSTD_DCtx*>(p); }
+// This thread's contexts (see the header), made on first use, freed when
+// the thread ends.
+struct ThreadContexts {
+  ThreadContexts() = default;
+  ThreadContexts(const ThreadContexts&) = delete;
+  ThreadContexts& operator=(const ThreadContexts&) = delete;
+  ~ThreadContexts() {
+    ZSTD_freeCCtx(pack);
+    ZSTD_freeDCtx(unpack);
+  }
+  ZSTD_CCtx* pack = nullptr;
+  int pack_level = 0;
+  ZSTD_DCtx* unpack = nullptr;
+};
+
+thread_local ThreadContexts contexts;
+
+ZSTD_CCtx* packing_context(int level) {
+  if (contexts.pack == nullptr) {
+    contexts.pack = ZSTD_createCCtx();
+    if (contexts.pack == nullptr) {
+      std::abort();  // out of memory
+    }
+    // Sticky parameters: set once, used by every frame after.
+    ZSTD_CCtx_setParameter(contexts.pack, ZSTD_c_contentSizeFlag, 1);
+    ZSTD_CCtx_setParameter(contexts.pack, ZSTD_c_checksumFlag, 0);  // the XXH128 trailer covers it
+    contexts.pack_level = 0;
+  }
+  if (contexts.pack_level != level) {
+    ZSTD_CCtx_setParameter(contexts.pack, ZSTD_c_compressionLevel, level);
+    contexts.pack_level = level;
+  }
+  return contexts.pack;
+}
+
+ZSTD_DCtx* unpacking_context() {
+  if (contexts.unpack == nullptr) {
+    contexts.unpack = ZSTD_createDCtx();
+    if (contexts.unpack == nullptr) {
+      std::abort();  // out of memory
+    }
+  }
+  return contexts.unpack;
+}
 
 Error bad_frame(const char* why) {
   return make_error(Errc::kProtocol, std::string("bad compressed frame: ") + why);
 }
 
 }  // namespace
-
-Compressor::Compressor(int level) : level_(level) {}
-
-Compressor::~Compressor() { release(); }
-
-void Compressor::release() {
-  ZSTD_freeCCtx(cctx(context_));
-  context_ = nullptr;
-}
 
 std::size_t Compressor::compress(const char* in, std::size_t n, char* out, std::size_t out_max) {
   if (n == 0) {
@@ -36,19 +69,9 @@ std::size_t Compressor::compress(const char* in, std::size_t n, char* out, std::
     --skip_;
     return 0;
   }
-  if (context_ == nullptr) {
-    context_ = ZSTD_createCCtx();
-    if (context_ == nullptr) {
-      std::abort();  // out of memory
-    }
-    // Sticky parameters: set once, used by every frame until release().
-    ZSTD_CCtx_setParameter(cctx(context_), ZSTD_c_compressionLevel, level_);
-    ZSTD_CCtx_setParameter(cctx(context_), ZSTD_c_contentSizeFlag, 1);
-    ZSTD_CCtx_setParameter(cctx(context_), ZSTD_c_checksumFlag, 0);  // the XXH128 trailer covers it
-  }
   // Anything bigger than this is not worth it: let zstd stop there.
   const std::size_t worth = std::min(out_max, n - n / kMinGainDivisor - 1);
-  const std::size_t packed = ZSTD_compress2(cctx(context_), out, worth, in, n);
+  const std::size_t packed = ZSTD_compress2(packing_context(level_), out, worth, in, n);
   if (ZSTD_isError(packed) || packed == 0 || packed > worth) {
     backoff_ = std::clamp(backoff_ * 2, 1U, kMaxBackoff);
     skip_ = backoff_;
@@ -58,11 +81,7 @@ std::size_t Compressor::compress(const char* in, std::size_t n, char* out, std::
   return packed;
 }
 
-Decompressor::Decompressor() = default;
-
-Decompressor::~Decompressor() { ZSTD_freeDCtx(dctx(context_)); }
-
-Result<std::size_t> Decompressor::content_size(const char* in, std::size_t n, std::size_t limit) {
+Result<std::size_t> content_size(const char* in, std::size_t n, std::size_t limit) {
   const unsigned long long size = ZSTD_getFrameContentSize(in, n);
   if (size == ZSTD_CONTENTSIZE_ERROR) {
     return bad_frame("not a zstd frame");
@@ -81,15 +100,9 @@ Result<std::size_t> Decompressor::content_size(const char* in, std::size_t n, st
   return static_cast<std::size_t>(size);
 }
 
-Result<void> Decompressor::decompress(const char* in, std::size_t n, char* out,
+Result<void> decompress(const char* in, std::size_t n, char* out,
                                       std::size_t expected) {
-  if (context_ == nullptr) {
-    context_ = ZSTD_createDCtx();
-    if (context_ == nullptr) {
-      std::abort();  // out of memory
-    }
-  }
-  const std::size_t got = ZSTD_decompressDCtx(dctx(context_), out, expected, in, n);
+  const std::size_t got = ZSTD_decompressDCtx(unpacking_context(), out, expected, in, n);
   if (ZSTD_isError(got)) {
     return bad_frame(ZSTD_getErrorName(got));
   }
@@ -97,11 +110,6 @@ Result<void> Decompressor::decompress(const char* in, std::size_t n, char* out,
     return bad_frame("content size does not match the data");
   }
   return {};
-}
-
-void Decompressor::release() {
-  ZSTD_freeDCtx(dctx(context_));
-  context_ = nullptr;
 }
 
 }  // namespace sfs::compress

@@ -263,7 +263,9 @@ awaitable<Result<void>> Sender::send_frame(OutSlot& slot, const Piece& piece) {
 }
 
 awaitable<void> Sender::slowed(OutSlot& sent, OutSlot& ahead) {
-  if (next_.running()) {
+  // The fetch of the frame read ahead may be running or done (its result
+  // waiting in next_): either way that frame keeps only what goes out.
+  if (next_.unclaimed()) {
     Result<Piece> got = co_await next_.wait();
     ahead_ = std::move(got);
   }
@@ -275,9 +277,6 @@ awaitable<void> Sender::slowed(OutSlot& sent, OutSlot& ahead) {
     ahead.raw.release();
   } else if (ahead_) {
     ahead.packed.release();
-  }
-  if (compressor_) {
-    compressor_->release();
   }
   channel_.release_buffers();
 }
@@ -380,7 +379,6 @@ class Receiver {
   std::array<InSlot, 2> slots_;
   std::size_t current_ = 0;
   std::size_t gathered_ = 0;  // raw payload in slots_[current_].wire, not handed over yet
-  compress::Decompressor decompressor_;  // one per transfer; allocates on first use
   Offloaded<Sunk> sinking_;
   bool sink_started_ = false;
   Result<void> sink_status_;  // the sink's verdict on everything handed to it
@@ -535,7 +533,7 @@ awaitable<Result<void>> Receiver::read_compressed(std::uint32_t length) {
   InSlot& slot = slots_[current_];
   const auto limit =
       static_cast<std::size_t>(std::min<std::uint64_t>(max_frame_bytes_, expected_ - received_));
-  auto size = compress::Decompressor::content_size(slot.wire.data(), length, limit);
+  auto size = compress::content_size(slot.wire.data(), length, limit);
   if (!size) {
     co_return size.error();
   }
@@ -604,9 +602,8 @@ awaitable<Sunk> Receiver::sink_raw(InSlot& slot, std::size_t plain) {
 
 awaitable<Sunk> Receiver::sink_compressed(InSlot& slot, std::uint32_t length, std::size_t raw,
                                           bool keep) {
-  compress::Decompressor& inflater = decompressor_;
-  auto inflate = [&inflater, &slot, length, raw] {
-    return inflater.decompress(slot.wire.data(), length, slot.raw.data(), raw);
+  auto inflate = [&slot, length, raw] {
+    return compress::decompress(slot.wire.data(), length, slot.raw.data(), raw);
   };
   Result<void> decoded;
   if (codec_ != nullptr) {
@@ -655,7 +652,6 @@ awaitable<Result<void>> Receiver::slowed(std::size_t keep) {
     }
     slots_[i].raw.release();
   }
-  decompressor_.release();
   channel_.release_buffers();
   co_return Result<void>{};
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -36,6 +37,33 @@ TEST(OffloadedTest, WithoutAPoolTheCallRunsInlineInStart) {
     EXPECT_EQ(calls, 1);
     EXPECT_FALSE(job.running());
     EXPECT_EQ(co_await job.wait(), 1);
+  });
+}
+
+// A call that is done but not waited for is still unclaimed (a slow
+// download's read-ahead frame that finished before the stall: the sender
+// must collect it to give back its buffers).
+TEST(OffloadedTest, ADoneCallStaysUnclaimedUntilItsResultIsTaken) {
+  asio::thread_pool pool(1);
+  run_coroutine([&pool](asio::any_io_executor ex) -> awaitable<void> {
+    Offloaded<int> job(ex);
+    EXPECT_FALSE(job.unclaimed());
+    job.start(nullptr, [] { return 7; });
+    EXPECT_FALSE(job.running());
+    EXPECT_TRUE(job.unclaimed());
+    EXPECT_EQ(co_await job.wait(), 7);
+    EXPECT_FALSE(job.unclaimed());
+    job.start(&pool, [] { return 8; });
+    EXPECT_TRUE(job.unclaimed());
+    asio::steady_timer pause(ex);
+    for (int i = 0; i < 1000 && job.running(); ++i) {  // bounded: until the pool is done
+      pause.expires_after(std::chrono::milliseconds(5));
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+    EXPECT_FALSE(job.running());
+    EXPECT_TRUE(job.unclaimed());
+    EXPECT_EQ(co_await job.wait(), 8);
+    EXPECT_FALSE(job.unclaimed());
   });
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace sfs::compress {
@@ -63,14 +64,13 @@ void set_content_size(std::string& frame, std::uint64_t size) {
 }
 
 std::string inflate(const std::string& payload, std::size_t limit = kLimit) {
-  auto size = Decompressor::content_size(payload.data(), payload.size(), limit);
+  auto size = content_size(payload.data(), payload.size(), limit);
   EXPECT_TRUE(size.ok()) << (size.ok() ? "" : size.error().message);
   if (!size) {
     return {};
   }
   std::string out(*size, '\0');
-  Decompressor d;
-  auto ok = d.decompress(payload.data(), payload.size(), out.data(), out.size());
+  auto ok = decompress(payload.data(), payload.size(), out.data(), out.size());
   EXPECT_TRUE(ok.ok()) << (ok.ok() ? "" : ok.error().message);
   return out;
 }
@@ -88,16 +88,54 @@ TEST(ZstdCodecTest, TextShrinksAndRoundTrips) {
 
 TEST(ZstdCodecTest, OneCompressorForManyFrames) {
   Compressor c;
-  Decompressor d;
   for (unsigned i = 0; i < 20; ++i) {
     const std::string text = log_text(1000 + i * 5000);
     std::string packed(text.size(), '\0');
     const std::size_t n = c.compress(text.data(), text.size(), packed.data(), packed.size());
     ASSERT_GT(n, 0U) << i;
     std::string out(text.size(), '\0');
-    ASSERT_TRUE(d.decompress(packed.data(), n, out.data(), out.size()).ok());
+    ASSERT_TRUE(decompress(packed.data(), n, out.data(), out.size()).ok());
     EXPECT_EQ(out, text);
   }
+}
+
+// The zstd contexts are one per thread, shared by every Compressor on it:
+// frames of compressors with different levels, interleaved on one thread,
+// are each packed at their own level (as a compressor alone on a thread
+// packs them), and other threads pack and unpack meanwhile.
+TEST(ZstdCodecTest, CompressorsOfDifferentLevelsShareAThreadsContext) {
+  const std::string text = log_text(256 << 10);
+  auto packed_size = [&text](Compressor& c) {
+    std::string packed(text.size(), '\0');
+    const std::size_t n = c.compress(text.data(), text.size(), packed.data(), packed.size());
+    packed.resize(n);
+    EXPECT_EQ(inflate(packed), text);
+    return n;
+  };
+  std::size_t alone_fast = 0;
+  std::size_t alone_small = 0;
+  std::thread([&] {
+    Compressor fast(1);
+    alone_fast = packed_size(fast);
+  }).join();
+  std::thread([&] {
+    Compressor small(19);
+    alone_small = packed_size(small);
+  }).join();
+  ASSERT_LT(alone_small, alone_fast);  // else the levels could not be told apart
+  Compressor fast(1);
+  Compressor small(19);
+  std::thread other([&] {
+    Compressor mid(3);
+    for (unsigned i = 0; i < 4; ++i) {
+      EXPECT_GT(packed_size(mid), 0U);
+    }
+  });
+  for (unsigned i = 0; i < 3; ++i) {
+    EXPECT_EQ(packed_size(fast), alone_fast) << i;
+    EXPECT_EQ(packed_size(small), alone_small) << i;
+  }
+  other.join();
 }
 
 TEST(ZstdCodecTest, RandomDataGoesRaw) {
@@ -152,7 +190,7 @@ TEST(ZstdCodecTest, NotEnoughGainGoesRaw) {
 }
 
 void expect_refused(const std::string& payload, std::size_t limit = kLimit) {
-  auto size = Decompressor::content_size(payload.data(), payload.size(), limit);
+  auto size = content_size(payload.data(), payload.size(), limit);
   ASSERT_FALSE(size.ok());
   EXPECT_EQ(size.error().code, Errc::kProtocol);
 }
@@ -165,7 +203,7 @@ TEST(ZstdCodecTest, BombDeclaringMoreThanTheLimitIsRefusedBeforeInflating) {
   // And against a smaller limit, such as what is left of a transfer.
   const std::string small = zstd_frame(log_text(10000));
   expect_refused(small, 9999);
-  EXPECT_TRUE(Decompressor::content_size(small.data(), small.size(), 10000).ok());
+  EXPECT_TRUE(content_size(small.data(), small.size(), 10000).ok());
 }
 
 TEST(ZstdCodecTest, FrameWithoutContentSizeIsRefused) {
@@ -177,12 +215,11 @@ TEST(ZstdCodecTest, FalseContentSizeIsProtocolError) {
   for (const std::uint64_t lie : {99999ULL, 100001ULL, 65536ULL, 200000ULL}) {
     std::string frame = zstd_frame(text);
     set_content_size(frame, lie);
-    auto size = Decompressor::content_size(frame.data(), frame.size(), kLimit);
+    auto size = content_size(frame.data(), frame.size(), kLimit);
     ASSERT_TRUE(size.ok()) << lie;  // the header alone cannot tell
     ASSERT_EQ(*size, lie);
     std::vector<char> out(*size);
-    Decompressor d;
-    auto ok = d.decompress(frame.data(), frame.size(), out.data(), out.size());
+    auto ok = decompress(frame.data(), frame.size(), out.data(), out.size());
     ASSERT_FALSE(ok.ok()) << lie;
     EXPECT_EQ(ok.error().code, Errc::kProtocol);
   }
@@ -192,11 +229,10 @@ TEST(ZstdCodecTest, BombProducingMoreThanDeclaredIsProtocolError) {
   // 8 MiB of zeros declared as 100000 bytes: inflating stops at the buffer.
   std::string frame = zstd_frame(std::string(8U << 20, '\0'));
   set_content_size(frame, 100000);
-  auto size = Decompressor::content_size(frame.data(), frame.size(), kLimit);
+  auto size = content_size(frame.data(), frame.size(), kLimit);
   ASSERT_TRUE(size.ok());
   std::vector<char> out(*size);
-  Decompressor d;
-  auto ok = d.decompress(frame.data(), frame.size(), out.data(), out.size());
+  auto ok = decompress(frame.data(), frame.size(), out.data(), out.size());
   ASSERT_FALSE(ok.ok());
   EXPECT_EQ(ok.error().code, Errc::kProtocol);
 }
@@ -225,11 +261,10 @@ TEST(ZstdCodecTest, GarbageIsRefused) {
   for (std::size_t i = 12; i < frame.size(); i += 7) {
     frame[i] = static_cast<char>(frame[i] ^ 0x5A);
   }
-  auto size = Decompressor::content_size(frame.data(), frame.size(), kLimit);
+  auto size = content_size(frame.data(), frame.size(), kLimit);
   if (size) {
     std::vector<char> out(*size);
-    Decompressor d;
-    auto ok = d.decompress(frame.data(), frame.size(), out.data(), out.size());
+    auto ok = decompress(frame.data(), frame.size(), out.data(), out.size());
     if (ok) {  // zstd without a checksum may decode damage to other bytes
       EXPECT_EQ(out.size(), 50000U);
     } else {
