@@ -90,14 +90,7 @@ awaitable<Result<Usage>> S3Space::make_dir(std::string path, bool parents, Admit
 // Empty: nothing under the marker but its properties and partials nobody
 // is writing (which go with it).
 awaitable<Result<Usage>> S3Space::remove_dir(std::string path) {
-  SFS_CO_RETURN_IF_ERROR(check_relative(path));
-  SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
-  if (found.kind == Kind::kFile) {
-    co_return make_error(Errc::kNotDir, "not a directory");
-  }
-  if (found.kind == Kind::kNone) {
-    co_return make_error(Errc::kNotFound, "no such directory");
-  }
+  SFS_CO_RETURN_IF_ERROR(co_await need_dir(path));
   co_return co_await drop_dir(path);
 }
 

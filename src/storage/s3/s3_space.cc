@@ -10,6 +10,11 @@
 namespace sfs::storage::s3 {
 
 awaitable<Result<std::unique_ptr<ReadHandle>>> S3Space::open_read(std::string path) {
+  SFS_CO_ASSIGN_OR_RETURN(ObjectInfo info, co_await need_file(path));
+  co_return make_read(shared_, root_ + path, std::move(info));
+}
+
+awaitable<Result<ObjectInfo>> S3Space::need_file(std::string path) {
   SFS_CO_RETURN_IF_ERROR(check_relative(path));
   SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
   if (found.kind == Kind::kDir) {
@@ -18,10 +23,11 @@ awaitable<Result<std::unique_ptr<ReadHandle>>> S3Space::open_read(std::string pa
   if (found.kind == Kind::kNone) {
     co_return make_error(Errc::kNotFound, "no such file");
   }
-  co_return make_read(shared_, root_ + path, std::move(found.info));
+  co_return std::move(found.info);
 }
 
 awaitable<Result<void>> S3Space::need_dir(std::string dir) {
+  SFS_CO_RETURN_IF_ERROR(check_relative(dir));
   SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, dir));
   if (found.kind == Kind::kFile) {
     co_return make_error(Errc::kNotDir, "not a directory");
@@ -51,26 +57,18 @@ awaitable<Result<std::unique_ptr<WriteHandle>>> S3Space::create(
 }
 
 awaitable<Result<Usage>> S3Space::remove(std::string path) {
-  SFS_CO_RETURN_IF_ERROR(check_relative(path));
-  SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
-  if (found.kind == Kind::kDir) {
-    co_return make_error(Errc::kIsDir, "is a directory");
-  }
-  if (found.kind == Kind::kNone) {
-    co_return make_error(Errc::kNotFound, "no such file");
-  }
+  SFS_CO_ASSIGN_OR_RETURN(ObjectInfo info, co_await need_file(path));
   const std::string key = root_ + path;
   SFS_CO_RETURN_IF_ERROR(co_await shared_->s3->delete_object(key));
   const std::string props = props_key(root_, path, false);
   (void)co_await shared_->s3->delete_object(props);  // without the file, nothing shows them
-  co_return Usage{found.info.size, 1};
+  co_return Usage{info.size, 1};
 }
 
 // Files need a HEAD each: their digest and kept time are metadata, which
 // ListObjectsV2 does not return.
 awaitable<Result<std::vector<DirEntry>>> S3Space::list(std::string path) {
   if (!path.empty()) {
-    SFS_CO_RETURN_IF_ERROR(check_relative(path));
     SFS_CO_RETURN_IF_ERROR(co_await need_dir(path));
   }
   const std::string prefix = dir_prefix(root_, path);

@@ -36,7 +36,11 @@ class S3Space final : public Space {
   // Every key under `prefix` (no delimiter), at most `limit` (kTooLarge
   // past it).
   awaitable<Result<std::vector<ObjectEntry>>> all_under(std::string prefix, std::size_t limit);
-  // The folder `dir` must exist: kNotFound, kNotDir for a file.
+  // The file at `path` (a checked relative path): its HEAD; kNotFound,
+  // kIsDir for a folder.
+  awaitable<Result<ObjectInfo>> need_file(std::string path);
+  // The folder `dir` (a checked relative path) must exist: kNotFound,
+  // kNotDir for a file.
   awaitable<Result<void>> need_dir(std::string dir);
   awaitable<Result<std::vector<DeadProp>>> read_props(std::string key);
   // The key of the dead properties of the file or folder at `path` (the
