@@ -72,8 +72,9 @@ awaitable<Result<void>> Upload::start_at(std::uint64_t from) {
 
 // The digest is fed on the hashing pool while the backend writes the same
 // bytes: both only read `data`, and both are done before the next call. A
-// small piece is hashed right here: XXH3 of 16 KiB takes about a
-// microsecond, the hop to the pool and back several.
+// small piece is hashed right here (Offloaded without a pool runs it in
+// start()): XXH3 of 16 KiB takes about a microsecond, the hop to the pool
+// and back several.
 awaitable<Result<void>> Upload::write(const char* data, std::size_t length) {
   constexpr std::size_t kHashHereBytes = std::size_t{16} * 1024;
   if (streamed_) {
@@ -81,20 +82,13 @@ awaitable<Result<void>> Upload::write(const char* data, std::size_t length) {
       co_return ok;
     }
   }
-  if (length <= kHashHereBytes) {
-    hash_.update(data, length);
-    auto wrote = co_await upload_->write(data, length);
-    if (wrote) {
-      position_ += length;
-    }
-    co_return wrote;
-  }
   crypto::Digest& hash = hash_;
   Offloaded<bool> hashing(co_await asio::this_coro::executor);
-  hashing.start(&files_->services_.hashing, [&hash, data, length] {
-    hash.update(data, length);
-    return true;
-  });
+  hashing.start(length <= kHashHereBytes ? nullptr : &files_->services_.hashing,
+                [&hash, data, length] {
+                  hash.update(data, length);
+                  return true;
+                });
   auto wrote = co_await upload_->write(data, length);
   (void)co_await hashing.wait();
   if (wrote) {
