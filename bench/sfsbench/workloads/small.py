@@ -4,6 +4,7 @@ report checks curl used one connection)."""
 
 import shutil
 
+from .. import curl_session
 from ..files import clear_dir, unlink, write_small_files
 from ..common import TOOLS, log
 from ..report import tables
@@ -52,16 +53,7 @@ def write_scripts(b, src, out, names):
             f.write(f"put {src / name} {b.ssh.root}/small/{name}\n")
         for name in names:
             f.write(f"get {b.ssh.root}/small/{name} {out / name}\n")
-    curlcfg = b.t / "small.curl"
-    opts = b.nginx.curl_config()
-    with open(curlcfg, "w") as f:
-        f.write(opts)
-        for name in names:
-            url = b.nginx.url("dav/small/" + name)
-            f.write(f'upload-file = "{src / name}"\nurl = "{url}"\n')
-        f.write("next\n" + opts)
-        for name in names:
-            f.write(f'output = "{out / name}"\nurl = "{b.nginx.url("dav/small/" + name)}"\n')
+    curlcfg = curl_session.write_config(b, b.t / "small.curl", src, out, names, "small")
     return menu, batch, curlcfg
 
 
@@ -86,17 +78,11 @@ def one_session(b, tool, scripts, names, run_no):
                          extra=f"  (batch: {n} x 'put LOCAL REMOTE', "
                          f"{n} x 'get REMOTE LOCAL')")
     clear_dir(b.nginx.www / "dav" / "small")
-    r = b.measure(NAME, tool, ["curl", "-q", "-K", curlcfg],
-                  extra=f"  (config: the options below, {n} x upload-file/url,"
-                  f" next, the options again, {n} x output/url; options: "
-                  f"{' '.join(b.nginx.curl_opts())} "
-                  f"--write-out '%{{num_connects}}\\n')".replace(str(b.t), "$T"))
-    connects = sum(int(x) for x in r["out"].split() if x.isdigit())
-    r["connections"] = connects
-    if connects != 1:
-        b.notes.append(f"small/curl run {run_no + 1}: {connects} TLS "
-                       f"connections for {2 * n} requests")
-    return r
+    return curl_session.measure(
+        b, NAME, tool, curlcfg,
+        f"  (config: the options below, {n} x upload-file/url, next, the options again, "
+        f"{n} x output/url; options: {' '.join(b.nginx.curl_opts())} "
+        f"--write-out '%{{num_connects}}\\n')".replace(str(b.t), "$T"), run_no, 2 * n)
 
 
 def section(bench, fill):

@@ -5,6 +5,7 @@ one connection reused for every request (the report checks it was one)."""
 
 import shutil
 
+from .. import curl_session
 from ..common import log
 from ..files import clear_dir, write_small_files
 from ..report import tables
@@ -42,15 +43,7 @@ def write_scripts(b, src, out, names):
     """(sfs batch file, curl config): everything in one session each."""
     batch = b.t / "tree.sfs"
     batch.write_text(f"put -r {src} {REMOTE}\nget -r {REMOTE} {out}\n")
-    curlcfg = b.t / "tree.curl"
-    opts = b.nginx.curl_config()
-    with open(curlcfg, "w") as f:
-        f.write(opts)
-        for name in names:
-            f.write(f'upload-file = "{src / name}"\nurl = "{b.nginx.url(f"dav/{REMOTE}/{name}")}"\n')
-        f.write("next\n" + opts)
-        for name in names:
-            f.write(f'output = "{out / name}"\nurl = "{b.nginx.url(f"dav/{REMOTE}/{name}")}"\n')
+    curlcfg = curl_session.write_config(b, b.t / "tree.curl", src, out, names, REMOTE)
     return batch, curlcfg
 
 
@@ -61,15 +54,10 @@ def one_session(b, tool, scripts, n, run_no):
         return b.measure(NAME, tool, b.sfs.client("-b", str(batch)),
                          extra=f"  (batch: 'put -r SRC {REMOTE}', 'get -r {REMOTE} OUT')")
     clear_dir(b.nginx.www / "dav" / REMOTE)
-    r = b.measure(NAME, tool, ["curl", "-q", "-K", curlcfg],
-                  extra=f"  (config: {n} x upload-file/url, next, {n} x output/url; "
-                  "one connection)")
-    connects = sum(int(x) for x in r["out"].split() if x.isdigit())
-    r["connections"] = connects
-    if connects != 1:
-        b.notes.append(f"tree/curl run {run_no + 1}: {connects} TLS connections for "
-                       f"{2 * n} requests")
-    return r
+    return curl_session.measure(
+        b, NAME, tool, curlcfg,
+        f"  (config: {n} x upload-file/url, next, {n} x output/url; one connection)",
+        run_no, 2 * n)
 
 
 def section(bench, fill):
