@@ -137,13 +137,20 @@ awaitable<void> Server::clean_periodically() {
   const auto every =
       std::min<std::chrono::seconds>(shared_->config.partial_ttl, std::chrono::hours(1));
   asio::steady_timer timer(io_);
+  // A local store was swept as it was opened, before the banner; a bucket
+  // is swept now, so that a restart removes what expired there too (a
+  // bucket walk would hold up the start).
+  bool sweep_now = is_s3_storage(shared_->config.storage_dir);
   while (listener_.is_open()) {
-    timer.expires_after(std::max<std::chrono::seconds>(every, std::chrono::seconds(1)));
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      break;
+    if (!sweep_now) {
+      timer.expires_after(std::max<std::chrono::seconds>(every, std::chrono::seconds(1)));
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        break;
+      }
     }
+    sweep_now = false;
     const auto partial_ttl = shared_->config.partial_ttl;
     shared_->uploads.sweep();  // tus uploads as old as their partials
     const std::size_t removed = co_await shared_->backend.remove_stale(partial_ttl);

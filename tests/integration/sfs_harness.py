@@ -49,7 +49,7 @@ from harness.raw import (RawConnection, login_attempt, open_login_connection, pe
 from harness.faults import (DOWN, TLS_FULL_RECORD, UP, AtData, FaultProxy, ProxyConnection,
                             TlsRecordLog, data_delta)
 from harness.terminal import PtyProcess
-from harness.cases import ServerTestCase
+from harness.cases import ServerTestCase, on_disk_only
 from harness.webdav import (CurlReply, WebDavCase, curl, dav_url, https_server,
                             read_until_closed)
 from harness.webapp import (COOKIE, AppClient, AppReply, ca_signed_certificate, cookie_value)

@@ -8,7 +8,7 @@ import unittest
 
 from sfs_harness import (EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED, EXIT_TOO_LARGE, RawConnection,
                          ServerTestCase, parse_listing, percent_encode, read_file, digest_hex,
-                         stderr_lines, stored_digest, write_file)
+                         stderr_lines, stored_digest, write_file, on_disk_only)
 
 # Names that must survive every command: spaces, quotes, a newline, '%', UTF-8.
 AWKWARD = ["with space.txt", "quote's \"double\".txt", "new\nline.txt", "100% sure.txt",
@@ -33,6 +33,7 @@ class FolderCommandsTest(ServerTestCase):
         write_file(self.client.path(local), data)
         self.ok("put", self.client.path(local), remote)
 
+    @on_disk_only("checks folder modes")
     def test_nested_put_creates_parents_and_every_command_takes_nested_paths(self):
         data = b"nested content\n" * 100
         self.upload(data, "docs/2026/a.txt")
@@ -206,6 +207,7 @@ class FolderCommandsTest(ServerTestCase):
         self.assertEqual(raw.count(b"\n"), 1)  # one line: the newline in the name is escaped
         self.assertEqual(json.loads(raw)[0]["name"], name)
 
+    @on_disk_only("damages a stored file")
     def test_quota_counts_nested_files(self):
         self.upload(b"v" * 10, "q/a/b/c.bin")
         result = self.ok("verify")
@@ -237,6 +239,7 @@ class FolderWireTest(ServerTestCase):
         self.assertEqual(conn.greet_and_login(user, self.server.users[user]), "OK")
         return conn
 
+    @on_disk_only("plants symlinks")
     def test_symlinks_and_other_users_are_out_of_reach(self):
         home = self.server.user_dir("alice")
         bob = self.server.user_dir("bob")

@@ -4,7 +4,7 @@ stored file, `sfs hash` and `sfs verify`, and damaged files refused."""
 import os
 import unittest
 
-from sfs_harness import (DIGEST_HEX_LENGTH, DIGEST_NAME, EXIT_INTEGRITY, NO_OFFER, RawConnection, ServerTestCase, ok_get, ok_put,
+from sfs_harness import (DIGEST_HEX_LENGTH, DIGEST_NAME, EXIT_INTEGRITY, NO_OFFER, RawConnection, ServerTestCase, on_disk_only, ok_get, ok_put,
                          partial_files_in, read_file, digest_hex, temp_files_in, write_file)
 
 
@@ -37,6 +37,7 @@ class IntegrityTest(ServerTestCase):
         self.assertOk(result)
         self.assertEqual(result.stdout.decode(), "%s  h.bin\n" % digest_hex(data))
 
+    @on_disk_only("plants a file without its digest")
     def test_hash_of_a_file_without_digest_computes_and_keeps_it(self):
         data = b"placed by hand"
         write_file(self.server.stored("alice", "by-hand.txt"), data)
@@ -46,6 +47,7 @@ class IntegrityTest(ServerTestCase):
         stored = os.getxattr(self.server.stored("alice", "by-hand.txt"), "user.sfs.xxh128")
         self.assertEqual(stored.decode(), digest_hex(data))
 
+    @on_disk_only("plants the file to keep")
     def test_upload_with_wrong_digest_replaces_nothing(self):
         write_file(self.server.stored("alice", "victim.bin"), b"previous")
         raw = self.raw_login()
@@ -71,6 +73,7 @@ class IntegrityTest(ServerTestCase):
         self.assertFalse(os.path.exists(self.server.stored("alice", "t.bin")))
         self.assertEqual(partial_files_in(self.server.user_dir("alice")), [])
 
+    @on_disk_only("damages a stored file")
     def test_damaged_file_is_refused_and_reported(self):
         data = os.urandom(300000)
         self.upload(data, "rot.bin")
@@ -97,6 +100,7 @@ class IntegrityTest(ServerTestCase):
         self.assertOk(result)
         self.assertEqual(read_file(self.client.path("fine.txt")), b"healthy")
 
+    @on_disk_only("damages a stored file")
     def test_raw_get_of_damaged_file_aborts_with_reason(self):
         data = os.urandom(1000)
         self.upload(data, "rot2.bin")

@@ -13,7 +13,7 @@ import unittest
 
 from sfs_harness import (EXIT_TOO_LARGE, NO_OFFER, RawConnection, ServerTestCase, ok_put,
                          partial_files_in, read_file, digest_hex, temp_files_in, trailer,
-                         write_file)
+                         write_file, on_disk_only)
 
 MAX_FILE = 60000
 QUOTA_BYTES = 100000
@@ -110,6 +110,7 @@ class QuotaBytesTest(QuotaTestCase):
         self.assertOk(self.put("b.bin", data, client=bob))
         self.assertStored({"b.bin": data}, user="bob")
 
+    @on_disk_only("waits for the partial file")
     def test_an_interrupted_upload_counts_until_it_is_resumed(self):
         # 70000 announced, 50000 sent, then the connection is cut: the server keeps
         # the 50000 bytes for a resume, and they count.

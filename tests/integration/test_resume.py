@@ -15,6 +15,7 @@ import signal
 import time
 import unittest
 
+from harness.config import S3_SERVER
 from sfs_harness import (DOWN, EXIT_INTEGRITY, EXIT_NETWORK, UP, AtData, Server, ServerTestCase,
                          data_delta, finish, local_partial, partial_files_in, read_file,
                          digest_hex, stderr_lines, stored_digest, temp_files_in, write_file,
@@ -291,6 +292,7 @@ class ResumeTest(ResumeTestBase):
             self.assertEqual(digest_hex(read_file(target)), digest_hex(self.data))
         self.assertFalse(os.path.exists(partial))
 
+    @unittest.skipIf(bool(S3_SERVER), "on S3 a partial past one part starts over (issue 14)")
     def test_killed_client_upload_resumes(self):
         """Not only a cut network: a SIGKILLed client leaves a resumable part too.
 
@@ -356,6 +358,11 @@ class ShortPartialTtlTest(PartialTtlTest):
         # already be gone before the restart.)
         time.sleep(1.5)
         self.restart_server()
+        # On disk the start removes it before the server answers; on S3 the
+        # first sweep runs as the server starts (bounded wait).
+        if S3_SERVER:
+            self.assertTrue(_wait(lambda: not partial_files_in(self.user_dir), 10),
+                            partial_files_in(self.user_dir))
         self.assertEqual(partial_files_in(self.user_dir), [])
         mark = self.server.log_mark()
         self.assertOk(self.client.run("put", local, name))

@@ -6,7 +6,7 @@ import unittest
 
 from sfs_harness import (EXIT_NOT_FOUND, EXIT_LOCAL, EXIT_REFUSED, ServerTestCase, file_mode,
                          parse_listing, read_file, sha256_file, stderr_lines, write_file,
-                         write_random_file)
+                         write_random_file, on_disk_only)
 
 
 class RoundTripTest(ServerTestCase):
@@ -70,6 +70,7 @@ class RoundTripTest(ServerTestCase):
         self.assertOk(self.client.run("delete", "alias.txt"))
         self.assertFalse(os.path.exists(self.server.stored("alice", "alias.txt")))
 
+    @on_disk_only("checks file modes")
     def test_server_side_modes(self):
         self.upload(b"mode check", "modes.txt")
         self.assertEqual(file_mode(self.server.stored("alice", "modes.txt")), 0o600)
@@ -92,6 +93,7 @@ class RoundTripTest(ServerTestCase):
         self.assertEqual(lines, sorted(lines, key=lambda line: line.split("  ")[-1].encode()))
         self.assertIn("%12d  " % 5000, listed.stdout.decode())
 
+    @on_disk_only("plants a folder")
     def test_ls_shows_directories_and_get_inside_them(self):
         os.makedirs(os.path.join(self.server.user_dir("alice"), "sub"), mode=0o700,
                     exist_ok=True)

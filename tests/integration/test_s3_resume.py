@@ -11,7 +11,7 @@ import unittest
 from harness.ceph import SANITIZED, CephCluster, ceph_missing
 from sfs_harness import digest_hex, make_temp_dir, read_file, remove_tree, write_file
 from test_resume import SIZE, ResumeTestBase
-from test_s3_server import make_bucket
+from harness.s3_objects import make_bucket
 
 MISSING = ceph_missing()
 BUCKET = "sfs-resume-it"

@@ -9,6 +9,7 @@ import subprocess
 import unittest
 
 from harness.ceph import SANITIZED, CephCluster, ceph_missing
+from harness.s3_objects import make_bucket
 from sfs_harness import (Client, Server, ServerStartError, digest_hex, make_temp_dir,
                          parse_listing, read_file, remove_tree, write_file)
 
@@ -17,14 +18,6 @@ BUCKET = "sfs-server-it"
 # Names that must survive the round trip: spaces, quotes, '%', '+', UTF-8.
 AWKWARD = ["with space.txt", "quote's \"double\".txt", "100% sure+plus.txt",
            "caf\u00e9 \u65e5\u672c \U0001F600.txt"]
-
-
-def make_bucket(ceph, bucket):
-    """PUT Bucket, signed by curl (the test's throwaway keys)."""
-    subprocess.run(["curl", "-sSf", "-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3",
-                    "--user", "%s:%s" % (ceph.access_key, ceph.secret_key),
-                    "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-                    "%s/%s" % (ceph.endpoint, bucket)], check=True, timeout=60)
 
 
 @unittest.skipIf(SANITIZED, "the Ceph cluster is not under test; it costs minutes there")

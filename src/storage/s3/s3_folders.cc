@@ -63,18 +63,18 @@ awaitable<Result<Usage>> S3Space::make_dir(std::string path, bool parents, Admit
     }
     if (found.kind == Kind::kFile) {
       const Errc code = at == path ? Errc::kExists : Errc::kNotDir;
-      co_return make_error(code, at == path ? "the name is taken" : "not a directory");
+      co_return make_error(code, (at == path ? "already exists: " : "not a directory: ") + at);
     }
     missing.push_back(at);
   }
   if (missing.empty() && !parents) {
-    co_return make_error(Errc::kExists, "the name is taken");
+    co_return make_error(Errc::kExists, "already exists: " + path);
   }
   if (missing.empty()) {
     co_return Usage{0, 0};
   }
   if (!parents && missing.size() > 1) {
-    co_return make_error(Errc::kNotFound, "no such directory");
+    co_return make_error(Errc::kNotFound, "no such directory: " + parent_of(path));
   }
   if (admit) {
     SFS_CO_RETURN_IF_ERROR(admit(missing.size()));
@@ -96,7 +96,7 @@ awaitable<Result<Usage>> S3Space::remove_dir(std::string path) {
 
 awaitable<Result<Usage>> S3Space::drop_dir(std::string path) {
   const std::string prefix = dir_prefix(root_, path);
-  const Error not_empty = make_error(Errc::kNotEmpty, "directory not empty");
+  const Error not_empty = make_error(Errc::kNotEmpty, "directory not empty: " + path);
   if (shared_->running_under(prefix)) {
     co_return not_empty;
   }
@@ -135,7 +135,7 @@ awaitable<Result<Space::Moved>> S3Space::move(std::string from, std::string to,
   SFS_CO_RETURN_IF_ERROR(check_relative(to));
   SFS_CO_ASSIGN_OR_RETURN(Probe source, co_await probe(shared_, root_, from));
   if (source.kind == Kind::kNone) {
-    co_return make_error(Errc::kNotFound, "no such file or directory");
+    co_return make_error(Errc::kNotFound, "no such file or directory: " + from);
   }
   SFS_CO_ASSIGN_OR_RETURN(Probe target, co_await probe(shared_, root_, to));
   std::string final_path = to;
@@ -147,10 +147,11 @@ awaitable<Result<Space::Moved>> S3Space::move(std::string from, std::string to,
     co_return Moved{final_path, Usage{0, 0}};  // onto itself, as rename(2)
   }
   if (source.kind == Kind::kDir && (final_path == from || final_path.starts_with(from + "/"))) {
-    co_return make_error(Errc::kBadPath, "cannot move a directory into itself");
+    co_return make_error(Errc::kBadPath,
+                         "cannot move a directory into itself: " + from + " -> " + final_path);
   }
   if (final_path.size() > max_path_bytes) {
-    co_return make_error(Errc::kTooLarge, "path too long");
+    co_return make_error(Errc::kTooLarge, "resulting path too long: " + final_path);
   }
   const std::string parent = parent_of(final_path);
   if (!parent.empty()) {
@@ -167,7 +168,7 @@ awaitable<Result<Space::Moved>> S3Space::move(std::string from, std::string to,
 awaitable<Result<Space::Moved>> S3Space::move_file(std::string from, std::string to, Probe target,
                                                    ObjectInfo /*source*/) {
   if (target.kind == Kind::kDir) {
-    co_return make_error(Errc::kIsDir, "is a directory");
+    co_return make_error(Errc::kIsDir, "is a directory: " + to);
   }
   const Usage replaced = target.kind == Kind::kFile ? Usage{target.info.size, 1} : Usage{0, 0};
   const std::optional<Metadata> same;
@@ -191,7 +192,7 @@ awaitable<Result<Space::Moved>> S3Space::move_file(std::string from, std::string
 // happened or did not.
 awaitable<Result<Space::Moved>> S3Space::move_dir(std::string from, std::string to, Probe target) {
   if (target.kind == Kind::kFile) {
-    co_return make_error(Errc::kNotDir, "not a directory");
+    co_return make_error(Errc::kNotDir, "cannot replace a file with a directory: " + to);
   }
   const std::string from_prefix = dir_prefix(root_, from);
   auto keys = co_await all_under(from_prefix, shared_->max_move_objects);

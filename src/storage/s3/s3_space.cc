@@ -18,10 +18,10 @@ awaitable<Result<ObjectInfo>> S3Space::need_file(std::string path) {
   SFS_CO_RETURN_IF_ERROR(check_relative(path));
   SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
   if (found.kind == Kind::kDir) {
-    co_return make_error(Errc::kIsDir, "is a directory");
+    co_return make_error(Errc::kIsDir, "is a directory: " + path);
   }
   if (found.kind == Kind::kNone) {
-    co_return make_error(Errc::kNotFound, "no such file");
+    co_return make_error(Errc::kNotFound, "no such file: " + path);
   }
   co_return std::move(found.info);
 }
@@ -30,10 +30,10 @@ awaitable<Result<void>> S3Space::need_dir(std::string dir) {
   SFS_CO_RETURN_IF_ERROR(check_relative(dir));
   SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, dir));
   if (found.kind == Kind::kFile) {
-    co_return make_error(Errc::kNotDir, "not a directory");
+    co_return make_error(Errc::kNotDir, "not a directory: " + dir);
   }
   if (found.kind == Kind::kNone) {
-    co_return make_error(Errc::kNotFound, "no such directory");
+    co_return make_error(Errc::kNotFound, "no such directory: " + dir);
   }
   co_return Result<void>();
 }
@@ -43,14 +43,14 @@ awaitable<Result<std::unique_ptr<WriteHandle>>> S3Space::create(
   SFS_CO_RETURN_IF_ERROR(check_relative(path));
   SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
   if (found.kind == Kind::kDir) {
-    co_return make_error(Errc::kIsDir, "is a directory");
+    co_return make_error(Errc::kIsDir, "is a directory: " + path);
   }
   std::string parent = parent_prefix(path);
   if (!parent.empty()) {
     parent.pop_back();
     auto ok = co_await need_dir(parent);
     if (!ok) {
-      co_return make_error(Errc::kNotFound, "no such directory");
+      co_return make_error(Errc::kNotFound, "no such directory: " + parent);
     }
   }
   co_return co_await make_write(shared_, root_, path, resumable_size);
@@ -107,7 +107,7 @@ awaitable<Result<DirEntry>> S3Space::stat(std::string path) {
   SFS_CO_RETURN_IF_ERROR(check_relative(path));
   SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
   if (found.kind == Kind::kNone) {
-    co_return make_error(Errc::kNotFound, "no such file or directory");
+    co_return make_error(Errc::kNotFound, "no such file or directory: " + path);
   }
   if (found.kind == Kind::kDir) {
     co_return DirEntry{path, true, 0, found.info.mtime, ""};
@@ -146,7 +146,7 @@ awaitable<Result<std::string>> S3Space::props_key_of(std::string path) {
   }
   SFS_CO_ASSIGN_OR_RETURN(Probe found, co_await probe(shared_, root_, path));
   if (found.kind == Kind::kNone) {
-    co_return make_error(Errc::kNotFound, "no such file or directory");
+    co_return make_error(Errc::kNotFound, "no such file or directory: " + path);
   }
   co_return props_key(root_, path, found.kind == Kind::kDir);
 }

@@ -6,11 +6,18 @@ import re
 import time
 import unittest
 
-from .config import EXIT_OK
+from .config import EXIT_OK, S3_SERVER
 from .files import make_temp_dir, remove_tree, write_file
 from .server import Server
 from .client import Client, stderr_lines
 from .faults import FaultProxy
+
+
+def on_disk_only(why):
+    """For a test of what only a server's files on disk have or allow (`why`:
+    it plants or damages files there, checks their modes): skipped where the
+    servers keep their files on S3 (test_s3_suites.py), saying why."""
+    return unittest.skipIf(bool(S3_SERVER), why + ": on disk only; the storage is S3 here")
 
 
 class ServerTestCase(unittest.TestCase):

@@ -16,6 +16,10 @@ ADMIN_BIN = (os.environ.get("SFS_ADMIN_BIN")
              or os.path.join(os.path.dirname(SERVER_BIN), "sfs-admin"))
 
 HOST = "127.0.0.1"
+# "ENDPOINT BUCKET KEYS_FILE": the servers tests start keep their files on
+# S3 there, each under a prefix of its own (test_s3_suites.py sets it to
+# run the storage suites again on a one-node Ceph).
+S3_SERVER = os.environ.get("SFS_TEST_S3_SERVER", "").split()
 # Safety nets only (a test never asserts that something happened within them), so
 # generous: the machine may be busy.
 START_TIMEOUT = 60.0    # server start-up, until it prints its port

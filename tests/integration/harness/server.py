@@ -9,9 +9,13 @@ import signal
 import socket
 import subprocess
 import time
+import unittest
+import uuid
 
-from .config import DEFAULT_USERS, HOST, SERVER_BIN, SERVER_ROOT_ARGS, START_TIMEOUT, STOP_TIMEOUT
+from .config import (DEFAULT_USERS, HOST, S3_SERVER, SERVER_BIN, SERVER_ROOT_ARGS, START_TIMEOUT,
+                     STOP_TIMEOUT)
 from .waiting import wait_until
+from .s3_objects import copy_object, mirror_prefix
 from .files import make_temp_dir, read_file, remove_tree, write_file
 
 
@@ -51,6 +55,12 @@ class Server:
 
     restart() stops the process and starts a new one in the same directory,
     on the same storage and with the same identity (the port may change).
+
+    With SFS_TEST_S3_SERVER set (config.S3_SERVER) a server without a
+    storage of its own keeps its files on S3, under a prefix of its own;
+    user_dir() and stored()
+    give fresh copies of the objects then; a test that looks at the storage
+    root is skipped.
     """
 
     def __init__(self, users=None, port=0, cert=None, key=None, threads=None,
@@ -63,6 +73,13 @@ class Server:
         self.threads = threads
         self.extra_args = list(extra_args)
         self.storage_dir = storage
+        self.s3_args = []
+        self.s3_prefix = None
+        if storage is None and S3_SERVER:
+            endpoint, bucket, keys = S3_SERVER
+            self.s3_prefix = "it-" + uuid.uuid4().hex
+            self.s3_args = ["--storage", "s3://%s/%s" % (bucket, self.s3_prefix),
+                            "--s3-endpoint", endpoint, "--s3-credentials", keys]
         self.directory = None
         self.process = None
         self.port = None
@@ -74,6 +91,8 @@ class Server:
     # paths
     @property
     def storage(self):
+        if self.s3_args:
+            raise unittest.SkipTest("looks at the files on disk; they are on S3 here")
         if self.storage_dir is not None:
             return self.storage_dir
         return os.path.join(self.directory, "server_storage")
@@ -91,9 +110,25 @@ class Server:
         return os.path.join(self.directory, "server.log")
 
     def user_dir(self, user):
+        """The user's folder on disk; on S3, a fresh copy of the tree of its
+        objects (see s3_objects.mirror_prefix: writing into it changes
+        nothing on S3)."""
+        if self.s3_args:
+            endpoint, bucket, keys = S3_SERVER
+            copy = os.path.join(self.directory, "s3-copies", "u", user)
+            mirror_prefix(endpoint, bucket, keys, "%s/u/%s/" % (self.s3_prefix, user), copy)
+            return copy
         return os.path.join(self.storage, "u", user)
 
     def stored(self, user, name):
+        """Where the file `name` of `user` is on disk; on S3, a fresh copy of
+        its object (with its digest as the xattr), or a path that does not
+        exist when there is none."""
+        if self.s3_args:
+            endpoint, bucket, keys = S3_SERVER
+            copy = os.path.join(self.directory, "s3-copies", "one", user, name)
+            copy_object(endpoint, bucket, keys, "%s/u/%s/%s" % (self.s3_prefix, user, name), copy)
+            return copy
         return os.path.join(self.user_dir(user), name)
 
     # lifecycle
@@ -118,6 +153,7 @@ class Server:
                 args += ["--threads", str(self.threads)]
             if self.storage_dir is not None:
                 args += ["--storage", self.storage_dir]
+            args += self.s3_args
             args += self.extra_args
             self._log = open(self.log_path, "ab")  # a restart appends: log marks stay valid
             self.process = subprocess.Popen(

@@ -1,0 +1,80 @@
+"""The integration suites that matter for storage, run again with every
+server they start keeping its files on S3: a real one-node Ceph RGW
+(scripts/ceph-one-node), one bucket, a prefix per server (harness: the
+SFS_TEST_S3_SERVER setting). The tests that look at the server's files on
+disk skip themselves there; the rest must pass, and enough of each suite
+must have run that a harness which quietly went back to the disk, or
+skipped everything, fails here."""
+
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+from harness.ceph import SANITIZED, CephCluster, ceph_missing
+from harness.config import HERE
+from sfs_harness import make_temp_dir, remove_tree, write_file
+from harness.s3_objects import make_bucket
+
+MISSING = ceph_missing()
+BUCKET = "sfs-suites-it"
+SUITE_TIMEOUT = 900
+# Each suite, and how many of its tests at least must run (not skip) on S3.
+# The rest skip themselves: they plant or damage files on disk, or check
+# their modes (harness.cases.on_disk_only says which and why).
+SUITES = {
+    "test_roundtrip": 15,
+    "test_races": 6,
+    "test_quota": 6,
+    "test_folders": 11,
+    "test_resume": 12,
+    "test_recursive": 8,
+    "test_integrity": 4,
+}
+
+
+@unittest.skipIf(SANITIZED, "the Ceph cluster is not under test; it costs minutes there")
+@unittest.skipIf(MISSING, MISSING or "")
+class S3SuitesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.ceph = CephCluster()
+        cls.ceph.start()
+        cls.keys_dir = make_temp_dir("sfs-it-s3keys-")
+        try:
+            make_bucket(cls.ceph, BUCKET)
+            cls.keys = os.path.join(cls.keys_dir, "s3-keys")
+            write_file(cls.keys, ("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                                  % (cls.ceph.access_key, cls.ceph.secret_key)).encode(),
+                       mode=0o600)
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.ceph.close()
+        finally:
+            remove_tree(cls.keys_dir)
+
+    def run_suite(self, module):
+        env = dict(os.environ, SFS_TEST_S3_SERVER="%s %s %s" % (self.ceph.endpoint, BUCKET,
+                                                                 self.keys))
+        done = subprocess.run([sys.executable, "-m", "unittest", "-v", module], cwd=HERE,
+                              env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT)
+        output = done.stdout + done.stderr
+        self.assertEqual(0, done.returncode, output[-20000:])
+        self.assertIsNotNone(re.search(r"^Ran \d+ tests?", output, re.M), output[-20000:])
+        return len(re.findall(r" \.\.\. ok$", output, re.M)), output
+
+    def test_storage_suites_on_s3(self):
+        for module, at_least in SUITES.items():
+            with self.subTest(module):
+                passed, output = self.run_suite(module)
+                self.assertGreaterEqual(passed, at_least, output[-20000:])
+
+
+if __name__ == "__main__":
+    unittest.main()
