@@ -77,17 +77,18 @@ struct SavedFields {
 };
 
 Result<SavedFields> parse_saved(std::string_view saved) {
-  const Error refused = make_error(Errc::kBadRequest, "not a digest state of this build");
-  if (saved.size() != kSavedStateBytes || !saved.starts_with(kStateTag) ||
-      check_of(saved.substr(0, kFieldBytes)) != saved.substr(kFieldBytes)) {
-    return refused;
+  if (saved.size() != kSavedStateBytes || !saved.starts_with(kStateTag)) {
+    return make_error(Errc::kBadRequest, "not a saved digest state");
+  }
+  if (check_of(saved.substr(0, kFieldBytes)) != saved.substr(kFieldBytes)) {
+    return make_error(Errc::kBadRequest, "damaged digest state (check digest)");
   }
   std::size_t at = kStateTag.size();
   const std::uint64_t version = get_le(saved, at, 4);
   const std::uint64_t state_size = get_le(saved, at, 4);
   if (version != XXH_versionNumber() || version != XXH_VERSION_NUMBER ||
       state_size != sizeof(XXH3_state_t)) {
-    return refused;
+    return make_error(Errc::kBadRequest, "digest state of another xxHash build");
   }
   SavedFields out;
   out.buffered = static_cast<std::uint32_t>(get_le(saved, at, 4));

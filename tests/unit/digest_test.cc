@@ -266,7 +266,11 @@ TEST(DigestStateTest, EveryChangedByteIsRefusedAndChangesNothing) {
   for (std::size_t i = 0; i < saved.size(); ++i) {
     std::string bad = saved;
     bad[i] = static_cast<char>(bad[i] ^ 0x01);
-    ASSERT_FALSE(target.restore(bad).ok()) << "byte " << i;
+    auto refused = target.restore(bad);
+    ASSERT_FALSE(refused.ok()) << "byte " << i;
+    EXPECT_EQ(refused.error().message,
+              i < 4 ? "not a saved digest state" : "damaged digest state (check digest)")
+        << "byte " << i;
   }
   EXPECT_EQ(target.hex_digest(), kAbc);
 }
@@ -293,7 +297,9 @@ TEST(DigestStateTest, AnotherVersionStateSizeOrTagIsRefused) {
   ASSERT_TRUE(Digest().restore(resigned(saved)).ok());  // resigning alone changes nothing
   std::string other_version = saved;
   put_u64(other_version, kVersionAt, 800, 4);  // 0.8.0
-  EXPECT_FALSE(Digest().restore(resigned(other_version)).ok());
+  auto refused = Digest().restore(resigned(other_version));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message, "digest state of another xxHash build");
   std::string other_size = saved;
   put_u64(other_size, kStateSizeAt, 512, 4);
   EXPECT_FALSE(Digest().restore(resigned(other_size)).ok());
