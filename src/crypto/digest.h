@@ -25,6 +25,8 @@ namespace sfs::crypto {
 // The digest's name on the wire ("XXH128 <hex>") and in `sfs hash` output.
 inline constexpr char kDigestName[] = "XXH128";
 inline constexpr std::size_t kDigestHexLength = 32;
+// The size of Digest::save()'s bytes.
+inline constexpr std::size_t kSavedStateBytes = 368;
 
 class Digest {
  public:
@@ -41,6 +43,23 @@ class Digest {
   std::string hex_digest() const;
   // Forgets everything fed so far.
   void reset();
+  // Takes the state of `other` (what it was fed), which stays as it is.
+  void copy_from(const Digest& other);
+  // How many bytes were fed so far.
+  std::uint64_t length() const;
+
+  // The hashing state as bytes (kSavedStateBytes of them), to continue
+  // later, in another process, with restore(): what a resumable upload
+  // keeps of bytes it cannot read back. Tagged with the format, the xxHash
+  // version and the size of its state, and checked by a digest of its own.
+  std::string save() const;
+  // Continues from a state save() made. Returns the bytes it covers. Fails
+  // (kBadRequest, the digest unchanged) for anything else: another format,
+  // another xxHash version or state size (a save from another build), a
+  // damaged or forged state (check digest, counters out of their bounds).
+  // Accepted bytes are safe to continue from; whether they are the state
+  // of the right data only a comparison of the final digest can tell.
+  Result<std::uint64_t> restore(std::string_view saved);
 
  private:
   void* state_;  // XXH3_state_t, kept out of this header

@@ -4,8 +4,11 @@
 
 namespace sfs::crypto {
 
-PrefixHasher::PrefixHasher(std::uint64_t length, Digest& digest)
-    : buffer_(std::min<std::uint64_t>(length, 1U << 20), '\0'), length_(length), digest_(digest) {}
+PrefixHasher::PrefixHasher(std::uint64_t from, std::uint64_t length, Digest& digest)
+    : buffer_(from < length ? std::min<std::uint64_t>(length - from, 1U << 20) : 0, '\0'),
+      length_(std::max(from, length)),
+      done_(from),
+      digest_(digest) {}
 
 std::size_t PrefixHasher::want() const {
   return static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), length_ - done_));

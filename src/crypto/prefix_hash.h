@@ -22,7 +22,10 @@ namespace sfs::crypto {
 class PrefixHasher {
  public:
   // `digest` must outlive the hasher.
-  PrefixHasher(std::uint64_t length, Digest& digest);
+  PrefixHasher(std::uint64_t length, Digest& digest) : PrefixHasher(0, length, digest) {}
+  // Continues a digest that already holds the first `from` bytes (a kept
+  // state, Digest::restore): reads and hashes bytes `from` to `length`.
+  PrefixHasher(std::uint64_t from, std::uint64_t length, Digest& digest);
 
   bool done() const { return done_ == length_; }
   // Where the next read goes, how many bytes it may read, from which offset.

@@ -170,9 +170,9 @@ awaitable<std::string> Download::finish() {
 // --- UserFiles ---
 
 template <typename Handle>
-awaitable<Result<void>> UserFiles::hash_prefix(Handle& file, std::uint64_t length,
-                                               crypto::Digest& hash) {
-  crypto::PrefixHasher hasher(length, hash);
+awaitable<Result<void>> UserFiles::hash_prefix(Handle& file, std::uint64_t from,
+                                               std::uint64_t length, crypto::Digest& hash) {
+  crypto::PrefixHasher hasher(from, length, hash);
   while (!hasher.done()) {
     auto n = co_await file.read_at(hasher.piece(), hasher.want(), hasher.offset());
     if (!n) {
@@ -249,7 +249,14 @@ awaitable<Upload::Offer> UserFiles::make_offer(Upload& upload) {
   if (held == 0) {
     co_return Upload::Offer();
   }
-  auto ok = co_await hash_prefix(*upload.upload_, held, upload.hash_);
+  // What the backend cannot read back it kept the digest state of (S3's
+  // sent parts); the rest is read back and hashed.
+  std::uint64_t from = upload.upload_->held_digest(upload.hash_);
+  if (from > held) {
+    upload.hash_.reset();
+    from = 0;
+  }
+  auto ok = co_await hash_prefix(*upload.upload_, from, held, upload.hash_);
   if (!ok) {
     upload.hash_.reset();
     co_return Upload::Offer();
@@ -271,7 +278,7 @@ awaitable<Result<Download>> UserFiles::open_download(std::string_view path, std:
   // What the client already holds is hashed too (nothing to wait for when
   // it holds nothing).
   if (download.start_ > 0) {
-    auto ok = co_await hash_prefix(*download.file_, download.start_, download.hash_);
+    auto ok = co_await hash_prefix(*download.file_, 0, download.start_, download.hash_);
     if (!ok) {
       co_return ok.error();
     }

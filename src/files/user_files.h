@@ -274,9 +274,11 @@ class UserFiles {
   awaitable<Result<void>> know_usage();
   // Holds the quota share of an upload of `size` bytes to `path`.
   awaitable<Result<Quota::Reservation>> reserve_upload(std::string path, std::uint64_t size);
-  // Hashes the first `length` bytes `read_at` reads, on the hashing pool.
+  // Hashes bytes `from` to `length` that `read_at` reads (`hash` holds the
+  // first `from` already), on the hashing pool.
   template <typename Handle>
-  awaitable<Result<void>> hash_prefix(Handle& file, std::uint64_t length, crypto::Digest& hash);
+  awaitable<Result<void>> hash_prefix(Handle& file, std::uint64_t from, std::uint64_t length,
+                                      crypto::Digest& hash);
   // Hashes what an interrupted upload left, for the offer.
   awaitable<Upload::Offer> make_offer(Upload& upload);
 

@@ -30,6 +30,7 @@
 
 #include "asio/asio.h"
 #include "base/result.h"
+#include "crypto/digest.h"
 #include "storage/dead_props.h"
 #include "storage/entries.h"
 #include "storage/usage.h"
@@ -97,9 +98,16 @@ class WriteHandle {
   // Bytes a resumable upload already holds from an interrupted attempt.
   virtual std::uint64_t held() const = 0;
   virtual bool resumable() const = 0;
-  // Reads back what the upload holds (to hash the held part).
+  // Reads back what the upload holds (to hash the held part), from
+  // held_digest()'s length on at least.
   virtual awaitable<Result<std::size_t>> read_at(char* data, std::size_t length,
                                                  std::uint64_t offset) = 0;
+  // For held bytes a backend cannot read back (S3: the sent parts of a
+  // multipart upload), the digest state it kept of them: loads it into
+  // `digest` and returns how many bytes (from the start) it covers, then
+  // read_at serves the rest. 0, `digest` untouched: it keeps none, read
+  // everything back.
+  virtual std::uint64_t held_digest(crypto::Digest& /*digest*/) const { return 0; }
   // Drops everything after `offset` and continues writing there.
   virtual awaitable<Result<void>> continue_at(std::uint64_t offset) = 0;
   // Appends `length` bytes at the write position. `data` must stay valid

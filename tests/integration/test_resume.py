@@ -292,7 +292,6 @@ class ResumeTest(ResumeTestBase):
             self.assertEqual(digest_hex(read_file(target)), digest_hex(self.data))
         self.assertFalse(os.path.exists(partial))
 
-    @unittest.skipIf(bool(S3_SERVER), "on S3 a partial past one part starts over (issue 14)")
     def test_killed_client_upload_resumes(self):
         """Not only a cut network: a SIGKILLed client leaves a resumable part too.
 

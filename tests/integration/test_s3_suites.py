@@ -29,7 +29,7 @@ SUITES = {
     "test_races": 6,
     "test_quota": 6,
     "test_folders": 11,
-    "test_resume": 12,
+    "test_resume": 13,
     "test_recursive": 8,
     "test_integrity": 4,
     "test_webdav": 21,

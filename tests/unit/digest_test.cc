@@ -193,6 +193,165 @@ TEST(DigestTest, IndependentObjects) {
   EXPECT_EQ(b.hex_digest(), kAbc);
 }
 
+// ---- save and restore ---------------------------------------------------------------
+
+// Re-signs a changed saved state (its last 16 bytes are the XXH3-128 of the
+// rest), so that only the field checks stand between it and a restore.
+std::string resigned(const std::string& saved) {
+  const std::size_t fields = kSavedStateBytes - 16;
+  const std::string hex = digest_of(std::string_view(saved).substr(0, fields));
+  std::string check;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    check += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  }
+  return saved.substr(0, fields) + check;
+}
+
+void put_u64(std::string& saved, std::size_t at, std::uint64_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i) {
+    saved[at + i] = static_cast<char>((value >> (8 * i)) & 0xFF);
+  }
+}
+
+// Offsets in the saved bytes (crypto/digest.cc): tag 0, version 4, state
+// size 8, buffered 12, total 16, stripes 24.
+constexpr std::size_t kVersionAt = 4;
+constexpr std::size_t kStateSizeAt = 8;
+constexpr std::size_t kBufferedAt = 12;
+constexpr std::size_t kTotalAt = 16;
+constexpr std::size_t kStripesAt = 24;
+
+TEST(DigestStateTest, ARestoredStateContinuesToTheDigestOfTheWhole) {
+  const std::string message = test_message((1 << 20) + 5000);
+  const std::string whole = hash_of(message);
+  for (const std::size_t cut : {0, 1, 63, 64, 240, 241, 255, 256, 257, 511, 1024, 1025, 4095, 16384,
+                                16387, 100000, 1 << 20}) {
+    SCOPED_TRACE(cut);
+    Digest first;
+    first.update(message.data(), cut);
+    const std::string saved = first.save();
+    ASSERT_EQ(saved.size(), kSavedStateBytes);
+    Digest second;
+    second.update("other bytes", 11);  // restore replaces what was fed
+    auto covered = second.restore(saved);
+    ASSERT_TRUE(covered.ok()) << covered.error().message;
+    EXPECT_EQ(*covered, cut);
+    EXPECT_EQ(second.length(), cut);
+    EXPECT_EQ(second.hex_digest(), first.hex_digest());
+    second.update(message.data() + cut, message.size() - cut);
+    EXPECT_EQ(second.hex_digest(), whole);
+  }
+}
+
+TEST(DigestStateTest, ASavedStateIsTheSameForTheSameBytesFedInOtherPieces) {
+  const std::string message = test_message(70000);
+  Digest one;
+  one.update(message.data(), message.size());
+  Digest pieces;
+  for (std::size_t at = 0; at < message.size(); at += 999) {
+    pieces.update(message.data() + at, std::min<std::size_t>(999, message.size() - at));
+  }
+  Digest restored;
+  ASSERT_TRUE(restored.restore(pieces.save()).ok());
+  EXPECT_EQ(restored.hex_digest(), one.hex_digest());
+}
+
+TEST(DigestStateTest, EveryChangedByteIsRefusedAndChangesNothing) {
+  const std::string message = test_message(5000);
+  Digest fed;
+  fed.update(message.data(), message.size());
+  const std::string saved = fed.save();
+  Digest target;
+  target.update("abc", 3);
+  for (std::size_t i = 0; i < saved.size(); ++i) {
+    std::string bad = saved;
+    bad[i] = static_cast<char>(bad[i] ^ 0x01);
+    auto refused = target.restore(bad);
+    ASSERT_FALSE(refused.ok()) << "byte " << i;
+    EXPECT_EQ(refused.error().message,
+              i < 4 ? "not a saved digest state" : "damaged digest state (check digest)")
+        << "byte " << i;
+  }
+  EXPECT_EQ(target.hex_digest(), kAbc);
+}
+
+TEST(DigestStateTest, WrongSizesAreRefused) {
+  Digest fed;
+  fed.update("abc", 3);
+  const std::string saved = fed.save();
+  Digest target;
+  EXPECT_FALSE(target.restore("").ok());
+  EXPECT_FALSE(target.restore(saved.substr(0, saved.size() - 1)).ok());
+  EXPECT_FALSE(target.restore(saved + "x").ok());
+  EXPECT_FALSE(target.restore(std::string(kSavedStateBytes, '\0')).ok());
+  EXPECT_EQ(target.hex_digest(), kEmpty);
+}
+
+// Another build (another xxHash, another state layout) or another format:
+// refused even with a valid check digest.
+TEST(DigestStateTest, AnotherVersionStateSizeOrTagIsRefused) {
+  const std::string message = test_message(3000);
+  Digest fed;
+  fed.update(message.data(), message.size());
+  const std::string saved = fed.save();
+  ASSERT_TRUE(Digest().restore(resigned(saved)).ok());  // resigning alone changes nothing
+  std::string other_version = saved;
+  put_u64(other_version, kVersionAt, 800, 4);  // 0.8.0
+  auto refused = Digest().restore(resigned(other_version));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message, "digest state of another xxHash build");
+  std::string other_size = saved;
+  put_u64(other_size, kStateSizeAt, 512, 4);
+  EXPECT_FALSE(Digest().restore(resigned(other_size)).ok());
+  std::string other_tag = saved;
+  other_tag[3] = '2';
+  EXPECT_FALSE(Digest().restore(resigned(other_tag)).ok());
+}
+
+// Forged counters with a valid check digest: XXH3 would index its buffer
+// and secret with them, so they must be ones it could have reached.
+TEST(DigestStateTest, CountersOutOfTheirBoundsAreRefused) {
+  const std::string message = test_message(3000);
+  Digest fed;
+  fed.update(message.data(), message.size());
+  const std::string saved = fed.save();
+  std::string buffered = saved;
+  put_u64(buffered, kBufferedAt, 257, 4);
+  EXPECT_FALSE(Digest().restore(resigned(buffered)).ok());
+  std::string no_buffer = saved;
+  put_u64(no_buffer, kBufferedAt, 0, 4);
+  EXPECT_FALSE(Digest().restore(resigned(no_buffer)).ok());
+  std::string stripes = saved;
+  put_u64(stripes, kStripesAt, 16, 8);  // a block holds 16 stripes: 0..15
+  EXPECT_FALSE(Digest().restore(resigned(stripes)).ok());
+  put_u64(stripes, kStripesAt, ~std::uint64_t{0}, 8);
+  EXPECT_FALSE(Digest().restore(resigned(stripes)).ok());
+
+  Digest small;
+  small.update("abc", 3);
+  std::string short_total = small.save();
+  put_u64(short_total, kTotalAt, 200, 8);  // 3 bytes buffered, 200 claimed
+  EXPECT_FALSE(Digest().restore(resigned(short_total)).ok());
+  std::string short_stripes = small.save();
+  put_u64(short_stripes, kStripesAt, 1, 8);
+  EXPECT_FALSE(Digest().restore(resigned(short_stripes)).ok());
+}
+
+TEST(DigestStateTest, CopyFromTakesTheStateAndLeavesTheSource) {
+  Digest a;
+  a.update("ab", 2);
+  Digest b;
+  b.update("zzz", 3);
+  b.copy_from(a);
+  EXPECT_EQ(b.length(), 2U);
+  b.update("c", 1);
+  EXPECT_EQ(b.hex_digest(), kAbc);
+  a.update("c", 1);
+  EXPECT_EQ(a.hex_digest(), kAbc);
+  b.copy_from(b);
+  EXPECT_EQ(b.hex_digest(), kAbc);
+}
+
 // ---- is_digest_hex --------------------------------------------------------------------
 
 TEST(IsDigestHexTest, Accepts32LowerCaseHexDigits) {

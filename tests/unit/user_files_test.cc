@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -27,7 +28,7 @@ template <typename Body>
 void run_coroutine(Body body) {
   asio::io_context io;
   bool finished = false;
-  asio::co_spawn(io, body, [&](std::exception_ptr e) {
+  asio::co_spawn(io, body, [&](const std::exception_ptr& e) {
     finished = true;
     if (e) {
       std::rethrow_exception(e);
@@ -37,8 +38,151 @@ void run_coroutine(Body body) {
   EXPECT_TRUE(finished);
 }
 
-// Runs over the POSIX backend (alice's home on disk, `home_`) and the
-// in-memory one: UserFiles must not care which.
+// The memory backend as S3 holds a resumed upload: the first bytes held
+// (up to kHidden) cannot be read back, and their digest state is kept
+// instead (WriteHandle::held_digest). `forge` keeps the state of other
+// bytes, as a damaged record could.
+class NoReadBackWrite final : public storage::WriteHandle {
+ public:
+  static constexpr std::uint64_t kHidden = 4;
+
+  NoReadBackWrite(std::unique_ptr<storage::WriteHandle> inner, std::string hidden_bytes, bool forge)
+      : inner_(std::move(inner)), hidden_(hidden_bytes.size()) {
+    if (forge && !hidden_bytes.empty()) {
+      hidden_bytes[0] = static_cast<char>(hidden_bytes[0] ^ 0x20);
+    }
+    kept_.update(hidden_bytes.data(), hidden_bytes.size());
+  }
+
+  std::uint64_t held() const override { return inner_->held(); }
+  bool resumable() const override { return inner_->resumable(); }
+  awaitable<Result<std::size_t>> read_at(char* data, std::size_t length,
+                                         std::uint64_t offset) override {
+    if (offset < hidden_) {
+      co_return make_error(Errc::kIo, "cannot be read back");
+    }
+    co_return co_await inner_->read_at(data, length, offset);
+  }
+  std::uint64_t held_digest(crypto::Digest& digest) const override {
+    if (hidden_ == 0) {
+      return 0;
+    }
+    digest.copy_from(kept_);
+    return hidden_;
+  }
+  awaitable<Result<void>> continue_at(std::uint64_t offset) override {
+    hidden_ = std::min(hidden_, offset);
+    if (offset == 0) {
+      kept_.reset();
+    }
+    co_return co_await inner_->continue_at(offset);
+  }
+  awaitable<Result<void>> write(const char* data, std::size_t length) override {
+    co_return co_await inner_->write(data, length);
+  }
+  awaitable<Result<void>> set_digest(std::string hex) override {
+    co_return co_await inner_->set_digest(std::move(hex));
+  }
+  void set_mtime(std::int64_t seconds) override { inner_->set_mtime(seconds); }
+  awaitable<Result<Usage>> commit() override { co_return co_await inner_->commit(); }
+  awaitable<void> discard() override { co_await inner_->discard(); }
+  awaitable<std::uint64_t> keep_for_resume() override {
+    co_return co_await inner_->keep_for_resume();
+  }
+
+ private:
+  std::unique_ptr<storage::WriteHandle> inner_;
+  std::uint64_t hidden_;
+  crypto::Digest kept_;
+};
+
+class NoReadBackSpace final : public storage::Space {
+ public:
+  NoReadBackSpace(std::unique_ptr<storage::Space> inner, bool forge)
+      : inner_(std::move(inner)), forge_(forge) {}
+
+  awaitable<Result<std::unique_ptr<storage::WriteHandle>>> create(
+      std::string path, std::optional<std::uint64_t> resumable_size) override {
+    auto made = co_await inner_->create(std::move(path), resumable_size);
+    if (!made) {
+      co_return made.error();
+    }
+    // Reads what the handle can still read now, before it hides it.
+    std::string hidden(std::min((*made)->held(), NoReadBackWrite::kHidden), '\0');
+    if (!hidden.empty()) {
+      auto n = co_await (*made)->read_at(hidden.data(), hidden.size(), 0);
+      EXPECT_EQ(n.value(), hidden.size());
+    }
+    co_return std::unique_ptr<storage::WriteHandle>(
+        std::make_unique<NoReadBackWrite>(std::move(*made), std::move(hidden), forge_));
+  }
+  awaitable<Result<std::unique_ptr<storage::ReadHandle>>> open_read(std::string path) override {
+    co_return co_await inner_->open_read(std::move(path));
+  }
+  awaitable<Result<Usage>> remove(std::string path) override {
+    co_return co_await inner_->remove(std::move(path));
+  }
+  awaitable<Result<std::vector<storage::DirEntry>>> list(std::string path) override {
+    co_return co_await inner_->list(std::move(path));
+  }
+  awaitable<Result<storage::DirEntry>> stat(std::string path) override {
+    co_return co_await inner_->stat(std::move(path));
+  }
+  awaitable<Result<Usage>> make_dir(std::string path, bool parents, AdmitDirs admit) override {
+    co_return co_await inner_->make_dir(std::move(path), parents, std::move(admit));
+  }
+  awaitable<Result<Usage>> remove_dir(std::string path) override {
+    co_return co_await inner_->remove_dir(std::move(path));
+  }
+  awaitable<Result<Moved>> move(std::string from, std::string to,
+                                std::size_t max_path_bytes) override {
+    co_return co_await inner_->move(std::move(from), std::move(to), max_path_bytes);
+  }
+  awaitable<Result<Usage>> usage() override { co_return co_await inner_->usage(); }
+  awaitable<Result<std::vector<storage::FileCheck>>> verify() override {
+    co_return co_await inner_->verify();
+  }
+  awaitable<std::uint64_t> size_of(std::string path) override {
+    co_return co_await inner_->size_of(std::move(path));
+  }
+  awaitable<Result<std::vector<storage::DeadProp>>> dead_props(std::string path) override {
+    co_return co_await inner_->dead_props(std::move(path));
+  }
+  awaitable<Result<void>> patch_dead_props(std::string path,
+                                           std::vector<storage::PropChange> changes) override {
+    co_return co_await inner_->patch_dead_props(std::move(path), std::move(changes));
+  }
+
+ private:
+  std::unique_ptr<storage::Space> inner_;
+  bool forge_;
+};
+
+class NoReadBackBackend final : public storage::Backend {
+ public:
+  explicit NoReadBackBackend(bool forge = false) : forge_(forge) {}
+  storage::Capabilities capabilities() const override { return inner_.capabilities(); }
+  awaitable<Result<std::unique_ptr<storage::Space>>> open_space(std::string user) override {
+    auto space = co_await inner_.open_space(std::move(user));
+    if (!space) {
+      co_return space.error();
+    }
+    co_return std::unique_ptr<storage::Space>(
+        std::make_unique<NoReadBackSpace>(std::move(*space), forge_));
+  }
+  awaitable<std::size_t> remove_stale(std::chrono::seconds partial_ttl) override {
+    co_return co_await inner_.remove_stale(partial_ttl);
+  }
+
+ private:
+  storage::MemoryBackend inner_;
+  bool forge_;
+};
+
+// Runs over the POSIX backend (alice's home on disk, `home_`), the
+// in-memory one, and the in-memory one that keeps a digest state instead
+// of reading the first held bytes back (as S3): UserFiles must not care
+// which.
 class UserFilesTest : public ::testing::TestWithParam<const char*> {
  protected:
   bool posix() const { return std::string(GetParam()) == "posix"; }
@@ -49,6 +193,8 @@ class UserFilesTest : public ::testing::TestWithParam<const char*> {
       ASSERT_TRUE(opened.ok()) << opened.error().message;
       backend_ = std::move(*opened);
       home_ = dir_.path() / "root" / "u" / "alice";
+    } else if (std::string(GetParam()) == "no-read-back") {
+      backend_ = std::make_unique<NoReadBackBackend>();
     } else {
       backend_ = std::make_unique<storage::MemoryBackend>();
     }
@@ -430,8 +576,59 @@ TEST_P(UserFilesTest, HashGivesTheStoredOrComputedDigest) {
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, UserFilesTest, ::testing::Values("memory", "posix"),
-                         [](const auto& info) { return std::string(info.param); });
+// Held bytes the backend cannot read back are offered with the digest
+// state it kept (WriteHandle::held_digest), the rest read back: the offer
+// is the digest of everything held, and the resumed upload's digest is
+// the whole file's. A kept state of other bytes shows in the offer (a
+// client's digest will not match it) and, if a client resumed anyway, in
+// the final check: nothing wrong is stored.
+TEST(UserFilesHeldDigestTest, TheOfferContinuesTheKeptStateAndAForgedOneStoresNothing) {
+  for (const bool forge : {false, true}) {
+    SCOPED_TRACE(forge);
+    NoReadBackBackend backend(forge);
+    QuotaLedger ledger({}, std::chrono::minutes(10));
+    asio::thread_pool hashing(1);
+    FairQueue slow_jobs(1, 8);
+    run_coroutine([&]() -> awaitable<void> {
+      auto space = co_await backend.open_space("alice");
+      UserFiles files("alice", std::move(*space), Services{ledger, backend, hashing, slow_jobs},
+                      Limits{1 << 20, 4096, std::chrono::seconds(5)});
+      {
+        auto up = co_await files.begin_upload("a.bin", 10, true);
+        EXPECT_TRUE((co_await up->start_at(0)).ok());
+        EXPECT_TRUE((co_await up->write("hello", 5)).ok());
+        co_await up->stop(true);
+      }
+      auto up = co_await files.begin_upload("a.bin", 10, true);
+      EXPECT_EQ(up->offer().held, 5U);
+      EXPECT_EQ(up->offer().digest == crypto::digest_of("hello"), !forge);
+      EXPECT_TRUE((co_await up->start_at(5)).ok());
+      EXPECT_TRUE((co_await up->write("world", 5)).ok());
+      auto stored = co_await up->finish(crypto::digest_of("helloworld"));
+      EXPECT_EQ(stored.ok(), !forge);
+      if (forge) {
+        EXPECT_EQ(stored.error().code, Errc::kIntegrity);
+        EXPECT_EQ((co_await files.stat("a.bin")).error().code, Errc::kNotFound);
+        // Started over, it is stored.
+        auto again = co_await files.begin_upload("a.bin", 10, true);
+        EXPECT_TRUE((co_await again->start_at(0)).ok());
+        EXPECT_TRUE((co_await again->write("helloworld", 10)).ok());
+        EXPECT_TRUE((co_await again->finish(crypto::digest_of("helloworld"))).ok());
+      }
+      EXPECT_EQ((co_await files.stat("a.bin")).value().digest, crypto::digest_of("helloworld"));
+    });
+    hashing.join();
+    slow_jobs.stop();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, UserFilesTest,
+                         ::testing::Values("memory", "posix", "no-read-back"),
+                         [](const auto& info) {
+                           std::string name(info.param);
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace sfs::files

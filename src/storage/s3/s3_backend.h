@@ -6,8 +6,9 @@
 //   folder a        marker  PREFIX/u/alice/a/   (zero bytes: empty folders exist)
 //   dead props      object  PREFIX/u/alice/a/.sfs-props-b, a/.sfs-props (folder)
 //   kept partial    object  PREFIX/u/alice/a/.sfs-part-<hash of name+size>
-//                   (the multipart upload's id and key, then the tail that
-//                   does not fill a part)
+//                   (the multipart upload's id and key, the digest state of
+//                   its parts, then the tail that does not fill a part:
+//                   storage/s3/s3_partial.h)
 // Names starting ".sfs-" are refused to users (storage/paths.h), so the
 // sidecars never collide with a user's file, and they live beside what
 // they describe so a folder's copy carries them along.

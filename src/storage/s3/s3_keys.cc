@@ -1,4 +1,4 @@
-// The S3 backend's shared state, key mapping and partial sidecars.
+// The S3 backend's shared state, key mapping and dropping of partials.
 
 #include <utility>
 
@@ -124,44 +124,6 @@ std::int64_t mtime_in(const ObjectInfo& info) {
   } catch (const std::exception&) {  // another writer's metadata: the store's time
     return info.mtime;
   }
-}
-
-// "sfs-partial 1\n<parts>\n<upload id>\n<key>\n<tail>": the key may hold
-// any byte but '\n' (S3 keys from checked paths never do).
-std::string encode_partial(const Partial& partial) {
-  return "sfs-partial 1\n" + std::to_string(partial.parts) + "\n" + partial.upload_id + "\n" +
-         partial.key + "\n" + partial.tail;
-}
-
-Result<Partial> decode_partial(std::string_view body) {
-  constexpr std::string_view kMagic = "sfs-partial 1\n";
-  const Error damaged = make_error(Errc::kIo, "damaged S3 partial sidecar");
-  if (!body.starts_with(kMagic)) {
-    return damaged;
-  }
-  std::string_view fields[3];
-  std::size_t at = kMagic.size();
-  for (std::string_view& field : fields) {
-    const std::size_t end = body.find('\n', at);
-    if (end == std::string_view::npos || end > kMaxPartialHeader) {
-      return damaged;
-    }
-    field = body.substr(at, end - at);
-    at = end + 1;
-  }
-  Partial out;
-  if (fields[0].empty() || fields[0].size() > 5 ||
-      fields[0].find_first_not_of("0123456789") != std::string_view::npos) {
-    return damaged;
-  }
-  out.parts = std::stoi(std::string(fields[0]));
-  if (out.parts > kMaxPartNumber || (out.parts > 0) == fields[1].empty()) {
-    return damaged;
-  }
-  out.upload_id = std::string(fields[1]);
-  out.key = std::string(fields[2]);
-  out.tail = std::string(body.substr(at));
-  return out;
 }
 
 awaitable<Result<void>> drop_partial(std::shared_ptr<Shared> shared, std::string sidecar) {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "storage/s3/s3_backend.h"
+#include "storage/s3/s3_partial.h"
 
 namespace sfs::storage::s3 {
 
@@ -21,9 +22,6 @@ inline constexpr char kHeldMeta[] = "sfs-held";
 // Reserved leaf names of the sidecars (users cannot name anything ".sfs-").
 inline constexpr std::string_view kPropsLeaf = ".sfs-props";
 inline constexpr std::string_view kPartLeaf = ".sfs-part-";
-// A partial's sidecar starts with this header (upload id and key) before
-// its tail; bounded so a damaged sidecar is refused, not followed.
-inline constexpr std::size_t kMaxPartialHeader = 4096;
 
 // What one backend's spaces and handles share. The sets are this
 // process's uploads: S3 lists neither buffered bytes nor open handles.
@@ -87,15 +85,6 @@ awaitable<Result<std::unique_ptr<WriteHandle>>> make_write(std::shared_ptr<Share
                                                            std::optional<std::uint64_t> size);
 std::unique_ptr<Space> make_space(std::shared_ptr<Shared> shared, std::string root);
 
-// A kept partial: what its sidecar says.
-struct Partial {
-  int parts = 0;          // whole parts sent
-  std::string upload_id;  // empty: no part was sent yet
-  std::string key;        // the key the multipart upload was made for
-  std::string tail;       // the bytes after the whole parts
-};
-std::string encode_partial(const Partial& partial);
-Result<Partial> decode_partial(std::string_view body);
 // Aborts a partial's multipart upload (if any) and deletes its sidecar.
 awaitable<Result<void>> drop_partial(std::shared_ptr<Shared> shared, std::string sidecar);
 

@@ -2,12 +2,17 @@
 // UploadPart, the whole made visible by CompleteMultipartUpload at commit
 // (a file smaller than a part is one PutObject). A resumable upload kept
 // for later writes its sidecar (storage/s3/s3_shared.h, Partial): the
-// multipart upload's id and the tail that did not fill a part.
+// multipart upload's id, the digest state of the parts sent (S3 cannot
+// read them back) and the tail that did not fill a part.
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstring>
 #include <utility>
 
+#include "asio/offload.h"
+#include "crypto/digest.h"
 #include "storage/s3/s3_shared.h"
 
 namespace sfs::storage::s3 {
@@ -40,6 +45,7 @@ class S3Write final : public WriteHandle {
 
   std::uint64_t held() const override { return held_; }
   bool resumable() const override { return resumable_; }
+  std::uint64_t held_digest(crypto::Digest& digest) const override;
   awaitable<Result<std::size_t>> read_at(char* data, std::size_t length,
                                          std::uint64_t offset) override;
   awaitable<Result<void>> continue_at(std::uint64_t offset) override;
@@ -57,6 +63,9 @@ class S3Write final : public WriteHandle {
   std::uint64_t sent() const { return std::uint64_t{parts_.size()} * shared_->part_size; }
   awaitable<Result<void>> send_part();
   awaitable<void> abort_parts();
+  // Takes over the parts a sidecar names: kIo with the reason when they
+  // cannot be continued (the caller then starts over).
+  awaitable<Result<void>> continue_parts(const Partial& partial);
   awaitable<Result<std::vector<PartEntry>>> whole_parts(std::string key, std::string id, int count);
   awaitable<Result<void>> check_target(Usage& replaced);
   awaitable<Result<void>> store();
@@ -74,6 +83,9 @@ class S3Write final : public WriteHandle {
   std::string upload_id_;
   std::string mp_key_;  // the key the multipart upload was made for
   std::vector<PartEntry> parts_;
+  // The digest state of the parts' bytes (a resumable upload's only): what
+  // the sidecar keeps, since a resume cannot read the parts back.
+  crypto::Digest sent_digest_;
   std::string digest_;
   std::optional<std::int64_t> mtime_;
   bool done_ = false;
@@ -89,23 +101,73 @@ awaitable<void> S3Write::resume(std::string sidecar) {
   body.resize(*got);
   auto partial = decode_partial(body);
   if (!partial || partial->tail.size() >= shared_->part_size) {
-    co_await abort_parts();  // a damaged sidecar is replaced, not followed
+    // Replaced by this upload's own sidecar or dropped with it, not followed.
+    spdlog::warn("S3 partial {}: damaged sidecar; the upload starts over", sidecar_);
+    if (partial && partial->parts > 0) {
+      (void)co_await shared_->s3->abort_multipart(partial->key, partial->upload_id);
+    }
     co_return;
   }
   if (partial->parts > 0) {
-    auto parts = co_await whole_parts(partial->key, partial->upload_id, partial->parts);
-    if (!parts) {
-      co_return;  // the upload was aborted: start afresh
+    auto continued = co_await continue_parts(*partial);
+    if (!continued) {
+      spdlog::warn("S3 partial {}: {}; the upload starts over", sidecar_,
+                   continued.error().message);
+      upload_id_.clear();
+      parts_.clear();
+      sent_digest_.reset();
+      // Its parts are of no use now: the multipart upload goes.
+      (void)co_await shared_->s3->abort_multipart(partial->key, partial->upload_id);
+      co_return;
     }
-    upload_id_ = partial->upload_id;
-    mp_key_ = partial->key;
-    parts_ = std::move(*parts);
   }
-  // The tail follows the last part only when every part is still there.
-  if (static_cast<int>(parts_.size()) == partial->parts) {
-    buffer_ = std::move(partial->tail);
-  }
+  buffer_ = std::move(partial->tail);
   held_ = sent() + buffer_.size();
+}
+
+// Every part the sidecar counts must be there, 1..n in order and of the
+// part size it says (this server's), and the digest state must be of
+// exactly their bytes: anything less and the held bytes' digest is unknown.
+awaitable<Result<void>> S3Write::continue_parts(const Partial& partial) {
+  if (partial.version < 2) {
+    co_return make_error(Errc::kIo, "a sidecar of an older build (no digest state of its parts)");
+  }
+  if (partial.part_size != shared_->part_size) {
+    co_return make_error(Errc::kIo, "its parts are of " + std::to_string(partial.part_size) +
+                                        " bytes, this server sends " +
+                                        std::to_string(shared_->part_size));
+  }
+  auto covered = sent_digest_.restore(partial.digest_state);
+  if (!covered) {
+    co_return make_error(Errc::kIo, "digest state refused (" + covered.error().message + ")");
+  }
+  const std::uint64_t bytes =
+      std::uint64_t{static_cast<unsigned>(partial.parts)} * shared_->part_size;
+  if (*covered != bytes) {
+    co_return make_error(Errc::kIo, "digest state of " + std::to_string(*covered) +
+                                        " bytes for parts of " + std::to_string(bytes));
+  }
+  auto parts = co_await whole_parts(partial.key, partial.upload_id, partial.parts);
+  if (!parts) {
+    co_return make_error(Errc::kIo, "its multipart upload is gone (" + parts.error().message + ")");
+  }
+  if (static_cast<int>(parts->size()) != partial.parts) {
+    co_return make_error(Errc::kIo, "ListParts shows " + std::to_string(parts->size()) +
+                                        " of its " + std::to_string(partial.parts) +
+                                        " whole parts");
+  }
+  upload_id_ = partial.upload_id;
+  mp_key_ = partial.key;
+  parts_ = std::move(*parts);
+  co_return Result<void>();
+}
+
+std::uint64_t S3Write::held_digest(crypto::Digest& digest) const {
+  if (!resumable_ || parts_.empty()) {
+    return 0;
+  }
+  digest.copy_from(sent_digest_);
+  return sent();
 }
 
 // Only whole parts count: 1..n in order, each of part_size bytes.
@@ -181,10 +243,29 @@ awaitable<Result<void>> S3Write::send_part() {
   if (number > kMaxPartNumber) {
     co_return make_error(Errc::kTooLarge, "an S3 upload holds at most 10000 parts");
   }
-  SFS_CO_ASSIGN_OR_RETURN(std::string etag,
-                          co_await shared_->s3->upload_part(mp_key_, upload_id_, number,
-                                                            buffer_.data(), buffer_.size()));
-  parts_.push_back(PartEntry{number, buffer_.size(), std::move(etag)});
+  // A resumable upload hashes the part on the pool while it goes out, into
+  // a copy: the state stays the one of the parts sent if this one fails.
+  crypto::Digest next;
+  Offloaded<bool> hashing(co_await asio::this_coro::executor);
+  if (resumable_) {
+    next.copy_from(sent_digest_);
+    hashing.start(shared_->pool, [&next, this] {
+      next.update(buffer_.data(), buffer_.size());
+      return true;
+    });
+  }
+  auto etag = co_await shared_->s3->upload_part(mp_key_, upload_id_, number, buffer_.data(),
+                                                buffer_.size());
+  if (hashing.unclaimed()) {
+    (void)co_await hashing.wait();
+  }
+  if (!etag) {
+    co_return etag.error();
+  }
+  if (resumable_) {
+    sent_digest_.copy_from(next);
+  }
+  parts_.push_back(PartEntry{number, buffer_.size(), std::move(*etag)});
   buffer_.clear();
   co_return Result<void>();
 }
@@ -195,6 +276,7 @@ awaitable<void> S3Write::abort_parts() {
   }
   upload_id_.clear();
   parts_.clear();
+  sent_digest_.reset();
 }
 
 Metadata S3Write::metadata() const {
@@ -284,7 +366,13 @@ awaitable<std::uint64_t> S3Write::keep_for_resume() {
     co_await discard();
     co_return 0;
   }
-  Partial partial{static_cast<int>(parts_.size()), upload_id_, mp_key_, buffer_};
+  Partial partial;
+  partial.parts = static_cast<int>(parts_.size());
+  partial.part_size = shared_->part_size;
+  partial.upload_id = upload_id_;
+  partial.key = mp_key_;
+  partial.digest_state = parts_.empty() ? std::string() : sent_digest_.save();
+  partial.tail = buffer_;
   const std::string body = encode_partial(partial);
   const Metadata meta{{kHeldMeta, std::to_string(total)}};
   auto put = co_await shared_->s3->put_object(sidecar_, body.data(), body.size(), meta);
