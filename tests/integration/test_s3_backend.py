@@ -57,7 +57,7 @@ class S3LiveTest(unittest.TestCase):
         self.run_live("S3Live.*", set(), 7)
 
     def test_2_conformance_suite_against_rgw(self):
-        self.run_live("Backends/BackendConformanceTest.*/s3:S3BackendLive.*", BACKEND_SKIPS, 46)
+        self.run_live("Backends/BackendConformanceTest.*/s3:S3BackendLive.*", BACKEND_SKIPS, 47)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <future>
@@ -1356,6 +1357,57 @@ TEST_F(S3BackendLive, AFolderMoveAboveTheLimitIsRefusedWithNothingChanged) {
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(run(space_->list("e")).value().size(), files - 1);
   EXPECT_EQ(run(space_->stat("d")).error().code, Errc::kNotFound);
+}
+
+// A server killed mid-upload leaves a multipart upload that no sidecar
+// names: the sweep aborts it once it began before the cutoff. The upload a
+// kept partial names, and the one an upload of this process still holds,
+// stay, and both finish with their bytes.
+TEST_F(S3BackendLive, TheSweepAbortsOrphanUploadsButNotKeptOrRunningOnes) {
+  const std::string data = pattern(kPart + 10);
+  auto orphan = run(client_->create_multipart(key("orphan"), {}));
+  ASSERT_TRUE(orphan.ok()) << orphan.error().message;
+  ASSERT_TRUE(run(client_->upload_part(key("orphan"), *orphan, 1, data.data(), kPart)).ok());
+  auto kept = run(space_->create("kept", data.size()));
+  ASSERT_TRUE(kept.ok());
+  ASSERT_TRUE(run((*kept)->continue_at(0)).ok());
+  ASSERT_TRUE(run((*kept)->write(data.data(), data.size())).ok());  // one part sent
+  auto running = run(space_->create("running", std::nullopt));
+  ASSERT_TRUE(running.ok());
+  ASSERT_TRUE(run((*running)->write(data.data(), data.size())).ok());
+  // The store's times are in whole seconds: the sidecar is written in a
+  // later second than every upload began, and the cutoff is the second
+  // before it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_EQ(run((*kept)->keep_for_resume()), data.size());
+  const std::string sidecar = s3::partial_key(settings_.prefix + "/u/alice/", "kept", data.size());
+  auto kept_at = run(client_->head_object(sidecar));
+  ASSERT_TRUE(kept_at.ok()) << kept_at.error().message;
+  auto before = run(client_->list_multipart_uploads(settings_.prefix + "/", "", ""));
+  ASSERT_TRUE(before.ok()) << before.error().message;
+  ASSERT_EQ(before->uploads.size(), 3U);
+  for (const s3::UploadEntry& upload : before->uploads) {
+    ASSERT_LT(upload.initiated, kept_at->mtime) << upload.key;
+  }
+
+  EXPECT_EQ(run(under_test_->s3().remove_stale_before(kept_at->mtime - 1)), 1U);
+  EXPECT_EQ(run(client_->list_parts(key("orphan"), *orphan, 0)).error().code, Errc::kNotFound);
+  auto after = run(client_->list_multipart_uploads(settings_.prefix + "/", "", ""));
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  ASSERT_EQ(after->uploads.size(), 2U);
+  EXPECT_EQ(after->uploads[0].key, key("kept"));
+  EXPECT_EQ(after->uploads[1].key, key("running"));
+
+  ASSERT_TRUE(run((*running)->commit()).ok());
+  EXPECT_EQ(get("running").value(), data);
+  auto resumed = run(space_->create("kept", data.size()));
+  ASSERT_TRUE(resumed.ok());
+  ASSERT_EQ((*resumed)->held(), data.size());
+  ASSERT_TRUE(run((*resumed)->continue_at(data.size())).ok());
+  ASSERT_TRUE(run((*resumed)->commit()).ok());
+  EXPECT_EQ(get("kept").value(), data);
+  EXPECT_TRUE(
+      run(client_->list_multipart_uploads(settings_.prefix + "/", "", "")).value().uploads.empty());
 }
 
 }  // namespace

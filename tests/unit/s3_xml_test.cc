@@ -131,6 +131,82 @@ TEST(S3Xml, ListPartsPage) {
       parse_list_parts("<ListPartsResult><Part><Size>1</Size></Part></ListPartsResult>").ok());
 }
 
+// As Ceph RGW 16.2 answered GET /bkt?max-uploads=2&prefix=p/u/&uploads
+// (its Initiator and Owner nest a level deeper than the fields read).
+constexpr char kUploadsPage[] =
+    R"(<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult )"
+    R"(xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>bkt</Bucket><Prefix>p/u/</Prefix>)"
+    R"(<NextKeyMarker>p/u/bob/x</NextKeyMarker><NextUploadIdMarker>2~Z7Pq0DKWGPlfpBuYEqTFQ_Ar4bpyIf_)"
+    R"(</NextUploadIdMarker><MaxUploads>2</MaxUploads><IsTruncated>true</IsTruncated><Upload><Key>)"
+    R"(p/u/alice/a &amp;b</Key><UploadId>2~egXDv0owmTMRLJH0YWMiWnoBE1-ViSO</UploadId><Initiator><ID>)"
+    R"(sfs</ID><DisplayName>sfs</DisplayName></Initiator><Owner><ID>sfs</ID><DisplayName>sfs)"
+    R"(</DisplayName></Owner><StorageClass>STANDARD</StorageClass><Initiated>)"
+    R"(2026-12-03T10:43:42.831Z</Initiated></Upload><Upload><Key>p/u/bob/x</Key><UploadId>)"
+    R"(2~Z7Pq0DKWGPlfpBuYEqTFQ_Ar4bpyIf_</UploadId><Initiator><ID>sfs</ID><DisplayName>sfs)"
+    R"(</DisplayName></Initiator><Owner><ID>sfs</ID><DisplayName>sfs</DisplayName></Owner>)"
+    R"(<StorageClass>STANDARD</StorageClass><Initiated>2026-12-03T10:43:42.878Z</Initiated>)"
+    R"(</Upload></ListMultipartUploadsResult>)";
+
+TEST(S3Xml, ListMultipartUploadsPage) {
+  auto page = parse_list_uploads(kUploadsPage);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(2u, page->uploads.size());
+  EXPECT_EQ("p/u/alice/a &b", page->uploads[0].key);
+  EXPECT_EQ("2~egXDv0owmTMRLJH0YWMiWnoBE1-ViSO", page->uploads[0].upload_id);
+  EXPECT_EQ(1796294622, page->uploads[0].initiated);
+  EXPECT_EQ("p/u/bob/x", page->uploads[1].key);
+  EXPECT_EQ("2~Z7Pq0DKWGPlfpBuYEqTFQ_Ar4bpyIf_", page->uploads[1].upload_id);
+  EXPECT_EQ(1796294622, page->uploads[1].initiated);
+  EXPECT_TRUE(page->truncated);
+  EXPECT_EQ("p/u/bob/x", page->next_key_marker);
+  EXPECT_EQ("2~Z7Pq0DKWGPlfpBuYEqTFQ_Ar4bpyIf_", page->next_upload_id_marker);
+
+  auto empty = parse_list_uploads(
+      "<ListMultipartUploadsResult><Bucket>b</Bucket><IsTruncated>false</IsTruncated>"
+      "</ListMultipartUploadsResult>");
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  EXPECT_TRUE(empty->uploads.empty());
+  EXPECT_FALSE(empty->truncated);
+}
+
+TEST(S3Xml, BadUploadListsAreErrorsNotCrashes) {
+  const auto root = [](const std::string& inner) {
+    return "<ListMultipartUploadsResult>" + inner + "</ListMultipartUploadsResult>";
+  };
+  const std::string when = "<Initiated>2026-12-03T01:52:00Z</Initiated>";
+  const std::string id_too_long(kMaxKeyBytes + 1, 'i');
+  const std::string bad[] = {
+      "",
+      "<ListMultipartUploadsResult>",
+      "<ListBucketResult></ListBucketResult>",
+      root("<IsTruncated>true</IsTruncated>"),
+      root("<IsTruncated>1</IsTruncated>"),
+      root("<Upload><UploadId>i</UploadId>" + when + "</Upload>"),
+      root("<Upload><Key>k</Key>" + when + "</Upload>"),
+      root("<Upload><Key>k</Key><UploadId>i</UploadId></Upload>"),
+      root("<Upload><Key>k</Key><UploadId>i</UploadId><Initiated>soon</Initiated></Upload>"),
+      root("<Upload><Key>k</Key><UploadId>" + id_too_long + "</UploadId>" + when + "</Upload>"),
+      "<!DOCTYPE x [<!ENTITY a \"b\">]>" + root("&a;"),
+      "<Error><Code>AccessDenied</Code><Message>no</Message></Error>",
+  };
+  for (const std::string& xml : bad) {
+    auto page = parse_list_uploads(xml);
+    ASSERT_FALSE(page.ok()) << xml;
+    EXPECT_EQ(Errc::kIo, page.error().code) << xml;
+  }
+  // An upload nested anywhere but under the root is not one.
+  auto nested = parse_list_uploads(
+      root("<X><Upload><Key>k</Key><UploadId>i</UploadId>" + when + "</Upload></X>"));
+  ASSERT_TRUE(nested.ok()) << nested.error().message;
+  EXPECT_TRUE(nested->uploads.empty());
+  std::string many = "<ListMultipartUploadsResult>";
+  for (std::size_t i = 0; i < kMaxXmlElements; ++i) {
+    many += "<Upload/>";
+  }
+  many += "</ListMultipartUploadsResult>";
+  EXPECT_NE(std::string::npos, parse_list_uploads(many).error().message.find("elements"));
+}
+
 TEST(S3Xml, UploadIdAndEtagResults) {
   auto id = parse_upload_id(
       "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>2~xyz</UploadId>"

@@ -3,12 +3,19 @@
 
 #include "storage/s3/s3_backend.h"
 
+#include <optional>
+#include <set>
 #include <utility>
+#include <vector>
 
 #include "storage/s3/s3_shared.h"
 
 namespace sfs::storage::s3 {
 namespace {
+
+// The most pages of ListMultipartUploads one sweep reads (1000 uploads
+// each); past that it aborts nothing and the next sweep tries again.
+constexpr int kMaxUploadPages = 100;
 
 bool is_single_component(std::string_view name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
@@ -29,6 +36,100 @@ Result<void> check_settings(const S3BackendSettings& settings) {
     return make_error(Errc::kBadRequest, "S3 folder-move limit must be at least 1");
   }
   return {};
+}
+
+// The multipart uploads under every user's keys begun at or before `cutoff`
+// that this process does not hold; nullopt when the store did not list
+// them all (at most kMaxUploadPages pages).
+awaitable<std::optional<std::vector<UploadEntry>>> old_uploads(std::shared_ptr<Shared> shared,
+                                                               std::int64_t cutoff) {
+  const std::string prefix = shared->base + "u/";
+  std::vector<UploadEntry> out;
+  std::string key_marker;
+  std::string id_marker;
+  for (int pages = 0; pages < kMaxUploadPages; ++pages) {
+    auto page = co_await shared->s3->list_multipart_uploads(prefix, key_marker, id_marker);
+    if (!page) {
+      co_return std::nullopt;
+    }
+    for (UploadEntry& upload : page->uploads) {
+      if (upload.initiated <= cutoff && upload.key.starts_with(prefix) &&
+          !shared->holds_upload(upload.upload_id)) {
+        out.push_back(std::move(upload));
+      }
+    }
+    if (!page->truncated) {
+      co_return out;
+    }
+    if (page->next_key_marker == key_marker && page->next_upload_id_marker == id_marker) {
+      co_return std::nullopt;  // a store that does not move on
+    }
+    key_marker = std::move(page->next_key_marker);
+    id_marker = std::move(page->next_upload_id_marker);
+  }
+  co_return std::nullopt;
+}
+
+struct Sidecars {
+  std::size_t dropped = 0;
+  std::vector<std::string> kept;  // the sidecars left (kept after the cutoff, or in use)
+  bool complete = false;          // every key was listed
+};
+
+// Walks every user's keys for the partials' sidecars (their LastModified
+// is when they were last kept) and drops those kept at or before `cutoff`.
+awaitable<Sidecars> sweep_sidecars(std::shared_ptr<Shared> shared, std::int64_t cutoff) {
+  const std::string prefix = shared->base + "u/";
+  const std::string no_delimiter;
+  Sidecars out;
+  std::string token;
+  do {
+    auto page = co_await shared->s3->list_objects(prefix, no_delimiter, token);
+    if (!page) {
+      co_return out;
+    }
+    for (const ObjectEntry& object : page->objects) {
+      if (!is_partial(object.key)) {
+        continue;
+      }
+      if (object.mtime > cutoff || shared->is_claimed(object.key)) {
+        out.kept.push_back(object.key);
+        continue;
+      }
+      auto done = co_await drop_partial(shared, object.key);
+      out.dropped += done ? 1 : 0;
+      if (!done) {
+        out.kept.push_back(object.key);
+      }
+    }
+    token = page->truncated ? page->next_token : "";
+  } while (!token.empty());
+  out.complete = true;
+  co_return out;
+}
+
+// The multipart uploads the sidecars `kept` name; nullopt when one could
+// not be read (a sidecar gone meanwhile names nothing).
+awaitable<std::optional<std::set<std::string>>> named_uploads(std::shared_ptr<Shared> shared,
+                                                              std::vector<std::string> kept) {
+  std::set<std::string> out;
+  std::string head(kMaxPartialHeader, '\0');
+  for (const std::string& sidecar : kept) {
+    head.resize(kMaxPartialHeader);
+    auto got = co_await shared->s3->get_object(sidecar, head.data(), head.size(), 0);
+    if (!got && got.error().code == Errc::kNotFound) {
+      continue;
+    }
+    if (!got) {
+      co_return std::nullopt;
+    }
+    head.resize(*got);
+    auto partial = decode_partial(head);
+    if (partial && !partial->upload_id.empty()) {
+      out.insert(partial->upload_id);
+    }
+  }
+  co_return out;
 }
 
 }  // namespace
@@ -65,33 +166,38 @@ awaitable<Result<std::unique_ptr<Space>>> S3Backend::open_space(std::string user
   co_return make_space(shared_, shared_->base + "u/" + user + "/");
 }
 
-// Walks every user's keys for the partials' sidecars (their LastModified
-// is when they were last kept). Multipart uploads a killed server left
-// without a sidecar are not found here (ListMultipartUploads would).
 awaitable<std::size_t> S3Backend::remove_stale(std::chrono::seconds partial_ttl) {
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-  const std::string prefix = shared_->base + "u/";
-  const std::string no_delimiter;
-  std::size_t dropped = 0;
-  std::string token;
-  do {
-    auto page = co_await shared_->s3->list_objects(prefix, no_delimiter, token);
-    if (!page) {
-      co_return dropped;  // the next sweep tries again
+  co_return co_await remove_stale_before(now - partial_ttl.count());
+}
+
+// The sweep, in this order so that no kept partial loses its upload: the
+// multipart uploads older than the TTL that this process does not hold
+// are listed first; then the sidecars (stale ones dropped, the rest read
+// for the uploads they name); then what is left of the first list is
+// aborted. An upload kept after the first step was held then, so it is
+// not a candidate; one kept before it has its sidecar listed in the second.
+awaitable<std::size_t> S3Backend::remove_stale_before(std::int64_t cutoff) {
+  auto orphans = co_await old_uploads(shared_, cutoff);
+  Sidecars sidecars = co_await sweep_sidecars(shared_, cutoff);
+  if (!orphans || orphans->empty() || !sidecars.complete) {
+    co_return sidecars.dropped;  // the next sweep tries again
+  }
+  auto named = co_await named_uploads(shared_, sidecars.kept);
+  if (!named) {
+    co_return sidecars.dropped;
+  }
+  std::size_t aborted = 0;
+  for (const UploadEntry& upload : *orphans) {
+    if (named->contains(upload.upload_id) || shared_->holds_upload(upload.upload_id)) {
+      continue;
     }
-    for (const ObjectEntry& object : page->objects) {
-      if (!is_partial(object.key) || now - object.mtime < partial_ttl.count() ||
-          shared_->is_claimed(object.key)) {
-        continue;
-      }
-      auto done = co_await drop_partial(shared_, object.key);
-      dropped += done ? 1 : 0;
-    }
-    token = page->truncated ? page->next_token : "";
-  } while (!token.empty());
-  co_return dropped;
+    auto done = co_await shared_->s3->abort_multipart(upload.key, upload.upload_id);
+    aborted += done ? 1 : 0;
+  }
+  co_return sidecars.dropped + aborted;
 }
 
 }  // namespace sfs::storage::s3

@@ -27,7 +27,9 @@
 // the uploads running and the partials in use are known to this process
 // only (one server per prefix).
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -68,8 +70,17 @@ class S3Backend final : public Backend {
   Capabilities capabilities() const override;
   awaitable<Result<std::unique_ptr<Space>>> open_space(std::string user) override;
   // Aborts the multipart uploads of partials untouched for `partial_ttl`
-  // and deletes their sidecars (a walk over every user's keys).
+  // and deletes their sidecars (a walk over every user's keys), then
+  // aborts the multipart uploads under the users' keys begun more than
+  // `partial_ttl` ago that no sidecar names and no upload of this process
+  // holds (a server killed mid-upload leaves those). Returns how many
+  // partials and uploads went; a store that fails mid-way leaves the rest
+  // to the next sweep.
   awaitable<std::size_t> remove_stale(std::chrono::seconds partial_ttl) override;
+  // The same sweep with what "stale" means given: sidecars last kept and
+  // uploads begun at or before `cutoff` (seconds since the epoch, as the
+  // store's clock gives LastModified and Initiated).
+  awaitable<std::size_t> remove_stale_before(std::int64_t cutoff);
 
  private:
   explicit S3Backend(std::shared_ptr<Shared> shared);

@@ -665,4 +665,19 @@ awaitable<Result<void>> S3Client::abort_multipart(std::string key, std::string u
   co_return Result<void>{};
 }
 
+awaitable<Result<UploadsPage>> S3Client::list_multipart_uploads(std::string prefix,
+                                                                std::string key_marker,
+                                                                std::string upload_id_marker) {
+  auto q = request("GET", "");
+  q->query = {{"uploads", ""}, {"prefix", std::move(prefix)}, {"max-uploads", "1000"}};
+  if (!key_marker.empty()) {
+    q->query.emplace_back("key-marker", std::move(key_marker));
+    if (!upload_id_marker.empty()) {
+      q->query.emplace_back("upload-id-marker", std::move(upload_id_marker));
+    }
+  }
+  SFS_CO_ASSIGN_OR_RETURN(Response r, co_await send(q));
+  co_return parse_list_uploads(r.body);
+}
+
 }  // namespace sfs::storage::s3

@@ -124,6 +124,11 @@ class S3Client {
   awaitable<Result<std::string>> complete_multipart(std::string key, std::string upload_id,
                                                     std::vector<PartEntry> parts);
   awaitable<Result<void>> abort_multipart(std::string key, std::string upload_id);
+  // One page (at most 1000) of the multipart uploads under `prefix` not
+  // yet completed or aborted, in key order, after `key_marker` and
+  // `upload_id_marker` (the previous page's next_*; both empty: the first).
+  awaitable<Result<UploadsPage>> list_multipart_uploads(std::string prefix, std::string key_marker,
+                                                        std::string upload_id_marker);
 
   // A request as the client sends it (public for the implementation's
   // helpers in s3_client.cc; callers use the operations above).

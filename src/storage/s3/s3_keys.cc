@@ -40,6 +40,21 @@ bool Shared::is_claimed(const std::string& sidecar) {
   return claimed.contains(sidecar);
 }
 
+void Shared::hold_upload(const std::string& upload_id) {
+  const std::lock_guard lock(mutex);
+  uploads.insert(upload_id);
+}
+
+void Shared::release_upload(const std::string& upload_id) {
+  const std::lock_guard lock(mutex);
+  uploads.erase(upload_id);
+}
+
+bool Shared::holds_upload(const std::string& upload_id) {
+  const std::lock_guard lock(mutex);
+  return uploads.contains(upload_id);
+}
+
 std::string parent_prefix(std::string_view path) {
   const std::size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash + 1));

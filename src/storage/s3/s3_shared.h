@@ -35,6 +35,7 @@ struct Shared {
   std::mutex mutex;
   std::multiset<std::string> running;  // keys of uploads in progress
   std::set<std::string> claimed;       // sidecars of partials in use
+  std::set<std::string> uploads;       // ids of the multipart uploads they hold
 
   // True when an upload runs to a key under `prefix`.
   bool running_under(const std::string& prefix);
@@ -44,6 +45,11 @@ struct Shared {
   bool claim(const std::string& sidecar);
   void unclaim(const std::string& sidecar);
   bool is_claimed(const std::string& sidecar);
+  // The multipart uploads this process's uploads hold (the stale sweep
+  // leaves them alone).
+  void hold_upload(const std::string& upload_id);
+  void release_upload(const std::string& upload_id);
+  bool holds_upload(const std::string& upload_id);
 };
 
 // ---- keys (pure) ------------------------------------------------------------

@@ -158,6 +158,7 @@ awaitable<Result<void>> S3Write::continue_parts(const Partial& partial) {
   }
   upload_id_ = partial.upload_id;
   mp_key_ = partial.key;
+  shared_->hold_upload(upload_id_);
   parts_ = std::move(*parts);
   co_return Result<void>();
 }
@@ -238,6 +239,7 @@ awaitable<Result<void>> S3Write::send_part() {
     const Metadata none;
     SFS_CO_ASSIGN_OR_RETURN(upload_id_, co_await shared_->s3->create_multipart(key_, none));
     mp_key_ = key_;
+    shared_->hold_upload(upload_id_);
   }
   const int number = static_cast<int>(parts_.size()) + 1;
   if (number > kMaxPartNumber) {
@@ -273,6 +275,7 @@ awaitable<Result<void>> S3Write::send_part() {
 awaitable<void> S3Write::abort_parts() {
   if (!upload_id_.empty()) {
     (void)co_await shared_->s3->abort_multipart(mp_key_, upload_id_);  // remove_stale retries
+    shared_->release_upload(upload_id_);
   }
   upload_id_.clear();
   parts_.clear();
@@ -319,6 +322,7 @@ awaitable<Result<void>> S3Write::store() {
     SFS_CO_RETURN_IF_ERROR(co_await send_part());  // the last part may be short
   }
   SFS_CO_RETURN_IF_ERROR(co_await shared_->s3->complete_multipart(mp_key_, upload_id_, parts_));
+  shared_->release_upload(upload_id_);
   upload_id_.clear();
   if (mp_key_ != key_) {  // resumed after its folder moved: the object goes where it belongs
     SFS_CO_RETURN_IF_ERROR(co_await shared_->s3->copy_object(mp_key_, key_, meta));
@@ -391,6 +395,9 @@ void S3Write::end() {
   done_ = true;
   if (!sidecar_.empty()) {
     shared_->unclaim(sidecar_);
+  }
+  if (!upload_id_.empty()) {  // kept: its sidecar names it now
+    shared_->release_upload(upload_id_);
   }
   shared_->end_running(key_);
 }

@@ -226,6 +226,30 @@ Result<void> part_field(PartsPage& page, PartEntry& current, const Closed& c) {
   return {};
 }
 
+Result<void> upload_field(UploadsPage& page, UploadEntry& current, const Closed& c) {
+  if (c.depth == 2 && c.parent == "Upload") {
+    if (c.name == "Key") {
+      SFS_ASSIGN_OR_RETURN(current.key, to_key(c.text));
+    } else if (c.name == "UploadId") {
+      SFS_ASSIGN_OR_RETURN(current.upload_id, to_key(c.text));
+    } else if (c.name == "Initiated") {
+      SFS_ASSIGN_OR_RETURN(current.initiated, parse_iso8601(c.text));
+    }
+  } else if (c.depth == 1 && c.name == "Upload") {
+    if (current.key.empty() || current.upload_id.empty() || current.initiated == 0) {
+      return bad_reply("an upload without a key, an id or its time");
+    }
+    page.uploads.push_back(std::exchange(current, UploadEntry{}));
+  } else if (c.depth == 1 && c.name == "IsTruncated") {
+    SFS_ASSIGN_OR_RETURN(page.truncated, to_bool(c.text));
+  } else if (c.depth == 1 && c.name == "NextKeyMarker") {
+    SFS_ASSIGN_OR_RETURN(page.next_key_marker, to_key(c.text));
+  } else if (c.depth == 1 && c.name == "NextUploadIdMarker") {
+    SFS_ASSIGN_OR_RETURN(page.next_upload_id_marker, to_key(c.text));
+  }
+  return {};
+}
+
 // The text of the root's direct child `name`, or "".
 std::string top_field(const std::vector<Closed>& all, std::string_view name) {
   for (const Closed& c : all) {
@@ -290,6 +314,19 @@ Result<PartsPage> parse_list_parts(std::string_view xml) {
   }
   if (page.truncated && page.next_marker < 1) {
     return bad_reply("a truncated part list without NextPartNumberMarker");
+  }
+  return page;
+}
+
+Result<UploadsPage> parse_list_uploads(std::string_view xml) {
+  SFS_ASSIGN_OR_RETURN(std::vector<Closed> all, read_reply(xml, "ListMultipartUploadsResult"));
+  UploadsPage page;
+  UploadEntry current;
+  for (const Closed& c : all) {
+    SFS_RETURN_IF_ERROR(upload_field(page, current, c));
+  }
+  if (page.truncated && page.next_key_marker.empty()) {
+    return bad_reply("a truncated upload list without NextKeyMarker");
   }
   return page;
 }

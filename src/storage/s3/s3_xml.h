@@ -63,6 +63,22 @@ struct PartsPage {
   int next_marker = 0;  // NextPartNumberMarker when truncated
 };
 
+// A multipart upload begun and neither completed nor aborted.
+struct UploadEntry {
+  std::string key;
+  std::string upload_id;
+  std::int64_t initiated = 0;  // seconds since the epoch
+};
+
+// One page of ListMultipartUploads; the next page starts after
+// (next_key_marker, next_upload_id_marker).
+struct UploadsPage {
+  std::vector<UploadEntry> uploads;
+  bool truncated = false;
+  std::string next_key_marker;        // never empty when truncated
+  std::string next_upload_id_marker;  // may be empty (all of the key's uploads listed)
+};
+
 // An <Error> reply: its Code (NoSuchKey, SlowDown ...) and Message.
 struct ErrorReply {
   std::string code;
@@ -71,6 +87,10 @@ struct ErrorReply {
 
 Result<ListPage> parse_list_objects(std::string_view xml);
 Result<PartsPage> parse_list_parts(std::string_view xml);
+// An upload without Key, UploadId or a valid Initiated time, an UploadId
+// longer than kMaxKeyBytes, or a truncated page without NextKeyMarker is
+// an error (kIo).
+Result<UploadsPage> parse_list_uploads(std::string_view xml);
 // The UploadId of an InitiateMultipartUploadResult.
 Result<std::string> parse_upload_id(std::string_view xml);
 // The ETag of a CompleteMultipartUploadResult or CopyObjectResult. Both

@@ -93,6 +93,37 @@ class CephCluster:
         except (FileNotFoundError, TypeError):
             return []
 
+    def named_pids(self):
+        """(pid, name) of each process the script recorded, in start order
+        (a restarted radosgw is listed again, after the one it replaced)."""
+        try:
+            with open(os.path.join(self.home, "pids"), encoding="ascii") as f:
+                return [(int(line.split()[0]), line.split()[2]) for line in f
+                        if len(line.split()) == 3]
+        except (FileNotFoundError, TypeError):
+            return []
+
+    def rgw_pid(self):
+        """The pid of the radosgw started last."""
+        return [pid for pid, name in self.named_pids() if name.startswith("client.rgw")][-1]
+
+    def kill_rgw(self):
+        """Crashes radosgw alone (SIGKILL; the mon, mgr and OSD keep running)
+        and returns once it is gone (the script's wait is bounded)."""
+        self._script("stop-rgw", "--kill")
+
+    def start_rgw(self):
+        """Starts radosgw again on the same port; returns once it answers HTTP."""
+        self._script("start-rgw", "--timeout", str(CEPH_START_TIMEOUT))
+
+    def _script(self, command, *args):
+        done = subprocess.run([SCRIPT, command, self.home] + list(args), stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True,
+                              timeout=CEPH_START_TIMEOUT + CEPH_STOP_TIMEOUT)
+        if done.returncode != 0:
+            raise CephStartError("ceph-one-node %s failed (%s): %s"
+                                 % (command, done.returncode, done.stderr.strip()))
+
     def stop(self):
         """Stops the daemons (the script kills exactly those it started)."""
         if self.home is not None and os.path.isdir(self.home):
