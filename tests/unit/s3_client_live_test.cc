@@ -260,9 +260,10 @@ TEST(S3Client, EndpointDownIsStorageUnavailableAfterBoundedRetries) {
   auto put = run((*s3)->put_object("k", "v", 1, {}));
   ASSERT_FALSE(put.ok());
   EXPECT_EQ(Errc::kIo, put.error().code);
-  EXPECT_TRUE(put.error().message.starts_with("storage unavailable: S3 PUT k: "))
-      << put.error().message;
-  EXPECT_NE(std::string::npos, put.error().message.find("(3 attempts)")) << put.error().message;
+  // The message may reach a user: neither the key (the bucket prefix) nor
+  // the endpoint's address (curl's own text names it); the log has them.
+  EXPECT_EQ("storage unavailable: S3 PUT: Couldn't connect to server (3 attempts)",
+            put.error().message);
   EXPECT_EQ(std::string::npos, put.error().message.find("secret"));
   s3->reset();
   pool.join();

@@ -1,6 +1,7 @@
 #include "storage/s3/s3_client.h"
 
 #include <curl/curl.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -188,8 +189,16 @@ bool answered(const S3Client::Request& q, const S3Client::Response& r) {
          std::find(q.also_ok.begin(), q.also_ok.end(), r.status) != q.also_ok.end();
 }
 
+// What a message names of a request: the method, not the key (it holds the
+// server's bucket prefix, and a message may reach the user) nor the
+// endpoint; the log gets those (log_failure).
 std::string operation(const S3Client::Request& q) {
-  return "S3 " + q.method + " " + (q.key.empty() ? "bucket" : q.key);
+  return "S3 " + q.method + (q.key.empty() ? " bucket" : "");
+}
+
+// The whole story of a failed request, for the server's log only.
+void log_failure(const S3Client::Request& q, const std::string& why) {
+  spdlog::warn("S3 {} {}: {}", q.method, q.key.empty() ? "(bucket)" : one_line(q.key), why);
 }
 
 Errc errc_of(long status, const std::string& code) {
@@ -210,9 +219,11 @@ Error to_error(const S3Client::Request& q, const S3Client::Response& r, int atte
   }
   const std::string tries = attempts > 1 ? " (" + std::to_string(attempts) + " attempts)" : "";
   if (r.curl != CURLE_OK) {
-    std::string why = r.curl_error.empty() ? curl_easy_strerror(r.curl) : r.curl_error;
-    return make_error(Errc::kIo,
-                      "storage unavailable: " + operation(q) + ": " + one_line(why) + tries);
+    // curl's own text names the endpoint's address: the log has it.
+    const std::string why = r.curl_error.empty() ? curl_easy_strerror(r.curl) : r.curl_error;
+    log_failure(q, one_line(why) + tries);
+    return make_error(Errc::kIo, "storage unavailable: " + operation(q) + ": " +
+                                     curl_easy_strerror(r.curl) + tries);
   }
   ErrorReply e = parse_error(r.body);
   std::string text = operation(q) + ": " + std::to_string(r.status);
@@ -225,6 +236,9 @@ Error to_error(const S3Client::Request& q, const S3Client::Response& r, int atte
   Errc code = errc_of(r.status, e.code);
   if (r.status >= 500 || r.status == 429) {
     text = "storage unavailable: " + text + tries;
+  }
+  if (code != Errc::kNotFound) {  // a 404 is an answer, not a failure
+    log_failure(q, text);
   }
   return make_error(code, text);
 }
