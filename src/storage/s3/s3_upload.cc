@@ -78,6 +78,7 @@ class S3Write final : public WriteHandle {
   std::string key_;
   bool resumable_;
   std::string sidecar_;  // the partial this upload claimed ("" none)
+  bool sidecar_stored_ = false;  // it may exist in the bucket: delete it at the end
   std::uint64_t held_ = 0;
   std::string buffer_;  // at most one part
   std::string upload_id_;
@@ -91,12 +92,21 @@ class S3Write final : public WriteHandle {
   bool done_ = false;
 };
 
+// A HEAD first: most uploads have no partial, and its 404 comes without a
+// body (a GET's error XML may wait for a delayed ACK), nor does it need a
+// buffer of a whole part.
 awaitable<void> S3Write::resume(std::string sidecar) {
   sidecar_ = std::move(sidecar);
-  std::string body(kMaxPartialHeader + shared_->part_size, '\0');
+  auto kept = co_await shared_->s3->head_object(sidecar_);
+  sidecar_stored_ = kept || kept.error().code != Errc::kNotFound;
+  if (!kept) {
+    co_return;  // nothing kept (or unreadable): start afresh
+  }
+  const std::size_t most = kMaxPartialHeader + shared_->part_size;
+  std::string body(static_cast<std::size_t>(std::min<std::uint64_t>(kept->size + 1, most)), '\0');
   auto got = co_await shared_->s3->get_object(sidecar_, body.data(), body.size(), 0);
   if (!got) {
-    co_return;  // nothing kept (or unreadable): start afresh
+    co_return;  // gone or unreadable meanwhile: start afresh
   }
   body.resize(*got);
   auto partial = decode_partial(body);
@@ -346,7 +356,7 @@ awaitable<Result<Usage>> S3Write::commit() {
     co_await discard();  // over either way: nothing is kept
     co_return ok.error();
   }
-  if (!sidecar_.empty()) {
+  if (sidecar_stored_) {
     (void)co_await shared_->s3->delete_object(sidecar_);
   }
   end();
@@ -358,7 +368,7 @@ awaitable<void> S3Write::discard() {
     co_return;
   }
   co_await abort_parts();
-  if (!sidecar_.empty()) {
+  if (sidecar_stored_) {
     (void)co_await shared_->s3->delete_object(sidecar_);
   }
   end();
