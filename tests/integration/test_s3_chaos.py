@@ -20,11 +20,10 @@ import re
 import subprocess
 import unittest
 
-from harness.ceph import SANITIZED, CephCluster, ceph_missing
+from harness.ceph import SANITIZED, ceph_missing
+from harness.s3_objects import TestBucket, curl_s3
 from sfs_harness import (EXIT_OK, Client, FaultProxy, Server, digest_hex, local_partial,
-                         make_temp_dir, parse_listing, read_file, remove_tree, stderr_lines,
-                         wait_until, write_file)
-from test_s3_server import make_bucket
+                         parse_listing, read_file, stderr_lines, wait_until, write_file)
 
 MISSING = ceph_missing()
 BUCKET = "sfs-chaos-it"
@@ -39,13 +38,10 @@ TRANSFER_TIMEOUT = 120.0
 
 
 def s3_get(ceph, query):
-    """A signed GET of the bucket with `query` (curl, the test's keys)."""
-    done = subprocess.run(["curl", "-sS", "--aws-sigv4", "aws:amz:us-east-1:s3",
-                           "--user", "%s:%s" % (ceph.access_key, ceph.secret_key),
-                           "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-                           "%s/%s?%s" % (ceph.endpoint, BUCKET, query)],
-                          capture_output=True, text=True, timeout=30)
-    return done.stdout if done.returncode == 0 else ""
+    """A signed GET of the bucket with `query` (curl, the test's keys); "" if it fails."""
+    done = curl_s3(ceph.access_key, ceph.secret_key,
+                   "%s/%s?%s" % (ceph.endpoint, BUCKET, query))
+    return done.stdout.decode() if done.returncode == 0 else ""
 
 
 def multipart_keys(ceph):
@@ -59,22 +55,13 @@ def multipart_keys(ceph):
 class S3ChaosTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.ceph = CephCluster()
-        cls.ceph.start()
-        cls.keys_dir = make_temp_dir()
+        cls.bucket = TestBucket(BUCKET).start()
+        cls.ceph = cls.bucket.ceph
         try:
-            make_bucket(cls.ceph, BUCKET)
-            keys = os.path.join(cls.keys_dir, "s3-keys")
-            write_file(keys, ("aws_access_key_id = %s\naws_secret_access_key = %s\n"
-                              % (cls.ceph.access_key, cls.ceph.secret_key)).encode(), mode=0o600)
-            cls.server = Server(storage="s3://%s/%s" % (BUCKET, PREFIX),
-                                extra_args=["--s3-endpoint", cls.ceph.endpoint,
-                                            "--s3-credentials", keys,
-                                            "--s3-part-size", str(PART)])
+            cls.server = Server(**cls.bucket.server_kwargs(PREFIX, part_size=PART))
             cls.server.start()
         except BaseException:
-            cls.ceph.close()
-            remove_tree(cls.keys_dir)
+            cls.bucket.close()
             raise
 
     @classmethod
@@ -82,8 +69,7 @@ class S3ChaosTest(unittest.TestCase):
         try:
             cls.server.close()
         finally:
-            cls.ceph.close()
-            remove_tree(cls.keys_dir)
+            cls.bucket.close()
 
     def setUp(self):
         self.client = Client(self.server)

@@ -10,10 +10,10 @@ import os
 import re
 import unittest
 
-from harness.ceph import SANITIZED, CephCluster, ceph_missing
-from sfs_harness import UP, digest_hex, make_temp_dir, read_file, remove_tree, write_file
+from harness.ceph import SANITIZED, ceph_missing
+from harness.s3_objects import TestBucket
+from sfs_harness import UP, digest_hex, read_file, write_file
 from test_resume import SIZE, ResumeTestBase
-from harness.s3_objects import make_bucket
 
 MISSING = ceph_missing()
 BUCKET = "sfs-resume-it"
@@ -35,22 +35,12 @@ def announced_resume(stderr):
 class S3ResumeTest(ResumeTestBase):
     @classmethod
     def setUpClass(cls):
-        cls.ceph = CephCluster()
-        cls.ceph.start()
-        cls.keys_dir = make_temp_dir()
+        cls.bucket = TestBucket(BUCKET).start()
         try:
-            make_bucket(cls.ceph, BUCKET)
-            keys = os.path.join(cls.keys_dir, "s3-keys")
-            write_file(keys, ("aws_access_key_id = %s\naws_secret_access_key = %s\n"
-                              % (cls.ceph.access_key, cls.ceph.secret_key)).encode(), mode=0o600)
-            cls.server_kwargs = {
-                "storage": "s3://%s/resume" % BUCKET,
-                "extra_args": ["--s3-endpoint", cls.ceph.endpoint, "--s3-credentials", keys,
-                               "--s3-part-size", str(PART)]}
+            cls.server_kwargs = cls.bucket.server_kwargs("resume", part_size=PART)
             super().setUpClass()
         except BaseException:
-            cls.ceph.close()
-            remove_tree(cls.keys_dir)
+            cls.bucket.close()
             raise
 
     @classmethod
@@ -58,8 +48,7 @@ class S3ResumeTest(ResumeTestBase):
         try:
             super().tearDownClass()
         finally:
-            cls.ceph.close()
-            remove_tree(cls.keys_dir)
+            cls.bucket.close()
 
     def test_an_upload_cut_within_its_first_part_resumes(self):
         name = "cut.bin"

@@ -5,11 +5,10 @@ among them), hash and verify see the digests; wrong keys or a missing bucket sto
 one line that never shows the secret."""
 
 import os
-import subprocess
 import unittest
 
-from harness.ceph import SANITIZED, CephCluster, ceph_missing
-from harness.s3_objects import make_bucket
+from harness.ceph import SANITIZED, ceph_missing
+from harness.s3_objects import TestBucket, write_keys_file
 from sfs_harness import (Client, Server, ServerStartError, digest_hex, make_temp_dir,
                          parse_listing, read_file, remove_tree, write_file)
 
@@ -25,27 +24,12 @@ AWKWARD = ["with space.txt", "quote's \"double\".txt", "100% sure+plus.txt",
 class S3ServerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.ceph = CephCluster()
-        cls.ceph.start()
-        try:
-            make_bucket(cls.ceph, BUCKET)
-        except BaseException:
-            cls.ceph.close()
-            raise
+        cls.bucket = TestBucket(BUCKET).start()
+        cls.ceph = cls.bucket.ceph
 
     @classmethod
     def tearDownClass(cls):
-        cls.ceph.close()
-
-    def keys_file(self, directory, access, secret):
-        path = os.path.join(directory, "s3-keys")
-        write_file(path, ("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
-                          % (access, secret)).encode(), mode=0o600)
-        return path
-
-    def server(self, storage, keys):
-        return Server(storage=storage,
-                      extra_args=["--s3-endpoint", self.ceph.endpoint, "--s3-credentials", keys])
+        cls.bucket.close()
 
     def ok(self, client, *args):
         result = client.run(*args)
@@ -53,13 +37,8 @@ class S3ServerTest(unittest.TestCase):
         return result
 
     def test_the_sfs_client_on_rgw(self):
-        keys_dir = make_temp_dir()
-        try:
-            keys = self.keys_file(keys_dir, self.ceph.access_key, self.ceph.secret_key)
-            with self.server("s3://%s/it" % BUCKET, keys) as server, Client(server) as client:
-                self.roundtrip(client)
-        finally:
-            remove_tree(keys_dir)
+        with Server(**self.bucket.server_kwargs("it")) as server, Client(server) as client:
+            self.roundtrip(client)
 
     def names(self, client, *folder):
         return sorted(n.rstrip("/") for n in parse_listing(self.ok(client, "ls", *folder).stdout))
@@ -109,9 +88,10 @@ class S3ServerTest(unittest.TestCase):
     def refused(self, storage, access, secret):
         keys_dir = make_temp_dir()
         try:
-            keys = self.keys_file(keys_dir, access, secret)
+            keys = write_keys_file(os.path.join(keys_dir, "s3-keys"), access, secret)
             with self.assertRaises(ServerStartError) as caught:
-                with self.server(storage, keys):
+                with Server(storage=storage, extra_args=["--s3-endpoint", self.ceph.endpoint,
+                                                         "--s3-credentials", keys]):
                     pass
             return str(caught.exception)
         finally:

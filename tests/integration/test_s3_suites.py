@@ -14,10 +14,9 @@ import subprocess
 import sys
 import unittest
 
-from harness.ceph import SANITIZED, CephCluster, ceph_missing
+from harness.ceph import SANITIZED, ceph_missing
 from harness.config import HERE
-from sfs_harness import make_temp_dir, remove_tree, write_file
-from harness.s3_objects import make_bucket
+from harness.s3_objects import TestBucket
 
 MISSING = ceph_missing()
 BUCKET = "sfs-suites-it"
@@ -43,29 +42,15 @@ SUITES = {
 class S3SuitesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.ceph = CephCluster()
-        cls.ceph.start()
-        cls.keys_dir = make_temp_dir("sfs-it-s3keys-")
-        try:
-            make_bucket(cls.ceph, BUCKET)
-            cls.keys = os.path.join(cls.keys_dir, "s3-keys")
-            write_file(cls.keys, ("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
-                                  % (cls.ceph.access_key, cls.ceph.secret_key)).encode(),
-                       mode=0o600)
-        except BaseException:
-            cls.tearDownClass()
-            raise
+        cls.bucket = TestBucket(BUCKET).start()
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            cls.ceph.close()
-        finally:
-            remove_tree(cls.keys_dir)
+        cls.bucket.close()
 
     def run_suite(self, module):
-        env = dict(os.environ, SFS_TEST_S3_SERVER="%s %s %s" % (self.ceph.endpoint, BUCKET,
-                                                                 self.keys))
+        env = dict(os.environ, SFS_TEST_S3_SERVER="%s %s %s" % (
+            self.bucket.ceph.endpoint, BUCKET, self.bucket.keys))
         done = subprocess.run([sys.executable, "-m", "unittest", "-v", module], cwd=HERE,
                               env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT)
         output = done.stdout + done.stderr

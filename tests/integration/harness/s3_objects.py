@@ -8,7 +8,9 @@ import subprocess
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
 
+from .ceph import CephCluster
 from .digests import DIGEST_XATTR
+from .files import make_temp_dir, remove_tree
 
 REGION = "us-east-1"  # what radosgw's default zonegroup answers to
 CURL_TIMEOUT = 60
@@ -105,3 +107,58 @@ def mirror_prefix(endpoint, bucket, keys_file, prefix, dest):
             os.makedirs(path, exist_ok=True)
         elif relative and os.path.basename(relative) != PROPS_LEAF:
             copy_object(endpoint, bucket, keys_file, key, path)
+
+
+def write_keys_file(path, access_key, secret_key):
+    """A credentials file in the AWS format (what --s3-credentials reads)."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                % (access_key, secret_key))
+    os.chmod(path, 0o600)
+    return path
+
+
+class TestBucket:
+    """A one-node Ceph (harness.ceph.CephCluster), a bucket on it and a
+    credentials file for sfs-server: what a suite of S3 tests shares.
+
+        bucket = TestBucket("sfs-it"); bucket.start()   # in setUpClass
+        Server(**bucket.server_kwargs("prefix", part_size=8 << 20))  # files under prefix/
+        bucket.close()                                   # in tearDownClass
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.ceph = None
+        self.directory = None
+        self.keys = None
+
+    def start(self):
+        self.ceph = CephCluster()
+        try:
+            self.ceph.start()
+            self.directory = make_temp_dir("sfs-it-s3keys-")
+            make_bucket(self.ceph, self.name)
+            self.keys = write_keys_file(os.path.join(self.directory, "s3-keys"),
+                                        self.ceph.access_key, self.ceph.secret_key)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def server_kwargs(self, prefix, part_size=None, extra_args=()):
+        """harness Server's arguments to keep its files under `prefix` in the bucket."""
+        args = ["--s3-endpoint", self.ceph.endpoint, "--s3-credentials", self.keys]
+        if part_size is not None:
+            args += ["--s3-part-size", str(part_size)]
+        return {"storage": "s3://%s/%s" % (self.name, prefix),
+                "extra_args": args + list(extra_args)}
+
+    def close(self):
+        try:
+            if self.ceph is not None:
+                self.ceph.close()
+        finally:
+            remove_tree(self.directory)
+            self.ceph = None
+            self.directory = None
