@@ -46,8 +46,8 @@ Error download_error(const std::filesystem::path& dir, const std::filesystem::pa
 
 }  // namespace
 
-Result<LocalSource> LocalSource::open(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+Result<LocalSource> LocalSource::open(const std::filesystem::path& path, bool follow_links) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (follow_links ? 0 : O_NOFOLLOW));
   if (fd < 0) {
     return local_error(path, errno);
   }

@@ -16,8 +16,10 @@ namespace sfs::client {
 
 class LocalSource {
  public:
-  // kNotFound / kLocal with a clear message; refuses directories.
-  static Result<LocalSource> open(const std::filesystem::path& path);
+  // kNotFound / kLocal with a clear message; refuses directories, and with
+  // `follow_links` false a symlink too (open with O_NOFOLLOW: one call
+  // where an lstat first would be two).
+  static Result<LocalSource> open(const std::filesystem::path& path, bool follow_links = true);
   std::uint64_t size() const { return size_; }
   // The file's modification time, seconds since the epoch.
   std::int64_t mtime() const { return mtime_; }

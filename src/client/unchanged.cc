@@ -19,31 +19,41 @@ namespace fs = std::filesystem;
 
 bool is_network(const Error& e) { return e.code == Errc::kNetwork || e.code == Errc::kProtocol; }
 
+Result<std::string> digest_of(LocalSource& source) {
+  crypto::Digest digest;
+  // Sized to the file and one byte more (up to 1 MiB): a tree of small
+  // files must not pay for clearing a large buffer per file, and a read
+  // that does not fill it has reached the end (a regular file reads short
+  // only there), so a small file takes one read, not two.
+  constexpr std::uint64_t kMaxPiece = 1 << 20;
+  std::vector<char> buffer(
+      static_cast<std::size_t>(std::clamp<std::uint64_t>(source.size() + 1, 1, kMaxPiece)));
+  while (true) {
+    SFS_ASSIGN_OR_RETURN(const std::size_t n, source.read(buffer.data(), buffer.size()));
+    digest.update(buffer.data(), n);
+    if (n < buffer.size()) {
+      return digest.hex_digest();
+    }
+  }
+}
+
 }  // namespace
 
 Result<std::string> local_digest(const fs::path& path) {
   SFS_ASSIGN_OR_RETURN(auto source, LocalSource::open(path));
-  crypto::Digest digest;
-  // Sized to the file (up to 1 MiB): a tree of small files must not pay for
-  // clearing a large buffer per file.
-  constexpr std::uint64_t kMaxPiece = 1 << 20;
-  std::vector<char> buffer(
-      static_cast<std::size_t>(std::clamp<std::uint64_t>(source.size(), 1, kMaxPiece)));
-  while (true) {
-    SFS_ASSIGN_OR_RETURN(const std::size_t n, source.read(buffer.data(), buffer.size()));
-    if (n == 0) {
-      return digest.hex_digest();
-    }
-    digest.update(buffer.data(), n);
-  }
+  return digest_of(source);
 }
 
+// One open (no symlink followed) and its fstat give the type and the size:
+// a tree of small files costs a few calls per file, not an lstat and a stat
+// more (sync of an unchanged tree of 1,000 files).
 Result<bool> same_content(Connection& conn, const fs::path& local, const std::string& remote,
                           const protocol::Entry& entry) {
-  std::error_code ec;
-  const fs::file_status st = fs::symlink_status(local, ec);
-  if (ec || !fs::is_regular_file(st) || entry.type != 'f' ||
-      fs::file_size(local, ec) != entry.size || ec) {
+  if (entry.type != 'f') {
+    return false;
+  }
+  auto source = LocalSource::open(local, /*follow_links=*/false);
+  if (!source || source->size() != entry.size) {
     return false;
   }
   std::string remote_digest = entry.digest;
@@ -54,7 +64,7 @@ Result<bool> same_content(Connection& conn, const fs::path& local, const std::st
     }
     remote_digest = *hashed;
   }
-  auto mine = local_digest(local);
+  auto mine = digest_of(*source);
   return mine && *mine == remote_digest;
 }
 
