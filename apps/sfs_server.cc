@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "auth/user_db.h"
-#include "auth/user_db_reloader.h"
+#include "auth/user_store.h"
+#include "pg/database.h"
+#include "pg/pg_user_store.h"
 #include "server/config_file.h"
 #include "server/logging.h"
 #include "server/privileges.h"
@@ -166,8 +168,12 @@ std::vector<std::string> start_problems(const sfs::server::ServerSettings& setti
     problems.push_back(std::move(problem));
   }
   const Config& config = settings.config;
-  if (auto users = sfs::auth::UserDb::load(config.auth_file); !users) {
-    problems.push_back(users.error().message);
+  if (config.db_url.empty()) {
+    if (auto users = sfs::auth::UserDb::load(config.auth_file); !users) {
+      problems.push_back(users.error().message);
+    }
+  } else if (auto db = sfs::pg::parse_conninfo(config.db_url, {}); !db) {
+    problems.push_back(db.error().message);  // (no connection: --check-config changes nothing)
   }
   std::error_code ec;
   if (fs::exists(config.cert_file, ec) != fs::exists(config.key_file, ec)) {
@@ -194,23 +200,36 @@ mode_t mode_of(const fs::path& file) {
   return ::stat(file.c_str(), &st) == 0 ? st.st_mode : 0;
 }
 
-// The users of the auth file, and what the start-up warnings say about
-// it, read at start, before any switch to --run-as.
+// The users of the auth file or the database, and what the start-up
+// warnings say about an auth file, read at start, before any switch to
+// --run-as.
 struct LoadedUsers {
-  sfs::auth::UserDb users;
-  sfs::auth::FileStamp stamp;
+  sfs::server::StartUsers start;
   std::size_t plaintext = 0;
   std::size_t count = 0;
   mode_t mode = 0;
 };
 
+std::unique_ptr<sfs::auth::UserStore> open_user_store(const Config& config) {
+  if (config.db_url.empty()) {
+    return std::make_unique<sfs::auth::FileUserStore>(config.auth_file);
+  }
+  std::shared_ptr<sfs::pg::Database> db = must(sfs::pg::Database::open(config.db_url));
+  return std::make_unique<sfs::pg::PgUserStore>(std::move(db));
+}
+
 LoadedUsers load_users(const Config& config) {
-  const auto stamp = sfs::auth::FileStamp::of(config.auth_file);  // before the load
-  auto users = must(sfs::auth::UserDb::load(config.auth_file));
+  auto store = open_user_store(config);
+  auto snapshot = must(store->load());
+  auto users = must(sfs::auth::UserDb::from_entries(snapshot.entries));
   users.set_verified_ttl(config.login_cache_ttl);
   const std::size_t plaintext = users.plaintext_count();
   const std::size_t count = users.size();
-  return {std::move(users), stamp, plaintext, count, mode_of(config.auth_file)};
+  const mode_t mode = config.db_url.empty() ? mode_of(config.auth_file) : 0600;
+  if (!config.db_url.empty()) {
+    spdlog::info("users from {}: {}", store->name(), count);
+  }
+  return {{std::move(store), std::move(users), std::move(snapshot.token)}, plaintext, count, mode};
 }
 
 // Opens the storage, removes what interrupted uploads left there, and hands
@@ -297,8 +316,7 @@ void serve(sfs::server::ServerSettings& settings) {
   const std::string fingerprint = fingerprint_of(config.cert_file);
   const mode_t key_mode = mode_of(config.key_file);
 
-  sfs::server::Server server(config, std::move(tls), std::move(loaded.users), std::move(store),
-                             loaded.stamp);
+  sfs::server::Server server(config, std::move(tls), std::move(loaded.start), std::move(store));
   if (auto ok = server.listen(); !ok) {
     die(ok.error().message);
   }
@@ -309,7 +327,9 @@ void serve(sfs::server::ServerSettings& settings) {
   }
   announce(server, fingerprint);
   // Warnings only once start-up succeeded: a failed start says one line.
-  warn_about_auth_file(config.auth_file, loaded.plaintext, loaded.count, loaded.mode);
+  if (config.db_url.empty()) {
+    warn_about_auth_file(config.auth_file, loaded.plaintext, loaded.count, loaded.mode);
+  }
   warn_about_key_file(config.key_file, key_mode);
   warn_about_open_files(config.max_connections, open_files);
   server.run();

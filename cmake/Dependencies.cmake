@@ -22,4 +22,8 @@ pkg_check_modules(EXPAT REQUIRED IMPORTED_TARGET expat)
 # SigV4 itself (CURLOPT_AWS_SIGV4, 7.75+; CURLOPT_PROTOCOLS_STR, 7.85+;
 # Debian 12 has 7.88).
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl>=7.85)
+# The cluster's shared state (src/pg, sfs-server --db): libpqxx 6.4 over
+# libpq (PostgreSQL's own client library).
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 find_package(Python3 REQUIRED COMPONENTS Interpreter)

@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "asio/offload.h"
-#include "auth/auth_file.h"
 #include "auth/password_hash.h"
+#include "base/check.h"
 
 namespace sfs::auth {
 namespace {
@@ -41,10 +41,12 @@ std::string LoginOutcome::message() const {
 
 Authenticator::Authenticator(UserDb& users, Settings settings)
     : users_(users),
-      settings_(std::move(settings)),
+      settings_(settings),
       gate_(settings_.gate),
       checks_(std::max(1U, settings_.max_concurrent_checks)),
-      queue_(std::max(1U, settings_.max_concurrent_checks)) {}
+      queue_(std::max(1U, settings_.max_concurrent_checks)) {
+  SFS_CHECK(settings_.store != nullptr);
+}
 
 bool Authenticator::current(const Identity& identity) const {
   return users_.version(identity.user) == identity.version;
@@ -152,7 +154,7 @@ awaitable<UserDb::Verdict> Authenticator::check_password(const LoginRequest& req
 }
 
 // The password is known right now, so a hash made with outdated costs is
-// replaced in the auth file (atomically; the running server keeps
+// replaced in the user store (atomically; the running server keeps
 // verifying with the old one, which stays valid). Only over the hash this
 // password was checked against (`version`), in memory and in the file: a
 // rehash of the old password must never undo a change the administrator
@@ -170,31 +172,19 @@ bool Authenticator::rehash(const std::string& user, std::string_view password,
     spdlog::info("user={} password changed during the rehash; the rehash is dropped", user);
     return false;
   }
-  if (auto saved = save_hash(user, *replaced, *hash); !saved) {
-    if (saved.error().code != Errc::kExists) {
+  // Only over the hash this password matched: an administrator's change
+  // made meanwhile (kExists) wins.
+  if (auto saved = settings_.store->replace_secret(user, *replaced, *hash); !saved) {
+    if (saved.error().code == Errc::kExists) {
+      spdlog::info("user={} changed in the {} meanwhile; the rehash is not saved", user,
+                   settings_.store->kind());
+    } else {
       spdlog::warn("user={} could not save the rehashed password: {}", user, saved.error().message);
     }
     return false;
   }
   spdlog::info("user={} password rehashed with the current Argon2id costs", user);
   return true;
-}
-
-// Read-modify-write of the auth file under this process's lock and the
-// file's (sfs-admin takes the same one). kExists when the file no longer
-// holds `replaced` for the user (it logs why).
-Result<void> Authenticator::save_hash(const std::string& user, const std::string& replaced,
-                                      const std::string& hash) {
-  const std::lock_guard lock(file_mutex_);
-  SFS_ASSIGN_OR_RETURN(auto file_lock, AuthFileLock::acquire(settings_.auth_file));
-  SFS_ASSIGN_OR_RETURN(auto file, AuthFile::load(settings_.auth_file));
-  const Entry* entry = file.find(user);
-  if (entry == nullptr || entry->secret != replaced) {
-    spdlog::info("user={} changed in the auth file meanwhile; the rehash is not saved", user);
-    return make_error(Errc::kExists, "changed meanwhile");
-  }
-  file.set(user, hash);
-  return file.save();
 }
 
 }  // namespace sfs::auth

@@ -3,11 +3,12 @@
 // logged-in identity, or what to answer instead. It owns the login policy
 // (LoginGate: penalties, holds, refusals, trusted sources), the turns at
 // the password checks (CheckQueue), the bounded Argon2id pool, and the
-// rehash of a password hashed at outdated costs, saved to the auth file
-// under its own lock. Doors (the sfs session, the HTTP face) only read
+// rehash of a password hashed at outdated costs, saved to the user store
+// (the auth file under its lock, or the database). Doors (the sfs session, the HTTP face) only read
 // their protocol's credentials and map the outcome to their replies.
 //
-//   Authenticator auth(users, {.auth_file = "id_passwd.txt", .max_concurrent_checks = 2});
+//   FileUserStore store("id_passwd.txt");
+//   Authenticator auth(users, {.store = &store, .max_concurrent_checks = 2});
 //   LoginHooks hooks{.on_hold = [&](auto ms) { return tell_client(ms); }};
 //   LoginOutcome got = co_await auth.log_in(
 //       {.source = "192.0.2.7", .peer = "192.0.2.7:4711", .user = user,
@@ -34,6 +35,7 @@
 #include "auth/check_queue.h"
 #include "auth/login_gate.h"
 #include "auth/user_db.h"
+#include "auth/user_store.h"
 
 namespace sfs::auth {
 
@@ -95,7 +97,7 @@ struct LoginHooks {
 class Authenticator {
  public:
   struct Settings {
-    std::filesystem::path auth_file;     // where rehashed passwords are saved
+    UserStore* store = nullptr;          // where rehashed passwords are saved (outlives this)
     unsigned max_concurrent_checks = 2;  // Argon2id runs at once (64 MiB each)
     LoginGate::Settings gate{};
   };
@@ -139,10 +141,8 @@ class Authenticator {
   awaitable<bool> wait_for(std::chrono::steady_clock::duration wait, const LoginHooks& hooks);
   awaitable<UserDb::Verdict> check_password(const LoginRequest& request,
                                             const LoginGate::Decision& decision);
-  // Replaces an outdated hash, in memory and in the auth file (see .cc).
+  // Replaces an outdated hash, in memory and in the user store (see .cc).
   bool rehash(const std::string& user, std::string_view password, std::uint64_t version);
-  Result<void> save_hash(const std::string& user, const std::string& replaced,
-                         const std::string& hash);
 
   UserDb& users_;
   Settings settings_;
@@ -152,7 +152,6 @@ class Authenticator {
   asio::thread_pool checks_;
   // Turns at that pool, by standing: trusted and clean sources first.
   CheckQueue queue_;
-  std::mutex file_mutex_;  // one rewrite of the auth file at a time in this process
 };
 
 }  // namespace sfs::auth

@@ -169,9 +169,11 @@ Result<UserDb::Secret> UserDb::make_dummy() {
   return dummy;
 }
 
-Result<UserDb> UserDb::from_file(const AuthFile& file) {
+Result<UserDb> UserDb::from_file(const AuthFile& file) { return from_entries(file.entries()); }
+
+Result<UserDb> UserDb::from_entries(const std::vector<Entry>& entries) {
   UserDb db;
-  for (const Entry& entry : file.entries()) {
+  for (const Entry& entry : entries) {
     Secret s = db.secret_of(entry);
     s.version = ++db.last_version_;
     db.users_.emplace(entry.name, std::move(s));
@@ -183,10 +185,12 @@ Result<UserDb> UserDb::from_file(const AuthFile& file) {
   return db;
 }
 
-Result<UserDb::Changes> UserDb::reload(const AuthFile& file) {
+Result<UserDb::Changes> UserDb::reload(const AuthFile& file) { return reload(file.entries()); }
+
+Result<UserDb::Changes> UserDb::reload(const std::vector<Entry>& entries) {
   // The digests take time: they are made before the lock.
   Users read;
-  for (const Entry& entry : file.entries()) {
+  for (const Entry& entry : entries) {
     read.emplace(entry.name, secret_of(entry));
   }
   Changes changes;

@@ -39,6 +39,8 @@ class UserDb {
   // Same, from text; `source` names it in error messages.
   static Result<UserDb> parse(std::string_view text, std::string_view source);
   static Result<UserDb> from_file(const AuthFile& file);
+  // The users of a UserStore's snapshot (auth/user_store.h).
+  static Result<UserDb> from_entries(const std::vector<Entry>& entries);
 
   // How a password was checked: by an Argon2id verification (a hashed
   // line's own, or for a legacy plaintext line and an unknown user the
@@ -97,6 +99,7 @@ class UserDb {
   // its version and its login-cache entry; removed and changed users lose
   // theirs.
   Result<Changes> reload(const AuthFile& file);
+  Result<Changes> reload(const std::vector<Entry>& entries);
 
   std::size_t size() const;
   std::size_t plaintext_count() const;

@@ -4,8 +4,6 @@
 
 #include <cerrno>
 
-#include "auth/auth_file.h"
-
 namespace sfs::auth {
 namespace {
 
@@ -30,31 +28,33 @@ FileStamp FileStamp::of(const std::filesystem::path& file) {
   return stamp;
 }
 
-UserDbReloader::UserDbReloader(UserDb& users, std::filesystem::path file, FileStamp loaded)
-    : users_(users), file_(std::move(file)), seen_(loaded) {}
-
-UserDbReloader::UserDbReloader(UserDb& users, std::filesystem::path file)
-    : users_(users), file_(std::move(file)), seen_(FileStamp::of(file_)) {}
+UserDbReloader::UserDbReloader(UserDb& users, UserStore& store, std::string loaded)
+    : users_(users), store_(store), seen_(std::move(loaded)) {}
 
 std::optional<Result<UserDb::Changes>> UserDbReloader::check(bool force) {
-  const FileStamp before = FileStamp::of(file_);
-  if (!force && before == seen_) {
+  auto before = store_.change_token();
+  if (!before) {
+    const bool first = !token_failing_;
+    token_failing_ = true;
+    if (first || force) {
+      return before.error();
+    }
     return std::nullopt;
   }
-  auto file = AuthFile::load(file_);
-  // A file written in place may be caught half-written; one replaced by
-  // rename (sfs-admin) never is. Whatever was read while it changed is not
-  // taken: the next check reads it again.
-  if (FileStamp::of(file_) != before) {
-    return make_error(Errc::kIo, "auth file " + file_.string() +
-                                     " changed while being read; it is read again at the next "
-                                     "check");
+  token_failing_ = false;
+  if (!force && *before == seen_) {
+    return std::nullopt;
   }
-  seen_ = before;
-  if (!file) {
-    return file.error();
+  auto snapshot = store_.load();
+  if (!snapshot) {
+    // Not read again until it changes, unless it changed meanwhile.
+    if (auto after = store_.change_token(); after && *after == *before) {
+      seen_ = *before;
+    }
+    return snapshot.error();
   }
-  return users_.reload(*file);
+  seen_ = snapshot->token;
+  return users_.reload(snapshot->entries);
 }
 
 }  // namespace sfs::auth

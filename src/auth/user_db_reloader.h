@@ -1,8 +1,8 @@
 #pragma once
-// Keeps a UserDb in step with its auth file while the server runs: reloads
-// it when the file changes on disk or when asked (SIGHUP).
+// Keeps a UserDb in step with its UserStore while the server runs: reloads
+// it when the store changes or when asked (SIGHUP).
 //
-// A change is seen by stat(2): device, inode, size, mtime and ctime. Polled,
+// An auth file's change is seen by stat(2): device, inode, size, mtime and ctime. Polled,
 // not watched with inotify: one stat a check costs nothing, it sees every
 // kind of change (sfs-admin's atomic rename, an editor writing in place, a
 // restored backup) on every filesystem (NFS and bind mounts included, where
@@ -10,8 +10,8 @@
 // descriptor. The price is a delay of up to kAuthFileCheckInterval; SIGHUP
 // applies a change at once.
 //
-//   UserDbReloader reloader(users, "id_passwd.txt");    // users just loaded from it
-//   every kCheckInterval: if (auto done = reloader.check(false)) log(*done);
+//   UserDbReloader reloader(users, store, snapshot.token);  // users just loaded from it
+//   every store.check_interval(): if (auto done = reloader.check(false)) log(*done);
 //   on SIGHUP:            log(*reloader.check(true));
 //
 // Not thread-safe: call check() from one thread at a time (the UserDb
@@ -23,8 +23,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "auth/user_db.h"
+#include "auth/user_store.h"
 #include "base/result.h"
 
 namespace sfs::auth {
@@ -49,28 +51,29 @@ struct FileStamp {
 
 class UserDbReloader {
  public:
-  // `users` was loaded from `file` (as `loaded`: its stamp taken just
-  // before the load, so that a change during the load is reloaded) and
-  // must outlive this object.
-  UserDbReloader(UserDb& users, std::filesystem::path file, FileStamp loaded);
-  // The same, with the file as it is now counted as loaded.
-  UserDbReloader(UserDb& users, std::filesystem::path file);
+  // `users` was loaded from `store` at change token `loaded` (taken with
+  // the load, so that a change during the load is reloaded); both must
+  // outlive this object.
+  UserDbReloader(UserDb& users, UserStore& store, std::string loaded);
 
-  // Reloads when the file changed since the last check, or always when
+  // Reloads when the store changed since the last check, or always when
   // `force`d. nullopt: unchanged, nothing done. Otherwise the changes
-  // applied, or why the file was not taken (the users stay as they were):
-  // the load's error (missing, unreadable, malformed: "FILE:LINE: why"), or
-  // kIo when the file changed while being read (it is read again at the
-  // next check). A file that failed is not read again until it changes, so
-  // one bad file logs one error, not one per check.
+  // applied, or why the store was not taken (the users stay as they were):
+  // the load's error (missing, unreadable, malformed: "FILE:LINE: why", the
+  // database down), or kIo when it changed while being read (it is read
+  // again at the next check). A store that failed is not read again until
+  // it changes, so one bad file logs one error, not one per check; a store
+  // that cannot even say whether it changed (the database down) is asked
+  // again at each check and its error reported once until it answers.
   std::optional<Result<UserDb::Changes>> check(bool force);
 
-  const std::filesystem::path& file() const { return file_; }
+  UserStore& store() const { return store_; }
 
  private:
   UserDb& users_;
-  std::filesystem::path file_;
-  FileStamp seen_;
+  UserStore& store_;
+  std::string seen_;
+  bool token_failing_ = false;  // change_token() failed at the last check
 };
 
 }  // namespace sfs::auth

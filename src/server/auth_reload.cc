@@ -31,8 +31,8 @@ std::string names(const char* what, const std::vector<std::string>& list) {
 }  // namespace
 
 std::string describe_reload(const auth::UserDb::Changes& changes, bool forced,
-                            std::size_t sessions_ended) {
-  return std::string("auth file reloaded") + (forced ? " (SIGHUP)" : "") + ": " +
+                            std::size_t sessions_ended, std::string_view kind) {
+  return std::string(kind) + " reloaded" + (forced ? " (SIGHUP)" : "") + ": " +
          plural(changes.users, "user") + " (" + std::to_string(changes.added.size()) + " added, " +
          std::to_string(changes.removed.size()) + " removed, " +
          std::to_string(changes.changed.size()) + " changed); ended " +
@@ -40,10 +40,10 @@ std::string describe_reload(const auth::UserDb::Changes& changes, bool forced,
          names("removed", changes.removed) + names("changed", changes.changed);
 }
 
-AuthReload::AuthReload(auth::UserDb& users, std::filesystem::path file, auth::FileStamp loaded,
+AuthReload::AuthReload(auth::UserDb& users, auth::UserStore& store, std::string loaded,
                        LiveSessions& sessions, auth::WebSessionTable* web_sessions)
     : users_(users),
-      reloader_(users, std::move(file), loaded),
+      reloader_(users, store, std::move(loaded)),
       sessions_(sessions),
       web_sessions_(web_sessions) {}
 
@@ -73,7 +73,7 @@ void AuthReload::arm() {
   if (stopped_) {
     return;
   }
-  timer_.expires_after(auth::kAuthFileCheckInterval);
+  timer_.expires_after(reloader_.store().check_interval());
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) {
       return;
@@ -89,8 +89,8 @@ void AuthReload::check(bool forced) {
     return;
   }
   if (!*done) {
-    spdlog::error("auth file reload failed: {}; keeping the {} users loaded before",
-                  done->error().message, users_.size());
+    spdlog::error("{} reload failed: {}; keeping the {} users loaded before",
+                  reloader_.store().kind(), done->error().message, users_.size());
     return;
   }
   const auth::UserDb::Changes& changes = **done;
@@ -104,7 +104,7 @@ void AuthReload::check(bool forced) {
       }
     }
   }
-  spdlog::info("{}", describe_reload(changes, forced, ended));
+  spdlog::info("{}", describe_reload(changes, forced, ended, reloader_.store().kind()));
 }
 
 }  // namespace sfs::server

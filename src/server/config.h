@@ -24,6 +24,9 @@ struct Config {
   // Request line and headers of one HTTP request together.
   std::size_t max_http_header_bytes = 16384;
   std::filesystem::path auth_file = "id_passwd.txt";
+  // A PostgreSQL URL (docs/cluster.md): the users live there instead of in
+  // auth_file, shared by every node on it. Empty: the auth file.
+  std::string db_url;
   // A directory, or s3://BUCKET[/PREFIX]: the users' files in that bucket
   // at s3_endpoint (docs/storage.md, "S3"), with the keys from
   // s3_credentials or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.

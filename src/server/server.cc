@@ -42,17 +42,19 @@ std::unique_ptr<storage::Backend> Shared::make_backend(StorageChoice choice) {
   return std::move(*made);
 }
 
-Server::Server(Config config, tls::ContextPtr tls, auth::UserDb users, StorageChoice store,
-               auth::FileStamp auth_stamp)
+Server::Server(Config config, tls::ContextPtr tls, StartUsers users, StorageChoice store)
     : io_(static_cast<int>(config.threads == 0 ? std::max(1U, std::thread::hardware_concurrency())
                                                : config.threads)),
       signals_(io_, SIGINT, SIGTERM),
       reload_signals_(io_, SIGHUP),
       listener_(io_.get_executor()),
       https_listener_(io_.get_executor()),
-      shared_(std::make_shared<Shared>(std::move(config), std::move(tls), std::move(users),
-                                       std::move(store))),
-      auth_reload_(shared_->users, shared_->config.auth_file, auth_stamp, shared_->sessions,
+      shared_(std::make_shared<Shared>(
+          std::move(config), std::move(tls),
+          StartUsers{.store = std::move(users.store), .users = std::move(users.users)},
+          std::move(store))),
+      // (users.token is still there: only the store and the UserDb moved)
+      auth_reload_(shared_->users, *shared_->user_store, std::move(users.token), shared_->sessions,
                    &shared_->web_sessions),
       refusal_log_(kAdmissionLogBurst, std::chrono::seconds(1)),
       eviction_log_(kAdmissionLogBurst, std::chrono::seconds(1)) {}

@@ -2,8 +2,7 @@
 // The server: accepts TLS connections and runs one session coroutine per
 // connection on a pool of threads.
 //
-//   auto stamp = auth::FileStamp::of(config.auth_file);   // before loading the users
-//   Server server(config, std::move(tls), std::move(users), std::move(store), stamp);
+//   Server server(config, std::move(tls), std::move(start_users), std::move(store));
 //   if (auto ok = server.listen(); !ok) die(ok.error().message);
 //   print(server.local_endpoint());
 //   server.run();   // until SIGINT/SIGTERM or stop(); SIGHUP reloads the auth file
@@ -22,6 +21,7 @@
 #include "asio/asio.h"
 #include "auth/authenticator.h"
 #include "auth/user_db.h"
+#include "auth/user_store.h"
 #include "auth/web_sessions.h"
 #include "base/result.h"
 #include "files/fair_queue.h"
@@ -59,13 +59,23 @@ inline constexpr unsigned kS3Threads = 16;
 // bucket (server/s3_storage.h).
 using StorageChoice = std::variant<storage::Store, storage::s3::S3BackendSettings>;
 
+// The users as loaded at start: where they are kept (the auth file or the
+// database), the UserDb made of them, and the store's change token at that
+// load (a change made after it is reloaded).
+struct StartUsers {
+  std::unique_ptr<auth::UserStore> store;
+  auth::UserDb users;
+  std::string token;
+};
+
 // What every session shares, read-only after start (the counters are atomic;
-// `users` changes when the auth file is reloaded, and is thread-safe).
+// `users` changes when the user store is reloaded, and is thread-safe).
 struct Shared {
-  Shared(Config c, tls::ContextPtr t, auth::UserDb u, StorageChoice s)
+  Shared(Config c, tls::ContextPtr t, StartUsers u, StorageChoice s)
       : config(std::move(c)),
         tls(std::move(t)),
-        users(std::move(u)),
+        user_store(std::move(u.store)),
+        users(std::move(u.users)),
         owned_backend(make_backend(std::move(s))),
         backend(*owned_backend) {}
   // The POSIX backend over the store on the pools below, or the S3 backend
@@ -74,13 +84,13 @@ struct Shared {
 
   Config config;
   tls::ContextPtr tls;
+  std::unique_ptr<auth::UserStore> user_store;
   auth::UserDb users;
   Admission admission{{config.max_connections, config.max_connections_per_source,
                        config.max_unauthenticated, config.unauthenticated_share_per_source}};
   // Logins: penalties, the Argon2id pool and its turns, rehashes saved.
   auth::Authenticator authenticator{
-      users,
-      {.auth_file = config.auth_file, .max_concurrent_checks = config.max_concurrent_hashing}};
+      users, {.store = user_store.get(), .max_concurrent_checks = config.max_concurrent_hashing}};
   // Per user: what the tree takes and what operations in flight reserved.
   files::QuotaLedger quota_ledger{{config.quota_bytes, config.quota_files}, kUsageRescan};
   // WebDAV locks, per user: taken through the HTTPS door, respected by
@@ -141,10 +151,7 @@ using ConnectionHandler =
 
 class Server {
  public:
-  // `users` were loaded from config.auth_file as `auth_stamp` says (taken
-  // before the load: a change made meanwhile is reloaded).
-  Server(Config config, tls::ContextPtr tls, auth::UserDb users, StorageChoice store,
-         auth::FileStamp auth_stamp);
+  Server(Config config, tls::ContextPtr tls, StartUsers users, StorageChoice store);
 
   // Binds and listens. kNetwork with "cannot listen on H:P: reason".
   Result<void> listen();

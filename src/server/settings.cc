@@ -202,6 +202,11 @@ std::vector<Setting> make_table() {  // NOLINT(readability-function-size)
            "TCP port of the HTTPS face: WebDAV at /dav/, the browser app at /app/ (0: no HTTPS)"},
           &C::https_port, 0, 65535),
       text({"auth-file", "file", "User database (user:password lines)"}, &C::auth_file, false),
+      text({"db", "url",
+            "PostgreSQL database holding the users instead of --auth-file, shared by a "
+            "cluster's nodes (postgresql://USER@HOST/DB; the password in PGPASSFILE, ~/.pgpass "
+            "or PGPASSWORD, never in the URL)"},
+           &C::db_url, true),
       text({"storage", "dir", "Storage root directory, or s3://BUCKET[/PREFIX]"}, &C::storage_dir,
            false),
       text({"s3-endpoint", "url", "S3 endpoint of --storage s3://... (http:// or https://)"},

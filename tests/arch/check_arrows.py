@@ -35,6 +35,9 @@ ALLOWED = {
     "net": {"asio", "tls"},
     "wire": {"asio", "net", "tls", "protocol", "compress"},
     "auth": {"asio", "crypto"},
+    # pg implements shared-state interfaces (auth's UserStore, ...) in
+    # PostgreSQL; nothing below it knows a database exists.
+    "pg": {"auth"},
     "storage": {"crypto", "asio"},
     # The backends implement storage/backend.h; storage may not include them.
     "storage/posix": {"storage", "asio", "crypto"},
@@ -60,9 +63,9 @@ ALLOWED = {
     "cli": {"client", "protocol", "term", "config"},
     # The mains only parse options and wire objects together.
     "apps/sfs": {"cli", "client", "protocol", "config", "term"},
-    "apps/sfs_server": {"server", "protocol", "tls", "auth", "storage", "storage/posix", "files",
-                        "config"},
-    "apps/sfs_admin": {"auth", "term", "storage", "config"},
+    "apps/sfs_server": {"server", "protocol", "tls", "auth", "pg", "storage", "storage/posix",
+                        "files", "config"},
+    "apps/sfs_admin": {"auth", "pg", "term", "storage", "config"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_0-9]+(?:/[a-z_0-9]+)?)/', re.MULTILINE)

@@ -48,8 +48,10 @@ TEST(AuthReloadTest, ReloadNowEndsTheSessionsOfChangedUsers) {
   ASSERT_FALSE(dir.path().empty());
   const auto path = dir.path() / "id_passwd.txt";
   test::write_file(path, "alice:one\nbob:two\n");
-  const auto stamp = auth::FileStamp::of(path);
-  auto users = auth::UserDb::load(path);
+  auth::FileUserStore store(path);
+  auto snapshot = store.load();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.error().message;
+  auto users = auth::UserDb::from_entries(snapshot->entries);
   ASSERT_TRUE(users.ok()) << users.error().message;
   LiveSessions sessions;
   std::atomic<int> stops{0};
@@ -58,7 +60,7 @@ TEST(AuthReloadTest, ReloadNowEndsTheSessionsOfChangedUsers) {
   alice.logged_in("alice");
   bob.logged_in("bob");
 
-  AuthReload reload(*users, path, stamp, sessions);
+  AuthReload reload(*users, store, snapshot->token, sessions);
   reload.start();
   auto file = auth::AuthFile::load(path);
   ASSERT_TRUE(file.ok());

@@ -47,8 +47,9 @@ class AuthenticatorTest : public ::testing::Test {
     LoginGate::Settings gate;
     gate.base = milliseconds(300);
     gate.max_wait = std::chrono::seconds(1);
+    store_.emplace(file_);
     auth_.emplace(*users_, Authenticator::Settings{
-                               .auth_file = file_, .max_concurrent_checks = 2, .gate = gate});
+                               .store = &*store_, .max_concurrent_checks = 2, .gate = gate});
   }
   void TearDown() override {
     if (auth_) {
@@ -90,6 +91,7 @@ class AuthenticatorTest : public ::testing::Test {
   test::TempDir dir_{"sfs-authenticator"};
   std::filesystem::path file_;
   std::optional<UserDb> users_;
+  std::optional<FileUserStore> store_;
   std::optional<Authenticator> auth_;
   asio::io_context io_;
   LoginHooks hooks_;

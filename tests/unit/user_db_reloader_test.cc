@@ -21,10 +21,13 @@ class UserDbReloaderTest : public ::testing::Test {
     ASSERT_FALSE(dir_.path().empty());
     file_ = dir_.path() / "id_passwd.txt";
     replace("alice:one\nbob:two\n");
-    auto db = UserDb::load(file_);
+    store_ = std::make_unique<FileUserStore>(file_);
+    auto snapshot = store_->load();
+    ASSERT_TRUE(snapshot.ok()) << snapshot.error().message;
+    auto db = UserDb::from_entries(snapshot->entries);
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::make_unique<UserDb>(std::move(*db));
-    reloader_ = std::make_unique<UserDbReloader>(*db_, file_);
+    reloader_ = std::make_unique<UserDbReloader>(*db_, *store_, snapshot->token);
   }
 
   // As sfs-admin writes: a new file renamed over the old one.
@@ -36,6 +39,7 @@ class UserDbReloaderTest : public ::testing::Test {
 
   test::TempDir dir_{"sfs-reloader"};
   std::filesystem::path file_;
+  std::unique_ptr<FileUserStore> store_;
   std::unique_ptr<UserDb> db_;
   std::unique_ptr<UserDbReloader> reloader_;
 };
@@ -105,6 +109,68 @@ TEST_F(UserDbReloaderTest, AMissingFileKeepsTheUsers) {
   done = reloader_->check(false);
   ASSERT_TRUE(done.has_value());
   EXPECT_TRUE(done->ok());
+}
+
+// A store that cannot even say whether it changed (a database that is
+// down): its error is reported once, not at every check, and a forced
+// reload reports it again; once it answers, the reload goes ahead.
+class UnreachableStore final : public UserStore {
+ public:
+  bool down = true;
+  std::string token = "1";
+  std::vector<Entry> entries{{"alice", "one"}};
+
+  std::string name() const override { return "test store"; }
+  std::string_view kind() const override { return "user database"; }
+  std::chrono::milliseconds check_interval() const override { return {}; }
+  Result<Snapshot> load() override {
+    if (down) {
+      return make_error(Errc::kIo, "down");
+    }
+    return Snapshot{entries, token};
+  }
+  Result<std::string> change_token() override {
+    if (down) {
+      return make_error(Errc::kIo, "down");
+    }
+    return token;
+  }
+  Result<void> add(const Entry&) override { return make_error(Errc::kIo, "read only"); }
+  Result<void> set_secret(const std::string&, const std::string&) override {
+    return make_error(Errc::kIo, "read only");
+  }
+  Result<void> remove(const std::string&) override { return make_error(Errc::kIo, "read only"); }
+  Result<void> replace_secret(const std::string&, const std::string&, const std::string&) override {
+    return make_error(Errc::kIo, "read only");
+  }
+  Result<std::size_t> migrate(
+      const std::function<Result<std::string>(std::string_view)>&) override {
+    return make_error(Errc::kIo, "read only");
+  }
+};
+
+TEST(UserDbReloaderStoreTest, AStoreThatIsDownFailsOnceUntilItAnswers) {
+  UnreachableStore store;
+  auto db = UserDb::from_entries(store.entries);
+  ASSERT_TRUE(db.ok());
+  UserDbReloader reloader(*db, store, "1");
+  auto first = reloader.check(false);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(first->ok());
+  EXPECT_FALSE(reloader.check(false).has_value());  // not every check again
+  auto forced = reloader.check(true);
+  ASSERT_TRUE(forced.has_value());
+  EXPECT_FALSE(forced->ok());
+  EXPECT_TRUE(db->verify("alice", "one"));  // kept meanwhile
+  store.down = false;
+  EXPECT_FALSE(reloader.check(false).has_value());  // back, and unchanged
+  store.token = "2";
+  store.entries = {{"bob", "two"}};
+  auto done = reloader.check(false);
+  ASSERT_TRUE(done.has_value());
+  ASSERT_TRUE(done->ok());
+  EXPECT_EQ((*done)->removed, std::vector<std::string>{"alice"});
+  EXPECT_TRUE(db->verify("bob", "two"));
 }
 
 TEST(FileStampTest, NamesWhatChanged) {

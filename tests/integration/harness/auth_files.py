@@ -9,12 +9,16 @@ from .files import make_temp_dir, read_file, remove_tree
 
 
 def run_admin(args, *, cwd=None, input=None, timeout=CLIENT_TIMEOUT):
-    """Runs `sfs-admin ARGS` (stdin from `input` or /dev/null); returns CompletedProcess."""
+    """Runs `sfs-admin ARGS` (stdin from `input` or /dev/null); returns CompletedProcess.
+    Its environment is a clean one, but for the database's password file
+    (PGPASSFILE, set by the tests of --db)."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C"}
+    if "PGPASSFILE" in os.environ:
+        env["PGPASSFILE"] = os.environ["PGPASSFILE"]
     return subprocess.run(
         [ADMIN_BIN] + [str(a) for a in args], cwd=cwd, input=input,
         stdin=None if input is not None else subprocess.DEVNULL,
-        capture_output=True, timeout=timeout, start_new_session=True,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C"})
+        capture_output=True, timeout=timeout, start_new_session=True, env=env)
 
 
 def hashed_auth_text(users):

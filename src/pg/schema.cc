@@ -1,0 +1,72 @@
+#include "pg/schema.h"
+
+#include <array>
+#include <string>
+
+#include "pg/database.h"
+
+namespace sfs::pg {
+namespace {
+
+// Any constant of our own: the advisory lock that serialises migrations.
+constexpr std::int64_t kMigrationLock = 0x5f5f'5346'5300'0001;
+
+struct Step {
+  std::int64_t version;
+  const char* what;
+  const char* sql;
+};
+
+// Append only: a step, once released, never changes (databases ran it).
+constexpr std::array kSteps{
+    Step{1, "users",
+         R"SQL(
+CREATE TABLE sfs_users (
+  name text PRIMARY KEY CHECK (name ~ '^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$'),
+  secret text NOT NULL CHECK (secret <> '' AND secret !~ '[\n\r:]'),
+  changed timestamptz NOT NULL DEFAULT now()
+);
+-- One counter per kind of shared state, bumped by every change, so that a
+-- node asks "changed?" with one tiny query.
+CREATE TABLE sfs_generations (
+  what text PRIMARY KEY,
+  generation bigint NOT NULL
+);
+INSERT INTO sfs_generations VALUES ('users', 0);
+CREATE FUNCTION sfs_users_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE sfs_generations SET generation = generation + 1 WHERE what = 'users';
+  RETURN NULL;
+END $$;
+CREATE TRIGGER sfs_users_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sfs_users
+  FOR EACH STATEMENT EXECUTE FUNCTION sfs_users_bump();
+)SQL"},
+};
+
+}  // namespace
+
+std::int64_t latest_schema_version() { return kSteps.back().version; }
+
+Result<void> migrate_schema(Database& db) {
+  return db.run([&](pqxx::work& tx) -> Result<void> {
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
+    tx.exec0("CREATE TABLE IF NOT EXISTS sfs_schema (version bigint NOT NULL)");
+    const pqxx::result rows = tx.exec("SELECT max(version) FROM sfs_schema");
+    const std::int64_t current = rows[0][0].is_null() ? 0 : rows[0][0].as<std::int64_t>();
+    if (current > latest_schema_version()) {
+      return make_error(Errc::kIo, db.name() + " has schema version " + std::to_string(current) +
+                                       ", newer than this program's " +
+                                       std::to_string(latest_schema_version()) +
+                                       " (a newer sfs-server migrated it): upgrade this one");
+    }
+    for (const Step& step : kSteps) {
+      if (step.version > current) {
+        tx.exec0(step.sql);
+        tx.exec_params0("INSERT INTO sfs_schema (version) VALUES ($1)", step.version);
+      }
+    }
+    return {};
+  });
+}
+
+}  // namespace sfs::pg
