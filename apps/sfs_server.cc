@@ -18,6 +18,7 @@
 #include "auth/user_store.h"
 #include "pg/database.h"
 #include "pg/pg_user_store.h"
+#include "pg/pg_verdict_share.h"
 #include "server/config_file.h"
 #include "server/logging.h"
 #include "server/privileges.h"
@@ -210,26 +211,38 @@ struct LoadedUsers {
   mode_t mode = 0;
 };
 
-std::unique_ptr<sfs::auth::UserStore> open_user_store(const Config& config) {
+// Where the users are (the auth file, or with --db the database) and, with
+// --db, the login verdicts shared through it.
+struct UserSources {
+  std::unique_ptr<sfs::auth::UserStore> store;
+  std::unique_ptr<sfs::auth::VerdictShare> verdicts;
+};
+
+UserSources open_user_sources(const Config& config) {
   if (config.db_url.empty()) {
-    return std::make_unique<sfs::auth::FileUserStore>(config.auth_file);
+    return {std::make_unique<sfs::auth::FileUserStore>(config.auth_file), nullptr};
   }
   std::shared_ptr<sfs::pg::Database> db = must(sfs::pg::Database::open(config.db_url));
-  return std::make_unique<sfs::pg::PgUserStore>(std::move(db));
+  return {std::make_unique<sfs::pg::PgUserStore>(db),
+          std::make_unique<sfs::pg::PgVerdictShare>(std::move(db))};
 }
 
 LoadedUsers load_users(const Config& config) {
-  auto store = open_user_store(config);
-  auto snapshot = must(store->load());
+  UserSources sources = open_user_sources(config);
+  auto snapshot = must(sources.store->load());
   auto users = must(sfs::auth::UserDb::from_entries(snapshot.entries));
   users.set_verified_ttl(config.login_cache_ttl);
   const std::size_t plaintext = users.plaintext_count();
   const std::size_t count = users.size();
   const mode_t mode = config.db_url.empty() ? mode_of(config.auth_file) : 0600;
   if (!config.db_url.empty()) {
-    spdlog::info("users from {}: {}", store->name(), count);
+    spdlog::info("users from {}: {}", sources.store->name(), count);
   }
-  return {{std::move(store), std::move(users), std::move(snapshot.token)}, plaintext, count, mode};
+  return {{std::move(sources.store), std::move(users), std::move(snapshot.token),
+           std::move(sources.verdicts)},
+          plaintext,
+          count,
+          mode};
 }
 
 // Opens the storage, removes what interrupted uploads left there, and hands

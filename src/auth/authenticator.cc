@@ -32,6 +32,8 @@ std::string LoginOutcome::message() const {
              std::to_string(retry_after.count()) + " s";
     case Kind::kBusy:
       return "too many logins in progress for this account or address; try again later";
+    case Kind::kUnavailable:
+      return "login unavailable: the user database cannot be reached; try again later";
     case Kind::kLoggedIn:
     case Kind::kClosed:
       break;
@@ -46,6 +48,16 @@ Authenticator::Authenticator(UserDb& users, Settings settings)
       checks_(std::max(1U, settings_.max_concurrent_checks)),
       queue_(std::max(1U, settings_.max_concurrent_checks)) {
   SFS_CHECK(settings_.store != nullptr);
+  if (settings_.verdicts != nullptr) {
+    settings_.verdicts->start(
+        [this](const SharedVerdict& v) { gate_.apply(v.source, v.user, v.ok, Clock::now()); });
+  }
+}
+
+Authenticator::~Authenticator() {
+  if (settings_.verdicts != nullptr) {
+    settings_.verdicts->stop();  // before the gate it delivers to goes
+  }
 }
 
 bool Authenticator::current(const Identity& identity) const {
@@ -122,6 +134,13 @@ awaitable<LoginOutcome> Authenticator::hold_and_check(const LoginRequest& reques
   // session is listed under the user, so a reload in between shows.
   const std::uint64_t version = users_.version(request.user);
   const UserDb::Verdict verdict = co_await check_password(request, decision);
+  if (!co_await share(request, verdict.ok)) {
+    // Unfinished, the attempt counts for nothing here either.
+    spdlog::error("user={} peer={} login not counted: the verdict could not reach the other nodes",
+                  request.user_label, request.peer);
+    outcome.kind = LoginOutcome::Kind::kUnavailable;
+    co_return outcome;
+  }
   if (!verdict.ok) {
     attempt.failed(Clock::now());
     spdlog::warn("user={} peer={} login failed check={} source={}", request.user_label,
@@ -140,6 +159,19 @@ awaitable<LoginOutcome> Authenticator::hold_and_check(const LoginRequest& reques
   outcome.kind = LoginOutcome::Kind::kLoggedIn;
   outcome.identity = std::move(identity);
   co_return outcome;
+}
+
+// Before the client hears the verdict, so that its next attempt, on any
+// node, is judged with this one counted.
+awaitable<bool> Authenticator::share(const LoginRequest& request, bool ok) {
+  if (settings_.verdicts == nullptr) {
+    co_return true;
+  }
+  // No user has a longer name: cut, it still counts on its source.
+  SharedVerdict verdict{LoginGate::source_of(request.source),
+                        std::string(request.user.substr(0, kMaxSharedField)), ok};
+  co_return co_await run_blocking(checks_,
+                                  [&] { return settings_.verdicts->publish(verdict).ok(); });
 }
 
 // Trusted and clean sources first, never behind failing ones; within a

@@ -36,6 +36,7 @@
 #include "auth/login_gate.h"
 #include "auth/user_db.h"
 #include "auth/user_store.h"
+#include "auth/verdict_share.h"
 
 namespace sfs::auth {
 
@@ -65,11 +66,12 @@ struct LoginRequest {
 // time as a number, for HTTP's Retry-After too, and whether to answer at all.)
 struct LoginOutcome {
   enum class Kind {
-    kLoggedIn,  // identity set; the door lists the session, checks current(), answers
-    kFailed,    // wrong user name or password (checked)
-    kRefused,   // a penalty over the longest hold: unchecked, retry_after set
-    kBusy,      // still waiting for other attempts' verdicts at the deadline: unchecked
-    kClosed,    // the client went (on_hold said so) or the server stops: no answer
+    kLoggedIn,     // identity set; the door lists the session, checks current(), answers
+    kFailed,       // wrong user name or password (checked)
+    kRefused,      // a penalty over the longest hold: unchecked, retry_after set
+    kBusy,         // still waiting for other attempts' verdicts at the deadline: unchecked
+    kClosed,       // the client went (on_hold said so) or the server stops: no answer
+    kUnavailable,  // checked, but the cluster could not count the verdict: no login
   };
   Kind kind = Kind::kClosed;
   std::optional<Identity> identity;
@@ -97,13 +99,18 @@ struct LoginHooks {
 class Authenticator {
  public:
   struct Settings {
-    UserStore* store = nullptr;          // where rehashed passwords are saved (outlives this)
+    UserStore* store = nullptr;  // where rehashed passwords are saved (outlives this)
+    // A cluster's shared verdicts (outlives this; started and stopped here):
+    // each verdict is published before the door answers, and a login whose
+    // verdict could not be published does not count (kUnavailable).
+    VerdictShare* verdicts = nullptr;
     unsigned max_concurrent_checks = 2;  // Argon2id runs at once (64 MiB each)
     LoginGate::Settings gate{};
   };
 
   // `users` must outlive this object (reloads swap its contents, not it).
   Authenticator(UserDb& users, Settings settings);
+  ~Authenticator();
   Authenticator(const Authenticator&) = delete;
   Authenticator& operator=(const Authenticator&) = delete;
 
@@ -141,6 +148,9 @@ class Authenticator {
   awaitable<bool> wait_for(std::chrono::steady_clock::duration wait, const LoginHooks& hooks);
   awaitable<UserDb::Verdict> check_password(const LoginRequest& request,
                                             const LoginGate::Decision& decision);
+  // Publishes the verdict to the cluster (when there is one) on the pool;
+  // false when it could not be.
+  awaitable<bool> share(const LoginRequest& request, bool ok);
   // Replaces an outdated hash, in memory and in the user store (see .cc).
   bool rehash(const std::string& user, std::string_view password, std::uint64_t version);
 

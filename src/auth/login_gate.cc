@@ -224,14 +224,24 @@ void LoginGate::trust_locked(const std::string& source, const std::string& user,
 void LoginGate::finish(const Attempt& attempt, bool ok, bool checked, Clock::time_point now) {
   const std::string& source = attempt.source_;
   const std::string& user = attempt.user_;
-  const std::string pair = pair_key(source, user);
   const std::lock_guard lock(mutex_);
   for (const Charge& c : charges(attempt.decision_.standing, source, user)) {
     c.table->end(c.key);
   }
-  if (!checked) {
-    return;
+  if (checked) {
+    record_locked(source, user, ok, now);
   }
+}
+
+void LoginGate::apply(std::string_view source, std::string_view user, bool ok,
+                      Clock::time_point now) {
+  const std::lock_guard lock(mutex_);
+  record_locked(std::string(source), std::string(user), ok, now);
+}
+
+void LoginGate::record_locked(const std::string& source, const std::string& user, bool ok,
+                              Clock::time_point now) {
+  const std::string pair = pair_key(source, user);
   if (ok) {
     pairs_.success(pair);
     trust_locked(source, user, now);

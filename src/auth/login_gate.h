@@ -113,6 +113,11 @@ class LoginGate {
   static std::string source_of(std::string_view address);
 
   static std::string_view standing_name(Standing standing);
+
+  // Counts the verdict of a check made elsewhere (another node of a
+  // cluster, auth/verdict_share.h) as one made here: `source` is a key
+  // source_of() made there. Nothing was in flight here for it.
+  void apply(std::string_view source, std::string_view user, bool ok, Clock::time_point now);
   // Users with trusted sources remembered (for tests).
   std::size_t trusted_users() const;
 
@@ -138,6 +143,8 @@ class LoginGate {
                       Clock::time_point now) const;
   void trust_locked(const std::string& source, const std::string& user, Clock::time_point now);
   void finish(const Attempt& attempt, bool ok, bool checked, Clock::time_point now);
+  void record_locked(const std::string& source, const std::string& user, bool ok,
+                     Clock::time_point now);
   static std::string pair_key(const std::string& source, const std::string& user);
 
   Settings settings_;

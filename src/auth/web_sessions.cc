@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/hex.h"
 #include "crypto/random.h"
 
 namespace sfs::auth {
@@ -12,21 +13,10 @@ namespace {
 constexpr std::size_t kIdBytes = 32;  // 256 bits, for the id and the CSRF token
 constexpr unsigned kSweepEvery = 256;
 
-std::string hex(const unsigned char* data, std::size_t length) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (std::size_t i = 0; i < length; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0xF]);
-  }
-  return out;
-}
-
 std::string random_hex() {
   unsigned char bytes[kIdBytes];
   crypto::random_bytes(bytes, sizeof bytes);
-  return hex(bytes, sizeof bytes);
+  return to_hex(bytes, sizeof bytes);
 }
 
 // What the table keeps instead of the id.

@@ -139,10 +139,17 @@ Result<std::unique_ptr<pqxx::connection>> Database::take() {
     }
     ++open_;
   }
+  auto made = connect();
+  if (!made) {
+    give_back(nullptr);
+  }
+  return made;
+}
+
+Result<std::unique_ptr<pqxx::connection>> Database::connect() {
   try {
     return std::make_unique<pqxx::connection>(conninfo_);
   } catch (const std::exception& e) {
-    give_back(nullptr);
     return make_error(Errc::kIo, name_ + " unavailable: " + first_line(e.what()));
   }
 }

@@ -62,6 +62,10 @@ class Database {
   // unavailable: why" or "NAME: why".
   Result<void> run(const std::function<Result<void>(pqxx::work&)>& body);
 
+  // A connection of the caller's own, outside the pool (a LISTEN needs
+  // one that stays). kIo "NAME unavailable: why" when it cannot be made.
+  Result<std::unique_ptr<pqxx::connection>> connect();
+
  private:
   Database(std::string conninfo, std::string name, DatabaseSettings settings);
   Result<std::unique_ptr<pqxx::connection>> take();

@@ -49,10 +49,11 @@ Server::Server(Config config, tls::ContextPtr tls, StartUsers users, StorageChoi
       reload_signals_(io_, SIGHUP),
       listener_(io_.get_executor()),
       https_listener_(io_.get_executor()),
-      shared_(std::make_shared<Shared>(
-          std::move(config), std::move(tls),
-          StartUsers{.store = std::move(users.store), .users = std::move(users.users)},
-          std::move(store))),
+      shared_(std::make_shared<Shared>(std::move(config), std::move(tls),
+                                       StartUsers{.store = std::move(users.store),
+                                                  .users = std::move(users.users),
+                                                  .verdicts = std::move(users.verdicts)},
+                                       std::move(store))),
       // (users.token is still there: only the store and the UserDb moved)
       auth_reload_(shared_->users, *shared_->user_store, std::move(users.token), shared_->sessions,
                    &shared_->web_sessions),

@@ -66,6 +66,8 @@ struct StartUsers {
   std::unique_ptr<auth::UserStore> store;
   auth::UserDb users;
   std::string token;
+  // A cluster's shared login verdicts (none for one node).
+  std::unique_ptr<auth::VerdictShare> verdicts;
 };
 
 // What every session shares, read-only after start (the counters are atomic;
@@ -76,6 +78,7 @@ struct Shared {
         tls(std::move(t)),
         user_store(std::move(u.store)),
         users(std::move(u.users)),
+        verdict_share(std::move(u.verdicts)),
         owned_backend(make_backend(std::move(s))),
         backend(*owned_backend) {}
   // The POSIX backend over the store on the pools below, or the S3 backend
@@ -86,11 +89,15 @@ struct Shared {
   tls::ContextPtr tls;
   std::unique_ptr<auth::UserStore> user_store;
   auth::UserDb users;
+  // Before the authenticator, which stops it when it goes.
+  std::unique_ptr<auth::VerdictShare> verdict_share;
   Admission admission{{config.max_connections, config.max_connections_per_source,
                        config.max_unauthenticated, config.unauthenticated_share_per_source}};
   // Logins: penalties, the Argon2id pool and its turns, rehashes saved.
-  auth::Authenticator authenticator{
-      users, {.store = user_store.get(), .max_concurrent_checks = config.max_concurrent_hashing}};
+  auth::Authenticator authenticator{users,
+                                    {.store = user_store.get(),
+                                     .verdicts = verdict_share.get(),
+                                     .max_concurrent_checks = config.max_concurrent_hashing}};
   // Per user: what the tree takes and what operations in flight reserved.
   files::QuotaLedger quota_ledger{{config.quota_bytes, config.quota_files}, kUsageRescan};
   // WebDAV locks, per user: taken through the HTTPS door, respected by

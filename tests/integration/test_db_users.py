@@ -13,8 +13,8 @@ import re
 import unittest
 
 import test_rehash
-from sfs_harness import (RawConnection, Server, ServerStartError, make_temp_dir, remove_tree,
-                         run_admin, wait_until, write_file)
+from sfs_harness import (RawConnection, Server, ServerStartError, login_attempt, make_temp_dir,
+                         open_login_connection, remove_tree, run_admin, wait_until, write_file)
 from harness.client import Client
 from harness.postgres import PostgresServer, postgres_missing
 
@@ -23,6 +23,9 @@ ENDED_CHANGED = "ERR AUTH session ended: the password was changed; log in again"
 ENDED_DELETED = "ERR AUTH session ended: the account was deleted"
 DAVE_PW = "dave-Pw-0123456"
 ARGON2 = re.compile(r"^\$argon2id\$v=19\$m=65536,t=2,p=1\$")
+FAILED = "ERR AUTH login failed"
+UNAVAILABLE = ("ERR AUTH login unavailable: the user database cannot be reached; try again "
+               "later")
 
 
 def log_in(server, user, password):
@@ -188,7 +191,39 @@ class DatabaseUsersTest(unittest.TestCase):
         with self.assertRaises(ServerStartError):
             Server(users={}, extra_args=["--db", self.pg.url]).start()
 
-    def test_the_database_away_keeps_the_users_and_the_sessions(self):
+    def test_penalties_are_cluster_wide(self):
+        """A guesser going round the nodes meets the penalties of one node: three
+        free failures, then 0.5 s, 1 s (told by DELAY), whichever node it asks;
+        and a success on one node clears the (address, name) score on all."""
+        self.add("carol", "carol-Pw-0123456")
+        nodes = [self.node(), self.node(), self.node()]
+        delays = []
+        for i in range(5):
+            node = nodes[i % 3]
+            with open_login_connection(node.port, "127.0.0.3") as conn:
+                delay, reply = login_attempt(conn, "carol", "wrong-%d" % i)
+            self.assertEqual(reply, FAILED)
+            delays.append(delay)
+        # The 4th pays exactly 0.5 s (the decay of three failures is free); the
+        # 5th pays the 1 s of four failures less their decay since: more than the
+        # 4th's only if the 4th, checked on another node, was counted here.
+        self.assertEqual(delays[:4], [None, None, None, 500], delays)
+        self.assertTrue(500 < delays[4] <= 1000, delays)
+        # The right password, held by the penalty, logs in, and trusts the address
+        # everywhere: its next failure on another node is judged as trusted.
+        with open_login_connection(nodes[2].port, "127.0.0.3") as conn:
+            delay, reply = login_attempt(conn, "carol", "carol-Pw-0123456")
+        self.assertEqual(reply, "OK")
+        self.assertTrue(1000 < delay <= 2000, delay)  # five failures, from all nodes
+        with open_login_connection(nodes[0].port, "127.0.0.3") as conn:
+            self.assertEqual(login_attempt(conn, "carol", "wrong-again"), (None, FAILED))
+        self.assertTrue(nodes[0].wait_for_log(
+            r"user=carol peer=127\.0\.0\.3:\d+ login failed check=argon2id source=trusted$"))
+
+    def test_the_database_away_refuses_logins_and_keeps_the_sessions(self):
+        """PostgreSQL stopped: logins fail with a clear message (a node alone
+        cannot count them for the cluster), sessions and their transfers go on,
+        and everything recovers when it is back."""
         self.add("dave", DAVE_PW)
         node = self.node()
         session = self.logged_in(node, "dave", DAVE_PW)
@@ -202,14 +237,17 @@ class DatabaseUsersTest(unittest.TestCase):
             self.assertEqual(result.returncode, 1)
             self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
             self.assertIn(b"unavailable", result.stderr)
-            # Meanwhile the users it had keep logging in and working.
-            self.assertEqual(log_in(node, "dave", DAVE_PW), "OK")
+            self.assertEqual(log_in(node, "dave", DAVE_PW), UNAVAILABLE)
+            self.assertEqual(log_in(node, "dave", "wrong-one"), UNAVAILABLE)
+            # The session logged in before goes on.
             self.assertRegex(session.command("LIST"), r"^OK \d+$")
         finally:
             self.pg.restart()
         self.add("erin", "erin-Pw-0123456")
         self.wait_for_reload(node, mark, r"added: erin$")
-        self.assertEqual(log_in(node, "erin", "erin-Pw-0123456"), "OK")
+        self.assertTrue(wait_until(lambda: log_in(node, "erin", "erin-Pw-0123456") == "OK",
+                                   timeout=RELOAD_WAIT))
+        self.assertEqual(log_in(node, "dave", DAVE_PW), "OK")
         self.assertEqual(node.log_since(mark).count("reload failed"), 1,
                          "the failure is logged once, not at every check")
         self.assertTrue(node.running())

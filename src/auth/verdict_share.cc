@@ -1,0 +1,69 @@
+#include "auth/verdict_share.h"
+
+#include <charconv>
+#include <vector>
+
+#include "base/hex.h"
+
+namespace sfs::auth {
+namespace {
+
+constexpr std::string_view kTag = "v1";
+
+std::optional<std::string> bytes_of(std::string_view hex) {
+  if (hex.size() % 2 != 0 || hex.size() > 2 * kMaxSharedField) {
+    return std::nullopt;
+  }
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int high = hex_digit_value(hex[i]);
+    const int low = hex_digit_value(hex[i + 1]);
+    if (high < 0 || low < 0) {
+      return std::nullopt;
+    }
+    out += static_cast<char>((high << 4) | low);
+  }
+  return out;
+}
+
+std::vector<std::string_view> fields_of(std::string_view text) {
+  std::vector<std::string_view> fields;
+  while (!text.empty() && fields.size() <= 5) {
+    const auto space = text.find(' ');
+    fields.push_back(text.substr(0, space));
+    text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
+  }
+  return fields;
+}
+
+}  // namespace
+
+std::string encode_verdict(std::uint64_t node, const SharedVerdict& verdict) {
+  char id[17];
+  const auto end = std::to_chars(id, id + sizeof(id), node, 16).ptr;
+  return std::string(kTag) + " " + std::string(id, end) + " " + (verdict.ok ? "1" : "0") + " " +
+         to_hex(verdict.source) + " " + to_hex(verdict.user);
+}
+
+std::optional<NodeVerdict> decode_verdict(std::string_view payload) {
+  const auto fields = fields_of(payload);
+  if (fields.size() != 5 || fields[0] != kTag || (fields[2] != "0" && fields[2] != "1") ||
+      fields[1].empty() || fields[1].size() > 16) {
+    return std::nullopt;
+  }
+  NodeVerdict out;
+  const auto [ptr, ec] =
+      std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(), out.node, 16);
+  if (ec != std::errc() || ptr != fields[1].data() + fields[1].size()) {
+    return std::nullopt;
+  }
+  auto source = bytes_of(fields[3]);
+  auto user = bytes_of(fields[4]);
+  if (!source || !user || source->empty()) {
+    return std::nullopt;
+  }
+  out.verdict = {std::move(*source), std::move(*user), fields[2] == "1"};
+  return out;
+}
+
+}  // namespace sfs::auth

@@ -1,0 +1,60 @@
+#pragma once
+// Login verdicts shared between the nodes of a cluster, so that the login
+// penalties (LoginGate) are cluster-wide: a guesser spreading attempts over
+// the nodes meets the penalties one node would give (docs/cluster.md).
+// Each node publishes the verdict of every password check before its client
+// hears it, and applies the verdicts the other nodes publish as they
+// arrive. The PostgreSQL implementation is pg::PgVerdictShare (NOTIFY).
+//
+//   share.start([&](const SharedVerdict& v) { gate.apply(v.source, v.user, v.ok, now()); });
+//   if (!share.publish({source, user, ok})) ... refuse the login: the
+//                                            cluster could not count it ...
+//   share.stop();
+//
+// publish() blocks (a database round trip): callers run it off the network
+// threads.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace sfs::auth {
+
+struct SharedVerdict {
+  std::string source;  // LoginGate::source_of() of the address
+  std::string user;    // as sent: any bytes up to kMaxSharedField
+  bool ok = false;
+};
+
+// Longer fields are not shared (a user name the server accepts is shorter).
+inline constexpr std::size_t kMaxSharedField = 1024;
+
+class VerdictShare {
+ public:
+  virtual ~VerdictShare() = default;
+  // Starts delivering other nodes' verdicts to `deliver`, from a thread of
+  // the share's own.
+  virtual void start(std::function<void(const SharedVerdict&)> deliver) = 0;
+  // Stops delivering; returns once `deliver` runs no more. Safe to call twice.
+  virtual void stop() = 0;
+  // Makes the verdict known to the other nodes; an error when it could not
+  // (the database is away): the caller must then not let the login count.
+  virtual Result<void> publish(const SharedVerdict& verdict) = 0;
+};
+
+// A verdict in a notification's payload, from node `node`:
+// "v1 NODE OK SOURCE USER" with NODE, SOURCE and USER in hex and OK 0 or 1.
+std::string encode_verdict(std::uint64_t node, const SharedVerdict& verdict);
+struct NodeVerdict {
+  std::uint64_t node = 0;
+  SharedVerdict verdict;
+};
+// nullopt for anything that is not such a payload (never trusted blindly:
+// fields bounded by kMaxSharedField).
+std::optional<NodeVerdict> decode_verdict(std::string_view payload);
+
+}  // namespace sfs::auth
