@@ -1,6 +1,7 @@
 """A transfer outlives a server that dies mid-way (issue 15, the client item):
-`sfs put`, `sfs get` and `sfs put -r` reconnect with bounded retries and
-backoff when the connection breaks, and go on from what is already there.
+`sfs put`, `sfs get`, `put -r`, `get -r`, batch mode and the shell
+reconnect with bounded retries and backoff when the connection breaks, and
+go on from what is already there.
 
 The transfers go through a fault proxy (harness/faults.py) that slows them,
 so that the server can be killed (SIGKILL) while one is surely under way:
@@ -148,6 +149,41 @@ class ReconnectTest(ReconnectTestBase):
         self.assertEqual(digest_hex(read_file(self.server.stored("alice", "tree/m-big.bin"))),
                          digest_hex(self.data))
         self.assertEqual(partial_files_in(os.path.join(self.user_dir, "tree")), [])
+
+    def test_get_tree_fetches_the_files_done_before_the_kill_once(self):
+        client = self.new_client(retries=RETRIES)
+        if not xattrs_supported(client.cwd):
+            self.skipTest("no user xattrs here: a partial download cannot be resumed")
+        small = {}
+        for prefix in ("a", "z"):
+            for i in range(8):
+                name = "%s-%02d.txt" % (prefix, i)
+                small[name] = os.urandom(1000 + i)
+                self.upload(small[name], "tree/" + name, client=client)
+        self.upload(self.data, "tree/m-big.bin", client=client)
+        target = client.path("copy")
+        big = os.path.join(target, "m-big.bin")
+        self.proxy.configure(rate_down=RATE)
+        mark = self.server.log_mark()
+        process = self.start_via_proxy(client, "--json", "get", "-r", "tree", target)
+        self.kill_when(lambda: file_size(local_partial(big)) >= GROWN, process)
+        before = self.server.log_since(mark)
+        mark = self.server.log_mark()
+        self.restart_server()
+        result = finish(process, timeout=TRANSFER_TIMEOUT)
+        self.assertReconnected(result)
+
+        summary = json.loads(result.stdout)
+        self.assertEqual((summary["files"], summary["unchanged"], summary["failed"]),
+                         (len(small) + 1, 0, []), summary)
+        done_before = set(re.findall(r"op=GET path=tree/(\S+) .*result=ok", before))
+        self.assertEqual(done_before, {n for n in small if n.startswith("a-")})
+        after = self.server.log_since(mark)
+        self.assertEqual([n for n in done_before if "path=tree/%s " % n in after], [], after)
+        for name, data in small.items():
+            self.assertEqual(read_file(os.path.join(target, name)), data)
+        self.assertEqual(digest_hex(read_file(big)), digest_hex(self.data))
+        self.assertFalse(os.path.exists(local_partial(big)))
 
     def run_commands_through_a_kill(self, *args):
         """Runs sfs with `args` and the commands file on stdin: a put of a big
