@@ -96,6 +96,12 @@ void add_global_options(CLI::App& app, Settings& s) {
                "Use no profile of the settings file, not even its default-profile");
   app.add_flag("--no-resume", s.no_resume,
                "Start put/get over instead of continuing an interrupted transfer");
+  app.add_option("--retries", s.session.connect.retries,
+                 "After a lost connection, reconnect and resume a transfer up to N times, "
+                 "waiting 0.5 s doubling up to 8 s between attempts (0: fail at once)")
+      ->capture_default_str()
+      ->type_name("N")
+      ->check(CLI::Range(0U, kMaxRetries));
   app.add_flag("--compress", s.session.compress,
                "Compress data on the wire with zstd (if the server offers it); helps on text "
                "and logs over slow links, costs nothing on data that does not shrink");

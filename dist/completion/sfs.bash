@@ -28,7 +28,7 @@ _sfs() {
   local commands="put upload get download mput mget sync view rm delete ls list stat mkdir rmdir mv
     move hash verify df menu shell trust help"
   local options="--help -h --host --port --user -u --ca-file --trust-new --password-file --profile
-    --no-profile --no-resume --compress --batch -b --json --completion --version"
+    --no-profile --no-resume --retries --compress --batch -b --json --completion --version"
   COMPREPLY=()
 
   case $prev in
@@ -48,7 +48,7 @@ _sfs() {
       COMPREPLY=($(compgen -W "bash zsh" -- "$cur"))
       return 0
       ;;
-    --port | --user | -u | --exclude | --bytes | -n)
+    --port | --user | -u | --retries | --exclude | --bytes | -n)
       return 0
       ;;
   esac
@@ -59,7 +59,7 @@ _sfs() {
     word=${COMP_WORDS[i]}
     if [[ -z $command ]]; then
       case $word in
-        --host | --port | --user | -u | --ca-file | --password-file | --profile | --batch | -b | --completion) ((i++)) ;;
+        --host | --port | --user | -u | --ca-file | --password-file | --profile | --retries | --batch | -b | --completion) ((i++)) ;;
         -*) ;;
         *) command=$word ;;
       esac

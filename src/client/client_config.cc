@@ -50,10 +50,18 @@ Result<void> read_key(const fs::path& file, const toml::key& key, const toml::no
     profile.port = static_cast<std::uint16_t>(*port);
     return {};
   }
+  if (key == "retries") {
+    auto retries = config::integer_in(node, 0, kMaxRetries);
+    if (!retries) {
+      return key_error(file, key, retries.error().message);
+    }
+    profile.retries = static_cast<unsigned>(*retries);
+    return {};
+  }
   if (key != "host" && key != "user" && key != "ca-file" && key != "password-file") {
     return key_error(file, key,
                      "unknown setting (a profile may set host, port, user, ca-file, "
-                     "password-file)");
+                     "password-file, retries)");
   }
   SFS_ASSIGN_OR_RETURN(auto text, string_of(file, key, node));
   if (key == "host") {
@@ -158,6 +166,9 @@ void apply_profile(const Profile& profile,
   }
   if (profile.password_file && !given_on_command_line("--password-file")) {
     options.password_file = profile.password_file->string();
+  }
+  if (profile.retries && !given_on_command_line("--retries")) {
+    options.connect.retries = *profile.retries;
   }
 }
 

@@ -11,6 +11,7 @@
 //   user = "alice"
 //   ca-file = "home.crt"            # relative to this file's directory
 //   password-file = "~/.sfs-pass"   # ~/ is $HOME
+//   retries = 10                     # as --retries
 //
 // Flags given on the command line win over the profile.
 
@@ -34,6 +35,7 @@ struct Profile {
   std::optional<std::string> user;
   std::optional<std::filesystem::path> ca_file;        // absolute once loaded
   std::optional<std::filesystem::path> password_file;  // absolute once loaded
+  std::optional<unsigned> retries;
 };
 
 // $XDG_CONFIG_HOME/sfs/config.toml when that is an absolute path, else

@@ -3,8 +3,11 @@
 #include <openssl/ssl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <random>
+#include <thread>
 
 #include "client/interrupt.h"
 #include "client/local_file.h"
@@ -208,7 +211,47 @@ protocol::Put put_request(const std::string& remote, const LocalSource& source, 
   return put;
 }
 
+// Waits `delay`, in short steps so that Ctrl-C (in the shell) ends the wait.
+// False when it did.
+bool pause_unless_interrupted(std::chrono::milliseconds delay) {
+  constexpr auto kStep = std::chrono::milliseconds(50);
+  const auto until = std::chrono::steady_clock::now() + delay;
+  while (std::chrono::steady_clock::now() < until) {
+    if (interrupt_requested()) {
+      return false;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    std::this_thread::sleep_for(std::clamp(left, std::chrono::milliseconds(0), kStep));
+  }
+  return !interrupt_requested();
+}
+
+// Why a connection was lost, for "connection lost (WHY)": the message
+// without a "connection lost: " of its own.
+std::string loss_reason(const Error& error) {
+  constexpr std::string_view kPrefix = "connection lost: ";
+  const std::string& message = error.message;
+  return message.starts_with(kPrefix) ? message.substr(kPrefix.size()) : message;
+}
+
+// A number in [0, 1) for the backoff's jitter.
+double random_fraction() {
+  static std::mt19937_64 engine{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+}
+
 }  // namespace
+
+std::chrono::milliseconds backoff_delay(unsigned attempt, double jitter) {
+  auto delay = kFirstBackoff;
+  for (unsigned i = 1; i < attempt && delay < kMaxBackoff; ++i) {
+    delay *= 2;
+  }
+  delay = std::min(delay, kMaxBackoff);
+  const double shortened = static_cast<double>(delay.count()) * (1.0 - 0.25 * jitter);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(shortened));
+}
 
 Connection::Connection(const ConnectOptions& options)
     : server_(server_key(options.host, options.port)), options_(options) {}
@@ -300,7 +343,6 @@ Error Connection::closed_reason() {
 }
 
 Result<void> Connection::reconnect() {
-  const bool compress = channel_ && channel_->compression();
   channel_->close();
   io_.restart();    // run() may have left the loop stopped
   io_.poll();       // let the old channel's coroutines end
@@ -308,11 +350,66 @@ Result<void> Connection::reconnect() {
   offers_.reset();  // the server may have changed
   SFS_RETURN_IF_ERROR(open_channel());
   SFS_RETURN_IF_ERROR(login(user_, password_));
-  if (compress) {
+  if (compress_) {
     SFS_RETURN_IF_ERROR(enable_compression());
   }
+  gave_up_ = false;
   return {};
 }
+
+Result<void> Connection::restore() {
+  auto again = reconnect();
+  if (again || !may_retry(again.error())) {
+    return again;
+  }
+  unsigned used = 0;
+  return retry_connect(again.error(), used);
+}
+
+bool Connection::may_retry(const Error& error) const {
+  return error.code == Errc::kNetwork && options_.retries > 0 && !interrupt_requested();
+}
+
+Result<void> Connection::retry_connect(const Error& lost, unsigned& used) {
+  Error why = lost;
+  while (used < options_.retries) {
+    ++used;
+    const auto delay = backoff_delay(used, random_fraction());
+    std::fprintf(stderr, "sfs: connection lost (%s); reconnecting in %.1f s (attempt %u of %u)\n",
+                 loss_reason(why).c_str(), static_cast<double>(delay.count()) / 1000.0, used,
+                 options_.retries);
+    if (!pause_unless_interrupted(delay)) {
+      return make_error(Errc::kNetwork, "interrupted while waiting to reconnect");
+    }
+    auto again = reconnect();
+    if (again) {
+      return {};
+    }
+    if (again.error().code != Errc::kNetwork) {  // a changed identity, a refused login
+      return again.error();
+    }
+    why = again.error();
+  }
+  gave_up_ = true;
+  return make_error(Errc::kNetwork, "connection lost (" + loss_reason(why) + "); gave up after " +
+                                        std::to_string(used) + " attempts to reconnect");
+}
+
+template <typename T>
+Result<T> Connection::retrying(const std::function<Result<T>()>& attempt) {
+  unsigned used = 0;
+  for (;;) {
+    Result<T> result = attempt();
+    if (result || !may_retry(result.error())) {
+      return result;
+    }
+    SFS_RETURN_IF_ERROR(retry_connect(result.error(), used));
+  }
+}
+
+// pipeline.cc retries these too.
+template Result<void> Connection::retrying(const std::function<Result<void>()>& attempt);
+template Result<bool> Connection::retrying(const std::function<Result<bool>()>& attempt);
 
 awaitable<Result<void>> Connection::connect(std::string host, std::uint16_t port) {
   boost::system::error_code ec;
@@ -449,6 +546,7 @@ Result<void> Connection::enable_compression() {
     return make_error(Errc::kProtocol, "malformed reply from server");
   }
   channel_->set_compression(true);
+  compress_ = true;
   return {};
 }
 
@@ -668,13 +766,15 @@ awaitable<Result<std::vector<protocol::FileStatus>>> Connection::do_verify() {
 
 Result<void> Connection::put(const std::filesystem::path& local, const std::string& remote,
                              bool show_progress, bool resume, bool keep_time) {
-  return run(do_put(local, remote, show_progress, resume, keep_time));
+  return retrying<void>(
+      [&] { return run(do_put(local, remote, show_progress, resume, keep_time)); });
 }
 
 Result<void> Connection::get(const std::string& remote, const std::filesystem::path& local,
                              bool show_progress, bool resume, std::optional<std::int64_t> mtime,
                              bool ask_time) {
-  return run(do_get(remote, local, show_progress, resume, mtime, ask_time));
+  return retrying<void>(
+      [&] { return run(do_get(remote, local, show_progress, resume, mtime, ask_time)); });
 }
 
 Result<void> Connection::view(const std::string& remote, std::uint64_t max_bytes,

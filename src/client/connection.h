@@ -7,6 +7,7 @@
 //   conn->login("alice", password);
 //   conn->put("report.pdf", "report.pdf", /*show_progress=*/true);
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -34,7 +35,18 @@ struct ConnectOptions {
   std::filesystem::path ca_file;        // empty: trust on first use
   bool trust_new = false;               // pin an unknown server without asking
   std::filesystem::path known_servers;  // empty: TrustStore::default_path()
+  // After a lost connection, how many times a transfer reconnects before it
+  // fails (--retries; 0: never). See Connection::put.
+  unsigned retries = 5;
 };
+
+// The wait before reconnect attempt `attempt` (from 1): 0.5 s doubling up
+// to kMaxBackoff, each shortened by up to a quarter at random (`jitter` in
+// [0, 1)), so that clients cut off at once do not all come back at once.
+inline constexpr std::chrono::milliseconds kFirstBackoff{500};
+inline constexpr std::chrono::milliseconds kMaxBackoff{8000};
+inline constexpr unsigned kMaxRetries = 100;
+std::chrono::milliseconds backoff_delay(unsigned attempt, double jitter);
 
 class Connection {
  public:
@@ -72,6 +84,12 @@ class Connection {
   // InterruptGuard (client/interrupt.h) cuts the connection, keeping both
   // sides' partial data, and fails with kNetwork "interrupted at SIZE; run it
   // again to resume" (reconnect() then opens a new one).
+  // A connection lost otherwise (kNetwork) is opened again, up to
+  // ConnectOptions::retries times with backoff (one line on stderr each:
+  // "sfs: connection lost (REASON); reconnecting in 1.0 s (attempt 2 of
+  // 5)"), and the transfer resumes there; an error of another kind (a
+  // changed server identity, a refused login, an ERR reply) is returned at
+  // once. put_small, put_many and get_many do the same.
   Result<void> put(const std::filesystem::path& local, const std::string& remote,
                    bool show_progress, bool resume = true, bool keep_time = true);
   Result<void> get(const std::string& remote, const std::filesystem::path& local,
@@ -117,7 +135,9 @@ class Connection {
   // server, and all with `force` (the server must not skip any), one at a
   // time as put() sends them. A file's failure goes to `done` and
   // the rest go on; the result is an error only when the connection failed
-  // (the jobs not reported then were not done).
+  // and could not be opened again (the jobs not reported then were not
+  // done). After a reconnect (see put) the jobs not reported yet are sent
+  // again on the new connection: none is reported twice.
   Result<void> put_many(const std::vector<PutJob>& jobs, bool resume, bool keep_time,
                         const PutDone& done, bool force = false);
   // Downloads the jobs in order, their GETs pipelined within the window;
@@ -173,6 +193,13 @@ class Connection {
   // server's idle timeout and an interrupted transfer; the password stays
   // in memory for this (docs/security.md).
   Result<void> reconnect();
+  // reconnect() after the connection was lost between commands, and when
+  // that fails with kNetwork, again with put's retries and backoff. The
+  // shell uses it.
+  Result<void> restore();
+  // Whether the last retries ran out (the server stayed away): then
+  // restore() would only wait as long again.
+  bool gave_up() const { return gave_up_; }
 
   const std::string& server_name() const { return server_; }
 
@@ -190,6 +217,18 @@ class Connection {
 
   template <typename T>
   Result<T> run(awaitable<Result<T>> operation);
+  // Whether a transfer that failed with `error` is tried again on a new
+  // connection: a lost connection (kNetwork) not cut by Ctrl-C, retries on.
+  bool may_retry(const Error& error) const;
+  // After `lost`: waits with backoff and reconnects until that works or
+  // `used` reaches the retries (kNetwork "connection lost (...); gave up
+  // after N attempts to reconnect"); an error other than kNetwork while
+  // reconnecting ends it at once.
+  Result<void> retry_connect(const Error& lost, unsigned& used);
+  // Runs `attempt` until it succeeds or fails in a way not retried; in
+  // between, retry_connect(), all attempts sharing one count.
+  template <typename T>
+  Result<T> retrying(const std::function<Result<T>()>& attempt);
 
   awaitable<Result<void>> connect(std::string host, std::uint16_t port);
   Result<void> verify_server(const ConnectOptions& options);
@@ -263,6 +302,8 @@ class Connection {
   std::string password_;  // (the shell keeps its session across idle timeouts)
   std::function<void(std::uint64_t)> observer_;
   std::optional<bool> offers_;  // the server takes PUT with a digest (unknown: not asked yet)
+  bool compress_ = false;       // compression was asked for: again after a reconnect
+  bool gave_up_ = false;        // the last retry_connect ran out of attempts
 };
 
 }  // namespace sfs::client

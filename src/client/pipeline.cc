@@ -155,9 +155,9 @@ Result<bool> Connection::put_small(const fs::path& local, const std::string& rem
   if (show_progress) {
     bar.emplace("put " + remote, file.data.size());
   }
-  protocol::Put put = offer_of(remote, file, keep_time, false);
+  const protocol::Put put = offer_of(remote, file, keep_time, false);
   const std::uint64_t size = file.data.size();
-  auto sent = run(do_put_small(std::move(put), std::move(file.data)));
+  auto sent = retrying<bool>([&] { return run(do_put_small(put, file.data)); });
   if (sent && bar) {
     bar->update(size);
   }
@@ -238,7 +238,19 @@ awaitable<Result<void>> Connection::do_put_many(std::vector<PutJob> jobs, bool r
 
 Result<void> Connection::put_many(const std::vector<PutJob>& jobs, bool resume, bool keep_time,
                                   const PutDone& done, bool force) {
-  return run(do_put_many(jobs, resume, keep_time, done, force));
+  std::size_t next = 0;  // the first job not reported to `done`
+  return retrying<void>([&] {
+    const std::size_t base = next;
+    const PutDone report = [&](std::size_t i, const Result<bool>& result) {
+      if (!result && may_retry(result.error())) {
+        return;  // the connection was lost: sent again on the next one
+      }
+      next = base + i + 1;
+      done(base + i, result);
+    };
+    const std::vector<PutJob> rest(jobs.begin() + static_cast<std::ptrdiff_t>(base), jobs.end());
+    return run(do_put_many(rest, resume, keep_time, report, force));
+  });
 }
 
 awaitable<Result<void>> Connection::settle_gets(const std::vector<GetJob>& jobs,
@@ -297,7 +309,19 @@ awaitable<Result<void>> Connection::do_get_many(std::vector<GetJob> jobs, bool r
 
 Result<void> Connection::get_many(const std::vector<GetJob>& jobs, bool resume,
                                   const GetDone& done) {
-  return run(do_get_many(jobs, resume, done));
+  std::size_t next = 0;  // as put_many's
+  return retrying<void>([&] {
+    const std::size_t base = next;
+    const GetDone report = [&](std::size_t i, const Result<void>& result) {
+      if (!result && may_retry(result.error())) {
+        return;
+      }
+      next = base + i + 1;
+      done(base + i, result);
+    };
+    const std::vector<GetJob> rest(jobs.begin() + static_cast<std::ptrdiff_t>(base), jobs.end());
+    return run(do_get_many(rest, resume, report));
+  });
 }
 
 }  // namespace sfs::client

@@ -47,10 +47,12 @@ void report_too_long() {
 }
 
 // After the connection was lost (the server's idle timeout, a restart, a
-// transfer cut by Ctrl-C): logs in again once, keeping the working
-// directories. False, with the error reported, when that fails too.
+// transfer cut by Ctrl-C): logs in again, keeping the working directories;
+// when the server is not back at once, with the retries and backoff of a
+// transfer (Connection::restore). False, with the error reported, when that
+// fails too.
 bool reconnect(CommandContext& state, int& status) {
-  auto again = state.conn.reconnect();
+  auto again = state.conn.restore();
   if (!again) {
     std::fprintf(stderr, "sfs: cannot reconnect: %s\n", again.error().message.c_str());
     status = exit_code_for(again.error().code);
@@ -84,8 +86,9 @@ bool shell_line(CommandContext& state, const std::string& line, int& status, int
   if (outcome.connection_lost) {
     // Only a lost connection is opened again: after "session ended" (an
     // account change, kAuth) the old password would just count as a failure.
+    // A transfer whose retries ran out has waited for the server already.
     int lost = outcome.status;
-    if (lost != kExitNetwork || !reconnect(state, lost)) {
+    if (lost != kExitNetwork || state.conn.gave_up() || !reconnect(state, lost)) {
       status = lost;
       return false;
     }

@@ -141,7 +141,8 @@ class ZshCompletionTest(unittest.TestCase):
         for command in COMMANDS:
             self.assertIn("'%s:" % command, text)
         for option in ("--host", "--port", "--user", "--ca-file", "--trust-new",
-                       "--password-file", "--profile", "--no-resume", "--json", "--compress",
+                       "--password-file", "--profile", "--no-resume", "--retries", "--json",
+                       "--compress",
                        "{-b,--batch}", "--completion"):
             self.assertIn(option, text)
         if shutil.which("zsh"):

@@ -348,7 +348,7 @@ class ClientProfileTest(unittest.TestCase):
         self.assertUsage(
             self.sfs("--profile", "home", "ls"),
             "%s:7: colour: unknown setting (a profile may set host, port, user, ca-file, "
-            "password-file)" % settings)
+            "password-file, retries)" % settings)
         self.write_settings("[profile.home]\nport = 99999\n")
         self.assertUsage(self.sfs("ls"),
                          "%s:2: port: must be between 1 and 65535 (got 99999)" % settings)

@@ -150,11 +150,29 @@ TEST_F(ClientConfigTest, UnknownProfiles) {
             "no profile home: " + (dir_ / "absent.toml").string() + " does not exist");
 }
 
+TEST_F(ClientConfigTest, RetriesFromTheProfileUnlessGiven) {
+  write("[profile.a]\nretries = 0\n");
+  auto profile = load_profile(file_, "a");
+  ASSERT_TRUE(profile && profile->has_value());
+  EXPECT_EQ((*profile)->retries, 0U);
+  SessionOptions options;
+  EXPECT_EQ(options.connect.retries, 5U);
+  apply_profile(
+      **profile, [](std::string_view) { return false; }, options);
+  EXPECT_EQ(options.connect.retries, 0U);
+  options.connect.retries = 7;  // --retries 7
+  apply_profile(
+      **profile, [](std::string_view flag) { return flag == "--retries"; }, options);
+  EXPECT_EQ(options.connect.retries, 7U);
+  EXPECT_EQ(error_for("[profile.a]\nretries = 101\n"),
+            file_.string() + ":2: retries: must be between 0 and 100 (got 101)");
+}
+
 TEST_F(ClientConfigTest, BadFiles) {
   EXPECT_EQ(error_for("[profile.a]\nhost = \"h\"\nprot = 1\n"),
             file_.string() +
                 ":3: prot: unknown setting (a profile may set host, port, user, ca-file, "
-                "password-file)");
+                "password-file, retries)");
   EXPECT_EQ(error_for("[profile.a]\nport = \"9001\"\n"),
             file_.string() + ":2: port: expected an integer, got a string");
   EXPECT_EQ(error_for("[profile.a]\nport = 0\n"),

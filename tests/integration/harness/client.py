@@ -75,10 +75,15 @@ class Client:
     trust: 'ca' passes --ca-file with the server's certificate, 'new' passes
     --trust-new, 'tofu' passes neither (trust-on-first-use from known_servers).
     Methods take trust=None to mean the sandbox's default.
+
+    retries is passed as --retries: 0 by default, so that a test that cuts a
+    connection sees the failure at once (and can resume by running the
+    command again); None leaves sfs's own default (test_reconnect.py).
     """
 
-    def __init__(self, server, user="alice", password=None, trust="ca"):
+    def __init__(self, server, user="alice", password=None, trust="ca", retries=0):
         self.server = server
+        self.retries = retries
         self.user = user
         self.password = server.users.get(user) if password is None else password
         self.trust = trust
@@ -116,6 +121,8 @@ class Client:
             args += ["--trust-new"]
         elif trust != "tofu":
             raise ValueError("trust must be 'ca', 'new' or 'tofu', not %r" % (trust,))
+        if self.retries is not None:
+            args += ["--retries", str(self.retries)]
         return args
 
     def run(self, *args, user=None, password=None, trust=None, port=None, input=None,

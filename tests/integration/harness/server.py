@@ -54,7 +54,8 @@ class Server:
     (passed as --storage; the caller owns that directory).
 
     restart() stops the process and starts a new one in the same directory,
-    on the same storage and with the same identity (the port may change).
+    on the same storage and with the same identity (the port may change,
+    unless same_port is set).
 
     With SFS_TEST_S3_SERVER set (config.S3_SERVER) a server without a
     storage of its own keeps its files on S3, under a prefix of its own;
@@ -177,10 +178,14 @@ class Server:
             shutil.copyfile(self.key_source, self.key_path)
             os.chmod(self.key_path, 0o600)
 
-    def restart(self, sig=signal.SIGTERM):
-        """Stops the process with sig and starts a new one on the same directory."""
+    def restart(self, sig=signal.SIGTERM, same_port=False):
+        """Stops the process with sig and starts a new one on the same directory;
+        with same_port, listening on the port the old one had (as a client that
+        reconnects, or a proxy in front, expects)."""
         self.stop(sig)
         self.process = None
+        if same_port:
+            self.requested_port = self.port
         self.start()
 
     def _read_banner(self):
