@@ -83,6 +83,11 @@ struct Config {
   std::chrono::seconds web_session_lifetime{43200};
   // On SIGTERM/SIGINT: how long transfers in flight may take to finish.
   std::chrono::seconds drain_timeout{30};
+  // On SIGTERM/SIGINT, before the drain: how long the server goes on
+  // accepting and serving as usual while its health check already answers
+  // 503, so that a load balancer takes it out of its pool first
+  // (docs/cluster.md). 0: the drain starts at once.
+  std::chrono::seconds drain_grace{0};
 };
 
 }  // namespace sfs::server

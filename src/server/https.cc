@@ -74,7 +74,8 @@ awaitable<void> run_https(std::shared_ptr<Shared> shared, tcp::socket socket,
           [&s = *shared, &ticket, &entry = *entry](const auth::Identity& identity) {
             return open_files(s, ticket, entry, identity);
           },
-      .draining = [&s = *shared] { return s.draining.load(); }};
+      .draining = [&s = *shared] { return s.draining.load(); },
+      .leaving = [&s = *shared] { return s.leaving.load(); }};
   try {
     // Locals, not temporaries, in the co_await (GCC 12 destroys some twice).
     http::Peer who{peer, source};

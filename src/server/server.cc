@@ -168,7 +168,7 @@ void Server::run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (!ec) {
       spdlog::info("signal {} received: finishing transfers in flight, then stopping", signal);
-      drain();
+      leave();
       // A second signal stops at once.
       signals_.async_wait([this](const boost::system::error_code& again, int) {
         if (!again) {
@@ -215,7 +215,24 @@ void Server::wait_for_reload_signal() {
   });
 }
 
+void Server::leave() {
+  shared_->leaving = true;
+  const auto grace = shared_->config.drain_grace;
+  if (grace.count() == 0) {
+    drain();
+    return;
+  }
+  spdlog::info("health check answers 503; serving {} s more before the drain", grace.count());
+  auto timer = std::make_shared<asio::steady_timer>(io_, grace);
+  timer->async_wait([this, timer](const boost::system::error_code& ec) {
+    if (!ec && !shared_->draining) {
+      drain();
+    }
+  });
+}
+
 void Server::drain() {
+  shared_->leaving = true;
   shared_->draining = true;
   listener_.close();
   https_listener_.close();

@@ -141,6 +141,9 @@ struct Shared {
   // server can close the idle ones and a reload of the auth file can end
   // the sessions of deleted users and of changed passwords.
   LiveSessions sessions;
+  // Set on SIGTERM/SIGINT: the health check answers 503 from then on; the
+  // drain (draining) starts after config.drain_grace.
+  std::atomic<bool> leaving{false};
   std::atomic<bool> draining{false};
 };
 
@@ -172,6 +175,9 @@ class Server {
   // Stops accepting, closes idle connections, lets transfers in flight
   // finish within the drain timeout, then stops.
   void drain();
+  // Makes the health check answer 503 at once, then drains after
+  // config.drain_grace (at once when it is 0).
+  void leave();
 
  private:
   // Accepts on `listener` until it is closed, handing each connection to

@@ -241,6 +241,10 @@ std::vector<Setting> make_table() {  // NOLINT(readability-function-size)
       seconds({"drain-timeout", "seconds",
                "On SIGTERM/SIGINT, seconds to let transfers in flight finish"},
               &C::drain_timeout),
+      seconds({"drain-grace", "seconds",
+               "On SIGTERM/SIGINT, seconds to go on serving while the health check (GET "
+               "/health) answers 503, before the drain"},
+              &C::drain_grace),
       seconds({"handshake-timeout", "seconds", "Seconds for the TLS handshake"},
               &C::handshake_timeout),
       seconds({"login-timeout", "seconds", "Seconds to log in after the handshake"},

@@ -52,6 +52,12 @@ Result<std::string> path_of(std::string_view target) {
   return protocol::percent_decode(target);  // once: "%2541" names "%41"
 }
 
+// A health check: GET or HEAD of kHealthTarget exactly (no query).
+bool is_health_check(const Header& request) {
+  return (request.method() == bh::verb::get || request.method() == bh::verb::head) &&
+         sv(request.target()) == kHealthTarget;
+}
+
 class Door {
  public:
   Door(std::shared_ptr<net::Connection> connection, Peer peer, Settings settings, Services services)
@@ -75,6 +81,8 @@ class Door {
   awaitable<Login> check(const HeaderParser& parser, const Credentials& credentials,
                          std::string_view authorization);
   awaitable<Login> refuse(const HeaderParser& parser, Response&& response, bool close);
+  // Answers the health check (kHealthTarget) and ends the connection.
+  awaitable<bool> answer_health(const HeaderParser& parser);
   awaitable<bool> serve_logged_in(beast::flat_buffer& buffer, HeaderParser& parser);
   void log(const Exchange& ex, const Result<unsigned>& status) const;
 
@@ -152,6 +160,9 @@ awaitable<bool> Door::serve_one(beast::flat_buffer& buffer) {
   if (!co_await read_header(buffer, parser)) {
     co_return false;
   }
+  if (is_health_check(parser.get())) {  // no login, no count against it
+    co_return co_await answer_health(parser);
+  }
   if (is_app_request(parser.get())) {  // the browser app: its own login
     AppConnection app{*connection_, peer_,           settings_, services_,
                       files_,       login_deadline_, failures_, anonymous_};
@@ -166,6 +177,22 @@ awaitable<bool> Door::serve_one(beast::flat_buffer& buffer) {
       co_return false;
   }
   co_return co_await serve_logged_in(buffer, parser);
+}
+
+awaitable<bool> Door::answer_health(const HeaderParser& parser) {
+  const bool leaving = services_.leaving && services_.leaving();
+  Response res{leaving ? bh::status::service_unavailable : bh::status::ok, 11};
+  add_safety_headers(res);
+  res.set(bh::field::content_type, "text/plain; charset=utf-8");
+  if (parser.get().method() == bh::verb::get) {
+    res.body() = leaving ? "draining\n" : "ok\n";
+  }
+  res.keep_alive(false);
+  const auto sent = co_await write_response(*connection_, res, settings_.io_timeout);
+  // Debug only: a load balancer checks every node every few seconds.
+  spdlog::debug("peer={} https health {}", peer_.peer,
+                sent ? std::to_string(*sent) : sent.error().message);
+  co_return false;
 }
 
 awaitable<Door::Login> Door::refuse(const HeaderParser& parser, Response&& response, bool close) {

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "asio/asio.h"
 #include "auth/authenticator.h"
@@ -70,7 +71,17 @@ struct Services {
   // the connection is being closed, kIo when the storage fails.
   std::function<awaitable<Result<files::UserFiles>>(const auth::Identity&)> open_files;
   std::function<bool()> draining;
+  // True once the server was told to stop (SIGTERM), grace included: the
+  // health check answers 503 "draining" from then on (kHealthTarget).
+  std::function<bool()> leaving;
 };
+
+// The load balancer's health check (docs/cluster.md): `GET /health` (or
+// HEAD), answered before any login with 200 "ok" while the server serves
+// and 503 "draining" once it was told to stop; the connection closes after
+// the answer, so a check costs a connection, as any other request before a
+// login, and reveals nothing but those two words.
+inline constexpr std::string_view kHealthTarget = "/health";
 
 struct Peer {
   std::string peer;    // "address:port", for logs

@@ -19,9 +19,9 @@ from .s3_objects import copy_object, mirror_prefix
 from .files import make_temp_dir, read_file, remove_tree, write_file
 
 
-def free_port():
+def free_port(host=HOST):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -51,7 +51,9 @@ class Server:
     server's cwd holding id_passwd.txt, server_storage/, server.crt and
     server.key. Pass cert/key paths to copy an existing identity in, port
     to reuse a given port number, and storage to keep the files elsewhere
-    (passed as --storage; the caller owns that directory).
+    (passed as --storage; the caller owns that directory). host is the
+    loopback address to listen on (127.0.0.1 by default; the cluster tests
+    use 127.0.0.2 and up).
 
     restart() stops the process and starts a new one in the same directory,
     on the same storage and with the same identity (the port may change,
@@ -65,7 +67,8 @@ class Server:
     """
 
     def __init__(self, users=None, port=0, cert=None, key=None, threads=None,
-                 extra_args=(), auth_text=None, storage=None):
+                 extra_args=(), auth_text=None, storage=None, host=HOST):
+        self.host = host
         self.users = dict(DEFAULT_USERS if users is None else users)
         self.auth_text = auth_text  # bytes for id_passwd.txt instead of users
         self.requested_port = port
@@ -148,7 +151,7 @@ class Server:
         try:
             if fresh:
                 self._prepare_directory()
-            args = [SERVER_BIN, "--host", HOST, "--port", str(self.requested_port)]
+            args = [SERVER_BIN, "--host", self.host, "--port", str(self.requested_port)]
             args += SERVER_ROOT_ARGS
             if self.threads is not None:
                 args += ["--threads", str(self.threads)]
@@ -196,7 +199,8 @@ class Server:
         while True:
             self.stdout_raw = buffer.decode(errors="replace")
             text = banner_text(self.stdout_raw)
-            port = re.search(r"^sfs-server: listening on 127\.0\.0\.1:(\d+)$", text, re.M)
+            port = re.search(r"^sfs-server: listening on %s:(\d+)$" % re.escape(self.host),
+                             text, re.M)
             print_ = re.search(r"^sfs-server: certificate SHA256 fingerprint (\S+)$", text, re.M)
             if port and print_:
                 self.port = int(port.group(1))

@@ -1,0 +1,303 @@
+"""Three sfs-server nodes behind HAProxy (issue 15, docs/cluster.md): the nodes
+on 127.0.0.2-4 keep their files in one bucket of a one-node Ceph (the S3
+backend), share one auth file (the database comes later) and one
+certificate, so the client's pinned certificate matches whichever node
+serves; HAProxy on 127.0.0.1 balances both doors round-robin in TCP mode,
+TLS passed through, and checks every node with GET /health.
+
+Every client operation works whichever node serves it; an upload cut on one
+node resumes on another; WebDAV goes through too; a node told to stop
+(SIGTERM) leaves the pool at once through its health check while its
+transfer in flight finishes, and rejoins when started again.
+
+Which node served a connection is read from the nodes' logs (each logs its
+logins); every wait is bounded and no assertion compares a clock.
+"""
+
+import os
+import re
+import signal
+import unittest
+
+from harness.auth_files import hashed_auth_text
+from harness.ceph import SANITIZED, ceph_missing
+from harness.haproxy import HAProxy, Node, haproxy_missing
+from harness.s3_objects import TestBucket
+from sfs_harness import (DEFAULT_USERS, UP, Client, FaultProxy, Server, curl, digest_hex,
+                         finish, free_port, make_temp_dir, parse_listing, read_file, remove_tree,
+                         wait_until, write_file)
+
+MISSING = ceph_missing() or haproxy_missing()
+BUCKET = "sfs-cluster-it"
+ADDRESSES = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+# On SIGTERM a node goes on serving this long while its health check says
+# 503 (--drain-grace): far longer than HAProxy needs to take it out (two
+# checks 0.3 s apart), so the 503 is what takes it out, however busy the
+# machine.
+GRACE = 8
+SFS_LOGIN = r"user=alice peer=\S+ login ok"
+HTTPS_LOGIN = r"user=alice peer=\S+ https login ok"
+
+
+class Front:
+    """What the clients see: HAProxy's ports on 127.0.0.1, the nodes' shared
+    certificate and users (what harness Client and curl need of a server)."""
+
+    def __init__(self, haproxy, cert_path, users):
+        self.port = haproxy.sfs_port
+        self.https_port = haproxy.https_port
+        self.cert_path = cert_path
+        self.users = users
+
+
+@unittest.skipIf(SANITIZED, "the Ceph cluster is not under test; it costs minutes there")
+@unittest.skipIf(MISSING, MISSING or "")
+class ClusterTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.bucket = None
+        cls.nodes = []
+        cls.haproxy = None
+        cls.shared = make_temp_dir("sfs-it-cluster-")
+        try:
+            cls.bucket = TestBucket(BUCKET).start()
+            cls.auth_file = os.path.join(cls.shared, "id_passwd.txt")
+            write_file(cls.auth_file, hashed_auth_text(DEFAULT_USERS))
+            for address in ADDRESSES:
+                cls.nodes.append(cls.start_node(address))
+            cls.haproxy = HAProxy([Node("n%d" % (i + 1), n.host, n.port, n.https_port)
+                                   for i, n in enumerate(cls.nodes)])
+            cls.haproxy.start()
+            if not cls.haproxy.wait_for_states({cls.name(n): "UP" for n in cls.nodes}):
+                raise AssertionError("the nodes did not come UP in HAProxy: %s\n%s"
+                                     % (cls.haproxy.states(), cls.haproxy.log_text()))
+            cls.front = Front(cls.haproxy, cls.nodes[0].cert_path, DEFAULT_USERS)
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def start_node(cls, address):
+        """A node on `address`: fixed ports (HAProxy's config names them; a
+        restart keeps them), the shared bucket prefix, auth file and, past the
+        first node, the first node's certificate and key."""
+        https_port = free_port(address)
+        kwargs = cls.bucket.server_kwargs(
+            "cluster", extra_args=["--https-port", str(https_port), "--auth-file",
+                                   cls.auth_file, "--drain-grace", str(GRACE)])
+        if cls.nodes:
+            kwargs.update(cert=cls.nodes[0].cert_path, key=cls.nodes[0].key_path)
+        node = Server(host=address, port=free_port(address), **kwargs)
+        node.https_port = https_port
+        node.start()
+        return node
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if cls.haproxy is not None:
+                cls.haproxy.close()
+            for node in cls.nodes:
+                node.close()
+        finally:
+            try:
+                if cls.bucket is not None:
+                    cls.bucket.close()
+            finally:
+                remove_tree(cls.shared)
+
+    @classmethod
+    def name(cls, node):
+        return "n%d" % (cls.nodes.index(node) + 1)
+
+    def setUp(self):
+        self.client = Client(self.front, "alice")
+        self.addCleanup(self.client.close)
+
+    # helpers
+    def marks(self):
+        return [n.log_mark() for n in self.nodes]
+
+    def logins_since(self, marks, pattern=SFS_LOGIN):
+        """How many logins each node logged since marks."""
+        return [len(re.findall(pattern, n.log_since(m))) for n, m in zip(self.nodes, marks)]
+
+    def run_ok(self, *args, **kwargs):
+        result = self.client.run(*args, **kwargs)
+        self.assertEqual(result.returncode, 0, "sfs %s failed: %s" % (
+            " ".join(str(a) for a in args), result.stderr.decode(errors="replace")))
+        return result
+
+    def node_of_op(self, marks, op, name, ok=True):
+        """The node that logged `op` on `name` since marks (bounded wait), and its
+        log line's match (from=N when it resumed)."""
+        regex = re.compile(r"user=alice peer=\S+ op=%s path=%s( from=(\d+))? bytes=(\d+) "
+                           r"result=%s" % (op, re.escape(name), "ok" if ok else "(?!ok)"))
+
+        def found():
+            for node, mark in zip(self.nodes, marks):
+                match = regex.search(node.log_since(mark))
+                if match:
+                    return node, match
+            return None
+        hit = wait_until(found, timeout=20)
+        self.assertIsNotNone(hit, "no node logged %s %s (ok=%s)" % (op, name, ok))
+        return hit
+
+    # tests
+    def test_every_operation_works_whichever_node_serves(self):
+        marks = self.marks()
+        data = os.urandom(300 << 10)
+        local = write_file(self.client.path("a.bin"), data)
+        self.run_ok("put", local, "a.bin")
+        self.assertEqual(parse_listing(self.run_ok("ls").stdout).get("a.bin"), len(data))
+        self.run_ok("get", "a.bin", self.client.path("back.bin"))
+        self.assertEqual(read_file(self.client.path("back.bin")), data)
+        self.run_ok("mkdir", "docs")
+        self.run_ok("mv", "a.bin", "docs/a.bin")
+        self.assertEqual(self.run_ok("hash", "docs/a.bin").stdout.decode(),
+                         "%s  docs/a.bin\n" % digest_hex(data))
+        self.assertIn("0 damaged", self.run_ok("verify").stdout.decode())
+        self.run_ok("get", "docs/a.bin", self.client.path("again.bin"))
+        self.assertEqual(read_file(self.client.path("again.bin")), data)
+        self.run_ok("rm", "docs/a.bin")
+        self.assertNotIn("a.bin", parse_listing(self.run_ok("ls", "docs").stdout))
+        self.run_ok("rm", "-r", "docs")
+        # Eleven connections round-robin over three nodes: each served some.
+        served = self.logins_since(marks)
+        self.assertTrue(all(count > 0 for count in served), served)
+
+    def test_recursive_put_and_get(self):
+        top = self.client.path("tree")
+        files = {}
+        for i in range(24):
+            rel = os.path.join("d%d" % (i % 3), "f%02d" % i)
+            files[rel] = os.urandom(1000 + i)
+            os.makedirs(os.path.join(top, os.path.dirname(rel)), exist_ok=True)
+            write_file(os.path.join(top, rel), files[rel])
+        self.run_ok("put", "-r", top, "tree")
+        out = self.client.path("back")
+        self.run_ok("get", "-r", "tree", out)  # on the next node
+        for rel, data in files.items():
+            self.assertEqual(read_file(os.path.join(out, rel)), data, rel)
+        self.run_ok("rm", "-r", "tree")
+
+    def test_an_upload_cut_on_one_node_resumes_on_another(self):
+        name = "resumed.bin"
+        data = os.urandom(4 << 20)
+        local = write_file(self.client.path(name), data)
+        proxy = FaultProxy(self.front.port)  # in front of HAProxy: cuts the client off
+        self.addCleanup(proxy.close)
+        proxy.configure(cut_up=2 << 20)  # about half the file, within the first S3 part
+        marks = self.marks()
+        cut = self.client.run("put", local, name, port=proxy.port)
+        self.assertNotEqual(cut.returncode, 0, cut.stderr)
+        self.assertEqual(proxy.last().cut, UP, "the proxy did not cut the upload")
+        first, _ = self.node_of_op(marks, "PUT", name, ok=False)  # its partial is saved
+
+        marks = self.marks()
+        result = self.run_ok("put", local, name)  # round-robin: the next node
+        second, match = self.node_of_op(marks, "PUT", name)
+        self.assertIsNot(first, second, "both attempts on one node")
+        self.assertIn(b"resuming at", result.stderr)
+        self.assertIsNotNone(match.group(2), "the second node started over")
+        self.assertGreater(int(match.group(2)), 0)
+        self.assertEqual(len(data) - int(match.group(2)), int(match.group(3)))
+        self.run_ok("get", name, self.client.path("back.bin"))
+        self.assertEqual(read_file(self.client.path("back.bin")), data)
+        self.run_ok("rm", name)
+
+    def test_webdav_and_health_through_haproxy(self):
+        marks = self.marks()
+        body = os.urandom(5000)
+        put = curl(self.front, "PUT", "dav-file.bin", data=body)
+        self.assertIn(put.status, (201, 204), put.body)
+        got = self.client.path("dav-back.bin")
+        for _ in range(3):  # three connections: three nodes
+            reply = curl(self.front, "GET", "dav-file.bin", output=got)
+            self.assertEqual(reply.status, 200)
+            self.assertEqual(read_file(got), body)
+        served = self.logins_since(marks, HTTPS_LOGIN)
+        self.assertTrue(all(count > 0 for count in served), served)
+        # The same file through the sfs door.
+        self.run_ok("get", "dav-file.bin", self.client.path("sfs-back.bin"))
+        self.assertEqual(read_file(self.client.path("sfs-back.bin")), body)
+        # The health check answers without a login, through HAProxy too.
+        health = curl(self.front, "GET", "", user=None,
+                      url="https://127.0.0.1:%d/health" % self.front.https_port,
+                      output=self.client.path("health.txt"))
+        self.assertEqual(health.status, 200)
+        self.assertEqual(read_file(self.client.path("health.txt")), b"ok\n")
+        self.run_ok("rm", "dav-file.bin")
+
+    def test_a_stopped_node_leaves_the_pool_finishes_its_transfer_and_rejoins(self):
+        name = "in-flight.bin"
+        data = os.urandom(3 << 20)
+        local = write_file(self.client.path(name), data)
+        # A slow upload (through a rate-limited proxy in front of HAProxy).
+        proxy = FaultProxy(self.front.port)
+        self.addCleanup(proxy.close)
+        proxy.configure(rate_up=256 << 10)
+        marks = self.marks()
+        upload = self.client.start("put", local, name, port=proxy.port)
+        conn = proxy.wait_for_connection(1)
+        self.assertIsNotNone(conn, "the upload did not connect")
+        self.assertTrue(wait_until(lambda: conn.up > 256 << 10, timeout=30),
+                        "the upload did not start")
+        hit = wait_until(lambda: [n for n, c in zip(self.nodes, self.logins_since(marks)) if c],
+                         timeout=20)
+        self.assertEqual(len(hit), 1, hit)
+        victim = hit[0]
+        others = [n for n in self.nodes if n is not victim]
+
+        victim.process.send_signal(signal.SIGTERM)
+        # Its health check says so at once (it still serves, for the grace)...
+        # (Its certificate names 127.0.0.1, HAProxy's address, not the node's.)
+        health = curl(victim, "GET", "", user=None, output=self.client.path("health.txt"),
+                      url="https://%s:%d/health" % (victim.host, victim.https_port),
+                      extra=["--insecure"])
+        self.assertEqual(health.status, 503)
+        self.assertEqual(read_file(self.client.path("health.txt")), b"draining\n")
+        # ...so HAProxy takes it out, on that 503...
+        self.assertTrue(self.haproxy.wait_for_states({self.name(victim): "DOWN"}),
+                        self.haproxy.states())
+        self.assertRegex(self.haproxy.log_text(),
+                         r"Server sfs_nodes/%s is DOWN, reason: Layer7 wrong status, code: 503"
+                         % self.name(victim))
+        # ...and new connections all go to the others.
+        marks = self.marks()
+        for _ in range(4):
+            self.run_ok("ls")
+        served = dict(zip(self.nodes, self.logins_since(marks)))
+        self.assertEqual(served[victim], 0, "a new connection went to the leaving node")
+        self.assertEqual(sum(served[n] for n in others), 4)
+        # The upload in flight finishes on it; then it exits, not cut.
+        result = finish(upload, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(victim.wait(120), 0, victim.log_text()[-2000:])
+        self.assertNotIn("drain timeout", victim.log_text())
+        log = victim.log_text()
+        signalled = re.search(r"signal \d+ received", log)
+        self.assertIsNotNone(signalled, log[-2000:])
+        self.assertRegex(log[signalled.end():], r"op=PUT path=%s .*result=ok" % re.escape(name))
+        self.run_ok("get", name, self.client.path("back.bin"))
+        self.assertEqual(read_file(self.client.path("back.bin")), data)
+
+        # Started again, it rejoins and serves again.
+        victim.stop()
+        victim.start()
+        self.assertTrue(self.haproxy.wait_for_states({self.name(victim): "UP"}),
+                        self.haproxy.states())
+        marks = self.marks()
+        for _ in range(2 * len(self.nodes)):  # round-robin: its turn comes within this
+            self.run_ok("ls")
+            if self.logins_since(marks)[self.nodes.index(victim)] > 0:
+                break
+        served = dict(zip(self.nodes, self.logins_since(marks)))
+        self.assertGreater(served[victim], 0, "the restarted node serves no connection")
+        self.run_ok("rm", name)
+
+
+if __name__ == "__main__":
+    unittest.main()
