@@ -1,14 +1,17 @@
 """Three sfs-server nodes behind HAProxy (issue 15, docs/cluster.md): the nodes
 on 127.0.0.2-4 keep their files in one bucket of a one-node Ceph (the S3
-backend), share one auth file (the database comes later) and one
-certificate, so the client's pinned certificate matches whichever node
-serves; HAProxy on 127.0.0.1 balances both doors round-robin in TCP mode,
-TLS passed through, and checks every node with GET /health.
+backend), their users in one PostgreSQL (--db, scripts/pg-one-node) and
+share one certificate, so the client's pinned certificate matches whichever
+node serves; HAProxy on 127.0.0.1 balances both doors round-robin in TCP
+mode, TLS passed through, and checks every node with GET /health.
 
-Every client operation works whichever node serves it; an upload cut on one
-node resumes on another; WebDAV goes through too; a node told to stop
-(SIGTERM) leaves the pool at once through its health check while its
-transfer in flight finishes, and rejoins when started again.
+Every client operation works whichever node serves it; a user added with
+sfs-admin --db logs in on every node; an upload cut on one node resumes on
+another; WebDAV goes through too; a node told to stop (SIGTERM) leaves the
+pool at once through its health check while its transfer in flight
+finishes, and rejoins when started again; a node killed (SIGKILL) in the
+middle of 10 uploads and 10 downloads loses none of them: the clients
+reconnect through HAProxy to the other nodes and resume.
 
 Which node served a connection is read from the nodes' logs (each logs its
 logins); every wait is bounded and no assertion compares a clock.
@@ -22,12 +25,13 @@ import unittest
 from harness.auth_files import hashed_auth_text
 from harness.ceph import SANITIZED, ceph_missing
 from harness.haproxy import HAProxy, Node, haproxy_missing
+from harness.postgres import PostgresServer, postgres_missing
 from harness.s3_objects import TestBucket
-from sfs_harness import (DEFAULT_USERS, UP, Client, FaultProxy, Server, curl, digest_hex,
-                         finish, free_port, make_temp_dir, parse_listing, read_file, remove_tree,
-                         wait_until, write_file)
+from sfs_harness import (DEFAULT_USERS, UP, Client, FaultProxy, RawConnection, Server, curl,
+                         digest_hex, finish, free_port, make_temp_dir, parse_listing, read_file,
+                         remove_tree, run_admin, stderr_lines, wait_until, write_file)
 
-MISSING = ceph_missing() or haproxy_missing()
+MISSING = ceph_missing() or haproxy_missing() or postgres_missing()
 BUCKET = "sfs-cluster-it"
 ADDRESSES = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
 # On SIGTERM a node goes on serving this long while its health check says
@@ -57,13 +61,21 @@ class ClusterTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.bucket = None
+        cls.pg = None
         cls.nodes = []
         cls.haproxy = None
+        cls.saved_passfile = os.environ.get("PGPASSFILE")
         cls.shared = make_temp_dir("sfs-it-cluster-")
         try:
             cls.bucket = TestBucket(BUCKET).start()
-            cls.auth_file = os.path.join(cls.shared, "id_passwd.txt")
-            write_file(cls.auth_file, hashed_auth_text(DEFAULT_USERS))
+            cls.pg = PostgresServer()
+            cls.pg.start()
+            os.environ["PGPASSFILE"] = cls.pg.passfile  # for the nodes and sfs-admin
+            auth_file = os.path.join(cls.shared, "id_passwd.txt")
+            write_file(auth_file, hashed_auth_text(DEFAULT_USERS))
+            imported = run_admin(["--db", cls.pg.url, "import", auth_file])
+            if imported.returncode != 0:
+                raise AssertionError("sfs-admin import failed: %r" % imported.stderr)
             for address in ADDRESSES:
                 cls.nodes.append(cls.start_node(address))
             cls.haproxy = HAProxy([Node("n%d" % (i + 1), n.host, n.port, n.https_port)
@@ -80,12 +92,12 @@ class ClusterTest(unittest.TestCase):
     @classmethod
     def start_node(cls, address):
         """A node on `address`: fixed ports (HAProxy's config names them; a
-        restart keeps them), the shared bucket prefix, auth file and, past the
+        restart keeps them), the shared bucket prefix, database and, past the
         first node, the first node's certificate and key."""
         https_port = free_port(address)
         kwargs = cls.bucket.server_kwargs(
-            "cluster", extra_args=["--https-port", str(https_port), "--auth-file",
-                                   cls.auth_file, "--drain-grace", str(GRACE)])
+            "cluster", extra_args=["--https-port", str(https_port), "--db", cls.pg.url,
+                                   "--drain-grace", str(GRACE)])
         if cls.nodes:
             kwargs.update(cert=cls.nodes[0].cert_path, key=cls.nodes[0].key_path)
         node = Server(host=address, port=free_port(address), **kwargs)
@@ -104,7 +116,13 @@ class ClusterTest(unittest.TestCase):
             try:
                 if cls.bucket is not None:
                     cls.bucket.close()
+                if cls.pg is not None:
+                    cls.pg.close()
             finally:
+                if cls.saved_passfile is None:
+                    os.environ.pop("PGPASSFILE", None)
+                else:
+                    os.environ["PGPASSFILE"] = cls.saved_passfile
                 remove_tree(cls.shared)
 
     @classmethod
@@ -297,6 +315,80 @@ class ClusterTest(unittest.TestCase):
         served = dict(zip(self.nodes, self.logins_since(marks)))
         self.assertGreater(served[victim], 0, "the restarted node serves no connection")
         self.run_ok("rm", name)
+
+    def test_a_user_added_with_sfs_admin_logs_in_on_every_node(self):
+        added = run_admin(["--db", self.pg.url, "user", "add", "frank", "--password-stdin"],
+                          input=b"frank-Pw-0123456\n")
+        self.assertEqual(added.returncode, 0, added.stderr)
+        self.addCleanup(run_admin, ["--db", self.pg.url, "user", "del", "frank"])
+        pattern = r"user=frank peer=\S+ login ok"
+        marks = self.marks()
+
+        def logged_in_everywhere():
+            # Round-robin: one login per node per round (a node that has not
+            # reloaded yet answers "login failed"; a second later all have).
+            with RawConnection(self.front.port) as conn:
+                conn.greet_and_login("frank", "frank-Pw-0123456")
+            return all(count > 0 for count in self.logins_since(marks, pattern))
+        self.assertTrue(wait_until(logged_in_everywhere, timeout=60),
+                        self.logins_since(marks, pattern))
+
+    def test_a_node_killed_mid_transfer_loses_no_transfer(self):
+        count, size = 10, 2 << 20
+        ups = [os.urandom(size) for _ in range(count)]
+        downs = [os.urandom(size) for _ in range(count)]
+        for i, data in enumerate(downs):
+            self.run_ok("put", write_file(self.client.path("d%d.bin" % i), data), "d%d.bin" % i)
+        # Slow (through a rate-limited proxy in front of HAProxy) until the kill.
+        proxy = FaultProxy(self.front.port)
+        self.addCleanup(proxy.close)
+        proxy.configure(rate_up=256 << 10, rate_down=256 << 10)
+        client = Client(self.front, "alice", retries=12)
+        self.addCleanup(client.close)
+        marks = self.marks()
+        processes = []
+        for i, data in enumerate(ups):
+            local = write_file(client.path("u%d.bin" % i), data)
+            processes.append(client.start("put", local, "u%d.bin" % i, port=proxy.port))
+        for i in range(count):
+            processes.append(client.start("get", "d%d.bin" % i, client.path("got%d.bin" % i),
+                                          port=proxy.port))
+        try:
+            # All 20 logged in (round-robin: about 7 on each node), then one node dies.
+            self.assertTrue(wait_until(lambda: sum(self.logins_since(marks)) >= 2 * count,
+                                       timeout=120), self.logins_since(marks))
+            victim = self.nodes[0]
+            self.assertGreater(self.logins_since(marks)[0], 0)
+            victim.stop(signal.SIGKILL)
+            proxy.set_rate()  # full speed from now on
+            results = [finish(p, timeout=300) for p in processes]
+        finally:
+            for p in processes:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        for result in results:
+            self.assertEqual(result.returncode, 0, result.stderr)
+        reconnected = [r for r in results
+                       if any("reconnecting in" in line for line in stderr_lines(r))]
+        self.assertTrue(reconnected, "no transfer was on the killed node")
+        for i, data in enumerate(downs):
+            self.assertEqual(read_file(client.path("got%d.bin" % i)), data)
+        # Every upload is there whole, and nothing partial is listed.
+        listing = parse_listing(self.run_ok("ls").stdout)
+        for i, data in enumerate(ups):
+            self.assertEqual(listing.get("u%d.bin" % i), size)
+            self.run_ok("get", "u%d.bin" % i, self.client.path("back%d.bin" % i))
+            self.assertEqual(digest_hex(read_file(self.client.path("back%d.bin" % i))),
+                             digest_hex(data))
+        self.assertFalse([n for n in listing if "part" in n], listing)
+        # Started again, it rejoins.
+        victim.start()
+        self.assertTrue(self.haproxy.wait_for_states({self.name(victim): "UP"}),
+                        self.haproxy.states())
+        for i in range(count):
+            self.run_ok("rm", "u%d.bin" % i)
+            self.run_ok("rm", "d%d.bin" % i)
 
 
 if __name__ == "__main__":
