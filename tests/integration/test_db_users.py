@@ -13,8 +13,9 @@ import re
 import unittest
 
 import test_rehash
-from sfs_harness import (RawConnection, Server, ServerStartError, login_attempt, make_temp_dir,
-                         open_login_connection, remove_tree, run_admin, wait_until, write_file)
+from sfs_harness import (FaultProxy, RawConnection, Server, ServerStartError, finish, login_attempt,
+                         make_temp_dir, open_login_connection, read_file, remove_tree, run_admin,
+                         wait_until, write_file)
 from harness.client import Client
 from harness.postgres import PostgresServer, postgres_missing
 
@@ -227,6 +228,19 @@ class DatabaseUsersTest(unittest.TestCase):
         self.add("dave", DAVE_PW)
         node = self.node()
         session = self.logged_in(node, "dave", DAVE_PW)
+        # An upload in flight (slowed by a proxy) while the database goes away.
+        data = os.urandom(2 << 20)
+        local = write_file(os.path.join(self.dir, "slow.bin"), data)
+        proxy = FaultProxy(node.port)
+        self.addCleanup(proxy.close)
+        proxy.configure(rate_up=128 << 10)  # 16 s at least, until set_rate() below
+        client = Client(node, user="dave", password=DAVE_PW)
+        self.addCleanup(client.close)
+        upload = client.start("put", local, "slow.bin", port=proxy.port)
+        conn = proxy.wait_for_connection(1)
+        self.assertIsNotNone(conn, "the upload did not connect")
+        self.assertTrue(wait_until(lambda: conn.up > 128 << 10, timeout=30),
+                        "the upload did not start")
         mark = node.log_mark()
         self.pg.stop()
         try:
@@ -239,8 +253,13 @@ class DatabaseUsersTest(unittest.TestCase):
             self.assertIn(b"unavailable", result.stderr)
             self.assertEqual(log_in(node, "dave", DAVE_PW), UNAVAILABLE)
             self.assertEqual(log_in(node, "dave", "wrong-one"), UNAVAILABLE)
-            # The session logged in before goes on.
+            # The session logged in before goes on, and so does the upload.
             self.assertRegex(session.command("LIST"), r"^OK \d+$")
+            self.assertIsNone(upload.poll(), "the upload ended before the database was back")
+            proxy.set_rate()
+            result = finish(upload, timeout=120)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertEqual(read_file(node.stored("dave", "slow.bin")), data)
         finally:
             self.pg.restart()
         self.add("erin", "erin-Pw-0123456")
