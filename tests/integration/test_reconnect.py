@@ -78,6 +78,21 @@ class ReconnectTestBase(ServerTestCase):
         self.assertTrue(any(": resuming at " in line for line in lines), lines)
 
 
+    def assertTreeResumed(self, result, op, small, before, mark):
+        """The --json summary counts every file once, none unchanged or failed;
+        the files done before the kill (in the log `before`) are the "a-" ones,
+        and none of them is sent again after it (the log since `mark`, which
+        this returns)."""
+        summary = json.loads(result.stdout)
+        self.assertEqual((summary["files"], summary["unchanged"], summary["failed"]),
+                         (len(small) + 1, 0, []), summary)
+        done_before = set(re.findall(r"op=%s path=tree/(\S+) .*result=ok" % op, before))
+        self.assertEqual(done_before, {n for n in small if n.startswith("a-")})
+        after = self.server.log_since(mark)
+        self.assertEqual([n for n in done_before if "path=tree/%s " % n in after], [], after)
+        return after
+
+
 class ReconnectTest(ReconnectTestBase):
 
     def test_put_resumes_on_the_restarted_server(self):
@@ -135,13 +150,7 @@ class ReconnectTest(ReconnectTestBase):
         result = finish(process, timeout=TRANSFER_TIMEOUT)
         self.assertReconnected(result)
 
-        summary = json.loads(result.stdout)
-        self.assertEqual((summary["files"], summary["unchanged"], summary["failed"]),
-                         (len(small) + 1, 0, []), summary)
-        done_before = set(re.findall(r"op=PUT path=tree/(\S+) .*result=ok", before))
-        self.assertEqual(done_before, {n for n in small if n.startswith("a-")})
-        after = self.server.log_since(mark)
-        self.assertEqual([n for n in done_before if "path=tree/%s " % n in after], [], after)
+        after = self.assertTreeResumed(result, "PUT", small, before, mark)
         self.assertEqual(set(re.findall(r"op=PUT path=tree/(\S+) .*result=ok", after)),
                          {"m-big.bin"} | {n for n in small if n.startswith("z-")})
         for name, data in small.items():
@@ -173,13 +182,7 @@ class ReconnectTest(ReconnectTestBase):
         result = finish(process, timeout=TRANSFER_TIMEOUT)
         self.assertReconnected(result)
 
-        summary = json.loads(result.stdout)
-        self.assertEqual((summary["files"], summary["unchanged"], summary["failed"]),
-                         (len(small) + 1, 0, []), summary)
-        done_before = set(re.findall(r"op=GET path=tree/(\S+) .*result=ok", before))
-        self.assertEqual(done_before, {n for n in small if n.startswith("a-")})
-        after = self.server.log_since(mark)
-        self.assertEqual([n for n in done_before if "path=tree/%s " % n in after], [], after)
+        self.assertTreeResumed(result, "GET", small, before, mark)
         for name, data in small.items():
             self.assertEqual(read_file(os.path.join(target, name)), data)
         self.assertEqual(digest_hex(read_file(big)), digest_hex(self.data))

@@ -19,6 +19,7 @@ import time
 
 from .config import REPO
 from .files import make_temp_dir, remove_tree
+from .service import Service
 
 SCRIPT = os.path.join(REPO, "scripts", "ceph-one-node")
 BINARIES = ("monmaptool", "ceph-mon", "ceph-osd", "ceph-mgr", "radosgw", "ceph", "radosgw-admin")
@@ -41,7 +42,7 @@ class CephStartError(Exception):
     pass
 
 
-class CephCluster:
+class CephCluster(Service):
     """Runs scripts/ceph-one-node start/stop on a temporary directory."""
 
     def __init__(self, access_key="sfs-test-access", secret_key="sfs-test-secret-0123456789",
@@ -54,14 +55,6 @@ class CephCluster:
         self.home = None
         self.endpoint = None
         self.start_seconds = None  # how long start took (reported, never asserted)
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def start(self):
         self.directory = make_temp_dir("sfs-it-ceph-")

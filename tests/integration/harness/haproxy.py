@@ -23,6 +23,7 @@ from .config import HOST, STOP_TIMEOUT
 from .files import make_temp_dir, remove_tree
 from .server import free_port
 from .waiting import wait_until
+from .service import Service
 
 HAPROXY_BIN = shutil.which("haproxy") or "/usr/sbin/haproxy"
 # A safety net only: HAProxy starts in well under a second.
@@ -101,7 +102,7 @@ class HAProxyStartError(Exception):
     pass
 
 
-class HAProxy:
+class HAProxy(Service):
     """Runs `haproxy -f CFG -db` in front of `nodes` (a list of Node)."""
 
     def __init__(self, nodes):
@@ -114,14 +115,6 @@ class HAProxy:
         self.admin_socket = None
         self.log_path = None
         self._log = None
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def start(self):
         self.directory = make_temp_dir("sfs-it-haproxy-")

@@ -18,6 +18,7 @@ import subprocess
 
 from .config import REPO
 from .files import make_temp_dir, remove_tree
+from .service import Service
 
 SCRIPT = os.path.join(REPO, "scripts", "pg-one-node")
 PG_TIMEOUT = 120  # a safety net: it starts in 2-5 s
@@ -34,20 +35,12 @@ class PostgresStartError(Exception):
     pass
 
 
-class PostgresServer:
+class PostgresServer(Service):
     def __init__(self):
         self.directory = None
         self.home = None
         self.url = None
         self.passfile = None
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def start(self):
         self.directory = make_temp_dir("sfs-it-pg-")
