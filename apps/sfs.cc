@@ -109,8 +109,9 @@ void add_global_options(CLI::App& app, Settings& s) {
                  "Run the commands in FILE ('-': stdin), one per line, stopping at the first "
                  "error unless its line starts with '-' (like sftp -b)")
       ->type_name(kFileType);
-  app.add_flag("--json", s.json, "Print ls, stat, hash, verify and the put/get summary as JSON on stdout "
-                         "(also in batch mode)");
+  app.add_flag("--json", s.json,
+               "Print ls, stat, hash, verify and the put/get summary as JSON on stdout "
+               "(also in batch mode)");
   app.add_option("--completion", s.completion,
                  "Print the completion script for SHELL (bash or zsh) and exit")
       ->type_name(kShellType)

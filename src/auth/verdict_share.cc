@@ -26,12 +26,17 @@ std::optional<std::string> bytes_of(std::string_view hex) {
   return out;
 }
 
+// Split at every space: n spaces, n + 1 fields (empty ones too), at most 6.
 std::vector<std::string_view> fields_of(std::string_view text) {
   std::vector<std::string_view> fields;
-  while (!text.empty() && fields.size() <= 5) {
-    const auto space = text.find(' ');
-    fields.push_back(text.substr(0, space));
-    text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
+  std::size_t start = 0;
+  while (fields.size() <= 5) {
+    const auto space = text.find(' ', start);
+    fields.push_back(text.substr(start, space == std::string_view::npos ? space : space - start));
+    if (space == std::string_view::npos) {
+      break;
+    }
+    start = space + 1;
   }
   return fields;
 }
