@@ -17,6 +17,7 @@ from sfs_harness import (FaultProxy, RawConnection, Server, ServerStartError, fi
                          make_temp_dir, open_login_connection, read_file, remove_tree, run_admin,
                          wait_until, write_file)
 from harness.client import Client
+from harness.ceph import SANITIZED
 from harness.postgres import PostgresServer, postgres_missing
 
 RELOAD_WAIT = 30.0  # bound on waiting for a reload (a check every 500 ms)
@@ -34,6 +35,9 @@ def log_in(server, user, password):
         return conn.greet_and_login(user, password)
 
 
+# The database code is fuzzed (fuzz_db_url, fuzz_verdict) and its unit tests
+# run under the sanitizers; a PostgreSQL per suite is not run twice.
+@unittest.skipIf(SANITIZED, "starts PostgreSQL: not run again under the sanitizers")
 @unittest.skipIf(postgres_missing(), postgres_missing() or "")
 class DatabaseUsersTest(unittest.TestCase):
     pg = None
