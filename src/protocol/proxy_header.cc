@@ -76,7 +76,7 @@ Result<ProxyHeader> v2_addresses(std::uint8_t family, std::uint8_t transport,
     return bad("PROXY v2: not a stream");
   }
   const bool v6 = family == kFamilyInet6;
-  const std::size_t needed = v6 ? kInet6AddressBlock : kInetAddressBlock;
+  const std::size_t needed = family == kFamilyInet ? kInetAddressBlock : kInet6AddressBlock;
   if (block.size() < needed) {
     return bad("PROXY v2: addresses shorter than their family");
   }
