@@ -54,7 +54,8 @@ ProxyParse done(ProxyHeader header, std::size_t length) {
 
 // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes the IPv4 address.
 void unmap(ProxyHeader& h) {
-  static constexpr std::array<std::uint8_t, 12> kMapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  static constexpr std::array<std::uint8_t, 12> kMapped = {0, 0, 0, 0, 0,    0,
+                                                           0, 0, 0, 0, 0xFF, 0xFF};
   if (h.family == ProxyHeader::Family::kInet6 &&
       std::equal(kMapped.begin(), kMapped.end(), h.address.begin())) {
     std::array<std::uint8_t, 16> v4{};
@@ -119,7 +120,8 @@ Result<ProxyParse> parse_v2(std::span<const std::uint8_t> in) {
     local.version = 2;
     return done(local, total);  // a balancer's own connection (a health check)
   }
-  auto header = v2_addresses(family, transport, in.subspan(kProxyV2FixedBytes, total - kProxyV2FixedBytes));
+  auto header =
+      v2_addresses(family, transport, in.subspan(kProxyV2FixedBytes, total - kProxyV2FixedBytes));
   if (!header) {
     return header.error();
   }

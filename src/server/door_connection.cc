@@ -7,8 +7,8 @@ namespace sfs::server {
 PeerName name_peer(const tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
   std::string source = address.to_string();
-  std::string peer = (address.is_v6() ? "[" + source + "]" : source) + ":" +
-                     std::to_string(endpoint.port());
+  std::string peer =
+      (address.is_v6() ? "[" + source + "]" : source) + ":" + std::to_string(endpoint.port());
   return {.peer = std::move(peer), .source = std::move(source)};
 }
 

@@ -123,12 +123,12 @@ TEST(ProxyHeaderTest, V2UnspecAndUnixCarryNoAddress) {
 }
 
 TEST(ProxyHeaderTest, V2Refusals) {
-  EXPECT_FALSE(parse_proxy_header(v2(0x11, 0x11, kInetBody)).ok());  // version 1 in v2
-  EXPECT_FALSE(parse_proxy_header(v2(0x22, 0x11, kInetBody)).ok());  // command 2
-  EXPECT_FALSE(parse_proxy_header(v2(0x21, 0x41, kInetBody)).ok());  // family 4
-  EXPECT_FALSE(parse_proxy_header(v2(0x21, 0x12, kInetBody)).ok());  // datagram
-  EXPECT_FALSE(parse_proxy_header(v2(0x21, 0x11, Bytes(11, 0))).ok());      // short addresses
-  EXPECT_FALSE(parse_proxy_header(v2(0x21, 0x21, kInetBody)).ok());         // short for v6
+  EXPECT_FALSE(parse_proxy_header(v2(0x11, 0x11, kInetBody)).ok());     // version 1 in v2
+  EXPECT_FALSE(parse_proxy_header(v2(0x22, 0x11, kInetBody)).ok());     // command 2
+  EXPECT_FALSE(parse_proxy_header(v2(0x21, 0x41, kInetBody)).ok());     // family 4
+  EXPECT_FALSE(parse_proxy_header(v2(0x21, 0x12, kInetBody)).ok());     // datagram
+  EXPECT_FALSE(parse_proxy_header(v2(0x21, 0x11, Bytes(11, 0))).ok());  // short addresses
+  EXPECT_FALSE(parse_proxy_header(v2(0x21, 0x21, kInetBody)).ok());     // short for v6
 }
 
 TEST(ProxyHeaderTest, V2OversizedIsRefusedFromItsLength) {
@@ -143,8 +143,8 @@ TEST(ProxyHeaderTest, V2OversizedIsRefusedFromItsLength) {
   fixed[15] = 0xFF;
   EXPECT_FALSE(parse_proxy_header(fixed).ok());
   // The largest accepted one.
-  auto largest = parse_proxy_header(
-      v2(0x21, 0x11, Bytes(kMaxProxyHeaderBytes - kProxyV2FixedBytes, 7)));
+  auto largest =
+      parse_proxy_header(v2(0x21, 0x11, Bytes(kMaxProxyHeaderBytes - kProxyV2FixedBytes, 7)));
   ASSERT_TRUE(largest.ok());
   EXPECT_EQ(largest->length, kMaxProxyHeaderBytes);
 }
@@ -203,8 +203,7 @@ TEST(ProxyHeaderTest, V1Tcp4AndTcp6) {
 
 TEST(ProxyHeaderTest, V1Unknown) {
   std::size_t used = 0;
-  for (std::string_view line :
-       {"PROXY UNKNOWN\r\n", "PROXY UNKNOWN ffff::1 ffff::2 1 2\r\n"}) {
+  for (std::string_view line : {"PROXY UNKNOWN\r\n", "PROXY UNKNOWN ffff::1 ffff::2 1 2\r\n"}) {
     auto parsed = parse_like_reader(text(line), &used);
     ASSERT_TRUE(parsed.ok()) << line;
     EXPECT_TRUE(parsed->header.local);
@@ -215,18 +214,18 @@ TEST(ProxyHeaderTest, V1Unknown) {
 TEST(ProxyHeaderTest, V1Refusals) {
   std::size_t used = 0;
   for (std::string_view line : {
-           "PROXY TCP4 192.0.2.7 198.51.100.1 51000\r\n",          // a port short
-           "PROXY TCP4 192.0.2.7 198.51.100.1 51000 9001 1\r\n",   // a word too many
-           "PROXY TCP4 192.0.2.7  198.51.100.1 51000 9001\r\n",    // two spaces
-           "PROXY TCP4 192.0.2.777 198.51.100.1 51000 9001\r\n",   // not an address
-           "PROXY TCP4 2001:db8::5 198.51.100.1 51000 9001\r\n",   // v6 in TCP4
-           "PROXY TCP6 192.0.2.7 2001:db8::1 51000 9001\r\n",      // v4 in TCP6
-           "PROXY TCP4 192.0.2.7 198.51.100.1 65536 9001\r\n",     // port too large
-           "PROXY TCP4 192.0.2.7 198.51.100.1 -1 9001\r\n",        // a sign
-           "PROXY TCP4 192.0.2.7 198.51.100.1 51000 9001\n",       // no CR
-           "PROXY TCP4 192.0.2.7 198.51.100.1 51000 9001\rx",      // stray CR
-           "PROXY UDP4 192.0.2.7 198.51.100.1 51000 9001\r\n",     // not TCP
-           "PROXY TCP4 192.0.2.7\t198.51.100.1 51000 9001\r\n",    // a tab
+           "PROXY TCP4 192.0.2.7 198.51.100.1 51000\r\n",         // a port short
+           "PROXY TCP4 192.0.2.7 198.51.100.1 51000 9001 1\r\n",  // a word too many
+           "PROXY TCP4 192.0.2.7  198.51.100.1 51000 9001\r\n",   // two spaces
+           "PROXY TCP4 192.0.2.777 198.51.100.1 51000 9001\r\n",  // not an address
+           "PROXY TCP4 2001:db8::5 198.51.100.1 51000 9001\r\n",  // v6 in TCP4
+           "PROXY TCP6 192.0.2.7 2001:db8::1 51000 9001\r\n",     // v4 in TCP6
+           "PROXY TCP4 192.0.2.7 198.51.100.1 65536 9001\r\n",    // port too large
+           "PROXY TCP4 192.0.2.7 198.51.100.1 -1 9001\r\n",       // a sign
+           "PROXY TCP4 192.0.2.7 198.51.100.1 51000 9001\n",      // no CR
+           "PROXY TCP4 192.0.2.7 198.51.100.1 51000 9001\rx",     // stray CR
+           "PROXY UDP4 192.0.2.7 198.51.100.1 51000 9001\r\n",    // not TCP
+           "PROXY TCP4 192.0.2.7\t198.51.100.1 51000 9001\r\n",   // a tab
        }) {
     auto parsed = parse_like_reader(text(line), &used);
     EXPECT_FALSE(parsed.ok()) << line;

@@ -49,8 +49,8 @@ TEST(TrustedBalancersTest, OddPrefixesAndEverything) {
 }
 
 TEST(TrustedBalancersTest, Refusals) {
-  for (const char* bad : {"haproxy.internal", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/x",
-                          "::/129", "/8", "10.0.0.1,,10.0.0.2", "10.0.0.1/-1", "1.2.3.4 5"}) {
+  for (const char* bad : {"haproxy.internal", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/x", "::/129",
+                          "/8", "10.0.0.1,,10.0.0.2", "10.0.0.1/-1", "1.2.3.4 5"}) {
     auto parsed = TrustedBalancers::parse(bad);
     EXPECT_FALSE(parsed.ok()) << bad;
     if (!parsed.ok()) {
@@ -98,8 +98,9 @@ TEST(ReadProxyHeaderTest, TakesExactlyTheHeader) {
   EXPECT_EQ(out.client->port(), 40000);
   EXPECT_EQ(out.after, "hello");
 
-  std::string v2 = {'\r', '\n', '\r', '\n', '\0', '\r', '\n', 'Q', 'U', 'I', 'T', '\n', 0x21, 0x11,
-                    0,    12,   127,  0,    0,    6,    127,  0,   0,   1,   0x1F, 0x40, 0x23, 0x29};
+  std::string v2 = {'\r', '\n', '\r', '\n', '\0', '\r', '\n', 'Q', 'U', 'I',
+                    'T',  '\n', 0x21, 0x11, 0,    12,   127,  0,   0,   6,
+                    127,  0,    0,    1,    0x1F, 0x40, 0x23, 0x29};
   out = read_after_writing(v2 + "hello", false);
   ASSERT_TRUE(out.client.ok()) << out.client.error().message;
   EXPECT_EQ(out.client->address().to_string(), "127.0.0.6");
@@ -115,9 +116,8 @@ TEST(ReadProxyHeaderTest, LocalKeepsThePeer) {
 }
 
 TEST(ReadProxyHeaderTest, GarbageClosedAndSilenceTimedOut) {
-  auto garbage = read_after_writing(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc", 9) +
-                                        std::string(20, 'x'),
-                                    false);
+  auto garbage = read_after_writing(
+      std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc", 9) + std::string(20, 'x'), false);
   ASSERT_FALSE(garbage.client.ok());
   EXPECT_EQ(garbage.client.error().code, Errc::kProtocol);
   auto cut = read_after_writing("PROXY TCP4 127.0.0.5", true);
