@@ -88,6 +88,11 @@ struct Config {
   // 503, so that a load balancer takes it out of its pool first
   // (docs/cluster.md). 0: the drain starts at once.
   std::chrono::seconds drain_grace{0};
+  // Trusted load balancers (server/proxy_protocol.h): addresses and CIDR
+  // blocks, comma-separated. A connection from one must begin with a PROXY
+  // protocol header, whose client address then stands for the peer's
+  // everywhere. Empty: the PROXY protocol is off.
+  std::string proxy_protocol_from;
 };
 
 }  // namespace sfs::server

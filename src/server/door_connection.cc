@@ -4,20 +4,12 @@
 
 namespace sfs::server {
 
-std::string describe_peer(const tcp::socket& socket) {
-  boost::system::error_code ec;
-  const tcp::endpoint ep = socket.remote_endpoint(ec);
-  if (ec) {
-    return "unknown";
-  }
-  const auto address = ep.address();
-  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
-         std::to_string(ep.port());
-}
-
-std::string source_of(const tcp::socket& socket) {
-  boost::system::error_code ec;
-  return socket.remote_endpoint(ec).address().to_string();
+PeerName name_peer(const tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  std::string source = address.to_string();
+  std::string peer =
+      (address.is_v6() ? "[" + source + "]" : source) + ":" + std::to_string(endpoint.port());
+  return {.peer = std::move(peer), .source = std::move(source)};
 }
 
 std::optional<LiveSessions::Entry> enlist(Shared& shared,

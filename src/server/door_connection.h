@@ -21,10 +21,9 @@
 
 namespace sfs::server {
 
-// "address:port" ("[v6]:port"), or "unknown" when the socket is gone.
-std::string describe_peer(const tcp::socket& socket);
-// The peer's address alone (the penalties' source).
-std::string source_of(const tcp::socket& socket);
+// The name of the peer at `endpoint`: "address:port" ("[v6]:port") and the
+// address alone.
+PeerName name_peer(const tcp::endpoint& endpoint);
 
 // How a door ends its connection when the live sessions say so; runs on the
 // connection's executor.

@@ -50,9 +50,9 @@ awaitable<Result<files::UserFiles>> open_files(Shared& shared, Admission::Ticket
 }  // namespace
 
 awaitable<void> run_https(std::shared_ptr<Shared> shared, tcp::socket socket,
-                          Admission::Ticket ticket) {
-  const std::string peer = describe_peer(socket);
-  const std::string source = source_of(socket);
+                          Admission::Ticket ticket, PeerName name) {
+  const std::string peer = std::move(name.peer);
+  const std::string source = std::move(name.source);
   auto connection =
       std::make_shared<net::Connection>(std::move(socket), *shared->tls, shared->config.io_timeout);
   // Draining closes an idle connection; an account change closes any.

@@ -12,6 +12,6 @@ namespace sfs::server {
 
 // Serves one connection of the --https-port listener. Never throws.
 awaitable<void> run_https(std::shared_ptr<Shared> shared, tcp::socket socket,
-                          Admission::Ticket ticket);
+                          Admission::Ticket ticket, PeerName name);
 
 }  // namespace sfs::server

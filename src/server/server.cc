@@ -9,6 +9,7 @@
 #include "asio/offload.h"
 #include "base/check.h"
 #include "net/listener.h"
+#include "server/door_connection.h"
 #include "server/https.h"
 #include "server/sfsp/sfsp.h"
 
@@ -58,7 +59,11 @@ Server::Server(Config config, tls::ContextPtr tls, StartUsers users, StorageChoi
       auth_reload_(shared_->users, *shared_->user_store, std::move(users.token), shared_->sessions,
                    &shared_->web_sessions),
       refusal_log_(kAdmissionLogBurst, std::chrono::seconds(1)),
-      eviction_log_(kAdmissionLogBurst, std::chrono::seconds(1)) {}
+      eviction_log_(kAdmissionLogBurst, std::chrono::seconds(1)) {
+  auto balancers = TrustedBalancers::parse(shared_->config.proxy_protocol_from);
+  SFS_CHECK(balancers.ok());  // checked with the settings
+  balancers_ = std::move(*balancers);
+}
 
 Result<void> Server::listen() {
   const Config& c = shared_->config;
@@ -87,12 +92,53 @@ awaitable<void> Server::accept_loop(net::Listener& listener, ConnectionHandler h
 }
 
 void Server::hand_on(tcp::socket socket, const ConnectionHandler& handler) {
-  auto ticket = admit(socket);
+  boost::system::error_code ec;
+  const tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) {
+    socket.close(ec);  // gone already: nothing to serve, no source to count
+    return;
+  }
+  if (!balancers_.contains(peer.address())) {
+    start(std::move(socket), handler, name_peer(peer));  // a PROXY header would be bad TLS
+    return;
+  }
+  // The header comes at once from a balancer; the cap bounds what a
+  // misbehaving one can hold before admission counts its connections.
+  if (reading_headers_.fetch_add(1) >= shared_->config.max_unauthenticated) {
+    reading_headers_.fetch_sub(1);
+    log_within(refusal_log_, "refused connections",
+               fmt::format("peer={} refused: too many balancer connections without a PROXY "
+                           "protocol header yet",
+                           name_peer(peer).peer));
+    socket.close(ec);
+    return;
+  }
+  auto executor = socket.get_executor();
+  asio::co_spawn(executor, through_balancer(std::move(socket), handler, peer), asio::detached);
+}
+
+awaitable<void> Server::through_balancer(tcp::socket socket, ConnectionHandler handler,
+                                         tcp::endpoint balancer) {
+  auto client = co_await read_proxy_header(socket, balancer, shared_->config.handshake_timeout);
+  reading_headers_.fetch_sub(1);
+  if (!client) {
+    log_within(refusal_log_, "refused connections",
+               fmt::format("peer={} refused: trusted balancer, but {}", name_peer(balancer).peer,
+                           client.error().message));
+    boost::system::error_code ec;
+    socket.close(ec);
+    co_return;
+  }
+  start(std::move(socket), handler, name_peer(*client));
+}
+
+void Server::start(tcp::socket socket, const ConnectionHandler& handler, PeerName name) {
+  auto ticket = admit(socket, name.source);
   if (!ticket) {
     return;
   }
   auto executor = socket.get_executor();
-  asio::co_spawn(executor, handler(shared_, std::move(socket), std::move(*ticket)),
+  asio::co_spawn(executor, handler(shared_, std::move(socket), std::move(*ticket), std::move(name)),
                  [](const std::exception_ptr& e) {
                    if (e) {
                      spdlog::error("session ended with an unexpected exception");
@@ -100,14 +146,7 @@ void Server::hand_on(tcp::socket socket, const ConnectionHandler& handler) {
                  });
 }
 
-std::optional<Admission::Ticket> Server::admit(tcp::socket& socket) {
-  boost::system::error_code ec;
-  const tcp::endpoint peer = socket.remote_endpoint(ec);
-  if (ec) {
-    socket.close(ec);  // gone already: nothing to serve, no source to count
-    return std::nullopt;
-  }
-  const std::string source = peer.address().to_string();
+std::optional<Admission::Ticket> Server::admit(tcp::socket& socket, const std::string& source) {
   Admission::Verdict verdict = shared_->admission.admit(source);
   if (!verdict.evicted.empty()) {
     log_within(eviction_log_, "evictions",
@@ -119,12 +158,14 @@ std::optional<Admission::Ticket> Server::admit(tcp::socket& socket) {
   if (!verdict.ticket) {
     log_within(refusal_log_, "refused connections",
                fmt::format("peer={} refused: {}", source, verdict.refusal));
+    boost::system::error_code ec;
     socket.close(ec);
   }
   return std::move(verdict.ticket);
 }
 
 void Server::log_within(LogBudget& budget, std::string_view what, const std::string& line) {
+  const std::lock_guard lock(log_mutex_);
   const auto left_out = budget.take(LogBudget::Clock::now());
   if (!left_out) {
     return;

@@ -36,6 +36,7 @@
 #include "server/config.h"
 #include "server/live_sessions.h"
 #include "server/log_budget.h"
+#include "server/proxy_protocol.h"
 #include "server/s3_storage.h"
 #include "storage/posix/posix_backend.h"
 #include "storage/s3/s3_backend.h"
@@ -152,12 +153,20 @@ struct Shared {
 // The backend's error (kIo) when the space cannot be opened.
 awaitable<Result<files::UserFiles>> open_user_files(Shared& shared, std::string user);
 
+// Who is at the other end of a connection: the socket's peer, or the client
+// a trusted balancer named in its PROXY protocol header.
+struct PeerName {
+  std::string peer;    // "address:port" ("[v6]:port"), for the log
+  std::string source;  // the address alone: admission, penalties
+};
+
 // Serves one accepted connection of one listener (a door: the sfs session,
-// run_session; the HTTPS face next). It gets the socket (TCP_NODELAY set, on
-// its own strand) and the admission ticket, which it holds until it ends;
-// it must not throw.
-using ConnectionHandler =
-    std::function<awaitable<void>(std::shared_ptr<Shared>, tcp::socket, Admission::Ticket)>;
+// run_session; the HTTPS face, run_https). It gets the socket (TCP_NODELAY
+// set, on its own strand, past any PROXY protocol header), the admission
+// ticket, which it holds until it ends, and the peer's name; it must not
+// throw.
+using ConnectionHandler = std::function<awaitable<void>(std::shared_ptr<Shared>, tcp::socket,
+                                                        Admission::Ticket, PeerName)>;
 
 class Server {
  public:
@@ -183,14 +192,24 @@ class Server {
   // Accepts on `listener` until it is closed, handing each connection to
   // hand_on.
   awaitable<void> accept_loop(net::Listener& listener, ConnectionHandler handler);
-  // Admits a connection just accepted (on its own strand) and runs
-  // `handler` on it; a refused one is closed.
+  // Hands a connection just accepted (on its own strand) to start(), or,
+  // from a trusted balancer, to through_balancer().
   void hand_on(tcp::socket socket, const ConnectionHandler& handler);
-  // The ticket of a connection just accepted, or nullopt when it is
+  // Reads the PROXY protocol header of a connection from a trusted balancer
+  // (at most max_unauthenticated at once, each within the handshake
+  // timeout), then starts it under the client's name; closes it when the
+  // header is missing or bad.
+  awaitable<void> through_balancer(tcp::socket socket, ConnectionHandler handler,
+                                   tcp::endpoint balancer);
+  // Admits the connection under `name` and runs `handler` on it; a refused
+  // one is closed.
+  void start(tcp::socket socket, const ConnectionHandler& handler, PeerName name);
+  // The ticket of a connection from `source`, or nullopt when it is
   // refused (then it is closed). Logs refusals and evictions.
-  std::optional<Admission::Ticket> admit(tcp::socket& socket);
+  std::optional<Admission::Ticket> admit(tcp::socket& socket, const std::string& source);
   // Logs `line` within `budget`, saying first how many `what` it left out.
-  static void log_within(LogBudget& budget, std::string_view what, const std::string& line);
+  // Thread-safe.
+  void log_within(LogBudget& budget, std::string_view what, const std::string& line);
   // Removes stale temp and partial files now and then.
   awaitable<void> clean_periodically();
   awaitable<void> wait_for_drain();
@@ -204,9 +223,15 @@ class Server {
   std::shared_ptr<Shared> shared_;
   AuthReload auth_reload_;  // after shared_: it uses the users and sessions
   // Refusals and evictions, apart so that floods of refusals never hide an
-  // eviction. Used by the accept loop only.
+  // eviction. Used by the accept loop and by the balancers' connections
+  // reading their header (under log_mutex_).
   LogBudget refusal_log_;
   LogBudget eviction_log_;
+  std::mutex log_mutex_;  // the budgets: balancers' connections log from their strands
+  // --proxy-protocol-from (checked before: aborts on a bad list), and the
+  // connections from them still reading their header.
+  TrustedBalancers balancers_;
+  std::atomic<unsigned> reading_headers_{0};
 };
 
 }  // namespace sfs::server

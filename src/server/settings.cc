@@ -9,6 +9,7 @@
 
 #include "config/toml_file.h"
 #include "protocol/limits.h"
+#include "server/proxy_protocol.h"
 #include "storage/s3/s3_backend.h"
 
 namespace sfs::server {
@@ -190,6 +191,35 @@ Setting log_format(Doc doc) {
           [](const ServerSettings& s) { return quote(name_of(s.log_format)); }};
 }
 
+// The trusted balancers' addresses (TrustedBalancers::parse checks them).
+Setting balancers(Doc doc, std::string Config::*member) {
+  return {doc.key,
+          doc.value_name,
+          doc.help,
+          [doc, member](CLI::App& app, ServerSettings& s) {
+            app.add_option(flag_of(doc), at(s, member), std::string(doc.help))
+                ->capture_default_str()
+                ->check(
+                    [](const std::string& value) -> std::string {
+                      auto parsed = TrustedBalancers::parse(value);
+                      return parsed ? std::string() : parsed.error().message;
+                    },
+                    "ADDR[/BITS][,...]");
+          },
+          [member](const toml::node& node, ServerSettings& s) -> std::string {
+            const auto* value = node.as_string();
+            if (value == nullptr) {
+              return expected("a string (addresses, comma-separated)", node);
+            }
+            if (auto parsed = TrustedBalancers::parse(value->get()); !parsed) {
+              return parsed.error().message;
+            }
+            at(s, member) = value->get();
+            return {};
+          },
+          [member](const ServerSettings& s) { return quote(at(s, member)); }};
+}
+
 // A table: one row per setting, long by nature.
 std::vector<Setting> make_table() {  // NOLINT(readability-function-size)
   using S = ServerSettings;
@@ -245,6 +275,11 @@ std::vector<Setting> make_table() {  // NOLINT(readability-function-size)
                "On SIGTERM/SIGINT, seconds to go on serving while the health check (GET "
                "/health) answers 503, before the drain"},
               &C::drain_grace),
+      balancers({"proxy-protocol-from", "addresses",
+                 "Trusted load balancers (ADDR or ADDR/BITS, comma-separated): connections from "
+                 "them must start with a PROXY protocol header (v1 or v2), whose client address "
+                 "then counts as the peer's (empty: off)"},
+                &C::proxy_protocol_from),
       seconds({"handshake-timeout", "seconds", "Seconds for the TLS handshake"},
               &C::handshake_timeout),
       seconds({"login-timeout", "seconds", "Seconds to log in after the handshake"},

@@ -114,5 +114,22 @@ TEST(SettingsTable, FlagErrorsSayTheRange) {
   EXPECT_NE(parse({"--log-format", "xml"}, s).find("xml"), std::string::npos);
 }
 
+TEST(SettingsTable, ProxyProtocolFromTakesAddressesAndBlocksOnly) {
+  ServerSettings by_flag;
+  ASSERT_EQ(parse({"--proxy-protocol-from", "10.0.0.5, 10.1.0.0/16,::1"}, by_flag), "");
+  EXPECT_EQ(by_flag.config.proxy_protocol_from, "10.0.0.5, 10.1.0.0/16,::1");
+  ServerSettings by_file;
+  ASSERT_EQ(apply_toml("proxy-protocol-from = \"10.0.0.5, 10.1.0.0/16,::1\"\n", by_file), "");
+  EXPECT_EQ(format_settings(by_flag), format_settings(by_file));
+  EXPECT_EQ(ServerSettings{}.config.proxy_protocol_from, "");  // off by default
+  for (const std::string bad : {"haproxy.internal", "10.0.0.0/33", "10.0.0.1,,10.0.0.2"}) {
+    ServerSettings s;
+    EXPECT_NE(parse({"--proxy-protocol-from", bad}, s), "") << bad;
+    EXPECT_NE(apply_toml("proxy-protocol-from = \"" + bad + "\"\n", s), "") << bad;
+  }
+  ServerSettings s;
+  EXPECT_NE(apply_toml("proxy-protocol-from = 10\n", s), "");
+}
+
 }  // namespace
 }  // namespace sfs::server

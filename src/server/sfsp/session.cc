@@ -267,9 +267,9 @@ void stop_channel(net::Connection& channel, LiveSessions::Why why) {
 }  // namespace
 
 awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
-                            Admission::Ticket ticket) {
-  const std::string peer = describe_peer(socket);
-  const std::string source = source_of(socket);
+                            Admission::Ticket ticket, PeerName name) {
+  const std::string peer = std::move(name.peer);
+  const std::string source = std::move(name.source);
   auto channel =
       std::make_shared<wire::Channel>(std::move(socket), *shared->tls, shared->config.io_timeout);
   channel->set_min_rate(shared->config.min_transfer_rate);

@@ -12,6 +12,6 @@ namespace sfs::server {
 // Runs a session on the socket's executor (a strand). Never throws: every
 // failure ends in a log line and a closed connection.
 awaitable<void> run_session(std::shared_ptr<Shared> shared, tcp::socket socket,
-                            Admission::Ticket ticket);
+                            Admission::Ticket ticket, PeerName name);
 
 }  // namespace sfs::server

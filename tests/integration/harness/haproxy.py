@@ -10,6 +10,12 @@ is stopped by its pid.
         front.sfs_port, front.https_port      # on 127.0.0.1
         front.states()                        # {"n1": "UP", ...} of the sfs backend
         front.wait_for_states({"n1": "DOWN"}) # bounded
+
+With send_proxy=True, HAProxy starts every connection to a node with a
+PROXY protocol v2 header naming the client (`send-proxy-v2`), its health
+checks with one of the LOCAL command (`check-send-proxy`), and connects to
+the nodes from BALANCER_SOURCE (what the nodes' --proxy-protocol-from
+names).
 """
 
 import collections
@@ -34,6 +40,8 @@ CHECK_INTER_MS = 300
 FALL = 2
 RISE = 1
 SFS_BACKEND = "sfs_nodes"
+# Where HAProxy connects to the nodes from when it sends the PROXY protocol.
+BALANCER_SOURCE = "127.0.0.1"
 HTTPS_BACKEND = "https_nodes"
 
 # One sfs-server node: a name for HAProxy, its address, its sfs port and its
@@ -48,19 +56,23 @@ def haproxy_missing():
     return None
 
 
-def config_text(nodes, sfs_port, https_port, admin_socket):
+def config_text(nodes, sfs_port, https_port, admin_socket, send_proxy=False):
     """The config: two TCP frontends on 127.0.0.1 (the sfs protocol and the
     HTTPS face), each balanced round-robin over the nodes' same port. Each
     node is checked once, by GET /health on its HTTPS port over TLS (the
     certificate is not verified by the check: it learns nothing secret, and
     clients verify the node's certificate end to end through the
-    passthrough); the HTTPS backend tracks those checks."""
+    passthrough); the HTTPS backend tracks those checks. With send_proxy,
+    connections and checks begin with a PROXY protocol v2 header."""
+    proxy = " send-proxy-v2 source %s" % BALANCER_SOURCE if send_proxy else ""
+    check_proxy = " check-send-proxy" if send_proxy else ""
     sfs_servers = "".join(
-        "    server %s %s:%d check port %d\n" % (n.name, n.address, n.sfs_port, n.https_port)
+        "    server %s %s:%d check port %d%s%s\n" % (n.name, n.address, n.sfs_port, n.https_port,
+                                                  check_proxy, proxy)
         for n in nodes)
     https_servers = "".join(
-        "    server %s %s:%d track %s/%s\n" % (n.name, n.address, n.https_port, SFS_BACKEND,
-                                               n.name)
+        "    server %s %s:%d track %s/%s%s\n" % (n.name, n.address, n.https_port, SFS_BACKEND,
+                                                 n.name, proxy)
         for n in nodes)
     return (
         "global\n"
@@ -103,10 +115,12 @@ class HAProxyStartError(Exception):
 
 
 class HAProxy(Service):
-    """Runs `haproxy -f CFG -db` in front of `nodes` (a list of Node)."""
+    """Runs `haproxy -f CFG -db` in front of `nodes` (a list of Node), sending
+    them the PROXY protocol when send_proxy."""
 
-    def __init__(self, nodes):
+    def __init__(self, nodes, send_proxy=False):
         self.nodes = list(nodes)
+        self.send_proxy = send_proxy
         self.directory = None
         self.process = None
         self.sfs_port = None
@@ -126,7 +140,7 @@ class HAProxy(Service):
             self.log_path = os.path.join(self.directory, "haproxy.log")
             with open(self.config_path, "w", encoding="utf-8") as f:
                 f.write(config_text(self.nodes, self.sfs_port, self.https_port,
-                                    self.admin_socket))
+                                    self.admin_socket, self.send_proxy))
             checked = subprocess.run([HAPROXY_BIN, "-c", "-f", self.config_path],
                                      capture_output=True, text=True, timeout=30)
             if checked.returncode != 0:
