@@ -2,8 +2,8 @@
 // The books of the quotas (--quota-bytes, --quota-files) as UserFiles uses
 // them: per user, what their tree takes and what their operations in
 // flight have reserved. Shared state: one server keeps it in memory
-// (QuotaLedger, files/quota_ledger.h); a cluster of nodes will keep it in
-// its database behind this same interface.
+// (QuotaLedger, files/quota_ledger.h); a cluster of nodes keeps it in its
+// database (pg::PgQuota, pg/pg_quota.h) behind this same interface.
 //
 //   auto plan = quota.plan_scan("alice", now);
 //   if (plan.scan) quota.finish_scan("alice", plan.ticket, tree.usage(), now);
@@ -14,13 +14,20 @@
 //   // ~Reservation gives the hold back
 //
 // Implementations are thread-safe: the sessions of one user run on
-// different threads.
+// different threads. One that blocks (a database) says where its calls
+// must run (blocking_pool()); files/ then runs plan_scan(), reserve() and
+// used() there (quota_call() below), and such an implementation makes
+// record(), finish_scan(), mark_all_stale() and a Reservation's release
+// return at once (it queues them, in order, on the same pool).
 
 #include <chrono>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
+#include "asio/asio.h"
+#include "asio/offload.h"
 #include "base/result.h"
 #include "storage/usage.h"
 
@@ -98,10 +105,31 @@ class Quota {
   // flight reserved.
   virtual std::optional<Usage> used(const std::string& user) const = 0;
   virtual Usage reserved(const std::string& user) const = 0;
+  // Makes every known usage due for a rescan (files went behind the
+  // books' back, e.g. the cleaner removed old partial uploads).
+  virtual void mark_all_stale() = 0;
+  // nullptr: the calls do not block and may run anywhere (in memory).
+  // Otherwise the pool where plan_scan(), reserve(), used() and reserved()
+  // must run (a database's calls block: never on the network threads).
+  virtual asio::thread_pool* blocking_pool() { return nullptr; }
 
  protected:
   // Gives a Reservation's share back.
   virtual void release(const std::string& user, Usage amount) = 0;
 };
+
+}  // namespace sfs::files
+
+namespace sfs::files {
+
+// Runs fn() (a call of `quota`'s that returns something) where `quota`
+// wants it: inline, or on its blocking pool.
+template <typename F>
+awaitable<std::invoke_result_t<F>> quota_call(Quota& quota, F fn) {
+  if (asio::thread_pool* pool = quota.blocking_pool(); pool != nullptr) {
+    co_return co_await run_blocking(*pool, std::move(fn));
+  }
+  co_return fn();
+}
 
 }  // namespace sfs::files

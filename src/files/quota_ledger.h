@@ -61,7 +61,7 @@ class QuotaLedger final : public Quota {
                    Clock::time_point now) override;
   // Makes every known usage due for a rescan (files went behind the
   // ledger's back, e.g. the cleaner removed old partial uploads).
-  void mark_all_stale();
+  void mark_all_stale() override;
 
   // Checks that `needed` fits the user's quota on top of what is stored
   // (less `replaced_bytes`, a file the operation replaces) and what the

@@ -39,27 +39,32 @@ awaitable<Result<Upload>> UserFiles::begin_streamed_upload(std::string_view path
   co_return std::move(upload);
 }
 
-Result<void> Upload::admit(std::uint64_t total) {
+awaitable<Result<void>> Upload::admit(std::uint64_t total) {
   if (total > files_->limits_.max_file_bytes) {
-    return too_large_error(files_->limits_.max_file_bytes);
+    co_return too_large_error(files_->limits_.max_file_bytes);
   }
   Quota& quota = files_->services_.quota;
   if (!quota.enabled() || total <= admitted_) {
-    return {};
+    co_return Result<void>();
   }
   const std::uint64_t needed = total - admitted_;
   std::uint64_t step = std::max(needed, kQuotaStepBytes);
-  auto held = quota.reserve(files_->user_, {step, 0}, replaced_);
+  const std::string& user = files_->user_;
+  const std::uint64_t replaced = replaced_;
+  auto reserve = [&quota, &user, &step, replaced] {
+    return quota.reserve(user, {step, 0}, replaced);
+  };
+  auto held = co_await quota_call(quota, reserve);
   if (!held && step > needed) {
     step = needed;
-    held = quota.reserve(files_->user_, {step, 0}, replaced_);
+    held = co_await quota_call(quota, reserve);
   }
   if (!held) {
-    return held.error();
+    co_return held.error();
   }
   steps_.push_back(std::move(*held));
   admitted_ += step;
-  return {};
+  co_return Result<void>();
 }
 
 }  // namespace sfs::files

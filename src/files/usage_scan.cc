@@ -47,7 +47,8 @@ awaitable<Result<void>> know_usage(Quota& ledger, storage::Backend& backend, Clo
   const auto deadline = Clock::now() + wait;
   std::optional<asio::steady_timer> timer;
   while (true) {
-    const Quota::Plan plan = ledger.plan_scan(user, Clock::now());
+    auto plan_now = [&ledger, &user] { return ledger.plan_scan(user, Clock::now()); };
+    const Quota::Plan plan = co_await quota_call(ledger, plan_now);
     if (plan.known) {
       if (plan.scan) {
         auto executor = co_await asio::this_coro::executor;

@@ -78,7 +78,7 @@ awaitable<Result<void>> Upload::start_at(std::uint64_t from) {
 awaitable<Result<void>> Upload::write(const char* data, std::size_t length) {
   constexpr std::size_t kHashHereBytes = std::size_t{16} * 1024;
   if (streamed_) {
-    if (auto ok = admit(position_ + length); !ok) {
+    if (auto ok = co_await admit(position_ + length); !ok) {
       co_return ok;
     }
   }
@@ -238,7 +238,12 @@ awaitable<Result<Quota::Reservation>> UserFiles::reserve_upload(std::string path
   // One open says both whether a file is there and its size.
   auto existing = co_await space_->open_read(path);
   const std::uint64_t replaced = existing ? (*existing)->size() : 0;
-  co_return services_.quota.reserve(user_, {size, existing ? 0U : 1U}, replaced);
+  Quota& quota = services_.quota;
+  const Quota::Usage needed{size, existing ? 0U : 1U};
+  auto reserve = [&quota, &needed, replaced, this] {
+    return quota.reserve(user_, needed, replaced);
+  };
+  co_return co_await quota_call(quota, reserve);
 }
 
 // Offers what an interrupted upload left, with the digest of it, so the
@@ -312,20 +317,61 @@ awaitable<Result<void>> UserFiles::make_dir(std::string_view path, bool parents)
   // made.
   auto held = std::make_shared<Quota::Reservation>();
   Quota& quota = services_.quota;
-  storage::Space::AdmitDirs admit = [&quota, held, user = user_](std::uint64_t count) {
-    auto reserved = quota.reserve(user, {0, count});
-    if (!reserved) {
-      return Result<void>(reserved.error());
+  storage::Space::AdmitDirs admit;
+  if (quota.blocking_pool() == nullptr) {
+    admit = [&quota, held, user = user_](std::uint64_t count) {
+      auto reserved = quota.reserve(user, {0, count});
+      if (!reserved) {
+        return Result<void>(reserved.error());
+      }
+      *held = std::move(*reserved);
+      return Result<void>();
+    };
+  } else {
+    auto ahead = co_await reserve_dirs_ahead(path, parents, *held);
+    if (!ahead) {
+      co_return ahead.error();
     }
-    *held = std::move(*reserved);
-    return Result<void>();
-  };
+    admit = [held_count = *ahead](std::uint64_t count) {
+      if (count > held_count) {
+        return Result<void>(
+            make_error(Errc::kTooLarge, "quota exceeded: more folders than held for this request"));
+      }
+      return Result<void>();
+    };
+  }
   auto made = co_await space_->make_dir(std::string(path), parents, std::move(admit));
   if (!made) {
     co_return made.error();
   }
   services_.quota.record(user_, *made, {});
   co_return Result<void>();
+}
+
+// A quota whose calls block (a database) cannot be asked from inside the
+// backend's make_dir (perhaps on a network thread): the folders a
+// make_dir may create are held before it, as many as the path has parts
+// with `parents` (or, when that is over the quota, one: most parents
+// exist), else one. Returns how many are held.
+awaitable<Result<std::uint64_t>> UserFiles::reserve_dirs_ahead(std::string_view path, bool parents,
+                                                               Quota::Reservation& held) {
+  std::uint64_t parts = 1;
+  if (parents) {
+    parts = static_cast<std::uint64_t>(std::count(path.begin(), path.end(), '/')) + 1;
+  }
+  Quota& quota = services_.quota;
+  for (const std::uint64_t count : {parts, std::uint64_t{1}}) {
+    auto reserve = [&quota, count, this] { return quota.reserve(user_, {0, count}); };
+    auto reserved = co_await quota_call(quota, reserve);
+    if (reserved) {
+      held = std::move(*reserved);
+      co_return count;
+    }
+    if (count == 1) {
+      co_return reserved.error();
+    }
+  }
+  co_return std::uint64_t{1};  // not reached: the loop ends with count 1
 }
 
 awaitable<Result<void>> UserFiles::remove_dir(std::string_view path) {
@@ -389,7 +435,9 @@ awaitable<Result<storage::Usage>> UserFiles::usage() {
   if (auto ok = co_await know_usage(); !ok) {
     co_return ok.error();
   }
-  const std::optional<storage::Usage> used = services_.quota.used(user_);
+  Quota& quota = services_.quota;
+  auto ask = [&quota, this] { return quota.used(user_); };
+  const std::optional<storage::Usage> used = co_await quota_call(quota, ask);
   if (!used) {
     co_return make_error(Errc::kIo, "the storage used is not known");
   }

@@ -141,7 +141,7 @@ class Upload {
   // Books what an upload ended without commit keeps for a resume.
   void kept(std::uint64_t bytes);
   // A streamed upload's admission of `total` bytes (stream_upload.cc).
-  Result<void> admit(std::uint64_t total);
+  awaitable<Result<void>> admit(std::uint64_t total);
 
   UserFiles* files_;
   std::unique_ptr<storage::WriteHandle> upload_;
@@ -274,6 +274,10 @@ class UserFiles {
   awaitable<Result<void>> know_usage();
   // Holds the quota share of an upload of `size` bytes to `path`.
   awaitable<Result<Quota::Reservation>> reserve_upload(std::string path, std::uint64_t size);
+  // With a quota that blocks: holds the folders a make_dir may create
+  // before it runs; how many (user_files.cc).
+  awaitable<Result<std::uint64_t>> reserve_dirs_ahead(std::string_view path, bool parents,
+                                                      Quota::Reservation& held);
   // Hashes bytes `from` to `length` that `read_at` reads (`hash` holds the
   // first `from` already), on the hashing pool.
   template <typename Handle>

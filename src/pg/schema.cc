@@ -41,6 +41,38 @@ END $$;
 CREATE TRIGGER sfs_users_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sfs_users
   FOR EACH STATEMENT EXECUTE FUNCTION sfs_users_bump();
 )SQL"},
+    Step{2, "quota ledger",
+         R"SQL(
+-- Per user: what their tree takes (NULL until a node's first scan ends),
+-- everything ever booked as added (a scan racing with uploads adds what
+-- was booked while it ran), and which node scans it until when (a lease:
+-- a node that dies mid-scan holds it no longer).
+CREATE TABLE sfs_quota_usage (
+  name text PRIMARY KEY,
+  bytes bigint,
+  entries bigint,
+  added_bytes bigint NOT NULL DEFAULT 0,
+  added_entries bigint NOT NULL DEFAULT 0,
+  scanned_at timestamptz,
+  stale boolean NOT NULL DEFAULT false,
+  scan_until timestamptz
+);
+-- The nodes holding reservations, each seen at its last heartbeat. A node
+-- not seen for a while is dead: deleting it deletes its holds.
+CREATE TABLE sfs_quota_nodes (
+  node text PRIMARY KEY,
+  seen timestamptz NOT NULL
+);
+-- What the operations in flight on one node hold of one user's quota.
+CREATE TABLE sfs_quota_holds (
+  node text NOT NULL REFERENCES sfs_quota_nodes ON DELETE CASCADE,
+  name text NOT NULL,
+  bytes bigint NOT NULL CHECK (bytes >= 0),
+  entries bigint NOT NULL CHECK (entries >= 0),
+  PRIMARY KEY (node, name)
+);
+CREATE INDEX sfs_quota_holds_name ON sfs_quota_holds (name);
+)SQL"},
 };
 
 }  // namespace

@@ -25,8 +25,7 @@ constexpr unsigned kAdmissionLogBurst = 20;
 awaitable<Result<files::UserFiles>> open_user_files(Shared& shared, std::string user) {
   SFS_CO_ASSIGN_OR_RETURN(auto space, co_await shared.backend.open_space(user));
   const Config& c = shared.config;
-  files::Services services{shared.quota_ledger, shared.backend, shared.transfer_io,
-                           shared.slow_jobs};
+  files::Services services{shared.quota, shared.backend, shared.transfer_io, shared.slow_jobs};
   files::Limits limits{c.max_file_bytes, c.max_path_bytes, c.io_timeout};
   co_return files::UserFiles(std::move(user), std::move(space), services, limits);
 }
@@ -53,7 +52,8 @@ Server::Server(Config config, tls::ContextPtr tls, StartUsers users, StorageChoi
       shared_(std::make_shared<Shared>(std::move(config), std::move(tls),
                                        StartUsers{.store = std::move(users.store),
                                                   .users = std::move(users.users),
-                                                  .verdicts = std::move(users.verdicts)},
+                                                  .verdicts = std::move(users.verdicts),
+                                                  .quota = std::move(users.quota)},
                                        std::move(store))),
       // (users.token is still there: only the store and the UserDb moved)
       auth_reload_(shared_->users, *shared_->user_store, std::move(users.token), shared_->sessions,
@@ -200,7 +200,7 @@ awaitable<void> Server::clean_periodically() {
     const std::size_t removed = co_await shared_->backend.remove_stale(partial_ttl);
     if (removed > 0) {
       spdlog::info("removed {} stale temporary or partial upload file(s)", removed);
-      shared_->quota_ledger.mark_all_stale();  // they counted; measure again
+      shared_->quota.mark_all_stale();  // they counted; measure again
     }
   }
 }

@@ -69,6 +69,9 @@ struct StartUsers {
   std::string token;
   // A cluster's shared login verdicts (none for one node).
   std::unique_ptr<auth::VerdictShare> verdicts;
+  // A cluster's quota ledger, in the same database (none for one node: in
+  // memory).
+  std::unique_ptr<files::Quota> quota;
 };
 
 // What every session shares, read-only after start (the counters are atomic;
@@ -80,11 +83,17 @@ struct Shared {
         user_store(std::move(u.store)),
         users(std::move(u.users)),
         verdict_share(std::move(u.verdicts)),
+        owned_quota(u.quota ? std::move(u.quota) : memory_quota(config)),
+        quota(*owned_quota),
         owned_backend(make_backend(std::move(s))),
         backend(*owned_backend) {}
   // The POSIX backend over the store on the pools below, or the S3 backend
   // on storage_io (settings checked before: aborts on bad ones).
   std::unique_ptr<storage::Backend> make_backend(StorageChoice choice);
+  static std::unique_ptr<files::Quota> memory_quota(const Config& config) {
+    return std::make_unique<files::QuotaLedger>(
+        files::QuotaLedger::Limits{config.quota_bytes, config.quota_files}, kUsageRescan);
+  }
 
   Config config;
   tls::ContextPtr tls;
@@ -99,8 +108,10 @@ struct Shared {
                                     {.store = user_store.get(),
                                      .verdicts = verdict_share.get(),
                                      .max_concurrent_checks = config.max_concurrent_hashing}};
-  // Per user: what the tree takes and what operations in flight reserved.
-  files::QuotaLedger quota_ledger{{config.quota_bytes, config.quota_files}, kUsageRescan};
+  // Per user: what the tree takes and what operations in flight reserved
+  // (in memory, or the cluster's in its database).
+  std::unique_ptr<files::Quota> owned_quota;
+  files::Quota& quota;
   // WebDAV locks, per user: taken through the HTTPS door, respected by
   // both doors (in a cluster, a table in PostgreSQL).
   files::MemoryLockTable locks;

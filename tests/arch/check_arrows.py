@@ -35,9 +35,11 @@ ALLOWED = {
     "net": {"asio", "tls"},
     "wire": {"asio", "net", "tls", "protocol", "compress"},
     "auth": {"asio", "crypto"},
-    # pg implements shared-state interfaces (auth's UserStore, ...) in
-    # PostgreSQL; nothing below it knows a database exists.
-    "pg": {"auth"},
+    # pg implements shared-state interfaces in PostgreSQL (auth's UserStore
+    # and VerdictShare; files' Quota, the quota ledger of a cluster, hence
+    # files and asio: its database calls run on a pool of its own); nothing
+    # below it knows a database exists.
+    "pg": {"asio", "auth", "files"},
     "storage": {"crypto", "asio"},
     # The backends implement storage/backend.h; storage may not include them.
     "storage/posix": {"storage", "asio", "crypto"},

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <atomic>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -179,13 +181,100 @@ class NoReadBackBackend final : public storage::Backend {
   bool forge_;
 };
 
+// A quota whose calls block, as the cluster's (pg::PgQuota): a ledger
+// behind a pool of one thread of its own, where plan_scan(), reserve(),
+// used() and reserved() must be called (it counts the calls made anywhere
+// else: files/ must make none) and where bookings and releases are queued.
+class PooledQuota final : public Quota {
+ public:
+  explicit PooledQuota(QuotaLedger::Limits limits) : ledger_(limits, std::chrono::minutes(10)) {}
+  ~PooledQuota() override { pool_.join(); }
+  PooledQuota(const PooledQuota&) = delete;
+  PooledQuota& operator=(const PooledQuota&) = delete;
+
+  bool enabled() const override { return ledger_.enabled(); }
+  Plan plan_scan(const std::string& user, Clock::time_point now) override {
+    note();
+    return ledger_.plan_scan(user, now);
+  }
+  void finish_scan(const std::string& user, const ScanTicket& ticket, const Result<Usage>& found,
+                   Clock::time_point now) override {
+    asio::post(pool_, [this, user, ticket, found, now] {
+      ledger_.finish_scan(user, ticket, found, now);
+    });
+  }
+  Result<Reservation> reserve(const std::string& user, Usage needed,
+                              std::uint64_t replaced_bytes) override {
+    note();
+    auto held = ledger_.reserve(user, needed, replaced_bytes);
+    if (!held) {
+      return held.error();
+    }
+    holds_.push_back({user, needed, std::move(*held)});
+    return Reservation(this, user, needed);
+  }
+  void record(const std::string& user, Usage added, Usage removed) override {
+    asio::post(pool_, [this, user, added, removed] { ledger_.record(user, added, removed); });
+  }
+  std::optional<Usage> used(const std::string& user) const override {
+    note();
+    return ledger_.used(user);
+  }
+  Usage reserved(const std::string& user) const override {
+    note();
+    return ledger_.reserved(user);
+  }
+  void mark_all_stale() override {
+    asio::post(pool_, [this] { ledger_.mark_all_stale(); });
+  }
+  asio::thread_pool* blocking_pool() override { return &pool_; }
+
+  // Runs fn() on the pool, after everything queued before it.
+  template <typename F>
+  auto on_pool(F fn) {
+    std::packaged_task<std::invoke_result_t<F>()> task(std::move(fn));
+    auto result = task.get_future();
+    asio::post(pool_, [&task] { task(); });  // (a bare packaged_task is a completion token)
+    return result.get();
+  }
+  int calls_off_pool() const { return off_pool_.load(); }
+
+ private:
+  struct Hold {
+    std::string user;
+    Usage amount;
+    Reservation inner;
+  };
+  void release(const std::string& user, Usage amount) override {
+    asio::post(pool_, [this, user, amount] {
+      auto it = std::find_if(holds_.begin(), holds_.end(), [&](const Hold& h) {
+        return h.user == user && h.amount == amount;
+      });
+      if (it != holds_.end()) {
+        holds_.erase(it);
+      }
+    });
+  }
+  void note() const {
+    if (!pool_.get_executor().running_in_this_thread()) {
+      ++off_pool_;
+    }
+  }
+
+  QuotaLedger ledger_;
+  std::vector<Hold> holds_;  // only touched on the pool
+  mutable asio::thread_pool pool_{1};
+  mutable std::atomic<int> off_pool_{0};
+};
+
 // Runs over the POSIX backend (alice's home on disk, `home_`), the
 // in-memory one, and the in-memory one that keeps a digest state instead
 // of reading the first held bytes back (as S3): UserFiles must not care
-// which.
+// which; and over the in-memory one with a quota that blocks ("pooled").
 class UserFilesTest : public ::testing::TestWithParam<const char*> {
  protected:
   bool posix() const { return std::string(GetParam()) == "posix"; }
+  bool pooled() const { return std::string(GetParam()) == "pooled"; }
 
   void SetUp() override {
     if (posix()) {
@@ -202,17 +291,27 @@ class UserFilesTest : public ::testing::TestWithParam<const char*> {
 
   // Builds alice's UserFiles with these quotas (0: none) and file limit.
   void start(QuotaLedger::Limits quota = {}, std::uint64_t max_file_bytes = 1 << 20) {
-    ledger_.emplace(quota, std::chrono::minutes(10));
+    if (pooled()) {
+      pooled_ = std::make_unique<PooledQuota>(quota);
+      quota_ = pooled_.get();
+    } else {
+      ledger_.emplace(quota, std::chrono::minutes(10));
+      quota_ = &*ledger_;
+    }
     run_coroutine([&]() -> awaitable<void> {
       auto space = co_await backend_->open_space("alice");
       EXPECT_TRUE(space.ok());
       files_.emplace("alice", std::move(*space),
-                     Services{*ledger_, *backend_, hashing_, slow_jobs_},
+                     Services{*quota_, *backend_, hashing_, slow_jobs_},
                      Limits{max_file_bytes, 4096, std::chrono::seconds(5)});
     });
   }
   void TearDown() override {
     files_.reset();
+    if (pooled_) {
+      EXPECT_EQ(pooled_->calls_off_pool(), 0);
+      pooled_.reset();
+    }
     disk_.join();
     hashing_.join();
     slow_jobs_.stop();
@@ -299,7 +398,19 @@ class UserFilesTest : public ::testing::TestWithParam<const char*> {
     co_return out;
   }
 
-  Usage reserved() const { return ledger_->reserved("alice"); }
+  // The books as they are once what was queued ran.
+  Usage reserved() const {
+    if (pooled_) {
+      return pooled_->on_pool([this] { return pooled_->reserved("alice"); });
+    }
+    return ledger_->reserved("alice");
+  }
+  std::optional<Usage> used() const {
+    if (pooled_) {
+      return pooled_->on_pool([this] { return pooled_->used("alice"); });
+    }
+    return ledger_->used("alice");
+  }
 
   test::TempDir dir_{"sfs-files"};
   fs::path home_;
@@ -307,6 +418,8 @@ class UserFilesTest : public ::testing::TestWithParam<const char*> {
   asio::thread_pool hashing_{1};
   std::unique_ptr<storage::Backend> backend_;
   std::optional<QuotaLedger> ledger_;
+  std::unique_ptr<PooledQuota> pooled_;
+  Quota* quota_ = nullptr;
   FairQueue slow_jobs_{1, 8};
   std::optional<UserFiles> files_;
 };
@@ -369,7 +482,7 @@ TEST_P(UserFilesTest, TheQuotaRefusesBeforeAnyByteAndHoldsWhileInFlight) {
     EXPECT_TRUE((co_await first->write("12345678", 8)).ok());
     EXPECT_TRUE((co_await first->finish(std::nullopt)).ok());
     EXPECT_EQ(reserved(), Usage());
-    EXPECT_EQ(ledger_->used("alice"), (Usage{8, 1}));
+    EXPECT_EQ(used(), (Usage{8, 1}));
   });
 }
 
@@ -382,7 +495,7 @@ TEST_P(UserFilesTest, AStoppedUploadGivesItsQuotaBack) {
     EXPECT_TRUE((co_await up->write("123", 3)).ok());
     co_await up->stop(false);
     EXPECT_EQ(reserved(), Usage());
-    EXPECT_EQ(ledger_->used("alice"), Usage());
+    EXPECT_EQ(used(), Usage());
   });
   EXPECT_TRUE(stored_names().empty());  // refused for good: no partial kept
 }
@@ -398,7 +511,7 @@ TEST_P(UserFilesTest, AnInterruptedUploadIsOfferedForResume) {
       co_await up->stop(true);  // cut
     }
     EXPECT_EQ(reserved(), Usage());
-    EXPECT_EQ(ledger_->used("alice"), (Usage{5, 1}));  // the kept partial counts
+    EXPECT_EQ(used(), (Usage{5, 1}));  // the kept partial counts
     auto up = co_await files_->begin_upload("a.bin", 10, true);
     EXPECT_TRUE(up.ok());
     EXPECT_EQ(up->offer().held, 5U);
@@ -408,7 +521,7 @@ TEST_P(UserFilesTest, AnInterruptedUploadIsOfferedForResume) {
     EXPECT_TRUE((co_await up->write("world", 5)).ok());
     auto stored = co_await up->finish(crypto::digest_of("helloworld"));
     EXPECT_TRUE(stored.ok());
-    EXPECT_EQ(ledger_->used("alice"), (Usage{10, 1}));
+    EXPECT_EQ(used(), (Usage{10, 1}));
   });
   EXPECT_EQ(content("a.bin"), "helloworld");
   EXPECT_EQ(stored_names(), std::vector<std::string>{"a.bin"});
@@ -424,13 +537,13 @@ TEST_P(UserFilesTest, AnUploadDroppedUnfinishedIsKeptForResume) {
       EXPECT_TRUE((co_await up->write("abc", 3)).ok());
     }  // as when the door's coroutine ends on a cut connection
     EXPECT_EQ(reserved(), Usage());
-    EXPECT_EQ(ledger_->used("alice"), (Usage{3, 1}));
+    EXPECT_EQ(used(), (Usage{3, 1}));
     auto plain = co_await files_->begin_upload("b.bin", 10, false);
     EXPECT_TRUE(plain.ok());
     EXPECT_TRUE((co_await plain->start_at(0)).ok());
     EXPECT_TRUE((co_await plain->write("abc", 3)).ok());
     co_await plain->stop(true);  // not resumable: nothing to keep
-    EXPECT_EQ(ledger_->used("alice"), (Usage{3, 1}));
+    EXPECT_EQ(used(), (Usage{3, 1}));
     auto again = co_await files_->begin_upload("a.bin", 10, true);
     EXPECT_EQ(again->offer().held, 3U);
   });
@@ -556,10 +669,10 @@ TEST_P(UserFilesTest, FoldersCountAgainstTheEntriesQuota) {
     EXPECT_EQ(made.error().code, Errc::kTooLarge);
     EXPECT_TRUE(stored_names().empty());
     EXPECT_TRUE((co_await files_->make_dir("a/b", true)).ok());
-    EXPECT_EQ(ledger_->used("alice"), (Usage{0, 2}));
+    EXPECT_EQ(used(), (Usage{0, 2}));
     EXPECT_EQ(reserved(), Usage());
     EXPECT_TRUE((co_await files_->remove_dir("a/b")).ok());
-    EXPECT_EQ(ledger_->used("alice"), (Usage{0, 1}));
+    EXPECT_EQ(used(), (Usage{0, 1}));
     auto usage = co_await files_->usage();
     EXPECT_EQ(usage.value(), (Usage{0, 1}));
   });
@@ -623,7 +736,7 @@ TEST(UserFilesHeldDigestTest, TheOfferContinuesTheKeptStateAndAForgedOneStoresNo
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, UserFilesTest,
-                         ::testing::Values("memory", "posix", "no-read-back"),
+                         ::testing::Values("memory", "posix", "no-read-back", "pooled"),
                          [](const auto& info) {
                            std::string name(info.param);
                            std::replace(name.begin(), name.end(), '-', '_');
