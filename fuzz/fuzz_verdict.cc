@@ -1,7 +1,8 @@
-// Fuzzes the reading of a shared login verdict (auth::decode_verdict: the
-// payload of a PostgreSQL notification, which any role that may NOTIFY on
-// the database can send): never a crash, fields within their bounds, and
-// what it reads encodes back to the same payload.
+// Fuzzes the reading of a shared login verdict and of a node's barrier
+// (auth::decode_verdict, decode_barrier: the payload of a PostgreSQL
+// notification, which any role that may NOTIFY on the database can send):
+// never a crash, fields within their bounds, what it reads encodes back to
+// the same, and no payload is both.
 
 #include <cstdint>
 #include <cstdlib>
@@ -22,6 +23,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!again || again->node != decoded->node || again->verdict.ok != decoded->verdict.ok ||
         again->verdict.source != decoded->verdict.source ||
         again->verdict.user != decoded->verdict.user) {
+      std::abort();
+    }
+  }
+  const auto barrier = sfs::auth::decode_barrier(payload);
+  if (barrier) {
+    const auto again = sfs::auth::decode_barrier(sfs::auth::encode_barrier(*barrier));
+    if (decoded || !again || again->node != barrier->node || again->seq != barrier->seq) {
       std::abort();
     }
   }

@@ -20,6 +20,10 @@ constexpr auto kBusyPoll = std::chrono::milliseconds(20);
 // Check-queue priorities per standing: one per count of the source's other
 // attempts in flight.
 constexpr unsigned kSourceRanks = 16;
+// Threads for the cluster's round trips (verdicts, barriers): a database
+// call waits on the network, so it gets threads of its own and never takes
+// a hashing slot.
+constexpr unsigned kShareThreads = 4;
 
 }  // namespace
 
@@ -46,7 +50,8 @@ Authenticator::Authenticator(UserDb& users, Settings settings)
       settings_(settings),
       gate_(settings_.gate),
       checks_(std::max(1U, settings_.max_concurrent_checks)),
-      queue_(std::max(1U, settings_.max_concurrent_checks)) {
+      queue_(std::max(1U, settings_.max_concurrent_checks)),
+      shares_(kShareThreads) {
   SFS_CHECK(settings_.store != nullptr);
   if (settings_.verdicts != nullptr) {
     settings_.verdicts->start(
@@ -65,6 +70,9 @@ bool Authenticator::current(const Identity& identity) const {
 }
 
 awaitable<LoginOutcome> Authenticator::log_in(LoginRequest request, const LoginHooks& hooks) {
+  if (!co_await synced(request)) {
+    co_return LoginOutcome{.kind = LoginOutcome::Kind::kUnavailable};
+  }
   auto admitted = co_await admit(request, hooks);
   if (!admitted) {  // (a draining server answers busy too: try again later)
     spdlog::warn("user={} peer={} login refused: busy past the login deadline", request.user_label,
@@ -170,8 +178,24 @@ awaitable<bool> Authenticator::share(const LoginRequest& request, bool ok) {
   // No user has a longer name: cut, it still counts on its source.
   SharedVerdict verdict{LoginGate::source_of(request.source),
                         std::string(request.user.substr(0, kMaxSharedField)), ok};
-  co_return co_await run_blocking(checks_,
+  co_return co_await run_blocking(shares_,
                                   [&] { return settings_.verdicts->publish(verdict).ok(); });
+}
+
+// Before the gate judges, so that an attempt never overtakes the verdict of
+// the one before it on another node (the client heard that one, so it was
+// published, but its notification may still be on its way here).
+awaitable<bool> Authenticator::synced(const LoginRequest& request) {
+  if (settings_.verdicts == nullptr) {
+    co_return true;
+  }
+  auto synced = co_await run_blocking(shares_, [&] { return settings_.verdicts->sync(); });
+  if (!synced) {
+    spdlog::error("user={} peer={} login refused: {}", request.user_label, request.peer,
+                  synced.error().message);
+    co_return false;
+  }
+  co_return true;
 }
 
 // Trusted and clean sources first, never behind failing ones; within a

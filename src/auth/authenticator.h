@@ -135,7 +135,10 @@ class Authenticator {
 
   // Waits for the checks running on the pool to end (at shutdown, before
   // the coroutines that wait for them are destroyed).
-  void join() { checks_.join(); }
+  void join() {
+    checks_.join();
+    shares_.join();
+  }
 
  private:
   // The gate's decision once it is not busy; nullopt when it stays busy
@@ -151,6 +154,9 @@ class Authenticator {
   // Publishes the verdict to the cluster (when there is one) on the pool;
   // false when it could not be.
   awaitable<bool> share(const LoginRequest& request, bool ok);
+  // Waits until the verdicts the other nodes published so far are applied
+  // here (when there is a cluster); false when that cannot be known.
+  awaitable<bool> synced(const LoginRequest& request);
   // Replaces an outdated hash, in memory and in the user store (see .cc).
   bool rehash(const std::string& user, std::string_view password, std::uint64_t version);
 
@@ -162,6 +168,8 @@ class Authenticator {
   asio::thread_pool checks_;
   // Turns at that pool, by standing: trusted and clean sources first.
   CheckQueue queue_;
+  // The cluster's round trips (share(), synced()), off the network threads.
+  asio::thread_pool shares_;
 };
 
 }  // namespace sfs::auth

@@ -4,15 +4,20 @@
 // the nodes meets the penalties one node would give (docs/cluster.md).
 // Each node publishes the verdict of every password check before its client
 // hears it, and applies the verdicts the other nodes publish as they
-// arrive. The PostgreSQL implementation is pg::PgVerdictShare (NOTIFY).
+// arrive. Before it judges an attempt, a node waits until it has applied
+// every verdict published before (sync()): so an attempt never overtakes
+// the verdict of the one before it, whichever node judged that. The
+// PostgreSQL implementation is pg::PgVerdictShare (NOTIFY).
 //
 //   share.start([&](const SharedVerdict& v) { gate.apply(v.source, v.user, v.ok, now()); });
+//   if (!share.sync()) ... refuse the login: the others cannot be heard ...
+//   ... gate.begin(...), the check ...
 //   if (!share.publish({source, user, ok})) ... refuse the login: the
 //                                            cluster could not count it ...
 //   share.stop();
 //
-// publish() blocks (a database round trip): callers run it off the network
-// threads.
+// publish() and sync() block (a database round trip): callers run them
+// off the network threads.
 
 #include <cstdint>
 #include <functional>
@@ -44,6 +49,10 @@ class VerdictShare {
   // Makes the verdict known to the other nodes; an error when it could not
   // (the database is away): the caller must then not let the login count.
   virtual Result<void> publish(const SharedVerdict& verdict) = 0;
+  // Returns once every verdict another node published before this call has
+  // been delivered; an error when that cannot be known in time (the
+  // database away): the caller must then not judge a login.
+  virtual Result<void> sync() = 0;
 };
 
 // A verdict in a notification's payload, from node `node`:
@@ -56,5 +65,15 @@ struct NodeVerdict {
 // nullopt for anything that is not such a payload (never trusted blindly:
 // fields bounded by kMaxSharedField).
 std::optional<NodeVerdict> decode_verdict(std::string_view payload);
+
+// A node's barrier (sync()): "b1 NODE SEQ", both in hex. Sent on the same
+// channel as the verdicts, it comes back to its node after every verdict
+// sent before it.
+struct Barrier {
+  std::uint64_t node = 0;
+  std::uint64_t seq = 0;
+};
+std::string encode_barrier(const Barrier& barrier);
+std::optional<Barrier> decode_barrier(std::string_view payload);
 
 }  // namespace sfs::auth

@@ -154,6 +154,8 @@ Result<std::unique_ptr<pqxx::connection>> Database::connect() {
   }
 }
 
+Error Database::failed(const std::exception& e) const { return failure(name_, e); }
+
 // A null or broken connection is closed, making room for a new one.
 void Database::give_back(std::unique_ptr<pqxx::connection> connection) {
   const std::lock_guard lock(mutex_);

@@ -65,6 +65,9 @@ class Database {
   // A connection of the caller's own, outside the pool (a LISTEN needs
   // one that stays). kIo "NAME unavailable: why" when it cannot be made.
   Result<std::unique_ptr<pqxx::connection>> connect();
+  // What a failure on such a connection is, as run() says it ("NAME
+  // unavailable: why" for a broken connection, "NAME: why" otherwise).
+  Error failed(const std::exception& e) const;
 
  private:
   Database(std::string conninfo, std::string name, DatabaseSettings settings);

@@ -10,7 +10,6 @@ away or wrong gets one clear line and loses nothing.
 
 import os
 import re
-import time
 import unittest
 
 import test_rehash
@@ -29,15 +28,6 @@ ARGON2 = re.compile(r"^\$argon2id\$v=19\$m=65536,t=2,p=1\$")
 FAILED = "ERR AUTH login failed"
 UNAVAILABLE = ("ERR AUTH login unavailable: the user database cannot be reached; try again "
                "later")
-
-
-def settle():
-    """A pause for verdicts to reach the other nodes. They travel by NOTIFY
-    after the client has its answer, and arrive within milliseconds; a
-    busy machine can delay the listening thread, and an attempt that
-    overtakes a verdict is judged without it (docs/cluster.md). Nothing is
-    asserted about time: the pause only keeps the test from racing them."""
-    time.sleep(1.0)
 
 
 def log_in(server, user, password):
@@ -215,7 +205,6 @@ class DatabaseUsersTest(unittest.TestCase):
         nodes = [self.node(), self.node(), self.node()]
         delays = []
         for i in range(5):
-            settle()
             node = nodes[i % 3]
             with open_login_connection(node.port, "127.0.0.3") as conn:
                 delay, reply = login_attempt(conn, "carol", "wrong-%d" % i)
@@ -228,12 +217,10 @@ class DatabaseUsersTest(unittest.TestCase):
         self.assertTrue(500 < delays[4] <= 1000, delays)
         # The right password, held by the penalty, logs in, and trusts the address
         # everywhere: its next failure on another node is judged as trusted.
-        settle()
         with open_login_connection(nodes[2].port, "127.0.0.3") as conn:
             delay, reply = login_attempt(conn, "carol", "carol-Pw-0123456")
         self.assertEqual(reply, "OK")
         self.assertTrue(1000 < delay <= 2000, delay)  # five failures, from all nodes
-        settle()
         with open_login_connection(nodes[0].port, "127.0.0.3") as conn:
             self.assertEqual(login_attempt(conn, "carol", "wrong-again"), (None, FAILED))
         self.assertTrue(nodes[0].wait_for_log(

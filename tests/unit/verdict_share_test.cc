@@ -31,5 +31,22 @@ TEST(VerdictShareTest, AnythingElseIsIgnored) {
   EXPECT_TRUE(decode_verdict("v1 1 0 41 " + std::string(2 * kMaxSharedField, 'a')));
 }
 
+TEST(VerdictShareTest, ABarrierReadsBackAsItWasSent) {
+  const Barrier sent{0xfedcba9876543210ULL, 42};
+  const std::string payload = encode_barrier(sent);
+  EXPECT_EQ(payload, "b1 fedcba9876543210 2a");
+  const auto got = decode_barrier(payload);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->node, sent.node);
+  EXPECT_EQ(got->seq, 42U);
+  // A barrier is no verdict, and a verdict no barrier.
+  EXPECT_FALSE(decode_verdict(payload).has_value());
+  EXPECT_FALSE(decode_barrier(encode_verdict(1, {"127.0.0.1", "bob", false})).has_value());
+  for (const char* bad : {"", "b1", "b1 1", "b2 1 1", "b1 1 1 1", "b1 1 ", "b1  1", "b1 1 -1",
+                          "b1 1 10000000000000000", "b1 x 1"}) {
+    EXPECT_FALSE(decode_barrier(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace sfs::auth
