@@ -1,8 +1,7 @@
-// Fuzzes the reading of a shared login verdict and of a node's barrier
-// (auth::decode_verdict, decode_barrier: the payload of a PostgreSQL
-// notification, which any role that may NOTIFY on the database can send):
-// never a crash, fields within their bounds, what it reads encodes back to
-// the same, and no payload is both.
+// Fuzzes the reading of the cluster's login messages (auth::decode_attempt:
+// the payload of a PostgreSQL notification, which any role that may NOTIFY
+// on the database can send): never a crash, fields within their bounds, and
+// what it reads encodes back to the same.
 
 #include <cstdint>
 #include <cstdlib>
@@ -12,26 +11,20 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view payload(reinterpret_cast<const char*>(data), size);
-  const auto decoded = sfs::auth::decode_verdict(payload);
-  if (decoded) {
-    if (decoded->verdict.source.size() > sfs::auth::kMaxSharedField ||
-        decoded->verdict.user.size() > sfs::auth::kMaxSharedField) {
-      std::abort();
-    }
-    const auto again =
-        sfs::auth::decode_verdict(sfs::auth::encode_verdict(decoded->node, decoded->verdict));
-    if (!again || again->node != decoded->node || again->verdict.ok != decoded->verdict.ok ||
-        again->verdict.source != decoded->verdict.source ||
-        again->verdict.user != decoded->verdict.user) {
-      std::abort();
-    }
+  const auto decoded = sfs::auth::decode_attempt(payload);
+  if (!decoded) {
+    return 0;
   }
-  const auto barrier = sfs::auth::decode_barrier(payload);
-  if (barrier) {
-    const auto again = sfs::auth::decode_barrier(sfs::auth::encode_barrier(*barrier));
-    if (decoded || !again || again->node != barrier->node || again->seq != barrier->seq) {
-      std::abort();
-    }
+  if (decoded->key.source.empty() || decoded->key.source.size() > sfs::auth::kMaxSharedField ||
+      decoded->key.user.size() > sfs::auth::kMaxSharedField ||
+      (!decoded->ended && decoded->ok.has_value())) {
+    std::abort();
+  }
+  const auto again = sfs::auth::decode_attempt(sfs::auth::encode_attempt(*decoded));
+  if (!again || again->node != decoded->node || again->seq != decoded->seq ||
+      again->ended != decoded->ended || again->ok != decoded->ok ||
+      again->key.source != decoded->key.source || again->key.user != decoded->key.user) {
+    std::abort();
   }
   return 0;
 }

@@ -54,8 +54,16 @@ Authenticator::Authenticator(UserDb& users, Settings settings)
       shares_(kShareThreads) {
   SFS_CHECK(settings_.store != nullptr);
   if (settings_.verdicts != nullptr) {
-    settings_.verdicts->start(
-        [this](const SharedVerdict& v) { gate_.apply(v.source, v.user, v.ok, Clock::now()); });
+    settings_.verdicts->start({
+        .begun =
+            [this](const RemoteAttempt& a) {
+              gate_.remote_begin(a.id, a.key.source, a.key.user, Clock::now());
+            },
+        .ended =
+            [this](const RemoteAttempt& a) {
+              gate_.remote_end(a.id, a.key.source, a.key.user, a.ok, Clock::now());
+            },
+    });
   }
 }
 
@@ -69,11 +77,34 @@ bool Authenticator::current(const Identity& identity) const {
   return users_.version(identity.user) == identity.version;
 }
 
+// The end of an attempt the cluster heard of, announced once: with its
+// verdict (share()), or without one when the attempt goes unchecked.
+struct Authenticator::Announced {
+  Authenticator* self = nullptr;
+  AttemptKey key;
+  std::optional<std::uint64_t> seq;  // announced and in flight
+  bool unavailable = false;          // the cluster could not be asked
+
+  Announced(Authenticator* owner, const LoginRequest& request)
+      : self(owner),
+        key{LoginGate::source_of(request.source),
+            // No user has a longer name: cut, it still counts on its source.
+            std::string(request.user.substr(0, kMaxSharedField))} {}
+  Announced(const Announced&) = delete;
+  Announced& operator=(const Announced&) = delete;
+  ~Announced() {
+    if (seq) {
+      self->announce_unchecked(*seq, key);
+    }
+  }
+};
+
 awaitable<LoginOutcome> Authenticator::log_in(LoginRequest request, const LoginHooks& hooks) {
-  if (!co_await synced(request)) {
+  Announced announced(this, request);
+  auto admitted = co_await admit(request, hooks, announced);
+  if (announced.unavailable) {
     co_return LoginOutcome{.kind = LoginOutcome::Kind::kUnavailable};
   }
-  auto admitted = co_await admit(request, hooks);
   if (!admitted) {  // (a draining server answers busy too: try again later)
     spdlog::warn("user={} peer={} login refused: busy past the login deadline", request.user_label,
                  request.peer);
@@ -86,14 +117,18 @@ awaitable<LoginOutcome> Authenticator::log_in(LoginRequest request, const LoginH
                  request.peer, LoginGate::standing_name(decision.standing), retry.count());
     co_return LoginOutcome{.kind = LoginOutcome::Kind::kRefused, .retry_after = retry};
   }
-  co_return co_await hold_and_check(request, hooks, *admitted);
+  co_return co_await hold_and_check(request, hooks, *admitted, announced);
 }
 
 awaitable<std::optional<LoginGate::Attempt>> Authenticator::admit(const LoginRequest& request,
-                                                                  const LoginHooks& hooks) {
+                                                                  const LoginHooks& hooks,
+                                                                  Announced& announced) {
   while (true) {
-    auto attempt = gate_.begin(request.source, request.user, Clock::now());
-    if (!attempt.decision().busy) {
+    std::optional<LoginGate::Attempt> attempt;
+    if (!co_await decide(request, announced, attempt)) {
+      co_return std::nullopt;
+    }
+    if (!attempt->decision().busy) {
       co_return std::move(attempt);
     }
     if (Clock::now() + kBusyPoll >= request.deadline) {
@@ -120,9 +155,44 @@ awaitable<bool> Authenticator::wait_for(Clock::duration wait, const LoginHooks& 
 }
 
 // Only this attempt waits; everyone else is served meanwhile.
+// Alone, the gate decides at once. In a cluster, the decision waits for
+// the attempt's announcement to come back and is made on the share's
+// thread right then, with every attempt announced before it in flight or
+// counted (auth/verdict_share.h). Only an admitted attempt stays announced.
+awaitable<bool> Authenticator::decide(const LoginRequest& request, Announced& announced,
+                                      std::optional<LoginGate::Attempt>& attempt) {
+  auto judge = [&] { attempt.emplace(gate_.begin(request.source, request.user, Clock::now())); };
+  if (settings_.verdicts == nullptr) {
+    judge();
+    co_return true;
+  }
+  auto seq = co_await run_blocking(shares_,
+                                   [&] { return settings_.verdicts->begin(announced.key, judge); });
+  if (!seq) {
+    spdlog::error("user={} peer={} login refused: {}", request.user_label, request.peer,
+                  seq.error().message);
+    announced.unavailable = true;
+    co_return false;
+  }
+  if (attempt->decision().admitted) {
+    announced.seq = *seq;
+  } else {
+    announce_unchecked(*seq, announced.key);
+  }
+  co_return true;
+}
+
+// Fire and forget: should it be lost, the other nodes let the attempt go
+// after LoginGate::Settings::remote_for.
+void Authenticator::announce_unchecked(std::uint64_t seq, const AttemptKey& key) {
+  asio::post(shares_,
+             [share = settings_.verdicts, seq, key] { (void)share->end(seq, key, std::nullopt); });
+}
+
 awaitable<LoginOutcome> Authenticator::hold_and_check(const LoginRequest& request,
                                                       const LoginHooks& hooks,
-                                                      LoginGate::Attempt& attempt) {
+                                                      LoginGate::Attempt& attempt,
+                                                      Announced& announced) {
   const LoginGate::Decision& decision = attempt.decision();
   const std::string_view standing = LoginGate::standing_name(decision.standing);
   LoginOutcome outcome;
@@ -142,7 +212,7 @@ awaitable<LoginOutcome> Authenticator::hold_and_check(const LoginRequest& reques
   // session is listed under the user, so a reload in between shows.
   const std::uint64_t version = users_.version(request.user);
   const UserDb::Verdict verdict = co_await check_password(request, decision);
-  if (!co_await share(request, verdict.ok)) {
+  if (!co_await share(announced, verdict.ok)) {
     // Unfinished, the attempt counts for nothing here either.
     spdlog::error("user={} peer={} login not counted: the verdict could not reach the other nodes",
                   request.user_label, request.peer);
@@ -171,31 +241,13 @@ awaitable<LoginOutcome> Authenticator::hold_and_check(const LoginRequest& reques
 
 // Before the client hears the verdict, so that its next attempt, on any
 // node, is judged with this one counted.
-awaitable<bool> Authenticator::share(const LoginRequest& request, bool ok) {
-  if (settings_.verdicts == nullptr) {
-    co_return true;
+awaitable<bool> Authenticator::share(Announced& announced, bool ok) {
+  if (!announced.seq) {
+    co_return true;  // no cluster
   }
-  // No user has a longer name: cut, it still counts on its source.
-  SharedVerdict verdict{LoginGate::source_of(request.source),
-                        std::string(request.user.substr(0, kMaxSharedField)), ok};
-  co_return co_await run_blocking(shares_,
-                                  [&] { return settings_.verdicts->publish(verdict).ok(); });
-}
-
-// Before the gate judges, so that an attempt never overtakes the verdict of
-// the one before it on another node (the client heard that one, so it was
-// published, but its notification may still be on its way here).
-awaitable<bool> Authenticator::synced(const LoginRequest& request) {
-  if (settings_.verdicts == nullptr) {
-    co_return true;
-  }
-  auto synced = co_await run_blocking(shares_, [&] { return settings_.verdicts->sync(); });
-  if (!synced) {
-    spdlog::error("user={} peer={} login refused: {}", request.user_label, request.peer,
-                  synced.error().message);
-    co_return false;
-  }
-  co_return true;
+  const std::uint64_t seq = *std::exchange(announced.seq, std::nullopt);
+  co_return co_await run_blocking(
+      shares_, [&] { return settings_.verdicts->end(seq, announced.key, ok).ok(); });
 }
 
 // Trusted and clean sources first, never behind failing ones; within a

@@ -143,20 +143,23 @@ class Authenticator {
  private:
   // The gate's decision once it is not busy; nullopt when it stays busy
   // until the deadline, or the server stops.
+  struct Announced;
   awaitable<std::optional<LoginGate::Attempt>> admit(const LoginRequest& request,
-                                                     const LoginHooks& hooks);
+                                                     const LoginHooks& hooks, Announced& announced);
+  // The gate's decision on one attempt; false when the cluster could not
+  // be asked (announced.unavailable).
+  awaitable<bool> decide(const LoginRequest& request, Announced& announced,
+                         std::optional<LoginGate::Attempt>& attempt);
+  void announce_unchecked(std::uint64_t seq, const AttemptKey& key);
   awaitable<LoginOutcome> hold_and_check(const LoginRequest& request, const LoginHooks& hooks,
-                                         LoginGate::Attempt& attempt);
+                                         LoginGate::Attempt& attempt, Announced& announced);
   // Waits `wait` on a timer; false when the server stops meanwhile.
   awaitable<bool> wait_for(std::chrono::steady_clock::duration wait, const LoginHooks& hooks);
   awaitable<UserDb::Verdict> check_password(const LoginRequest& request,
                                             const LoginGate::Decision& decision);
-  // Publishes the verdict to the cluster (when there is one) on the pool;
-  // false when it could not be.
-  awaitable<bool> share(const LoginRequest& request, bool ok);
-  // Waits until the verdicts the other nodes published so far are applied
-  // here (when there is a cluster); false when that cannot be known.
-  awaitable<bool> synced(const LoginRequest& request);
+  // Announces the verdict to the cluster (when there is one); false when
+  // it could not be.
+  awaitable<bool> share(Announced& announced, bool ok);
   // Replaces an outdated hash, in memory and in the user store (see .cc).
   bool rehash(const std::string& user, std::string_view password, std::uint64_t version);
 
@@ -168,7 +171,7 @@ class Authenticator {
   asio::thread_pool checks_;
   // Turns at that pool, by standing: trusted and clean sources first.
   CheckQueue queue_;
-  // The cluster's round trips (share(), synced()), off the network threads.
+  // The cluster's round trips (decide(), share()), off the network threads.
   asio::thread_pool shares_;
 };
 

@@ -98,6 +98,7 @@ LoginGate::Attempt LoginGate::begin(std::string_view address, std::string_view u
   std::string source = source_of(address);
   std::string user(user_name);
   const std::lock_guard lock(mutex_);
+  expire_remote_locked(now);
   const Standing standing = standing_locked(source, user, now);
   const std::vector<Charge> list = charges(standing, source, user);
   Decision decision = decide_locked(standing, list, now);
@@ -225,18 +226,69 @@ void LoginGate::finish(const Attempt& attempt, bool ok, bool checked, Clock::tim
   const std::string& source = attempt.source_;
   const std::string& user = attempt.user_;
   const std::lock_guard lock(mutex_);
-  for (const Charge& c : charges(attempt.decision_.standing, source, user)) {
-    c.table->end(c.key);
-  }
+  end_charges_locked(charges(attempt.decision_.standing, source, user));
   if (checked) {
     record_locked(source, user, ok, now);
   }
 }
 
-void LoginGate::apply(std::string_view source, std::string_view user, bool ok,
-                      Clock::time_point now) {
+void LoginGate::end_charges_locked(const std::vector<Charge>& list) {
+  for (const Charge& c : list) {
+    c.table->end(c.key);
+  }
+}
+
+// Charged as this node would charge it, which is how its node charged it
+// too: the nodes' gates hold the same verdicts.
+void LoginGate::remote_begin(const std::string& id, std::string_view source_key,
+                             std::string_view user_name, Clock::time_point now) {
+  const std::string source(source_key);
+  const std::string user(user_name);
   const std::lock_guard lock(mutex_);
-  record_locked(std::string(source), std::string(user), ok, now);
+  expire_remote_locked(now);
+  if (remote_.contains(id)) {
+    return;
+  }
+  if (remote_.size() >= settings_.max_keys) {
+    auto oldest = std::min_element(
+        remote_.begin(), remote_.end(),
+        [](const auto& a, const auto& b) { return a.second.until < b.second.until; });
+    end_charges_locked(oldest->second.charges);
+    remote_.erase(oldest);
+  }
+  std::vector<Charge> list = charges(standing_locked(source, user, now), source, user);
+  for (const Charge& c : list) {
+    c.table->begin(c.key);
+  }
+  remote_.emplace(id, RemoteAttempt{std::move(list), now + settings_.remote_for});
+}
+
+void LoginGate::remote_end(const std::string& id, std::string_view source, std::string_view user,
+                           std::optional<bool> ok, Clock::time_point now) {
+  const std::lock_guard lock(mutex_);
+  if (const auto it = remote_.find(id); it != remote_.end()) {
+    end_charges_locked(it->second.charges);
+    remote_.erase(it);
+  }
+  if (ok) {
+    record_locked(std::string(source), std::string(user), *ok, now);
+  }
+  expire_remote_locked(now);
+}
+
+void LoginGate::expire_remote_locked(Clock::time_point now) {
+  std::erase_if(remote_, [&](const auto& entry) {
+    if (entry.second.until > now) {
+      return false;
+    }
+    end_charges_locked(entry.second.charges);
+    return true;
+  });
+}
+
+std::size_t LoginGate::remote_in_flight() const {
+  const std::lock_guard lock(mutex_);
+  return remote_.size();
 }
 
 void LoginGate::record_locked(const std::string& source, const std::string& user, bool ok,

@@ -37,7 +37,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -61,6 +63,10 @@ class LoginGate {
     std::chrono::hours trust_for{24 * 30};  // a login keeps its source trusted this long
     std::size_t trusted_per_user = 8;       // the most recent sources are kept
     std::size_t max_keys = 10000;           // per score table, and users with trusted sources
+    // Another node's attempt counts in flight here until its end is heard,
+    // or this long (its node died, or the end was lost): longer than any
+    // hold and check.
+    std::chrono::seconds remote_for{90};
   };
 
   // In order of precedence (a password check queue may serve them so).
@@ -114,10 +120,18 @@ class LoginGate {
 
   static std::string_view standing_name(Standing standing);
 
-  // Counts the verdict of a check made elsewhere (another node of a
-  // cluster, auth/verdict_share.h) as one made here: `source` is a key
-  // source_of() made there. Nothing was in flight here for it.
-  void apply(std::string_view source, std::string_view user, bool ok, Clock::time_point now);
+  // Another node's attempt `id` (auth/verdict_share.h) starts: in flight
+  // here too, on the keys it would be charged on here, until remote_end()
+  // or Settings::remote_for. `source` is a key source_of() made there. At
+  // most max_keys at once (beyond, the oldest is dropped).
+  void remote_begin(const std::string& id, std::string_view source, std::string_view user,
+                    Clock::time_point now);
+  // It ends: no longer in flight, and its verdict (when it was checked)
+  // counted as one made here, even when its begin was never heard.
+  void remote_end(const std::string& id, std::string_view source, std::string_view user,
+                  std::optional<bool> ok, Clock::time_point now);
+  // Other nodes' attempts in flight here (for tests).
+  std::size_t remote_in_flight() const;
   // Users with trusted sources remembered (for tests).
   std::size_t trusted_users() const;
 
@@ -131,6 +145,10 @@ class LoginGate {
     Throttle* table;
     std::string key;
     double free_failures;
+  };
+  struct RemoteAttempt {
+    std::vector<Charge> charges;  // in flight on these until it ends
+    Clock::time_point until;
   };
 
   Standing standing_locked(const std::string& source, const std::string& user,
@@ -146,6 +164,9 @@ class LoginGate {
   void record_locked(const std::string& source, const std::string& user, bool ok,
                      Clock::time_point now);
   static std::string pair_key(const std::string& source, const std::string& user);
+  // Ends the remote attempts whose time is up (all of them past `now`).
+  void expire_remote_locked(Clock::time_point now);
+  void end_charges_locked(const std::vector<Charge>& charges);
 
   Settings settings_;
   mutable std::mutex mutex_;                                     // makes decide-and-begin one step
@@ -153,6 +174,7 @@ class LoginGate {
   Throttle sources_;                                             // per source
   Throttle names_;                                               // per name
   std::unordered_map<std::string, std::vector<Trust>> trusted_;  // by user name
+  std::map<std::string, RemoteAttempt> remote_;                  // other nodes' attempts, by id
 };
 
 }  // namespace sfs::auth

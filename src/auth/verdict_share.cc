@@ -8,8 +8,10 @@
 namespace sfs::auth {
 namespace {
 
-constexpr std::string_view kTag = "v1";
-constexpr std::string_view kBarrierTag = "b1";
+constexpr std::string_view kBeginTag = "a1";
+constexpr std::string_view kEndTag = "e1";
+// The most fields a message has; one more is read to see that there is none.
+constexpr std::size_t kMaxFields = 6;
 
 std::optional<std::string> bytes_of(std::string_view hex) {
   if (hex.size() % 2 != 0 || hex.size() > 2 * kMaxSharedField) {
@@ -27,11 +29,12 @@ std::optional<std::string> bytes_of(std::string_view hex) {
   return out;
 }
 
-// Split at every space: n spaces, n + 1 fields (empty ones too), at most 6.
+// Split at every space: n spaces, n + 1 fields (empty ones too), at most
+// kMaxFields + 1.
 std::vector<std::string_view> fields_of(std::string_view text) {
   std::vector<std::string_view> fields;
   std::size_t start = 0;
-  while (fields.size() <= 5) {
+  while (fields.size() <= kMaxFields) {
     const auto space = text.find(' ', start);
     fields.push_back(text.substr(start, space == std::string_view::npos ? space : space - start));
     if (space == std::string_view::npos) {
@@ -48,7 +51,7 @@ std::string hex_number(std::uint64_t value) {
   return {digits, end};
 }
 
-// 1 to 16 lower-case or upper-case hex digits, nothing else.
+// 1 to 16 hex digits, nothing else.
 std::optional<std::uint64_t> number_of(std::string_view hex) {
   std::uint64_t value = 0;
   if (hex.empty() || hex.size() > 16) {
@@ -61,48 +64,53 @@ std::optional<std::uint64_t> number_of(std::string_view hex) {
   return value;
 }
 
+// R of an end message into `ok`; false when it is none of 1, 0 and -.
+bool read_result(std::string_view field, std::optional<bool>& ok) {
+  if (field == "1" || field == "0") {
+    ok = field == "1";
+    return true;
+  }
+  ok.reset();
+  return field == "-";
+}
+
 }  // namespace
 
-std::string encode_verdict(std::uint64_t node, const SharedVerdict& verdict) {
-  return std::string(kTag) + " " + hex_number(node) + " " + (verdict.ok ? "1" : "0") + " " +
-         to_hex(verdict.source) + " " + to_hex(verdict.user);
+std::string encode_attempt(const AttemptMessage& message) {
+  std::string out = std::string(message.ended ? kEndTag : kBeginTag) + " " +
+                    hex_number(message.node) + " " + hex_number(message.seq) + " ";
+  if (message.ended) {
+    out += !message.ok ? "- " : *message.ok ? "1 " : "0 ";
+  }
+  return out + to_hex(message.key.source) + " " + to_hex(message.key.user);
 }
 
-std::optional<NodeVerdict> decode_verdict(std::string_view payload) {
+std::optional<AttemptMessage> decode_attempt(std::string_view payload) {
   const auto fields = fields_of(payload);
-  if (fields.size() != 5 || fields[0] != kTag || (fields[2] != "0" && fields[2] != "1")) {
-    return std::nullopt;
-  }
-  const auto node = number_of(fields[1]);
-  if (!node) {
-    return std::nullopt;
-  }
-  NodeVerdict out;
-  out.node = *node;
-  auto source = bytes_of(fields[3]);
-  auto user = bytes_of(fields[4]);
-  if (!source || !user || source->empty()) {
-    return std::nullopt;
-  }
-  out.verdict = {std::move(*source), std::move(*user), fields[2] == "1"};
-  return out;
-}
-
-std::string encode_barrier(const Barrier& barrier) {
-  return std::string(kBarrierTag) + " " + hex_number(barrier.node) + " " + hex_number(barrier.seq);
-}
-
-std::optional<Barrier> decode_barrier(std::string_view payload) {
-  const auto fields = fields_of(payload);
-  if (fields.size() != 3 || fields[0] != kBarrierTag) {
+  AttemptMessage out;
+  std::size_t next = 3;  // the first field after the tag, NODE and SEQ
+  if (fields.size() == 5 && fields[0] == kBeginTag) {
+    out.ended = false;
+  } else if (fields.size() == 6 && fields[0] == kEndTag) {
+    out.ended = true;
+    if (!read_result(fields[3], out.ok)) {
+      return std::nullopt;
+    }
+    next = 4;
+  } else {
     return std::nullopt;
   }
   const auto node = number_of(fields[1]);
   const auto seq = number_of(fields[2]);
-  if (!node || !seq) {
+  auto source = bytes_of(fields[next]);
+  auto user = bytes_of(fields[next + 1]);
+  if (!node || !seq || !source || !user || source->empty()) {
     return std::nullopt;
   }
-  return Barrier{*node, *seq};
+  out.node = *node;
+  out.seq = *seq;
+  out.key = {std::move(*source), std::move(*user)};
+  return out;
 }
 
 }  // namespace sfs::auth

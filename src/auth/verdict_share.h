@@ -1,23 +1,29 @@
 #pragma once
-// Login verdicts shared between the nodes of a cluster, so that the login
+// Login attempts shared between the nodes of a cluster, so that the login
 // penalties (LoginGate) are cluster-wide: a guesser spreading attempts over
 // the nodes meets the penalties one node would give (docs/cluster.md).
-// Each node publishes the verdict of every password check before its client
-// hears it, and applies the verdicts the other nodes publish as they
-// arrive. Before it judges an attempt, a node waits until it has applied
-// every verdict published before (sync()): so an attempt never overtakes
-// the verdict of the one before it, whichever node judged that. The
+//
+// Every node announces each attempt (begin) and its end (the verdict of the
+// password check, or none when it was not checked) to all nodes, through
+// one channel that delivers every message to every node in the same order.
+// A node judges its attempt at the moment its own announcement comes back:
+// the other nodes' attempts and verdicts announced before are then applied
+// to its gate (in flight, or counted), those after are not, and each of
+// them is judged with this one in flight. So attempts on several nodes are
+// judged as if they came to one node in that order, bursts included. The
 // PostgreSQL implementation is pg::PgVerdictShare (NOTIFY).
 //
-//   share.start([&](const SharedVerdict& v) { gate.apply(v.source, v.user, v.ok, now()); });
-//   if (!share.sync()) ... refuse the login: the others cannot be heard ...
-//   ... gate.begin(...), the check ...
-//   if (!share.publish({source, user, ok})) ... refuse the login: the
-//                                            cluster could not count it ...
+//   share.start({.begun = [&](const RemoteAttempt& a) { gate.remote_begin(...); },
+//                .ended = [&](const RemoteAttempt& a) { gate.remote_end(...); }});
+//   auto id = share.begin({source, user}, [&] { attempt = gate.begin(...); });
+//   if (!id) ... refuse the login: the others cannot be heard ...
+//   ... the hold, the check ...
+//   if (!share.end(*id, {source, user, ok})) ... refuse the login: the
+//                                                cluster could not count it ...
 //   share.stop();
 //
-// publish() and sync() block (a database round trip): callers run them
-// off the network threads.
+// begin() and end() block (a database round trip): callers run them off
+// the network threads.
 
 #include <cstdint>
 #include <functional>
@@ -29,51 +35,63 @@
 
 namespace sfs::auth {
 
-struct SharedVerdict {
-  std::string source;  // LoginGate::source_of() of the address
-  std::string user;    // as sent: any bytes up to kMaxSharedField
-  bool ok = false;
+// Who tries: LoginGate::source_of() of the address, and the name as sent
+// (any bytes up to kMaxSharedField).
+struct AttemptKey {
+  std::string source;
+  std::string user;
 };
 
 // Longer fields are not shared (a user name the server accepts is shorter).
 inline constexpr std::size_t kMaxSharedField = 1024;
 
+// Another node's attempt, as delivered.
+struct RemoteAttempt {
+  std::string id;  // unique in the cluster: "NODE:SEQ"
+  AttemptKey key;
+  std::optional<bool> ok;  // ended: the verdict, or nullopt (not checked)
+};
+
 class VerdictShare {
  public:
+  struct Handlers {
+    std::function<void(const RemoteAttempt&)> begun;  // another node's attempt starts
+    std::function<void(const RemoteAttempt&)> ended;  // ... and ends
+  };
+
   virtual ~VerdictShare() = default;
-  // Starts delivering other nodes' verdicts to `deliver`, from a thread of
-  // the share's own.
-  virtual void start(std::function<void(const SharedVerdict&)> deliver) = 0;
-  // Stops delivering; returns once `deliver` runs no more. Safe to call twice.
+  // Starts delivering other nodes' messages, from a thread of the share's
+  // own, one at a time, in the cluster's order.
+  virtual void start(Handlers handlers) = 0;
+  // Stops delivering; returns once no handler runs any more. Safe to call
+  // twice.
   virtual void stop() = 0;
-  // Makes the verdict known to the other nodes; an error when it could not
-  // (the database is away): the caller must then not let the login count.
-  virtual Result<void> publish(const SharedVerdict& verdict) = 0;
-  // Returns once every verdict another node published before this call has
-  // been delivered; an error when that cannot be known in time (the
-  // database away): the caller must then not judge a login.
-  virtual Result<void> sync() = 0;
+  // Announces an attempt and runs `at_turn` on the delivering thread when
+  // the announcement comes back (every message before it delivered, none
+  // after). Returns the attempt's number for end(); an error when it
+  // cannot be known in time (the database away): `at_turn` then never runs
+  // and the login must not be judged.
+  virtual Result<std::uint64_t> begin(const AttemptKey& key, std::function<void()> at_turn) = 0;
+  // Announces the end of attempt `seq`: its verdict, or nullopt when it was
+  // not checked. An error when it could not be sent: a verdict the others
+  // never hear must not count here either.
+  virtual Result<void> end(std::uint64_t seq, const AttemptKey& key, std::optional<bool> ok) = 0;
 };
 
-// A verdict in a notification's payload, from node `node`:
-// "v1 NODE OK SOURCE USER" with NODE, SOURCE and USER in hex and OK 0 or 1.
-std::string encode_verdict(std::uint64_t node, const SharedVerdict& verdict);
-struct NodeVerdict {
-  std::uint64_t node = 0;
-  SharedVerdict verdict;
-};
-// nullopt for anything that is not such a payload (never trusted blindly:
-// fields bounded by kMaxSharedField).
-std::optional<NodeVerdict> decode_verdict(std::string_view payload);
-
-// A node's barrier (sync()): "b1 NODE SEQ", both in hex. Sent on the same
-// channel as the verdicts, it comes back to its node after every verdict
-// sent before it.
-struct Barrier {
+// The messages on the wire, one per notification:
+//   "a1 NODE SEQ SOURCE USER"      an attempt begins
+//   "e1 NODE SEQ R SOURCE USER"    it ends; R is 1 (ok), 0 (failed), - (not checked)
+// NODE and SEQ in hex (at most 16 digits), SOURCE and USER as hex bytes.
+struct AttemptMessage {
   std::uint64_t node = 0;
   std::uint64_t seq = 0;
+  bool ended = false;
+  AttemptKey key;
+  std::optional<bool> ok;  // only when ended
 };
-std::string encode_barrier(const Barrier& barrier);
-std::optional<Barrier> decode_barrier(std::string_view payload);
+std::string encode_attempt(const AttemptMessage& message);
+// nullopt for anything that is not such a message (never trusted blindly:
+// fields bounded by kMaxSharedField; SOURCE never empty).
+std::optional<AttemptMessage> decode_attempt(std::string_view payload);
 
 }  // namespace sfs::auth

@@ -13,9 +13,9 @@ constexpr const char* kChannel = "sfs_login_verdicts";
 // it should stop, and between attempts to reconnect.
 constexpr auto kPoll = std::chrono::milliseconds(200);
 constexpr auto kReconnect = std::chrono::seconds(1);
-// How long sync() waits for its barrier (milliseconds on a healthy
-// database; past this the login is refused as unavailable).
-constexpr auto kSyncTimeout = std::chrono::seconds(3);
+// How long begin() waits for its announcement to come back (milliseconds
+// on a healthy database; past this the login is refused as unavailable).
+constexpr auto kTurnTimeout = std::chrono::seconds(3);
 
 std::uint64_t random_node() {
   std::random_device device;
@@ -29,17 +29,9 @@ class PgVerdictShare::Receiver final : public pqxx::notification_receiver {
   Receiver(pqxx::connection& connection, PgVerdictShare& share)
       : pqxx::notification_receiver(connection, kChannel), share_(share) {}
 
-  // Other nodes' verdicts and this node's own barriers; this node's
-  // verdicts are in its gate already, others' barriers mean nothing here.
   void operator()(const std::string& payload, int /*backend_pid*/) override {
-    if (const auto verdict = auth::decode_verdict(payload)) {
-      if (verdict->node != share_.node_) {
-        share_.deliver_(verdict->verdict);
-      }
-    } else if (const auto barrier = auth::decode_barrier(payload)) {
-      if (barrier->node == share_.node_) {
-        share_.heard(barrier->seq);
-      }
+    if (const auto message = auth::decode_attempt(payload)) {
+      share_.delivered(*message);
     }
   }
 
@@ -55,8 +47,8 @@ PgVerdictShare::~PgVerdictShare() { stop(); }
 // The first LISTEN before start() returns, so that a node that just
 // started judges its first login with the others heard; when it fails, the
 // thread tries again (and says so).
-void PgVerdictShare::start(std::function<void(const auth::SharedVerdict&)> deliver) {
-  deliver_ = std::move(deliver);
+void PgVerdictShare::start(Handlers handlers) {
+  handlers_ = std::move(handlers);
   if (listener_.open(*this)) {
     listening_ = true;
   }
@@ -69,67 +61,93 @@ void PgVerdictShare::stop() {
   if (thread_.joinable()) {
     thread_.join();
   }
+  deafened();
 }
 
-Result<void> PgVerdictShare::publish(const auth::SharedVerdict& verdict) {
+Result<void> PgVerdictShare::notify(const auth::AttemptMessage& message) {
   if (!listening_) {
     return make_error(Errc::kIo, db_->name() + " unavailable: not listening to the other nodes");
   }
-  const std::string payload = auth::encode_verdict(node_, verdict);
+  const std::string payload = auth::encode_attempt(message);
   return db_->run([&](pqxx::work& tx) -> Result<void> {
     tx.exec_params("SELECT pg_notify($1, $2)", std::string(kChannel), payload);
     return {};
   });
 }
 
-// One barrier per call: a barrier sent before the caller's verdict of
-// interest was committed would prove nothing, and logins are few.
-Result<void> PgVerdictShare::sync() {
+// `at_turn` waits in waiting_ until the listening thread hears the
+// announcement (and runs it there, under turns_mutex_), or until this call
+// gives up and takes it back: never both.
+Result<std::uint64_t> PgVerdictShare::begin(const auth::AttemptKey& key,
+                                            std::function<void()> at_turn) {
   std::uint64_t seq = 0;
   std::uint64_t deafenings = 0;
   {
-    const std::lock_guard lock(barrier_mutex_);
-    seq = ++barriers_sent_;
+    const std::lock_guard lock(turns_mutex_);
+    seq = ++last_seq_;
     deafenings = deafenings_;
+    waiting_.emplace(seq, std::move(at_turn));
   }
-  if (!listening_) {
-    return make_error(Errc::kIo, db_->name() + " unavailable: not listening to the other nodes");
+  auto sent = notify({.node = node_, .seq = seq, .key = key});
+  std::unique_lock lock(turns_mutex_);
+  if (sent) {
+    turn_came_.wait_for(lock, kTurnTimeout,
+                        [&] { return !waiting_.contains(seq) || deafenings_ != deafenings; });
   }
-  const std::string payload = auth::encode_barrier({node_, seq});
-  auto sent = db_->run([&](pqxx::work& tx) -> Result<void> {
-    tx.exec_params("SELECT pg_notify($1, $2)", std::string(kChannel), payload);
-    return {};
-  });
+  if (!waiting_.contains(seq)) {
+    return seq;
+  }
+  waiting_.erase(seq);
   if (!sent) {
     return sent.error();
   }
-  std::unique_lock lock(barrier_mutex_);
-  const bool heard = barrier_moved_.wait_for(lock, kSyncTimeout, [&] {
-    return barriers_heard_ >= seq || deafenings_ != deafenings || stopping_;
-  });
-  if (barriers_heard_ >= seq) {
-    return {};
-  }
-  return make_error(Errc::kIo, db_->name() + (heard ? " unavailable: the other nodes' verdicts "
-                                                      "stopped coming"
-                                                    : " unavailable: the other nodes' verdicts "
-                                                      "did not come in time"));
+  lock.unlock();
+  // The others may have heard it: they must not hold it in flight.
+  (void)end(seq, key, std::nullopt);
+  lock.lock();
+  return make_error(Errc::kIo, db_->name() + (deafenings_ != deafenings
+                                                  ? " unavailable: the other nodes' messages "
+                                                    "stopped coming"
+                                                  : " unavailable: the other nodes' messages "
+                                                    "did not come in time"));
 }
 
-void PgVerdictShare::heard(std::uint64_t seq) {
-  {
-    const std::lock_guard lock(barrier_mutex_);
-    barriers_heard_ = std::max(barriers_heard_, seq);
+Result<void> PgVerdictShare::end(std::uint64_t seq, const auth::AttemptKey& key,
+                                 std::optional<bool> ok) {
+  return notify({.node = node_, .seq = seq, .ended = true, .key = key, .ok = ok});
+}
+
+void PgVerdictShare::delivered(const auth::AttemptMessage& message) {
+  if (message.node == node_) {
+    if (message.ended) {
+      return;  // counted here when it was decided
+    }
+    {
+      const std::lock_guard lock(turns_mutex_);
+      const auto it = waiting_.find(message.seq);
+      if (it == waiting_.end()) {
+        return;  // given up meanwhile
+      }
+      it->second();
+      waiting_.erase(it);
+    }
+    turn_came_.notify_all();
+    return;
   }
-  barrier_moved_.notify_all();
+  const auth::RemoteAttempt attempt{
+      std::to_string(message.node) + ":" + std::to_string(message.seq), message.key, message.ok};
+  const auto& handler = message.ended ? handlers_.ended : handlers_.begun;
+  if (handler) {
+    handler(attempt);
+  }
 }
 
 void PgVerdictShare::deafened() {
   {
-    const std::lock_guard lock(barrier_mutex_);
+    const std::lock_guard lock(turns_mutex_);
     ++deafenings_;
   }
-  barrier_moved_.notify_all();
+  turn_came_.notify_all();
 }
 
 void PgVerdictShare::pause(std::chrono::milliseconds wait) {

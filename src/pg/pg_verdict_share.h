@@ -1,18 +1,18 @@
 #pragma once
-// Login verdicts shared through PostgreSQL (auth/verdict_share.h): publish()
-// sends a NOTIFY on channel sfs_login_verdicts (delivered to every
-// listening node when its transaction commits, before the publishing node
-// answers its client); a thread of its own LISTENs on a connection of its
-// own and hands the other nodes' verdicts to the gate. sync() sends a
-// barrier on the same channel and waits until that thread hears it back:
-// PostgreSQL delivers notifications to each listener in the order they
-// were committed, so by then every verdict sent before is applied. Nothing
-// is stored:
-// like one node's memory, a restarted node starts with no penalties.
+// Login attempts shared through PostgreSQL (auth/verdict_share.h): each
+// begin and end is a NOTIFY on channel sfs_login_verdicts; a thread of its
+// own LISTENs on a connection of its own and hands the other nodes'
+// messages to the gate. PostgreSQL queues notifications in commit order
+// (committers take a lock for it) and delivers that queue to every
+// listener in order, so every node sees the same order, its own
+// announcements included: begin() waits until its own comes back and runs
+// the gate's decision right then, on the listening thread. Nothing is
+// stored: like one node's memory, a restarted node starts with no
+// penalties.
 //
 //   pg::PgVerdictShare share(db);   // then Authenticator{.verdicts = &share}
 //
-// While its LISTEN connection is down, publish() fails too: a node that
+// While its LISTEN connection is down, begin() and end() fail: a node that
 // cannot hear the others must not judge logins alone (the login is then
 // refused as unavailable); the thread reconnects every second.
 
@@ -20,6 +20,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -36,10 +37,10 @@ class PgVerdictShare final : public auth::VerdictShare {
   PgVerdictShare(const PgVerdictShare&) = delete;
   PgVerdictShare& operator=(const PgVerdictShare&) = delete;
 
-  void start(std::function<void(const auth::SharedVerdict&)> deliver) override;
+  void start(Handlers handlers) override;
   void stop() override;
-  Result<void> publish(const auth::SharedVerdict& verdict) override;
-  Result<void> sync() override;
+  Result<std::uint64_t> begin(const auth::AttemptKey& key, std::function<void()> at_turn) override;
+  Result<void> end(std::uint64_t seq, const auth::AttemptKey& key, std::optional<bool> ok) override;
 
   // True while the LISTEN connection is up (for tests and logs).
   bool listening() const { return listening_.load(); }
@@ -60,27 +61,30 @@ class PgVerdictShare final : public auth::VerdictShare {
   };
 
   void listen_loop();
-  // The listening thread heard this node's barrier `seq`.
-  void heard(std::uint64_t seq);
-  // The LISTEN connection went: barriers sent on it may never come back.
-  void deafened();
   // Waits up to `wait` unless stop() comes first.
   void pause(std::chrono::milliseconds wait);
+  Result<void> notify(const auth::AttemptMessage& message);
+  // On the listening thread: a message of the cluster, in its order.
+  void delivered(const auth::AttemptMessage& message);
+  // The LISTEN connection went: announcements sent on it may never come
+  // back.
+  void deafened();
 
   std::shared_ptr<Database> db_;
   const std::uint64_t node_;  // random: tells this node's own NOTIFYs apart
-  std::function<void(const auth::SharedVerdict&)> deliver_;
+  Handlers handlers_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> listening_{false};
   Listener listener_;
   std::thread thread_;
   std::mutex stop_mutex_;  // one stop() joins
 
-  std::mutex barrier_mutex_;
-  std::condition_variable barrier_moved_;
-  std::uint64_t barriers_sent_ = 0;   // the last seq sent
-  std::uint64_t barriers_heard_ = 0;  // the last seq heard back
-  std::uint64_t deafenings_ = 0;      // times the LISTEN connection went
+  // This node's announcements waiting to come back, by seq.
+  std::mutex turns_mutex_;
+  std::condition_variable turn_came_;
+  std::uint64_t last_seq_ = 0;
+  std::map<std::uint64_t, std::function<void()>> waiting_;
+  std::uint64_t deafenings_ = 0;  // times the LISTEN connection went
 };
 
 }  // namespace sfs::pg

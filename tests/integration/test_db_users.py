@@ -10,6 +10,7 @@ away or wrong gets one clear line and loses nothing.
 
 import os
 import re
+import threading
 import unittest
 
 import test_rehash
@@ -225,6 +226,37 @@ class DatabaseUsersTest(unittest.TestCase):
             self.assertEqual(login_attempt(conn, "carol", "wrong-again"), (None, FAILED))
         self.assertTrue(nodes[0].wait_for_log(
             r"user=carol peer=127\.0\.0\.3:\d+ login failed check=argon2id source=trusted$"))
+
+    def test_a_burst_over_the_nodes_is_judged_as_on_one_node(self):
+        """Three wrong guesses sent at the same instant, one to each node, past
+        the free failures: one node would check them one after another (0.5 s,
+        then about 1 s, then about 2 s), and so does the cluster, whichever node
+        gets which; nodes judging alone would hold each for 0.5 s only."""
+        self.add("carol", "carol-Pw-0123456")
+        nodes = [self.node(), self.node(), self.node()]
+        for i in range(3):
+            with open_login_connection(nodes[i].port, "127.0.0.4") as conn:
+                self.assertEqual(login_attempt(conn, "carol", "wrong-%d" % i), (None, FAILED))
+        conns = [open_login_connection(node.port, "127.0.0.4") for node in nodes]
+        for conn in conns:
+            self.addCleanup(conn.close)
+        results = [None] * 3
+        barrier = threading.Barrier(3)
+
+        def guess(i):
+            barrier.wait(timeout=30)
+            results[i] = login_attempt(conns[i], "carol", "burst-%d" % i)
+
+        threads = [threading.Thread(target=guess, args=(i,)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual([reply for _, reply in results], [FAILED] * 3, results)
+        delays = sorted(delay for delay, _ in results)
+        self.assertEqual(delays[0], 500, results)
+        self.assertTrue(500 < delays[1] <= 1000, results)
+        self.assertTrue(1000 < delays[2] <= 2000, results)
 
     def test_the_database_away_refuses_logins_and_keeps_the_sessions(self):
         """PostgreSQL stopped: logins fail with a clear message (a node alone

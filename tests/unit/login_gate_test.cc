@@ -369,5 +369,67 @@ TEST(LoginGateTest, ConcurrentAttemptsAreAllCounted) {
   }
 }
 
+// Another node's attempts (a cluster, auth/verdict_share.h) weigh as this
+// node's own: in flight until their end, then counted by their verdict.
+TEST(LoginGateTest, AnotherNodesAttemptIsInFlightHereUntilItEnds) {
+  LoginGate gate;
+  EXPECT_EQ(fail(gate, "192.0.2.9", "carol", 2, kT0), 2);
+  gate.remote_begin("7:1", "192.0.2.9", "carol", kT0);
+  EXPECT_EQ(gate.remote_in_flight(), 1U);
+  // Were it to fail, this one would be the 4th: past the free three, so it
+  // waits for that verdict as it would for an attempt of this node.
+  EXPECT_TRUE(probe(gate, "192.0.2.9", "carol", kT0).busy);
+  gate.remote_begin("7:1", "192.0.2.9", "carol", kT0);  // heard twice: once
+  gate.remote_end("7:1", "192.0.2.9", "carol", false, kT0);
+  EXPECT_EQ(gate.remote_in_flight(), 0U);
+  const auto d = probe(gate, "192.0.2.9", "carol", kT0);
+  EXPECT_TRUE(d.admitted);
+  EXPECT_EQ(d.wait, milliseconds(500));  // three failures counted: the 4th pays
+}
+
+TEST(LoginGateTest, AnotherNodesUncheckedAttemptCountsForNothing) {
+  LoginGate gate;
+  EXPECT_EQ(fail(gate, "192.0.2.9", "carol", 2, kT0), 2);
+  gate.remote_begin("7:1", "192.0.2.9", "carol", kT0);
+  gate.remote_end("7:1", "192.0.2.9", "carol", std::nullopt, kT0);
+  const auto d = probe(gate, "192.0.2.9", "carol", kT0);
+  EXPECT_TRUE(d.admitted);
+  EXPECT_EQ(d.wait, Clock::duration::zero());
+}
+
+TEST(LoginGateTest, AVerdictWhoseBeginWasNotHeardStillCounts) {
+  LoginGate gate;
+  EXPECT_EQ(fail(gate, "192.0.2.9", "carol", 2, kT0), 2);
+  gate.remote_end("7:1", "192.0.2.9", "carol", false, kT0);
+  EXPECT_EQ(probe(gate, "192.0.2.9", "carol", kT0).wait, milliseconds(500));
+  // And a success trusts the source here too.
+  gate.remote_end("7:2", "192.0.2.10", "carol", true, kT0);
+  EXPECT_EQ(probe(gate, "192.0.2.10", "carol", kT0).standing, Standing::kTrusted);
+}
+
+TEST(LoginGateTest, AnotherNodesAttemptNeverHeardOfAgainLapses) {
+  LoginGate::Settings settings;
+  settings.remote_for = seconds(5);
+  LoginGate gate(settings);
+  EXPECT_EQ(fail(gate, "192.0.2.9", "carol", 3, kT0), 3);
+  gate.remote_begin("7:1", "192.0.2.9", "carol", kT0);  // its node dies
+  EXPECT_TRUE(probe(gate, "192.0.2.9", "carol", kT0 + seconds(4)).busy);
+  EXPECT_FALSE(probe(gate, "192.0.2.9", "carol", kT0 + seconds(5)).busy);
+  EXPECT_EQ(gate.remote_in_flight(), 0U);
+}
+
+TEST(LoginGateTest, OtherNodesAttemptsInFlightAreBounded) {
+  LoginGate::Settings settings;
+  settings.max_keys = 4;
+  LoginGate gate(settings);
+  for (int i = 0; i < 10; ++i) {
+    gate.remote_begin("7:" + std::to_string(i), "192.0.2.9", "u" + std::to_string(i),
+                      kT0 + seconds(i));
+  }
+  EXPECT_EQ(gate.remote_in_flight(), 4U);
+  // The oldest went, and with them their keys in flight: u0 is not busy.
+  EXPECT_EQ(fail(gate, "192.0.2.8", "u0", 20, kT0 + seconds(10)) > 0, true);
+}
+
 }  // namespace
 }  // namespace sfs::auth
