@@ -10,6 +10,12 @@
 namespace sfs::pg {
 namespace {
 
+// A scan's lease, told apart from a later one: its end in microseconds
+// (exact: extract() is numeric).
+constexpr std::string_view kLeaseId = "(extract(epoch FROM scan_until) * 1000000)::bigint";
+
+std::string with_lease(std::string_view sql) { return std::string(sql) + std::string(kLeaseId); }
+
 using Usage = files::Quota::Usage;
 
 std::string random_node() {
@@ -131,10 +137,11 @@ PgQuota::Plan PgQuota::plan_scan(const std::string& user, Clock::time_point /*no
     const bool due = row[3].as<bool>();
     const bool scanning = row[4].as<bool>();
     if (due && !scanning) {
-      tx.exec_params0(
-          "UPDATE sfs_quota_usage SET scan_until = now() + make_interval(secs => $2) "
-          "WHERE name = $1",
+      const pqxx::row lease = tx.exec_params1(
+          with_lease("UPDATE sfs_quota_usage SET scan_until = now() + make_interval(secs => $2) "
+                     "WHERE name = $1 RETURNING "),
           user, static_cast<double>(settings_.scan_lease.count()));
+      leases_[user] = lease[0].as<std::int64_t>();
       plan.scan = true;
       plan.ticket.added_before = usage_of(row, 1);
     }
@@ -151,20 +158,31 @@ void PgQuota::finish_scan(const std::string& user, const ScanTicket& ticket,
                           const Result<Usage>& found, Clock::time_point /*now*/) {
   const std::optional<Usage> usage = found ? std::optional(*found) : std::nullopt;
   queue([this, user, ticket, usage] {
+    // Only while the lease is still this scan's: once it ran out, another
+    // node may be scanning, and its lease and result are not ours to touch.
+    const auto lease = leases_.extract(user);
+    if (lease.empty()) {
+      return;
+    }
     auto done = db_->run([&](pqxx::work& tx) -> Result<void> {
       if (!usage) {  // keep a known usage; try again later, not at once
         tx.exec_params0(
-            "UPDATE sfs_quota_usage SET scan_until = NULL, scanned_at = CASE WHEN bytes IS NULL "
-            "THEN scanned_at ELSE now() END WHERE name = $1",
-            user);
+            with_lease("UPDATE sfs_quota_usage SET scan_until = NULL, scanned_at = CASE WHEN "
+                       "bytes IS NULL THEN scanned_at ELSE now() END WHERE name = $1 AND ") +
+                " = $2",
+            user, lease.mapped());
         return {};
       }
-      tx.exec_params0(
-          "UPDATE sfs_quota_usage SET bytes = $2 + added_bytes - $4, "
-          "entries = $3 + added_entries - $5, scanned_at = now(), stale = false, "
-          "scan_until = NULL WHERE name = $1",
+      const pqxx::result saved = tx.exec_params(
+          with_lease("UPDATE sfs_quota_usage SET bytes = $2 + added_bytes - $4, "
+                     "entries = $3 + added_entries - $5, scanned_at = now(), stale = false, "
+                     "scan_until = NULL WHERE name = $1 AND ") +
+              " = $6",
           user, db_int(usage->bytes), db_int(usage->entries), db_int(ticket.added_before.bytes),
-          db_int(ticket.added_before.entries));
+          db_int(ticket.added_before.entries), lease.mapped());
+      if (saved.affected_rows() == 0) {
+        spdlog::info("user={} quota: usage scanned after its lease ran out; not saved", user);
+      }
       return {};
     });
     if (!done) {

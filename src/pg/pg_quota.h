@@ -105,6 +105,8 @@ class PgQuota final : public files::Quota {
   // sfs_quota_holds (or to be written again: dirty_).
   std::map<std::string, Usage, std::less<>> holds_;
   std::set<std::string, std::less<>> dirty_;
+  // The leases of this node's scans in progress, by user (kLeaseId).
+  std::map<std::string, std::int64_t, std::less<>> leases_;
   asio::thread_pool pool_{1};
   std::mutex stop_mutex_;
   std::condition_variable stop_;
