@@ -24,39 +24,35 @@ std::chrono::milliseconds FileUserStore::check_interval() const { return kAuthFi
 
 Result<std::string> FileUserStore::change_token() { return token_of(FileStamp::of(file_)); }
 
-Result<UserStore::Snapshot> FileUserStore::load() {
-  const FileStamp before = FileStamp::of(file_);
+Result<AuthFile> FileUserStore::read() const {
   auto file = AuthFile::load(file_);
   if (!file && file.error().code == Errc::kNotFound && create_) {
-    file = AuthFile::empty(file_);
+    return AuthFile::empty(file_);
   }
-  if (!file) {
-    return file.error();
-  }
+  return file;
+}
+
+Result<UserStore::Snapshot> FileUserStore::load() {
+  const FileStamp before = FileStamp::of(file_);
+  SFS_ASSIGN_OR_RETURN(const AuthFile file, read());
   // A file written in place may be caught half-written; one replaced by
   // rename (sfs-admin) never is. Whatever was read while it changed is not
   // taken.
   if (FileStamp::of(file_) != before) {
     return make_error(Errc::kIo, "auth file " + file_.string() + " changed while being read");
   }
-  return Snapshot{file->entries(), token_of(before)};
+  return Snapshot{file.entries(), token_of(before)};
 }
 
 Result<void> FileUserStore::edit(const std::function<Result<bool>(AuthFile&)>& change) {
   const std::lock_guard lock(mutex_);
   SFS_ASSIGN_OR_RETURN(auto file_lock, AuthFileLock::acquire(file_));
-  auto file = AuthFile::load(file_);
-  if (!file && file.error().code == Errc::kNotFound && create_) {
-    file = AuthFile::empty(file_);
-  }
-  if (!file) {
-    return file.error();
-  }
-  SFS_ASSIGN_OR_RETURN(const bool changed, change(*file));
+  SFS_ASSIGN_OR_RETURN(AuthFile file, read());
+  SFS_ASSIGN_OR_RETURN(const bool changed, change(file));
   if (!changed) {
     return {};
   }
-  return file->save();
+  return file.save();
 }
 
 Result<void> FileUserStore::add(const Entry& entry) {

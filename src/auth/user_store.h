@@ -92,6 +92,8 @@ class FileUserStore final : public UserStore {
   const std::filesystem::path& file() const { return file_; }
 
  private:
+  // The auth file; with create_, an empty one when it does not exist.
+  Result<AuthFile> read() const;
   // Runs `change` on the file under its lock (and this process's), then
   // saves it when `change` returns true.
   Result<void> edit(const std::function<Result<bool>(AuthFile&)>& change);
