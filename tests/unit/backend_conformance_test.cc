@@ -1359,6 +1359,40 @@ TEST_F(S3BackendLive, AFolderMoveAboveTheLimitIsRefusedWithNothingChanged) {
   EXPECT_EQ(run(space_->stat("d")).error().code, Errc::kNotFound);
 }
 
+// S3 copies at most 5 GiB with one CopyObject; above the limit (lowered
+// here to one part) a file is copied in parts: when an upload records its
+// digest, when it moves, when its folder moves. The bytes and the digest
+// arrive whole, and no multipart upload is left behind.
+TEST_F(S3BackendLive, ObjectsAboveTheSingleCopyLimitAreCopiedInParts) {
+  space_.reset();
+  settings_.max_single_copy = kPart;
+  under_test_ = std::make_unique<S3UnderTest>(settings_);
+  auto opened = run(under_test_->backend().open_space("alice"));
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  space_ = std::move(*opened);
+  const std::string data = pattern(2 * kPart + 1000);
+  const std::string digest = crypto::digest_of(data);
+  auto up = run(space_->create("big", std::nullopt));
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  ASSERT_TRUE(run((*up)->write(data.data(), data.size())).ok());
+  ASSERT_TRUE(run((*up)->set_digest(digest)).ok());
+  ASSERT_TRUE(run((*up)->commit()).ok());
+  EXPECT_EQ(run(space_->stat("big")).value().digest, digest);  // copied onto itself
+  ASSERT_TRUE(run(space_->make_dir("d", false, {})).ok());
+  auto moved = run(space_->move("big", "d/big2", 4096));
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(get("d/big2").value(), data);
+  EXPECT_EQ(run(space_->stat("d/big2")).value().digest, digest);
+  EXPECT_EQ(run(space_->stat("big")).error().code, Errc::kNotFound);
+  auto folder = run(space_->move("d", "e", 4096));
+  ASSERT_TRUE(folder.ok()) << folder.error().message;
+  EXPECT_EQ(get("e/big2").value(), data);
+  EXPECT_EQ(run(space_->stat("e/big2")).value().digest, digest);
+  auto uploads = run(client_->list_multipart_uploads(settings_.prefix + "/", "", ""));
+  ASSERT_TRUE(uploads.ok()) << uploads.error().message;
+  EXPECT_TRUE(uploads->uploads.empty());
+}
+
 // A server killed mid-upload leaves a multipart upload that no sidecar
 // names: the sweep aborts it once it began before the cutoff. The upload a
 // kept partial names, and the one an upload of this process still holds,

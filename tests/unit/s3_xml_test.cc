@@ -230,6 +230,12 @@ TEST(S3Xml, UploadIdAndEtagResults) {
   ASSERT_FALSE(failed.ok());
   EXPECT_NE(std::string::npos, failed.error().message.find("InternalError"));
   EXPECT_FALSE(parse_etag_result("<CopyObjectResult/>").ok());
+  auto part = parse_etag_result(
+      "<CopyPartResult><LastModified>2026-12-03T01:52:00.000Z</LastModified>"
+      "<ETag>\"p\"</ETag></CopyPartResult>");
+  ASSERT_TRUE(part.ok()) << part.error().message;
+  EXPECT_EQ("\"p\"", *part);
+  EXPECT_FALSE(parse_etag_result("<CopyPartResult><ETag></ETag></CopyPartResult>").ok());
   auto rgw = parse_etag_result(
       "<CompleteMultipartUploadResult><ETag></ETag>"
       "</CompleteMultipartUploadResult>");  // as RGW 16 answers

@@ -35,6 +35,10 @@ Result<void> check_settings(const S3BackendSettings& settings) {
   if (settings.max_move_objects == 0) {
     return make_error(Errc::kBadRequest, "S3 folder-move limit must be at least 1");
   }
+  if (settings.max_single_copy < S3BackendSettings::kMinPartSize ||
+      settings.max_single_copy > S3BackendSettings::kMaxSingleCopy) {
+    return make_error(Errc::kBadRequest, "S3 single-copy limit must be 8 MiB to 5 GiB");
+  }
   return {};
 }
 
@@ -144,6 +148,7 @@ Result<std::unique_ptr<S3Backend>> S3Backend::create(const S3BackendSettings& se
   shared->base = settings.prefix.empty() ? "" : settings.prefix + "/";
   shared->part_size = settings.part_size;
   shared->max_move_objects = settings.max_move_objects;
+  shared->max_single_copy = settings.max_single_copy;
   return std::unique_ptr<S3Backend>(new S3Backend(std::move(shared)));
 }
 

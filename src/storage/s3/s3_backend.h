@@ -47,7 +47,11 @@ struct S3BackendSettings {
   std::size_t part_size = kMinPartSize;
   // The most objects a folder move copies (each one a server-side copy).
   std::size_t max_move_objects = 10'000;
+  // Objects larger than this are copied in parts (UploadPartCopy), not
+  // with one CopyObject: S3 copies at most 5 GiB at once.
+  std::uint64_t max_single_copy = kMaxSingleCopy;
 
+  static constexpr std::uint64_t kMaxSingleCopy = std::uint64_t{5} << 30;
   static constexpr std::size_t kMinPartSize = std::size_t{8} << 20;
   static constexpr std::size_t kMaxPartSize = std::size_t{512} << 20;
 };

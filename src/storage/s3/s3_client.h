@@ -109,8 +109,9 @@ class S3Client {
   // next_token, empty for the first. At most `max_keys` (1..1000) objects.
   awaitable<Result<ListPage>> list_objects(std::string prefix, std::string delimiter,
                                            std::string token, int max_keys = 1000);
-  // Server-side copy of `from` to `to` (objects up to 5 GiB), with
-  // `metadata` replacing the source's when given, else copied with it.
+  // Server-side copy of `from` to `to` (objects up to 5 GiB: larger ones
+  // go in parts, s3_copy.h), with `metadata` replacing the source's when
+  // given, else copied with it.
   awaitable<Result<std::string>> copy_object(std::string from, std::string to,
                                              std::optional<Metadata> metadata);
 
@@ -119,6 +120,13 @@ class S3Client {
   // Uploads part `number` (1..10000); returns its ETag.
   awaitable<Result<std::string>> upload_part(std::string key, std::string upload_id, int number,
                                              const char* data, std::size_t length);
+  // Makes part `number` of a multipart upload of `key` from bytes
+  // [first, last] of the object `from` (server-side), as long as `from`
+  // still has the ETag `if_match` (the parts of one copy must come from
+  // one version); returns the part's ETag.
+  awaitable<Result<std::string>> upload_part_copy(std::string key, std::string upload_id,
+                                                  int number, std::string from, std::uint64_t first,
+                                                  std::uint64_t last, std::string if_match);
   // One page of the parts uploaded so far, from after `marker` (0: first).
   awaitable<Result<PartsPage>> list_parts(std::string key, std::string upload_id, int marker);
   awaitable<Result<std::string>> complete_multipart(std::string key, std::string upload_id,

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "storage/paths.h"
+#include "storage/s3/s3_copy.h"
 #include "storage/s3/s3_space.h"
 
 namespace sfs::storage::s3 {
@@ -166,7 +167,7 @@ awaitable<Result<Space::Moved>> S3Space::move(std::string from, std::string to,
 // A server-side copy (metadata along), then the source goes; its dead
 // properties follow it.
 awaitable<Result<Space::Moved>> S3Space::move_file(std::string from, std::string to, Probe target,
-                                                   ObjectInfo /*source*/) {
+                                                   ObjectInfo source) {
   if (target.kind == Kind::kDir) {
     co_return make_error(Errc::kIsDir, "is a directory: " + to);
   }
@@ -174,7 +175,7 @@ awaitable<Result<Space::Moved>> S3Space::move_file(std::string from, std::string
   const std::optional<Metadata> same;
   const std::string from_key = root_ + from;
   const std::string to_key = root_ + to;
-  SFS_CO_RETURN_IF_ERROR(co_await shared_->s3->copy_object(from_key, to_key, same));
+  SFS_CO_RETURN_IF_ERROR(co_await copy_whole(shared_, from_key, to_key, source.size, same));
   const std::string from_props = props_key(root_, from, false);
   const std::string to_props = props_key(root_, to, false);
   auto props = co_await shared_->s3->copy_object(from_props, to_props, same);
@@ -235,7 +236,7 @@ awaitable<Result<void>> S3Space::copy_all(const std::vector<ObjectEntry>& keys, 
   const std::optional<Metadata> same;
   for (const ObjectEntry& object : keys) {
     const std::string dest = to + object.key.substr(from.size());
-    auto copied = co_await shared_->s3->copy_object(object.key, dest, same);
+    auto copied = co_await copy_whole(shared_, object.key, dest, object.size, same);
     if (!copied) {
       for (const std::string& key : made) {
         (void)co_await shared_->s3->delete_object(key);

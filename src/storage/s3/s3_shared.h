@@ -31,6 +31,7 @@ struct Shared {
   std::string base;  // "PREFIX/" or ""
   std::size_t part_size = 0;
   std::size_t max_move_objects = 0;
+  std::uint64_t max_single_copy = 0;  // larger objects are copied in parts
 
   std::mutex mutex;
   std::multiset<std::string> running;  // keys of uploads in progress

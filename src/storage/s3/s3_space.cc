@@ -103,11 +103,11 @@ awaitable<Result<std::vector<DirEntry>>> S3Space::list(std::string path) {
       for (std::size_t i = 0; i < n; ++i) {  // every one waited for: they write into heads
         Result<ObjectInfo> info = co_await heads[i]->wait();
         if (info) {
-          out.push_back(DirEntry{files[first + i], false, info->size, mtime_in(*info),
-                                 digest_in(*info)});
+          out.push_back(
+              DirEntry{files[first + i], false, info->size, mtime_in(*info), digest_in(*info)});
         } else if (info.error().code != Errc::kNotFound && !failed) {
           failed = info.error();  // a listing with files left out would mislead
-        }  // kNotFound: removed meanwhile
+        }                         // kNotFound: removed meanwhile
       }
       if (failed) {
         co_return *failed;

@@ -13,6 +13,7 @@
 
 #include "asio/offload.h"
 #include "crypto/digest.h"
+#include "storage/s3/s3_copy.h"
 #include "storage/s3/s3_shared.h"
 
 namespace sfs::storage::s3 {
@@ -77,7 +78,7 @@ class S3Write final : public WriteHandle {
   std::string path_;
   std::string key_;
   bool resumable_;
-  std::string sidecar_;  // the partial this upload claimed ("" none)
+  std::string sidecar_;          // the partial this upload claimed ("" none)
   bool sidecar_stored_ = false;  // it may exist in the bucket: delete it at the end
   std::uint64_t held_ = 0;
   std::string buffer_;  // at most one part
@@ -328,6 +329,7 @@ awaitable<Result<void>> S3Write::store() {
         co_await shared_->s3->put_object(key_, buffer_.data(), buffer_.size(), meta));
     co_return Result<void>();
   }
+  const std::uint64_t size = sent() + buffer_.size();
   if (!buffer_.empty()) {
     SFS_CO_RETURN_IF_ERROR(co_await send_part());  // the last part may be short
   }
@@ -335,13 +337,13 @@ awaitable<Result<void>> S3Write::store() {
   shared_->release_upload(upload_id_);
   upload_id_.clear();
   if (mp_key_ != key_) {  // resumed after its folder moved: the object goes where it belongs
-    SFS_CO_RETURN_IF_ERROR(co_await shared_->s3->copy_object(mp_key_, key_, meta));
+    SFS_CO_RETURN_IF_ERROR(co_await copy_whole(shared_, mp_key_, key_, size, meta));
     (void)co_await shared_->s3->delete_object(mp_key_);
   } else if (!meta.empty()) {
     // A multipart upload's metadata is fixed at its start, before the
-    // digest is known: a server-side copy onto itself records it. Above
-    // 5 GiB the copy fails and the file stays without a digest (unhashed).
-    (void)co_await shared_->s3->copy_object(key_, key_, meta);
+    // digest is known: a server-side copy onto itself records it (should
+    // it fail, the file is there without a digest: unhashed).
+    (void)co_await copy_whole(shared_, key_, key_, size, meta);
   }
   co_return Result<void>();
 }

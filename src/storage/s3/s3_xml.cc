@@ -343,13 +343,15 @@ Result<std::string> parse_upload_id(std::string_view xml) {
 Result<std::string> parse_etag_result(std::string_view xml) {
   SFS_ASSIGN_OR_RETURN(std::vector<Closed> all, read_xml(xml));
   const std::string& root = all.back().name;
-  if (root != "CompleteMultipartUploadResult" && root != "CopyObjectResult") {
+  if (root != "CompleteMultipartUploadResult" && root != "CopyObjectResult" &&
+      root != "CopyPartResult") {
     SFS_ASSIGN_OR_RETURN(all, read_reply(xml, "CompleteMultipartUploadResult"));
   }
   std::string etag = top_field(all, "ETag");
-  // Ceph RGW 16 completes multipart uploads with an empty <ETag/>.
-  if (etag.empty() && all.back().name == "CopyObjectResult") {
-    return bad_reply("<CopyObjectResult> without an ETag");
+  // Ceph RGW 16 completes multipart uploads with an empty <ETag/>; a copy
+  // always has one (the part list of a completion needs a part's).
+  if (etag.empty() && all.back().name != "CompleteMultipartUploadResult") {
+    return bad_reply("<" + all.back().name + "> without an ETag");
   }
   return etag;
 }

@@ -93,10 +93,11 @@ Result<PartsPage> parse_list_parts(std::string_view xml);
 Result<UploadsPage> parse_list_uploads(std::string_view xml);
 // The UploadId of an InitiateMultipartUploadResult.
 Result<std::string> parse_upload_id(std::string_view xml);
-// The ETag of a CompleteMultipartUploadResult or CopyObjectResult. Both
-// calls may answer 200 and still fail, with an <Error> body: that is an
-// error here (kIo, with the S3 code in the message). Ceph RGW 16 answers
-// Complete with an empty ETag: then the result is "".
+// The ETag of a CompleteMultipartUploadResult, CopyObjectResult or
+// CopyPartResult. These calls may answer 200 and still fail, with an
+// <Error> body: that is an error here (kIo, with the S3 code in the
+// message). Ceph RGW 16 answers Complete with an empty ETag: then the
+// result is ""; a copy without one is an error.
 Result<std::string> parse_etag_result(std::string_view xml);
 // An <Error> body; a body that is not one gives empty fields.
 ErrorReply parse_error(std::string_view xml);
