@@ -1393,6 +1393,45 @@ TEST_F(S3BackendLive, ObjectsAboveTheSingleCopyLimitAreCopiedInParts) {
   EXPECT_TRUE(uploads->uploads.empty());
 }
 
+// A server killed mid-upload never runs keep_for_resume: what it leaves is
+// the sidecar the upload wrote as its parts went out (here after each
+// part), and a restarted server (a new backend on the same bucket)
+// resumes from the last one.
+TEST_F(S3BackendLive, AnUploadNamesItsPartsAsItGoesSoAKilledServerLeavesThemToResume) {
+  space_.reset();
+  settings_.sidecar_every = kPart;
+  under_test_ = std::make_unique<S3UnderTest>(settings_);
+  auto opened = run(under_test_->backend().open_space("alice"));
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  space_ = std::move(*opened);
+  const std::string data = pattern(3 * kPart + 100);
+  auto up = run(space_->create("k", data.size()));
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  ASSERT_TRUE(run((*up)->continue_at(0)).ok());
+  ASSERT_TRUE(run((*up)->write(data.data(), 2 * kPart + 50)).ok());
+  auto kept = read_sidecar(sidecar("k", data.size()));
+  ASSERT_TRUE(kept.ok()) << kept.error().message;
+  EXPECT_EQ(kept->parts, 2);
+  EXPECT_TRUE(kept->tail.empty());
+  {
+    S3UnderTest restarted(settings_);
+    auto space = run(restarted.backend().open_space("alice"));
+    ASSERT_TRUE(space.ok());
+    auto again = run((*space)->create("k", data.size()));
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    ASSERT_EQ((*again)->held(), 2 * kPart);
+    ASSERT_TRUE(run((*again)->continue_at(2 * kPart)).ok());
+    ASSERT_TRUE(run((*again)->write(data.data() + 2 * kPart, data.size() - 2 * kPart)).ok());
+    ASSERT_TRUE(run((*again)->set_digest(crypto::digest_of(data))).ok());
+    auto committed = run((*again)->commit());
+    ASSERT_TRUE(committed.ok()) << committed.error().message;
+  }
+  EXPECT_EQ(get("k").value(), data);
+  run((*up)->discard());  // the "killed" one: its upload is completed, its sidecar gone
+  EXPECT_EQ(get("k").value(), data);
+  EXPECT_EQ(run(client_->head_object(sidecar("k", data.size()))).error().code, Errc::kNotFound);
+}
+
 // A server killed mid-upload leaves a multipart upload that no sidecar
 // names: the sweep aborts it once it began before the cutoff. The upload a
 // kept partial names, and the one an upload of this process still holds,

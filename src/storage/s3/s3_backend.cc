@@ -149,6 +149,7 @@ Result<std::unique_ptr<S3Backend>> S3Backend::create(const S3BackendSettings& se
   shared->part_size = settings.part_size;
   shared->max_move_objects = settings.max_move_objects;
   shared->max_single_copy = settings.max_single_copy;
+  shared->sidecar_every = std::max<std::uint64_t>(settings.sidecar_every, settings.part_size);
   return std::unique_ptr<S3Backend>(new S3Backend(std::move(shared)));
 }
 

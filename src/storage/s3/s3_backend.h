@@ -50,6 +50,10 @@ struct S3BackendSettings {
   // Objects larger than this are copied in parts (UploadPartCopy), not
   // with one CopyObject: S3 copies at most 5 GiB at once.
   std::uint64_t max_single_copy = kMaxSingleCopy;
+  // A resumable upload writes its sidecar (the parts sent so far) each
+  // time this many more bytes of whole parts went out, so that a server
+  // killed mid-upload leaves them to resume (one small PUT each time).
+  std::uint64_t sidecar_every = std::uint64_t{64} << 20;
 
   static constexpr std::uint64_t kMaxSingleCopy = std::uint64_t{5} << 30;
   static constexpr std::size_t kMinPartSize = std::size_t{8} << 20;

@@ -32,6 +32,7 @@ struct Shared {
   std::size_t part_size = 0;
   std::size_t max_move_objects = 0;
   std::uint64_t max_single_copy = 0;  // larger objects are copied in parts
+  std::uint64_t sidecar_every = 0;    // an upload names its parts this often
 
   std::mutex mutex;
   std::multiset<std::string> running;  // keys of uploads in progress

@@ -61,6 +61,9 @@ class S3Write final : public WriteHandle {
   awaitable<std::uint64_t> keep_for_resume() override;
 
  private:
+  // Writes the sidecar: the whole parts sent and `tail` after them; false
+  // when the store refused it.
+  awaitable<bool> store_sidecar(const std::string& tail);
   std::uint64_t sent() const { return std::uint64_t{parts_.size()} * shared_->part_size; }
   awaitable<Result<void>> send_part();
   awaitable<void> abort_parts();
@@ -85,6 +88,7 @@ class S3Write final : public WriteHandle {
   std::string upload_id_;
   std::string mp_key_;  // the key the multipart upload was made for
   std::vector<PartEntry> parts_;
+  std::uint64_t sidecar_at_ = 0;  // the bytes of whole parts the last sidecar named
   // The digest state of the parts' bytes (a resumable upload's only): what
   // the sidecar keeps, since a resume cannot read the parts back.
   crypto::Digest sent_digest_;
@@ -171,6 +175,7 @@ awaitable<Result<void>> S3Write::continue_parts(const Partial& partial) {
   mp_key_ = partial.key;
   shared_->hold_upload(upload_id_);
   parts_ = std::move(*parts);
+  sidecar_at_ = sent();  // the sidecar names these already
   co_return Result<void>();
 }
 
@@ -280,6 +285,14 @@ awaitable<Result<void>> S3Write::send_part() {
   }
   parts_.push_back(PartEntry{number, buffer_.size(), std::move(*etag)});
   buffer_.clear();
+  // Now and then, a sidecar naming the parts sent: a server killed (no
+  // keep_for_resume) leaves that much to resume, on any node. Best effort:
+  // the upload goes on without it.
+  if (resumable_ && !sidecar_.empty() && sent() - sidecar_at_ >= shared_->sidecar_every) {
+    if (co_await store_sidecar({})) {
+      sidecar_at_ = sent();
+    }
+  }
   co_return Result<void>();
 }
 
@@ -290,6 +303,7 @@ awaitable<void> S3Write::abort_parts() {
   }
   upload_id_.clear();
   parts_.clear();
+  sidecar_at_ = 0;
   sent_digest_.reset();
 }
 
@@ -382,22 +396,27 @@ awaitable<std::uint64_t> S3Write::keep_for_resume() {
     co_await discard();
     co_return 0;
   }
+  if (!co_await store_sidecar(buffer_)) {
+    co_await discard();
+    co_return 0;
+  }
+  end();
+  co_return total;
+}
+
+awaitable<bool> S3Write::store_sidecar(const std::string& tail) {
   Partial partial;
   partial.parts = static_cast<int>(parts_.size());
   partial.part_size = shared_->part_size;
   partial.upload_id = upload_id_;
   partial.key = mp_key_;
   partial.digest_state = parts_.empty() ? std::string() : sent_digest_.save();
-  partial.tail = buffer_;
+  partial.tail = tail;
   const std::string body = encode_partial(partial);
-  const Metadata meta{{kHeldMeta, std::to_string(total)}};
+  const Metadata meta{{kHeldMeta, std::to_string(sent() + tail.size())}};
+  sidecar_stored_ = true;  // (a failed PUT may still have stored it)
   auto put = co_await shared_->s3->put_object(sidecar_, body.data(), body.size(), meta);
-  if (!put) {
-    co_await discard();
-    co_return 0;
-  }
-  end();
-  co_return total;
+  co_return put.ok();
 }
 
 void S3Write::end() {
