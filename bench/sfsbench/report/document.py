@@ -134,7 +134,8 @@ def commands_section(bench, fill):
     L = ["## Commands", "",
          "`$T` is the run's temp dir on tmpfs. Server configs are generated per run "
          "(below). sfs's user password comes from `SFS_PASSWORD`.", "", "```"]
-    for srv in (bench.sfs, bench.ssh, bench.nginx) + ((bench.apache,) if bench.apache else ()):
+    for srv in [bench.sfs, bench.ssh, bench.nginx] + ([bench.apache] if bench.apache else []) + \
+            bench.report_servers:
         L.append(" ".join(shlex.quote(str(a)) for a in srv.command).replace(str(bench.t), "$T"))
     L += ["```", ""]
     for w in workloads.ALL:
@@ -150,6 +151,7 @@ def commands_section(bench, fill):
     configs = [("sshd_config", bench.ssh.config_text), ("nginx.conf", bench.nginx.config_text)]
     if bench.apache:
         configs.append(("Apache httpd.conf", bench.apache.config_text))
+    configs += bench.report_configs
     for title, text in configs:
         L += [f"<details><summary>{title}</summary>", "", "```",
               text.replace(str(bench.t), "$T").rstrip(), "```", "", "</details>", ""]
