@@ -74,6 +74,10 @@ def parser(doc):
     ap.add_argument("--no-build", action="store_true", help="use the binaries as they are")
     ap.add_argument("--no-deps", action="store_true", help="do not run scripts/install-deps")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (debugging)")
+    ap.add_argument("--merge", action="store_true",
+                    help="write the chosen workloads' results, targets and commands into the "
+                         "existing report (docs/benchmarks.md or --report) in place of "
+                         "theirs, keeping the rest of it")
     ap.add_argument("--update-notes", action="store_true",
                     help="only copy bench/notes.md into the existing report, run nothing")
     return ap

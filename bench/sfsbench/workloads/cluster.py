@@ -125,6 +125,11 @@ def start_server(b, sub, **kwargs):
     return srv
 
 
+def show_server(b, workload, srv):
+    """The server's command line in the report, with the workload's commands."""
+    b.show(workload, f"sfs-server {srv.dir.name}", srv.command)
+
+
 def start_nodes(b, db, count, storage, extra_args=()):
     """count nodes on NODE_ADDRESSES, users from db, one storage directory, the first
     node's certificate and key for all (a client pins one certificate)."""

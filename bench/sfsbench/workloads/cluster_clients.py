@@ -44,7 +44,7 @@ def run(b):
     fronts = {"direct": nodes[0],
               "haproxy-1": cluster.Balancer(b, nodes[:1]).start(),
               "haproxy-3": cluster.Balancer(b, nodes).start()}
-    b.report_servers.append(nodes[0])
+    cluster.show_server(b, NAME, nodes[0])
     b.report_configs.append(("haproxy.cfg (17: 3 nodes; the 1-node one lists n1 only)",
                              fronts["haproxy-3"].config_text))
     for node in nodes:  # Argon2id once per node; the measured logins hit its login cache

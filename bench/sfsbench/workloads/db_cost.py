@@ -52,7 +52,7 @@ def run(b):
             servers[key] = cluster.start_server(
                 b, f"dbcost-{key}", users=() if in_db else (USER,), db=db if in_db else None,
                 extra_args=QUOTA_ARGS if quota else ())
-        b.report_servers.append(servers["db-quota"])
+        cluster.show_server(b, NAME, servers["db-quota"])
         data = bytes(range(256)) * (SMALL // 256)
         tiny = b.data / "dbcost.bin"
         tiny.write_bytes(data)
