@@ -6,7 +6,7 @@ sfsproto.py), one request at a time, so each time is one round trip:
 
 - login: connect + TLS 1.3 handshake + greeting, then `LOGIN` until `OK` (the
   password in the login cache, as for every login after a node's first; with
-  --db the verdict reaches the database before the client hears it);
+  --db the attempt is shared through the database before the client hears it);
 - a 1 KiB upload: `PUT`, `FROM 0`, one frame, the end frame and the `XXH128`
   trailer until the final `OK`, many on one session (with a quota, each reserves
   its size before the first byte and books the file at the commit)."""
@@ -174,8 +174,9 @@ NOTE = (
     "auth file\" is the difference of the medians: the cost per request of the "
     "database. The login column is the `LOGIN` round trip alone (the password is in the "
     "login cache, as for every login after a node's first: Argon2id is not in it); with "
-    "`--db` it includes publishing the login's verdict to the other nodes through "
-    "PostgreSQL (NOTIFY), which the server does before it answers. A PUT with "
+    "`--db` it includes sharing the attempt with the other nodes through PostgreSQL "
+    "(notifications on one channel, which the node waits for before it answers: "
+    "docs/cluster.md, \"Login penalties\"). A PUT with "
     "`--quota-bytes` reserves the file's size before the first byte and books the file "
     "at the commit; with `--db` the reservation is one PostgreSQL transaction that the "
     "PUT waits for, the booking and the release are queued (docs/cluster.md, \"The quota "
