@@ -44,6 +44,7 @@ class Bench:
                         "sftp-C": self.ssh, "sfs-tus": self.sfs, "sfs-app": self.sfs}
         self.extra_servers = []  # servers a workload starts for itself (stopped at the end)
         self.apache = None  # the WebDAV peer, started by the first workload that needs it
+        self.report_configs = []  # (title, text) of more configs the report shows
 
     # ---- helpers
 

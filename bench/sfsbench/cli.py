@@ -27,7 +27,7 @@ from .fdlimit import FD_SPARE, SERVER_FDS_PER_CONN, raise_fd_limit
 from .options import parse
 from .procs import stop_all
 from .report import environment
-from .report.document import write_report
+from .report.document import merge_report, write_report
 from .report.notes import update_notes
 
 
@@ -98,6 +98,9 @@ class Run:
     def execute(self):
         """Runs every chosen workload and writes the report. Returns the exit status."""
         check_tools()
+        if self.opts.merge and not (Path(self.opts.report) if self.opts.report else
+                                    REPO / "docs" / "benchmarks.md").exists():
+            raise BenchError("--merge needs an existing report to merge into")
         bins = find_binaries(self.opts)
         self.t = make_temp_dir()
         log(f"{self.mode} run in {self.t}")
@@ -116,9 +119,17 @@ class Run:
         path = Path(self.opts.report) if self.opts.report else \
             (self.t / "benchmarks.md" if smoke else REPO / "docs" / "benchmarks.md")
         cmdline = "bench/run" + "".join(" " + shlex.quote(a) for a in sys.argv[1:])
-        write_report(self.bench, path, dict(mode=self.mode, started=self.started,
-                                            duration=duration, cmdline=cmdline),
-                     info, vers, speeds)
+        run = dict(mode=self.mode, started=self.started, duration=duration, cmdline=cmdline)
+        if self.opts.merge:
+            try:
+                merge_report(self.bench, path, run)
+            except (ValueError, TypeError, IndexError, OSError) as e:
+                # the measurements are not lost: they go to a report of their own
+                path = path.with_name(path.name + ".unmerged.md")
+                log(f"error: --merge failed ({e!r}); writing {path} instead")
+                write_report(self.bench, path, run, info, vers, speeds)
+        else:
+            write_report(self.bench, path, run, info, vers, speeds)
         if smoke and not self.opts.report:
             print(path.read_text())
         else:

@@ -3,7 +3,7 @@
 import argparse
 
 from .common import TOOLS
-from .workloads import NAMES as WORKLOADS
+from .workloads import NAMES as WORKLOADS, SMOKE_NAMES
 
 SIZES = {
     "full": dict(runs=5, idle_runs=3, big_mib=1024, small_n=1000, small_kib=4, clients=100,
@@ -14,7 +14,7 @@ SIZES = {
                  attack_guesses=50000, attack_login_limit=35,
                  stalled=100, verify_sessions=8, verify_files=4, verify_file_mib=256,
                  dav_files=10000, litmus_groups="basic,copymove,props,locks,http",
-                 sync_n=1000),
+                 sync_n=1000, db_requests=500),
     "smoke": dict(runs=1, idle_runs=1, big_mib=32, small_n=50, small_kib=4, clients=10,
                   client_mib=1, latency_iters=3, reuse_extra=20, reuse_iters=1, idle=20,
                   held=200, timeout=120,
@@ -22,7 +22,8 @@ SIZES = {
                   attack_conns=30, attack_logins=3, attack_mib=8, attack_guessers=2,
                   attack_guesses=5000, attack_login_limit=10,
                   stalled=20, verify_sessions=8, verify_files=4, verify_file_mib=16,
-                  dav_files=200, litmus_groups="basic", sync_n=200),
+                  dav_files=200, litmus_groups="basic", sync_n=200,
+                  db_requests=20),
 }
 
 # option attribute -> size key, for the options that override a size
@@ -31,7 +32,8 @@ SIZE_OPTIONS = (("runs", "runs"), ("idle_runs", "idle_runs"), ("big_mib", "big_m
                 ("client_mib", "client_mib"), ("idle", "idle"), ("held", "held"),
                 ("latency_iters", "latency_iters"), ("attack_conns", "attack_conns"),
                 ("attack_logins", "attack_logins"), ("stalled", "stalled"),
-                ("dav_files", "dav_files"), ("sync_files", "sync_n"))
+                ("dav_files", "dav_files"), ("sync_files", "sync_n"),
+                ("db_requests", "db_requests"))
 
 
 def parser(doc):
@@ -58,8 +60,12 @@ def parser(doc):
                                                   "workload 13 (10000)")
     ap.add_argument("--sync-files", type=int, help="files in the tree workload 15 syncs "
                                                    "(1000)")
-    ap.add_argument("--workloads", default=",".join(WORKLOADS),
-                    help="comma-separated subset of: " + ",".join(WORKLOADS))
+    ap.add_argument("--db-requests", type=int, help="logins and 1 KiB uploads per server and "
+                                                    "run in workload 18 (500)")
+    ap.add_argument("--workloads",
+                    help="comma-separated subset of: " + ",".join(WORKLOADS) +
+                    " (default: all; --smoke: all but " +
+                    ",".join(w for w in WORKLOADS if w not in SMOKE_NAMES) + ")")
     ap.add_argument("--tools", default=",".join(TOOLS),
                     help="comma-separated subset of: " + ",".join(TOOLS))
     ap.add_argument("--report", help="where to write the report (full: docs/benchmarks.md; "
@@ -68,6 +74,10 @@ def parser(doc):
     ap.add_argument("--no-build", action="store_true", help="use the binaries as they are")
     ap.add_argument("--no-deps", action="store_true", help="do not run scripts/install-deps")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (debugging)")
+    ap.add_argument("--merge", action="store_true",
+                    help="write the chosen workloads' results, targets and commands into the "
+                         "existing report (docs/benchmarks.md or --report) in place of "
+                         "theirs, keeping the rest of it")
     ap.add_argument("--update-notes", action="store_true",
                     help="only copy bench/notes.md into the existing report, run nothing")
     return ap
@@ -88,6 +98,8 @@ def parse(doc, argv=None):
     ap = parser(doc)
     opts = ap.parse_args(argv)
     mode = "smoke" if opts.smoke else "full"
+    if opts.workloads is None:
+        opts.workloads = ",".join(SMOKE_NAMES if opts.smoke else WORKLOADS)
     opts.workloads = [w for w in opts.workloads.split(",") if w]
     opts.tools = [x for x in opts.tools.split(",") if x]
     bad = [w for w in opts.workloads if w not in WORKLOADS] + \

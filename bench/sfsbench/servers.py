@@ -12,25 +12,25 @@ from .common import PASSWORD, BenchError
 from .procs import LIVE, kill_pid, spawn, tree
 
 
-def free_port():
+def free_port(host="127.0.0.1"):
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
-def wait_port(port, proc, timeout, banner=None):
+def wait_port(port, proc, timeout, banner=None, host="127.0.0.1"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise BenchError(f"server exited with status {proc.returncode}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            with socket.create_connection((host, port), timeout=1) as s:
                 if banner is None or s.recv(64).startswith(banner):
                     return
         except OSError:
             pass
         time.sleep(0.05)
-    raise BenchError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
+    raise BenchError(f"nothing listening on {host}:{port} after {timeout} s")
 
 
 class Server:
@@ -82,20 +82,26 @@ class Server:
 
 class SfsServer(Server):
     """sfs-server in dir t/<sub>, its users made by sfs-admin, all with PASSWORD.
-    max_connections None runs it with the server's default connection limits."""
+    max_connections None runs it with the server's default connection limits.
+    For the cluster workloads (workloads/cluster.py): host (a loopback address),
+    storage (a directory other servers share), identity (another server's (cert,
+    key), so one pinned certificate fits every node), db (a cluster.Database: the
+    users are there, not in an auth file) and extra_args."""
 
     name = "sfs"
 
     def __init__(self, t, bins, max_connections=10000, *, sub="sfs",
-                 users=("bench", "lister"), plain_user=True, idle_timeout=3600):
+                 users=("bench", "lister"), plain_user=True, idle_timeout=3600,
+                 host="127.0.0.1", storage=None, identity=None, db=None, extra_args=()):
         self.t, self.bins = t, bins
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
+        self.host, self.db, self.extra_args = host, db, list(extra_args)
         self.dir = t / sub
         self.dir.mkdir()
-        self.storage = self.dir / "storage"
+        self.storage = storage or self.dir / "storage"
         self.auth = self.dir / "auth"
-        self.cert = self.dir / "server.crt"
+        self.cert, self.key = identity or (self.dir / "server.crt", self.dir / "server.key")
         for user in users:
             self.add_user(user)
         if plain_user:  # legacy plaintext line, for the login-cost reference
@@ -109,10 +115,10 @@ class SfsServer(Server):
                        capture_output=True, timeout=60)
 
     def arguments(self):
-        args = [self.bins["sfs-server"], "--host", "127.0.0.1", "--port", "0",
-                "--https-port", self.https_port,
-                "--auth-file", self.auth, "--storage", self.storage, "--cert", self.cert,
-                "--key", self.dir / "server.key"]
+        args = [self.bins["sfs-server"], "--host", self.host, "--port", "0",
+                "--https-port", self.https_port]
+        args += ["--db", self.db.url] if self.db else ["--auth-file", self.auth]
+        args += ["--storage", self.storage, "--cert", self.cert, "--key", self.key]
         if self.max_connections is not None:
             args += ["--max-connections", self.max_connections,
                      "--max-connections-per-ip", self.max_connections,
@@ -121,19 +127,20 @@ class SfsServer(Server):
             args += ["--idle-timeout", self.idle_timeout]
         if os.geteuid() == 0:
             args.append("--allow-root")
-        return args
+        return args + self.extra_args
 
     def start(self):
-        self.https_port = free_port()  # the HTTPS door (WebDAV), for workloads 11-13
+        # the HTTPS door: WebDAV for workloads 11-13, the health check for HAProxy
+        self.https_port = free_port(self.host)
         self.command = self.arguments()
         self.logf = open(self.dir / "server.log", "ab")
         offset = self.logf.tell()
         self.proc = spawn(self.command, stdout=self.logf, stderr=subprocess.STDOUT,
-                          new_session=True)
+                          new_session=True, env=self.db.env() if self.db else None)
         self.port = self.wait_listening(offset)
         self.idle_procs = 1
-        wait_port(self.port, self.proc, 10)
-        wait_port(self.https_port, self.proc, 10)
+        wait_port(self.port, self.proc, 10, host=self.host)
+        wait_port(self.https_port, self.proc, 10, host=self.host)
 
     def wait_listening(self, offset, timeout=30):
         """The port sfs-server reports in its log (written from offset on)."""
@@ -142,7 +149,7 @@ class SfsServer(Server):
             with open(self.dir / "server.log", "rb") as f:
                 f.seek(offset)
                 text = f.read().decode(errors="replace")
-            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", text)
+            m = re.search(re.escape(f"listening on {self.host}:") + r"(\d+)", text)
             if m:
                 return int(m.group(1))
             if self.proc.poll() is not None:
@@ -157,5 +164,5 @@ class SfsServer(Server):
         return f"https://{host}:{self.https_port}/dav/{path}"
 
     def client(self, *args, user="bench"):
-        return [self.bins["sfs"], "--host", "127.0.0.1", "--port", self.port, "--user", user,
+        return [self.bins["sfs"], "--host", self.host, "--port", self.port, "--user", user,
                 "--ca-file", self.cert, *args]

@@ -8,7 +8,7 @@ from ..common import GiB, MB, TOOL_NAMES
 from .. import workloads
 from .environment import SPEED_LABELS
 from .format import big_name, fmt, verdict
-from .notes import auto_notes, notes_block
+from .notes import auto_notes, notes_block, update_notes
 from .targets import targets
 
 
@@ -150,6 +150,7 @@ def commands_section(bench, fill):
     configs = [("sshd_config", bench.ssh.config_text), ("nginx.conf", bench.nginx.config_text)]
     if bench.apache:
         configs.append(("Apache httpd.conf", bench.apache.config_text))
+    configs += bench.report_configs
     for title, text in configs:
         L += [f"<details><summary>{title}</summary>", "", "```",
               text.replace(str(bench.t), "$T").rstrip(), "```", "", "</details>", ""]
@@ -171,3 +172,95 @@ def write_report(bench, path, run, info, vers, speeds):
          ceiling_section(bench.s, speeds) + results_section(bench, fill) +
          commands_section(bench, fill) + notes_section(bench, speeds, run["mode"]))
     Path(path).write_text("\n".join(L))
+
+
+# ---- --merge: a run of a few workloads written into an existing full report
+
+def line_index(lines, starts, lo=0, hi=None):
+    """The first line in lines[lo:hi] that starts with `starts` (a str or a tuple)."""
+    hi = len(lines) if hi is None else hi
+    return next((i for i in range(lo, hi) if lines[i].startswith(starts)), None)
+
+
+def put_block(lines, block, span, before):
+    """Replaces lines[span] by `block`, or inserts it (then a blank line) before the
+    first line that starts with `before` when span is None."""
+    if span is None:
+        at = line_index(lines, before)
+        at = len(lines) if at is None else at
+        span, block = (at, at), block + ([""] if block[-1] else [])
+    lines[span[0]:span[1]] = block
+
+
+def section_span(lines, heading):
+    """A results section: its heading line up to the next heading."""
+    first = line_index(lines, heading)
+    if first is None:
+        return None
+    end = line_index(lines, ("### ", "## "), first + 1)
+    return first, len(lines) if end is None else end
+
+
+def fenced_span(lines, starts, lo=0):
+    """A line starting with `starts` up to the end of the ``` block after it."""
+    first = line_index(lines, starts, lo)
+    if first is None:
+        return None
+    opening = line_index(lines, "```", first + 1)
+    closing = line_index(lines, "```", opening + 1) if opening is not None else None
+    return None if closing is None else (first, closing + 1)
+
+
+def merge_targets(lines, rows):
+    """Each (text, measured, met) row replaces the targets table's row of the same
+    text, or goes at the end of the table."""
+    top = line_index(lines, "## Targets")
+    if top is None:
+        return
+    for text, measured, met in rows:
+        row = f"| {text} | {measured} | {verdict(met)} |"
+        end = line_index(lines, "## ", top + 1) or len(lines)
+        same = line_index(lines, f"| {text} |", top, end)
+        if same is not None:
+            lines[same] = row
+        else:
+            last = max(i for i in range(top, end) if lines[i].startswith("|"))
+            lines.insert(last + 1, row)
+
+
+def merge_report(bench, path, run):
+    """--merge: the results, targets, commands and configs of this run's workloads
+    replace theirs in the existing report at path (or join it), the rest of it stays;
+    the header says which sections came from which run. For adding a workload's
+    numbers without a whole new run (which a busy shared machine may not allow)."""
+    fill = dict(bench.s, big=big_name(bench.s))
+    lines = Path(path).read_text().split("\n")
+    chosen = [w for w in workloads.ALL if bench.results.get(w.NAME)]
+    numbers = [w.TITLE.split(" ", 1)[0].rstrip(".") for w in chosen]
+    for w, number in zip(chosen, numbers):
+        title = w.TITLE.format(**fill)
+        put_block(lines, [f"### {title}", ""] + w.section(bench, fill) + [""],
+                  section_span(lines, f"### {number}. "), "## Commands")
+        block = [f"{title}:", "", "```"]
+        for (name, tool), c in bench.commands.items():
+            if name == w.NAME:
+                block += [f"# {TOOL_NAMES.get(tool, tool)}", c]
+        commands = line_index(lines, "## Commands") or 0
+        put_block(lines, block + ["```"], fenced_span(lines, f"{number}. ", commands),
+                  "Negotiated ciphers")
+        merge_targets(lines, w.targets(bench) if hasattr(w, "targets") else [])
+    for title, text in bench.report_configs:
+        first = line_index(lines, f"<details><summary>{title}</summary>")
+        end = line_index(lines, "</details>", first) if first is not None else None
+        put_block(lines, [f"<details><summary>{title}</summary>", "", "```",
+                          text.replace(str(bench.t), "$T").rstrip(), "```", "", "</details>"],
+                  (first, end + 1) if end is not None else None, "## Profile notes")
+    which = ", ".join(numbers)
+    note = (f"Sections {which} (results, targets, commands) were measured by "
+            f"`{run['cmdline']}` on {run['started']:%Y-%m-%d %H:%M} UTC "
+            f"({run['duration'] / 60:.1f} min) on the same machine and merged into this "
+            "report (`--merge`); the rest is from the run named above.")
+    old = line_index(lines, f"Sections {which} (results")
+    put_block(lines, [note], (old, old + 1) if old is not None else None, "## Targets")
+    Path(path).write_text("\n".join(lines))
+    update_notes(path)

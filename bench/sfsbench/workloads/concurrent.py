@@ -18,20 +18,8 @@ UNIT = ("MB/s aggregate", True)
 
 
 def run(b):
-    k, size = b.s["clients"], b.s["client_mib"] * MiB
-    src = b.data / "conc"
-    src.mkdir()
-    names = [f"c{i:04d}" for i in range(k)]
-    digests = {}
+    names, digests, src, out, scripts = make_inputs(b, "conc")
     for name in names:
-        write_random(src / name, size)
-        digests[name] = sha256_file(src / name)
-    out = b.out / "conc"
-    scripts = b.t / "conc"
-    scripts.mkdir()
-    for name in names:
-        (scripts / f"{name}.menu").write_text(f"1\n{src / name}\n{name}\n"
-                                              f"2\n{name}\n{out / name}\n6\n")
         (scripts / f"{name}.batch").write_text(
             f"put {src / name} {b.ssh.root}/conc/{name}\n"
             f"get {b.ssh.root}/conc/{name} {out / name}\n")
@@ -44,18 +32,40 @@ def run(b):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def make_inputs(b, sub):
+    """Each client's file of client_mib random MiB (data/<sub>/NAME) and its sfs menu
+    script (<sub>/NAME.menu: upload it as NAME, download NAME to out/<sub>/NAME,
+    quit). Returns (names, {name: SHA-256}, src, out, scripts dirs)."""
+    k, size = b.s["clients"], b.s["client_mib"] * MiB
+    src, out, scripts = b.data / sub, b.out / sub, b.t / sub
+    src.mkdir()
+    scripts.mkdir()
+    names = [f"c{i:04d}" for i in range(k)]
+    digests = {}
+    for name in names:
+        write_random(src / name, size)
+        digests[name] = sha256_file(src / name)
+        (scripts / f"{name}.menu").write_text(f"1\n{src / name}\n{name}\n"
+                                              f"2\n{name}\n{out / name}\n6\n")
+    return names, digests, src, out, scripts
+
+
+def sfs_commands(client, names, scripts):
+    """(args, stdin path) of each sfs client: the interactive menu fed its script.
+    client(*args) is a server's (or HAProxy's) sfs command line."""
+    return [(client("menu"), scripts / f"{name}.menu") for name in names]
+
+
 def commands(b, tool, names, src, out, scripts):
     """(args, stdin path) of each client, and what the report shows of them."""
-    cmds = []
-    for name in names:
-        if tool == "sfs":
-            cmds.append((b.sfs.client("menu"), scripts / f"{name}.menu"))
-        elif tool.startswith("sftp"):
-            cmds.append((b.ssh.client(tool, scripts / f"{name}.batch"), None))
-        else:
-            url = b.nginx.url(f"dav/conc/{name}")
-            cmds.append((b.nginx.curl("-T", src / name, url, "--next", *b.nginx.curl_opts(),
-                                      "-o", out / name, url), None))
+    if tool == "sfs":
+        cmds = sfs_commands(b.sfs.client, names, scripts)
+    elif tool.startswith("sftp"):
+        cmds = [(b.ssh.client(tool, scripts / f"{name}.batch"), None) for name in names]
+    else:
+        urls = [b.nginx.url(f"dav/conc/{name}") for name in names]
+        cmds = [(b.nginx.curl("-T", src / name, url, "--next", *b.nginx.curl_opts(),
+                              "-o", out / name, url), None) for name, url in zip(names, urls)]
     k = len(names)
     b.show(NAME, tool, cmds[0][0],
            f"  (x {k} at once; menu script '1\\nLOCAL\\nREMOTE\\n2\\nREMOTE\\n"
@@ -66,7 +76,8 @@ def commands(b, tool, names, src, out, scripts):
 
 
 def start_clients(b, tool, cmds):
-    """Starts every client at once; returns (procs, open files to close)."""
+    """Starts every client at once; returns (procs, open files to close). Their
+    output goes to logs/conc-<tool>-<i>.{out,err}."""
     files, procs = [], []
     for i, (args, stdin_path) in enumerate(cmds):
         fin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
@@ -116,9 +127,11 @@ def one_run(b, tool, run_no, names, digests, src, out, scripts):
         f"{failed} failed, server peak RSS {peak['rss'] / 1024:.0f} MiB")
 
 
-def count_failed(b, tool, names, digests, out, results):
+def count_failed(b, tool, names, digests, out, results, remote_of=None):
     """How many clients failed: exit status, sfs's Done. count, or SHA-256 of either
-    copy."""
+    copy. remote_of(name): where the server stored a client's upload (default: the
+    tool's server, b.remote_path)."""
+    remote_of = remote_of or (lambda name: b.remote_path(tool, name, "conc"))
     failed = 0
     for i, (name, (rc, _)) in enumerate(zip(names, results)):
         ok = rc == 0
@@ -126,14 +139,13 @@ def count_failed(b, tool, names, digests, out, results):
             err = (b.t / "logs" / f"conc-{tool}-{i}.err").read_text(
                 errors="replace").strip()[-300:]
             b.fail(f"concurrent/{tool} client {i}: exit status {rc}: {err}")
-        if ok and tool == "sfs":
+        if ok and tool.startswith("sfs"):
             done = (b.t / "logs" / f"conc-{tool}-{i}.out").read_text(
                 errors="replace").count("Done.")
             if done != 2:
                 ok = False
-                b.fail(f"concurrent/sfs client {i}: {done} of 2 operations reported Done.")
-        ok = ok and b.verify(f"concurrent/{tool} upload",
-                             b.remote_path(tool, name, "conc"), digests[name])
+                b.fail(f"concurrent/{tool} client {i}: {done} of 2 operations reported Done.")
+        ok = ok and b.verify(f"concurrent/{tool} upload", remote_of(name), digests[name])
         ok = ok and b.verify(f"concurrent/{tool} download", out / name, digests[name])
         failed += not ok
     return failed
