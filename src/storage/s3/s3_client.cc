@@ -341,7 +341,9 @@ std::vector<std::string> own_signature(const S3Config& c, const S3Client::Reques
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
   gmtime_r(&now, &utc);
-  std::strftime(date.data(), date.size(), "%Y%m%dT%H%M%SZ", &utc);
+  if (std::strftime(date.data(), date.size(), "%Y%m%dT%H%M%SZ", &utc) == 0) {
+    return {};  // (cannot happen: 16 characters) curl signs it then
+  }
   const std::string authorization = sign_v4({
       .method = q.method,
       .path = after.substr(0, mark),

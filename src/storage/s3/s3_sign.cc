@@ -95,8 +95,8 @@ std::string sign_v4(const SignInput& in) {
   std::string canonical_headers;
   std::string signed_headers;
   for (const auto& [name, value] : headers) {
-    canonical_headers += name + ":" + value + "\n";
-    signed_headers += (signed_headers.empty() ? "" : ";") + name;
+    canonical_headers.append(name).append(":").append(value).append("\n");
+    signed_headers.append(signed_headers.empty() ? "" : ";").append(name);
   }
   const std::string canonical = in.method + "\n" + in.path + "\n" + in.query + "\n" +
                                 canonical_headers + "\n" + signed_headers + "\n" + in.payload_hash;
