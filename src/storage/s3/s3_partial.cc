@@ -16,18 +16,6 @@ namespace {
 constexpr std::string_view kPartialMagic1 = "sfs-partial 1\n";
 constexpr std::string_view kPartialMagic2 = "sfs-partial 2\n";
 
-std::string to_hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out += kHex[b >> 4];
-    out += kHex[b & 0xF];
-  }
-  return out;
-}
-
 // Lower-case hex only (what to_hex writes).
 std::optional<std::string> from_hex(std::string_view hex) {
   if (hex.size() % 2 != 0) {

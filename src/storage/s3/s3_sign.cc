@@ -9,23 +9,12 @@
 #include <map>
 
 #include "base/check.h"
+#include "base/hex.h"
 
 namespace sfs::storage::s3 {
 namespace {
 
 using Bytes = std::string;
-
-std::string hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out += kHex[b >> 4];
-    out += kHex[b & 0xf];
-  }
-  return out;
-}
 
 Bytes sha256(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
@@ -103,13 +92,13 @@ std::string sign_v4(const SignInput& in) {
   const std::string day = in.amz_date.substr(0, 8);
   const std::string scope = day + "/" + in.region + "/s3/aws4_request";
   const std::string to_sign =
-      "AWS4-HMAC-SHA256\n" + in.amz_date + "\n" + scope + "\n" + hex(sha256(canonical));
+      "AWS4-HMAC-SHA256\n" + in.amz_date + "\n" + scope + "\n" + to_hex(sha256(canonical));
   Bytes key = hmac("AWS4" + in.secret_key, day);
   key = hmac(key, in.region);
   key = hmac(key, "s3");
   key = hmac(key, "aws4_request");
   return "AWS4-HMAC-SHA256 Credential=" + in.access_key + "/" + scope +
-         ", SignedHeaders=" + signed_headers + ", Signature=" + hex(hmac(key, to_sign));
+         ", SignedHeaders=" + signed_headers + ", Signature=" + to_hex(hmac(key, to_sign));
 }
 
 }  // namespace sfs::storage::s3
