@@ -17,6 +17,7 @@
 #include "auth/user_db.h"
 #include "auth/user_store.h"
 #include "pg/database.h"
+#include "pg/pg_partial_claims.h"
 #include "pg/pg_quota.h"
 #include "pg/pg_user_store.h"
 #include "pg/pg_verdict_share.h"
@@ -213,23 +214,30 @@ struct LoadedUsers {
 };
 
 // Where the users are (the auth file, or with --db the database) and, with
-// --db, the login verdicts and the quota ledger shared through it.
+// --db, the login verdicts, the quota ledger and (S3 storage) the claims on
+// partials shared through it.
 struct UserSources {
   std::unique_ptr<sfs::auth::UserStore> store;
   std::unique_ptr<sfs::auth::VerdictShare> verdicts;
   std::unique_ptr<sfs::files::Quota> quota;
+  std::shared_ptr<sfs::storage::PartialClaims> claims;
 };
 
 UserSources open_user_sources(const Config& config) {
   if (config.db_url.empty()) {
-    return {std::make_unique<sfs::auth::FileUserStore>(config.auth_file), nullptr, nullptr};
+    return {std::make_unique<sfs::auth::FileUserStore>(config.auth_file), nullptr, nullptr,
+            nullptr};
   }
   std::shared_ptr<sfs::pg::Database> db = must(sfs::pg::Database::open(config.db_url));
   sfs::pg::PgQuotaSettings quota{.max_bytes = config.quota_bytes,
                                  .max_entries = config.quota_files,
                                  .rescan_after = sfs::server::kUsageRescan};
+  std::shared_ptr<sfs::storage::PartialClaims> claims;
+  if (sfs::server::is_s3_storage(config.storage_dir)) {
+    claims = std::make_shared<sfs::pg::PgPartialClaims>(db);
+  }
   return {std::make_unique<sfs::pg::PgUserStore>(db), std::make_unique<sfs::pg::PgVerdictShare>(db),
-          std::make_unique<sfs::pg::PgQuota>(std::move(db), quota)};
+          std::make_unique<sfs::pg::PgQuota>(db, quota), std::move(claims)};
 }
 
 LoadedUsers load_users(const Config& config) {
@@ -244,7 +252,7 @@ LoadedUsers load_users(const Config& config) {
     spdlog::info("users from {}: {}", sources.store->name(), count);
   }
   return {{std::move(sources.store), std::move(users), std::move(snapshot.token),
-           std::move(sources.verdicts), std::move(sources.quota)},
+           std::move(sources.verdicts), std::move(sources.quota), std::move(sources.claims)},
           plaintext,
           count,
           mode};

@@ -73,6 +73,33 @@ CREATE TABLE sfs_quota_holds (
 );
 CREATE INDEX sfs_quota_holds_name ON sfs_quota_holds (name);
 )SQL"},
+    // Numbered 3 on its branch (issue 15, the S3 claims); the merge gives
+    // it the number after the steps merged before it.
+    Step{3, "partial claims",
+         R"SQL(
+-- The nodes holding claims on the S3 backend's partials, each seen at its
+-- last heartbeat. A node not seen for a while is dead: deleting it
+-- deletes its claims and holds.
+CREATE TABLE sfs_claim_nodes (
+  node text PRIMARY KEY,
+  seen timestamptz NOT NULL
+);
+-- One upload at a time continues a kept partial: the claim on its sidecar
+-- (an object key) belongs to one node.
+CREATE TABLE sfs_partial_claims (
+  sidecar text PRIMARY KEY,
+  node text NOT NULL REFERENCES sfs_claim_nodes ON DELETE CASCADE
+);
+CREATE INDEX sfs_partial_claims_node ON sfs_partial_claims (node);
+-- The multipart uploads the uploads in progress on a node write (the
+-- stale sweep of every node leaves them alone).
+CREATE TABLE sfs_upload_holds (
+  upload_id text NOT NULL,
+  node text NOT NULL REFERENCES sfs_claim_nodes ON DELETE CASCADE,
+  PRIMARY KEY (upload_id, node)
+);
+CREATE INDEX sfs_upload_holds_node ON sfs_upload_holds (node);
+)SQL"},
 };
 
 }  // namespace

@@ -36,8 +36,8 @@ std::unique_ptr<storage::Backend> Shared::make_backend(StorageChoice choice) {
         std::move(*store),
         storage::PosixPools{.metadata = disk, .data = transfer_io, .slow = slow_io});
   }
-  auto made =
-      storage::s3::S3Backend::create(std::get<storage::s3::S3BackendSettings>(choice), storage_io);
+  auto made = storage::s3::S3Backend::create(std::get<storage::s3::S3BackendSettings>(choice),
+                                             storage_io, partial_claims);
   SFS_CHECK(made.ok());  // checked at start (server/s3_storage.h)
   return std::move(*made);
 }
@@ -53,7 +53,8 @@ Server::Server(Config config, tls::ContextPtr tls, StartUsers users, StorageChoi
                                        StartUsers{.store = std::move(users.store),
                                                   .users = std::move(users.users),
                                                   .verdicts = std::move(users.verdicts),
-                                                  .quota = std::move(users.quota)},
+                                                  .quota = std::move(users.quota),
+                                                  .claims = std::move(users.claims)},
                                        std::move(store))),
       // (users.token is still there: only the store and the UserDb moved)
       auth_reload_(shared_->users, *shared_->user_store, std::move(users.token), shared_->sessions,

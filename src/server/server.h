@@ -38,6 +38,7 @@
 #include "server/log_budget.h"
 #include "server/proxy_protocol.h"
 #include "server/s3_storage.h"
+#include "storage/partial_claims.h"
 #include "storage/posix/posix_backend.h"
 #include "storage/s3/s3_backend.h"
 #include "storage/store.h"
@@ -72,6 +73,9 @@ struct StartUsers {
   // A cluster's quota ledger, in the same database (none for one node: in
   // memory).
   std::unique_ptr<files::Quota> quota;
+  // A cluster's claims on the S3 backend's partials, in the same database
+  // (none for one node: the backend keeps them in memory).
+  std::shared_ptr<storage::PartialClaims> claims;
 };
 
 // What every session shares, read-only after start (the counters are atomic;
@@ -85,6 +89,7 @@ struct Shared {
         verdict_share(std::move(u.verdicts)),
         owned_quota(u.quota ? std::move(u.quota) : memory_quota(config)),
         quota(*owned_quota),
+        partial_claims(std::move(u.claims)),
         owned_backend(make_backend(std::move(s))),
         backend(*owned_backend) {}
   // The POSIX backend over the store on the pools below, or the S3 backend
@@ -136,6 +141,9 @@ struct Shared {
   // part is 8 MiB), so enough for several transfers and the listings'
   // HEADs at once; one idle thread for a local store.
   asio::thread_pool storage_io{is_s3_storage(config.storage_dir) ? kS3Threads : 1U};
+  // The S3 backend's claims on partials when they are a cluster's (null:
+  // the backend's own, in memory).
+  std::shared_ptr<storage::PartialClaims> partial_claims;
   // Where the users' files are: the POSIX backend over the store or the
   // S3 backend, on the pools above (declared before it, so they outlive it).
   std::unique_ptr<storage::Backend> owned_backend;

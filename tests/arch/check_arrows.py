@@ -37,9 +37,10 @@ ALLOWED = {
     "auth": {"asio", "crypto"},
     # pg implements shared-state interfaces in PostgreSQL (auth's UserStore
     # and VerdictShare; files' Quota, the quota ledger of a cluster, hence
-    # files and asio: its database calls run on a pool of its own); nothing
-    # below it knows a database exists.
-    "pg": {"asio", "auth", "files"},
+    # files and asio: its database calls run on a pool of its own; storage's
+    # PartialClaims, the S3 backend's claims on partials); nothing below it
+    # knows a database exists.
+    "pg": {"asio", "auth", "files", "storage"},
     "storage": {"crypto", "asio"},
     # The backends implement storage/backend.h; storage may not include them.
     "storage/posix": {"storage", "asio", "crypto"},

@@ -7,7 +7,9 @@ mode, TLS passed through, and checks every node with GET /health.
 
 Every client operation works whichever node serves it; a user added with
 sfs-admin --db logs in on every node; an upload cut on one node resumes on
-another; WebDAV goes through too; a node told to stop (SIGTERM) leaves the
+another, and two resumes of it at the same moment through two nodes
+continue it once (the claims on partials are the database's: the other
+starts over, as a second resume does on one node); WebDAV goes through too; a node told to stop (SIGTERM) leaves the
 pool at once through its health check while its transfer in flight
 finishes, and rejoins when started again; a node killed (SIGKILL) in the
 middle of 10 uploads and 10 downloads loses none of them: the clients
@@ -224,6 +226,57 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual(len(data) - int(match.group(2)), int(match.group(3)))
         self.run_ok("get", name, self.client.path("back.bin"))
         self.assertEqual(read_file(self.client.path("back.bin")), data)
+        self.run_ok("rm", name)
+
+    def test_two_resumes_of_one_partial_through_two_nodes_at_once(self):
+        name = "contested.bin"
+        data = os.urandom(4 << 20)
+        local = write_file(self.client.path(name), data)
+        proxy = FaultProxy(self.front.port)
+        self.addCleanup(proxy.close)
+        proxy.configure(cut_up=2 << 20)  # about half the file: a partial is kept
+        marks = self.marks()
+        cut = self.client.run("put", local, name, port=proxy.port)
+        self.assertNotEqual(cut.returncode, 0, cut.stderr)
+        self.node_of_op(marks, "PUT", name, ok=False)
+        # The same upload again, at once, through the first two nodes directly
+        # (127.0.0.2 and .3), each slowed so that the two overlap: the resume
+        # sends 2 MiB and the fresh start 4 MiB at 1 MiB/s.
+        starts = []
+        for node in self.nodes[:2]:
+            direct = FaultProxy(node.port, node.host)
+            self.addCleanup(direct.close)
+            direct.configure(rate_up=1 << 20)
+            client = Client(self.front, "alice")
+            self.addCleanup(client.close)
+            starts.append((client, direct))
+        marks = self.marks()
+        processes = [c.start("put", local, name, port=d.port) for c, d in starts]
+        try:
+            results = [finish(p, timeout=120) for p in processes]
+        finally:
+            for p in processes:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        # As on one node: both succeed, one continues the partial (its claim,
+        # in the database, is seen by the other node), the other starts over.
+        for result in results:
+            self.assertEqual(result.returncode, 0, result.stderr)
+        resumed = [r for r in results if any("resuming at" in l for l in stderr_lines(r))]
+        self.assertEqual(len(resumed), 1, [stderr_lines(r) for r in results])
+        regex = re.compile(r"op=PUT path=%s( from=(\d+))? bytes=\d+ result=ok" % re.escape(name))
+
+        def both_logged():
+            found = [regex.search(n.log_since(k)) for n, k in zip(self.nodes[:2], marks[:2])]
+            return found if all(found) else None
+        logged = wait_until(both_logged, timeout=20)
+        self.assertIsNotNone(logged, "the two nodes did not both log the PUT")
+        self.assertEqual(sorted(m.group(2) is None for m in logged), [False, True],
+                         [m.group(0) for m in logged])
+        self.run_ok("get", name, self.client.path("back.bin"))
+        self.assertEqual(read_file(self.client.path("back.bin")), data)
+        self.assertFalse([n for n in parse_listing(self.run_ok("ls").stdout) if "part" in n])
         self.run_ok("rm", name)
 
     def test_webdav_and_health_through_haproxy(self):

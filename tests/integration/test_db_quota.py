@@ -27,7 +27,8 @@ PASSWORD = "carol-Pw-0123456"
 QUOTA = 1_000_000
 SIZE = 300_000   # three fit (900000), a fourth does not
 UPLOADS = 9      # three per node, all held at once
-QUOTA_TABLES = "sfs_quota_holds, sfs_quota_nodes, sfs_quota_usage"
+QUOTA_TABLES = ("sfs_quota_holds, sfs_quota_nodes, sfs_quota_usage, sfs_partial_claims, "
+                "sfs_upload_holds, sfs_claim_nodes")
 HOLD_WAIT = 30.0  # bound on waiting for a node's holds to go (heartbeat 2 s, expiry 20 s)
 
 

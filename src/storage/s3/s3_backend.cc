@@ -57,8 +57,14 @@ awaitable<std::optional<std::vector<UploadEntry>>> old_uploads(std::shared_ptr<S
       co_return std::nullopt;
     }
     for (UploadEntry& upload : page->uploads) {
-      if (upload.initiated <= cutoff && upload.key.starts_with(prefix) &&
-          !shared->holds_upload(upload.upload_id)) {
+      if (upload.initiated > cutoff || !upload.key.starts_with(prefix)) {
+        continue;
+      }
+      auto held = co_await shared->holds_upload(upload.upload_id);
+      if (!held) {
+        co_return std::nullopt;  // unknown whether a node writes it: abort nothing
+      }
+      if (!*held) {
         out.push_back(std::move(upload));
       }
     }
@@ -96,7 +102,13 @@ awaitable<Sidecars> sweep_sidecars(std::shared_ptr<Shared> shared, std::int64_t 
       if (!is_partial(object.key)) {
         continue;
       }
-      if (object.mtime > cutoff || shared->is_claimed(object.key)) {
+      if (object.mtime > cutoff) {
+        out.kept.push_back(object.key);
+        continue;
+      }
+      // Claimed by an upload of any live node, or not known: left alone.
+      auto claimed = co_await shared->is_claimed(object.key);
+      if (!claimed || *claimed) {
         out.kept.push_back(object.key);
         continue;
       }
@@ -139,7 +151,8 @@ awaitable<std::optional<std::set<std::string>>> named_uploads(std::shared_ptr<Sh
 }  // namespace
 
 Result<std::unique_ptr<S3Backend>> S3Backend::create(const S3BackendSettings& settings,
-                                                     asio::thread_pool& pool) {
+                                                     asio::thread_pool& pool,
+                                                     std::shared_ptr<PartialClaims> claims) {
   SFS_RETURN_IF_ERROR(check_settings(settings));
   SFS_ASSIGN_OR_RETURN(auto client, S3Client::create(settings.s3, pool));
   auto shared = std::make_shared<Shared>();
@@ -150,6 +163,7 @@ Result<std::unique_ptr<S3Backend>> S3Backend::create(const S3BackendSettings& se
   shared->max_move_objects = settings.max_move_objects;
   shared->max_single_copy = settings.max_single_copy;
   shared->sidecar_every = std::max<std::uint64_t>(settings.sidecar_every, settings.part_size);
+  shared->claims = claims ? std::move(claims) : std::make_shared<MemoryPartialClaims>();
   return std::unique_ptr<S3Backend>(new S3Backend(std::move(shared)));
 }
 
@@ -197,7 +211,11 @@ awaitable<std::size_t> S3Backend::remove_stale_before(std::int64_t cutoff) {
   }
   std::size_t aborted = 0;
   for (const UploadEntry& upload : *orphans) {
-    if (named->contains(upload.upload_id) || shared_->holds_upload(upload.upload_id)) {
+    if (named->contains(upload.upload_id)) {
+      continue;
+    }
+    auto held = co_await shared_->holds_upload(upload.upload_id);
+    if (!held || *held) {  // held by a node (again), or not known: left alone
       continue;
     }
     auto done = co_await shared_->s3->abort_multipart(upload.key, upload.upload_id);

@@ -24,8 +24,9 @@
 // nothing is visible before. Limits (docs/storage.md): reads are pinned to
 // the ETag opened (snapshot_reads=false); a folder move copies object by
 // object (at most max_move_objects, else kTooLarge with nothing changed);
-// the uploads running and the partials in use are known to this process
-// only (one server per prefix).
+// the uploads running are known to this process only; the partials in use
+// and the multipart uploads held are the claims' (storage/partial_claims.h:
+// this process's, or with a cluster's database every node's).
 
 #include <chrono>
 #include <cstddef>
@@ -35,6 +36,7 @@
 
 #include "asio/asio.h"
 #include "storage/backend.h"
+#include "storage/partial_claims.h"
 #include "storage/s3/s3_client.h"
 
 namespace sfs::storage::s3 {
@@ -65,9 +67,14 @@ struct Shared;
 class S3Backend final : public Backend {
  public:
   // Checks the settings (kBadRequest with a one-line reason); sends
-  // nothing. `pool` runs the S3 requests and must outlive the backend.
+  // nothing. `pool` runs the S3 requests (and the claims' calls that may
+  // block) and must outlive the backend. `claims`: who continues which
+  // partial and which multipart uploads are in use; nullptr keeps them in
+  // this process (one server per prefix), a cluster passes its database's
+  // (pg::PgPartialClaims).
   static Result<std::unique_ptr<S3Backend>> create(const S3BackendSettings& settings,
-                                                   asio::thread_pool& pool);
+                                                   asio::thread_pool& pool,
+                                                   std::shared_ptr<PartialClaims> claims = nullptr);
   ~S3Backend() override;
 
   // The bucket exists and the keys may use it (kAuth, kNotFound, kIo).
@@ -78,10 +85,12 @@ class S3Backend final : public Backend {
   Capabilities capabilities() const override;
   awaitable<Result<std::unique_ptr<Space>>> open_space(std::string user) override;
   // Aborts the multipart uploads of partials untouched for `partial_ttl`
-  // and deletes their sidecars (a walk over every user's keys), then
-  // aborts the multipart uploads under the users' keys begun more than
-  // `partial_ttl` ago that no sidecar names and no upload of this process
-  // holds (a server killed mid-upload leaves those). Returns how many
+  // and deletes their sidecars (a walk over every user's keys) unless an
+  // upload claims them, then aborts the multipart uploads under the users'
+  // keys begun more than `partial_ttl` ago that no sidecar names and no
+  // upload holds (a server killed mid-upload leaves those); claims and
+  // holds are the claims' (of every live node in a cluster), and when
+  // those cannot be asked nothing is removed. Returns how many
   // partials and uploads went; a store that fails mid-way leaves the rest
   // to the next sweep.
   awaitable<std::size_t> remove_stale(std::chrono::seconds partial_ttl) override;

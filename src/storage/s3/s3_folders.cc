@@ -110,9 +110,15 @@ awaitable<Result<Usage>> S3Space::drop_dir(std::string path) {
   }
   for (const ObjectEntry& object : *keys) {
     const std::string rel = object.key.substr(prefix.size());
-    if (!rel.empty() && (rel.find('/') != std::string::npos || !is_hidden(rel) ||
-                         (is_partial(rel) && shared_->is_claimed(object.key)))) {
+    if (!rel.empty() && (rel.find('/') != std::string::npos || !is_hidden(rel))) {
       co_return not_empty;
+    }
+    if (!rel.empty() && is_partial(rel)) {
+      // An upload of any node continuing it: the folder is in use.
+      SFS_CO_ASSIGN_OR_RETURN(bool claimed, co_await shared_->is_claimed(object.key));
+      if (claimed) {
+        co_return not_empty;
+      }
     }
   }
   Usage gone{0, 1};
@@ -258,7 +264,8 @@ awaitable<Result<Usage>> S3Space::usage() {
     if (rel.ends_with('/')) {
       total.entries += 1;
     } else if (is_partial(rel)) {
-      if (shared_->is_claimed(object.key)) {
+      SFS_CO_ASSIGN_OR_RETURN(bool claimed, co_await shared_->is_claimed(object.key));
+      if (claimed) {
         continue;  // its upload accounts for it
       }
       auto info = co_await shared_->s3->head_object(object.key);

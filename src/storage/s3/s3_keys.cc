@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "asio/offload.h"
 #include "crypto/digest.h"
 #include "storage/s3/s3_shared.h"
 
@@ -25,34 +26,35 @@ void Shared::end_running(const std::string& key) {
   }
 }
 
-bool Shared::claim(const std::string& sidecar) {
-  const std::lock_guard lock(mutex);
-  return claimed.insert(sidecar).second;
+namespace {
+
+// Runs one question to the claims: on the pool when it may block (a
+// database), inline otherwise.
+template <typename F>
+awaitable<Result<bool>> ask(Shared& shared, F question) {
+  if (!shared.claims->may_block() || shared.pool == nullptr) {
+    co_return question();
+  }
+  co_return co_await run_blocking(*shared.pool, std::move(question));
 }
 
-void Shared::unclaim(const std::string& sidecar) {
-  const std::lock_guard lock(mutex);
-  claimed.erase(sidecar);
+}  // namespace
+
+// (The questions are built in locals: GCC 12 mis-compiles some temporaries
+// inside co_await expressions.)
+awaitable<Result<bool>> Shared::claim(std::string sidecar) {
+  auto question = [this, sidecar] { return claims->claim(sidecar); };
+  co_return co_await ask(*this, std::move(question));
 }
 
-bool Shared::is_claimed(const std::string& sidecar) {
-  const std::lock_guard lock(mutex);
-  return claimed.contains(sidecar);
+awaitable<Result<bool>> Shared::is_claimed(std::string sidecar) {
+  auto question = [this, sidecar] { return claims->is_claimed(sidecar); };
+  co_return co_await ask(*this, std::move(question));
 }
 
-void Shared::hold_upload(const std::string& upload_id) {
-  const std::lock_guard lock(mutex);
-  uploads.insert(upload_id);
-}
-
-void Shared::release_upload(const std::string& upload_id) {
-  const std::lock_guard lock(mutex);
-  uploads.erase(upload_id);
-}
-
-bool Shared::holds_upload(const std::string& upload_id) {
-  const std::lock_guard lock(mutex);
-  return uploads.contains(upload_id);
+awaitable<Result<bool>> Shared::holds_upload(std::string upload_id) {
+  auto question = [this, upload_id] { return claims->holds_upload(upload_id); };
+  co_return co_await ask(*this, std::move(question));
 }
 
 std::string parent_prefix(std::string_view path) {

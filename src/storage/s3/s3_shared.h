@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "storage/partial_claims.h"
 #include "storage/s3/s3_backend.h"
 #include "storage/s3/s3_partial.h"
 
@@ -23,8 +24,11 @@ inline constexpr char kHeldMeta[] = "sfs-held";
 inline constexpr std::string_view kPropsLeaf = ".sfs-props";
 inline constexpr std::string_view kPartLeaf = ".sfs-part-";
 
-// What one backend's spaces and handles share. The sets are this
-// process's uploads: S3 lists neither buffered bytes nor open handles.
+// What one backend's spaces and handles share. `running` is this
+// process's uploads (S3 lists neither buffered bytes nor open handles);
+// the claims on partials and the multipart uploads held are `claims`'s:
+// this process's in memory, or every node's in a cluster's database
+// (storage/partial_claims.h), asked on `pool` when they may block.
 struct Shared {
   std::shared_ptr<S3Client> s3;
   asio::thread_pool* pool = nullptr;
@@ -33,25 +37,25 @@ struct Shared {
   std::size_t max_move_objects = 0;
   std::uint64_t max_single_copy = 0;  // larger objects are copied in parts
   std::uint64_t sidecar_every = 0;    // an upload names its parts this often
+  std::shared_ptr<PartialClaims> claims;
 
   std::mutex mutex;
   std::multiset<std::string> running;  // keys of uploads in progress
-  std::set<std::string> claimed;       // sidecars of partials in use
-  std::set<std::string> uploads;       // ids of the multipart uploads they hold
 
   // True when an upload runs to a key under `prefix`.
   bool running_under(const std::string& prefix);
   void add_running(const std::string& key);
   void end_running(const std::string& key);
-  // Claims the sidecar for one upload: false when another holds it.
-  bool claim(const std::string& sidecar);
-  void unclaim(const std::string& sidecar);
-  bool is_claimed(const std::string& sidecar);
-  // The multipart uploads this process's uploads hold (the stale sweep
+  // Claims the sidecar for one upload: false when another (of any live
+  // node) holds it; kIo when the claims cannot be asked.
+  awaitable<Result<bool>> claim(std::string sidecar);
+  void unclaim(const std::string& sidecar) { claims->unclaim(sidecar); }
+  awaitable<Result<bool>> is_claimed(std::string sidecar);
+  // The multipart uploads the uploads in progress hold (the stale sweep
   // leaves them alone).
-  void hold_upload(const std::string& upload_id);
-  void release_upload(const std::string& upload_id);
-  bool holds_upload(const std::string& upload_id);
+  void hold_upload(const std::string& upload_id) { claims->hold_upload(upload_id); }
+  void release_upload(const std::string& upload_id) { claims->release_upload(upload_id); }
+  awaitable<Result<bool>> holds_upload(std::string upload_id);
 };
 
 // ---- keys (pure) ------------------------------------------------------------

@@ -438,12 +438,19 @@ void S3Write::end() {
 awaitable<Result<std::unique_ptr<WriteHandle>>> make_write(std::shared_ptr<Shared> shared,
                                                            std::string root, std::string path,
                                                            std::optional<std::uint64_t> size) {
-  auto up = std::make_unique<S3Write>(shared, root, path, size.has_value());
-  if (size) {
-    std::string sidecar = partial_key(root, path, *size);
-    if (shared->claim(sidecar)) {  // else another upload holds it: this one starts afresh
-      co_await up->resume(sidecar);
-    }
+  if (!size) {
+    co_return std::unique_ptr<WriteHandle>(std::make_unique<S3Write>(shared, root, path, false));
+  }
+  std::string sidecar = partial_key(root, path, *size);
+  // Asked before the handle exists: a refusal leaves nothing to undo.
+  auto claimed = co_await shared->claim(sidecar);
+  if (!claimed) {
+    spdlog::warn("S3 partial {}: {}", sidecar, claimed.error().message);
+    co_return make_error(Errc::kIo, "resume unavailable: " + claimed.error().message);
+  }
+  auto up = std::make_unique<S3Write>(shared, root, path, true);
+  if (*claimed) {  // else another upload (of any node) holds it: this one starts afresh
+    co_await up->resume(sidecar);
   }
   co_return std::unique_ptr<WriteHandle>(std::move(up));
 }

@@ -147,7 +147,8 @@ class ProxyConnection:
 
 
 class FaultProxy:
-    """A loopback TCP proxy in front of 127.0.0.1:target_port, for fault injection.
+    """A loopback TCP proxy in front of target_host:target_port (127.0.0.1 unless
+    told: a cluster's node on 127.0.0.2, say), for fault injection.
 
     Each accepted connection is forwarded both ways by two threads. The
     settings in force when a connection is accepted apply to it:
@@ -160,8 +161,9 @@ class FaultProxy:
     context manager, or call close().
     """
 
-    def __init__(self, target_port):
+    def __init__(self, target_port, target_host=HOST):
         self.target_port = target_port
+        self.target_host = target_host
         self.cut = {UP: None, DOWN: None}
         self.rate = {UP: None, DOWN: None}
         self.connections = []
@@ -227,7 +229,8 @@ class FaultProxy:
                 return
             client.settimeout(None)
             try:
-                server = socket.create_connection((HOST, self.target_port), timeout=RAW_TIMEOUT)
+                server = socket.create_connection((self.target_host, self.target_port),
+                                                  timeout=RAW_TIMEOUT)
                 server.settimeout(None)
             except OSError:
                 client.close()
