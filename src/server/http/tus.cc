@@ -305,10 +305,30 @@ awaitable<std::pair<Result<void>, files::UploadProgress>> write_body(Exchange& e
   co_return std::pair(std::move(got), std::move(progress));
 }
 
-// The PATCH of a claimed upload; `progress` receives what it leaves.
+// Ends a PATCH's claim on the upload `id`, recording `progress`, then lets
+// the partial go (recorded first: a termination meanwhile drops it).
+awaitable<void> settle(Exchange& ex, std::string_view id, const files::UploadProgress& progress,
+                       std::optional<files::Upload>& partial) {
+  auto released =
+      co_await uploads_call(ex, [&] { return ex.uploads.release(ex.files.user(), id, progress); });
+  if (!released) {  // the claim lapses in its time; the digest tells the next request
+    spdlog::warn("user={} tus upload {} progress not recorded: {}", ex.files.user(), id,
+                 released.error().message);
+  }
+  const bool kept = !released || *released;
+  if (partial) {
+    co_await partial->stop(kept);  // nothing to do after a commit
+    partial.reset();
+  }
+}
+
+// The PATCH of a claimed upload; `progress` receives what it leaves. A
+// PATCH that stored its body settles the upload before its 204 (`settled`):
+// the client's next request, through this node or another, finds it free
+// and at its new offset.
 awaitable<Result<unsigned>> patch_claimed(Exchange& ex, const files::UploadRecord& upload,
                                           std::uint64_t offset, files::UploadProgress& progress,
-                                          std::optional<files::Upload>& partial) {
+                                          std::optional<files::Upload>& partial, bool& settled) {
   if (auto refused = check_patch(ex, upload, offset)) {
     Response res = tus_response(ex, refused->first, refused->second);
     describe(res, upload);
@@ -341,6 +361,8 @@ awaitable<Result<unsigned>> patch_claimed(Exchange& ex, const files::UploadRecor
   files::UploadRecord now = upload;
   now.offset = progress.offset;
   now.done = progress.done;
+  co_await settle(ex, upload.id, progress, partial);
+  settled = true;
   Response res = tus_response(ex, bh::status::no_content);
   describe(res, now);
   co_return co_await send(ex, std::move(res));
@@ -372,17 +394,10 @@ awaitable<Result<unsigned>> patch_upload(Exchange& ex, std::string_view id) {
   ex.path = upload->path;
   files::UploadProgress progress{upload->offset, upload->digest, upload->done};
   std::optional<files::Upload> partial;
-  auto status = co_await patch_claimed(ex, *upload, *offset, progress, partial);
-  // Recorded before the partial is let go; a termination meanwhile drops it.
-  auto released =
-      co_await uploads_call(ex, [&] { return ex.uploads.release(ex.files.user(), id, progress); });
-  if (!released) {  // the claim lapses in its time; the digest tells the next request
-    spdlog::warn("user={} tus upload {} progress not recorded: {}", ex.files.user(), id,
-                 released.error().message);
-  }
-  const bool kept = !released || *released;
-  if (partial) {
-    co_await partial->stop(kept);  // nothing to do after a commit
+  bool settled = false;
+  auto status = co_await patch_claimed(ex, *upload, *offset, progress, partial, settled);
+  if (!settled) {
+    co_await settle(ex, id, progress, partial);
   }
   co_return status;
 }
