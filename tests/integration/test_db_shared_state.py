@@ -27,8 +27,6 @@ from test_webdav_locks import Dav
 USER = "erin"
 PASSWORD = "erin-Pw-0123456"
 NEW_PASSWORD = "erin-New-pw-987"
-TABLES = ("sfs_users, sfs_generations, sfs_schema, sfs_quota_holds, sfs_quota_nodes, "
-          "sfs_quota_usage, sfs_locks, sfs_uploads, sfs_web_sessions")
 RELOAD_WAIT = 30.0  # bound on waiting for a node to see a password change (checks every 500 ms)
 
 
@@ -53,8 +51,7 @@ class SharedStateTest(unittest.TestCase):
         cls.pg.close()
 
     def setUp(self):
-        self.pg.psql("DROP TABLE IF EXISTS %s CASCADE; DROP SEQUENCE IF EXISTS sfs_uploads_used; "
-                     "DROP FUNCTION IF EXISTS sfs_users_bump" % TABLES)
+        self.pg.reset_sfs_schema()
         self.dir = make_temp_dir("sfs-it-dbs-")
         self.addCleanup(remove_tree, self.dir)
         self.storage = os.path.join(self.dir, "shared-storage")
