@@ -15,7 +15,6 @@ T ok(Result<T> result) {
   EXPECT_TRUE(result.ok());
   return std::move(*result);
 }
-void ok(const Result<void>& result) { EXPECT_TRUE(result.ok()); }
 
 using std::chrono::seconds;
 
