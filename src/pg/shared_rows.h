@@ -4,6 +4,7 @@
 // changes take turns across nodes, and checks on rows read back (a row is
 // input too: bounded and checked before use).
 
+#include <cstddef>
 #include <cstdint>
 #include <pqxx/pqxx>
 #include <string>
@@ -25,7 +26,7 @@ inline void lock_user(pqxx::work& tx, int what, std::string_view user) {
 
 // The longest text a row of these tables may hand back (a path, an owner,
 // tus metadata); longer means a row not written by sfs.
-inline constexpr std::size_t kMaxRowText = 64 * 1024;
+inline constexpr std::size_t kMaxRowText = std::size_t{64} << 10;
 
 // kIo "bad row in TABLE ..." for a row that breaks the rules.
 inline Error bad_row(std::string_view table) {
