@@ -18,9 +18,12 @@
 #include "auth/user_store.h"
 #include "pg/database.h"
 #include "pg/pg_partial_claims.h"
+#include "pg/pg_lock_table.h"
 #include "pg/pg_quota.h"
+#include "pg/pg_upload_table.h"
 #include "pg/pg_user_store.h"
 #include "pg/pg_verdict_share.h"
+#include "pg/pg_web_sessions.h"
 #include "server/config_file.h"
 #include "server/logging.h"
 #include "server/privileges.h"
@@ -221,12 +224,14 @@ struct UserSources {
   std::unique_ptr<sfs::auth::VerdictShare> verdicts;
   std::unique_ptr<sfs::files::Quota> quota;
   std::shared_ptr<sfs::storage::PartialClaims> claims;
+  std::unique_ptr<sfs::files::LockTable> locks;
+  std::unique_ptr<sfs::files::UploadTable> uploads;
+  std::function<std::unique_ptr<sfs::auth::WebSessionTable>(const sfs::auth::UserDb&)> web_sessions;
 };
 
 UserSources open_user_sources(const Config& config) {
   if (config.db_url.empty()) {
-    return {std::make_unique<sfs::auth::FileUserStore>(config.auth_file), nullptr, nullptr,
-            nullptr};
+    return {std::make_unique<sfs::auth::FileUserStore>(config.auth_file)};
   }
   std::shared_ptr<sfs::pg::Database> db = must(sfs::pg::Database::open(config.db_url));
   sfs::pg::PgQuotaSettings quota{.max_bytes = config.quota_bytes,
@@ -236,8 +241,21 @@ UserSources open_user_sources(const Config& config) {
   if (sfs::server::is_s3_storage(config.storage_dir)) {
     claims = std::make_shared<sfs::pg::PgPartialClaims>(db);
   }
-  return {std::make_unique<sfs::pg::PgUserStore>(db), std::make_unique<sfs::pg::PgVerdictShare>(db),
-          std::make_unique<sfs::pg::PgQuota>(db, quota), std::move(claims)};
+  const sfs::pg::PgUploadSettings uploads{
+      .ttl = std::max(config.partial_ttl, std::chrono::seconds(1)),
+      .max_per_user = config.max_tus_uploads};
+  const sfs::auth::WebSessionLimits sessions{.idle = config.web_session_idle,
+                                             .lifetime = config.web_session_lifetime};
+  return {std::make_unique<sfs::pg::PgUserStore>(db),
+          std::make_unique<sfs::pg::PgVerdictShare>(db),
+          std::make_unique<sfs::pg::PgQuota>(db, quota),
+          std::move(claims),
+          std::make_unique<sfs::pg::PgLockTable>(db),
+          std::make_unique<sfs::pg::PgUploadTable>(db, uploads),
+          [db, sessions](const sfs::auth::UserDb& users) {
+            return std::make_unique<sfs::pg::PgWebSessions>(
+                db, sessions, [&users](std::string_view user) { return users.version(user); });
+          }};
 }
 
 LoadedUsers load_users(const Config& config) {
@@ -252,7 +270,8 @@ LoadedUsers load_users(const Config& config) {
     spdlog::info("users from {}: {}", sources.store->name(), count);
   }
   return {{std::move(sources.store), std::move(users), std::move(snapshot.token),
-           std::move(sources.verdicts), std::move(sources.quota), std::move(sources.claims)},
+           std::move(sources.verdicts), std::move(sources.quota), std::move(sources.claims),
+           std::move(sources.locks), std::move(sources.uploads), std::move(sources.web_sessions)},
           plaintext,
           count,
           mode};

@@ -42,6 +42,17 @@ awaitable<std::invoke_result_t<F>> run_blocking(asio::thread_pool& pool, F fn) {
   co_return std::move(*out);
 }
 
+// Runs fn() where its owner wants it: inline when `pool` is nullptr (a
+// call that does not block, e.g. an in-memory table), else on `pool` as
+// run_blocking() (a database's call must not stall the network threads).
+template <typename F>
+awaitable<std::invoke_result_t<F>> call_on(asio::thread_pool* pool, F fn) {
+  if (pool != nullptr) {
+    co_return co_await run_blocking(*pool, std::move(fn));
+  }
+  co_return fn();
+}
+
 template <typename T>
 class Offloaded {
  public:

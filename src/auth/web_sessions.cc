@@ -29,6 +29,17 @@ std::string key_of(std::string_view id) {
 
 }  // namespace
 
+NewWebSession new_web_session(std::string_view user, std::uint64_t version) {
+  return NewWebSession{
+      .id = random_hex(),
+      .session = {.user = std::string(user), .version = version, .csrf = random_hex()}};
+}
+
+std::string web_session_key(std::string_view id) {
+  const std::string key = key_of(id);
+  return to_hex(reinterpret_cast<const unsigned char*>(key.data()), key.size());
+}
+
 bool MemoryWebSessionTable::expired(const Entry& entry, Clock::time_point now) const {
   return now - entry.used >= limits_.idle || now - entry.created >= limits_.lifetime;
 }
@@ -73,16 +84,14 @@ Result<NewWebSession> MemoryWebSessionTable::create(std::string_view user, std::
   if (sessions_.size() >= limits_.max_sessions) {
     return make_error(Errc::kTooLarge, "too many browser sessions; try again later");
   }
-  NewWebSession made{
-      .id = random_hex(),
-      .session = {.user = std::string(user), .version = version, .csrf = random_hex()}};
+  NewWebSession made = new_web_session(user, version);
   std::string key = key_of(made.id);
   sessions_.emplace(key, Entry{.session = made.session, .created = now, .used = now});
   by_user_[std::string(user)].push_back(std::move(key));
   return made;
 }
 
-std::optional<WebSession> MemoryWebSessionTable::find(std::string_view id) {
+Result<std::optional<WebSession>> MemoryWebSessionTable::find(std::string_view id) {
   const Clock::time_point now = now_();
   const std::string key = key_of(id);
   std::lock_guard lock(mutex_);
@@ -91,17 +100,17 @@ std::optional<WebSession> MemoryWebSessionTable::find(std::string_view id) {
   }
   const auto it = sessions_.find(key);
   if (it == sessions_.end()) {
-    return std::nullopt;
+    return std::optional<WebSession>();
   }
   if (expired(it->second, now)) {
     erase(key);
-    return std::nullopt;
+    return std::optional<WebSession>();
   }
   it->second.used = now;
-  return it->second.session;
+  return std::optional(it->second.session);
 }
 
-bool MemoryWebSessionTable::end(std::string_view id) {
+Result<bool> MemoryWebSessionTable::end(std::string_view id) {
   const std::string key = key_of(id);
   std::lock_guard lock(mutex_);
   const bool found = sessions_.contains(key);
@@ -109,11 +118,11 @@ bool MemoryWebSessionTable::end(std::string_view id) {
   return found;
 }
 
-std::size_t MemoryWebSessionTable::end_user(std::string_view user) {
+Result<std::size_t> MemoryWebSessionTable::end_user(std::string_view user) {
   std::lock_guard lock(mutex_);
   const auto it = by_user_.find(user);
   if (it == by_user_.end()) {
-    return 0;
+    return std::size_t{0};
   }
   const std::vector<std::string> keys = it->second;
   for (const std::string& key : keys) {

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "asio/asio.h"
 #include "base/result.h"
 
 namespace sfs::auth {
@@ -48,6 +49,12 @@ struct NewWebSession {
   WebSession session;
 };
 
+// A new session's id and CSRF token (256 random bits each, in hex) for
+// `user` logged in with password `version`.
+NewWebSession new_web_session(std::string_view user, std::uint64_t version);
+// What a table keeps instead of the id: its BLAKE2b digest, in hex.
+std::string web_session_key(std::string_view id);
+
 class WebSessionTable {
  public:
   virtual ~WebSessionTable() = default;
@@ -59,11 +66,16 @@ class WebSessionTable {
   virtual Result<NewWebSession> create(std::string_view user, std::uint64_t version) = 0;
   // The live session of `id` (its idle time restarts), or nullopt: unknown,
   // ended or expired (then forgotten).
-  virtual std::optional<WebSession> find(std::string_view id) = 0;
+  virtual Result<std::optional<WebSession>> find(std::string_view id) = 0;
   // Ends the session `id` (logout); false when there was none.
-  virtual bool end(std::string_view id) = 0;
+  virtual Result<bool> end(std::string_view id) = 0;
   // Ends every session of `user` (deleted, or another password); how many.
-  virtual std::size_t end_user(std::string_view user) = 0;
+  virtual Result<std::size_t> end_user(std::string_view user) = 0;
+  // nullptr: the calls do not block and may run anywhere (in memory).
+  // Otherwise the pool where every call must run (a database's calls
+  // block: never on the network threads; call_on() in asio/offload.h).
+  // Any call may then also fail with kIo (the database is away).
+  virtual asio::thread_pool* blocking_pool() { return nullptr; }
 };
 
 // One node's table, in memory, safe to call from any thread. Expired
@@ -76,9 +88,9 @@ class MemoryWebSessionTable final : public WebSessionTable {
       : limits_(limits), now_(std::move(now)) {}
 
   Result<NewWebSession> create(std::string_view user, std::uint64_t version) override;
-  std::optional<WebSession> find(std::string_view id) override;
-  bool end(std::string_view id) override;
-  std::size_t end_user(std::string_view user) override;
+  Result<std::optional<WebSession>> find(std::string_view id) override;
+  Result<bool> end(std::string_view id) override;
+  Result<std::size_t> end_user(std::string_view user) override;
 
   // Sessions held (expired ones count until swept).
   std::size_t size() const;

@@ -11,17 +11,18 @@ namespace {
 // never comes back does not keep theirs in memory.
 constexpr unsigned kSweepEvery = 256;
 
-// Two locks overlap when one's root is within the other's reach.
-bool overlaps(const Lock& lock, const LockSpec& spec) {
+}  // namespace
+
+std::string new_lock_token() { return "urn:uuid:" + crypto::random_uuid(); }
+
+bool locks_overlap(const Lock& lock, const LockSpec& spec) {
   return lock.root == spec.root || (lock.deep && path_within(spec.root, lock.root)) ||
          (spec.deep && path_within(lock.root, spec.root));
 }
 
-bool covers(const Lock& lock, std::string_view path) {
+bool lock_covers(const Lock& lock, std::string_view path) {
   return lock.root == path || (lock.deep && path_within(path, lock.root));
 }
-
-}  // namespace
 
 bool path_within(std::string_view path, std::string_view root) {
   if (root.empty()) {
@@ -80,7 +81,7 @@ Lock MemoryLockTable::shown(const Entry& entry, Clock::time_point now) const {
 MemoryLockTable::Entry* MemoryLockTable::find(Locks& locks, std::string_view path,
                                               std::string_view token) {
   for (Entry& e : locks) {
-    if (e.lock.token == token && covers(e.lock, path)) {
+    if (e.lock.token == token && lock_covers(e.lock, path)) {
       return &e;
     }
   }
@@ -92,7 +93,7 @@ Result<Lock> MemoryLockTable::create(std::string_view user, const LockSpec& spec
   const auto now = now_();
   Locks& locks = live(user, now);
   for (const Entry& e : locks) {
-    if ((e.lock.exclusive || spec.exclusive) && overlaps(e.lock, spec)) {
+    if ((e.lock.exclusive || spec.exclusive) && locks_overlap(e.lock, spec)) {
       return make_error(Errc::kExists, "locked: /" + e.lock.root);
     }
   }
@@ -100,7 +101,7 @@ Result<Lock> MemoryLockTable::create(std::string_view user, const LockSpec& spec
     return make_error(Errc::kTooLarge,
                       "too many locks: at most " + std::to_string(max_per_user_) + " per user");
   }
-  Entry entry{.lock = {.token = "urn:uuid:" + crypto::random_uuid(),
+  Entry entry{.lock = {.token = new_lock_token(),
                        .root = spec.root,
                        .exclusive = spec.exclusive,
                        .deep = spec.deep,
@@ -136,26 +137,27 @@ Result<void> MemoryLockTable::unlock(std::string_view user, std::string_view pat
   return Result<void>{};
 }
 
-std::vector<Lock> MemoryLockTable::covering(std::string_view user, std::string_view path) {
+Result<std::vector<Lock>> MemoryLockTable::covering(std::string_view user, std::string_view path) {
   return affecting(user, path, false);
 }
 
-std::vector<Lock> MemoryLockTable::affecting(std::string_view user, std::string_view path,
-                                             bool tree) {
+Result<std::vector<Lock>> MemoryLockTable::affecting(std::string_view user, std::string_view path,
+                                                     bool tree) {
   const std::lock_guard guard(mutex_);
   const auto now = now_();
   std::vector<Lock> out;
   for (const Entry& e : live(user, now)) {
-    if (covers(e.lock, path) || (tree && path_within(e.lock.root, path))) {
+    if (lock_covers(e.lock, path) || (tree && path_within(e.lock.root, path))) {
       out.push_back(shown(e, now));
     }
   }
   return out;
 }
 
-void MemoryLockTable::remove_tree(std::string_view user, std::string_view path) {
+Result<void> MemoryLockTable::remove_tree(std::string_view user, std::string_view path) {
   const std::lock_guard guard(mutex_);
   std::erase_if(live(user, now_()), [&](const Entry& e) { return path_within(e.lock.root, path); });
+  return Result<void>{};
 }
 
 std::size_t MemoryLockTable::users() const {

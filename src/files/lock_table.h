@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "asio/asio.h"
 #include "base/result.h"
 
 namespace sfs::files {
@@ -50,8 +51,16 @@ struct Lock {
   std::chrono::seconds timeout{0};  // what is left of it when returned
 };
 
+// A new lock token: "urn:uuid:" + 128 random bits.
+std::string new_lock_token();
+
 // True when `path` is `root` or lies beneath it.
 bool path_within(std::string_view path, std::string_view root);
+// True when `lock` applies to `path`: rooted there, or deep on an ancestor.
+bool lock_covers(const Lock& lock, std::string_view path);
+// True when a new lock `spec` and `lock` overlap (one within the other's
+// reach); they conflict when either is exclusive.
+bool locks_overlap(const Lock& lock, const LockSpec& spec);
 
 // The first lock of `locks` whose token a write must carry and that
 // `submitted` lacks, or nullopt when the write may go on. An exclusive lock
@@ -75,12 +84,18 @@ class LockTable {
   virtual Result<void> unlock(std::string_view user, std::string_view path,
                               std::string_view token) = 0;
   // The locks that apply to `path`: rooted there, or deep on an ancestor.
-  virtual std::vector<Lock> covering(std::string_view user, std::string_view path) = 0;
+  virtual Result<std::vector<Lock>> covering(std::string_view user, std::string_view path) = 0;
   // What a write to `path` must respect: covering(), and with `tree` (a
   // DELETE or MOVE of a collection) every lock rooted beneath it too.
-  virtual std::vector<Lock> affecting(std::string_view user, std::string_view path, bool tree) = 0;
+  virtual Result<std::vector<Lock>> affecting(std::string_view user, std::string_view path,
+                                              bool tree) = 0;
   // Forgets the locks rooted at or beneath `path` (it was deleted or moved).
-  virtual void remove_tree(std::string_view user, std::string_view path) = 0;
+  virtual Result<void> remove_tree(std::string_view user, std::string_view path) = 0;
+  // nullptr: the calls do not block and may run anywhere (in memory).
+  // Otherwise the pool where every call must run (a database's calls
+  // block: never on the network threads; call_on() in asio/offload.h).
+  // Any call may then also fail with kIo (the database is away).
+  virtual asio::thread_pool* blocking_pool() { return nullptr; }
 };
 
 // One node's table, in memory, safe to call from any thread. Expired locks
@@ -97,9 +112,10 @@ class MemoryLockTable final : public LockTable {
                        std::chrono::seconds timeout) override;
   Result<void> unlock(std::string_view user, std::string_view path,
                       std::string_view token) override;
-  std::vector<Lock> covering(std::string_view user, std::string_view path) override;
-  std::vector<Lock> affecting(std::string_view user, std::string_view path, bool tree) override;
-  void remove_tree(std::string_view user, std::string_view path) override;
+  Result<std::vector<Lock>> covering(std::string_view user, std::string_view path) override;
+  Result<std::vector<Lock>> affecting(std::string_view user, std::string_view path,
+                                      bool tree) override;
+  Result<void> remove_tree(std::string_view user, std::string_view path) override;
 
   // Users holding at least one lock (expired ones count until swept).
   std::size_t users() const;

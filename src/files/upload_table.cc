@@ -7,7 +7,13 @@
 namespace sfs::files {
 namespace {
 
-std::string new_id() {
+bool expired(const UploadRecord& upload, std::int64_t now) {
+  return !upload.busy && upload.expires <= now;
+}
+
+}  // namespace
+
+std::string new_upload_id() {
   unsigned char bytes[16];
   crypto::random_bytes(bytes, sizeof bytes);
   static constexpr char kHex[] = "0123456789abcdef";
@@ -18,12 +24,6 @@ std::string new_id() {
   }
   return id;
 }
-
-bool expired(const UploadRecord& upload, std::int64_t now) {
-  return !upload.busy && upload.expires <= now;
-}
-
-}  // namespace
 
 std::int64_t MemoryUploadTable::now_seconds() const {
   return std::chrono::duration_cast<std::chrono::seconds>(now_().time_since_epoch()).count();
@@ -76,7 +76,7 @@ Result<UploadTable::Created> MemoryUploadTable::create(std::string_view user, st
     }
     return evicted.error();
   }
-  UploadRecord upload{.id = new_id(),
+  UploadRecord upload{.id = new_upload_id(),
                       .path = std::string(path),
                       .metadata = std::string(metadata),
                       .length = length,
@@ -85,11 +85,12 @@ Result<UploadTable::Created> MemoryUploadTable::create(std::string_view user, st
   return Created{std::move(upload), std::move(*evicted)};
 }
 
-std::optional<UploadRecord> MemoryUploadTable::find(std::string_view user, std::string_view id) {
+Result<std::optional<UploadRecord>> MemoryUploadTable::find(std::string_view user,
+                                                            std::string_view id) {
   const std::lock_guard lock(mutex_);
   Uploads* uploads = live(user, now_seconds());
   if (uploads == nullptr) {
-    return std::nullopt;
+    return std::optional<UploadRecord>();
   }
   const auto it = uploads->find(id);
   return it == uploads->end() ? std::nullopt : std::optional(it->second.upload);
@@ -113,8 +114,8 @@ Result<UploadRecord> MemoryUploadTable::claim(std::string_view user, std::string
   return upload;
 }
 
-bool MemoryUploadTable::release(std::string_view user, std::string_view id,
-                                const UploadProgress& progress) {
+Result<bool> MemoryUploadTable::release(std::string_view user, std::string_view id,
+                                        const UploadProgress& progress) {
   const std::lock_guard lock(mutex_);
   const auto user_it = users_.find(user);
   if (user_it == users_.end()) {
@@ -134,25 +135,26 @@ bool MemoryUploadTable::release(std::string_view user, std::string_view id,
   return true;
 }
 
-std::optional<UploadRecord> MemoryUploadTable::remove(std::string_view user, std::string_view id) {
+Result<std::optional<UploadRecord>> MemoryUploadTable::remove(std::string_view user,
+                                                              std::string_view id) {
   const std::lock_guard lock(mutex_);
   Uploads* uploads = live(user, now_seconds());
   if (uploads == nullptr) {
-    return std::nullopt;
+    return std::optional<UploadRecord>();
   }
   const auto it = uploads->find(id);
   if (it == uploads->end()) {
-    return std::nullopt;
+    return std::optional<UploadRecord>();
   }
   UploadRecord upload = std::move(it->second.upload);
   uploads->erase(it);
   if (uploads->empty()) {
     users_.erase(users_.find(user));
   }
-  return upload;
+  return std::optional(std::move(upload));
 }
 
-std::size_t MemoryUploadTable::sweep() {
+Result<std::size_t> MemoryUploadTable::sweep() {
   const std::lock_guard lock(mutex_);
   const std::int64_t now = now_seconds();
   std::size_t removed = 0;

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "asio/asio.h"
 #include "base/result.h"
 
 namespace sfs::files {
@@ -42,6 +43,9 @@ struct UploadRecord {
   bool busy = false;         // a request is writing it (claim)
   std::int64_t expires = 0;  // seconds since the epoch: forgotten then
 };
+
+// A new upload id: 128 random bits as 32 lower-case hex digits.
+std::string new_upload_id();
 
 // What a request that wrote (or tried to) leaves.
 struct UploadProgress {
@@ -68,20 +72,26 @@ class UploadTable {
   virtual Result<Created> create(std::string_view user, std::string_view path, std::uint64_t length,
                                  std::string_view metadata) = 0;
   // The upload `id` of `user`; nullopt when unknown, expired or another's.
-  virtual std::optional<UploadRecord> find(std::string_view user, std::string_view id) = 0;
+  virtual Result<std::optional<UploadRecord>> find(std::string_view user, std::string_view id) = 0;
   // Holds the upload for one request (kNotFound as find; kExists "in use"
   // while another request holds it). Its expiry starts again.
   virtual Result<UploadRecord> claim(std::string_view user, std::string_view id) = 0;
   // Ends claim()'s hold, recording what the request left; its expiry starts
   // again. False when the upload was removed meanwhile (terminated): then
   // its partial should go.
-  virtual bool release(std::string_view user, std::string_view id,
-                       const UploadProgress& progress) = 0;
+  virtual Result<bool> release(std::string_view user, std::string_view id,
+                               const UploadProgress& progress) = 0;
   // Forgets the upload; returns it (with `busy` true while a request holds
   // it, which then finds release() false), nullopt when unknown.
-  virtual std::optional<UploadRecord> remove(std::string_view user, std::string_view id) = 0;
+  virtual Result<std::optional<UploadRecord>> remove(std::string_view user,
+                                                     std::string_view id) = 0;
   // Forgets every expired upload of every user; returns how many.
-  virtual std::size_t sweep() = 0;
+  virtual Result<std::size_t> sweep() = 0;
+  // nullptr: the calls do not block and may run anywhere (in memory).
+  // Otherwise the pool where every call must run (a database's calls
+  // block: never on the network threads; call_on() in asio/offload.h).
+  // Any call may then also fail with kIo (the database is away).
+  virtual asio::thread_pool* blocking_pool() { return nullptr; }
 };
 
 // One node's table, in memory, safe to call from any thread. Expired
@@ -95,11 +105,12 @@ class MemoryUploadTable final : public UploadTable {
 
   Result<Created> create(std::string_view user, std::string_view path, std::uint64_t length,
                          std::string_view metadata) override;
-  std::optional<UploadRecord> find(std::string_view user, std::string_view id) override;
+  Result<std::optional<UploadRecord>> find(std::string_view user, std::string_view id) override;
   Result<UploadRecord> claim(std::string_view user, std::string_view id) override;
-  bool release(std::string_view user, std::string_view id, const UploadProgress& progress) override;
-  std::optional<UploadRecord> remove(std::string_view user, std::string_view id) override;
-  std::size_t sweep() override;
+  Result<bool> release(std::string_view user, std::string_view id,
+                       const UploadProgress& progress) override;
+  Result<std::optional<UploadRecord>> remove(std::string_view user, std::string_view id) override;
+  Result<std::size_t> sweep() override;
 
   // Uploads known, every user together (expired ones count until swept).
   std::size_t size() const;

@@ -100,6 +100,54 @@ CREATE TABLE sfs_upload_holds (
 );
 CREATE INDEX sfs_upload_holds_node ON sfs_upload_holds (node);
 )SQL"},
+    Step{4, "locks, uploads, browser sessions",
+         R"SQL(
+-- WebDAV locks (files::LockTable). Times are the database's (now()), so
+-- the nodes' clocks do not matter.
+CREATE TABLE sfs_locks (
+  token text PRIMARY KEY,
+  name text NOT NULL,
+  root text NOT NULL,
+  exclusive boolean NOT NULL,
+  deep boolean NOT NULL,
+  owner_xml text NOT NULL,
+  timeout_s bigint NOT NULL CHECK (timeout_s >= 0),
+  expires timestamptz NOT NULL
+);
+CREATE INDEX sfs_locks_name ON sfs_locks (name);
+CREATE INDEX sfs_locks_expires ON sfs_locks (expires);
+-- tus uploads in progress (files::UploadTable). A request writing one
+-- holds a claim until busy_until (a lease: a node that dies mid-request
+-- holds it no longer); `used` orders them for eviction.
+CREATE SEQUENCE sfs_uploads_used;
+CREATE TABLE sfs_uploads (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  path text NOT NULL,
+  metadata text NOT NULL,
+  length bigint NOT NULL CHECK (length >= 0),
+  "offset" bigint NOT NULL DEFAULT 0 CHECK ("offset" >= 0),
+  digest text NOT NULL DEFAULT '',
+  done boolean NOT NULL DEFAULT false,
+  claim text,
+  busy_until timestamptz,
+  expires timestamptz NOT NULL,
+  used bigint NOT NULL
+);
+CREATE INDEX sfs_uploads_name ON sfs_uploads (name, used);
+-- The browser app's sessions (auth::WebSessionTable), by the digest of
+-- the cookie (never the cookie), with the user's password row's time at
+-- the login: another password ends them.
+CREATE TABLE sfs_web_sessions (
+  key text PRIMARY KEY,
+  name text NOT NULL,
+  csrf text NOT NULL,
+  password_changed timestamptz NOT NULL,
+  created timestamptz NOT NULL DEFAULT now(),
+  used timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX sfs_web_sessions_name ON sfs_web_sessions (name, created);
+)SQL"},
 };
 
 }  // namespace

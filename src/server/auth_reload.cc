@@ -100,7 +100,10 @@ void AuthReload::check(bool forced) {
   if (web_sessions_ != nullptr) {  // (counted apart: the connections above are sessions too)
     for (const auto* users : {&changes.removed, &changes.changed}) {
       for (const std::string& user : *users) {
-        web_sessions_->end_user(user);
+        // (this thread may block: a database's table is called right here)
+        if (auto ended = web_sessions_->end_user(user); !ended) {
+          spdlog::warn("user={} browser sessions not ended: {}", user, ended.error().message);
+        }
       }
     }
   }

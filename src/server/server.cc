@@ -54,7 +54,10 @@ Server::Server(Config config, tls::ContextPtr tls, StartUsers users, StorageChoi
                                                   .users = std::move(users.users),
                                                   .verdicts = std::move(users.verdicts),
                                                   .quota = std::move(users.quota),
-                                                  .claims = std::move(users.claims)},
+                                                  .claims = std::move(users.claims),
+                                                  .locks = std::move(users.locks),
+                                                  .uploads = std::move(users.uploads),
+                                                  .web_sessions = std::move(users.web_sessions)},
                                        std::move(store))),
       // (users.token is still there: only the store and the UserDb moved)
       auth_reload_(shared_->users, *shared_->user_store, std::move(users.token), shared_->sessions,
@@ -197,7 +200,11 @@ awaitable<void> Server::clean_periodically() {
     }
     sweep_now = false;
     const auto partial_ttl = shared_->config.partial_ttl;
-    shared_->uploads.sweep();  // tus uploads as old as their partials
+    files::UploadTable& uploads = shared_->uploads;  // tus uploads as old as their partials
+    if (auto swept = co_await call_on(uploads.blocking_pool(), [&] { return uploads.sweep(); });
+        !swept) {
+      spdlog::warn("tus uploads not swept: {}", swept.error().message);
+    }
     const std::size_t removed = co_await shared_->backend.remove_stale(partial_ttl);
     if (removed > 0) {
       spdlog::info("removed {} stale temporary or partial upload file(s)", removed);

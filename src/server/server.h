@@ -76,6 +76,12 @@ struct StartUsers {
   // A cluster's claims on the S3 backend's partials, in the same database
   // (none for one node: the backend keeps them in memory).
   std::shared_ptr<storage::PartialClaims> claims;
+  // A cluster's WebDAV locks, tus uploads and browser sessions, in the
+  // same database (none for one node: in memory). The sessions' table
+  // asks the node's UserDb, made later: it comes as a maker.
+  std::unique_ptr<files::LockTable> locks;
+  std::unique_ptr<files::UploadTable> uploads;
+  std::function<std::unique_ptr<auth::WebSessionTable>(const auth::UserDb&)> web_sessions;
 };
 
 // What every session shares, read-only after start (the counters are atomic;
@@ -89,15 +95,32 @@ struct Shared {
         verdict_share(std::move(u.verdicts)),
         owned_quota(u.quota ? std::move(u.quota) : memory_quota(config)),
         quota(*owned_quota),
+        owned_locks(u.locks ? std::move(u.locks) : std::make_unique<files::MemoryLockTable>()),
+        locks(*owned_locks),
+        owned_uploads(u.uploads ? std::move(u.uploads) : memory_uploads(config)),
+        uploads(*owned_uploads),
         partial_claims(std::move(u.claims)),
         owned_backend(make_backend(std::move(s))),
-        backend(*owned_backend) {}
+        backend(*owned_backend),
+        owned_web_sessions(u.web_sessions ? u.web_sessions(users) : memory_web_sessions(config)),
+        web_sessions(*owned_web_sessions) {}
   // The POSIX backend over the store on the pools below, or the S3 backend
   // on storage_io (settings checked before: aborts on bad ones).
   std::unique_ptr<storage::Backend> make_backend(StorageChoice choice);
   static std::unique_ptr<files::Quota> memory_quota(const Config& config) {
     return std::make_unique<files::QuotaLedger>(
         files::QuotaLedger::Limits{config.quota_bytes, config.quota_files}, kUsageRescan);
+  }
+
+  // tus uploads are forgotten after the partial TTL as their data is (at
+  // least a second between requests, even with a TTL of 0).
+  static std::unique_ptr<files::UploadTable> memory_uploads(const Config& config) {
+    return std::make_unique<files::MemoryUploadTable>(
+        std::max(config.partial_ttl, std::chrono::seconds(1)), config.max_tus_uploads);
+  }
+  static std::unique_ptr<auth::WebSessionTable> memory_web_sessions(const Config& config) {
+    return std::make_unique<auth::MemoryWebSessionTable>(auth::WebSessionLimits{
+        .idle = config.web_session_idle, .lifetime = config.web_session_lifetime});
   }
 
   Config config;
@@ -119,12 +142,12 @@ struct Shared {
   files::Quota& quota;
   // WebDAV locks, per user: taken through the HTTPS door, respected by
   // both doors (in a cluster, a table in PostgreSQL).
-  files::MemoryLockTable locks;
-  // tus uploads in progress, per user, forgotten after the partial TTL as
-  // their data is (at least a second between requests, even with a TTL of
-  // 0; in a cluster, a table in PostgreSQL).
-  files::MemoryUploadTable uploads{std::max(config.partial_ttl, std::chrono::seconds(1)),
-                                   config.max_tus_uploads};
+  std::unique_ptr<files::LockTable> owned_locks;
+  files::LockTable& locks;
+  // tus uploads in progress, per user (memory_uploads(); in a cluster, a
+  // table in PostgreSQL).
+  std::unique_ptr<files::UploadTable> owned_uploads;
+  files::UploadTable& uploads;
   // The storage's metadata work off the network threads (the POSIX
   // backend's opens, listings, stats, folders, moves, commits, usage scans,
   // the cleaner).
@@ -152,8 +175,8 @@ struct Shared {
   net::MemoryBudget transfer_memory{static_cast<std::size_t>(config.max_transfer_memory)};
 
   // The browser app's logins (in a cluster, a table in PostgreSQL).
-  auth::MemoryWebSessionTable web_sessions{
-      {.idle = config.web_session_idle, .lifetime = config.web_session_lifetime}};
+  std::unique_ptr<auth::WebSessionTable> owned_web_sessions;
+  auth::WebSessionTable& web_sessions;
   // The certificate is not self-signed: the app's replies carry HSTS.
   bool real_certificate = !tls::is_self_signed_file(config.cert_file);
 

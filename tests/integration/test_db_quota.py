@@ -28,8 +28,6 @@ PASSWORD = "carol-Pw-0123456"
 QUOTA = 1_000_000
 SIZE = 300_000   # three fit (900000), a fourth does not
 UPLOADS = 9      # three per node, all held at once
-QUOTA_TABLES = ("sfs_quota_holds, sfs_quota_nodes, sfs_quota_usage, sfs_partial_claims, "
-                "sfs_upload_holds, sfs_claim_nodes")
 HOLD_WAIT = 30.0  # bound on waiting for a node's holds to go (heartbeat 2 s, expiry 20 s)
 
 
@@ -56,8 +54,7 @@ class DatabaseQuotaTest(unittest.TestCase):
         cls.pg.close()
 
     def setUp(self):
-        self.pg.psql("DROP TABLE IF EXISTS sfs_users, sfs_generations, sfs_schema, %s CASCADE; "
-                     "DROP FUNCTION IF EXISTS sfs_users_bump" % QUOTA_TABLES)
+        self.pg.reset_sfs_schema()
         self.dir = make_temp_dir("sfs-it-dbq-")
         self.addCleanup(remove_tree, self.dir)
         self.storage = os.path.join(self.dir, "shared-storage")

@@ -60,10 +60,7 @@ class DatabaseUsersTest(unittest.TestCase):
         cls.pg.close()
 
     def setUp(self):
-        self.pg.psql("DROP TABLE IF EXISTS sfs_users, sfs_generations, sfs_schema, "
-                     "sfs_quota_holds, sfs_quota_nodes, sfs_quota_usage, sfs_partial_claims, "
-                     "sfs_upload_holds, sfs_claim_nodes CASCADE; "
-                     "DROP FUNCTION IF EXISTS sfs_users_bump")
+        self.pg.reset_sfs_schema()
         self.dir = make_temp_dir("sfs-it-db-")
         self.addCleanup(remove_tree, self.dir)
 

@@ -9,6 +9,14 @@
 namespace sfs::files {
 namespace {
 
+// The value of a call that cannot fail (the table is in memory).
+template <typename T>
+T ok(Result<T> result) {
+  EXPECT_TRUE(result.ok());
+  return std::move(*result);
+}
+void ok(const Result<void>& result) { EXPECT_TRUE(result.ok()); }
+
 using std::chrono::seconds;
 
 class LockTableTest : public ::testing::Test {
@@ -52,21 +60,21 @@ TEST_F(LockTableTest, ExclusiveConflictsSharedShares) {
 TEST_F(LockTableTest, LocksNeverCrossUsers) {
   const Lock lock = take("alice", "a", true);
   take("bob", "a", true);  // bob's "a" is another file
-  EXPECT_TRUE(table_.covering("carol", "a").empty());
+  EXPECT_TRUE(ok(table_.covering("carol", "a")).empty());
   EXPECT_FALSE(table_.unlock("bob", "a", lock.token).ok());
   EXPECT_FALSE(table_.refresh("bob", "a", lock.token, seconds(5)).ok());
-  EXPECT_EQ(table_.covering("alice", "a").size(), 1U);
+  EXPECT_EQ(ok(table_.covering("alice", "a")).size(), 1U);
 }
 
 TEST_F(LockTableTest, DeepLocksCoverMembersAndConflictBothWays) {
   const Lock deep = take("alice", "d", true, true);
-  ASSERT_EQ(table_.covering("alice", "d/x/y").size(), 1U);
-  EXPECT_EQ(table_.covering("alice", "d/x/y")[0].token, deep.token);
-  EXPECT_TRUE(table_.covering("alice", "dd").empty());  // a sibling, not a member
+  ASSERT_EQ(ok(table_.covering("alice", "d/x/y")).size(), 1U);
+  EXPECT_EQ(ok(table_.covering("alice", "d/x/y"))[0].token, deep.token);
+  EXPECT_TRUE(ok(table_.covering("alice", "dd")).empty());  // a sibling, not a member
   EXPECT_FALSE(table_.create("alice", {.root = "d/x", .exclusive = true}).ok());
   // A depth-0 lock covers only its root; a deep lock above a locked member conflicts.
   take("alice", "e/x", true);
-  EXPECT_TRUE(table_.covering("alice", "e").empty());
+  EXPECT_TRUE(ok(table_.covering("alice", "e")).empty());
   EXPECT_TRUE(table_.create("alice", {.root = "e", .exclusive = true, .deep = false}).ok());
   take("alice", "g/y/z", false);
   EXPECT_FALSE(table_.create("alice", {.root = "g", .exclusive = true, .deep = true}).ok());
@@ -75,31 +83,31 @@ TEST_F(LockTableTest, DeepLocksCoverMembersAndConflictBothWays) {
 
 TEST_F(LockTableTest, TreeWritesSeeLocksBeneath) {
   take("alice", "t/a/b", true);
-  EXPECT_TRUE(table_.affecting("alice", "t", false).empty());
-  EXPECT_EQ(table_.affecting("alice", "t", true).size(), 1U);
-  table_.remove_tree("alice", "t");
-  EXPECT_TRUE(table_.affecting("alice", "t", true).empty());
+  EXPECT_TRUE(ok(table_.affecting("alice", "t", false)).empty());
+  EXPECT_EQ(ok(table_.affecting("alice", "t", true)).size(), 1U);
+  ok(table_.remove_tree("alice", "t"));
+  EXPECT_TRUE(ok(table_.affecting("alice", "t", true)).empty());
 }
 
 TEST_F(LockTableTest, UnlockNeedsATokenCoveringThePath) {
   const Lock deep = take("alice", "c", true, true);
   EXPECT_EQ(table_.unlock("alice", "other", deep.token).error().code, Errc::kNotFound);
   EXPECT_TRUE(table_.unlock("alice", "c/member", deep.token).ok());  // within its reach
-  EXPECT_TRUE(table_.covering("alice", "c").empty());
+  EXPECT_TRUE(ok(table_.covering("alice", "c")).empty());
 }
 
 TEST_F(LockTableTest, ExpiryAndRefresh) {
   const Lock lock = take("alice", "x", true);
   now_ += seconds(9);
-  ASSERT_EQ(table_.covering("alice", "x").size(), 1U);
-  EXPECT_EQ(table_.covering("alice", "x")[0].timeout, seconds(1));
+  ASSERT_EQ(ok(table_.covering("alice", "x")).size(), 1U);
+  EXPECT_EQ(ok(table_.covering("alice", "x"))[0].timeout, seconds(1));
   auto refreshed = table_.refresh("alice", "x", lock.token, seconds(30));
   ASSERT_TRUE(refreshed.ok());
   EXPECT_EQ(refreshed->timeout, seconds(30));
   now_ += seconds(29);
-  EXPECT_EQ(table_.covering("alice", "x").size(), 1U);
+  EXPECT_EQ(ok(table_.covering("alice", "x")).size(), 1U);
   now_ += seconds(1);
-  EXPECT_TRUE(table_.covering("alice", "x").empty());
+  EXPECT_TRUE(ok(table_.covering("alice", "x")).empty());
   EXPECT_EQ(table_.refresh("alice", "x", lock.token, seconds(5)).error().code, Errc::kNotFound);
   take("alice", "x", true);  // the expired lock no longer conflicts
 }
@@ -139,6 +147,29 @@ TEST(PathWithinTest, Components) {
   EXPECT_TRUE(path_within("a", ""));
   EXPECT_FALSE(path_within("ab", "a"));
   EXPECT_FALSE(path_within("a", "a/b"));
+}
+
+// What every implementation shares (the PostgreSQL table matches with
+// these too): a lock covers its root, and a deep one its members.
+TEST(LockRulesTest, CoversAndOverlaps) {
+  const Lock shallow{.root = "a", .exclusive = true, .deep = false};
+  const Lock deep{.root = "a", .exclusive = true, .deep = true};
+  EXPECT_TRUE(lock_covers(shallow, "a"));
+  EXPECT_FALSE(lock_covers(shallow, "a/b"));
+  EXPECT_TRUE(lock_covers(deep, "a/b/c"));
+  EXPECT_FALSE(lock_covers(deep, "ab"));
+  EXPECT_TRUE(locks_overlap(shallow, {.root = "a"}));
+  EXPECT_FALSE(locks_overlap(shallow, {.root = "a/b"}));
+  EXPECT_TRUE(locks_overlap(deep, {.root = "a/b"}));
+  EXPECT_TRUE(locks_overlap(shallow, {.root = "", .deep = true}));
+  EXPECT_FALSE(locks_overlap(shallow, {.root = "b", .deep = true}));
+}
+
+TEST(LockRulesTest, TokensAreRandomUuidUrns) {
+  const std::string a = new_lock_token();
+  EXPECT_TRUE(a.starts_with("urn:uuid:"));
+  EXPECT_EQ(a.size(), 9U + 36U);
+  EXPECT_NE(a, new_lock_token());
 }
 
 }  // namespace

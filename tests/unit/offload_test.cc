@@ -129,3 +129,30 @@ TEST(OffloadedTest, ResultsCanBeMoveOnly) {
 
 }  // namespace
 }  // namespace sfs
+
+namespace sfs {
+namespace {
+
+// call_on: a table without a blocking pool (in memory) is called right
+// there, on the caller's thread; one with a pool (a database) never is.
+TEST(CallOnTest, WithoutAPoolTheCallRunsOnTheCallersThread) {
+  run_coroutine([](asio::any_io_executor) -> awaitable<void> {
+    const std::thread::id caller = std::this_thread::get_id();
+    const std::thread::id ran =
+        co_await call_on(nullptr, [] { return std::this_thread::get_id(); });
+    EXPECT_EQ(ran, caller);
+  });
+}
+
+TEST(CallOnTest, WithAPoolTheCallRunsThereAndTheCallerResumesAtHome) {
+  asio::thread_pool pool(1);
+  run_coroutine([&pool](asio::any_io_executor) -> awaitable<void> {
+    const std::thread::id caller = std::this_thread::get_id();
+    const std::thread::id ran = co_await call_on(&pool, [] { return std::this_thread::get_id(); });
+    EXPECT_NE(ran, caller);
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+  });
+}
+
+}  // namespace
+}  // namespace sfs

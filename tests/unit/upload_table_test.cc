@@ -9,6 +9,13 @@
 namespace sfs::files {
 namespace {
 
+// The value of a call that cannot fail (the table is in memory).
+template <typename T>
+T ok(Result<T> result) {
+  EXPECT_TRUE(result.ok());
+  return std::move(*result);
+}
+
 using std::chrono::seconds;
 
 class UploadTableTest : public ::testing::Test {
@@ -39,20 +46,20 @@ TEST_F(UploadTableTest, IdsAreRandomHexAndRecordsStartEmpty) {
 
 TEST_F(UploadTableTest, UploadsNeverCrossUsers) {
   const UploadRecord up = make("alice", "a");
-  EXPECT_FALSE(table_.find("bob", up.id));
+  EXPECT_FALSE(ok(table_.find("bob", up.id)));
   EXPECT_EQ(table_.claim("bob", up.id).error().code, Errc::kNotFound);
-  EXPECT_FALSE(table_.remove("bob", up.id));
-  EXPECT_FALSE(table_.release("bob", up.id, {.offset = 5}));
-  ASSERT_TRUE(table_.find("alice", up.id));
-  EXPECT_EQ(table_.find("alice", up.id)->offset, 0U);
+  EXPECT_FALSE(ok(table_.remove("bob", up.id)));
+  EXPECT_FALSE(ok(table_.release("bob", up.id, {.offset = 5})));
+  ASSERT_TRUE(ok(table_.find("alice", up.id)));
+  EXPECT_EQ(ok(table_.find("alice", up.id))->offset, 0U);
 }
 
 TEST_F(UploadTableTest, ClaimHoldsOneRequestAndReleaseRecords) {
   const UploadRecord up = make("alice", "a");
   ASSERT_TRUE(table_.claim("alice", up.id).ok());
   EXPECT_EQ(table_.claim("alice", up.id).error().code, Errc::kExists);
-  EXPECT_TRUE(table_.release("alice", up.id, {.offset = 4, .digest = "d"}));
-  const auto found = table_.find("alice", up.id);
+  EXPECT_TRUE(ok(table_.release("alice", up.id, {.offset = 4, .digest = "d"})));
+  const auto found = ok(table_.find("alice", up.id));
   ASSERT_TRUE(found);
   EXPECT_EQ(found->offset, 4U);
   EXPECT_EQ(found->digest, "d");
@@ -63,11 +70,11 @@ TEST_F(UploadTableTest, ClaimHoldsOneRequestAndReleaseRecords) {
 TEST_F(UploadTableTest, RemovedWhileClaimedIsToldAtRelease) {
   const UploadRecord up = make("alice", "a");
   ASSERT_TRUE(table_.claim("alice", up.id).ok());
-  const auto removed = table_.remove("alice", up.id);
+  const auto removed = ok(table_.remove("alice", up.id));
   ASSERT_TRUE(removed);
   EXPECT_TRUE(removed->busy);
-  EXPECT_FALSE(table_.release("alice", up.id, {.offset = 4}));
-  EXPECT_FALSE(table_.find("alice", up.id));
+  EXPECT_FALSE(ok(table_.release("alice", up.id, {.offset = 4})));
+  EXPECT_FALSE(ok(table_.find("alice", up.id)));
 }
 
 TEST_F(UploadTableTest, ExpiryStartsAgainWithEachUseAndSpareClaimed) {
@@ -76,17 +83,17 @@ TEST_F(UploadTableTest, ExpiryStartsAgainWithEachUseAndSpareClaimed) {
   const UploadRecord held = make("alice", "held");
   now_ += seconds(60);
   ASSERT_TRUE(table_.claim("alice", used.id).ok());
-  EXPECT_TRUE(table_.release("alice", used.id, {.offset = 1}));
+  EXPECT_TRUE(ok(table_.release("alice", used.id, {.offset = 1})));
   ASSERT_TRUE(table_.claim("alice", held.id).ok());
   now_ += seconds(40);  // idle's 100 s are over
-  EXPECT_FALSE(table_.find("alice", idle.id));
-  EXPECT_TRUE(table_.find("alice", used.id));
-  now_ += seconds(1000);          // a request still holds `held`: never expired under it
-  EXPECT_EQ(table_.sweep(), 1U);  // used
-  EXPECT_TRUE(table_.find("alice", held.id));
-  EXPECT_TRUE(table_.release("alice", held.id, {.offset = 2}));
+  EXPECT_FALSE(ok(table_.find("alice", idle.id)));
+  EXPECT_TRUE(ok(table_.find("alice", used.id)));
+  now_ += seconds(1000);              // a request still holds `held`: never expired under it
+  EXPECT_EQ(ok(table_.sweep()), 1U);  // used
+  EXPECT_TRUE(ok(table_.find("alice", held.id)));
+  EXPECT_TRUE(ok(table_.release("alice", held.id, {.offset = 2})));
   now_ += seconds(100);
-  EXPECT_EQ(table_.sweep(), 1U);
+  EXPECT_EQ(ok(table_.sweep()), 1U);
   EXPECT_EQ(table_.size(), 0U);
 }
 
@@ -100,13 +107,20 @@ TEST_F(UploadTableTest, CapEvictsTheLeastRecentlyUsedIdleOne) {
   ASSERT_TRUE(made->evicted);
   EXPECT_EQ(made->evicted->id, b.id);
   EXPECT_EQ(made->evicted->path, "b");
-  EXPECT_FALSE(table_.find("alice", b.id));
+  EXPECT_FALSE(ok(table_.find("alice", b.id)));
   ASSERT_TRUE(table_.claim("alice", c.id).ok());
   ASSERT_TRUE(table_.claim("alice", made->upload.id).ok());
   auto refused = table_.create("alice", "e", 5, "");  // all three in use
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, Errc::kTooLarge);
   EXPECT_TRUE(table_.create("bob", "e", 5, "").ok());  // a cap per user
+}
+
+TEST(UploadIdTest, IdsAre32LowerCaseHexDigitsAndRandom) {
+  const std::string id = new_upload_id();
+  EXPECT_EQ(id.size(), 32U);
+  EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(id, new_upload_id());
 }
 
 }  // namespace

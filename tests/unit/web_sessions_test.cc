@@ -7,6 +7,13 @@
 namespace sfs::auth {
 namespace {
 
+// The value of a call that cannot fail (the table is in memory).
+template <typename T>
+T ok(Result<T> result) {
+  EXPECT_TRUE(result.ok());
+  return std::move(*result);
+}
+
 using std::chrono::seconds;
 
 class WebSessionsTest : public ::testing::Test {
@@ -38,26 +45,26 @@ TEST_F(WebSessionsTest, IdsAndTokensAre256RandomBitsInHex) {
 
 TEST_F(WebSessionsTest, FindsTheSessionOfItsIdOnly) {
   const NewWebSession s = make("alice");
-  const auto found = table_.find(s.id);
+  const auto found = ok(table_.find(s.id));
   ASSERT_TRUE(found);
   EXPECT_EQ(found->user, "alice");
   EXPECT_EQ(found->version, 7U);
   EXPECT_EQ(found->csrf, s.session.csrf);
-  EXPECT_FALSE(table_.find(s.session.csrf));  // the token is no id
-  EXPECT_FALSE(table_.find(""));
+  EXPECT_FALSE(ok(table_.find(s.session.csrf)));  // the token is no id
+  EXPECT_FALSE(ok(table_.find("")));
   std::string other = s.id;
   other.back() = other.back() == '0' ? '1' : '0';
-  EXPECT_FALSE(table_.find(other));
+  EXPECT_FALSE(ok(table_.find(other)));
 }
 
 TEST_F(WebSessionsTest, IdleSessionsEndButUseKeepsThemAlive) {
   const NewWebSession s = make("alice");
   now_ += seconds(90);
-  EXPECT_TRUE(table_.find(s.id));  // used: the idle time restarts
+  EXPECT_TRUE(ok(table_.find(s.id)));  // used: the idle time restarts
   now_ += seconds(90);
-  EXPECT_TRUE(table_.find(s.id));
+  EXPECT_TRUE(ok(table_.find(s.id)));
   now_ += seconds(100);
-  EXPECT_FALSE(table_.find(s.id));
+  EXPECT_FALSE(ok(table_.find(s.id)));
   EXPECT_EQ(table_.size(), 0U);  // forgotten
 }
 
@@ -65,7 +72,7 @@ TEST_F(WebSessionsTest, TheLifetimeEndsASessionInUse) {
   const NewWebSession s = make("alice");
   for (int i = 0; i < 11; ++i) {
     now_ += seconds(90);
-    const bool alive = static_cast<bool>(table_.find(s.id));
+    const bool alive = static_cast<bool>(ok(table_.find(s.id)));
     EXPECT_EQ(alive, (i + 1) * 90 < 1000) << i;
   }
 }
@@ -73,21 +80,21 @@ TEST_F(WebSessionsTest, TheLifetimeEndsASessionInUse) {
 TEST_F(WebSessionsTest, LogoutEndsOneSession) {
   const NewWebSession a = make("alice");
   const NewWebSession b = make("alice");
-  EXPECT_TRUE(table_.end(a.id));
-  EXPECT_FALSE(table_.end(a.id));
-  EXPECT_FALSE(table_.find(a.id));
-  EXPECT_TRUE(table_.find(b.id));
+  EXPECT_TRUE(ok(table_.end(a.id)));
+  EXPECT_FALSE(ok(table_.end(a.id)));
+  EXPECT_FALSE(ok(table_.find(a.id)));
+  EXPECT_TRUE(ok(table_.find(b.id)));
 }
 
 TEST_F(WebSessionsTest, EndUserEndsAllOfTheUsersSessionsOnly) {
   const NewWebSession a = make("alice");
   const NewWebSession b = make("alice");
   const NewWebSession c = make("bob");
-  EXPECT_EQ(table_.end_user("alice"), 2U);
-  EXPECT_FALSE(table_.find(a.id));
-  EXPECT_FALSE(table_.find(b.id));
-  EXPECT_TRUE(table_.find(c.id));
-  EXPECT_EQ(table_.end_user("alice"), 0U);
+  EXPECT_EQ(ok(table_.end_user("alice")), 2U);
+  EXPECT_FALSE(ok(table_.find(a.id)));
+  EXPECT_FALSE(ok(table_.find(b.id)));
+  EXPECT_TRUE(ok(table_.find(c.id)));
+  EXPECT_EQ(ok(table_.end_user("alice")), 0U);
 }
 
 TEST_F(WebSessionsTest, AUsersOldestSessionGivesWayPastTheirLimit) {
@@ -95,8 +102,8 @@ TEST_F(WebSessionsTest, AUsersOldestSessionGivesWayPastTheirLimit) {
   make("alice");
   make("alice");
   const NewWebSession fourth = make("alice");
-  EXPECT_FALSE(table_.find(first.id));
-  EXPECT_TRUE(table_.find(fourth.id));
+  EXPECT_FALSE(ok(table_.find(first.id)));
+  EXPECT_TRUE(ok(table_.find(fourth.id)));
   EXPECT_EQ(table_.size(), 3U);
 }
 
@@ -110,6 +117,23 @@ TEST_F(WebSessionsTest, AFullTableRefusesUntilSessionsExpire) {
   now_ += seconds(100);  // all idle past the limit: swept on the next create
   EXPECT_TRUE(table_.create("g", 1).ok());
   EXPECT_EQ(table_.size(), 1U);
+}
+
+// What a table (memory or PostgreSQL) keeps instead of the cookie: a
+// digest that names it and cannot be used as it.
+TEST(WebSessionKeyTest, TheKeyIsADigestOfTheIdNotTheId) {
+  const NewWebSession made = new_web_session("alice", 7);
+  EXPECT_EQ(made.id.size(), 64U);
+  EXPECT_EQ(made.session.csrf.size(), 64U);
+  EXPECT_NE(made.id, made.session.csrf);
+  EXPECT_EQ(made.session.user, "alice");
+  EXPECT_EQ(made.session.version, 7U);
+  const std::string key = web_session_key(made.id);
+  EXPECT_EQ(key.size(), 64U);  // BLAKE2b-256 in hex
+  EXPECT_EQ(key.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(key, made.id);
+  EXPECT_EQ(key, web_session_key(made.id));
+  EXPECT_NE(key, web_session_key(made.session.csrf));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include "asio/offload.h"
 #include "protocol/percent.h"
 #include "server/http/app_request.h"
 
@@ -62,22 +63,29 @@ std::string_view header_field(const AppRequest& r, std::string_view name) {
 
 // The live session the request's cookie names, when its user's password
 // is still the one it logged in with (else it ends now).
-void find_session(AppRequest& r) {
+// kIo when the session table is away (its database).
+awaitable<Result<void>> find_session(AppRequest& r) {
   const auto cookie = web::cookie_value(header_field(r, "Cookie"), kSessionCookie);
   if (!cookie || cookie->empty()) {
-    return;
+    co_return Result<void>{};
   }
   auto& table = r.c.services.web_sessions;
-  auto session = table.find(*cookie);
+  const std::string id(*cookie);
+  auto found = co_await call_on(table.blocking_pool(), [&] { return table.find(id); });
+  if (!found) {
+    co_return found.error();
+  }
+  std::optional<auth::WebSession>& session = *found;
   if (!session) {
-    return;
+    co_return Result<void>{};
   }
   if (!r.c.services.authenticator.current({.user = session->user, .version = session->version})) {
-    table.end(*cookie);
-    return;
+    auto ended = co_await call_on(table.blocking_pool(), [&] { return table.end(id); });
+    co_return ended ? Result<void>{} : Result<void>(ended.error());
   }
-  r.session_id = std::string(*cookie);
+  r.session_id = id;
   r.session = std::move(session);
+  co_return Result<void>{};
 }
 
 // Why a request that changes something is refused (empty: it may go on).
@@ -264,7 +272,12 @@ awaitable<Result<unsigned>> serve_request(AppRequest& r) {
   if (!r.c.files && ++r.c.anonymous > r.c.settings.max_unauthenticated_requests) {
     r.keep_alive = false;  // answered, then closed, as the door's Basic refusals
   }
-  find_session(r);
+  if (auto found = co_await find_session(r); !found) {
+    if (has_body(r.parser)) {
+      r.keep_alive = false;  // the body must not be taken for the next request
+    }
+    co_return co_await reply_text(r, bh::status::service_unavailable, found.error().message);
+  }
   if (is_tus_target(r.route)) {  // its handler reads (or refuses) its body itself
     r.body_unread = true;
     co_return co_await serve_route(r, kTusRoute);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "asio/offload.h"
 #include "protocol/percent.h"
 #include "server/http/app_request.h"
 #include "web/json.h"
@@ -27,17 +28,22 @@ std::string session_json(const std::string& user, const std::string& csrf) {
 // A new session for `identity`, its cookie set and its token in the body.
 awaitable<Result<unsigned>> start_session(AppRequest& r, const auth::Identity& identity) {
   auto& table = r.c.services.web_sessions;
-  if (!r.session_id.empty()) {
-    table.end(r.session_id);  // the browser's earlier login, if any
+  asio::thread_pool* pool = table.blocking_pool();
+  if (!r.session_id.empty()) {  // the browser's earlier login, if any
+    const std::string earlier = r.session_id;
+    if (auto ended = co_await call_on(pool, [&] { return table.end(earlier); }); !ended) {
+      co_return co_await reply_text(r, bh::status::service_unavailable, ended.error().message);
+    }
   }
-  auto made = table.create(identity.user, identity.version);
+  auto made = co_await call_on(pool, [&] { return table.create(identity.user, identity.version); });
   if (!made) {
     co_return co_await reply_text(r, bh::status::service_unavailable, made.error().message);
   }
   if (!r.c.files) {
     auto files = co_await r.c.services.open_files(identity);
     if (!files) {
-      table.end(made->id);
+      const std::string id = made->id;
+      static_cast<void>(co_await call_on(pool, [&] { return table.end(id); }));  // else it expires
       r.keep_alive = false;
       co_return co_await reply_text(r, bh::status::service_unavailable, files.error().message);
     }
@@ -155,7 +161,11 @@ awaitable<Result<unsigned>> api_login(AppRequest& r) {
 }
 
 awaitable<Result<unsigned>> api_logout(AppRequest& r) {
-  r.c.services.web_sessions.end(r.session_id);
+  auto& table = r.c.services.web_sessions;
+  const std::string id = r.session_id;
+  if (auto ended = co_await call_on(table.blocking_pool(), [&] { return table.end(id); }); !ended) {
+    co_return co_await reply_text(r, bh::status::service_unavailable, ended.error().message);
+  }
   spdlog::info("user={} peer={} https logout (browser session ended)", r.session->user,
                r.c.peer.peer);
   Response res = app_response(r, bh::status::no_content);

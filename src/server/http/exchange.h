@@ -64,6 +64,9 @@ struct Exchange {
   std::string_view csp;
   std::string disposition = "attachment";
   bool hsts = false;
+  // The locks on the resource and beneath it, for PROPFIND's
+  // DAV:lockdiscovery (load_locks).
+  std::vector<files::Lock> known_locks;
 
   const Header& request() const { return header; }
 };
@@ -171,8 +174,13 @@ awaitable<std::optional<Result<unsigned>>> check_locks(Exchange& ex, Reach targe
                                                        Reach destination);
 // After a method: a deleted or moved tree (`target` kTree, a 2xx `status`)
 // takes its locks along.
-void forget_locks(Exchange& ex, Reach target, unsigned status);
-// The content of DAV:lockdiscovery for `path` (activelock elements).
+awaitable<void> forget_locks(Exchange& ex, Reach target, unsigned status);
+// Before a PROPFIND: reads the locks on the request's resource and beneath
+// it into ex.known_locks (one call of the table, a database's off the
+// network threads). kIo when the table is away.
+awaitable<Result<void>> load_locks(Exchange& ex);
+// The content of DAV:lockdiscovery for `path` (activelock elements), from
+// ex.known_locks.
 std::string lockdiscovery_of(Exchange& ex, std::string_view path);
 awaitable<Result<unsigned>> lock(Exchange& ex);
 awaitable<Result<unsigned>> unlock(Exchange& ex);

@@ -4,8 +4,11 @@
 // method's Reach columns). The locks themselves are files::LockTable's,
 // per user; the XML and header syntax are dav's.
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 
+#include "asio/offload.h"
 #include "dav/headers.h"
 #include "dav/if_header.h"
 #include "dav/lock.h"
@@ -45,29 +48,51 @@ Response refusal(Exchange& ex, bh::status status, std::string body, std::string_
   return make_response(ex, status, std::move(body), type);
 }
 
+// The lock table's answer, from its blocking pool when it has one (a
+// database): never a database call on the network threads.
+template <typename F>
+awaitable<std::invoke_result_t<F>> locks_call(Exchange& ex, F fn) {
+  co_return co_await call_on(ex.locks.blocking_pool(), std::move(fn));
+}
+
+awaitable<Result<std::vector<files::Lock>>> covering(Exchange& ex, const std::string& path) {
+  co_return co_await locks_call(ex, [&] { return ex.locks.covering(ex.files.user(), path); });
+}
+
+// The lock table is away (its database): 503, the request may be retried.
+awaitable<Result<unsigned>> unavailable(Exchange& ex, const Error& error) {
+  Response res = refusal(ex, bh::status::service_unavailable, error.message + "\n", kText);
+  co_return co_await send(ex, std::move(res));
+}
+
 // What If conditions on `path` are checked against: its strong ETag (files
 // only) and the tokens of the locks covering it; nullopt when nothing is
 // there and nothing is locked.
-awaitable<std::optional<dav::ResourceState>> state_at(Exchange& ex, const std::string& path) {
+awaitable<Result<std::optional<dav::ResourceState>>> state_at(Exchange& ex,
+                                                              const std::string& path) {
   auto entry = co_await stat_path(ex.files, path);
   dav::ResourceState state;
-  for (const files::Lock& lock : ex.locks.covering(ex.files.user(), path)) {
+  auto locks = co_await covering(ex, path);
+  if (!locks) {
+    co_return locks.error();
+  }
+  for (const files::Lock& lock : *locks) {
     state.lock_tokens.push_back(lock.token);
   }
   if (entry && !entry->is_dir) {
     state.etag = etag_of(*entry);
   }
   if (!entry && state.lock_tokens.empty()) {
-    co_return std::nullopt;
+    co_return std::optional<dav::ResourceState>();
   }
-  co_return state;
+  co_return std::optional(std::move(state));
 }
 
 using States = std::map<std::string, std::optional<dav::ResourceState>, std::less<>>;
 
 // The state of every resource the header names ("" is the request's). The
 // header's condition cap bounds the number of stats.
-awaitable<States> states_of(Exchange& ex, const dav::IfHeader& header) {
+awaitable<Result<States>> states_of(Exchange& ex, const dav::IfHeader& header) {
   States states;
   for (const dav::IfGroup& group : header.groups) {
     if (states.contains(group.resource)) {
@@ -77,7 +102,11 @@ awaitable<States> states_of(Exchange& ex, const dav::IfHeader& header) {
     auto path =
         group.resource.empty() ? Result<std::string>(ex.path) : path_of_url(ex, group.resource);
     if (path) {
-      state = co_await state_at(ex, *path);
+      auto found = co_await state_at(ex, *path);
+      if (!found) {
+        co_return found.error();
+      }
+      state = std::move(*found);
     }
     states.emplace(group.resource, std::move(state));
   }
@@ -86,13 +115,18 @@ awaitable<States> states_of(Exchange& ex, const dav::IfHeader& header) {
 
 // The first lock on what `path` reaches that the submitted tokens do not
 // satisfy.
-std::optional<files::Lock> missing_token(Exchange& ex, const std::string& path, Reach reach,
-                                         const std::vector<std::string>& submitted) {
+awaitable<Result<std::optional<files::Lock>>> missing_token(
+    Exchange& ex, const std::string& path, Reach reach, const std::vector<std::string>& submitted) {
   if (reach == Reach::kNone) {
-    return std::nullopt;
+    co_return std::optional<files::Lock>();
   }
-  const auto locks = ex.locks.affecting(ex.files.user(), path, reach == Reach::kTree);
-  return files::unsatisfied(locks, submitted);
+  const bool tree = reach == Reach::kTree;
+  auto locks =
+      co_await locks_call(ex, [&] { return ex.locks.affecting(ex.files.user(), path, tree); });
+  if (!locks) {
+    co_return locks.error();
+  }
+  co_return files::unsatisfied(*locks, submitted);
 }
 
 // An empty file at the request's path: a LOCK on an unmapped URL maps it
@@ -122,7 +156,11 @@ awaitable<Result<unsigned>> refresh_lock(Exchange& ex, std::chrono::seconds time
     co_return co_await send(ex, std::move(res));
   }
   for (const std::string& token : dav::submitted_tokens(*header)) {
-    auto lock = ex.locks.refresh(ex.files.user(), ex.path, token, timeout);
+    auto lock = co_await locks_call(
+        ex, [&] { return ex.locks.refresh(ex.files.user(), ex.path, token, timeout); });
+    if (!lock && lock.error().code == Errc::kIo) {
+      co_return co_await unavailable(ex, lock.error());
+    }
     if (lock) {
       Response res =
           make_response(ex, bh::status::ok, dav::lock_response_body(active(*lock)), kXml);
@@ -137,18 +175,20 @@ awaitable<Result<unsigned>> refresh_lock(Exchange& ex, std::chrono::seconds time
 // Takes the lock in the table, then maps an unmapped URL; the status to
 // answer with (200, 201) or a refusal already sent.
 awaitable<Result<unsigned>> new_lock(Exchange& ex, const files::LockSpec& spec, bool exists) {
-  auto lock = ex.locks.create(ex.files.user(), spec);
+  auto lock = co_await locks_call(ex, [&] { return ex.locks.create(ex.files.user(), spec); });
   if (!lock && lock.error().code == Errc::kExists) {
     Response res = refusal(ex, bh::status::locked, dav::error_body("no-conflicting-lock"), kXml);
     co_return co_await send(ex, std::move(res));
   }
-  if (!lock) {  // the cap of locks per user
+  if (!lock) {  // the cap of locks per user, or the table away
     Response res = refusal(ex, bh::status::service_unavailable, lock.error().message + "\n", kText);
     co_return co_await send(ex, std::move(res));
   }
   if (!exists) {
     if (auto made = co_await create_empty(ex); !made) {
-      static_cast<void>(ex.locks.unlock(ex.files.user(), ex.path, lock->token));
+      const std::string token = lock->token;
+      static_cast<void>(co_await locks_call(
+          ex, [&] { return ex.locks.unlock(ex.files.user(), ex.path, token); }));
       const Errc code = made.error().code;
       if (code == Errc::kNotFound || code == Errc::kNotDir) {
         Response res = refusal(ex, bh::status::conflict, "no parent\n", kText);
@@ -175,7 +215,12 @@ awaitable<std::optional<Result<unsigned>>> check_locks(Exchange& ex, Reach targe
       Result<unsigned> sent = co_await send(ex, std::move(res));
       co_return sent;
     }
-    const States states = co_await states_of(ex, *header);
+    auto found = co_await states_of(ex, *header);
+    if (!found) {
+      Result<unsigned> sent = co_await unavailable(ex, found.error());
+      co_return sent;
+    }
+    const States& states = *found;
     const bool holds = dav::if_header_holds(
         *header, [&](std::string_view resource) -> std::optional<dav::ResourceState> {
           const auto it = states.find(resource);
@@ -188,32 +233,53 @@ awaitable<std::optional<Result<unsigned>>> check_locks(Exchange& ex, Reach targe
     }
     submitted = dav::submitted_tokens(*header);
   }
-  auto missing = missing_token(ex, ex.path, target, submitted);
-  if (!missing && destination != Reach::kNone) {
+  auto missing = co_await missing_token(ex, ex.path, target, submitted);
+  if (missing && !*missing && destination != Reach::kNone) {
     if (auto to = destination_of(ex); to) {  // a bad one: COPY/MOVE answer it
-      missing = missing_token(ex, *to, destination, submitted);
+      missing = co_await missing_token(ex, *to, destination, submitted);
     }
   }
-  if (missing) {
+  if (!missing) {
+    Result<unsigned> sent = co_await unavailable(ex, missing.error());
+    co_return sent;
+  }
+  if (*missing) {
     Response res =
         refusal(ex, bh::status::locked,
-                dav::error_body("lock-token-submitted", {href_root(missing->root)}), kXml);
+                dav::error_body("lock-token-submitted", {href_root((*missing)->root)}), kXml);
     Result<unsigned> sent = co_await send(ex, std::move(res));
     co_return sent;
   }
   co_return std::nullopt;
 }
 
-void forget_locks(Exchange& ex, Reach target, unsigned status) {
+awaitable<void> forget_locks(Exchange& ex, Reach target, unsigned status) {
   if (target == Reach::kTree && status >= 200 && status < 300) {
-    ex.locks.remove_tree(ex.files.user(), ex.path);
+    auto gone =
+        co_await locks_call(ex, [&] { return ex.locks.remove_tree(ex.files.user(), ex.path); });
+    if (!gone) {  // they expire in their time; until then they still refuse writes
+      spdlog::warn("user={} locks beneath /{} kept: {}", ex.files.user(), ex.path,
+                   gone.error().message);
+    }
   }
+}
+
+awaitable<Result<void>> load_locks(Exchange& ex) {
+  auto locks =
+      co_await locks_call(ex, [&] { return ex.locks.affecting(ex.files.user(), ex.path, true); });
+  if (!locks) {
+    co_return locks.error();
+  }
+  ex.known_locks = std::move(*locks);
+  co_return Result<void>{};
 }
 
 std::string lockdiscovery_of(Exchange& ex, std::string_view path) {
   std::vector<dav::ActiveLock> locks;
-  for (const files::Lock& lock : ex.locks.covering(ex.files.user(), path)) {
-    locks.push_back(active(lock));
+  for (const files::Lock& lock : ex.known_locks) {
+    if (files::lock_covers(lock, path)) {
+      locks.push_back(active(lock));
+    }
   }
   return dav::lockdiscovery_xml(locks);
 }
@@ -248,7 +314,12 @@ awaitable<Result<unsigned>> unlock(Exchange& ex) {
     Response res = refusal(ex, bh::status::bad_request, token.error().message + "\n", kText);
     co_return co_await send(ex, std::move(res));
   }
-  if (auto gone = ex.locks.unlock(ex.files.user(), ex.path, *token); !gone) {
+  auto gone =
+      co_await locks_call(ex, [&] { return ex.locks.unlock(ex.files.user(), ex.path, *token); });
+  if (!gone && gone.error().code == Errc::kIo) {
+    co_return co_await unavailable(ex, gone.error());
+  }
+  if (!gone) {
     Response res =
         refusal(ex, bh::status::conflict, dav::error_body("lock-token-matches-request-uri"), kXml);
     co_return co_await send(ex, std::move(res));

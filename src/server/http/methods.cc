@@ -277,7 +277,7 @@ awaitable<Result<unsigned>> dispatch(Exchange& ex) {
     }
     auto status = co_await m.handler(ex);
     if (status) {
-      forget_locks(ex, m.target, *status);
+      co_await forget_locks(ex, m.target, *status);
     }
     co_return status;
   }

@@ -325,6 +325,11 @@ awaitable<Result<unsigned>> propfind(Exchange& ex) {
   if (!entry) {
     co_return co_await send_error(ex, entry.error());
   }
+  if (auto loaded = co_await load_locks(ex); !loaded) {  // the lock table away
+    Response res =
+        make_response(ex, bh::status::service_unavailable, loaded.error().message + "\n");
+    co_return co_await send(ex, std::move(res));
+  }
   const Resource self{&ex, ex.path, std::move(*entry)};
   const auto dead = co_await dead_of(ex, ex.path, needs_dead(*req));
   MultistatusSender sender(ex);

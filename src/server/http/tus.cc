@@ -10,7 +10,9 @@
 #include "dav/tus.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include "asio/offload.h"
 #include "files/upload_table.h"
 #include "server/http/writes.h"
 
@@ -54,6 +56,18 @@ bh::status status_for(const Error& error) {
     default:
       return status_of(error);
   }
+}
+
+// The upload table's answer, from its blocking pool when it has one (a
+// database): never a database call on the network threads.
+template <typename F>
+awaitable<std::invoke_result_t<F>> uploads_call(Exchange& ex, F fn) {
+  co_return co_await call_on(ex.uploads.blocking_pool(), std::move(fn));
+}
+
+// The upload table is away (its database): 503, the client retries.
+awaitable<Result<unsigned>> unavailable(Exchange& ex, const Error& error) {
+  co_return co_await refuse(ex, bh::status::service_unavailable, error.message);
 }
 
 awaitable<Result<unsigned>> refuse_error(Exchange& ex, const Error& error) {
@@ -150,7 +164,12 @@ awaitable<Result<unsigned>> create(Exchange& ex) {
   if (auto ok = co_await admit(ex, *path, *length); !ok) {
     co_return co_await refuse_error(ex, ok.error());
   }
-  auto made = ex.uploads.create(ex.files.user(), *path, *length, field(ex, "Upload-Metadata"));
+  const std::string_view metadata = field(ex, "Upload-Metadata");
+  auto made = co_await uploads_call(
+      ex, [&] { return ex.uploads.create(ex.files.user(), *path, *length, metadata); });
+  if (!made && made.error().code == Errc::kIo) {
+    co_return co_await unavailable(ex, made.error());
+  }
   if (!made) {
     co_return co_await refuse(ex, bh::status::too_many_requests, made.error().message);
   }
@@ -158,7 +177,12 @@ awaitable<Result<unsigned>> create(Exchange& ex) {
     co_await discard_partial(ex, *made->evicted);
   }
   if (*length == 0) {
-    ex.uploads.release(ex.files.user(), made->upload.id, {.done = true});
+    const std::string& id = made->upload.id;
+    auto released = co_await uploads_call(
+        ex, [&] { return ex.uploads.release(ex.files.user(), id, {.done = true}); });
+    if (!released) {
+      co_return co_await unavailable(ex, released.error());
+    }
     made->upload.done = true;
   }
   Response res = tus_response(ex, bh::status::created);
@@ -168,7 +192,11 @@ awaitable<Result<unsigned>> create(Exchange& ex) {
 }
 
 awaitable<Result<unsigned>> head(Exchange& ex, std::string_view id) {
-  const auto upload = ex.uploads.find(ex.files.user(), id);
+  auto found = co_await uploads_call(ex, [&] { return ex.uploads.find(ex.files.user(), id); });
+  if (!found) {
+    co_return co_await unavailable(ex, found.error());
+  }
+  const std::optional<files::UploadRecord>& upload = *found;
   if (!upload) {
     co_return co_await refuse(ex, bh::status::not_found, kNoSuchUpload);
   }
@@ -186,7 +214,11 @@ awaitable<Result<unsigned>> terminate(Exchange& ex, std::string_view id) {
     const std::string why = "DELETE takes no body";
     co_return co_await refuse(ex, bh::status::bad_request, why);
   }
-  const auto upload = ex.uploads.remove(ex.files.user(), id);
+  auto removed = co_await uploads_call(ex, [&] { return ex.uploads.remove(ex.files.user(), id); });
+  if (!removed) {
+    co_return co_await unavailable(ex, removed.error());
+  }
+  const std::optional<files::UploadRecord>& upload = *removed;
   if (!upload) {
     co_return co_await refuse(ex, bh::status::not_found, kNoSuchUpload);
   }
@@ -273,10 +305,30 @@ awaitable<std::pair<Result<void>, files::UploadProgress>> write_body(Exchange& e
   co_return std::pair(std::move(got), std::move(progress));
 }
 
-// The PATCH of a claimed upload; `progress` receives what it leaves.
+// Ends a PATCH's claim on the upload `id`, recording `progress`, then lets
+// the partial go (recorded first: a termination meanwhile drops it).
+awaitable<void> settle(Exchange& ex, std::string_view id, const files::UploadProgress& progress,
+                       std::optional<files::Upload>& partial) {
+  auto released =
+      co_await uploads_call(ex, [&] { return ex.uploads.release(ex.files.user(), id, progress); });
+  if (!released) {  // the claim lapses in its time; the digest tells the next request
+    spdlog::warn("user={} tus upload {} progress not recorded: {}", ex.files.user(), id,
+                 released.error().message);
+  }
+  const bool kept = !released || *released;
+  if (partial) {
+    co_await partial->stop(kept);  // nothing to do after a commit
+    partial.reset();
+  }
+}
+
+// The PATCH of a claimed upload; `progress` receives what it leaves. A
+// PATCH that stored its body settles the upload before its 204 (`settled`):
+// the client's next request, through this node or another, finds it free
+// and at its new offset.
 awaitable<Result<unsigned>> patch_claimed(Exchange& ex, const files::UploadRecord& upload,
                                           std::uint64_t offset, files::UploadProgress& progress,
-                                          std::optional<files::Upload>& partial) {
+                                          std::optional<files::Upload>& partial, bool& settled) {
   if (auto refused = check_patch(ex, upload, offset)) {
     Response res = tus_response(ex, refused->first, refused->second);
     describe(res, upload);
@@ -309,6 +361,8 @@ awaitable<Result<unsigned>> patch_claimed(Exchange& ex, const files::UploadRecor
   files::UploadRecord now = upload;
   now.offset = progress.offset;
   now.done = progress.done;
+  co_await settle(ex, upload.id, progress, partial);
+  settled = true;
   Response res = tus_response(ex, bh::status::no_content);
   describe(res, now);
   co_return co_await send(ex, std::move(res));
@@ -328,7 +382,10 @@ awaitable<Result<unsigned>> patch_upload(Exchange& ex, std::string_view id) {
     const std::string why = "Content-Length required";
     co_return co_await refuse(ex, bh::status::length_required, why);
   }
-  auto upload = ex.uploads.claim(ex.files.user(), id);
+  auto upload = co_await uploads_call(ex, [&] { return ex.uploads.claim(ex.files.user(), id); });
+  if (!upload && upload.error().code == Errc::kIo) {
+    co_return co_await unavailable(ex, upload.error());
+  }
   if (!upload) {
     const bool busy = upload.error().code == Errc::kExists;
     co_return co_await refuse(ex, busy ? bh::status::locked : bh::status::not_found,
@@ -337,11 +394,10 @@ awaitable<Result<unsigned>> patch_upload(Exchange& ex, std::string_view id) {
   ex.path = upload->path;
   files::UploadProgress progress{upload->offset, upload->digest, upload->done};
   std::optional<files::Upload> partial;
-  auto status = co_await patch_claimed(ex, *upload, *offset, progress, partial);
-  // Recorded before the partial is let go; a termination meanwhile drops it.
-  const bool kept = ex.uploads.release(ex.files.user(), id, progress);
-  if (partial) {
-    co_await partial->stop(kept);  // nothing to do after a commit
+  bool settled = false;
+  auto status = co_await patch_claimed(ex, *upload, *offset, progress, partial, settled);
+  if (!settled) {
+    co_await settle(ex, id, progress, partial);
   }
   co_return status;
 }

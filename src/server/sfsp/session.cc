@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "asio/offload.h"
 #include "protocol/reply.h"
 #include "protocol/request.h"
 #include "server/door_connection.h"
@@ -46,10 +47,10 @@ std::string_view lock_key(std::string_view path) {
 // cannot submit a lock token, so a write that reaches a locked path (PUT
 // and MKDIR the path itself; DELETE, RMDIR and MOVE all beneath it too) is
 // refused with a line naming the lock.
-Result<void> check_webdav_locks(files::LockTable& table, const std::string& user,
-                                const Request& request) {
+awaitable<Result<void>> check_webdav_locks(files::LockTable& table, const std::string& user,
+                                           const Request& request) {
   if (!protocol::traits_of(request).does_write) {
-    return Result<void>{};
+    co_return Result<void>{};
   }
   const bool tree = !std::holds_alternative<protocol::Put>(request) &&
                     !std::holds_alternative<protocol::MakeDir>(request);
@@ -58,15 +59,22 @@ Result<void> check_webdav_locks(files::LockTable& table, const std::string& user
     paths.push_back(move->target);
   }
   for (const std::string& path : paths) {
-    const auto locks = table.affecting(user, lock_key(path), tree);
-    if (!locks.empty()) {
-      const files::Lock& lock = locks.front();
-      return make_error(Errc::kExists,
-                        fmt::format("locked over WebDAV: /{} ({} lock, {} s left)", lock.root,
-                                    lock.exclusive ? "exclusive" : "shared", lock.timeout.count()));
+    const std::string key(lock_key(path));
+    // (a database's call off the network threads; kIo when it is away)
+    auto locks =
+        co_await call_on(table.blocking_pool(), [&] { return table.affecting(user, key, tree); });
+    if (!locks) {
+      co_return locks.error();
+    }
+    if (!locks->empty()) {
+      const files::Lock& lock = locks->front();
+      co_return make_error(
+          Errc::kExists,
+          fmt::format("locked over WebDAV: /{} ({} lock, {} s left)", lock.root,
+                      lock.exclusive ? "exclusive" : "shared", lock.timeout.count()));
     }
   }
-  return Result<void>{};
+  co_return Result<void>{};
 }
 
 // The longest path a request names (MOVE names two), for the path limit.
@@ -185,7 +193,7 @@ awaitable<bool> Session::drain_refused() {
 
 awaitable<Result<void>> Session::dispatch(const Request& request) {
   const std::string_view verb = protocol::verb_of(request);
-  if (auto free = check_webdav_locks(shared_->locks, user_, request); !free) {
+  if (auto free = co_await check_webdav_locks(shared_->locks, user_, request); !free) {
     co_return free.error();
   }
   for (const Command& command : kCommands) {

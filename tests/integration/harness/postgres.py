@@ -69,6 +69,22 @@ class PostgresServer(Service):
             raise RuntimeError("psql failed: " + done.stderr.strip())
         return done.stdout.strip()
 
+    def reset_sfs_schema(self):
+        """Drops what sfs-server's migrations made (every table and sequence
+        named sfs_*, and the users' trigger function), so that the next node
+        migrates a fresh schema whatever steps there are (one list of
+        them: src/pg/schema.cc)."""
+        self.psql(r"""DO $$DECLARE r record; BEGIN
+  FOR r IN SELECT tablename AS name FROM pg_tables
+           WHERE schemaname = 'public' AND tablename LIKE 'sfs\_%' LOOP
+    EXECUTE 'DROP TABLE IF EXISTS ' || quote_ident(r.name) || ' CASCADE';
+  END LOOP;
+  FOR r IN SELECT sequencename AS name FROM pg_sequences
+           WHERE schemaname = 'public' AND sequencename LIKE 'sfs\_%' LOOP
+    EXECUTE 'DROP SEQUENCE IF EXISTS ' || quote_ident(r.name);
+  END LOOP;
+END$$; DROP FUNCTION IF EXISTS sfs_users_bump""")
+
     def stop(self, kill=False):
         """Stops the server (fast shutdown, or SIGKILL); returns once it is gone."""
         if self.home is not None and os.path.isdir(self.home):
