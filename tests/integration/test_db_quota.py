@@ -21,7 +21,7 @@ from sfs_harness import (DIGEST_NAME, EXIT_TOO_LARGE, NO_OFFER, RawConnection, S
                          wait_until, write_file)
 from harness.client import Client, parse_listing
 from harness.ceph import SANITIZED
-from harness.postgres import PostgresServer, postgres_missing
+from harness.postgres import WithPostgres, postgres_missing
 
 USER = "carol"
 PASSWORD = "carol-Pw-0123456"
@@ -35,24 +35,7 @@ HOLD_WAIT = 30.0  # bound on waiting for a node's holds to go (heartbeat 2 s, ex
 # fuzzed; the rules allow it, and libpq's own allocations are not ours).
 @unittest.skipIf(SANITIZED, "starts PostgreSQL: not run again under the sanitizers")
 @unittest.skipIf(postgres_missing(), postgres_missing() or "")
-class DatabaseQuotaTest(unittest.TestCase):
-    pg = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.pg = PostgresServer()
-        cls.pg.start()
-        cls.saved_passfile = os.environ.get("PGPASSFILE")
-        os.environ["PGPASSFILE"] = cls.pg.passfile
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.saved_passfile is None:
-            os.environ.pop("PGPASSFILE", None)
-        else:
-            os.environ["PGPASSFILE"] = cls.saved_passfile
-        cls.pg.close()
-
+class DatabaseQuotaTest(WithPostgres, unittest.TestCase):
     def setUp(self):
         self.pg.reset_sfs_schema()
         self.dir = make_temp_dir("sfs-it-dbq-")

@@ -19,7 +19,7 @@ import unittest
 
 from sfs_harness import Server, free_port, make_temp_dir, read_file, remove_tree, run_admin, wait_until
 from harness.ceph import SANITIZED
-from harness.postgres import PostgresServer, postgres_missing
+from harness.postgres import WithPostgres, postgres_missing
 from harness.webapp import AppClient
 from test_tus import Tus, metadata
 from test_webdav_locks import Dav
@@ -32,24 +32,7 @@ RELOAD_WAIT = 30.0  # bound on waiting for a node to see a password change (chec
 
 @unittest.skipIf(SANITIZED, "starts PostgreSQL: not run again under the sanitizers")
 @unittest.skipIf(postgres_missing(), postgres_missing() or "")
-class SharedStateTest(unittest.TestCase):
-    pg = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.pg = PostgresServer()
-        cls.pg.start()
-        cls.saved_passfile = os.environ.get("PGPASSFILE")
-        os.environ["PGPASSFILE"] = cls.pg.passfile
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.saved_passfile is None:
-            os.environ.pop("PGPASSFILE", None)
-        else:
-            os.environ["PGPASSFILE"] = cls.saved_passfile
-        cls.pg.close()
-
+class SharedStateTest(WithPostgres, unittest.TestCase):
     def setUp(self):
         self.pg.reset_sfs_schema()
         self.dir = make_temp_dir("sfs-it-dbs-")

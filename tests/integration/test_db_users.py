@@ -19,7 +19,7 @@ from sfs_harness import (FaultProxy, RawConnection, Server, ServerStartError, fi
                          wait_until, write_file)
 from harness.client import Client
 from harness.ceph import SANITIZED
-from harness.postgres import PostgresServer, postgres_missing
+from harness.postgres import WithPostgres, postgres_missing
 
 RELOAD_WAIT = 30.0  # bound on waiting for a reload (a check every 500 ms)
 ENDED_CHANGED = "ERR AUTH session ended: the password was changed; log in again"
@@ -40,25 +40,7 @@ def log_in(server, user, password):
 # run under the sanitizers; a PostgreSQL per suite is not run twice.
 @unittest.skipIf(SANITIZED, "starts PostgreSQL: not run again under the sanitizers")
 @unittest.skipIf(postgres_missing(), postgres_missing() or "")
-class DatabaseUsersTest(unittest.TestCase):
-    pg = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.pg = PostgresServer()
-        cls.pg.start()
-        cls.saved_passfile = os.environ.get("PGPASSFILE")
-        # The servers and sfs-admin find the password there (never in the URL).
-        os.environ["PGPASSFILE"] = cls.pg.passfile
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.saved_passfile is None:
-            os.environ.pop("PGPASSFILE", None)
-        else:
-            os.environ["PGPASSFILE"] = cls.saved_passfile
-        cls.pg.close()
-
+class DatabaseUsersTest(WithPostgres, unittest.TestCase):
     def setUp(self):
         self.pg.reset_sfs_schema()
         self.dir = make_temp_dir("sfs-it-db-")

@@ -109,3 +109,29 @@ END$$; DROP FUNCTION IF EXISTS sfs_users_bump""")
             raise PostgresStartError("pg-one-node %s failed (%s): %s"
                                      % (command, done.returncode, done.stderr.strip()))
         return done
+
+
+class WithPostgres:
+    """A unittest.TestCase mixin: one throwaway PostgreSQL for the class
+    (self.pg), with PGPASSFILE pointing at its password file meanwhile (the
+    servers and sfs-admin find the password there, never in the URL)."""
+
+    pg = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pg = PostgresServer()
+        cls.pg.start()
+        cls.saved_passfile = os.environ.get("PGPASSFILE")
+        os.environ["PGPASSFILE"] = cls.pg.passfile
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.saved_passfile is None:
+            os.environ.pop("PGPASSFILE", None)
+        else:
+            os.environ["PGPASSFILE"] = cls.saved_passfile
+        cls.pg.close()
+        super().tearDownClass()
+
