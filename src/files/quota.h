@@ -20,7 +20,9 @@
 // record(), finish_scan(), mark_all_stale() and a Reservation's release
 // return at once (it queues them, in order, on the same pool).
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -117,6 +119,16 @@ class Quota {
   // Gives a Reservation's share back.
   virtual void release(const std::string& user, Usage amount) = 0;
 };
+
+// a - b, or 0 when b is larger (usage never goes below nothing).
+inline std::uint64_t minus(std::uint64_t a, std::uint64_t b) { return a - std::min(a, b); }
+
+// The quota rule every ledger applies: `needed` fits on top of what the
+// tree takes (`used`, less the `replaced_bytes` the operation overwrites)
+// and what operations in flight hold (`held`); a limit of 0 is none.
+// kTooLarge "quota exceeded: ..." otherwise.
+Result<void> check_quota(std::uint64_t max_bytes, std::uint64_t max_entries, storage::Usage used,
+                         storage::Usage held, storage::Usage needed, std::uint64_t replaced_bytes);
 
 }  // namespace sfs::files
 

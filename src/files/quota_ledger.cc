@@ -3,11 +3,25 @@
 #include <algorithm>
 
 namespace sfs::files {
-namespace {
 
-std::uint64_t minus(std::uint64_t a, std::uint64_t b) { return a - std::min(a, b); }
-
-}  // namespace
+Result<void> check_quota(std::uint64_t max_bytes, std::uint64_t max_entries, storage::Usage used,
+                         storage::Usage held, storage::Usage needed, std::uint64_t replaced_bytes) {
+  if (max_bytes > 0 && needed.bytes > 0) {
+    const std::uint64_t taken = minus(used.bytes, replaced_bytes) + held.bytes;
+    if (taken + needed.bytes > max_bytes) {
+      return make_error(Errc::kTooLarge, "quota exceeded: " + std::to_string(taken) + " of " +
+                                             std::to_string(max_bytes) +
+                                             " bytes used, this file needs " +
+                                             std::to_string(needed.bytes));
+    }
+  }
+  if (max_entries > 0 && needed.entries > 0 &&
+      used.entries + held.entries + needed.entries > max_entries) {
+    return make_error(Errc::kTooLarge,
+                      "quota exceeded: " + std::to_string(max_entries) + " files and folders");
+  }
+  return {};
+}
 
 QuotaLedger::Plan QuotaLedger::plan_scan(const std::string& user, Clock::time_point now) {
   if (!enabled()) {
@@ -56,23 +70,8 @@ void QuotaLedger::mark_all_stale() {
 
 Result<void> QuotaLedger::check(const Account& account, Usage needed,
                                 std::uint64_t replaced_bytes) const {
-  const Usage& used = *account.used;
-  const Usage& others = account.reserved;
-  if (limits_.bytes > 0 && needed.bytes > 0) {
-    const std::uint64_t taken = minus(used.bytes, replaced_bytes) + others.bytes;
-    if (taken + needed.bytes > limits_.bytes) {
-      return make_error(Errc::kTooLarge, "quota exceeded: " + std::to_string(taken) + " of " +
-                                             std::to_string(limits_.bytes) +
-                                             " bytes used, this file needs " +
-                                             std::to_string(needed.bytes));
-    }
-  }
-  if (limits_.entries > 0 && needed.entries > 0 &&
-      used.entries + others.entries + needed.entries > limits_.entries) {
-    return make_error(Errc::kTooLarge,
-                      "quota exceeded: " + std::to_string(limits_.entries) + " files and folders");
-  }
-  return {};
+  return check_quota(limits_.bytes, limits_.entries, *account.used, account.reserved, needed,
+                     replaced_bytes);
 }
 
 Result<QuotaLedger::Reservation> QuotaLedger::reserve(const std::string& user, Usage needed,

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <random>
 #include <thread>
 #include <utility>
 
@@ -152,6 +153,11 @@ Result<std::unique_ptr<pqxx::connection>> Database::connect() {
   } catch (const std::exception& e) {
     return make_error(Errc::kIo, name_ + " unavailable: " + first_line(e.what()));
   }
+}
+
+std::uint64_t random_node_id() {
+  std::random_device device;
+  return (std::uint64_t{device()} << 32U) | device();
 }
 
 Error Database::failed(const std::exception& e) const { return failure(name_, e); }

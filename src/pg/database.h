@@ -83,6 +83,10 @@ class Database {
   std::size_t open_ = 0;  // connections handed out or idle
 };
 
+// A random 64-bit id that tells this process's rows and notifications
+// apart from the other nodes' (each PostgreSQL-backed table draws one).
+std::uint64_t random_node_id();
+
 // `url` as key=value connection settings with sfs's defaults added (the
 // timeouts above, application_name=sfs-server), and the name Database
 // shows; the checks of Database::open on the URL alone (no connection).

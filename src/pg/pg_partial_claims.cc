@@ -4,17 +4,10 @@
 
 #include <cstdint>
 #include <future>
-#include <random>
 #include <utility>
 
 namespace sfs::pg {
 namespace {
-
-std::string random_node() {
-  std::random_device device;
-  const std::uint64_t id = (std::uint64_t{device()} << 32U) | device();
-  return fmt::format("{:016x}", id);
-}
 
 double seconds(std::chrono::seconds s) { return static_cast<double>(s.count()); }
 
@@ -50,7 +43,7 @@ void insert_hold(pqxx::work& tx, const std::string& node, const std::string& upl
 }  // namespace
 
 PgPartialClaims::PgPartialClaims(std::shared_ptr<Database> db, PgPartialClaimsSettings settings)
-    : db_(std::move(db)), settings_(settings), node_(random_node()) {
+    : db_(std::move(db)), settings_(settings), node_(fmt::format("{:016x}", random_node_id())) {
   heartbeat_ = std::thread([this] { heartbeat_loop(); });
 }
 

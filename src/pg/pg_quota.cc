@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <random>
 #include <utility>
 
 namespace sfs::pg {
@@ -18,39 +17,10 @@ std::string with_lease(std::string_view sql) { return std::string(sql) + std::st
 
 using Usage = files::Quota::Usage;
 
-std::string random_node() {
-  std::random_device device;
-  const std::uint64_t id = (std::uint64_t{device()} << 32U) | device();
-  return fmt::format("{:016x}", id);
-}
-
 std::int64_t db_int(std::uint64_t n) { return static_cast<std::int64_t>(n); }
-
-std::uint64_t minus(std::uint64_t a, std::uint64_t b) { return a - std::min(a, b); }
 
 Usage usage_of(const pqxx::row& row, int first) {
   return {row[first].as<std::uint64_t>(), row[first + 1].as<std::uint64_t>()};
-}
-
-// The check of files::QuotaLedger: `needed` on top of what is stored (less
-// what the operation replaces) and what every node holds.
-Result<void> check(const PgQuotaSettings& limits, Usage used, Usage held, Usage needed,
-                   std::uint64_t replaced_bytes) {
-  if (limits.max_bytes > 0 && needed.bytes > 0) {
-    const std::uint64_t taken = minus(used.bytes, replaced_bytes) + held.bytes;
-    if (taken + needed.bytes > limits.max_bytes) {
-      return make_error(Errc::kTooLarge, "quota exceeded: " + std::to_string(taken) + " of " +
-                                             std::to_string(limits.max_bytes) +
-                                             " bytes used, this file needs " +
-                                             std::to_string(needed.bytes));
-    }
-  }
-  if (limits.max_entries > 0 && needed.entries > 0 &&
-      used.entries + held.entries + needed.entries > limits.max_entries) {
-    return make_error(Errc::kTooLarge, "quota exceeded: " + std::to_string(limits.max_entries) +
-                                           " files and folders");
-  }
-  return {};
 }
 
 // Marks this node alive (again: it may have been taken for dead).
@@ -84,7 +54,7 @@ void write_hold(pqxx::work& tx, const std::string& node, const std::string& user
 }  // namespace
 
 PgQuota::PgQuota(std::shared_ptr<Database> db, PgQuotaSettings settings)
-    : db_(std::move(db)), settings_(settings), node_(random_node()) {
+    : db_(std::move(db)), settings_(settings), node_(fmt::format("{:016x}", random_node_id())) {
   if (enabled()) {
     heartbeat_ = std::thread([this] { heartbeat_loop(); });
   }
@@ -212,10 +182,10 @@ Result<PgQuota::Reservation> PgQuota::reserve(const std::string& user, Usage nee
         "SELECT coalesce(sum(bytes), 0), coalesce(sum(entries), 0) FROM sfs_quota_holds "
         "WHERE name = $1 AND node <> $2",
         user, node_);
-    SFS_RETURN_IF_ERROR(
-        check(settings_, used,
-              {usage_of(held, 0).bytes + mine.bytes, usage_of(held, 0).entries + mine.entries},
-              needed, replaced_bytes));
+    SFS_RETURN_IF_ERROR(files::check_quota(
+        settings_.max_bytes, settings_.max_entries, used,
+        {usage_of(held, 0).bytes + mine.bytes, usage_of(held, 0).entries + mine.entries}, needed,
+        replaced_bytes));
     write_hold(tx, node_, user, after);
     return {};
   });
@@ -233,7 +203,8 @@ void PgQuota::release(const std::string& user, Usage amount) {
     if (it == holds_.end()) {
       return;
     }
-    it->second = {minus(it->second.bytes, amount.bytes), minus(it->second.entries, amount.entries)};
+    it->second = {files::minus(it->second.bytes, amount.bytes),
+                  files::minus(it->second.entries, amount.entries)};
     dirty_.insert(user);
     if (auto written = write_holds(); !written) {
       spdlog::warn("quota: holds not given back yet (again with the next heartbeat): {}",

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <random>
 #include <string>
 
 namespace sfs::pg {
@@ -16,11 +15,6 @@ constexpr auto kReconnect = std::chrono::seconds(1);
 // How long begin() waits for its announcement to come back (milliseconds
 // on a healthy database; past this the login is refused as unavailable).
 constexpr auto kTurnTimeout = std::chrono::seconds(3);
-
-std::uint64_t random_node() {
-  std::random_device device;
-  return (static_cast<std::uint64_t>(device()) << 32) ^ device();
-}
 
 }  // namespace
 
@@ -40,7 +34,7 @@ class PgVerdictShare::Receiver final : public pqxx::notification_receiver {
 };
 
 PgVerdictShare::PgVerdictShare(std::shared_ptr<Database> db)
-    : db_(std::move(db)), node_(random_node()) {}
+    : db_(std::move(db)), node_(random_node_id()) {}
 
 PgVerdictShare::~PgVerdictShare() { stop(); }
 
