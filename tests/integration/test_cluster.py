@@ -26,6 +26,7 @@ import unittest
 
 from harness.auth_files import hashed_auth_text
 from harness.ceph import SANITIZED, ceph_missing
+from harness.client import finish_all, kill_all
 from harness.haproxy import HAProxy, Node, haproxy_missing
 from harness.postgres import PostgresServer, postgres_missing
 from harness.s3_objects import TestBucket
@@ -252,13 +253,7 @@ class ClusterTest(unittest.TestCase):
             starts.append((client, direct))
         marks = self.marks()
         processes = [c.start("put", local, name, port=d.port) for c, d in starts]
-        try:
-            results = [finish(p, timeout=120) for p in processes]
-        finally:
-            for p in processes:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+        results = finish_all(processes, timeout=120)
         # As on one node: both succeed, one continues the partial (its claim,
         # in the database, is seen by the other node), the other starts over.
         for result in results:
@@ -416,10 +411,7 @@ class ClusterTest(unittest.TestCase):
             proxy.set_rate()  # full speed from now on
             results = [finish(p, timeout=300) for p in processes]
         finally:
-            for p in processes:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+            kill_all(processes)
         for result in results:
             self.assertEqual(result.returncode, 0, result.stderr)
         reconnected = [r for r in results

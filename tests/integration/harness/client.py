@@ -69,6 +69,24 @@ def finish(process, input=None, timeout=CLIENT_TIMEOUT):
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
+def kill_all(processes):
+    """Kills and reaps the started clients still running (after a failure:
+    none is left behind)."""
+    for p in processes:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def finish_all(processes, timeout=CLIENT_TIMEOUT):
+    """finish() of every started client; should one raise, the others are
+    killed and reaped before the exception goes on."""
+    try:
+        return [finish(p, timeout=timeout) for p in processes]
+    finally:
+        kill_all(processes)
+
+
 class Client:
     """A client sandbox: a working directory and a config home, removed on close().
 
