@@ -20,7 +20,8 @@ constexpr auto kBusyPoll = std::chrono::milliseconds(20);
 // Check-queue priorities per standing: one per count of the source's other
 // attempts in flight.
 constexpr unsigned kSourceRanks = 16;
-// Threads for the cluster's round trips (verdicts, barriers): a database
+// Threads for the cluster's round trips (each attempt announced, and its
+// end with the verdict): a database
 // call waits on the network, so it gets threads of its own and never takes
 // a hashing slot.
 constexpr unsigned kShareThreads = 4;
@@ -154,7 +155,6 @@ awaitable<bool> Authenticator::wait_for(Clock::duration wait, const LoginHooks& 
   co_return !(hooks.stopping && hooks.stopping());
 }
 
-// Only this attempt waits; everyone else is served meanwhile.
 // Alone, the gate decides at once. In a cluster, the decision waits for
 // the attempt's announcement to come back and is made on the share's
 // thread right then, with every attempt announced before it in flight or
@@ -189,6 +189,7 @@ void Authenticator::announce_unchecked(std::uint64_t seq, const AttemptKey& key)
              [share = settings_.verdicts, seq, key] { (void)share->end(seq, key, std::nullopt); });
 }
 
+// Only this attempt waits; everyone else is served meanwhile.
 awaitable<LoginOutcome> Authenticator::hold_and_check(const LoginRequest& request,
                                                       const LoginHooks& hooks,
                                                       LoginGate::Attempt& attempt,

@@ -141,9 +141,11 @@ class Authenticator {
   }
 
  private:
-  // The gate's decision once it is not busy; nullopt when it stays busy
-  // until the deadline, or the server stops.
+  // An attempt's announcement to the cluster (authenticator.cc).
   struct Announced;
+  // The gate's decision once it is not busy; nullopt when it stays busy
+  // until the deadline, the server stops, or the cluster cannot be asked
+  // (announced.unavailable).
   awaitable<std::optional<LoginGate::Attempt>> admit(const LoginRequest& request,
                                                      const LoginHooks& hooks, Announced& announced);
   // The gate's decision on one attempt; false when the cluster could not
