@@ -195,7 +195,11 @@ Result<ProxyHeader> parse_v1_line(std::string_view line) {
 
 Result<ProxyParse> parse_v1(std::span<const std::uint8_t> in) {
   const std::string_view text(reinterpret_cast<const char*>(in.data()), in.size());
-  for (std::size_t i = kV1Prefix.size(); i < text.size(); ++i) {
+  // The "\r\n" must end by byte kMaxProxyV1Bytes, so a carriage return
+  // past index kMaxProxyV1Bytes - 2 is already too long, however much was
+  // read: whole or byte by byte, the same input gets the same answer.
+  const std::size_t scan = std::min(text.size(), kMaxProxyV1Bytes - 1);
+  for (std::size_t i = kV1Prefix.size(); i < scan; ++i) {
     const char c = text[i];
     if (c == '\r' && i + 1 < text.size()) {
       if (text[i + 1] != '\n') {

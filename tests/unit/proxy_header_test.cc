@@ -244,6 +244,13 @@ TEST(ProxyHeaderTest, V1LongerThan107BytesIsRefused) {
   parsed = parse_like_reader(text(line), &used);
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(used, kMaxProxyV1Bytes);
+  // Given whole, a line too long is refused as well (found by fuzzing: the
+  // whole input was accepted with its CRLF at byte 551).
+  line = "PROXY UNKNOWN " + std::string(200, 'a') + "\r\n";
+  EXPECT_FALSE(parse_proxy_header(text(line)).ok());
+  line = "PROXY UNKNOWN " + std::string(kMaxProxyV1Bytes - 15, 'a') + "\r\n";
+  ASSERT_EQ(line.size(), kMaxProxyV1Bytes + 1);
+  EXPECT_FALSE(parse_proxy_header(text(line)).ok());
 }
 
 TEST(ProxyHeaderTest, GarbageIsRefusedAtTheFirstWrongByte) {
