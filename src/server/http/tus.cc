@@ -33,13 +33,18 @@ bool has_body(const Exchange& ex) {
   return ex.parser.chunked() || ex.parser.content_length().value_or(0) > 0;
 }
 
-// Answers before a body is read: the connection closes after the answer
+// A refusal before a body is read: the connection closes after the answer
 // when a body follows (unread, it must not be taken for a request).
-awaitable<Result<unsigned>> refuse(Exchange& ex, bh::status status, const std::string& why) {
+Response refusal(Exchange& ex, bh::status status, const std::string& why) {
   if (has_body(ex)) {
     ex.keep_alive = false;
   }
-  Response res = tus_response(ex, status, why);
+  return tus_response(ex, status, why);
+}
+
+// Sends that refusal.
+awaitable<Result<unsigned>> refuse(Exchange& ex, bh::status status, const std::string& why) {
+  Response res = refusal(ex, status, why);
   co_return co_await send(ex, std::move(res));
 }
 
@@ -322,23 +327,22 @@ awaitable<void> settle(Exchange& ex, std::string_view id, const files::UploadPro
   }
 }
 
-// The PATCH of a claimed upload; `progress` receives what it leaves. A
-// PATCH that stored its body settles the upload before its 204 (`settled`):
-// the client's next request, through this node or another, finds it free
-// and at its new offset.
-awaitable<Result<unsigned>> patch_claimed(Exchange& ex, const files::UploadRecord& upload,
+// The PATCH of a claimed upload: its reply, or the error that cut the
+// connection. `progress` receives what it leaves; the caller settles the
+// upload before it sends the reply, whatever it is, so the client's next
+// request, through this node or another, finds it free and at its offset.
+awaitable<Result<Response>> patch_claimed(Exchange& ex, const files::UploadRecord& upload,
                                           std::uint64_t offset, files::UploadProgress& progress,
-                                          std::optional<files::Upload>& partial, bool& settled) {
+                                          std::optional<files::Upload>& partial) {
   if (auto refused = check_patch(ex, upload, offset)) {
-    Response res = tus_response(ex, refused->first, refused->second);
+    Response res = refusal(ex, refused->first, refused->second);
     describe(res, upload);
-    ex.keep_alive = ex.keep_alive && !has_body(ex);
-    co_return co_await send(ex, std::move(res));
+    co_return res;
   }
   if (upload.done) {  // an empty PATCH at the end: the commit's reply was lost
     Response res = tus_response(ex, bh::status::no_content);
     describe(res, upload);
-    co_return co_await send(ex, std::move(res));
+    co_return res;
   }
   auto opened = co_await open_partial(ex, upload);
   if (!opened) {
@@ -347,7 +351,7 @@ awaitable<Result<unsigned>> patch_claimed(Exchange& ex, const files::UploadRecor
     }
     const auto status =
         opened.error().code == Errc::kExists ? bh::status::locked : status_for(opened.error());
-    co_return co_await refuse(ex, status, opened.error().message);
+    co_return refusal(ex, status, opened.error().message);
   }
   partial.emplace(std::move(*opened));
   auto [got, left] = co_await write_body(ex, *partial);
@@ -356,16 +360,14 @@ awaitable<Result<unsigned>> patch_claimed(Exchange& ex, const files::UploadRecor
     if (got.error().code == Errc::kNetwork) {
       co_return got.error();
     }
-    co_return co_await send_error(ex, got.error());
+    co_return tus_response(ex, status_of(got.error()), got.error().message);
   }
   files::UploadRecord now = upload;
   now.offset = progress.offset;
   now.done = progress.done;
-  co_await settle(ex, upload.id, progress, partial);
-  settled = true;
   Response res = tus_response(ex, bh::status::no_content);
   describe(res, now);
-  co_return co_await send(ex, std::move(res));
+  co_return res;
 }
 
 awaitable<Result<unsigned>> patch_upload(Exchange& ex, std::string_view id) {
@@ -394,12 +396,12 @@ awaitable<Result<unsigned>> patch_upload(Exchange& ex, std::string_view id) {
   ex.path = upload->path;
   files::UploadProgress progress{upload->offset, upload->digest, upload->done};
   std::optional<files::Upload> partial;
-  bool settled = false;
-  auto status = co_await patch_claimed(ex, *upload, *offset, progress, partial, settled);
-  if (!settled) {
-    co_await settle(ex, id, progress, partial);
+  auto reply = co_await patch_claimed(ex, *upload, *offset, progress, partial);
+  co_await settle(ex, id, progress, partial);
+  if (!reply) {
+    co_return reply.error();
   }
-  co_return status;
+  co_return co_await send(ex, std::move(*reply));
 }
 
 }  // namespace
