@@ -3,9 +3,11 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "client/json.h"
@@ -91,12 +93,17 @@ struct Trees {
   std::vector<TreeItem> source;
   std::map<std::string, TreeItem> dest;
   bool source_whole = true;  // every folder of SOURCE could be listed
+  bool dest_exists = false;  // DEST's top folder is there already
+  // Local files read while the remote walk was on its way (LocalScan).
+  std::map<std::string, LocalContent> local_contents;
 };
 
-// The remote tree, or none when the folder does not exist yet.
+// The remote tree, or none when the folder does not exist yet (`exists`
+// says which).
 Result<std::vector<TreeItem>> remote_tree(Connection& conn, const std::string& top,
-                                          TransferSummary& walk) {
+                                          TransferSummary& walk, bool& exists) {
   std::vector<TreeItem> items;
+  exists = false;
   if (!top.empty()) {
     SFS_ASSIGN_OR_RETURN(auto there, remote_entry_at(conn, top));
     if (!there) {
@@ -107,6 +114,7 @@ Result<std::vector<TreeItem>> remote_tree(Connection& conn, const std::string& t
     }
   }
   SFS_RETURN_IF_ERROR(walk_remote(conn, top, "", 1, items, walk));
+  exists = true;
   return items;
 }
 
@@ -126,27 +134,69 @@ Result<std::vector<TreeItem>> local_tree(const fs::path& top, bool must_exist,
   return items;
 }
 
-// Walks both trees; what could not be walked (and the local symlinks left
-// out) goes to `walk`.
+// The local side of a sync, walked on a thread of its own while the remote
+// walk waits for the server. The local files are then read and hashed, in
+// walk order, for as long as that wait lasts (`remote_done`): a time the
+// sync would otherwise spend idle, so an unchanged tree finishes sooner and
+// a first sync loses nothing. Files larger than kReadAheadBytes are left
+// for later, so that the reading stops soon after the listing is in.
+struct LocalScan {
+  static constexpr std::uint64_t kReadAheadBytes = std::uint64_t{1} << 20;
+  Result<std::vector<TreeItem>> items = std::vector<TreeItem>();
+  TransferSummary walk;
+  std::map<std::string, LocalContent> contents;
+
+  void run(const SyncOptions& o, const std::atomic<bool>& remote_done) {
+    items = local_tree(o.local, o.upload, walk);
+    if (!items || o.force) {
+      return;
+    }
+    for (const TreeItem& item : without_excluded(*items, o.excludes)) {
+      if (remote_done.load(std::memory_order_relaxed)) {
+        return;
+      }
+      if (item.is_dir || item.size > kReadAheadBytes) {
+        continue;
+      }
+      if (auto content = local_content(fs::path(o.local) / item.relative)) {
+        contents.emplace(item.relative, std::move(*content));
+      }
+    }
+  }
+};
+
+// Walks both trees (the local one meanwhile on a thread: LocalScan); what
+// could not be walked (and the local symlinks left out) goes to `walk`.
 Result<Trees> walk_both(Connection& conn, const SyncOptions& o, TransferSummary& walk) {
   Trees trees;
   SFS_RETURN_IF_ERROR(check_remote_path_or_top(o.remote));
-  TransferSummary local_walk;
+  LocalScan scan;
+  std::atomic<bool> remote_done{false};
+  std::thread local_side([&scan, &o, &remote_done] { scan.run(o, remote_done); });
   TransferSummary remote_walk;
-  SFS_ASSIGN_OR_RETURN(auto local, local_tree(o.local, o.upload, local_walk));
-  SFS_ASSIGN_OR_RETURN(auto remote, remote_tree(conn, o.remote, remote_walk));
+  bool remote_exists = false;
+  auto remote = remote_tree(conn, o.remote, remote_walk, remote_exists);
+  remote_done.store(true, std::memory_order_relaxed);
+  local_side.join();
+  SFS_ASSIGN_OR_RETURN(auto local, std::move(scan.items));
+  if (!remote) {
+    return remote.error();
+  }
+  TransferSummary& local_walk = scan.walk;
+  trees.local_contents = std::move(scan.contents);
   trees.source_whole = (o.upload ? local_walk : remote_walk).failed.empty();
+  trees.dest_exists = o.upload ? remote_exists : true;  // a download makes its own
   walk.skipped = std::move(local_walk.skipped);
   walk.failed = std::move(local_walk.failed);
   walk.failed.insert(walk.failed.end(), remote_walk.failed.begin(), remote_walk.failed.end());
-  if (!o.upload && remote.empty()) {
+  if (!o.upload && remote->empty()) {
     SFS_ASSIGN_OR_RETURN(auto top, remote_entry_at(conn, o.remote));
     if (!top && !o.remote.empty()) {
       return make_error(Errc::kNotFound, "no such remote folder: " + o.remote);
     }
   }
-  std::vector<TreeItem>& source = o.upload ? local : remote;
-  std::vector<TreeItem>& dest = o.upload ? remote : local;
+  std::vector<TreeItem>& source = o.upload ? local : *remote;
+  std::vector<TreeItem>& dest = o.upload ? *remote : local;
   trees.source = without_excluded(std::move(source), o.excludes);
   for (TreeItem& item : without_excluded(std::move(dest), o.excludes)) {
     std::string key = item.relative;
@@ -169,14 +219,16 @@ std::string remote_of(const SyncOptions& o, const std::string& relative) {
 }
 
 // Whether DEST's `there` already holds SOURCE's file `item`.
-Result<bool> unchanged(Connection& conn, const SyncOptions& o, const TreeItem& item,
-                       const TreeItem& there) {
+Result<bool> unchanged(Connection& conn, const SyncOptions& o, const Trees& trees,
+                       const TreeItem& item, const TreeItem& there) {
   if (o.force || there.is_dir) {
     return false;
   }
   const TreeItem& remote = o.upload ? there : item;
+  const auto read = trees.local_contents.find(item.relative);
+  const LocalContent* known = read == trees.local_contents.end() ? nullptr : &read->second;
   return same_content(conn, local_of(o, item.relative), remote_of(o, item.relative),
-                      entry_of(remote));
+                      entry_of(remote), known);
 }
 
 // With --delete: what DEST holds that SOURCE does not (or holds as the
@@ -219,7 +271,8 @@ Result<std::vector<Action>> copies(Connection& conn, const SyncOptions& o, const
       continue;
     }
     SFS_ASSIGN_OR_RETURN(const bool same,
-                         present ? unchanged(conn, o, item, there->second) : Result<bool>(false));
+                         present ? unchanged(conn, o, trees, item, there->second)
+                                 : Result<bool>(false));
     if (same) {
       ++tally.unchanged;
     } else {
@@ -440,9 +493,10 @@ Result<void> failures(const Tally& t) {
                     "sync: " + std::to_string(t.failed.size()) + " step(s) failed");
 }
 
-// Makes DEST's top folder (with its parents) before anything goes into it.
-Result<void> make_top(Connection& conn, const SyncOptions& o) {
-  if (o.dry_run) {
+// Makes DEST's top folder (with its parents) before anything goes into it,
+// unless the walk found it.
+Result<void> make_top(Connection& conn, const SyncOptions& o, bool exists) {
+  if (o.dry_run || (o.upload && exists)) {
     return {};
   }
   if (o.upload) {
@@ -488,7 +542,7 @@ Result<void> sync_trees(Connection& conn, const SyncOptions& options, std::FILE*
   }
   const std::vector<Action> doomed = deletions(options, trees, trees.source_whole);
   SFS_ASSIGN_OR_RETURN(const auto made, copies(conn, options, trees, doomed, tally));
-  SFS_RETURN_IF_ERROR(make_top(conn, options));
+  SFS_RETURN_IF_ERROR(make_top(conn, options, trees.dest_exists));
   std::vector<Action> steps = doomed;
   steps.insert(steps.end(), made.begin(), made.end());
   const Result<void> ran = run_steps(conn, options, steps, tally);

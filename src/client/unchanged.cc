@@ -47,13 +47,32 @@ Result<std::string> local_digest(const fs::path& path) {
 // One open (no symlink followed) and its fstat give the type and the size:
 // a tree of small files costs a few calls per file, not an lstat and a stat
 // more (sync of an unchanged tree of 1,000 files).
+std::optional<LocalContent> local_content(const fs::path& path) {
+  auto source = LocalSource::open(path, /*follow_links=*/false);
+  if (!source) {
+    return std::nullopt;
+  }
+  auto digest = digest_of(*source);
+  if (!digest) {
+    return std::nullopt;
+  }
+  return LocalContent{source->size(), std::move(*digest)};
+}
+
 Result<bool> same_content(Connection& conn, const fs::path& local, const std::string& remote,
-                          const protocol::Entry& entry) {
+                          const protocol::Entry& entry, const LocalContent* known) {
   if (entry.type != 'f') {
     return false;
   }
-  auto source = LocalSource::open(local, /*follow_links=*/false);
-  if (!source || source->size() != entry.size) {
+  std::optional<LocalSource> source;
+  if (known == nullptr) {
+    auto opened = LocalSource::open(local, /*follow_links=*/false);
+    if (!opened) {
+      return false;
+    }
+    source.emplace(std::move(*opened));
+  }
+  if ((known != nullptr ? known->size : source->size()) != entry.size) {
     return false;
   }
   std::string remote_digest = entry.digest;
@@ -63,6 +82,9 @@ Result<bool> same_content(Connection& conn, const fs::path& local, const std::st
       return is_network(hashed.error()) ? Result<bool>(hashed.error()) : Result<bool>(false);
     }
     remote_digest = *hashed;
+  }
+  if (known != nullptr) {
+    return known->digest == remote_digest;
   }
   auto mine = digest_of(*source);
   return mine && *mine == remote_digest;

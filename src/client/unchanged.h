@@ -33,14 +33,25 @@ enum class Outcome { kSent, kUnchanged };
 // kLocal when it cannot be read.
 Result<std::string> local_digest(const std::filesystem::path& path);
 
+// A local regular file's size and digest, read through one open that
+// follows no symlink; nullopt when it is no regular file or cannot be read.
+struct LocalContent {
+  std::uint64_t size = 0;
+  std::string digest;
+};
+std::optional<LocalContent> local_content(const std::filesystem::path& path);
+
 // Whether the local file `local` holds the same bytes as the remote file
 // `remote`, whose listing entry is `entry`: false at once when either is no
 // regular file or the sizes differ; otherwise the digests decide (the
-// entry's, or the server's HASH when the entry has none). Fails only when
-// the connection fails; a file that cannot be read or hashed is "not the
-// same" (the transfer then says what is wrong).
+// entry's, or the server's HASH when the entry has none). `known`: the
+// local file's content as local_content() read it earlier (sync reads it
+// while the remote listing is on its way), else it is read now. Fails only
+// when the connection fails; a file that cannot be read or hashed is "not
+// the same" (the transfer then says what is wrong).
 Result<bool> same_content(Connection& conn, const std::filesystem::path& local,
-                          const std::string& remote, const protocol::Entry& entry);
+                          const std::string& remote, const protocol::Entry& entry,
+                          const LocalContent* known = nullptr);
 
 // The remote entry at `remote`, or nullopt when there is none (kNotFound);
 // other errors are returned.
