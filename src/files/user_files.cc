@@ -212,17 +212,49 @@ awaitable<Result<Upload>> UserFiles::begin_upload(std::string_view path, std::ui
   if (!created) {
     co_return created.error();
   }
+  co_return co_await upload_on(std::move(name), size, std::move(*created));
+}
+
+awaitable<Result<std::optional<Upload>>> UserFiles::begin_upload_unless_same(
+    std::string_view path, std::uint64_t size, std::string digest) {
+  if (size > limits_.max_file_bytes) {  // refused, unless it is there already (a lowered limit)
+    auto there = co_await stat(path);
+    if (there && !there->is_dir && there->size == size && there->digest == digest) {
+      co_return std::optional<Upload>();
+    }
+    co_return too_large_error(limits_.max_file_bytes);
+  }
+  if (auto ok = co_await know_usage(); !ok) {
+    co_return ok.error();
+  }
+  std::string name(path);
+  auto created = co_await space_->create_unless_same(name, size, size, std::move(digest));
+  if (!created) {
+    co_return created.error();
+  }
+  if (!*created) {
+    co_return std::optional<Upload>();  // the same file is there
+  }
+  auto upload = co_await upload_on(std::move(name), size, std::move(*created));
+  if (!upload) {
+    co_return upload.error();
+  }
+  co_return std::optional<Upload>(std::move(*upload));
+}
+
+awaitable<Result<Upload>> UserFiles::upload_on(std::string path, std::uint64_t size,
+                                               std::unique_ptr<storage::WriteHandle> created) {
   // A partial file kept from an earlier attempt is this upload's now: its
   // share is in the reservation from here on, no longer in the usage.
-  if ((*created)->held() > 0) {
-    services_.quota.record(user_, {}, {(*created)->held(), 1});
+  if (created->held() > 0) {
+    services_.quota.record(user_, {}, {created->held(), 1});
   }
-  auto reservation = co_await reserve_upload(name, size);  // held until the upload ends
+  auto reservation = co_await reserve_upload(path, size);  // held until the upload ends
   if (!reservation) {
-    co_await (*created)->discard();
+    co_await created->discard();
     co_return reservation.error();
   }
-  Upload upload(*this, std::move(*created), std::move(*reservation), size);
+  Upload upload(*this, std::move(created), std::move(*reservation), size);
   upload.offer_ = co_await make_offer(upload);
   co_return std::move(upload);
 }

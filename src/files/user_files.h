@@ -223,6 +223,11 @@ class UserFiles {
   // an interrupted one of that name and size left (see Upload::offer()), and leaves its data for a
   // resume when cut.
   awaitable<Result<Upload>> begin_upload(std::string_view path, std::uint64_t size, bool resumable);
+  // begin_upload(), resumable, unless `path` already holds `size` bytes
+  // whose digest is `digest`: then nullopt (the client's file is there).
+  awaitable<Result<std::optional<Upload>>> begin_upload_unless_same(std::string_view path,
+                                                                    std::uint64_t size,
+                                                                    std::string digest);
   // Starts an upload whose size is unknown before its data (an HTTP body
   // in chunks): the size limit and the quota are checked as the bytes come
   // (Upload::write), the quota reserved in steps. Not resumable. Errors as
@@ -272,6 +277,10 @@ class UserFiles {
   friend class Download;
 
   awaitable<Result<void>> know_usage();
+  // The rest of begin_upload once the backend made `created`: the quota
+  // share held, the offer of what an interrupted upload left.
+  awaitable<Result<Upload>> upload_on(std::string path, std::uint64_t size,
+                                      std::unique_ptr<storage::WriteHandle> created);
   // Holds the quota share of an upload of `size` bytes to `path`.
   awaitable<Result<Quota::Reservation>> reserve_upload(std::string path, std::uint64_t size);
   // With a quota that blocks: holds the folders a make_dir may create

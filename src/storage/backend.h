@@ -156,6 +156,19 @@ class Space {
   // holds it right now (then this one starts afresh).
   virtual awaitable<Result<std::unique_ptr<WriteHandle>>> create(
       std::string path, std::optional<std::uint64_t> resumable_size) = 0;
+  // create(), unless `path` already holds a file of `size` bytes whose
+  // stored digest is `digest`: then nullptr, and nothing is created. The
+  // default asks stat() first; a backend may do both in one step (the
+  // POSIX one: one pool job, not two, per upload of a small file).
+  virtual awaitable<Result<std::unique_ptr<WriteHandle>>> create_unless_same(
+      std::string path, std::optional<std::uint64_t> resumable_size, std::uint64_t size,
+      std::string digest) {
+    auto there = co_await stat(path);
+    if (there && !there->is_dir && there->size == size && there->digest == digest) {
+      co_return std::unique_ptr<WriteHandle>();
+    }
+    co_return co_await create(std::move(path), resumable_size);
+  }
   // Removes a file (kIsDir for a directory). Returns what went: {size, 1}.
   virtual awaitable<Result<Usage>> remove(std::string path) = 0;
   // Files and directories in the directory `path` (empty: the root),

@@ -452,6 +452,35 @@ TEST_P(UserFilesTest, AnUploadWithoutAClaimedDigestIsStored) {
   });
 }
 
+TEST_P(UserFilesTest, AnUploadOfWhatIsThereAlreadyIsNotBegun) {
+  start();
+  run_coroutine([&]() -> awaitable<void> {
+    EXPECT_TRUE((co_await upload("a.txt", "hello", std::nullopt)).ok());
+    // The same size and digest: nothing to begin.
+    auto same = co_await files_->begin_upload_unless_same("a.txt", 5, crypto::digest_of("hello"));
+    EXPECT_TRUE(same.ok() && !same->has_value());
+    // Another content of the same size, another size: begun (and stopped).
+    for (auto [size, text] : {std::pair<std::uint64_t, std::string>{5, "jello"}, {6, "hello!"}}) {
+      auto other = co_await files_->begin_upload_unless_same("a.txt", size, crypto::digest_of(text));
+      EXPECT_TRUE(other.ok() && other->has_value()) << text;
+      if (other.ok() && other->has_value()) {
+        co_await (*other)->stop(false);
+      }
+    }
+    // Another name: begun, and stored.
+    auto fresh = co_await files_->begin_upload_unless_same("b.txt", 5, crypto::digest_of("hello"));
+    EXPECT_TRUE(fresh.ok() && fresh->has_value());
+    if (!fresh.ok() || !fresh->has_value()) {
+      co_return;
+    }
+    EXPECT_TRUE((co_await (*fresh)->start_at(0)).ok());
+    EXPECT_TRUE((co_await (*fresh)->write("hello", 5)).ok());
+    EXPECT_TRUE((co_await (*fresh)->finish(crypto::digest_of("hello"))).ok());
+    EXPECT_EQ(content("b.txt"), "hello");
+    EXPECT_EQ(content("a.txt"), "hello");
+  });
+}
+
 TEST_P(UserFilesTest, AFileOverTheLimitIsRefusedBeforeAnyByte) {
   start({}, 4);
   run_coroutine([&]() -> awaitable<void> {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <string>
 
 #include "files/user_files.h"
@@ -17,15 +18,22 @@ namespace sfs::server::sfsp {
 
 awaitable<Result<void>> Session::put(const Request& request) {
   const auto& put = std::get<protocol::Put>(request);
-  if (!put.digest.empty()) {
-    auto there = co_await files_->stat(put.path);
-    if (there && !there->is_dir && there->size == put.size && there->digest == put.digest) {
+  std::optional<files::Upload> upload;
+  if (!put.digest.empty()) {  // the same file there already: nothing to send
+    auto begun = co_await files_->begin_upload_unless_same(put.path, put.size, put.digest);
+    if (!begun) {
+      co_return begun.error();
+    }
+    if (!*begun) {
       co_return co_await skip_unchanged(put);
     }
-  }
-  auto upload = co_await files_->begin_upload(put.path, put.size, true);
-  if (!upload) {
-    co_return upload.error();
+    upload.emplace(std::move(**begun));
+  } else {
+    auto begun = co_await files_->begin_upload(put.path, put.size, true);
+    if (!begun) {
+      co_return begun.error();
+    }
+    upload.emplace(std::move(*begun));
   }
   if (put.mtime) {  // a client keeping the local file's time (kMaxMtime fits)
     upload->set_mtime(static_cast<std::int64_t>(*put.mtime));
