@@ -759,6 +759,39 @@ awaitable<Result<std::vector<protocol::Entry>>> Connection::do_list(std::string 
   co_return co_await read_counted<protocol::Entry>(command, protocol::parse_entry);
 }
 
+awaitable<Result<std::vector<Connection::Listing>>> Connection::do_list_many(
+    std::vector<std::string> remotes) {
+  constexpr std::size_t kAheadBytes = std::size_t{32} * 1024;  // lines sent, not answered
+  std::vector<Listing> out;
+  std::size_t next = 0;
+  while (next < remotes.size()) {
+    std::string lines;
+    std::size_t end = next;
+    for (; end < remotes.size(); ++end) {
+      std::string line = protocol::serialize_request(protocol::List{remotes[end]});
+      if (!lines.empty() && lines.size() + line.size() > kAheadBytes) {
+        break;
+      }
+      lines += line;
+    }
+    SFS_CO_RETURN_IF_ERROR(co_await channel_->write(lines));
+    for (; next < end; ++next) {
+      auto listed = co_await read_counted<protocol::Entry>("", protocol::parse_entry);
+      if (!listed && (listed.error().code == Errc::kNetwork ||
+                      listed.error().code == Errc::kProtocol)) {
+        co_return listed.error();  // the replies that follow cannot be told apart
+      }
+      out.push_back(std::move(listed));
+    }
+  }
+  co_return out;
+}
+
+Result<std::vector<Connection::Listing>> Connection::list_many(
+    const std::vector<std::string>& remotes) {
+  return run(do_list_many(remotes));
+}
+
 awaitable<Result<std::vector<protocol::FileStatus>>> Connection::do_verify() {
   const std::string command = protocol::serialize_request(protocol::Verify{});
   co_return co_await read_counted<protocol::FileStatus>(command, protocol::parse_file_status);

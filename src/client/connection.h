@@ -150,6 +150,12 @@ class Connection {
   Result<void> remove(const std::string& remote);
   // The entries of the remote directory `remote` (empty: the top).
   Result<std::vector<protocol::Entry>> list(const std::string& remote = {});
+  // The entries of each folder of `remotes`, their LISTs pipelined (at most
+  // 32 KiB of request lines unanswered, as get_many's GETs): one result per
+  // folder, in order, each its own (kNotFound, kNotDir, ...). A lost
+  // connection or a garbled reply fails the whole call.
+  using Listing = Result<std::vector<protocol::Entry>>;
+  Result<std::vector<Listing>> list_many(const std::vector<std::string>& remotes);
   // MKDIR; with `parents`, like mkdir -p.
   Result<void> make_dir(const std::string& remote, bool parents);
   Result<void> remove_dir(const std::string& remote);
@@ -283,6 +289,7 @@ class Connection {
   awaitable<Result<void>> do_view(std::string remote, std::uint64_t max_bytes,
                                   std::function<void(const char*, std::size_t)> out);
   awaitable<Result<std::vector<protocol::Entry>>> do_list(std::string remote);
+  awaitable<Result<std::vector<Listing>>> do_list_many(std::vector<std::string> remotes);
   // Sends a request line answered by one "OK" line with `fields` fields.
   Result<protocol::Reply> simple(const std::string& line, std::size_t fields);
   awaitable<Result<std::vector<protocol::FileStatus>>> do_verify();

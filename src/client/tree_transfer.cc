@@ -136,27 +136,71 @@ void walk_local(const fs::path& dir, const std::string& relative, int depth,
 }
 
 // Collects the remote tree below `dir` in name order.
-Result<void> walk_remote(Connection& conn, const std::string& dir, const std::string& relative,
-                         int depth, std::vector<Item>& items, TransferSummary& summary) {
-  auto entries = conn.list(dir);
-  if (!entries) {
-    if (is_network(entries.error()) || relative.empty()) {
-      return entries.error();
-    }
-    summary.failed.push_back({relative, entries.error()});
-    return {};
+namespace {
+
+// Appends the items of the folder `relative` and, depth first, of the
+// folders below it that were listed, as the recursive walk did.
+void emit_listed(const std::map<std::string, std::vector<protocol::Entry>>& listed,
+                 const std::string& relative, std::vector<Item>& items) {
+  const auto found = listed.find(relative);
+  if (found == listed.end()) {
+    return;
   }
-  for (const protocol::Entry& e : *entries) {
-    SFS_RETURN_IF_ERROR(check_remote_name(e.name));
-    if (items.size() >= kMaxTreeEntries) {
-      return make_error(Errc::kTooLarge, "remote tree has too many entries");
-    }
+  for (const protocol::Entry& e : found->second) {
     const std::string name = join(relative, e.name);
     items.push_back({name, e.type == 'd', e.size, e.mtime, e.digest});
-    if (e.type == 'd' && depth < kMaxDepth) {
-      SFS_RETURN_IF_ERROR(walk_remote(conn, dir + "/" + e.name, name, depth + 1, items, summary));
+    if (e.type == 'd') {
+      emit_listed(listed, name, items);
     }
   }
+}
+
+}  // namespace
+
+// Lists a level of folders at a time, their LISTs pipelined (one round trip
+// per level, not per folder), then gives the items in the order of a
+// depth-first walk.
+Result<void> walk_remote(Connection& conn, const std::string& dir, const std::string& relative,
+                         int depth, std::vector<Item>& items, TransferSummary& summary) {
+  struct Folder {
+    std::string remote;
+    std::string relative;
+    int depth;
+  };
+  std::map<std::string, std::vector<protocol::Entry>> listed;  // by relative path
+  std::size_t entries = items.size();
+  std::vector<Folder> level{{dir, relative, depth}};
+  while (!level.empty()) {
+    std::vector<std::string> remotes;
+    for (const Folder& f : level) {
+      remotes.push_back(f.remote);
+    }
+    SFS_ASSIGN_OR_RETURN(auto listings, conn.list_many(remotes));
+    std::vector<Folder> next;
+    for (std::size_t i = 0; i < level.size(); ++i) {
+      const Folder& f = level[i];
+      auto& listing = listings[i];
+      if (!listing) {
+        if (f.depth == depth) {  // the top: nothing to walk
+          return listing.error();
+        }
+        summary.failed.push_back({f.relative, listing.error()});
+        continue;
+      }
+      for (const protocol::Entry& e : *listing) {
+        SFS_RETURN_IF_ERROR(check_remote_name(e.name));
+        if (entries++ >= kMaxTreeEntries) {
+          return make_error(Errc::kTooLarge, "remote tree has too many entries");
+        }
+        if (e.type == 'd' && f.depth < kMaxDepth) {
+          next.push_back({f.remote + "/" + e.name, join(f.relative, e.name), f.depth + 1});
+        }
+      }
+      listed.emplace(f.relative, std::move(*listing));
+    }
+    level = std::move(next);
+  }
+  emit_listed(listed, relative, items);
   return {};
 }
 
