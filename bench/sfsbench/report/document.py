@@ -9,7 +9,7 @@ from .. import workloads
 from .environment import SPEED_LABELS
 from .format import big_name, fmt, verdict
 from .notes import auto_notes, notes_block, update_notes
-from .targets import targets
+from .targets import RATIO_TARGETS, ratio_row, targets
 
 
 def header(bench, run):
@@ -255,6 +255,10 @@ def merge_report(bench, path, run):
         put_block(lines, [f"<details><summary>{title}</summary>", "", "```",
                           text.replace(str(bench.t), "$T").rstrip(), "```", "", "</details>"],
                   (first, end + 1) if end is not None else None, "## Profile notes")
+    # The ratio rows (report/targets.py) of the workloads measured here:
+    # only those of this run, the rest stay as the full run gave them.
+    merge_targets(lines, [row for row in (ratio_row(bench, *t) for t in RATIO_TARGETS
+                                          if bench.results.get(t[0])) if row])
     which = ", ".join(numbers)
     note = (f"Sections {which} (results, targets, commands) were measured by "
             f"`{run['cmdline']}` on {run['started']:%Y-%m-%d %H:%M} UTC "

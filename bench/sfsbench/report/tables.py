@@ -36,7 +36,7 @@ def transfer_table(bench, workload, unit):
     def line(tool, name, runs, ratio):
         vals = [r["value"] for r in runs]
         gib = runs[0]["bytes"] / GiB
-        row = (f"| {name} | {fmt(med(vals), 2 if workload == 'small' else 1)} | "
+        row = (f"| {name} | {fmt(med(vals), 2 if workload in ('small', 'tree') else 1)} | "
                f"{fmt(min(vals), 2)} – {fmt(max(vals), 2)} | "
                f"{fmt(ratio, 2) if ratio else '–'} | "
                f"{fmt(med(r['client_cpu'] / gib for r in runs), 2)} | "
