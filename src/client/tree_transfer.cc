@@ -172,6 +172,7 @@ Result<void> walk_remote(Connection& conn, const std::string& dir, const std::st
   std::vector<Folder> level{{dir, relative, depth}};
   while (!level.empty()) {
     std::vector<std::string> remotes;
+    remotes.reserve(level.size());
     for (const Folder& f : level) {
       remotes.push_back(f.remote);
     }
