@@ -270,9 +270,8 @@ Result<std::vector<Action>> copies(Connection& conn, const SyncOptions& o, const
       }
       continue;
     }
-    SFS_ASSIGN_OR_RETURN(const bool same,
-                         present ? unchanged(conn, o, trees, item, there->second)
-                                 : Result<bool>(false));
+    SFS_ASSIGN_OR_RETURN(const bool same, present ? unchanged(conn, o, trees, item, there->second)
+                                                  : Result<bool>(false));
     if (same) {
       ++tally.unchanged;
     } else {

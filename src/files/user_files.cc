@@ -215,8 +215,9 @@ awaitable<Result<Upload>> UserFiles::begin_upload(std::string_view path, std::ui
   co_return co_await upload_on(std::move(name), size, std::move(*created));
 }
 
-awaitable<Result<std::optional<Upload>>> UserFiles::begin_upload_unless_same(
-    std::string_view path, std::uint64_t size, std::string digest) {
+awaitable<Result<std::optional<Upload>>> UserFiles::begin_upload_unless_same(std::string_view path,
+                                                                             std::uint64_t size,
+                                                                             std::string digest) {
   if (size > limits_.max_file_bytes) {  // refused, unless it is there already (a lowered limit)
     auto there = co_await stat(path);
     if (there && !there->is_dir && there->size == size && there->digest == digest) {

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <atomic>
 #include <fstream>
 #include <future>
 #include <memory>
@@ -199,9 +199,8 @@ class PooledQuota final : public Quota {
   }
   void finish_scan(const std::string& user, const ScanTicket& ticket, const Result<Usage>& found,
                    Clock::time_point now) override {
-    asio::post(pool_, [this, user, ticket, found, now] {
-      ledger_.finish_scan(user, ticket, found, now);
-    });
+    asio::post(pool_,
+               [this, user, ticket, found, now] { ledger_.finish_scan(user, ticket, found, now); });
   }
   Result<Reservation> reserve(const std::string& user, Usage needed,
                               std::uint64_t replaced_bytes) override {
@@ -247,9 +246,8 @@ class PooledQuota final : public Quota {
   };
   void release(const std::string& user, Usage amount) override {
     asio::post(pool_, [this, user, amount] {
-      auto it = std::find_if(holds_.begin(), holds_.end(), [&](const Hold& h) {
-        return h.user == user && h.amount == amount;
-      });
+      auto it = std::find_if(holds_.begin(), holds_.end(),
+                             [&](const Hold& h) { return h.user == user && h.amount == amount; });
       if (it != holds_.end()) {
         holds_.erase(it);
       }
@@ -301,8 +299,7 @@ class UserFilesTest : public ::testing::TestWithParam<const char*> {
     run_coroutine([&]() -> awaitable<void> {
       auto space = co_await backend_->open_space("alice");
       EXPECT_TRUE(space.ok());
-      files_.emplace("alice", std::move(*space),
-                     Services{*quota_, *backend_, hashing_, slow_jobs_},
+      files_.emplace("alice", std::move(*space), Services{*quota_, *backend_, hashing_, slow_jobs_},
                      Limits{max_file_bytes, 4096, std::chrono::seconds(5)});
     });
   }
@@ -461,7 +458,8 @@ TEST_P(UserFilesTest, AnUploadOfWhatIsThereAlreadyIsNotBegun) {
     EXPECT_TRUE(same.ok() && !same->has_value());
     // Another content of the same size, another size: begun (and stopped).
     for (auto [size, text] : {std::pair<std::uint64_t, std::string>{5, "jello"}, {6, "hello!"}}) {
-      auto other = co_await files_->begin_upload_unless_same("a.txt", size, crypto::digest_of(text));
+      auto other =
+          co_await files_->begin_upload_unless_same("a.txt", size, crypto::digest_of(text));
       EXPECT_TRUE(other.ok() && other->has_value()) << text;
       if (other.ok() && other->has_value()) {
         co_await (*other)->stop(false);
