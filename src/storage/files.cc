@@ -42,7 +42,9 @@ Result<std::string> ReadFile::compute_digest() const {
 }
 
 Result<void> Upload::set_digest(const std::string& hex) {
-  return write_digest_xattr(file_.get(), hex);
+  SFS_RETURN_IF_ERROR(write_digest_xattr(file_.get(), hex));
+  digest_ = hex;
+  return {};
 }
 
 Upload::Upload(UniqueFd dir, UniqueFd file, std::string temp_name, std::string target_name,
@@ -140,6 +142,9 @@ Result<Usage> Upload::commit() {
     return ok.error();
   }
   done_ = true;
+  if (struct stat st{}; digests_ != nullptr && !digest_.empty() && ::fstat(file_.get(), &st) == 0) {
+    digests_->put(st, digest_);
+  }
   file_.reset();
   return replaced;
 }

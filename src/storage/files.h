@@ -9,6 +9,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "storage/digest_cache.h"
 #include "storage/usage.h"
 
 namespace sfs::storage {
@@ -63,6 +64,9 @@ class Upload {
   Result<void> write(const char* data, std::size_t length);
   // Records the content's digest with the file, before commit.
   Result<void> set_digest(const std::string& hex);
+  // The commit puts the digest recorded into `digests` too, so that the
+  // next listing need not read it back (storage/digest_cache.h).
+  void remember_in(DigestCache* digests) { digests_ = digests; }
   // The modification time the file gets at commit (seconds since the epoch).
   void set_mtime(std::int64_t seconds) { mtime_ = seconds; }
   // Makes the upload visible under its target name. Returns what it
@@ -84,6 +88,8 @@ class Upload {
   std::uint64_t held_ = 0;
   std::optional<std::int64_t> mtime_;
   bool done_ = false;
+  DigestCache* digests_ = nullptr;
+  std::string digest_;  // set_digest's
 };
 
 }  // namespace sfs::storage

@@ -108,7 +108,7 @@ Result<UserTree> Store::user(std::string_view name) const {
   const std::lock_guard lock(open_->mutex);
   std::weak_ptr<const UniqueFd>& cached = open_->handles[dir];
   if (auto shared = cached.lock(); shared && still_named(users_.get(), dir, shared->get())) {
-    return UserTree(std::move(shared));
+    return UserTree(std::move(shared), digests_.get());
   }
   if (::mkdirat(users_.get(), dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return errno_error(errno, "user directory");
@@ -116,7 +116,7 @@ Result<UserTree> Store::user(std::string_view name) const {
   SFS_ASSIGN_OR_RETURN(auto fd, open_beneath(users_.get(), dir, O_RDONLY | O_DIRECTORY));
   auto shared = std::make_shared<const UniqueFd>(std::move(fd));
   cached = shared;
-  return UserTree(std::move(shared));
+  return UserTree(std::move(shared), digests_.get());
 }
 
 std::size_t Store::remove_stale_temps(std::chrono::seconds partial_ttl) const {

@@ -15,6 +15,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "storage/digest_cache.h"
 #include "storage/user_tree.h"
 
 namespace sfs::storage {
@@ -47,6 +48,8 @@ class Store {
 
   UniqueFd users_;  // <root>/u
   std::unique_ptr<OpenTrees> open_ = std::make_unique<OpenTrees>();
+  // The digests listings read, for all users' trees (storage/digest_cache.h).
+  std::unique_ptr<DigestCache> digests_ = std::make_unique<DigestCache>();
 };
 
 }  // namespace sfs::storage

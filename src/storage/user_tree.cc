@@ -133,8 +133,10 @@ Result<Upload> UserTree::create(std::string_view relative,
       struct stat held {};
       ::fstat(partial.get(), &held);
       std::string name = partial_name(leaf, *resumable_size);
-      return Upload(std::move(dir), std::move(partial), std::move(name), std::move(leaf), true,
+      Upload upload(std::move(dir), std::move(partial), std::move(name), std::move(leaf), true,
                     static_cast<std::uint64_t>(held.st_size));
+      upload.remember_in(digests_);
+      return upload;
     }
   }
   std::string temp = random_temp_name();
@@ -144,7 +146,9 @@ Result<Upload> UserTree::create(std::string_view relative,
     return errno_error(errno, relative);
   }
   ::flock(fd, LOCK_EX);  // new and ours alone: marks it in use for the cleaner
-  return Upload(std::move(dir), UniqueFd(fd), std::move(temp), std::move(leaf), false, 0);
+  Upload upload(std::move(dir), UniqueFd(fd), std::move(temp), std::move(leaf), false, 0);
+  upload.remember_in(digests_);
+  return upload;
 }
 
 Result<Usage> UserTree::remove(std::string_view relative) const {
@@ -163,28 +167,64 @@ Result<Usage> UserTree::remove(std::string_view relative) const {
 
 namespace {
 
-// Describes an opened file or directory; nullopt for anything else.
-std::optional<DirEntry> describe(int fd, std::string name) {
+DirEntry entry_of(std::string name, const struct stat& st) {
+  return {std::move(name),
+          S_ISDIR(st.st_mode),
+          static_cast<std::uint64_t>(st.st_size),
+          st.st_mtime,
+          {}};
+}
+
+// Describes an opened file or directory; nullopt for anything else. A
+// digest read goes into `digests` (when given).
+std::optional<DirEntry> describe(int fd, std::string name, DigestCache* digests = nullptr) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
     return std::nullopt;
   }
-  DirEntry entry{std::move(name),
-                 S_ISDIR(st.st_mode),
-                 static_cast<std::uint64_t>(st.st_size),
-                 st.st_mtime,
-                 {}};
+  DirEntry entry = entry_of(std::move(name), st);
   // A file with other hard links is listed (so its user sees what is in
   // the way and can remove it) but without a digest: the attribute belongs
   // to the file all its names share.
   if (S_ISREG(st.st_mode) && !has_other_links(st)) {
     entry.digest = read_digest_xattr(fd);
+    if (digests != nullptr) {
+      digests->put(st, entry.digest);
+    }
   }
   return entry;
 }
 
+// One entry of a listing, from what an fstatat of it says when that is
+// enough (a folder; a file whose digest `digests` holds), else from the
+// file opened. nullopt for anything else (a symlink, a FIFO, gone).
+std::optional<DirEntry> list_entry(int dir_fd, const char* name, DigestCache* digests) {
+  struct stat st {};
+  if (::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+      !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+    return std::nullopt;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return entry_of(name, st);
+  }
+  if (digests != nullptr && !has_other_links(st)) {
+    if (auto digest = digests->find(st)) {
+      DirEntry entry = entry_of(name, st);
+      entry.digest = std::move(*digest);
+      return entry;
+    }
+  }
+  // O_NOFOLLOW leaves a symlink out that replaced it meanwhile; O_NONBLOCK
+  // keeps a FIFO from blocking.
+  const UniqueFd entry_fd(::openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!entry_fd.valid()) {
+    return std::nullopt;
+  }
+  return describe(entry_fd.get(), name, digests);
+}
+
 // Reads the entries of an open directory (taking ownership of `fd`).
-Result<std::vector<DirEntry>> read_entries(int fd) {
+Result<std::vector<DirEntry>> read_entries(int fd, DigestCache* digests) {
   DIR* dir = ::fdopendir(fd);
   if (dir == nullptr) {
     const int err = errno;
@@ -197,13 +237,7 @@ Result<std::vector<DirEntry>> read_entries(int fd) {
     if (name == "." || name == ".." || name.starts_with(".sfs-")) {
       continue;
     }
-    // O_NOFOLLOW leaves symlinks out; O_NONBLOCK keeps a FIFO from blocking.
-    const UniqueFd entry_fd(
-        ::openat(::dirfd(dir), d->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-    if (!entry_fd.valid()) {
-      continue;  // a symlink, or removed while we listed
-    }
-    if (auto entry = describe(entry_fd.get(), std::string(name))) {
+    if (auto entry = list_entry(::dirfd(dir), d->d_name, digests)) {
       entries.push_back(std::move(*entry));
     }
   }
@@ -228,7 +262,7 @@ Result<std::vector<DirEntry>> UserTree::list(std::string_view relative) const {
   if (!S_ISDIR(st.st_mode)) {
     return make_error(Errc::kNotDir, "not a directory: " + std::string(relative));
   }
-  return read_entries(fd.release());
+  return read_entries(fd.release(), digests_);
 }
 
 Result<DirEntry> UserTree::stat(std::string_view relative) const {

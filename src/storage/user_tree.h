@@ -17,6 +17,7 @@
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "storage/dead_props.h"
+#include "storage/digest_cache.h"
 #include "storage/entries.h"
 #include "storage/files.h"
 #include "storage/usage.h"
@@ -28,7 +29,10 @@ class UserTree {
   explicit UserTree(UniqueFd dir) : dir_(std::make_shared<const UniqueFd>(std::move(dir))) {}
   // Sessions of one user share the directory handle (one descriptor, not
   // one per connection).
-  explicit UserTree(std::shared_ptr<const UniqueFd> dir) : dir_(std::move(dir)) {}
+  // `digests`: the store's cache of digests for listings (none: each
+  // listing reads every file's attribute).
+  explicit UserTree(std::shared_ptr<const UniqueFd> dir, DigestCache* digests = nullptr)
+      : dir_(std::move(dir)), digests_(digests) {}
 
   // kNotFound, kIsDir, kBadPath (symlink, special file, a file with other
   // hard links: storage/links.h).
@@ -115,6 +119,7 @@ class UserTree {
                                   Usage* replaced) const;
 
   std::shared_ptr<const UniqueFd> dir_;
+  DigestCache* digests_ = nullptr;  // the store's, shared by its trees
 };
 
 }  // namespace sfs::storage

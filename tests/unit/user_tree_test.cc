@@ -416,6 +416,40 @@ TEST_F(UserTreeTest, ListHidesUploadInProgress) {
   EXPECT_FALSE((*after)[0].is_dir);
 }
 
+// A listing takes unchanged files' digests from the store's cache: any
+// change since the last listing must show.
+TEST_F(UserTreeTest, ListShowsADigestChangedSinceTheLastListing) {
+  const auto digest_listed = [this] {
+    auto entries = tree().list();
+    return entries.ok() && entries->size() == 1 ? (*entries)[0].digest : std::string("?");
+  };
+  ASSERT_TRUE(put_hashed("a.txt", "abc", kAbc).ok());
+  EXPECT_EQ(digest_listed(), kAbc);
+  EXPECT_EQ(digest_listed(), kAbc);
+  // Replaced (another inode), then its attribute rewritten in place.
+  ASSERT_TRUE(put_hashed("a.txt", "hello", kHello).ok());
+  EXPECT_EQ(digest_listed(), kHello);
+  // (sfs itself never rewrites a stored digest: an in-place change within
+  // one tick of a coarse kernel clock would keep the change time, so the
+  // test rewrites it until the change time has moved.)
+  struct stat before {};
+  ASSERT_EQ(::stat((home_ / "a.txt").c_str(), &before), 0);
+  for (int i = 0; i < 1000; ++i) {
+    set_xattr(home_ / "a.txt", kAbc);
+    struct stat now {};
+    ASSERT_EQ(::stat((home_ / "a.txt").c_str(), &now), 0);
+    if (now.st_ctim.tv_sec != before.st_ctim.tv_sec ||
+        now.st_ctim.tv_nsec != before.st_ctim.tv_nsec) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(digest_listed(), kAbc);
+  // Another hard link: no digest, cached or not.
+  fs::create_hard_link(home_ / "a.txt", outside_ / "link");
+  EXPECT_EQ(digest_listed(), "");
+}
+
 TEST_F(UserTreeTest, ListShowsStoredDigests) {
   ASSERT_TRUE(put_hashed("abc.txt", "abc", kAbc).ok());
   ASSERT_TRUE(put_file("plain.txt", "abc").ok());
