@@ -228,6 +228,15 @@ def merge_targets(lines, rows):
             lines.insert(last + 1, row)
 
 
+def superseded(line, numbers):
+    """Whether `line` is a merge's "Sections A, B (results ..." note naming only
+    sections among `numbers`."""
+    if not line.startswith("Sections ") or " (results" not in line:
+        return False
+    named = line[len("Sections "):line.index(" (results")].split(", ")
+    return all(n in numbers for n in named)
+
+
 def merge_report(bench, path, run):
     """--merge: the results, targets, commands and configs of this run's workloads
     replace theirs in the existing report at path (or join it), the rest of it stays;
@@ -266,5 +275,7 @@ def merge_report(bench, path, run):
             "report (`--merge`); the rest is from the run named above.")
     old = line_index(lines, f"Sections {which} (results")
     put_block(lines, [note], (old, old + 1) if old is not None else None, "## Targets")
+    # An earlier merge's note whose sections this run measured again all is out of date.
+    lines[:] = [line for line in lines if line == note or not superseded(line, numbers)]
     Path(path).write_text("\n".join(lines))
     update_notes(path)
