@@ -777,9 +777,8 @@ awaitable<Result<std::vector<Connection::Listing>>> Connection::do_list_many(
     SFS_CO_RETURN_IF_ERROR(co_await channel_->write(lines));
     for (; next < end; ++next) {
       auto listed = co_await read_counted<protocol::Entry>("", protocol::parse_entry);
-      if (!listed &&
-          (listed.error().code == Errc::kNetwork || listed.error().code == Errc::kProtocol)) {
-        co_return listed.error();  // the replies that follow cannot be told apart
+      if (!listed && is_connection_failure(listed.error())) {
+        co_return listed.error();
       }
       out.push_back(std::move(listed));
     }

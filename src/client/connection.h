@@ -29,6 +29,13 @@ class Channel;
 
 namespace sfs::client {
 
+// A failure after which the session cannot go on: the connection is gone,
+// or a garbled reply left the stream out of step (what follows cannot be
+// told apart). Any other error is one request's own.
+inline bool is_connection_failure(const Error& e) {
+  return e.code == Errc::kNetwork || e.code == Errc::kProtocol;
+}
+
 struct ConnectOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9001;

@@ -41,8 +41,6 @@ struct Tally {
   std::vector<TransferFailure> failed;
 };
 
-bool is_network(const Error& e) { return e.code == Errc::kNetwork || e.code == Errc::kProtocol; }
-
 const char* step_word(Step step) {
   switch (step) {
     case Step::kMakeDir:
@@ -427,7 +425,7 @@ Result<void> run_steps(Connection& conn, const SyncOptions& o, const std::vector
       continue;
     }
     tally.failed.push_back({a.item.relative, done.error()});
-    if (is_network(done.error())) {
+    if (is_connection_failure(done.error())) {
       return done;
     }
   }

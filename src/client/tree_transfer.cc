@@ -44,8 +44,6 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-bool is_network(const Error& e) { return e.code == Errc::kNetwork || e.code == Errc::kProtocol; }
-
 // Sets the connection's progress observer for as long as it lives.
 class Observe {
  public:
@@ -78,7 +76,7 @@ bool record(const Result<void>& result, const Item& item, TransferSummary& summa
     return true;
   }
   summary.failed.push_back({item.relative, result.error()});
-  return !is_network(result.error());
+  return !is_connection_failure(result.error());
 }
 
 // A local name becomes a remote path only if it follows the remote rules
@@ -266,7 +264,7 @@ bool put_dir(Connection& conn, const std::string& target, const Item& item,
     return true;
   }
   summary.failed.push_back({item.relative, result.error()});
-  return !is_network(result.error());
+  return !is_connection_failure(result.error());
 }
 
 }  // namespace
@@ -423,7 +421,7 @@ Result<void> prepare_gets(Connection& conn, const std::string& remote, const fs:
       progress.file_done(item.size);
       if (!kept) {
         summary.failed.push_back({item.relative, kept.error()});
-        if (is_network(kept.error())) {
+        if (is_connection_failure(kept.error())) {
           return kept.error();
         }
       }

@@ -17,8 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool is_network(const Error& e) { return e.code == Errc::kNetwork || e.code == Errc::kProtocol; }
-
 Result<std::string> digest_of(LocalSource& source) {
   crypto::Digest digest;
   // Sized to the file and one byte more (up to 1 MiB): a tree of small
@@ -79,7 +77,8 @@ Result<bool> same_content(Connection& conn, const fs::path& local, const std::st
   if (remote_digest.empty()) {  // stored before digests, or hard-linked: ask
     auto hashed = conn.hash(remote);
     if (!hashed) {
-      return is_network(hashed.error()) ? Result<bool>(hashed.error()) : Result<bool>(false);
+      return is_connection_failure(hashed.error()) ? Result<bool>(hashed.error())
+                                                   : Result<bool>(false);
     }
     remote_digest = *hashed;
   }
