@@ -220,7 +220,7 @@ awaitable<Result<std::optional<Upload>>> UserFiles::begin_upload_unless_same(std
                                                                              std::string digest) {
   if (size > limits_.max_file_bytes) {  // refused, unless it is there already (a lowered limit)
     auto there = co_await stat(path);
-    if (there && !there->is_dir && there->size == size && there->digest == digest) {
+    if (there && holds_content(*there, size, digest)) {
       co_return std::optional<Upload>();
     }
     co_return too_large_error(limits_.max_file_bytes);

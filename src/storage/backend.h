@@ -164,7 +164,7 @@ class Space {
       std::string path, std::optional<std::uint64_t> resumable_size, std::uint64_t size,
       std::string digest) {
     auto there = co_await stat(path);
-    if (there && !there->is_dir && there->size == size && there->digest == digest) {
+    if (there && holds_content(*there, size, digest)) {
       co_return std::unique_ptr<WriteHandle>();
     }
     co_return co_await create(std::move(path), resumable_size);

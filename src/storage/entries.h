@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace sfs::storage {
 
@@ -21,6 +22,12 @@ struct DirEntry {
   std::int64_t mtime = 0;  // seconds since the epoch
   std::string digest;      // stored digest (hex) of a file, empty if none
 };
+
+// Whether `entry` is a file of `size` bytes whose stored digest is
+// `digest`: an upload of that content would change nothing.
+inline bool holds_content(const DirEntry& entry, std::uint64_t size, std::string_view digest) {
+  return !entry.is_dir && entry.size == size && entry.digest == digest;
+}
 
 // One file's result of a bitrot check.
 struct FileCheck {

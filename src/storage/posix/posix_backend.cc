@@ -197,7 +197,7 @@ class PosixSpace final : public Space {
       std::string digest) override {
     co_return co_await run_blocking(disk_, [&]() -> Result<std::unique_ptr<WriteHandle>> {
       auto there = tree_.stat(path);
-      if (there && !there->is_dir && there->size == size && there->digest == digest) {
+      if (there && holds_content(*there, size, digest)) {
         return std::unique_ptr<WriteHandle>();
       }
       auto upload = tree_.create(path, resumable_size);
