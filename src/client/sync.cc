@@ -90,8 +90,8 @@ Result<void> check_remote_path_or_top(const std::string& remote) {
 struct Trees {
   std::vector<TreeItem> source;
   std::map<std::string, TreeItem> dest;
-  bool source_whole = true;  // every folder of SOURCE could be listed
-  bool dest_exists = false;  // DEST's top folder is there already
+  bool source_whole = true;    // every folder of SOURCE could be listed
+  bool remote_exists = false;  // the remote top folder is there already
   // Local files read while the remote walk was on its way (LocalScan).
   std::map<std::string, LocalContent> local_contents;
 };
@@ -132,6 +132,14 @@ Result<std::vector<TreeItem>> local_tree(const fs::path& top, bool must_exist,
   return items;
 }
 
+fs::path local_of(const SyncOptions& o, const std::string& relative) {
+  return fs::path(o.local) / relative;
+}
+
+std::string remote_of(const SyncOptions& o, const std::string& relative) {
+  return join_path(o.remote, relative);
+}
+
 // The local side of a sync, walked on a thread of its own while the remote
 // walk waits for the server. The local files are then read and hashed, in
 // walk order, for as long as that wait lasts (`remote_done`): a time the
@@ -156,7 +164,7 @@ struct LocalScan {
       if (item.is_dir || item.size > kReadAheadBytes) {
         continue;
       }
-      if (auto content = local_content(fs::path(o.local) / item.relative)) {
+      if (auto content = local_content(local_of(o, item.relative))) {
         contents.emplace(item.relative, std::move(*content));
       }
     }
@@ -172,8 +180,7 @@ Result<Trees> walk_both(Connection& conn, const SyncOptions& o, TransferSummary&
   std::atomic<bool> remote_done{false};
   std::thread local_side([&scan, &o, &remote_done] { scan.run(o, remote_done); });
   TransferSummary remote_walk;
-  bool remote_exists = false;
-  auto remote = remote_tree(conn, o.remote, remote_walk, remote_exists);
+  auto remote = remote_tree(conn, o.remote, remote_walk, trees.remote_exists);
   remote_done.store(true, std::memory_order_relaxed);
   local_side.join();
   SFS_ASSIGN_OR_RETURN(auto local, std::move(scan.items));
@@ -183,15 +190,11 @@ Result<Trees> walk_both(Connection& conn, const SyncOptions& o, TransferSummary&
   TransferSummary& local_walk = scan.walk;
   trees.local_contents = std::move(scan.contents);
   trees.source_whole = (o.upload ? local_walk : remote_walk).failed.empty();
-  trees.dest_exists = o.upload ? remote_exists : true;  // a download makes its own
   walk.skipped = std::move(local_walk.skipped);
   walk.failed = std::move(local_walk.failed);
   walk.failed.insert(walk.failed.end(), remote_walk.failed.begin(), remote_walk.failed.end());
-  if (!o.upload && remote->empty()) {
-    SFS_ASSIGN_OR_RETURN(auto top, remote_entry_at(conn, o.remote));
-    if (!top && !o.remote.empty()) {
-      return make_error(Errc::kNotFound, "no such remote folder: " + o.remote);
-    }
+  if (!o.upload && !trees.remote_exists) {  // the top always exists
+    return make_error(Errc::kNotFound, "no such remote folder: " + o.remote);
   }
   std::vector<TreeItem>& source = o.upload ? local : *remote;
   std::vector<TreeItem>& dest = o.upload ? *remote : local;
@@ -206,14 +209,6 @@ Result<Trees> walk_both(Connection& conn, const SyncOptions& o, TransferSummary&
 // The listing entry of a remote item, as same_content takes it.
 protocol::Entry entry_of(const TreeItem& item) {
   return {item.is_dir ? 'd' : 'f', item.size, item.mtime, item.digest, item.relative};
-}
-
-fs::path local_of(const SyncOptions& o, const std::string& relative) {
-  return fs::path(o.local) / relative;
-}
-
-std::string remote_of(const SyncOptions& o, const std::string& relative) {
-  return join_path(o.remote, relative);
 }
 
 // Whether DEST's `there` already holds SOURCE's file `item`.
@@ -491,9 +486,9 @@ Result<void> failures(const Tally& t) {
 }
 
 // Makes DEST's top folder (with its parents) before anything goes into it,
-// unless the walk found it.
-Result<void> make_top(Connection& conn, const SyncOptions& o, bool exists) {
-  if (o.dry_run || (o.upload && exists)) {
+// unless the walk found it there (`remote_exists`, for an upload).
+Result<void> make_top(Connection& conn, const SyncOptions& o, bool remote_exists) {
+  if (o.dry_run || (o.upload && remote_exists)) {
     return {};
   }
   if (o.upload) {
@@ -539,7 +534,7 @@ Result<void> sync_trees(Connection& conn, const SyncOptions& options, std::FILE*
   }
   const std::vector<Action> doomed = deletions(options, trees, trees.source_whole);
   SFS_ASSIGN_OR_RETURN(const auto made, copies(conn, options, trees, doomed, tally));
-  SFS_RETURN_IF_ERROR(make_top(conn, options, trees.dest_exists));
+  SFS_RETURN_IF_ERROR(make_top(conn, options, trees.remote_exists));
   std::vector<Action> steps = doomed;
   steps.insert(steps.end(), made.begin(), made.end());
   const Result<void> ran = run_steps(conn, options, steps, tally);

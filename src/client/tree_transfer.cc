@@ -133,7 +133,6 @@ void walk_local(const fs::path& dir, const std::string& relative, int depth,
   }
 }
 
-// Collects the remote tree below `dir` in name order.
 namespace {
 
 // Appends the items of the folder `relative` and, depth first, of the

@@ -170,6 +170,16 @@ class SyncTest(ServerTestCase):
         result = self.sfs("sync", "missing", ":backup")
         self.assertEqual(result.returncode, 4, result.stderr)  # not found
         self.assertIn("not a local directory: missing", stderr_lines(result)[-1])
+        # A download from a remote folder that is not there makes nothing locally;
+        # one from an empty folder makes the local folder and sends nothing.
+        restored = self.client.path("restored")
+        result = self.sfs("sync", ":nosuch", restored)
+        self.assertEqual(result.returncode, 4, result.stderr)
+        self.assertEqual(stderr_lines(result)[-1], "sfs: no such remote folder: nosuch")
+        self.assertFalse(os.path.exists(restored))
+        self.assertOk(self.sfs("mkdir", "emptyd"))
+        self.assertEqual(self.sync_json(":emptyd", restored)["sent"], 0)
+        self.assertEqual(os.listdir(restored), [])
 
     def test_batch_mode_syncs_below_the_working_folder(self):
         top = self.client.path("photos")
