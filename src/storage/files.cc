@@ -149,6 +149,12 @@ Result<Usage> Upload::commit() {
   return replaced;
 }
 
+bool Upload::replaces_at_most(std::uint64_t bytes) const {
+  struct stat st {};
+  return ::fstatat(dir_.get(), target_name_.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+         static_cast<std::uint64_t>(st.st_size) <= bytes;
+}
+
 void Upload::discard() {
   if (done_ || !dir_.valid()) {
     return;

@@ -72,6 +72,9 @@ class Upload {
   // Makes the upload visible under its target name. Returns what it
   // replaced there: {size, 1} for a file, {0, 0} when the name was free.
   Result<Usage> commit();
+  // The target is missing or holds at most `bytes`: replacing it frees no
+  // more than that (freeing a big file's pages takes milliseconds).
+  bool replaces_at_most(std::uint64_t bytes) const;
   // Removes the temp or partial file: the upload is over for good.
   void discard();
   // Ends the upload without commit, keeping a resumable upload's partial

@@ -2,8 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -117,6 +119,14 @@ Result<UserTree> Store::user(std::string_view name) const {
   auto shared = std::make_shared<const UniqueFd>(std::move(fd));
   cached = shared;
   return UserTree(std::move(shared), digests_.get());
+}
+
+bool Store::in_memory() const {
+  struct statfs fs {};
+  if (::fstatfs(users_.get(), &fs) != 0) {
+    return false;
+  }
+  return fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC;
 }
 
 std::size_t Store::remove_stale_temps(std::chrono::seconds partial_ttl) const {

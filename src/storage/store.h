@@ -37,6 +37,10 @@ class Store {
   // so the upload can resume). Returns how many files it removed.
   std::size_t remove_stale_temps(std::chrono::seconds partial_ttl) const;
 
+  // The store lives in memory (tmpfs, ramfs): no call on it waits for a
+  // device, so a small file's work costs the CPU and nothing else.
+  bool in_memory() const;
+
  private:
   explicit Store(UniqueFd users) : users_(std::move(users)) {}
 

@@ -3,6 +3,8 @@
 // backend. A new backend (S3) adds one line to kBackends below.
 
 #include <gtest/gtest.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -68,11 +70,13 @@ class MemoryUnderTest final : public BackendUnderTest {
 
 class PosixUnderTest final : public BackendUnderTest {
  public:
-  PosixUnderTest() : dir_("sfs-conformance"), disk_(2) {
+  explicit PosixUnderTest(SmallFileWork small = SmallFileWork::kOnPools)
+      : dir_("sfs-conformance"), disk_(2) {
     SFS_CHECK(!dir_.path().empty());
-    auto opened = PosixBackend::open(dir_.path() / "root", disk_);
-    SFS_CHECK(opened.ok());
-    backend_ = std::move(*opened);
+    auto store = Store::open(dir_.path() / "root");
+    SFS_CHECK(store.ok());
+    backend_ = std::make_unique<PosixBackend>(std::move(*store), PosixPools{disk_, disk_, disk_},
+                                              small);
   }
   ~PosixUnderTest() override {
     backend_.reset();
@@ -145,6 +149,8 @@ void PrintTo(const BackendParam& param, std::ostream* out) { *out << param.name;
 
 const BackendParam kBackends[] = {
     {"posix", [] { return std::make_unique<PosixUnderTest>(); }},
+    // As on tmpfs: a small file's open, create and commit inline.
+    {"posix_inline", [] { return std::make_unique<PosixUnderTest>(SmallFileWork::kInline); }},
     {"memory", [] { return std::make_unique<MemoryUnderTest>(); }},
     {"s3", [] { return S3UnderTest::make_if_live(); }},
 };
@@ -1047,6 +1053,164 @@ TEST(PosixBackendTest, EachKindOfWorkRunsOnItsOwnPool) {
   metadata.join();
   data.join();
   slow.join();
+}
+
+// A store in memory runs a small file's open, create and commit inline: they
+// finish while every pool thread is busy. Anything else still waits for the
+// pool: a listing, a big file's commit, a commit that would free a big
+// file's pages, and every call on a store left on the pools.
+class PosixSmallFileWorkTest : public ::testing::Test {
+ protected:
+  PosixSmallFileWorkTest() : dir_("sfs-small-work") {}
+  ~PosixSmallFileWorkTest() override {
+    release_pool();
+    pool_.join();
+  }
+
+  PosixBackend& backend(SmallFileWork small) {
+    auto store = Store::open(dir_.path() / "root");
+    SFS_CHECK(store.ok());
+    backend_ = std::make_unique<PosixBackend>(std::move(*store), PosixPools{pool_, pool_, pool_},
+                                              small);
+    return *backend_;
+  }
+
+  // Occupies the pool's one thread until release_pool().
+  void block_pool() {
+    std::promise<void> started;
+    asio::post(pool_, [&started, gate = gate_.get_future().share()] {
+      started.set_value();
+      gate.wait();
+    });
+    started.get_future().wait();
+  }
+  void release_pool() {
+    if (!released_) {
+      released_ = true;
+      gate_.set_value();
+    }
+  }
+
+  // Runs `task` on io_ until it finishes or io_ has waited `look` for it;
+  // true when it finished.
+  bool finishes(awaitable<void> task, std::chrono::milliseconds look) {
+    bool done = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> awaitable<void> {
+          co_await std::move(task);
+          done = true;
+        },
+        asio::detached);
+    io_.restart();
+    io_.run_for(look);
+    return done;
+  }
+  // After release_pool(): lets whatever waited for the pool end.
+  void drain() {
+    io_.restart();
+    io_.run();
+  }
+
+  static awaitable<void> upload(Space& space, std::string path, std::string content,
+                                Result<Usage>* committed) {
+    auto up = co_await space.create(std::move(path), std::nullopt);
+    if (!up) {
+      *committed = up.error();
+      co_return;
+    }
+    auto wrote = co_await (*up)->write(content.data(), content.size());
+    if (!wrote) {
+      *committed = wrote.error();
+      co_return;
+    }
+    *committed = co_await (*up)->commit();
+  }
+
+  test::TempDir dir_;
+  asio::thread_pool pool_{1};
+  std::promise<void> gate_;
+  bool released_ = false;
+  std::unique_ptr<PosixBackend> backend_;
+  asio::io_context io_;
+};
+
+// Generous: how long a call that does not need the pool may take on a busy
+// machine before the test calls it stuck (not a measure of speed).
+constexpr auto kNeedsNoPool = std::chrono::seconds(20);
+// How long to watch a call that must wait for the blocked pool.
+constexpr auto kWatchWaiting = std::chrono::milliseconds(50);
+
+TEST_F(PosixSmallFileWorkTest, InlineSmallFilesNeedNoPoolThread) {
+  auto space = run(backend(SmallFileWork::kInline).open_space("alice"));
+  ASSERT_TRUE(space.ok());
+  block_pool();
+  Result<Usage> committed = Usage{};
+  ASSERT_TRUE(finishes(upload(**space, "a.txt", "four", &committed), kNeedsNoPool));
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  std::string read;
+  auto get = [&]() -> awaitable<void> {
+    auto file = co_await (*space)->open_read("a.txt");
+    if (file) {
+      read.resize((*file)->size());
+      (void)co_await (*file)->read_at(read.data(), read.size(), 0);
+    }
+  };
+  ASSERT_TRUE(finishes(get(), kNeedsNoPool));
+  EXPECT_EQ(read, "four");
+  // A listing is no small file's work: it waits for the pool.
+  auto list = [&]() -> awaitable<void> { (void)co_await (*space)->list(""); };
+  EXPECT_FALSE(finishes(list(), kWatchWaiting));
+  release_pool();
+  drain();
+}
+
+TEST_F(PosixSmallFileWorkTest, ReplacingABigFileCommitsOnThePool) {
+  auto space = run(backend(SmallFileWork::kInline).open_space("alice"));
+  ASSERT_TRUE(space.ok());
+  Result<Usage> committed = Usage{};
+  const std::string big((std::size_t{1} << 20) + 1, 'b');
+  ASSERT_TRUE(finishes(upload(**space, "big", big, &committed), kNeedsNoPool));
+  ASSERT_TRUE(committed.ok());
+  block_pool();
+  EXPECT_FALSE(finishes(upload(**space, "big", "small now", &committed), kWatchWaiting));
+  release_pool();
+  drain();
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  EXPECT_EQ(committed->bytes, big.size());  // what it replaced
+  auto file = run((*space)->open_read("big"));
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ((*file)->size(), std::string("small now").size());
+}
+
+TEST_F(PosixSmallFileWorkTest, OnPoolsEverySmallFileWaitsForThePool) {
+  auto space = run(backend(SmallFileWork::kOnPools).open_space("alice"));
+  ASSERT_TRUE(space.ok());
+  block_pool();
+  Result<Usage> committed = make_error(Errc::kInternal, "not done");
+  EXPECT_FALSE(finishes(upload(**space, "a.txt", "four", &committed), kWatchWaiting));
+  release_pool();
+  drain();
+  EXPECT_TRUE(committed.ok());
+}
+
+TEST(PosixStoreTest, KnowsWhetherItLivesInMemory) {
+  test::TempDir dir("sfs-in-memory");
+  auto on_disk = Store::open(dir.path() / "root");
+  ASSERT_TRUE(on_disk.ok());
+  struct statfs fs {};
+  ASSERT_EQ(::statfs(dir.path().c_str(), &fs), 0);
+  EXPECT_EQ(on_disk->in_memory(), fs.f_type == TMPFS_MAGIC);
+  if (::statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC) {
+    const auto root = std::filesystem::path("/dev/shm") /
+                      ("sfs-in-memory-" + std::to_string(::getpid()));
+    {
+      auto in_memory = Store::open(root);
+      ASSERT_TRUE(in_memory.ok());
+      EXPECT_TRUE(in_memory->in_memory());
+    }
+    std::filesystem::remove_all(root);
+  }
 }
 
 // ---- what only the S3 backend does -------------------------------------------------

@@ -19,7 +19,7 @@ namespace {
 constexpr std::uint64_t kReadWholeBytes = std::uint64_t{16} * 1024;
 
 // A ReadFile whose every system call runs on one of the pools (a small
-// one's all in the job that opened it).
+// one's all in the job that opened it, or inline on a store in memory).
 class PosixRead final : public ReadHandle {
  public:
   PosixRead(ReadFile file, const PosixPools& pools) : file_(std::move(file)), pools_(pools) {}
@@ -83,12 +83,19 @@ class PosixRead final : public ReadHandle {
 // piece is.
 constexpr std::size_t kPendingWriteBytes = std::size_t{16} * 1024;
 
-// An Upload whose every system call runs on one of the pools. Destroyed
+// An inline commit replaces no bigger file than this: the rename frees the
+// old file's pages, about 50 ms per GiB on tmpfs here, which must not hold
+// up a network thread.
+constexpr std::uint64_t kInlineReplaceBytes = std::uint64_t{1} << 20;
+
+// An Upload whose every system call runs on one of the pools, but a small
+// one's commit on a store in memory (PosixBackend's SmallFileWork). Destroyed
 // unfinished, its pending bytes are written and the Upload's own destructor
 // keeps or drops it, inline.
 class PosixWrite final : public WriteHandle {
  public:
-  PosixWrite(Upload upload, const PosixPools& pools) : up_(std::move(upload)), pools_(pools) {}
+  PosixWrite(Upload upload, const PosixPools& pools, bool small_inline)
+      : up_(std::move(upload)), pools_(pools), small_inline_(small_inline) {}
   ~PosixWrite() override { (void)flush(); }
   PosixWrite(const PosixWrite&) = delete;
   PosixWrite& operator=(const PosixWrite&) = delete;
@@ -128,13 +135,18 @@ class PosixWrite final : public WriteHandle {
   }
   void set_mtime(std::int64_t seconds) override { up_.set_mtime(seconds); }
   awaitable<Result<Usage>> commit() override {
-    co_return co_await run_blocking(pools_.metadata, [&]() -> Result<Usage> {
+    auto commit = [&]() -> Result<Usage> {
       SFS_RETURN_IF_ERROR(flush());
       if (digest_) {
         SFS_RETURN_IF_ERROR(up_.set_digest(*digest_));
       }
       return up_.commit();
-    });
+    };
+    const bool small = small_inline_ && !flushed_ && up_.held() == 0;
+    if (small && up_.replaces_at_most(kInlineReplaceBytes)) {
+      co_return commit();
+    }
+    co_return co_await run_blocking(pools_.metadata, commit);
   }
   awaitable<void> discard() override {
     pending_.clear();
@@ -155,6 +167,7 @@ class PosixWrite final : public WriteHandle {
     if (pending_.empty()) {
       return {};
     }
+    flushed_ = true;
     auto wrote = up_.write(pending_.data(), pending_.size());
     pending_.clear();
     return wrote;
@@ -165,17 +178,23 @@ class PosixWrite final : public WriteHandle {
   std::string pending_;                // written bytes not yet in the file
   std::optional<std::string> digest_;  // set_digest's, for the commit
   bool written_ = false;               // write() was called
+  bool flushed_ = false;               // bytes went to the file before the commit
+  bool small_inline_;                  // PosixBackend's SmallFileWork
 };
 
 // One user's UserTree; each call runs on the metadata pool (verify on the
-// slow one).
+// slow one), but open and create inline on a store in memory.
 class PosixSpace final : public Space {
  public:
-  PosixSpace(UserTree tree, const PosixPools& pools)
-      : tree_(std::move(tree)), pools_(pools), disk_(pools.metadata) {}
+  PosixSpace(UserTree tree, const PosixPools& pools, bool small_inline)
+      : tree_(std::move(tree)),
+        pools_(pools),
+        disk_(pools.metadata),
+        small_(small_inline ? nullptr : &pools.metadata),
+        small_inline_(small_inline) {}
 
   awaitable<Result<std::unique_ptr<ReadHandle>>> open_read(std::string path) override {
-    co_return co_await run_blocking(disk_, [&]() -> Result<std::unique_ptr<ReadHandle>> {
+    co_return co_await call_on(small_, [&]() -> Result<std::unique_ptr<ReadHandle>> {
       SFS_ASSIGN_OR_RETURN(ReadFile file, tree_.open_read(path));
       auto read = std::make_unique<PosixRead>(std::move(file), pools_);
       read->read_if_small();
@@ -184,18 +203,18 @@ class PosixSpace final : public Space {
   }
   awaitable<Result<std::unique_ptr<WriteHandle>>> create(
       std::string path, std::optional<std::uint64_t> resumable_size) override {
-    co_return co_await run_blocking(disk_, [&]() -> Result<std::unique_ptr<WriteHandle>> {
+    co_return co_await call_on(small_, [&]() -> Result<std::unique_ptr<WriteHandle>> {
       auto upload = tree_.create(path, resumable_size);
       if (!upload) {
         return upload.error();
       }
-      return std::unique_ptr<WriteHandle>(std::make_unique<PosixWrite>(std::move(*upload), pools_));
+      return writer(std::move(*upload));
     });
   }
   awaitable<Result<std::unique_ptr<WriteHandle>>> create_unless_same(
       std::string path, std::optional<std::uint64_t> resumable_size, std::uint64_t size,
       std::string digest) override {
-    co_return co_await run_blocking(disk_, [&]() -> Result<std::unique_ptr<WriteHandle>> {
+    co_return co_await call_on(small_, [&]() -> Result<std::unique_ptr<WriteHandle>> {
       auto there = tree_.stat(path);
       if (there && holds_content(*there, size, digest)) {
         return std::unique_ptr<WriteHandle>();
@@ -204,7 +223,7 @@ class PosixSpace final : public Space {
       if (!upload) {
         return upload.error();
       }
-      return std::unique_ptr<WriteHandle>(std::make_unique<PosixWrite>(std::move(*upload), pools_));
+      return writer(std::move(*upload));
     });
   }
   awaitable<Result<Usage>> remove(std::string path) override {
@@ -248,15 +267,24 @@ class PosixSpace final : public Space {
   }
 
  private:
+  std::unique_ptr<WriteHandle> writer(Upload upload) const {
+    return std::make_unique<PosixWrite>(std::move(upload), pools_, small_inline_);
+  }
+
   UserTree tree_;
   PosixPools pools_;
-  asio::thread_pool& disk_;  // pools_.metadata
+  asio::thread_pool& disk_;    // pools_.metadata
+  asio::thread_pool* small_;   // where open and create run: disk_, or inline (nullptr)
+  bool small_inline_;          // PosixBackend's SmallFileWork
 };
 
 }  // namespace
 
-PosixBackend::PosixBackend(Store store, PosixPools pools)
-    : store_(std::move(store)), pools_(pools) {}
+PosixBackend::PosixBackend(Store store, PosixPools pools, SmallFileWork small)
+    : store_(std::move(store)),
+      pools_(pools),
+      small_inline_(small == SmallFileWork::kInline ||
+                    (small == SmallFileWork::kByStore && store_.in_memory())) {}
 
 PosixBackend::PosixBackend(Store store, asio::thread_pool& disk)
     : PosixBackend(std::move(store), PosixPools{disk, disk, disk}) {}
@@ -280,7 +308,8 @@ Capabilities PosixBackend::capabilities() const {
 awaitable<Result<std::unique_ptr<Space>>> PosixBackend::open_space(std::string user) {
   co_return co_await run_blocking(pools_.metadata, [&]() -> Result<std::unique_ptr<Space>> {
     SFS_ASSIGN_OR_RETURN(UserTree tree, store_.user(user));
-    return std::unique_ptr<Space>(std::make_unique<PosixSpace>(std::move(tree), pools_));
+    return std::unique_ptr<Space>(
+        std::make_unique<PosixSpace>(std::move(tree), pools_, small_inline_));
   });
 }
 

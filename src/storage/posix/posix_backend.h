@@ -7,6 +7,9 @@
 // `data` pool, metadata (open, list, stat, mkdir, commit, usage walks) on
 // the `metadata` pool, whole-file and whole-tree reads (compute_digest,
 // verify) on the `slow` pool, so that none of them queues behind another.
+// Except on a store in memory (tmpfs), which never waits for a device: there
+// a small file's open, create and commit run inline, since handing them to a
+// pool cost more than the work (two thread wake-ups each, bench/notes.md).
 //
 //   asio::thread_pool disk(2);
 //   auto backend = storage::PosixBackend::open("server_storage", disk);  // one pool for all
@@ -29,9 +32,16 @@ struct PosixPools {
   asio::thread_pool& slow;
 };
 
+// Where a small file's open, create and commit run.
+enum class SmallFileWork {
+  kByStore,  // inline when the store is in memory (Store::in_memory), else on the pools
+  kOnPools,
+  kInline,
+};
+
 class PosixBackend final : public Backend {
  public:
-  PosixBackend(Store store, PosixPools pools);
+  PosixBackend(Store store, PosixPools pools, SmallFileWork small = SmallFileWork::kByStore);
   // Every call on the one pool `disk`.
   PosixBackend(Store store, asio::thread_pool& disk);
 
@@ -49,6 +59,7 @@ class PosixBackend final : public Backend {
  private:
   Store store_;
   PosixPools pools_;
+  bool small_inline_;  // from SmallFileWork
 };
 
 }  // namespace sfs::storage
