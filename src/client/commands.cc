@@ -73,14 +73,14 @@ Result<std::unique_ptr<Connection>> open_session(const SessionOptions& options) 
   return conn;
 }
 
-namespace {
-
 void say_unchanged(const std::string& target) {
   std::fprintf(stderr,
                "sfs: put %s: unchanged (same size and digest), not sent; --force "
                "sends it anyway\n",
                target.c_str());
 }
+
+namespace {
 
 bool small_file(const std::string& local) {
   std::error_code ec;

@@ -95,6 +95,9 @@ std::string last_component(const std::string& path);
 // Checks a remote path before anything is sent (kBadPath, with the reason
 // the server would give: "path is not valid UTF-8", ...).
 Result<void> check_remote_path(const std::string& remote);
+
+// The line a put of an unchanged file prints instead of sending it.
+void say_unchanged(const std::string& target);
 // Where `get REMOTE [LOCAL]` writes.
 std::filesystem::path local_target(const std::string& remote, const std::string& local);
 

@@ -628,6 +628,16 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   co_return Result<void>{};
 }
 
+void Connection::time_of(const protocol::Reply& stat, std::optional<std::int64_t>* mtime) {
+  // A failed STAT changes nothing: the GET's reply says what is wrong.
+  if (stat.ok) {
+    auto entry = protocol::parse_stat_reply(stat);
+    if (entry && entry->type == 'f') {
+      *mtime = static_cast<std::int64_t>(entry->mtime);
+    }
+  }
+}
+
 awaitable<Result<protocol::Reply>> Connection::send_get(std::string line, std::string path,
                                                         bool ask_time,
                                                         std::optional<std::int64_t>* mtime) {
@@ -636,13 +646,7 @@ awaitable<Result<protocol::Reply>> Connection::send_get(std::string line, std::s
   }
   const std::string both = protocol::serialize_request(protocol::Stat{path}) + line;
   SFS_CO_ASSIGN_OR_RETURN(auto stat, co_await request(both));
-  // A failed STAT changes nothing: the GET's reply says what is wrong.
-  if (stat.ok) {
-    auto entry = protocol::parse_stat_reply(stat);
-    if (entry && entry->type == 'f') {
-      *mtime = static_cast<std::int64_t>(entry->mtime);
-    }
-  }
+  time_of(stat, mtime);
   co_return co_await request("");
 }
 

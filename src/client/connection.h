@@ -132,6 +132,9 @@ class Connection {
     std::string remote;
     std::filesystem::path local;
     std::optional<std::int64_t> mtime;  // the local file gets it when set
+    // Without `mtime`: ask the server for the file's time (a STAT sent
+    // with the GET, as get() with ask_time).
+    bool ask_time = false;
   };
   // Called once per job, in order: the file's result (for put_many, true
   // when the server already held the same content and skipped it).
@@ -259,6 +262,8 @@ class Connection {
   // path goes first in the same write and a file's time lands in `*mtime`.
   awaitable<Result<protocol::Reply>> send_get(std::string line, std::string path, bool ask_time,
                                               std::optional<std::int64_t>* mtime);
+  // A file's time from the reply to a STAT sent with a GET, into `*mtime`.
+  static void time_of(const protocol::Reply& stat, std::optional<std::int64_t>* mtime);
   // The rest of a GET after its OK line `reply`: the data into `part`,
   // the digest check, the commit.
   awaitable<Result<void>> finish_get(LocalDownload& part, protocol::Reply reply,
@@ -288,6 +293,7 @@ class Connection {
     LocalDownload part;
     std::uint64_t offset;
     std::size_t line_bytes;
+    bool asked_time;  // a STAT went before the GET
   };
   awaitable<Result<void>> do_get_many(std::vector<GetJob> jobs, bool resume, GetDone done);
   awaitable<Result<void>> settle_gets(const std::vector<GetJob>& jobs,

@@ -1,19 +1,17 @@
 #include "client/menu.h"
 
+#include <unistd.h>
+
 #include <cstdio>
-#include <iostream>
+#include <optional>
+#include <utility>
 
 #include "client/commands.h"
 #include "client/exit_codes.h"
+#include "client/menu_run.h"
 
 namespace sfs::client {
 namespace {
-
-bool ask(std::istream& in, const std::string& prompt, std::string& answer) {
-  std::printf("%s", prompt.c_str());
-  std::fflush(stdout);
-  return static_cast<bool>(std::getline(in, answer));
-}
 
 // The number typed, when it is one of 1..`count` written plainly; else 0.
 std::size_t choice_number(const std::string& line, std::size_t count) {
@@ -25,40 +23,127 @@ std::size_t choice_number(const std::string& line, std::size_t count) {
   return 0;
 }
 
-// Asks for the arguments the menu asks for; optional ones left empty at the
-// end are not given. Returns false when input ended.
-bool ask_args(std::istream& in, const Command& command, Invocation& inv) {
-  for (const Arg& arg : command.args) {
-    if (arg.menu_prompt.empty()) {
-      continue;
-    }
-    std::string answer;
-    if (!ask(in, std::string(arg.menu_prompt), answer)) {
-      return false;
-    }
-    inv.args.push_back(std::move(answer));
-  }
-  while (!inv.args.empty() && inv.args.back().empty() &&
-         !command.args[inv.args.size() - 1].required) {
-    inv.args.pop_back();
-  }
-  return true;
-}
-
-// Runs one menu entry into `result`. Returns false when input ended.
-bool run_entry(CommandContext& context, std::istream& in, const Command& command,
-               Result<void>& result) {
-  Invocation inv;
-  if (!ask_args(in, command, inv)) {
-    return false;
-  }
-  add_flag_defaults(command, inv);
-  result = command.handler(context, inv);
+// Runs one menu entry alone; the exit status when the connection is lost.
+std::optional<int> run_entry(CommandContext& context, const Command& command,
+                             const Invocation& inv) {
+  const Result<void> result = command.handler(context, inv);
   if (command.menu.ends_line) {
     std::printf("\n");
   }
-  return true;
+  if (result) {
+    std::printf("Done.\n");
+    return std::nullopt;
+  }
+  const int status = report(result.error());
+  if (result.error().code == Errc::kNetwork || result.error().code == Errc::kProtocol) {
+    return status;
+  }
+  return std::nullopt;
 }
+
+// The menu's dialogue. Read from a script, its prompts are held and its
+// small transfers gathered into a run (client/menu_run.h), as long as the
+// next line is already there; before waiting for one, it runs what it
+// gathered and shows everything held, so that a program that answers each
+// prompt in turn sees them as on a terminal.
+class MenuSession {
+ public:
+  MenuSession(CommandContext& context, LineInput& in, bool scripted)
+      : context_(context), in_(in), scripted_(scripted), run_(context) {}
+
+  int run(const std::vector<const Command*>& commands) {
+    const std::size_t exit_choice = commands.size() + 1;
+    const std::string text = menu_text(commands);
+    const std::string last = std::to_string(exit_choice);
+    std::string line;
+    while (!lost_) {
+      show(text);
+      if (!ask("Choose 1-" + last + ": ", line)) {
+        show("\n");
+        break;
+      }
+      const std::size_t choice = choice_number(line, exit_choice);
+      if (choice == 0) {
+        show("Invalid choice '" + line + "': enter a number from 1 to " + last + ".\n");
+        continue;
+      }
+      Invocation inv;
+      if (choice == exit_choice || !ask_args(*commands[choice - 1], inv)) {
+        break;
+      }
+      if (scripted_ && run_.add(*commands[choice - 1], inv, held_)) {
+        held_.clear();
+        continue;
+      }
+      if (!settle()) {
+        break;
+      }
+      lost_ = run_entry(context_, *commands[choice - 1], inv);
+    }
+    if (!lost_ && settle()) {
+      context_.conn.quit();
+      std::printf("Bye.\n");
+    }
+    return lost_.value_or(kExitOk);
+  }
+
+ private:
+  void show(const std::string& text) {
+    held_ += text;
+    if (!scripted_) {
+      std::fputs(std::exchange(held_, {}).c_str(), stdout);
+      std::fflush(stdout);
+    }
+  }
+
+  // Runs the gathered entries and shows them, then what is held. False
+  // when the connection was lost (lost_ has the status).
+  bool settle() {
+    lost_ = run_.flush();
+    if (lost_) {
+      return false;
+    }
+    std::fputs(std::exchange(held_, {}).c_str(), stdout);
+    std::fflush(stdout);
+    return true;
+  }
+
+  bool ask(const std::string& prompt, std::string& answer) {
+    show(prompt);
+    if (scripted_ && !in_.ready() && !settle()) {
+      return false;
+    }
+    return in_.next(answer);
+  }
+
+  // Asks for the arguments the menu asks for; optional ones left empty at
+  // the end are not given. Returns false when input ended.
+  bool ask_args(const Command& command, Invocation& inv) {
+    for (const Arg& arg : command.args) {
+      if (arg.menu_prompt.empty()) {
+        continue;
+      }
+      std::string answer;
+      if (!ask(std::string(arg.menu_prompt), answer)) {
+        return false;
+      }
+      inv.args.push_back(std::move(answer));
+    }
+    while (!inv.args.empty() && inv.args.back().empty() &&
+           !command.args[inv.args.size() - 1].required) {
+      inv.args.pop_back();
+    }
+    add_flag_defaults(command, inv);
+    return true;
+  }
+
+  CommandContext& context_;
+  LineInput& in_;
+  bool scripted_;
+  MenuRun run_;
+  std::string held_;        // shown but not printed yet (scripted)
+  std::optional<int> lost_;  // the exit status once the connection is lost
+};
 
 }  // namespace
 
@@ -80,45 +165,19 @@ std::string menu_text(const std::vector<const Command*>& commands) {
   return text + "  " + std::to_string(commands.size() + 1) + ") Exit\n";
 }
 
-int run_menu(Connection& conn, std::istream& in, bool resume) {
-  const std::vector<const Command*> commands = menu_commands();
-  const std::size_t exit_choice = commands.size() + 1;
-  const std::string text = menu_text(commands);
-  const std::string last = std::to_string(exit_choice);
+int run_menu(Connection& conn, LineInput& in, bool resume, bool scripted) {
   CommandContext context{conn, kMenu};
   context.resume = resume;
   std::printf("Logged in to %s.\n", conn.server_name().c_str());
   // The menu is the gentle start; say where the full client is.
   std::printf("Tip: sfs shell gives an sfs> prompt with cd, tab completion and history.\n");
-  std::string line;
-  while (true) {
-    std::printf("%s", text.c_str());
-    if (!ask(in, "Choose 1-" + last + ": ", line)) {
-      std::printf("\n");
-      break;
-    }
-    const std::size_t choice = choice_number(line, exit_choice);
-    if (choice == 0) {
-      std::printf("Invalid choice '%s': enter a number from 1 to %s.\n", line.c_str(),
-                  last.c_str());
-      continue;
-    }
-    Result<void> result;
-    if (choice == exit_choice || !run_entry(context, in, *commands[choice - 1], result)) {
-      break;
-    }
-    if (result) {
-      std::printf("Done.\n");
-    } else if (const int status = report(result.error());
-               result.error().code == Errc::kNetwork || result.error().code == Errc::kProtocol) {
-      return status;
-    }
-  }
-  conn.quit();
-  std::printf("Bye.\n");
-  return kExitOk;
+  MenuSession session(context, in, scripted);
+  return session.run(menu_commands());
 }
 
-int run_menu_session(Connection& conn, bool resume) { return run_menu(conn, std::cin, resume); }
+int run_menu_session(Connection& conn, bool resume) {
+  LineInput in(STDIN_FILENO);
+  return run_menu(conn, in, resume, ::isatty(STDIN_FILENO) == 0);
+}
 
 }  // namespace sfs::client

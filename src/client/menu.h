@@ -4,11 +4,12 @@
 // (client/command_table.h) puts in the menu, in the table's order (Upload,
 // Download, View, Delete, List), then Exit; each asks for the command's
 // arguments with the table's prompts. Reads choices from `in`, so it can be
-// driven by a terminal or a pipe.
+// driven by a terminal, a file or a pipe.
 
-#include <istream>
 #include <string>
 #include <vector>
+
+#include "client/line_input.h"
 
 #include "client/command_table.h"
 #include "client/connection.h"
@@ -17,9 +18,12 @@ namespace sfs::client {
 
 // Returns the exit status: 0 after Exit or end of input, the network error's
 // status when the connection is lost. put/get resume unless `resume` is off.
-int run_menu(Connection& conn, std::istream& in, bool resume = true);
+// `scripted` (input from a file or a pipe): consecutive small transfers go
+// pipelined, shown as one at a time (client/menu_run.h).
+int run_menu(Connection& conn, LineInput& in, bool resume = true, bool scripted = false);
 
-// run_menu on standard input: how `sfs menu` (and `sfs` alone) runs it.
+// run_menu on standard input, scripted unless it is a terminal: how `sfs
+// menu` (and `sfs` alone) runs it.
 int run_menu_session(Connection& conn, bool resume);
 
 // The commands of the menu, in the order it numbers them (Exit follows).

@@ -253,47 +253,31 @@ Result<std::map<std::string, Error>> make_parents(Connection& conn,
 
 Result<void> put_pipelined(CommandContext& context, const std::vector<std::string>& sources,
                            const std::vector<std::string>& targets, const TransferOptions& base) {
-  SFS_ASSIGN_OR_RETURN(const auto bad_parents, make_parents(context.conn, targets));
   std::vector<Connection::PutJob> jobs;
-  std::optional<Errc> first;
-  std::size_t failed = 0;
-  auto fail = [&](const Error& e) {
-    report(e);
-    first = first.value_or(e.code);
-    ++failed;
-  };
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    const std::size_t slash = targets[i].rfind('/');
-    const auto bad = slash == std::string::npos ? bad_parents.end()
-                                                : bad_parents.find(targets[i].substr(0, slash));
-    if (bad != bad_parents.end()) {
-      fail(bad->second);
-      continue;
-    }
-    jobs.push_back({sources[i], targets[i]});
-  }
   std::uint64_t bytes = 0;
   std::vector<std::uint64_t> sizes;
-  for (const Connection::PutJob& job : jobs) {
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    jobs.push_back({sources[i], targets[i]});
     std::error_code ec;
-    const std::uintmax_t size = fs::file_size(job.local, ec);
+    const std::uintmax_t size = fs::file_size(sources[i], ec);
     sizes.push_back(ec ? 0 : size);
     bytes += sizes.back();
   }
+  std::optional<Errc> first;
+  std::size_t failed = 0;
   // One line for them all, as put -r draws, on a terminal.
   TreeProgress progress("put " + std::to_string(jobs.size()) + " files", jobs.size(), bytes);
   auto done = [&](std::size_t i, const Result<bool>& r) {
     progress.file_done(sizes[i]);
     if (!r) {
-      fail(r.error());
+      report(r.error());
+      first = first.value_or(r.error().code);
+      ++failed;
     } else if (*r) {
-      std::fprintf(stderr,
-                   "sfs: put %s: unchanged (same size and digest), not sent; --force "
-                   "sends it anyway\n",
-                   jobs[i].remote.c_str());
+      say_unchanged(jobs[i].remote);
     }
   };
-  SFS_RETURN_IF_ERROR(context.conn.put_many(jobs, base.resume, base.keep_times, done));
+  SFS_RETURN_IF_ERROR(put_small_files(context.conn, jobs, base, done));
   return failures("put", failed, sources.size(), first);
 }
 
@@ -350,6 +334,85 @@ Result<void> get_operands(CommandContext& context, const Invocation& inv, Operan
     }
     return got;
   });
+}
+
+Result<void> put_small_files(Connection& conn, const std::vector<Connection::PutJob>& jobs,
+                             const TransferOptions& base, const Connection::PutDone& done) {
+  std::vector<std::string> targets;
+  for (const Connection::PutJob& job : jobs) {
+    targets.push_back(job.remote);
+  }
+  SFS_ASSIGN_OR_RETURN(const auto bad_parents, make_parents(conn, targets));
+  std::vector<Connection::PutJob> sent;
+  std::vector<std::size_t> index_of;  // sent[k] is jobs[index_of[k]]
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const std::size_t slash = targets[i].rfind('/');
+    const auto bad = slash == std::string::npos ? bad_parents.end()
+                                                : bad_parents.find(targets[i].substr(0, slash));
+    if (bad != bad_parents.end()) {
+      done(i, bad->second);
+      continue;
+    }
+    sent.push_back(jobs[i]);
+    index_of.push_back(i);
+  }
+  return conn.put_many(sent, base.resume, base.keep_times,
+                       [&](std::size_t k, const Result<bool>& r) { done(index_of[k], r); });
+}
+
+TransferOptions transfer_options(const CommandContext& context, const Invocation& inv) {
+  TransferOptions transfer{"", "", inv.flag("--recursive") != nullptr, context.resume,
+                           context.json};
+  transfer.force = inv.flag("--force") != nullptr;
+  transfer.keep_times = inv.flag("--no-times") == nullptr;
+  return transfer;
+}
+
+std::optional<Connection::PutJob> pipelined_put(CommandContext& context, const Invocation& inv) {
+  const TransferOptions base = transfer_options(context, inv);
+  Connection& conn = context.conn;
+  if (inv.args.empty() || inv.args.size() > 2 || base.recursive || base.force || base.json ||
+      conn.compressing() || conn.takes_offers() == false) {
+    return std::nullopt;
+  }
+  const Split split = split_operands(context, inv, OperandStyle::kLastIsTarget, false);
+  auto sources = local_sources(context, inv, split);
+  if (!sources || sources->size() != 1 || !small_regular_file(sources->front())) {
+    return std::nullopt;
+  }
+  const std::string* typed = split.target ? &inv.args[*split.target] : nullptr;
+  if (typed != nullptr && !check_put_target(context, *sources, *typed)) {
+    return std::nullopt;
+  }
+  auto target = remote_for(context, sources->front(), typed, false);
+  if (!target || !check_remote_path(*target)) {
+    return std::nullopt;
+  }
+  return Connection::PutJob{sources->front(), *target};
+}
+
+std::optional<Connection::GetJob> pipelined_get(CommandContext& context, const Invocation& inv) {
+  const TransferOptions base = transfer_options(context, inv);
+  if (inv.args.empty() || inv.args.size() > 2 || base.recursive || base.force || base.json ||
+      context.conn.compressing() || !inv.glob(0).empty()) {
+    return std::nullopt;
+  }
+  auto remote = resolve_remote(context.cwd, inv.args[0]);
+  if (!remote || remote->empty() || !check_remote_path(*remote)) {
+    return std::nullopt;
+  }
+  const std::string typed = inv.arg_or(1, "");
+  if (typed.ends_with('/')) {
+    return std::nullopt;  // a folder to make first: the usual way
+  }
+  const fs::path local = local_target(*remote, typed);
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(local, ec))) {
+    return std::nullopt;  // a local file to compare with first: the usual way
+  }
+  Connection::GetJob job{*remote, local, std::nullopt};
+  job.ask_time = base.keep_times;
+  return job;
 }
 
 Result<void> remove_operands(CommandContext& context, const Invocation& inv, bool recursive) {

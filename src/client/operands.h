@@ -40,6 +40,28 @@ Result<void> put_operands(CommandContext& context, const Invocation& inv, Operan
 Result<void> get_operands(CommandContext& context, const Invocation& inv, OperandStyle style,
                           const TransferOptions& base);
 
+// put's, get's, mput's and mget's flags: -r, --force and --no-times (-p,
+// keeping times, is the default).
+TransferOptions transfer_options(const CommandContext& context, const Invocation& inv);
+
+// Uploads small files (at most Connection::kSmallFileBytes) pipelined,
+// making their missing remote parent folders first; `done` gets each job's
+// result (true: the server held the same content), not necessarily in
+// order. Fails only when the connection is lost.
+Result<void> put_small_files(Connection& conn, const std::vector<Connection::PutJob>& jobs,
+                             const TransferOptions& base, const Connection::PutDone& done);
+
+// The one upload that put (kLastIsTarget) would make of `inv`, when it may
+// go pipelined with others: one small regular file, no -r, --force or
+// --json, on a connection that takes offers uncompressed. nullopt when not,
+// or when `inv` is wrong: the usual run then does it, and reports.
+std::optional<Connection::PutJob> pipelined_put(CommandContext& context, const Invocation& inv);
+
+// The one download that get would make of `inv`, as pipelined_put: a remote
+// file named plainly (no glob) to a local name that does not exist yet (one
+// that does is compared first, the usual way).
+std::optional<Connection::GetJob> pipelined_get(CommandContext& context, const Invocation& inv);
+
 // Deletes every remote operand of `inv` (folders with their contents when
 // `recursive`; then prints how many files and folders went, or with
 // `context.json` a JSON object).

@@ -266,11 +266,19 @@ awaitable<Result<void>> Connection::settle_gets(const std::vector<GetJob>& jobs,
     in_flight.pop_front();
     bytes -= front.line_bytes;
     const GetJob& job = jobs[front.job];
+    std::optional<std::int64_t> mtime = job.mtime;
+    if (front.asked_time) {
+      auto stat = co_await request("");
+      if (!stat) {
+        co_return stat.error();
+      }
+      time_of(*stat, &mtime);
+    }
     auto reply = co_await request("");
     Result<void> result = reply ? Result<void>() : Result<void>(reply.error());
     if (reply) {
       result = co_await finish_get(front.part, std::move(*reply), front.offset, job.remote,
-                                   job.local, false, job.mtime);
+                                   job.local, false, mtime);
     }
     done(front.job, result);
     if (!result && ends_session(result.error())) {
@@ -297,12 +305,15 @@ awaitable<Result<void>> Connection::do_get_many(std::vector<GetJob> jobs, bool r
     const bool can_resume = part->held() > 0 && !part->recorded_digest().empty();
     const protocol::Get get{jobs[i].remote, can_resume ? part->held() : 0,
                             can_resume ? part->recorded_digest() : std::string()};
-    const std::string line = protocol::serialize_request(get);
+    const bool ask_time = jobs[i].ask_time && !jobs[i].mtime;
+    const std::string line =
+        (ask_time ? protocol::serialize_request(protocol::Stat{jobs[i].remote}) : std::string()) +
+        protocol::serialize_request(get);
     // Room first: the lines the server has not answered stay within bounds.
     SFS_CO_RETURN_IF_ERROR(co_await settle_gets(jobs, in_flight, kWindowFiles - 1,
                                                 kWindowLineBytes - line.size(), done));
     SFS_CO_RETURN_IF_ERROR(co_await channel_->write(line));
-    in_flight.push_back({i, std::move(*part), get.offset, line.size()});
+    in_flight.push_back({i, std::move(*part), get.offset, line.size(), ask_time});
   }
   co_return co_await settle_gets(jobs, in_flight, 0, 0, done);
 }

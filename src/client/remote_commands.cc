@@ -29,16 +29,8 @@ Result<std::string> remote_entry(const CommandContext& context, const std::strin
   return path;
 }
 
-bool has_flag(const Invocation& inv, std::string_view name) { return inv.flag(name) != nullptr; }
 
-// put's, get's, mput's and mget's flags: -r, --force and --no-times (-p,
-// keeping times, is the default).
-TransferOptions transfer_options(const CommandContext& context, const Invocation& inv) {
-  TransferOptions transfer{"", "", has_flag(inv, "--recursive"), context.resume, context.json};
-  transfer.force = has_flag(inv, "--force");
-  transfer.keep_times = !has_flag(inv, "--no-times");
-  return transfer;
-}
+bool has_flag(const Invocation& inv, std::string_view name) { return inv.flag(name) != nullptr; }
 
 }  // namespace
 
