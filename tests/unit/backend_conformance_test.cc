@@ -1055,10 +1055,10 @@ TEST(PosixBackendTest, EachKindOfWorkRunsOnItsOwnPool) {
   slow.join();
 }
 
-// A store in memory runs a small file's open, create and commit inline: they
-// finish while every pool thread is busy. Anything else still waits for the
-// pool: a listing, a big file's commit, a commit that would free a big
-// file's pages, and every call on a store left on the pools.
+// A store in memory runs a small file's open, create and commit, and a stat,
+// inline: they finish while every pool thread is busy. Anything else still
+// waits for the pool: a listing, a big file's commit, a commit that would
+// free a big file's pages, and every call on a store left on the pools.
 class PosixSmallFileWorkTest : public ::testing::Test {
  protected:
   PosixSmallFileWorkTest() : dir_("sfs-small-work") {}
@@ -1158,6 +1158,13 @@ TEST_F(PosixSmallFileWorkTest, InlineSmallFilesNeedNoPoolThread) {
   };
   ASSERT_TRUE(finishes(get(), kNeedsNoPool));
   EXPECT_EQ(read, "four");
+  std::uint64_t size = 0;
+  auto stat = [&]() -> awaitable<void> {
+    auto entry = co_await (*space)->stat("a.txt");
+    size = entry ? entry->size : 0;
+  };
+  ASSERT_TRUE(finishes(stat(), kNeedsNoPool));
+  EXPECT_EQ(size, 4U);
   // A listing is no small file's work: it waits for the pool.
   auto list = [&]() -> awaitable<void> { (void)co_await (*space)->list(""); };
   EXPECT_FALSE(finishes(list(), kWatchWaiting));

@@ -183,7 +183,7 @@ class PosixWrite final : public WriteHandle {
 };
 
 // One user's UserTree; each call runs on the metadata pool (verify on the
-// slow one), but open and create inline on a store in memory.
+// slow one), but open, create and stat inline on a store in memory.
 class PosixSpace final : public Space {
  public:
   PosixSpace(UserTree tree, const PosixPools& pools, bool small_inline)
@@ -233,7 +233,7 @@ class PosixSpace final : public Space {
     co_return co_await run_blocking(disk_, [&] { return tree_.list(path); });
   }
   awaitable<Result<DirEntry>> stat(std::string path) override {
-    co_return co_await run_blocking(disk_, [&] { return tree_.stat(path); });
+    co_return co_await call_on(small_, [&] { return tree_.stat(path); });
   }
   awaitable<Result<Usage>> make_dir(std::string path, bool parents, AdmitDirs admit) override {
     co_return co_await run_blocking(disk_, [&] { return tree_.make_dir(path, parents, admit); });
@@ -274,7 +274,7 @@ class PosixSpace final : public Space {
   UserTree tree_;
   PosixPools pools_;
   asio::thread_pool& disk_;    // pools_.metadata
-  asio::thread_pool* small_;   // where open and create run: disk_, or inline (nullptr)
+  asio::thread_pool* small_;   // where open, create and stat run: disk_, or inline (nullptr)
   bool small_inline_;          // PosixBackend's SmallFileWork
 };
 

@@ -8,8 +8,9 @@
 // the `metadata` pool, whole-file and whole-tree reads (compute_digest,
 // verify) on the `slow` pool, so that none of them queues behind another.
 // Except on a store in memory (tmpfs), which never waits for a device: there
-// a small file's open, create and commit run inline, since handing them to a
-// pool cost more than the work (two thread wake-ups each, bench/notes.md).
+// a small file's open, create and commit, and a stat, run inline, since
+// handing them to a pool cost more than the work (two thread wake-ups each,
+// bench/notes.md).
 //
 //   asio::thread_pool disk(2);
 //   auto backend = storage::PosixBackend::open("server_storage", disk);  // one pool for all
@@ -32,7 +33,7 @@ struct PosixPools {
   asio::thread_pool& slow;
 };
 
-// Where a small file's open, create and commit run.
+// Where a small file's open, create and commit, and a stat, run.
 enum class SmallFileWork {
   kByStore,  // inline when the store is in memory (Store::in_memory), else on the pools
   kOnPools,
