@@ -15,6 +15,7 @@
 #include "client/cli_commands.h"
 #include "client/client_config.h"
 #include "client/commands.h"
+#include "client/local_digests.h"
 #include "client/completion_script.h"
 #include "client/exit_codes.h"
 #include "client/profile_choice.h"
@@ -167,10 +168,12 @@ int run(const CLI::App& app, Settings& s, const CliCommands& commands) {
     }
     return status;
   }
-  if (!s.batch_file.empty()) {
-    return run_batch(**conn, s.batch_file == "-" ? std::cin : batch, !s.no_resume, s.json);
-  }
-  return run_chosen(commands.chosen(), commands.invocation(), **conn, {!s.no_resume, s.json});
+  const int status =
+      !s.batch_file.empty()
+          ? run_batch(**conn, s.batch_file == "-" ? std::cin : batch, !s.no_resume, s.json)
+          : run_chosen(commands.chosen(), commands.invocation(), **conn, {!s.no_resume, s.json});
+  LocalDigests::shared().save();  // what this run hashed, for the next one
+  return status;
 }
 
 // A word where the command belongs that names none: "unknown command

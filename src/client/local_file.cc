@@ -59,8 +59,7 @@ Result<LocalSource> LocalSource::open(const std::filesystem::path& path, bool fo
   if (!S_ISREG(st.st_mode)) {
     return make_error(Errc::kLocal, path.string() + ": not a regular file");
   }
-  return LocalSource(std::move(owned), static_cast<std::uint64_t>(st.st_size),
-                     static_cast<std::int64_t>(st.st_mtim.tv_sec));
+  return LocalSource(std::move(owned), st);
 }
 
 Result<std::size_t> LocalSource::read(char* data, std::size_t max) {

@@ -4,6 +4,8 @@
 // once complete and verified, so a local file is never clobbered by a
 // partial or unverified download.
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -20,19 +22,19 @@ class LocalSource {
   // `follow_links` false a symlink too (open with O_NOFOLLOW: one call
   // where an lstat first would be two).
   static Result<LocalSource> open(const std::filesystem::path& path, bool follow_links = true);
-  std::uint64_t size() const { return size_; }
+  std::uint64_t size() const { return static_cast<std::uint64_t>(status_.st_size); }
   // The file's modification time, seconds since the epoch.
-  std::int64_t mtime() const { return mtime_; }
+  std::int64_t mtime() const { return status_.st_mtim.tv_sec; }
+  // fstat's answer at the open.
+  const struct stat& status() const { return status_; }
   Result<std::size_t> read(char* data, std::size_t max);
   // Continues reading at `offset`.
   Result<void> seek(std::uint64_t offset);
 
  private:
-  LocalSource(UniqueFd fd, std::uint64_t size, std::int64_t mtime)
-      : fd_(std::move(fd)), size_(size), mtime_(mtime) {}
+  LocalSource(UniqueFd fd, const struct stat& status) : fd_(std::move(fd)), status_(status) {}
   UniqueFd fd_;
-  std::uint64_t size_;
-  std::int64_t mtime_;
+  struct stat status_;
 };
 
 // A download in progress, in ".<name>.sfs-part" beside the target. The

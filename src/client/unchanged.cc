@@ -4,11 +4,13 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cerrno>
 #include <cstdio>
 #include <vector>
 
 #include "base/errno_error.h"
+#include "client/local_digests.h"
 #include "client/local_file.h"
 #include "crypto/digest.h"
 
@@ -35,11 +37,25 @@ Result<std::string> digest_of(LocalSource& source) {
   }
 }
 
+// The digest LocalDigests remembers for the file, else the one read now
+// (and remembered).
+Result<std::string> known_or_read_digest(LocalSource& source) {
+  LocalDigests& digests = LocalDigests::shared();
+  if (auto known = digests.find(source.status())) {
+    return *known;
+  }
+  struct timespec started {};
+  ::clock_gettime(CLOCK_REALTIME, &started);
+  SFS_ASSIGN_OR_RETURN(auto digest, digest_of(source));
+  digests.remember(source.status(), digest, started);
+  return digest;
+}
+
 }  // namespace
 
 Result<std::string> local_digest(const fs::path& path) {
   SFS_ASSIGN_OR_RETURN(auto source, LocalSource::open(path));
-  return digest_of(source);
+  return known_or_read_digest(source);
 }
 
 // One open (no symlink followed) and its fstat give the type and the size:
@@ -50,7 +66,7 @@ std::optional<LocalContent> local_content(const fs::path& path) {
   if (!source) {
     return std::nullopt;
   }
-  auto digest = digest_of(*source);
+  auto digest = known_or_read_digest(*source);
   if (!digest) {
     return std::nullopt;
   }
@@ -85,7 +101,7 @@ Result<bool> same_content(Connection& conn, const fs::path& local, const std::st
   if (known != nullptr) {
     return known->digest == remote_digest;
   }
-  auto mine = digest_of(*source);
+  auto mine = known_or_read_digest(*source);
   return mine && *mine == remote_digest;
 }
 

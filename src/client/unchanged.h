@@ -2,7 +2,9 @@
 // Skipping what is already there: a put or get whose target holds the same
 // bytes (the same size, then the same XXH3-128 digest) sends nothing, as
 // rsync and rclone do. Content decides, not times: a file touched but not
-// changed is not sent, and a changed file with an old time is.
+// changed is not sent, and a changed file with an old time is. A local
+// file's digest comes from LocalDigests when the file has not changed since
+// it was hashed (client/local_digests.h), else from reading it.
 //
 //   CopyOptions options;                       // resume, keep times, skip
 //   auto same = same_content(conn, "a.txt", "docs/a.txt", entry);

@@ -72,6 +72,35 @@ class SyncTest(ServerTestCase):
         self.assertEqual(changed["changes"], ["send docs/b.txt"])
         self.assertEqual(read_file(self.stored("backup", "photos", "docs", "b.txt")), b"b" * 200)
 
+    def test_local_digests_are_remembered_by_file_identity(self):
+        """The client remembers the digests of the local files it hashed
+        (~/.cache/sfs/digests), keyed by device, inode, size, modification
+        and change time: a file that still matches is not read again, and any
+        write (which moves the change time) makes it read again. Shown with a
+        planted entry that claims the remote content for a file holding other
+        bytes of the same size."""
+        top = self.client.path("tree")
+        local = os.path.join(top, "f.txt")
+        write(local, b"old!")
+        self.assertOk(self.sfs("sync", top, ":mirror"))
+        write(local, b"new!")
+        digest = self.sfs("hash", "mirror/f.txt").stdout.split()[0].decode()
+        cache = os.path.join(self.client.config_home, ".cache", "sfs", "digests")
+        st = os.stat(local)
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        with open(cache, "w") as f:
+            f.write("sfs-local-digests 1\n%d %d %d %d %d %s\n" % (
+                st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, digest))
+        trusted = self.sync_json(top, ":mirror")
+        self.assertEqual((trusted["sent"], trusted["unchanged"]), (0, 1))
+        self.assertEqual(read_file(self.stored("mirror", "f.txt")), b"old!")
+        # Its times set back as they were: the change time still moved.
+        os.utime(local, ns=(st.st_atime_ns, st.st_mtime_ns))
+        self.assertNotEqual(os.stat(local).st_ctime_ns, st.st_ctime_ns)
+        read_again = self.sync_json(top, ":mirror")
+        self.assertEqual((read_again["sent"], read_again["unchanged"]), (1, 0))
+        self.assertEqual(read_file(self.stored("mirror", "f.txt")), b"new!")
+
     def test_delete_removes_what_the_source_lacks(self):
         top = self.client.path("photos")
         self.make_tree(top)
