@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "client/json.h"
+#include "client/local_digests.h"
 #include "client/progress.h"
 #include "client/tree_progress.h"
 #include "client/tree_walk.h"
@@ -164,7 +165,10 @@ struct LocalScan {
       if (item.is_dir || item.size > kReadAheadBytes) {
         continue;
       }
-      if (auto content = local_content(local_of(o, item.relative))) {
+      // A file unchanged since it was hashed needs no open (LocalDigests).
+      if (auto known = LocalDigests::shared().find(item.status)) {
+        contents.emplace(item.relative, LocalContent{item.size, std::move(*known)});
+      } else if (auto content = local_content(local_of(o, item.relative))) {
         contents.emplace(item.relative, std::move(*content));
       }
     }

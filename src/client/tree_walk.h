@@ -6,6 +6,8 @@
 //   std::vector<TreeItem> items;
 //   walk_local("photos", "", 1, items, summary);   // symlinks skipped, noted
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -23,6 +25,7 @@ struct TreeItem {
   std::uint64_t size = 0;
   std::uint64_t mtime = 0;  // remote items: seconds since the epoch
   std::string digest;       // remote items: the stored digest, or empty
+  struct stat status {};    // local files: lstat's answer (LocalDigests knows them by it)
 };
 
 // Collects the local tree below `dir` (`relative` its path below the top,
