@@ -109,9 +109,9 @@ void LocalDigests::remember(const struct stat& st, const std::string& digest,
   if (file_.empty() || entries_.size() >= kMaxEntries) {
     return;
   }
-  entries_.insert_or_assign(Key{st.st_dev, st.st_ino},
-                            Entry{static_cast<std::uint64_t>(st.st_size), nanos(st.st_mtim),
-                                  nanos(st.st_ctim), digest});
+  entries_.insert_or_assign(
+      Key{st.st_dev, st.st_ino},
+      Entry{static_cast<std::uint64_t>(st.st_size), nanos(st.st_mtim), nanos(st.st_ctim), digest});
   dirty_ = true;
 }
 

@@ -141,7 +141,7 @@ class MenuSession {
   LineInput& in_;
   bool scripted_;
   MenuRun run_;
-  std::string held_;        // shown but not printed yet (scripted)
+  std::string held_;         // shown but not printed yet (scripted)
   std::optional<int> lost_;  // the exit status once the connection is lost
 };
 

@@ -9,10 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "client/line_input.h"
-
 #include "client/command_table.h"
 #include "client/connection.h"
+#include "client/line_input.h"
 
 namespace sfs::client {
 

@@ -103,10 +103,8 @@ std::optional<int> MenuRun::flush_puts() {
 
 std::optional<int> MenuRun::flush_gets() {
   std::vector<std::optional<Result<void>>> results(gets_.size());
-  const Result<void> got =
-      context_.conn.get_many(gets_, context_.resume, [&](std::size_t i, const Result<void>& r) {
-        results[i] = r;
-      });
+  const Result<void> got = context_.conn.get_many(
+      gets_, context_.resume, [&](std::size_t i, const Result<void>& r) { results[i] = r; });
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     std::fputs(entries_[i].shown.c_str(), stdout);
     std::fflush(stdout);

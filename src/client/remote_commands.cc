@@ -29,7 +29,6 @@ Result<std::string> remote_entry(const CommandContext& context, const std::strin
   return path;
 }
 
-
 bool has_flag(const Invocation& inv, std::string_view name) { return inv.flag(name) != nullptr; }
 
 }  // namespace

@@ -5,9 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -178,8 +177,8 @@ void walk_local(const fs::path& dir, const std::string& relative, int depth,
                 std::vector<Item>& items, TransferSummary& summary) {
   const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) {
-    summary.failed.push_back(
-        {relative.empty() ? dir.string() : relative, errno_error(Errc::kLocal, dir.string(), errno)});
+    summary.failed.push_back({relative.empty() ? dir.string() : relative,
+                              errno_error(Errc::kLocal, dir.string(), errno)});
     return;
   }
   walk_local_at(fd, dir, relative, depth, items, summary);

@@ -4,9 +4,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <ctime>
 #include <cerrno>
 #include <cstdio>
+#include <ctime>
 #include <vector>
 
 #include "base/errno_error.h"

@@ -178,24 +178,24 @@ Result<Request> parse_bare_verify(const Fields&) { return Request{Verify{}}; }
 Result<Request> parse_bare_quit(const Fields&) { return Request{Quit{}}; }
 Result<Request> parse_bare_usage(const Fields&) { return Request{UsageQuery{}}; }
 
-// Traits: {is_transfer, does_write, before_login}.
+// Traits: {is_transfer, does_write, before_login, quick}.
 constexpr VerbRow kVerbs[] = {
-    {index_of<Login>(), 3, 3, parse_login, {"LOGIN", false, false, true}},
-    {index_of<Put>(), 3, 6, parse_put, {"PUT", true, true, false}},
-    {index_of<Get>(), 4, 4, parse_get, {"GET", true, false, false}},
-    {index_of<View>(), 3, 3, parse_path_and_number<View>, {"VIEW", true, false, false}},
-    {index_of<Delete>(), 2, 2, parse_path<Delete>, {"DELETE", false, true, false}},
-    {index_of<List>(), 1, 2, parse_list, {"LIST", false, false, false}},
-    {index_of<Quit>(), 1, 1, parse_bare_quit, {"QUIT", false, false, false}},
-    {index_of<Hash>(), 2, 2, parse_path<Hash>, {"HASH", false, false, false}},
-    {index_of<Verify>(), 1, 1, parse_bare_verify, {"VERIFY", false, false, false}},
-    {index_of<MakeDir>(), 3, 3, parse_mkdir, {"MKDIR", false, true, false}},
-    {index_of<RemoveDir>(), 2, 2, parse_path<RemoveDir>, {"RMDIR", false, true, false}},
-    {index_of<Move>(), 3, 3, parse_move, {"MOVE", false, true, false}},
-    {index_of<Stat>(), 2, 2, parse_path<Stat>, {"STAT", false, false, false}},
-    {index_of<Compress>(), 2, 2, parse_compress, {"COMPRESS", false, false, false}},
-    {index_of<Notices>(), 2, 2, parse_notices, {"NOTICES", false, false, true}},
-    {index_of<UsageQuery>(), 1, 1, parse_bare_usage, {"USAGE", false, false, false}},
+    {index_of<Login>(), 3, 3, parse_login, {"LOGIN", false, false, true, false}},
+    {index_of<Put>(), 3, 6, parse_put, {"PUT", true, true, false, true}},
+    {index_of<Get>(), 4, 4, parse_get, {"GET", true, false, false, true}},
+    {index_of<View>(), 3, 3, parse_path_and_number<View>, {"VIEW", true, false, false, false}},
+    {index_of<Delete>(), 2, 2, parse_path<Delete>, {"DELETE", false, true, false, false}},
+    {index_of<List>(), 1, 2, parse_list, {"LIST", false, false, false, false}},
+    {index_of<Quit>(), 1, 1, parse_bare_quit, {"QUIT", false, false, false, false}},
+    {index_of<Hash>(), 2, 2, parse_path<Hash>, {"HASH", false, false, false, false}},
+    {index_of<Verify>(), 1, 1, parse_bare_verify, {"VERIFY", false, false, false, false}},
+    {index_of<MakeDir>(), 3, 3, parse_mkdir, {"MKDIR", false, true, false, false}},
+    {index_of<RemoveDir>(), 2, 2, parse_path<RemoveDir>, {"RMDIR", false, true, false, false}},
+    {index_of<Move>(), 3, 3, parse_move, {"MOVE", false, true, false, false}},
+    {index_of<Stat>(), 2, 2, parse_path<Stat>, {"STAT", false, false, false, true}},
+    {index_of<Compress>(), 2, 2, parse_compress, {"COMPRESS", false, false, false, false}},
+    {index_of<Notices>(), 2, 2, parse_notices, {"NOTICES", false, false, true, false}},
+    {index_of<UsageQuery>(), 1, 1, parse_bare_usage, {"USAGE", false, false, false, false}},
 };
 
 constexpr bool rows_follow_the_variant() {

@@ -103,6 +103,9 @@ struct VerbTraits {
   bool is_transfer;       // moves file data in frames (its log line counts the wire)
   bool does_write;        // changes the user's tree
   bool before_login;      // accepted before LOGIN
+  // One file's work (a transfer, a STAT): its reply may wait to share a
+  // send with the next pipelined ones (server/sfsp, docs/protocol.md).
+  bool quick;
 };
 const VerbTraits& traits_of(const Request& request);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <utility>
 
 namespace sfs::wire {
 namespace {
@@ -41,6 +42,9 @@ awaitable<Result<std::string>> Channel::read_line(std::size_t max_bytes, Clock::
     const std::size_t want = std::min(end_ + kReadChunk, max_bytes + kReadChunk);
     if (in_.size() < want) {
       in_.resize(want);
+    }
+    if (auto sent = co_await flush_before_waiting(1); !sent) {
+      co_return sent.error();
     }
     auto n = co_await read_within_deadline(in_.data() + end_, in_.size() - end_);
     if (!n) {
@@ -83,6 +87,9 @@ awaitable<Result<void>> Channel::read_exact(char* data, std::size_t length) {
   if (buffered == length) {
     co_return Result<void>{};
   }
+  if (auto sent = co_await flush_before_waiting(length - buffered); !sent) {
+    co_return sent;
+  }
   auto rest = co_await net::Connection::read_exact(data + buffered, length - buffered);
   co_return rest;
 }
@@ -92,8 +99,57 @@ awaitable<Result<std::size_t>> Channel::read_some(char* data, std::size_t max) {
     set_io_deadline();
     co_return take_buffered(data, max);
   }
+  if (auto sent = co_await flush_before_waiting(1); !sent) {
+    co_return sent.error();
+  }
   auto n = co_await net::Connection::read_some(data, max);
   co_return n;
+}
+
+awaitable<Result<void>> Channel::write_soon(std::string_view text) {
+  held_ += text;
+  if (held_.size() > kHeldReplyBytes) {
+    co_return co_await flush_soon();
+  }
+  co_return Result<void>{};
+}
+
+awaitable<Result<void>> Channel::flush_soon() {
+  if (held_.empty()) {
+    co_return Result<void>{};
+  }
+  const std::string held = std::exchange(held_, {});
+  co_return co_await net::Connection::write(held.data(), held.size());
+}
+
+awaitable<Result<void>> Channel::flush_before_waiting(std::size_t wanted) {
+  // What the peer sent that is here already (decrypted, or still in the
+  // socket) is read without waiting for it; past that it may be waiting
+  // for the held replies.
+  if (held_.empty() || net::Connection::input_available() >= wanted) {
+    co_return Result<void>{};
+  }
+  co_return co_await flush_soon();
+}
+
+awaitable<Result<void>> Channel::write(const char* data, std::size_t length) {
+  if (held_.empty()) {
+    co_return co_await net::Connection::write(data, length);
+  }
+  held_.append(data, length);  // one record and one send for all
+  co_return co_await flush_soon();
+}
+
+awaitable<Result<bool>> Channel::send(const char* data, std::size_t length) {
+  if (auto sent = co_await flush_soon(); !sent) {
+    co_return sent.error();
+  }
+  co_return co_await net::Connection::send(data, length);
+}
+
+awaitable<void> Channel::shutdown() {
+  (void)co_await flush_soon();
+  co_await net::Connection::shutdown();
 }
 
 }  // namespace sfs::wire

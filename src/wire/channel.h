@@ -7,8 +7,9 @@
 // Everything else (deadlines, the watchdog, idle and drain, the rate floor,
 // handshake, write, send, shutdown) is the Connection's: a Channel is a
 // Connection with the sfs wire on top. Its read_exact, read_some,
-// release_buffers and input_available take the line buffer into account:
-// call them on the Channel, never through a net::Connection reference.
+// release_buffers and input_available take the line buffer into account,
+// and its write, send and shutdown the replies write_soon holds: call them
+// on the Channel, never through a net::Connection reference.
 //
 //   auto ch = std::make_shared<wire::Channel>(std::move(socket), tls_context, 60s);
 //   ch->start_watchdog();
@@ -18,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "asio/asio.h"
@@ -63,6 +65,21 @@ class Channel : public net::Connection {
   // Frees the line buffer (when it holds nothing) and the TLS record
   // buffers (when OpenSSL holds no partial record) until they are needed.
   void release_buffers();
+
+  // A reply that may wait to share one TLS record and one send() with the
+  // next ones (pipelined requests already here, docs/protocol.md): it goes
+  // with the next write() or send(), or before the next read that has to
+  // wait for the peer (which may be waiting for it), or when more than
+  // kHeldReplyBytes are held.
+  awaitable<Result<void>> write_soon(std::string_view text);
+  // Sends what write_soon() holds now.
+  awaitable<Result<void>> flush_soon();
+  // As net::Connection's, what write_soon() holds first.
+  awaitable<Result<void>> write(const char* data, std::size_t length);
+  awaitable<Result<void>> write(std::string_view text) { return write(text.data(), text.size()); }
+  awaitable<Result<bool>> send(const char* data, std::size_t length);
+  awaitable<void> shutdown();
+  static constexpr std::size_t kHeldReplyBytes = 16 * 1024;
   std::size_t input_available() { return (end_ - begin_) + net::Connection::input_available(); }
 
  private:
@@ -70,9 +87,13 @@ class Channel : public net::Connection {
   std::size_t take_buffered(char* data, std::size_t max);
   // Drops the read buffer once it is drained, if it has grown.
   void shrink_drained();
+  // Sends the held replies unless `wanted` bytes can be read without
+  // waiting for the peer.
+  awaitable<Result<void>> flush_before_waiting(std::size_t wanted);
 
   bool compression_ = false;
   WireCount wire_count_;
+  std::string held_;  // write_soon's bytes not sent yet
   // Bytes read from the connection but not consumed yet: [begin_, end_).
   std::vector<char> in_;
   std::size_t begin_ = 0;

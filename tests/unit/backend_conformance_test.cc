@@ -75,8 +75,8 @@ class PosixUnderTest final : public BackendUnderTest {
     SFS_CHECK(!dir_.path().empty());
     auto store = Store::open(dir_.path() / "root");
     SFS_CHECK(store.ok());
-    backend_ = std::make_unique<PosixBackend>(std::move(*store), PosixPools{disk_, disk_, disk_},
-                                              small);
+    backend_ =
+        std::make_unique<PosixBackend>(std::move(*store), PosixPools{disk_, disk_, disk_}, small);
   }
   ~PosixUnderTest() override {
     backend_.reset();
@@ -1070,8 +1070,8 @@ class PosixSmallFileWorkTest : public ::testing::Test {
   PosixBackend& backend(SmallFileWork small) {
     auto store = Store::open(dir_.path() / "root");
     SFS_CHECK(store.ok());
-    backend_ = std::make_unique<PosixBackend>(std::move(*store), PosixPools{pool_, pool_, pool_},
-                                              small);
+    backend_ =
+        std::make_unique<PosixBackend>(std::move(*store), PosixPools{pool_, pool_, pool_}, small);
     return *backend_;
   }
 
@@ -1209,8 +1209,8 @@ TEST(PosixStoreTest, KnowsWhetherItLivesInMemory) {
   ASSERT_EQ(::statfs(dir.path().c_str(), &fs), 0);
   EXPECT_EQ(on_disk->in_memory(), fs.f_type == TMPFS_MAGIC);
   if (::statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC) {
-    const auto root = std::filesystem::path("/dev/shm") /
-                      ("sfs-in-memory-" + std::to_string(::getpid()));
+    const auto root =
+        std::filesystem::path("/dev/shm") / ("sfs-in-memory-" + std::to_string(::getpid()));
     {
       auto in_memory = Store::open(root);
       ASSERT_TRUE(in_memory.ok());

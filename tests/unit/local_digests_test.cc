@@ -28,7 +28,9 @@ struct stat file_stat(std::uint64_t inode, std::int64_t changed, off_t size = 40
   return st;
 }
 
-struct timespec at(std::int64_t second) { return {second, 0}; }
+struct timespec at(std::int64_t second) {
+  return {second, 0};
+}
 
 class LocalDigestsTest : public ::testing::Test {
  protected:

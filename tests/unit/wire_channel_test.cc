@@ -91,6 +91,56 @@ TEST_F(WireChannelTest, LinesAndBytesShareOneBuffer) {
   EXPECT_EQ(second, "WORLD");
 }
 
+// Replies held by write_soon go out before a read that would wait for the
+// peer, which may itself wait for them (a pipelining client that reads its
+// replies before sending more): otherwise both would wait until the deadline.
+TEST_F(WireChannelTest, HeldRepliesGoOutBeforeAReadThatWaits) {
+  std::string server_got;
+  std::string client_got;
+  exchange(
+      [&](Channel& ch) -> awaitable<void> {
+        (void)co_await ch.write_soon("first\n");
+        (void)co_await ch.write_soon("second\n");
+        auto line = co_await ch.read_line(100);
+        server_got = line ? *line : line.error().message;
+        (void)co_await ch.write_soon("bye\n");
+        co_await ch.shutdown();  // what is held goes first
+      },
+      [&](Channel& ch) -> awaitable<void> {
+        for (int i = 0; i < 2; ++i) {
+          auto line = co_await ch.read_line(100);
+          client_got += (line ? *line : line.error().message) + ";";
+        }
+        (void)co_await ch.write("go on\n");
+        auto line = co_await ch.read_line(100);
+        client_got += line ? *line : line.error().message;
+      });
+  EXPECT_EQ(client_got, "first;second;bye");
+  EXPECT_EQ(server_got, "go on");
+}
+
+// A write or a send takes the held replies along, in order.
+TEST_F(WireChannelTest, HeldRepliesGoFirstWithTheNextWriteOrSend) {
+  std::string client_got;
+  exchange(
+      [&](Channel& ch) -> awaitable<void> {
+        (void)co_await ch.write_soon("one\n");
+        (void)co_await ch.write("two\n");
+        (void)co_await ch.write_soon("three\n");
+        const std::string four = "four\n";
+        (void)co_await ch.send(four.data(), four.size());
+        (void)co_await ch.write_soon("five\n");
+        (void)co_await ch.flush_soon();
+      },
+      [&](Channel& ch) -> awaitable<void> {
+        for (int i = 0; i < 5; ++i) {
+          auto line = co_await ch.read_line(100);
+          client_got += (line ? *line : line.error().message) + ";";
+        }
+      });
+  EXPECT_EQ(client_got, "one;two;three;four;five;");
+}
+
 TEST_F(WireChannelTest, LineLongerThanItsLimitIsAProtocolError) {
   Result<std::string> line = std::string();
   exchange([&](Channel& ch) -> awaitable<void> { line = co_await ch.read_line(50); },

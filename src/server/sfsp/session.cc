@@ -112,6 +112,7 @@ awaitable<void> Session::run() {
     co_return;
   }
   co_await serve_commands();
+  (void)co_await channel_->flush_soon();  // a last reply held (an ERR PROTOCOL, say)
   if (const auto why = entry_.ended()) {
     spdlog::info("user={} peer={} session ended after an auth file reload: {}", user_, peer_,
                  LiveSessions::reason(*why));
@@ -159,6 +160,15 @@ awaitable<bool> Session::serve_line(std::string line) {
   body_due_.reset();
   if (const auto* put = std::get_if<protocol::Put>(&*request); put != nullptr && put->now) {
     body_due_ = put->size;
+  }
+  // The replies to pipelined transfers and STATs may share a send; before
+  // anything else (a listing, a move, VERIFY) the held ones go out, so that
+  // none waits behind slower work.
+  hold_replies_ = protocol::traits_of(*request).quick;
+  if (!hold_replies_) {
+    if (auto sent = co_await channel_->flush_soon(); !sent) {
+      co_return false;
+    }
   }
   // (An if, not ?:, around co_await: GCC 12 fails to compile the latter.)
   Result<void> result = make_error(Errc::kBadPath, "path too long");
@@ -212,6 +222,9 @@ awaitable<Result<std::string>> Session::read_command(net::Clock::duration timeou
 }
 
 awaitable<Result<void>> Session::reply(std::string line) {
+  if (hold_replies_ && channel_->input_available() > 0) {
+    co_return co_await channel_->write_soon(line);  // with the next ones (pipelined)
+  }
   co_return co_await channel_->write(line);
 }
 

@@ -132,6 +132,8 @@ class Session {
   std::uint64_t bytes_ = 0;         // moved by the current operation, for the log
   std::uint64_t resumed_from_ = 0;  // where the current transfer resumed, for the log
   bool quit_ = false;
+  // The current request's replies may wait for the next ones (VerbTraits::quick).
+  bool hold_replies_ = false;
   // The size of a PUT ... now whose data still follows on the stream: a
   // refusal before it was read reads it through first (serve_line).
   std::optional<std::uint64_t> body_due_;

@@ -49,8 +49,8 @@ awaitable<Result<void>> Session::skip_unchanged(const protocol::Put& put) {
   if (put.now) {  // the data is on its way: read it through, then answer
     SFS_CO_RETURN_IF_ERROR(co_await drain_body());
   }
-  const std::string line = protocol::ok_line({"unchanged"});
-  co_return co_await channel_->write(line);
+  std::string line = protocol::ok_line({"unchanged"});
+  co_return co_await reply(std::move(line));
 }
 
 awaitable<Result<void>> Session::drain_body() {
@@ -117,8 +117,8 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, files:
   if (!stored) {
     co_return stored.error();
   }
-  const std::string done = protocol::ok_line({std::to_string(stored->size), stored->digest});
-  co_return co_await channel_->write(done);
+  std::string done = protocol::ok_line({std::to_string(stored->size), stored->digest});
+  co_return co_await reply(std::move(done));
 }
 
 awaitable<Result<void>> Session::stream_file(files::Download& file, std::uint64_t length,
@@ -145,7 +145,7 @@ awaitable<Result<void>> Session::get(const Request& request) {
   resumed_from_ = file->start();
   const std::string head = protocol::ok_line(
       {std::to_string(size), stored.empty() ? "-" : stored, std::to_string(file->start())});
-  if (auto ok = co_await channel_->write(head); !ok) {
+  if (auto ok = co_await reply(head); !ok) {
     co_return ok;
   }
   auto check = [&]() -> Result<void> {
@@ -160,8 +160,8 @@ awaitable<Result<void>> Session::get(const Request& request) {
     co_return sent;
   }
   const std::string digest = co_await file->finish();
-  const std::string trailer = protocol::digest_line(digest);
-  co_return co_await channel_->write(trailer);
+  std::string trailer = protocol::digest_line(digest);
+  co_return co_await reply(std::move(trailer));
 }
 
 awaitable<Result<void>> Session::view(const Request& request) {

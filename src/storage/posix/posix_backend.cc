@@ -273,9 +273,9 @@ class PosixSpace final : public Space {
 
   UserTree tree_;
   PosixPools pools_;
-  asio::thread_pool& disk_;    // pools_.metadata
-  asio::thread_pool* small_;   // where open, create and stat run: disk_, or inline (nullptr)
-  bool small_inline_;          // PosixBackend's SmallFileWork
+  asio::thread_pool& disk_;   // pools_.metadata
+  asio::thread_pool* small_;  // where open, create and stat run: disk_, or inline (nullptr)
+  bool small_inline_;         // PosixBackend's SmallFileWork
 };
 
 }  // namespace
