@@ -228,6 +228,25 @@ def merge_targets(lines, rows):
             lines.insert(last + 1, row)
 
 
+def covers_report(lines, numbers):
+    """Whether the sections `numbers` include every section the report has ("### 3b.")."""
+    present = {line[4:].split(" ", 1)[0].rstrip(".") for line in lines
+               if line.startswith("### ") and line[4:5].isdigit()}
+    return present <= set(numbers)
+
+
+def clear_targets(lines):
+    """Drops the rows of the targets table, keeping its head."""
+    top = line_index(lines, "## Targets")
+    if top is None:
+        return
+    end = line_index(lines, "## ", top + 1) or len(lines)
+    rule = line_index(lines, "|---", top, end)
+    if rule is None:
+        return
+    lines[rule + 1:end] = [line for line in lines[rule + 1:end] if not line.startswith("|")]
+
+
 def superseded(line, numbers):
     """Whether `line` is a merge's "Sections A, B (results ..." note naming only
     sections among `numbers`."""
@@ -246,6 +265,8 @@ def merge_report(bench, path, run):
     lines = Path(path).read_text().split("\n")
     chosen = [w for w in workloads.ALL if bench.results.get(w.NAME)]
     numbers = [w.TITLE.split(" ", 1)[0].rstrip(".") for w in chosen]
+    if covers_report(lines, numbers):
+        clear_targets(lines)  # every row comes again from this run: none left behind
     for w, number in zip(chosen, numbers):
         title = w.TITLE.format(**fill)
         put_block(lines, [f"### {title}", ""] + w.section(bench, fill) + [""],

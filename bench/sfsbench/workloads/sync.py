@@ -97,4 +97,9 @@ def section(bench, fill):
     return L + ["", "Both are one `sfs --json sync TREE :synctree` process (connect, login, "
                 "walk both trees); the second finds every file unchanged: the remote "
                 "listing gives each file's size and stored digest, and the client hashes "
-                "its own copy (XXH3-128), so nothing is sent."]
+                "its own copy (XXH3-128), or takes the digest it remembered for a file "
+                "unchanged since it hashed it (`~/.cache/sfs/digests`; the tree is made "
+                "just before the runs, so only files hashed a second or more after they "
+                "were written are remembered), so nothing is sent. For scale: `sfs ls` of "
+                "an empty folder (process start, TLS, login) takes about 7 ms here "
+                "(bench/notes.md)."]
