@@ -1,5 +1,6 @@
 #include "client/menu.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -64,7 +65,7 @@ class MenuSession {
       }
       const std::size_t choice = choice_number(line, exit_choice);
       if (choice == 0) {
-        show("Invalid choice '" + line + "': enter a number from 1 to " + last + ".\n");
+        show(fmt::format("Invalid choice '{}': enter a number from 1 to {}.\n", line, last));
         continue;
       }
       Invocation inv;

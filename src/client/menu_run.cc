@@ -63,7 +63,7 @@ bool MenuRun::add(const Command& command, const Invocation& inv, std::string sho
   return true;
 }
 
-std::optional<int> MenuRun::show(std::size_t i, Result<void> result) {
+std::optional<int> MenuRun::show(std::size_t i, const Result<void>& result) {
   if (entries_[i].command->menu.ends_line) {
     std::printf("\n");
   }
@@ -94,7 +94,7 @@ std::optional<int> MenuRun::flush_puts() {
     } else if (*r) {
       say_unchanged(puts_[i].remote);
     }
-    if (auto status = show(i, std::move(result))) {
+    if (auto status = show(i, result)) {
       return status;
     }
   }
@@ -116,7 +116,7 @@ std::optional<int> MenuRun::flush_gets() {
     } else {
       result = r;
     }
-    if (auto status = show(i, std::move(result))) {
+    if (auto status = show(i, result)) {
       return status;
     }
   }

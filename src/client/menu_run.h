@@ -44,7 +44,7 @@ class MenuRun {
   };
   // Shows entry `i` with `result`; an error is reported. The exit status
   // when it is the connection's loss.
-  std::optional<int> show(std::size_t i, Result<void> result);
+  std::optional<int> show(std::size_t i, const Result<void>& result);
   bool conflicts_remote(const std::string& path) const;
   std::optional<int> flush_puts();
   std::optional<int> flush_gets();

@@ -339,6 +339,7 @@ Result<void> get_operands(CommandContext& context, const Invocation& inv, Operan
 Result<void> put_small_files(Connection& conn, const std::vector<Connection::PutJob>& jobs,
                              const TransferOptions& base, const Connection::PutDone& done) {
   std::vector<std::string> targets;
+  targets.reserve(jobs.size());
   for (const Connection::PutJob& job : jobs) {
     targets.push_back(job.remote);
   }

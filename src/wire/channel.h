@@ -79,7 +79,7 @@ class Channel : public net::Connection {
   awaitable<Result<void>> write(std::string_view text) { return write(text.data(), text.size()); }
   awaitable<Result<bool>> send(const char* data, std::size_t length);
   awaitable<void> shutdown();
-  static constexpr std::size_t kHeldReplyBytes = 16 * 1024;
+  static constexpr std::size_t kHeldReplyBytes = std::size_t{16} * 1024;
   std::size_t input_available() { return (end_ - begin_) + net::Connection::input_available(); }
 
  private:
