@@ -24,24 +24,6 @@ std::size_t choice_number(const std::string& line, std::size_t count) {
   return 0;
 }
 
-// Runs one menu entry alone; the exit status when the connection is lost.
-std::optional<int> run_entry(CommandContext& context, const Command& command,
-                             const Invocation& inv) {
-  const Result<void> result = command.handler(context, inv);
-  if (command.menu.ends_line) {
-    std::printf("\n");
-  }
-  if (result) {
-    std::printf("Done.\n");
-    return std::nullopt;
-  }
-  const int status = report(result.error());
-  if (result.error().code == Errc::kNetwork || result.error().code == Errc::kProtocol) {
-    return status;
-  }
-  return std::nullopt;
-}
-
 // The menu's dialogue. Read from a script, its prompts are held and its
 // small transfers gathered into a run (client/menu_run.h), as long as the
 // next line is already there; before waiting for one, it runs what it
@@ -79,7 +61,7 @@ class MenuSession {
       if (!settle()) {
         break;
       }
-      lost_ = run_entry(context_, *commands[choice - 1], inv);
+      lost_ = show_menu_result(*commands[choice - 1], commands[choice - 1]->handler(context_, inv));
     }
     if (!lost_ && settle()) {
       context_.conn.quit();

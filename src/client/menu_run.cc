@@ -11,21 +11,36 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool is_lost(const Error& e) { return e.code == Errc::kNetwork || e.code == Errc::kProtocol; }
+// Calls `fn` with each folder above `path` ("a", "a/b" for "a/b/c").
+template <typename Fn>
+void for_each_folder(const std::string& path, Fn fn) {
+  for (std::size_t slash = path.find('/'); slash != std::string::npos;
+       slash = path.find('/', slash + 1)) {
+    fn(path.substr(0, slash));
+  }
+}
 
 }  // namespace
+
+std::optional<int> show_menu_result(const Command& command, const Result<void>& result) {
+  if (command.menu.ends_line) {
+    std::printf("\n");
+  }
+  if (result) {
+    std::printf("Done.\n");
+    return std::nullopt;
+  }
+  const int status = report(result.error());
+  return is_connection_failure(result.error()) ? std::optional<int>(status) : std::nullopt;
+}
 
 bool MenuRun::conflicts_remote(const std::string& path) const {
   if (written_.contains(path) || above_.contains(path)) {
     return true;  // written already, or a folder of one written
   }
-  for (std::size_t slash = path.find('/'); slash != std::string::npos;
-       slash = path.find('/', slash + 1)) {
-    if (written_.contains(path.substr(0, slash))) {
-      return true;  // inside a name written already (a folder's, it may be)
-    }
-  }
-  return false;
+  bool inside = false;  // inside a name written already (a folder's, it may be)
+  for_each_folder(path, [&](const std::string& folder) { inside |= written_.contains(folder); });
+  return inside;
 }
 
 bool MenuRun::add(const Command& command, const Invocation& inv, std::string shown) {
@@ -38,10 +53,7 @@ bool MenuRun::add(const Command& command, const Invocation& inv, std::string sho
       return false;
     }
     written_.insert(job->remote);
-    for (std::size_t slash = job->remote.find('/'); slash != std::string::npos;
-         slash = job->remote.find('/', slash + 1)) {
-      above_.insert(job->remote.substr(0, slash));
-    }
+    for_each_folder(job->remote, [&](const std::string& folder) { above_.insert(folder); });
     puts_.push_back(std::move(*job));
     kind_ = Kind::kPut;
   } else if (command.name == "get" && (kind_ == Kind::kNone || kind_ == Kind::kGet)) {
@@ -63,16 +75,15 @@ bool MenuRun::add(const Command& command, const Invocation& inv, std::string sho
   return true;
 }
 
-std::optional<int> MenuRun::show(std::size_t i, const Result<void>& result) {
-  if (entries_[i].command->menu.ends_line) {
-    std::printf("\n");
+std::optional<int> MenuRun::show_each(const std::function<Result<void>(std::size_t)>& result_of) {
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    std::fputs(entries_[i].shown.c_str(), stdout);
+    std::fflush(stdout);
+    if (auto status = show_menu_result(*entries_[i].command, result_of(i))) {
+      return status;
+    }
   }
-  if (result) {
-    std::printf("Done.\n");
-    return std::nullopt;
-  }
-  const int status = report(result.error());
-  return is_lost(result.error()) ? std::optional<int>(status) : std::nullopt;
+  return std::nullopt;
 }
 
 std::optional<int> MenuRun::flush_puts() {
@@ -80,47 +91,39 @@ std::optional<int> MenuRun::flush_puts() {
   const Result<void> sent =
       put_small_files(context_.conn, puts_, transfer_options(context_, entries_.front().inv),
                       [&](std::size_t i, const Result<bool>& r) { results[i] = r; });
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
-    std::fputs(entries_[i].shown.c_str(), stdout);
-    std::fflush(stdout);
-    Result<void> result;
+  return show_each([&](std::size_t i) -> Result<void> {
     if (!results[i]) {  // never answered: the connection was lost
-      result = sent ? make_error(Errc::kNetwork, "connection lost") : sent.error();
-    } else if (const Result<bool>& r = *results[i]; !r && r.error().code == Errc::kIsDir) {
+      return sent ? make_error(Errc::kNetwork, "connection lost") : sent.error();
+    }
+    const Result<bool>& r = *results[i];
+    if (!r && r.error().code == Errc::kIsDir) {
       // A folder has the name: the usual put, which goes into it.
-      result = entries_[i].command->handler(context_, entries_[i].inv);
-    } else if (!r) {
-      result = r.error();
-    } else if (*r) {
+      return entries_[i].command->handler(context_, entries_[i].inv);
+    }
+    if (!r) {
+      return r.error();
+    }
+    if (*r) {
       say_unchanged(puts_[i].remote);
     }
-    if (auto status = show(i, result)) {
-      return status;
-    }
-  }
-  return std::nullopt;
+    return {};
+  });
 }
 
 std::optional<int> MenuRun::flush_gets() {
   std::vector<std::optional<Result<void>>> results(gets_.size());
   const Result<void> got = context_.conn.get_many(
       gets_, context_.resume, [&](std::size_t i, const Result<void>& r) { results[i] = r; });
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
-    std::fputs(entries_[i].shown.c_str(), stdout);
-    std::fflush(stdout);
-    Result<void> result;
+  return show_each([&](std::size_t i) -> Result<void> {
     if (!results[i]) {
-      result = got ? make_error(Errc::kNetwork, "connection lost") : got.error();
-    } else if (const Result<void>& r = *results[i]; !r && r.error().code == Errc::kIsDir) {
-      result = make_error(Errc::kIsDir, r.error().message + " (get -r downloads a folder)");
-    } else {
-      result = r;
+      return got ? make_error(Errc::kNetwork, "connection lost") : got.error();
     }
-    if (auto status = show(i, result)) {
-      return status;
+    const Result<void>& r = *results[i];
+    if (!r && r.error().code == Errc::kIsDir) {
+      return make_error(Errc::kIsDir, r.error().message + " (get -r downloads a folder)");
     }
-  }
-  return std::nullopt;
+    return r;
+  });
 }
 
 std::optional<int> MenuRun::flush() {

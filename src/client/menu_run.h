@@ -13,6 +13,7 @@
 //   if (!run.add(command, inv, shown)) { run.flush(); ...run the entry alone... }
 //   run.flush();   // before anything else is shown, and at the end
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,6 +23,11 @@
 #include "client/connection.h"
 
 namespace sfs::client {
+
+// Prints how a menu entry ended, as the menu does after each: "Done." or the
+// error (after the newline of an entry that ends its own line). The exit
+// status when the error is the connection's loss (the menu ends).
+std::optional<int> show_menu_result(const Command& command, const Result<void>& result);
 
 class MenuRun {
  public:
@@ -42,9 +48,9 @@ class MenuRun {
     Invocation inv;
     std::string shown;
   };
-  // Shows entry `i` with `result`; an error is reported. The exit status
-  // when it is the connection's loss.
-  std::optional<int> show(std::size_t i, const Result<void>& result);
+  // Shows each entry in order, its prompts then its result (`result_of`);
+  // stops at the connection's loss, with its exit status.
+  std::optional<int> show_each(const std::function<Result<void>(std::size_t)>& result_of);
   bool conflicts_remote(const std::string& path) const;
   std::optional<int> flush_puts();
   std::optional<int> flush_gets();

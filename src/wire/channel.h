@@ -5,7 +5,7 @@
 // the connection, and the counts of the last transfer's frames.
 //
 // Everything else (deadlines, the watchdog, idle and drain, the rate floor,
-// handshake, write, send, shutdown) is the Connection's: a Channel is a
+// the handshake, writing and sending) is the Connection's: a Channel is a
 // Connection with the sfs wire on top. Its read_exact, read_some,
 // release_buffers and input_available take the line buffer into account,
 // and its write, send and shutdown the replies write_soon holds: call them

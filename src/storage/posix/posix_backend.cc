@@ -187,14 +187,10 @@ class PosixWrite final : public WriteHandle {
 class PosixSpace final : public Space {
  public:
   PosixSpace(UserTree tree, const PosixPools& pools, bool small_inline)
-      : tree_(std::move(tree)),
-        pools_(pools),
-        disk_(pools.metadata),
-        small_(small_inline ? nullptr : &pools.metadata),
-        small_inline_(small_inline) {}
+      : tree_(std::move(tree)), pools_(pools), disk_(pools.metadata), small_inline_(small_inline) {}
 
   awaitable<Result<std::unique_ptr<ReadHandle>>> open_read(std::string path) override {
-    co_return co_await call_on(small_, [&]() -> Result<std::unique_ptr<ReadHandle>> {
+    co_return co_await call_on(small_pool(), [&]() -> Result<std::unique_ptr<ReadHandle>> {
       SFS_ASSIGN_OR_RETURN(ReadFile file, tree_.open_read(path));
       auto read = std::make_unique<PosixRead>(std::move(file), pools_);
       read->read_if_small();
@@ -203,7 +199,7 @@ class PosixSpace final : public Space {
   }
   awaitable<Result<std::unique_ptr<WriteHandle>>> create(
       std::string path, std::optional<std::uint64_t> resumable_size) override {
-    co_return co_await call_on(small_, [&]() -> Result<std::unique_ptr<WriteHandle>> {
+    co_return co_await call_on(small_pool(), [&]() -> Result<std::unique_ptr<WriteHandle>> {
       auto upload = tree_.create(path, resumable_size);
       if (!upload) {
         return upload.error();
@@ -214,7 +210,7 @@ class PosixSpace final : public Space {
   awaitable<Result<std::unique_ptr<WriteHandle>>> create_unless_same(
       std::string path, std::optional<std::uint64_t> resumable_size, std::uint64_t size,
       std::string digest) override {
-    co_return co_await call_on(small_, [&]() -> Result<std::unique_ptr<WriteHandle>> {
+    co_return co_await call_on(small_pool(), [&]() -> Result<std::unique_ptr<WriteHandle>> {
       auto there = tree_.stat(path);
       if (there && holds_content(*there, size, digest)) {
         return std::unique_ptr<WriteHandle>();
@@ -233,7 +229,7 @@ class PosixSpace final : public Space {
     co_return co_await run_blocking(disk_, [&] { return tree_.list(path); });
   }
   awaitable<Result<DirEntry>> stat(std::string path) override {
-    co_return co_await call_on(small_, [&] { return tree_.stat(path); });
+    co_return co_await call_on(small_pool(), [&] { return tree_.stat(path); });
   }
   awaitable<Result<Usage>> make_dir(std::string path, bool parents, AdmitDirs admit) override {
     co_return co_await run_blocking(disk_, [&] { return tree_.make_dir(path, parents, admit); });
@@ -267,15 +263,16 @@ class PosixSpace final : public Space {
   }
 
  private:
+  // Where open, create and stat run: the metadata pool, or inline (nullptr).
+  asio::thread_pool* small_pool() const { return small_inline_ ? nullptr : &disk_; }
   std::unique_ptr<WriteHandle> writer(Upload upload) const {
     return std::make_unique<PosixWrite>(std::move(upload), pools_, small_inline_);
   }
 
   UserTree tree_;
   PosixPools pools_;
-  asio::thread_pool& disk_;   // pools_.metadata
-  asio::thread_pool* small_;  // where open, create and stat run: disk_, or inline (nullptr)
-  bool small_inline_;         // PosixBackend's SmallFileWork
+  asio::thread_pool& disk_;  // pools_.metadata
+  bool small_inline_;        // PosixBackend's SmallFileWork
 };
 
 }  // namespace
