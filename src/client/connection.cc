@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "client/interrupt.h"
+#include "client/local_digests.h"
 #include "client/local_file.h"
 #include "client/password.h"
 #include "client/progress.h"
@@ -625,6 +626,8 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   if (done.fields.size() != 2 || done.fields[1] != digest) {
     co_return make_error(Errc::kIntegrity, "server stored different data than was sent");
   }
+  // Every byte of the file went through `hash` (a resumed prefix too).
+  LocalDigests::shared().remember(source.status(), digest, source.opened_at());
   co_return Result<void>{};
 }
 

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <ctime>
 
 #include "base/atomic_file.h"
 #include "base/errno_error.h"
@@ -47,6 +48,8 @@ Error download_error(const std::filesystem::path& dir, const std::filesystem::pa
 }  // namespace
 
 Result<LocalSource> LocalSource::open(const std::filesystem::path& path, bool follow_links) {
+  struct timespec opened_at {};
+  ::clock_gettime(CLOCK_REALTIME, &opened_at);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (follow_links ? 0 : O_NOFOLLOW));
   if (fd < 0) {
     return local_error(path, errno);
@@ -59,7 +62,7 @@ Result<LocalSource> LocalSource::open(const std::filesystem::path& path, bool fo
   if (!S_ISREG(st.st_mode)) {
     return make_error(Errc::kLocal, path.string() + ": not a regular file");
   }
-  return LocalSource(std::move(owned), st);
+  return LocalSource(std::move(owned), st, opened_at);
 }
 
 Result<std::size_t> LocalSource::read(char* data, std::size_t max) {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -25,16 +26,20 @@ class LocalSource {
   std::uint64_t size() const { return static_cast<std::uint64_t>(status_.st_size); }
   // The file's modification time, seconds since the epoch.
   std::int64_t mtime() const { return status_.st_mtim.tv_sec; }
-  // fstat's answer at the open.
+  // fstat's answer at the open, and when the open began (CLOCK_REALTIME):
+  // LocalDigests remembers a digest only for a file changed well before it.
   const struct stat& status() const { return status_; }
+  const struct timespec& opened_at() const { return opened_at_; }
   Result<std::size_t> read(char* data, std::size_t max);
   // Continues reading at `offset`.
   Result<void> seek(std::uint64_t offset);
 
  private:
-  LocalSource(UniqueFd fd, const struct stat& status) : fd_(std::move(fd)), status_(status) {}
+  LocalSource(UniqueFd fd, const struct stat& status, const struct timespec& opened_at)
+      : fd_(std::move(fd)), status_(status), opened_at_(opened_at) {}
   UniqueFd fd_;
   struct stat status_;
+  struct timespec opened_at_;
 };
 
 // A download in progress, in ".<name>.sfs-part" beside the target. The

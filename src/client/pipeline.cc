@@ -7,6 +7,7 @@
 
 #include "client/connection.h"
 #include "client/interrupt.h"
+#include "client/local_digests.h"
 #include "client/local_file.h"
 #include "client/progress.h"
 #include "crypto/digest.h"
@@ -45,6 +46,8 @@ Result<SmallFile> read_small(const fs::path& local) {
   crypto::Digest hash;
   hash.update(file.data.data(), file.data.size());
   file.digest = hash.hex_digest();
+  // The next sync or put of an unchanged file then needs no read.
+  LocalDigests::shared().remember(source.status(), file.digest, source.opened_at());
   return file;
 }
 

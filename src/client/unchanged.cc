@@ -44,10 +44,8 @@ Result<std::string> known_or_read_digest(LocalSource& source) {
   if (auto known = digests.find(source.status())) {
     return *known;
   }
-  struct timespec started {};
-  ::clock_gettime(CLOCK_REALTIME, &started);
   SFS_ASSIGN_OR_RETURN(auto digest, digest_of(source));
-  digests.remember(source.status(), digest, started);
+  digests.remember(source.status(), digest, source.opened_at());
   return digest;
 }
 

@@ -5,6 +5,7 @@ a folder tree, local to remote (`sync DIR :FOLDER`) and remote to local
 
 import json
 import os
+import time
 import unittest
 
 from sfs_harness import EXIT_REFUSED, ServerTestCase, read_file, stderr_lines, write_file
@@ -100,6 +101,27 @@ class SyncTest(ServerTestCase):
         read_again = self.sync_json(top, ":mirror")
         self.assertEqual((read_again["sent"], read_again["unchanged"]), (1, 0))
         self.assertEqual(read_file(self.stored("mirror", "f.txt")), b"new!")
+
+    def test_uploads_remember_the_digests_they_sent(self):
+        """A file sent by sync (a small one whole, a big one streamed) has its
+        digest remembered, so the next sync of the unchanged tree reads
+        nothing; a file written within a second of being read is not (its
+        change time might not move again for a write in the same tick)."""
+        top = self.client.path("aged")
+        write(os.path.join(top, "small.txt"), b"s" * 100)
+        write(os.path.join(top, "big.bin"), os.urandom(3 * 1024 * 1024))
+        time.sleep(1.2)  # older than a second when the sync reads them
+        write(os.path.join(top, "fresh.txt"), b"f" * 10)
+        self.assertOk(self.sfs("sync", top, ":aged"))
+        cache = os.path.join(self.client.config_home, ".cache", "sfs", "digests")
+        with open(cache) as f:
+            remembered = {int(line.split()[1]): line.split()[5]
+                          for line in f.read().splitlines()[1:]}
+        for name in ("small.txt", "big.bin"):
+            digest = self.sfs("hash", "aged/" + name).stdout.split()[0].decode()
+            inode = os.stat(os.path.join(top, name)).st_ino
+            self.assertEqual(remembered.get(inode), digest, name)
+        self.assertNotIn(os.stat(os.path.join(top, "fresh.txt")).st_ino, remembered)
 
     def test_delete_removes_what_the_source_lacks(self):
         top = self.client.path("photos")
