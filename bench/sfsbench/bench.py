@@ -227,7 +227,7 @@ class Bench:
 
     def run(self):
         (self.t / "logs").mkdir()
-        need_big = {"upload", "download", "dav_put", "dav_get"} & set(self.o.workloads)
+        need_big = {"upload", "download", "dav_put", "dav_get", "s3"} & set(self.o.workloads)
         if need_big:
             size = self.s["big_mib"] * MiB
             log(f"creating {size // MiB} MiB of random data on tmpfs")

@@ -86,17 +86,20 @@ class SfsServer(Server):
     For the cluster workloads (workloads/cluster.py): host (a loopback address),
     storage (a directory other servers share), identity (another server's (cert,
     key), so one pinned certificate fits every node), db (a cluster.Database: the
-    users are there, not in an auth file) and extra_args."""
+    users are there, not in an auth file), extra_args and env (the server's whole
+    environment, as for S3's credentials)."""
 
     name = "sfs"
 
     def __init__(self, t, bins, max_connections=10000, *, sub="sfs",
                  users=("bench", "lister"), plain_user=True, idle_timeout=3600,
-                 host="127.0.0.1", storage=None, identity=None, db=None, extra_args=()):
+                 host="127.0.0.1", storage=None, identity=None, db=None, extra_args=(),
+                 env=None):
         self.t, self.bins = t, bins
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
         self.host, self.db, self.extra_args = host, db, list(extra_args)
+        self.env = env  # the whole environment of the server, when not this process's
         self.dir = t / sub
         self.dir.mkdir()
         self.storage = storage or self.dir / "storage"
@@ -136,7 +139,7 @@ class SfsServer(Server):
         self.logf = open(self.dir / "server.log", "ab")
         offset = self.logf.tell()
         self.proc = spawn(self.command, stdout=self.logf, stderr=subprocess.STDOUT,
-                          new_session=True, env=self.db.env() if self.db else None)
+                          new_session=True, env=self.db.env(self.env) if self.db else self.env)
         self.port = self.wait_listening(offset)
         self.idle_procs = 1
         wait_port(self.port, self.proc, 10, host=self.host)

@@ -1566,8 +1566,10 @@ TEST_F(S3BackendLive, ObjectsAboveTheSingleCopyLimitAreCopiedInParts) {
 
 // A server killed mid-upload never runs keep_for_resume: what it leaves is
 // the sidecar the upload wrote as its parts went out (here after each
-// part), and a restarted server (a new backend on the same bucket)
-// resumes from the last one.
+// part that landed: the third is still on its way when the write returns,
+// and lands only when the next part goes or the upload ends), and a
+// restarted server (a new backend on the same bucket) resumes from the last
+// one.
 TEST_F(S3BackendLive, AnUploadNamesItsPartsAsItGoesSoAKilledServerLeavesThemToResume) {
   space_.reset();
   settings_.sidecar_every = kPart;
@@ -1575,11 +1577,11 @@ TEST_F(S3BackendLive, AnUploadNamesItsPartsAsItGoesSoAKilledServerLeavesThemToRe
   auto opened = run(under_test_->backend().open_space("alice"));
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   space_ = std::move(*opened);
-  const std::string data = pattern(3 * kPart + 100);
+  const std::string data = pattern(4 * kPart + 100);
   auto up = run(space_->create("k", data.size()));
   ASSERT_TRUE(up.ok()) << up.error().message;
   ASSERT_TRUE(run((*up)->continue_at(0)).ok());
-  ASSERT_TRUE(run((*up)->write(data.data(), 2 * kPart + 50)).ok());
+  ASSERT_TRUE(run((*up)->write(data.data(), 3 * kPart + 50)).ok());
   auto kept = read_sidecar(sidecar("k", data.size()));
   ASSERT_TRUE(kept.ok()) << kept.error().message;
   EXPECT_EQ(kept->parts, 2);

@@ -8,11 +8,11 @@ smoke run unless --workloads names it)."""
 
 from . import (attack, cluster_clients, concurrent, dav_get, dav_litmus, dav_propfind, dav_put,
                db_cost, download, held, idle, latency, logs_down, logs_up, reuse, small, stalled,
-               sync, tree, upload, verify_load)
+               s3, sync, tree, upload, verify_load)
 
 ALL = [upload, download, small, concurrent, latency, reuse, idle, held, logs_up, logs_down,
        attack, stalled, verify_load, dav_put, dav_get, dav_propfind, dav_litmus, sync, tree,
-       cluster_clients, db_cost]
+       cluster_clients, db_cost, s3]
 NAMES = [w.NAME for w in ALL]
 SMOKE_NAMES = [w.NAME for w in ALL if getattr(w, "SMOKE", True)]
 

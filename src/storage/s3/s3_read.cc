@@ -1,8 +1,20 @@
 // A file on S3 opened for reading: ranged GETs pinned to the ETag that
 // open_read saw, so a replaced object fails the read (kIo) instead of
 // mixing two versions (S3 keeps no snapshot: Capabilities::snapshot_reads).
+//
+// Read-ahead: each request to a store costs several milliseconds before its
+// first byte (radosgw here: ~4 ms for 1 MiB, ~13 ms for 8 MiB), so a
+// download asking for 1 MiB pieces one after another got ~130 MB/s out of a
+// store that streams ~800. A reader going forward instead gets its bytes
+// from blocks of kBlockBytes, one GET each, the next block fetched while the
+// current one is read. A read of everything left (a small file read whole)
+// goes straight to the store. Bounded: at most two blocks per handle, and
+// the process's blocks together stay under kMaxReadAheadBytes (past it, a
+// read goes straight to the store, as before).
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -14,6 +26,42 @@ namespace {
 
 // compute_digest reads in pieces of this size (one buffer per call).
 constexpr std::size_t kHashPiece = std::size_t{1} << 20;
+constexpr std::size_t kBlockBytes = std::size_t{8} << 20;
+constexpr std::uint64_t kMaxReadAheadBytes = std::uint64_t{256} << 20;
+
+// The bytes of every block alive in this process (all backends' reads).
+std::atomic<std::uint64_t> read_ahead_bytes{0};
+
+// One ranged GET's bytes, filled by a coroutine of its own (fetch) on the
+// reader's executor; readers wait on `ready`, cancelled once it is done.
+struct Block {
+  Block(const asio::any_io_executor& executor, std::uint64_t at, std::size_t length)
+      : offset(at),
+        size(length),
+        bytes(std::make_unique_for_overwrite<char[]>(length)),
+        ready(executor, asio::steady_timer::time_point::max()) {}
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
+  ~Block() { read_ahead_bytes.fetch_sub(size, std::memory_order_relaxed); }
+
+  bool covers(std::uint64_t at) const { return at >= offset && at < offset + size; }
+  std::uint64_t end() const { return offset + size; }
+
+  std::uint64_t offset;
+  std::size_t size;
+  std::unique_ptr<char[]> bytes;
+  Result<std::size_t> got = std::size_t{0};
+  bool done = false;
+  asio::steady_timer ready;
+};
+
+awaitable<void> fetch(std::shared_ptr<Block> block, std::shared_ptr<S3Client> s3, std::string key,
+                      std::string etag) {
+  block->got = co_await s3->get_object(std::move(key), block->bytes.get(), block->size,
+                                       block->offset, std::move(etag));
+  block->done = true;
+  block->ready.cancel();
+}
 
 class S3Read final : public ReadHandle {
  public:
@@ -29,7 +77,22 @@ class S3Read final : public ReadHandle {
     }
     const std::size_t want =
         static_cast<std::size_t>(std::min<std::uint64_t>(length, info_.size - offset));
-    co_return co_await shared_->s3->get_object(key_, data, want, offset, info_.etag);
+    std::shared_ptr<Block> block = co_await block_for(offset, want);
+    if (!block) {
+      co_return co_await read_direct(data, want, offset);
+    }
+    while (!block->done) {
+      boost::system::error_code ec;  // cancelled: the block is done
+      co_await block->ready.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    const std::uint64_t filled = block->got ? block->offset + *block->got : 0;
+    if (filled <= offset) {  // failed (or short): drop it and ask once more, straight
+      forget(block);
+      co_return co_await read_direct(data, want, offset);
+    }
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(want, filled - offset));
+    std::copy_n(block->bytes.get() + (offset - block->offset), n, data);
+    co_return n;
   }
 
   awaitable<std::string> stored_digest() override { co_return digest_in(info_); }
@@ -56,9 +119,58 @@ class S3Read final : public ReadHandle {
   }
 
  private:
+  awaitable<Result<std::size_t>> read_direct(char* data, std::size_t want, std::uint64_t offset) {
+    co_return co_await shared_->s3->get_object(key_, data, want, offset, info_.etag);
+  }
+
+  // The block holding `offset` (started now when none is), with the one
+  // after it on its way; null when the read should go straight to the store.
+  awaitable<std::shared_ptr<Block>> block_for(std::uint64_t offset, std::size_t want) {
+    if (next_ && next_->covers(offset)) {
+      current_ = std::exchange(next_, nullptr);
+    } else if (!current_ || !current_->covers(offset)) {
+      current_ = nullptr;
+      next_ = nullptr;
+      if (offset + want >= info_.size) {  // the rest in one read: no gain in a block
+        co_return nullptr;
+      }
+      current_ = co_await start(offset);
+    }
+    if (current_ && !next_ && current_->end() < info_.size) {
+      next_ = co_await start(current_->end());
+    }
+    co_return current_;
+  }
+
+  // A block from `offset` on, fetched meanwhile; null past the budget.
+  awaitable<std::shared_ptr<Block>> start(std::uint64_t offset) {
+    const auto length =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kBlockBytes, info_.size - offset));
+    if (read_ahead_bytes.fetch_add(length, std::memory_order_relaxed) + length >
+        kMaxReadAheadBytes) {
+      read_ahead_bytes.fetch_sub(length, std::memory_order_relaxed);
+      co_return nullptr;
+    }
+    const auto executor = co_await asio::this_coro::executor;
+    auto block = std::make_shared<Block>(executor, offset, length);
+    asio::co_spawn(executor, fetch(block, shared_->s3, key_, info_.etag), asio::detached);
+    co_return block;
+  }
+
+  void forget(const std::shared_ptr<Block>& block) {
+    if (current_ == block) {
+      current_ = nullptr;
+    }
+    if (next_ == block) {
+      next_ = nullptr;
+    }
+  }
+
   std::shared_ptr<Shared> shared_;
   std::string key_;
   ObjectInfo info_;
+  std::shared_ptr<Block> current_;
+  std::shared_ptr<Block> next_;
 };
 
 }  // namespace
