@@ -558,6 +558,25 @@ Connection::WireTotals Connection::last_transfer() const {
   return {count.data_bytes, count.wire_bytes};
 }
 
+namespace {
+
+// The upload's final reply names the digest the server stored: the one
+// sent, which is then remembered for the local file (every byte of it went
+// through the digest, a resumed prefix too).
+Result<void> stored_as_sent(const protocol::Reply& done, const std::string& digest,
+                            const LocalSource& source) {
+  if (!done.ok) {
+    return done.to_error();
+  }
+  if (done.fields.size() != 2 || done.fields[1] != digest) {
+    return make_error(Errc::kIntegrity, "server stored different data than was sent");
+  }
+  LocalDigests::shared().remember(source.status(), digest, source.opened_at());
+  return Result<void>{};
+}
+
+}  // namespace
+
 awaitable<Error> Connection::read_abort_reason() {
   SFS_CO_ASSIGN_OR_RETURN(auto reply, co_await request(""));
   if (reply.ok) {
@@ -620,15 +639,7 @@ awaitable<Result<void>> Connection::do_put(std::filesystem::path local, std::str
   const std::string digest = hash.hex_digest();
   const std::string trailer = protocol::digest_line(digest);
   SFS_CO_ASSIGN_OR_RETURN(auto done, co_await request(trailer));
-  if (!done.ok) {
-    co_return done.to_error();
-  }
-  if (done.fields.size() != 2 || done.fields[1] != digest) {
-    co_return make_error(Errc::kIntegrity, "server stored different data than was sent");
-  }
-  // Every byte of the file went through `hash` (a resumed prefix too).
-  LocalDigests::shared().remember(source.status(), digest, source.opened_at());
-  co_return Result<void>{};
+  co_return stored_as_sent(done, digest, source);
 }
 
 void Connection::time_of(const protocol::Reply& stat, std::optional<std::int64_t>* mtime) {
