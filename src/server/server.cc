@@ -251,6 +251,7 @@ void Server::run() {
   shared_->slow_jobs.stop();
   shared_->slow_io.join();
   shared_->transfer_io.join();
+  shared_->storage_io.join();  // the S3 backend's requests, which resume sessions too
   shared_->authenticator.join();
 }
 

@@ -62,6 +62,15 @@ struct Flight {
       }
       waiter = &timer;
     }
+    // Should this wait be destroyed unfinished (its io_context going away at
+    // shutdown), finish() must not reach for the timer.
+    struct Unregister {
+      Flight* flight;
+      ~Unregister() {
+        const std::lock_guard lock(flight->mutex);
+        flight->waiter = nullptr;
+      }
+    } unregister{this};
     boost::system::error_code ec;  // cancelled by finish()
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
