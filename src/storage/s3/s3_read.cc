@@ -5,15 +5,18 @@
 // Read-ahead: each request to a store costs several milliseconds before its
 // first byte (radosgw here: ~4 ms for 1 MiB, ~13 ms for 8 MiB), so a
 // download asking for 1 MiB pieces one after another got ~130 MB/s out of a
-// store that streams ~800. A reader going forward instead gets its bytes
-// from blocks of kBlockBytes, one GET each, the next block fetched while the
-// current one is read. A read of everything left (a small file read whole)
-// goes straight to the store. Bounded: at most two blocks per handle, and
+// store that streams ~800. A reader going forward (a read that starts where
+// the one before it ended) instead gets its bytes from blocks of
+// kBlockBytes, one GET each, the next block fetched while the current one is
+// read. A first read, a read elsewhere (a Range, a VIEW of the start) and a
+// read of everything left (a small file read whole) go straight to the
+// store, asking for no more than they need. Bounded: at most two blocks per handle, and
 // the process's blocks together stay under kMaxReadAheadBytes (past it, a
 // read goes straight to the store, as before).
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -77,7 +80,8 @@ class S3Read final : public ReadHandle {
     }
     const std::size_t want =
         static_cast<std::size_t>(std::min<std::uint64_t>(length, info_.size - offset));
-    std::shared_ptr<Block> block = co_await block_for(offset, want);
+    const bool onward = offset == next_offset_;
+    std::shared_ptr<Block> block = co_await block_for(offset, want, onward);
     if (!block) {
       co_return co_await read_direct(data, want, offset);
     }
@@ -92,6 +96,7 @@ class S3Read final : public ReadHandle {
     }
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(want, filled - offset));
     std::copy_n(block->bytes.get() + (offset - block->offset), n, data);
+    next_offset_ = offset + n;
     co_return n;
   }
 
@@ -120,18 +125,23 @@ class S3Read final : public ReadHandle {
 
  private:
   awaitable<Result<std::size_t>> read_direct(char* data, std::size_t want, std::uint64_t offset) {
-    co_return co_await shared_->s3->get_object(key_, data, want, offset, info_.etag);
+    auto n = co_await shared_->s3->get_object(key_, data, want, offset, info_.etag);
+    if (n) {
+      next_offset_ = offset + *n;
+    }
+    co_return n;
   }
 
-  // The block holding `offset` (started now when none is), with the one
-  // after it on its way; null when the read should go straight to the store.
-  awaitable<std::shared_ptr<Block>> block_for(std::uint64_t offset, std::size_t want) {
+  // The block holding `offset` (started now when none is and the reader goes
+  // `onward`), with the one after it on its way; null when the read should
+  // go straight to the store.
+  awaitable<std::shared_ptr<Block>> block_for(std::uint64_t offset, std::size_t want, bool onward) {
     if (next_ && next_->covers(offset)) {
       current_ = std::exchange(next_, nullptr);
     } else if (!current_ || !current_->covers(offset)) {
       current_ = nullptr;
       next_ = nullptr;
-      if (offset + want >= info_.size) {  // the rest in one read: no gain in a block
+      if (!onward || offset + want >= info_.size) {  // no gain in a block
         co_return nullptr;
       }
       current_ = co_await start(offset);
@@ -171,6 +181,7 @@ class S3Read final : public ReadHandle {
   ObjectInfo info_;
   std::shared_ptr<Block> current_;
   std::shared_ptr<Block> next_;
+  std::uint64_t next_offset_ = UINT64_MAX;  // where the last read ended
 };
 
 }  // namespace
