@@ -29,7 +29,11 @@ MISSING = ceph_missing()
 BUCKET = "sfs-chaos-it"
 PREFIX = "chaos"
 PART = 8 << 20
-SIZE = 3 * PART + 12345  # four parts
+# Seven parts. Big enough that radosgw dies with much of the transfer still
+# to go: a download reads up to two 8 MiB blocks ahead of what it sent
+# (storage/s3/s3_read.cc), and the sockets and the proxy hold a few MiB
+# more, so with four parts the server could hold all of it by then.
+SIZE = 6 * PART + 12345
 # Slow enough that radosgw dies with most of the transfer still to go.
 RATE = 4 << 20
 # Safety nets, not measurements: a transfer that hangs fails the test.
