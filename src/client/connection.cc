@@ -722,7 +722,11 @@ awaitable<Result<void>> Connection::finish_get(LocalDownload& part, protocol::Re
       SFS_CO_RETURN_IF_ERROR(co_await channel_->read_line(protocol::kMaxLineBytes));
     }
     if (received.error().code == Errc::kAborted) {
-      co_return co_await read_abort_reason();
+      Error reason = co_await read_abort_reason();
+      if (protocol::is_storage_unavailable(reason) && !offer.stored.empty()) {
+        part.keep();  // the server's store went away: a later `get` continues from here
+      }
+      co_return reason;
     }
     co_return received;
   }

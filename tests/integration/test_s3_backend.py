@@ -2,7 +2,7 @@
 starts one one-node cluster (scripts/ceph-one-node) for both, and runs the
 unit test binary's live tests against it: S3Live (every operation the
 backend needs, tests/unit/s3_client_live_test.cc), then the backend
-conformance suite for "s3" and S3BackendLive
+conformance suite for "s3", S3BackendLive and S3StoreAwayLive
 (tests/unit/backend_conformance_test.cc). Without the endpoint those tests
 skip, so this also checks that they ran and that no case skipped but the
 ones the S3 backend's capabilities exclude."""
@@ -57,7 +57,8 @@ class S3LiveTest(unittest.TestCase):
         self.run_live("S3Live.*", set(), 7)
 
     def test_2_conformance_suite_against_rgw(self):
-        self.run_live("Backends/BackendConformanceTest.*/s3:S3BackendLive.*", BACKEND_SKIPS, 47)
+        self.run_live("Backends/BackendConformanceTest.*/s3:S3BackendLive.*:S3StoreAwayLive.*",
+                      BACKEND_SKIPS, 50)
 
 
 if __name__ == "__main__":

@@ -6,19 +6,18 @@ partial is ever listed, the server stays up and answers every user, and once
 radosgw is started again (same port) the same transfers finish byte for byte
 with the right digest.
 
-Both start over today, and the test asserts the final bytes and that the
-client says "resuming at" exactly when the server's log shows a resume. The
-upload: the server cannot write the partial's sidecar while the store is
-down, so nothing is kept (docs/storage.md, "Not done yet"); the multipart
-upload the cut left behind is an orphan the stale sweep aborts
-(S3BackendLive.TheSweepAborts...). The download: the client keeps its
-partial copy only when the connection is cut, not when the server aborts the
-transfer."""
+Both resume, and the client says "resuming at" exactly where the server's
+log shows the transfer began. The upload: the server cannot write the
+partial's sidecar while the store is down, so it keeps it in memory and
+continues from the whole parts the store already holds (the tail is sent
+again). The download: the server's abort says "storage unavailable", so the
+client keeps its partial copy and continues from it."""
 
 import os
 import re
 import subprocess
 import unittest
+import urllib.parse
 
 from harness.ceph import SANITIZED, ceph_missing
 from harness.s3_objects import TestBucket, curl_s3
@@ -52,6 +51,18 @@ def multipart_keys(ceph):
     """The keys of the multipart uploads in progress under the server's prefix."""
     xml = s3_get(ceph, "prefix=%s%%2F&uploads=" % PREFIX)
     return re.findall(r"<Upload><Key>([^<]*)</Key>", xml)
+
+
+def landed_parts(ceph):
+    """How many parts the multipart uploads under the server's prefix hold."""
+    xml = s3_get(ceph, "prefix=%s%%2F&uploads=" % PREFIX)
+    count = 0
+    for key, upload_id in re.findall(
+            r"<Upload><Key>([^<]*)</Key><UploadId>([^<]*)</UploadId>", xml):
+        done = curl_s3(ceph.access_key, ceph.secret_key, "%s/%s/%s?uploadId=%s" % (
+            ceph.endpoint, BUCKET, urllib.parse.quote(key), urllib.parse.quote(upload_id)))
+        count += done.stdout.decode().count("<Part>") if done.returncode == 0 else 0
+    return count
 
 
 @unittest.skipIf(SANITIZED, "the Ceph cluster is not under test; it costs minutes there")
@@ -155,11 +166,11 @@ class S3ChaosTest(unittest.TestCase):
         self.proxy.configure(rate_up=RATE)
         process = self.client.start("put", local, name, port=self.proxy.port)
         try:
-            # A multipart upload exists once the first part went: mid-upload.
-            began = wait_until(lambda: multipart_keys(self.ceph) or process.poll() is not None,
+            # Mid-upload, with a part in the store (what a resume continues).
+            began = wait_until(lambda: landed_parts(self.ceph) or process.poll() is not None,
                                WAIT, interval=0.05)
             self.assertIsNone(process.poll(), "the upload ended before radosgw was killed")
-            self.assertTrue(began, "no multipart upload began")
+            self.assertTrue(began, "no part of a multipart upload landed")
             self.assertEqual([], self.names())  # its parts are no file yet
             self.kill_rgw()
             out, err = process.communicate(timeout=TRANSFER_TIMEOUT)
@@ -175,8 +186,9 @@ class S3ChaosTest(unittest.TestCase):
         self.assertEqual([], self.names())  # nothing partial, nothing hidden
         mark = self.server.log_mark()
         result = self.ok("put", local, name)
-        # Today it starts over (see the module's doc); a resume must say so.
-        self.assertSaysWhetherItResumed("PUT", name, mark, result)
+        start = self.assertSaysWhetherItResumed("PUT", name, mark, result)
+        self.assertGreater(start, 0, "the upload started over")
+        self.assertEqual(0, start % PART, "a resume from whole parts")
         self.assertEqual([name], self.names())
         self.assertRoundTrip(name)
         self.ok("rm", name)
@@ -204,6 +216,7 @@ class S3ChaosTest(unittest.TestCase):
         self.assertStorageUnavailable(subprocess.CompletedProcess(process.args, process.returncode,
                                                                   out, err))
         self.assertFalse(os.path.exists(target), "a cut download created its target")
+        self.assertTrue(os.path.exists(partial), "the cut download kept nothing to resume")
         self.assertServesWhileDown()
 
         self.start_rgw()
@@ -212,7 +225,8 @@ class S3ChaosTest(unittest.TestCase):
         mark = self.server.log_mark()
         result = self.ok("get", name, target)
         self.assertEqual(self.data, read_file(target))
-        self.assertSaysWhetherItResumed("GET", name, mark, result)
+        start = self.assertSaysWhetherItResumed("GET", name, mark, result)
+        self.assertGreater(start, 0, "the download started over")
         self.assertFalse(os.path.exists(partial))
         self.assertRoundTrip(name)
         self.ok("rm", name)

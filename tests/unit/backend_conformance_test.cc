@@ -28,6 +28,7 @@
 #include "storage/posix/posix_backend.h"
 #include "storage/s3/s3_backend.h"
 #include "storage/s3/s3_shared.h"
+#include "tcp_relay.h"
 #include "test_util.h"
 
 namespace sfs::storage {
@@ -1655,6 +1656,116 @@ TEST_F(S3BackendLive, TheSweepAbortsOrphanUploadsButNotKeptOrRunningOnes) {
   EXPECT_EQ(get("kept").value(), data);
   EXPECT_TRUE(
       run(client_->list_multipart_uploads(settings_.prefix + "/", "", "")).value().uploads.empty());
+}
+
+// ---- the store away as an upload is cut ------------------------------------
+
+// A backend that reaches the store through a relay the test can cut: its
+// sidecar cannot be written then, while the parts already sent are safe.
+class S3StoreAwayLive : public S3BackendLive {
+ protected:
+  void SetUp() override {
+    S3BackendLive::SetUp();
+    if (IsSkipped()) {
+      return;
+    }
+    const std::string endpoint = settings_.s3.endpoint;
+    const auto colon = endpoint.rfind(':');
+    ASSERT_NE(colon, std::string::npos) << endpoint;
+    relay_ = std::make_unique<test::TcpRelay>(
+        static_cast<std::uint16_t>(std::stoi(endpoint.substr(colon + 1))));
+    settings_.s3.endpoint = "http://127.0.0.1:" + std::to_string(relay_->port());
+    space_.reset();
+    under_test_ = std::make_unique<S3UnderTest>(settings_);
+    auto opened = run(under_test_->backend().open_space("alice"));
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    space_ = std::move(*opened);
+  }
+  void TearDown() override {
+    S3BackendLive::TearDown();
+    relay_.reset();
+  }
+
+  // Sends all but the last part of `data` to "k", the store goes away, and
+  // the upload is cut: what it kept (whole parts, at least the first: the
+  // fifth part waited for it).
+  std::uint64_t cut_while_away(const std::string& data) {
+    auto up = run(space_->create("k", data.size()));
+    EXPECT_TRUE(up.ok()) << up.error().message;
+    if (!up.ok()) {
+      return 0;
+    }
+    EXPECT_TRUE(run((*up)->continue_at(0)).ok());
+    EXPECT_TRUE(run((*up)->write(data.data(), 5 * kPart + 50)).ok());
+    relay_->cut();
+    const std::uint64_t kept = run((*up)->keep_for_resume());
+    up->reset();
+    EXPECT_GE(kept, kPart);
+    EXPECT_EQ(kept % kPart, 0U);
+    // Nothing in the store names them: the sidecar is in memory only.
+    EXPECT_EQ(run(client_->head_object(sidecar("k", data.size()))).error().code, Errc::kNotFound);
+    return kept;
+  }
+  // Continues "k" in `space` from `held` and checks the bytes stored.
+  void finish(Space& space, const std::string& data, std::uint64_t held) {
+    auto again = run(space.create("k", data.size()));
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    ASSERT_EQ((*again)->held(), held);
+    ASSERT_TRUE(run((*again)->continue_at(held)).ok());
+    ASSERT_TRUE(run((*again)->write(data.data() + held, data.size() - held)).ok());
+    ASSERT_TRUE(run((*again)->set_digest(crypto::digest_of(data))).ok());
+    auto committed = run((*again)->commit());
+    ASSERT_TRUE(committed.ok()) << committed.error().message;
+    EXPECT_EQ(get("k").value(), data);
+  }
+
+  std::unique_ptr<test::TcpRelay> relay_;
+};
+
+TEST_F(S3StoreAwayLive, TheUploadContinuesFromItsPartsOnceTheStoreIsBack) {
+  const std::string data = pattern(6 * kPart + 100);
+  const std::uint64_t kept = cut_while_away(data);
+  // Still away: a new try fails with the reason, and the parts still wait.
+  auto early = run(space_->create("k", data.size()));
+  ASSERT_FALSE(early.ok());
+  EXPECT_TRUE(early.error().message.starts_with("storage unavailable")) << early.error().message;
+  relay_->mend();
+  finish(*space_, data, kept);
+  EXPECT_TRUE(
+      run(client_->list_multipart_uploads(settings_.prefix + "/", "", "")).value().uploads.empty());
+}
+
+// The sweep stores the sidecar once the store takes it: another server
+// (here: a restarted one, whose memory is empty) continues from it.
+TEST_F(S3StoreAwayLive, TheSweepStoresItsSidecarForAnyServer) {
+  const std::string data = pattern(6 * kPart + 100);
+  const std::uint64_t kept = cut_while_away(data);
+  relay_->mend();
+  EXPECT_EQ(run(under_test_->s3().remove_stale_before(0)), 0U);
+  auto stored = read_sidecar(sidecar("k", data.size()));
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  EXPECT_EQ(std::uint64_t{static_cast<unsigned>(stored->parts)} * kPart, kept);
+  EXPECT_TRUE(stored->tail.empty());
+  S3UnderTest restarted(settings_);
+  auto space = run(restarted.backend().open_space("alice"));
+  ASSERT_TRUE(space.ok());
+  finish(**space, data, kept);
+}
+
+// Kept as long as the partial TTL, as any partial: then its parts go.
+TEST_F(S3StoreAwayLive, ItExpiresWithThePartialTtl) {
+  const std::string data = pattern(6 * kPart + 100);
+  cut_while_away(data);
+  relay_->mend();
+  const std::int64_t later = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count() +
+                             10;
+  EXPECT_GE(run(under_test_->s3().remove_stale_before(later)), 1U);
+  EXPECT_TRUE(
+      run(client_->list_multipart_uploads(settings_.prefix + "/", "", "")).value().uploads.empty());
+  EXPECT_EQ(run(client_->head_object(sidecar("k", data.size()))).error().code, Errc::kNotFound);
+  finish(*space_, data, 0);
 }
 
 }  // namespace

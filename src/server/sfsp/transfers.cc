@@ -40,7 +40,10 @@ awaitable<Result<void>> Session::put(const Request& request) {
   }
   auto received = co_await receive_upload(put, *upload);
   if (!received) {
-    co_await upload->stop(received.error().code == Errc::kNetwork);  // only a cut one may resume
+    // A cut one may resume, and one whose store went away (its backend keeps
+    // what the store holds); one refused for its bytes or a full disk not.
+    const Error& why = received.error();
+    co_await upload->stop(why.code == Errc::kNetwork || protocol::is_storage_unavailable(why));
   }
   co_return received;
 }

@@ -148,6 +148,59 @@ awaitable<std::optional<std::set<std::string>>> named_uploads(std::shared_ptr<Sh
   co_return out;
 }
 
+// Stores, under its claim, one partial whose sidecar the store did not
+// take: true when it is settled (stored, expired, or a stored sidecar is
+// the newer word), false when it must wait for a later sweep.
+awaitable<bool> settle_unwritten(std::shared_ptr<Shared> shared, UnwrittenPartial& entry,
+                                 std::int64_t cutoff) {
+  const std::string& upload_id = entry.partial.upload_id;
+  if (entry.kept_at <= cutoff) {  // as old as the TTL: its parts go (else the orphan sweep's)
+    (void)co_await shared->s3->abort_multipart(entry.partial.key, upload_id);
+    shared->release_upload(upload_id);
+    co_return true;
+  }
+  auto kept = co_await shared->s3->head_object(entry.sidecar);
+  if (!kept && kept.error().code != Errc::kNotFound) {
+    co_return false;  // the store is still away
+  }
+  if (!kept) {
+    const std::string body = encode_partial(entry.partial);
+    const std::uint64_t held =
+        std::uint64_t{static_cast<unsigned>(entry.partial.parts)} * entry.partial.part_size;
+    const Metadata meta{{kHeldMeta, std::to_string(held)}};
+    auto put = co_await shared->s3->put_object(entry.sidecar, body.data(), body.size(), meta);
+    if (!put) {
+      co_return false;
+    }
+  }
+  shared->release_upload(upload_id);  // its sidecar names it now (or the newer one rules)
+  co_return true;
+}
+
+// The partials whose sidecar the store did not take, each settled under
+// its claim (one an upload holds is left to it); how many expired.
+awaitable<std::size_t> settle_unwritten(std::shared_ptr<Shared> shared, std::int64_t cutoff) {
+  std::size_t expired = 0;
+  for (const std::string& sidecar : shared->unwritten.sidecars()) {
+    auto claimed = co_await shared->claim(sidecar);
+    if (!claimed || !*claimed) {
+      continue;
+    }
+    std::optional<UnwrittenPartial> entry = shared->unwritten.take(sidecar);
+    if (entry) {
+      const bool expiring = entry->kept_at <= cutoff;
+      if (!co_await settle_unwritten(shared, *entry, cutoff)) {
+        std::optional<UnwrittenPartial> replaced;  // none: the claim kept others out
+        (void)shared->unwritten.keep(std::move(*entry), replaced);
+      } else if (expiring) {
+        ++expired;
+      }
+    }
+    shared->unclaim(sidecar);
+  }
+  co_return expired;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<S3Backend>> S3Backend::create(const S3BackendSettings& settings,
@@ -194,20 +247,22 @@ awaitable<std::size_t> S3Backend::remove_stale(std::chrono::seconds partial_ttl)
 }
 
 // The sweep, in this order so that no kept partial loses its upload: the
+// partials the store did not take are stored (or expire) first; the
 // multipart uploads older than the TTL that this process does not hold
 // are listed first; then the sidecars (stale ones dropped, the rest read
 // for the uploads they name); then what is left of the first list is
 // aborted. An upload kept after the first step was held then, so it is
 // not a candidate; one kept before it has its sidecar listed in the second.
 awaitable<std::size_t> S3Backend::remove_stale_before(std::int64_t cutoff) {
+  const std::size_t expired = co_await settle_unwritten(shared_, cutoff);
   auto orphans = co_await old_uploads(shared_, cutoff);
   Sidecars sidecars = co_await sweep_sidecars(shared_, cutoff);
   if (!orphans || orphans->empty() || !sidecars.complete) {
-    co_return sidecars.dropped;  // the next sweep tries again
+    co_return expired + sidecars.dropped;  // the next sweep tries again
   }
   auto named = co_await named_uploads(shared_, sidecars.kept);
   if (!named) {
-    co_return sidecars.dropped;
+    co_return expired + sidecars.dropped;
   }
   std::size_t aborted = 0;
   for (const UploadEntry& upload : *orphans) {
@@ -221,7 +276,7 @@ awaitable<std::size_t> S3Backend::remove_stale_before(std::int64_t cutoff) {
     auto done = co_await shared_->s3->abort_multipart(upload.key, upload.upload_id);
     aborted += done ? 1 : 0;
   }
-  co_return sidecars.dropped + aborted;
+  co_return expired + sidecars.dropped + aborted;
 }
 
 }  // namespace sfs::storage::s3

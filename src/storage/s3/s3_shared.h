@@ -13,6 +13,7 @@
 #include "storage/partial_claims.h"
 #include "storage/s3/s3_backend.h"
 #include "storage/s3/s3_partial.h"
+#include "storage/s3/s3_unwritten.h"
 
 namespace sfs::storage::s3 {
 
@@ -38,6 +39,7 @@ struct Shared {
   std::uint64_t max_single_copy = 0;  // larger objects are copied in parts
   std::uint64_t sidecar_every = 0;    // an upload names its parts this often
   std::shared_ptr<PartialClaims> claims;
+  UnwrittenPartials unwritten;  // kept partials the store did not take
 
   std::mutex mutex;
   std::multiset<std::string> running;  // keys of uploads in progress

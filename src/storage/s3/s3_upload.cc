@@ -13,10 +13,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "crypto/digest.h"
@@ -144,6 +146,9 @@ class S3Write final : public WriteHandle {
 
   // Continues the partial kept in `sidecar` (claimed for this upload).
   awaitable<void> resume(std::string sidecar);
+  awaitable<std::optional<Partial>> read_kept(std::uint64_t size);
+  // Continues `partial`'s parts and tail (or starts over when they cannot be).
+  awaitable<void> take_over(Partial partial);
 
   std::uint64_t held() const override { return held_; }
   bool resumable() const override { return resumable_; }
@@ -165,6 +170,11 @@ class S3Write final : public WriteHandle {
   // Writes the sidecar: the whole parts sent and `tail` after them; false
   // when the store refused it.
   awaitable<bool> store_sidecar(const std::string& tail);
+  Partial partial_of(const std::string& tail) const;
+  // Keeps the whole parts' sidecar in memory (Shared::unwritten) when the
+  // store did not take it: the bytes kept, 0 when there are none or the
+  // table is full.
+  std::uint64_t keep_unwritten();
   std::uint64_t sent() const { return std::uint64_t{parts_.size()} * shared_->part_size; }
   // Sends buffer_ as the next part: off it goes, after the oldest part on
   // its way is waited for if kMaxFlights are; with `wait`, all are.
@@ -214,19 +224,41 @@ class S3Write final : public WriteHandle {
 
 // A HEAD first: most uploads have no partial, and its 404 comes without a
 // body (a GET's error XML may wait for a delayed ACK), nor does it need a
-// buffer of a whole part.
+// buffer of a whole part. With no sidecar in the store, one the store did
+// not take when this partial was kept (it was down) is continued; one in
+// the store is the newer word (stored since, by any node).
 awaitable<void> S3Write::resume(std::string sidecar) {
   sidecar_ = std::move(sidecar);
   auto kept = co_await shared_->s3->head_object(sidecar_);
   sidecar_stored_ = kept || kept.error().code != Errc::kNotFound;
-  if (!kept) {
-    co_return;  // nothing kept (or unreadable): start afresh
+  if (!kept && sidecar_stored_) {
+    co_return;  // the store does not answer: start afresh (an unwritten partial waits)
   }
+  std::optional<UnwrittenPartial> unwritten = shared_->unwritten.take(sidecar_);
+  std::optional<Partial> partial;
+  if (kept) {
+    partial = co_await read_kept(kept->size);
+  } else if (unwritten) {
+    spdlog::info("S3 partial {}: continuing the {} parts kept while the store was away", sidecar_,
+                 unwritten->partial.parts);
+    partial = unwritten->partial;
+  }
+  if (partial) {
+    co_await take_over(std::move(*partial));
+  }
+  if (unwritten) {  // continue_parts holds it again if it took it over
+    shared_->release_upload(unwritten->partial.upload_id);
+  }
+}
+
+// The sidecar in the store, decoded; nullopt (after letting a damaged
+// one's parts go) when there is none to continue.
+awaitable<std::optional<Partial>> S3Write::read_kept(std::uint64_t size) {
   const std::size_t most = kMaxPartialHeader + shared_->part_size;
-  std::string body(static_cast<std::size_t>(std::min<std::uint64_t>(kept->size + 1, most)), '\0');
+  std::string body(static_cast<std::size_t>(std::min<std::uint64_t>(size + 1, most)), '\0');
   auto got = co_await shared_->s3->get_object(sidecar_, body.data(), body.size(), 0);
   if (!got) {
-    co_return;  // gone or unreadable meanwhile: start afresh
+    co_return std::nullopt;  // gone or unreadable meanwhile: start afresh
   }
   body.resize(*got);
   auto partial = decode_partial(body);
@@ -236,10 +268,14 @@ awaitable<void> S3Write::resume(std::string sidecar) {
     if (partial && partial->parts > 0) {
       (void)co_await shared_->s3->abort_multipart(partial->key, partial->upload_id);
     }
-    co_return;
+    co_return std::nullopt;
   }
-  if (partial->parts > 0) {
-    auto continued = co_await continue_parts(*partial);
+  co_return std::move(*partial);
+}
+
+awaitable<void> S3Write::take_over(Partial partial) {
+  if (partial.parts > 0) {
+    auto continued = co_await continue_parts(partial);
     if (!continued) {
       spdlog::warn("S3 partial {}: {}; the upload starts over", sidecar_,
                    continued.error().message);
@@ -247,11 +283,11 @@ awaitable<void> S3Write::resume(std::string sidecar) {
       parts_.clear();
       sent_digest_.reset();
       // Its parts are of no use now: the multipart upload goes.
-      (void)co_await shared_->s3->abort_multipart(partial->key, partial->upload_id);
+      (void)co_await shared_->s3->abort_multipart(partial.key, partial.upload_id);
       co_return;
     }
   }
-  buffer_ = std::move(partial->tail);
+  buffer_ = std::move(partial.tail);
   held_ = sent() + buffer_.size();
 }
 
@@ -539,15 +575,19 @@ awaitable<std::uint64_t> S3Write::keep_for_resume() {
     co_await discard();
     co_return 0;
   }
+  std::uint64_t kept = total;
   if (!co_await store_sidecar(buffer_)) {
+    kept = keep_unwritten();  // the store is away, most likely: its parts are not
+  }
+  if (kept == 0) {
     co_await discard();
     co_return 0;
   }
   end();
-  co_return total;
+  co_return kept;
 }
 
-awaitable<bool> S3Write::store_sidecar(const std::string& tail) {
+Partial S3Write::partial_of(const std::string& tail) const {
   Partial partial;
   partial.parts = static_cast<int>(parts_.size());
   partial.part_size = shared_->part_size;
@@ -555,11 +595,39 @@ awaitable<bool> S3Write::store_sidecar(const std::string& tail) {
   partial.key = mp_key_;
   partial.digest_state = parts_.empty() ? std::string() : sent_digest_.save();
   partial.tail = tail;
-  const std::string body = encode_partial(partial);
+  return partial;
+}
+
+awaitable<bool> S3Write::store_sidecar(const std::string& tail) {
+  const std::string body = encode_partial(partial_of(tail));
   const Metadata meta{{kHeldMeta, std::to_string(sent() + tail.size())}};
   sidecar_stored_ = true;  // (a failed PUT may still have stored it)
   auto put = co_await shared_->s3->put_object(sidecar_, body.data(), body.size(), meta);
   co_return put.ok();
+}
+
+std::uint64_t S3Write::keep_unwritten() {
+  if (parts_.empty()) {
+    return 0;
+  }
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  std::optional<UnwrittenPartial> replaced;
+  if (!shared_->unwritten.keep(UnwrittenPartial{sidecar_, partial_of({}), now}, replaced)) {
+    spdlog::warn(
+        "S3 partial {}: the store did not take its sidecar and {} others wait; "
+        "the upload will start over",
+        sidecar_, UnwrittenPartials::kMaxKept);
+    return 0;
+  }
+  if (replaced) {  // an older try's: its parts are an orphan for the sweep
+    shared_->release_upload(replaced->partial.upload_id);
+  }
+  spdlog::warn("S3 partial {}: the store did not take its sidecar; its {} parts wait in memory",
+               sidecar_, parts_.size());
+  upload_id_.clear();  // held for the entry now (end() lets go of what the upload holds)
+  return sent();
 }
 
 void S3Write::end() {
