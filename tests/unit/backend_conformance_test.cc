@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -1507,6 +1508,47 @@ TEST_F(S3BackendLive, AnOlderSidecarPastAPartStartsOver) {
 }
 
 // A folder above max_move_objects is refused before anything is copied.
+// A listing asks HEAD (for the digest and kept time) only of the files it
+// does not know settled: listed again, a folder costs its ListObjectsV2
+// page alone, and a file written since is asked of again, its new digest
+// shown.
+TEST_F(S3BackendLive, AListingAsksHeadOnlyOfFilesWrittenSinceItLastAsked) {
+  auto put = [&](const std::string& path, const std::string& data) {
+    auto up = run(space_->create(path, std::nullopt));
+    ASSERT_TRUE(up.ok()) << up.error().message;
+    ASSERT_TRUE(run((*up)->write(data.data(), data.size())).ok());
+    ASSERT_TRUE(run((*up)->set_digest(crypto::digest_of(data))).ok());
+    ASSERT_TRUE(run((*up)->commit()).ok());
+  };
+  auto digests = [&] {
+    std::map<std::string, std::string> out;
+    auto listed = run(space_->list(""));
+    EXPECT_TRUE(listed.ok()) << listed.error().message;
+    for (const DirEntry& e : listed.value()) {
+      out[e.name] = e.digest;
+    }
+    return out;
+  };
+  put("a", "first");
+  put("b", "second");
+  put("c", "third");
+  // Settled: the store's clock is past the writes' second by kSettledSeconds.
+  std::this_thread::sleep_for(std::chrono::seconds(s3::InfoCache::kSettledSeconds + 1));
+  const auto first = digests();
+  ASSERT_EQ(first.size(), 3U);
+  EXPECT_EQ(first.at("b"), crypto::digest_of("second"));
+  std::uint64_t before = under_test_->s3().requests_sent();
+  EXPECT_EQ(digests(), first);
+  EXPECT_EQ(under_test_->s3().requests_sent() - before, 1U);  // the page alone
+
+  put("b", "second, replaced");
+  before = under_test_->s3().requests_sent();
+  const auto after = digests();
+  EXPECT_EQ(under_test_->s3().requests_sent() - before, 2U);  // the page and b's HEAD
+  EXPECT_EQ(after.at("b"), crypto::digest_of("second, replaced"));
+  EXPECT_EQ(after.at("a"), first.at("a"));
+}
+
 TEST_F(S3BackendLive, AFolderMoveAboveTheLimitIsRefusedWithNothingChanged) {
   ASSERT_TRUE(run(space_->make_dir("d", false, {})).ok());
   const std::size_t files = settings_.max_move_objects;  // with the marker: one too many

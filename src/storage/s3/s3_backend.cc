@@ -223,6 +223,8 @@ Result<std::unique_ptr<S3Backend>> S3Backend::create(const S3BackendSettings& se
 S3Backend::S3Backend(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
 S3Backend::~S3Backend() = default;
 
+std::uint64_t S3Backend::requests_sent() const { return shared_->s3->requests_sent(); }
+
 awaitable<Result<void>> S3Backend::check() { co_return co_await shared_->s3->head_bucket(); }
 
 Capabilities S3Backend::capabilities() const {

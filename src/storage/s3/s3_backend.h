@@ -84,7 +84,9 @@ class S3Backend final : public Backend {
   // usage() lists the whole space; resumable partials.
   Capabilities capabilities() const override;
   awaitable<Result<std::unique_ptr<Space>>> open_space(std::string user) override;
-  // Aborts the multipart uploads of partials untouched for `partial_ttl`
+  // First stores the sidecars of partials the store did not take when they
+  // were kept (storage/s3/s3_unwritten.h), letting go of those older than
+  // `partial_ttl`. Aborts the multipart uploads of partials untouched for `partial_ttl`
   // and deletes their sidecars (a walk over every user's keys) unless an
   // upload claims them, then aborts the multipart uploads under the users'
   // keys begun more than `partial_ttl` ago that no sidecar names and no
@@ -98,6 +100,8 @@ class S3Backend final : public Backend {
   // uploads begun at or before `cutoff` (seconds since the epoch, as the
   // store's clock gives LastModified and Initiated).
   awaitable<std::size_t> remove_stale_before(std::int64_t cutoff);
+  // Requests sent to the store so far, each attempt counted (tests, metrics).
+  std::uint64_t requests_sent() const;
 
  private:
   explicit S3Backend(std::shared_ptr<Shared> shared);

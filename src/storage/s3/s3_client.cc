@@ -505,6 +505,7 @@ S3Client::Response S3Client::perform(const Request& q) {
 
 awaitable<Result<S3Client::Response>> S3Client::send(std::shared_ptr<Request> request) {
   for (int attempt = 1;; ++attempt) {
+    requests_sent_.fetch_add(1, std::memory_order_relaxed);
     auto work = [this, request] { return perform(*request); };
     Response r = co_await run_blocking(pool_, std::move(work));
     if (answered(*request, r)) {
@@ -574,6 +575,9 @@ Result<ObjectInfo> object_info(const S3Client::Response& r) {
   const std::string modified = r.header("last-modified");
   time_t when = curl_getdate(modified.c_str(), nullptr);
   info.mtime = when < 0 ? 0 : static_cast<std::int64_t>(when);
+  const std::string date = r.header("date");
+  when = curl_getdate(date.c_str(), nullptr);
+  info.answered_at = when < 0 ? 0 : static_cast<std::int64_t>(when);
   constexpr std::string_view kMeta = "x-amz-meta-";
   for (const auto& [name, value] : r.headers) {
     if (name.starts_with(kMeta)) {

@@ -25,6 +25,7 @@
 // (AccessDenied, SignatureDoesNotMatch, InvalidAccessKeyId), kIo (storage
 // unavailable, or anything else the store refused).
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -66,6 +67,7 @@ struct ObjectInfo {
   std::int64_t mtime = 0;  // Last-Modified, seconds since the epoch
   std::string etag;
   Metadata metadata;
+  std::int64_t answered_at = 0;  // the reply's Date (the store's clock); 0 without
 };
 
 // Limits on what a reply may carry beyond its XML body.
@@ -138,6 +140,9 @@ class S3Client {
   awaitable<Result<UploadsPage>> list_multipart_uploads(std::string prefix, std::string key_marker,
                                                         std::string upload_id_marker);
 
+  // Requests sent so far, each attempt counted (for tests and metrics).
+  std::uint64_t requests_sent() const { return requests_sent_.load(std::memory_order_relaxed); }
+
   // A request as the client sends it (public for the implementation's
   // helpers in s3_client.cc; callers use the operations above).
   struct Request;
@@ -156,6 +161,7 @@ class S3Client {
   std::mutex mutex_;          // guards idle_ and random_
   std::vector<void*> idle_;   // CURL*, each keeping its connections
   std::uint64_t random_ = 0;  // for the backoff's jitter
+  std::atomic<std::uint64_t> requests_sent_{0};
 };
 
 // Percent-encodes `text` as SigV4 wants a URI: everything but A-Z a-z 0-9

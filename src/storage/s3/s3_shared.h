@@ -12,6 +12,7 @@
 
 #include "storage/partial_claims.h"
 #include "storage/s3/s3_backend.h"
+#include "storage/s3/s3_info_cache.h"
 #include "storage/s3/s3_partial.h"
 #include "storage/s3/s3_unwritten.h"
 
@@ -40,6 +41,7 @@ struct Shared {
   std::uint64_t sidecar_every = 0;    // an upload names its parts this often
   std::shared_ptr<PartialClaims> claims;
   UnwrittenPartials unwritten;  // kept partials the store did not take
+  InfoCache infos;              // what HEAD said of files, for listings
 
   std::mutex mutex;
   std::multiset<std::string> running;  // keys of uploads in progress

@@ -68,51 +68,72 @@ awaitable<Result<Usage>> S3Space::remove(std::string path) {
   co_return Usage{info.size, 1};
 }
 
-// Files need a HEAD each: their digest and kept time are metadata, which
-// ListObjectsV2 does not return. They go kHeadsAtOnce at a time: one after
-// another, a folder of 100,000 files cost 100,000 round trips in a row;
-// more at once would take the pool's threads from other users' requests.
-awaitable<Result<std::vector<DirEntry>>> S3Space::list(std::string path) {
+namespace {
+
+// Files need a HEAD each for their digest and kept time: metadata, which
+// ListObjectsV2 does not return (unless InfoCache still knows them). They
+// go kHeadsAtOnce at a time: one after another, a folder of 100,000 files
+// cost 100,000 round trips in a row; more at once would take the pool's
+// threads from other users' requests. Each is added to `out`, named past
+// `prefix_size`, and to the cache.
+awaitable<Result<void>> head_files(std::shared_ptr<Shared> shared,
+                                   std::vector<const ObjectEntry*> files, std::size_t prefix_size,
+                                   std::vector<DirEntry>& out) {
   constexpr std::size_t kHeadsAtOnce = 4;
+  const auto executor = co_await asio::this_coro::executor;
+  for (std::size_t first = 0; first < files.size(); first += kHeadsAtOnce) {
+    const std::size_t n = std::min(kHeadsAtOnce, files.size() - first);
+    std::vector<std::unique_ptr<Offloaded<Result<ObjectInfo>>>> heads;
+    for (std::size_t i = 0; i < n; ++i) {
+      heads.push_back(std::make_unique<Offloaded<Result<ObjectInfo>>>(executor));
+      heads.back()->start(shared->s3->head_object(files[first + i]->key));
+    }
+    std::optional<Error> failed;
+    for (std::size_t i = 0; i < n; ++i) {  // every one waited for: they write into heads
+      Result<ObjectInfo> info = co_await heads[i]->wait();
+      const std::string& key = files[first + i]->key;
+      if (info) {
+        shared->infos.remember(key, *info);
+        out.push_back(DirEntry{key.substr(prefix_size), false, info->size, mtime_in(*info),
+                               digest_in(*info)});
+      } else if (info.error().code != Errc::kNotFound && !failed) {
+        failed = info.error();  // a listing with files left out would mislead
+      }                         // kNotFound: removed meanwhile
+    }
+    if (failed) {
+      co_return *failed;
+    }
+  }
+  co_return Result<void>();
+}
+
+}  // namespace
+
+awaitable<Result<std::vector<DirEntry>>> S3Space::list(std::string path) {
   if (!path.empty()) {
     SFS_CO_RETURN_IF_ERROR(co_await need_dir(path));
   }
   const std::string prefix = dir_prefix(root_, path);
-  const auto executor = co_await asio::this_coro::executor;
   std::vector<DirEntry> out;
   std::string token;
   do {
     const std::string delimiter = "/";
     SFS_CO_ASSIGN_OR_RETURN(ListPage page,
                             co_await shared_->s3->list_objects(prefix, delimiter, token));
-    std::vector<std::string> files;
+    std::vector<const ObjectEntry*> unknown;  // files no HEAD answered of yet
     for (const ObjectEntry& object : page.objects) {
       std::string name = object.key.substr(prefix.size());
-      if (!name.empty() && !is_hidden(name)) {  // not the folder's own marker, nor sidecars
-        files.push_back(std::move(name));
+      if (name.empty() || is_hidden(name)) {
+        continue;  // the folder's own marker, or a sidecar
+      }
+      if (auto known = shared_->infos.recall(object)) {
+        out.push_back(
+            DirEntry{std::move(name), false, known->size, mtime_in(*known), digest_in(*known)});
+      } else {
+        unknown.push_back(&object);
       }
     }
-    for (std::size_t first = 0; first < files.size(); first += kHeadsAtOnce) {
-      const std::size_t n = std::min(kHeadsAtOnce, files.size() - first);
-      std::vector<std::unique_ptr<Offloaded<Result<ObjectInfo>>>> heads;
-      for (std::size_t i = 0; i < n; ++i) {
-        heads.push_back(std::make_unique<Offloaded<Result<ObjectInfo>>>(executor));
-        heads.back()->start(shared_->s3->head_object(prefix + files[first + i]));
-      }
-      std::optional<Error> failed;
-      for (std::size_t i = 0; i < n; ++i) {  // every one waited for: they write into heads
-        Result<ObjectInfo> info = co_await heads[i]->wait();
-        if (info) {
-          out.push_back(
-              DirEntry{files[first + i], false, info->size, mtime_in(*info), digest_in(*info)});
-        } else if (info.error().code != Errc::kNotFound && !failed) {
-          failed = info.error();  // a listing with files left out would mislead
-        }                         // kNotFound: removed meanwhile
-      }
-      if (failed) {
-        co_return *failed;
-      }
-    }
+    SFS_CO_RETURN_IF_ERROR(co_await head_files(shared_, std::move(unknown), prefix.size(), out));
     for (const std::string& sub : page.prefixes) {
       std::string name = sub.substr(prefix.size());
       name.pop_back();
