@@ -114,23 +114,6 @@ void deallocate(char* data, std::size_t bytes) {
 
 }  // namespace
 
-bool MemoryBudget::try_take(std::size_t bytes) {
-  std::size_t used = in_use_.load(std::memory_order_relaxed);
-  do {
-    if (bytes > limit_ || used > limit_ - bytes) {
-      return false;
-    }
-  } while (!in_use_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
-  return true;
-}
-
-void MemoryBudget::give_back(std::size_t bytes) {
-  const std::size_t before = in_use_.fetch_sub(bytes, std::memory_order_relaxed);
-  if (before < bytes) {
-    std::abort();  // more given back than taken: a broken invariant
-  }
-}
-
 Buffer::Buffer(Buffer&& other) noexcept
     : budget_(other.budget_),
       free_bytes_(other.free_bytes_),

@@ -20,30 +20,14 @@
 //   read_into(buffer.data(), buffer.capacity());
 //   buffer.release();   // stalled: give it all back
 
-#include <atomic>
 #include <cstddef>
+
+#include "base/byte_budget.h"
 
 namespace sfs::net {
 
-class MemoryBudget {
- public:
-  explicit MemoryBudget(std::size_t limit_bytes) : limit_(limit_bytes) {}
-  MemoryBudget(const MemoryBudget&) = delete;
-  MemoryBudget& operator=(const MemoryBudget&) = delete;
-
-  // Takes `bytes` when they fit under the limit with everything taken so
-  // far; otherwise takes nothing and returns false. Thread-safe.
-  bool try_take(std::size_t bytes);
-  // Gives back bytes taken before. Thread-safe.
-  void give_back(std::size_t bytes);
-
-  std::size_t limit() const { return limit_; }
-  std::size_t in_use() const { return in_use_.load(std::memory_order_relaxed); }
-
- private:
-  const std::size_t limit_;
-  std::atomic<std::size_t> in_use_{0};
-};
+// The process's memory for file data in flight (--max-transfer-memory).
+using MemoryBudget = ByteBudget;
 
 class Buffer {
  public:

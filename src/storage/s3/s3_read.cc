@@ -15,12 +15,13 @@
 // read goes straight to the store, as before).
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <utility>
 #include <vector>
 
+#include "asio/completion.h"
+#include "base/byte_budget.h"
 #include "crypto/digest.h"
 #include "storage/s3/s3_shared.h"
 
@@ -33,19 +34,16 @@ constexpr std::size_t kBlockBytes = std::size_t{8} << 20;
 constexpr std::uint64_t kMaxReadAheadBytes = std::uint64_t{256} << 20;
 
 // The bytes of every block alive in this process (all backends' reads).
-std::atomic<std::uint64_t> read_ahead_bytes{0};
+ByteBudget read_ahead_budget(kMaxReadAheadBytes);
 
-// One ranged GET's bytes, filled by a coroutine of its own (fetch) on the
-// reader's executor; readers wait on `ready`, cancelled once it is done.
+// One ranged GET's bytes, filled by a coroutine of its own (fetch); a
+// block nobody reads any more goes when its GET ends.
 struct Block {
-  Block(const asio::any_io_executor& executor, std::uint64_t at, std::size_t length)
-      : offset(at),
-        size(length),
-        bytes(std::make_unique_for_overwrite<char[]>(length)),
-        ready(executor, asio::steady_timer::time_point::max()) {}
+  Block(std::uint64_t at, std::size_t length)
+      : offset(at), size(length), bytes(std::make_unique_for_overwrite<char[]>(length)) {}
   Block(const Block&) = delete;
   Block& operator=(const Block&) = delete;
-  ~Block() { read_ahead_bytes.fetch_sub(size, std::memory_order_relaxed); }
+  ~Block() { read_ahead_budget.give_back(size); }
 
   bool covers(std::uint64_t at) const { return at >= offset && at < offset + size; }
   std::uint64_t end() const { return offset + size; }
@@ -53,17 +51,13 @@ struct Block {
   std::uint64_t offset;
   std::size_t size;
   std::unique_ptr<char[]> bytes;
-  Result<std::size_t> got = std::size_t{0};
-  bool done = false;
-  asio::steady_timer ready;
+  Completion<Result<std::size_t>> got;
 };
 
 awaitable<void> fetch(std::shared_ptr<Block> block, std::shared_ptr<S3Client> s3, std::string key,
                       std::string etag) {
-  block->got = co_await s3->get_object(std::move(key), block->bytes.get(), block->size,
-                                       block->offset, std::move(etag));
-  block->done = true;
-  block->ready.cancel();
+  block->got.set(co_await s3->get_object(std::move(key), block->bytes.get(), block->size,
+                                         block->offset, std::move(etag)));
 }
 
 class S3Read final : public ReadHandle {
@@ -85,11 +79,9 @@ class S3Read final : public ReadHandle {
     if (!block) {
       co_return co_await read_direct(data, want, offset);
     }
-    while (!block->done) {
-      boost::system::error_code ec;  // cancelled: the block is done
-      co_await block->ready.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-    const std::uint64_t filled = block->got ? block->offset + *block->got : 0;
+    co_await block->got.wait();
+    const Result<std::size_t>& got = block->got.value();
+    const std::uint64_t filled = got ? block->offset + *got : 0;
     if (filled <= offset) {  // failed (or short): drop it and ask once more, straight
       forget(block);
       co_return co_await read_direct(data, want, offset);
@@ -156,13 +148,11 @@ class S3Read final : public ReadHandle {
   awaitable<std::shared_ptr<Block>> start(std::uint64_t offset) {
     const auto length =
         static_cast<std::size_t>(std::min<std::uint64_t>(kBlockBytes, info_.size - offset));
-    if (read_ahead_bytes.fetch_add(length, std::memory_order_relaxed) + length >
-        kMaxReadAheadBytes) {
-      read_ahead_bytes.fetch_sub(length, std::memory_order_relaxed);
+    if (!read_ahead_budget.try_take(length)) {
       co_return nullptr;
     }
     const auto executor = co_await asio::this_coro::executor;
-    auto block = std::make_shared<Block>(executor, offset, length);
+    auto block = std::make_shared<Block>(offset, length);
     asio::co_spawn(executor, fetch(block, shared_->s3, key_, info_.etag), asio::detached);
     co_return block;
   }

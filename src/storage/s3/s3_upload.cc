@@ -12,15 +12,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <utility>
 
+#include "asio/completion.h"
+#include "base/byte_budget.h"
 #include "crypto/digest.h"
 #include "storage/s3/s3_copy.h"
 #include "storage/s3/s3_shared.h"
@@ -34,7 +33,7 @@ namespace {
 constexpr std::uint64_t kMaxFlyingBytes = std::uint64_t{256} << 20;
 // Parts on their way per upload.
 constexpr std::size_t kMaxFlights = 4;
-std::atomic<std::uint64_t> flying_bytes{0};
+ByteBudget flying_budget(kMaxFlyingBytes);
 
 // A part on its way: its bytes, the digest state after it (a resumable
 // upload's) and, once done, its ETag or the failure. It runs on the pool, so
@@ -43,64 +42,18 @@ std::atomic<std::uint64_t> flying_bytes{0};
 // io_context may be gone by the time it ends (a test's, say), while a
 // waiter's runs as long as it waits.
 struct Flight {
-  Flight(std::string part, int part_number)
-      : bytes(std::move(part)), accounted(bytes.size()), number(part_number) {}
+  // `budgeted`: its bytes were taken from flying_budget.
+  Flight(std::string part, int part_number, bool budgeted)
+      : bytes(std::move(part)), accounted(budgeted ? bytes.size() : 0), number(part_number) {}
   Flight(const Flight&) = delete;
   Flight& operator=(const Flight&) = delete;
-  ~Flight() { flying_bytes.fetch_sub(accounted, std::memory_order_relaxed); }
-
-  bool is_done() {
-    const std::lock_guard lock(mutex);
-    return done;
-  }
-  // Waits (on the caller's executor) until it is done.
-  awaitable<void> wait() {
-    asio::steady_timer timer(co_await asio::this_coro::executor,
-                             asio::steady_timer::time_point::max());
-    {
-      const std::lock_guard lock(mutex);
-      if (done) {
-        co_return;
-      }
-      waiter = &timer;
-    }
-    // Should this wait be destroyed unfinished (its io_context going away at
-    // shutdown), finish() must not reach for the timer.
-    struct Unregister {
-      Flight* flight;
-      ~Unregister() {
-        const std::lock_guard lock(flight->mutex);
-        flight->waiter = nullptr;
-      }
-    } unregister{this};
-    boost::system::error_code ec;  // cancelled by finish()
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  void finish(Result<std::string> got) {
-    {
-      const std::lock_guard lock(mutex);
-      etag = std::move(got);
-      done = true;
-      if (waiter != nullptr) {  // it waits until this runs: the timer is there
-        asio::post(waiter->get_executor(), [timer = waiter] { timer->cancel(); });
-      }
-    }
-    changed.notify_all();
-  }
-  void block_until_done() {
-    std::unique_lock lock(mutex);
-    changed.wait(lock, [this] { return done; });
-  }
+  ~Flight() { flying_budget.give_back(accounted); }
 
   std::string bytes;
-  std::size_t accounted;  // in flying_bytes (bytes may be moved out)
+  std::size_t accounted;  // taken from flying_budget (bytes may be moved out)
   int number;
   crypto::Digest next;
-  Result<std::string> etag = std::string();
-  std::mutex mutex;
-  std::condition_variable changed;
-  bool done = false;
-  asio::steady_timer* waiter = nullptr;  // of wait(), on its executor
+  Completion<Result<std::string>> etag;
 };
 
 // Runs on the upload's strand of the pool, where the flights start in the
@@ -116,7 +69,7 @@ awaitable<void> fly(std::shared_ptr<Flight> flight, std::shared_ptr<Shared> shar
   }
   auto etag = co_await shared->s3->upload_part(key, upload_id, flight->number, flight->bytes.data(),
                                                flight->bytes.size());
-  flight->finish(std::move(etag));
+  flight->etag.set(std::move(etag));
 }
 
 class S3Write final : public WriteHandle {
@@ -134,7 +87,7 @@ class S3Write final : public WriteHandle {
   // requests themselves still run on the pool).
   ~S3Write() override {
     for (const auto& flight : flights_) {  // on the pool: done whatever this thread does
-      flight->block_until_done();
+      flight->etag.block_until_done();
     }
     if (done_) {
       return;
@@ -412,22 +365,22 @@ awaitable<Result<void>> S3Write::send_part(bool wait) {
   }
   // The parts already there are taken in (their sidecar sooner), and the
   // oldest waited for when kMaxFlights are on their way.
-  while (!flights_.empty() && (flights_.size() >= kMaxFlights || flights_.front()->is_done())) {
+  while (!flights_.empty() && (flights_.size() >= kMaxFlights || flights_.front()->etag.done())) {
     SFS_CO_RETURN_IF_ERROR(co_await land_one());
   }
   const int number = static_cast<int>(parts_.size() + flights_.size()) + 1;
   if (number > kMaxPartNumber) {
     co_return make_error(Errc::kTooLarge, "an S3 upload holds at most 10000 parts");
   }
-  const std::size_t size = buffer_.size();
-  if (flying_bytes.fetch_add(size, std::memory_order_relaxed) + size > kMaxFlyingBytes) {
+  const bool budgeted = flying_budget.try_take(buffer_.size());
+  if (!budgeted) {
     wait = true;  // over the budget: this one is waited for, as with no overlap
   }
   if (resumable_ && flights_.empty()) {  // no flight touches chain_ now
     chain_ = std::make_shared<crypto::Digest>();
     chain_->copy_from(sent_digest_);
   }
-  auto flight = std::make_shared<Flight>(std::exchange(buffer_, std::string()), number);
+  auto flight = std::make_shared<Flight>(std::exchange(buffer_, std::string()), number, budgeted);
   flights_.push_back(flight);
   buffer_.reserve(shared_->part_size);
   asio::co_spawn(strand_, fly(std::move(flight), shared_, mp_key_, upload_id_, chain_),
@@ -448,19 +401,20 @@ awaitable<Result<void>> S3Write::land() {
 awaitable<Result<void>> S3Write::land_one() {
   const std::shared_ptr<Flight> flight = flights_.front();
   flights_.pop_front();
-  co_await flight->wait();
-  if (!flight->etag) {
+  co_await flight->etag.wait();
+  Result<std::string>& etag = flight->etag.value();
+  if (!etag) {
     buffer_ = std::move(flight->bytes);
     for (const auto& later : flights_) {  // let go, once they no longer run
-      co_await later->wait();
+      co_await later->etag.wait();
     }
     flights_.clear();
-    co_return flight->etag.error();
+    co_return etag.error();
   }
   if (resumable_) {
     sent_digest_.copy_from(flight->next);
   }
-  parts_.push_back(PartEntry{flight->number, flight->bytes.size(), std::move(*flight->etag)});
+  parts_.push_back(PartEntry{flight->number, flight->bytes.size(), std::move(*etag)});
   // Now and then, a sidecar naming the parts sent: a server killed (no
   // keep_for_resume) leaves that much to resume, on any node. Best effort:
   // the upload goes on without it.
