@@ -11,7 +11,10 @@
 //   co_await part->wait();  // on the caller's executor
 //   Result<std::string>& etag = part->value();
 //
-// One coroutine waits at a time; any thread may block_until_done.
+// One coroutine waits at a time, on an executor that runs one handler at a
+// time (a strand, or an io_context run by one thread: set() posts its
+// wake-up there, which must not run while the waiter is between its check
+// and its wait); any thread may block_until_done.
 
 #include <condition_variable>
 #include <mutex>

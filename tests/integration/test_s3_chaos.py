@@ -166,8 +166,9 @@ class S3ChaosTest(unittest.TestCase):
         self.proxy.configure(rate_up=RATE)
         process = self.client.start("put", local, name, port=self.proxy.port)
         try:
-            # Mid-upload, with a part in the store (what a resume continues).
-            began = wait_until(lambda: landed_parts(self.ceph) or process.poll() is not None,
+            # Mid-upload, with a part in the store whose answer the server
+            # surely has (the second goes out seconds after it, at RATE).
+            began = wait_until(lambda: landed_parts(self.ceph) >= 2 or process.poll() is not None,
                                WAIT, interval=0.05)
             self.assertIsNone(process.poll(), "the upload ended before radosgw was killed")
             self.assertTrue(began, "no part of a multipart upload landed")

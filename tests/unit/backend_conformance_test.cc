@@ -1293,6 +1293,19 @@ class S3BackendLive : public ::testing::Test {
     ASSERT_TRUE(run(client_->put_object(sidecar(path, size), body.data(), body.size(), meta)).ok());
   }
 
+  // Continues "k" in `space` from `held` and checks the bytes stored.
+  void finish(Space& space, const std::string& data, std::uint64_t held) {
+    auto again = run(space.create("k", data.size()));
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    ASSERT_EQ((*again)->held(), held);
+    ASSERT_TRUE(run((*again)->continue_at(held)).ok());
+    ASSERT_TRUE(run((*again)->write(data.data() + held, data.size() - held)).ok());
+    ASSERT_TRUE(run((*again)->set_digest(crypto::digest_of(data))).ok());
+    auto committed = run((*again)->commit());
+    ASSERT_TRUE(committed.ok()) << committed.error().message;
+    EXPECT_EQ(get("k").value(), data);
+  }
+
   static std::string pattern(std::size_t n) {
     std::string out(n, '\0');
     for (std::size_t i = 0; i < n; ++i) {
@@ -1507,7 +1520,6 @@ TEST_F(S3BackendLive, AnOlderSidecarPastAPartStartsOver) {
   run((*up)->discard());
 }
 
-// A folder above max_move_objects is refused before anything is copied.
 // A listing asks HEAD (for the digest and kept time) only of the files it
 // does not know settled: listed again, a folder costs its ListObjectsV2
 // page alone, and a file written since is asked of again, its new digest
@@ -1541,14 +1553,62 @@ TEST_F(S3BackendLive, AListingAsksHeadOnlyOfFilesWrittenSinceItLastAsked) {
   EXPECT_EQ(digests(), first);
   EXPECT_EQ(under_test_->s3().requests_sent() - before, 1U);  // the page alone
 
-  put("b", "second, replaced");
+  put("b", "SECOND");  // as long: only the ETag (and perhaps LastModified) tells
   before = under_test_->s3().requests_sent();
   const auto after = digests();
   EXPECT_EQ(under_test_->s3().requests_sent() - before, 2U);  // the page and b's HEAD
-  EXPECT_EQ(after.at("b"), crypto::digest_of("second, replaced"));
+  EXPECT_EQ(after.at("b"), crypto::digest_of("SECOND"));
   EXPECT_EQ(after.at("a"), first.at("a"));
 }
 
+// A folder move cut where it could not undo itself (the server killed, the
+// store gone) leaves its journal in the folder it was making: the same move
+// again continues there (it does not put the source inside the half copy),
+// and ends with the journal gone. A folder whose journal names another
+// source is a folder like any: a move goes into it.
+TEST_F(S3BackendLive, AFolderMoveCutMidwayContinuesWhenGivenAgain) {
+  auto put = [&](const std::string& path, const std::string& data) {
+    auto up = run(space_->create(path, std::nullopt));
+    ASSERT_TRUE(up.ok()) << up.error().message;
+    ASSERT_TRUE(run((*up)->write(data.data(), data.size())).ok());
+    ASSERT_TRUE(run((*up)->commit()).ok());
+  };
+  ASSERT_TRUE(run(space_->make_dir("d/sub", true, {})).ok());
+  put("d/a", "alpha");
+  put("d/b", "beta");
+  put("d/sub/c", "gamma");
+  // What a move of d to e leaves when cut after its first two copies.
+  const std::string journal = key("e/") + std::string(s3::kMoveLeaf);
+  ASSERT_TRUE(run(client_->put_object(journal, "d", 1, {})).ok());
+  ASSERT_TRUE(run(client_->copy_object(key("d/"), key("e/"), std::nullopt)).ok());
+  ASSERT_TRUE(run(client_->copy_object(key("d/a"), key("e/a"), std::nullopt)).ok());
+  ASSERT_EQ(run(space_->stat("e")).value().is_dir, true);
+
+  auto moved = run(space_->move("d", "e", 4096));
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(moved->path, "e");
+  auto listed = run(space_->list("e"));
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  std::vector<std::string> names;
+  for (const DirEntry& e : *listed) {
+    names.push_back(e.name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "sub"}));
+  EXPECT_EQ(get("e/b").value(), "beta");
+  EXPECT_EQ(get("e/sub/c").value(), "gamma");
+  EXPECT_EQ(run(space_->stat("d")).error().code, Errc::kNotFound);
+  EXPECT_EQ(run(client_->head_object(journal)).error().code, Errc::kNotFound);
+
+  ASSERT_TRUE(run(space_->make_dir("f", false, {})).ok());
+  const std::string other = key("f/") + std::string(s3::kMoveLeaf);
+  ASSERT_TRUE(run(client_->put_object(other, "elsewhere", 9, {})).ok());
+  auto into = run(space_->move("e", "f", 4096));
+  ASSERT_TRUE(into.ok()) << into.error().message;
+  EXPECT_EQ(into->path, "f/e");
+  EXPECT_EQ(get("f/e/sub/c").value(), "gamma");
+}
+
+// A folder above max_move_objects is refused before anything is copied.
 TEST_F(S3BackendLive, AFolderMoveAboveTheLimitIsRefusedWithNothingChanged) {
   ASSERT_TRUE(run(space_->make_dir("d", false, {})).ok());
   const std::size_t files = settings_.max_move_objects;  // with the marker: one too many
@@ -1634,16 +1694,8 @@ TEST_F(S3BackendLive, AnUploadNamesItsPartsAsItGoesSoAKilledServerLeavesThemToRe
     S3UnderTest restarted(settings_);
     auto space = run(restarted.backend().open_space("alice"));
     ASSERT_TRUE(space.ok());
-    auto again = run((*space)->create("k", data.size()));
-    ASSERT_TRUE(again.ok()) << again.error().message;
-    ASSERT_EQ((*again)->held(), named);
-    ASSERT_TRUE(run((*again)->continue_at(named)).ok());
-    ASSERT_TRUE(run((*again)->write(data.data() + named, data.size() - named)).ok());
-    ASSERT_TRUE(run((*again)->set_digest(crypto::digest_of(data))).ok());
-    auto committed = run((*again)->commit());
-    ASSERT_TRUE(committed.ok()) << committed.error().message;
+    finish(**space, data, named);
   }
-  EXPECT_EQ(get("k").value(), data);
   run((*up)->discard());  // the "killed" one: its upload is completed, its sidecar gone
   EXPECT_EQ(get("k").value(), data);
   EXPECT_EQ(run(client_->head_object(sidecar("k", data.size()))).error().code, Errc::kNotFound);
@@ -1724,6 +1776,9 @@ class S3StoreAwayLive : public S3BackendLive {
     space_ = std::move(*opened);
   }
   void TearDown() override {
+    if (relay_) {
+      relay_->mend();  // a failed check may have left it cut
+    }
     S3BackendLive::TearDown();
     relay_.reset();
   }
@@ -1731,8 +1786,8 @@ class S3StoreAwayLive : public S3BackendLive {
   // Sends all but the last part of `data` to "k", the store goes away, and
   // the upload is cut: what it kept (whole parts, at least the first: the
   // fifth part waited for it).
-  std::uint64_t cut_while_away(const std::string& data) {
-    auto up = run(space_->create("k", data.size()));
+  std::uint64_t cut_while_away(const std::string& data, const std::string& path = "k") {
+    auto up = run(space_->create(path, data.size()));
     EXPECT_TRUE(up.ok()) << up.error().message;
     if (!up.ok()) {
       return 0;
@@ -1745,20 +1800,20 @@ class S3StoreAwayLive : public S3BackendLive {
     EXPECT_GE(kept, kPart);
     EXPECT_EQ(kept % kPart, 0U);
     // Nothing in the store names them: the sidecar is in memory only.
-    EXPECT_EQ(run(client_->head_object(sidecar("k", data.size()))).error().code, Errc::kNotFound);
+    EXPECT_EQ(run(client_->head_object(sidecar(path, data.size()))).error().code, Errc::kNotFound);
     return kept;
   }
-  // Continues "k" in `space` from `held` and checks the bytes stored.
-  void finish(Space& space, const std::string& data, std::uint64_t held) {
-    auto again = run(space.create("k", data.size()));
-    ASSERT_TRUE(again.ok()) << again.error().message;
-    ASSERT_EQ((*again)->held(), held);
-    ASSERT_TRUE(run((*again)->continue_at(held)).ok());
-    ASSERT_TRUE(run((*again)->write(data.data() + held, data.size() - held)).ok());
-    ASSERT_TRUE(run((*again)->set_digest(crypto::digest_of(data))).ok());
-    auto committed = run((*again)->commit());
-    ASSERT_TRUE(committed.ok()) << committed.error().message;
-    EXPECT_EQ(get("k").value(), data);
+  // cut_while_away, then (the store back) a sidecar in the store that
+  // names fewer parts, as one stored along the way before the cut would:
+  // here, forged with none and a tail of 10 bytes.
+  std::uint64_t cut_while_away_with_an_older_sidecar(const std::string& data) {
+    const std::uint64_t kept = cut_while_away(data);
+    relay_->mend();
+    s3::Partial older;
+    older.part_size = kPart;
+    older.tail = data.substr(0, 10);
+    forge("k", data.size(), older, 10);
+    return kept;
   }
 
   std::unique_ptr<test::TcpRelay> relay_;
@@ -1792,6 +1847,42 @@ TEST_F(S3StoreAwayLive, TheSweepStoresItsSidecarForAnyServer) {
   auto space = run(restarted.backend().open_space("alice"));
   ASSERT_TRUE(space.ok());
   finish(**space, data, kept);
+}
+
+// A sidecar in the store naming fewer parts stands aside for the one in
+// memory, at the resume and in the sweep, which writes it over the store's.
+TEST_F(S3StoreAwayLive, TheResumeTakesTheSidecarNamingMoreParts) {
+  const std::string data = pattern(6 * kPart + 100);
+  const std::uint64_t kept = cut_while_away_with_an_older_sidecar(data);
+  finish(*space_, data, kept);
+}
+
+TEST_F(S3StoreAwayLive, TheSweepWritesTheSidecarNamingMorePartsOverTheStores) {
+  const std::string data = pattern(6 * kPart + 100);
+  const std::uint64_t kept = cut_while_away_with_an_older_sidecar(data);
+  EXPECT_EQ(run(under_test_->s3().remove_stale_before(0)), 0U);
+  auto stored = read_sidecar(sidecar("k", data.size()));
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  EXPECT_EQ(std::uint64_t{static_cast<unsigned>(stored->parts)} * kPart, kept);
+  S3UnderTest restarted(settings_);
+  auto space = run(restarted.backend().open_space("alice"));
+  ASSERT_TRUE(space.ok());
+  finish(**space, data, kept);
+}
+
+// The folder went meanwhile: the sweep lets the parts go rather than
+// write a sidecar into a folder that is no more.
+TEST_F(S3StoreAwayLive, TheSweepDropsOneWhoseFolderIsGone) {
+  ASSERT_TRUE(run(space_->make_dir("f", false, {})).ok());
+  const std::string data = pattern(6 * kPart + 100);
+  cut_while_away(data, "f/k");
+  relay_->mend();
+  ASSERT_TRUE(run(space_->remove_dir("f")).ok());
+  EXPECT_EQ(run(under_test_->s3().remove_stale_before(0)), 1U);
+  EXPECT_EQ(run(client_->head_object(sidecar("f/k", data.size()))).error().code, Errc::kNotFound);
+  EXPECT_TRUE(
+      run(client_->list_multipart_uploads(settings_.prefix + "/", "", "")).value().uploads.empty());
+  EXPECT_TRUE(run(space_->list("")).value().empty());
 }
 
 // Kept as long as the partial TTL, as any partial: then its parts go.

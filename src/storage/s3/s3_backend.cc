@@ -3,6 +3,7 @@
 
 #include "storage/s3/s3_backend.h"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <utility>
@@ -148,57 +149,93 @@ awaitable<std::optional<std::set<std::string>>> named_uploads(std::shared_ptr<Sh
   co_return out;
 }
 
-// Stores, under its claim, one partial whose sidecar the store did not
-// take: true when it is settled (stored, expired, or a stored sidecar is
-// the newer word), false when it must wait for a later sweep.
-awaitable<bool> settle_unwritten(std::shared_ptr<Shared> shared, UnwrittenPartial& entry,
-                                 std::int64_t cutoff) {
+enum class Settled { kStored, kDropped, kWait };
+
+// True when the folder of `key` is there (a user's root always is).
+awaitable<Result<bool>> folder_of_key_exists(std::shared_ptr<Shared> shared, std::string key) {
+  const std::string folder = key.substr(0, key.rfind('/') + 1);
+  std::string_view below = folder;
+  below.remove_prefix(std::min(below.size(), shared->base.size() + 2));  // "u/"
+  if (below.find('/') + 1 == below.size()) {
+    co_return true;  // "<user>/"
+  }
+  auto marker = co_await shared->s3->head_object(folder);
+  if (!marker && marker.error().code != Errc::kNotFound) {
+    co_return marker.error();
+  }
+  co_return marker.ok();
+}
+
+// The parts a stored sidecar names (-1 when it does not decode).
+awaitable<Result<int>> stored_parts(std::shared_ptr<Shared> shared, std::string sidecar) {
+  std::string head(kMaxPartialHeader, '\0');
+  SFS_CO_ASSIGN_OR_RETURN(std::size_t n,
+                          co_await shared->s3->get_object(sidecar, head.data(), head.size(), 0));
+  head.resize(n);
+  auto partial = decode_partial(head);
+  co_return partial ? partial->parts : -1;
+}
+
+// Settles, under its claim, one partial whose sidecar the store did not
+// take: its parts go once it is as old as the TTL or its folder is gone;
+// else its sidecar is stored, unless the store's names as many parts
+// (then that one stands). kWait while the store does not answer.
+awaitable<Settled> settle_unwritten(std::shared_ptr<Shared> shared, UnwrittenPartial& entry,
+                                    std::int64_t cutoff) {
   const std::string& upload_id = entry.partial.upload_id;
-  if (entry.kept_at <= cutoff) {  // as old as the TTL: its parts go (else the orphan sweep's)
-    (void)co_await shared->s3->abort_multipart(entry.partial.key, upload_id);
+  auto folder = co_await folder_of_key_exists(shared, entry.sidecar);
+  if (!folder) {
+    co_return Settled::kWait;
+  }
+  if (entry.kept_at <= cutoff || !*folder) {
+    (void)co_await shared->s3->abort_multipart(entry.partial.key, upload_id);  // else the sweep's
     shared->release_upload(upload_id);
-    co_return true;
+    co_return Settled::kDropped;
   }
-  auto kept = co_await shared->s3->head_object(entry.sidecar);
-  if (!kept && kept.error().code != Errc::kNotFound) {
-    co_return false;  // the store is still away
+  auto stored = co_await stored_parts(shared, entry.sidecar);
+  if (!stored && stored.error().code != Errc::kNotFound) {
+    co_return Settled::kWait;
   }
-  if (!kept) {
+  if (!stored || *stored < entry.partial.parts) {
     const std::string body = encode_partial(entry.partial);
     const std::uint64_t held =
         std::uint64_t{static_cast<unsigned>(entry.partial.parts)} * entry.partial.part_size;
     const Metadata meta{{kHeldMeta, std::to_string(held)}};
     auto put = co_await shared->s3->put_object(entry.sidecar, body.data(), body.size(), meta);
     if (!put) {
-      co_return false;
+      co_return Settled::kWait;
     }
   }
-  shared->release_upload(upload_id);  // its sidecar names it now (or the newer one rules)
-  co_return true;
+  shared->release_upload(upload_id);  // its sidecar names it now (or the stored one stands)
+  co_return Settled::kStored;
 }
 
 // The partials whose sidecar the store did not take, each settled under
-// its claim (one an upload holds is left to it); how many expired.
+// its claim (one an upload holds is left to it); how many were dropped.
+// The first the store does not answer ends the walk: it is still away.
 awaitable<std::size_t> settle_unwritten(std::shared_ptr<Shared> shared, std::int64_t cutoff) {
-  std::size_t expired = 0;
+  std::size_t dropped = 0;
   for (const std::string& sidecar : shared->unwritten.sidecars()) {
     auto claimed = co_await shared->claim(sidecar);
     if (!claimed || !*claimed) {
       continue;
     }
     std::optional<UnwrittenPartial> entry = shared->unwritten.take(sidecar);
+    Settled settled = Settled::kStored;
     if (entry) {
-      const bool expiring = entry->kept_at <= cutoff;
-      if (!co_await settle_unwritten(shared, *entry, cutoff)) {
-        std::optional<UnwrittenPartial> replaced;  // none: the claim kept others out
-        (void)shared->unwritten.keep(std::move(*entry), replaced);
-      } else if (expiring) {
-        ++expired;
+      settled = co_await settle_unwritten(shared, *entry, cutoff);
+      std::optional<UnwrittenPartial> replaced;  // none: the claim kept others out
+      if (settled == Settled::kWait && !shared->unwritten.keep(*entry, replaced)) {
+        shared->release_upload(entry->partial.upload_id);  // full meanwhile: the sweep's orphan
       }
+      dropped += settled == Settled::kDropped ? 1 : 0;
     }
     shared->unclaim(sidecar);
+    if (settled == Settled::kWait) {
+      break;
+    }
   }
-  co_return expired;
+  co_return dropped;
 }
 
 }  // namespace
@@ -256,7 +293,7 @@ awaitable<std::size_t> S3Backend::remove_stale(std::chrono::seconds partial_ttl)
 // aborted. An upload kept after the first step was held then, so it is
 // not a candidate; one kept before it has its sidecar listed in the second.
 awaitable<std::size_t> S3Backend::remove_stale_before(std::int64_t cutoff) {
-  const std::size_t expired = co_await settle_unwritten(shared_, cutoff);
+  const std::size_t expired = co_await settle_unwritten(shared_, cutoff);  // dropped
   auto orphans = co_await old_uploads(shared_, cutoff);
   Sidecars sidecars = co_await sweep_sidecars(shared_, cutoff);
   if (!orphans || orphans->empty() || !sidecars.complete) {

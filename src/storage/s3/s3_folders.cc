@@ -146,7 +146,11 @@ awaitable<Result<Space::Moved>> S3Space::move(std::string from, std::string to,
   }
   SFS_CO_ASSIGN_OR_RETURN(Probe target, co_await probe(shared_, root_, to));
   std::string final_path = to;
-  if (target.kind == Kind::kDir) {
+  bool continuing = false;  // the same folder move again, into the folder it made
+  if (target.kind == Kind::kDir && source.kind == Kind::kDir) {
+    continuing = co_await continues_move(from, to);
+  }
+  if (target.kind == Kind::kDir && !continuing) {
     final_path = to + "/" + std::string(leaf_of(from));
     SFS_CO_ASSIGN_OR_RETURN(target, co_await probe(shared_, root_, final_path));
   }
@@ -196,7 +200,11 @@ awaitable<Result<Space::Moved>> S3Space::move_file(std::string from, std::string
 // S3 has no rename: every object under the folder is copied, then the
 // sources deleted. Bounded by max_move_objects (kTooLarge before anything
 // changes); a failed copy deletes the copies made, so the move either
-// happened or did not.
+// happened or did not. Resumable: a journal in the new folder (kMoveLeaf,
+// naming the source) is written before the first copy and deleted after
+// the last source; a move cut where it could not undo itself (the server
+// killed, the store gone) leaves it, and the same move again continues
+// into that folder instead of nesting the source inside it.
 awaitable<Result<Space::Moved>> S3Space::move_dir(std::string from, std::string to, Probe target) {
   if (target.kind == Kind::kFile) {
     co_return make_error(Errc::kNotDir, "cannot replace a file with a directory: " + to);
@@ -218,34 +226,73 @@ awaitable<Result<Space::Moved>> S3Space::move_dir(std::string from, std::string 
   if (depth_of(to) + deepest > kMaxDirDepth) {
     co_return make_error(Errc::kTooLarge, "directories nest too deep");
   }
+  bool resuming = false;
   Usage replaced{0, 0};
-  if (target.kind == Kind::kDir) {  // an empty folder (with its idle partials) is replaced
-    SFS_CO_ASSIGN_OR_RETURN(replaced, co_await drop_dir(to));
+  if (target.kind == Kind::kDir) {
+    resuming = co_await continues_move(from, to);
+    if (!resuming) {  // an empty folder (with its idle partials) is replaced
+      SFS_CO_ASSIGN_OR_RETURN(replaced, co_await drop_dir(to));
+    }
   }
-  const std::string to_prefix = dir_prefix(root_, to);
-  SFS_CO_RETURN_IF_ERROR(co_await copy_all(*keys, from_prefix, to_prefix));
-  std::size_t left = 0;
-  for (const ObjectEntry& object : *keys) {
-    auto deleted = co_await shared_->s3->delete_object(object.key);
-    left += deleted ? 0 : 1;
-  }
-  if (left > 0) {
-    co_return make_error(Errc::kIo, "folder copied to " + to + " but " + std::to_string(left) +
-                                        " objects of the source could not be deleted");
-  }
+  SFS_CO_RETURN_IF_ERROR(co_await copy_then_delete(*keys, from, to, resuming));
   co_return Moved{to, replaced};
 }
 
+awaitable<Result<void>> S3Space::copy_then_delete(const std::vector<ObjectEntry>& keys,
+                                                  std::string from, std::string to, bool resuming) {
+  const std::string from_prefix = dir_prefix(root_, from);
+  const std::string to_prefix = dir_prefix(root_, to);
+  const std::string journal = to_prefix + std::string(kMoveLeaf);
+  const Metadata none;
+  SFS_CO_RETURN_IF_ERROR(co_await shared_->s3->put_object(journal, from.data(), from.size(), none));
+  bool all_undone = false;
+  auto copied = co_await copy_all(keys, from_prefix, to_prefix, all_undone);
+  if (!copied) {
+    if (all_undone && !resuming) {  // nothing of it is left: no move to continue
+      (void)co_await shared_->s3->delete_object(journal);
+    }
+    co_return copied.error();
+  }
+  // The source's marker last: a move cut before it still has a source, so
+  // the same move again can continue.
+  std::size_t left = 0;
+  for (const ObjectEntry& object : keys) {
+    if (object.key != from_prefix) {
+      auto deleted = co_await shared_->s3->delete_object(object.key);
+      left += deleted ? 0 : 1;
+    }
+  }
+  if (left == 0) {
+    auto deleted = co_await shared_->s3->delete_object(from_prefix);
+    left += deleted ? 0 : 1;
+  }
+  if (left > 0) {  // the journal stays: the same move again finishes it
+    co_return make_error(Errc::kIo, "folder copied to " + to + " but " + std::to_string(left) +
+                                        " objects of the source could not be deleted");
+  }
+  (void)co_await shared_->s3->delete_object(journal);  // else a harmless hidden leftover
+  co_return Result<void>();
+}
+
+awaitable<bool> S3Space::continues_move(std::string from, std::string dir) {
+  const std::string journal = dir_prefix(root_, dir) + std::string(kMoveLeaf);
+  std::string named(from.size() + 1, '\0');  // one more: a longer name is another
+  auto got = co_await shared_->s3->get_object(journal, named.data(), named.size(), 0);
+  co_return got&&* got == from.size() && named.compare(0, from.size(), from) == 0;
+}
+
 awaitable<Result<void>> S3Space::copy_all(const std::vector<ObjectEntry>& keys, std::string from,
-                                          std::string to) {
+                                          std::string to, bool& all_undone) {
   std::vector<std::string> made;
   const std::optional<Metadata> same;
   for (const ObjectEntry& object : keys) {
     const std::string dest = to + object.key.substr(from.size());
     auto copied = co_await copy_whole(shared_, object.key, dest, object.size, same);
     if (!copied) {
+      all_undone = true;
       for (const std::string& key : made) {
-        (void)co_await shared_->s3->delete_object(key);
+        auto deleted = co_await shared_->s3->delete_object(key);
+        all_undone = all_undone && deleted.ok();
       }
       co_return copied.error();
     }

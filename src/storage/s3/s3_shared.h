@@ -25,6 +25,8 @@ inline constexpr char kHeldMeta[] = "sfs-held";
 // Reserved leaf names of the sidecars (users cannot name anything ".sfs-").
 inline constexpr std::string_view kPropsLeaf = ".sfs-props";
 inline constexpr std::string_view kPartLeaf = ".sfs-part-";
+// In a folder being made by a folder move: the source's path, until done.
+inline constexpr std::string_view kMoveLeaf = ".sfs-move";
 
 // What one backend's spaces and handles share. `running` is this
 // process's uploads (S3 lists neither buffered bytes nor open handles);

@@ -50,8 +50,17 @@ class S3Space final : public Space {
   awaitable<Result<Moved>> move_file(std::string from, std::string to, Probe target,
                                      ObjectInfo source);
   awaitable<Result<Moved>> move_dir(std::string from, std::string to, Probe target);
+  // The copies, then the sources deleted, with the move's journal kept
+  // in `to` meanwhile (see move_dir).
+  awaitable<Result<void>> copy_then_delete(const std::vector<ObjectEntry>& keys, std::string from,
+                                           std::string to, bool resuming);
+  // True when the folder `dir` is the copy of an unfinished move of `from`
+  // (its journal names it): the same move again continues there.
+  awaitable<bool> continues_move(std::string from, std::string dir);
+  // Copies `keys` from prefix `from` to prefix `to`; on a failure, deletes
+  // the copies it made (`all_undone`: every one of them went).
   awaitable<Result<void>> copy_all(const std::vector<ObjectEntry>& keys, std::string from,
-                                   std::string to);
+                                   std::string to, bool& all_undone);
   awaitable<Result<void>> verify_dir(std::string dir, int depth, std::vector<FileCheck>& out);
 
   std::shared_ptr<Shared> shared_;

@@ -140,6 +140,7 @@ class S3Write final : public WriteHandle {
   // caller, whose client resumes from there).
   awaitable<Result<void>> land_one();
   awaitable<void> abort_parts();
+  awaitable<void> drop_unwritten();
   // Takes over the parts a sidecar names: kIo with the reason when they
   // cannot be continued (the caller then starts over).
   awaitable<Result<void>> continue_parts(const Partial& partial);
@@ -177,9 +178,10 @@ class S3Write final : public WriteHandle {
 
 // A HEAD first: most uploads have no partial, and its 404 comes without a
 // body (a GET's error XML may wait for a delayed ACK), nor does it need a
-// buffer of a whole part. With no sidecar in the store, one the store did
-// not take when this partial was kept (it was down) is continued; one in
-// the store is the newer word (stored since, by any node).
+// buffer of a whole part. A sidecar the store did not take when this
+// partial was kept (it was away: Shared::unwritten) is continued when it
+// names more parts than the store's (a sidecar stored along the way names
+// fewer) or the store has none.
 awaitable<void> S3Write::resume(std::string sidecar) {
   sidecar_ = std::move(sidecar);
   auto kept = co_await shared_->s3->head_object(sidecar_);
@@ -191,13 +193,20 @@ awaitable<void> S3Write::resume(std::string sidecar) {
   std::optional<Partial> partial;
   if (kept) {
     partial = co_await read_kept(kept->size);
-  } else if (unwritten) {
+  }
+  // Of the two, the one holding more parts (a sidecar stored along the way
+  // names fewer than the same upload's cut kept in memory).
+  const bool from_memory = unwritten && (!partial || unwritten->partial.parts > partial->parts);
+  if (from_memory) {
     spdlog::info("S3 partial {}: continuing the {} parts kept while the store was away", sidecar_,
                  unwritten->partial.parts);
     partial = unwritten->partial;
   }
   if (partial) {
     co_await take_over(std::move(*partial));
+  }
+  if (from_memory) {
+    sidecar_at_ = 0;  // no sidecar in the store names these parts yet: the next part writes one
   }
   if (unwritten) {  // continue_parts holds it again if it took it over
     shared_->release_upload(unwritten->partial.upload_id);
@@ -507,6 +516,7 @@ awaitable<Result<Usage>> S3Write::commit() {
   if (sidecar_stored_) {
     (void)co_await shared_->s3->delete_object(sidecar_);
   }
+  co_await drop_unwritten();
   end();
   co_return replaced;
 }
@@ -522,8 +532,24 @@ awaitable<void> S3Write::discard() {
   end();
 }
 
+// An entry of this partial left in memory (the store did not answer this
+// upload's lookup, so it started afresh) is of no use once the file is
+// stored. (A discarded upload leaves it: its parts may still be continued.)
+awaitable<void> S3Write::drop_unwritten() {
+  if (sidecar_.empty()) {
+    co_return;
+  }
+  if (std::optional<UnwrittenPartial> stale = shared_->unwritten.take(sidecar_)) {
+    (void)co_await shared_->s3->abort_multipart(stale->partial.key, stale->partial.upload_id);
+    shared_->release_upload(stale->partial.upload_id);
+  }
+}
+
 awaitable<std::uint64_t> S3Write::keep_for_resume() {
-  (void)co_await land();  // a failed part is kept as the tail (the resume then starts over)
+  (void)co_await land();  // a failed part is held again
+  if (buffer_.size() >= shared_->part_size) {
+    buffer_.clear();  // a whole part as the tail would be refused at resume: it is sent again
+  }
   const std::uint64_t total = sent() + buffer_.size();
   if (done_ || !resumable_ || sidecar_.empty() || total == 0) {
     co_await discard();
