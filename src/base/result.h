@@ -16,6 +16,7 @@
 // invariant: it aborts in every build type (SFS_CHECK), never throws.
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -51,6 +52,15 @@ struct Error {
 };
 
 inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
+
+// How a kIo error says that the store behind the server (S3) is away for
+// now, not that the data is bad: a transfer cut by it is worth keeping for
+// a later try (docs/protocol.md). Written by the S3 client, read on both
+// sides of the wire.
+inline constexpr std::string_view kStorageUnavailable = "storage unavailable";
+inline bool is_storage_unavailable(const Error& error) {
+  return error.code == Errc::kIo && error.message.starts_with(kStorageUnavailable);
+}
 
 template <typename T>
 class [[nodiscard]] Result {

@@ -723,7 +723,7 @@ awaitable<Result<void>> Connection::finish_get(LocalDownload& part, protocol::Re
     }
     if (received.error().code == Errc::kAborted) {
       Error reason = co_await read_abort_reason();
-      if (protocol::is_storage_unavailable(reason) && !offer.stored.empty()) {
+      if (is_storage_unavailable(reason) && !offer.stored.empty()) {
         part.keep();  // the server's store went away: a later `get` continues from here
       }
       co_return reason;

@@ -74,10 +74,6 @@ std::string error_line(Errc code, std::string_view message) {
   return line;
 }
 
-bool is_storage_unavailable(const Error& error) {
-  return error.code == Errc::kIo && error.message.starts_with("storage unavailable");
-}
-
 Result<Reply> parse_reply(std::string_view line) {
   Reply reply;
   if (line == "OK") {

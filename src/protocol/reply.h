@@ -33,11 +33,6 @@ std::string error_line(Errc code, std::string_view message);
 // Fails with kProtocol when the line is not a well-formed reply.
 Result<Reply> parse_reply(std::string_view line);
 
-// True for `ERR IO storage unavailable...`: the store behind the server is
-// away for now (docs/protocol.md), so what a transfer got so far is worth
-// keeping for a later try.
-bool is_storage_unavailable(const Error& error);
-
 std::string_view wire_code(Errc code);
 // The name of any error class, for logs: the wire code, or NETWORK, TRUST,
 // LOCAL for the classes that never travel.

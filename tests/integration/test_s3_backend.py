@@ -58,7 +58,7 @@ class S3LiveTest(unittest.TestCase):
 
     def test_2_conformance_suite_against_rgw(self):
         self.run_live("Backends/BackendConformanceTest.*/s3:S3BackendLive.*:S3StoreAwayLive.*",
-                      BACKEND_SKIPS, 55)
+                      BACKEND_SKIPS, 56)
 
 
 if __name__ == "__main__":

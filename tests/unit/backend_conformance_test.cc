@@ -1885,6 +1885,36 @@ TEST_F(S3StoreAwayLive, TheSweepDropsOneWhoseFolderIsGone) {
   EXPECT_TRUE(run(space_->list("")).value().empty());
 }
 
+// The store goes away as the upload commits (all its bytes written): the
+// commit fails with the reason and keeps the whole parts for the resume.
+TEST_F(S3StoreAwayLive, AnUploadWhoseCommitFindsTheStoreAwayResumes) {
+  const std::string data = pattern(6 * kPart + 100);
+  {
+    auto up = run(space_->create("k", data.size()));
+    ASSERT_TRUE(up.ok()) << up.error().message;
+    ASSERT_TRUE(run((*up)->continue_at(0)).ok());
+    ASSERT_TRUE(run((*up)->write(data.data(), data.size())).ok());
+    ASSERT_TRUE(run((*up)->set_digest(crypto::digest_of(data))).ok());
+    relay_->cut();
+    auto committed = run((*up)->commit());
+    ASSERT_FALSE(committed.ok());
+    EXPECT_TRUE(is_storage_unavailable(committed.error())) << committed.error().message;
+  }
+  relay_->mend();
+  EXPECT_EQ(run(space_->stat("k")).error().code, Errc::kNotFound);
+  auto again = run(space_->create("k", data.size()));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  const std::uint64_t held = (*again)->held();
+  EXPECT_GE(held, kPart);
+  EXPECT_EQ(held % kPart, 0U);
+  ASSERT_TRUE(run((*again)->continue_at(held)).ok());
+  ASSERT_TRUE(run((*again)->write(data.data() + held, data.size() - held)).ok());
+  ASSERT_TRUE(run((*again)->set_digest(crypto::digest_of(data))).ok());
+  auto committed = run((*again)->commit());
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  EXPECT_EQ(get("k").value(), data);
+}
+
 // Kept as long as the partial TTL, as any partial: then its parts go.
 TEST_F(S3StoreAwayLive, ItExpiresWithThePartialTtl) {
   const std::string data = pattern(6 * kPart + 100);

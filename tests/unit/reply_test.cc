@@ -543,17 +543,5 @@ TEST(ParseReplyGarbageTest, TruncatedPrefixes) {
   EXPECT_EQ(valid, 4);
 }
 
-// Only an IO error that says so means the store is away for now (a client
-// keeps its partial download then); a full disk or a changed file does not.
-TEST(ReplyTest, StorageUnavailableIsAnIoErrorThatSaysSo) {
-  auto away = parse_reply("ERR IO storage unavailable: S3 GET: Couldn't connect (4 attempts)");
-  ASSERT_TRUE(away.ok());
-  EXPECT_TRUE(is_storage_unavailable(away->to_error()));
-  EXPECT_FALSE(is_storage_unavailable(make_error(Errc::kIo, "No space left on device")));
-  EXPECT_FALSE(is_storage_unavailable(
-      make_error(Errc::kIo, "S3 GET k: the object changed since it was opened")));
-  EXPECT_FALSE(is_storage_unavailable(make_error(Errc::kNetwork, "storage unavailable")));
-}
-
 }  // namespace
 }  // namespace sfs::protocol

@@ -71,5 +71,16 @@ TEST(ResultDeathTest, ErrorOfAValueAborts) {
   EXPECT_DEATH((void)v.error(), "invariant broken");
 }
 
+// Only an IO error that says so means the store is away for now (a client
+// keeps its partial download then); a full disk or a changed file does not.
+TEST(ResultTest, StorageUnavailableIsAnIoErrorThatSaysSo) {
+  EXPECT_TRUE(is_storage_unavailable(
+      make_error(Errc::kIo, "storage unavailable: S3 GET: Couldn't connect (4 attempts)")));
+  EXPECT_FALSE(is_storage_unavailable(make_error(Errc::kIo, "No space left on device")));
+  EXPECT_FALSE(is_storage_unavailable(
+      make_error(Errc::kIo, "S3 GET k: the object changed since it was opened")));
+  EXPECT_FALSE(is_storage_unavailable(make_error(Errc::kNetwork, "storage unavailable")));
+}
+
 }  // namespace
 }  // namespace sfs

@@ -43,7 +43,7 @@ awaitable<Result<void>> Session::put(const Request& request) {
     // A cut one may resume, and one whose store went away (its backend keeps
     // what the store holds); one refused for its bytes or a full disk not.
     const Error& why = received.error();
-    co_await upload->stop(why.code == Errc::kNetwork || protocol::is_storage_unavailable(why));
+    co_await upload->stop(why.code == Errc::kNetwork || is_storage_unavailable(why));
   }
   co_return received;
 }

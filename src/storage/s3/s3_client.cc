@@ -225,7 +225,7 @@ Error to_error(const S3Client::Request& q, const S3Client::Response& r, int atte
     // curl's own text names the endpoint's address: the log has it.
     const std::string why = r.curl_error.empty() ? curl_easy_strerror(r.curl) : r.curl_error;
     log_failure(q, one_line(why) + tries);
-    return make_error(Errc::kIo, "storage unavailable: " + operation(q) + ": " +
+    return make_error(Errc::kIo, std::string(kStorageUnavailable) + ": " + operation(q) + ": " +
                                      curl_easy_strerror(r.curl) + tries);
   }
   ErrorReply e = parse_error(r.body);
@@ -238,7 +238,7 @@ Error to_error(const S3Client::Request& q, const S3Client::Response& r, int atte
   }
   Errc code = errc_of(r.status, e.code);
   if (r.status >= 500 || r.status == 429) {
-    text = "storage unavailable: " + text + tries;
+    text = std::string(kStorageUnavailable) + ": " + text + tries;
   }
   if (code != Errc::kNotFound) {  // a 404 is an answer, not a failure
     log_failure(q, text);

@@ -485,10 +485,20 @@ awaitable<Result<void>> S3Write::store() {
     co_return Result<void>();
   }
   const std::uint64_t size = sent() + buffer_.size();
+  const std::size_t whole_parts = parts_.size();
+  crypto::Digest whole_state;  // of the whole parts: what a kept partial may name
+  whole_state.copy_from(sent_digest_);
   if (!buffer_.empty()) {
     SFS_CO_RETURN_IF_ERROR(co_await send_part(true));  // the last part may be short
   }
-  SFS_CO_RETURN_IF_ERROR(co_await shared_->s3->complete_multipart(mp_key_, upload_id_, parts_));
+  auto completed = co_await shared_->s3->complete_multipart(mp_key_, upload_id_, parts_);
+  if (!completed) {
+    // A short last part is no whole part: should the upload be kept, the
+    // client sends those bytes again.
+    parts_.resize(whole_parts);
+    sent_digest_.copy_from(whole_state);
+    co_return completed.error();
+  }
   shared_->release_upload(upload_id_);
   upload_id_.clear();
   if (mp_key_ != key_) {  // resumed after its folder moved: the object goes where it belongs
@@ -510,7 +520,11 @@ awaitable<Result<Usage>> S3Write::commit() {
     ok = co_await store();
   }
   if (!ok) {
-    co_await discard();  // over either way: nothing is kept
+    if (resumable_ && is_storage_unavailable(ok.error())) {
+      (void)co_await keep_for_resume();  // the store went away: the client resumes once it is back
+    } else {
+      co_await discard();  // over: nothing is kept
+    }
     co_return ok.error();
   }
   if (sidecar_stored_) {
