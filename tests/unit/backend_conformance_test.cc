@@ -1298,10 +1298,14 @@ class S3BackendLive : public ::testing::Test {
     auto again = run(space.create("k", data.size()));
     ASSERT_TRUE(again.ok()) << again.error().message;
     ASSERT_EQ((*again)->held(), held);
-    ASSERT_TRUE(run((*again)->continue_at(held)).ok());
-    ASSERT_TRUE(run((*again)->write(data.data() + held, data.size() - held)).ok());
-    ASSERT_TRUE(run((*again)->set_digest(crypto::digest_of(data))).ok());
-    auto committed = run((*again)->commit());
+    finish_upload(**again, data, held);
+  }
+  // Sends `data` from `held` on through `up`, commits, checks the bytes stored.
+  void finish_upload(WriteHandle& up, const std::string& data, std::uint64_t held) {
+    ASSERT_TRUE(run(up.continue_at(held)).ok());
+    ASSERT_TRUE(run(up.write(data.data() + held, data.size() - held)).ok());
+    ASSERT_TRUE(run(up.set_digest(crypto::digest_of(data))).ok());
+    auto committed = run(up.commit());
     ASSERT_TRUE(committed.ok()) << committed.error().message;
     EXPECT_EQ(get("k").value(), data);
   }
@@ -1907,12 +1911,7 @@ TEST_F(S3StoreAwayLive, AnUploadWhoseCommitFindsTheStoreAwayResumes) {
   const std::uint64_t held = (*again)->held();
   EXPECT_GE(held, kPart);
   EXPECT_EQ(held % kPart, 0U);
-  ASSERT_TRUE(run((*again)->continue_at(held)).ok());
-  ASSERT_TRUE(run((*again)->write(data.data() + held, data.size() - held)).ok());
-  ASSERT_TRUE(run((*again)->set_digest(crypto::digest_of(data))).ok());
-  auto committed = run((*again)->commit());
-  ASSERT_TRUE(committed.ok()) << committed.error().message;
-  EXPECT_EQ(get("k").value(), data);
+  finish_upload(**again, data, held);
 }
 
 // Kept as long as the partial TTL, as any partial: then its parts go.
