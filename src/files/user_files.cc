@@ -70,27 +70,19 @@ awaitable<Result<void>> Upload::start_at(std::uint64_t from) {
   co_return ok;
 }
 
-// The digest is fed on the hashing pool while the backend writes the same
-// bytes: both only read `data`, and both are done before the next call. A
-// small piece is hashed right here (Offloaded without a pool runs it in
-// start()): XXH3 of 16 KiB takes about a microsecond, the hop to the pool
-// and back several.
+// The digest is fed right here, before the backend's write takes the same
+// bytes: they were just decrypted on this thread and are still in its cache,
+// and XXH3 costs a fraction of that decryption. Feeding it on the hashing
+// pool beside the write cost a second hop per batch, whose wake-ups cost
+// more than the hashing (bench/notes.md, 2026-12-04).
 awaitable<Result<void>> Upload::write(const char* data, std::size_t length) {
-  constexpr std::size_t kHashHereBytes = std::size_t{16} * 1024;
   if (streamed_) {
     if (auto ok = co_await admit(position_ + length); !ok) {
       co_return ok;
     }
   }
-  crypto::Digest& hash = hash_;
-  Offloaded<bool> hashing(co_await asio::this_coro::executor);
-  hashing.start(length <= kHashHereBytes ? nullptr : &files_->services_.hashing,
-                [&hash, data, length] {
-                  hash.update(data, length);
-                  return true;
-                });
+  hash_.update(data, length);
   auto wrote = co_await upload_->write(data, length);
-  (void)co_await hashing.wait();
   if (wrote) {
     position_ += length;
   }

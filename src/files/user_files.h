@@ -9,7 +9,8 @@
 // Knows no network protocol: no sfs wire type crosses this interface. It
 // stores through a storage::Space (storage/backend.h), whose backend decides
 // what leaves the network threads (the POSIX one: all of it); the streaming
-// digest runs on the `hashing` pool and slow whole-file or whole-tree reads
+// digests are fed on the caller's thread, prefix hashes run on the `hashing`
+// pool, and slow whole-file or whole-tree reads
 // wait for the user's turn on the fair queue, so no door has to care.
 //
 //   auto space = co_await backend.open_space("alice");
@@ -45,7 +46,7 @@ namespace sfs::files {
 struct Services {
   Quota& quota;                // in memory on one node (QuotaLedger), shared in a cluster
   storage::Backend& backend;   // where the files are (opens a space for background rescans)
-  asio::thread_pool& hashing;  // the streaming digests of transfers, prefix hashes
+  asio::thread_pool& hashing;  // prefix hashes (a resumed transfer's first part)
   FairQueue& slow_jobs;        // turns for HASH without a stored digest, VERIFY
 };
 
@@ -114,8 +115,8 @@ class Upload {
   // Starts writing at `from`: 0 (afresh) or offer().held (after it).
   // kBadRequest for anything else.
   awaitable<Result<void>> start_at(std::uint64_t from);
-  // Appends data (the backend's write) and feeds the digest (on the
-  // hashing pool), both at once. One call at a time; `data` must stay
+  // Feeds the digest on the caller's thread, as Download::read does, then
+  // appends data (the backend's write). One call at a time; `data` must stay
   // valid until it completes. A streamed upload first admits the bytes
   // against the size limit and the quota: kTooLarge (the messages of
   // begin_upload) the moment they would pass, and nothing is written.

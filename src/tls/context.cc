@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "tls/certificate.h"
+#include "tls/stream.h"
 
 namespace sfs::tls {
 namespace {
@@ -44,6 +45,9 @@ ContextPtr new_context(asio::ssl::context::method method) {
   // tls::Stream frees the buffers of idle connections instead.)
   SSL_CTX_set_read_ahead(native, 1);
   SSL_CTX_set_default_read_buffer_len(native, kReadAheadBytes);
+  // The application traffic secrets go to the stream, which seals and
+  // opens the records after a TLS 1.3 handshake (tls/records.h).
+  SSL_CTX_set_keylog_callback(native, &Stream::key_log);
   return ctx;
 }
 

@@ -1,22 +1,57 @@
 #include "tls/stream.h"
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
+#include <string_view>
 
 namespace sfs::tls {
 
 namespace {
 
-// Output collected before it is sent: a 256 KiB frame's records and some.
-constexpr std::size_t kMaxPendingBytes = std::size_t{512} * 1024;
+// A close_notify alert: warning (1), close_notify (0).
+constexpr std::array<char, 2> kCloseNotify = {1, 0};
 
-bool retryable(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
+// Parses "LABEL <client random> <secret hex>" into `secret` when LABEL is
+// `label`.
+bool read_secret(std::string_view line, std::string_view label, Secret& secret) {
+  if (line.substr(0, label.size()) != label || line.size() <= label.size() ||
+      line[label.size()] != ' ') {
+    return false;
+  }
+  const std::size_t space = line.rfind(' ');
+  const std::string_view hex = line.substr(space + 1);
+  if (hex.size() % 2 != 0 || hex.size() / 2 > secret.bytes.size()) {
+    return false;
+  }
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  };
+  for (std::size_t i = 0; i < hex.size() / 2; ++i) {
+    const int hi = nibble(hex[2 * i]);
+    const int lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return false;
+    }
+    secret.bytes[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+  }
+  secret.length = hex.size() / 2;
+  return true;
+}
 
 }  // namespace
 
@@ -29,13 +64,14 @@ struct SocketBio {
   // OpenSSL's call returns and the records already collected go out first.
   static int write(BIO* bio, const char* data, int size) {
     BIO_clear_retry_flags(bio);
-    std::vector<char>& out = stream_of(bio).out_;
+    Stream& stream = stream_of(bio);
     const auto n = static_cast<std::size_t>(size);
-    if (!out.empty() && out.size() + n > kMaxPendingBytes) {
+    if (stream.out_size_ > 0 && stream.out_size_ + n > Stream::kMaxPendingBytes) {
       BIO_set_retry_write(bio);
       return -1;
     }
-    out.insert(out.end(), data, data + n);
+    std::memcpy(stream.out_room(n), data, n);
+    stream.out_size_ += n;
     return size;
   }
 
@@ -51,7 +87,7 @@ struct SocketBio {
     if (n >= 0) {
       return static_cast<int>(n);  // 0: the peer closed the connection
     }
-    if (retryable(errno)) {
+    if (Stream::retryable(errno)) {
       BIO_set_retry_read(bio);
     } else {
       stream.last_errno_ = errno;
@@ -86,10 +122,39 @@ Stream::Stream(tcp::socket socket, asio::ssl::context& context)
   }
   BIO_set_data(bio, this);
   BIO_set_init(bio, 1);
-  SSL_set_bio(ssl_, bio, bio);  // the SSL owns the BIO now
+  SSL_set_bio(ssl_, bio, bio);   // the SSL owns the BIO now
+  SSL_set_app_data(ssl_, this);  // for key_log
 }
 
-Stream::~Stream() { SSL_free(ssl_); }
+Stream::~Stream() {
+  SSL_free(ssl_);
+  OPENSSL_cleanse(client_secret_.bytes.data(), client_secret_.bytes.size());
+  OPENSSL_cleanse(server_secret_.bytes.data(), server_secret_.bytes.size());
+}
+
+void Stream::key_log(const SSL* ssl, const char* line) {
+  auto* stream = static_cast<Stream*>(SSL_get_app_data(ssl));
+  if (stream == nullptr || line == nullptr) {
+    return;
+  }
+  const std::string_view text(line);
+  if (!read_secret(text, "CLIENT_TRAFFIC_SECRET_0", stream->client_secret_)) {
+    (void)read_secret(text, "SERVER_TRAFFIC_SECRET_0", stream->server_secret_);
+  }
+}
+
+char* Stream::out_room(std::size_t n) {
+  if (out_capacity_ - out_size_ < n) {
+    const std::size_t capacity = std::max(out_size_ + n, 2 * out_capacity_);
+    auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+    if (out_size_ > 0) {
+      std::memcpy(grown.get(), out_.get(), out_size_);
+    }
+    out_ = std::move(grown);
+    out_capacity_ = capacity;
+  }
+  return out_.get() + out_size_;
+}
 
 boost::system::error_code Stream::error_of(int ret) {
   const int err = SSL_get_error(ssl_, ret);
@@ -124,7 +189,7 @@ awaitable<int> Stream::drive(Op op, boost::system::error_code& ec) {
     const bool retry = err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE;
     const boost::system::error_code failure =
         err == SSL_ERROR_NONE || retry ? boost::system::error_code() : error_of(ret);
-    if (!out_.empty()) {  // whatever happens next, the peer needs these first
+    if (out_size_ > 0) {  // whatever happens next, the peer needs these first
       last_records_ = writing_ && err == SSL_ERROR_NONE;
       co_await flush(ec);
       last_records_ = false;
@@ -142,37 +207,41 @@ awaitable<int> Stream::drive(Op op, boost::system::error_code& ec) {
     if (err == SSL_ERROR_WANT_WRITE) {
       continue;  // out_ was full and has been sent
     }
-    if (idle_) {  // waiting for the peer, maybe for long: hold no buffers meanwhile
-      release_buffers();
-    }
-    read_waiting_ = true;
-    co_await socket_.async_wait(tcp::socket::wait_read,
-                                asio::redirect_error(asio::use_awaitable, ec));
-    read_waiting_ = false;
-    if (!ec && !socket_.is_open()) {
-      ec = asio::error::operation_aborted;
-    }
+    co_await wait_readable(ec);
     if (ec) {
       co_return -1;
     }
   }
 }
 
+awaitable<void> Stream::wait_readable(boost::system::error_code& ec) {
+  if (idle_) {  // waiting for the peer, maybe for long: hold no buffers meanwhile
+    release_buffers();
+  }
+  read_waiting_ = true;
+  co_await socket_.async_wait(tcp::socket::wait_read,
+                              asio::redirect_error(asio::use_awaitable, ec));
+  read_waiting_ = false;
+  if (!ec && !socket_.is_open()) {
+    ec = asio::error::operation_aborted;
+  }
+}
+
 awaitable<void> Stream::flush(boost::system::error_code& ec) {
   std::size_t sent = 0;
-  while (sent < out_.size()) {
+  while (sent < out_size_) {
     const int fd = socket_.native_handle();
     if (fd < 0) {
       ec = asio::error::operation_aborted;
       break;
     }
-    const ssize_t n = ::send(fd, out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd, out_.get() + sent, out_size_ - sent, MSG_NOSIGNAL);
     if (n >= 0) {
       sent += static_cast<std::size_t>(n);
       bytes_sent_ += static_cast<std::uint64_t>(n);
       continue;
     }
-    if (!retryable(errno)) {
+    if (!Stream::retryable(errno)) {
       ec = {errno, boost::system::system_category()};
       break;
     }
@@ -188,7 +257,10 @@ awaitable<void> Stream::flush(boost::system::error_code& ec) {
     }
   }
   // What left is gone for good: a later flush must not send it twice.
-  out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(sent));
+  if (sent > 0 && sent < out_size_) {
+    std::memmove(out_.get(), out_.get() + sent, out_size_ - sent);
+  }
+  out_size_ -= sent;
 }
 
 awaitable<void> Stream::handshake(Role role, boost::system::error_code& ec) {
@@ -202,12 +274,40 @@ awaitable<void> Stream::handshake(Role role, boost::system::error_code& ec) {
   } else {
     SSL_set_connect_state(ssl_);
   }
+  // No read-ahead during the handshake: OpenSSL then reads no byte past
+  // it, and what follows is the records' own to read.
+  SSL_set_read_ahead(ssl_, 0);
   co_await drive([this] { return SSL_do_handshake(ssl_); }, ec);
+  if (!ec) {
+    take_over_records(role);
+  }
+  OPENSSL_cleanse(client_secret_.bytes.data(), client_secret_.bytes.size());
+  OPENSSL_cleanse(server_secret_.bytes.data(), server_secret_.bytes.size());
+  client_secret_.length = server_secret_.length = 0;
+}
+
+void Stream::take_over_records(Role role) {
+  const Suite suite = suite_named(SSL_CIPHER_get_name(SSL_get_current_cipher(ssl_)));
+  auto own = std::make_unique<OwnRecords>();
+  const bool server = role == Role::kServer;
+  if (SSL_version(ssl_) != TLS1_3_VERSION || SSL_has_pending(ssl_) != 0 ||
+      !own->reader.init(suite, server ? client_secret_ : server_secret_) ||
+      !own->writer.init(suite, server ? server_secret_ : client_secret_)) {
+    SSL_set_read_ahead(ssl_, 1);  // OpenSSL keeps the records (TLS 1.2)
+    return;
+  }
+  own_ = std::move(own);
+  if (SSL_free_buffers(ssl_) != 1) {
+    ERR_clear_error();
+  }
 }
 
 awaitable<std::size_t> Stream::read_some(char* data, std::size_t size,
                                          boost::system::error_code& ec) {
   ec.clear();
+  if (own_) {
+    co_return co_await read_own(data, size, ec);
+  }
   std::size_t got = 0;
   const int ret = co_await drive([&] { return SSL_read_ex(ssl_, data, size, &got); }, ec);
   co_return ret > 0 ? got : 0;
@@ -216,6 +316,10 @@ awaitable<std::size_t> Stream::read_some(char* data, std::size_t size,
 awaitable<void> Stream::write(const char* data, std::size_t size, boost::system::error_code& ec) {
   ec.clear();
   if (size == 0) {
+    co_return;
+  }
+  if (own_) {
+    co_await write_own(data, size, ec);
     co_return;
   }
   // All of it in one call: its records are collected and sent together. On
@@ -245,8 +349,17 @@ bool Stream::interrupt_wait() {
 }
 
 void Stream::release_buffers() {
-  if (out_.empty()) {
-    std::vector<char>().swap(out_);
+  if (out_size_ == 0) {
+    out_.reset();
+    out_capacity_ = 0;
+  }
+  if (own_) {
+    if (own_->plain_begin == own_->plain_end && own_->in_begin == own_->in_end) {
+      own_->in.reset();
+      own_->in_begin = own_->in_end = 0;
+      own_->plain_begin = own_->plain_end = 0;
+    }
+    return;
   }
   if (SSL_free_buffers(ssl_) != 1) {
     ERR_clear_error();  // not empty (a partial record): kept, which is right
@@ -256,11 +369,19 @@ void Stream::release_buffers() {
 std::size_t Stream::input_available() {
   boost::system::error_code ec;
   const std::size_t queued = socket_.available(ec);
-  return static_cast<std::size_t>(std::max(SSL_pending(ssl_), 0)) + (ec ? 0 : queued);
+  const std::size_t held =
+      own_ ? (own_->plain_end - own_->plain_begin) + (own_->in_end - own_->in_begin)
+           : static_cast<std::size_t>(std::max(SSL_pending(ssl_), 0));
+  return held + (ec ? 0 : queued);
 }
 
 awaitable<void> Stream::shutdown(boost::system::error_code& ec) {
   ec.clear();
+  if (own_) {
+    seal(kAlert, kCloseNotify.data(), kCloseNotify.size());
+    co_await flush(ec);
+    co_return;
+  }
   // 0 means "close_notify sent, the peer's not seen yet", which is enough.
   co_await drive([this] { return SSL_shutdown(ssl_) >= 0 ? 1 : -1; }, ec);
 }

@@ -4,12 +4,15 @@
 //
 // Why not asio::ssl::stream: it moves every byte through a BIO pair and two
 // more fixed 17 KiB vectors per connection (four buffers, about 68 KiB even
-// when idle, and two extra copies of each byte in each direction). Here a
-// small BIO reads the socket straight into OpenSSL (with read-ahead), and
-// collects the records of one write() to send them with one send() instead
-// of one per 16 KiB record. An idle connection holds no record buffers (see
-// set_idle). The BIO asks the asio socket for its descriptor on every
-// call, so once the socket is closed (by a watchdog, say) OpenSSL gets EBADF
+// when idle, and two extra copies of each byte in each direction). Here
+// OpenSSL does the handshake over a small BIO that reads the socket, and
+// after a TLS 1.3 handshake the stream seals and opens the records itself
+// (tls/records.h): straight from the caller's bytes into the send buffer,
+// whose records of one write() go out with one send(), and straight from
+// the receive buffer (many records per recv()) into the caller's. TLS 1.2
+// (--tls12) stays with OpenSSL. An idle connection holds no record buffers
+// (see set_idle). The socket's descriptor is asked for on every call, so
+// once the socket is closed (by a watchdog, say) a read or send gets EBADF
 // and can never touch a descriptor number the kernel has handed to another
 // connection.
 //
@@ -23,11 +26,13 @@
 
 #include <openssl/ssl.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 #include "asio/asio.h"
+#include "tls/records.h"
 
 namespace sfs::tls {
 
@@ -65,7 +70,7 @@ class Stream {
   awaitable<void> write(const char* data, std::size_t size, boost::system::error_code& ec);
   // Sends the records a write left; interrupt_wait() ends it the same way.
   awaitable<void> flush_pending(boost::system::error_code& ec);
-  std::size_t pending_output() const { return out_.size(); }
+  std::size_t pending_output() const { return out_size_; }
   // Sends close_notify (does not wait for the peer's).
   awaitable<void> shutdown(boost::system::error_code& ec);
   // About how many bytes can be read without waiting: what OpenSSL has
@@ -82,8 +87,14 @@ class Stream {
   // executor. False when neither was waiting.
   bool interrupt_wait();
   // Gives back the record buffers now (as an idle stream does while it
-  // waits); OpenSSL keeps its read buffer while it holds part of a record.
+  // waits); a buffer holding part of a record is kept.
   void release_buffers();
+  // Whether the stream seals and opens the records itself (after a TLS 1.3
+  // handshake), rather than OpenSSL.
+  bool own_records() const { return own_ != nullptr; }
+  // OpenSSL's key-log callback (set on every context by tls/context.cc):
+  // hands the application traffic secrets of a handshake to its stream.
+  static void key_log(const SSL* ssl, const char* line);
 
  private:
   // Runs `op` (an SSL call returning > 0 on success) until it succeeds,
@@ -94,6 +105,43 @@ class Stream {
   // Sends all of out_.
   awaitable<void> flush(boost::system::error_code& ec);
   boost::system::error_code error_of(int ret);
+  // Room for `n` more bytes at the end of out_ (out_size_ is not moved).
+  char* out_room(std::size_t n);
+  // Waits until the socket is readable, giving the buffers back first when
+  // idle. Sets `ec` when the wait ends otherwise.
+  awaitable<void> wait_readable(boost::system::error_code& ec);
+
+  // Records of one write() collected to go out with one send(): a 256 KiB
+  // frame's records and some.
+  static constexpr std::size_t kMaxPendingBytes = std::size_t{512} * 1024;
+  static bool retryable(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
+
+  // The records sealed and opened here (after a TLS 1.3 handshake).
+  struct OwnRecords {
+    RecordCipher reader;
+    RecordCipher writer;
+    std::unique_ptr<char[]> in;
+    std::size_t in_begin = 0;  // the next record's first byte in `in`
+    std::size_t in_end = 0;
+    // Application bytes of a record opened in place, not handed out yet.
+    std::size_t plain_begin = 0;
+    std::size_t plain_end = 0;
+    bool peer_closed = false;
+  };
+  // Takes the records over from OpenSSL when the handshake allows it.
+  void take_over_records(Role role);
+  awaitable<std::size_t> read_own(char* data, std::size_t size, boost::system::error_code& ec);
+  // Opens the whole records in in_ into `data` (or, for a record larger
+  // than what is left of `size`, in place for later reads); returns the
+  // application bytes opened into `data`.
+  std::size_t open_records(char* data, std::size_t size, boost::system::error_code& ec);
+  // Acts on a record that is not application data.
+  void on_control(const Inner& inner, const char* content, boost::system::error_code& ec);
+  // Reads more of the socket into in_: > 0 bytes, 0 to wait, -1 with `ec`.
+  long receive(boost::system::error_code& ec);  // NOLINT(google-runtime-int): recv's type
+  awaitable<void> write_own(const char* data, std::size_t size, boost::system::error_code& ec);
+  // Seals one record of `type` into out_.
+  void seal(std::uint8_t type, const char* data, std::size_t n);
 
   friend struct SocketBio;
 
@@ -108,7 +156,15 @@ class Stream {
   bool last_records_ = false;  // flushing the records of a write that is done
   bool send_waiting_ = false;
   std::uint64_t bytes_sent_ = 0;
-  std::vector<char> out_;  // records written by OpenSSL, not sent yet
+  // Sealed records not sent yet.
+  std::unique_ptr<char[]> out_;
+  std::size_t out_size_ = 0;
+  std::size_t out_capacity_ = 0;
+  // The handshake's application traffic secrets, until the records are
+  // taken over.
+  Secret client_secret_;
+  Secret server_secret_;
+  std::unique_ptr<OwnRecords> own_;
 };
 
 }  // namespace sfs::tls
