@@ -132,13 +132,13 @@ awaitable<void> Upload::stop(bool resumable) {
 
 // --- Download ---
 
-// The hashing goes with the read (on the backend's pool), not on the
-// network thread that sends the bytes.
 awaitable<Result<std::size_t>> Download::read(char* data, std::size_t max) {
-  auto n = hashing_ ? co_await file_->read_hashed_at(data, max, position_, hash_)
-                    : co_await file_->read_at(data, max, position_);
-  if (n) {
+  auto n = co_await file_->read_at(data, max, position_);
+  if (n && *n > 0) {
     position_ += *n;
+    if (hashing_) {
+      hash_.update(data, *n);
+    }
   }
   co_return n;
 }
