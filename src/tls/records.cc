@@ -50,9 +50,10 @@ bool expand_label(const EVP_MD* hash, std::span<const std::uint8_t> secret, cons
   info.insert(info.end(), full.begin(), full.end());
   info.push_back(0);
 
-  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr);
+  // Fetched once for the process (a fetch looks the name up in OpenSSL's
+  // provider tables); never freed, as OpenSSL's own objects are not.
+  static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr);
   EVP_KDF_CTX* ctx = kdf != nullptr ? EVP_KDF_CTX_new(kdf) : nullptr;
-  EVP_KDF_free(kdf);
   if (ctx == nullptr) {
     return false;
   }

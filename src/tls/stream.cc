@@ -128,8 +128,13 @@ Stream::Stream(tcp::socket socket, asio::ssl::context& context)
 
 Stream::~Stream() {
   SSL_free(ssl_);
+  forget_secrets();
+}
+
+void Stream::forget_secrets() {
   OPENSSL_cleanse(client_secret_.bytes.data(), client_secret_.bytes.size());
   OPENSSL_cleanse(server_secret_.bytes.data(), server_secret_.bytes.size());
+  client_secret_.length = server_secret_.length = 0;
 }
 
 void Stream::key_log(const SSL* ssl, const char* line) {
@@ -281,9 +286,7 @@ awaitable<void> Stream::handshake(Role role, boost::system::error_code& ec) {
   if (!ec) {
     take_over_records(role);
   }
-  OPENSSL_cleanse(client_secret_.bytes.data(), client_secret_.bytes.size());
-  OPENSSL_cleanse(server_secret_.bytes.data(), server_secret_.bytes.size());
-  client_secret_.length = server_secret_.length = 0;
+  forget_secrets();
 }
 
 void Stream::take_over_records(Role role) {

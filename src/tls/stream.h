@@ -73,8 +73,9 @@ class Stream {
   std::size_t pending_output() const { return out_size_; }
   // Sends close_notify (does not wait for the peer's).
   awaitable<void> shutdown(boost::system::error_code& ec);
-  // About how many bytes can be read without waiting: what OpenSSL has
-  // decrypted and not handed out, plus the socket's receive queue.
+  // About how many bytes can be read without waiting: the bytes received
+  // and not handed out yet (opened or not; OpenSSL's with TLS 1.2), plus
+  // the socket's receive queue.
   std::size_t input_available();
 
   // Bytes sent on the socket so far (TLS records, counted as they leave),
@@ -142,6 +143,11 @@ class Stream {
   awaitable<void> write_own(const char* data, std::size_t size, boost::system::error_code& ec);
   // Seals one record of `type` into out_.
   void seal(std::uint8_t type, const char* data, std::size_t n);
+  // Seals our KeyUpdate into out_, then seals with the next key; false when
+  // that key cannot be derived.
+  bool seal_key_update();
+  // Wipes the handshake's traffic secrets.
+  void forget_secrets();
 
   friend struct SocketBio;
 

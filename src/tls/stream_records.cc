@@ -35,13 +35,15 @@ boost::system::error_code forged_error() {
 
 void Stream::seal(std::uint8_t type, const char* data, std::size_t n) {
   out_size_ += own_->writer.seal(type, data, n, out_room(sealed_size(n)));
-  if (own_->writer.sequence() >= kRecordsPerKey) {  // time for the next key
-    out_size_ += own_->writer.seal(kHandshake, kKeyUpdate.data(), kKeyUpdate.size(),
-                                   out_room(sealed_size(kKeyUpdate.size())));
-    if (!own_->writer.update()) {
-      std::abort();  // HKDF over a secret we hold: cannot fail short of a broken OpenSSL
-    }
+  if (own_->writer.sequence() >= kRecordsPerKey && !seal_key_update()) {  // time for the next key
+    std::abort();  // HKDF over a secret we hold: cannot fail short of a broken OpenSSL
   }
+}
+
+bool Stream::seal_key_update() {
+  out_size_ += own_->writer.seal(kHandshake, kKeyUpdate.data(), kKeyUpdate.size(),
+                                 out_room(sealed_size(kKeyUpdate.size())));
+  return own_->writer.update();
 }
 
 awaitable<void> Stream::write_own(const char* data, std::size_t size,
@@ -91,12 +93,9 @@ void Stream::on_control(const Inner& inner, const char* content, boost::system::
     ec = protocol_error();
     return;
   }
-  if (seen->update_requested) {  // ours goes out before anything sealed with the next key
-    out_size_ += own_->writer.seal(kHandshake, kKeyUpdate.data(), kKeyUpdate.size(),
-                                   out_room(sealed_size(kKeyUpdate.size())));
-    if (!own_->writer.update()) {
-      ec = protocol_error();
-    }
+  // Ours goes out before anything sealed with the next key.
+  if (seen->update_requested && !seal_key_update()) {
+    ec = protocol_error();
   }
 }
 

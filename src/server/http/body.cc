@@ -53,8 +53,10 @@ awaitable<Result<void>> send_file(Exchange& ex, files::Download& file, std::uint
   // written, left the network idle for every read: 0.8x nginx's GET).
   std::array<net::Buffer, 2> pieces{net::Buffer(&ex.memory, kFreePieceBytes),
                                     net::Buffer(&ex.memory, kFreePieceBytes)};
+  // As big as the file needs, up to a piece (the pages are made at once).
+  const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length, kSendPieceBytes));
   for (auto& piece : pieces) {
-    piece.grow(kFreePieceBytes, kSendPieceBytes, 0);  // the free part at least
+    piece.grow(kFreePieceBytes, want, 0);  // the free part at least
   }
   Offloaded<Result<std::size_t>> reading(ex.connection.stream().get_executor());
   std::uint64_t asked = 0;  // bytes the reads started so far were asked for
@@ -143,8 +145,9 @@ awaitable<Result<void>> receive_sized_body(Exchange& ex, files::Upload& upload,
                                            std::uint64_t length) {
   std::array<net::Buffer, 2> pieces{net::Buffer(&ex.memory, kFreePieceBytes),
                                     net::Buffer(&ex.memory, kFreePieceBytes)};
+  const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length, kReceivePieceBytes));
   for (auto& piece : pieces) {
-    piece.grow(kFreePieceBytes, kReceivePieceBytes, 0);  // the free part at least
+    piece.grow(kFreePieceBytes, want, 0);  // the free part at least
   }
   Writer writer(ex, upload);
   std::size_t current = 0;
