@@ -91,11 +91,7 @@ char* allocate(std::size_t bytes) {
   if (char* reused = mapping_cache().take(mapped)) {
     return reused;
   }
-  // Populated: its pages are made in one call, not one fault per 4 KiB
-  // (under 100 clients ~100,000 faults per run, a tenth of the server's
-  // CPU on a VM). The budget counts the whole capacity anyway.
-  void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
     throw std::bad_alloc();  // as new would
   }

@@ -6,8 +6,9 @@
 // --max-transfer-memory; the client has none). A Buffer is a byte array
 // whose capacity is drawn from a budget: it grows only when asked, by as
 // much as the budget allows, and gives its share back when it shrinks or
-// goes away. A large buffer is mapped pages of its own (mmap), made
-// resident at once (as the budget counts them), so what it gives back leaves the process
+// goes away. It is not zero-filled, so the pages of a large buffer become
+// resident only as bytes are written into them; and a large buffer is
+// mapped pages of its own (mmap), so what it gives back leaves the process
 // instead of staying resident in malloc's arenas: at once, but for the last
 // few mappings freed (8 MiB at most in all), which the next buffers of the
 // same size reuse, since a fast transfer gives its buffers back and takes

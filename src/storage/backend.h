@@ -73,6 +73,20 @@ class ReadHandle {
   // valid until the read completes); returns the count, 0 at the end.
   virtual awaitable<Result<std::size_t>> read_at(char* data, std::size_t length,
                                                  std::uint64_t offset) = 0;
+  // read_at(), and the bytes read fed to `digest` in the same step: a
+  // backend with a pool of its own hashes there, so that a download's
+  // network thread only encrypts and sends (a GET of 1 GiB spends about as
+  // long hashing as encrypting). `digest` must stay valid, and untouched,
+  // until the read completes.
+  virtual awaitable<Result<std::size_t>> read_hashed_at(char* data, std::size_t length,
+                                                        std::uint64_t offset,
+                                                        crypto::Digest& digest) {
+    auto n = co_await read_at(data, length, offset);
+    if (n) {
+      digest.update(data, *n);
+    }
+    co_return n;
+  }
   // The digest (hex) recorded when the file was stored; empty if none.
   virtual awaitable<std::string> stored_digest() = 0;
   // Records the digest of a file that has none (one stored before digests).

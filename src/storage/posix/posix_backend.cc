@@ -54,6 +54,24 @@ class PosixRead final : public ReadHandle {
     co_return co_await run_blocking(pools_.data,
                                     [&] { return file_.read_at(data, length, offset); });
   }
+  awaitable<Result<std::size_t>> read_hashed_at(char* data, std::size_t length,
+                                                std::uint64_t offset,
+                                                crypto::Digest& digest) override {
+    if (whole_) {  // in memory: a small file hashes in no time
+      auto n = co_await read_at(data, length, offset);
+      if (n) {
+        digest.update(data, *n);
+      }
+      co_return n;
+    }
+    co_return co_await run_blocking(pools_.data, [&]() -> Result<std::size_t> {
+      auto n = file_.read_at(data, length, offset);
+      if (n) {
+        digest.update(data, *n);
+      }
+      return n;
+    });
+  }
   awaitable<std::string> stored_digest() override {
     if (digest_) {
       co_return *digest_;
