@@ -21,8 +21,7 @@ from sfs_harness import (DOWN, EXIT_INTEGRITY, EXIT_NETWORK, UP, AtData, Server,
                          digest_hex, stderr_lines, stored_digest, temp_files_in, write_file,
                          xattrs_supported)
 
-FRAME = 256 << 10  # the client's frames (an upload's)
-DOWN_FRAME = 1 << 20  # the server's frames of an uncompressed download
+FRAME = 256 << 10
 SIZE = (4 << 20) + 12345  # a little over 4 MiB: 17 frames, the last one short
 CUTS = [("0", 0), ("1", 1), ("1KiB", 1024), ("middle", SIZE // 2), ("size-1", SIZE - 1),
         ("size", SIZE)]
@@ -72,8 +71,7 @@ class ResumeTestBase(ServerTestCase):
 
     def cut_at(self, direction, offset):
         """Makes the next connection lose everything from file byte `offset` on."""
-        frame = FRAME if direction == UP else DOWN_FRAME
-        delta = data_delta(self.calibrate(direction), offset, frame)
+        delta = data_delta(self.calibrate(direction), offset)
         if direction == UP:
             self.proxy.configure(cut_up=AtData(delta))
         else:

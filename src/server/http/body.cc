@@ -53,7 +53,7 @@ awaitable<Result<void>> send_file(Exchange& ex, files::Download& file, std::uint
   // written, left the network idle for every read: 0.8x nginx's GET).
   std::array<net::Buffer, 2> pieces{net::Buffer(&ex.memory, kFreePieceBytes),
                                     net::Buffer(&ex.memory, kFreePieceBytes)};
-  // As big as the file needs, up to a piece (the pages are made at once).
+  // As big as the body needs, up to a piece: the budget counts capacity.
   const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length, kSendPieceBytes));
   for (auto& piece : pieces) {
     piece.grow(kFreePieceBytes, want, 0);  // the free part at least

@@ -124,17 +124,6 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, files:
   co_return co_await reply(std::move(done));
 }
 
-namespace {
-
-// A download's frames, uncompressed: each is one read on the storage pool
-// and a hop back, and under 100 clients those wake-ups, not the bytes, were
-// a fifth of the server's CPU (1 MiB instead of 256 KiB: futex calls per
-// 100-client run 31,000 -> 15,000; a 1 GiB get 1,215 -> 1,313 MB/s). A
-// compressed frame stays at the default: it is inflated whole, in memory.
-constexpr std::uint32_t kRawFrameBytes = 1U << 20;
-
-}  // namespace
-
 awaitable<Result<void>> Session::stream_file(files::Download& file, std::uint64_t length,
                                              const wire::Check& before_end) {
   const wire::Source source = [&file](char* data,
@@ -143,8 +132,7 @@ awaitable<Result<void>> Session::stream_file(files::Download& file, std::uint64_
   };
   // After an abort frame the error goes out as the ERR line that follows it.
   co_return co_await wire::send_stream(
-      *channel_, length, source,
-      channel_->compression() ? protocol::kDefaultFrameBytes : kRawFrameBytes,
+      *channel_, length, source, protocol::kDefaultFrameBytes,
       [this](std::uint64_t n) { bytes_ = n; }, before_end, &shared_->transfer_io,
       &shared_->transfer_memory);
 }
