@@ -16,6 +16,7 @@
 #include "client/progress.h"
 #include "client/trust_store.h"
 #include "crypto/digest.h"
+#include "net/socket_options.h"
 #include "protocol/limits.h"
 #include "protocol/numbers.h"
 #include "protocol/path.h"
@@ -426,7 +427,7 @@ awaitable<Result<void>> Connection::connect(std::string host, std::uint16_t port
   if (ec) {
     co_return make_error(Errc::kNetwork, "cannot connect to " + server_ + ": " + ec.message());
   }
-  socket.set_option(tcp::no_delay(true), ec);
+  net::set_stream_options(socket);
   asio::ip::make_address(host, ec);
   if (ec) {  // a name, not an address: send it as SNI
     SSL_set_tlsext_host_name(channel_->stream().native_handle(), host.c_str());

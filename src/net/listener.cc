@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "net/socket_options.h"
+
 namespace sfs::net {
 
 Listener::Listener(asio::any_io_executor executor)
@@ -52,7 +54,7 @@ awaitable<void> Listener::run(OnAccept on_accept, OnFailure on_failure) {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    socket.set_option(tcp::no_delay(true), ec);
+    set_stream_options(socket);
     on_accept(std::move(socket));
   }
 }

@@ -1,7 +1,10 @@
 #include "net/listener.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +13,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "net/socket_options.h"
 
 namespace sfs::net {
 namespace {
@@ -33,7 +38,7 @@ awaitable<void> serve(Listener* listener, std::vector<tcp::socket>* accepted, st
   *ended = true;
 }
 
-TEST(ListenerTest, HandsOnEachAcceptedSocketWithNoDelayUntilClosed) {
+TEST(ListenerTest, HandsOnEachAcceptedSocketWithStreamOptionsUntilClosed) {
   asio::io_context io;
   Listener listener(io.get_executor());
   ASSERT_TRUE(listener.open("127.0.0.1", 0));
@@ -46,6 +51,7 @@ TEST(ListenerTest, HandsOnEachAcceptedSocketWithNoDelayUntilClosed) {
                      &listener, &accepted, 3, &failures, [] {}, &ended),
                  asio::detached);
   std::vector<tcp::socket> clients;
+  clients.reserve(3);
   for (int i = 0; i < 3; ++i) {
     clients.emplace_back(io);
   }
@@ -58,13 +64,19 @@ TEST(ListenerTest, HandsOnEachAcceptedSocketWithNoDelayUntilClosed) {
   EXPECT_TRUE(failures.empty());
   ASSERT_EQ(accepted.size(), 3U);
   std::vector<unsigned short> client_ports;
+  client_ports.reserve(clients.size());
   for (const tcp::socket& client : clients) {
     client_ports.push_back(client.local_endpoint().port());
   }
-  for (const tcp::socket& socket : accepted) {
+  for (tcp::socket& socket : accepted) {
     tcp::no_delay no_delay;
     socket.get_option(no_delay);
     EXPECT_TRUE(no_delay.value());
+    int unsent = 0;
+    socklen_t length = sizeof unsent;
+    ASSERT_EQ(
+        ::getsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent, &length), 0);
+    EXPECT_EQ(unsent, kUnsentBytes);
     EXPECT_NE(std::find(client_ports.begin(), client_ports.end(), socket.remote_endpoint().port()),
               client_ports.end());
   }
