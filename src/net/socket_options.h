@@ -15,9 +15,9 @@ namespace sfs::net {
 // softirq of the reader's ACK), so the slower side also pays for the
 // faster side's sending. With the bound the sender sends its own bytes, as
 // the window opens. Measured on loopback (bench/notes.md, stop 33): a 1 GiB
-// upload +30% with less server CPU, a download +8%, curl's WebDAV GET +9%;
-// 64 KiB to 256 KiB did about as well; 32 KiB cost more wake-ups than it
-// saved. It also caps what a peer that stops reading pins in our kernel
+// upload +30% with less server CPU, curl's WebDAV GET +9%, a download and
+// 100 clients within noise; 64 KiB to 256 KiB did about as well, 32 KiB
+// cost more wake-ups than it saved. It also caps what a peer that stops reading pins in our kernel
 // beyond its own window. Bytes in flight are not bounded, so a long fat
 // link still fills its window.
 inline constexpr int kUnsentBytes = 128 * 1024;
