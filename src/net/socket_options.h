@@ -2,8 +2,6 @@
 // The TCP options of every sfs connection, set on both ends (the server's
 // accepted sockets, the client's connected one).
 
-#include <cstddef>
-
 #include "asio/asio.h"
 
 namespace sfs::net {
@@ -17,9 +15,9 @@ namespace sfs::net {
 // the window opens. Measured on loopback (bench/notes.md, stop 33): a 1 GiB
 // upload +30% with less server CPU, curl's WebDAV GET +9%, a download and
 // 100 clients within noise; 64 KiB to 256 KiB did about as well, 32 KiB
-// cost more wake-ups than it saved. It also caps what a peer that stops reading pins in our kernel
-// beyond its own window. Bytes in flight are not bounded, so a long fat
-// link still fills its window.
+// cost more wake-ups than it saved. It also caps what a peer that stops
+// reading pins in our kernel beyond its own window. Bytes in flight are not
+// bounded, so a long fat link still fills its window.
 inline constexpr int kUnsentBytes = 128 * 1024;
 
 // Sets TCP_NODELAY (sfs writes whole messages; Nagle would only delay the

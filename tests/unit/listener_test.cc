@@ -1,10 +1,7 @@
 #include "net/listener.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +12,7 @@
 #include <vector>
 
 #include "net/socket_options.h"
+#include "tcp_option.h"
 
 namespace sfs::net {
 namespace {
@@ -69,14 +67,8 @@ TEST(ListenerTest, HandsOnEachAcceptedSocketWithStreamOptionsUntilClosed) {
     client_ports.push_back(client.local_endpoint().port());
   }
   for (tcp::socket& socket : accepted) {
-    tcp::no_delay no_delay;
-    socket.get_option(no_delay);
-    EXPECT_TRUE(no_delay.value());
-    int unsent = 0;
-    socklen_t length = sizeof unsent;
-    ASSERT_EQ(
-        ::getsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent, &length), 0);
-    EXPECT_EQ(unsent, kUnsentBytes);
+    EXPECT_NE(test::tcp_option(socket, TCP_NODELAY), 0);
+    EXPECT_EQ(test::tcp_option(socket, TCP_NOTSENT_LOWAT), kUnsentBytes);
     EXPECT_NE(std::find(client_ports.begin(), client_ports.end(), socket.remote_endpoint().port()),
               client_ports.end());
   }

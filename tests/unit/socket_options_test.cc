@@ -1,21 +1,14 @@
 #include "net/socket_options.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
+
+#include "tcp_option.h"
 
 namespace sfs::net {
 namespace {
 
 using asio::ip::tcp;
-
-int int_option(tcp::socket& socket, int name) {
-  int value = -1;
-  socklen_t length = sizeof value;
-  EXPECT_EQ(::getsockopt(socket.native_handle(), IPPROTO_TCP, name, &value, &length), 0);
-  return value;
-}
+using test::tcp_option;
 
 TEST(SocketOptionsTest, SetsNoDelayAndBoundsUnsentBytes) {
   asio::io_context io;
@@ -23,15 +16,15 @@ TEST(SocketOptionsTest, SetsNoDelayAndBoundsUnsentBytes) {
   tcp::socket client(io);
   client.connect(acceptor.local_endpoint());
   tcp::socket served = acceptor.accept();
-  ASSERT_EQ(int_option(client, TCP_NODELAY), 0);  // the kernel's defaults, before
-  const int unbounded = int_option(client, TCP_NOTSENT_LOWAT);
+  ASSERT_EQ(tcp_option(client, TCP_NODELAY), 0);  // the kernel's defaults, before
+  const int unbounded = tcp_option(client, TCP_NOTSENT_LOWAT);
   ASSERT_NE(unbounded, kUnsentBytes);
 
   set_stream_options(client);
 
-  EXPECT_NE(int_option(client, TCP_NODELAY), 0);
-  EXPECT_EQ(int_option(client, TCP_NOTSENT_LOWAT), kUnsentBytes);
-  EXPECT_EQ(int_option(served, TCP_NOTSENT_LOWAT), unbounded);  // per socket, not per pair
+  EXPECT_NE(tcp_option(client, TCP_NODELAY), 0);
+  EXPECT_EQ(tcp_option(client, TCP_NOTSENT_LOWAT), kUnsentBytes);
+  EXPECT_EQ(tcp_option(served, TCP_NOTSENT_LOWAT), unbounded);  // per socket, not per pair
 }
 
 }  // namespace
