@@ -72,13 +72,13 @@ class MemoryUnderTest final : public BackendUnderTest {
 
 class PosixUnderTest final : public BackendUnderTest {
  public:
-  explicit PosixUnderTest(SmallFileWork small = SmallFileWork::kOnPools)
+  explicit PosixUnderTest(InlineWork work = InlineWork::kOnPools)
       : dir_("sfs-conformance"), disk_(2) {
     SFS_CHECK(!dir_.path().empty());
     auto store = Store::open(dir_.path() / "root");
     SFS_CHECK(store.ok());
     backend_ =
-        std::make_unique<PosixBackend>(std::move(*store), PosixPools{disk_, disk_, disk_}, small);
+        std::make_unique<PosixBackend>(std::move(*store), PosixPools{disk_, disk_, disk_}, work);
   }
   ~PosixUnderTest() override {
     backend_.reset();
@@ -152,7 +152,7 @@ void PrintTo(const BackendParam& param, std::ostream* out) { *out << param.name;
 const BackendParam kBackends[] = {
     {"posix", [] { return std::make_unique<PosixUnderTest>(); }},
     // As on tmpfs: a small file's open, create and commit inline.
-    {"posix_inline", [] { return std::make_unique<PosixUnderTest>(SmallFileWork::kInline); }},
+    {"posix_inline", [] { return std::make_unique<PosixUnderTest>(InlineWork::kInline); }},
     {"memory", [] { return std::make_unique<MemoryUnderTest>(); }},
     {"s3", [] { return S3UnderTest::make_if_live(); }},
 };
@@ -1057,23 +1057,24 @@ TEST(PosixBackendTest, EachKindOfWorkRunsOnItsOwnPool) {
   slow.join();
 }
 
-// A store in memory runs a small file's open, create and commit, and a stat,
-// inline: they finish while every pool thread is busy. Anything else still
-// waits for the pool: a listing, a big file's commit, a commit that would
-// free a big file's pages, and every call on a store left on the pools.
-class PosixSmallFileWorkTest : public ::testing::Test {
+// A store in memory runs file data's reads and writes, a small file's open,
+// create and commit, and a stat, inline: they finish while every pool thread
+// is busy. Anything else still waits for the pool: a listing, a big file's
+// commit, a commit that would free a big file's pages, and every call on a
+// store left on the pools.
+class PosixInlineWorkTest : public ::testing::Test {
  protected:
-  PosixSmallFileWorkTest() : dir_("sfs-small-work") {}
-  ~PosixSmallFileWorkTest() override {
+  PosixInlineWorkTest() : dir_("sfs-small-work") {}
+  ~PosixInlineWorkTest() override {
     release_pool();
     pool_.join();
   }
 
-  PosixBackend& backend(SmallFileWork small) {
+  PosixBackend& backend(InlineWork work) {
     auto store = Store::open(dir_.path() / "root");
     SFS_CHECK(store.ok());
     backend_ =
-        std::make_unique<PosixBackend>(std::move(*store), PosixPools{pool_, pool_, pool_}, small);
+        std::make_unique<PosixBackend>(std::move(*store), PosixPools{pool_, pool_, pool_}, work);
     return *backend_;
   }
 
@@ -1143,8 +1144,8 @@ constexpr auto kNeedsNoPool = std::chrono::seconds(20);
 // How long to watch a call that must wait for the blocked pool.
 constexpr auto kWatchWaiting = std::chrono::milliseconds(50);
 
-TEST_F(PosixSmallFileWorkTest, InlineSmallFilesNeedNoPoolThread) {
-  auto space = run(backend(SmallFileWork::kInline).open_space("alice"));
+TEST_F(PosixInlineWorkTest, InlineSmallFilesNeedNoPoolThread) {
+  auto space = run(backend(InlineWork::kInline).open_space("alice"));
   ASSERT_TRUE(space.ok());
   block_pool();
   Result<Usage> committed = Usage{};
@@ -1174,8 +1175,56 @@ TEST_F(PosixSmallFileWorkTest, InlineSmallFilesNeedNoPoolThread) {
   drain();
 }
 
-TEST_F(PosixSmallFileWorkTest, ReplacingABigFileCommitsOnThePool) {
-  auto space = run(backend(SmallFileWork::kInline).open_space("alice"));
+TEST_F(PosixInlineWorkTest, InlineBigFilesReadAndWriteWithoutThePool) {
+  auto space = run(backend(InlineWork::kInline).open_space("alice"));
+  ASSERT_TRUE(space.ok());
+  std::string big(std::size_t{3} << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) {
+    big[i] = static_cast<char>(i * 7 % 251);
+  }
+  Result<Usage> committed = Usage{};
+  ASSERT_TRUE(finishes(upload(**space, "big", big, &committed), kNeedsNoPool));
+  ASSERT_TRUE(committed.ok());
+  block_pool();
+  std::string read(big.size(), '\0');
+  crypto::Digest digest;
+  auto get = [&]() -> awaitable<void> {
+    auto file = co_await (*space)->open_read("big");
+    const std::size_t half = big.size() / 2;
+    if (file) {
+      (void)co_await (*file)->read_at(read.data(), half, 0);
+      (void)co_await (*file)->read_hashed_at(read.data() + half, big.size() - half, half, digest);
+    }
+  };
+  ASSERT_TRUE(finishes(get(), kNeedsNoPool));
+  EXPECT_EQ(read, big);
+  crypto::Digest second_half;
+  second_half.update(big.data() + big.size() / 2, big.size() - big.size() / 2);
+  EXPECT_EQ(digest.hex_digest(), second_half.hex_digest());
+  // Written in two pieces, then committed: a new file replaces none.
+  committed = make_error(Errc::kInternal, "not done");
+  auto put = [&]() -> awaitable<void> {
+    auto up = co_await (*space)->create("second", std::nullopt);
+    if (!up) {
+      committed = up.error();
+      co_return;
+    }
+    (void)co_await (*up)->write(big.data(), big.size() / 2);
+    (void)co_await (*up)->write(big.data() + big.size() / 2, big.size() - big.size() / 2);
+    committed = co_await (*up)->commit();
+  };
+  ASSERT_TRUE(finishes(put(), kNeedsNoPool));
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  release_pool();
+  auto second = run((*space)->open_read("second"));
+  ASSERT_TRUE(second.ok());
+  std::string again(big.size(), '\0');
+  ASSERT_TRUE(run((*second)->read_at(again.data(), again.size(), 0)).ok());
+  EXPECT_EQ(again, big);
+}
+
+TEST_F(PosixInlineWorkTest, ReplacingABigFileCommitsOnThePool) {
+  auto space = run(backend(InlineWork::kInline).open_space("alice"));
   ASSERT_TRUE(space.ok());
   Result<Usage> committed = Usage{};
   const std::string big((std::size_t{1} << 20) + 1, 'b');
@@ -1192,8 +1241,8 @@ TEST_F(PosixSmallFileWorkTest, ReplacingABigFileCommitsOnThePool) {
   EXPECT_EQ((*file)->size(), std::string("small now").size());
 }
 
-TEST_F(PosixSmallFileWorkTest, OnPoolsEverySmallFileWaitsForThePool) {
-  auto space = run(backend(SmallFileWork::kOnPools).open_space("alice"));
+TEST_F(PosixInlineWorkTest, OnPoolsEverySmallFileWaitsForThePool) {
+  auto space = run(backend(InlineWork::kOnPools).open_space("alice"));
   ASSERT_TRUE(space.ok());
   block_pool();
   Result<Usage> committed = make_error(Errc::kInternal, "not done");

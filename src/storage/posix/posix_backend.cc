@@ -19,10 +19,11 @@ namespace {
 constexpr std::uint64_t kReadWholeBytes = std::uint64_t{16} * 1024;
 
 // A ReadFile whose every system call runs on one of the pools (a small
-// one's all in the job that opened it, or inline on a store in memory).
+// one's all in the job that opened it), or inline on a store in memory.
 class PosixRead final : public ReadHandle {
  public:
-  PosixRead(ReadFile file, const PosixPools& pools) : file_(std::move(file)), pools_(pools) {}
+  PosixRead(ReadFile file, const PosixPools& pools, bool in_memory)
+      : file_(std::move(file)), pools_(pools), data_(in_memory ? nullptr : &pools_.data) {}
 
   // In the opening job: a small file's bytes and digest.
   void read_if_small() {
@@ -51,8 +52,7 @@ class PosixRead final : public ReadHandle {
       std::copy_n(whole_->data() + at, n, data);
       co_return n;
     }
-    co_return co_await run_blocking(pools_.data,
-                                    [&] { return file_.read_at(data, length, offset); });
+    co_return co_await call_on(data_, [&] { return file_.read_at(data, length, offset); });
   }
   awaitable<Result<std::size_t>> read_hashed_at(char* data, std::size_t length,
                                                 std::uint64_t offset,
@@ -64,7 +64,7 @@ class PosixRead final : public ReadHandle {
       }
       co_return n;
     }
-    co_return co_await run_blocking(pools_.data, [&]() -> Result<std::size_t> {
+    co_return co_await call_on(data_, [&]() -> Result<std::size_t> {
       auto n = file_.read_at(data, length, offset);
       if (n) {
         digest.update(data, *n);
@@ -89,6 +89,7 @@ class PosixRead final : public ReadHandle {
  private:
   ReadFile file_;
   PosixPools pools_;
+  asio::thread_pool* data_;            // where reads run: the data pool, or inline
   std::optional<std::string> whole_;   // a small file's bytes, read at the open
   std::optional<std::string> digest_;  // its stored digest, read then too
 };
@@ -106,14 +107,17 @@ constexpr std::size_t kPendingWriteBytes = std::size_t{16} * 1024;
 // up a network thread.
 constexpr std::uint64_t kInlineReplaceBytes = std::uint64_t{1} << 20;
 
-// An Upload whose every system call runs on one of the pools, but a small
-// one's commit on a store in memory (PosixBackend's SmallFileWork). Destroyed
-// unfinished, its pending bytes are written and the Upload's own destructor
-// keeps or drops it, inline.
+// An Upload whose every system call runs on one of the pools, but its
+// writes and reads, and a small one's commit, on a store in memory
+// (PosixBackend's InlineWork). Destroyed unfinished, its pending bytes are
+// written and the Upload's own destructor keeps or drops it, inline.
 class PosixWrite final : public WriteHandle {
  public:
-  PosixWrite(Upload upload, const PosixPools& pools, bool small_inline)
-      : up_(std::move(upload)), pools_(pools), small_inline_(small_inline) {}
+  PosixWrite(Upload upload, const PosixPools& pools, bool in_memory)
+      : up_(std::move(upload)),
+        pools_(pools),
+        data_(in_memory ? nullptr : &pools_.data),
+        in_memory_(in_memory) {}
   ~PosixWrite() override { (void)flush(); }
   PosixWrite(const PosixWrite&) = delete;
   PosixWrite& operator=(const PosixWrite&) = delete;
@@ -122,7 +126,7 @@ class PosixWrite final : public WriteHandle {
   bool resumable() const override { return up_.resumable(); }
   awaitable<Result<std::size_t>> read_at(char* data, std::size_t length,
                                          std::uint64_t offset) override {
-    co_return co_await run_blocking(pools_.data, [&]() -> Result<std::size_t> {
+    co_return co_await call_on(data_, [&]() -> Result<std::size_t> {
       SFS_RETURN_IF_ERROR(flush());
       return up_.read_at(data, length, offset);
     });
@@ -131,6 +135,7 @@ class PosixWrite final : public WriteHandle {
     if (offset == 0 && up_.held() == 0 && !written_) {
       co_return Result<void>{};  // a new, empty file: already there (no pool job)
     }
+    // On the pool even in memory: cutting a partial back frees its pages.
     co_return co_await run_blocking(pools_.data, [&]() -> Result<void> {
       SFS_RETURN_IF_ERROR(flush());
       return up_.continue_at(offset);
@@ -142,7 +147,7 @@ class PosixWrite final : public WriteHandle {
       pending_.append(data, length);
       co_return Result<void>{};
     }
-    co_return co_await run_blocking(pools_.data, [&]() -> Result<void> {
+    co_return co_await call_on(data_, [&]() -> Result<void> {
       SFS_RETURN_IF_ERROR(flush());
       return up_.write(data, length);
     });
@@ -160,8 +165,9 @@ class PosixWrite final : public WriteHandle {
       }
       return up_.commit();
     };
-    const bool small = small_inline_ && !flushed_ && up_.held() == 0;
-    if (small && up_.replaces_at_most(kInlineReplaceBytes)) {
+    // In memory a commit is a rename whatever the size, unless it frees a
+    // big file's pages.
+    if (in_memory_ && up_.held() == 0 && up_.replaces_at_most(kInlineReplaceBytes)) {
       co_return commit();
     }
     co_return co_await run_blocking(pools_.metadata, commit);
@@ -185,7 +191,6 @@ class PosixWrite final : public WriteHandle {
     if (pending_.empty()) {
       return {};
     }
-    flushed_ = true;
     auto wrote = up_.write(pending_.data(), pending_.size());
     pending_.clear();
     return wrote;
@@ -193,24 +198,24 @@ class PosixWrite final : public WriteHandle {
 
   Upload up_;
   PosixPools pools_;
+  asio::thread_pool* data_;            // where writes and reads run: the data pool, or inline
   std::string pending_;                // written bytes not yet in the file
   std::optional<std::string> digest_;  // set_digest's, for the commit
   bool written_ = false;               // write() was called
-  bool flushed_ = false;               // bytes went to the file before the commit
-  bool small_inline_;                  // PosixBackend's SmallFileWork
+  bool in_memory_;                     // PosixBackend's InlineWork
 };
 
 // One user's UserTree; each call runs on the metadata pool (verify on the
 // slow one), but open, create and stat inline on a store in memory.
 class PosixSpace final : public Space {
  public:
-  PosixSpace(UserTree tree, const PosixPools& pools, bool small_inline)
-      : tree_(std::move(tree)), pools_(pools), disk_(pools.metadata), small_inline_(small_inline) {}
+  PosixSpace(UserTree tree, const PosixPools& pools, bool in_memory)
+      : tree_(std::move(tree)), pools_(pools), disk_(pools.metadata), in_memory_(in_memory) {}
 
   awaitable<Result<std::unique_ptr<ReadHandle>>> open_read(std::string path) override {
     co_return co_await call_on(small_pool(), [&]() -> Result<std::unique_ptr<ReadHandle>> {
       SFS_ASSIGN_OR_RETURN(ReadFile file, tree_.open_read(path));
-      auto read = std::make_unique<PosixRead>(std::move(file), pools_);
+      auto read = std::make_unique<PosixRead>(std::move(file), pools_, in_memory_);
       read->read_if_small();
       return std::unique_ptr<ReadHandle>(std::move(read));
     });
@@ -282,24 +287,24 @@ class PosixSpace final : public Space {
 
  private:
   // Where open, create and stat run: the metadata pool, or inline (nullptr).
-  asio::thread_pool* small_pool() const { return small_inline_ ? nullptr : &disk_; }
+  asio::thread_pool* small_pool() const { return in_memory_ ? nullptr : &disk_; }
   std::unique_ptr<WriteHandle> writer(Upload upload) const {
-    return std::make_unique<PosixWrite>(std::move(upload), pools_, small_inline_);
+    return std::make_unique<PosixWrite>(std::move(upload), pools_, in_memory_);
   }
 
   UserTree tree_;
   PosixPools pools_;
   asio::thread_pool& disk_;  // pools_.metadata
-  bool small_inline_;        // PosixBackend's SmallFileWork
+  bool in_memory_;           // PosixBackend's InlineWork
 };
 
 }  // namespace
 
-PosixBackend::PosixBackend(Store store, PosixPools pools, SmallFileWork small)
+PosixBackend::PosixBackend(Store store, PosixPools pools, InlineWork work)
     : store_(std::move(store)),
       pools_(pools),
-      small_inline_(small == SmallFileWork::kInline ||
-                    (small == SmallFileWork::kByStore && store_.in_memory())) {}
+      in_memory_(work == InlineWork::kInline ||
+                 (work == InlineWork::kByStore && store_.in_memory())) {}
 
 PosixBackend::PosixBackend(Store store, asio::thread_pool& disk)
     : PosixBackend(std::move(store), PosixPools{disk, disk, disk}) {}
@@ -324,7 +329,7 @@ awaitable<Result<std::unique_ptr<Space>>> PosixBackend::open_space(std::string u
   co_return co_await run_blocking(pools_.metadata, [&]() -> Result<std::unique_ptr<Space>> {
     SFS_ASSIGN_OR_RETURN(UserTree tree, store_.user(user));
     return std::unique_ptr<Space>(
-        std::make_unique<PosixSpace>(std::move(tree), pools_, small_inline_));
+        std::make_unique<PosixSpace>(std::move(tree), pools_, in_memory_));
   });
 }
 

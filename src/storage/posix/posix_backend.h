@@ -8,7 +8,8 @@
 // the `metadata` pool, whole-file and whole-tree reads (compute_digest,
 // verify) on the `slow` pool, so that none of them queues behind another.
 // Except on a store in memory (tmpfs), which never waits for a device: there
-// a small file's open, create and commit, and a stat, run inline, since
+// the reads and writes of file data (at most a piece, 1 MiB, per call), a
+// small file's open, create and commit, and a stat, run inline, since
 // handing them to a pool cost more than the work (two thread wake-ups each,
 // bench/notes.md).
 //
@@ -33,8 +34,9 @@ struct PosixPools {
   asio::thread_pool& slow;
 };
 
-// Where a small file's open, create and commit, and a stat, run.
-enum class SmallFileWork {
+// Where the calls that wait for no device on a store in memory run: file
+// data's reads and writes, a small file's open, create and commit, a stat.
+enum class InlineWork {
   kByStore,  // inline when the store is in memory (Store::in_memory), else on the pools
   kOnPools,
   kInline,
@@ -42,7 +44,7 @@ enum class SmallFileWork {
 
 class PosixBackend final : public Backend {
  public:
-  PosixBackend(Store store, PosixPools pools, SmallFileWork small = SmallFileWork::kByStore);
+  PosixBackend(Store store, PosixPools pools, InlineWork work = InlineWork::kByStore);
   // Every call on the one pool `disk`.
   PosixBackend(Store store, asio::thread_pool& disk);
 
@@ -60,7 +62,7 @@ class PosixBackend final : public Backend {
  private:
   Store store_;
   PosixPools pools_;
-  bool small_inline_;  // from SmallFileWork
+  bool in_memory_;  // from InlineWork: those calls run inline
 };
 
 }  // namespace sfs::storage
