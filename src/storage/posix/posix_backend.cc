@@ -108,8 +108,8 @@ constexpr std::size_t kPendingWriteBytes = std::size_t{16} * 1024;
 constexpr std::uint64_t kInlineReplaceBytes = std::uint64_t{1} << 20;
 
 // An Upload whose every system call runs on one of the pools, but its
-// writes and reads, and a small one's commit, on a store in memory
-// (PosixBackend's InlineWork). Destroyed unfinished, its pending bytes are
+// writes and reads, and its commit unless that frees a big file's pages,
+// on a store in memory (PosixBackend's InlineWork). Destroyed unfinished, its pending bytes are
 // written and the Upload's own destructor keeps or drops it, inline.
 class PosixWrite final : public WriteHandle {
  public:

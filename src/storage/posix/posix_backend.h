@@ -8,9 +8,9 @@
 // the `metadata` pool, whole-file and whole-tree reads (compute_digest,
 // verify) on the `slow` pool, so that none of them queues behind another.
 // Except on a store in memory (tmpfs), which never waits for a device: there
-// the reads and writes of file data (at most a piece, 1 MiB, per call), a
-// small file's open, create and commit, and a stat, run inline, since
-// handing them to a pool cost more than the work (two thread wake-ups each,
+// the reads and writes of file data (a frame or piece per call, 4 MiB at
+// most), opens, creates, commits and stats run inline, since handing them
+// to a pool cost more than the work (two thread wake-ups each,
 // bench/notes.md).
 //
 //   asio::thread_pool disk(2);
@@ -35,7 +35,8 @@ struct PosixPools {
 };
 
 // Where the calls that wait for no device on a store in memory run: file
-// data's reads and writes, a small file's open, create and commit, a stat.
+// data's reads and writes, opens, creates, commits (but those that free a
+// big file's pages) and stats.
 enum class InlineWork {
   kByStore,  // inline when the store is in memory (Store::in_memory), else on the pools
   kOnPools,
