@@ -151,7 +151,7 @@ void PrintTo(const BackendParam& param, std::ostream* out) { *out << param.name;
 
 const BackendParam kBackends[] = {
     {"posix", [] { return std::make_unique<PosixUnderTest>(); }},
-    // As on tmpfs: a small file's open, create and commit inline.
+    // As on tmpfs: file data, opens, creates and commits inline.
     {"posix_inline", [] { return std::make_unique<PosixUnderTest>(InlineWork::kInline); }},
     {"memory", [] { return std::make_unique<MemoryUnderTest>(); }},
     {"s3", [] { return S3UnderTest::make_if_live(); }},
@@ -1057,11 +1057,10 @@ TEST(PosixBackendTest, EachKindOfWorkRunsOnItsOwnPool) {
   slow.join();
 }
 
-// A store in memory runs file data's reads and writes, a small file's open,
-// create and commit, and a stat, inline: they finish while every pool thread
-// is busy. Anything else still waits for the pool: a listing, a big file's
-// commit, a commit that would free a big file's pages, and every call on a
-// store left on the pools.
+// A store in memory runs file data's reads and writes, opens, creates,
+// commits and stats inline: they finish while every pool thread is busy.
+// Anything else still waits for the pool: a listing, a commit that would
+// free a big file's pages, and every call on a store left on the pools.
 class PosixInlineWorkTest : public ::testing::Test {
  protected:
   PosixInlineWorkTest() : dir_("sfs-small-work") {}

@@ -109,15 +109,13 @@ constexpr std::uint64_t kInlineReplaceBytes = std::uint64_t{1} << 20;
 
 // An Upload whose every system call runs on one of the pools, but its
 // writes and reads, and its commit unless that frees a big file's pages,
-// on a store in memory (PosixBackend's InlineWork). Destroyed unfinished, its pending bytes are
-// written and the Upload's own destructor keeps or drops it, inline.
+// on a store in memory (PosixBackend's InlineWork). Destroyed unfinished,
+// its pending bytes are written and the Upload's own destructor keeps or
+// drops it, inline.
 class PosixWrite final : public WriteHandle {
  public:
   PosixWrite(Upload upload, const PosixPools& pools, bool in_memory)
-      : up_(std::move(upload)),
-        pools_(pools),
-        data_(in_memory ? nullptr : &pools_.data),
-        in_memory_(in_memory) {}
+      : up_(std::move(upload)), pools_(pools), in_memory_(in_memory) {}
   ~PosixWrite() override { (void)flush(); }
   PosixWrite(const PosixWrite&) = delete;
   PosixWrite& operator=(const PosixWrite&) = delete;
@@ -126,7 +124,7 @@ class PosixWrite final : public WriteHandle {
   bool resumable() const override { return up_.resumable(); }
   awaitable<Result<std::size_t>> read_at(char* data, std::size_t length,
                                          std::uint64_t offset) override {
-    co_return co_await call_on(data_, [&]() -> Result<std::size_t> {
+    co_return co_await call_on(data_pool(), [&]() -> Result<std::size_t> {
       SFS_RETURN_IF_ERROR(flush());
       return up_.read_at(data, length, offset);
     });
@@ -147,7 +145,7 @@ class PosixWrite final : public WriteHandle {
       pending_.append(data, length);
       co_return Result<void>{};
     }
-    co_return co_await call_on(data_, [&]() -> Result<void> {
+    co_return co_await call_on(data_pool(), [&]() -> Result<void> {
       SFS_RETURN_IF_ERROR(flush());
       return up_.write(data, length);
     });
@@ -187,6 +185,8 @@ class PosixWrite final : public WriteHandle {
   }
 
  private:
+  // Where writes and reads run: the data pool, or inline (nullptr).
+  asio::thread_pool* data_pool() const { return in_memory_ ? nullptr : &pools_.data; }
   Result<void> flush() {
     if (pending_.empty()) {
       return {};
@@ -198,7 +198,6 @@ class PosixWrite final : public WriteHandle {
 
   Upload up_;
   PosixPools pools_;
-  asio::thread_pool* data_;            // where writes and reads run: the data pool, or inline
   std::string pending_;                // written bytes not yet in the file
   std::optional<std::string> digest_;  // set_digest's, for the commit
   bool written_ = false;               // write() was called
