@@ -112,6 +112,22 @@ void deallocate(char* data, std::size_t bytes) {
   }
 }
 
+// A mapped buffer that grows or shrinks and stays mapped is remapped: its
+// pages move to the new range with their contents (page tables, not bytes),
+// so growing neither copies what it holds nor touches fresh pages for it.
+// Copying did both: at every doubling of a transfer's receive buffer (16 KiB
+// up to 1 MiB) the kept bytes were written into fresh pages, nearly half of
+// the server's page faults with 100 clients (bench/notes.md, stop 35).
+char* remap(char* data, std::size_t from_bytes, std::size_t to_bytes) {
+  const std::size_t from = mapped_size(from_bytes);
+  const std::size_t to = mapped_size(to_bytes);
+  if (from == to) {
+    return data;
+  }
+  void* p = ::mremap(data, from, to, MREMAP_MAYMOVE);
+  return p == MAP_FAILED ? nullptr : static_cast<char*>(p);
+}
+
 }  // namespace
 
 Buffer::Buffer(Buffer&& other) noexcept
@@ -166,6 +182,13 @@ void Buffer::release() {
 }
 
 void Buffer::reallocate(std::size_t bytes, std::size_t keep) {
+  if (capacity_ >= kMapBytes && bytes >= kMapBytes) {
+    if (char* moved = remap(data_, capacity_, bytes)) {
+      data_ = moved;
+      capacity_ = bytes;
+      return;
+    }
+  }
   char* fresh = allocate(bytes);
   keep = std::min({keep, capacity_, bytes});
   if (keep > 0) {
