@@ -1,12 +1,10 @@
 """12. One big WebDAV GET (1 GiB; --big-mib) with curl: sfs's HTTPS door against nginx on
 the same file."""
 
-import os
-
-from ..common import MB, BenchError, log
+from ..common import MB, log
 from ..files import unlink
 from ..report import tables
-from . import dav, dav_put
+from . import dav, dav_put, download
 
 NAME = "dav_get"
 TITLE = "12. WebDAV: one {big} GET with curl (sfs's HTTPS door against nginx)"
@@ -16,9 +14,7 @@ UNIT = ("MB/s", True)
 def run(b):
     size = b.big.stat().st_size
     tools = b.tools(["sfs", "curl"])
-    if "sfs" in tools and not b.client_run(b.sfs.client("put", b.big, "dav-dl.bin")):
-        raise BenchError("could not store the WebDAV download file in sfs")
-    os.link(b.big, b.nginx.www / "dav" / "dav-dl.bin")
+    download.store_and_copy(b, tools, "dav-dl.bin", b.nginx.www / "dav" / "dav-dl.bin")
     dav.warm_logins(b, [t for t in tools if t == "sfs"])
     dst = b.out / "dav-dl.bin"
     for run_no in range(b.s["runs"]):
@@ -47,7 +43,7 @@ def targets(bench):
 
 def section(bench, fill):
     return tables.transfer_table(bench, NAME, UNIT[0]) + [
-        "", "The file was stored through `sfs put` (so it has its digest) and hard-linked "
-        "into nginx's root. sfs runs the bitrot check on a whole-file GET (the digest of "
+        "", "The file was stored through `sfs put` (so it has its digest), and copied "
+        "into nginx's root right after (a file written then, like sfs's). sfs runs the bitrot check on a whole-file GET (the digest of "
         "what it sent against the stored one, before the last piece); nginx uses "
         "sendfile."]
