@@ -46,8 +46,8 @@ def store_and_copy(b, tools, name, copy):
     right after writes a copy of it to `copy` for the peers. sfs refuses a file with
     other hard links, so the peers cannot read its very pages; a copy written at the
     same moment is the next best thing: on this VM how fast a file reads depends on
-    where its pages landed, and the source, written minutes earlier, read up to 30%
-    slower or faster than fresh copies of it (bench/notes.md, stop 35)."""
+    where its pages landed, and a file written hours earlier read up to 30% slower
+    than fresh copies of it (bench/notes.md, stop 35)."""
     if "sfs" in tools and not b.client_run(b.sfs.client("put", b.big, name)):
         raise BenchError(f"could not store {name} in sfs")
     shutil.copyfile(b.big, copy)
