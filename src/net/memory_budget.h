@@ -9,11 +9,11 @@
 // goes away. It is not zero-filled, so the pages of a large buffer become
 // resident only as bytes are written into them; and a large buffer is
 // mapped pages of its own (mmap; it grows and shrinks by mremap, which moves
-// its pages rather than copying them), so what it gives back leaves the process
-// instead of staying resident in malloc's arenas: at once, but for the last
-// few mappings freed (8 MiB at most in all), which the next buffers of the
-// same size reuse, since a fast transfer gives its buffers back and takes
-// them again at every pause of its socket.
+// its pages rather than copying them), so what it gives back leaves the
+// process instead of staying resident in malloc's arenas: at once, but for
+// the last few mappings freed (8 MiB at most in all), which the next buffers
+// of the same size reuse, since a fast transfer gives its buffers back and
+// takes them again at every pause of its socket.
 //
 //   MemoryBudget budget(256 << 20);
 //   Buffer buffer(&budget);

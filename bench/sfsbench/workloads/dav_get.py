@@ -43,7 +43,8 @@ def targets(bench):
 
 def section(bench, fill):
     return tables.transfer_table(bench, NAME, UNIT[0]) + [
-        "", "The file was stored through `sfs put` (so it has its digest), and copied "
-        "into nginx's root right after (a file written then, like sfs's). sfs runs the bitrot check on a whole-file GET (the digest of "
-        "what it sent against the stored one, before the last piece); nginx uses "
-        "sendfile."]
+        "", "The file was stored through `sfs put` (so it has its digest) and copied "
+        "into nginx's root right after. sfs runs the bitrot check on a whole-file GET "
+        "(the digest of what it sent against the stored one, before the last piece). "
+        "nginx reads the file into its buffers: `sendfile on` does not apply to TLS "
+        "without kernel TLS, which this kernel lacks."]
