@@ -260,6 +260,9 @@ class UserFiles {
   // the resource. Not counted in the quota: each resource's are bounded
   // (storage::kMaxDeadPropBytes), and resources are.
   awaitable<Result<std::vector<storage::DeadProp>>> dead_props(std::string_view path);
+  // list() with each member's dead properties (a WebDAV PROPFIND of a
+  // folder), in one step where the backend can.
+  awaitable<Result<std::vector<storage::PropEntry>>> list_with_props(std::string_view path);
   // Applies `changes` in order, all or none; kTooLarge past the limits.
   awaitable<Result<void>> patch_dead_props(std::string_view path,
                                            std::vector<storage::PropChange> changes);

@@ -223,6 +223,31 @@ class Space {
   // and remove_dir() drop them, a commit over a file keeps the old file's,
   // a new file or directory starts with none. kNotFound; kBadPath as stat.
   virtual awaitable<Result<std::vector<DeadProp>>> dead_props(std::string path) = 0;
+  // list(), each member with its dead properties (none where they cannot
+  // be read, as for a file with other hard links): what a WebDAV PROPFIND
+  // of a folder asks. The default asks dead_props() member by member; a
+  // backend may read them in the listing's own step (the POSIX one: one
+  // pool job for the whole folder instead of one per member).
+  virtual awaitable<Result<std::vector<PropEntry>>> list_with_props(std::string path) {
+    auto entries = co_await list(path);
+    if (!entries) {
+      co_return entries.error();
+    }
+    std::vector<PropEntry> out;
+    out.reserve(entries->size());
+    for (DirEntry& entry : *entries) {
+      // Locals, not ?: temporaries, around co_await (GCC 12 destroys
+      // those twice).
+      std::string member = path.empty() ? entry.name : path + "/" + entry.name;
+      auto dead = co_await dead_props(std::move(member));
+      PropEntry listed{.entry = std::move(entry)};
+      if (dead) {
+        listed.dead = std::move(*dead);
+      }
+      out.push_back(std::move(listed));
+    }
+    co_return out;
+  }
   // Applies `changes` in order, all or none (apply_prop_changes): kTooLarge
   // past the limits, and then nothing changed.
   virtual awaitable<Result<void>> patch_dead_props(std::string path,

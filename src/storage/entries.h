@@ -1,11 +1,15 @@
 #pragma once
 // What every storage backend reports about a user's space: listing and stat
-// entries, bitrot-check results and the nesting limit. Shared by UserTree
-// (the POSIX tree) and the backend interface (storage/backend.h).
+// entries (with dead properties, for WebDAV), bitrot-check results and the
+// nesting limit. Shared by UserTree (the POSIX tree) and the backend
+// interface (storage/backend.h).
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "storage/dead_props.h"
 
 namespace sfs::storage {
 
@@ -21,6 +25,12 @@ struct DirEntry {
   std::uint64_t size = 0;
   std::int64_t mtime = 0;  // seconds since the epoch
   std::string digest;      // stored digest (hex) of a file, empty if none
+};
+
+// A member of a folder with its dead properties (Space::list_with_props).
+struct PropEntry {
+  DirEntry entry;
+  std::vector<DeadProp> dead;
 };
 
 // Whether `entry` is a file of `size` bytes whose stored digest is

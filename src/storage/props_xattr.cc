@@ -9,6 +9,7 @@
 
 #include "base/unique_fd.h"
 #include "storage/beneath.h"
+#include "storage/links.h"
 
 namespace sfs::storage {
 namespace {
@@ -32,6 +33,16 @@ Result<std::string> read_record(int fd, std::string_view shown) {
   }
   record.resize(static_cast<std::size_t>(n));
   return record;
+}
+
+// Opens the member `name` of `dir_fd` (never through a symlink; O_NONBLOCK
+// keeps a FIFO from blocking) and fills `st`; invalid when that fails.
+UniqueFd open_member(int dir_fd, const char* name, struct stat& st) {
+  UniqueFd fd(::openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (fd.valid() && ::fstat(fd.get(), &st) != 0) {
+    return UniqueFd();
+  }
+  return fd;
 }
 
 }  // namespace
@@ -60,15 +71,25 @@ Result<void> write_props_xattr(int fd, const std::vector<DeadProp>& props, std::
 }
 
 void carry_props_xattr(int dir_fd, const char* name, int to_fd) {
-  const UniqueFd old(::openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   struct stat st {};
-  if (!old.valid() || ::fstat(old.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  const UniqueFd old = open_member(dir_fd, name, st);
+  if (!old.valid() || !S_ISREG(st.st_mode)) {
     return;
   }
   auto record = read_record(old.get(), name);
   if (record && !record->empty()) {
     (void)::fsetxattr(to_fd, kPropsXattr, record->data(), record->size(), 0);
   }
+}
+
+std::vector<DeadProp> read_member_props(int dir_fd, const char* name) {
+  struct stat st {};
+  const UniqueFd fd = open_member(dir_fd, name, st);
+  if (!fd.valid() || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) || has_other_links(st)) {
+    return {};
+  }
+  auto props = read_props_xattr(fd.get(), name);
+  return props ? std::move(*props) : std::vector<DeadProp>{};
 }
 
 }  // namespace sfs::storage

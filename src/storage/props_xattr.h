@@ -25,5 +25,10 @@ Result<void> write_props_xattr(int fd, const std::vector<DeadProp>& props, std::
 // `to_fd`: what an overwriting commit keeps. Best effort: a failure leaves
 // the new file without the old one's properties.
 void carry_props_xattr(int dir_fd, const char* name, int to_fd);
+// The properties of the member `name` of the directory `dir_fd` (a
+// listing's): none when it has none, cannot be read, is neither a regular
+// file nor a directory, or is a file with other hard links (the record
+// belongs to the inode every name shares).
+std::vector<DeadProp> read_member_props(int dir_fd, const char* name);
 
 }  // namespace sfs::storage

@@ -14,6 +14,7 @@
 #include "storage/beneath.h"
 #include "storage/digest_xattr.h"
 #include "storage/links.h"
+#include "storage/props_xattr.h"
 #include "storage/temps.h"
 
 namespace sfs::storage {
@@ -249,7 +250,7 @@ Result<std::vector<DirEntry>> read_entries(int fd, DigestCache* digests) {
 
 }  // namespace
 
-Result<std::vector<DirEntry>> UserTree::list(std::string_view relative) const {
+Result<UniqueFd> UserTree::open_listed(std::string_view relative) const {
   if (!relative.empty()) {
     SFS_RETURN_IF_ERROR(check_relative(relative));
   }
@@ -262,7 +263,30 @@ Result<std::vector<DirEntry>> UserTree::list(std::string_view relative) const {
   if (!S_ISDIR(st.st_mode)) {
     return make_error(Errc::kNotDir, "not a directory: " + std::string(relative));
   }
+  return fd;
+}
+
+Result<std::vector<DirEntry>> UserTree::list(std::string_view relative) const {
+  SFS_ASSIGN_OR_RETURN(auto fd, open_listed(relative));
   return read_entries(fd.release(), digests_);
+}
+
+Result<std::vector<PropEntry>> UserTree::list_with_props(std::string_view relative) const {
+  SFS_ASSIGN_OR_RETURN(auto dir, open_listed(relative));
+  // The listing consumes a descriptor of its own; the members' properties
+  // are read through the same directory, not through its path again.
+  UniqueFd listed(::fcntl(dir.get(), F_DUPFD_CLOEXEC, 0));
+  if (!listed.valid()) {
+    return errno_error(errno, relative);
+  }
+  SFS_ASSIGN_OR_RETURN(auto entries, read_entries(listed.release(), digests_));
+  std::vector<PropEntry> out;
+  out.reserve(entries.size());
+  for (DirEntry& entry : entries) {
+    std::vector<DeadProp> dead = read_member_props(dir.get(), entry.name.c_str());
+    out.push_back(PropEntry{std::move(entry), std::move(dead)});
+  }
+  return out;
 }
 
 Result<DirEntry> UserTree::stat(std::string_view relative) const {

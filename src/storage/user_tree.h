@@ -100,12 +100,17 @@ class UserTree {
   // kNotFound; kBadPath for a symlink, special file or a file with other
   // hard links.
   Result<std::vector<DeadProp>> dead_props(std::string_view relative) const;
+  // list(), each member with its dead properties (none for a file with
+  // other hard links), read through the one open directory.
+  Result<std::vector<PropEntry>> list_with_props(std::string_view relative) const;
   // Applies `changes` all or none (apply_prop_changes), under the inode's
   // flock. kTooLarge past the limits or when the filesystem has no room.
   Result<void> patch_dead_props(std::string_view relative,
                                 const std::vector<PropChange>& changes) const;
 
  private:
+  // Opens the directory `relative` to list it: kNotDir for a file.
+  Result<UniqueFd> open_listed(std::string_view relative) const;
   // Opens the file or directory whose dead properties are asked for.
   Result<UniqueFd> open_resource(std::string_view relative) const;
   // Opens the parent directory of `relative` and returns it with the leaf.

@@ -979,6 +979,35 @@ TEST_P(BackendConformanceTest, DeadPropsGoWithTheResourceAndSurviveAnOverwrite) 
   EXPECT_TRUE(run(space().dead_props("d")).value().empty());
 }
 
+TEST_P(BackendConformanceTest, AListingWithPropsIsTheListingWithEachMembersProps) {
+  ASSERT_TRUE(mkdir("top/d", true).ok());
+  ASSERT_TRUE(put("top/a", "xy").ok());
+  ASSERT_TRUE(put("top/b", "z").ok());
+  ASSERT_TRUE(put("top/d/inner", "not listed").ok());
+  ASSERT_TRUE(
+      run(space().patch_dead_props("top/a", {set(prop("a", "1")), set(prop("b", "2"))})).ok());
+  ASSERT_TRUE(run(space().patch_dead_props("top/d", {set(prop("dir", "3"))})).ok());
+  ASSERT_TRUE(run(space().patch_dead_props("top/d/inner", {set(prop("no", "4"))})).ok());
+  const auto listed = run(space().list("top")).value();
+  const auto with = run(space().list_with_props("top"));
+  ASSERT_TRUE(with.ok()) << with.error().message;
+  ASSERT_EQ(with->size(), listed.size());
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    EXPECT_EQ((*with)[i].entry.name, listed[i].name);
+    EXPECT_EQ((*with)[i].entry.is_dir, listed[i].is_dir);
+    EXPECT_EQ((*with)[i].entry.size, listed[i].size);
+    EXPECT_EQ((*with)[i].entry.digest, listed[i].digest);
+  }
+  EXPECT_EQ((*with)[0].dead, (std::vector<DeadProp>{prop("a", "1"), prop("b", "2")}));
+  EXPECT_TRUE((*with)[1].dead.empty());
+  EXPECT_EQ((*with)[2].dead, (std::vector<DeadProp>{prop("dir", "3")}));
+  // The top of the space, and what is not a folder.
+  ASSERT_TRUE(run(space().list_with_props("")).ok());
+  expect_code(run(space().list_with_props("top/a")), Errc::kNotDir, "props listing of a file");
+  expect_code(run(space().list_with_props("missing")), Errc::kNotFound,
+              "props listing of a missing folder");
+}
+
 TEST_P(BackendConformanceTest, DeadPropsPastTheLimitsAreRefusedAllOrNothing) {
   ASSERT_TRUE(put("f", "x").ok());
   std::vector<PropChange> many;

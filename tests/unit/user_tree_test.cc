@@ -450,6 +450,21 @@ TEST_F(UserTreeTest, ListShowsADigestChangedSinceTheLastListing) {
   EXPECT_EQ(digest_listed(), "");
 }
 
+TEST_F(UserTreeTest, ListWithPropsGivesNoneForAFileWithOtherHardLinks) {
+  ASSERT_TRUE(put_file("a.txt", "abc").ok());
+  ASSERT_TRUE(put_file("b.txt", "abc").ok());
+  const DeadProp p{"urn:test:", "p", "", "v"};
+  ASSERT_TRUE(tree().patch_dead_props("a.txt", {PropChange{false, p}}).ok());
+  ASSERT_TRUE(tree().patch_dead_props("b.txt", {PropChange{false, p}}).ok());
+  fs::create_hard_link(home_ / "a.txt", outside_ / "link");
+  auto listed = tree().list_with_props("");
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 2U);
+  EXPECT_EQ((*listed)[0].entry.name, "a.txt");
+  EXPECT_TRUE((*listed)[0].dead.empty());  // the record belongs to both names
+  EXPECT_EQ((*listed)[1].dead, std::vector<DeadProp>{p});
+}
+
 TEST_F(UserTreeTest, ListShowsStoredDigests) {
   ASSERT_TRUE(put_hashed("abc.txt", "abc", kAbc).ok());
   ASSERT_TRUE(put_file("plain.txt", "abc").ok());

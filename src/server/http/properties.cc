@@ -281,18 +281,34 @@ awaitable<std::vector<storage::DeadProp>> dead_of(Exchange& ex, const std::strin
   co_return dead ? std::move(*dead) : std::vector<storage::DeadProp>{};
 }
 
-// The members of a Depth 1 PROPFIND, each described as it comes.
+// The members of a Depth 1 PROPFIND, listed with their dead properties
+// (when asked for) in one call, then each described.
+awaitable<Result<std::vector<storage::PropEntry>>> members_of(Exchange& ex, bool with_dead) {
+  if (with_dead) {
+    co_return co_await ex.files.list_with_props(ex.path);
+  }
+  auto listed = co_await ex.files.list(ex.path);
+  if (!listed) {
+    co_return listed.error();
+  }
+  std::vector<storage::PropEntry> members;
+  members.reserve(listed->size());
+  for (storage::DirEntry& entry : *listed) {
+    members.push_back(storage::PropEntry{.entry = std::move(entry)});
+  }
+  co_return members;
+}
+
 awaitable<Result<void>> describe_members(Exchange& ex, const dav::PropfindRequest& req,
                                          MultistatusSender& sender) {
-  auto children = co_await ex.files.list(ex.path);
-  if (!children) {
-    co_return children.error();
+  auto members = co_await members_of(ex, needs_dead(req));
+  if (!members) {
+    co_return members.error();
   }
-  const bool wanted = needs_dead(req);
-  for (storage::DirEntry& child : *children) {
-    Resource r{&ex, ex.path.empty() ? child.name : ex.path + "/" + child.name, std::move(child)};
-    const auto dead = co_await dead_of(ex, r.path, wanted);
-    const dav::Response response = describe(r, req, dead);
+  for (storage::PropEntry& member : *members) {
+    std::string path = ex.path.empty() ? member.entry.name : ex.path + "/" + member.entry.name;
+    Resource r{&ex, std::move(path), std::move(member.entry)};
+    const dav::Response response = describe(r, req, member.dead);
     if (auto ok = co_await sender.add(response); !ok) {
       co_return ok;
     }

@@ -279,6 +279,9 @@ class PosixSpace final : public Space {
   awaitable<Result<std::vector<DeadProp>>> dead_props(std::string path) override {
     co_return co_await run_blocking(disk_, [&] { return tree_.dead_props(path); });
   }
+  awaitable<Result<std::vector<PropEntry>>> list_with_props(std::string path) override {
+    co_return co_await run_blocking(disk_, [&] { return tree_.list_with_props(path); });
+  }
   awaitable<Result<void>> patch_dead_props(std::string path,
                                            std::vector<PropChange> changes) override {
     co_return co_await run_blocking(disk_, [&] { return tree_.patch_dead_props(path, changes); });
