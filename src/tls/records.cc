@@ -83,7 +83,7 @@ RecordCipher::~RecordCipher() {
   OPENSSL_cleanse(iv_.data(), iv_.size());
 }
 
-bool RecordCipher::init(const Suite& suite, const Secret& secret) {
+bool RecordCipher::init(const Suite& suite, const Secret& secret, std::uint64_t first_sequence) {
   if (suite.cipher == nullptr || secret.length == 0 ||
       secret.length != static_cast<std::size_t>(EVP_MD_get_size(suite.hash))) {
     return false;
@@ -98,7 +98,7 @@ bool RecordCipher::init(const Suite& suite, const Secret& secret) {
                   expand_label(suite.hash, s, "iv", iv_) &&
                   EVP_CipherInit_ex(ctx_, suite.cipher, nullptr, key.data(), nullptr, -1) == 1;
   OPENSSL_cleanse(key.data(), key.size());
-  sequence_ = 0;
+  sequence_ = first_sequence;
   return ok;
 }
 

@@ -76,8 +76,9 @@ class RecordCipher {
   RecordCipher(const RecordCipher&) = delete;
   RecordCipher& operator=(const RecordCipher&) = delete;
 
-  // Keys from a traffic secret, sequence number 0. False when OpenSSL fails.
-  bool init(const Suite& suite, const Secret& secret);
+  // Keys from a traffic secret, records numbered from `first_sequence` on
+  // (past those OpenSSL sealed with it already). False when OpenSSL fails.
+  bool init(const Suite& suite, const Secret& secret, std::uint64_t first_sequence = 0);
   // The next traffic secret (RFC 8446 §7.2), after a KeyUpdate.
   bool update();
 

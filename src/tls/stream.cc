@@ -137,6 +137,21 @@ void Stream::forget_secrets() {
   client_secret_.length = server_secret_.length = 0;
 }
 
+void Stream::issue_session_tickets(std::size_t count) {
+  SSL_set_num_tickets(ssl_, count);
+  if (count == 0) {
+    return;
+  }
+  SSL_set_msg_callback(ssl_, [](int write_p, int /*version*/, int content_type, const void* buf,
+                                std::size_t len, SSL* ssl, void* /*arg*/) {
+    auto* stream = static_cast<Stream*>(SSL_get_app_data(ssl));
+    if (stream != nullptr && write_p == 1 && content_type == SSL3_RT_HANDSHAKE && len > 0 &&
+        *static_cast<const std::uint8_t*>(buf) == SSL3_MT_NEWSESSION_TICKET) {
+      ++stream->tickets_sent_;
+    }
+  });
+}
+
 void Stream::key_log(const SSL* ssl, const char* line) {
   auto* stream = static_cast<Stream*>(SSL_get_app_data(ssl));
   if (stream == nullptr || line == nullptr) {
@@ -295,7 +310,7 @@ void Stream::take_over_records(Role role) {
   const bool server = role == Role::kServer;
   if (SSL_version(ssl_) != TLS1_3_VERSION || SSL_has_pending(ssl_) != 0 ||
       !own->reader.init(suite, server ? client_secret_ : server_secret_) ||
-      !own->writer.init(suite, server ? server_secret_ : client_secret_)) {
+      !own->writer.init(suite, server ? server_secret_ : client_secret_, tickets_sent_)) {
     SSL_set_read_ahead(ssl_, 1);  // OpenSSL keeps the records (TLS 1.2)
     return;
   }

@@ -96,6 +96,9 @@ class Stream {
   // OpenSSL's key-log callback (set on every context by tls/context.cc):
   // hands the application traffic secrets of a handshake to its stream.
   static void key_log(const SSL* ssl, const char* line);
+  // A server stream sends `count` TLS 1.3 session tickets after its
+  // handshake (none by default). Call before handshake().
+  void issue_session_tickets(std::size_t count);
 
  private:
   // Runs `op` (an SSL call returning > 0 on success) until it succeeds,
@@ -170,6 +173,10 @@ class Stream {
   // taken over.
   Secret client_secret_;
   Secret server_secret_;
+  // Session tickets OpenSSL sent at the end of the handshake: each one a
+  // record sealed with the first application key, so our own records of
+  // that key are numbered after them.
+  std::uint64_t tickets_sent_ = 0;
   std::unique_ptr<OwnRecords> own_;
 };
 

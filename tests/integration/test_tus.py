@@ -205,7 +205,10 @@ class ProtocolTest(TusCase):
 
 def raw_patch_cut(server, url, offset, data, send):
     """Sends a PATCH of `data` at `offset` but only its first `send` bytes,
-    then closes the connection (a dropped network)."""
+    then ends the connection (a client gone mid-body): a FIN, then waits for the
+    server to close. (A close right away would be a reset, since the client
+    never read the session tickets the server sent, and a reset drops what the
+    server has not read yet.)"""
     ctx = ssl.create_default_context(cafile=server.cert_path)
     ctx.check_hostname = False
     with socket.create_connection((HOST, server.https_port), timeout=WAIT) as tcp:
@@ -214,6 +217,12 @@ def raw_patch_cut(server, url, offset, data, send):
                     "Upload-Offset: %d\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (
                         url, basic(server, "alice"), offset, PATCH_TYPE, len(data)))
             tls.sendall(head.encode() + data[:send])
+            tls.shutdown(socket.SHUT_WR)
+            try:
+                while tls.recv(65536):
+                    pass
+            except OSError:
+                pass
 
 
 class ResumeTest(TusCase):

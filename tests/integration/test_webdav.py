@@ -2,6 +2,7 @@
 bytes, statuses and headers; Basic auth; the two doors on the same files;
 huge and slow headers bounded (docs/webdav.md)."""
 
+import base64
 import os
 import ssl
 import unittest
@@ -203,6 +204,30 @@ class PenaltyTest(WebDavCase):
             self.assertEqual(r.headers["www-authenticate"], BASIC)
         wait_until(lambda: "login delayed" in self.server.log_text(), timeout=30)
         self.assertIn("login failed", self.server.log_text())
+
+
+class SessionTicketTest(WebDavCase):
+    def options_over(self, sock):
+        token = base64.b64encode(b"alice:" + self.server.users["alice"].encode()).decode()
+        sock.sendall(b"OPTIONS /dav/ HTTP/1.1\r\nHost: h\r\nAuthorization: Basic %s\r\n"
+                     b"Connection: close\r\n\r\n" % token.encode())
+        return read_until_closed(sock)
+
+    def test_the_https_door_sends_tickets_and_a_resumed_session_is_served(self):
+        # HTTP clients resume sessions; neon (litmus, davfs2) waits 61 ms after
+        # each handshake for a ticket when none comes.
+        ctx = tls13_context()
+        with ctx.wrap_socket(tcp_connect(self.server.https_port, timeout=60)) as first:
+            reply = self.options_over(first)  # the tickets arrive with the reply
+            self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply[:100])
+            session = first.session
+        self.assertTrue(session.has_ticket)
+        raw = tcp_connect(self.server.https_port, timeout=60)
+        with ctx.wrap_socket(raw, session=session) as again:
+            self.assertTrue(again.session_reused)
+            reply = self.options_over(again)
+        self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply[:100])
+        self.assertIn(b"DAV: 1, 2", reply)
 
 
 class LimitsTest(WebDavCase):
