@@ -882,12 +882,17 @@ Result<std::string> Connection::move(const std::string& from, const std::string&
 }
 
 Result<protocol::Entry> Connection::stat(const std::string& remote) {
-  SFS_ASSIGN_OR_RETURN(auto reply, simple(protocol::serialize_request(protocol::Stat{remote}), 5));
-  auto entry = protocol::parse_stat_reply(reply);
-  if (!entry || entry->name != remote) {
-    return make_error(Errc::kProtocol, "malformed reply from server");
-  }
-  return entry;
+  // A put or a get that compares contents starts with it: a connection
+  // lost here (its server gone) reconnects as the transfer itself would.
+  return retrying<protocol::Entry>([&]() -> Result<protocol::Entry> {
+    SFS_ASSIGN_OR_RETURN(auto reply,
+                         simple(protocol::serialize_request(protocol::Stat{remote}), 5));
+    auto entry = protocol::parse_stat_reply(reply);
+    if (!entry || entry->name != remote) {
+      return make_error(Errc::kProtocol, "malformed reply from server");
+    }
+    return entry;
+  });
 }
 
 Result<std::vector<protocol::FileStatus>> Connection::verify() { return run(do_verify()); }
