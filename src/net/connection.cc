@@ -46,7 +46,12 @@ void Connection::begin_transfer() {
     floor_.start(now, moved());
     deadline_ = Clock::time_point::max();  // the floor takes over from here
   }
-  timer_.cancel();  // the watchdog re-arms for the ticks
+  // The watchdog re-arms for the ticks, unless it wakes before the first
+  // anyway (one transfer after another: it is armed for a tick already, and
+  // a timer re-armed per small file costs two system calls).
+  if (next_tick_ < timer_.expiry()) {
+    timer_.cancel();
+  }
 }
 
 void Connection::end_transfer() {

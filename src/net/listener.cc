@@ -6,8 +6,16 @@
 
 namespace sfs::net {
 
-Listener::Listener(asio::any_io_executor executor)
-    : executor_(std::move(executor)), acceptor_(executor_) {}
+Listener::Listener(asio::any_io_executor executor, std::vector<asio::any_io_executor> spread_over)
+    : executor_(std::move(executor)), spread_over_(std::move(spread_over)), acceptor_(executor_) {}
+
+asio::any_io_executor Listener::next_executor() {
+  if (spread_over_.empty()) {
+    return executor_;
+  }
+  next_ = (next_ + 1) % spread_over_.size();
+  return spread_over_[next_];
+}
 
 Result<void> Listener::open(const std::string& host, std::uint16_t port) {
   boost::system::error_code ec;
@@ -44,7 +52,7 @@ awaitable<void> Listener::run(OnAccept on_accept, OnFailure on_failure) {
   while (acceptor_.is_open()) {
     boost::system::error_code ec;
     tcp::socket socket = co_await acceptor_.async_accept(
-        asio::make_strand(executor_), asio::redirect_error(asio::use_awaitable, ec));
+        asio::make_strand(next_executor()), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (!acceptor_.is_open()) {
         break;

@@ -3,7 +3,8 @@
 // sfs protocol, HTTPS). It knows nothing of admission, limits or the door:
 // it hands each accepted socket, on a strand of its own and with
 // TCP_NODELAY set, to the function given to run(), which decides whether
-// to serve it. Accept failures (out of file descriptors and the like) go
+// to serve it. Given several executors (the server's threads, each with an
+// io_context of its own), it spreads the sockets over them in turn. Accept failures (out of file descriptors and the like) go
 // to a second function and the loop backs off briefly instead of spinning.
 //
 //   net::Listener listener(io.get_executor());
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "asio/asio.h"
 #include "base/result.h"
@@ -31,7 +33,10 @@ class Listener {
   // How long the loop waits after a failed accept.
   static constexpr std::chrono::milliseconds kFailurePause{100};
 
-  explicit Listener(asio::any_io_executor executor);
+  // Accepts on `executor`; the sockets go to `spread_over` in turn (empty:
+  // to `executor` too).
+  explicit Listener(asio::any_io_executor executor,
+                    std::vector<asio::any_io_executor> spread_over = {});
 
   // Binds host:port (port 0: any free one) with SO_REUSEADDR and listens.
   // kNetwork "invalid listen address 'H'" or "cannot listen on H:P: reason".
@@ -46,7 +51,12 @@ class Listener {
   void close();
 
  private:
+  // The executor of the next socket accepted.
+  asio::any_io_executor next_executor();
+
   asio::any_io_executor executor_;
+  std::vector<asio::any_io_executor> spread_over_;
+  std::size_t next_ = 0;
   tcp::acceptor acceptor_;
 };
 

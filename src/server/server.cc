@@ -20,6 +20,27 @@ namespace {
 // second: an attacker decides how often they happen.
 constexpr unsigned kAdmissionLogBurst = 20;
 
+// The io_contexts of the threads after the first (--threads; 0: one per
+// core), each run by its thread alone.
+std::vector<std::unique_ptr<asio::io_context>> more_io_contexts(unsigned threads) {
+  const unsigned n = threads == 0 ? std::max(1U, std::thread::hardware_concurrency()) : threads;
+  std::vector<std::unique_ptr<asio::io_context>> more;
+  for (unsigned i = 1; i < n; ++i) {
+    more.push_back(std::make_unique<asio::io_context>(1));
+  }
+  return more;
+}
+
+// Where the listeners spread the connections: every thread's io_context.
+std::vector<asio::any_io_executor> executors_of(
+    asio::io_context& first, const std::vector<std::unique_ptr<asio::io_context>>& more) {
+  std::vector<asio::any_io_executor> executors{first.get_executor()};
+  for (const auto& io : more) {
+    executors.push_back(io->get_executor());
+  }
+  return executors;
+}
+
 }  // namespace
 
 awaitable<Result<files::UserFiles>> open_user_files(Shared& shared, std::string user) {
@@ -43,12 +64,12 @@ std::unique_ptr<storage::Backend> Shared::make_backend(StorageChoice choice) {
 }
 
 Server::Server(Config config, tls::ContextPtr tls, StartUsers users, StorageChoice store)
-    : io_(static_cast<int>(config.threads == 0 ? std::max(1U, std::thread::hardware_concurrency())
-                                               : config.threads)),
+    : io_(1),
+      more_io_(more_io_contexts(config.threads)),
       signals_(io_, SIGINT, SIGTERM),
       reload_signals_(io_, SIGHUP),
-      listener_(io_.get_executor()),
-      https_listener_(io_.get_executor()),
+      listener_(io_.get_executor(), executors_of(io_, more_io_)),
+      https_listener_(io_.get_executor(), executors_of(io_, more_io_)),
       shared_(std::make_shared<Shared>(std::move(config), std::move(tls),
                                        StartUsers{.store = std::move(users.store),
                                                   .users = std::move(users.users),
@@ -233,14 +254,15 @@ void Server::run() {
     asio::co_spawn(io_, accept_loop(https_listener_, run_https), asio::detached);
   }
   asio::co_spawn(io_, clean_periodically(), asio::detached);
-  const unsigned n = shared_->config.threads == 0
-                         ? std::max(1U, std::thread::hardware_concurrency())
-                         : shared_->config.threads;
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < n; ++i) {
-    pool.emplace_back([this] { io_.run(); });
+  for (const auto& io : more_io_) {
+    // (held until stop(): a thread without connections waits for some)
+    pool.emplace_back([&io, work = asio::make_work_guard(*io)] { io->run(); });
   }
   io_.run();
+  for (const auto& io : more_io_) {
+    io->stop();
+  }
   for (std::thread& t : pool) {
     t.join();
   }

@@ -257,7 +257,12 @@ class Server {
   awaitable<void> wait_for_drain();
   void wait_for_reload_signal();
 
+  // One io_context per thread, each run by that thread alone (nginx's
+  // worker per core): a connection stays on the thread that accepted it
+  // for it, so its steps never wake another thread. io_ also runs the
+  // listeners, signals and timers.
   asio::io_context io_;
+  std::vector<std::unique_ptr<asio::io_context>> more_io_;  // the other threads'
   asio::signal_set signals_;         // set up before the banner, so no signal is missed
   asio::signal_set reload_signals_;  // SIGHUP, likewise: its default would kill the server
   net::Listener listener_;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "asio/offload.h"
+#include "base/check.h"
 #include "compress/zstd_codec.h"
 #include "protocol/frame.h"
 
@@ -289,6 +290,40 @@ awaitable<Result<void>> Sender::abort_with(Error why) {
 }
 
 }  // namespace
+
+awaitable<Result<void>> append_whole_stream(std::string& out, std::uint64_t length,
+                                            const Source& source, const Check& before_end) {
+  SFS_CHECK(length <= kWholeStreamBytes);
+  const std::size_t start = out.size();
+  std::size_t got = 0;
+  if (length > 0) {
+    out.resize(start + kFrameHeaderBytes + length);
+    protocol::encode_frame_header(
+        static_cast<std::uint32_t>(length),
+        std::span<char, kFrameHeaderBytes>(out.data() + start, kFrameHeaderBytes), false);
+  }
+  Result<void> verdict;
+  while (got < length && verdict) {
+    auto n = co_await source(out.data() + start + kFrameHeaderBytes + got, length - got);
+    if (!n) {
+      verdict = n.error();
+    } else if (*n == 0) {
+      verdict = make_error(Errc::kIo, "file shrank while being sent");
+    } else {
+      got += *n;
+    }
+  }
+  if (verdict && before_end) {
+    verdict = before_end();
+  }
+  std::array<char, kFrameHeaderBytes> marker{};
+  if (!verdict) {
+    out.resize(start);  // none of the data: an abort frame alone
+  }
+  protocol::encode_frame_header(verdict ? protocol::kEndFrame : protocol::kAbortFrame, marker);
+  out.append(marker.data(), marker.size());
+  co_return verdict;
+}
 
 awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, const Source& source,
                                     std::uint32_t frame_bytes, const Progress& progress,

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "base/result.h"
 #include "net/memory_budget.h"
@@ -51,6 +52,18 @@ awaitable<Result<void>> send_stream(Channel& channel, std::uint64_t length, cons
                                     const Progress& progress = {}, const Check& before_end = {},
                                     asio::thread_pool* codec = nullptr,
                                     net::MemoryBudget* budget = nullptr);
+
+// A stream of at most this many bytes may go whole (append_whole_stream).
+inline constexpr std::uint64_t kWholeStreamBytes = std::uint64_t{64} << 10;
+
+// The frames of a stream of `length` bytes (at most kWholeStreamBytes)
+// pulled from `source` at once: one frame and the end frame, appended to
+// `out`, so that they go out with the lines around them in one send (a
+// small file's reply; pipelined, many of them). When `source` fails or
+// ends early, or `before_end` fails, the abort frame is appended instead
+// and the error returned, as send_stream would send and return them.
+awaitable<Result<void>> append_whole_stream(std::string& out, std::uint64_t length,
+                                            const Source& source, const Check& before_end = {});
 
 // Receives frames until the end frame and hands each payload to `sink`.
 // - more than `expected` bytes, or fewer before the end frame: kProtocol

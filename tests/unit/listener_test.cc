@@ -74,6 +74,43 @@ TEST(ListenerTest, HandsOnEachAcceptedSocketWithStreamOptionsUntilClosed) {
   }
 }
 
+TEST(ListenerTest, SpreadsTheSocketsOverItsExecutorsInTurn) {
+  asio::io_context io;  // accepts
+  asio::io_context first(1);
+  asio::io_context second(1);
+  Listener listener(io.get_executor(), {first.get_executor(), second.get_executor()});
+  ASSERT_TRUE(listener.open("127.0.0.1", 0));
+  std::vector<tcp::socket> accepted;
+  std::vector<boost::system::error_code> failures;
+  bool ended = false;
+  asio::co_spawn(io,
+                 serve(
+                     &listener, &accepted, 4, &failures, [] {}, &ended),
+                 asio::detached);
+  std::vector<tcp::socket> clients;
+  clients.reserve(4);
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back(io);
+  }
+  for (tcp::socket& client : clients) {
+    client.async_connect(listener.local_endpoint(), [](const boost::system::error_code&) {});
+  }
+  io.run();
+  ASSERT_TRUE(ended);
+  ASSERT_EQ(accepted.size(), 4U);
+  std::vector<const asio::execution_context*> contexts;
+  for (tcp::socket& socket : accepted) {
+    contexts.push_back(&asio::query(socket.get_executor(), asio::execution::context));
+  }
+  // In turn: never the accepting context, never the same one twice running.
+  for (std::size_t i = 0; i < contexts.size(); ++i) {
+    EXPECT_TRUE(contexts[i] == &first || contexts[i] == &second) << i;
+    if (i > 0) {
+      EXPECT_NE(contexts[i], contexts[i - 1]) << i;
+    }
+  }
+}
+
 TEST(ListenerTest, CloseEndsALoopThatAcceptedNothing) {
   asio::io_context io;
   Listener listener(io.get_executor());

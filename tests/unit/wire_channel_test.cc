@@ -3,10 +3,12 @@
 // the frame pipelines (send_stream / receive_stream) with compression.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tls_pair.h"
 #include "wire/channel.h"
@@ -229,6 +231,67 @@ TEST_F(WireChannelTest, FramesCarryFileDataCompressedAndCounted) {
   EXPECT_GT(sent_count.compressed_frames, 0U);
   EXPECT_LT(sent_count.wire_bytes, data.size());
   EXPECT_EQ(received_count.wire_bytes, sent_count.wire_bytes);
+}
+
+// A source of `data` in pieces of at most `piece` bytes, failing with kIo
+// after `fail_after` bytes.
+Source piecewise(const std::string& data, std::size_t piece, std::size_t fail_after,
+                 std::size_t& offset) {
+  return [&data, piece, fail_after, &offset](char* out,
+                                             std::size_t max) -> awaitable<Result<std::size_t>> {
+    if (offset >= fail_after) {
+      co_return make_error(Errc::kIo, "disk gone");
+    }
+    const std::size_t n = std::min({max, piece, data.size() - offset});
+    std::copy_n(data.data() + offset, n, out);
+    offset += n;
+    co_return n;
+  };
+}
+
+TEST_F(WireChannelTest, AWholeStreamGoesWithTheLinesAroundItAndReadsAsAStream) {
+  const std::string data = data_of(kWholeStreamBytes);
+  std::vector<std::string> received(3);
+  std::vector<std::string> verdicts;
+  std::vector<std::string> tails;
+  exchange(
+      [&](Channel& ch) -> awaitable<void> {
+        // All of it, nothing, and a source that fails half-way: one write.
+        std::string out;
+        for (const std::size_t length : {data.size(), std::size_t{0}, data.size()}) {
+          std::size_t offset = 0;
+          const std::size_t fail_after = out.empty() ? data.size() : data.size() / 2;
+          out += "HEAD\n";
+          auto whole = co_await append_whole_stream(out, length,
+                                                    piecewise(data, 5000, fail_after, offset));
+          out += whole ? "TAIL\n" : "ERR " + whole.error().message + "\n";
+        }
+        auto wrote = co_await ch.write(out);
+        EXPECT_TRUE(wrote);
+      },
+      [&](Channel& ch) -> awaitable<void> {
+        for (std::size_t i = 0; i < 3; ++i) {
+          auto head = co_await ch.read_line(100);
+          EXPECT_TRUE(head && *head == "HEAD");
+          const Sink sink = [&received, i](const char* in,
+                                           std::size_t n) -> awaitable<Result<void>> {
+            received[i].append(in, n);
+            co_return Result<void>{};
+          };
+          auto got = co_await receive_stream(ch, kWholeStreamBytes, sink);
+          verdicts.push_back(got ? "ok" : got.error().message);
+          auto tail = co_await ch.read_line(100);
+          tails.push_back(tail ? *tail : tail.error().message);
+        }
+      });
+  EXPECT_TRUE(received[0] == data) << received[0].size() << " bytes";
+  EXPECT_EQ(received[1], "");
+  EXPECT_EQ(received[2], "");  // aborted before any data: none is sent
+  ASSERT_EQ(verdicts.size(), 3U);
+  EXPECT_EQ(verdicts[0], "ok");
+  EXPECT_EQ(verdicts[1], "ok");
+  EXPECT_NE(verdicts[2], "ok");
+  EXPECT_EQ(tails, (std::vector<std::string>{"TAIL", "TAIL", "ERR disk gone"}));
 }
 
 }  // namespace

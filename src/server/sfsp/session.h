@@ -92,6 +92,10 @@ class Session {
   // Sends `length` bytes of `file` from where it starts.
   awaitable<Result<void>> stream_file(files::Download& file, std::uint64_t length,
                                       const wire::Check& before_end);
+  // A GET's reply at once: `head`, then `length` bytes of `file` (at most
+  // wire::kWholeStreamBytes) from where it starts, then the digest trailer.
+  awaitable<Result<void>> send_whole_file(files::Download& file, std::string head,
+                                          std::uint64_t length, const wire::Check& before_end);
   // The offer, FROM (both left out by PUT ... now), the data and the
   // digest trailer of a PUT.
   awaitable<Result<void>> receive_upload(const protocol::Put& put, files::Upload& upload);

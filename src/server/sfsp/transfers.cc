@@ -15,6 +15,16 @@
 #include "wire/transfer.h"
 
 namespace sfs::server::sfsp {
+namespace {
+
+// A download's bytes, for the wire's senders.
+wire::Source source_of(files::Download& file) {
+  return [&file](char* data, std::size_t max) -> awaitable<Result<std::size_t>> {
+    co_return co_await file.read(data, max);
+  };
+}
+
+}  // namespace
 
 awaitable<Result<void>> Session::put(const Request& request) {
   const auto& put = std::get<protocol::Put>(request);
@@ -126,15 +136,29 @@ awaitable<Result<void>> Session::receive_upload(const protocol::Put& put, files:
 
 awaitable<Result<void>> Session::stream_file(files::Download& file, std::uint64_t length,
                                              const wire::Check& before_end) {
-  const wire::Source source = [&file](char* data,
-                                      std::size_t max) -> awaitable<Result<std::size_t>> {
-    co_return co_await file.read(data, max);
-  };
+  const wire::Source source = source_of(file);
   // After an abort frame the error goes out as the ERR line that follows it.
   co_return co_await wire::send_stream(
       *channel_, length, source, protocol::kDefaultFrameBytes,
       [this](std::uint64_t n) { bytes_ = n; }, before_end, &shared_->transfer_io,
       &shared_->transfer_memory);
+}
+
+awaitable<Result<void>> Session::send_whole_file(files::Download& file, std::string head,
+                                                 std::uint64_t length,
+                                                 const wire::Check& before_end) {
+  const wire::Source source = source_of(file);
+  std::string out = std::move(head);
+  if (auto streamed = co_await wire::append_whole_stream(out, length, source, before_end);
+      !streamed) {
+    if (auto sent = co_await reply(std::move(out)); !sent) {  // the head and the abort frame
+      co_return sent;
+    }
+    co_return streamed;  // the ERR line that follows the abort frame
+  }
+  bytes_ = length;
+  out += protocol::digest_line(co_await file.finish());
+  co_return co_await reply(std::move(out));
 }
 
 awaitable<Result<void>> Session::get(const Request& request) {
@@ -146,11 +170,8 @@ awaitable<Result<void>> Session::get(const Request& request) {
   const std::uint64_t size = file->size();
   const std::string& stored = file->stored_digest();
   resumed_from_ = file->start();
-  const std::string head = protocol::ok_line(
+  std::string head = protocol::ok_line(
       {std::to_string(size), stored.empty() ? "-" : stored, std::to_string(file->start())});
-  if (auto ok = co_await reply(head); !ok) {
-    co_return ok;
-  }
   auto check = [&]() -> Result<void> {
     auto ok = file->check();
     if (!ok) {
@@ -159,7 +180,16 @@ awaitable<Result<void>> Session::get(const Request& request) {
     }
     return ok;
   };
-  if (auto sent = co_await stream_file(*file, size - file->start(), check); !sent) {
+  // A small file's reply goes whole, in one send with the replies pipelined
+  // around it (compressed, it takes the stream's frames).
+  const std::uint64_t length = size - file->start();
+  if (length <= wire::kWholeStreamBytes && !channel_->compression()) {
+    co_return co_await send_whole_file(*file, std::move(head), length, check);
+  }
+  if (auto ok = co_await reply(std::move(head)); !ok) {
+    co_return ok;
+  }
+  if (auto sent = co_await stream_file(*file, length, check); !sent) {
     co_return sent;
   }
   const std::string digest = co_await file->finish();
