@@ -206,7 +206,9 @@ awaitable<Result<void>> Connection::send_one(const PutJob& job, std::size_t inde
     if (offers_) {
       std::string out = protocol::serialize_request(put);
       append_body(*file, out);
-      SFS_CO_RETURN_IF_ERROR(co_await channel_->write(out));
+      // (held to share a send with the next ones; it goes before this side
+      // waits for a reply)
+      SFS_CO_RETURN_IF_ERROR(co_await channel_->write_soon(out));
       in_flight.push_back({index, put.digest});
       co_return co_await settle_puts(in_flight, kWindowFiles - 1, done);
     }
@@ -315,7 +317,7 @@ awaitable<Result<void>> Connection::do_get_many(std::vector<GetJob> jobs, bool r
     // Room first: the lines the server has not answered stay within bounds.
     SFS_CO_RETURN_IF_ERROR(co_await settle_gets(jobs, in_flight, kWindowFiles - 1,
                                                 kWindowLineBytes - line.size(), done));
-    SFS_CO_RETURN_IF_ERROR(co_await channel_->write(line));
+    SFS_CO_RETURN_IF_ERROR(co_await channel_->write_soon(line));  // as a PUT's above
     in_flight.push_back({i, std::move(*part), get.offset, line.size(), ask_time});
   }
   co_return co_await settle_gets(jobs, in_flight, 0, 0, done);

@@ -240,8 +240,7 @@ awaitable<Result<bool>> Connection::finish() {
   co_return sent_or_slow(ec);
 }
 
-awaitable<void> Connection::close_lingering(Clock::duration most_time,
-                                            std::uint64_t most_bytes) {
+awaitable<void> Connection::close_lingering(Clock::duration most_time, std::uint64_t most_bytes) {
   co_await shutdown();
   boost::system::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
