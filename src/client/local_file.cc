@@ -20,11 +20,15 @@ namespace {
 
 constexpr char kDigestXattr[] = "user.sfs.xxh128";
 
-// The process's umask (reading it means setting it: it is put back at once;
-// the client has one thread).
+// The process's umask (reading it means setting it: it is put back at once).
+// Read once: the client never changes it, and a run of small downloads
+// would read it, two system calls, per file.
 mode_t current_umask() {
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
+  static const mode_t mask = [] {
+    const mode_t read = ::umask(0);
+    ::umask(read);
+    return read;
+  }();
   return mask;
 }
 

@@ -57,7 +57,16 @@ std::size_t remove_stale_parts(const fs::path& dir, const fs::path& keep,
 void clean_stale_parts_once(const fs::path& dir, const fs::path& keep) {
   static std::mutex mutex;
   static std::set<fs::path> done;
+  // Absolute folders as given, so that a run of downloads into one is not
+  // resolved again per file (a relative one is: the shell's lcd moves it).
+  static std::set<fs::path> asked;
   std::error_code ec;
+  if (dir.is_absolute()) {
+    const std::lock_guard lock(mutex);
+    if (!asked.insert(dir).second) {
+      return;
+    }
+  }
   const fs::path key = fs::weakly_canonical(dir.empty() ? fs::path(".") : dir, ec);
   {
     const std::lock_guard lock(mutex);

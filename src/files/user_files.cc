@@ -217,7 +217,8 @@ awaitable<Result<Upload>> UserFiles::begin_upload(std::string_view path, std::ui
 
 awaitable<Result<std::optional<Upload>>> UserFiles::begin_upload_unless_same(std::string_view path,
                                                                              std::uint64_t size,
-                                                                             std::string digest) {
+                                                                             std::string digest,
+                                                                             bool resumable) {
   if (size > limits_.max_file_bytes) {  // refused, unless it is there already (a lowered limit)
     auto there = co_await stat(path);
     if (there && holds_content(*there, size, digest)) {
@@ -229,7 +230,8 @@ awaitable<Result<std::optional<Upload>>> UserFiles::begin_upload_unless_same(std
     co_return ok.error();
   }
   std::string name(path);
-  auto created = co_await space_->create_unless_same(name, size, size, std::move(digest));
+  const std::optional<std::uint64_t> resume_size = resumable ? std::optional(size) : std::nullopt;
+  auto created = co_await space_->create_unless_same(name, resume_size, size, std::move(digest));
   if (!created) {
     co_return created.error();
   }

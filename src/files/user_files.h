@@ -224,11 +224,12 @@ class UserFiles {
   // an interrupted one of that name and size left (see Upload::offer()), and leaves its data for a
   // resume when cut.
   awaitable<Result<Upload>> begin_upload(std::string_view path, std::uint64_t size, bool resumable);
-  // begin_upload(), resumable, unless `path` already holds `size` bytes
-  // whose digest is `digest`: then nullopt (the client's file is there).
+  // begin_upload(), unless `path` already holds `size` bytes whose digest
+  // is `digest`: then nullopt (the client's file is there).
   awaitable<Result<std::optional<Upload>>> begin_upload_unless_same(std::string_view path,
                                                                     std::uint64_t size,
-                                                                    std::string digest);
+                                                                    std::string digest,
+                                                                    bool resumable);
   // Starts an upload whose size is unknown before its data (an HTTP body
   // in chunks): the size limit and the quota are checked as the bytes come
   // (Upload::write), the quota reserved in steps. Not resumable. Errors as

@@ -454,19 +454,21 @@ TEST_P(UserFilesTest, AnUploadOfWhatIsThereAlreadyIsNotBegun) {
   run_coroutine([&]() -> awaitable<void> {
     EXPECT_TRUE((co_await upload("a.txt", "hello", std::nullopt)).ok());
     // The same size and digest: nothing to begin.
-    auto same = co_await files_->begin_upload_unless_same("a.txt", 5, crypto::digest_of("hello"));
+    auto same =
+        co_await files_->begin_upload_unless_same("a.txt", 5, crypto::digest_of("hello"), true);
     EXPECT_TRUE(same.ok() && !same->has_value());
     // Another content of the same size, another size: begun (and stopped).
     for (auto [size, text] : {std::pair<std::uint64_t, std::string>{5, "jello"}, {6, "hello!"}}) {
       auto other =
-          co_await files_->begin_upload_unless_same("a.txt", size, crypto::digest_of(text));
+          co_await files_->begin_upload_unless_same("a.txt", size, crypto::digest_of(text), true);
       EXPECT_TRUE(other.ok() && other->has_value()) << text;
       if (other.ok() && other->has_value()) {
         co_await (*other)->stop(false);
       }
     }
     // Another name: begun, and stored.
-    auto fresh = co_await files_->begin_upload_unless_same("b.txt", 5, crypto::digest_of("hello"));
+    auto fresh =
+        co_await files_->begin_upload_unless_same("b.txt", 5, crypto::digest_of("hello"), true);
     EXPECT_TRUE(fresh.ok() && fresh->has_value());
     if (!fresh.ok() || !fresh->has_value()) {
       co_return;
@@ -525,6 +527,27 @@ TEST_P(UserFilesTest, AStoppedUploadGivesItsQuotaBack) {
     EXPECT_EQ(used(), Usage());
   });
   EXPECT_TRUE(stored_names().empty());  // refused for good: no partial kept
+}
+
+TEST_P(UserFilesTest, AnUploadUnlessSameKeepsAPartialOnlyWhenResumable) {
+  start({100, 0});
+  run_coroutine([&]() -> awaitable<void> {
+    for (const bool resumable : {false, true}) {
+      auto up = co_await files_->begin_upload_unless_same(
+          "a.bin", 10, crypto::digest_of("helloworld"), resumable);
+      EXPECT_TRUE(up.ok() && up->has_value());
+      if (!up.ok() || !up->has_value()) {
+        co_return;
+      }
+      EXPECT_EQ((*up)->offer().held, 0U);  // nothing kept from the round before
+      EXPECT_TRUE((co_await (*up)->start_at(0)).ok());
+      EXPECT_TRUE((co_await (*up)->write("hello", 5)).ok());
+      co_await (*up)->stop(true);  // cut
+      EXPECT_EQ(used(), resumable ? (Usage{5, 1}) : Usage()) << resumable;
+    }
+    auto again = co_await files_->begin_upload("a.bin", 10, true);
+    EXPECT_EQ(again->offer().held, 5U);
+  });
 }
 
 TEST_P(UserFilesTest, AnInterruptedUploadIsOfferedForResume) {

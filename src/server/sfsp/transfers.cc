@@ -30,7 +30,10 @@ awaitable<Result<void>> Session::put(const Request& request) {
   const auto& put = std::get<protocol::Put>(request);
   std::optional<files::Upload> upload;
   if (!put.digest.empty()) {  // the same file there already: nothing to send
-    auto begun = co_await files_->begin_upload_unless_same(put.path, put.size, put.digest);
+    // (PUT ... now: the data comes whole with it, not worth a partial to
+    // resume; the client sends such a file whole again)
+    auto begun =
+        co_await files_->begin_upload_unless_same(put.path, put.size, put.digest, !put.now);
     if (!begun) {
       co_return begun.error();
     }
