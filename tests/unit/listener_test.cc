@@ -36,6 +36,19 @@ awaitable<void> serve(Listener* listener, std::vector<tcp::socket>* accepted, st
   *ended = true;
 }
 
+// Clients connecting to `listener` when `io` runs.
+std::vector<tcp::socket> clients_of(asio::io_context& io, const Listener& listener, std::size_t n) {
+  std::vector<tcp::socket> clients;
+  clients.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    clients.emplace_back(io);
+  }
+  for (tcp::socket& client : clients) {
+    client.async_connect(listener.local_endpoint(), [](const boost::system::error_code&) {});
+  }
+  return clients;
+}
+
 TEST(ListenerTest, HandsOnEachAcceptedSocketWithStreamOptionsUntilClosed) {
   asio::io_context io;
   Listener listener(io.get_executor());
@@ -48,14 +61,7 @@ TEST(ListenerTest, HandsOnEachAcceptedSocketWithStreamOptionsUntilClosed) {
                  serve(
                      &listener, &accepted, 3, &failures, [] {}, &ended),
                  asio::detached);
-  std::vector<tcp::socket> clients;
-  clients.reserve(3);
-  for (int i = 0; i < 3; ++i) {
-    clients.emplace_back(io);
-  }
-  for (tcp::socket& client : clients) {
-    client.async_connect(listener.local_endpoint(), [](const boost::system::error_code&) {});
-  }
+  std::vector<tcp::socket> clients = clients_of(io, listener, 3);
   io.run();
   EXPECT_TRUE(ended);
   EXPECT_FALSE(listener.is_open());
@@ -87,14 +93,7 @@ TEST(ListenerTest, SpreadsTheSocketsOverItsExecutorsInTurn) {
                  serve(
                      &listener, &accepted, 4, &failures, [] {}, &ended),
                  asio::detached);
-  std::vector<tcp::socket> clients;
-  clients.reserve(4);
-  for (int i = 0; i < 4; ++i) {
-    clients.emplace_back(io);
-  }
-  for (tcp::socket& client : clients) {
-    client.async_connect(listener.local_endpoint(), [](const boost::system::error_code&) {});
-  }
+  std::vector<tcp::socket> clients = clients_of(io, listener, 4);
   io.run();
   ASSERT_TRUE(ended);
   ASSERT_EQ(accepted.size(), 4U);
