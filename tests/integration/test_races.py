@@ -186,8 +186,13 @@ class RaceTest(ServerTestCase):
         process = self.client.start("put", local, "contested.bin", port=proxy.port)
         conn = proxy.wait_for_connection(1)
         self.assertTrue(wait_until(lambda: conn.up > 512 << 10, timeout=20))
+        # The upload all but stops while the delete runs: otherwise a slow
+        # client (under ASan its exit alone takes a while) lets the upload
+        # finish in between, and the file is there again when looked at.
+        proxy.set_rate(up=1024)
         self.assertOk(self.new_client().run("rm", "contested.bin"))
         self.assertFalse(os.path.exists(self.server.stored("alice", "contested.bin")))
+        proxy.set_rate(up=None)
         out, err = process.communicate(timeout=120)
         self.assertEqual(process.returncode, 0, err)
         self.assertOneWholeVersion("contested.bin", [new])
