@@ -4,9 +4,9 @@
 // it hands each accepted socket, on a strand of its own and with
 // TCP_NODELAY set, to the function given to run(), which decides whether
 // to serve it. Given several executors (the server's threads, each with an
-// io_context of its own), it spreads the sockets over them in turn. Accept failures (out of file
-// descriptors and the like) go to a second function and the loop backs off briefly instead of
-// spinning.
+// io_context of its own), it spreads the sockets over them in turn. Accept
+// failures (out of file descriptors and the like) go to a second function
+// and the loop backs off briefly instead of spinning.
 //
 //   net::Listener listener(io.get_executor());
 //   SFS_RETURN_IF_ERROR(listener.open("127.0.0.1", 0));
