@@ -77,8 +77,8 @@ Result<void> commit_replacement_at(int fd, int dir_fd, const char* temp, const c
   return {};
 }
 
-Result<void> replace_file(const fs::path& target, std::string_view content, mode_t mode,
-                          Errc code) {
+Result<void> replace_file(const fs::path& target, std::string_view content, mode_t mode, Errc code,
+                          Durability durability) {
   const unsigned int nonce = std::random_device{}();
   const fs::path temp =
       target.string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(nonce);
@@ -86,10 +86,13 @@ Result<void> replace_file(const fs::path& target, std::string_view content, mode
   if (!fd.valid()) {
     return errno_error(code, "cannot create " + temp.string(), errno);
   }
-  Result<void> done =
-      write_all(fd.get(), content)
-          ? commit_replacement(fd.get(), temp, target, code)
-          : Result<void>(errno_error(code, "cannot write " + target.string(), errno));
+  const bool written = write_all(fd.get(), content);
+  Result<void> done;
+  if (written && durability == Durability::kDurable) {
+    done = commit_replacement(fd.get(), temp, target, code);
+  } else if (!written || ::rename(temp.c_str(), target.c_str()) != 0) {
+    done = errno_error(code, "cannot write " + target.string(), errno);
+  }
   if (!done) {
     ::unlink(temp.c_str());
   }

@@ -26,13 +26,19 @@ namespace sfs {
 Result<void> commit_replacement(int fd, const std::filesystem::path& temp,
                                 const std::filesystem::path& target, Errc code);
 
+// How a replacement outlives a crash. kDurable: committed as above. kCache:
+// renamed without an fsync, so readers see the old file or the new one whole,
+// but after a crash the file may be empty or cut short: only for a cache
+// whose reader rejects what is damaged.
+enum class Durability { kDurable, kCache };
+
 // Writes `content` to a new temporary file beside `target` (created
 // exclusively with `mode`, so it is never readable by more than `mode`
-// allows) and commits it as above. Fails (class `code`) with "cannot create
-// TEMP: REASON" or "cannot write TARGET: REASON"; the temporary file is
-// then removed and `target` is unchanged.
+// allows) and commits it as `durability` says. Fails (class `code`) with
+// "cannot create TEMP: REASON" or "cannot write TARGET: REASON"; the
+// temporary file is then removed and `target` is unchanged.
 Result<void> replace_file(const std::filesystem::path& target, std::string_view content,
-                          mode_t mode, Errc code);
+                          mode_t mode, Errc code, Durability durability = Durability::kDurable);
 
 // commit_replacement for names in the open directory `dir_fd` (the storage
 // backend holds its directories open; names may not leave them): fsync(fd),

@@ -75,7 +75,7 @@ class SyncTest(ServerTestCase):
 
     def test_local_digests_are_remembered_by_file_identity(self):
         """The client remembers the digests of the local files it hashed
-        (~/.cache/sfs/digests), keyed by device, inode, size, modification
+        (~/.cache/sfs/digests.d/, a file per low byte of the inode), keyed by device, inode, size, modification
         and change time: a file that still matches is not read again, and any
         write (which moves the change time) makes it read again. Shown with a
         planted entry that claims the remote content for a file holding other
@@ -86,8 +86,9 @@ class SyncTest(ServerTestCase):
         self.assertOk(self.sfs("sync", top, ":mirror"))
         write(local, b"new!")
         digest = self.sfs("hash", "mirror/f.txt").stdout.split()[0].decode()
-        cache = os.path.join(self.client.config_home, ".cache", "sfs", "digests")
         st = os.stat(local)
+        cache = os.path.join(self.client.config_home, ".cache", "sfs", "digests.d",
+                             "%02x" % (st.st_ino % 256))
         os.makedirs(os.path.dirname(cache), exist_ok=True)
         with open(cache, "w") as f:
             f.write("sfs-local-digests 1\n%d %d %d %d %d %s\n" % (
@@ -113,10 +114,16 @@ class SyncTest(ServerTestCase):
         time.sleep(1.2)  # older than a second when the sync reads them
         write(os.path.join(top, "fresh.txt"), b"f" * 10)
         self.assertOk(self.sfs("sync", top, ":aged"))
-        cache = os.path.join(self.client.config_home, ".cache", "sfs", "digests")
-        with open(cache) as f:
-            remembered = {int(line.split()[1]): line.split()[5]
-                          for line in f.read().splitlines()[1:]}
+        cache = os.path.join(self.client.config_home, ".cache", "sfs", "digests.d")
+        remembered = {}
+        for part in os.listdir(cache):  # one file per low byte of the inode
+            self.assertEqual(os.stat(os.path.join(cache, part)).st_mode & 0o777, 0o600)
+            with open(os.path.join(cache, part)) as f:
+                lines = f.read().splitlines()
+            self.assertEqual(lines[0], "sfs-local-digests 1")
+            for line in lines[1:]:
+                self.assertEqual("%02x" % (int(line.split()[1]) % 256), part)
+                remembered[int(line.split()[1])] = line.split()[5]
         for name in ("small.txt", "big.bin"):
             digest = self.sfs("hash", "aged/" + name).stdout.split()[0].decode()
             inode = os.stat(os.path.join(top, name)).st_ino

@@ -30,20 +30,27 @@ class AtomicFileTest : public ::testing::Test {
   const fs::path target_ = dir_ / "file.txt";
 };
 
+constexpr Durability kBoth[] = {Durability::kDurable, Durability::kCache};
+
 TEST_F(AtomicFileTest, CreatesWithTheModeAndNoTemporaryLeft) {
-  ASSERT_TRUE(replace_file(target_, "hello\n", 0600, Errc::kIo));
-  EXPECT_EQ(test::read_file(target_), "hello\n");
-  struct stat st {};
-  ASSERT_EQ(::stat(target_.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600U);
-  EXPECT_EQ(entries(), 1U);
+  for (const Durability durability : kBoth) {
+    fs::remove(target_);
+    ASSERT_TRUE(replace_file(target_, "hello\n", 0600, Errc::kIo, durability));
+    EXPECT_EQ(test::read_file(target_), "hello\n");
+    struct stat st {};
+    ASSERT_EQ(::stat(target_.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600U);
+    EXPECT_EQ(entries(), 1U);
+  }
 }
 
 TEST_F(AtomicFileTest, ReplacesTheOldContentWhole) {
-  ASSERT_TRUE(replace_file(target_, std::string(100000, 'a'), 0600, Errc::kIo));
-  ASSERT_TRUE(replace_file(target_, "short", 0600, Errc::kIo));
-  EXPECT_EQ(test::read_file(target_), "short");
-  EXPECT_EQ(entries(), 1U);
+  for (const Durability durability : kBoth) {
+    ASSERT_TRUE(replace_file(target_, std::string(100000, 'a'), 0600, Errc::kIo, durability));
+    ASSERT_TRUE(replace_file(target_, "short", 0600, Errc::kIo, durability));
+    EXPECT_EQ(test::read_file(target_), "short");
+    EXPECT_EQ(entries(), 1U);
+  }
 }
 
 TEST_F(AtomicFileTest, EmptyContentIsAnEmptyFile) {
@@ -64,12 +71,14 @@ TEST_F(AtomicFileTest, MissingDirectoryFailsWithTheGivenClass) {
 TEST_F(AtomicFileTest, FailedRenameKeepsTheTargetAndRemovesTheTemporary) {
   // A directory in the target's place: rename(2) of a file over it fails.
   fs::create_directory(target_);
-  auto result = replace_file(target_, "x", 0600, Errc::kIo);
-  ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().message.rfind("cannot write " + target_.string() + ": ", 0), 0U)
-      << result.error().message;
-  EXPECT_TRUE(fs::is_directory(target_));
-  EXPECT_EQ(entries(), 1U);
+  for (const Durability durability : kBoth) {
+    auto result = replace_file(target_, "x", 0600, Errc::kIo, durability);
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().message.rfind("cannot write " + target_.string() + ": ", 0), 0U)
+        << result.error().message;
+    EXPECT_TRUE(fs::is_directory(target_));
+    EXPECT_EQ(entries(), 1U);
+  }
 }
 
 TEST_F(AtomicFileTest, CommitReplacementMovesAWrittenFile) {

@@ -123,7 +123,7 @@ def section(bench, fill):
                 "walk both trees); the second finds every file unchanged: the remote "
                 "listing gives each file's size and stored digest, and the client hashes "
                 "its own copy (XXH3-128), or takes the digest it remembered for a file "
-                "unchanged since it hashed it (`~/.cache/sfs/digests`, keyed by device, "
+                "unchanged since it hashed it (`~/.cache/sfs/digests.d/`, keyed by device, "
                 "inode, size, mtime and ctime; a file is remembered once its ctime is a "
                 "second old, so the harness lets each tree age a second before its first "
                 "sync, as any tree synced again has), so nothing is sent. The target is "
