@@ -16,6 +16,7 @@ import re
 import signal
 import unittest
 
+from harness.faults import DOWN, AtRecord
 from sfs_harness import (EXIT_NETWORK, EXIT_OK, ServerTestCase, finish, local_partial, parse_listing,
                          partial_files_in, read_file, digest_hex, stderr_lines, wait_until,
                          write_file, xattrs_supported)
@@ -238,6 +239,40 @@ class BoundedRetriesTest(ReconnectTestBase):
         lines = stderr_lines(result)
         self.assertEqual(len(lines), 1, lines)
         self.assertNotIn("reconnect", lines[0])
+
+
+class CutAfterLoginTest(ServerTestCase):
+    """A connection lost between the login and the answer to the first
+    command reconnects as one lost mid-transfer does: here the STAT that a
+    `get` over an existing local file starts with (a cluster node killed
+    right then ended the command, before the STAT was retried). The proxy
+    cuts exactly there, before the server's TLS record that carries the
+    STAT's answer, found among the records of the same command run uncut."""
+
+    def test_a_stat_lost_after_the_login_is_asked_again(self):
+        client = self.new_client(retries=2)
+        proxy = self.new_proxy()
+        self.upload(b"the remote bytes\n", "doc.txt", client=client)
+        target = write_file(client.path("doc.txt"), b"the remote bytes\n")
+        # Uncut, the same content here: the login, a STAT that finds the file
+        # unchanged, QUIT. The server's last records: the STAT's answer, QUIT's,
+        # then TLS close_notify.
+        self.assertOk(client.run("get", "doc.txt", target, port=proxy.port))
+        stat_answer = len(proxy.last().logs[DOWN].records) - 3
+        write_file(target, b"the local bytes\n")  # different now: the STAT leads to a GET
+        proxy.configure(cut_down=AtRecord(stat_answer), connections=1)
+        mark = self.server.log_mark()
+        result = client.run("get", "doc.txt", target, port=proxy.port)
+        self.assertEqual(result.returncode, EXIT_OK, result.stderr)
+        cut = proxy.connections[-2]
+        self.assertEqual(cut.cut, DOWN)
+        self.assertEqual(len(cut.logs[DOWN].records), stat_answer + 1)  # the STAT's answer seen, not sent
+        attempts = [m.group(1, 2) for m in map(RECONNECT.match, stderr_lines(result)) if m]
+        self.assertEqual(attempts, [("1", "2")], result.stderr)
+        self.assertEqual(read_file(target), b"the remote bytes\n")
+        log = self.server.log_since(mark)
+        self.assertEqual(log.count(" login ok "), 2, log)
+        self.assertEqual(log.count("op=GET path=doc.txt "), 1, log)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,22 @@ class AtData:
         return "AtData(%d)" % self.delta
 
 
+class AtRecord:
+    """A cut position right before the direction's TLS record number `index`
+    (0-based, handshake records included): the receiver gets every record
+    before it whole, and nothing of it or after it. Take the index from an
+    earlier connection that exchanged the same records (TlsRecordLog.records)."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def resolve(self, log):
+        return log.records[self.index][0] if len(log.records) > self.index else None
+
+    def __repr__(self):
+        return "AtRecord(%d)" % self.index
+
+
 def data_delta(records, payload_offset, frame=256 << 10):
     """For a transfer whose TLS records (from a complete run, same sizes) are given,
     the AtData delta at which to cut so that the receiver gets exactly the complete
@@ -155,7 +171,8 @@ class FaultProxy:
       cut[UP] / cut[DOWN]: after forwarding that many bytes client->server
         (UP) or server->client (DOWN), close both sides. None: never; an int
         counts bytes from the connection's start (TLS handshake included);
-        AtData(delta) counts from the first full-size TLS record.
+        AtData(delta) counts from the first full-size TLS record; AtRecord(i)
+        cuts right before the i-th record.
       rate[UP] / rate[DOWN]: at most that many bytes per second (None: no limit).
     connections lists a ProxyConnection per accepted connection. Use as a
     context manager, or call close().
@@ -166,6 +183,7 @@ class FaultProxy:
         self.target_host = target_host
         self.cut = {UP: None, DOWN: None}
         self.rate = {UP: None, DOWN: None}
+        self._configured_left = None  # connections the settings still apply to (None: all)
         self.connections = []
         self._threads = []
         self._stopping = threading.Event()
@@ -184,10 +202,13 @@ class FaultProxy:
         self.close()
         return False
 
-    def configure(self, cut_up=None, cut_down=None, rate_up=None, rate_down=None):
-        """Settings for the connections accepted from now on."""
+    def configure(self, cut_up=None, cut_down=None, rate_up=None, rate_down=None,
+                  connections=None):
+        """Settings for the connections accepted from now on (for the next
+        `connections` of them only, when given: later ones get none)."""
         self.cut = {UP: cut_up, DOWN: cut_down}
         self.rate = {UP: rate_up, DOWN: rate_down}
+        self._configured_left = connections
 
     def set_rate(self, up=None, down=None):
         """Changes the rate limits of the live connections and of the next ones."""
@@ -239,13 +260,17 @@ class FaultProxy:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn = ProxyConnection(client, server, self.cut, self.rate)
             self.connections.append(conn)
+            if self._configured_left is not None:
+                self._configured_left -= 1
+                if self._configured_left <= 0:
+                    self.configure()
             self._start_thread(self._pump, conn, UP, client, server)
             self._start_thread(self._pump, conn, DOWN, server, client)
 
     @staticmethod
     def _limit(conn, direction):
         limit = conn.cut_at[direction]
-        if isinstance(limit, AtData):
+        if isinstance(limit, (AtData, AtRecord)):
             return limit.resolve(conn.logs[direction])
         return limit
 
