@@ -75,9 +75,9 @@ LocalDigests& LocalDigests::shared() {
   return digests;
 }
 
-std::string LocalDigests::shard_name(const struct stat& st) {
+std::string LocalDigests::shard_name(std::uint64_t inode) {
   constexpr char kHex[] = "0123456789abcdef";
-  const auto low = static_cast<unsigned>(st.st_ino % kShards);
+  const auto low = static_cast<unsigned>(inode % kShards);
   return {kHex[low >> 4], kHex[low & 15]};
 }
 
@@ -86,7 +86,7 @@ LocalDigests::Shard& LocalDigests::shard_of(const struct stat& st) {
   if (!shard.loaded) {
     shard.loaded = true;
     if (!dir_.empty()) {
-      load(shard, dir_ / shard_name(st));
+      load(shard, dir_ / shard_name(st.st_ino));
     }
   }
   return shard;
@@ -156,9 +156,7 @@ void LocalDigests::save() {
         fs::remove(std::exchange(replaces_, {}), ec);
       }
     }
-    struct stat of_shard {};
-    of_shard.st_ino = i;
-    write(shard, dir_ / shard_name(of_shard));
+    write(shard, dir_ / shard_name(i));
   }
 }
 

@@ -4,10 +4,10 @@
 // then cost one open and fstat per file, not a read of its bytes (as git's
 // index keeps its files' stat). Kept per user in the folder
 // $XDG_CACHE_HOME/sfs/digests.d (else ~/.cache/sfs/digests.d, mode 0700),
-// in 256 files (mode 0600) by the low byte of the inode: a command reads
-// and rewrites only the files of the files it hashed or looked up, so one
-// `put` or `get` costs the same with 200,000 files remembered as with 20
-// (one file for all cost every command milliseconds per thousand).
+// in 256 parts (files of mode 0600) by the low byte of the inode: a command
+// reads and rewrites only the parts of the files it looked up or hashed, so
+// one `put` or `get` costs the same with 200,000 files remembered as with
+// 20 (one file for all cost every command milliseconds per thousand).
 //
 // A digest is used only for the same file (device and inode) with the same
 // size, modification time and change time to the nanosecond: whatever
@@ -50,8 +50,9 @@ class LocalDigests {
   // `replaces`, the file an older sfs kept it in, is removed at the first save.
   explicit LocalDigests(std::filesystem::path dir, std::filesystem::path replaces = {});
 
-  // The file within the folder that holds what is remembered of `st`'s file.
-  static std::string shard_name(const struct stat& st);
+  // The name of the part (a file in the folder) that holds what is
+  // remembered of the file with inode number `inode`: "00" to "ff".
+  static std::string shard_name(std::uint64_t inode);
 
   // The digest remembered for the file `st` describes, when it still fits.
   std::optional<std::string> find(const struct stat& st);
