@@ -258,7 +258,11 @@ class CutAfterLoginTest(ServerTestCase):
         # unchanged, QUIT. The server's last records: the STAT's answer, QUIT's,
         # then TLS close_notify.
         self.assertOk(client.run("get", "doc.txt", target, port=proxy.port))
-        stat_answer = len(proxy.last().logs[DOWN].records) - 3
+        learned = proxy.last()
+        self.assertTrue(learned.finished.wait(10), "the uncut connection did not end")
+        records = learned.logs[DOWN].records
+        self.assertEqual(records[-1][2], 2 + 17)  # close_notify: a 2-byte alert, sealed
+        stat_answer = len(records) - 3
         write_file(target, b"the local bytes\n")  # different now: the STAT leads to a GET
         proxy.configure(cut_down=AtRecord(stat_answer), connections=1)
         mark = self.server.log_mark()
